@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// kubewire's command line (names fixed in DESIGN.md). The only place that calls process.exit.
+import { commands } from './commands/index.js';
+import { describeError } from '../common/errors.js';
+
+const USAGE = `usage: kubewire <command> [args]
+
+  up [TOPOLOGY.yaml]      build the lab, or converge a half-built one (default: the article's)
+  status [--json]         nodes, pods, links, agents of the running lab
+  exec TARGET -- CMD...   run CMD inside a node's or a pod's namespace
+  kubeconfig              print the path of a kubeconfig that kubectl can use
+  lab list | show ID | run ID [--from STEP] [--json]
+  down                    stop the lab's processes and remove its kernel objects, keep state
+  reset                   remove every lab object and all lab state
+  doctor                  prerequisites present? host namespace untouched?
+  serve | desktop         the server alone | the window (or, without Electron, the URL)
+  start                   what \`sudo npm start\` runs: up, then desktop`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`kubewire: unknown command '${name}'\n${USAGE}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`kubewire: ${describeError(err)}`);
+    if (process.env.KUBEWIRE_DEBUG) console.error(err);
+    process.exitCode = 1;
+  },
+);

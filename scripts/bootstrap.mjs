@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// Installs what a fresh Debian 12 machine lacks (Debian packages, npm packages, native addons,
+// the compiled project) before `npm start`, `npm test` or `npm run bench` does its job.
+// Dependency-free on purpose: it runs before node_modules exists.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'start';
+
+// What every purpose needs: the lab's kernel tooling, and a compiler for the native addons and pause.
+const RUNTIME_PACKAGES = [
+  'iproute2', 'iptables', 'conntrack', 'iputils-ping', 'traceroute', 'tcpdump', 'curl',
+  'containernetworking-plugins', 'procps', 'psmisc', 'util-linux', 'openssl', 'dnsutils',
+  'gcc', 'g++', 'make', 'python3',
+];
+const EXTRA_PACKAGES = {
+  start: [],
+  test: ['chromium', 'shellcheck', 'xvfb'],
+  bench: ['etcd-server', 'etcd-client'],
+};
+
+function fail(message) {
+  console.error(`kubewire: ${message}`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) fail(`could not run ${cmd}: ${r.error.message}`);
+  return r.status ?? 1;
+}
+
+function checkRoot() {
+  if (process.platform !== 'linux') fail('kubewire runs on Linux only (it builds network namespaces).');
+  if (process.getuid && process.getuid() !== 0) {
+    fail(`this needs root, because it creates network namespaces and runs apt-get: run it as 'sudo npm ${purpose === 'start' ? 'start' : purpose === 'test' ? 'test' : 'run bench'}'.`);
+  }
+}
+
+function missingDebianPackages(names) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...names], { encoding: 'utf8' });
+  const installed = new Set(
+    (r.stdout || '').split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]),
+  );
+  return names.filter((n) => !installed.has(n));
+}
+
+function ensureDebianPackages() {
+  const wanted = [...RUNTIME_PACKAGES, ...(EXTRA_PACKAGES[purpose] ?? [])];
+  const missing = missingDebianPackages(wanted);
+  if (missing.length === 0) return;
+  console.error(`kubewire: installing Debian packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (run('apt-get', ['update'], { env }) !== 0) fail('apt-get update failed (see above).');
+  if (run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env }) !== 0) {
+    fail(`apt-get install failed for: ${missing.join(' ')}`);
+  }
+  const still = missingDebianPackages(missing);
+  if (still.length) fail(`Debian packages still missing after apt-get: ${still.join(' ')}`);
+}
+
+function mtime(p) {
+  try { return statSync(p).mtimeMs; } catch { return 0; }
+}
+
+function ensureNpmPackages() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const stale = !existsSync(marker) || mtime(join(root, 'package.json')) > mtime(marker) || mtime(lock) > mtime(marker);
+  if (stale) {
+    console.error('kubewire: installing npm packages');
+    const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+    if (run('npm', args) !== 0) fail(`npm ${args[0]} failed (see above).`);
+  }
+  // npm 11 may warn that native install scripts are not covered by allowScripts; make sure they ran.
+  const probe = (mods) => spawnSync(process.execPath, ['-e', mods.map((m) => `require(${JSON.stringify(m)})`).join(';')], { cwd: root, encoding: 'utf8' });
+  const natives = ['better-sqlite3', 'node-pty'];
+  let r = probe(natives);
+  if (r.status !== 0) {
+    console.error('kubewire: native addons did not load; rebuilding better-sqlite3 and node-pty from source');
+    if (run('npm', ['rebuild', ...natives]) !== 0) fail('npm rebuild of native addons failed (see above).');
+    r = probe(natives);
+    if (r.status !== 0) fail(`native addons still do not load after a rebuild:\n${r.stderr}`);
+  }
+}
+
+function newestSource(dir) {
+  let newest = 0;
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, mtime(p));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return newest;
+}
+
+function ensureBuild() {
+  const stamp = join(root, 'dist', '.build-stamp');
+  const sources = ['cli', 'runtime', 'cluster', 'server', 'common', 'electron', 'renderer', 'test', 'bench', 'native', 'scripts']
+    .map((d) => newestSource(join(root, d)));
+  const newest = Math.max(...sources, mtime(join(root, 'tsconfig.json')), mtime(join(root, 'package.json')));
+  if (existsSync(stamp) && mtime(stamp) >= newest) return;
+  if (run(process.execPath, [join(root, 'scripts', 'build.mjs')]) !== 0) fail('the build failed (see above).');
+}
+
+checkRoot();
+ensureDebianPackages();
+ensureNpmPackages();
+ensureBuild();
