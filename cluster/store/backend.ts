@@ -58,14 +58,17 @@ export interface Backend {
    * ok=false (with the current kv) when the key changed or is gone: the caller answers 409.
    */
   update(key: string, value: Buffer, expectedRevision: number, lease?: number): { revision: number; kv: KeyValue | undefined; ok: boolean };
-  /** Deletes key if modRevision matches (0 = any). ok=false when it changed or is gone. */
+  /**
+   * Deletes key if modRevision matches (0 = any). ok=false when it changed or is gone.
+   * On success `revision` is the delete's revision and kv the value as it was (its own modRevision).
+   */
   delete(key: string, expectedRevision?: number): { revision: number; kv: KeyValue | undefined; ok: boolean };
   /** Keys with `prefix`, ordered by key, starting at startKey (inclusive), at `revision` (0 = now). */
   list(prefix: string, opts?: { startKey?: string; limit?: number; revision?: number }): ListResult;
   count(prefix: string, revision?: number): { revision: number; count: number };
   /** Events for keys starting with prefix. Throws ErrCompacted if afterRevision is below the window. */
   watch(prefix: string, opts: WatchOptions): Watch;
-  /** Removes superseded rows at or below `revision`; returns the new compact revision. */
+  /** Removes superseded rows at or below `revision` (capped at the newest); returns the new compact revision. */
   compact(revision: number): number;
   close(): void;
 }

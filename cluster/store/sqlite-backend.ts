@@ -1,0 +1,302 @@
+// The store: kine's log-structured Backend on one SQLite file (better-sqlite3, WAL). Every write is
+// a short IMMEDIATE transaction that reads the key's newest row and appends its successor; several
+// processes may serve the same file (SQLite serializes their writes, and the unique (name,
+// prev_revision) index refuses a second successor of the same row).
+import type Database from 'better-sqlite3';
+import {
+  ErrCompacted,
+  ErrFutureRevision,
+  ErrKeyExists,
+  StoreError,
+  type Backend,
+  type KeyValue,
+  type ListResult,
+  type Watch,
+  type WatchEvent,
+  type WatchOptions,
+} from './backend.js';
+import { ValidationError } from '../../common/errors.js';
+import { prefixEnd } from './key-range.js';
+import { LOG_COLUMNS, createRevisionOf, rowToEvent, rowToKeyValue, type LogRow } from './log-row.js';
+import { openLogDatabase, type Durability } from './sqlite-schema.js';
+import { WatchHub, type LogTail } from './watch-hub.js';
+
+export interface SqliteBackendOptions {
+  /** File of the store (':memory:' for a private in-process store). */
+  path: string;
+  /** Default `normal`: nothing acknowledged is lost to kill -9; see Durability. */
+  durability?: Durability;
+  /** How often watchers look for writes made by other processes (ms). */
+  pollIntervalMs?: number;
+  busyTimeoutMs?: number;
+}
+
+/** Revisions compacted per write transaction, so other writers are not locked out for long. */
+const COMPACT_BATCH = 1000;
+
+export class SqliteBackend implements Backend {
+  private readonly db: Database.Database;
+  private readonly hub: WatchHub;
+  private readonly q;
+  private closed = false;
+
+  constructor(opts: SqliteBackendOptions) {
+    this.db = openLogDatabase(opts.path, { durability: opts.durability, busyTimeoutMs: opts.busyTimeoutMs });
+    this.q = prepareStatements(this.db);
+    this.hub = new WatchHub(this.logTail(), opts.pollIntervalMs ?? 15);
+  }
+
+  currentRevision(): number {
+    return this.heads().currentRevision;
+  }
+
+  compactRevision(): number {
+    return this.heads().compactRevision;
+  }
+
+  get(key: string, revision = 0): { revision: number; kv: KeyValue | undefined } {
+    checkKey('get', key);
+    checkRevision('get', revision);
+    return this.read(() => {
+      const rev = this.readRevision(revision);
+      const row = this.q.at.get(key, rev) as LogRow | undefined;
+      return { revision: rev, kv: row && !row.deleted ? rowToKeyValue(row) : undefined };
+    });
+  }
+
+  create(key: string, value: Buffer, lease = 0): number {
+    checkKey('create', key);
+    checkValue('create', value);
+    checkLease('create', lease);
+    const rev = this.write(`create ${key}`, () => {
+      const latest = this.q.latest.get(key) as LogRow | undefined;
+      if (latest && !latest.deleted) throw new ErrKeyExists(`key ${key} already exists (modRevision ${latest.id})`);
+      // prev_revision: the tombstone this create follows, or 0 for a key never seen (or compacted
+      // away entirely), so two racing creates claim the same (name, prev_revision).
+      return this.append(key, 1, 0, 0, latest?.id ?? 0, lease, value, null);
+    });
+    return rev;
+  }
+
+  update(key: string, value: Buffer, expectedRevision: number, lease?: number): { revision: number; kv: KeyValue | undefined; ok: boolean } {
+    checkKey('update', key);
+    checkValue('update', value);
+    checkRevision('update', expectedRevision, 'expectedRevision');
+    if (lease !== undefined) checkLease('update', lease);
+    return this.write(`update ${key}`, () => {
+      const latest = this.q.latest.get(key) as LogRow | undefined;
+      if (!latest || latest.deleted || latest.id !== expectedRevision) {
+        return { revision: this.heads().currentRevision, kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined, ok: false };
+      }
+      const createRevision = createRevisionOf(latest);
+      const nextLease = lease ?? latest.lease;
+      const rev = this.append(key, 0, 0, createRevision, latest.id, nextLease, value, latest.value);
+      return { revision: rev, kv: { key, createRevision, modRevision: rev, value, lease: nextLease }, ok: true };
+    });
+  }
+
+  /** On success `revision` is the delete's revision and kv the value as it was before (kine's prevKV). */
+  delete(key: string, expectedRevision = 0): { revision: number; kv: KeyValue | undefined; ok: boolean } {
+    checkKey('delete', key);
+    checkRevision('delete', expectedRevision, 'expectedRevision');
+    return this.write(`delete ${key}`, () => {
+      const latest = this.q.latest.get(key) as LogRow | undefined;
+      if (!latest || latest.deleted || (expectedRevision !== 0 && latest.id !== expectedRevision)) {
+        return { revision: this.heads().currentRevision, kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined, ok: false };
+      }
+      const rev = this.append(key, 0, 1, createRevisionOf(latest), latest.id, latest.lease, latest.value, latest.value);
+      return { revision: rev, kv: rowToKeyValue(latest), ok: true };
+    });
+  }
+
+  list(prefix: string, opts: { startKey?: string; limit?: number; revision?: number } = {}): ListResult {
+    checkPrefix('list', prefix);
+    const revision = opts.revision ?? 0;
+    const limit = opts.limit ?? 0;
+    checkRevision('list', revision);
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new ValidationError('store.list: limit', `must be a non-negative integer, got ${String(limit)}`);
+    if (opts.startKey !== undefined && typeof opts.startKey !== 'string') throw new ValidationError('store.list: startKey', 'must be a string');
+    const start = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
+    const end = prefixEnd(prefix);
+    return this.read(() => {
+      const rev = this.readRevision(revision);
+      const sqlLimit = limit > 0 ? limit + 1 : -1;
+      const rows = (end === undefined
+        ? this.q.listOpen.all({ lo: start, rev, limit: sqlLimit })
+        : this.q.list.all({ lo: start, hi: end, rev, limit: sqlLimit })) as LogRow[];
+      const more = limit > 0 && rows.length > limit;
+      if (more) rows.length = limit;
+      return { revision: rev, kvs: rows.map(rowToKeyValue), more };
+    });
+  }
+
+  count(prefix: string, revision = 0): { revision: number; count: number } {
+    checkPrefix('count', prefix);
+    checkRevision('count', revision);
+    const end = prefixEnd(prefix);
+    return this.read(() => {
+      const rev = this.readRevision(revision);
+      const n = (end === undefined ? this.q.countOpen.get({ lo: prefix, rev }) : this.q.count.get({ lo: prefix, hi: end, rev })) as number;
+      return { revision: rev, count: n };
+    });
+  }
+
+  watch(prefix: string, opts: WatchOptions): Watch {
+    this.checkOpen('watch');
+    return this.hub.watch(prefix, opts);
+  }
+
+  compact(revision: number): number {
+    checkRevision('compact', revision);
+    this.checkOpen('compact');
+    const { currentRevision } = this.heads();
+    let { compactRevision } = this.heads();
+    // Like kine, a target beyond the newest revision compacts everything there is.
+    revision = Math.min(revision, currentRevision);
+    while (compactRevision < revision) {
+      compactRevision = this.write(`compact to ${revision}`, () => {
+        // Another process may have compacted meanwhile: start from what the file says now.
+        const from = this.heads().compactRevision;
+        if (from >= revision) return from;
+        const to = Math.min(revision, from + COMPACT_BATCH);
+        this.hub.pull(); // our watchers take what they still need before it goes
+        this.q.compactBatch.run(from, to, from, to);
+        this.q.setCompact.run(to);
+        return to;
+      });
+    }
+    return compactRevision;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.hub.close();
+    this.db.close();
+  }
+
+  private heads(): { currentRevision: number; compactRevision: number } {
+    this.checkOpen('read');
+    const h = this.q.heads.get() as { current: number | null; compact: number | null };
+    return { currentRevision: h.current ?? 0, compactRevision: h.compact ?? 0 };
+  }
+
+  /** The revision a read is taken at (0: the newest); refuses compacted and future ones. */
+  private readRevision(revision: number): number {
+    const { currentRevision, compactRevision } = this.heads();
+    if (revision === 0) return currentRevision;
+    if (revision > currentRevision) throw new ErrFutureRevision(`revision ${revision} is newer than the store's newest (${currentRevision})`);
+    if (revision < compactRevision) throw new ErrCompacted(revision, compactRevision);
+    return revision;
+  }
+
+  private append(name: string, created: number, deleted: number, createRevision: number, prev: number, lease: number, value: Buffer, oldValue: Buffer | null): number {
+    try {
+      return Number(this.q.insert.run(name, created, deleted, createRevision, prev, lease, value, oldValue).lastInsertRowid);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        // Cannot happen under the IMMEDIATE lock unless the file is shared with a writer that does
+        // not take it; the index is what makes the race lose either way.
+        throw created ? new ErrKeyExists(`key ${name} already exists`, { cause: err }) : new StoreError(`${name} changed concurrently`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** One consistent snapshot for the whole read (a deferred transaction only reads). */
+  private read<T>(fn: () => T): T {
+    this.checkOpen('read');
+    return this.db.transaction(fn)();
+  }
+
+  /** Takes the write lock first (IMMEDIATE), so read-then-append is atomic across processes. */
+  private write<T>(what: string, fn: () => T): T {
+    this.checkOpen(what);
+    let result: T;
+    try {
+      result = this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (err instanceof StoreError || err instanceof ValidationError) throw err;
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY') throw new StoreError(`${what}: another process held the store's write lock too long`, { cause: err });
+      throw new StoreError(`${what} failed`, { cause: err });
+    }
+    this.hub.notify();
+    return result;
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw new StoreError(`${what}: the store is closed`);
+  }
+
+  private logTail(): LogTail {
+    return {
+      heads: () => this.heads(),
+      readAfter: (after, limit) =>
+        this.read(() => {
+          const rows = this.q.after.all(after, limit) as LogRow[];
+          return { events: rows.map(rowToEvent), compactRevision: this.heads().compactRevision };
+        }),
+      readRange: (prefix, after, upTo) =>
+        this.read(() => {
+          const end = prefixEnd(prefix);
+          const rows = (end === undefined ? this.q.rangeOpen.all(after, upTo, prefix) : this.q.range.all(after, upTo, prefix, end)) as LogRow[];
+          return { events: rows.map(rowToEvent) as WatchEvent[], compactRevision: this.heads().compactRevision };
+        }),
+    };
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  // The newest row of each name at @rev, skipping names whose newest row is a tombstone. The scan
+  // walks the (name, id) index in name order, so LIMIT stops it early.
+  const newestAt = (bounded: boolean) => `
+    FROM kine AS kv
+    WHERE kv.name >= @lo ${bounded ? 'AND kv.name < @hi' : ''} AND kv.id <= @rev AND kv.deleted = 0
+      AND kv.id = (SELECT MAX(k2.id) FROM kine AS k2 WHERE k2.name = kv.name AND k2.id <= @rev)`;
+  return {
+    heads: db.prepare(`SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'kine') AS current,
+                              (SELECT revision FROM kine_compaction WHERE id = 1) AS compact`),
+    latest: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1`),
+    at: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`),
+    insert: db.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    list: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(true)} ORDER BY kv.name LIMIT @limit`),
+    listOpen: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(false)} ORDER BY kv.name LIMIT @limit`),
+    count: db.prepare(`SELECT COUNT(*) ${newestAt(true)}`).pluck(),
+    countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false)}`).pluck(),
+    after: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? ORDER BY id LIMIT ?`),
+    range: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id`),
+    rangeOpen: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? ORDER BY id`),
+    // kine's compaction: a row superseded by a write at or below the target goes, and so does a
+    // tombstone at or below it. Only rows written in (from, to] need looking at: earlier ones were
+    // handled by earlier passes.
+    compactBatch: db.prepare(`DELETE FROM kine WHERE id IN (
+        SELECT prev_revision FROM kine WHERE id > ? AND id <= ? AND prev_revision != 0
+        UNION ALL
+        SELECT id FROM kine WHERE id > ? AND id <= ? AND deleted != 0)`),
+    setCompact: db.prepare(`UPDATE kine_compaction SET revision = ? WHERE id = 1`),
+  };
+}
+
+function checkKey(op: string, key: unknown): void {
+  if (typeof key !== 'string' || key.length === 0) throw new ValidationError(`store.${op}: key`, 'must be a non-empty string');
+}
+
+function checkPrefix(op: string, prefix: unknown): void {
+  if (typeof prefix !== 'string') throw new ValidationError(`store.${op}: prefix`, 'must be a string');
+}
+
+function checkValue(op: string, value: unknown): void {
+  if (!Buffer.isBuffer(value)) throw new ValidationError(`store.${op}: value`, 'must be a Buffer');
+}
+
+function checkLease(op: string, lease: unknown): void {
+  if (!Number.isSafeInteger(lease) || (lease as number) < 0) throw new ValidationError(`store.${op}: lease`, `must be a non-negative integer, got ${String(lease)}`);
+}
+
+function checkRevision(op: string, revision: unknown, name = 'revision'): void {
+  if (!Number.isSafeInteger(revision) || (revision as number) < 0) {
+    throw new ValidationError(`store.${op}: ${name}`, `must be a non-negative integer, got ${String(revision)}`);
+  }
+}

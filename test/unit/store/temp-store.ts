@@ -1,0 +1,52 @@
+// Test helpers: a store file in a fresh temp folder that is removed when the test ends, and a way
+// to run the writer child process against it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { SqliteBackend, type SqliteBackendOptions } from '../../../cluster/store/sqlite-backend.js';
+
+export function tempStorePath(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-store-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'state.db');
+}
+
+/** Opens a store that is closed when the test ends (closing twice is fine). */
+export function openStore(t: TestContext, path: string, opts: Partial<SqliteBackendOptions> = {}): SqliteBackend {
+  const s = new SqliteBackend({ path, ...opts });
+  t.after(() => s.close());
+  return s;
+}
+
+export const v = (s: string): Buffer => Buffer.from(s);
+
+/** Starts store-writer-child.js; it is killed when the test ends if still running. */
+export function spawnWriter(t: TestContext, args: string[]): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+  const script = fileURLToPath(new URL('./store-writer-child.js', import.meta.url));
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const lines: string[] = [];
+  let partial = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, lines, exited };
+}
+
+/** Waits until cond() holds, checking every 5 ms; fails after timeoutMs. */
+export async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
