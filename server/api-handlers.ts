@@ -1,0 +1,51 @@
+// The server's implementation of every call in common/ui-contract.ts, over injected parts.
+import { identifyNamespace } from '../common/lab-names.js';
+import { ValidationError } from '../common/errors.js';
+import type { CallName, CallRequest, CallResponse, SessionInfo } from '../common/ui-contract.js';
+import type { LabNamespaces } from './lab-namespaces.js';
+import type { RunCommand } from './run-command.js';
+import type { TerminalHost } from './terminals/terminal-host.js';
+import { planShell } from './terminals/shell-plan.js';
+import type { TopologySource } from './topology/kernel-topology.js';
+import { readDeviceDetails } from './topology/device-details.js';
+import { parseLinks } from './topology/ip-json.js';
+
+export type UiHandlers = { [K in CallName]: (req: CallRequest<K>) => Promise<CallResponse<K>> };
+
+export interface HandlerDeps {
+  session: SessionInfo;
+  namespaces: LabNamespaces;
+  terminals: TerminalHost;
+  topology: TopologySource;
+  run: RunCommand;
+  env: Record<string, string | undefined>;
+}
+
+export function createHandlers(d: HandlerDeps): UiHandlers {
+  return {
+    'session.info': async () => d.session,
+    'namespaces.list': async () => (await d.namespaces.list()).map((name) => {
+      const { kind, label } = identifyNamespace(d.namespaces.prefix, name);
+      return { name, kind, label };
+    }),
+    'terminal.open': async ({ namespace, cols, rows }) => {
+      const ns = await d.namespaces.require(namespace, 'terminal.open namespace');
+      const pausePid = identifyNamespace(d.namespaces.prefix, ns).kind === 'pod' ? await d.namespaces.pausePid(ns) : undefined;
+      const plan = planShell({ prefix: d.namespaces.prefix, namespace: ns, pausePid, baseEnv: d.env });
+      return d.terminals.open({ namespace: ns, title: plan.title, argv: plan.argv, env: plan.env, cols, rows });
+    },
+    'terminal.list': async () => d.terminals.list(),
+    'terminal.close': async ({ id }) => ({ closed: await d.terminals.close(id) }),
+    'topology.get': async () => (await d.topology.read()).graph,
+    'device.details': async ({ namespace, ifname }) => {
+      const ns = await d.namespaces.require(namespace, 'device.details namespace');
+      if (ifname !== undefined) {
+        // The name must be a device that exists there now, not just a well-formed string.
+        const r = await d.run(['ip', '-j', '-n', ns, 'link', 'show'], { timeoutMs: 5000 });
+        const names = r.exitCode === 0 ? parseLinks(JSON.parse(r.stdout) as unknown[]).map((l) => l.ifname) : [];
+        if (!names.includes(ifname)) throw new ValidationError('device.details ifname', `no device '${ifname}' in namespace ${ns}`);
+      }
+      return readDeviceDetails(d.run, ns, ifname);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// How a shell enters a lab namespace, as argv (never a shell string): `ip netns exec <ns> bash`,
+// and for a pod whose pause pid is known `ip netns exec <pod ns> nsenter -t <pid> -u -i bash`.
+import { identifyNamespace, NAMESPACE_NAME } from '../../common/lab-names.js';
+import { ValidationError } from '../../common/errors.js';
+
+export interface ShellPlan {
+  argv: string[];
+  env: Record<string, string>;
+  title: string;
+}
+
+export function planShell(input: { prefix: string; namespace: string; pausePid?: number; baseEnv: Record<string, string | undefined> }): ShellPlan {
+  const { prefix, namespace, pausePid } = input;
+  if (!NAMESPACE_NAME.test(namespace) || !namespace.startsWith(prefix)) {
+    throw new ValidationError('terminal namespace', `'${namespace.slice(0, 80)}' is not a namespace of lab ${prefix}`);
+  }
+  if (pausePid !== undefined && !(Number.isInteger(pausePid) && pausePid > 1)) {
+    throw new ValidationError('terminal pause pid', `${pausePid} is not a process id`);
+  }
+  const ident = identifyNamespace(prefix, namespace);
+  const title = `${ident.kind} ${ident.label}`;
+  const shell = ['bash', '--noprofile', '--norc', '-i'];
+  const argv =
+    ident.kind === 'pod' && pausePid !== undefined
+      ? ['ip', 'netns', 'exec', namespace, 'nsenter', '-t', String(pausePid), '-u', '-i', ...shell]
+      : ['ip', 'netns', 'exec', namespace, ...shell];
+  const env: Record<string, string> = {
+    PATH: input.baseEnv.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: input.baseEnv.HOME ?? '/root',
+    LANG: input.baseEnv.LANG ?? 'C.UTF-8',
+    TERM: 'xterm-256color',
+    KUBEWIRE_NETNS: namespace,
+    // --norc keeps this prompt: a learner always sees which namespace the shell is in.
+    PS1: `\\[\\e[1;36m\\][${ident.label}]\\[\\e[0m\\] \\w# `,
+  };
+  return { argv, env, title };
+}

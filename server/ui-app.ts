@@ -1,0 +1,74 @@
+// Composition root of the UI server: wires node-pty, the lab's namespaces, the kernel topology
+// reader, the call handlers and the HTTP/WebSocket server. `startUiApp` returns one disposer that
+// closes every shell and stops everything it started.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { ValidationError } from '../common/errors.js';
+import { LAB_PREFIX } from '../common/lab-names.js';
+import type { SessionInfo } from '../common/ui-contract.js';
+import { createHandlers } from './api-handlers.js';
+import { LabNamespaces } from './lab-namespaces.js';
+import { runCommand } from './run-command.js';
+import { PtyTerminalHost, type PtySpawn } from './terminals/pty-terminal-host.js';
+import { startShellReaper } from './terminals/shell-reaper.js';
+import { KernelTopology } from './topology/kernel-topology.js';
+import { UiServer, type RunningUiServer } from './ui-server.js';
+
+export interface UiAppOptions {
+  prefix: string;
+  port?: number;
+  token?: string;
+  /** Where the built renderer is (dist/renderer). */
+  staticDir?: string;
+  topologyIntervalMs?: number;
+  netnsDir?: string;
+  log?: (line: string) => void;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
+  if (!LAB_PREFIX.test(o.prefix)) throw new ValidationError('lab prefix', `'${o.prefix}' is not a lab prefix (kw- or kw-<name>-)`);
+  const log = o.log ?? ((l: string) => console.error(l));
+  const session: SessionInfo = { version: packageVersion(), prefix: o.prefix, root: process.getuid?.() === 0 };
+  const namespaces = new LabNamespaces(o.prefix, { netnsDir: o.netnsDir ?? '/run/netns', procDir: '/proc', run: runCommand });
+  const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500 });
+  const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env });
+  const server = new UiServer({
+    handlers,
+    terminals,
+    topology,
+    session,
+    staticDir: o.staticDir ?? join(here, '..', 'renderer'),
+    port: o.port ?? 0,
+    token: o.token,
+    log,
+  });
+  const running = await server.start();
+  const stopReaper = startShellReaper({ terminals, namespaces, intervalMs: 1000, log });
+  return {
+    ...running,
+    dispose: async () => {
+      stopReaper();
+      await running.dispose();
+      await terminals.dispose();
+    },
+  };
+}
+
+function loadPtySpawn(): PtySpawn {
+  // node-pty is CommonJS with a native addon.
+  const pty = createRequire(import.meta.url)('node-pty') as { spawn: PtySpawn };
+  return (file, args, opts) => pty.spawn(file, args, opts);
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

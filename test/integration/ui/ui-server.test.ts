@@ -1,0 +1,125 @@
+// The UI server against real namespaces (a mini lab with this test's own prefix): the guard,
+// terminals entered into a pod namespace, reattach with scrollback, a deleted namespace closing
+// its shell, and live topology updates.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { buildMiniLab, testPrefix, type MiniLab } from '../../helpers/mini-lab.js';
+import { UiTestClient } from '../../helpers/ui-client.js';
+import { startUiApp } from '../../../server/ui-app.js';
+import type { RunningUiServer } from '../../../server/ui-server.js';
+import type { ServerMessage, TerminalInfo } from '../../../common/ui-contract.js';
+import WebSocket from 'ws';
+
+const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
+let lab: MiniLab;
+let server: RunningUiServer;
+let client: UiTestClient;
+
+before(async () => {
+  lab = buildMiniLab(testPrefix(), 1);
+  server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
+  client = new UiTestClient(server.port, server.token);
+  await client.connect();
+});
+
+after(async () => {
+  client?.close();
+  await server?.dispose();
+  lab?.remove();
+});
+
+test('requests without the token, with a foreign Origin or Host are refused', async () => {
+  const url = `http://127.0.0.1:${server.port}`;
+  assert.equal((await fetch(`${url}/`)).status, 401);
+  assert.equal((await fetch(`${url}/main.js`)).status, 401);
+  assert.equal((await fetch(`${url}/?token=${'0'.repeat(64)}`)).status, 401);
+  const withToken = { 'x-kubewire-token': server.token, 'content-type': 'application/json' };
+  assert.equal((await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { ...withToken, origin: 'http://evil.example' }, body: '{}' })).status, 403);
+  assert.equal((await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { ...withToken }, body: '{}' })).status, 200);
+  const first = await fetch(`${url}/?token=${server.token}`, { redirect: 'manual' });
+  assert.equal(first.status, 303);
+  assert.match(first.headers.get('set-cookie') ?? '', new RegExp(`^kubewire_session_${server.port}=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict`));
+  const page = await fetch(`${url}/`, { headers: { cookie: (first.headers.get('set-cookie') ?? '').split(';')[0]! } });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<title>kubewire<\/title>/);
+  assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+});
+
+test('a WebSocket from another origin or without the token is refused', async () => {
+  const attempt = (headers: Record<string, string>): Promise<number> =>
+    new Promise((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => {
+        ws.terminate();
+        resolve(101);
+      });
+      ws.on('error', () => resolve(-1));
+    });
+  const cookie = `kubewire_session_${server.port}=${server.token}`;
+  assert.equal(await attempt({ origin: 'http://evil.example', cookie }), 403);
+  assert.equal(await attempt({ origin: `http://127.0.0.1:${server.port}` }), 401);
+  assert.equal(await attempt({ origin: `http://127.0.0.1:${server.port}`, cookie }), 101);
+});
+
+test('bad input gets a clear error and opens nothing', async () => {
+  const before = (await client.mustCall('terminal.list', {})).length;
+  const r1 = await client.call('terminal.open', { namespace: 'kw-zz-not-there', cols: 80, rows: 24 });
+  assert.equal(r1.ok, false);
+  assert.match(!r1.ok ? r1.error.message : '', /not a namespace of this lab/);
+  const r2 = await client.call('terminal.open', { namespace: `${lab.prefix}nope`, cols: 80, rows: 24 });
+  assert.match(!r2.ok ? r2.error.message : '', /does not exist/);
+  const r3 = await client.call('device.details', { namespace: lab.ns('node1'), ifname: 'eth9' });
+  assert.match(!r3.ok ? r3.error.message : '', /no device 'eth9'/);
+  assert.equal((await client.mustCall('terminal.list', {})).length, before);
+});
+
+test('a shell in a pod namespace shows the pod IP, survives a reconnect with its scrollback, and closes with its namespace', async () => {
+  const pod = lab.pods[0]!;
+  const podNs = lab.ns(`${pod.k8sNamespace}_${pod.name}`);
+  const info: TerminalInfo = await client.mustCall('terminal.open', { namespace: podNs, cols: 100, rows: 30 });
+  assert.deepEqual(info.command.slice(0, 4), ['ip', 'netns', 'exec', podNs]);
+  client.send({ type: 'terminal.attach', id: info.id });
+  client.send({ type: 'terminal.resize', id: info.id, cols: 120, rows: 40 });
+  client.send({ type: 'terminal.input', id: info.id, data: 'ip -br addr show dev eth0; stty size\r' });
+  await client.waitFor((m) => m.type === 'terminal.output' && client.output(info.id).includes('40 120'), 5000, 'stty size after resize');
+  assert.match(client.output(info.id), new RegExp(`${pod.ip.replace(/\./g, '\\.')}/24`));
+
+  // A second page (a reload) reattaches and gets what was printed before.
+  const reload = new UiTestClient(server.port, server.token);
+  await reload.connect();
+  try {
+    reload.send({ type: 'terminal.attach', id: info.id });
+    const sb = await reload.waitFor<Extract<ServerMessage, { type: 'terminal.scrollback' }>>((m) => m.type === 'terminal.scrollback' && m.id === info.id, 3000, 'scrollback');
+    assert.match(sb.data, new RegExp(pod.ip.replace(/\./g, '\\.')));
+  } finally {
+    reload.close();
+  }
+
+  // Deleting the namespace (what a lab reset does) ends the shell.
+  const mark = client.frames.length;
+  lab.removeNamespace(podNs);
+  await client.waitFor((m) => m.type === 'terminals' && !m.terminals.some((t) => t.id === info.id), 5000, 'the shell to be closed', mark);
+});
+
+test('the topology arrives on subscribe and follows a new pod within a second', async () => {
+  const mark = client.frames.length;
+  client.send({ type: 'topology.subscribe' });
+  const first = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>((m) => m.type === 'topology', 5000, 'topology', mark);
+  const names = first.graph.namespaces.map((n) => n.name);
+  assert.ok(names.includes(lab.ns('node1')) && names.includes(lab.ns('underlay')));
+  assert.ok(first.graph.edges.some((e) => e.kind === 'vxlan'));
+  const t0 = performance.now();
+  lab.addPod({ k8sNamespace: 'default', name: 'late-pod', node: 'node2', ip: '192.168.129.77' });
+  const upd = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>(
+    (m) => m.type === 'topology' && m.graph.devices.some((d) => d.addresses.includes('192.168.129.77/24')),
+    3000,
+    'the new pod in the topology',
+    mark + 1,
+  );
+  const ms = performance.now() - t0;
+  assert.ok(upd.graph.namespaces.some((n) => n.pod === 'late-pod'));
+  assert.ok(ms < 1000, `update took ${ms.toFixed(0)} ms`);
+  client.send({ type: 'topology.unsubscribe' });
+});

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ValidationError } from '../../../common/errors.js';
+import { CALL_NAMES, isCallName, parseClientMessage, requestValidators } from '../../../common/ui-contract.js';
+
+test('every call of the contract has a request validator, and only those are call names', () => {
+  assert.deepEqual([...CALL_NAMES].sort(), ['device.details', 'namespaces.list', 'session.info', 'terminal.close', 'terminal.list', 'terminal.open', 'topology.get']);
+  assert.equal(isCallName('terminal.open'), true);
+  assert.equal(isCallName('toString'), false);
+  assert.equal(isCallName('__proto__'), false);
+});
+
+test('terminal.open accepts a well-formed request and returns exactly its fields', () => {
+  assert.deepEqual(requestValidators['terminal.open']({ namespace: 'kw-node5', cols: 80, rows: 24 }, 'terminal.open'), { namespace: 'kw-node5', cols: 80, rows: 24 });
+});
+
+test('terminal.open refuses shell metacharacters, unknown fields and odd sizes, naming the field', () => {
+  const v = requestValidators['terminal.open'];
+  const bad: [unknown, RegExp][] = [
+    [{ namespace: 'kw-a;reboot', cols: 80, rows: 24 }, /terminal.open.namespace/],
+    [{ namespace: '../etc', cols: 80, rows: 24 }, /terminal.open.namespace/],
+    [{ namespace: 'kw-a', cols: 80.5, rows: 24 }, /terminal.open.cols: expected an integer/],
+    [{ namespace: 'kw-a', cols: 80, rows: 0 }, /terminal.open.rows: 0 is outside/],
+    [{ namespace: 'kw-a', cols: 80, rows: 24, argv: ['sh'] }, /unknown field 'argv'/],
+    [[], /expected an object, got an array/],
+  ];
+  for (const [input, re] of bad) assert.throws(() => v(input, 'terminal.open'), (e: unknown) => e instanceof ValidationError && re.test(e.message));
+});
+
+test('device.details checks the interface name pattern (IFNAMSIZ)', () => {
+  const v = requestValidators['device.details'];
+  assert.deepEqual(v({ namespace: 'kw-node1', ifname: 'flannel.1' }, 'd'), { namespace: 'kw-node1', ifname: 'flannel.1' });
+  assert.throws(() => v({ namespace: 'kw-node1', ifname: 'a-very-long-ifname' }, 'd'), /d.ifname/);
+  assert.throws(() => v({ namespace: 'kw-node1', ifname: 'eth0 up' }, 'd'), /d.ifname/);
+});
+
+test('calls without parameters refuse parameters', () => {
+  assert.deepEqual(requestValidators['topology.get']({}, 'topology.get'), {});
+  assert.throws(() => requestValidators['topology.get']({ all: true }, 'topology.get'), /unknown field 'all'/);
+});
+
+test('WebSocket frames are validated by type', () => {
+  assert.deepEqual(parseClientMessage({ type: 'terminal.input', id: '0123456789abcdef', data: 'ls\r' }), { type: 'terminal.input', id: '0123456789abcdef', data: 'ls\r' });
+  assert.deepEqual(parseClientMessage({ type: 'topology.subscribe' }), { type: 'topology.subscribe' });
+  assert.throws(() => parseClientMessage({ type: 'terminal.input', id: 'nope', data: 'x' }), /websocket message.id/);
+  assert.throws(() => parseClientMessage({ type: 'terminal.resize', id: '0123456789abcdef', cols: 5000, rows: 10 }), /cols/);
+  assert.throws(() => parseClientMessage({ type: 'exec', cmd: 'id' }), /unknown message type 'exec'/);
+  assert.throws(() => parseClientMessage('hello'), /expected an object/);
+});
