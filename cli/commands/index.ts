@@ -1,4 +1,8 @@
 // The command table: one module per command under cli/commands/. A command returns its exit code.
+import { serve } from './serve.js';
+
 export type Command = (args: string[]) => Promise<number>;
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  serve,
+};
