@@ -25,6 +25,11 @@ export interface WatchEvent {
 export interface Watch {
   /** Stops delivery; safe to call twice. */
   close(): void;
+  /**
+   * Every event of this watch up to this revision has been handed to onEvents, including
+   * revisions that had none for its prefix: the resourceVersion a BOOKMARK may carry.
+   */
+  deliveredRevision?(): number;
 }
 
 export interface WatchOptions {
@@ -32,7 +37,10 @@ export interface WatchOptions {
   afterRevision: number;
   /** Called with batches of events in revision order. */
   onEvents(events: WatchEvent[]): void;
-  /** Called once if the watch cannot continue (e.g. its start was compacted: ErrCompacted). */
+  /**
+   * Called once if the watch cannot continue: ErrCompacted when rows it still needed were
+   * compacted (requested = the last revision it had, compacted = the compact revision).
+   */
   onError(err: Error): void;
 }
 

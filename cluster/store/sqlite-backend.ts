@@ -116,14 +116,13 @@ export class SqliteBackend implements Backend {
     checkRevision('list', revision);
     if (!Number.isSafeInteger(limit) || limit < 0) throw new ValidationError('store.list: limit', `must be a non-negative integer, got ${String(limit)}`);
     if (opts.startKey !== undefined && typeof opts.startKey !== 'string') throw new ValidationError('store.list: startKey', 'must be a string');
-    const start = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
     const end = prefixEnd(prefix);
     return this.read(() => {
       const rev = this.readRevision(revision);
       const sqlLimit = limit > 0 ? limit + 1 : -1;
       const rows = (end === undefined
-        ? this.q.listOpen.all({ lo: start, rev, limit: sqlLimit })
-        : this.q.list.all({ lo: start, hi: end, rev, limit: sqlLimit })) as LogRow[];
+        ? this.q.listOpen.all({ lo: prefix, start: opts.startKey ?? prefix, rev, limit: sqlLimit })
+        : this.q.list.all({ lo: prefix, start: opts.startKey ?? prefix, hi: end, rev, limit: sqlLimit })) as LogRow[];
       const more = limit > 0 && rows.length > limit;
       if (more) rows.length = limit;
       return { revision: rev, kvs: rows.map(rowToKeyValue), more };
@@ -250,9 +249,10 @@ export class SqliteBackend implements Backend {
 function prepareStatements(db: Database.Database) {
   // The newest row of each name at @rev, skipping names whose newest row is a tombstone. The scan
   // walks the (name, id) index in name order, so LIMIT stops it early.
-  const newestAt = (bounded: boolean) => `
+  const newestAt = (bounded: boolean, paged: boolean) => `
     FROM kine AS kv
-    WHERE kv.name >= @lo ${bounded ? 'AND kv.name < @hi' : ''} AND kv.id <= @rev AND kv.deleted = 0
+    WHERE kv.name >= @lo ${paged ? 'AND kv.name >= @start' : ''} ${bounded ? 'AND kv.name < @hi' : ''}
+      AND kv.id <= @rev AND kv.deleted = 0
       AND kv.id = (SELECT MAX(k2.id) FROM kine AS k2 WHERE k2.name = kv.name AND k2.id <= @rev)`;
   return {
     heads: db.prepare(`SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'kine') AS current,
@@ -261,10 +261,10 @@ function prepareStatements(db: Database.Database) {
     at: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`),
     insert: db.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    list: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(true)} ORDER BY kv.name LIMIT @limit`),
-    listOpen: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(false)} ORDER BY kv.name LIMIT @limit`),
-    count: db.prepare(`SELECT COUNT(*) ${newestAt(true)}`).pluck(),
-    countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false)}`).pluck(),
+    list: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(true, true)} ORDER BY kv.name LIMIT @limit`),
+    listOpen: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(false, true)} ORDER BY kv.name LIMIT @limit`),
+    count: db.prepare(`SELECT COUNT(*) ${newestAt(true, false)}`).pluck(),
+    countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false, false)}`).pluck(),
     after: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? ORDER BY id LIMIT ?`),
     range: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id`),
     rangeOpen: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? ORDER BY id`),

@@ -29,6 +29,8 @@ interface Watcher {
   prefix: string;
   /** Everything up to this revision has been queued (or delivered) to this watcher. */
   position: number;
+  /** Everything up to this revision has been handed to onEvents. */
+  delivered: number;
   queue: WatchEvent[];
   opts: WatchOptions;
   error?: Error;
@@ -63,24 +65,25 @@ export class WatchHub {
     }
     const heads = this.tail.heads();
     if (this.watchers.size === 0) this.lastRead = heads.currentRevision;
-    const w: Watcher = { prefix, position: after, queue: [], opts, closed: false };
+    const w: Watcher = { prefix, position: after, delivered: after, queue: [], opts, closed: false };
     if (after === 0) {
       w.position = heads.currentRevision;
     } else if (after < this.lastRead) {
       const past = this.tail.readRange(prefix, after, this.lastRead);
-      if (after < past.compactRevision) throw new ErrCompacted(after + 1, past.compactRevision);
+      if (after < past.compactRevision) throw new ErrCompacted(after, past.compactRevision);
       w.queue = past.events;
       w.position = this.lastRead;
     } else if (after < heads.compactRevision) {
-      throw new ErrCompacted(after + 1, heads.compactRevision);
+      throw new ErrCompacted(after, heads.compactRevision);
     }
+    w.delivered = w.queue.length > 0 ? after : w.position;
     this.watchers.add(w);
     if (!this.timer) {
       this.timer = setInterval(() => this.flush(), this.pollIntervalMs);
       this.timer.unref();
     }
     this.schedule();
-    return { close: () => this.remove(w) };
+    return { close: () => this.remove(w), deliveredRevision: () => w.delivered };
   }
 
   /** A write committed in this process: deliver it soon (after the current task). */
@@ -137,6 +140,7 @@ export class WatchHub {
   private deliver(): void {
     for (const w of [...this.watchers]) {
       if (w.closed) continue;
+      const upTo = w.position;
       if (w.queue.length > 0) {
         const batch = w.queue;
         w.queue = [];
@@ -149,6 +153,8 @@ export class WatchHub {
       if (w.error && !w.closed) {
         this.remove(w);
         w.opts.onError(w.error);
+      } else {
+        w.delivered = upTo;
       }
     }
   }
@@ -156,7 +162,7 @@ export class WatchHub {
   /** Watchers that have not seen everything up to `revision` can no longer be served. */
   private failBehind(revision: number): void {
     for (const w of this.watchers) {
-      if (w.position < revision && !w.error) w.error = new ErrCompacted(w.position + 1, revision);
+      if (w.position < revision && !w.error) w.error = new ErrCompacted(w.position, revision);
     }
   }
 

@@ -148,7 +148,7 @@ test('a watch that starts before the compacted revision is expired', (t) => {
   for (let i = 0; i < 10; i++) s.create('/e/k', v(String(i))) && s.delete('/e/k'); // 1..20
   s.compact(12);
   const c = collector();
-  assert.throws(() => s.watch('/e/', { afterRevision: 11, ...c }), (err: unknown) => err instanceof ErrCompacted && err.compacted === 12 && err.requested === 12);
+  assert.throws(() => s.watch('/e/', { afterRevision: 11, ...c }), (err: unknown) => err instanceof ErrCompacted && err.compacted === 12 && err.requested === 11);
   s.watch('/e/', { afterRevision: 12, ...c }).close();
 });
 
@@ -200,4 +200,21 @@ test('closing the store ends each watch with one error; a throwing callback ends
   assert.match(c.errors[0]!.message, /closed/);
   assert.deepEqual(revs(c.events), [1]);
   assert.throws(() => s.watch('/', { afterRevision: 0, ...c }), StoreError);
+});
+
+test('deliveredRevision advances over revisions without events for the prefix (what a BOOKMARK carries)', async (t) => {
+  const s = openStore(t, tempStorePath(t));
+  s.create('/b/0', v('0')); // 1
+  const c = collector();
+  const w = s.watch('/a/', { afterRevision: 0, ...c });
+  assert.equal(w.deliveredRevision!(), 1);
+  s.create('/b/1', v('1')); // 2
+  s.create('/b/2', v('2')); // 3
+  await until(() => w.deliveredRevision!() === 3, 1000, 'delivered up to 3');
+  assert.equal(c.events.length, 0);
+  const h = collector();
+  const old = s.watch('/b/', { afterRevision: 1, ...h });
+  assert.equal(old.deliveredRevision!(), 1, 'its history is not handed over yet');
+  await until(() => old.deliveredRevision!() === 3, 1000, 'history delivered');
+  assert.deepEqual(revs(h.events), [2, 3]);
 });
