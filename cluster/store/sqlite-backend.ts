@@ -38,11 +38,14 @@ export class SqliteBackend implements Backend {
   private readonly db: Database.Database;
   private readonly hub: WatchHub;
   private readonly q;
+  /** Runs a callback in a transaction; created once (better-sqlite3 wraps it in BEGIN/COMMIT). */
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private closed = false;
 
   constructor(opts: SqliteBackendOptions) {
     this.db = openLogDatabase(opts.path, { durability: opts.durability, busyTimeoutMs: opts.busyTimeoutMs });
     this.q = prepareStatements(this.db);
+    this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.hub = new WatchHub(this.logTail(), opts.pollIntervalMs ?? 15);
   }
 
@@ -205,7 +208,7 @@ export class SqliteBackend implements Backend {
   /** One consistent snapshot for the whole read (a deferred transaction only reads). */
   private read<T>(fn: () => T): T {
     this.checkOpen('read');
-    return this.db.transaction(fn)();
+    return this.tx(fn) as T;
   }
 
   /** Takes the write lock first (IMMEDIATE), so read-then-append is atomic across processes. */
@@ -213,7 +216,7 @@ export class SqliteBackend implements Backend {
     this.checkOpen(what);
     let result: T;
     try {
-      result = this.db.transaction(fn).immediate();
+      result = this.tx.immediate(fn) as T;
     } catch (err) {
       if (err instanceof StoreError || err instanceof ValidationError) throw err;
       const code = (err as { code?: string }).code;

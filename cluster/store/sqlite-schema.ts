@@ -1,6 +1,7 @@
 // The store's on-disk layout and connection settings: one append-only log table in the manner of
 // k3s' kine, plus a one-row table that remembers the compact revision across restarts.
 import Database from 'better-sqlite3';
+import { StoreError } from './backend.js';
 
 /**
  * `normal`: every acknowledged write survives kill -9 of the process (the WAL frames are written
@@ -44,7 +45,12 @@ export interface OpenOptions {
 }
 
 export function openLogDatabase(path: string, opts: OpenOptions = {}): Database.Database {
-  const db = new Database(path);
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new StoreError(`cannot open the store at ${path}`, { cause: err });
+  }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -58,6 +64,6 @@ export function openLogDatabase(path: string, opts: OpenOptions = {}): Database.
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw new StoreError(`cannot prepare the store at ${path}`, { cause: err });
   }
 }

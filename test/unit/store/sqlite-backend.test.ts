@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { ErrFutureRevision, ErrKeyExists } from '../../../cluster/store/backend.js';
+import { ErrFutureRevision, ErrKeyExists, StoreError } from '../../../cluster/store/backend.js';
+import { SqliteBackend } from '../../../cluster/store/sqlite-backend.js';
 import { ValidationError } from '../../../common/errors.js';
 import { openStore, spawnWriter, tempStorePath, v } from './temp-store.js';
 
@@ -107,6 +108,32 @@ test('two processes racing compare-and-swap on one key: every win is a distinct 
   for (let i = 1; i < rows.length; i++) assert.equal(rows[i]!.prev_revision, rows[i - 1]!.id, 'each write supersedes the one before it');
   assert.deepEqual([...wins].sort((x, y) => x - y), rows.slice(1).map((r) => r.id));
   assert.equal(s.get('/race').kv!.modRevision, rows.at(-1)!.id);
+});
+
+test('two processes creating the same keys: each key is created once, the other gets ErrKeyExists', async (t) => {
+  const path = tempStorePath(t);
+  openStore(t, path).close();
+  const a = spawnWriter(t, ['create-race', path, '/cr/', '300']);
+  const b = spawnWriter(t, ['create-race', path, '/cr/', '300']);
+  assert.equal(await a.exited, 0);
+  assert.equal(await b.exited, 0);
+  const s = openStore(t, path);
+  const acks = new Map<string, number>();
+  for (const line of [...a.lines, ...b.lines]) {
+    const [word, , key, rev] = line.split(' ');
+    if (word === 'ack') {
+      assert.ok(!acks.has(key!), `${key} created twice`);
+      acks.set(key!, Number(rev));
+    }
+  }
+  assert.equal(acks.size, 300);
+  assert.equal(a.lines.length + b.lines.length, 600);
+  for (const [key, rev] of acks) assert.equal(s.get(key).kv?.modRevision, rev);
+  assert.equal(s.currentRevision(), 300);
+});
+
+test('a store that cannot be opened says where', () => {
+  assert.throws(() => new SqliteBackend({ path: '/nonexistent-kw-dir/state.db' }), (err: unknown) => err instanceof StoreError && err.message.includes('/nonexistent-kw-dir/state.db'));
 });
 
 test('data and revisions survive reopening; revisions never go back', (t) => {

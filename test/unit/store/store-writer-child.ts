@@ -3,6 +3,8 @@
 //   create-loop DB PREFIX            create PREFIX0, PREFIX1, ... until killed
 //   mixed DB PREFIX COUNT            COUNT writes: creates, updates and deletes on a few keys
 //   race DB KEY ROUNDS               read KEY and compare-and-swap it ROUNDS times
+//   create-race DB PREFIX COUNT      create PREFIX0..PREFIX<COUNT-1>; `exists ...` when another won
+import { ErrKeyExists } from '../../../cluster/store/backend.js';
 import { SqliteBackend } from '../../../cluster/store/sqlite-backend.js';
 
 const [mode, path, arg1, arg2] = process.argv.slice(2);
@@ -38,6 +40,17 @@ if (mode === 'create-loop') {
     const r = store.update(arg1, Buffer.from(`${process.pid}-${i}`), cur.modRevision);
     out(r.ok ? `ack update ${arg1} ${r.revision}` : `lost update ${arg1} ${cur.modRevision}`);
     if (i % 5 === 0) await new Promise((r) => setImmediate(r));
+  }
+} else if (mode === 'create-race') {
+  const count = Number(arg2);
+  for (let i = 0; i < count; i++) {
+    const key = `${arg1}${i}`;
+    try {
+      out(`ack create ${key} ${store.create(key, Buffer.from(String(process.pid)))}`);
+    } catch (err) {
+      if (!(err instanceof ErrKeyExists)) throw err;
+      out(`exists create ${key} 0`);
+    }
   }
 } else {
   throw new Error(`unknown mode ${mode}`);
