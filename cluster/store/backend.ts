@@ -73,7 +73,8 @@ export interface Backend {
   delete(key: string, expectedRevision?: number): { revision: number; kv: KeyValue | undefined; ok: boolean };
   /** Keys with `prefix`, ordered by key, starting at startKey (inclusive), at `revision` (0 = now). */
   list(prefix: string, opts?: { startKey?: string; limit?: number; revision?: number }): ListResult;
-  count(prefix: string, revision?: number): { revision: number; count: number };
+  /** Live keys with `prefix` at `revision` (0 = now), from startKey (inclusive) on: remainingItemCount. */
+  count(prefix: string, revision?: number, startKey?: string): { revision: number; count: number };
   /** Events for keys starting with prefix. Throws ErrCompacted if afterRevision is below the window. */
   watch(prefix: string, opts: WatchOptions): Watch;
   /** Removes superseded rows at or below `revision` (capped at the newest); returns the new compact revision. */

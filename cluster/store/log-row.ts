@@ -23,12 +23,14 @@ export interface LogRow {
 }
 
 export const LOG_COLUMNS = 'id, name, created, deleted, create_revision, prev_revision, lease, value, old_value';
+/** What a key-value needs (reads skip old_value, which only watch events carry). */
+export const KV_COLUMNS = 'id, name, created, deleted, create_revision, prev_revision, lease, value';
 
-export function createRevisionOf(row: LogRow): number {
+export function createRevisionOf(row: Pick<LogRow, 'id' | 'created' | 'create_revision'>): number {
   return row.created ? row.id : row.create_revision;
 }
 
-export function rowToKeyValue(row: LogRow): KeyValue {
+export function rowToKeyValue(row: Omit<LogRow, 'old_value'>): KeyValue {
   return { key: row.name, createRevision: createRevisionOf(row), modRevision: row.id, value: row.value, lease: row.lease };
 }
 

@@ -12,12 +12,11 @@ import {
   type KeyValue,
   type ListResult,
   type Watch,
-  type WatchEvent,
   type WatchOptions,
 } from './backend.js';
 import { ValidationError } from '../../common/errors.js';
 import { prefixEnd } from './key-range.js';
-import { LOG_COLUMNS, createRevisionOf, rowToEvent, rowToKeyValue, type LogRow } from './log-row.js';
+import { KV_COLUMNS, LOG_COLUMNS, createRevisionOf, rowToEvent, rowToKeyValue, type LogRow } from './log-row.js';
 import { openLogDatabase, type Durability } from './sqlite-schema.js';
 import { WatchHub, type LogTail } from './watch-hub.js';
 
@@ -62,7 +61,7 @@ export class SqliteBackend implements Backend {
     checkRevision('get', revision);
     return this.read(() => {
       const rev = this.readRevision(revision);
-      const row = this.q.at.get(key, rev) as LogRow | undefined;
+      const row = this.q.at.get(key, rev) as Omit<LogRow, 'old_value'> | undefined;
       return { revision: rev, kv: row && !row.deleted ? rowToKeyValue(row) : undefined };
     });
   }
@@ -125,20 +124,22 @@ export class SqliteBackend implements Backend {
       const sqlLimit = limit > 0 ? limit + 1 : -1;
       const rows = (end === undefined
         ? this.q.listOpen.all({ lo: prefix, start: opts.startKey ?? prefix, rev, limit: sqlLimit })
-        : this.q.list.all({ lo: prefix, start: opts.startKey ?? prefix, hi: end, rev, limit: sqlLimit })) as LogRow[];
+        : this.q.list.all({ lo: prefix, start: opts.startKey ?? prefix, hi: end, rev, limit: sqlLimit })) as Omit<LogRow, 'old_value'>[];
       const more = limit > 0 && rows.length > limit;
       if (more) rows.length = limit;
       return { revision: rev, kvs: rows.map(rowToKeyValue), more };
     });
   }
 
-  count(prefix: string, revision = 0): { revision: number; count: number } {
+  count(prefix: string, revision = 0, startKey?: string): { revision: number; count: number } {
     checkPrefix('count', prefix);
     checkRevision('count', revision);
+    if (startKey !== undefined && typeof startKey !== 'string') throw new ValidationError('store.count: startKey', 'must be a string');
     const end = prefixEnd(prefix);
     return this.read(() => {
       const rev = this.readRevision(revision);
-      const n = (end === undefined ? this.q.countOpen.get({ lo: prefix, rev }) : this.q.count.get({ lo: prefix, hi: end, rev })) as number;
+      const start = startKey ?? prefix;
+      const n = (end === undefined ? this.q.countOpen.get({ lo: prefix, start, rev }) : this.q.count.get({ lo: prefix, start, hi: end, rev })) as number;
       return { revision: rev, count: n };
     });
   }
@@ -243,7 +244,7 @@ export class SqliteBackend implements Backend {
         this.read(() => {
           const end = prefixEnd(prefix);
           const rows = (end === undefined ? this.q.rangeOpen.all(after, upTo, prefix) : this.q.range.all(after, upTo, prefix, end)) as LogRow[];
-          return { events: rows.map(rowToEvent) as WatchEvent[], compactRevision: this.heads().compactRevision };
+          return { events: rows.map(rowToEvent), compactRevision: this.heads().compactRevision };
         }),
     };
   }
@@ -252,22 +253,22 @@ export class SqliteBackend implements Backend {
 function prepareStatements(db: Database.Database) {
   // The newest row of each name at @rev, skipping names whose newest row is a tombstone. The scan
   // walks the (name, id) index in name order, so LIMIT stops it early.
-  const newestAt = (bounded: boolean, paged: boolean) => `
+  const newestAt = (bounded: boolean) => `
     FROM kine AS kv
-    WHERE kv.name >= @lo ${paged ? 'AND kv.name >= @start' : ''} ${bounded ? 'AND kv.name < @hi' : ''}
+    WHERE kv.name >= @lo AND kv.name >= @start ${bounded ? 'AND kv.name < @hi' : ''}
       AND kv.id <= @rev AND kv.deleted = 0
       AND kv.id = (SELECT MAX(k2.id) FROM kine AS k2 WHERE k2.name = kv.name AND k2.id <= @rev)`;
   return {
     heads: db.prepare(`SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'kine') AS current,
                               (SELECT revision FROM kine_compaction WHERE id = 1) AS compact`),
     latest: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1`),
-    at: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`),
+    at: db.prepare(`SELECT ${KV_COLUMNS} FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`),
     insert: db.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    list: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(true, true)} ORDER BY kv.name LIMIT @limit`),
-    listOpen: db.prepare(`SELECT ${LOG_COLUMNS} ${newestAt(false, true)} ORDER BY kv.name LIMIT @limit`),
-    count: db.prepare(`SELECT COUNT(*) ${newestAt(true, false)}`).pluck(),
-    countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false, false)}`).pluck(),
+    list: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(true)} ORDER BY kv.name LIMIT @limit`),
+    listOpen: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(false)} ORDER BY kv.name LIMIT @limit`),
+    count: db.prepare(`SELECT COUNT(*) ${newestAt(true)}`).pluck(),
+    countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false)}`).pluck(),
     after: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? ORDER BY id LIMIT ?`),
     range: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id`),
     rangeOpen: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? ORDER BY id`),

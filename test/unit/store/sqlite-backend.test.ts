@@ -70,6 +70,8 @@ test('list with prefix, startKey and limit, now and at an old revision', (t) => 
   assert.deepEqual(s.list('', {}).kvs.map((x) => x.key), ['/registry/pod', '/registry/pods/a', '/registry/pods/b', '/registry/pods/d', '/registry/pods/e', '/registry/podsecurity/x']);
   assert.deepEqual(s.count('/registry/pods/'), { revision: 9, count: 4 });
   assert.deepEqual(s.count('/registry/pods/', 8), { revision: 8, count: 5 });
+  assert.deepEqual(s.count('/registry/pods/', 5, '/registry/pods/b\0'), { revision: 5, count: 3 });
+  assert.deepEqual(s.count('/registry/pods/', 0, '/registry/pods/b\0'), { revision: 9, count: 2 });
   assert.throws(() => s.list('/registry/pods/', { revision: 10 }), ErrFutureRevision);
 });
 
