@@ -63,12 +63,15 @@ function main(): void {
       .track('Reading device details', api.call('device.details', sel.ifname ? { namespace: sel.namespace, ifname: sel.ifname } : { namespace: sel.namespace }))
       .then((d) => renderDetails(byId('details-body'), d))
       .catch((err: unknown) => showError(String(err)));
-    topo.resize();
+    // The panel takes room from the graph: let the grid settle, then tell cytoscape.
+    requestAnimationFrame(() => topo.resize());
   });
   byId('details-terminal').addEventListener('click', () => {
     if (selected) openTerminal(selected.namespace);
   });
   byId('fit-topology').addEventListener('click', () => topo.fit());
+  const layoutSelect = byId<HTMLSelectElement>('layout-select');
+  layoutSelect.addEventListener('change', () => topo.setLayout(layoutSelect.value === 'force' ? 'force' : 'lab'));
 
   let graph: TopologyGraph | undefined;
   const drawStats: number[] = [];
@@ -113,7 +116,7 @@ function main(): void {
   setupSplitter(() => topo.resize());
   socket.connect();
   // For tests and the curious: what is drawn and how fast the shell echoes.
-  (window as unknown as Record<string, unknown>).kubewireDebug = { labels: () => topo.labels(), echoSamples: terminals.echoSamples, drawStats, graph: () => graph, activeTerminal: () => terminals.activeId() };
+  (window as unknown as Record<string, unknown>).kubewireDebug = { labels: () => topo.labels(), tap: (id: string) => topo.tap(id), echoSamples: terminals.echoSamples, drawStats, graph: () => graph, activeTerminal: () => terminals.activeId() };
 }
 
 function setupSplitter(onResize: () => void): void {

@@ -1,7 +1,8 @@
 // The live topology drawn with cytoscape: elements come from common/topology-projection.ts; an
 // update adds/removes/changes only what differs and lays out again only when the shape changed.
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
-import { projectTopology, type ViewEdge, type ViewNode } from '../common/topology-projection.js';
+import { projectTopology, type TopologyView as ViewModel, type ViewEdge, type ViewNode } from '../common/topology-projection.js';
+import { labLayout } from '../common/topology-layout.js';
 import type { TopologyGraph } from '../common/topology-model.js';
 
 export interface Selection {
@@ -25,18 +26,25 @@ const STYLE: cytoscape.StylesheetJson = [
   { selector: 'node[kind = "ns-gateway"], node[kind = "ns-internet"]', style: { 'background-color': '#e5c07b', 'border-color': '#e5c07b' } },
   { selector: 'node[kind = "ns-pod"]', style: { 'background-color': '#2f5d46', 'border-color': '#98c379', shape: 'round-rectangle', width: 104, height: 46, 'font-size': 9 } },
   { selector: 'node[kind = "ns-docker"]', style: { 'background-color': '#3d4f6b', 'border-color': '#61afef', shape: 'ellipse', width: 92, height: 40 } },
-  { selector: 'node[kind = "dev-bridge"]', style: { 'background-color': '#5a4a2a', 'border-color': '#e5c07b', width: 84 } },
-  { selector: 'node[kind = "dev-vxlan"]', style: { 'background-color': '#5b3a3a', 'border-color': '#e06c75', width: 84 } },
-  { selector: 'node[kind = "dev-veth"]', style: { 'background-color': '#344b5e', width: 76 } },
+  { selector: 'node[kind ^= "dev-"]', style: { width: 100, 'font-size': 9 } },
+  { selector: 'node[kind = "dev-bridge"]', style: { 'background-color': '#5a4a2a', 'border-color': '#e5c07b' } },
+  { selector: 'node[kind = "dev-vxlan"]', style: { 'background-color': '#5b3a3a', 'border-color': '#e06c75' } },
+  { selector: 'node[kind = "dev-veth"]', style: { 'background-color': '#344b5e' } },
   { selector: 'edge', style: { width: 1.5, 'line-color': '#7f8899', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 8, color: '#9aa3b2', 'text-rotation': 'autorotate', 'text-background-color': '#1b1d23', 'text-background-opacity': 0.8, 'text-background-padding': '1px' } },
-  { selector: 'edge[kind = "vxlan"]', style: { 'line-style': 'dashed', 'line-color': '#e06c75', width: 2, color: '#e06c75' } },
+  // Tunnels arc below the node boxes so they do not run through cni0 on the way.
+  { selector: 'edge[kind = "vxlan"]', style: { 'line-style': 'dashed', 'line-color': '#e06c75', width: 2, color: '#e06c75', 'curve-style': 'unbundled-bezier', 'control-point-distances': [-70], 'control-point-weights': [0.5], 'z-index': 0 } },
   { selector: 'edge[kind = "bridge-port"]', style: { 'line-style': 'dotted' } },
   { selector: ':selected', style: { 'border-width': 3, 'border-color': '#7fd1ff', 'line-color': '#7fd1ff' } },
 ];
 
+export type LayoutName = 'lab' | 'force';
+
 export class TopologyView {
   private readonly cy: Core;
   private lastShape = '';
+  private lastView: ViewModel | undefined;
+  private fitted = false;
+  private layoutName: LayoutName = 'lab';
 
   constructor(container: HTMLElement, private readonly onSelect: (s: Selection | undefined) => void) {
     this.cy = cytoscape({ container, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
@@ -51,6 +59,7 @@ export class TopologyView {
   update(graph: TopologyGraph): DrawTiming {
     const t0 = performance.now();
     const view = projectTopology(graph);
+    this.lastView = view;
     const wanted = new Map<string, ElementDefinition>();
     for (const n of view.nodes) wanted.set(n.id, { group: 'nodes', data: { ...n } });
     for (const e of view.edges) wanted.set(e.id, { group: 'edges', data: { ...e } });
@@ -77,7 +86,23 @@ export class TopologyView {
     return { drawMs: performance.now() - t0, layout: reshaped, nodes: view.nodes.length, edges: view.edges.length };
   }
 
+  setLayout(name: LayoutName): void {
+    this.layoutName = name;
+    this.fitted = false;
+    this.layout();
+  }
+
   private layout(): void {
+    if (this.layoutName === 'lab' && this.lastView) {
+      const pos = labLayout(this.lastView);
+      this.cy.layout({ name: 'preset', positions: (n: cytoscape.NodeSingular) => pos.get(n.id()) ?? { x: 0, y: 0 }, fit: !this.fitted, padding: 24, animate: false } as cytoscape.LayoutOptions).run();
+      this.fitted = true;
+      return;
+    }
+    this.forceLayout();
+  }
+
+  private forceLayout(): void {
     const n = this.cy.nodes().length;
     // cose gives the article-like picture for a lab-sized graph; beyond a few hundred shapes its
     // cost grows fast, so big graphs get a bounded number of iterations.
@@ -85,7 +110,7 @@ export class TopologyView {
       .layout({
         name: 'cose',
         animate: false,
-        randomize: false,
+        randomize: !this.fitted,
         fit: true,
         padding: 20,
         nodeDimensionsIncludeLabels: true,
@@ -96,6 +121,7 @@ export class TopologyView {
         componentSpacing: 60,
       } as cytoscape.LayoutOptions)
       .run();
+    this.fitted = true;
   }
 
   fit(): void {
@@ -104,6 +130,16 @@ export class TopologyView {
 
   resize(): void {
     this.cy.resize();
+  }
+
+  /** Selects an element as a click would (tests and the lab guide use it). */
+  tap(id: string): boolean {
+    const el = this.cy.getElementById(id);
+    if (el.empty()) return false;
+    this.cy.elements().unselect();
+    el.select();
+    el.emit('tap');
+    return true;
   }
 
   /** Labels of what is drawn (the end-to-end test reads them through the page). */
