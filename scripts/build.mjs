@@ -43,6 +43,21 @@ if (existsSync(join(root, 'renderer', 'main.ts'))) {
   console.error(`kubewire build: renderer bundle (${Date.now() - t0} ms)`);
 }
 
+// Electron's sandboxed preload must be one CommonJS file.
+if (existsSync(join(root, 'electron', 'preload.ts'))) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(root, 'electron', 'preload.ts')],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['electron'],
+    outfile: join(dist, 'electron', 'preload.cjs'),
+    logLevel: 'warning',
+  });
+}
+
 // Pods' sandbox holder and other tiny programs: plain C, like the real pause container.
 mkdirSync(join(dist, 'native'), { recursive: true });
 for (const f of existsSync(join(root, 'native')) ? readdirSync(join(root, 'native')) : []) {

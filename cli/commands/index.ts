@@ -1,8 +1,10 @@
 // The command table: one module per command under cli/commands/. A command returns its exit code.
+import { desktop } from './desktop.js';
 import { serve } from './serve.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
 export const commands: Record<string, Command> = {
   serve,
+  desktop,
 };
