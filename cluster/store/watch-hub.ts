@@ -52,10 +52,6 @@ export class WatchHub {
     private readonly pollIntervalMs: number,
   ) {}
 
-  get watcherCount(): number {
-    return this.watchers.size;
-  }
-
   watch(prefix: string, opts: WatchOptions): Watch {
     if (this.closed) throw new StoreError('watch: the store is closed');
     if (typeof prefix !== 'string') throw new ValidationError('store.watch: prefix', 'must be a string');

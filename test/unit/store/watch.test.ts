@@ -218,3 +218,23 @@ test('deliveredRevision advances over revisions without events for the prefix (w
   await until(() => old.deliveredRevision!() === 3, 1000, 'history delivered');
   assert.deepEqual(revs(h.events), [2, 3]);
 });
+
+test('a hole in the log above the compact revision (a row removed behind the store\'s back) expires the watch instead of skipping it', async (t) => {
+  const path = tempStorePath(t);
+  const a = openStore(t, path, { pollIntervalMs: 10 });
+  const b = openStore(t, path);
+  a.create('/g/0', v('0')); // 1
+  const c = collector();
+  a.watch('/g/', { afterRevision: 0, ...c });
+  b.create('/g/1', v('1')); // 2
+  b.create('/g/2', v('2')); // 3
+  b.create('/g/3', v('3')); // 4
+  const raw = new Database(path);
+  t.after(() => raw.close());
+  raw.prepare('DELETE FROM kine WHERE id = 3').run();
+  await until(() => c.errors.length === 1, 1000, 'an error');
+  assert.deepEqual(revs(c.events), [2], 'what came before the hole is delivered');
+  assert.ok(c.errors[0] instanceof ErrCompacted);
+  assert.equal((c.errors[0] as ErrCompacted).requested, 2);
+  assert.equal((c.errors[0] as ErrCompacted).compacted, 3);
+});
