@@ -1,0 +1,116 @@
+// The whole kube-proxy ruleset as one iptables-restore input ("*filter … COMMIT *nat … COMMIT"),
+// laid out as syncProxyRules writes it. A partial sync rewrites the shared chains but leaves out
+// the own chains of services that did not change; stale chains are flushed, then deleted (-X).
+import { CANARY_CHAIN, JUMP_RULES, type JumpRule } from './jump-rules.js';
+import type { RenderedServicePort } from './render-service.js';
+
+export interface NormalizedNodeConfig {
+  nodeName: string;
+  nodeIP?: string;
+  clusterCIDR?: string;
+  /** undefined: NodePorts on every local address. */
+  nodePortAddresses?: string[];
+  /** Go's "%#08x" of 1<<bit, e.g. "0x00004000" (iptables-save shows it as 0x4000). */
+  mark: string;
+  masqueradeAll: boolean;
+  localhostNodePorts: boolean;
+  conntrackTCPLiberal: boolean;
+  randomFully: boolean;
+}
+
+export interface AssembleInput {
+  config: NormalizedNodeConfig;
+  /** Rendered service ports, in the order their rules should appear. */
+  services: Iterable<{ serviceKey: string; ports: readonly RenderedServicePort[] }>;
+  /** Whether a service's own chains are written this time (all of them on a full sync). */
+  writeOwnChains: (serviceKey: string) => boolean;
+  /** Service chains to flush and delete (no longer used). */
+  staleChains: Iterable<string>;
+  /** Full sync only: jump rules to prepend because they are missing. */
+  missingJumps?: readonly JumpRule[];
+  /** Full sync only: declare the canary chains (and KUBE-FIREWALL when it is missing). */
+  declareCanary?: boolean;
+  declareKubeletFirewall?: boolean;
+}
+
+export interface AssembledRuleset {
+  text: string;
+  natChainsWritten: number;
+  natRulesWritten: number;
+  filterRulesWritten: number;
+  staleChainsDeleted: number;
+}
+
+const chainLine = (name: string) => `:${name} - [0:0]`;
+
+export function assembleRuleset(input: AssembleInput): AssembledRuleset {
+  const { config: c } = input;
+  const filterChains = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL'].map(chainLine);
+  const filterRules: string[] = [];
+  const natChains = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'].map(chainLine);
+  const natRules: string[] = [];
+  const jumps = (table: string) => (input.missingJumps ?? []).filter((j) => j.table === table).map((j) => `-I ${j.from} 1 ${j.spec}`);
+
+  // Marked packets (and only those) are masqueraded once, then the mark is cleared so a packet
+  // that passes through the stack again is not SNATed twice.
+  natRules.push(`-A KUBE-POSTROUTING -m mark ! --mark ${c.mark}/${c.mark} -j RETURN`);
+  natRules.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${c.mark}`);
+  natRules.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${c.randomFully ? ' --random-fully' : ''}`);
+  natRules.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${c.mark}`);
+  if (c.localhostNodePorts) {
+    // route_localnet (needed for NodePorts on 127.0.0.1) would otherwise let outside packets
+    // aimed at 127.0.0.0/8 in; kube-proxy and the kubelet both install this guard.
+    filterChains.push(chainLine('KUBE-FIREWALL'));
+    filterRules.push('-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
+  } else if (input.declareKubeletFirewall) {
+    filterChains.push(chainLine('KUBE-FIREWALL'));
+  }
+
+  let natChainsWritten = 0;
+  for (const { serviceKey, ports } of input.services) {
+    const own = input.writeOwnChains(serviceKey);
+    for (const p of ports) {
+      filterRules.push(...p.filterRules);
+      natRules.push(...p.natEntryRules);
+      if (!own) continue;
+      for (const ch of p.ownChains) natChains.push(chainLine(ch));
+      natChainsWritten += p.ownChains.length;
+      natRules.push(...p.ownRules);
+    }
+  }
+  let staleChainsDeleted = 0;
+  for (const ch of input.staleChains) {
+    // Declaring the chain flushes it, so nothing it holds blocks its deletion.
+    natChains.push(chainLine(ch));
+    natRules.push(`-X ${ch}`);
+    staleChainsDeleted++;
+  }
+  // Must stay the last rule of KUBE-SERVICES: it catches whatever no service rule matched.
+  const last = '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  if (c.nodePortAddresses === undefined) {
+    natRules.push(`${last} -m addrtype --dst-type LOCAL${c.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8'} -j KUBE-NODEPORTS`);
+  } else {
+    for (const ip of c.nodePortAddresses) {
+      if (ip.startsWith('127.') && !c.localhostNodePorts) continue;
+      natRules.push(`${last} -d ${ip} -j KUBE-NODEPORTS`);
+    }
+  }
+  if (!c.conntrackTCPLiberal) filterRules.push('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
+  // Lets NodePort traffic through even where the FORWARD policy is DROP, then its replies.
+  filterRules.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${c.mark}/${c.mark} -j ACCEPT`);
+  filterRules.push('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+
+  const parts: string[] = [];
+  if (input.declareCanary) parts.push('*mangle', chainLine(CANARY_CHAIN), 'COMMIT');
+  parts.push('*filter', ...filterChains, ...(input.declareCanary ? [chainLine(CANARY_CHAIN)] : []), ...jumps('filter'), ...filterRules, 'COMMIT');
+  parts.push('*nat', ...natChains, ...(input.declareCanary ? [chainLine(CANARY_CHAIN)] : []), ...jumps('nat'), ...natRules, 'COMMIT');
+  return {
+    text: `${parts.join('\n')}\n`,
+    natChainsWritten,
+    natRulesWritten: natRules.length,
+    filterRulesWritten: filterRules.length,
+    staleChainsDeleted,
+  };
+}
+
+export { JUMP_RULES };
