@@ -1,0 +1,26 @@
+// `kubewire kubeconfig`: prints the path of the admin kubeconfig (CA inline, admin token), making
+// the CA, certificate and token first if the apiserver has not run yet.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../cluster/apiserver/api-server.js';
+import { ADMIN_USER, TokenFile } from '../../cluster/apiserver/authn/token-file.js';
+import { writeKubeconfig } from '../../cluster/apiserver/kubeconfig.js';
+import { ensurePki, servingNames } from '../../cluster/apiserver/pki.js';
+import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
+
+export async function kubeconfig(args: string[]): Promise<number> {
+  if (args.length) {
+    console.error('usage: kubewire kubeconfig');
+    return 2;
+  }
+  const dir = apiserverStateDir(labStateDir());
+  const path = join(dir, 'admin.kubeconfig');
+  if (!existsSync(path)) {
+    const l = DEFAULT_CONFIG.listen[0]!;
+    const pki = await ensurePki(dir, servingNames(['192.168.192.1']));
+    const token = new TokenFile(join(dir, 'tokens.csv')).issue(ADMIN_USER);
+    writeKubeconfig(path, { server: `https://${l.host}:${l.port}`, caPem: pki.caCertPem, user: 'admin', token });
+  }
+  console.log(path);
+  return 0;
+}

@@ -1,0 +1,250 @@
+// The apiserver: HTTPS listeners, and for each request the chain the article describes —
+// authentication plugins, authorization plugins, admission (mutating, validating), the store.
+// Constructed with its store, clock and config; start() returns the disposer.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Backend } from '../store/backend.js';
+import { DefaultsPlugin, ServiceAccountPlugin } from './admission/defaults.js';
+import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
+import { ServiceAllocation, formatIPv4, parseCidr } from './admission/service-allocation.js';
+import { ValidationPlugin } from './admission/validation.js';
+import type { AdmissionChain } from './admission/admission.js';
+import { authenticate, type Authenticator, type UserInfo } from './authn/authenticator.js';
+import { ADMIN_USER, TokenFile, nodeUser } from './authn/token-file.js';
+import { authorize, forbiddenMessage, PrivilegedGroupAuthorizer, type AuthorizationAttributes, type Authorizer } from './authz/authorizer.js';
+import { RbacAuthorizer } from './authz/rbac-authorizer.js';
+import { systemClock, type Clock } from './clock.js';
+import { bootstrap } from './bootstrap.js';
+import { sendError, sendJson, type ApiContext, type PodLogSource } from './http/context.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './http/discovery.js';
+import { OpenApi } from './http/openapi.js';
+import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
+import { serveResource } from './http/rest-handler.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { ensurePki, servingNames } from './pki.js';
+import { ObjectStore } from './registry/object-store.js';
+import { Strategy } from './registry/strategy.js';
+import { ResourceCatalog } from './resources.js';
+import { ApiError, internalError, resourceNotFound, unauthorized } from './status.js';
+
+export interface ListenAddress {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+}
+
+export interface ApiServerConfig {
+  /** Folder for the CA, serving certificate, token file and admin kubeconfig. */
+  stateDir: string;
+  /** The first is the address written into the admin kubeconfig (normally 127.0.0.1:6443). */
+  listen: ListenAddress[];
+  serviceCidr: string;
+  nodePortRange: [number, number];
+  /** Extra DNS names for the serving certificate. */
+  extraSans?: string[];
+  bookmarkIntervalMs?: number;
+}
+
+export const DEFAULT_CONFIG: Omit<ApiServerConfig, 'stateDir'> = {
+  listen: [{ host: '127.0.0.1', port: 6443 }],
+  serviceCidr: '192.168.192.0/18',
+  nodePortRange: [30000, 32767],
+};
+
+export interface ApiServerDeps {
+  backend: Backend;
+  config: ApiServerConfig;
+  clock?: Clock;
+  podLogs?: PodLogSource;
+  /** Extra authenticators asked before the token file (e.g. service account tokens later). */
+  authenticators?: Authenticator[];
+  log?: (line: string) => void;
+}
+
+export class ApiServer {
+  readonly catalog = new ResourceCatalog();
+  readonly store: ObjectStore;
+  private readonly tokens: TokenFile;
+  private readonly rbac: RbacAuthorizer;
+  private readonly authenticators: Authenticator[];
+  private readonly authorizers: Authorizer[];
+  private readonly ctx: ApiContext;
+  private readonly openapi = new OpenApi(this.catalog);
+  private readonly servers: Server[] = [];
+  private bound: ListenAddress[] = [];
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly deps: ApiServerDeps) {
+    const clock = deps.clock ?? systemClock;
+    this.log = deps.log ?? (() => {});
+    this.store = new ObjectStore(deps.backend);
+    this.tokens = new TokenFile(join(deps.config.stateDir, 'tokens.csv'));
+    this.rbac = new RbacAuthorizer(this.store, this.catalog);
+    this.authenticators = [...(deps.authenticators ?? []), this.tokens];
+    this.authorizers = [new PrivilegedGroupAuthorizer(), this.rbac];
+    const admission: AdmissionChain = {
+      mutating: [new DefaultsPlugin(), new ServiceAccountPlugin(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
+      validating: [new NamespaceLifecycle(this.store, this.catalog), new ValidationPlugin()],
+    };
+    this.ctx = {
+      catalog: this.catalog,
+      store: this.store,
+      strategy: new Strategy(clock),
+      admission,
+      clock,
+      authorizers: this.authorizers,
+      podLogs: deps.podLogs,
+      observeWrite: (r, obj, deleted) => this.rbac.observe(r.plural, obj, deleted),
+      bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
+    };
+  }
+
+  /** Addresses actually listened on (ports resolved), available after start(). */
+  get addresses(): ListenAddress[] {
+    return this.bound;
+  }
+
+  get url(): string {
+    const a = this.bound[0]!;
+    return `https://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+  }
+
+  get kubeconfigPath(): string {
+    return join(this.deps.config.stateDir, 'admin.kubeconfig');
+  }
+
+  get caPath(): string {
+    return join(this.deps.config.stateDir, 'ca.crt');
+  }
+
+  /** A bearer token for the node agent of `nodeName` (system:node:<name>, group system:nodes). */
+  issueNodeToken(nodeName: string): string {
+    return this.tokens.issue(nodeUser(nodeName));
+  }
+
+  /** A token for any user (tests and later components). */
+  issueToken(user: UserInfo): string {
+    return this.tokens.issue(user);
+  }
+
+  get adminToken(): string {
+    return this.tokens.issue(ADMIN_USER);
+  }
+
+  async start(): Promise<() => Promise<void>> {
+    const cfg = this.deps.config;
+    const serviceIP = formatIPv4(parseCidr(cfg.serviceCidr).base + 1);
+    const ips = cfg.listen.map((l) => l.host).filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h) && h !== '0.0.0.0');
+    const pki = await ensurePki(cfg.stateDir, servingNames([...ips, serviceIP], cfg.extraSans));
+    const adminToken = this.adminToken;
+    let stopRbac = () => {};
+    try {
+      for (const l of cfg.listen) {
+        const server = createServer({ cert: pki.cert, key: pki.key, keepAliveTimeout: 60_000 }, (req, res) => void this.handle(req, res));
+        server.headersTimeout = 60_000;
+        server.requestTimeout = 0;
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(l.port, l.host, () => resolve());
+        });
+        this.servers.push(server);
+        this.bound.push({ host: l.host, port: (server.address() as AddressInfo).port });
+      }
+      // After binding, so that the `kubernetes` endpoints carry the real port (tests ask for port 0).
+      bootstrap(this.ctx, { serviceIP, endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port } });
+      stopRbac = this.rbac.start();
+    } catch (err) {
+      stopRbac();
+      await this.closeServers();
+      throw err;
+    }
+    writeKubeconfig(this.kubeconfigPath, { server: this.url, caPem: pki.caCertPem, user: 'admin', token: adminToken });
+    this.log(`apiserver listening on ${this.bound.map((b) => `${b.host}:${b.port}`).join(', ')}`);
+    return async () => {
+      stopRbac();
+      await this.closeServers();
+    };
+  }
+
+  private async closeServers(): Promise<void> {
+    const servers = this.servers.splice(0);
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    this.bound = [];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'https://apiserver');
+      const user = authenticate(this.authenticators, { headers: req.headers });
+      if (!user) throw unauthorized();
+      const info = parseRequestInfo(req.method ?? 'GET', url);
+      const attrs: AuthorizationAttributes = {
+        user,
+        verb: info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase(),
+        isResourceRequest: info.isResourceRequest,
+        path: url.pathname,
+        namespace: info.namespace,
+        apiGroup: info.apiGroup,
+        resource: info.resource,
+        subresource: info.subresource,
+        name: info.name,
+      };
+      const d = authorize(this.authorizers, attrs);
+      if (d.decision !== 'allow') {
+        throw new ApiError(403, 'Forbidden', forbiddenMessage(attrs, d.reason), info.isResourceRequest ? { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource } : undefined);
+      }
+      if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
+      const r = this.catalog.find(info.apiGroup, info.apiVersion, info.resource);
+      if (!r || (!r.namespaced && info.namespace && r.plural !== 'namespaces')) throw resourceNotFound();
+      await serveResource(this.ctx, req, res, info.verb, { user, url, namespace: r.plural === 'namespaces' ? '' : info.namespace, name: info.name, subresource: info.subresource, resource: r });
+    } catch (err) {
+      if (err instanceof ApiError) return sendError(res, err);
+      this.log(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+      sendError(res, internalError(err));
+    }
+  }
+
+  private serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): void {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw resourceNotFound();
+    if (path === '/healthz' || path === '/livez' || path === '/readyz' || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    }
+    if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/api') return sendJson(res, 200, apiVersions(`${this.bound[0]?.host}:${this.bound[0]?.port}`));
+    if (path === '/apis') return sendJson(res, 200, apiGroupList(this.catalog));
+    if (path.startsWith('/openapi/v3')) {
+      const doc = this.openapi.get(path);
+      if (!doc) throw resourceNotFound();
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(doc) });
+      res.end(doc);
+      return;
+    }
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) {
+      const list = apiResourceList(this.catalog, '', parts[1]!);
+      if (list) return sendJson(res, 200, list);
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const g = apiGroup(this.catalog, parts[1]!);
+      if (g) return sendJson(res, 200, g);
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      const list = apiResourceList(this.catalog, info.apiGroup, info.apiVersion);
+      if (list) return sendJson(res, 200, list);
+    }
+    throw resourceNotFound();
+  }
+}

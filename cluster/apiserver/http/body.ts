@@ -1,0 +1,74 @@
+// Request bodies: read with a size cap (413 beyond it, like kube-apiserver's 3 MiB), then decode
+// JSON or YAML into one object; anything else is a 400/415 naming the problem.
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { badRequest, tooLarge, unsupportedMediaType } from '../status.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      // Drain without buffering so the connection can still carry the error answer.
+      req.resume();
+      reject(tooLarge(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!failed) reject(err);
+    });
+  });
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Decodes a create/update body (JSON, or YAML as kube-apiserver also accepts). */
+export function decodeObject(body: Buffer, contentType: string | undefined, what: string): Record<string, any> {
+  const type = mediaType(contentType) || 'application/json';
+  if (body.length === 0) throw badRequest(`the body of the request was empty`);
+  let value: unknown;
+  if (type === 'application/json') {
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw badRequest(`${what}: couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+  } else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
+    try {
+      value = parseYaml(body.toString('utf8'));
+    } catch (err) {
+      throw badRequest(`${what}: error converting YAML to JSON: ${(err as Error).message}`);
+    }
+  } else {
+    throw unsupportedMediaType(['application/json', 'application/yaml']);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest(`${what}: the request body must be a JSON object`);
+  return value as Record<string, any>;
+}
+
+export function decodeJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw badRequest(`${what}: ${(err as Error).message}`);
+  }
+}

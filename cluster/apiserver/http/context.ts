@@ -1,0 +1,57 @@
+// What the request handlers share: the catalog, the object store, strategies, the admission
+// chain, the clock and the optional log source for pods. Built once by ApiServer.
+import type { ServerResponse } from 'node:http';
+import type { AdmissionChain } from '../admission/admission.js';
+import type { UserInfo } from '../authn/authenticator.js';
+import type { Authorizer } from '../authz/authorizer.js';
+import type { Clock } from '../clock.js';
+import type { KObject, ObjectStore } from '../registry/object-store.js';
+import type { Strategy } from '../registry/strategy.js';
+import type { ResourceCatalog, ResourceInfo } from '../resources.js';
+import type { ApiError } from '../status.js';
+
+/** Where `kubectl logs` reads from: the node agent (kubelet) that runs the pod provides it later. */
+export interface PodLogSource {
+  /** Streams the container's log into `out`; throws an ApiError when it cannot. */
+  streamLog(pod: KObject, container: string, opts: { follow: boolean; tailLines?: number; timestamps: boolean; previous: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>;
+}
+
+export interface WriteObserver {
+  /** Called after every stored write (used to keep in-memory policy current at once). */
+  (r: ResourceInfo, obj: KObject, deleted: boolean): void;
+}
+
+export interface ApiContext {
+  catalog: ResourceCatalog;
+  store: ObjectStore;
+  strategy: Strategy;
+  admission: AdmissionChain;
+  clock: Clock;
+  authorizers: readonly Authorizer[];
+  podLogs?: PodLogSource;
+  observeWrite: WriteObserver;
+  bookmarkIntervalMs: number;
+}
+
+export interface RequestScope {
+  user: UserInfo;
+  url: URL;
+  namespace: string;
+  name: string;
+  subresource: string;
+  resource: ResourceInfo;
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: ApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.code, err.toStatus());
+}

@@ -1,0 +1,81 @@
+// The write path shared by create, update, patch and the subresources: server-owned fields,
+// admission (mutating, then validating), then the store; and the finish of a deletion once the
+// last finalizer is gone.
+import { isDeepStrictEqual } from 'node:util';
+import { admit } from '../admission/admission.js';
+import type { UserInfo } from '../authn/authenticator.js';
+import type { KObject } from '../registry/object-store.js';
+import { apiVersionOf, type ResourceInfo } from '../resources.js';
+import { badRequest, conflict, STALE } from '../status.js';
+import type { ApiContext } from './context.js';
+
+export interface WriteOptions {
+  dryRun: boolean;
+}
+
+/** Checks apiVersion/kind of a body against the URL's resource (400 when they disagree). */
+export function checkTypeMeta(r: ResourceInfo, obj: KObject, expectedKind = r.kind, expectedApiVersion = apiVersionOf(r)): void {
+  if (obj.apiVersion !== undefined && obj.apiVersion !== expectedApiVersion) {
+    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedApiVersion})`);
+  }
+  if (obj.kind !== undefined && obj.kind !== expectedKind) {
+    throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${expectedKind})`);
+  }
+  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
+    throw badRequest(`${expectedKind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: metadata must be an object`);
+  }
+}
+
+export function checkNamespace(r: ResourceInfo, obj: KObject, namespace: string): void {
+  const ns = obj.metadata?.namespace;
+  if (r.namespaced && ns && ns !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+}
+
+export function createObject(ctx: ApiContext, r: ResourceInfo, namespace: string, obj: KObject, user: UserInfo, opts: WriteOptions): KObject {
+  checkTypeMeta(r, obj);
+  checkNamespace(r, obj, namespace);
+  ctx.strategy.prepareForCreate(r, obj, namespace);
+  admit(ctx.admission, { operation: 'CREATE', resource: r, subresource: '', namespace, name: obj.metadata?.name ?? '', object: obj, user });
+  if (opts.dryRun) return obj;
+  const stored = ctx.store.create(r, namespace, obj);
+  ctx.observeWrite(r, stored, false);
+  return stored;
+}
+
+/** Server-owned fields equal: nothing to write (no new revision, no watch event), as kube does. */
+function unchanged(a: KObject, b: KObject): boolean {
+  const strip = (o: KObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return isDeepStrictEqual(strip(a), strip(b));
+}
+
+/**
+ * Stores `next` in place of `current` (main resource or a subresource view already merged into a
+ * full object). `preconditionRv` is the resourceVersion the client sent, if any.
+ */
+export function updateObject(ctx: ApiContext, r: ResourceInfo, namespace: string, subresource: string, next: KObject, current: KObject, user: UserInfo, opts: WriteOptions, preconditionRv?: string): KObject {
+  const name = current.metadata!.name as string;
+  if (preconditionRv && preconditionRv !== current.metadata!.resourceVersion) throw conflict(r.plural, r.group, name, STALE);
+  if (subresource === 'status') next = ctx.strategy.prepareForStatusUpdate(r, next, current);
+  else ctx.strategy.prepareForUpdate(r, next, current);
+  next.metadata!.resourceVersion = current.metadata!.resourceVersion;
+  admit(ctx.admission, { operation: 'UPDATE', resource: r, subresource, namespace, name, object: next, oldObject: current, user });
+  if (unchanged(next, current)) return current;
+  if (opts.dryRun) return next;
+  if (deletionFinished(r, next)) {
+    const gone = ctx.store.delete(r, namespace, name, Number(current.metadata!.resourceVersion));
+    ctx.observeWrite(r, gone, true);
+    return { ...next, metadata: { ...next.metadata, resourceVersion: gone.metadata!.resourceVersion } };
+  }
+  const stored = ctx.store.update(r, namespace, next, Number(current.metadata!.resourceVersion));
+  ctx.observeWrite(r, stored, false);
+  return stored;
+}
+
+/** An object marked for deletion whose finalizers are all gone (and, for pods, whose grace is over). */
+export function deletionFinished(r: ResourceInfo, obj: KObject): boolean {
+  const md = obj.metadata ?? {};
+  if (!md.deletionTimestamp) return false;
+  if ((md.finalizers ?? []).length) return false;
+  if (r.plural === 'namespaces' && (obj.spec?.finalizers ?? []).length) return false;
+  return !md.deletionGracePeriodSeconds;
+}

@@ -1,0 +1,153 @@
+// The REST verbs on resources: get, list, watch, create, update, patch, delete, deletecollection,
+// on the main resource and its status/scale/binding/log/finalize subresources.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KObject, ListOptions } from '../registry/object-store.js';
+import { apiVersionOf, type ResourceInfo } from '../resources.js';
+import { parseFieldSelector, selectableFields, checkFieldSelector } from '../selectors/field-selector.js';
+import { parseLabelSelector } from '../selectors/label-selector.js';
+import { ApiError, badRequest, methodNotAllowed, resourceNotFound, successStatus } from '../status.js';
+import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/table.js';
+import { decodeJson, decodeObject, readBody } from './body.js';
+import { sendJson, type ApiContext, type RequestScope } from './context.js';
+import { deleteObject, parseDeleteOptions } from './deletion.js';
+import { responseForm } from './negotiation.js';
+import { createObject, updateObject } from './object-writes.js';
+import { applyPatch } from './patching.js';
+import { serveSubresource } from './subresources.js';
+import { serveWatch } from './watch-handler.js';
+import { checkUnknownFields } from './field-validation.js';
+import { serveAccessReview } from './access-review.js';
+
+const SUBRESOURCES: Record<string, (r: ResourceInfo) => boolean> = {
+  status: (r) => r.status,
+  scale: (r) => r.scale,
+  binding: (r) => r.plural === 'pods',
+  log: (r) => r.plural === 'pods',
+  finalize: (r) => r.plural === 'namespaces',
+};
+
+export function filterFor(r: ResourceInfo, url: URL): ((o: KObject) => boolean) | undefined {
+  const ls = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
+  const fs = parseFieldSelector(url.searchParams.get('fieldSelector') ?? '');
+  if (!fs.empty) checkFieldSelector(r.plural, fs, selectableFields(r.plural, { metadata: r.namespaced ? { namespace: '' } : {} }));
+  if (ls.empty && fs.empty) return undefined;
+  return (o) => ls.matches(o.metadata?.labels) && fs.matches(selectableFields(r.plural, o));
+}
+
+export function dryRunOf(url: URL): boolean {
+  const d = url.searchParams.getAll('dryRun');
+  for (const v of d) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  return d.includes('All');
+}
+
+export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, verb: string, s: RequestScope): Promise<void> {
+  const r = s.resource;
+  if (s.subresource && !(SUBRESOURCES[s.subresource]?.(r) ?? false)) throw resourceNotFound();
+  if (r.virtual) {
+    if (verb !== 'create') throw methodNotAllowed();
+    return serveAccessReview(ctx, req, res, s);
+  }
+  if (s.subresource && s.subresource !== 'status') return serveSubresource(ctx, req, res, verb, s);
+  const base = s.subresource ? (['get', 'update', 'patch'] as string[]) : r.verbs;
+  if (!base.includes(verb)) throw methodNotAllowed();
+  const form = responseForm(req.headers.accept);
+  switch (verb) {
+    case 'get': {
+      const obj = ctx.store.get(r, s.namespace, s.name, s.url.searchParams.get('resourceVersion') ?? '');
+      return sendObject(ctx, res, 200, r, obj, form, s.url);
+    }
+    case 'list':
+      return serveList(ctx, res, s, form);
+    case 'watch':
+      return serveWatch(ctx, req, res, s, form);
+    case 'create': {
+      if (s.name) throw methodNotAllowed();
+      const obj = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
+      const warnings = checkUnknownFields(r, obj, s.url);
+      const created = createObject(ctx, r, s.namespace, obj, s.user, { dryRun: dryRunOf(s.url) });
+      return sendObject(ctx, res, 201, r, created, 'object', s.url, warnings);
+    }
+    case 'update': {
+      const obj = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
+      const warnings = checkUnknownFields(r, obj, s.url);
+      if (obj.metadata?.name && obj.metadata.name !== s.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${s.name})`);
+      const current = ctx.store.get(r, s.namespace, s.name);
+      const rv = obj.metadata?.resourceVersion;
+      obj.metadata = { ...(obj.metadata ?? {}), name: s.name };
+      const updated = updateObject(ctx, r, s.namespace, s.subresource, obj, current, s.user, { dryRun: dryRunOf(s.url) }, rv);
+      return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
+    }
+    case 'patch': {
+      const body = await readBody(req);
+      const current = ctx.store.get(r, s.namespace, s.name);
+      const patched = applyPatch(r, current, body, req.headers['content-type']);
+      const warnings = checkUnknownFields(r, patched, s.url);
+      if (patched.metadata?.name !== s.name) throw badRequest(`the name of the object (${patched.metadata?.name}) does not match the name on the URL (${s.name})`);
+      const rv = patched.metadata?.resourceVersion;
+      const updated = updateObject(ctx, r, s.namespace, s.subresource, patched, current, s.user, { dryRun: dryRunOf(s.url) }, rv);
+      return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
+    }
+    case 'delete': {
+      const body = await readBody(req);
+      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions') : undefined, s.url.searchParams);
+      const out = deleteObject(ctx, r, s.namespace, s.name, opts, s.user);
+      return sendJson(res, out.code, out.body);
+    }
+    case 'deletecollection': {
+      const body = await readBody(req);
+      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions') : undefined, s.url.searchParams);
+      const list = ctx.store.list(r, s.namespace, { filter: filterFor(r, s.url) });
+      const items: KObject[] = [];
+      for (const o of list.items) {
+        try {
+          const out = deleteObject(ctx, r, o.metadata!.namespace ?? '', o.metadata!.name, opts, s.user);
+          items.push(out.body.kind === 'Status' ? o : out.body);
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 404)) throw err;
+        }
+      }
+      return sendJson(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(ctx.store.currentRevision()) }, items: items.map(stripTypeMeta) });
+    }
+  }
+  throw methodNotAllowed();
+}
+
+function stripTypeMeta(o: KObject): KObject {
+  const { kind: _k, apiVersion: _a, ...rest } = o;
+  return rest;
+}
+
+export function listOptions(url: URL): ListOptions {
+  const limit = url.searchParams.get('limit');
+  const n = limit === null || limit === '' ? 0 : Number(limit);
+  if (!Number.isInteger(n) || n < 0) throw badRequest(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+  const rvm = url.searchParams.get('resourceVersionMatch') ?? '';
+  if (rvm && rvm !== 'Exact' && rvm !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
+  const rv = url.searchParams.get('resourceVersion') ?? '';
+  if (rvm && !rv) throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  const cont = url.searchParams.get('continue') ?? '';
+  if (cont && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+  return { limit: n, continueToken: cont || undefined, resourceVersion: rv, resourceVersionMatch: rvm };
+}
+
+function serveList(ctx: ApiContext, res: ServerResponse, s: RequestScope, form: ReturnType<typeof responseForm>): void {
+  const r = s.resource;
+  const opts = listOptions(s.url);
+  const list = ctx.store.list(r, s.namespace, { ...opts, filter: filterFor(r, s.url) });
+  const meta: KObject = { resourceVersion: list.resourceVersion };
+  if (list.continueToken) meta.continue = list.continueToken;
+  if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
+  if (form === 'table') return sendJson(res, 200, toTable(r.plural, list.items, meta, parseIncludeObject(s.url.searchParams.get('includeObject')), ctx.clock.now()));
+  if (form === 'metadata') return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: list.items.map(partialObjectMetadata) });
+  sendJson(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: meta, items: list.items.map(stripTypeMeta) });
+}
+
+export function sendObject(ctx: ApiContext, res: ServerResponse, code: number, r: ResourceInfo, obj: KObject, form: ReturnType<typeof responseForm>, url: URL, warnings: string[] = []): void {
+  const headers: Record<string, string> = {};
+  if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+  if (form === 'table') return sendJson(res, code, toTable(r.plural, [obj], { resourceVersion: obj.metadata?.resourceVersion }, parseIncludeObject(url.searchParams.get('includeObject')), ctx.clock.now()), headers);
+  if (form === 'metadata') return sendJson(res, code, partialObjectMetadata(obj), headers);
+  sendJson(res, code, obj, headers);
+}
+
+export { successStatus };

@@ -1,0 +1,115 @@
+// Watch: newline-delimited JSON events (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) over one long
+// response. A selector-filtered watch turns an object leaving the selection into DELETED and one
+// entering it into ADDED, as the watch cache does. A start revision that compaction removed is
+// answered with an ERROR event carrying a 410 Expired Status.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KObject, ObjectEvent } from '../registry/object-store.js';
+import { apiVersionOf } from '../resources.js';
+import { ApiError, badRequest } from '../status.js';
+import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/table.js';
+import type { ApiContext, RequestScope } from './context.js';
+import type { ResponseForm } from './negotiation.js';
+import { filterFor } from './rest-handler.js';
+
+export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope, form: ResponseForm): Promise<void> {
+  const r = s.resource;
+  const q = s.url.searchParams;
+  const filter = filterFor(r, s.url) ?? (() => true);
+  // A GET of one object with ?watch=1 watches that object only.
+  const matches = s.name ? (o: KObject) => o.metadata?.name === s.name && filter(o) : filter;
+  const rv = q.get('resourceVersion') ?? '';
+  if (rv !== '' && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version "${rv}"`);
+  const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  const timeout = q.get('timeoutSeconds');
+  const include = form === 'table' ? parseIncludeObject(q.get('includeObject')) : 'Object';
+  const sendInitialEvents = q.get('sendInitialEvents') === 'true';
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+
+  let closed = false;
+  let lastRevision = 0;
+  const disposers: (() => void)[] = [];
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    disposers.forEach((d) => d());
+    res.end();
+  };
+  req.on('close', finish);
+  res.on('close', finish);
+
+  let first = true;
+  const render = (o: KObject): KObject => {
+    if (form === 'table') {
+      const t = toTable(r.plural, [o], { resourceVersion: o.metadata?.resourceVersion }, include, ctx.clock.now(), first);
+      first = false;
+      return t;
+    }
+    if (form === 'metadata') return partialObjectMetadata(o);
+    return o;
+  };
+  const write = (type: string, object: KObject) => {
+    if (closed) return;
+    res.write(JSON.stringify({ type, object }) + '\n');
+  };
+  const fail = (err: ApiError) => {
+    write('ERROR', err.toStatus());
+    finish();
+  };
+  const bookmark = (annotations?: Record<string, string>) => {
+    write('BOOKMARK', { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(lastRevision), ...(annotations ? { annotations } : {}) } });
+  };
+
+  let startRevision: number;
+  if (rv === '' || rv === '0' || sendInitialEvents) {
+    // Start with the current state as ADDED events, then follow from the list's revision.
+    const list = ctx.store.list(r, s.namespace, rv && rv !== '0' ? { resourceVersion: rv } : {});
+    startRevision = Number(list.resourceVersion);
+    lastRevision = startRevision;
+    for (const o of list.items) if (matches(o)) write('ADDED', render(o));
+    if (sendInitialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+  } else {
+    startRevision = Number(rv);
+    lastRevision = startRevision;
+  }
+
+  const onEvents = (events: ObjectEvent[]) => {
+    for (const e of events) {
+      lastRevision = e.revision;
+      const now = matches(e.object);
+      const before = e.previous ? matches(e.previous) : false;
+      if (e.type === 'ADDED') {
+        if (now) write('ADDED', render(e.object));
+      } else if (e.type === 'MODIFIED') {
+        if (now && before) write('MODIFIED', render(e.object));
+        else if (now) write('ADDED', render(e.object));
+        else if (before) write('DELETED', render(e.object));
+      } else if (now || before) {
+        write('DELETED', render(e.object));
+      }
+    }
+  };
+  try {
+    disposers.push(ctx.store.watch(r, s.namespace, startRevision, onEvents, fail));
+  } catch (err) {
+    if (err instanceof ApiError) return fail(err);
+    throw err;
+  }
+  if (bookmarks) {
+    const t = setInterval(() => bookmark(), ctx.bookmarkIntervalMs);
+    disposers.push(() => clearInterval(t));
+  }
+  if (timeout !== null) {
+    const secs = Number(timeout);
+    if (Number.isFinite(secs) && secs > 0) {
+      const t = setTimeout(finish, secs * 1000);
+      disposers.push(() => clearTimeout(t));
+    }
+  }
+  // Resolve only when the stream ends, so the caller does not treat the request as finished.
+  await new Promise<void>((resolve) => {
+    if (closed) resolve();
+    else res.on('close', () => resolve());
+  });
+}

@@ -1,0 +1,122 @@
+// The resource catalog: every kind the apiserver serves, with the group, version, names, scope,
+// verbs and subresources that discovery publishes and kubectl's RESTMapper relies on.
+
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  /** URL name, e.g. `pods`. */
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  namespaced: boolean;
+  verbs: Verb[];
+  /** Store key folder, as kube-apiserver names it in etcd (`/registry/<storagePrefix>/...`). */
+  storagePrefix: string;
+  status: boolean;
+  scale: boolean;
+  /** metadata.generation tracks spec changes. */
+  generation: boolean;
+  /** Create-only kinds with no storage (SelfSubjectAccessReview). */
+  virtual: boolean;
+}
+
+const ALL: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const NO_COLLECTION: Verb[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+interface Entry {
+  gv: string;
+  kind: string;
+  plural: string;
+  short?: string[];
+  categories?: string[];
+  cluster?: boolean;
+  verbs?: Verb[];
+  storage?: string;
+  status?: boolean;
+  scale?: boolean;
+  generation?: boolean;
+  virtual?: boolean;
+}
+
+const ENTRIES: Entry[] = [
+  { gv: 'v1', kind: 'Namespace', plural: 'namespaces', short: ['ns'], cluster: true, verbs: NO_COLLECTION, status: true },
+  { gv: 'v1', kind: 'Pod', plural: 'pods', short: ['po'], categories: ['all'], status: true },
+  { gv: 'v1', kind: 'Node', plural: 'nodes', short: ['no'], cluster: true, storage: 'minions', status: true },
+  { gv: 'v1', kind: 'Service', plural: 'services', short: ['svc'], categories: ['all'], storage: 'services/specs', verbs: NO_COLLECTION, status: true },
+  { gv: 'v1', kind: 'Endpoints', plural: 'endpoints', short: ['ep'], storage: 'services/endpoints' },
+  { gv: 'v1', kind: 'Event', plural: 'events', short: ['ev'] },
+  { gv: 'v1', kind: 'ConfigMap', plural: 'configmaps', short: ['cm'] },
+  { gv: 'v1', kind: 'Secret', plural: 'secrets' },
+  { gv: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', short: ['sa'] },
+  { gv: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', short: ['pv'], cluster: true, status: true },
+  { gv: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', short: ['pvc'], status: true },
+  { gv: 'v1', kind: 'ReplicationController', plural: 'replicationcontrollers', short: ['rc'], categories: ['all'], storage: 'controllers', status: true, scale: true, generation: true },
+  { gv: 'apps/v1', kind: 'Deployment', plural: 'deployments', short: ['deploy'], categories: ['all'], status: true, scale: true, generation: true },
+  { gv: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', short: ['rs'], categories: ['all'], status: true, scale: true, generation: true },
+  { gv: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', short: ['ds'], categories: ['all'], status: true, generation: true },
+  { gv: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', short: ['sts'], categories: ['all'], status: true, scale: true, generation: true },
+  { gv: 'batch/v1', kind: 'Job', plural: 'jobs', categories: ['all'], status: true, generation: true },
+  { gv: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
+  { gv: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' },
+  { gv: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', short: ['ing'], storage: 'ingress', status: true, generation: true },
+  { gv: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles' },
+  { gv: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', cluster: true },
+  { gv: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
+  { gv: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', cluster: true },
+  { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', cluster: true, verbs: ['create'], virtual: true },
+  { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', cluster: true, verbs: ['create'], virtual: true },
+];
+
+function build(e: Entry): ResourceInfo {
+  const [group, version] = e.gv.includes('/') ? (e.gv.split('/') as [string, string]) : ['', e.gv];
+  return {
+    group,
+    version,
+    kind: e.kind,
+    plural: e.plural,
+    singular: e.kind.toLowerCase(),
+    shortNames: e.short ?? [],
+    categories: e.categories ?? [],
+    namespaced: !e.cluster,
+    verbs: e.verbs ?? ALL,
+    storagePrefix: e.storage ?? e.plural,
+    status: e.status ?? false,
+    scale: e.scale ?? false,
+    generation: e.generation ?? false,
+    virtual: e.virtual ?? false,
+  };
+}
+
+export function apiVersionOf(r: { group: string; version: string }): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** Lookup by group/version/plural, and the group-version lists that discovery serves. */
+export class ResourceCatalog {
+  readonly all: readonly ResourceInfo[] = ENTRIES.map(build);
+  private readonly byPath = new Map(this.all.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
+  private readonly byKind = new Map(this.all.map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
+
+  find(group: string, version: string, plural: string): ResourceInfo | undefined {
+    return this.byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  byApiVersionKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+    return this.byKind.get(`${apiVersion}/${kind}`);
+  }
+
+  /** Group-versions in the order discovery lists them (legacy core group first). */
+  groupVersions(): { group: string; version: string }[] {
+    const seen = new Map<string, { group: string; version: string }>();
+    for (const r of this.all) seen.set(`${r.group}/${r.version}`, { group: r.group, version: r.version });
+    return [...seen.values()];
+  }
+
+  inGroupVersion(group: string, version: string): ResourceInfo[] {
+    return this.all.filter((r) => r.group === group && r.version === version);
+  }
+}
