@@ -26,7 +26,7 @@ export interface Harness {
 
 export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-apiserver-test-'));
-  const backend = openBackend(opts.memory === false ? join(dir, 'store.db') : undefined);
+  const backend = openBackend(opts.memory ? undefined : join(dir, 'store.db'));
   const server = new ApiServer({
     backend,
     config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }], bookmarkIntervalMs: opts.bookmarkIntervalMs },

@@ -69,7 +69,7 @@ describe('kubectl against the apiserver', { skip: NO_KUBECTL }, () => {
     assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'GREETING', value: 'hello' }]);
     const svc = JSON.parse(await ok('get', 'svc', 'kubia', '-o', 'json'));
     assert.equal(svc.spec.ports[0].nodePort, 32681);
-    assert.match(svc.spec.clusterIP, /^192\.168\.(19[2-9]|2[01]\d|22[0-3])\.\d+$/);
+    assert.match(svc.spec.clusterIP, /^192\.168\.(19[2-9]|2\d\d)\.\d+$/);
   });
 
   test('apply reports unknown fields (server-side strict validation)', async () => {
