@@ -1,0 +1,338 @@
+// One sync of a Deployment (kube-controller-manager's deployment controller): from the Deployment,
+// the ReplicaSets it owns and their pods, the ordered writes that move the rollout one step —
+// create the new ReplicaSet, scale new up and old down within maxSurge/maxUnavailable (or all old
+// to zero first for Recreate), keep revision annotations, prune history — and the status to write.
+// Pure: the wiring applies the actions in order and the next watch event brings the next step.
+import type { Deployment, DeploymentStatus, Pod, ReplicaSet } from '../../../common/api-types.js';
+import { stableJson } from '../util/hash.js';
+import { controllerRefOf, isControlledBy, newControllerRef } from '../util/pods.js';
+import {
+  byCreation, DesiredReplicasAnnotation, findNewReplicaSet, PodTemplateHashLabel, replicaSetAnnotations, replicasOf,
+  resolveFenceposts, revisionOf, RevisionAnnotation, RevisionHistoryAnnotation, specReplicas, sumSpec, sumStatus, templateHash,
+} from './deployment-util.js';
+
+export type DeploymentAction =
+  | { type: 'createReplicaSet'; rs: ReplicaSet }
+  /** Full object with the changed replicas/annotations; its resourceVersion makes the write conditional. */
+  | { type: 'updateReplicaSet'; rs: ReplicaSet }
+  | { type: 'deleteReplicaSet'; rs: ReplicaSet }
+  | { type: 'updateDeploymentAnnotations'; annotations: Record<string, string> }
+  | { type: 'updateStatus'; status: DeploymentStatus };
+
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface DeploymentPlan {
+  actions: DeploymentAction[];
+  events: PlannedEvent[];
+}
+
+class Planner {
+  readonly actions: DeploymentAction[] = [];
+  readonly events: PlannedEvent[] = [];
+  newRS: ReplicaSet | undefined;
+  old: ReplicaSet[];
+  private createdNew = false;
+
+  constructor(readonly d: Deployment, owned: ReplicaSet[], readonly pods: Pod[], readonly now: number) {
+    this.newRS = findNewReplicaSet(d, owned);
+    this.old = byCreation(owned.filter((rs) => rs !== this.newRS));
+  }
+
+  get all(): ReplicaSet[] {
+    return this.newRS ? [this.newRS, ...this.old] : this.old;
+  }
+
+  /** getAllReplicaSetsAndSyncRevision: bump the new ReplicaSet's revision, or create it. */
+  syncRevision(create: boolean, newReplicas: () => number): void {
+    const d = this.d;
+    const maxOld = Math.max(0, ...this.old.map(revisionOf));
+    const newRevision = maxOld + 1;
+    const { maxSurge } = this.fence();
+    if (this.newRS) {
+      const cur = revisionOf(this.newRS);
+      const annotations = replicaSetAnnotations(d, Math.max(cur, newRevision), maxSurge, this.newRS.metadata.annotations);
+      if (cur < newRevision && cur > 0) {
+        const hist = annotations[RevisionHistoryAnnotation];
+        annotations[RevisionHistoryAnnotation] = hist ? `${hist},${cur}` : String(cur);
+      }
+      if (stableJson(annotations) !== stableJson(this.newRS.metadata.annotations ?? {}) && cur < newRevision) {
+        this.updateRS(this.newRS, specReplicas(this.newRS), annotations);
+      }
+    } else if (create) {
+      const hash = templateHash(d);
+      const tmpl = structuredClone(d.spec.template);
+      tmpl.metadata = { ...(tmpl.metadata ?? {}), labels: { ...(tmpl.metadata?.labels ?? {}), [PodTemplateHashLabel]: hash } };
+      const replicas = newReplicas();
+      const rs: ReplicaSet = {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${d.metadata.name}-${hash}`,
+          namespace: d.metadata.namespace,
+          labels: { ...(tmpl.metadata.labels ?? {}) },
+          annotations: replicaSetAnnotations(d, newRevision, maxSurge),
+          ownerReferences: [newControllerRef(d, 'apps/v1', 'Deployment')],
+        },
+        spec: {
+          replicas,
+          minReadySeconds: d.spec.minReadySeconds ?? 0,
+          selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [PodTemplateHashLabel]: hash } },
+          template: tmpl,
+        },
+        status: { replicas: 0 },
+      };
+      this.actions.push({ type: 'createReplicaSet', rs });
+      this.newRS = rs;
+      this.createdNew = true;
+      if (replicas > 0) this.event('Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} to ${replicas}`);
+    }
+    const rev = this.newRS ? String(revisionOf(this.newRS)) : undefined;
+    if (rev && d.metadata.annotations?.[RevisionAnnotation] !== rev) {
+      this.actions.push({ type: 'updateDeploymentAnnotations', annotations: { ...(d.metadata.annotations ?? {}), [RevisionAnnotation]: rev } });
+    }
+  }
+
+  fence(): { maxSurge: number; maxUnavailable: number } {
+    if (this.d.spec.strategy?.type === 'Recreate') return { maxSurge: 0, maxUnavailable: 0 };
+    return resolveFenceposts(this.d);
+  }
+
+  /** Scales rs (replacing it in new/old with the changed copy) and says so as kube does. */
+  updateRS(rs: ReplicaSet, replicas: number, annotations?: Record<string, string>): ReplicaSet {
+    const next = structuredClone(rs);
+    const before = specReplicas(rs);
+    next.spec.replicas = replicas;
+    const { maxSurge } = this.fence();
+    next.metadata.annotations = annotations ?? { ...(rs.metadata.annotations ?? {}), [DesiredReplicasAnnotation]: String(replicasOf(this.d)), 'deployment.kubernetes.io/max-replicas': String(replicasOf(this.d) + maxSurge) };
+    const pending = this.actions.find((a) => (a.type === 'createReplicaSet' || a.type === 'updateReplicaSet') && a.rs.metadata.name === rs.metadata.name);
+    if (pending && (pending.type === 'createReplicaSet' || pending.type === 'updateReplicaSet')) pending.rs = next;
+    else this.actions.push({ type: 'updateReplicaSet', rs: next });
+    if (this.newRS === rs) this.newRS = next;
+    this.old = this.old.map((o) => (o === rs ? next : o));
+    if (replicas !== before) this.event('Normal', 'ScalingReplicaSet', `Scaled ${replicas > before ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas}`);
+    return next;
+  }
+
+  event(type: PlannedEvent['type'], reason: string, message: string): void {
+    this.events.push({ type, reason, message });
+  }
+
+  /** deploymentutil.NewRSNewReplicas for RollingUpdate. */
+  newRSNewReplicas(): number {
+    const want = replicasOf(this.d);
+    if (this.d.spec.strategy?.type === 'Recreate') return want;
+    const cur = this.newRS ? specReplicas(this.newRS) : 0;
+    const { maxSurge } = this.fence();
+    const total = sumSpec(this.all);
+    const maxTotal = want + maxSurge;
+    if (total >= maxTotal) return cur;
+    return cur + Math.max(0, Math.min(maxTotal - total, want - cur));
+  }
+
+  isComplete(): boolean {
+    const want = replicasOf(this.d);
+    const s = this.statusOf();
+    return s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want && (s.observedGeneration ?? 0) >= (this.d.metadata.generation ?? 0);
+  }
+
+  statusOf(): DeploymentStatus {
+    const want = replicasOf(this.d);
+    const all = this.all;
+    const available = sumStatus(all, 'availableReplicas');
+    return {
+      observedGeneration: this.d.metadata.generation,
+      replicas: sumStatus(all, 'replicas'),
+      updatedReplicas: this.newRS?.status?.replicas ?? 0,
+      readyReplicas: sumStatus(all, 'readyReplicas'),
+      availableReplicas: available,
+      unavailableReplicas: Math.max(0, want - available),
+      ...(this.d.status?.collisionCount !== undefined ? { collisionCount: this.d.status.collisionCount } : {}),
+    };
+  }
+
+  /** The status with Available and Progressing conditions, written only when something changed. */
+  finishStatus(): void {
+    const status = this.statusOf();
+    const want = replicasOf(this.d);
+    const { maxUnavailable } = this.fence();
+    const conds = (this.d.status?.conditions ?? []).map((c) => ({ ...c }));
+    const setCond = (type: string, st: string, reason: string, message: string) => {
+      const t = new Date(Math.floor(this.now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      const i = conds.findIndex((c) => c.type === type);
+      const cur = conds[i];
+      if (cur && cur.status === st && cur.reason === reason && cur.message === message) return;
+      const next = { type, status: st, lastUpdateTime: t, lastTransitionTime: cur && cur.status === st ? cur.lastTransitionTime ?? t : t, reason, message };
+      if (i >= 0) conds[i] = next;
+      else conds.push(next);
+    };
+    const minAvailable = want - (this.d.spec.strategy?.type === 'Recreate' ? 0 : maxUnavailable);
+    if ((status.availableReplicas ?? 0) >= minAvailable) setCond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.');
+    else setCond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.');
+    const name = this.newRS?.metadata.name;
+    if (name && !this.d.spec.paused) {
+      const complete = status.updatedReplicas === want && status.replicas === want && status.availableReplicas === want;
+      if (this.createdNew) setCond('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${name}"`);
+      else if (complete) setCond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`);
+      else setCond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`);
+    }
+    if (this.d.spec.paused) setCond('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused');
+    // Keep kube's order: Available first, then Progressing.
+    conds.sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
+    status.conditions = conds;
+    if (stableJson(status) !== stableJson(this.d.status ?? {})) this.actions.push({ type: 'updateStatus', status });
+  }
+
+  oldPodsRunning(): boolean {
+    const oldUids = new Set(this.old.map((rs) => rs.metadata.uid));
+    if (this.old.some((rs) => (rs.status?.replicas ?? 0) > 0)) return true;
+    return this.pods.some((p) => {
+      const r = controllerRefOf(p);
+      return !!r && oldUids.has(r.uid) && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded';
+    });
+  }
+
+  /** cleanupDeployment: keep revisionHistoryLimit old ReplicaSets that have scaled to zero. */
+  cleanup(): void {
+    const limit = this.d.spec.revisionHistoryLimit ?? 10;
+    const alive = this.old.filter((rs) => !rs.metadata.deletionTimestamp);
+    const diff = alive.length - limit;
+    if (diff <= 0) return;
+    const byRevision = [...alive].sort((a, b) => revisionOf(a) - revisionOf(b));
+    let left = diff;
+    for (const rs of byRevision) {
+      if (left <= 0) break;
+      if (specReplicas(rs) !== 0 || (rs.status?.replicas ?? 0) !== 0 || (rs.status?.observedGeneration ?? 0) < (rs.metadata.generation ?? 0)) continue;
+      this.actions.push({ type: 'deleteReplicaSet', rs });
+      left--;
+    }
+  }
+}
+
+/** Proportional scaling (dc.scale) when spec.replicas changed in the middle of things. */
+function scale(p: Planner): void {
+  const want = replicasOf(p.d);
+  const active = p.all.filter((rs) => specReplicas(rs) > 0);
+  if (active.length <= 1) {
+    const target = active[0] ?? p.newRS;
+    if (target && specReplicas(target) !== want) p.updateRS(target, want);
+    return;
+  }
+  const newRS = p.newRS;
+  if (newRS && specReplicas(newRS) === want && (newRS.status?.availableReplicas ?? 0) >= want) {
+    for (const rs of p.old) if (specReplicas(rs) > 0) p.updateRS(rs, 0);
+    return;
+  }
+  const { maxSurge } = p.fence();
+  const allowed = want + maxSurge;
+  const total = sumSpec(active);
+  const toAdd = allowed - total;
+  if (toAdd === 0) return;
+  // Bigger sets take more of a scale-up and give more of a scale-down; the leftover goes to the first.
+  const ordered = [...active].sort((a, b) => (toAdd > 0 ? specReplicas(b) - specReplicas(a) : specReplicas(a) - specReplicas(b)));
+  const shares = ordered.map((rs) => Math.trunc((specReplicas(rs) * toAdd) / total));
+  const leftover = toAdd - shares.reduce((s, x) => s + x, 0);
+  shares[0]! += leftover;
+  ordered.forEach((rs, i) => p.updateRS(rs, Math.max(0, specReplicas(rs) + shares[i]!)));
+}
+
+function isScalingEvent(p: Planner): boolean {
+  const want = String(replicasOf(p.d));
+  return p.all.some((rs) => specReplicas(rs) > 0 && rs.metadata.annotations?.[DesiredReplicasAnnotation] !== undefined && rs.metadata.annotations[DesiredReplicasAnnotation] !== want);
+}
+
+function rolloutRolling(p: Planner): void {
+  p.syncRevision(true, () => p.newRSNewReplicas());
+  const newRS = p.newRS!;
+  // reconcileNewReplicaSet
+  const want = replicasOf(p.d);
+  if (specReplicas(newRS) > want) {
+    p.updateRS(newRS, want);
+    return;
+  }
+  const n = p.newRSNewReplicas();
+  if (n !== specReplicas(newRS)) {
+    p.updateRS(newRS, n);
+    return;
+  }
+  // reconcileOldReplicaSets
+  const oldCount = sumSpec(p.old);
+  if (oldCount > 0) {
+    const { maxUnavailable } = p.fence();
+    const minAvailable = want - maxUnavailable;
+    const newUnavailable = specReplicas(p.newRS!) - (p.newRS!.status?.availableReplicas ?? 0);
+    const maxScaledDown = sumSpec(p.all) - minAvailable - newUnavailable;
+    if (maxScaledDown > 0) {
+      // First drop old pods that are not available anyway: that costs no availability.
+      let cleaned = 0;
+      for (const rs of p.old) {
+        if (cleaned >= maxScaledDown) break;
+        const unhealthy = specReplicas(rs) - (rs.status?.availableReplicas ?? 0);
+        if (specReplicas(rs) === 0 || unhealthy <= 0) continue;
+        const down = Math.min(maxScaledDown - cleaned, unhealthy);
+        p.updateRS(rs, specReplicas(rs) - down);
+        cleaned += down;
+      }
+      // Then available old pods, as far as minAvailable allows.
+      const available = sumStatus(p.all, 'availableReplicas');
+      let total = Math.max(0, Math.min(available - minAvailable, maxScaledDown - cleaned));
+      for (const rs of p.old) {
+        if (total <= 0) break;
+        if (specReplicas(rs) === 0) continue;
+        const down = Math.min(specReplicas(rs), total);
+        p.updateRS(rs, specReplicas(rs) - down);
+        total -= down;
+      }
+    }
+    if (p.actions.some((a) => a.type === 'updateReplicaSet')) return;
+  }
+  if (p.isComplete()) p.cleanup();
+}
+
+function rolloutRecreate(p: Planner): void {
+  p.syncRevision(false, () => 0);
+  let scaledDown = false;
+  for (const rs of p.old) {
+    if (specReplicas(rs) > 0) {
+      p.updateRS(rs, 0);
+      scaledDown = true;
+    }
+  }
+  if (scaledDown || p.oldPodsRunning()) return;
+  if (!p.newRS) {
+    p.syncRevision(true, () => replicasOf(p.d));
+    return;
+  }
+  if (specReplicas(p.newRS) !== replicasOf(p.d)) {
+    p.updateRS(p.newRS, replicasOf(p.d));
+    return;
+  }
+  if (p.isComplete()) p.cleanup();
+}
+
+/**
+ * `replicaSets` and `pods`: the namespace's (any owner); the plan considers those the Deployment
+ * controls. Adoption of orphaned ReplicaSets is left out: kubewire's Deployments create their own.
+ */
+export function planDeployment(d: Deployment, replicaSets: ReplicaSet[], pods: Pod[], now: number): DeploymentPlan {
+  const owned = replicaSets.filter((rs) => isControlledBy(rs, d));
+  const p = new Planner(d, owned, pods, now);
+  if (!d.metadata.deletionTimestamp) {
+    if (d.spec.paused) {
+      p.syncRevision(false, () => 0);
+      scale(p);
+    } else if (isScalingEvent(p)) {
+      p.syncRevision(false, () => 0);
+      scale(p);
+    } else if (d.spec.strategy?.type === 'Recreate') {
+      rolloutRecreate(p);
+    } else {
+      rolloutRolling(p);
+    }
+  }
+  p.finishStatus();
+  return { actions: p.actions, events: p.events };
+}
