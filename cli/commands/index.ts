@@ -1,8 +1,14 @@
 // The command table: one module per command under cli/commands/. A command returns its exit code.
 import { apiserver } from './apiserver.js';
 import { desktop } from './desktop.js';
+import { doctor } from './doctor.js';
+import { down } from './down.js';
+import { exec } from './exec.js';
 import { kubeconfig } from './kubeconfig.js';
+import { reset } from './reset.js';
 import { serve } from './serve.js';
+import { status } from './status.js';
+import { up } from './up.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -11,4 +17,10 @@ export const commands: Record<string, Command> = {
   desktop,
   kubeconfig,
   apiserver,
+  up,
+  status,
+  exec,
+  down,
+  reset,
+  doctor,
 };

@@ -13,10 +13,29 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A process kubewire started: the pid and the kernel's start time identify it (pids get reused). */
+export interface ProcessRef {
+  pid: number;
+  startTime: number;
+}
+
+export interface ExecOptions {
+  input?: string;
+  timeoutMs?: number;
+  /** Also enter the UTS and IPC namespaces of this process (a pod's pause), as a container does. */
+  joinPid?: number;
+  /** Give the command this process's stdin/stdout/stderr (a terminal); stdout/stderr come back empty. */
+  inherit?: boolean;
+}
+
 export interface HostDriver {
   readonly kind: 'netns' | 'ssh';
   /** Runs native-scripts/<script> with validated arguments; rejects with HelperError on failure. */
   script(script: string, args: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<ScriptResult>;
   /** Runs argv inside network namespace `netns` (like `ip netns exec`), never through a shell. */
-  exec(netns: string, argv: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
+  exec(netns: string, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** For each process, whether it still runs (same pid and same start time). */
+  alive(procs: readonly ProcessRef[]): Promise<boolean[]>;
+  /** Writes a file on the host atomically (state-folder files: CNI config, subnet.env). */
+  writeFile(path: string, content: string): Promise<void>;
 }

@@ -1,0 +1,34 @@
+// `kubewire exec TARGET -- CMD...`: run CMD in a node's, a pod's ([namespace/]pod) or the lab's
+// gateway/internet/underlay namespace, with the terminal's stdio; CMD's exit code is passed through.
+// In a pod it also joins the pause's UTS and IPC namespaces, so `hostname` prints the pod's name.
+import { ValidationError } from '../../common/errors.js';
+import { LabNames } from '../../runtime/lab/lab-names.js';
+import { loadState, podKey } from '../../runtime/lab/lab-state.js';
+import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+
+export async function exec(args: string[]): Promise<number> {
+  const o = parseLabOptions(args);
+  const [target] = o.rest;
+  if (!target || o.rest.length > 1 || o.command.length === 0) throw new ValidationError('command line', 'usage: kubewire exec TARGET -- CMD...');
+  const lab = resolveLabName(o);
+  const { driver, paths } = makeRuntime(o, lab);
+  const state = await loadState(paths.state);
+  if (!state) throw new ValidationError('command line', `lab ${lab} is not built (no ${paths.state})`);
+  const names = new LabNames(state.prefix);
+  let netns: string | undefined;
+  let joinPid: number | undefined;
+  if (['gateway', 'internet', 'underlay'].includes(target)) netns = names[target as 'gateway' | 'internet' | 'underlay'];
+  else if (state.topology.nodes.some((n) => n.name === target)) netns = names.node(target);
+  else {
+    const key = target.includes('/') ? target : podKey('default', target);
+    const pod = state.pods[key];
+    if (!pod) {
+      const known = [...state.topology.nodes.map((n) => n.name), ...Object.keys(state.pods), 'gateway', 'internet'].join(', ');
+      throw new ValidationError(`exec ${target}`, `no node or pod of that name in lab ${lab} (known: ${known})`);
+    }
+    netns = pod.netns;
+    if (pod.sandbox && (await driver.alive([pod.sandbox]))[0]) joinPid = pod.sandbox.pid;
+  }
+  const r = await driver.exec(netns, o.command, { inherit: true, ...(joinPid ? { joinPid } : {}) });
+  return r.exitCode;
+}

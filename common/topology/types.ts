@@ -1,0 +1,94 @@
+// A lab topology as plain data: what `kubewire up` builds. Produced only by parseTopology, so every
+// value here has been validated (names are safe for kernel objects, addresses fit their networks).
+
+export const BUILTIN_IMAGES = ['kubia', 'netshoot', 'tools'] as const;
+export type BuiltinImage = (typeof BUILTIN_IMAGES)[number];
+
+export interface Topology {
+  /** The file it was read from, used in error messages. */
+  file: string;
+  /** Lab id: names the state folder `/var/lib/kubewire/<name>`. */
+  name: string;
+  /** Prefix of every namespace and link of the lab (`kw-` by default). */
+  prefix: string;
+  nodeNetwork: string;
+  podNetwork: string;
+  serviceNetwork: string;
+  flannel: FlannelSpec;
+  gateway: GatewaySpec;
+  internet: InternetSpec;
+  nodes: NodeSpec[];
+}
+
+export interface FlannelSpec {
+  vni: number;
+  port: number;
+  mtu: number;
+  /** `static`: every peer programmed up front; `miss`: answered on L2/L3 miss (later flanneld). */
+  mode: 'static' | 'miss';
+}
+
+export interface GatewaySpec {
+  /** The gateway's address on the node network (every node's default route). */
+  address: string;
+  /** CIDR of the gateway's side of the link toward the Internet (eth1), e.g. 198.51.100.1/24. */
+  uplink: string;
+}
+
+export interface InternetSpec {
+  /** CIDR of the Internet router's end of the gateway link (its eth0), e.g. 198.51.100.2/24. */
+  router: string;
+  /** The lab's DNS resolver, answering A records of `hosts`. */
+  dns: string;
+  hosts: InternetHost[];
+}
+
+export interface InternetHost {
+  name: string;
+  address: string;
+}
+
+export interface NodeSpec {
+  name: string;
+  /** Address on the node network (eth0). */
+  address: string;
+  /** The node's pod subnet (flannel's lease), e.g. 192.168.132.0/24. */
+  subnet: string;
+  /** MAC of flannel.1 (flannel's VtepMAC); derived from lab and node names when absent. */
+  vtepMAC?: string;
+  /** A second bridge with one host behind it, like the article's docker0 and its container. */
+  bridge?: BridgeSpec;
+  pods: PodSpec[];
+}
+
+export interface BridgeSpec {
+  name: string;
+  /** The bridge's own address, e.g. 172.17.0.1/16. */
+  address: string;
+  /** Address of the host behind the bridge, e.g. 172.17.0.2. */
+  host?: string;
+}
+
+export interface PodSpec {
+  namespace: string;
+  name: string;
+  /** Fixed pod IP (annotation `kubewire.io/ip`), else host-local picks one. */
+  ip?: string;
+  /** Fixed MAC of the pod's eth0 (annotation `kubewire.io/mac`). */
+  mac?: string;
+  containers: ContainerSpec[];
+  /** The Pod object as written (the kubelet of the cluster takes the same objects). */
+  manifest: Record<string, unknown>;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value: string }[];
+}
+
+export const ANNOTATION_IP = 'kubewire.io/ip';
+export const ANNOTATION_MAC = 'kubewire.io/mac';
+export const RESERVED_NODE_NAMES = ['underlay', 'gateway', 'internet'] as const;

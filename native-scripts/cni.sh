@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs real CNI plugins the way a container runtime does, from inside the node's namespace:
+# ADD first sets up the pod's loopback (loopback plugin), then the network of CONF (bridge +
+# host-local for cbr0); its result (IPs, MACs) is printed as one JSON line. A failed ADD is
+# cleaned with DEL and retried once (a kill -9 mid-ADD may have left an IPAM reservation behind).
+# DEL of what is gone succeeds. Usage: cni.sh ADD|DEL NODE_NS POD_NS CONTAINER_ID IFNAME PLUGIN CONF [CNI_ARGS]
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "${BASH_SOURCE[0]%/*}/lib.sh"
+
+(( $# == 7 || $# == 8 )) || kw_die "usage: cni.sh ADD|DEL NODE_NS POD_NS CONTAINER_ID IFNAME PLUGIN CONF [CNI_ARGS]"
+cmd=$1 node_ns=$2 pod_ns=$3 id=$4 ifname=$5 plugin=$6 conf=$7 args=${8:-}
+kw_match "$cmd" '^(ADD|DEL)$' "CNI command"
+kw_netns "$node_ns"; kw_netns "$pod_ns"; kw_match "$id" "$KW_RE_CONTAINER_ID" "container id"
+kw_ifname "$ifname"; kw_match "$plugin" '^[a-z0-9-]{1,32}$' "plugin name"; kw_abspath "$conf"
+[[ -z $args ]] || kw_match "$args" '^[A-Za-z0-9_]+=[A-Za-z0-9.:_/-]*(;[A-Za-z0-9_]+=[A-Za-z0-9.:_/-]*)*$' "CNI_ARGS"
+cni_path=${KUBEWIRE_CNI_PATH:-/usr/lib/cni}
+kw_abspath "$cni_path"
+[[ -x $cni_path/$plugin ]] || kw_die "CNI plugin $cni_path/$plugin not found (install containernetworking-plugins)"
+[[ -f $conf ]] || kw_die "CNI config $conf not found"
+kw_need_netns "$node_ns"
+
+run_plugin() { # command plugin config-file ifname
+  ip netns exec "$node_ns" env CNI_COMMAND="$1" CNI_CONTAINERID="$id" \
+    CNI_NETNS="/var/run/netns/$pod_ns" CNI_IFNAME="$4" CNI_PATH="$cni_path" CNI_ARGS="$args" \
+    "$cni_path/$2" <"$3"
+}
+loopback_conf() { printf '{"cniVersion":"1.0.0","name":"lo","type":"loopback"}\n'; }
+
+if [[ $cmd == DEL ]]; then
+  # DEL must succeed when the pod's namespace is already gone (the spec says so); the plugin
+  # still releases the IPAM reservation held for this container id.
+  if ! out=$(run_plugin DEL "$plugin" "$conf" "$ifname" 2>&1); then
+    kw_die "CNI DEL failed: $out"
+  fi
+  printf '{"deleted":true}\n'
+  exit 0
+fi
+
+kw_need_netns "$pod_ns"
+run_plugin ADD loopback <(loopback_conf) lo >/dev/null
+if ! out=$(run_plugin ADD "$plugin" "$conf" "$ifname" 2>/dev/null); then
+  kw_log "ADD failed ($(tr -d '\n' <<<"$out")); releasing with DEL and retrying once"
+  run_plugin DEL "$plugin" "$conf" "$ifname" >/dev/null 2>&1 || true
+  out=$(run_plugin ADD "$plugin" "$conf" "$ifname") || kw_die "CNI ADD failed: $(tr -d '\n' <<<"$out")"
+fi
+tr -d '\n' <<<"$out"
+printf '\n'

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Reads (never changes) the state of the host's root network namespace that a lab must leave
+# untouched: links, addresses, routes of every table, rules, iptables and forwarding sysctls.
+# Text outputs are base64 so the line stays JSON. Usage: host-snapshot.sh
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "${BASH_SOURCE[0]%/*}/lib.sh"
+(( $# == 0 )) || kw_die "usage: host-snapshot.sh"
+
+b64() { base64 -w0; }
+rules_text() { # tool: rules without counters and without the dated comment lines
+  if command -v "$1" >/dev/null; then "$1" 2>/dev/null | grep -v '^#' || true; fi
+}
+sysctl_value() { cat "/proc/sys/${1//.//}" 2>/dev/null || printf 'absent'; }
+
+printf '{"link":%s,"addr":%s,"route":%s,"route6":%s,"rule":%s,' \
+  "$(ip -j link show)" "$(ip -j addr show)" "$(ip -j route show table all)" \
+  "$(ip -6 -j route show table all)" "$(ip -j rule show)"
+printf '"iptables":"%s","ip6tables":"%s",' "$(rules_text iptables-save | b64)" "$(rules_text ip6tables-save | b64)"
+printf '"sysctl":{'
+sep=''
+for key in net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.ipv4.conf.default.forwarding \
+  net.ipv6.conf.all.forwarding net.ipv6.conf.default.forwarding; do
+  printf '%s"%s":"%s"' "$sep" "$key" "$(sysctl_value "$key")"
+  sep=','
+done
+printf '}}\n'

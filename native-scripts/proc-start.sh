@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starts one detached process (own session, stdio to LOG) inside a lab namespace and prints its pid
+# and kernel start time, which together identify it for a later stop even after pid reuse.
+#   --sandbox HOSTNAME  a pod sandbox's pause: new UTS and IPC namespaces, hostname = pod name
+#   --join PID          a container: joins the UTS and IPC namespaces of the sandbox's pause PID
+#   --env NAME=VALUE    environment for the process (repeatable)
+# `ip netns exec` is the entry so that /etc/netns/NS (resolv.conf, hosts) applies, and every step
+# execs the next, so the pid printed is the process's own.
+# Usage: proc-start.sh NS LOG [--sandbox HOSTNAME | --join PID] [--env K=V]... -- ARGV...
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "${BASH_SOURCE[0]%/*}/lib.sh"
+
+(( $# >= 4 )) || kw_die "usage: proc-start.sh NS LOG [--sandbox HOSTNAME | --join PID] [--env K=V]... -- ARGV..."
+ns=$1 log=$2
+shift 2
+kw_netns "$ns"; kw_abspath "$log"
+wrap=()
+envs=()
+while (( $# > 0 )) && [[ $1 != -- ]]; do
+  case $1 in
+    --sandbox)
+      kw_match "${2:-}" "$KW_RE_HOSTNAME" "hostname"
+      # Fixed program text; the hostname and the command arrive as positional parameters.
+      # shellcheck disable=SC2016
+      wrap=(unshare --uts --ipc -- bash -c 'hostname "$1" && shift && exec "$@"' sandbox "$2")
+      shift 2 ;;
+    --join)
+      kw_uint "${2:-}" 1 4194304 "pid"
+      [[ -d /proc/$2 ]] || kw_die "sandbox process $2 is not running"
+      wrap=(nsenter -t "$2" -u -i --)
+      shift 2 ;;
+    --env)
+      kw_match "${2:-}" '^[A-Za-z_][A-Za-z0-9_]*=.*$' "environment entry"
+      [[ $2 != *$'\n'* ]] || kw_die "environment entry contains a newline"
+      envs+=("$2"); shift 2 ;;
+    *) kw_die "unknown option '$1'" ;;
+  esac
+done
+[[ ${1:-} == -- ]] || kw_die "missing -- before the command"
+shift
+(( $# > 0 )) || kw_die "missing command"
+kw_match "$1" '^[A-Za-z0-9_./+-]{1,4000}$' "program"
+[[ -d ${log%/*} ]] || kw_die "log folder ${log%/*} does not exist"
+kw_need_netns "$ns"
+
+cmd=(ip netns exec "$ns" "${wrap[@]}" env "${envs[@]}" "$@")
+setsid "${cmd[@]}" </dev/null >>"$log" 2>&1 &
+pid=$!
+stat=$(<"/proc/$pid/stat")
+read -ra fields <<<"${stat##*) }"
+printf '{"pid":%d,"startTime":%s}\n' "$pid" "${fields[19]}"

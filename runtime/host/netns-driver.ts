@@ -1,0 +1,69 @@
+// The default host driver: every node is a network namespace on this machine, and helpers run here
+// as child processes (execa with argument arrays, never a shell string).
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { HelperError } from './helper-error.js';
+import type { ExecOptions, ExecResult, HostDriver, ProcessRef, ScriptResult } from './host-driver.js';
+
+const SCRIPT_RE = /^[a-z0-9-]+\.sh$/;
+
+export class NetnsDriver implements HostDriver {
+  readonly kind = 'netns' as const;
+
+  constructor(private readonly scriptsDir: string) {}
+
+  async script(script: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ScriptResult> {
+    if (!SCRIPT_RE.test(script)) throw new HelperError(script, args, undefined, 'not a helper script name');
+    const r = await execa(join(this.scriptsDir, script), [...args], {
+      input: opts.input ?? '',
+      timeout: opts.timeoutMs ?? 60_000,
+      reject: false,
+      stripFinalNewline: true,
+    });
+    if (r.exitCode !== 0 || r.failed) {
+      throw new HelperError(script, args, r.exitCode, `${r.stderr}${r.timedOut ? ' (timed out)' : ''}`);
+    }
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    try {
+      return { json: JSON.parse(last) as Record<string, unknown>, stderr: r.stderr };
+    } catch (cause) {
+      throw new HelperError(script, args, r.exitCode, `printed no JSON line: ${last.slice(0, 200)}`, { cause });
+    }
+  }
+
+  async exec(netns: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const enter = opts.joinPid ? ['nsenter', '-t', String(opts.joinPid), '-u', '-i', '--'] : [];
+    const r = await execa('ip', ['netns', 'exec', netns, ...enter, ...argv], {
+      ...(opts.inherit ? { stdio: 'inherit' as const } : { input: opts.input ?? '' }),
+      ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : opts.inherit ? {} : { timeout: 30_000 }),
+      reject: false,
+    });
+    const signal = r.signal ? 128 + (osConstants.signals[r.signal] ?? 0) : 128;
+    return { exitCode: r.exitCode ?? signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  }
+
+  async alive(procs: readonly ProcessRef[]): Promise<boolean[]> {
+    return Promise.all(procs.map(async (p) => (await readStartTime(p.pid)) === p.startTime));
+  }
+
+  async writeFile(path: string, content: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, content);
+    await rename(tmp, path);
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when gone. */
+export async function readStartTime(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19]);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+// Names of a lab's network namespaces (docs/architecture.md, "Names of kernel objects").
+export class LabNames {
+  constructor(readonly prefix: string) {}
+
+  node(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+  /** `_` never occurs in Kubernetes names, so `<ns>_<pod>` cannot collide with a node. */
+  pod(namespace: string, name: string): string {
+    return `${this.prefix}${namespace}_${name}`;
+  }
+  get underlay(): string {
+    return `${this.prefix}underlay`;
+  }
+  get gateway(): string {
+    return `${this.prefix}gateway`;
+  }
+  get internet(): string {
+    return `${this.prefix}internet`;
+  }
+  dockerHost(node: string): string {
+    return `${this.prefix}docker_${node}`;
+  }
+}

@@ -1,0 +1,206 @@
+// Builds a topology on real kernel objects (`up`), stops it keeping its state (`down`) and removes
+// everything it made (`reset`). `up` is check-then-act all the way down, so running it again, or
+// after a kill -9 in the middle of a previous run, converges to the same lab.
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NodeSpec, PodSpec, Topology } from '../../common/topology/types.js';
+import { mapLimit, PhaseTimer } from '../concurrency.js';
+import type { HostDriver } from '../host/host-driver.js';
+import { attachNode, deployNodeNetwork } from '../network/node-network.js';
+import { deployGateway, deployUnderlaySwitch, attachToUnderlay, nodeNetLength } from '../network/cloud.js';
+import { vtepMacFor } from '../network/flannel-config.js';
+import type { ImageResolver } from '../pod/images.js';
+import { PodRuntime } from '../pod/pod-runtime.js';
+import { takeHostSnapshot } from './host-snapshot.js';
+import { LabNames } from './lab-names.js';
+import type { LabPaths } from './lab-paths.js';
+import { loadState, podKey, saveState, type LabState, type ProcessRecord } from './lab-state.js';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+
+export interface LabRuntimeOptions {
+  pauseBinary: string;
+  images: ImageResolver;
+  /** The compiled internet-server.js. */
+  internetServer: string;
+  /** How many nodes/pods are brought up at once. */
+  concurrency?: number;
+}
+
+export interface UpReport {
+  phases: { name: string; ms: number }[];
+  totalMs: number;
+  state: LabState;
+}
+
+export class LabRuntime {
+  constructor(
+    private readonly driver: HostDriver,
+    private readonly paths: LabPaths,
+    private readonly opts: LabRuntimeOptions,
+  ) {}
+
+  async up(topo: Topology): Promise<UpReport> {
+    const timer = new PhaseTimer();
+    const names = new LabNames(topo.prefix);
+    const limit = this.opts.concurrency ?? 4;
+    const previous = await loadState(this.paths.state);
+    if (previous && previous.prefix !== topo.prefix) {
+      throw new Error(`lab ${topo.name} is already built with prefix ${previous.prefix}; run reset first to use ${topo.prefix}`);
+    }
+    const state = this.initialState(topo, names, previous);
+    await timer.run('prepare', async () => {
+      if (!existsSync(this.paths.hostSnapshot)) {
+        // The reference doctor compares against: the host before this machine's first lab.
+        const snap = await takeHostSnapshot(this.driver);
+        await mkdir(this.paths.base, { recursive: true });
+        await writeFile(this.paths.hostSnapshot, JSON.stringify(snap) + '\n');
+      }
+      await mkdir(this.paths.logs, { recursive: true });
+      await saveState(this.paths.state, state);
+    });
+
+    await timer.run('namespaces', async () => {
+      const routers = [...topo.nodes.map((n) => names.node(n.name)), names.gateway];
+      const others = [names.underlay, names.internet, ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name))];
+      await Promise.all([
+        this.driver.script('netns-up.sh', [topo.prefix, '--forward', ...routers]),
+        this.driver.script('netns-up.sh', [topo.prefix, ...others]),
+      ]);
+    });
+    await timer.run('underlay', async () => {
+      await deployUnderlaySwitch(this.driver, names);
+      const len = nodeNetLength(topo);
+      await mapLimit([undefined, ...topo.nodes], limit, (n) =>
+        n ? attachNode(this.driver, names, topo, n) : attachToUnderlay(this.driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
+      );
+    });
+    await timer.run('nodes+cloud', async () => {
+      await Promise.all([
+        (async () => {
+          await deployGateway(this.driver, names, topo);
+          await this.startInternet(topo, names, state);
+        })(),
+        mapLimit(topo.nodes, limit, (n) => deployNodeNetwork(this.driver, names, this.paths, topo, n)),
+      ]);
+      await saveState(this.paths.state, state);
+    });
+    await timer.run('pods', async () => {
+      const pods = topo.nodes.flatMap((n) => n.pods.map((p) => [n, p] as const));
+      try {
+        await mapLimit(pods, limit, ([n, p]) => this.runPod(topo, names, state, n, p));
+      } finally {
+        await saveState(this.paths.state, state);
+      }
+    });
+    state.phase = 'up';
+    await saveState(this.paths.state, state);
+    return { phases: timer.phases, totalMs: timer.totalMs, state };
+  }
+
+  /** Stops the lab's processes and removes its namespaces; state (IPs, IPAM files) stays. */
+  async down(): Promise<LabState | undefined> {
+    const state = await loadState(this.paths.state);
+    if (!state) return undefined;
+    await this.stopAll(state);
+    await this.driver.script('netns-down.sh', state.namespaces);
+    state.phase = 'down';
+    await saveState(this.paths.state, state);
+    return state;
+  }
+
+  /** Removes every namespace, process and file the lab made: from state.json, then by prefix sweep. */
+  async reset(prefix: string): Promise<{ namespaces: string[] }> {
+    const state = await loadState(this.paths.state);
+    const removed = new Set<string>();
+    if (state) {
+      await this.stopAll(state).catch(() => undefined); // the sweep below kills whatever is left
+      const r = await this.driver.script('netns-down.sh', state.namespaces);
+      for (const ns of r.json.removed as string[]) removed.add(ns);
+    }
+    for (const p of new Set([prefix, ...(state ? [state.prefix] : [])])) {
+      const r = await this.driver.script('sweep.sh', [p]);
+      for (const ns of r.json.namespaces as string[]) removed.add(ns);
+    }
+    await rm(this.paths.dir, { recursive: true, force: true });
+    return { namespaces: [...removed] };
+  }
+
+  private initialState(topo: Topology, names: LabNames, previous: LabState | undefined): LabState {
+    const namespaces = [
+      names.underlay, names.gateway, names.internet,
+      ...topo.nodes.map((n) => names.node(n.name)),
+      ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
+      ...topo.nodes.flatMap((n) => n.pods.map((p) => names.pod(p.namespace, p.name))),
+    ];
+    return {
+      version: 1,
+      lab: topo.name,
+      prefix: topo.prefix,
+      topologyFile: topo.file,
+      topology: topo,
+      namespaces: [...new Set([...(previous?.namespaces ?? []), ...namespaces])],
+      vtepMACs: Object.fromEntries(topo.nodes.map((n) => [n.name, vtepMacFor(topo, n)])),
+      pods: previous?.pods ?? {},
+      processes: previous?.processes ?? {},
+      phase: 'building',
+      updatedAt: '',
+    };
+  }
+
+  private async startInternet(topo: Topology, names: LabNames, state: LabState): Promise<void> {
+    const existing = state.processes.internet;
+    if (existing && (await this.driver.alive([existing]))[0]) return;
+    const config = join(this.paths.dir, 'internet.json');
+    await this.driver.writeFile(config, JSON.stringify({ dns: topo.internet.dns, hosts: topo.internet.hosts }) + '\n');
+    const log = join(this.paths.logs, 'internet.log');
+    const argv = [process.execPath, this.opts.internetServer, config];
+    const r = await this.driver.script('proc-start.sh', [names.internet, log, '--', ...argv]);
+    state.processes.internet = { pid: r.json.pid as number, startTime: r.json.startTime as number, netns: names.internet, argv, log };
+  }
+
+  private podRuntime(prefix: string): PodRuntime {
+    return new PodRuntime(this.driver, this.opts.images, this.opts.pauseBinary, prefix);
+  }
+
+  private async runPod(topo: Topology, names: LabNames, state: LabState, node: NodeSpec, pod: PodSpec): Promise<void> {
+    const key = podKey(pod.namespace, pod.name);
+    const netns = names.pod(pod.namespace, pod.name);
+    const logDir = this.paths.podLogs(netns);
+    const runtime = this.podRuntime(topo.prefix);
+    const rec = await runtime.runSandbox(
+      {
+        namespace: pod.namespace,
+        name: pod.name,
+        node: node.name,
+        nodeNetns: names.node(node.name),
+        netns,
+        cniConf: this.paths.cniConf(node.name),
+        containerId: createHash('sha256').update(`${topo.name}/${key}`).digest('hex'),
+        ...(pod.ip ? { ip: pod.ip } : {}),
+        ...(pod.mac ? { mac: pod.mac } : {}),
+        nameserver: topo.internet.dns,
+        logDir,
+      },
+      state.pods[key],
+    );
+    state.pods[key] = rec;
+    for (const c of pod.containers) await runtime.startContainer(rec, c, logDir);
+  }
+
+  private async stopAll(state: LabState): Promise<void> {
+    const procs: ProcessRecord[] = [
+      ...Object.values(state.pods).flatMap((p) => Object.values(p.containers)),
+      ...Object.values(state.processes),
+    ];
+    const runtime = this.podRuntime(state.prefix);
+    await runtime.stopProcesses(procs);
+    await runtime.stopProcesses(Object.values(state.pods).flatMap((p) => (p.sandbox ? [p.sandbox] : [])));
+    for (const p of Object.values(state.pods)) {
+      p.containers = {};
+      delete p.sandbox;
+    }
+    state.processes = {};
+  }
+}

@@ -1,0 +1,114 @@
+// Shared by the runtime's integration tests: a throwaway lab with its own prefix (kw-t<6 hex>-) and
+// state folder, so tests can run side by side and each removes exactly what it made.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { parseTopology } from '../../../common/topology/parse-topology.js';
+import type { Topology } from '../../../common/topology/types.js';
+import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
+import { LabNames } from '../../../runtime/lab/lab-names.js';
+import { LabPaths } from '../../../runtime/lab/lab-paths.js';
+import { LabRuntime } from '../../../runtime/lab/lab-runtime.js';
+import { ImageResolver } from '../../../runtime/pod/images.js';
+import { imagesDir, pauseBinary, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
+
+export class TestLab {
+  readonly prefix = `kw-t${randomBytes(3).toString('hex')}-`;
+  readonly stateBase = mkdtempSync(join(tmpdir(), 'kubewire-test-'));
+  readonly driver = new NetnsDriver(scriptsDir());
+  readonly names = new LabNames(this.prefix);
+  readonly topo: Topology;
+  readonly paths: LabPaths;
+  readonly runtime: LabRuntime;
+
+  constructor(yaml: string, file = 'test.yaml') {
+    this.topo = parseTopology(yaml, file, { prefix: this.prefix });
+    this.paths = new LabPaths(this.stateBase, this.topo.name);
+    this.runtime = new LabRuntime(this.driver, this.paths, {
+      pauseBinary: pauseBinary(),
+      images: new ImageResolver(imagesDir()),
+      internetServer: join(imagesDir(), 'internet-server.js'),
+    });
+  }
+
+  /** Runs argv in a lab namespace (a pod's: also its pause's UTS/IPC, as `kubewire exec` does). */
+  async exec(netns: string, argv: string[], joinPid?: number) {
+    return this.driver.exec(netns, argv, { timeoutMs: 20_000, ...(joinPid ? { joinPid } : {}) });
+  }
+
+  pod(name: string, namespace = 'default'): string {
+    return this.names.pod(namespace, name);
+  }
+
+  /** The kubewire CLI with this lab's prefix and state folder. */
+  cli(args: string[], opts: { timeoutMs?: number } = {}) {
+    return execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), ...args], {
+      env: { KUBEWIRE_STATE_DIR: this.stateBase, KUBEWIRE_PREFIX: this.prefix },
+      reject: false,
+      timeout: opts.timeoutMs ?? 60_000,
+    });
+  }
+
+  /** Always safe to call: reset by state and by sweep of this lab's prefix, then the temp folder. */
+  async cleanup(): Promise<void> {
+    try {
+      await this.runtime.reset(this.prefix);
+    } finally {
+      rmSync(this.stateBase, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Lab namespaces present now with this prefix. */
+export function namespacesWithPrefix(prefix: string): string[] {
+  try {
+    return readdirSync('/var/run/netns').filter((n) => n.startsWith(prefix));
+  } catch {
+    return [];
+  }
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const CLOUD = `
+nodeNetwork: 10.231.209.0/24
+podNetwork: 192.168.128.0/18
+serviceNetwork: 192.168.192.0/18
+gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
+internet:
+  router: 198.51.100.2/24
+  dns: 198.51.100.53
+  hosts:
+    - { name: google.com, address: 203.0.113.10 }
+    - { name: example.com, address: 203.0.113.20 }
+`;
+
+export const TWO_NODES = `name: two
+${CLOUD}
+nodes:
+  - name: node1
+    address: 10.231.209.113
+    subnet: 192.168.128.0/24
+    pods:
+      - metadata: { name: kubia-a, annotations: { kubewire.io/ip: 192.168.128.10 } }
+        spec: { containers: [{ name: kubia, image: kubia }] }
+  - name: node5
+    address: 10.231.209.117
+    subnet: 192.168.132.0/24
+    bridge: { name: docker0, address: 172.17.0.1/16, host: 172.17.0.2 }
+    pods:
+      - metadata: { name: kubia-b, annotations: { kubewire.io/ip: 192.168.132.73, kubewire.io/mac: "3e:43:3e:1f:48:a1" } }
+        spec: { containers: [{ name: kubia, image: kubia }] }
+      - metadata: { name: tools, annotations: { kubewire.io/ip: 192.168.132.150 } }
+        spec: { containers: [{ name: netshoot, image: netshoot }] }
+`;

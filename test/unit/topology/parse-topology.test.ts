@@ -1,0 +1,118 @@
+// The topology validator: the article topology parses to the article's numbers, and every kind of
+// bad input is rejected with the file, the field and the problem.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ValidationError } from '../../../common/errors.js';
+import { parseTopology } from '../../../common/topology/parse-topology.js';
+import { projectRoot } from '../../../runtime/project-root.js';
+
+const BASE = `
+name: small
+nodeNetwork: 10.231.209.0/24
+podNetwork: 192.168.128.0/18
+serviceNetwork: 192.168.192.0/18
+gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
+internet:
+  router: 198.51.100.2/24
+  dns: 198.51.100.53
+  hosts: [{ name: google.com, address: 203.0.113.10 }]
+nodes:
+  - name: node1
+    address: 10.231.209.113
+    subnet: 192.168.128.0/24
+    pods:
+      - metadata: { name: kubia-a, annotations: { kubewire.io/ip: 192.168.128.10 } }
+        spec: { containers: [{ name: kubia, image: kubia }] }
+  - name: node5
+    address: 10.231.209.117
+    subnet: 192.168.132.0/24
+`;
+
+function rejects(text: string, where: RegExp, problem: RegExp) {
+  assert.throws(
+    () => parseTopology(text, 'lab.yaml'),
+    (err: unknown) => {
+      assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
+      assert.match(err.where, where);
+      assert.match(err.problem, problem);
+      return true;
+    },
+  );
+}
+
+test('the article topology: 6 nodes, node5 is 192.168.132.0/24 at 10.231.209.117 with two kubia pods', () => {
+  const file = join(projectRoot(), 'labs', 'topologies', 'article.yaml');
+  const t = parseTopology(readFileSync(file, 'utf8'), file);
+  assert.equal(t.prefix, 'kw-');
+  assert.equal(t.podNetwork, '192.168.128.0/18');
+  assert.equal(t.serviceNetwork, '192.168.192.0/18');
+  assert.deepEqual(t.nodes.map((n) => n.subnet), ['128', '129', '130', '131', '132', '133'].map((x) => `192.168.${x}.0/24`));
+  const node5 = t.nodes.find((n) => n.subnet === '192.168.132.0/24')!;
+  assert.equal(node5.address, '10.231.209.117');
+  assert.deepEqual(node5.pods.filter((p) => p.containers[0]!.image === 'kubia').map((p) => p.ip).sort(), ['192.168.132.72', '192.168.132.73']);
+  assert.equal(node5.bridge?.host, '172.17.0.2');
+  const kubias = t.nodes.flatMap((n) => n.pods).filter((p) => p.containers[0]!.image === 'kubia');
+  assert.equal(kubias.length, 6);
+  assert.ok(new Set(kubias.map((p) => p.ip!.split('.')[2])).size >= 4, 'kubia pods on several nodes');
+  assert.deepEqual(t.flannel, { vni: 1, port: 8472, mtu: 1450, mode: 'static' });
+});
+
+test('a small topology parses with defaults, and --prefix overrides the file', () => {
+  const t = parseTopology(BASE, 'lab.yaml', { prefix: 'kw-t0a1b2c-' });
+  assert.equal(t.prefix, 'kw-t0a1b2c-');
+  assert.equal(t.nodes[0]!.pods[0]!.namespace, 'default');
+  assert.equal(t.nodes[0]!.pods[0]!.ip, '192.168.128.10');
+  assert.deepEqual(t.flannel, { vni: 1, port: 8472, mtu: 1450, mode: 'static' });
+});
+
+test('overlapping node subnets are rejected', () => {
+  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.128.0/25'), /nodes\[1\]\.subnet/, /overlaps the subnet of nodes\[0\] \(node1\)/);
+});
+
+test('a pod IP outside its node subnet is rejected', () => {
+  rejects(BASE.replace('kubewire.io/ip: 192.168.128.10', 'kubewire.io/ip: 192.168.132.10'), /nodes\[0\]\.pods\[0\]\.metadata\.annotations\["kubewire\.io\/ip"\]/, /outside its node's subnet 192\.168\.128\.0\/24/);
+  rejects(BASE.replace('kubewire.io/ip: 192.168.128.10', 'kubewire.io/ip: 192.168.128.1'), /kubewire\.io\/ip/, /reserved/);
+});
+
+test('names with ;, $(…), spaces, upper case, reserved words or longer than 15 characters are rejected', () => {
+  for (const bad of ['"node1;reboot"', '"$(reboot)"', '"node 1"', 'Node1', '"-node"']) {
+    rejects(BASE.replace('name: node1', `name: ${bad}`), /lab\.yaml: nodes\[0\]\.name/, /not a valid node name/);
+  }
+  rejects(BASE.replace('name: node1', 'name: gateway'), /nodes\[0\]\.name/, /reserved/);
+  rejects(BASE.replace('name: node1', 'name: a-very-long-node-name'), /nodes\[0\]\.name/, /longer than 15 characters/);
+  rejects(BASE.replace('name: kubia-a', 'name: "kubia;rm -rf"'), /nodes\[0\]\.pods\[0\]\.metadata\.name/, /not a valid Kubernetes name/);
+  rejects(BASE.replace('name: small', 'name: "lab$(id)"'), /lab\.yaml: name/, /lowercase/);
+  rejects(BASE.replace('name: node5\n', 'name: node5\n    bridge: { name: "docker0;x", address: 172.17.0.1/16 }\n'), /nodes\[1\]\.bridge\.name/, /interface name/);
+});
+
+test('an unknown node (a pod whose node is not declared) and unknown fields are rejected', () => {
+  rejects(BASE.replace('  - name: node5\n', '  - nmae: node5\n'), /nodes\[1\]\.nmae/, /unknown field/);
+  rejects(BASE.replace('nodes:', 'nodez: []\nnodes:'), /nodez/, /unknown field/);
+});
+
+test('duplicates: node names, node addresses, pod IPs', () => {
+  rejects(BASE.replace('name: node5', 'name: node1'), /nodes\[1\]\.name/, /duplicate node name/);
+  rejects(BASE.replace('address: 10.231.209.117', 'address: 10.231.209.113'), /nodes\[1\]\.address/, /already used/);
+  rejects(BASE.replace('address: 10.231.209.117', 'address: 10.231.209.1'), /nodes\[1\]\.address/, /already used by gateway/);
+});
+
+test('networks: malformed CIDRs, host bits, overlaps, addresses outside', () => {
+  rejects(BASE.replace('podNetwork: 192.168.128.0/18', 'podNetwork: 192.168.128.0/33'), /podNetwork/, /not a CIDR/);
+  rejects(BASE.replace('podNetwork: 192.168.128.0/18', 'podNetwork: 192.168.128.1/18'), /podNetwork/, /host bits/);
+  rejects(BASE.replace('serviceNetwork: 192.168.192.0/18', 'serviceNetwork: 192.168.160.0/19'), /serviceNetwork/, /overlaps podNetwork/);
+  rejects(BASE.replace('address: 10.231.209.117', 'address: 10.9.9.9'), /nodes\[1\]\.address/, /outside nodeNetwork/);
+  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 10.1.0.0/24'), /nodes\[1\]\.subnet/, /not inside podNetwork/);
+});
+
+test('malformed YAML is reported with line and column', () => {
+  rejects(BASE.replace('  - name: node5', '  - name: [node5'), /^lab\.yaml:\d+:\d+$/, /malformed YAML/);
+  rejects('name: a\nname: b\n', /^lab\.yaml:\d+:\d+$/, /malformed YAML/);
+});
+
+test('images: unknown image without a command is rejected, with a command it is accepted', () => {
+  rejects(BASE.replace('image: kubia }', 'image: nginx }'), /containers\[0\]\.image/, /unknown image "nginx"/);
+  const t = parseTopology(BASE.replace('image: kubia }', 'image: busybox, command: [sleep, "60"] }'), 'lab.yaml');
+  assert.deepEqual(t.nodes[0]!.pods[0]!.containers[0]!.command, ['sleep', '60']);
+});
