@@ -5,14 +5,14 @@ import type { KObject, ListOptions } from '../registry/object-store.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import { parseFieldSelector, selectableFields, checkFieldSelector } from '../selectors/field-selector.js';
 import { parseLabelSelector } from '../selectors/label-selector.js';
-import { ApiError, badRequest, methodNotAllowed, resourceNotFound, successStatus } from '../status.js';
+import { ApiError, badRequest, methodNotAllowed, resourceNotFound, successStatus, unsupportedMediaType } from '../status.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/table.js';
-import { decodeJson, decodeObject, readBody } from './body.js';
+import { decodeJson, decodeObject, mediaType, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { deleteObject, parseDeleteOptions } from './deletion.js';
 import { responseForm } from './negotiation.js';
 import { createObject, updateObject } from './object-writes.js';
-import { applyPatch } from './patching.js';
+import { applyPatch, PATCH_TYPES } from './patching.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch-handler.js';
 import { checkUnknownFields } from './field-validation.js';
@@ -78,6 +78,7 @@ export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: 
       return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
     }
     case 'patch': {
+      if (!PATCH_TYPES.includes(mediaType(req.headers['content-type']))) throw unsupportedMediaType(PATCH_TYPES);
       const body = await readBody(req);
       const current = ctx.store.get(r, s.namespace, s.name);
       const patched = applyPatch(r, current, body, req.headers['content-type']);
