@@ -9,7 +9,7 @@ import { renderNamespaceList } from './namespace-list.js';
 import { ProgressIndicator } from './progress.js';
 import { SocketClient } from './socket-client.js';
 import { TerminalTabs } from './terminal-tabs.js';
-import { TopologyView, type Selection } from './topology-view.js';
+import { TopologyView, type DrawTiming, type Selection } from './topology-view.js';
 
 /** What the desktop shell's preload exposes (absent in a plain browser). */
 interface DesktopBridge {
@@ -75,14 +75,18 @@ function main(): void {
 
   let graph: TopologyGraph | undefined;
   const drawStats: number[] = [];
+  const paints: (DrawTiming & { received: number; drawn: number; painted: number })[] = [];
   socket.onMessage((m) => {
     if (m.type === 'hello') byId('lab-name').textContent = `lab ${m.session.prefix}${m.session.root ? '' : ' (not root: terminals and topology need root)'}`;
     if (m.type === 'error') showError(`${m.error.code}: ${m.error.message}`);
     if (m.type === 'terminals' && m.terminals.length) byId('terminal-empty').hidden = true;
     if (m.type !== 'topology') return;
     graph = m.graph;
+    const received = performance.now();
     const t = topo.update(m.graph);
     drawStats.push(t.drawMs);
+    // Painted = two animation frames later (cytoscape renders on the next frame).
+    requestAnimationFrame(() => requestAnimationFrame(() => paints.push({ ...t, received, drawn: received + t.drawMs, painted: performance.now() })));
     document.body.dataset.topologyRevision = String(drawStats.length);
     byId('status-topology').textContent = `${m.graph.namespaces.length} namespaces · read ${m.readMs.toFixed(0)} ms · draw ${t.drawMs.toFixed(0)} ms`;
     const g = m.graph;
@@ -94,7 +98,10 @@ function main(): void {
       openTerminal,
     );
   });
-  socket.onOpen(() => socket.send({ type: 'topology.subscribe' }));
+  // The server polls the kernel only while someone watches: a hidden page stops watching.
+  const watchTopology = (): void => socket.send({ type: document.hidden ? 'topology.unsubscribe' : 'topology.subscribe' });
+  socket.onOpen(watchTopology);
+  document.addEventListener('visibilitychange', watchTopology);
   socket.onState((up) => {
     const el = byId('connection');
     el.textContent = up ? 'connected' : 'reconnecting';
@@ -116,7 +123,7 @@ function main(): void {
   setupSplitter(() => topo.resize());
   socket.connect();
   // For tests and the curious: what is drawn and how fast the shell echoes.
-  (window as unknown as Record<string, unknown>).kubewireDebug = { labels: () => topo.labels(), tap: (id: string) => topo.tap(id), echoSamples: terminals.echoSamples, drawStats, graph: () => graph, activeTerminal: () => terminals.activeId() };
+  (window as unknown as Record<string, unknown>).kubewireDebug = { labels: () => topo.labels(), tap: (id: string) => topo.tap(id), echoSamples: terminals.echoSamples, drawStats, paints, setLayout: (name: 'lab' | 'force') => topo.setLayout(name), graph: () => graph, activeTerminal: () => terminals.activeId() };
 }
 
 function setupSplitter(onResize: () => void): void {

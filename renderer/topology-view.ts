@@ -14,13 +14,19 @@ export interface Selection {
 export interface DrawTiming {
   /** Wall time of this update's element changes plus layout. */
   drawMs: number;
+  /** Graph model → view model (+ lab positions). */
+  projectMs: number;
+  /** Element changes in cytoscape. */
+  addMs: number;
+  /** Fit, or a whole layout pass (force layout). */
+  layoutMs: number;
   layout: boolean;
   nodes: number;
   edges: number;
 }
 
 const STYLE: cytoscape.StylesheetJson = [
-  { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 10, color: '#d7dae0', 'text-valign': 'center', 'text-halign': 'center', 'background-color': '#3b4252', 'border-width': 1, 'border-color': '#5c6370', width: 64, height: 30, shape: 'round-rectangle', 'font-family': 'system-ui, sans-serif' } },
+  { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 10, color: '#d7dae0', 'text-valign': 'center', 'text-halign': 'center', 'background-color': '#3b4252', 'border-width': 1, 'border-color': '#5c6370', width: 64, height: 30, shape: 'round-rectangle', 'font-family': 'system-ui, sans-serif', 'min-zoomed-font-size': 7 } },
   { selector: ':parent', style: { 'text-valign': 'top', 'text-halign': 'center', 'background-opacity': 0.12, 'background-color': '#61afef', 'border-color': '#61afef', 'font-size': 12, 'font-weight': 'bold', padding: '12px', shape: 'round-rectangle' } },
   { selector: 'node[kind = "ns-underlay"]', style: { 'background-color': '#c678dd', 'border-color': '#c678dd' } },
   { selector: 'node[kind = "ns-gateway"], node[kind = "ns-internet"]', style: { 'background-color': '#e5c07b', 'border-color': '#e5c07b' } },
@@ -30,7 +36,10 @@ const STYLE: cytoscape.StylesheetJson = [
   { selector: 'node[kind = "dev-bridge"]', style: { 'background-color': '#5a4a2a', 'border-color': '#e5c07b' } },
   { selector: 'node[kind = "dev-vxlan"]', style: { 'background-color': '#5b3a3a', 'border-color': '#e06c75' } },
   { selector: 'node[kind = "dev-veth"]', style: { 'background-color': '#344b5e' } },
-  { selector: 'edge', style: { width: 1.5, 'line-color': '#7f8899', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 8, color: '#9aa3b2', 'text-rotation': 'autorotate', 'text-background-color': '#1b1d23', 'text-background-opacity': 0.8, 'text-background-padding': '1px' } },
+  { selector: 'edge', style: { width: 1.5, 'line-color': '#7f8899', 'curve-style': 'bezier', 'font-size': 8, color: '#9aa3b2', 'text-rotation': 'autorotate', 'text-background-color': '#1b1d23', 'text-background-opacity': 0.8, 'text-background-padding': '1px', 'min-zoomed-font-size': 7 } },
+  // Line labels (veth names) only when zoomed in far enough to read them: measuring 400 of them
+  // on every full redraw is most of the first paint of a big lab.
+  { selector: 'edge.labelled', style: { label: 'data(label)' } },
   // Tunnels arc below the node boxes so they do not run through cni0 on the way.
   { selector: 'edge[kind = "vxlan"]', style: { 'line-style': 'dashed', 'line-color': '#e06c75', width: 2, color: '#e06c75', 'curve-style': 'unbundled-bezier', 'control-point-distances': [-70], 'control-point-weights': [0.5], 'z-index': 0 } },
   { selector: 'edge[kind = "bridge-port"]', style: { 'line-style': 'dotted' } },
@@ -53,9 +62,23 @@ export class TopologyView {
       const d = e.target.data() as ViewNode | ViewEdge;
       this.onSelect({ namespace: d.namespace, ifname: d.ifname, label: 'label' in d && d.label ? String(d.label).replace('\n', ' ') : d.namespace });
     });
+    this.cy.on('zoom', () => this.updateEdgeLabels());
   }
 
-  /** Applies a new graph; returns how long drawing took. */
+  private edgeLabels = false;
+
+  /** Shows line labels for a small graph, or once zoomed in enough to read them. */
+  private updateEdgeLabels(force = false): void {
+    const want = this.cy.edges().length <= 80 || this.cy.zoom() >= 0.75;
+    if (want === this.edgeLabels && !force) return;
+    this.edgeLabels = want;
+    this.cy.batch(() => {
+      if (want) this.cy.edges().addClass('labelled');
+      else this.cy.edges().removeClass('labelled');
+    });
+  }
+
+  /** Applies a new graph; returns how long drawing took, step by step. */
   update(graph: TopologyGraph): DrawTiming {
     const t0 = performance.now();
     const view = projectTopology(graph);
@@ -65,25 +88,48 @@ export class TopologyView {
     for (const e of view.edges) wanted.set(e.id, { group: 'edges', data: { ...e } });
     const shape = [...wanted.keys()].sort().join('\n');
     const reshaped = shape !== this.lastShape;
+    // In the lab layout, new shapes are added already in place: no separate layout pass.
+    const pos = this.layoutName === 'lab' && reshaped ? labLayout(view) : undefined;
+    const t1 = performance.now();
     this.cy.batch(() => {
-      this.cy.elements().forEach((el) => {
-        if (!wanted.has(el.id())) el.remove();
-      });
       const toAdd: ElementDefinition[] = [];
-      for (const [id, def] of wanted) {
-        const el = this.cy.getElementById(id);
-        if (el.empty()) toAdd.push(def);
-        else if (JSON.stringify(el.data()) !== JSON.stringify(def.data)) el.data(def.data);
+      if (this.cy.elements().empty()) {
+        toAdd.push(...wanted.values());
+      } else {
+        this.cy.elements().forEach((el) => {
+          if (!wanted.has(el.id())) el.remove();
+        });
+        for (const [id, def] of wanted) {
+          const el = this.cy.getElementById(id);
+          if (el.empty()) toAdd.push(def);
+          else if (!sameData(el.data() as Record<string, unknown>, def.data)) el.data(def.data);
+        }
+      }
+      if (pos) {
+        for (const def of toAdd) {
+          const p = def.group === 'nodes' ? pos.get(def.data.id!) : undefined;
+          if (p) def.position = { ...p };
+        }
+        this.cy.nodes().forEach((n) => {
+          const p = pos.get(n.id());
+          if (p && !n.isParent()) n.position(p);
+        });
       }
       // Parents first: cytoscape needs a compound parent to exist before its children.
       toAdd.sort((a, b) => rank(a) - rank(b));
       this.cy.add(toAdd);
     });
+    const t2 = performance.now();
     if (reshaped) {
       this.lastShape = shape;
-      this.layout();
+      if (pos) {
+        if (!this.fitted) this.fitPositions(pos);
+        this.fitted = true;
+      } else this.layout();
     }
-    return { drawMs: performance.now() - t0, layout: reshaped, nodes: view.nodes.length, edges: view.edges.length };
+    if (reshaped) this.updateEdgeLabels(true);
+    const t3 = performance.now();
+    return { drawMs: t3 - t0, projectMs: t1 - t0, addMs: t2 - t1, layoutMs: t3 - t2, layout: reshaped, nodes: view.nodes.length, edges: view.edges.length };
   }
 
   setLayout(name: LayoutName): void {
@@ -124,6 +170,32 @@ export class TopologyView {
     this.fitted = true;
   }
 
+  /**
+   * Fits the view to the computed positions. cy.fit() would measure every label first (about
+   * 350 ms for 700 labels); the layout already knows where everything is.
+   */
+  private fitPositions(pos: Map<string, { x: number; y: number }>): void {
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const p of pos.values()) {
+      x0 = Math.min(x0, p.x);
+      y0 = Math.min(y0, p.y);
+      x1 = Math.max(x1, p.x);
+      y1 = Math.max(y1, p.y);
+    }
+    if (!Number.isFinite(x0)) return;
+    // Room for half a shape and a box's padding and title on every side.
+    const margin = { x: 90, top: 70, bottom: 50 };
+    const bw = x1 - x0 + 2 * margin.x;
+    const bh = y1 - y0 + margin.top + margin.bottom;
+    const w = this.cy.width();
+    const h = this.cy.height();
+    if (w <= 0 || h <= 0) return;
+    const zoom = Math.max(this.cy.minZoom(), Math.min(1.6, w / bw, h / bh));
+    const cx = (x0 + x1) / 2;
+    const cyMid = (y0 - margin.top + y1 + margin.bottom) / 2;
+    this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * cx, y: h / 2 - zoom * cyMid } });
+  }
+
   fit(): void {
     this.cy.fit(undefined, 20);
   }
@@ -146,6 +218,12 @@ export class TopologyView {
   labels(): string[] {
     return this.cy.nodes().map((n) => String(n.data('label')));
   }
+}
+
+function sameData(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
 }
 
 function rank(def: ElementDefinition): number {

@@ -105,8 +105,12 @@ export class PtyTerminalHost implements TerminalHost {
       // SIGHUP is what a closed terminal sends; a shell that ignores it gets SIGKILL.
       safeKill(e.pty, 'SIGHUP');
       const timer = setTimeout(() => safeKill(e.pty, 'SIGKILL'), this.opts.killGraceMs);
-      await e.exited;
+      // Never wait forever on node-pty's exit event: a close must finish (and keep the event
+      // loop alive until it does, so a caller's cleanup after it still runs).
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([e.exited, new Promise<void>((r) => (deadline = setTimeout(r, this.opts.killGraceMs + 1000)))]);
       clearTimeout(timer);
+      clearTimeout(deadline);
     }
     this.terminals.delete(id);
     this.emit({ type: 'changed' });

@@ -44,7 +44,7 @@ export class KernelTopology implements TopologySource {
     const names = await this.deps.namespaces.list();
     const snaps = await mapLimit(names, this.deps.concurrency, async (ns) => {
       try {
-        return await readNamespace(this.deps.run, ns);
+        return await readNamespace(this.deps.run, ns, 'graph');
       } catch (err) {
         if (err instanceof NamespaceGoneError) return undefined; // deleted between listing and reading
         throw err;

@@ -3,6 +3,7 @@
 // other node) and pods on veths into cni0, wired as the article wires them. Until the runtime's
 // `kubewire up` is on main this is what the UI tests draw. `remove()` deletes only what it made.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 export interface MiniLabPod {
@@ -71,14 +72,24 @@ export function buildMiniLab(prefix: string, podsPerNode = 2): MiniLab {
       created.splice(created.indexOf(name), 1);
     },
     remove() {
-      for (const name of created.reverse()) {
-        try {
-          ip(['netns', 'del', name]);
-        } catch {
-          // Already gone.
+      // Verified, with retries: a loaded machine can fail a spawn, and a leaked namespace must
+      // not go unnoticed.
+      const failures: string[] = [];
+      for (const name of [...created].reverse()) {
+        for (let attempt = 1; existsSync(`/run/netns/${name}`); attempt++) {
+          try {
+            ip(['netns', 'del', name]);
+          } catch (err) {
+            if (attempt >= 5) {
+              failures.push(`${name}: ${String(err)}`);
+              break;
+            }
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * attempt);
+          }
         }
       }
       created.length = 0;
+      if (failures.length) throw new Error(`mini lab: could not delete ${failures.join('; ')}`);
     },
   };
   try {

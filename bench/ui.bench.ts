@@ -1,0 +1,191 @@
+// UI figures (issue 6): topology with 20 nodes and 200 pods drawn in Debian's Chromium (a
+// synthetic graph model, shaped like the kernel reader's output, fed through the real server and
+// renderer: building 220 namespaces for a draw benchmark would cost more than it tells), redraw
+// after a pod is added; the real kernel path (pod namespace created → frame at a client) and its
+// poll cost on a small real lab; terminal keystroke → echo over the WebSocket to a real shell.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { buildTopologyGraph } from '../common/topology-graph.js';
+import type { TopologyGraph } from '../common/topology-model.js';
+import { createHandlers } from '../server/api-handlers.js';
+import { LabNamespaces } from '../server/lab-namespaces.js';
+import { runCommand } from '../server/run-command.js';
+import { PtyTerminalHost, type PtySpawn } from '../server/terminals/pty-terminal-host.js';
+import type { TopologySource, TopologyUpdate } from '../server/topology/kernel-topology.js';
+import { UiServer } from '../server/ui-server.js';
+import { startUiApp } from '../server/ui-app.js';
+import { buildMiniLab, testPrefix } from '../test/helpers/mini-lab.js';
+import { syntheticLab } from '../test/helpers/synthetic-lab.js';
+import { UiTestClient } from '../test/helpers/ui-client.js';
+import type { BenchReport } from './main.js';
+import { createRequire } from 'node:module';
+import type { ServerMessage } from '../common/ui-contract.js';
+
+export const name = 'ui';
+
+const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
+
+/** A TopologySource holding a graph that the benchmark replaces. */
+class SyntheticTopology implements TopologySource {
+  private listeners = new Set<(u: TopologyUpdate) => void>();
+  constructor(private graph: TopologyGraph) {}
+  async read(): Promise<TopologyUpdate> {
+    return { graph: this.graph, readMs: 0 };
+  }
+  subscribe(l: (u: TopologyUpdate) => void): () => void {
+    this.listeners.add(l);
+    l({ graph: this.graph, readMs: 0 });
+    return () => this.listeners.delete(l);
+  }
+  set(graph: TopologyGraph): void {
+    this.graph = graph;
+    for (const l of this.listeners) l({ graph, readMs: 0 });
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+// Page-side globals (the page's CSP forbids string evaluation, so these are real functions).
+interface Paint {
+  projectMs: number;
+  addMs: number;
+  layoutMs: number;
+  received: number;
+  drawn: number;
+  painted: number;
+  nodes: number;
+  edges: number;
+}
+declare const window: { kubewireDebug?: { paints: Paint[]; labels(): string[]; setLayout(n: 'lab' | 'force'): void } };
+declare const performance: { now(): number; timeOrigin: number };
+
+async function drawBench(report: BenchReport): Promise<void> {
+  const graph = buildTopologyGraph('kw-', syntheticLab({ nodes: 20, podsPerNode: 10 }));
+  const source = new SyntheticTopology(graph);
+  const pty = createRequire(import.meta.url)('node-pty') as { spawn: PtySpawn };
+  const terminals = new PtyTerminalHost(pty.spawn, { scrollbackChars: 1024, now: Date.now, killGraceMs: 500 });
+  const namespaces = new LabNamespaces('kw-bench-none-', { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
+  const session = { version: 'bench', prefix: 'kw-', root: true };
+  const server = await new UiServer({
+    handlers: createHandlers({ session, namespaces, terminals, topology: source, run: runCommand, env: process.env }),
+    terminals,
+    topology: source,
+    session,
+    staticDir: join(root, 'dist', 'renderer'),
+    port: 0,
+    log: () => {},
+  }).start();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => (window.kubewireDebug?.paints.length ?? 0) >= 1, undefined, { timeout: 30_000 });
+    const first = (await page.evaluate(() => window.kubewireDebug!.paints[0]!)) as Paint;
+    report.log(`graph: 20 nodes, 200 pods → ${first.nodes} shapes, ${first.edges} lines (synthetic model through the real server and renderer)`);
+    report.figure('first draw: frame received → elements + layout done', first.drawn - first.received, 'ms', { goal: '≤ 500 ms' });
+    report.log(`  of which: model → view + positions ${first.projectMs.toFixed(1)} ms, cytoscape add ${first.addMs.toFixed(1)} ms, fit/layout ${first.layoutMs.toFixed(1)} ms`);
+    report.figure('first draw: frame received → painted (2 rAF)', first.painted - first.received, 'ms', { goal: '≤ 500 ms' });
+    report.figure('first draw: page load start → painted', first.painted, 'ms', { note: '(includes loading the bundle)' });
+
+    // A pod is added: the server pushes the new graph; time until it is painted in the page.
+    const samples: number[] = [];
+    const inPage: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const before = await page.evaluate(() => window.kubewireDebug!.paints.length);
+      const t0 = performance.now();
+      source.set(buildTopologyGraph('kw-', syntheticLab({ nodes: 20, podsPerNode: 10, extraPodOn: i })));
+      await page.waitForFunction((n) => window.kubewireDebug!.paints.length > n, before, { timeout: 10_000, polling: 5 });
+      samples.push(performance.now() - t0);
+      const p = (await page.evaluate(() => window.kubewireDebug!.paints.at(-1)!)) as Paint;
+      inPage.push(p.painted - p.received);
+    }
+    report.figure('redraw after a pod is added: server push → painted, p50', pct(samples, 50), 'ms', { goal: '≤ 1000 ms' });
+    report.figure('redraw after a pod is added: server push → painted, max', Math.max(...samples), 'ms');
+    report.figure('redraw after a pod is added: in page (received → painted), max', Math.max(...inPage), 'ms');
+
+    const forceMs = await page.evaluate(() => {
+      const t = performance.now();
+      window.kubewireDebug!.setLayout('force');
+      return performance.now() - t;
+    });
+    report.figure('same graph with cytoscape cose (force) layout', forceMs, 'ms', { note: '(why "lab" is the default)' });
+  } finally {
+    await browser.close();
+    await server.dispose();
+    await terminals.dispose();
+  }
+}
+
+async function kernelAndEchoBench(report: BenchReport): Promise<void> {
+  const lab = buildMiniLab(testPrefix(), 5);
+  const server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
+  const client = new UiTestClient(server.port, server.token);
+  try {
+    await client.connect();
+    // Topology from the kernel: poll cost and change → frame latency on 13 real namespaces.
+    const mark = client.frames.length;
+    client.send({ type: 'topology.subscribe' });
+    const first = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>((m) => m.type === 'topology', 10_000, 'topology', mark);
+    const cpu0 = cpuTicks();
+    const wall0 = performance.now();
+    await new Promise((r) => setTimeout(r, 5000));
+    const cpuMs = ((cpuTicks() - cpu0) * 1000) / 100; // USER_HZ = 100
+    const wallMs = performance.now() - wall0;
+    report.figure(`kernel read of ${first.graph.namespaces.length} namespaces (one ip -batch + bridge fdb each)`, first.readMs, 'ms');
+    report.figure('poll cost while the topology is watched (server + its ip children)', (cpuMs / wallMs) * 100, '% of one core', { note: '(500 ms interval, idle lab)' });
+    const lat: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ip = `192.168.129.${200 + i}`;
+      const at = client.frames.length;
+      const t0 = performance.now();
+      lab.addPod({ k8sNamespace: 'default', name: `bench-${i}`, node: 'node2', ip });
+      await client.waitFor((m) => m.type === 'topology' && m.graph.devices.some((d) => d.addresses.includes(`${ip}/24`)), 5000, 'new pod', at);
+      lat.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    report.figure('pod namespace + veth created → topology frame at the client, max of 3', Math.max(...lat), 'ms', { goal: '≤ 1000 ms' });
+    client.send({ type: 'topology.unsubscribe' });
+
+    // Keystroke → echo: one character at a time into a real bash in a node namespace.
+    const term = await client.mustCall('terminal.open', { namespace: lab.ns('node1'), cols: 120, rows: 30 });
+    client.send({ type: 'terminal.attach', id: term.id });
+    await client.waitFor((m) => (m.type === 'terminal.output' || m.type === 'terminal.scrollback') && client.output(term.id).includes('#'), 5000, 'prompt');
+    await new Promise((r) => setTimeout(r, 200));
+    const echo: number[] = [];
+    const text = 'echo the quick brown fox jumps over the lazy dog ';
+    for (let i = 0; i < 300; i++) {
+      const ch = text[i % text.length]!;
+      const at = client.frames.length;
+      const t0 = performance.now();
+      client.send({ type: 'terminal.input', id: term.id, data: ch });
+      await client.waitFor((m) => m.type === 'terminal.output' && m.id === term.id, 2000, 'echo', at);
+      echo.push(performance.now() - t0);
+      if (i % text.length === text.length - 1) client.send({ type: 'terminal.input', id: term.id, data: '\x15' }); // ^U: clear the line
+    }
+    report.figure('terminal keystroke → echo over WebSocket, p50 (300 keys)', pct(echo, 50), 'ms');
+    report.figure('terminal keystroke → echo over WebSocket, p99 (300 keys)', pct(echo, 99), 'ms', { goal: '≤ 30 ms' });
+  } finally {
+    client.close();
+    await server.dispose();
+    lab.remove();
+  }
+}
+
+/** This process's CPU time plus that of its finished children, in clock ticks. */
+function cpuTicks(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the name: state(0) … utime(11) stime(12) cutime(13) cstime(14).
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+export async function run(report: BenchReport): Promise<void> {
+  if (!existsSync('/usr/bin/chromium')) report.log('skipped the draw benchmark: /usr/bin/chromium is not installed');
+  else await drawBench(report);
+  if (process.getuid?.() !== 0) report.log('skipped the kernel and terminal benchmark: needs root');
+  else await kernelAndEchoBench(report);
+}
