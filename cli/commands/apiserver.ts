@@ -1,5 +1,6 @@
 // `kubewire apiserver [--state DIR] [--listen HOST:PORT]... [--memory]`: the apiserver alone, for
 // tests and manual tries (hidden: `kubewire serve` composes it with the rest). Runs until SIGINT/SIGTERM.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiServer, DEFAULT_CONFIG, type ListenAddress } from '../../cluster/apiserver/api-server.js';
 import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
@@ -25,6 +26,7 @@ export async function apiserver(args: string[]): Promise<number> {
       return 2;
     }
   }
+  if (!memory) mkdirSync(state, { recursive: true, mode: 0o700 });
   const backend = openBackend(memory ? undefined : join(state, 'store.db'));
   const server = new ApiServer({
     backend,

@@ -1,0 +1,192 @@
+// The apiserver end to end: create/update/get of ConfigMaps (1 KiB of data) over HTTPS keep-alive
+// with 1, 8 and 32 concurrent clients, against `kubewire apiserver` in its own process over the
+// SQLite store; watch delivery latency to 100 watchers; and, in the same run, the same write
+// pattern against etcd (Debian's etcd-server, HTTP/JSON gateway) with the ratio.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { BenchReport } from './main.js';
+import { EtcdServer, runKvPattern, type KvTarget, type PatternResult } from './etcd-reference.js';
+
+export const name = 'apiserver';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface Client {
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  stream(path: string, onLine: (line: string) => void): () => void;
+  close(): void;
+}
+
+function client(url: string, ca: Buffer, token: string, maxSockets: number): Client {
+  const agent = new Agent({ ca, keepAlive: true, maxSockets });
+  return {
+    call(method, path, body) {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      return new Promise((resolve, reject) => {
+        const headers: Record<string, string | number> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+        if (payload) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+        const req = request(url + path, { method, agent, headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
+    },
+    stream(path, onLine) {
+      const streamAgent = new Agent({ ca, keepAlive: false });
+      const req = request(url + path, { agent: streamAgent, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        let buf = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          buf += d;
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            onLine(buf.slice(0, i));
+            buf = buf.slice(i + 1);
+          }
+        });
+      });
+      req.on('error', () => {});
+      req.end();
+      return () => {
+        req.destroy();
+        streamAgent.destroy();
+      };
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** `kubewire apiserver` in a child process on a free loopback port, over SQLite in a temp folder. */
+async function startServer(): Promise<{ child: ChildProcess; url: string; kubeconfig: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-apiserver-bench-'));
+  const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'apiserver', '--state', dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  process.once('exit', () => child.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /apiserver on (https:\/\/\S+);/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`kubewire apiserver exited with ${code}: ${err.trim()}`)));
+    setTimeout(() => reject(new Error(`kubewire apiserver did not start in 20 s: ${err.trim()}`)), 20_000);
+  });
+  return { child, url, kubeconfig: join(dir, 'apiserver', 'admin.kubeconfig'), dir };
+}
+
+function apiTarget(c: Client, ns: string): KvTarget {
+  const path = `/api/v1/namespaces/${ns}/configmaps`;
+  const body = (key: string, value: Buffer, rv?: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: key, ...(rv ? { resourceVersion: String(rv) } : {}) }, data: { v: value.toString('latin1') } });
+  return {
+    async create(key, value) {
+      const r = await c.call('POST', path, body(key, value));
+      if (r.status !== 201) throw new Error(`create ${key}: ${r.status} ${r.json?.message}`);
+      return Number(r.json.metadata.resourceVersion);
+    },
+    async update(key, value, rv) {
+      const r = await c.call('PUT', `${path}/${key}`, body(key, Buffer.concat([value.subarray(1), Buffer.from('y')]), rv));
+      if (r.status !== 200) throw new Error(`update ${key}: ${r.status} ${r.json?.message}`);
+      return Number(r.json.metadata.resourceVersion);
+    },
+    async get(key) {
+      const r = await c.call('GET', `${path}/${key}`);
+      if (r.status !== 200) throw new Error(`get ${key}: ${r.status}`);
+      return r.json;
+    },
+  };
+}
+
+async function watchDelivery(report: BenchReport, c: Client): Promise<void> {
+  const ns = 'watch-bench';
+  await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const stops: (() => void)[] = [];
+  let ready = 0;
+  const WATCHERS = 100;
+  const WRITES = 200;
+  const list = await c.call('GET', `/api/v1/namespaces/${ns}/configmaps`);
+  for (let i = 0; i < WATCHERS; i++) {
+    let first = true;
+    stops.push(
+      c.stream(`/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${list.json.metadata.resourceVersion}`, (line) => {
+        const ev = JSON.parse(line);
+        const t = sentAt.get(ev.object?.metadata?.name);
+        if (first) {
+          first = false;
+          if (ev.object?.metadata?.name === 'probe') ready++;
+        }
+        if (t !== undefined && ev.type === 'ADDED') latencies.push(performance.now() - t);
+      }),
+    );
+  }
+  try {
+    // A probe write tells us every watch stream is established before the timed writes.
+    await new Promise((r) => setTimeout(r, 500));
+    await c.call('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } });
+    const deadline = Date.now() + 10_000;
+    while (ready < WATCHERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (ready < WATCHERS) report.log(`only ${ready} of ${WATCHERS} watchers were established`);
+    for (let i = 0; i < WRITES; i++) {
+      const n = `w${i}`;
+      sentAt.set(n, performance.now());
+      await c.call('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n }, data: { i: String(i) } });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const end = Date.now() + 5000;
+    while (latencies.length < WRITES * ready && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    stops.forEach((s) => s());
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+  report.figure(`watch delivery, ${WATCHERS} watchers, p50 (create sent → event read)`, pct(50), 'ms');
+  report.figure(`watch delivery, ${WATCHERS} watchers, p99`, pct(99), 'ms', { goal: '≤ 50 ms', note: `${latencies.length} deliveries of ${WRITES * WATCHERS}` });
+}
+
+export async function run(report: BenchReport): Promise<void> {
+  const srv = await startServer();
+  const kc = parseYaml(readFileSync(srv.kubeconfig, 'utf8'));
+  const ca = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64');
+  const token = kc.users[0].user.token as string;
+  const etcd = existsSync('/usr/bin/etcd') ? await EtcdServer.start() : undefined;
+  if (!etcd) report.log('etcd reference skipped: /usr/bin/etcd is absent (Debian package etcd-server)');
+  try {
+    report.log(`kubewire apiserver ${srv.url} (own process, SQLite store) vs etcd ${etcd?.clientUrl ?? '(absent)'}; ConfigMaps with 1 KiB of data`);
+    const show = (label: string, r: PatternResult, goal?: string) => report.figure(label, r.opsPerSec, 'ops/s', { goal, note: `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms` });
+    for (const clients of [1, 8, 32]) {
+      const ops = clients === 1 ? 1000 : 2000;
+      const c = client(srv.url, ca, token, clients);
+      const ns = `bench-${clients}`;
+      await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      const kw = await runKvPattern(apiTarget(c, ns), { clients, ops, prefix: 'cm-' });
+      c.close();
+      const et = etcd ? await runKvPattern(etcd.target(), { clients, ops, prefix: `/registry/configmaps/bench-${clients}/cm-` }) : undefined;
+      for (const kind of ['create', 'update', 'get'] as const) {
+        const goal = kind === 'create' && clients === 8 ? '≥ 2000 ops/s, p99 ≤ 20 ms' : undefined;
+        show(`${clients} clients ${kind}: kubewire apiserver`, kw[kind], goal);
+        if (et) {
+          show(`${clients} clients ${kind}: etcd`, et[kind]);
+          report.figure(`${clients} clients ${kind}: ratio apiserver/etcd`, kw[kind].opsPerSec / et[kind].opsPerSec, 'x');
+        }
+      }
+    }
+    const c = client(srv.url, ca, token, 4);
+    await watchDelivery(report, c);
+    c.close();
+  } finally {
+    await etcd?.stop();
+    srv.child.kill('SIGTERM');
+    await new Promise((r) => srv.child.once('exit', r));
+    rmSync(srv.dir, { recursive: true, force: true });
+  }
+}
