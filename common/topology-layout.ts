@@ -9,11 +9,12 @@ export interface Point {
   y: number;
 }
 
-const COL_W = 300;
+const COL_W = 380;
 const NODES_PER_ROW = 8;
 const POD_W = 116;
 const POD_H = 58;
-const POD_COLS = 2;
+// Three pods a row: a line from cni0 to a second-row pod then rarely crosses a first-row one.
+const POD_COLS = 3;
 const INFRA_GAP = 40;
 const DEV_W = 112;
 
@@ -84,7 +85,8 @@ export function labLayout(view: TopologyView): Map<string, Point> {
         pos.set(d.id, { x: cx + (k - (inLine - 1) / 2) * DEV_W, y: rowTop + 60 + line * 50 });
       });
       const devHeight = 60 + Math.ceil(rest.length / perLine) * 50;
-      const pods = [...podsOf.get(box.id)!].sort((a, b) => a.label.localeCompare(b.label));
+      // Pods by name; the docker0 host last, under docker0 (the rightmost device).
+      const pods = [...podsOf.get(box.id)!].sort((a, b) => Number(a.nsKind === 'docker') - Number(b.nsKind === 'docker') || a.label.localeCompare(b.label));
       const podTop = rowTop + devHeight + 50;
       pods.forEach((p, i) => {
         const col = i % POD_COLS;

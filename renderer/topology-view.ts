@@ -31,7 +31,7 @@ const STYLE: cytoscape.StylesheetJson = [
   { selector: 'node[kind = "ns-underlay"]', style: { 'background-color': '#c678dd', 'border-color': '#c678dd' } },
   { selector: 'node[kind = "ns-gateway"], node[kind = "ns-internet"]', style: { 'background-color': '#e5c07b', 'border-color': '#e5c07b' } },
   { selector: 'node[kind = "ns-pod"]', style: { 'background-color': '#2f5d46', 'border-color': '#98c379', shape: 'round-rectangle', width: 104, height: 46, 'font-size': 9 } },
-  { selector: 'node[kind = "ns-docker"]', style: { 'background-color': '#3d4f6b', 'border-color': '#61afef', shape: 'ellipse', width: 92, height: 40 } },
+  { selector: 'node[kind = "ns-docker"]', style: { 'background-color': '#3d4f6b', 'border-color': '#61afef', shape: 'round-rectangle', width: 104, height: 46, 'font-size': 9 } },
   { selector: 'node[kind ^= "dev-"]', style: { width: 100, 'font-size': 9 } },
   { selector: 'node[kind = "dev-bridge"]', style: { 'background-color': '#5a4a2a', 'border-color': '#e5c07b' } },
   { selector: 'node[kind = "dev-vxlan"]', style: { 'background-color': '#5b3a3a', 'border-color': '#e06c75' } },

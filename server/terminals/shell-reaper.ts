@@ -1,5 +1,6 @@
 // A closed lab closes its shells: when a terminal's namespace is no longer listed (the lab was
-// reset or a pod deleted), its shell is ended, so no bash keeps a deleted namespace alive.
+// reset or a pod deleted), its shell is ended and forgotten, so no bash keeps a deleted namespace
+// alive and no tab points at a namespace that is gone.
 import { describeError } from '../../common/errors.js';
 import type { LabNamespaces } from '../lab-namespaces.js';
 import type { TerminalHost } from './terminal-host.js';
@@ -7,7 +8,8 @@ import type { TerminalHost } from './terminal-host.js';
 export function startShellReaper(d: { terminals: TerminalHost; namespaces: LabNamespaces; intervalMs: number; log: (l: string) => void }): () => void {
   let busy = false;
   const timer = setInterval(() => {
-    const open = d.terminals.list().filter((t) => t.exitCode === null);
+    // Exited shells too: a reset kills the shell first (`ip netns pids`), then deletes the namespace.
+    const open = d.terminals.list();
     if (busy || open.length === 0) return;
     busy = true;
     d.namespaces
