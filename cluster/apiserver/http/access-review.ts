@@ -5,15 +5,13 @@ import { authorize } from '../authz/authorizer.js';
 import { RbacAuthorizer } from '../authz/rbac-authorizer.js';
 import { rulesFor } from '../authz/rbac-rules.js';
 import { badRequest } from '../status.js';
-import { decodeObject, mediaType, readBody } from './body.js';
-import { decodeReview } from './protobuf.js';
+import { decodeObject, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { checkTypeMeta } from './object-writes.js';
 
 export async function serveAccessReview(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
   const r = s.resource;
-  const raw = await readBody(req);
-  const body = mediaType(req.headers['content-type']) === 'application/vnd.kubernetes.protobuf' ? decodeReview(raw) : decodeObject(raw, req.headers['content-type'], r.kind);
+  const body = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
   checkTypeMeta(r, body);
   const spec = body.spec ?? {};
   const user = s.user;

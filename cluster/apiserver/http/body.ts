@@ -2,7 +2,8 @@
 // JSON or YAML into one object; anything else is a 400/415 naming the problem.
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { badRequest, tooLarge, unsupportedMediaType } from '../status.js';
+import { decodeK8sProtobuf } from '../protobuf/decode.js';
+import { ApiError, badRequest, tooLarge, unsupportedMediaType } from '../status.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -58,14 +59,23 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
     } catch (err) {
       throw badRequest(`${what}: error converting YAML to JSON: ${(err as Error).message}`);
     }
+  } else if (type === 'application/vnd.kubernetes.protobuf') {
+    try {
+      value = decodeK8sProtobuf(body);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw badRequest(`${what}: ${(err as Error).message}`);
+    }
   } else {
-    throw unsupportedMediaType(['application/json', 'application/yaml']);
+    throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest(`${what}: the request body must be a JSON object`);
   return value as Record<string, any>;
 }
 
-export function decodeJson(body: Buffer, what: string): unknown {
+/** A JSON body (DeleteOptions, patches); DeleteOptions may also come as protobuf. */
+export function decodeJson(body: Buffer, what: string, contentType?: string): unknown {
+  if (mediaType(contentType) === 'application/vnd.kubernetes.protobuf') return decodeK8sProtobuf(body);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {

@@ -90,13 +90,13 @@ export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: 
     }
     case 'delete': {
       const body = await readBody(req);
-      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions') : undefined, s.url.searchParams);
+      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions', req.headers['content-type']) : undefined, s.url.searchParams);
       const out = deleteObject(ctx, r, s.namespace, s.name, opts, s.user);
       return sendJson(res, out.code, out.body);
     }
     case 'deletecollection': {
       const body = await readBody(req);
-      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions') : undefined, s.url.searchParams);
+      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions', req.headers['content-type']) : undefined, s.url.searchParams);
       const list = ctx.store.list(r, s.namespace, { filter: filterFor(r, s.url) });
       const items: KObject[] = [];
       for (const o of list.items) {

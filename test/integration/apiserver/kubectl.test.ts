@@ -153,6 +153,22 @@ describe('kubectl against the apiserver', { skip: NO_KUBECTL }, () => {
     assert.match(forbidden.stderr, /deployments\.apps "kubia" is forbidden: User "system:node:node5" cannot delete resource "deployments" in API group "apps" in the namespace "default"/);
   });
 
+  test('create subcommands (typed clients send protobuf bodies)', async () => {
+    assert.equal(await ok('create', 'namespace', 'demo'), 'namespace/demo created');
+    assert.equal(await ok('create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=0', '-n', 'demo'), 'deployment.apps/web created');
+    assert.equal(await ok('create', 'configmap', 'cfg', '--from-literal=a=b', '-n', 'demo'), 'configmap/cfg created');
+    assert.equal(await ok('create', 'secret', 'generic', 's', '--from-literal=pw=hunter2', '-n', 'demo'), 'secret/s created');
+    assert.equal(await ok('create', 'role', 'r', '--verb=get', '--resource=pods', '-n', 'demo'), 'role.rbac.authorization.k8s.io/r created');
+    assert.equal(await ok('expose', 'deployment', 'web', '-n', 'demo', '--port=80'), 'service/web exposed');
+    const d = JSON.parse(await ok('get', 'deploy', 'web', '-n', 'demo', '-o', 'json'));
+    assert.equal(d.spec.replicas, 0);
+    assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
+    assert.equal(Buffer.from(await ok('get', 'secret', 's', '-n', 'demo', '-o', 'jsonpath={.data.pw}'), 'base64').toString(), 'hunter2');
+    assert.equal(await ok('get', 'cm', 'cfg', '-n', 'demo', '-o', 'jsonpath={.data.a}'), 'b');
+    const dup = await h.kubectl('create', 'namespace', 'demo');
+    assert.match(dup.stderr, /Error from server \(AlreadyExists\): namespaces "demo" already exists/);
+  });
+
   test('delete', async () => {
     assert.equal(await ok('delete', 'pod', 'web'), 'pod "web" deleted');
     assert.equal(await ok('delete', '-f', join(h.dir, 'app.yaml')), 'deployment.apps "kubia" deleted\nservice "kubia" deleted');
