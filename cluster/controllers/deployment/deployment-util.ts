@@ -22,8 +22,15 @@ export function replicasOf(d: Deployment): number {
   return d.spec.replicas ?? 1;
 }
 
+/** Go clients send `"creationTimestamp": null` inside templates (kubectl rollout undo does): absent and null are the same. */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, dropNulls(x)]));
+  return v;
+}
+
 function withoutHash(t: PodTemplateSpec | undefined): string {
-  const c = structuredClone(t ?? { spec: { containers: [] } });
+  const c = dropNulls(structuredClone(t ?? { spec: { containers: [] } })) as PodTemplateSpec;
   if (c.metadata?.labels) delete c.metadata.labels[PodTemplateHashLabel];
   return stableJson(c);
 }

@@ -1,0 +1,18 @@
+// The controllers kube-controller-manager runs here, by the names its --controllers flag uses.
+import type { Controller } from './base-controller.js';
+import type { ControllerContext } from './controller-context.js';
+import { DeploymentController } from './deployment/deployment-controller.js';
+import { ReplicaSetController } from './replicaset/replica-set-controller.js';
+
+/** Knobs some controllers take (the emulated cloud's address pool, node monitor timings, …). */
+export interface ControllerSettings {}
+
+export type ControllerFactory = (ctx: ControllerContext, settings: ControllerSettings) => Controller & { idle?(): boolean };
+
+export const controllerFactories: Record<string, ControllerFactory> = {
+  replicaset: (ctx: ControllerContext) => new ReplicaSetController(ctx, 'ReplicaSet'),
+  replicationcontroller: (ctx: ControllerContext) => new ReplicaSetController(ctx, 'ReplicationController'),
+  deployment: (ctx: ControllerContext) => new DeploymentController(ctx),
+};
+
+export type ControllerName = string;
