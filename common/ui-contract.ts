@@ -5,6 +5,7 @@ import { ValidationError } from './errors.js';
 import { INTERFACE_NAME, NAMESPACE_NAME, type NamespaceKind } from './lab-names.js';
 import type { TopologyGraph } from './topology-model.js';
 import { asInteger, asNumber, asObject, asString, onlyKeys } from './validate.js';
+import { pathRequestValidators, type PathCalls } from './path-contract.js';
 
 export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 export interface ErrorData {
@@ -67,6 +68,9 @@ export interface UiCalls {
   'topology.get': { request: Record<string, never>; response: TopologyGraph };
   'device.details': { request: { namespace: string; ifname?: string }; response: DeviceDetails };
 }
+// ---- Path tracer calls (common/path-contract.ts; kept in their own block and file) ----
+export interface UiCalls extends PathCalls {}
+
 export type CallName = keyof UiCalls;
 export type CallRequest<K extends CallName> = UiCalls[K]['request'];
 export type CallResponse<K extends CallName> = UiCalls[K]['response'];
@@ -80,6 +84,7 @@ const empty = (v: unknown, where: string): Record<string, never> => {
 
 /** Runtime validators for each call's request; a missing entry is a compile error. */
 export const requestValidators: { [K in CallName]: (v: unknown, where: string) => CallRequest<K> } = {
+  ...pathRequestValidators,
   'session.info': empty,
   'namespaces.list': empty,
   'terminal.list': empty,

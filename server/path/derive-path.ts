@@ -1,0 +1,223 @@
+// Derives a packet's path from the kernel state, namespace by namespace, the way the kernel would
+// move it: nat OUTPUT/PREROUTING (DNAT), `ip route get … iif …`, nat POSTROUTING (SNAT/MASQUERADE),
+// then the frame to the next namespace (frame-forwarding.ts). Every namespace that routes the packet
+// is one IP hop (it decrements the TTL), so pod → pod across nodes is the article's three hops:
+// the source node's cni0 address, the destination node's flannel.1 address, the destination pod.
+import { identifyNamespace } from '../../common/lab-names.js';
+import type { CapturePoint, NatStep, PacketHeader, PathHop, PathProtocol, PathTrace } from '../../common/path-model.js';
+import { cidrContains } from '../../common/path-target.js';
+import { followFrame } from './frame-forwarding.js';
+import { evaluateNat, parseNatTable, type NatCandidate } from './iptables-nat.js';
+import type { PathKernel, PathSnapshot, RouteAnswer } from './kernel-view.js';
+
+export interface DeriveInput {
+  prefix: string;
+  source: string;
+  destination: { input: string; ip: string; port?: number; protocol: PathProtocol; resolvedBy?: string };
+  /** Picks a service endpoint (e.g. the one conntrack shows after a probe); default: the first. */
+  chooseEndpoint?: (candidates: NatCandidate[]) => number;
+  maxHops?: number;
+  now: () => number;
+}
+
+export async function derivePath(k: PathKernel, input: DeriveInput): Promise<PathTrace> {
+  const t0 = input.now();
+  const label = (ns: string): string => identifyNamespace(input.prefix, ns).label;
+  const d = input.destination;
+  const notes: string[] = [];
+  const hops: PathHop[] = [];
+  let pkt: PacketHeader = { src: '', dst: d.ip, protocol: d.protocol, ...(d.port !== undefined ? { dport: d.port } : {}) };
+  const trace: PathTrace = {
+    source: { namespace: input.source, label: label(input.source), address: '', outDev: '', route: '', nat: [] },
+    destination: { ...d },
+    hops,
+    outcome: 'unresolved',
+    notes,
+    capturePoints: [],
+    timing: { deriveMs: 0 },
+  };
+  const finish = (outcome: PathTrace['outcome']): PathTrace => {
+    trace.outcome = outcome;
+    trace.capturePoints = capturePoints(trace, label);
+    trace.timing.deriveMs = Math.round((input.now() - t0) * 10) / 10;
+    return trace;
+  };
+
+  // The source: route first (it picks the source address), then nat OUTPUT, which may DNAT and so re-route.
+  const srcSnap = await k.snapshot(input.source);
+  let route = await k.routeGet(input.source, { dst: pkt.dst });
+  if (route.error) {
+    notes.push(`${label(input.source)} has no route to ${pkt.dst}: ${route.error}`);
+    return finish('unreachable');
+  }
+  pkt.src = route.prefsrc ?? firstAddress(srcSnap, route.dev) ?? '';
+  // The nat table's mark (KUBE-MARK-MASQ) travels with the packet from OUTPUT/PREROUTING to POSTROUTING.
+  const mark = { value: 0 };
+  const out = await nat(k, input, input.source, 'OUTPUT', pkt, { outDev: route.dev }, mark);
+  if (out) {
+    trace.source.nat.push(out);
+    if (out.after.dst !== pkt.dst) route = await k.routeGet(input.source, { dst: out.after.dst });
+    pkt = out.after;
+  }
+  if (route.type === 'local' || route.dev === 'lo') {
+    trace.source.address = pkt.src;
+    notes.push(`${pkt.dst} is an address of ${label(input.source)} itself: the packet never leaves it`);
+    return finish('local');
+  }
+  if (route.error || !route.dev) {
+    notes.push(`${label(input.source)} has no route to ${pkt.dst}: ${route.error ?? 'no device'}`);
+    return finish('unreachable');
+  }
+  const post0 = await nat(k, input, input.source, 'POSTROUTING', pkt, { outDev: route.dev }, mark);
+  if (post0) {
+    trace.source.nat.push(post0);
+    pkt = post0.after;
+  }
+  trace.source.address = pkt.src;
+  trace.source.outDev = route.dev;
+  trace.source.route = describeRoute(srcSnap, route);
+
+  let ns = input.source;
+  let outDev = route.dev;
+  let nextHop = route.gateway ?? pkt.dst;
+  const seen = new Set<string>();
+  for (let ttl = 1; ttl <= (input.maxHops ?? 16); ttl++) {
+    const frame = await followFrame(k, ns, outDev, nextHop);
+    notes.push(...frame.notes);
+    if (!frame.arrive) return finish('unresolved');
+    const here = frame.arrive.namespace;
+    const inDev = frame.arrive.dev;
+    if (seen.has(`${here}/${inDev}`)) {
+      notes.push(`routing loop: the packet comes back to ${inDev} in ${label(here)}`);
+      return finish('unreachable');
+    }
+    seen.add(`${here}/${inDev}`);
+    const snap = await k.snapshot(here);
+    const arrived = { ...pkt };
+    const hop: PathHop = { ttl, namespace: here, label: label(here), role: 'router', address: '', inDev, route: '', arrival: frame.steps, nat: [], packet: arrived, confirmed: null };
+    hops.push(hop);
+    mark.value = 0; // marks do not cross namespaces
+    const pre = await nat(k, input, here, 'PREROUTING', pkt, { inDev }, mark);
+    if (pre) {
+      hop.nat.push(pre);
+      pkt = pre.after;
+    }
+    const r = await k.routeGet(here, { dst: pkt.dst, from: pkt.src, iif: inDev });
+    hop.route = r.error ? `ip route get: ${r.error}` : describeRoute(snap, r);
+    if (r.type === 'local') {
+      hop.role = 'destination';
+      hop.address = pkt.dst;
+      await checkReturnRoute(k, here, pkt, notes, label);
+      return finish('delivered');
+    }
+    hop.address = firstAddress(snap, inDev) ?? r.prefsrc ?? '?';
+    if (r.error || !r.dev || (r.type && r.type !== 'unicast')) {
+      notes.push(`${label(here)} cannot forward ${pkt.dst}: ${r.error ?? r.type ?? 'no device'}${r.error ? ' (no route there, or net.ipv4.ip_forward is 0 in that namespace)' : ''}`);
+      return finish('unreachable');
+    }
+    hop.outDev = r.dev;
+    const post = await nat(k, input, here, 'POSTROUTING', pkt, { inDev, outDev: r.dev }, mark);
+    if (post) {
+      hop.nat.push(post);
+      pkt = post.after;
+    }
+    ns = here;
+    outDev = r.dev;
+    nextHop = r.gateway ?? pkt.dst;
+  }
+  notes.push(`more than ${input.maxHops ?? 16} hops: the tracer stopped`);
+  return finish('unresolved');
+}
+
+async function nat(
+  k: PathKernel,
+  input: DeriveInput,
+  ns: string,
+  hook: NatStep['hook'],
+  pkt: PacketHeader,
+  dev: { inDev?: string; outDev?: string },
+  mark: { value: number },
+): Promise<NatStep | undefined> {
+  const text = await k.natRules(ns);
+  if (!text.trim()) return undefined;
+  const snap = await k.snapshot(ns);
+  const table = parseNatTable(text);
+  const decision = evaluateNat(table, hook, pkt, { ...dev, localAddresses: snap.addresses.map((a) => a.local), choose: input.chooseEndpoint }, mark.value);
+  mark.value = decision.mark;
+  if (decision.action === 'none') return undefined;
+  const after: PacketHeader = { ...pkt };
+  if (decision.action === 'DNAT' && decision.to) {
+    const [ip, port] = decision.to.split(':');
+    after.dst = ip!;
+    if (port) after.dport = Number(port);
+  } else if (decision.action === 'SNAT' && decision.to) {
+    after.src = decision.to.split(':')[0]!;
+  } else if (decision.action === 'MASQUERADE') {
+    // MASQUERADE takes the address of the outgoing interface.
+    after.src = firstAddress(snap, dev.outDev) ?? (await k.routeGet(ns, { dst: pkt.dst })).prefsrc ?? pkt.src;
+  }
+  const step: NatStep = { namespace: ns, hook, action: decision.action, rules: decision.rules, before: { ...pkt }, after };
+  if (decision.candidates) {
+    step.candidates = decision.candidates;
+    step.chosenBy = input.chooseEndpoint ? 'the endpoint conntrack recorded for the probe' : 'the first candidate (the kernel picks one at random per connection)';
+  }
+  return step;
+}
+
+/** A reply must find its way back: a private source that nothing translated has no route home. */
+async function checkReturnRoute(k: PathKernel, ns: string, pkt: PacketHeader, notes: string[], label: (ns: string) => string): Promise<void> {
+  const back = await k.routeGet(ns, { dst: pkt.src });
+  if (back.error || back.type === 'unreachable' || back.type === 'blackhole' || back.type === 'prohibit') {
+    notes.push(`the reply from ${label(ns)} to ${pkt.src} has no route back (${back.error ?? back.type}): nothing translated the source on the way${pkt.protocol === 'icmp' ? ' (the gateway NATs TCP and UDP only)' : ''}`);
+  }
+}
+
+function firstAddress(snap: PathSnapshot, dev: string | undefined): string | undefined {
+  return snap.addresses.find((a) => a.ifname === dev && a.family === 'inet' && a.scope !== 'host')?.local;
+}
+
+/** `ip route get`'s answer plus the table entry that matched it (longest prefix), as `ip route` prints it. */
+export function describeRoute(snap: PathSnapshot, r: RouteAnswer): string {
+  const got = [r.type && r.type !== 'unicast' ? r.type : '', r.dst, r.gateway ? `via ${r.gateway}` : '', r.dev ? `dev ${r.dev}` : '', r.prefsrc ? `src ${r.prefsrc}` : ''].filter(Boolean).join(' ');
+  let best: Record<string, unknown> | undefined;
+  let bestBits = -1;
+  for (const row of snap.routes) {
+    const dst = row.dst === 'default' ? '0.0.0.0/0' : String(row.dst);
+    const bits = dst.includes('/') ? Number(dst.split('/')[1]) : 32;
+    if (row.dev === r.dev && cidrContains(dst, r.dst) && bits > bestBits) {
+      best = row;
+      bestBits = bits;
+    }
+  }
+  if (!best) return got;
+  const flags = Array.isArray(best.flags) ? (best.flags as string[]).join(' ') : '';
+  const entry = [best.dst, best.gateway ? `via ${String(best.gateway)}` : '', `dev ${String(best.dev)}`, best.protocol ? `proto ${String(best.protocol)}` : '', best.scope ? `scope ${String(best.scope)}` : '', best.prefsrc ? `src ${String(best.prefsrc)}` : '', flags].filter(Boolean).join(' ');
+  return `${got}  ← ${entry}`;
+}
+
+/** Where to listen so every hop's copy of the probe is captured, and the underlay's VXLAN packets. */
+export function capturePoints(t: PathTrace, label: (ns: string) => string): CapturePoint[] {
+  const points: CapturePoint[] = [];
+  const add = (q: Omit<CapturePoint, 'label'>): void => {
+    const p = { ...q, label: label(q.namespace) };
+    if (!points.some((x) => x.namespace === p.namespace && x.dev === p.dev)) points.push(p);
+  };
+  const first = t.hops[0]?.packet;
+  if (t.source.outDev) add({ namespace: t.source.namespace, dev: t.source.outDev, role: 'source out', match: { hosts: first ? [first.src, first.dst] : [t.source.address, t.destination.ip] } });
+  for (const hop of t.hops) {
+    const encap = hop.arrival.find((s) => s.kind === 'vxlan-encap');
+    if (encap && encap.kind === 'vxlan-encap') {
+      const outer = { hosts: [encap.outerSrc, encap.outerDst], udpPort: encap.udpPort };
+      // The first veth the outer packet leaves by (node eth0), and the underlay switch port it enters.
+      for (const s of hop.arrival) {
+        if (s.kind === 'veth') add({ namespace: s.namespace, dev: s.dev, role: `underlay: ${s.dev} (VXLAN)`, match: outer });
+        if (s.kind === 'veth') {
+          add({ namespace: s.peerNamespace, dev: s.peerDev, role: `underlay switch port ${s.peerDev} (VXLAN)`, match: outer });
+          break;
+        }
+      }
+    }
+    add({ namespace: hop.namespace, dev: hop.inDev, role: `hop ${hop.ttl} in`, match: { hosts: [hop.packet.src, hop.packet.dst] } });
+  }
+  return points;
+}

@@ -1,0 +1,162 @@
+// What the path derivation asks the kernel, namespace by namespace, behind one small interface: the
+// real one runs iproute2/iptables with argument arrays; tests replay recorded JSON through the same
+// interface. Snapshots are read once per trace (one `ip -batch` + one `bridge fdb` per namespace).
+import { KubewireError } from '../../common/errors.js';
+import type { AddressRecord, FdbRecord, LinkRecord, NeighbourRecord } from '../../common/topology-model.js';
+import type { RunCommand } from '../run-command.js';
+import { parseAddresses, parseFdb, parseLinks, parseNeighbours, parsePeers, splitBatchOutput } from '../topology/ip-json.js';
+
+export interface PathSnapshot {
+  name: string;
+  links: LinkRecord[];
+  addresses: AddressRecord[];
+  /** `ip -j route show` rows as printed (dst, gateway, dev, flags…), for naming the entry that matched. */
+  routes: Record<string, unknown>[];
+  neighbours: NeighbourRecord[];
+  fdb: FdbRecord[];
+  peers: { nsid: number; name: string }[];
+}
+
+/** `ip -j route get` answer: `type` is absent for unicast. */
+export interface RouteAnswer {
+  type?: string;
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  prefsrc?: string;
+  /** Set when the kernel refused the lookup (no route, forwarding off): its message. */
+  error?: string;
+}
+
+export interface RouteQuery {
+  dst: string;
+  from?: string;
+  iif?: string;
+}
+
+export interface PathKernel {
+  namespaces(): Promise<string[]>;
+  snapshot(ns: string): Promise<PathSnapshot>;
+  routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer>;
+  /** `iptables-save -t nat` text ('' when the namespace has no nat table). */
+  natRules(ns: string): Promise<string>;
+}
+
+export function routeGetArgv(ns: string, q: RouteQuery): string[] {
+  const argv = ['ip', '-j', '-n', ns, 'route', 'get', q.dst];
+  if (q.from) argv.push('from', q.from);
+  if (q.iif) argv.push('iif', q.iif);
+  return argv;
+}
+
+const BATCH = ['link show', 'addr show', 'route show', 'neigh show', 'netns list-id'];
+
+export class KernelPathView implements PathKernel {
+  private readonly snaps = new Map<string, Promise<PathSnapshot>>();
+  private readonly nat = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly run: RunCommand,
+    private readonly listNamespaces: () => Promise<string[]>,
+    /** Namespaces the tracer may read: the lab's own (a veth into anything else stops the trace). */
+    private readonly allow: (ns: string) => boolean = () => true,
+  ) {}
+
+  namespaces(): Promise<string[]> {
+    return this.listNamespaces();
+  }
+
+  snapshot(ns: string): Promise<PathSnapshot> {
+    if (!this.allow(ns)) return Promise.reject(new KubewireError(`the path leads into namespace '${ns}', which is not part of this lab`));
+    let p = this.snaps.get(ns);
+    if (!p) {
+      p = this.readSnapshot(ns);
+      this.snaps.set(ns, p);
+    }
+    return p;
+  }
+
+  private async readSnapshot(ns: string): Promise<PathSnapshot> {
+    const [r, f] = await Promise.all([
+      this.run(['ip', '-j', '-d', '-n', ns, '-batch', '-'], { input: BATCH.join('\n') + '\n', timeoutMs: 5000 }),
+      this.run(['bridge', '-j', '-n', ns, 'fdb', 'show'], { timeoutMs: 5000 }),
+    ]);
+    if (r.exitCode !== 0) throw new KubewireError(`ip -n ${ns} -batch failed (${r.exitCode}): ${r.stderr.trim().slice(0, 300)}`);
+    const [links, addrs, routes, neigh, peers] = splitBatchOutput(r.stdout, BATCH.length, `ip -n ${ns}`);
+    return {
+      name: ns,
+      links: parseLinks(links!),
+      addresses: parseAddresses(addrs!),
+      routes: routes!.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null),
+      neighbours: parseNeighbours(neigh!),
+      fdb: f.exitCode === 0 ? parseFdb(JSON.parse(f.stdout || '[]') as unknown[]) : [],
+      peers: parsePeers(peers!),
+    };
+  }
+
+  async routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer> {
+    const r = await this.run(routeGetArgv(ns, q), { timeoutMs: 5000 });
+    if (r.exitCode !== 0) return { dst: q.dst, error: r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${r.exitCode}` };
+    const rows = JSON.parse(r.stdout || '[]') as RouteAnswer[];
+    return rows[0] ?? { dst: q.dst, error: 'no answer' };
+  }
+
+  natRules(ns: string): Promise<string> {
+    let p = this.nat.get(ns);
+    if (!p) {
+      p = this.run(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'nat'], { timeoutMs: 5000 }).then((r) => (r.exitCode === 0 ? r.stdout : ''));
+      this.nat.set(ns, p);
+    }
+    return p;
+  }
+}
+
+/** Wraps a kernel view and keeps every answer, so a test fixture can be recorded from a real lab. */
+export class RecordingPathView implements PathKernel {
+  readonly record: RecordedKernel = { namespaces: [], snapshots: {}, routes: {}, nat: {} };
+  constructor(private readonly inner: PathKernel) {}
+  async namespaces(): Promise<string[]> {
+    return (this.record.namespaces = await this.inner.namespaces());
+  }
+  async snapshot(ns: string): Promise<PathSnapshot> {
+    return (this.record.snapshots[ns] = await this.inner.snapshot(ns));
+  }
+  async routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer> {
+    return (this.record.routes[routeKey(ns, q)] = await this.inner.routeGet(ns, q));
+  }
+  async natRules(ns: string): Promise<string> {
+    return (this.record.nat[ns] = await this.inner.natRules(ns));
+  }
+}
+
+export interface RecordedKernel {
+  namespaces: string[];
+  snapshots: Record<string, PathSnapshot>;
+  routes: Record<string, RouteAnswer>;
+  nat: Record<string, string>;
+}
+
+export function routeKey(ns: string, q: RouteQuery): string {
+  return routeGetArgv(ns, q).slice(3).join(' ');
+}
+
+/** Replays a recording: a question that was not recorded is an error, so a test cannot pass by accident. */
+export class RecordedPathView implements PathKernel {
+  constructor(private readonly rec: RecordedKernel) {}
+  async namespaces(): Promise<string[]> {
+    return this.rec.namespaces;
+  }
+  async snapshot(ns: string): Promise<PathSnapshot> {
+    const s = this.rec.snapshots[ns];
+    if (!s) throw new KubewireError(`recorded kernel: no snapshot of ${ns}`);
+    return s;
+  }
+  async routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer> {
+    const r = this.rec.routes[routeKey(ns, q)];
+    if (!r) throw new KubewireError(`recorded kernel: no answer for '${routeKey(ns, q)}'`);
+    return r;
+  }
+  async natRules(ns: string): Promise<string> {
+    return this.rec.nat[ns] ?? '';
+  }
+}
