@@ -14,6 +14,9 @@ import { runCommand } from './run-command.js';
 import { PtyTerminalHost, type PtySpawn } from './terminals/pty-terminal-host.js';
 import { startShellReaper } from './terminals/shell-reaper.js';
 import { KernelTopology } from './topology/kernel-topology.js';
+import { CaptureStore } from './path/capture-store.js';
+import { createPathHandlers, pcapDownload } from './path/path-handlers.js';
+import { PathService } from './path/path-service.js';
 import { UiServer, type RunningUiServer } from './ui-server.js';
 
 export interface UiAppOptions {
@@ -36,7 +39,9 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const namespaces = new LabNamespaces(o.prefix, { netnsDir: o.netnsDir ?? '/run/netns', procDir: '/proc', run: runCommand });
   const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500 });
   const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env });
+  const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log });
+  const path = createPathHandlers(new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }));
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path });
   const server = new UiServer({
     handlers,
     terminals,
@@ -46,6 +51,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
     port: o.port ?? 0,
     token: o.token,
     log,
+    download: (pathname) => pcapDownload(captures, pathname),
   });
   const running = await server.start();
   const stopReaper = startShellReaper({ terminals, namespaces, intervalMs: 1000, log });
@@ -55,6 +61,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
       stopReaper();
       await running.dispose();
       await terminals.dispose();
+      await captures.dispose();
     },
   };
 }

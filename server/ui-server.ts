@@ -37,6 +37,8 @@ export interface UiServerDeps {
   /** 64 hex characters; a random one when absent. */
   token?: string;
   log: (line: string) => void;
+  /** Files offered for download under /api/ (pcap captures): the path on disk and a safe name. */
+  download?: (pathname: string) => { file: string; name: string } | undefined;
 }
 
 export interface RunningUiServer {
@@ -121,6 +123,7 @@ export class UiServer {
       return void res.end();
     }
     if (url.pathname.startsWith('/api/call/')) return this.onCall(req, res, url.pathname.slice('/api/call/'.length));
+    if (url.pathname.startsWith('/api/pcap/') && req.method === 'GET') return this.serveDownload(res, url.pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, errorResult('bad-request', `${req.method} not allowed here`));
     return this.serveStatic(res, isPage ? '/index.html' : url.pathname, port(guard));
   }
@@ -170,6 +173,14 @@ export class UiServer {
       return sendJson(res, 404, errorResult('not-found', `no such file: ${rel}`));
     }
     res.writeHead(200, { ...securityHeaders(p), 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    res.end(body);
+  }
+
+  private async serveDownload(res: ServerResponse, pathname: string): Promise<void> {
+    const found = this.d.download?.(pathname);
+    const body = found ? await readFile(found.file).catch(() => undefined) : undefined;
+    if (!found || !body) return sendJson(res, 404, errorResult('not-found', 'no such capture file'));
+    res.writeHead(200, { 'Content-Type': 'application/vnd.tcpdump.pcap', 'Content-Length': body.length, 'Content-Disposition': `attachment; filename="${found.name}"`, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     res.end(body);
   }
 
