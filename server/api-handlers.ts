@@ -9,7 +9,7 @@ import { planShell } from './terminals/shell-plan.js';
 import type { TopologySource } from './topology/kernel-topology.js';
 import { readDeviceDetails } from './topology/device-details.js';
 import { parseLinks } from './topology/ip-json.js';
-import type { PathHandlers } from './path/path-handlers.js';
+import { noPathTracer, type PathHandlers } from './path/path-handlers.js';
 
 export type UiHandlers = { [K in CallName]: (req: CallRequest<K>) => Promise<CallResponse<K>> };
 
@@ -20,12 +20,13 @@ export interface HandlerDeps {
   topology: TopologySource;
   run: RunCommand;
   env: Record<string, string | undefined>;
-  path: PathHandlers;
+  /** The path tracer (server/path/); absent in setups that do not trace (benchmarks). */
+  path?: PathHandlers;
 }
 
 export function createHandlers(d: HandlerDeps): UiHandlers {
   return {
-    ...d.path,
+    ...(d.path ?? noPathTracer()),
     'session.info': async () => d.session,
     'namespaces.list': async () => (await d.namespaces.list()).map((name) => {
       const { kind, label } = identifyNamespace(d.namespaces.prefix, name);
