@@ -30,7 +30,8 @@ export class RbacAuthorizer implements Authorizer, PolicySnapshot {
           else map.set(keyOf(e.object), e.object);
         }
       };
-      this.disposers.push(this.store.watch(r, '', Number(list.resourceVersion), apply, () => this.resync(plural)));
+      const w = this.store.watch(r, '', Number(list.resourceVersion), apply, () => this.resync(plural));
+      this.disposers.push(() => w.stop());
     }
     return () => this.disposers.splice(0).forEach((d) => d());
   }

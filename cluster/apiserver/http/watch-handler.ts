@@ -57,7 +57,10 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
     write('ERROR', err.toStatus());
     finish();
   };
+  let delivered: () => number | undefined = () => undefined;
   const bookmark = (annotations?: Record<string, string>) => {
+    // The store may know that later revisions (of other resources) hold nothing for this watch.
+    lastRevision = Math.max(lastRevision, delivered() ?? 0);
     write('BOOKMARK', { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(lastRevision), ...(annotations ? { annotations } : {}) } });
   };
 
@@ -91,7 +94,9 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
     }
   };
   try {
-    disposers.push(ctx.store.watch(r, s.namespace, startRevision, onEvents, fail));
+    const w = ctx.store.watch(r, s.namespace, startRevision, onEvents, fail);
+    delivered = () => w.deliveredRevision();
+    disposers.push(() => w.stop());
   } catch (err) {
     if (err instanceof ApiError) return fail(err);
     throw err;

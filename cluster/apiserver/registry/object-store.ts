@@ -31,6 +31,12 @@ export interface ObjectEvent {
   revision: number;
 }
 
+export interface ObjectWatch {
+  stop(): void;
+  /** Every event up to this revision has been delivered (what a BOOKMARK may carry), if known. */
+  deliveredRevision(): number | undefined;
+}
+
 export class ObjectStore {
   constructor(private readonly backend: Backend) {}
 
@@ -150,14 +156,14 @@ export class ObjectStore {
    * Events for one resource (one namespace, or all) after `afterRevision`, in order. Throws
    * 410 Expired if that revision was compacted. Returns a disposer.
    */
-  watch(r: ResourceInfo, namespace: string, afterRevision: number, onEvents: (events: ObjectEvent[]) => void, onError: (err: ApiError) => void): () => void {
+  watch(r: ResourceInfo, namespace: string, afterRevision: number, onEvents: (events: ObjectEvent[]) => void, onError: (err: ApiError) => void): ObjectWatch {
     try {
       const w = this.backend.watch(this.prefix(r, namespace), {
         afterRevision,
         onEvents: (events) => onEvents(events.map(toObjectEvent)),
         onError: (err) => onError(err instanceof ErrCompacted ? expiredFor(err) : new ApiError(500, 'InternalError', err.message, undefined, { cause: err })),
       });
-      return () => w.close();
+      return { stop: () => w.close(), deliveredRevision: () => w.deliveredRevision?.() };
     } catch (err) {
       if (err instanceof ErrCompacted) throw expiredFor(err);
       throw err;

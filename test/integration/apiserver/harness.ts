@@ -47,6 +47,8 @@ export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory
         const tok = o.token === undefined ? token : o.token;
         if (tok !== null) headers.Authorization = `Bearer ${tok}`;
         if (o.body !== undefined && !headers['Content-Type']) headers['Content-Type'] = 'application/json';
+        // Node sends DELETE bodies without chunking, so the length must be given.
+        if (o.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(o.body));
         const req = httpsRequest(server.url + path, { method, headers, agent }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
