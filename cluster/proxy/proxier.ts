@@ -36,6 +36,8 @@ export interface SyncReport {
   /** Services whose own chains were written. */
   servicesWritten: number;
   natChainsWritten: number;
+  /** Shared chains (KUBE-SERVICES, KUBE-NODEPORTS, filter chains…) rewritten this time. */
+  sharedChainsWritten: string[];
   staleChainsDeleted: number;
   largeClusterMode: boolean;
   /** Time to read iptables-save (full syncs), to render, and to restore, in ms. */
@@ -68,6 +70,8 @@ export class Proxier {
   /** Service chains present in the node after the last successful restore. */
   private writtenChains = new Set<string>();
   private lastText = '';
+  /** Shared chains' rules as last written, to skip the unchanged ones on partial syncs. */
+  private lastShared: Map<string, string> | undefined;
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: ProxierOptions) {
@@ -188,17 +192,20 @@ export class Proxier {
       services,
       writeOwnChains: (k) => rewriteAll || changed.has(k),
       staleChains: stale,
+      ...(rewriteAll || !this.lastShared ? {} : { previousShared: this.lastShared }),
       ...(existing ? { missingJumps: missingJumps(existing), declareCanary: true, declareKubeletFirewall: !existing.get('filter')?.chains.has('KUBE-FIREWALL') } : {}),
     });
     const renderMs = clock.now() - t0;
 
     const t1 = clock.now();
-    await restorer.restore(netns, assembled.text);
+    // Nothing changed at all: no iptables-restore (kube-proxy would still rewrite shared chains).
+    if (assembled.text) await restorer.restore(netns, assembled.text);
     const restoreMs = clock.now() - t1;
 
     this.writtenChains = active;
     this.largeClusterMode = large;
-    this.lastText = assembled.text;
+    this.lastShared = assembled.shared;
+    if (assembled.text) this.lastText = assembled.text;
     if (full) {
       this.needFullSync = false;
       this.lastFullSync = clock.now();
@@ -209,6 +216,7 @@ export class Proxier {
       endpoints: total,
       servicesWritten: rewriteAll ? keys.length : keys.filter((k) => changed.has(k)).length,
       natChainsWritten: assembled.natChainsWritten,
+      sharedChainsWritten: assembled.sharedChainsWritten,
       staleChainsDeleted: assembled.staleChainsDeleted,
       largeClusterMode: large,
       saveMs,

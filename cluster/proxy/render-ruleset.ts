@@ -31,6 +31,12 @@ export interface AssembleInput {
   /** Full sync only: declare the canary chains (and KUBE-FIREWALL when it is missing). */
   declareCanary?: boolean;
   declareKubeletFirewall?: boolean;
+  /**
+   * Partial sync only: the shared chains' rules as last written ("table:CHAIN" → lines). A shared
+   * chain whose rules are the same is then left out, so that one endpoint going away does not
+   * rewrite KUBE-SERVICES' thousand rules. Absent: every shared chain is written (kube-proxy's way).
+   */
+  previousShared?: ReadonlyMap<string, string>;
 }
 
 export interface AssembledRuleset {
@@ -39,15 +45,29 @@ export interface AssembledRuleset {
   natRulesWritten: number;
   filterRulesWritten: number;
   staleChainsDeleted: number;
+  /** The shared chains' rules as now in the node, for the next partial sync. */
+  shared: Map<string, string>;
+  /** Shared chains written this time. */
+  sharedChainsWritten: string[];
+}
+
+const FILTER_SHARED = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL'];
+const NAT_SHARED = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'];
+
+/** The chain an "-A CHAIN ..." line appends to. */
+function ruleChain(line: string): string {
+  const end = line.indexOf(' ', 3);
+  return line.slice(3, end < 0 ? undefined : end);
 }
 
 const chainLine = (name: string) => `:${name} - [0:0]`;
 
 export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   const { config: c } = input;
-  const filterChains = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL'].map(chainLine);
+  const filterShared = [...FILTER_SHARED];
+  const filterChains: string[] = [];
   const filterRules: string[] = [];
-  const natChains = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'].map(chainLine);
+  const natChains: string[] = [];
   const natRules: string[] = [];
   const jumps = (table: string) => (input.missingJumps ?? []).filter((j) => j.table === table).map((j) => `-I ${j.from} 1 ${j.spec}`);
 
@@ -60,24 +80,26 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   if (c.localhostNodePorts) {
     // route_localnet (needed for NodePorts on 127.0.0.1) would otherwise let outside packets
     // aimed at 127.0.0.0/8 in; kube-proxy and the kubelet both install this guard.
-    filterChains.push(chainLine('KUBE-FIREWALL'));
+    filterShared.push('KUBE-FIREWALL');
     filterRules.push('-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
   } else if (input.declareKubeletFirewall) {
     filterChains.push(chainLine('KUBE-FIREWALL'));
   }
 
   let natChainsWritten = 0;
+  const ownChainLines: string[] = [];
   for (const { serviceKey, ports } of input.services) {
     const own = input.writeOwnChains(serviceKey);
     for (const p of ports) {
       filterRules.push(...p.filterRules);
       natRules.push(...p.natEntryRules);
       if (!own) continue;
-      for (const ch of p.ownChains) natChains.push(chainLine(ch));
+      for (const ch of p.ownChains) ownChainLines.push(chainLine(ch));
       natChainsWritten += p.ownChains.length;
       natRules.push(...p.ownRules);
     }
   }
+  natChains.push(...ownChainLines);
   let staleChainsDeleted = 0;
   for (const ch of input.staleChains) {
     // Declaring the chain flushes it, so nothing it holds blocks its deletion.
@@ -100,16 +122,37 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   filterRules.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${c.mark}/${c.mark} -j ACCEPT`);
   filterRules.push('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 
+  // Group the shared chains' rules, then keep only the shared chains that changed.
+  const shared = new Map<string, string[]>();
+  for (const ch of filterShared) shared.set(`filter:${ch}`, []);
+  for (const ch of NAT_SHARED) shared.set(`nat:${ch}`, []);
+  for (const l of filterRules) shared.get(`filter:${ruleChain(l)}`)?.push(l);
+  for (const l of natRules) if (l.startsWith('-A ')) shared.get(`nat:${ruleChain(l)}`)?.push(l);
+  const sharedText = new Map([...shared].map(([k, v]) => [k, v.join('\n')]));
+  const prev = input.previousShared;
+  const write = new Set([...sharedText].filter(([k, v]) => !prev || prev.get(k) !== v).map(([k]) => k));
+  const keep = (table: string) => (l: string) => !l.startsWith('-A ') || !shared.has(`${table}:${ruleChain(l)}`) || write.has(`${table}:${ruleChain(l)}`);
+  const filterOut = filterRules.filter(keep('filter'));
+  const natOut = natRules.filter(keep('nat'));
+  filterChains.unshift(...filterShared.filter((ch) => write.has(`filter:${ch}`)).map(chainLine));
+  natChains.unshift(...NAT_SHARED.filter((ch) => write.has(`nat:${ch}`)).map(chainLine));
+
   const parts: string[] = [];
   if (input.declareCanary) parts.push('*mangle', chainLine(CANARY_CHAIN), 'COMMIT');
-  parts.push('*filter', ...filterChains, ...(input.declareCanary ? [chainLine(CANARY_CHAIN)] : []), ...jumps('filter'), ...filterRules, 'COMMIT');
-  parts.push('*nat', ...natChains, ...(input.declareCanary ? [chainLine(CANARY_CHAIN)] : []), ...jumps('nat'), ...natRules, 'COMMIT');
+  const canary = input.declareCanary ? [chainLine(CANARY_CHAIN)] : [];
+  const filterBody = [...filterChains, ...canary, ...jumps('filter'), ...filterOut];
+  // A table with nothing to change is left out of the restore input altogether.
+  if (filterBody.length) parts.push('*filter', ...filterBody, 'COMMIT');
+  const natBody = [...natChains, ...canary, ...jumps('nat'), ...natOut];
+  if (natBody.length) parts.push('*nat', ...natBody, 'COMMIT');
   return {
-    text: `${parts.join('\n')}\n`,
+    text: parts.length ? `${parts.join('\n')}\n` : '',
     natChainsWritten,
-    natRulesWritten: natRules.length,
-    filterRulesWritten: filterRules.length,
+    natRulesWritten: natOut.length,
+    filterRulesWritten: filterOut.length,
     staleChainsDeleted,
+    shared: sharedText,
+    sharedChainsWritten: [...write],
   };
 }
 

@@ -82,8 +82,12 @@ test('a partial sync writes only the changed service\'s chains and deletes the c
   const otherSeps = firstChains.filter((c) => c.startsWith('KUBE-SEP-') && !text.includes(c));
   assert.equal(otherSeps.length, 2, 'the two KUBE-SEP chains of "other" are left alone');
   for (const line of text.split('\n')) assert.ok(!line.includes('default/other ->'), `unchanged service written: ${line}`);
-  // …but the shared KUBE-SERVICES chain is rewritten whole, so "other" keeps its entry there.
-  assert.ok(text.includes('-A KUBE-SERVICES -m comment --comment "default/other cluster IP"'));
+  // KUBE-SERVICES still holds the same rules, so it is not rewritten (kube-proxy would), and the
+  // filter table, unchanged, is not in the input at all.
+  assert.ok(!text.includes(':KUBE-SERVICES'));
+  assert.ok(!text.includes('-A KUBE-SERVICES'));
+  assert.ok(!text.includes('*filter'));
+  assert.deepEqual(r.sharedChainsWritten, []);
   // The removed endpoint's chain (192.168.131.21:8080) is flushed by its declaration, then deleted.
   assert.ok(text.includes(':KUBE-SEP-QEDP4QZ65FSQESJI - [0:0]'));
   assert.ok(text.includes('-X KUBE-SEP-QEDP4QZ65FSQESJI'));
@@ -134,6 +138,26 @@ test('a bad object is refused and changes nothing', async () => {
   await proxier.sync();
   assert.throws(() => proxier.onServiceUpsert(service({ name: 'kubia', clusterIP: 'not-an-ip', port: 8080 })), ValidationError);
   assert.equal(proxier.pending(), false);
+  const r = await proxier.sync();
+  assert.equal(restorer.restored.length, 1, 'nothing changed, so no iptables-restore ran');
+  assert.equal(r.servicesWritten, 0);
+  assert.ok(proxier.lastRestoreText().includes('-d 192.168.199.234 --dport 8080'));
+});
+
+test('a service getting its first endpoint rewrites the shared chains it appears in (nat and filter)', async () => {
+  const { restorer, proxier } = setup();
+  proxier.onServiceUpsert(service({ name: 'late', clusterIP: '192.168.192.30', port: 80 }));
   await proxier.sync();
-  assert.ok(restorer.restored[1]!.includes('-d 192.168.199.234 --dport 8080'));
+  assert.ok(restorer.restored[0]!.includes('"default/late has no endpoints"'));
+  proxier.onEndpointSliceUpsert(endpointSlice({ service: 'late', port: 80, endpoints: ['192.168.128.40'] }));
+  const r = await proxier.sync();
+  const text = restorer.restored[1]!;
+  assert.deepEqual(r.sharedChainsWritten.sort(), ['filter:KUBE-SERVICES', 'nat:KUBE-SERVICES']);
+  // KUBE-SERVICES (nat) is declared, so flushed, and written whole, other services included.
+  assert.ok(text.includes(':KUBE-SERVICES - [0:0]'));
+  assert.ok(text.includes('-A KUBE-SERVICES -m comment --comment "default/other cluster IP"'));
+  assert.ok(text.includes('-A KUBE-SERVICES -m comment --comment "default/late cluster IP"'));
+  // The REJECT is gone: filter KUBE-SERVICES is flushed and now empty.
+  assert.ok(!text.includes('has no endpoints'));
+  assert.ok(text.includes('*filter\n:KUBE-SERVICES - [0:0]\nCOMMIT'));
 });
