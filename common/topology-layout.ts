@@ -18,7 +18,8 @@ const POD_COLS = 3;
 const INFRA_GAP = 40;
 const DEV_W = 112;
 
-export function labLayout(view: TopologyView): Map<string, Point> {
+/** `aspect`: width / height of the drawing area; node columns wrap into rows to fill it. */
+export function labLayout(view: TopologyView, aspect = 1.6): Map<string, Point> {
   const pos = new Map<string, Point>();
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
   const childrenOf = new Map<string, ViewNode[]>();
@@ -53,7 +54,7 @@ export function labLayout(view: TopologyView): Map<string, Point> {
     else homeless.push(l);
   }
 
-  const perRow = Math.min(NODES_PER_ROW, Math.max(1, nodeBoxes.length));
+  const perRow = nodesPerRow(nodeBoxes.length, Math.max(...nodeBoxes.map((b) => podsOf.get(b.id)!.length), 0), aspect);
   const width = perRow * COL_W;
 
   // Top band: each infrastructure namespace as a row of its devices, side by side, centred.
@@ -102,6 +103,24 @@ export function labLayout(view: TopologyView): Map<string, Point> {
   const perLine = Math.max(1, Math.floor(width / POD_W));
   homeless.forEach((n, i) => pos.set(n.id, { x: (i % perLine) * POD_W + POD_W / 2, y: rowTop + Math.floor(i / perLine) * POD_H }));
   return pos;
+}
+
+/** Columns per row: balanced rows (6 nodes: 6, 3+3 or 2+2+2) whose shape best fits the area. */
+function nodesPerRow(nodes: number, maxPods: number, aspect: number): number {
+  if (nodes <= 1) return 1;
+  const rowHeight = 230 + Math.ceil(maxPods / POD_COLS) * POD_H;
+  let best = Math.min(NODES_PER_ROW, nodes);
+  let bestScore = Infinity;
+  for (let rows = Math.ceil(nodes / NODES_PER_ROW); rows <= nodes; rows++) {
+    const n = Math.ceil(nodes / rows);
+    const shape = (n * COL_W) / (rows * rowHeight + 140);
+    const score = Math.abs(Math.log(shape / aspect));
+    if (score < bestScore) {
+      bestScore = score;
+      best = n;
+    }
+  }
+  return best;
 }
 
 /** eth0 first (the node's uplink), then VTEPs, then bridges, then the rest by name. */

@@ -41,7 +41,10 @@ const STYLE: cytoscape.StylesheetJson = [
   // on every full redraw is most of the first paint of a big lab.
   { selector: 'edge.labelled', style: { label: 'data(label)' } },
   // Tunnels arc below the node boxes so they do not run through cni0 on the way.
-  { selector: 'edge[kind = "vxlan"]', style: { 'line-style': 'dashed', 'line-color': '#e06c75', width: 2, color: '#e06c75', 'curve-style': 'unbundled-bezier', 'control-point-distances': [-70], 'control-point-weights': [0.5], 'z-index': 0 } },
+  // A full mesh of tunnels is many lines: faint, until one of its ends is selected.
+  { selector: 'edge[kind = "vxlan"]', style: { 'line-style': 'dashed', 'line-color': '#e06c75', width: 1.5, opacity: 0.35, color: '#e06c75', 'curve-style': 'unbundled-bezier', 'control-point-distances': [-70], 'control-point-weights': [0.5], 'z-index': 0 } },
+  { selector: 'edge.hl', style: { opacity: 1, width: 2.5, 'z-index': 10 } },
+  { selector: 'edge[kind = "vxlan"].hl', style: { label: 'data(label)' } },
   { selector: 'edge[kind = "bridge-port"]', style: { 'line-style': 'dotted' } },
   { selector: ':selected', style: { 'border-width': 3, 'border-color': '#7fd1ff', 'line-color': '#7fd1ff' } },
 ];
@@ -58,7 +61,11 @@ export class TopologyView {
   constructor(container: HTMLElement, private readonly onSelect: (s: Selection | undefined) => void) {
     this.cy = cytoscape({ container, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
     this.cy.on('tap', (e) => {
+      this.cy.edges('.hl').removeClass('hl');
       if (e.target === this.cy) return this.onSelect(undefined);
+      // Light up the lines of what was clicked (for a node box: of everything inside it).
+      const el = e.target as cytoscape.NodeSingular;
+      (el.isNode() ? el.union(el.descendants()).connectedEdges() : el).addClass('hl');
       const d = e.target.data() as ViewNode | ViewEdge;
       this.onSelect({ namespace: d.namespace, ifname: d.ifname, label: 'label' in d && d.label ? String(d.label).replace('\n', ' ') : d.namespace });
     });
@@ -89,7 +96,7 @@ export class TopologyView {
     const shape = [...wanted.keys()].sort().join('\n');
     const reshaped = shape !== this.lastShape;
     // In the lab layout, new shapes are added already in place: no separate layout pass.
-    const pos = this.layoutName === 'lab' && reshaped ? labLayout(view) : undefined;
+    const pos = this.layoutName === 'lab' && reshaped ? labLayout(view, this.aspect()) : undefined;
     const t1 = performance.now();
     this.cy.batch(() => {
       const toAdd: ElementDefinition[] = [];
@@ -132,6 +139,12 @@ export class TopologyView {
     return { drawMs: t3 - t0, projectMs: t1 - t0, addMs: t2 - t1, layoutMs: t3 - t2, layout: reshaped, nodes: view.nodes.length, edges: view.edges.length };
   }
 
+  private aspect(): number {
+    const w = this.cy.width();
+    const h = this.cy.height();
+    return w > 0 && h > 0 ? w / h : 1.6;
+  }
+
   setLayout(name: LayoutName): void {
     this.layoutName = name;
     this.fitted = false;
@@ -140,7 +153,7 @@ export class TopologyView {
 
   private layout(): void {
     if (this.layoutName === 'lab' && this.lastView) {
-      const pos = labLayout(this.lastView);
+      const pos = labLayout(this.lastView, this.aspect());
       this.cy.layout({ name: 'preset', positions: (n: cytoscape.NodeSingular) => pos.get(n.id()) ?? { x: 0, y: 0 }, fit: !this.fitted, padding: 24, animate: false } as cytoscape.LayoutOptions).run();
       this.fitted = true;
       return;
@@ -202,6 +215,12 @@ export class TopologyView {
 
   resize(): void {
     this.cy.resize();
+    // Keep what is selected in sight when a panel took room from the graph.
+    const sel = this.cy.$(':selected');
+    if (sel.nonempty()) {
+      const bb = sel.renderedBoundingBox();
+      if (bb.x1 < 0 || bb.y1 < 0 || bb.x2 > this.cy.width() || bb.y2 > this.cy.height()) this.cy.center(sel);
+    }
   }
 
   /** Selects an element as a click would (tests and the lab guide use it). */

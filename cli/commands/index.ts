@@ -7,6 +7,7 @@ import { exec } from './exec.js';
 import { kubeconfig } from './kubeconfig.js';
 import { reset } from './reset.js';
 import { serve } from './serve.js';
+import { start } from './start.js';
 import { status } from './status.js';
 import { up } from './up.js';
 
@@ -23,4 +24,5 @@ export const commands: Record<string, Command> = {
   down,
   reset,
   doctor,
+  start,
 };

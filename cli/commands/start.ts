@@ -1,0 +1,17 @@
+// `kubewire start [TOPOLOGY.yaml]` (what `sudo npm start` runs): `up`, then `desktop` on the same
+// lab prefix: the window, or without an Electron binary the printed URL (and a browser if one exists).
+import { readFile } from 'node:fs/promises';
+import { parseTopology } from '../../common/topology/parse-topology.js';
+import { defaultTopology } from '../../runtime/project-root.js';
+import { desktop } from './desktop.js';
+import { parseLabOptions } from './lab-context.js';
+import { up } from './up.js';
+
+export async function start(args: string[]): Promise<number> {
+  const code = await up(args);
+  if (code !== 0) return code;
+  const o = parseLabOptions(args);
+  const file = o.rest[0] ?? defaultTopology();
+  const topo = parseTopology(await readFile(file, 'utf8'), file, o.prefix !== undefined ? { prefix: o.prefix } : {});
+  return desktop(['--prefix', topo.prefix]);
+}
