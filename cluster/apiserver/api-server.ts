@@ -26,6 +26,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki, servingNames } from './pki.js';
 import { ObjectStore } from './registry/object-store.js';
 import { Strategy } from './registry/strategy.js';
+import { NamespaceCache } from './registry/namespace-cache.js';
 import { ResourceCatalog } from './resources.js';
 import { ApiError, internalError, resourceNotFound, unauthorized } from './status.js';
 
@@ -68,6 +69,7 @@ export class ApiServer {
   readonly store: ObjectStore;
   private readonly tokens: TokenFile;
   private readonly rbac: RbacAuthorizer;
+  private readonly namespaces: NamespaceCache;
   private readonly authenticators: Authenticator[];
   private readonly authorizers: Authorizer[];
   private readonly ctx: ApiContext;
@@ -82,11 +84,12 @@ export class ApiServer {
     this.store = new ObjectStore(deps.backend);
     this.tokens = new TokenFile(join(deps.config.stateDir, 'tokens.csv'));
     this.rbac = new RbacAuthorizer(this.store, this.catalog);
+    this.namespaces = new NamespaceCache(this.store, this.catalog);
     this.authenticators = [...(deps.authenticators ?? []), this.tokens];
     this.authorizers = [new PrivilegedGroupAuthorizer(), this.rbac];
     const admission: AdmissionChain = {
       mutating: [new DefaultsPlugin(), new ServiceAccountPlugin(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
-      validating: [new NamespaceLifecycle(this.store, this.catalog), new ValidationPlugin()],
+      validating: [new NamespaceLifecycle(this.namespaces), new ValidationPlugin()],
     };
     this.ctx = {
       catalog: this.catalog,
@@ -96,7 +99,10 @@ export class ApiServer {
       clock,
       authorizers: this.authorizers,
       podLogs: deps.podLogs,
-      observeWrite: (r, obj, deleted) => this.rbac.observe(r.plural, obj, deleted),
+      observeWrite: (r, obj, deleted) => {
+        if (r.plural === 'namespaces') this.namespaces.observe(obj, deleted);
+        else this.rbac.observe(r.plural, obj, deleted);
+      },
       bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
     };
   }
@@ -154,7 +160,8 @@ export class ApiServer {
       }
       // After binding, so that the `kubernetes` endpoints carry the real port (tests ask for port 0).
       bootstrap(this.ctx, { serviceIP, endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port } });
-      stopRbac = this.rbac.start();
+      const stops = [this.rbac.start(), this.namespaces.start()];
+      stopRbac = () => stops.forEach((s) => s());
     } catch (err) {
       stopRbac();
       await this.closeServers();

@@ -1,7 +1,6 @@
 // NamespaceLifecycle: nothing is created in a namespace that does not exist or is being
 // terminated, and the system namespaces cannot be deleted.
-import type { ResourceCatalog } from '../resources.js';
-import type { ObjectStore } from '../registry/object-store.js';
+import type { KObject } from '../registry/object-store.js';
 import { ApiError, notFound } from '../status.js';
 import type { AdmissionAttributes, ValidatingPlugin } from './admission.js';
 
@@ -9,10 +8,7 @@ const IMMORTAL = new Set(['default', 'kube-system', 'kube-public']);
 
 export class NamespaceLifecycle implements ValidatingPlugin {
   readonly name = 'NamespaceLifecycle';
-  constructor(
-    private readonly store: ObjectStore,
-    private readonly catalog: ResourceCatalog,
-  ) {}
+  constructor(private readonly namespaces: { get(name: string): KObject | undefined }) {}
 
   validate(a: AdmissionAttributes): void {
     if (a.resource.plural === 'namespaces') {
@@ -22,8 +18,7 @@ export class NamespaceLifecycle implements ValidatingPlugin {
       return;
     }
     if (!a.resource.namespaced || a.operation !== 'CREATE' || a.resource.virtual) return;
-    const nsRes = this.catalog.find('', 'v1', 'namespaces')!;
-    const ns = this.store.tryGet(nsRes, '', a.namespace);
+    const ns = this.namespaces.get(a.namespace);
     if (!ns) throw notFound('namespaces', '', a.namespace);
     // Events may still be written into a terminating namespace (kube allows that too).
     if (ns.status?.phase === 'Terminating' && a.resource.plural !== 'events') {

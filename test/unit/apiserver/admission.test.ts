@@ -21,7 +21,7 @@ function setup() {
   let seed = 0;
   const chain: AdmissionChain = {
     mutating: [new DefaultsPlugin(), new ServiceAccountPlugin(), new ServiceAllocation(store, catalog, { serviceCidr: '192.168.192.0/18', nodePortRange: [30000, 30002], random: () => (seed++ * 0.37) % 1 })],
-    validating: [new NamespaceLifecycle(store, catalog), new ValidationPlugin()],
+    validating: [new NamespaceLifecycle({ get: (n) => store.tryGet(ns, '', n) }), new ValidationPlugin()],
   };
   const svcs = catalog.find('', 'v1', 'services')!;
   const create = (plural: string, namespace: string, object: KObject, group = '') => {
