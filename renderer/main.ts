@@ -6,6 +6,7 @@ import { ApiClient } from './api-client.js';
 import { renderDetails } from './details-panel.js';
 import { byId } from './dom.js';
 import { renderNamespaceList } from './namespace-list.js';
+import { PathPanel } from './path-panel.js';
 import { ProgressIndicator } from './progress.js';
 import { SocketClient } from './socket-client.js';
 import { TerminalTabs } from './terminal-tabs.js';
@@ -73,6 +74,10 @@ function main(): void {
   const layoutSelect = byId<HTMLSelectElement>('layout-select');
   layoutSelect.addEventListener('change', () => topo.setLayout(layoutSelect.value === 'force' ? 'force' : 'lab'));
 
+  // The path tracer sits under the lab list and draws its hops on the topology.
+  const pathPanel = new PathPanel({ api, highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))), track: (what, p) => progress.track(what, p), onError: showError });
+  byId('sidebar').insertBefore(pathPanel.el, byId('sidebar').children[1] ?? null);
+
   let graph: TopologyGraph | undefined;
   const drawStats: number[] = [];
   const paints: (DrawTiming & { received: number; drawn: number; painted: number })[] = [];
@@ -90,6 +95,7 @@ function main(): void {
     document.body.dataset.topologyRevision = String(drawStats.length);
     byId('status-topology').textContent = `${m.graph.namespaces.length} namespaces · read ${m.readMs.toFixed(0)} ms · draw ${t.drawMs.toFixed(0)} ms`;
     const g = m.graph;
+    pathPanel.setNamespaces(g.namespaces);
     byId('lab-summary').hidden = g.namespaces.length > 0;
     renderNamespaceList(
       byId('namespace-list'),

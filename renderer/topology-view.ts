@@ -47,6 +47,9 @@ const STYLE: cytoscape.StylesheetJson = [
   { selector: 'edge[kind = "vxlan"].hl', style: { label: 'data(label)' } },
   { selector: 'edge[kind = "bridge-port"]', style: { 'line-style': 'dotted' } },
   { selector: ':selected', style: { 'border-width': 3, 'border-color': '#7fd1ff', 'line-color': '#7fd1ff' } },
+  // A traced path (renderer/path-panel.ts): the devices and lines it crosses.
+  { selector: 'node.on-path', style: { 'border-width': 3, 'border-color': '#d19a66' } },
+  { selector: 'edge.on-path', style: { width: 3.5, 'line-color': '#d19a66', 'z-index': 10 } },
 ];
 
 export type LayoutName = 'lab' | 'force';
@@ -136,6 +139,7 @@ export class TopologyView {
     }
     if (reshaped) this.updateEdgeLabels(true);
     const t3 = performance.now();
+    if (this.pathKeys.size) this.applyPath();
     return { drawMs: t3 - t0, projectMs: t1 - t0, addMs: t2 - t1, layoutMs: t3 - t2, layout: reshaped, nodes: view.nodes.length, edges: view.edges.length };
   }
 
@@ -231,6 +235,29 @@ export class TopologyView {
     el.select();
     el.emit('tap');
     return true;
+  }
+
+  private pathKeys = new Set<string>();
+
+  /** Marks what a traced path crosses: devices (namespace + ifname), pod leaves, and the lines between them. */
+  highlightPath(points: { namespace: string; ifname?: string }[]): number {
+    this.pathKeys = new Set(points.map((p) => `${p.namespace}/${p.ifname ?? ''}`));
+    return this.applyPath();
+  }
+
+  private applyPath(): number {
+    const on = (ns: unknown, ifname: unknown): boolean => this.pathKeys.has(`${String(ns)}/${ifname === undefined ? '' : String(ifname)}`);
+    let n = 0;
+    this.cy.batch(() => {
+      this.cy.elements().removeClass('on-path');
+      // Namespace boxes that hold devices stay unmarked; leaves (pods) and devices are marked.
+      const nodes = this.cy.nodes().filter((el) => (el.data('ifname') !== undefined ? on(el.data('namespace'), el.data('ifname')) : el.isChildless() && on(el.data('namespace'), undefined)));
+      nodes.addClass('on-path');
+      const edges = this.cy.edges().filter((e) => (e.source().hasClass('on-path') && e.target().hasClass('on-path')) || (e.data('kind') !== 'bridge-port' && on(e.data('namespace'), e.data('ifname')) && (e.source().hasClass('on-path') || e.target().hasClass('on-path'))));
+      edges.addClass('on-path');
+      n = nodes.length + edges.length;
+    });
+    return n;
   }
 
   /** Labels of what is drawn (the end-to-end test reads them through the page). */
