@@ -3,6 +3,10 @@ import type { Controller } from './base-controller.js';
 import type { ControllerContext } from './controller-context.js';
 import { DeploymentController } from './deployment/deployment-controller.js';
 import { ReplicaSetController } from './replicaset/replica-set-controller.js';
+import { DaemonSetController } from './daemonset/daemon-set-controller.js';
+import { JobController } from './job/job-controller.js';
+import { StatefulSetController } from './statefulset/stateful-set-controller.js';
+import { PersistentVolumeBinderController } from './volume/pv-binder-controller.js';
 
 /** Knobs some controllers take (the emulated cloud's address pool, node monitor timings, …). */
 export interface ControllerSettings {}
@@ -13,6 +17,10 @@ export const controllerFactories: Record<string, ControllerFactory> = {
   replicaset: (ctx: ControllerContext) => new ReplicaSetController(ctx, 'ReplicaSet'),
   replicationcontroller: (ctx: ControllerContext) => new ReplicaSetController(ctx, 'ReplicationController'),
   deployment: (ctx: ControllerContext) => new DeploymentController(ctx),
+  daemonset: (ctx: ControllerContext) => new DaemonSetController(ctx),
+  job: (ctx: ControllerContext) => new JobController(ctx),
+  statefulset: (ctx: ControllerContext) => new StatefulSetController(ctx),
+  'persistentvolume-binder': (ctx: ControllerContext) => new PersistentVolumeBinderController(ctx),
 };
 
 export type ControllerName = string;
