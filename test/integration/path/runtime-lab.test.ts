@@ -1,0 +1,106 @@
+// The path tracer on a lab the runtime builds (two nodes of the article: node1 and node5, the
+// gateway and the emulated Internet), with kube-proxy's rules rendered by the real Proxier on node5:
+// the article's three hops, curl google.com vs ping google.com, a service cluster IP and a NodePort.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NetnsIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
+import { Proxier } from '../../../cluster/proxy/proxier.js';
+import type { L2Step, PathTrace } from '../../../common/path-model.js';
+import { CaptureStore } from '../../../server/path/capture-store.js';
+import { PathService } from '../../../server/path/path-service.js';
+import { LabNamespaces } from '../../../server/lab-namespaces.js';
+import { runCommand } from '../../../server/run-command.js';
+import { kubiaService, kubiaSlice } from '../../support/proxy-objects.js';
+import { TestLab, TWO_NODES } from '../runtime/harness.js';
+
+let lab: TestLab;
+let tracer: PathService;
+let captures: CaptureStore;
+const KUBIA_A = '192.168.128.10'; // on node1
+const KUBIA_B = '192.168.132.73'; // on node5
+
+before(async () => {
+  lab = new TestLab(TWO_NODES);
+  try {
+    await lab.runtime.up(lab.topo);
+    const proxier = new Proxier({
+      netns: lab.names.node('node5'),
+      restorer: new NetnsIptablesRestorer(),
+      clock: { now: () => performance.now() },
+      config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' },
+    });
+    proxier.onServiceUpsert(kubiaService());
+    proxier.onEndpointSliceUpsert(kubiaSlice([KUBIA_A, KUBIA_B]));
+    await proxier.sync();
+  } catch (err) {
+    await lab.cleanup();
+    throw err;
+  }
+  const namespaces = new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
+  captures = new CaptureStore({ now: () => performance.now(), keep: 2, log: () => {} });
+  tracer = new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() });
+});
+
+after(async () => {
+  await captures?.dispose();
+  await lab?.cleanup();
+});
+
+const hops = (t: PathTrace): [number, string, string, boolean | null][] => t.hops.map((h) => [h.ttl, h.label, h.address, h.confirmed]);
+const encap = (t: PathTrace): Extract<L2Step, { kind: 'vxlan-encap' }> | undefined =>
+  t.hops.flatMap((h) => h.arrival).find((s): s is Extract<L2Step, { kind: 'vxlan-encap' }> => s.kind === 'vxlan-encap');
+
+test('tools on node5 → kubia-a on node1: 192.168.132.1, 192.168.128.0, 192.168.128.10, as the article shows', async (t) => {
+  const trace = await tracer.trace({ source: lab.pod('tools'), destination: KUBIA_A, probe: true });
+  assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
+  assert.deepEqual(hops(trace), [
+    [1, 'node5', '192.168.132.1', true],
+    [2, 'node1', '192.168.128.0', true],
+    [3, 'default/kubia-a', KUBIA_A, true],
+  ]);
+  const v = encap(trace)!;
+  assert.deepEqual([v.outerSrc, v.outerDst, v.udpPort, v.vni], ['10.231.209.117', '10.231.209.113', 8472, 1]);
+  t.diagnostic(`derive ${trace.timing.deriveMs} ms, ping + traceroute ${trace.timing.probeMs} ms`);
+});
+
+test('curl google.com works and ping google.com does not: the gateway masquerades TCP/UDP only', async () => {
+  const tcp = await tracer.trace({ source: lab.pod('tools'), destination: 'google.com:80', probe: true });
+  assert.equal(tcp.destination.ip, '203.0.113.10');
+  assert.match(tcp.destination.resolvedBy ?? '', /^dig @198\.51\.100\.53 google\.com A \(inside /);
+  assert.deepEqual(tcp.hops.map((h) => [h.label, h.address]), [['node5', '192.168.132.1'], ['gateway', '10.231.209.1'], ['internet', '203.0.113.10']]);
+  const masq = tcp.hops.flatMap((h) => h.nat).filter((n) => n.action === 'MASQUERADE');
+  assert.deepEqual(masq.map((n) => [n.namespace.slice(lab.prefix.length), n.after.src]), [['node5', '10.231.209.117'], ['gateway', '198.51.100.1']]);
+  assert.equal(tcp.probe!.reached, true, tcp.probe!.summary);
+  assert.deepEqual(tcp.notes, []);
+
+  const icmp = await tracer.trace({ source: lab.pod('tools'), destination: 'google.com', probe: true });
+  assert.deepEqual(icmp.hops.flatMap((h) => h.nat).map((n) => `${n.namespace.slice(lab.prefix.length)} ${n.action}`), ['node5 MASQUERADE']);
+  assert.ok(icmp.notes.some((n) => /reply from internet to 10\.231\.209\.117 has no route back.*NATs TCP and UDP only/.test(n)), icmp.notes.join('; '));
+  assert.equal(icmp.probe!.reached, false);
+});
+
+test("a service cluster IP through kube-proxy's rules: both endpoints at 1/2, conntrack names the one taken", async (t) => {
+  const trace = await tracer.trace({ source: lab.pod('tools'), destination: '192.168.199.234:8080', probe: true });
+  assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
+  const dnat = trace.hops[0]!.nat.find((n) => n.action === 'DNAT')!;
+  assert.deepEqual(dnat.candidates!.map((c) => [c.endpoint, c.probability]).sort(), [[`${KUBIA_A}:8080`, 0.5], [`${KUBIA_B}:8080`, 0.5]]);
+  assert.ok(dnat.rules.some((r) => r.startsWith('-A KUBE-SERVICES -d 192.168.199.234/32')), dnat.rules.join('\n'));
+  assert.match(trace.probe!.summary, /HTTP 200/);
+  assert.match(dnat.chosenBy ?? '', /^conntrack in node5: /);
+  const endpoint = dnat.after.dst;
+  // Across the tunnel for kubia-a (3 hops), over cni0 for kubia-b (2 hops).
+  assert.deepEqual(trace.hops.map((h) => h.address), endpoint === KUBIA_A ? ['192.168.132.1', '192.168.128.0', KUBIA_A] : ['192.168.132.1', KUBIA_B]);
+  t.diagnostic(`service via ${endpoint}: derive ${trace.timing.deriveMs} ms, curl + conntrack + re-derive + traceroute ${trace.timing.probeMs} ms`);
+});
+
+test('a NodePort on node5 from node1: KUBE-NODEPORTS → KUBE-EXT → DNAT, masqueraded to node5 (marked 0x4000)', async () => {
+  const trace = await tracer.trace({ source: lab.names.node('node1'), destination: '10.231.209.117:32681', probe: false });
+  assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
+  assert.equal(trace.hops[0]!.label, 'node5');
+  const nat = trace.hops[0]!.nat;
+  const dnat = nat.find((n) => n.action === 'DNAT')!;
+  assert.ok(dnat.rules.some((r) => r.includes('-A KUBE-NODEPORTS') && r.includes('--dport 32681')), dnat.rules.join('\n'));
+  assert.ok([KUBIA_A, KUBIA_B].includes(dnat.after.dst));
+  const masq = nat.find((n) => n.action === 'MASQUERADE');
+  assert.ok(masq && masq.rules.some((r) => r.includes('KUBE-POSTROUTING')), JSON.stringify(nat));
+});
