@@ -70,7 +70,8 @@ export class QueueWorker {
         this.queue.forget(item.key);
         if (r && r.requeueAfterMs !== undefined) this.queue.addAfter(item.key, r.requeueAfterMs);
       } catch (err) {
-        this.opts.onError?.(err, `${this.name} ${item.key}`) ?? console.error(`${this.name}: ${item.key}: ${describeError(err)}`);
+        if (this.opts.onError) this.opts.onError(err, `${this.name} ${item.key}`);
+        else console.error(`${this.name}: ${item.key}: ${describeError(err)}`);
         if (this.queue.numRequeues(item.key) < (this.opts.maxRetries ?? 15)) this.queue.addRateLimited(item.key);
         else this.queue.forget(item.key);
       } finally {

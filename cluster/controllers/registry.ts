@@ -7,6 +7,8 @@ import { DaemonSetController } from './daemonset/daemon-set-controller.js';
 import { JobController } from './job/job-controller.js';
 import { StatefulSetController } from './statefulset/stateful-set-controller.js';
 import { PersistentVolumeBinderController } from './volume/pv-binder-controller.js';
+import { NamespaceController } from './namespace/namespace-controller.js';
+import { GarbageCollector } from './gc/garbage-collector.js';
 
 /** Knobs some controllers take (the emulated cloud's address pool, node monitor timings, …). */
 export interface ControllerSettings {}
@@ -21,6 +23,8 @@ export const controllerFactories: Record<string, ControllerFactory> = {
   job: (ctx: ControllerContext) => new JobController(ctx),
   statefulset: (ctx: ControllerContext) => new StatefulSetController(ctx),
   'persistentvolume-binder': (ctx: ControllerContext) => new PersistentVolumeBinderController(ctx),
+  namespace: (ctx: ControllerContext) => new NamespaceController(ctx),
+  garbagecollector: (ctx: ControllerContext) => new GarbageCollector(ctx),
 };
 
 export type ControllerName = string;

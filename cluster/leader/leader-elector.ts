@@ -108,7 +108,8 @@ export class LeaderElector {
     try {
       ok = await this.tryAcquireOrRenew();
     } catch (err) {
-      this.config.onError?.(err) ?? console.error(`leader election ${this.config.lock.description}: ${describeError(err)}`);
+      if (this.config.onError) this.config.onError(err);
+      else console.error(`leader election ${this.config.lock.description}: ${describeError(err)}`);
     }
     if (this.stopped) return;
     const now = this.clock.now();
@@ -188,7 +189,8 @@ export class LeaderElector {
       const now = microTime(this.clock.now());
       await this.config.lock.update({ ...current, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
     } catch (err) {
-      this.config.onError?.(err) ?? console.error(`leader election ${this.config.lock.description}: release: ${describeError(err)}`);
+      if (this.config.onError) this.config.onError(err);
+      else console.error(`leader election ${this.config.lock.description}: release: ${describeError(err)}`);
     }
   }
 }

@@ -159,7 +159,8 @@ export class ReplicaSetController implements Controller {
         // Neither the failed creates nor the batches never started will be observed.
         this.expectations.lowerExpectations(key, failed.length + left, 0);
         const msg = failed[0]!.reason instanceof Error ? failed[0]!.reason.message : String(failed[0]!.reason);
-        this.recorder.event(ref, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
+        // kube stays quiet when the namespace is being deleted: that failure is expected.
+        if (!msg.includes('because it is being terminated')) this.recorder.event(ref, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
         throw new ReplicaSyncError(`${this.kind} ${key}: ${failed.length} of ${batch} pod creates failed`, { cause: failed[0]!.reason });
       }
     }

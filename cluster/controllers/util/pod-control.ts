@@ -17,7 +17,9 @@ export class PodControl {
       this.recorder.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       return created;
     } catch (err) {
-      this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+      const msg = err instanceof Error ? err.message : String(err);
+      // kube stays quiet when the namespace is being deleted: that failure is expected.
+      if (!msg.includes('because it is being terminated')) this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
       throw err;
     }
   }
