@@ -6,6 +6,7 @@ import { INTERFACE_NAME, NAMESPACE_NAME, type NamespaceKind } from './lab-names.
 import type { TopologyGraph } from './topology-model.js';
 import { asInteger, asNumber, asObject, asString, onlyKeys } from './validate.js';
 import { pathRequestValidators, type PathCalls } from './path-contract.js';
+import { iptablesRequestValidators, type IptablesCalls } from './iptables-contract.js';
 
 export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 export interface ErrorData {
@@ -70,6 +71,8 @@ export interface UiCalls {
 }
 // ---- Path tracer calls (common/path-contract.ts; kept in their own block and file) ----
 export interface UiCalls extends PathCalls {}
+// ---- iptables view calls (common/iptables-contract.ts) ----
+export interface UiCalls extends IptablesCalls {}
 
 export type CallName = keyof UiCalls;
 export type CallRequest<K extends CallName> = UiCalls[K]['request'];
@@ -85,6 +88,7 @@ const empty = (v: unknown, where: string): Record<string, never> => {
 /** Runtime validators for each call's request; a missing entry is a compile error. */
 export const requestValidators: { [K in CallName]: (v: unknown, where: string) => CallRequest<K> } = {
   ...pathRequestValidators,
+  ...iptablesRequestValidators,
   'session.info': empty,
   'namespaces.list': empty,
   'terminal.list': empty,

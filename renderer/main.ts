@@ -10,6 +10,7 @@ import { PathPanel } from './path-panel.js';
 import { ProgressIndicator } from './progress.js';
 import { SocketClient } from './socket-client.js';
 import { TerminalTabs } from './terminal-tabs.js';
+import { IptablesView } from './iptables-view.js';
 import { TopologyView, type DrawTiming, type Selection } from './topology-view.js';
 
 /** What the desktop shell's preload exposes (absent in a plain browser). */
@@ -77,6 +78,20 @@ function main(): void {
   // The path tracer sits under the lab list and draws its hops on the topology.
   const pathPanel = new PathPanel({ api, highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))), track: (what, p) => progress.track(what, p), onError: showError });
   byId('sidebar').insertBefore(pathPanel.el, byId('sidebar').children[1] ?? null);
+  const iptables = new IptablesView({ api, progress, root: byId('view-iptables'), onError: showError, intervalMs: 1000 });
+  let currentView = 'topology';
+  const showView = (view: string, namespace?: string): void => {
+    currentView = view;
+    for (const t of document.querySelectorAll<HTMLElement>('.view-tab')) t.classList.toggle('active', t.dataset.view === view);
+    for (const v of ['topology', 'cluster', 'iptables']) byId(`view-${v}`).hidden = v !== view;
+    byId('topology-tools').hidden = view !== 'topology';
+    if (view === 'topology') topo.resize();
+    if (view === 'iptables') iptables.show(namespace);
+    else iptables.hide();
+  };
+  byId('details-iptables').addEventListener('click', () => {
+    if (selected) showView('iptables', selected.namespace);
+  });
 
   let graph: TopologyGraph | undefined;
   const drawStats: number[] = [];
@@ -96,6 +111,7 @@ function main(): void {
     byId('status-topology').textContent = `${m.graph.namespaces.length} namespaces · read ${m.readMs.toFixed(0)} ms · draw ${t.drawMs.toFixed(0)} ms`;
     const g = m.graph;
     pathPanel.setNamespaces(g.namespaces);
+    iptables.setNamespaces(g.namespaces.filter((n) => n.kind !== 'pod' && n.kind !== 'docker'));
     byId('lab-summary').hidden = g.namespaces.length > 0;
     renderNamespaceList(
       byId('namespace-list'),
@@ -119,13 +135,10 @@ function main(): void {
     if (xs.length) byId('status-echo').textContent = `echo p50 ${percentile(xs, 50).toFixed(1)} ms · p99 ${percentile(xs, 99).toFixed(1)} ms (${xs.length})`;
   }, 1000);
 
-  for (const tab of document.querySelectorAll<HTMLButtonElement>('.view-tab')) {
-    tab.addEventListener('click', () => {
-      for (const t of document.querySelectorAll<HTMLElement>('.view-tab')) t.classList.toggle('active', t === tab);
-      for (const v of ['topology', 'cluster', 'iptables']) byId(`view-${v}`).hidden = v !== tab.dataset.view;
-      if (tab.dataset.view === 'topology') topo.resize();
-    });
-  }
+  for (const tab of document.querySelectorAll<HTMLButtonElement>('.view-tab')) tab.addEventListener('click', () => showView(tab.dataset.view ?? 'topology'));
+  document.addEventListener('visibilitychange', () => {
+    if (currentView === 'iptables') showView('iptables');
+  });
   setupSplitter(() => topo.resize());
   socket.connect();
   // For tests and the curious: what is drawn and how fast the shell echoes.

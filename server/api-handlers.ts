@@ -9,6 +9,7 @@ import { planShell } from './terminals/shell-plan.js';
 import type { TopologySource } from './topology/kernel-topology.js';
 import { readDeviceDetails } from './topology/device-details.js';
 import { parseLinks } from './topology/ip-json.js';
+import { readIptables } from './iptables/iptables-reader.js';
 import { noPathTracer, type PathHandlers } from './path/path-handlers.js';
 
 export type UiHandlers = { [K in CallName]: (req: CallRequest<K>) => Promise<CallResponse<K>> };
@@ -27,6 +28,7 @@ export interface HandlerDeps {
 export function createHandlers(d: HandlerDeps): UiHandlers {
   return {
     ...(d.path ?? noPathTracer()),
+    'iptables.get': async ({ namespace, tables }) => readIptables(d.run, await d.namespaces.require(namespace, 'iptables.get namespace'), tables),
     'session.info': async () => d.session,
     'namespaces.list': async () => (await d.namespaces.list()).map((name) => {
       const { kind, label } = identifyNamespace(d.namespaces.prefix, name);

@@ -3,6 +3,7 @@
 // test-output/screenshots/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -108,6 +109,41 @@ test('a terminal in a pod shows its IP in ip addr, and comes back after a reload
   assert.match(await terminalText(page), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/24`));
   assert.equal(await page.locator('#terminal-tabs .tab').count(), 1);
   await page.screenshot({ path: join(shots, 'terminal-after-reload.png') });
+});
+
+test('the iptables view unfolds OUTPUT → KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT and its counters move', { skip }, async () => {
+  const node = lab.ns('node1');
+  const pod = lab.pods[0]!;
+  // A kube-proxy-shaped service in this test's own node namespace: 192.168.199.65:80 → the pod.
+  const rules = [
+    '*nat',
+    ':KUBE-SERVICES - [0:0]',
+    ':KUBE-SVC-L65ENXXZWWSAPRCR - [0:0]',
+    ':KUBE-SEP-AAAAAAAAAAAAAAAA - [0:0]',
+    '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    '-A KUBE-SERVICES -d 192.168.199.65/32 -p tcp -m comment --comment "default/kubia: cluster IP" -m tcp --dport 80 -j KUBE-SVC-L65ENXXZWWSAPRCR',
+    '-A KUBE-SVC-L65ENXXZWWSAPRCR -m comment --comment "default/kubia:" -j KUBE-SEP-AAAAAAAAAAAAAAAA',
+    `-A KUBE-SEP-AAAAAAAAAAAAAAAA -p tcp -m comment --comment "default/kubia:" -m tcp -j DNAT --to-destination ${pod.ip}:8080`,
+    'COMMIT',
+    '',
+  ].join('\n');
+  execFileSync('ip', ['netns', 'exec', node, 'iptables-restore', '--noflush'], { input: rules });
+  // The mini lab's nodes have no default route; without a route to the service IP, connect()
+  // fails before any packet reaches the nat OUTPUT chain.
+  execFileSync('ip', ['-n', node, 'route', 'add', '192.168.192.0/18', 'dev', 'cni0']);
+  await page.locator('.view-tab[data-view="iptables"]').click();
+  await page.locator('#iptables-namespace').selectOption(node);
+  await page.locator('#iptables-tree [data-chain="OUTPUT"]').first().waitFor({ timeout: 5000 });
+  // Traffic to the service IP from the node (nothing listens: the SYN is still DNATed).
+  for (let i = 0; i < 3; i++) spawnSync('ip', ['netns', 'exec', node, 'curl', '-s', '-m', '0.3', 'http://192.168.199.65/'], { stdio: 'ignore' });
+  await page.waitForFunction(() => [...document.querySelectorAll('#iptables-tree .ipt-rule.hit .ipt-target')].some((e) => e.textContent === 'KUBE-SERVICES'), undefined, { timeout: 5000 });
+  await page.locator('#iptables-expand').click();
+  const dnat = page.locator('#iptables-tree [data-chain="KUBE-SEP-AAAAAAAAAAAAAAAA"] .ipt-leaf .ipt-rule', { hasText: `--to-destination ${pod.ip}:8080` });
+  await dnat.waitFor({ timeout: 5000 });
+  assert.equal(await dnat.locator('.ipt-target').textContent(), 'DNAT');
+  assert.ok(Number(await dnat.locator('.ipt-count').textContent()) >= 3);
+  await page.screenshot({ path: join(shots, 'iptables.png') });
+  await page.locator('.view-tab[data-view="topology"]').click();
 });
 
 test('another page cannot drive the server, and a page without the token is refused', { skip }, async () => {
