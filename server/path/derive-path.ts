@@ -44,8 +44,8 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
   };
 
   // The source: route first (it picks the source address), then nat OUTPUT, which may DNAT and so re-route.
-  const srcSnap = await k.snapshot(input.source);
-  let route = await k.routeGet(input.source, { dst: pkt.dst });
+  const [srcSnap, firstRoute] = await Promise.all([k.snapshot(input.source), k.routeGet(input.source, { dst: pkt.dst })]);
+  let route = firstRoute;
   if (route.error) {
     notes.push(`${label(input.source)} has no route to ${pkt.dst}: ${route.error}`);
     return finish('unreachable');
@@ -92,6 +92,9 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
       return finish('unreachable');
     }
     seen.add(`${here}/${inDev}`);
+    // The route lookup for the packet as it arrived runs alongside the reads; a DNAT redoes it.
+    const speculative = k.routeGet(here, { dst: pkt.dst, from: pkt.src, iif: inDev });
+    speculative.catch(() => undefined);
     const snap = await k.snapshot(here);
     const arrived = { ...pkt };
     const hop: PathHop = { ttl, namespace: here, label: label(here), role: 'router', address: '', inDev, route: '', arrival: frame.steps, nat: [], packet: arrived, confirmed: null };
@@ -102,7 +105,7 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
       hop.nat.push(pre);
       pkt = pre.after;
     }
-    const r = await k.routeGet(here, { dst: pkt.dst, from: pkt.src, iif: inDev });
+    const r = pkt.dst === arrived.dst && pkt.src === arrived.src ? await speculative : await k.routeGet(here, { dst: pkt.dst, from: pkt.src, iif: inDev });
     hop.route = r.error ? `ip route get: ${r.error}` : describeRoute(snap, r);
     if (r.type === 'local') {
       hop.role = 'destination';

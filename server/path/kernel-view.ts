@@ -72,6 +72,9 @@ export class KernelPathView implements PathKernel {
     if (!p) {
       p = this.readSnapshot(ns);
       this.snaps.set(ns, p);
+      // Every namespace the walk enters has its nat table consulted: read it alongside (iptables-save
+      // is the slowest of the reads), instead of after the route lookup.
+      this.natRules(ns).catch(() => undefined);
     }
     return p;
   }

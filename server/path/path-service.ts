@@ -71,6 +71,13 @@ export class PathService {
       probe: async () => {
         const p = await probeReach(this.d.run, r.source, r.destination.ip, r.destination.port);
         trace.probe = { commands: p.commands, reached: p.reached, summary: p.summary, traceroute: [], ms: 0 };
+        // The capture points past a service's DNAT follow one endpoint; say so when the probe got another.
+        const dnat = [trace.source.nat, ...trace.hops.map((h) => h.nat)].flat().find((n) => n.action === 'DNAT' && n.candidates && n.candidates.length > 1);
+        if (dnat && p.reached) {
+          const got = await conntrackEndpoint(this.d.run, dnat.namespace, dnat.before.dst, p.localPort);
+          const followed = `${dnat.after.dst}${dnat.after.dport ? `:${dnat.after.dport}` : ''}`;
+          if (got && got !== followed) trace.notes.push(`the probe's connection went to ${got}, not to ${followed} whose path the capture points after the DNAT follow; capture again to try another connection`);
+        }
       },
     });
   }
