@@ -38,10 +38,43 @@ if [[ $cmd == DEL ]]; then
 fi
 
 kw_need_netns "$pod_ns"
+
+# Values read from our own config (written by kubewire), checked like arguments.
+conf_value() { # key
+  local v
+  v=$(grep -o "\"$1\": *\"[^\"]*\"" "$conf" | head -n1 | sed 's/.*: *"\(.*\)"/\1/') || true
+  printf '%s' "$v"
+}
+data_dir=$(conf_value dataDir)
+bridge=$(conf_value bridge)
+[[ -z $data_dir ]] || kw_abspath "$data_dir"
+[[ -z $bridge ]] || kw_ifname "$bridge"
+
+# host-local refuses a second ADD for a container id it already holds an address for (the
+# reservation outlives `down` and a kill -9): release it first, as a runtime's retry would.
+if [[ -n $data_dir && -d $data_dir ]] && grep -rqlF -- "$id" "$data_dir" 2>/dev/null; then
+  kw_log "releasing the address $id still holds before ADD"
+  run_plugin DEL "$plugin" "$conf" "$ifname" >/dev/null 2>&1 || true
+fi
+
+# A bridge whose last port went away has MAC 00:00:00:00:00:00, and the bridge plugin then fails
+# to "set the bridge's MAC to itself"; such a portless bridge is the plugin's own, so remove it
+# and let the plugin make it again.
+drop_orphan_bridge() {
+  [[ -n $bridge ]] || return 0
+  local line
+  line=$(ip -n "$node_ns" -br link show dev "$bridge" 2>/dev/null) || return 0
+  [[ $line == *" 00:00:00:00:00:00 "* ]] || return 0
+  [[ -z $(ip -n "$node_ns" -br link show master "$bridge" 2>/dev/null) ]] || return 0
+  kw_log "removing portless $bridge with a zero MAC"
+  ip -n "$node_ns" link delete dev "$bridge"
+}
+
 run_plugin ADD loopback <(loopback_conf) lo >/dev/null
 if ! out=$(run_plugin ADD "$plugin" "$conf" "$ifname" 2>/dev/null); then
   kw_log "ADD failed ($(tr -d '\n' <<<"$out")); releasing with DEL and retrying once"
   run_plugin DEL "$plugin" "$conf" "$ifname" >/dev/null 2>&1 || true
+  drop_orphan_bridge
   out=$(run_plugin ADD "$plugin" "$conf" "$ifname") || kw_die "CNI ADD failed: $(tr -d '\n' <<<"$out")"
 fi
 tr -d '\n' <<<"$out"

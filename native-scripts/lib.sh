@@ -7,13 +7,15 @@
 readonly KW_MARK_DIR=/run/kubewire/netns
 readonly KW_RE_IFNAME='^[A-Za-z0-9_.-]{1,15}$'
 # Lab namespaces: a prefix (kw-…) then node, pod (<k8sns>_<pod>) or infrastructure names.
-readonly KW_RE_NETNS='^kw-[a-z0-9][a-z0-9_.-]{0,200}$'
+# Large bounded repeats ({0,200}) make glibc's regcomp take hundreds of ms: patterns use + and *,
+# lengths are checked separately (kw_maxlen).
+readonly KW_RE_NETNS='^kw-[a-z0-9][a-z0-9_.-]*$'
 readonly KW_RE_PREFIX='^kw-[a-z0-9-]{0,20}$'
 readonly KW_RE_IPV4='^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$'
 readonly KW_RE_MAC='^[0-9a-f]{2}(:[0-9a-f]{2}){5}$'
 readonly KW_RE_UINT='^[0-9]{1,10}$'
-readonly KW_RE_HOSTNAME='^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$'
-readonly KW_RE_ABSPATH='^/[A-Za-z0-9_./@+-]{1,4000}$'
+readonly KW_RE_HOSTNAME='^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$'
+readonly KW_RE_ABSPATH='^/[A-Za-z0-9_./@+-]+$'
 readonly KW_RE_CONTAINER_ID='^[a-f0-9]{16,64}$'
 
 kw_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
@@ -22,12 +24,17 @@ kw_die() { kw_log "$*"; exit 2; }
 kw_match() { # value regex what
   [[ $1 =~ $2 ]] || kw_die "invalid $3: '$1'"
 }
+kw_maxlen() { # value max what
+  (( ${#1} <= $2 )) || kw_die "$3 longer than $2 characters: '$1'"
+}
 kw_ifname() { kw_match "$1" "$KW_RE_IFNAME" "interface name"; }
-kw_netns() { kw_match "$1" "$KW_RE_NETNS" "namespace name"; }
+kw_netns() { kw_maxlen "$1" 200 "namespace name"; kw_match "$1" "$KW_RE_NETNS" "namespace name"; }
+kw_hostname() { kw_maxlen "$1" 253 "hostname"; kw_match "$1" "$KW_RE_HOSTNAME" "hostname"; }
 kw_prefix() { kw_match "$1" "$KW_RE_PREFIX" "lab prefix"; }
 kw_ipv4() { kw_match "$1" "$KW_RE_IPV4" "IPv4 address"; }
 kw_mac() { kw_match "$1" "$KW_RE_MAC" "MAC address"; }
 kw_abspath() {
+  kw_maxlen "$1" 4000 "path"
   kw_match "$1" "$KW_RE_ABSPATH" "path"
   [[ $1 != *..* ]] || kw_die "invalid path (contains ..): '$1'"
 }

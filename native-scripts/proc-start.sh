@@ -20,7 +20,7 @@ envs=()
 while (( $# > 0 )) && [[ $1 != -- ]]; do
   case $1 in
     --sandbox)
-      kw_match "${2:-}" "$KW_RE_HOSTNAME" "hostname"
+      kw_hostname "${2:-}"
       # Fixed program text; the hostname and the command arrive as positional parameters.
       # shellcheck disable=SC2016
       wrap=(unshare --uts --ipc -- bash -c 'hostname "$1" && shift && exec "$@"' sandbox "$2")
@@ -40,7 +40,7 @@ done
 [[ ${1:-} == -- ]] || kw_die "missing -- before the command"
 shift
 (( $# > 0 )) || kw_die "missing command"
-kw_match "$1" '^[A-Za-z0-9_./+-]{1,4000}$' "program"
+kw_maxlen "$1" 4000 "program"; kw_match "$1" '^[A-Za-z0-9_./+-]+$' "program"
 [[ -d ${log%/*} ]] || kw_die "log folder ${log%/*} does not exist"
 kw_need_netns "$ns"
 

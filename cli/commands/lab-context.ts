@@ -66,7 +66,10 @@ export function resolveLabName(o: LabOptions): string {
 }
 
 export function makeRuntime(o: LabOptions, lab: string): { driver: NetnsDriver; paths: LabPaths; runtime: LabRuntime } {
-  const driver = new NetnsDriver(scriptsDir());
+  const trace = process.env.KUBEWIRE_TRACE
+    ? (script: string, args: readonly string[], ms: number) => console.error(`trace ${ms.toFixed(0).padStart(5)} ms ${script} ${args.join(' ')}`)
+    : undefined;
+  const driver = new NetnsDriver(scriptsDir(), trace);
   const paths = new LabPaths(o.stateBase, lab);
   const runtime = new LabRuntime(driver, paths, {
     pauseBinary: pauseBinary(),

@@ -13,16 +13,22 @@ const SCRIPT_RE = /^[a-z0-9-]+\.sh$/;
 export class NetnsDriver implements HostDriver {
   readonly kind = 'netns' as const;
 
-  constructor(private readonly scriptsDir: string) {}
+  constructor(
+    private readonly scriptsDir: string,
+    /** Called after every helper with its duration (KUBEWIRE_TRACE, the bench's breakdown). */
+    private readonly trace?: (script: string, args: readonly string[], ms: number) => void,
+  ) {}
 
   async script(script: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ScriptResult> {
     if (!SCRIPT_RE.test(script)) throw new HelperError(script, args, undefined, 'not a helper script name');
+    const t0 = performance.now();
     const r = await execa(join(this.scriptsDir, script), [...args], {
       input: opts.input ?? '',
       timeout: opts.timeoutMs ?? 60_000,
       reject: false,
       stripFinalNewline: true,
     });
+    this.trace?.(script, args, performance.now() - t0);
     if (r.exitCode !== 0 || r.failed) {
       throw new HelperError(script, args, r.exitCode, `${r.stderr}${r.timedOut ? ' (timed out)' : ''}`);
     }

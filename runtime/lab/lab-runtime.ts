@@ -35,6 +35,8 @@ export interface UpReport {
 }
 
 export class LabRuntime {
+  private saving: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly driver: HostDriver,
     private readonly paths: LabPaths,
@@ -58,7 +60,7 @@ export class LabRuntime {
         await writeFile(this.paths.hostSnapshot, JSON.stringify(snap) + '\n');
       }
       await mkdir(this.paths.logs, { recursive: true });
-      await saveState(this.paths.state, state);
+      await this.save(state);
     });
 
     await timer.run('namespaces', async () => {
@@ -84,18 +86,18 @@ export class LabRuntime {
         })(),
         mapLimit(topo.nodes, limit, (n) => deployNodeNetwork(this.driver, names, this.paths, topo, n)),
       ]);
-      await saveState(this.paths.state, state);
+      await this.save(state);
     });
     await timer.run('pods', async () => {
       const pods = topo.nodes.flatMap((n) => n.pods.map((p) => [n, p] as const));
       try {
         await mapLimit(pods, limit, ([n, p]) => this.runPod(topo, names, state, n, p));
       } finally {
-        await saveState(this.paths.state, state);
+        await this.save(state);
       }
     });
     state.phase = 'up';
-    await saveState(this.paths.state, state);
+    await this.save(state);
     return { phases: timer.phases, totalMs: timer.totalMs, state };
   }
 
@@ -106,7 +108,7 @@ export class LabRuntime {
     await this.stopAll(state);
     await this.driver.script('netns-down.sh', state.namespaces);
     state.phase = 'down';
-    await saveState(this.paths.state, state);
+    await this.save(state);
     return state;
   }
 
@@ -152,12 +154,14 @@ export class LabRuntime {
   private async startInternet(topo: Topology, names: LabNames, state: LabState): Promise<void> {
     const existing = state.processes.internet;
     if (existing && (await this.driver.alive([existing]))[0]) return;
+    await this.driver.script('proc-stop.sh', ['--all-in', names.internet]); // strays of a crashed run
     const config = join(this.paths.dir, 'internet.json');
     await this.driver.writeFile(config, JSON.stringify({ dns: topo.internet.dns, hosts: topo.internet.hosts }) + '\n');
     const log = join(this.paths.logs, 'internet.log');
     const argv = [process.execPath, this.opts.internetServer, config];
     const r = await this.driver.script('proc-start.sh', [names.internet, log, '--', ...argv]);
     state.processes.internet = { pid: r.json.pid as number, startTime: r.json.startTime as number, netns: names.internet, argv, log };
+    await this.save(state);
   }
 
   private podRuntime(prefix: string): PodRuntime {
@@ -186,7 +190,14 @@ export class LabRuntime {
       state.pods[key],
     );
     state.pods[key] = rec;
-    for (const c of pod.containers) await runtime.startContainer(rec, c, logDir);
+    await runtime.ensureContainers(rec, pod.containers, logDir);
+    await this.save(state);
+  }
+
+  /** Saves are serialized: pods finish concurrently and each records itself as soon as it runs. */
+  private save(state: LabState): Promise<void> {
+    this.saving = this.saving.catch(() => undefined).then(() => saveState(this.paths.state, state));
+    return this.saving;
   }
 
   private async stopAll(state: LabState): Promise<void> {

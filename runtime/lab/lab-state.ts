@@ -54,7 +54,7 @@ export async function loadState(path: string): Promise<LabState | undefined> {
 export async function saveState(path: string, state: LabState): Promise<void> {
   state.updatedAt = new Date().toISOString();
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
+  const tmp = `${path}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
   await rename(tmp, path);
 }

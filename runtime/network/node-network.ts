@@ -6,6 +6,7 @@ import type { NodeSpec, Topology } from '../../common/topology/types.js';
 import type { HostDriver } from '../host/host-driver.js';
 import type { LabNames } from '../lab/lab-names.js';
 import type { LabPaths } from '../lab/lab-paths.js';
+import { writeNetnsEtc } from '../lab/netns-etc.js';
 import { attachToUnderlay, nodeNetLength, UNDERLAY_MTU } from './cloud.js';
 import { cniBridgeConfig, masqueradeRules, MASQ_CHAIN, subnetEnv, vtepAddress, vtepMacFor, vtepPeers } from './flannel-config.js';
 
@@ -23,7 +24,7 @@ export async function deployNodeNetwork(driver: HostDriver, names: LabNames, pat
   ]);
   const tasks: Promise<unknown>[] = [
     driver.script('iptables-apply.sh', [ns, 'nat', MASQ_CHAIN, 'POSTROUTING'], { input: masqueradeRules(topo, node).join('\n') + '\n' }),
-    driver.script('netns-files.sh', [ns, node.name, topo.internet.dns, node.address]),
+    writeNetnsEtc(driver, ns, node.name, topo.internet.dns, node.address),
     driver.writeFile(paths.subnetEnv(node.name), subnetEnv(topo, node)),
     driver.writeFile(paths.cniConf(node.name), JSON.stringify(cniBridgeConfig(topo, node, paths.cniDataDir(node.name)), null, 2) + '\n'),
   ];
@@ -43,6 +44,6 @@ async function deploySecondBridge(driver: HostDriver, names: LabNames, topo: Top
   const [gw, len] = b.address.split('/');
   await Promise.all([
     driver.script('attach.sh', [host, 'eth0', ns, `${b.name}-host`, String(UNDERLAY_MTU), '--addr', `${b.host}/${len}`, '--peer-master', b.name, '--route', 'default', gw!]),
-    driver.script('netns-files.sh', [host, `${b.name}-host`, topo.internet.dns, b.host]),
+    writeNetnsEtc(driver, host, `${b.name}-host`, topo.internet.dns, b.host),
   ]);
 }

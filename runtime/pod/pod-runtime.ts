@@ -8,6 +8,7 @@ import type { ContainerSpec } from '../../common/topology/types.js';
 import type { HostDriver } from '../host/host-driver.js';
 import type { PodRecord, ProcessRecord } from '../lab/lab-state.js';
 import type { ImageResolver } from './images.js';
+import { writeNetnsEtc } from '../lab/netns-etc.js';
 
 export interface SandboxConfig {
   namespace: string;
@@ -52,15 +53,32 @@ export class PodRuntime {
     const fresh = (up.json.created as string[]).length > 0;
     const ip = cfg.ip ?? rec.ip;
     await Promise.all([
-      this.driver.script('netns-files.sh', [cfg.netns, cfg.name, cfg.nameserver, ...(ip ? [ip] : [])]),
+      writeNetnsEtc(this.driver, cfg.netns, cfg.name, cfg.nameserver, ip),
       mkdir(cfg.logDir, { recursive: true }),
     ]);
     if (fresh || !(await this.wired(cfg.netns, ip))) await this.addNetwork(cfg, rec, ip);
     if (!rec.sandbox || !(await this.driver.alive([rec.sandbox]))[0]) {
+      // Whatever still runs here was started by a run that crashed before recording it.
+      if (!fresh) await this.driver.script('proc-stop.sh', ['--all-in', cfg.netns]);
       rec.sandbox = await this.start(cfg.netns, join(cfg.logDir, 'pause.log'), ['--sandbox', cfg.name], [this.pauseBinary]);
       rec.containers = {}; // containers joined the old pause's namespaces: they are restarted
     }
     return rec;
+  }
+
+  /**
+   * Makes the pod's containers run: those recorded and alive are kept; if any must start, strays in
+   * the sandbox (started by a crashed run, never recorded) are killed first so none runs twice.
+   */
+  async ensureContainers(pod: PodRecord, specs: ContainerSpec[], logDir: string): Promise<void> {
+    const alive = await Promise.all(specs.map(async (c) => {
+      const rec = pod.containers[c.name];
+      return rec ? (await this.driver.alive([rec]))[0]! : false;
+    }));
+    if (alive.every(Boolean)) return;
+    const keep = [pod.sandbox?.pid, ...specs.filter((_, i) => alive[i]).map((c) => pod.containers[c.name]!.pid)];
+    await this.driver.script('proc-stop.sh', ['--all-in', pod.netns, ...keep.flatMap((p) => (p ? ['--except', String(p)] : []))]);
+    for (const c of specs) await this.startContainer(pod, c, logDir);
   }
 
   /** Starts a container in the sandbox, unless the recorded one still runs. */
