@@ -17,6 +17,7 @@ shift 2
 kw_netns "$ns"; kw_abspath "$log"
 wrap=()
 envs=()
+sandbox=''
 while (( $# > 0 )) && [[ $1 != -- ]]; do
   case $1 in
     --sandbox)
@@ -24,6 +25,7 @@ while (( $# > 0 )) && [[ $1 != -- ]]; do
       # Fixed program text; the hostname and the command arrive as positional parameters.
       # shellcheck disable=SC2016
       wrap=(unshare --uts --ipc -- bash -c 'hostname "$1" && shift && exec "$@"' sandbox "$2")
+      sandbox=$2
       shift 2 ;;
     --join)
       kw_uint "${2:-}" 1 4194304 "pid"
@@ -47,6 +49,17 @@ kw_need_netns "$ns"
 cmd=(ip netns exec "$ns" "${wrap[@]}" env "${envs[@]}" "$@")
 setsid "${cmd[@]}" </dev/null >>"$log" 2>&1 &
 pid=$!
+if [[ -n $sandbox ]]; then
+  # Containers join the sandbox by its pid: return only once it runs the program itself, that
+  # is after unshare and hostname, or a container could join the host's UTS/IPC namespaces.
+  want=$(readlink -f -- "$(command -v -- "$1")")
+  for _ in {1..400}; do
+    [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$want" ]] && break
+    [[ -e /proc/$pid ]] || kw_die "sandbox process exited at once (see $log)"
+    sleep 0.005
+  done
+  [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$want" ]] || kw_die "sandbox process did not start $want in time"
+fi
 stat=$(<"/proc/$pid/stat")
 read -ra fields <<<"${stat##*) }"
 printf '{"pid":%d,"startTime":%s}\n' "$pid" "${fields[19]}"

@@ -27,10 +27,11 @@ if [[ -n $all_in ]] && kw_netns_exists "$all_in"; then
   (( ${#strays[@]} == 0 )) || kill -KILL "${strays[@]}" 2>/dev/null || true
 fi
 
-start_time() { # pid -> starttime, or nothing when the process is gone
+start_time() { # pid -> starttime, or nothing when the process is gone (or a zombie)
   local stat fields
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
   read -ra fields <<<"${stat##*) }"
+  [[ ${fields[0]} == [ZX] ]] && return 0
   printf '%s' "${fields[19]}"
 }
 

@@ -63,11 +63,15 @@ export class NetnsDriver implements HostDriver {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when gone. */
+/**
+ * Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when gone.
+ * A zombie counts as gone: it has exited, only its parent (often init) has not reaped it yet.
+ */
 export async function readStartTime(pid: number): Promise<number | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     return Number(fields[19]);
   } catch {
     return undefined;

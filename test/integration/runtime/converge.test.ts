@@ -1,0 +1,100 @@
+// `up` is convergent: a second run changes nothing in the kernel; after a kill -9 in the middle of
+// an `up`, the next `up` finishes the lab with no duplicate process; `down` then `up` restores it
+// with the same addresses (IPAM kept).
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { execa } from 'execa';
+import { projectRoot } from '../../../runtime/project-root.js';
+import { loadState } from '../../../runtime/lab/lab-state.js';
+import { eventually, namespacesWithPrefix, TestLab, TWO_NODES } from './harness.js';
+
+/** Everything kernel-side of the lab, in a form where any re-creation or change shows. */
+async function fingerprint(lab: TestLab): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const state = await loadState(lab.paths.state);
+  for (const ns of state!.namespaces.sort()) {
+    const r = await lab.exec(ns, [
+      'sh', '-c',
+      // IPv4 only: IPv6 link-local addresses finish DAD on their own time, which is not a change.
+      'ip -j link show; ip -4 -j addr show | sed "s/\\"valid_life_time\\":[0-9]*//g; s/\\"preferred_life_time\\":[0-9]*//g"; ip -4 route show table all; ' +
+        'ip neigh show nud permanent; bridge fdb show dev flannel.1 2>/dev/null; iptables-save 2>/dev/null | grep -v "^#" | sed "s/\\[[0-9]*:[0-9]*\\]//"',
+    ]);
+    out[ns] = r.stdout;
+  }
+  for (const [k, p] of Object.entries(state!.pods)) out[`pod ${k}`] = JSON.stringify([p.ip, p.mac, p.sandbox?.pid, Object.values(p.containers).map((c) => c.pid)]);
+  out.internet = String(state!.processes.internet?.pid);
+  return out;
+}
+
+async function countProcesses(ns: string): Promise<number> {
+  const r = await execa('ip', ['netns', 'pids', ns], { reject: false });
+  return r.stdout.split('\n').filter(Boolean).length;
+}
+
+describe('convergence', () => {
+  let lab: TestLab;
+  let file: string;
+  before(() => {
+    lab = new TestLab(TWO_NODES);
+    file = join(lab.stateBase, 'two.yaml');
+    writeFileSync(file, TWO_NODES);
+  });
+  after(async () => {
+    await lab.cleanup();
+  });
+
+  test('kill -9 in the middle of up, then up again: the lab is complete, nothing runs twice', async () => {
+    const child = execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), 'up', file], {
+      env: { KUBEWIRE_STATE_DIR: lab.stateBase, KUBEWIRE_PREFIX: lab.prefix },
+      reject: false,
+    });
+    // Kill once the pods phase has begun: some pods wired, some processes started.
+    await eventually(async () => (namespacesWithPrefix(lab.prefix).some((n) => n.includes('default_')) ? true : undefined), 20_000);
+    await new Promise((r) => setTimeout(r, 150));
+    child.kill('SIGKILL');
+    await child;
+    const r = await lab.cli(['up', file]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    for (const pod of ['kubia-a', 'kubia-b', 'tools']) assert.equal(await countProcesses(lab.pod(pod)), 2, `${pod}: pause + one container`);
+    assert.equal(await countProcesses(lab.names.internet), 1);
+    const body = await eventually(async () => {
+      const c = await lab.exec(lab.pod('tools'), ['curl', '-s', '-m', '2', 'http://192.168.128.10:8080/']);
+      return c.exitCode === 0 ? c.stdout : undefined;
+    });
+    assert.equal(body, "You've hit kubia-a");
+  });
+
+  test('up a second time changes nothing', async () => {
+    const before1 = await fingerprint(lab);
+    const r = await lab.cli(['up', file]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(await fingerprint(lab), before1);
+  });
+
+  test('down removes the namespaces and keeps state; up brings the same addresses back', async () => {
+    const d = await lab.cli(['down']);
+    assert.equal(d.exitCode, 0, d.stderr);
+    assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
+    const kept = await loadState(lab.paths.state);
+    assert.equal(kept?.phase, 'down');
+    const u = await lab.cli(['up', file]);
+    assert.equal(u.exitCode, 0, u.stderr);
+    const state = (await loadState(lab.paths.state))!;
+    assert.equal(state.pods['default/kubia-b']!.ip, '192.168.132.73');
+    assert.equal(state.pods['default/kubia-b']!.mac, '3e:43:3e:1f:48:a1');
+    const ping = await lab.exec(lab.pod('tools'), ['ping', '-c', '1', '-W', '2', '192.168.128.10']);
+    assert.equal(ping.exitCode, 0, ping.stdout);
+  });
+
+  test('reset after a crash works from the prefix alone (state folder already gone)', async () => {
+    const { rmSync } = await import('node:fs');
+    rmSync(lab.paths.dir, { recursive: true, force: true });
+    const r = await lab.cli(['reset', '--lab', 'two']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
+    const left = await execa('sh', ['-c', `ls /etc/netns | grep -c '^${lab.prefix}' || true`]);
+    assert.equal(left.stdout.trim(), '0');
+  });
+});
