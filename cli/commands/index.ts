@@ -10,6 +10,7 @@ import { serve } from './serve.js';
 import { start } from './start.js';
 import { status } from './status.js';
 import { up } from './up.js';
+import { labCommand } from './lab.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -25,4 +26,5 @@ export const commands: Record<string, Command> = {
   reset,
   doctor,
   start,
+  lab: labCommand,
 };

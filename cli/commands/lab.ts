@@ -1,0 +1,80 @@
+// `kubewire lab list | show ID | run ID [--from STEP] [--json] [--strict]`: guided labs, headless.
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { KubewireError } from '../../common/errors.js';
+import { findLabDirs, labsRootFrom, loadLab, type Lab } from '../../runtime/labs/lab-file.js';
+import { LabRunner, type LabEnvironment, type StepReport } from '../../runtime/labs/lab-runner.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const labsRoot = labsRootFrom(join(here, '..', '..', 'runtime', 'labs'));
+const cliMain = join(here, '..', 'main.js');
+
+/** The lab's world through the `kubewire` command itself (up/reset are the CLI's contract). */
+export function cliEnvironment(): LabEnvironment {
+  const prefix = process.env.KUBEWIRE_PREFIX ?? 'kw-';
+  const stateDir = process.env.KUBEWIRE_STATE_DIR ?? '/var/lib/kubewire';
+  const call = async (args: string[]) => {
+    const r = await execa(process.execPath, [cliMain, ...args], { reject: false, all: true, stdin: 'ignore' });
+    if (r.exitCode !== 0) throw new KubewireError(`kubewire ${args.join(' ')} failed: ${(r.all ?? '').trim().split('\n').pop()}`);
+  };
+  return {
+    prefix,
+    stateDir,
+    kubewireBin: resolve(here, '..', '..', '..', 'bin', 'kubewire.js'),
+    up: (topologyFile) => call(['up', topologyFile]),
+    reset: () => call(['reset']),
+  };
+}
+
+function findLab(id: string): Lab {
+  const dirs = findLabDirs(labsRoot, (d) => readdirSync(d));
+  const dir = dirs.find((d) => d.endsWith(`/${id}`));
+  if (!dir) throw new KubewireError(`no lab "${id}" (known: ${dirs.map((d) => d.split('/').pop()).join(', ')})`);
+  return loadLab(dir, labsRoot);
+}
+
+function printReport(r: StepReport): void {
+  const mark = r.passed ? 'PASS' : 'FAIL';
+  const ms = Math.round((r.solve?.durationMs ?? 0) + (r.check?.durationMs ?? 0));
+  console.log(`${mark}  step ${r.step}: ${r.title} (${ms} ms)`);
+  if (r.failedBeforeSolve === false) console.log('      the check passed before the step was done: it does not check the step');
+  for (const f of [...(r.solve?.failures ?? []), ...(r.check?.failures ?? [])]) console.log(`      ${f}`);
+}
+
+export async function labCommand(args: string[]): Promise<number> {
+  const [sub, id, ...rest] = args;
+  const json = rest.includes('--json') || args.includes('--json');
+  if (sub === 'list') {
+    const labs = findLabDirs(labsRoot, (d) => readdirSync(d)).map((d) => loadLab(d, labsRoot));
+    if (json) console.log(JSON.stringify(labs.map((l) => ({ id: l.id, title: l.title, steps: l.steps.length }))));
+    else for (const l of labs) console.log(`${l.id.padEnd(24)} ${l.title} (${l.steps.length} steps)`);
+    return 0;
+  }
+  if ((sub === 'show' || sub === 'run') && id && !id.startsWith('--')) {
+    const lab = findLab(id);
+    if (sub === 'show') {
+      if (json) console.log(JSON.stringify(lab));
+      else {
+        console.log(`${lab.title}\n\n${lab.summary}\n`);
+        for (const s of lab.steps) console.log(`  ${s.number}. ${s.title}`);
+      }
+      return 0;
+    }
+    const fromIdx = rest.indexOf('--from');
+    const from = fromIdx >= 0 ? Number(rest[fromIdx + 1]) : 1;
+    const runner = new LabRunner(cliEnvironment(), join(labsRoot, 'lib', 'lab.sh'));
+    const reports = await runner.run(lab, {
+      from,
+      strict: rest.includes('--strict'),
+      ...(json ? {} : { onStep: printReport }),
+    });
+    const passed = reports.length === lab.steps.length && reports.every((r) => r.passed);
+    if (json) console.log(JSON.stringify({ lab: lab.id, passed, steps: reports }));
+    else console.log(passed ? `lab ${lab.id}: all ${lab.steps.length} steps passed` : `lab ${lab.id}: stopped at step ${reports.length}`);
+    return passed ? 0 : 1;
+  }
+  console.error('usage: kubewire lab list | show ID | run ID [--from STEP] [--json] [--strict]');
+  return 2;
+}

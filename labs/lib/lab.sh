@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Helpers for a lab's check.sh and solve.sh. The runner sources this file first and exports:
+#   KW_PREFIX  the lab's name prefix (kw- by default), KW_STATE_DIR, KUBEWIRE (the CLI),
+#   and every variable of the lab's `vars:` (e.g. CONTAINER=kw-demo).
+# A check passes on exit 0; each `FAIL: …` line it prints becomes the learner's feedback.
+
+# kw_ns NAME: the network namespace of a node (node5), a pod (default/kubia-x), or a lab one.
+kw_ns() {
+  case "$1" in
+    */*) printf '%s%s_%s\n' "$KW_PREFIX" "${1%%/*}" "${1#*/}" ;;
+    "$KW_PREFIX"*) printf '%s\n' "$1" ;;
+    *) printf '%s%s\n' "$KW_PREFIX" "$1" ;;
+  esac
+}
+
+# in_ns NAME CMD...: run CMD inside NAME's network namespace (no shell string is built).
+in_ns() {
+  local ns
+  ns=$(kw_ns "$1")
+  shift
+  ip netns exec "$ns" "$@"
+}
+
+_kw_failed=0
+# fail MESSAGE: report one problem to the learner; the check exits non-zero at the end.
+fail() {
+  printf 'FAIL: %s\n' "$*"
+  _kw_failed=1
+}
+
+# expect DESCRIPTION CMD...: CMD must succeed, else DESCRIPTION is reported.
+expect() {
+  local what=$1
+  shift
+  if ! "$@" >/dev/null 2>&1; then fail "$what"; fi
+}
+
+# expect_not DESCRIPTION CMD...: CMD must fail, else DESCRIPTION is reported.
+expect_not() {
+  local what=$1
+  shift
+  if "$@" >/dev/null 2>&1; then fail "$what"; fi
+}
+
+# kw_track_pid PID: record a process a solve started outside any lab namespace, so that the lab's
+# reset stops it (only while it is still the same process: its start time is recorded too).
+kw_track_pid() {
+  local start
+  start=$(awk '{print $22}' "/proc/$1/stat") || return 1
+  printf '%s %s\n' "$1" "$start" >>"$KW_LAB_STATE/pids"
+}
+
+# done_checking: the check's last line.
+done_checking() {
+  exit "$_kw_failed"
+}
