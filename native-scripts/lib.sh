@@ -49,7 +49,8 @@ kw_cidr() { # a.b.c.d/len
   kw_uint "$len" 0 32 "prefix length"
 }
 
-kw_netns_exists() { [[ -e /var/run/netns/$1 ]]; }
+# A name whose holder died (a dangling /proc/<pid>/ns/net link, as the article makes) still exists.
+kw_netns_exists() { [[ -e /var/run/netns/$1 || -L /var/run/netns/$1 ]]; }
 kw_need_netns() { kw_netns_exists "$1" || kw_die "namespace $1 does not exist"; }
 
 # JSON string escaping for the small set of values helpers report (already validated names).

@@ -11,3 +11,6 @@ export const scriptsDir = (root = projectRoot()) => join(root, 'native-scripts')
 export const pauseBinary = (root = projectRoot()) => join(root, 'dist', 'native', 'pause');
 export const imagesDir = (root = projectRoot()) => join(root, 'dist', 'runtime', 'images');
 export const defaultTopology = (root = projectRoot()) => join(root, 'labs', 'topologies', 'article.yaml');
+export const labsDir = (root = projectRoot()) => join(root, 'labs');
+export const kubewireBin = (root = projectRoot()) => join(root, 'bin', 'kubewire.js');
+export const cliMain = (root = projectRoot()) => join(root, 'dist', 'cli', 'main.js');

@@ -1,30 +1,38 @@
 // `kubewire lab list | show ID | run ID [--from STEP] [--json] [--strict]`: guided labs, headless.
-import { readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
-import { findLabDirs, labsRootFrom, loadLab, type Lab } from '../../runtime/labs/lab-file.js';
-import { LabRunner, type LabEnvironment, type StepReport } from '../../runtime/labs/lab-runner.js';
+import { parseTopology } from '../../common/topology/parse-topology.js';
+import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
+import { NetnsDriver } from '../../runtime/host/netns-driver.js';
+import { cliMain, kubewireBin, labsDir, scriptsDir } from '../../runtime/project-root.js';
+import { findLabDirs, loadLab, type Lab } from '../../runtime/guide/lab-file.js';
+import { LabRunner, type LabEnvironment, type StepReport } from '../../runtime/guide/lab-runner.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const labsRoot = labsRootFrom(join(here, '..', '..', 'runtime', 'labs'));
-const cliMain = join(here, '..', 'main.js');
+const labsRoot = labsDir();
 
 /** The lab's world through the `kubewire` command itself (up/reset are the CLI's contract). */
 export function cliEnvironment(): LabEnvironment {
   const prefix = process.env.KUBEWIRE_PREFIX ?? 'kw-';
-  const stateDir = process.env.KUBEWIRE_STATE_DIR ?? '/var/lib/kubewire';
+  const stateBase = process.env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE;
+  const labName = (topologyFile: string) => parseTopology(readFileSync(topologyFile, 'utf8'), topologyFile).name;
   const call = async (args: string[]) => {
-    const r = await execa(process.execPath, [cliMain, ...args], { reject: false, all: true, stdin: 'ignore' });
+    const r = await execa(process.execPath, [cliMain(), ...args], { reject: false, all: true, stdin: 'ignore' });
     if (r.exitCode !== 0) throw new KubewireError(`kubewire ${args.join(' ')} failed: ${(r.all ?? '').trim().split('\n').pop()}`);
   };
   return {
     prefix,
-    stateDir,
-    kubewireBin: resolve(here, '..', '..', '..', 'bin', 'kubewire.js'),
-    up: (topologyFile) => call(['up', topologyFile]),
-    reset: () => call(['reset']),
+    kubewireBin: kubewireBin(),
+    stateDir: (topologyFile) => new LabPaths(stateBase, labName(topologyFile)).dir,
+    up: (topologyFile) => call(['up', topologyFile, '--prefix', prefix, '--state-dir', stateBase]),
+    claimNamespaces: async (names) => {
+      await new NetnsDriver(scriptsDir()).script('netns-claim.sh', [prefix, ...names]);
+    },
+    removeNamespaces: async (names) => {
+      await new NetnsDriver(scriptsDir()).script('netns-down.sh', names);
+    },
+    reset: (topologyFile) => call(['reset', '--lab', labName(topologyFile), '--prefix', prefix, '--state-dir', stateBase]),
   };
 }
 

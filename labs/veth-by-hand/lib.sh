@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Lab-specific helpers for veth-by-hand (sourced after labs/lib/lab.sh).
 
-# The "container": the newest `sleep infinity` whose network namespace is neither the host's nor
-# node5's, i.e. the one started with `unshare --net` in step 1.
+# The "container": the newest `sleep infinity` whose network namespace is not the host's and has
+# no name yet, or has this lab's name for it ($CONTAINER). Pods' sleeping containers (the tools
+# image) live in named pod namespaces, so they never match.
 find_container_pid() {
-  local host_ns node_ns pid ns
+  local host_ns pid ns name
   host_ns=$(readlink /proc/1/ns/net)
-  node_ns=$(ip netns exec "$(kw_ns node5)" readlink /proc/self/ns/net)
-  for pid in $(pgrep -n -x -f 'sleep infinity'; pgrep -x -f 'sleep infinity' | sort -rn); do
+  for pid in $(pgrep -x -f 'sleep infinity' | sort -rn); do
     ns=$(readlink "/proc/$pid/ns/net" 2>/dev/null) || continue
-    if [ "$ns" != "$host_ns" ] && [ "$ns" != "$node_ns" ]; then
+    [ "$ns" != "$host_ns" ] || continue
+    name=$(ip netns identify "$pid" 2>/dev/null) || continue
+    if [ -z "$name" ] || [ "$name" = "$CONTAINER" ]; then
       printf '%s\n' "$pid"
       return 0
     fi

@@ -5,8 +5,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, re
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '../../../common/errors.js';
-import { loadLab, parseCommandBlocks, findLabDirs } from '../../../runtime/labs/lab-file.js';
-import { stopTrackedProcesses } from '../../../runtime/labs/lab-runner.js';
+import { loadLab, parseCommandBlocks, findLabDirs } from '../../../runtime/guide/lab-file.js';
+import { stopTrackedProcesses } from '../../../runtime/guide/lab-runner.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? resolve('.');
 const labsRoot = join(root, 'labs');

@@ -43,6 +43,8 @@ export interface Lab {
   /** Values may contain `{prefix}`; see expandVars. */
   vars: Record<string, string>;
   terminals: LabTerminal[];
+  /** Namespaces the steps create outside the topology (with `{prefix}`); reset removes them. */
+  namespaces: string[];
   steps: LabStep[];
   /** The lab's own helper file (lib.sh), sourced before its scripts when present. */
   libFile?: string;
@@ -142,6 +144,17 @@ export function loadLab(labDir: string, labsRoot: string): Lab {
     }
   }
 
+  const namespaces: string[] = [];
+  if (raw.namespaces !== undefined) {
+    if (!Array.isArray(raw.namespaces)) throw r.err('namespaces', 'must be a list of namespace names');
+    raw.namespaces.forEach((n, i) => {
+      if (typeof n !== 'string' || !/^\{prefix\}[a-z0-9][a-z0-9-]{0,30}$/.test(n)) {
+        throw r.err(`namespaces[${i}]`, 'must be "{prefix}" followed by [a-z0-9-], so that it is the lab\'s');
+      }
+      namespaces.push(n);
+    });
+  }
+
   if (!Array.isArray(raw.terminals) || raw.terminals.length === 0) throw r.err('terminals', 'must list at least one terminal');
   const terminals = raw.terminals.map((t, i): LabTerminal => {
     const f = `terminals[${i}]`;
@@ -208,6 +221,7 @@ export function loadLab(labDir: string, labsRoot: string): Lab {
     topologyFile,
     vars,
     terminals,
+    namespaces,
     steps,
     ...(existsSync(libFile) ? { libFile } : {}),
   };
@@ -219,9 +233,4 @@ export function findLabDirs(labsRoot: string, list: (d: string) => string[]): st
     .map((name) => join(labsRoot, name))
     .filter((d) => existsSync(join(d, 'lab.yaml')))
     .sort();
-}
-
-export function labsRootFrom(moduleDir: string): string {
-  // dist/runtime/labs → project root/labs
-  return resolve(moduleDir, '..', '..', '..', 'labs');
 }

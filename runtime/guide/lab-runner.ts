@@ -9,11 +9,16 @@ import { expandVars, type Lab, type LabStep } from './lab-file.js';
 /** What the runner needs from the lab's world: the topology coming up and going away. */
 export interface LabEnvironment {
   readonly prefix: string;
-  readonly stateDir: string;
   /** Path of the `kubewire` command, for scripts that call it. */
   readonly kubewireBin: string;
+  /** The state folder of the lab the topology builds (reset deletes it). */
+  stateDir(topologyFile: string): string;
   up(topologyFile: string): Promise<void>;
-  reset(): Promise<void>;
+  reset(topologyFile: string): Promise<void>;
+  /** Marks these names as the lab's, so that the lab's reset sweeps them even if made by hand. */
+  claimNamespaces(names: string[]): Promise<void>;
+  /** Kills what runs in these namespaces and removes them with their /etc/netns files. */
+  removeNamespaces(names: string[]): Promise<void>;
 }
 
 export interface ScriptOutcome {
@@ -54,7 +59,7 @@ export class LabRunner {
 
   /** Folder where a lab's scripts keep what they must remember (pids of processes they start). */
   labState(lab: Lab): string {
-    return join(this.env.stateDir, 'labs', lab.id);
+    return join(this.env.stateDir(lab.topologyFile), 'guided', lab.id);
   }
 
   /** Environment variables a lab's scripts and terminals see. */
@@ -64,7 +69,7 @@ export class LabRunner {
     return {
       ...vars,
       KW_PREFIX: this.env.prefix,
-      KW_STATE_DIR: this.env.stateDir,
+      KW_STATE_DIR: this.env.stateDir(lab.topologyFile),
       KW_LAB_DIR: lab.dir,
       KW_LAB_STATE: this.labState(lab),
       KW_LAB_LIB: this.libFile,
@@ -106,8 +111,20 @@ export class LabRunner {
   /** Stops what the lab's scripts started outside lab namespaces, then resets the topology. */
   async reset(lab: Lab): Promise<void> {
     stopTrackedProcesses(join(this.labState(lab), 'pids'));
+    if (lab.namespaces.length) await this.env.removeNamespaces(this.namespaces(lab));
     rmSync(this.labState(lab), { recursive: true, force: true });
-    await this.env.reset();
+    await this.env.reset(lab.topologyFile);
+  }
+
+  /** The lab from its beginning: fresh topology, hand-made namespaces claimed for the sweep. */
+  async start(lab: Lab): Promise<void> {
+    await this.reset(lab);
+    await this.env.up(lab.topologyFile);
+    if (lab.namespaces.length) await this.env.claimNamespaces(this.namespaces(lab));
+  }
+
+  namespaces(lab: Lab): string[] {
+    return lab.namespaces.map((n) => expandVars(n, this.env.prefix));
   }
 
   /** Fresh topology, then every step: solve (and, from `from` on, check). */
@@ -116,8 +133,7 @@ export class LabRunner {
     if (!Number.isInteger(from) || from < 1 || from > lab.steps.length) {
       throw new KubewireError(`lab ${lab.id}: --from must be a step number from 1 to ${lab.steps.length}, got ${from}`);
     }
-    await this.reset(lab);
-    await this.env.up(lab.topologyFile);
+    await this.start(lab);
     const reports: StepReport[] = [];
     for (const step of lab.steps) {
       const checking = step.number >= from;
