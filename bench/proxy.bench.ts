@@ -67,9 +67,8 @@ async function scenario(report: BenchReport, lab: NetnsLab, variant: IptablesVar
 export async function run(report: BenchReport): Promise<void> {
   const lab = new NetnsLab();
   try {
-    // The system iptables (nf_tables on Debian 12): what the lab uses and a learner sees. Its full
-    // restore is slow enough (O(rules × chains) in iptables 1.8.9) that it runs only once here.
-    await scenario(report, lab, 'iptables', false);
+    // The system iptables (nf_tables on Debian 12): what the lab uses and a learner sees.
+    await scenario(report, lab, 'iptables', true);
     // The same rules through legacy x_tables, for comparison (same input text, same namespace setup).
     await scenario(report, lab, 'iptables-legacy', true);
   } finally {

@@ -31,3 +31,36 @@ export function linesAround(text: string, stderr: string): string {
 }
 
 export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * iptables-nft 1.8.9 with --noflush records every chain a command names in a sorted linked list
+ * (nft-cache.c, cache_chain_list_insert), one O(chains) walk per command: 1,000 services × 10
+ * endpoints cost 5-10 s of CPU. A command that names no chain switches it to fetching the whole
+ * table instead, which is linear. `-S` (print the table) is such a command and changes nothing, so
+ * a big table block gets one; its output (the table before this restore) is discarded.
+ * It must come after the rules that insert into built-in chains (the jump rules): once the table
+ * is listed, iptables-nft takes absent built-in chains for present and those inserts fail. The
+ * renderer writes the jump rules right after the shared chains' declarations for that reason.
+ * Small blocks keep the cheaper per-chain fetch. The rules applied are the same either way.
+ */
+export function requestWholeTableCache(text: string, minLines = 1000): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith('*')) {
+      out.push(lines[i]!);
+      continue;
+    }
+    let end = i + 1;
+    let lastInsert = i;
+    while (end < lines.length && lines[end] !== 'COMMIT') {
+      if (lines[end]!.startsWith('-I ')) lastInsert = end;
+      end++;
+    }
+    const block = lines.slice(i, end);
+    if (end - i - 1 >= minLines) block.splice(lastInsert - i + 1, 0, '-S');
+    out.push(...block);
+    i = end - 1;
+  }
+  return out.join('\n');
+}

@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { ValidationError } from '../../common/errors.js';
 import type { HostDriver } from '../../runtime/host/host-driver.js';
-import { IptablesRestoreError, linesAround, NETNS_NAME, type IptablesRestorer } from './iptables-restorer.js';
+import { IptablesRestoreError, linesAround, NETNS_NAME, requestWholeTableCache, type IptablesRestorer } from './iptables-restorer.js';
 
 /**
  * Which iptables: the system's default (`iptables`, nf_tables on Debian 12, what a learner's
@@ -13,7 +13,15 @@ import { IptablesRestoreError, linesAround, NETNS_NAME, type IptablesRestorer } 
  */
 export type IptablesVariant = 'iptables' | 'iptables-nft' | 'iptables-legacy';
 
+/** A full restore of a big ruleset through iptables-nft takes tens of seconds on a busy machine. */
+const RESTORE_TIMEOUT_MS = 180_000;
+
 const restoreArgs = (v: IptablesVariant) => [`${v}-restore`, '--noflush', '--counters', '-w', '5'];
+
+/** The input as sent: legacy iptables has no per-chain cache, so it gets the text unchanged. */
+function restoreInput(variant: IptablesVariant, text: string): string {
+  return variant === 'iptables-legacy' ? text : requestWholeTableCache(text);
+}
 
 function checkNetns(netns: string): void {
   if (!NETNS_NAME.test(netns)) throw new ValidationError('iptables-restore', `not a network namespace name: ${JSON.stringify(netns)}`);
@@ -24,8 +32,9 @@ export class NetnsIptablesRestorer implements IptablesRestorer {
 
   async restore(netns: string, text: string): Promise<void> {
     checkNetns(netns);
-    const r = await execa('ip', ['netns', 'exec', netns, ...restoreArgs(this.variant)], { input: text, reject: false });
-    if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(text, r.stderr));
+    const input = restoreInput(this.variant, text);
+    const r = await execa('ip', ['netns', 'exec', netns, ...restoreArgs(this.variant)], { input, stdout: 'ignore', reject: false, timeout: RESTORE_TIMEOUT_MS });
+    if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(input, r.stderr));
   }
 
   async save(netns: string): Promise<string> {
@@ -45,13 +54,14 @@ export class HostDriverIptablesRestorer implements IptablesRestorer {
 
   async restore(netns: string, text: string): Promise<void> {
     checkNetns(netns);
-    const r = await this.host.exec(netns, restoreArgs(this.variant), { input: text });
-    if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(text, r.stderr));
+    const input = restoreInput(this.variant, text);
+    const r = await this.host.exec(netns, restoreArgs(this.variant), { input, timeoutMs: RESTORE_TIMEOUT_MS });
+    if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(input, r.stderr));
   }
 
   async save(netns: string): Promise<string> {
     checkNetns(netns);
-    const r = await this.host.exec(netns, [`${this.variant}-save`]);
+    const r = await this.host.exec(netns, [`${this.variant}-save`], { timeoutMs: RESTORE_TIMEOUT_MS });
     if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || `iptables-save exited ${r.exitCode}`, '');
     return r.stdout;
   }

@@ -135,7 +135,7 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   const filterOut = filterRules.filter(keep('filter'));
   const natOut = natRules.filter(keep('nat'));
   filterChains.unshift(...filterShared.filter((ch) => write.has(`filter:${ch}`)).map(chainLine));
-  natChains.unshift(...NAT_SHARED.filter((ch) => write.has(`nat:${ch}`)).map(chainLine));
+  const natSharedChains = NAT_SHARED.filter((ch) => write.has(`nat:${ch}`)).map(chainLine);
 
   const parts: string[] = [];
   if (input.declareCanary) parts.push('*mangle', chainLine(CANARY_CHAIN), 'COMMIT');
@@ -143,7 +143,8 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   const filterBody = [...filterChains, ...canary, ...jumps('filter'), ...filterOut];
   // A table with nothing to change is left out of the restore input altogether.
   if (filterBody.length) parts.push('*filter', ...filterBody, 'COMMIT');
-  const natBody = [...natChains, ...canary, ...jumps('nat'), ...natOut];
+  // Jump rules come before the services' chain declarations: see requestWholeTableCache.
+  const natBody = [...natSharedChains, ...canary, ...jumps('nat'), ...natChains, ...natOut];
   if (natBody.length) parts.push('*nat', ...natBody, 'COMMIT');
   return {
     text: parts.length ? `${parts.join('\n')}\n` : '',

@@ -3,7 +3,8 @@
 // to the cluster IP and the NodePort must reach several pods, with the DNAT in conntrack.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetnsIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
+import { HostDriverIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
+import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { Proxier } from '../../../cluster/proxy/proxier.js';
 import { endpointSlice, kubiaService, kubiaSlice, service } from '../../support/proxy-objects.js';
 import { NetnsLab } from '../../support/netns-lab.js';
@@ -43,7 +44,8 @@ before(async () => {
   }
   proxier = new Proxier({
     netns: lab.ns('node5'),
-    restorer: new NetnsIptablesRestorer(),
+    // The production path: iptables-restore through the runtime's host driver (execa, argv arrays).
+    restorer: new HostDriverIptablesRestorer(new NetnsDriver('/nonexistent-no-scripts-needed')),
     clock: { now: () => performance.now() },
     config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' },
   });
@@ -136,4 +138,30 @@ test('a second full sync is idempotent: jump rules are not duplicated', async ()
   assert.equal(nat.split('\n').filter((l) => l.includes('-j KUBE-SERVICES')).length, 1);
   const filter = (await lab.exec('node5', ['iptables', '-S', 'FORWARD'])).stdout;
   assert.equal(filter.split('\n').filter((l) => l.includes('-j KUBE-FORWARD')).length, 1);
+});
+
+test('a big ruleset (1,200 endpoints, over the -S threshold) lands whole, jump rules once', async () => {
+  const netns = await lab.addNamespace('big');
+  const big = new Proxier({
+    netns,
+    restorer: new HostDriverIptablesRestorer(new NetnsDriver('/nonexistent-no-scripts-needed')),
+    clock: { now: () => performance.now() },
+    config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' },
+  });
+  for (let i = 0; i < 120; i++) {
+    big.onServiceUpsert(service({ name: `svc-${i}`, clusterIP: `192.168.200.${i + 2}`, port: 80 }));
+    big.onEndpointSliceUpsert(endpointSlice({ service: `svc-${i}`, port: 80, endpoints: Array.from({ length: 10 }, (_, j) => `192.168.${140 + j}.${i + 2}`) }));
+  }
+  const r = await big.sync();
+  assert.equal(r.full, true);
+  assert.ok(big.lastRestoreText().split('\n').length > 1000, 'the input is big enough for the whole-table cache request');
+  const saved = (await lab.exec('big', ['iptables-save'])).stdout.split('\n');
+  assert.equal(saved.filter((l) => l.startsWith(':KUBE-SEP-')).length, 1200);
+  assert.equal(saved.filter((l) => l.startsWith('-A KUBE-SERVICES ') && l.includes('cluster IP')).length, 120);
+  assert.equal(saved.filter((l) => l === '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES').length, 1);
+  assert.equal(saved.filter((l) => l === '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES').length, 1);
+  big.forceFullSync();
+  await big.sync();
+  const again = (await lab.exec('big', ['iptables-save'])).stdout.split('\n');
+  assert.equal(again.filter((l) => l.startsWith('-A ')).length, saved.filter((l) => l.startsWith('-A ')).length, 'a second full sync changes nothing');
 });
