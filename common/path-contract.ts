@@ -9,7 +9,7 @@ import { asInteger, asObject, asString, onlyKeys } from './validate.js';
 export interface PathTraceRequest {
   /** A lab namespace: a pod (`<prefix>default_kubia-24hmb`) or a node (`<prefix>node5`). */
   source: string;
-  /** `192.168.129.10`, `192.168.199.234:8080`, `10.231.209.117:32681`, `google.com`, `google.com:80`. */
+  /** `192.168.129.10`, `192.168.199.234:8080`, `10.231.209.117:32681`, `192.168.192.10:53/udp`, `google.com`, `google.com:80`. */
   destination: string;
   /** Also run ping/curl and traceroute from the source and mark the hops they confirm. */
   probe?: boolean;

@@ -1,9 +1,10 @@
 // What a person may type as a path tracer destination, parsed strictly: a dotted IPv4 address,
-// `IP:port` (a service's cluster IP, or a node IP and NodePort), or a DNS name (optionally with a
-// port) to resolve with the source's resolver. Nothing else gets near a command line.
+// `IP:port` (a service's cluster IP, or a node IP and NodePort; TCP unless `/udp` follows), or a
+// DNS name (optionally with a port) to resolve with the source's resolver. Nothing else gets near a
+// command line.
 import { ValidationError } from './errors.js';
 
-export type PathTarget = { kind: 'ip'; ip: string; port?: number } | { kind: 'name'; name: string; port?: number };
+export type PathTarget = ({ kind: 'ip'; ip: string } | { kind: 'name'; name: string }) & { port?: number; udp?: true };
 
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 export const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
@@ -22,12 +23,16 @@ export function parsePort(s: string, where: string): number {
 }
 
 export function parsePathTarget(input: string, where: string): PathTarget {
-  const s = input.trim();
+  let s = input.trim();
   if (s === '') throw new ValidationError(where, 'empty destination');
+  const proto = /\/(tcp|udp)$/i.exec(s);
+  if (proto) s = s.slice(0, -proto[0].length);
   const colon = s.lastIndexOf(':');
   const host = colon >= 0 ? s.slice(0, colon) : s;
   const port = colon >= 0 ? parsePort(s.slice(colon + 1), where) : undefined;
-  const withPort = <T extends object>(t: T): T & { port?: number } => (port === undefined ? t : { ...t, port });
+  if (proto && port === undefined) throw new ValidationError(where, `/${proto[1]} needs a port (e.g. 192.168.192.10:53/udp)`);
+  const udp = proto?.[1]!.toLowerCase() === 'udp';
+  const withPort = <T extends object>(t: T): T & { port?: number; udp?: true } => (port === undefined ? t : { ...t, port, ...(udp ? { udp: true as const } : {}) });
   if (/^[0-9.]+$/.test(host)) {
     if (!isIpv4(host)) throw new ValidationError(where, `'${host.slice(0, 40)}' is not a dotted IPv4 address`);
     if (host.startsWith('127.') || host === '0.0.0.0' || Number(host.split('.')[0]) >= 224) {

@@ -25,7 +25,7 @@ export class PathPanel {
 
   constructor(private readonly d: PathPanelDeps) {
     this.source = h('select', { id: 'path-source', title: 'Where the packet starts: a pod or a node' });
-    this.destination = h('input', { id: 'path-destination', type: 'text', placeholder: '192.168.129.10 · 192.168.199.234:8080 · google.com', spellcheck: 'false' });
+    this.destination = h('input', { id: 'path-destination', type: 'text', placeholder: '192.168.129.10 · 192.168.199.234:8080 · 192.168.192.10:53/udp · google.com', title: 'a pod IP, a service IP:port, a node IP:NodePort, IP:port/udp, or a name (resolved with the source\'s resolver)', spellcheck: 'false' });
     this.result = h('div', { id: 'path-result' });
     const button = (id: string, text: string, title: string, run: () => void): HTMLButtonElement => {
       const b = h('button', { id, class: 'small', title }, text);

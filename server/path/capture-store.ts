@@ -68,7 +68,7 @@ export class CaptureStore {
     const plan = points.map((p, i) => ({ point: p, name: captureFileName(i, p, p.label.replace('/', '_')), filter: captureFilter(p) }));
     const running: Running[] = [];
     try {
-      for (const { point, name, filter } of plan) running.push(this.start(point, join(folder, name), o.packets, filter));
+      for (const { point, name, filter } of plan) running.push(this.start(point, join(folder, name), o.packets, o.seconds, filter));
       await Promise.all(running.map((r) => this.ready(r)));
       const startMs = this.d.now() - t0;
       const tp = this.d.now();
@@ -125,10 +125,11 @@ export class CaptureStore {
     }
   }
 
-  private start(p: CapturePoint, file: string, packets: number, filter: string): Running {
+  private start(p: CapturePoint, file: string, packets: number, seconds: number, filter: string): Running {
     // --immediate-mode: without it packets wait in the ring buffer for a 1 s block timeout and a stop
     // loses them. -Z root: Debian's tcpdump drops to its own user before opening the -w file in our 0700 folder.
-    const argv = ['netns', 'exec', p.namespace, 'tcpdump', '-i', p.dev, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '262144', '-c', String(packets), '-w', file, filter];
+    // timeout(1) bounds each tcpdump even if this server dies mid-capture (it forwards our SIGINT).
+    const argv = ['netns', 'exec', p.namespace, 'timeout', '-s', 'INT', '-k', '2', String(seconds + 5), 'tcpdump', '-i', p.dev, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '262144', '-c', String(packets), '-w', file, filter];
     const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     const r: Running = { child, stderr: '', exited: new Promise((res) => child.once('close', () => res())) };
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (r.stderr += s));

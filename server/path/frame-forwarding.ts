@@ -96,7 +96,9 @@ async function crossBridge(k: PathKernel, snap: PathSnapshot, bridge: LinkRecord
       const peer = p.kind === 'veth' ? await vethPeer(k, snap, p) : undefined;
       if (peer && (await holdsAddress(k, peer.snap, peer.link, nextHop))) {
         port = p;
-        decidedBy = `${mac ?? 'the MAC'} not in ${bridge.ifname}'s FDB yet (flooded); ${p.ifname} leads to ${nextHop} in ${peer.snap.name}`;
+        decidedBy = mac
+          ? `${mac} not in ${bridge.ifname}'s FDB yet (the bridge floods it); ${p.ifname} leads to ${nextHop} in ${peer.snap.name}`
+          : `no neighbour entry for ${nextHop} yet (ARP would ask, the bridge floods); ${p.ifname} leads to it in ${peer.snap.name}`;
         break;
       }
     }

@@ -40,7 +40,7 @@ export class PathService {
     let trace = await this.derive(r);
     if (!req.probe || trace.outcome === 'local') return trace;
     const t0 = this.d.now();
-    const reach = await probeReach(this.d.run, r.source, r.destination.ip, r.destination.port);
+    const reach = await probeReach(this.d.run, r.source, r.destination.ip, r.destination.port, r.destination.protocol);
     // A service: conntrack in the namespace that did the DNAT says which endpoint this connection got.
     const dnat = [trace.source.nat, ...trace.hops.map((h) => h.nat)].flat().find((n) => n.action === 'DNAT' && n.candidates);
     let chosenBy: string | undefined;
@@ -52,7 +52,7 @@ export class PathService {
         chosenBy = `conntrack in ${identifyNamespace(this.d.namespaces.prefix, dnat.namespace).label}: the probe's connection went to ${endpoint}`;
       }
     }
-    const tr = await probeTraceroute(this.d.run, r.source, r.destination.ip, r.destination.port, trace.hops.length + 2);
+    const tr = await probeTraceroute(this.d.run, r.source, r.destination.ip, r.destination.port, r.destination.protocol, trace.hops.length + 2);
     confirmHops(trace, tr.hops);
     if (chosenBy) for (const n of [trace.source.nat, ...trace.hops.map((h) => h.nat)].flat()) if (n.candidates) n.chosenBy = chosenBy;
     if (dnat?.candidates && dnat.candidates.length > 1) trace.notes.push('each traceroute probe is a new connection that kube-proxy balances on its own, so hops past the DNAT may differ from the probe that reached the endpoint');
@@ -69,7 +69,7 @@ export class PathService {
       packets: req.packets,
       seconds: req.seconds,
       probe: async () => {
-        const p = await probeReach(this.d.run, r.source, r.destination.ip, r.destination.port);
+        const p = await probeReach(this.d.run, r.source, r.destination.ip, r.destination.port, r.destination.protocol);
         trace.probe = { commands: p.commands, reached: p.reached, summary: p.summary, traceroute: [], ms: 0 };
         // The capture points past a service's DNAT follow one endpoint; say so when the probe got another.
         const dnat = [trace.source.nat, ...trace.hops.map((h) => h.nat)].flat().find((n) => n.action === 'DNAT' && n.candidates && n.candidates.length > 1);
@@ -85,7 +85,7 @@ export class PathService {
   private async resolve(req: PathRequest, where: string): Promise<ResolvedRequest> {
     const source = await this.d.namespaces.require(req.source, `${where}.source`);
     const target = parsePathTarget(req.destination, `${where}.destination`);
-    const protocol: PathProtocol = target.port === undefined ? 'icmp' : 'tcp';
+    const protocol: PathProtocol = target.port === undefined ? 'icmp' : target.udp ? 'udp' : 'tcp';
     const t0 = this.d.now();
     if (target.kind === 'ip') return { source, destination: { input: req.destination, ip: target.ip, protocol, ...(target.port ? { port: target.port } : {}) }, resolveMs: 0 };
     const res = await resolveInNamespace(this.d.run, source, target.name, this.d.etcNetns);

@@ -1,7 +1,7 @@
 // The real probes from the source namespace: ping for an address, curl for address:port (HTTP),
 // traceroute -n (UDP, or TCP SYN to the port) whose hops confirm the derived ones, and the
 // conntrack entry that tells which service endpoint the kernel actually picked.
-import type { PathTrace, ProbeResult } from '../../common/path-model.js';
+import type { PathProtocol, PathTrace, ProbeResult } from '../../common/path-model.js';
 import type { RunCommand } from '../run-command.js';
 import { CURL_WRITE_OUT, parseConntrack, parseCurlWriteOut, parsePing, parseTraceroute } from './probe-output.js';
 
@@ -15,12 +15,21 @@ export interface ReachProbe {
 
 const exec = (ns: string, argv: string[]): string[] => ['ip', 'netns', 'exec', ns, ...argv];
 
-export async function probeReach(run: RunCommand, ns: string, ip: string, port: number | undefined): Promise<ReachProbe> {
+export async function probeReach(run: RunCommand, ns: string, ip: string, port: number | undefined, protocol: PathProtocol = port === undefined ? 'icmp' : 'tcp'): Promise<ReachProbe> {
   if (port === undefined) {
     const argv = ['ping', '-n', '-c', '1', '-W', '2', ip];
     const r = await run(exec(ns, argv), { timeoutMs: 5000 });
     const p = parsePing(r.stdout);
+    const why = (r.stderr.trim().split('\n').pop() ?? '').replace(/^ping: /, '');
+    if (p.sent === 0) return { commands: [argv], reached: false, summary: `ping: ${why || `exit ${r.exitCode}`}` };
     return { commands: [argv], reached: p.received > 0, summary: `ping: ${p.received}/${p.sent} received${p.rttMs !== undefined ? `, ${p.rttMs} ms` : ''}` };
+  }
+  if (protocol === 'udp') {
+    // UDP has no handshake to test; a DNS question is the lab's UDP service (cluster DNS on :53).
+    const argv = ['dig', '+time=2', '+tries=1', `@${ip}`, '-p', String(port), 'kubernetes.default.svc.cluster.local', 'A'];
+    const r = await run(exec(ns, argv), { timeoutMs: 6000 });
+    const status = /status: (\w+)/.exec(r.stdout)?.[1];
+    return { commands: [argv], reached: status !== undefined, summary: status ? `dig: answered (${status})` : `dig: no answer (${(r.stdout + r.stderr).trim().split('\n').pop() ?? ''})` };
   }
   const argv = ['curl', '-sS', '-o', '/dev/null', '--max-time', '3', '-w', CURL_WRITE_OUT, `http://${ip}:${port}/`];
   const r = await run(exec(ns, argv), { timeoutMs: 6000 });
@@ -35,9 +44,10 @@ export async function probeReach(run: RunCommand, ns: string, ip: string, port: 
   };
 }
 
-export async function probeTraceroute(run: RunCommand, ns: string, ip: string, port: number | undefined, maxHops: number): Promise<{ argv: string[]; hops: ProbeResult['traceroute'] }> {
+export async function probeTraceroute(run: RunCommand, ns: string, ip: string, port: number | undefined, protocol: PathProtocol, maxHops: number): Promise<{ argv: string[]; hops: ProbeResult['traceroute'] }> {
   const argv = ['traceroute', '-n', '-q', '1', '-w', '1', '-m', String(Math.min(Math.max(maxHops, 1), 30))];
-  if (port !== undefined) argv.push('-T', '-p', String(port));
+  // A fixed destination port (-T for TCP SYN, -U for UDP) so the probes meet the same DNAT rules.
+  if (port !== undefined) argv.push(protocol === 'udp' ? '-U' : '-T', '-p', String(port));
   argv.push(ip);
   const r = await run(exec(ns, argv), { timeoutMs: 40_000 });
   return { argv, hops: parseTraceroute(r.stdout) };

@@ -10,7 +10,7 @@ import { CaptureStore } from '../../../server/path/capture-store.js';
 import { PathService } from '../../../server/path/path-service.js';
 import { LabNamespaces } from '../../../server/lab-namespaces.js';
 import { runCommand } from '../../../server/run-command.js';
-import { kubiaService, kubiaSlice } from '../../support/proxy-objects.js';
+import { endpointSlice, kubiaService, kubiaSlice, service } from '../../support/proxy-objects.js';
 import { TestLab, TWO_NODES } from '../runtime/harness.js';
 
 let lab: TestLab;
@@ -31,6 +31,9 @@ before(async () => {
     });
     proxier.onServiceUpsert(kubiaService());
     proxier.onEndpointSliceUpsert(kubiaSlice([KUBIA_A, KUBIA_B]));
+    // A UDP service whose one endpoint is the emulated Internet's resolver (the lab has no cluster DNS yet).
+    proxier.onServiceUpsert(service({ namespace: 'kube-system', name: 'dns', clusterIP: '192.168.192.10', port: 53, protocol: 'UDP' }));
+    proxier.onEndpointSliceUpsert(endpointSlice({ namespace: 'kube-system', service: 'dns', port: 53, protocol: 'UDP', endpoints: ['198.51.100.53'] }));
     await proxier.sync();
   } catch (err) {
     await lab.cleanup();
@@ -103,4 +106,15 @@ test('a NodePort on node5 from node1: KUBE-NODEPORTS → KUBE-EXT → DNAT, masq
   assert.ok([KUBIA_A, KUBIA_B].includes(dnat.after.dst));
   const masq = nat.find((n) => n.action === 'MASQUERADE');
   assert.ok(masq && masq.rules.some((r) => r.includes('KUBE-POSTROUTING')), JSON.stringify(nat));
+});
+
+test('a UDP service (IP:port/udp): DNAT to the resolver, MASQUERADE at node5 and at the gateway, dig answers', async () => {
+  const trace = await tracer.trace({ source: lab.pod('tools'), destination: '192.168.192.10:53/udp', probe: true });
+  assert.equal(trace.destination.protocol, 'udp');
+  assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
+  const nat = trace.hops.flatMap((h) => h.nat).map((n) => `${n.namespace.slice(lab.prefix.length)} ${n.action} ${n.after.src}→${n.after.dst}:${n.after.dport}`);
+  assert.deepEqual(nat, ['node5 DNAT 192.168.132.150→198.51.100.53:53', 'node5 MASQUERADE 10.231.209.117→198.51.100.53:53', 'gateway MASQUERADE 198.51.100.1→198.51.100.53:53']);
+  assert.deepEqual(trace.hops.map((h) => h.label), ['node5', 'gateway', 'internet']);
+  assert.match(trace.probe!.summary, /^dig: answered/);
+  assert.ok(trace.probe!.commands.some((c) => c.join(' ') === 'traceroute -n -q 1 -w 1 -m 5 -U -p 53 192.168.192.10'), JSON.stringify(trace.probe!.commands));
 });
