@@ -10,7 +10,8 @@ test('every acknowledged write survives SIGKILL of the writing process', async (
   const path = tempStorePath(t);
   openStore(t, path).close(); // the schema exists before the child starts
   const writer = spawnWriter(t, ['create-loop', path, '/dur/']);
-  await until(() => writer.lines.length >= 2000, 10_000, '2000 acknowledged writes');
+  // Generous: on a loaded 2-core CI machine the child alone can take seconds to start.
+  await until(() => writer.lines.length >= 500, 60_000, '500 acknowledged writes');
   writer.child.kill('SIGKILL');
   await writer.exited;
   assert.equal(writer.child.signalCode, 'SIGKILL');
