@@ -12,6 +12,7 @@ import { ApiLeaseLock } from '../leader/lease-lock.js';
 import type { Controller } from './base-controller.js';
 import type { ControllerContext } from './controller-context.js';
 import { EventRecorder } from './events/event-recorder.js';
+import { AddressPool } from './service/address-pool.js';
 import { controllerFactories, type ControllerName, type ControllerSettings } from './registry.js';
 
 export class ControllerManagerConfigError extends KubewireError {}
@@ -50,6 +51,8 @@ export class ControllerManager {
     this.clock = opts.clock ?? new SystemClock();
     this.identity = opts.identity ?? `${hostname()}_${crypto.randomUUID()}`;
     this.log = opts.log ?? (() => {});
+    // Bad settings are refused here, before anything runs, rather than when leadership is won.
+    if (opts.settings?.loadBalancerPool) new AddressPool(opts.settings.loadBalancerPool, 'controller-manager settings: loadBalancerPool');
     for (const name of opts.controllers ?? []) {
       if (!(name in controllerFactories)) throw new ControllerManagerConfigError(`controllers: unknown controller ${JSON.stringify(name)}; known: ${Object.keys(controllerFactories).join(', ')}`);
     }

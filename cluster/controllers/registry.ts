@@ -9,9 +9,17 @@ import { StatefulSetController } from './statefulset/stateful-set-controller.js'
 import { PersistentVolumeBinderController } from './volume/pv-binder-controller.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { GarbageCollector } from './gc/garbage-collector.js';
+import { EndpointsController } from './endpoints/endpoints-controller.js';
+import { NodeLifecycleController, type NodeLifecycleSettings } from './node/node-lifecycle-controller.js';
+import { AddressPool, DefaultLoadBalancerPool } from './service/address-pool.js';
+import { ServiceLoadBalancerController } from './service/service-lb-controller.js';
 
 /** Knobs some controllers take (the emulated cloud's address pool, node monitor timings, …). */
-export interface ControllerSettings {}
+export interface ControllerSettings {
+  /** The emulated cloud's load-balancer addresses: CIDRs or `first-last` ranges (default 198.51.100.200-198.51.100.249). */
+  loadBalancerPool?: string[];
+  nodeLifecycle?: NodeLifecycleSettings;
+}
 
 export type ControllerFactory = (ctx: ControllerContext, settings: ControllerSettings) => Controller & { idle?(): boolean };
 
@@ -25,6 +33,10 @@ export const controllerFactories: Record<string, ControllerFactory> = {
   'persistentvolume-binder': (ctx: ControllerContext) => new PersistentVolumeBinderController(ctx),
   namespace: (ctx: ControllerContext) => new NamespaceController(ctx),
   garbagecollector: (ctx: ControllerContext) => new GarbageCollector(ctx),
+  endpoints: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpoints'),
+  endpointslice: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpointslices'),
+  'node-lifecycle': (ctx: ControllerContext, s: ControllerSettings) => new NodeLifecycleController(ctx, s.nodeLifecycle),
+  service: (ctx: ControllerContext, s: ControllerSettings) => new ServiceLoadBalancerController(ctx, new AddressPool(s.loadBalancerPool ?? DefaultLoadBalancerPool, 'controller-manager settings: loadBalancerPool')),
 };
 
 export type ControllerName = string;
