@@ -57,6 +57,15 @@ export interface NatStep {
   chosenBy?: string;
 }
 
+/** A filter table verdict that stops the packet (kube-proxy's REJECT for a service without endpoints, a DROP policy…). */
+export interface FilterStep {
+  namespace: string;
+  hook: 'OUTPUT' | 'FORWARD' | 'INPUT';
+  verdict: 'DROP' | 'REJECT';
+  /** The rules that led there, or the chain's policy. */
+  rules: string[];
+}
+
 export interface PathHop {
   /** The TTL at which this hop answers traceroute (1 = first router). */
   ttl: number;
@@ -72,6 +81,8 @@ export interface PathHop {
   /** How the packet reached this hop from the previous one (or from the source). */
   arrival: L2Step[];
   nat: NatStep[];
+  /** Set when the filter table stops the packet here. */
+  filter?: FilterStep;
   packet: PacketHeader;
   /** After a probe: whether traceroute saw this address at this TTL (null: not probed). */
   confirmed: boolean | null;
@@ -100,10 +111,10 @@ export interface ProbeResult {
 }
 
 export interface PathTrace {
-  source: { namespace: string; label: string; address: string; outDev: string; route: string; nat: NatStep[] };
+  source: { namespace: string; label: string; address: string; outDev: string; route: string; nat: NatStep[]; filter?: FilterStep };
   destination: { input: string; ip: string; port?: number; protocol: PathProtocol; resolvedBy?: string };
   hops: PathHop[];
-  outcome: 'delivered' | 'local' | 'unreachable' | 'unresolved';
+  outcome: 'delivered' | 'local' | 'unreachable' | 'unresolved' | 'filtered';
   /** Why the trace stopped, or what a reader should know (no reply route, ICMP not NATed…). */
   notes: string[];
   capturePoints: CapturePoint[];

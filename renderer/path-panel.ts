@@ -3,7 +3,7 @@
 // traceroute confirm each hop), or capture (tcpdump on every hop at once, pcap downloads). The hops
 // are drawn on the topology through the highlight callback.
 import './path-panel.css';
-import type { L2Step, NatStep, PathCapture, PathHop, PathTrace } from '../common/path-model.js';
+import type { FilterStep, L2Step, NatStep, PathCapture, PathHop, PathTrace } from '../common/path-model.js';
 import type { NamespaceKind } from '../common/lab-names.js';
 import type { ApiClient } from './api-client.js';
 import { h } from './dom.js';
@@ -110,6 +110,7 @@ export class PathPanel {
       h('div', { class: 'path-endpoint' }, `${t.source.label} ${t.source.address} → ${t.destination.input}${t.destination.ip !== t.destination.input.split(':')[0] ? ` (${t.destination.ip})` : ''}`, t.destination.resolvedBy ? h('div', { class: 'muted small' }, t.destination.resolvedBy) : ''),
       t.source.route ? h('div', { class: 'path-route' }, `out ${t.source.outDev}: ${t.source.route}`) : '',
       ...t.source.nat.map(renderNat),
+      t.source.filter ? renderFilter(t.source.filter) : '',
       h('ol', { class: 'path-hops' }, ...t.hops.map(renderHop)),
       ...t.notes.map((n) => h('div', { class: 'path-note' }, n)),
       t.probe ? renderProbe(t) : '',
@@ -144,7 +145,12 @@ function renderHop(hop: PathHop): HTMLElement {
     h('ul', { class: 'path-l2' }, ...hop.arrival.map((s) => h('li', {}, describeStep(s)))),
     hop.route ? h('div', { class: 'path-route' }, hop.route) : '',
     ...hop.nat.map(renderNat),
+    hop.filter ? renderFilter(hop.filter) : '',
   );
+}
+
+function renderFilter(f: FilterStep): HTMLElement {
+  return h('div', { class: 'path-nat path-filter', 'data-verdict': f.verdict }, h('strong', {}, `${f.verdict} (filter ${f.hook})`), h('pre', { class: 'path-rules' }, f.rules.join('\n')));
 }
 
 function describeStep(s: L2Step): string {

@@ -4,10 +4,10 @@
 // is one IP hop (it decrements the TTL), so pod → pod across nodes is the article's three hops:
 // the source node's cni0 address, the destination node's flannel.1 address, the destination pod.
 import { identifyNamespace } from '../../common/lab-names.js';
-import type { CapturePoint, NatStep, PacketHeader, PathHop, PathProtocol, PathTrace } from '../../common/path-model.js';
+import type { CapturePoint, FilterStep, NatStep, PacketHeader, PathHop, PathProtocol, PathTrace } from '../../common/path-model.js';
 import { cidrContains } from '../../common/path-target.js';
 import { followFrame } from './frame-forwarding.js';
-import { evaluateNat, parseNatTable, type NatCandidate } from './iptables-nat.js';
+import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, type NatCandidate } from './iptables-nat.js';
 import type { PathKernel, PathSnapshot, RouteAnswer } from './kernel-view.js';
 
 export interface DeriveInput {
@@ -68,6 +68,14 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
     notes.push(`${label(input.source)} has no route to ${pkt.dst}: ${route.error ?? 'no device'}`);
     return finish('unreachable');
   }
+  const blocked0 = await filter(k, input.source, 'OUTPUT', pkt, { outDev: route.dev }, mark.value, out?.action === 'DNAT');
+  if (blocked0) {
+    trace.source.filter = blocked0;
+    trace.source.outDev = route.dev;
+    trace.source.address = pkt.src;
+    notes.push(`the filter table of ${label(input.source)} ${blocked0.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (${blocked0.hook})`);
+    return finish('filtered');
+  }
   const post0 = await nat(k, input, input.source, 'POSTROUTING', pkt, { outDev: route.dev }, mark);
   if (post0) {
     trace.source.nat.push(post0);
@@ -101,6 +109,7 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
     hops.push(hop);
     mark.value = 0; // marks do not cross namespaces
     const pre = await nat(k, input, here, 'PREROUTING', pkt, { inDev }, mark);
+    const dnatHere = pre?.action === 'DNAT';
     if (pre) {
       hop.nat.push(pre);
       pkt = pre.after;
@@ -110,6 +119,12 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
     if (r.type === 'local') {
       hop.role = 'destination';
       hop.address = pkt.dst;
+      const blocked = await filter(k, here, 'INPUT', pkt, { inDev }, mark.value, dnatHere);
+      if (blocked) {
+        hop.filter = blocked;
+        notes.push(`the filter table of ${label(here)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (INPUT)`);
+        return finish('filtered');
+      }
       await checkReturnRoute(k, here, pkt, notes, label);
       return finish('delivered');
     }
@@ -119,6 +134,12 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
       return finish('unreachable');
     }
     hop.outDev = r.dev;
+    const blocked = await filter(k, here, 'FORWARD', pkt, { inDev, outDev: r.dev }, mark.value, dnatHere);
+    if (blocked) {
+      hop.filter = blocked;
+      notes.push(`the filter table of ${label(here)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (FORWARD)${blocked.rules.some((x) => /has no endpoints/.test(x)) ? ': the service has no endpoints' : ''}`);
+      return finish('filtered');
+    }
     const post = await nat(k, input, here, 'POSTROUTING', pkt, { inDev, outDev: r.dev }, mark);
     if (post) {
       hop.nat.push(post);
@@ -141,13 +162,13 @@ async function nat(
   dev: { inDev?: string; outDev?: string },
   mark: { value: number },
 ): Promise<NatStep | undefined> {
-  const text = await k.natRules(ns);
+  const text = await k.iptablesSave(ns);
   if (!text.trim()) return undefined;
   const snap = await k.snapshot(ns);
   const table = parseNatTable(text);
   const decision = evaluateNat(table, hook, pkt, { ...dev, localAddresses: snap.addresses.map((a) => a.local), choose: input.chooseEndpoint }, mark.value);
   mark.value = decision.mark;
-  if (decision.action === 'none') return undefined;
+  if (decision.action !== 'DNAT' && decision.action !== 'SNAT' && decision.action !== 'MASQUERADE') return undefined;
   const after: PacketHeader = { ...pkt };
   if (decision.action === 'DNAT' && decision.to) {
     const [ip, port] = decision.to.split(':');
@@ -165,6 +186,24 @@ async function nat(
     step.chosenBy = input.chooseEndpoint ? 'the endpoint conntrack recorded for the probe' : 'the first candidate (the kernel picks one at random per connection)';
   }
   return step;
+}
+
+/** The filter table's verdict for a new connection's first packet; undefined when it passes. */
+async function filter(
+  k: PathKernel,
+  ns: string,
+  hook: FilterStep['hook'],
+  pkt: PacketHeader,
+  dev: { inDev?: string; outDev?: string },
+  mark: number,
+  dnat: boolean,
+): Promise<FilterStep | undefined> {
+  const text = await k.iptablesSave(ns);
+  if (!text.includes('*filter')) return undefined;
+  const snap = await k.snapshot(ns);
+  const d = evaluateFilter(parseIptablesTable(text, 'filter'), hook, pkt, { ...dev, localAddresses: snap.addresses.map((a) => a.local), ctstates: dnat ? ['NEW', 'DNAT'] : ['NEW'] }, mark);
+  if (d.action !== 'DROP' && d.action !== 'REJECT') return undefined;
+  return { namespace: ns, hook, verdict: d.action, rules: d.byPolicy ? [...d.rules, `:${hook} DROP (the chain's policy)`] : d.rules };
 }
 
 /** A reply must find its way back: a private source that nothing translated has no route home. */

@@ -1,7 +1,9 @@
-// Follows one packet through a namespace's nat table as `iptables-save -t nat` prints it: PREROUTING
+// Follows one packet through a namespace's iptables as `iptables-save` prints them. nat: PREROUTING
 // or OUTPUT → KUBE-SERVICES → KUBE-SVC-* (statistic random: every endpoint with its share) →
-// KUBE-SEP-* → DNAT, and POSTROUTING → KUBE-POSTROUTING / flannel's MASQUERADE. Pure: text in,
-// decision out. Matches it does not understand make the rule not match, and are reported.
+// KUBE-SEP-* → DNAT, and POSTROUTING → KUBE-POSTROUTING / flannel's MASQUERADE. filter: OUTPUT,
+// FORWARD, INPUT → ACCEPT, DROP or REJECT (kube-proxy rejects a service without endpoints there).
+// Pure: text in, decision out. Matches it does not understand make the rule not match, and are
+// reported. The packet is the first of a new connection (conntrack state NEW, plus DNAT if one applied).
 import { cidrContains } from '../../common/path-target.js';
 import type { PacketHeader } from '../../common/path-model.js';
 
@@ -17,6 +19,8 @@ export interface NatRule {
 
 export interface NatTable {
   chains: Map<string, NatRule[]>;
+  /** Built-in chains' policies (`:FORWARD DROP [0:0]`). */
+  policies: Map<string, string>;
 }
 
 export interface NatContext {
@@ -27,6 +31,8 @@ export interface NatContext {
   localAddresses: string[];
   /** Picks among a KUBE-SVC chain's endpoints; returns the index to follow. */
   choose?: (candidates: NatCandidate[]) => number;
+  /** conntrack states of the packet (default NEW). */
+  ctstates?: string[];
 }
 
 export interface NatCandidate {
@@ -36,7 +42,7 @@ export interface NatCandidate {
 }
 
 export interface NatDecision {
-  action: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'none';
+  action: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'none' | 'ACCEPT' | 'DROP' | 'REJECT';
   /** `ip` or `ip:port` for DNAT/SNAT. */
   to?: string;
   rules: string[];
@@ -55,22 +61,28 @@ export function tokenize(line: string): string[] {
 }
 
 export function parseNatTable(text: string): NatTable {
+  return parseIptablesTable(text, 'nat');
+}
+
+export function parseIptablesTable(text: string, table: 'nat' | 'filter'): NatTable {
   const chains = new Map<string, NatRule[]>();
-  let inNat = false;
+  const policies = new Map<string, string>();
+  let inTable = false;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
-    if (line.startsWith('*')) inNat = line === '*nat';
-    if (!inNat) continue;
+    if (line.startsWith('*')) inTable = line === `*${table}`;
+    if (!inTable) continue;
     if (line.startsWith(':')) {
-      const name = line.slice(1).split(/\s+/)[0]!;
-      if (!chains.has(name)) chains.set(name, []);
+      const [name, policy] = line.slice(1).split(/\s+/);
+      if (!chains.has(name!)) chains.set(name!, []);
+      if (policy && policy !== '-') policies.set(name!, policy);
     } else if (line.startsWith('-A ')) {
       const rule = parseRule(line);
       if (!chains.has(rule.chain)) chains.set(rule.chain, []);
       chains.get(rule.chain)!.push(rule);
     }
   }
-  return { chains };
+  return { chains, policies };
 }
 
 const VALUE_OPTS = new Set(['-s', '-d', '-p', '-i', '-o', '--dport', '--sport', '--dst-type', '--src-type', '--mark', '--probability', '--mode', '--comment', '--ctstate', '--state', '--set-xmark', '--or-mark', '--to-destination', '--to-source', '--to-ports', '--xor-mark', '--and-mark', '--set-mark']);
@@ -109,11 +121,21 @@ function parseRule(line: string): NatRule {
 export function evaluateNat(table: NatTable, hook: string, pkt: PacketHeader, ctx: NatContext, mark = 0): NatDecision {
   const state: NatDecision = { action: 'none', rules: [], mark, unknownMatches: [] };
   const verdict = runChain(table, hook, pkt, ctx, state, 0);
-  if (verdict && verdict !== 'RETURN') Object.assign(state, verdict);
+  // In the nat table ACCEPT only ends the traversal: no translation.
+  if (verdict && verdict !== 'RETURN' && verdict.action !== 'ACCEPT') Object.assign(state, verdict);
   return state;
 }
 
-type Verdict = { action: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'none'; to?: string } | 'RETURN' | undefined;
+/** Runs a filter hook (OUTPUT, FORWARD, INPUT): the first ACCEPT/DROP/REJECT decides, else the policy. */
+export function evaluateFilter(table: NatTable, hook: string, pkt: PacketHeader, ctx: NatContext, mark = 0): NatDecision & { byPolicy: boolean } {
+  const state: NatDecision = { action: 'none', rules: [], mark, unknownMatches: [] };
+  const verdict = runChain(table, hook, pkt, ctx, state, 0);
+  if (verdict && verdict !== 'RETURN') return { ...state, ...verdict, byPolicy: false };
+  const policy = table.policies.get(hook) ?? 'ACCEPT';
+  return { ...state, action: policy === 'DROP' ? 'DROP' : 'ACCEPT', byPolicy: true };
+}
+
+type Verdict = { action: NatDecision['action']; to?: string } | 'RETURN' | undefined;
 
 function runChain(table: NatTable, chain: string, pkt: PacketHeader, ctx: NatContext, st: NatDecision, depth: number): Verdict {
   const rules = table.chains.get(chain) ?? [];
@@ -163,7 +185,11 @@ function applyTarget(table: NatTable, rule: NatRule, pkt: PacketHeader, ctx: Nat
     case 'RETURN':
       return 'RETURN';
     case 'ACCEPT':
-      return { action: 'none' };
+      return { action: 'ACCEPT' };
+    case 'DROP':
+      return { action: 'DROP' };
+    case 'REJECT':
+      return { action: 'REJECT' };
     case 'DNAT':
       return { action: 'DNAT', to: rule.targetArgs['--to-destination'] ?? '' };
     case 'SNAT':
@@ -215,6 +241,11 @@ function matchOne(opt: string, value: string, pkt: PacketHeader, ctx: NatContext
       return value === 'LOCAL' ? ctx.localAddresses.includes(pkt.dst) : undefined;
     case '--src-type':
       return value === 'LOCAL' ? ctx.localAddresses.includes(pkt.src) : undefined;
+    case '--ctstate':
+    case '--state': {
+      const states = ctx.ctstates ?? ['NEW'];
+      return value.split(',').some((v) => states.includes(v));
+    }
     case '--mark': {
       const [v, m] = value.split('/').map((x) => Number(x));
       return ((st.mark & (m ?? 0xffffffff)) >>> 0) === (v ?? 0);

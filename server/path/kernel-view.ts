@@ -38,8 +38,8 @@ export interface PathKernel {
   namespaces(): Promise<string[]>;
   snapshot(ns: string): Promise<PathSnapshot>;
   routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer>;
-  /** `iptables-save -t nat` text ('' when the namespace has no nat table). */
-  natRules(ns: string): Promise<string>;
+  /** `iptables-save` text, every table ('' when the namespace has none). */
+  iptablesSave(ns: string): Promise<string>;
 }
 
 export function routeGetArgv(ns: string, q: RouteQuery): string[] {
@@ -53,7 +53,7 @@ const BATCH = ['link show', 'addr show', 'route show', 'neigh show', 'netns list
 
 export class KernelPathView implements PathKernel {
   private readonly snaps = new Map<string, Promise<PathSnapshot>>();
-  private readonly nat = new Map<string, Promise<string>>();
+  private readonly saved = new Map<string, Promise<string>>();
 
   constructor(
     private readonly run: RunCommand,
@@ -72,9 +72,9 @@ export class KernelPathView implements PathKernel {
     if (!p) {
       p = this.readSnapshot(ns);
       this.snaps.set(ns, p);
-      // Every namespace the walk enters has its nat table consulted: read it alongside (iptables-save
+      // Every namespace the walk enters has its tables consulted: read them alongside (iptables-save
       // is the slowest of the reads), instead of after the route lookup.
-      this.natRules(ns).catch(() => undefined);
+      this.iptablesSave(ns).catch(() => undefined);
     }
     return p;
   }
@@ -104,11 +104,11 @@ export class KernelPathView implements PathKernel {
     return rows[0] ?? { dst: q.dst, error: 'no answer' };
   }
 
-  natRules(ns: string): Promise<string> {
-    let p = this.nat.get(ns);
+  iptablesSave(ns: string): Promise<string> {
+    let p = this.saved.get(ns);
     if (!p) {
-      p = this.run(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'nat'], { timeoutMs: 5000 }).then((r) => (r.exitCode === 0 ? r.stdout : ''));
-      this.nat.set(ns, p);
+      p = this.run(['ip', 'netns', 'exec', ns, 'iptables-save'], { timeoutMs: 5000 }).then((r) => (r.exitCode === 0 ? r.stdout : ''));
+      this.saved.set(ns, p);
     }
     return p;
   }
@@ -116,7 +116,7 @@ export class KernelPathView implements PathKernel {
 
 /** Wraps a kernel view and keeps every answer, so a test fixture can be recorded from a real lab. */
 export class RecordingPathView implements PathKernel {
-  readonly record: RecordedKernel = { namespaces: [], snapshots: {}, routes: {}, nat: {} };
+  readonly record: RecordedKernel = { namespaces: [], snapshots: {}, routes: {}, iptables: {} };
   constructor(private readonly inner: PathKernel) {}
   async namespaces(): Promise<string[]> {
     return (this.record.namespaces = await this.inner.namespaces());
@@ -127,8 +127,8 @@ export class RecordingPathView implements PathKernel {
   async routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer> {
     return (this.record.routes[routeKey(ns, q)] = await this.inner.routeGet(ns, q));
   }
-  async natRules(ns: string): Promise<string> {
-    return (this.record.nat[ns] = await this.inner.natRules(ns));
+  async iptablesSave(ns: string): Promise<string> {
+    return (this.record.iptables[ns] = await this.inner.iptablesSave(ns));
   }
 }
 
@@ -136,7 +136,8 @@ export interface RecordedKernel {
   namespaces: string[];
   snapshots: Record<string, PathSnapshot>;
   routes: Record<string, RouteAnswer>;
-  nat: Record<string, string>;
+  /** `iptables-save` output per namespace. */
+  iptables: Record<string, string>;
 }
 
 export function routeKey(ns: string, q: RouteQuery): string {
@@ -159,7 +160,7 @@ export class RecordedPathView implements PathKernel {
     if (!r) throw new KubewireError(`recorded kernel: no answer for '${routeKey(ns, q)}'`);
     return r;
   }
-  async natRules(ns: string): Promise<string> {
-    return this.rec.nat[ns] ?? '';
+  async iptablesSave(ns: string): Promise<string> {
+    return this.rec.iptables[ns] ?? '';
   }
 }

@@ -31,6 +31,7 @@ before(async () => {
     });
     proxier.onServiceUpsert(kubiaService());
     proxier.onEndpointSliceUpsert(kubiaSlice([KUBIA_A, KUBIA_B]));
+    proxier.onServiceUpsert(service({ name: 'nothing', clusterIP: '192.168.199.235', port: 80 }));
     // A UDP service whose one endpoint is the emulated Internet's resolver (the lab has no cluster DNS yet).
     proxier.onServiceUpsert(service({ namespace: 'kube-system', name: 'dns', clusterIP: '192.168.192.10', port: 53, protocol: 'UDP' }));
     proxier.onEndpointSliceUpsert(endpointSlice({ namespace: 'kube-system', service: 'dns', port: 53, protocol: 'UDP', endpoints: ['198.51.100.53'] }));
@@ -117,4 +118,16 @@ test('a UDP service (IP:port/udp): DNAT to the resolver, MASQUERADE at node5 and
   assert.deepEqual(trace.hops.map((h) => h.label), ['node5', 'gateway', 'internet']);
   assert.match(trace.probe!.summary, /^dig: answered/);
   assert.ok(trace.probe!.commands.some((c) => c.join(' ') === 'traceroute -n -q 1 -w 1 -m 5 -U -p 53 192.168.192.10'), JSON.stringify(trace.probe!.commands));
+});
+
+test("a service without endpoints: kube-proxy's filter rule rejects it at node5, and the trace stops there", async () => {
+  const trace = await tracer.trace({ source: lab.pod('tools'), destination: '192.168.199.235:80', probe: true });
+  assert.equal(trace.outcome, 'filtered', trace.notes.join('; '));
+  assert.equal(trace.hops.length, 1);
+  const f = trace.hops[0]!.filter!;
+  assert.deepEqual([f.namespace.slice(lab.prefix.length), f.hook, f.verdict], ['node5', 'FORWARD', 'REJECT']);
+  assert.match(f.rules.at(-1)!, /-d 192\.168\.199\.235\/32 .*has no endpoints.* -j REJECT/);
+  assert.ok(trace.notes.some((n) => /rejects the packet \(FORWARD\): the service has no endpoints/.test(n)), trace.notes.join('; '));
+  assert.equal(trace.probe!.reached, false);
+  assert.match(trace.probe!.summary, /curl: .*(refused|Couldn't connect)/i);
 });

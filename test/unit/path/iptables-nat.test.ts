@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluateNat, parseNatTable, tokenize } from '../../../server/path/iptables-nat.js';
+import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, tokenize } from '../../../server/path/iptables-nat.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const table = parseNatTable(readFileSync(join(root, 'test', 'fixtures', 'path', 'node1-nat.rules'), 'utf8'));
@@ -51,4 +51,34 @@ test('statistic shares: 1/6, 1/5, … of the rest give every endpoint 1/6 (the a
   assert.equal(d.candidates!.length, 6);
   for (const c of d.candidates!) assert.ok(Math.abs(c.probability - 1 / 6) < 0.001, String(c.probability));
   assert.equal(d.to, '192.168.130.21:8080');
+});
+
+test("filter: kube-proxy rejects a service without endpoints for NEW packets; KUBE-FORWARD lets marked ones through a DROP policy", () => {
+  const text = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':KUBE-FORWARD - [0:0]',
+    ':KUBE-SERVICES - [0:0]',
+    '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+    '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    '-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    '-A KUBE-SERVICES -d 192.168.199.235/32 -p tcp -m comment --comment "default/nothing has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+    '-A FORWARD -s 192.168.128.0/18 -j ACCEPT',
+    'COMMIT',
+  ].join('\n');
+  const t = parseIptablesTable(text, 'filter');
+  const ctx = { inDev: 'cni0', outDev: 'eth0', localAddresses: node1 };
+  const rejected = evaluateFilter(t, 'FORWARD', { src: '192.168.128.10', dst: '192.168.199.235', protocol: 'tcp', dport: 80 }, ctx);
+  assert.equal(rejected.action, 'REJECT');
+  assert.match(rejected.rules.at(-1)!, /has no endpoints/);
+  assert.equal(evaluateFilter(t, 'FORWARD', { src: '192.168.128.10', dst: '192.168.129.10', protocol: 'tcp', dport: 80 }, ctx).action, 'ACCEPT');
+  const other = evaluateFilter(t, 'FORWARD', { src: '10.231.209.50', dst: '192.168.129.10', protocol: 'tcp', dport: 80 }, ctx);
+  assert.deepEqual([other.action, other.byPolicy], ['DROP', true]);
+  assert.equal(evaluateFilter(t, 'FORWARD', { src: '10.231.209.50', dst: '192.168.129.10', protocol: 'tcp', dport: 80 }, ctx, 0x4000).action, 'ACCEPT');
+  assert.equal(evaluateFilter(t, 'FORWARD', { src: '10.231.209.50', dst: '192.168.129.10', protocol: 'tcp', dport: 80 }, { ...ctx, ctstates: ['ESTABLISHED'] }).action, 'ACCEPT');
 });
