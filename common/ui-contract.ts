@@ -7,6 +7,7 @@ import type { TopologyGraph } from './topology-model.js';
 import { asInteger, asNumber, asObject, asString, onlyKeys } from './validate.js';
 import { pathRequestValidators, type PathCalls } from './path-contract.js';
 import { iptablesRequestValidators, type IptablesCalls } from './iptables-contract.js';
+import { clusterRequestValidators, type ClusterCalls, type ClusterSnapshot } from './cluster-contract.js';
 
 export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 export interface ErrorData {
@@ -73,6 +74,8 @@ export interface UiCalls {
 export interface UiCalls extends PathCalls {}
 // ---- iptables view calls (common/iptables-contract.ts) ----
 export interface UiCalls extends IptablesCalls {}
+// ---- cluster tables calls (common/cluster-contract.ts) ----
+export interface UiCalls extends ClusterCalls {}
 
 export type CallName = keyof UiCalls;
 export type CallRequest<K extends CallName> = UiCalls[K]['request'];
@@ -89,6 +92,7 @@ const empty = (v: unknown, where: string): Record<string, never> => {
 export const requestValidators: { [K in CallName]: (v: unknown, where: string) => CallRequest<K> } = {
   ...pathRequestValidators,
   ...iptablesRequestValidators,
+  ...clusterRequestValidators,
   'session.info': empty,
   'namespaces.list': empty,
   'terminal.list': empty,
@@ -131,6 +135,8 @@ export type ClientMessage =
   | { type: 'terminal.resize'; id: string; cols: number; rows: number }
   | { type: 'topology.subscribe' }
   | { type: 'topology.unsubscribe' }
+  | { type: 'cluster.subscribe' }
+  | { type: 'cluster.unsubscribe' }
   /** Latency probe: the server answers `pong` with the same `t`. */
   | { type: 'ping'; t: number };
 
@@ -142,6 +148,7 @@ export type ServerMessage =
   | { type: 'terminal.exit'; id: string; exitCode: number }
   | { type: 'terminals'; terminals: TerminalInfo[] }
   | { type: 'topology'; graph: TopologyGraph; readMs: number }
+  | { type: 'cluster'; snapshot: ClusterSnapshot }
   | { type: 'pong'; t: number }
   | { type: 'error'; error: ErrorData };
 
@@ -165,6 +172,8 @@ export function parseClientMessage(v: unknown): ClientMessage {
       return { type, id: id(), cols: asInteger(o.cols, `${where}.cols`, 2, 1000), rows: asInteger(o.rows, `${where}.rows`, 1, 500) };
     case 'topology.subscribe':
     case 'topology.unsubscribe':
+    case 'cluster.subscribe':
+    case 'cluster.unsubscribe':
       onlyKeys(o, where, ['type']);
       return { type };
     case 'ping':
@@ -179,7 +188,7 @@ export function parseClientMessage(v: unknown): ClientMessage {
 export function parseServerMessage(v: unknown): ServerMessage {
   const o = asObject(v, 'server message');
   const type = asString(o.type, 'server message.type', { max: 40 });
-  const known = ['hello', 'terminal.scrollback', 'terminal.output', 'terminal.exit', 'terminals', 'topology', 'pong', 'error'];
+  const known = ['hello', 'terminal.scrollback', 'terminal.output', 'terminal.exit', 'terminals', 'topology', 'cluster', 'pong', 'error'];
   if (!known.includes(type)) throw new ValidationError('server message.type', `unknown message type '${type}'`);
   return o as unknown as ServerMessage;
 }

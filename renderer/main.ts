@@ -11,6 +11,7 @@ import { ProgressIndicator } from './progress.js';
 import { SocketClient } from './socket-client.js';
 import { TerminalTabs } from './terminal-tabs.js';
 import { IptablesView } from './iptables-view.js';
+import { ClusterView } from './cluster-view.js';
 import { TopologyView, type DrawTiming, type Selection } from './topology-view.js';
 
 /** What the desktop shell's preload exposes (absent in a plain browser). */
@@ -79,6 +80,7 @@ function main(): void {
   const pathPanel = new PathPanel({ api, highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))), track: (what, p) => progress.track(what, p), onError: showError });
   byId('sidebar').insertBefore(pathPanel.el, byId('sidebar').children[1] ?? null);
   const iptables = new IptablesView({ api, progress, root: byId('view-iptables'), onError: showError, intervalMs: 1000 });
+  const clusterView = new ClusterView({ api, socket, progress, root: byId('view-cluster'), onError: showError, now: () => Date.now() });
   let currentView = 'topology';
   const showView = (view: string, namespace?: string): void => {
     currentView = view;
@@ -88,6 +90,8 @@ function main(): void {
     if (view === 'topology') topo.resize();
     if (view === 'iptables') iptables.show(namespace);
     else iptables.hide();
+    if (view === 'cluster') clusterView.show();
+    else clusterView.hide();
   };
   byId('details-iptables').addEventListener('click', () => {
     if (selected) showView('iptables', selected.namespace);

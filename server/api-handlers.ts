@@ -10,6 +10,7 @@ import type { TopologySource } from './topology/kernel-topology.js';
 import { readDeviceDetails } from './topology/device-details.js';
 import { parseLinks } from './topology/ip-json.js';
 import { readIptables } from './iptables/iptables-reader.js';
+import { NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { noPathTracer, type PathHandlers } from './path/path-handlers.js';
 
 export type UiHandlers = { [K in CallName]: (req: CallRequest<K>) => Promise<CallResponse<K>> };
@@ -23,11 +24,14 @@ export interface HandlerDeps {
   env: Record<string, string | undefined>;
   /** The path tracer (server/path/); absent in setups that do not trace (benchmarks). */
   path?: PathHandlers;
+  /** The cluster tables (server/cluster/); absent: calls answer that no apiserver is configured. */
+  cluster?: ClusterSource;
 }
 
 export function createHandlers(d: HandlerDeps): UiHandlers {
   return {
     ...(d.path ?? noPathTracer()),
+    'cluster.get': async ({ kind, namespace, name }) => ({ yaml: (d.cluster ?? new NoCluster('no apiserver configured for this UI server')).yaml(kind, namespace, name) }),
     'iptables.get': async ({ namespace, tables }) => readIptables(d.run, await d.namespaces.require(namespace, 'iptables.get namespace'), tables),
     'session.info': async () => d.session,
     'namespaces.list': async () => (await d.namespaces.list()).map((name) => {

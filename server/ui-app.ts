@@ -1,7 +1,11 @@
 // Composition root of the UI server: wires node-pty, the lab's namespaces, the kernel topology
 // reader, the call handlers and the HTTP/WebSocket server. `startUiApp` returns one disposer that
 // closes every shell and stops everything it started.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SystemClock } from '../cluster/client/clock.js';
+import { KubeClient } from '../cluster/client/kube-client.js';
+import { KubeClusterSource, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
+import { restConfigFromKubeconfig } from './cluster/kubeconfig-reader.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -27,6 +31,8 @@ export interface UiAppOptions {
   staticDir?: string;
   topologyIntervalMs?: number;
   netnsDir?: string;
+  /** The lab apiserver's admin kubeconfig, for the cluster tables (absent: the view says so). */
+  kubeconfig?: string;
   log?: (line: string) => void;
 }
 
@@ -41,11 +47,13 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
   const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log });
   const path = createPathHandlers(new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }));
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path });
+  const cluster = clusterSource(o.kubeconfig);
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster });
   const server = new UiServer({
     handlers,
     terminals,
     topology,
+    cluster,
     session,
     staticDir: o.staticDir ?? join(here, '..', 'renderer'),
     port: o.port ?? 0,
@@ -64,6 +72,13 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
       await captures.dispose();
     },
   };
+}
+
+function clusterSource(kubeconfig: string | undefined): ClusterSource {
+  if (!kubeconfig) return new NoCluster('no apiserver configured (kubewire serve --kubeconfig PATH)');
+  if (!existsSync(kubeconfig)) return new NoCluster(`no kubeconfig at ${kubeconfig}: is the lab's apiserver running?`);
+  const config = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
+  return new KubeClusterSource(new KubeClient({ ...config, timeoutMs: 10_000 }), { clock: new SystemClock(), server: config.server, debounceMs: 150 });
 }
 
 function loadPtySpawn(): PtySpawn {

@@ -25,11 +25,14 @@ import { RequestGuard, type GuardInput } from './request-guard.js';
 import type { TerminalHost } from './terminals/terminal-host.js';
 import { TerminalNotFound } from './terminals/pty-terminal-host.js';
 import type { TopologySource } from './topology/kernel-topology.js';
+import { ClusterUnavailable, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 
 export interface UiServerDeps {
   handlers: UiHandlers;
   terminals: TerminalHost;
   topology: TopologySource;
+  /** The cluster tables' source; absent: the view says no apiserver is configured. */
+  cluster?: ClusterSource;
   session: SessionInfo;
   staticDir: string;
   /** 0: any free port. */
@@ -187,6 +190,7 @@ export class UiServer {
   private onSocket(ws: WebSocket): () => void {
     const attached = new Set<string>();
     let topologyOff: (() => void) | undefined;
+    let clusterOff: (() => void) | undefined;
     const send = (m: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
     };
@@ -226,6 +230,13 @@ export class UiServer {
             topologyOff?.();
             topologyOff = undefined;
             break;
+          case 'cluster.subscribe':
+            clusterOff ??= (this.d.cluster ?? new NoCluster('no apiserver configured for this UI server')).subscribe((snapshot) => send({ type: 'cluster', snapshot }));
+            break;
+          case 'cluster.unsubscribe':
+            clusterOff?.();
+            clusterOff = undefined;
+            break;
           case 'ping':
             send({ type: 'pong', t: m.t });
             break;
@@ -238,6 +249,8 @@ export class UiServer {
       off();
       topologyOff?.();
       topologyOff = undefined;
+      clusterOff?.();
+      clusterOff = undefined;
     };
     ws.on('close', dispose);
     return dispose;
@@ -263,6 +276,7 @@ function guardInput(req: IncomingMessage, url: URL): GuardInput {
 export function toErrorData(err: unknown): ErrorData {
   if (err instanceof ValidationError || err instanceof SyntaxError) return { code: 'bad-request', message: describeError(err) };
   if (err instanceof TerminalNotFound) return { code: 'not-found', message: err.message };
+  if (err instanceof ClusterUnavailable) return { code: 'unavailable', message: err.message };
   if (err instanceof KubewireError) return { code: 'internal', message: describeError(err) };
   return { code: 'internal', message: describeError(err) };
 }

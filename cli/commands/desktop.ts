@@ -36,7 +36,7 @@ function findOnPath(name: string): string | undefined {
 
 export async function desktop(args: string[]): Promise<number> {
   const o = parseServeArgs(args, 'desktop');
-  const server = await startUiApp({ prefix: o.prefix, port: o.port });
+  const server = await startUiApp({ prefix: o.prefix, port: o.port, kubeconfig: o.kubeconfig });
   const mode = chooseDesktopMode({
     electronBinary: electronBinary(),
     display: process.env.DISPLAY || process.env.WAYLAND_DISPLAY || undefined,
