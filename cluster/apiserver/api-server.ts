@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Backend } from '../store/backend.js';
+import { StoreCompactor, systemClock as compactorClock } from '../store/compactor.js';
 import { DefaultsPlugin, ServiceAccountPlugin } from './admission/defaults.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { ServiceAllocation, formatIPv4, parseCidr } from './admission/service-allocation.js';
@@ -46,6 +47,11 @@ export interface ApiServerConfig {
   /** Extra DNS names for the serving certificate. */
   extraSans?: string[];
   bookmarkIntervalMs?: number;
+  /**
+   * History compaction, as kube-apiserver compacts etcd: every intervalMs, drop what is older than
+   * keepMs (watches from before get 410 Expired). false: nobody compacts (tests that need history).
+   */
+  compaction?: { intervalMs: number; keepMs: number } | false;
 }
 
 export const DEFAULT_CONFIG: Omit<ApiServerConfig, 'stateDir'> = {
@@ -161,6 +167,15 @@ export class ApiServer {
       // After binding, so that the `kubernetes` endpoints carry the real port (tests ask for port 0).
       bootstrap(this.ctx, { serviceIP, endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port } });
       const stops = [this.rbac.start(), this.namespaces.start()];
+      if (cfg.compaction !== false) {
+        const compactor = new StoreCompactor(this.deps.backend, {
+          clock: compactorClock,
+          intervalMs: cfg.compaction?.intervalMs ?? 60_000,
+          keepMs: cfg.compaction?.keepMs ?? 5 * 60_000,
+          onError: (err) => this.log(`apiserver: compaction failed: ${err.message}`),
+        });
+        stops.push(compactor.start());
+      }
       stopRbac = () => stops.forEach((s) => s());
     } catch (err) {
       stopRbac();

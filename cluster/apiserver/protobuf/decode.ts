@@ -151,7 +151,7 @@ function message(type: string, buf: Buffer): Obj {
   if (!fields) throw badRequest(`protobuf: message ${type} is not known to this server`);
   const got = readFields(buf);
   const out: Obj = {};
-  for (const [num, name, ftype, kind] of fields) {
+  for (const [num, name, ftype, kind, flags] of fields) {
     const raws = got.get(num);
     if (!raws) continue;
     if (kind === 2) {
@@ -176,8 +176,14 @@ function message(type: string, buf: Buffer): Obj {
       out[name] = list;
     } else {
       const v = value(ftype, raws[raws.length - 1]!);
-      // Go writes every non-pointer string; its JSON form omits empty ones, so do we.
-      if (v === undefined || (ftype === 'string' && v === '')) continue;
+      if (v === undefined) continue;
+      // An embedded Go struct: its fields sit in the parent's JSON.
+      if (flags === 1 && v !== null && typeof v === 'object') {
+        Object.assign(out, v);
+        continue;
+      }
+      // Go's protobuf writes non-pointer scalars even when zero; its JSON omits them (omitempty).
+      if (flags === 2 && (v === '' || v === 0 || v === false)) continue;
       out[name] = v;
     }
   }
@@ -188,7 +194,7 @@ function message(type: string, buf: Buffer): Obj {
 export function decodeK8sProtobuf(body: Buffer): Obj {
   if (body.length < 4 || body.subarray(0, 4).toString('latin1') !== 'k8s\u0000') throw badRequest('protobuf: missing the k8s envelope prefix');
   const u = message('k8s.io.apimachinery.pkg.runtime.Unknown', body.subarray(4));
-  const tm = (u.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
+  const tm = (u.typeMeta ?? u) as { apiVersion?: string; kind?: string };
   const apiVersion = tm.apiVersion ?? '';
   const kind = tm.kind ?? '';
   const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
