@@ -7,7 +7,7 @@ import type { Deployment, Pod } from '../../../common/api-types.js';
 import { ControllerManager } from '../../../cluster/controllers/controller-manager.js';
 import { isPodReady } from '../../../cluster/controllers/util/pods.js';
 import { NO_KUBECTL, startApiServer } from '../apiserver/harness.js';
-import { connect, fakeNode, FakeKubelet, until } from './kwok.js';
+import { connect, fakeNode, FakeKubelet, startScheduler, until } from './kwok.js';
 
 function kubia(image: string, replicas = 6): Deployment {
   return {
@@ -23,15 +23,18 @@ function kubia(image: string, replicas = 6): Deployment {
   };
 }
 
-async function cluster(t: { after(fn: () => Promise<void> | void): void }, kubeletOpts = {}) {
+async function cluster(t: { after(fn: () => Promise<void> | void): void }, kubeletOpts: { readyDelayMs?: number } = {}) {
   const h = await startApiServer({ memory: true });
   const client = connect(h);
   const errors: string[] = [];
   const cm = new ControllerManager({ client, leaderElection: false, onError: (e, c) => errors.push(`${c}: ${e instanceof Error ? e.message : e}`) });
-  const kubelet = new FakeKubelet(client, kubeletOpts);
+  // Pods become Ready only once the real scheduler bound them to a (fake) node, as with kwok.
+  const kubelet = new FakeKubelet(client, { boundOnly: true, ...kubeletOpts });
   const stopKubelet = kubelet.start();
   const stopCm = cm.start();
+  const stopScheduler = startScheduler(client);
   t.after(async () => {
+    await stopScheduler();
     stopCm();
     stopKubelet();
     client.close();
@@ -43,7 +46,7 @@ async function cluster(t: { after(fn: () => Promise<void> | void): void }, kubel
 
 const ownPods = (kubelet: FakeKubelet) => kubelet.pods.store.list().filter((p) => p.metadata.labels?.app === 'kubia');
 
-test('a Deployment of 6 replicas: one ReplicaSet, 6 pods, the events kubectl describe shows, rollout status', async (t) => {
+test('a Deployment of 6 replicas: one ReplicaSet, 6 pods spread over 6 nodes by the scheduler, the events kubectl describe shows, rollout status', async (t) => {
   const { h, client, kubelet } = await cluster(t);
   await client.deployments.create(kubia('luksa/kubia:v1'));
   await until('6 ready pods', () => ownPods(kubelet).filter(isPodReady).length === 6);
@@ -55,10 +58,11 @@ test('a Deployment of 6 replicas: one ReplicaSet, 6 pods, the events kubectl des
   const pods = (await client.pods.list({ namespace: 'default' })).items;
   assert.equal(pods.length, 6);
   assert.ok(pods.every((p) => p.metadata.name!.startsWith(`${rs.metadata.name}-`) && p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid));
+  assert.deepEqual(pods.map((p) => p.spec.nodeName).sort(), ['node1', 'node2', 'node3', 'node4', 'node5', 'node6'], 'one pod per node: the scheduler spreads equal scores');
   await until('deployment status', async () => (await client.deployments.get('kubia', 'default')).status?.availableReplicas === 6);
   await until('events', async () => {
     const evs = (await client.events.list({ namespace: 'default' })).items;
-    return evs.some((e) => e.reason === 'ScalingReplicaSet' && e.message === `Scaled up replica set ${rs.metadata.name} to 6`) && evs.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject.name === rs.metadata.name).length === 6;
+    return evs.some((e) => e.reason === 'ScalingReplicaSet' && e.message === `Scaled up replica set ${rs.metadata.name} to 6`) && evs.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject.name === rs.metadata.name).length === 6 && evs.filter((e) => e.reason === 'Scheduled').length === 6;
   });
   if (NO_KUBECTL) return t.diagnostic(`skipping the kubectl part: ${NO_KUBECTL}`);
   const status = await h.kubectl('rollout', 'status', 'deployment/kubia', '--timeout=10s');
@@ -67,6 +71,11 @@ test('a Deployment of 6 replicas: one ReplicaSet, 6 pods, the events kubectl des
   const describe = await h.kubectl('describe', 'deployment', 'kubia');
   assert.match(describe.stdout, /ScalingReplicaSet\s+.*deployment-controller\s+Scaled up replica set kubia-\w+ to 6/);
   assert.match(describe.stdout, /NewReplicaSet:\s+kubia-\w+ \(6\/6 replicas created\)/);
+  // The story of one pod: SuccessfulCreate on its ReplicaSet, then Scheduled on the pod.
+  const podDescribe = await h.kubectl('describe', 'pod', pods[0]!.metadata.name!);
+  assert.match(podDescribe.stdout, /Scheduled\s+.*default-scheduler\s+Successfully assigned default\/kubia-\w+-\w+ to node\d/);
+  const rsDescribe = await h.kubectl('describe', 'rs', rs.metadata.name!);
+  assert.match(rsDescribe.stdout, /SuccessfulCreate\s+.*replicaset-controller\s+Created pod: kubia-\w+-\w+/);
 });
 
 test('a rolling update never has fewer than replicas - maxUnavailable ready pods; kubectl rollout history and undo', async (t) => {

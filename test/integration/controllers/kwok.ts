@@ -9,6 +9,20 @@ import { SystemClock } from '../../../cluster/client/clock.js';
 import { Informer } from '../../../cluster/client/informer.js';
 import { KubeClient } from '../../../cluster/client/kube-client.js';
 import type { Harness } from '../apiserver/harness.js';
+import { SharedInformerFactory } from '../../../cluster/client/informer-factory.js';
+import { Scheduler } from '../../../cluster/scheduler/scheduler.js';
+
+/** The real scheduler (cluster/scheduler) on its own informers, as kube-scheduler runs beside the controllers. */
+export function startScheduler(client: KubeClient): () => Promise<void> {
+  const clock = new SystemClock();
+  const factory = new SharedInformerFactory(client, clock, { onError: () => {} });
+  const scheduler = new Scheduler(client, factory, clock, { onError: () => {} });
+  scheduler.start();
+  return async () => {
+    await scheduler.stop();
+    factory.shutdown();
+  };
+}
 
 export function connect(h: Harness): KubeClient {
   return new KubeClient({ server: h.server.url, ca: readFileSync(h.server.caPath), token: h.token });

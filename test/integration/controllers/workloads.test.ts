@@ -7,7 +7,7 @@ import type { DaemonSet, Job, PersistentVolume, StatefulSet } from '../../../com
 import { ControllerManager } from '../../../cluster/controllers/controller-manager.js';
 import { targetNode } from '../../../cluster/controllers/daemonset/daemon-set-logic.js';
 import { NO_KUBECTL, startApiServer } from '../apiserver/harness.js';
-import { connect, fakeNode, FakeKubelet, until } from './kwok.js';
+import { connect, fakeNode, FakeKubelet, startScheduler, until } from './kwok.js';
 
 async function cluster(t: { after(fn: () => Promise<void> | void): void }, kubeletOpts = {}) {
   const h = await startApiServer({ memory: true });
@@ -27,6 +27,8 @@ async function cluster(t: { after(fn: () => Promise<void> | void): void }, kubel
 
 test('a DaemonSet runs one pod per schedulable node, none on a tainted node, and follows nodes coming and going', async (t) => {
   const { client, kubelet } = await cluster(t);
+  const stopScheduler = startScheduler(client);
+  t.after(stopScheduler);
   for (let i = 1; i <= 3; i++) await client.nodes.create(fakeNode(`node${i}`));
   const tainted = fakeNode('node4');
   tainted.spec = { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] };
@@ -46,6 +48,7 @@ test('a DaemonSet runs one pod per schedulable node, none on a tainted node, and
   await until('a pod for node5', () => daemonPods().some((p) => targetNode(p) === 'node5'));
   await client.nodes.delete('node1');
   await until('node1 pod gone', () => !daemonPods().some((p) => targetNode(p) === 'node1'));
+  await until('daemon pods bound to their own node', () => daemonPods().every((p) => p.spec.nodeName === targetNode(p)) && daemonPods().every((p) => !!p.spec.nodeName));
   await until('status', async () => {
     const s = (await client.daemonSets.get('ssd-monitor', 'default')).status;
     return s?.desiredNumberScheduled === 3 && s.currentNumberScheduled === 3 && s.numberReady === 3;
