@@ -130,6 +130,15 @@ test('a partial sync after removing one endpoint rewrites kubia\'s chains and de
   assert.equal(seen.size, 2);
 });
 
+test('sessionAffinity ClientIP keeps one client on one pod (-m recent)', async () => {
+  proxier.onServiceUpsert(service({ name: 'sticky', clusterIP: '192.168.199.236', port: 8080, sessionAffinitySeconds: 300 }));
+  proxier.onEndpointSliceUpsert(endpointSlice({ service: 'sticky', port: 8080, endpoints: PODS.map((p) => p.ip) }));
+  const r = await proxier.sync();
+  assert.equal(r.servicesWritten, 1);
+  const seen = await answers('client', 'http://192.168.199.236:8080/', 10);
+  assert.equal(seen.size, 1, `a sticky client reached ${[...seen.keys()].join(',')}`);
+});
+
 test('a second full sync is idempotent: jump rules are not duplicated', async () => {
   proxier.forceFullSync();
   const r = await proxier.sync();
