@@ -20,12 +20,13 @@ kw_abspath "$cni_path"
 [[ -f $conf ]] || kw_die "CNI config $conf not found"
 kw_need_netns "$node_ns"
 
+# nsenter --net only switches the network namespace (no private mount namespace and /sys remount as
+# `ip netns exec` makes), which is all a plugin needs: it works through netlink and /proc/sys/net,
+# and both follow the caller's network namespace. (Few processes per call: this runs once per pod.)
 run_plugin() { # command plugin config-file ifname
-  ip netns exec "$node_ns" env CNI_COMMAND="$1" CNI_CONTAINERID="$id" \
-    CNI_NETNS="/var/run/netns/$pod_ns" CNI_IFNAME="$4" CNI_PATH="$cni_path" CNI_ARGS="$args" \
-    "$cni_path/$2" <"$3"
+  CNI_COMMAND="$1" CNI_CONTAINERID="$id" CNI_NETNS="/var/run/netns/$pod_ns" CNI_IFNAME="$4" \
+    CNI_PATH="$cni_path" CNI_ARGS="$args" nsenter --net="/var/run/netns/$node_ns" -- "$cni_path/$2" <"$3"
 }
-loopback_conf() { printf '{"cniVersion":"1.0.0","name":"lo","type":"loopback"}\n'; }
 
 if [[ $cmd == DEL ]]; then
   # DEL must succeed when the pod's namespace is already gone (the spec says so); the plugin
@@ -40,10 +41,10 @@ fi
 kw_need_netns "$pod_ns"
 
 # Values read from our own config (written by kubewire), checked like arguments.
+conf_text=$(<"$conf")
 conf_value() { # key
-  local v
-  v=$(grep -o "\"$1\": *\"[^\"]*\"" "$conf" | head -n1 | sed 's/.*: *"\(.*\)"/\1/') || true
-  printf '%s' "$v"
+  local re="\"$1\": *\"([^\"]*)\""
+  if [[ $conf_text =~ $re ]]; then printf '%s' "${BASH_REMATCH[1]}"; fi
 }
 data_dir=$(conf_value dataDir)
 bridge=$(conf_value bridge)
@@ -52,7 +53,17 @@ bridge=$(conf_value bridge)
 
 # host-local refuses a second ADD for a container id it already holds an address for (the
 # reservation outlives `down` and a kill -9): release it first, as a runtime's retry would.
-if [[ -n $data_dir && -d $data_dir ]] && grep -rqlF -- "$id" "$data_dir" 2>/dev/null; then
+# Its files <dataDir>/<network>/<ip> start with the container id.
+holds_address() {
+  local f first
+  for f in "$data_dir"/*/*; do
+    [[ -f $f ]] || continue
+    read -r first <"$f" || true
+    [[ ${first%$'\r'} == "$id" ]] && return 0
+  done
+  return 1
+}
+if [[ -n $data_dir && -d $data_dir ]] && holds_address; then
   kw_log "releasing the address $id still holds before ADD"
   run_plugin DEL "$plugin" "$conf" "$ifname" >/dev/null 2>&1 || true
 fi
@@ -70,12 +81,11 @@ drop_orphan_bridge() {
   ip -n "$node_ns" link delete dev "$bridge"
 }
 
-run_plugin ADD loopback <(loopback_conf) lo >/dev/null
+run_plugin ADD loopback /dev/stdin lo >/dev/null <<<'{"cniVersion":"1.0.0","name":"lo","type":"loopback"}'
 if ! out=$(run_plugin ADD "$plugin" "$conf" "$ifname" 2>/dev/null); then
-  kw_log "ADD failed ($(tr -d '\n' <<<"$out")); releasing with DEL and retrying once"
+  kw_log "ADD failed (${out//$'\n'/}); releasing with DEL and retrying once"
   run_plugin DEL "$plugin" "$conf" "$ifname" >/dev/null 2>&1 || true
   drop_orphan_bridge
-  out=$(run_plugin ADD "$plugin" "$conf" "$ifname") || kw_die "CNI ADD failed: $(tr -d '\n' <<<"$out")"
+  out=$(run_plugin ADD "$plugin" "$conf" "$ifname") || kw_die "CNI ADD failed: ${out//$'\n'/}"
 fi
-tr -d '\n' <<<"$out"
-printf '\n'
+printf '%s\n' "${out//$'\n'/}"

@@ -27,11 +27,11 @@ done
   printf '*%s\n:%s - [0:0]\n' "$table" "$chain"
   (( ${#rules[@]} == 0 )) || printf '%s\n' "${rules[@]}"
   printf 'COMMIT\n'
-} | ip netns exec "$ns" iptables-restore --noflush
+} | nsenter --net="/var/run/netns/$ns" -- iptables-restore --noflush
 
 hooked=false
-if ! ip netns exec "$ns" iptables -t "$table" -C "$hook" -j "$chain" 2>/dev/null; then
-  ip netns exec "$ns" iptables -t "$table" -A "$hook" -j "$chain"
+if ! nsenter --net="/var/run/netns/$ns" -- iptables -t "$table" -C "$hook" -j "$chain" 2>/dev/null; then
+  nsenter --net="/var/run/netns/$ns" -- iptables -t "$table" -A "$hook" -j "$chain"
   hooked=true
 fi
 printf '{"rules":%d,"hooked":%s}\n' "${#rules[@]}" "$hooked"

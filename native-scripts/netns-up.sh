@@ -25,13 +25,16 @@ created=()
 for ns in "$@"; do
   if ! kw_netns_exists "$ns"; then
     printf '%s\n' "$prefix" >"$KW_MARK_DIR/$ns"
-    ip netns add "$ns"
     created+=("$ns")
   fi
+done
+# One ip process adds them all (lines built from the names validated above).
+(( ${#created[@]} == 0 )) || printf 'netns add %s\n' "${created[@]}" | ip -batch -
+for ns in "$@"; do
   ip -n "$ns" link set lo up
   if (( forward )); then
     # /proc/sys/net is per network namespace: the write lands in $ns only.
-    ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+    nsenter --net="/var/run/netns/$ns" -- sysctl -qw net.ipv4.ip_forward=1
   fi
 done
 printf '{"created":%s}\n' "$(kw_json_list "${created[@]}")"

@@ -46,20 +46,22 @@ kw_maxlen "$1" 4000 "program"; kw_match "$1" '^[A-Za-z0-9_./+-]+$' "program"
 [[ -d ${log%/*} ]] || kw_die "log folder ${log%/*} does not exist"
 kw_need_netns "$ns"
 
-cmd=(ip netns exec "$ns" "${wrap[@]}" env "${envs[@]}" "$@")
+cmd=(ip netns exec "$ns" "${wrap[@]}")
+(( ${#envs[@]} == 0 )) || cmd+=(env "${envs[@]}")
+cmd+=("$@")
 setsid "${cmd[@]}" </dev/null >>"$log" 2>&1 &
 pid=$!
 if [[ -n $sandbox ]]; then
   # Containers join the sandbox by its pid: return only once it runs the program itself, that
   # is after unshare and hostname, or a container could join the host's UTS/IPC namespaces.
-  want=$(readlink -f -- "$(command -v -- "$1")")
+  want=$(command -v -- "$1")
   for _ in {1..400}; do
-    [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$want" ]] && break
+    [[ /proc/$pid/exe -ef $want ]] && break # same file: the exec chain has reached the program
     [[ -e /proc/$pid ]] || kw_die "sandbox process exited at once (see $log)"
     sleep 0.005
   done
-  [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$want" ]] || kw_die "sandbox process did not start $want in time"
+  [[ /proc/$pid/exe -ef $want ]] || kw_die "sandbox process did not start $want in time"
 fi
-stat=$(<"/proc/$pid/stat")
+read -r stat <"/proc/$pid/stat"
 read -ra fields <<<"${stat##*) }"
 printf '{"pid":%d,"startTime":%s}\n' "$pid" "${fields[19]}"

@@ -11,7 +11,7 @@ import { attachNode, deployNodeNetwork } from '../network/node-network.js';
 import { deployGateway, deployUnderlaySwitch, attachToUnderlay, nodeNetLength } from '../network/cloud.js';
 import { vtepMacFor } from '../network/flannel-config.js';
 import type { ImageResolver } from '../pod/images.js';
-import { PodRuntime } from '../pod/pod-runtime.js';
+import { PodRuntime, type SandboxHints } from '../pod/pod-runtime.js';
 import { takeHostSnapshot } from './host-snapshot.js';
 import { LabNames } from './lab-names.js';
 import type { LabPaths } from './lab-paths.js';
@@ -89,9 +89,24 @@ export class LabRuntime {
       await this.save(state);
     });
     await timer.run('pods', async () => {
-      const pods = topo.nodes.flatMap((n) => n.pods.map((p) => [n, p] as const));
+      const runtime = this.podRuntime(topo.prefix);
       try {
-        await mapLimit(pods, limit, ([n, p]) => this.runPod(topo, names, state, n, p));
+        // Per node: one helper creates all its pod namespaces, one listing gives its cni0 ports;
+        // then every pod of the lab is wired and started a few at a time.
+        const prepared = await mapLimit(topo.nodes, limit, async (n) => {
+          const netns = n.pods.map((p) => names.pod(p.namespace, p.name));
+          if (netns.length === 0) return { created: new Set<string>(), veths: new Set<string>() };
+          const [up, links] = await Promise.all([
+            this.driver.script('netns-up.sh', [topo.prefix, ...netns]),
+            this.driver.exec(names.node(n.name), ['ip', '-j', 'link', 'show', 'master', 'cni0']),
+          ]);
+          const veths = links.exitCode === 0 ? (JSON.parse(links.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname) : [];
+          return { created: new Set(up.json.created as string[]), veths: new Set(veths) };
+        });
+        const pods = topo.nodes.flatMap((n, i) => n.pods.map((p) => ({ n, p, prep: prepared[i]! })));
+        await mapLimit(pods, limit, ({ n, p, prep }) =>
+          this.runPod(runtime, topo, names, state, n, p, { fresh: prep.created.has(names.pod(p.namespace, p.name)), nodeVeths: prep.veths }),
+        );
       } finally {
         await this.save(state);
       }
@@ -168,11 +183,10 @@ export class LabRuntime {
     return new PodRuntime(this.driver, this.opts.images, this.opts.pauseBinary, prefix);
   }
 
-  private async runPod(topo: Topology, names: LabNames, state: LabState, node: NodeSpec, pod: PodSpec): Promise<void> {
+  private async runPod(runtime: PodRuntime, topo: Topology, names: LabNames, state: LabState, node: NodeSpec, pod: PodSpec, hints: SandboxHints): Promise<void> {
     const key = podKey(pod.namespace, pod.name);
     const netns = names.pod(pod.namespace, pod.name);
     const logDir = this.paths.podLogs(netns);
-    const runtime = this.podRuntime(topo.prefix);
     const rec = await runtime.runSandbox(
       {
         namespace: pod.namespace,
@@ -188,6 +202,7 @@ export class LabRuntime {
         logDir,
       },
       state.pods[key],
+      hints,
     );
     state.pods[key] = rec;
     await runtime.ensureContainers(rec, pod.containers, logDir);

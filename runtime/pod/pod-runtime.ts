@@ -31,7 +31,15 @@ interface CniResult {
   ips?: { address: string; interface?: number }[];
 }
 
+export interface SandboxHints {
+  fresh?: boolean;
+  nodeVeths?: Set<string>;
+}
+
 export class PodRuntime {
+  /** Sandboxes started by this runtime into a namespace it had cleared: no strays to look for. */
+  private readonly clean = new WeakSet<PodRecord>();
+
   constructor(
     private readonly driver: HostDriver,
     private readonly images: ImageResolver,
@@ -39,8 +47,12 @@ export class PodRuntime {
     private readonly prefix: string,
   ) {}
 
-  /** Namespace + /etc/netns files + CNI ADD (unless already wired) + pause (unless alive). */
-  async runSandbox(cfg: SandboxConfig, previous?: PodRecord): Promise<PodRecord> {
+  /**
+   * Namespace + /etc/netns files + CNI ADD (unless already wired) + pause (unless alive).
+   * `hints` let a caller that prepares many pods at once skip per-pod checks: `fresh` (it just
+   * created the namespace itself) and `nodeVeths` (the node's cni0 ports, listed once).
+   */
+  async runSandbox(cfg: SandboxConfig, previous?: PodRecord, hints: SandboxHints = {}): Promise<PodRecord> {
     const rec: PodRecord = previous ?? {
       namespace: cfg.namespace,
       name: cfg.name,
@@ -49,19 +61,23 @@ export class PodRuntime {
       containerId: cfg.containerId,
       containers: {},
     };
-    const up = await this.driver.script('netns-up.sh', [this.prefix, cfg.netns]);
-    const fresh = (up.json.created as string[]).length > 0;
+    let fresh = hints.fresh;
+    if (fresh === undefined) {
+      const up = await this.driver.script('netns-up.sh', [this.prefix, cfg.netns]);
+      fresh = (up.json.created as string[]).length > 0;
+    }
     const ip = cfg.ip ?? rec.ip;
     await Promise.all([
       writeNetnsEtc(this.driver, cfg.netns, cfg.name, cfg.nameserver, ip),
       mkdir(cfg.logDir, { recursive: true }),
     ]);
-    if (fresh || !(await this.wired(cfg.netns, ip))) await this.addNetwork(cfg, rec, ip);
+    if (fresh || !(await this.wired(cfg, rec, ip, hints.nodeVeths))) await this.addNetwork(cfg, rec, ip);
     if (!rec.sandbox || !(await this.driver.alive([rec.sandbox]))[0]) {
       // Whatever still runs here was started by a run that crashed before recording it.
       if (!fresh) await this.driver.script('proc-stop.sh', ['--all-in', cfg.netns]);
       rec.sandbox = await this.start(cfg.netns, join(cfg.logDir, 'pause.log'), ['--sandbox', cfg.name], [this.pauseBinary]);
       rec.containers = {}; // containers joined the old pause's namespaces: they are restarted
+      this.clean.add(rec);
     }
     return rec;
   }
@@ -76,8 +92,12 @@ export class PodRuntime {
       return rec ? (await this.driver.alive([rec]))[0]! : false;
     }));
     if (alive.every(Boolean)) return;
-    const keep = [pod.sandbox?.pid, ...specs.filter((_, i) => alive[i]).map((c) => pod.containers[c.name]!.pid)];
-    await this.driver.script('proc-stop.sh', ['--all-in', pod.netns, ...keep.flatMap((p) => (p ? ['--except', String(p)] : []))]);
+    // A sandbox this runtime just started (after clearing its namespace) holds nothing else.
+    if (!this.clean.has(pod)) {
+      const keep = [pod.sandbox?.pid, ...specs.filter((_, i) => alive[i]).map((c) => pod.containers[c.name]!.pid)];
+      await this.driver.script('proc-stop.sh', ['--all-in', pod.netns, ...keep.flatMap((p) => (p ? ['--except', String(p)] : []))]);
+    }
+    this.clean.delete(pod);
     for (const c of specs) await this.startContainer(pod, c, logDir);
   }
 
@@ -114,8 +134,10 @@ export class PodRuntime {
     await this.driver.script('netns-down.sh', [pod.netns]);
   }
 
-  private async wired(netns: string, ip: string | undefined): Promise<boolean> {
-    const r = await this.driver.exec(netns, ['ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0']);
+  private async wired(cfg: SandboxConfig, rec: PodRecord, ip: string | undefined, nodeVeths?: Set<string>): Promise<boolean> {
+    // The node-side veth recorded from a completed ADD, still a port of cni0: the pod is wired.
+    if (nodeVeths) return !!rec.hostVeth && nodeVeths.has(rec.hostVeth) && (!ip || rec.ip === ip);
+    const r = await this.driver.exec(cfg.netns, ['ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0']);
     if (r.exitCode !== 0) return false;
     const addrs = (JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[]).flatMap((l) => l.addr_info ?? []);
     return addrs.length > 0 && (!ip || addrs.some((a) => a.local === ip));

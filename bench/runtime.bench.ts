@@ -1,0 +1,138 @@
+// `npm run bench -- runtime`: how long `up` takes for the article topology and for 20 nodes x 10
+// pods, phase by phase, against a floor measured in the same run: the same namespaces and links
+// made by one `ip -batch` per namespace (no helpers, no CNI plugins, no processes). Always tears down.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { stringify } from 'yaml';
+import { parseTopology } from '../common/topology/parse-topology.js';
+import type { Topology } from '../common/topology/types.js';
+import { mapLimit } from '../runtime/concurrency.js';
+import { NetnsDriver } from '../runtime/host/netns-driver.js';
+import { LabNames } from '../runtime/lab/lab-names.js';
+import { LabPaths } from '../runtime/lab/lab-paths.js';
+import { LabRuntime, type UpReport } from '../runtime/lab/lab-runtime.js';
+import { ImageResolver } from '../runtime/pod/images.js';
+import { defaultTopology, imagesDir, pauseBinary, scriptsDir } from '../runtime/project-root.js';
+import type { BenchReport } from './main.js';
+
+export const name = 'runtime';
+const CONCURRENCY = 4;
+
+const testPrefix = () => `kw-t${randomBytes(3).toString('hex')}-`;
+
+/** A generated lab: `nodes` nodes with `pods` tools pods each (sleeping containers, light). */
+function gridTopology(nodes: number, pods: number): string {
+  return stringify({
+    name: `grid-${nodes}x${pods}`,
+    nodeNetwork: '10.231.209.0/24',
+    podNetwork: '192.168.128.0/18',
+    serviceNetwork: '192.168.192.0/18',
+    gateway: { address: '10.231.209.1', uplink: '198.51.100.1/24' },
+    internet: { router: '198.51.100.2/24', dns: '198.51.100.53', hosts: [{ name: 'google.com', address: '203.0.113.10' }] },
+    nodes: Array.from({ length: nodes }, (_, n) => ({
+      name: `node${n + 1}`,
+      address: `10.231.209.${10 + n}`,
+      subnet: `192.168.${128 + n}.0/24`,
+      pods: Array.from({ length: pods }, (_, p) => ({
+        metadata: { name: `bench-${n + 1}-${p}`, annotations: { 'kubewire.io/ip': `192.168.${128 + n}.${10 + p}` } },
+        spec: { containers: [{ name: 'tools', image: 'tools' }] },
+      })),
+    })),
+  });
+}
+
+async function timedUp(yaml: string, file: string): Promise<{ first: UpReport; second: UpReport; }> {
+  const prefix = testPrefix();
+  const base = mkdtempSync(join(tmpdir(), 'kubewire-bench-'));
+  const topo = parseTopology(yaml, file, { prefix });
+  const driver = new NetnsDriver(scriptsDir());
+  const runtime = new LabRuntime(driver, new LabPaths(base, topo.name), {
+    pauseBinary: pauseBinary(),
+    images: new ImageResolver(imagesDir()),
+    internetServer: join(imagesDir(), 'internet-server.js'),
+    concurrency: CONCURRENCY,
+  });
+  try {
+    const first = await runtime.up(topo);
+    const second = await runtime.up(topo);
+    return { first, second };
+  } finally {
+    await runtime.reset(prefix);
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+async function ipBatch(args: string[], lines: string[]): Promise<void> {
+  await execa('ip', [...args, '-batch', '-'], { input: lines.join('\n') + '\n' });
+}
+
+/**
+ * The floor: the lab's namespaces and links (underlay port + eth0 per node, flannel.1, cni0, one
+ * veth per pod with its address and routes) made by one `ip -batch` per namespace.
+ */
+async function floor(topo: Topology): Promise<{ totalMs: number; podsMs: number }> {
+  const names = new LabNames(testPrefix());
+  const nodeNs = topo.nodes.map((n) => names.node(n.name));
+  const pods = topo.nodes.flatMap((n, i) => n.pods.map((p) => ({ node: n, nodeIndex: i, ns: names.pod(p.namespace, p.name), ip: p.ip! })));
+  const all = [names.underlay, names.gateway, names.internet, ...nodeNs, ...pods.map((p) => p.ns)];
+  const t0 = performance.now();
+  let podsMs = 0;
+  try {
+    await ipBatch([], all.map((ns) => `netns add ${ns}`));
+    await ipBatch(['-n', names.underlay], [
+      'link add br0 type bridge', 'link set br0 up',
+      ...topo.nodes.flatMap((n) => [`link add ${n.name} type veth peer name eth0 netns ${names.node(n.name)}`, `link set ${n.name} master br0 up`]),
+    ]);
+    await mapLimit(topo.nodes, CONCURRENCY, (n) => {
+      const sub = n.subnet.split('/')[0]!.split('.').slice(0, 3).join('.');
+      return ipBatch(['-n', names.node(n.name)], [
+        'link set lo up', `addr add ${n.address}/24 dev eth0`, 'link set eth0 up', `route add default via ${topo.gateway.address}`,
+        `link add flannel.1 type vxlan id 1 local ${n.address} dev eth0 dstport 8472 nolearning`, `addr add ${sub}.0/32 dev flannel.1`, 'link set flannel.1 up',
+        'link add cni0 type bridge', `addr add ${sub}.1/24 dev cni0`, 'link set cni0 up',
+      ]);
+    });
+    const tp = performance.now();
+    await mapLimit(pods, CONCURRENCY, async (p, i) => {
+      const sub = p.node.subnet.split('/')[0]!.split('.').slice(0, 3).join('.');
+      const veth = `veth${i.toString(16).padStart(8, '0')}`;
+      await ipBatch(['-n', names.node(p.node.name)], [`link add ${veth} type veth peer name eth0 netns ${p.ns}`, `link set ${veth} master cni0 up`]);
+      await ipBatch(['-n', p.ns], ['link set lo up', `addr add ${p.ip}/24 dev eth0`, 'link set eth0 up', `route add default via ${sub}.1`, `route add ${topo.podNetwork} via ${sub}.1`]);
+    });
+    podsMs = performance.now() - tp;
+    return { totalMs: performance.now() - t0, podsMs };
+  } finally {
+    await execa('ip', ['-batch', '-'], { input: all.map((ns) => `netns del ${ns}`).join('\n') + '\n', reject: false });
+  }
+}
+
+function reportUp(report: BenchReport, label: string, r: { first: UpReport; second: UpReport }, goal?: string): void {
+  report.figure(`${label}: up`, r.first.totalMs, 'ms', goal ? { goal } : undefined);
+  for (const p of r.first.phases) report.figure(`${label}:   phase ${p.name}`, p.ms, 'ms');
+  report.figure(`${label}: second up (converged, no change)`, r.second.totalMs, 'ms');
+}
+
+export async function run(report: BenchReport): Promise<void> {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  report.log(`machine: ${(await import('node:os')).cpus().length} cores, load average ${load}, concurrency ${CONCURRENCY}`);
+
+  const articleFile = defaultTopology();
+  const articleYaml = readFileSync(articleFile, 'utf8');
+  const article = await timedUp(articleYaml, articleFile);
+  reportUp(report, 'article (6 nodes, 7 pods)', article, '<= 1500 ms');
+  const articleFloor = await floor(parseTopology(articleYaml, articleFile));
+  report.figure('article: ip -batch floor', articleFloor.totalMs, 'ms');
+  report.figure('article: up / floor', article.first.totalMs / articleFloor.totalMs, 'x');
+
+  const gridYaml = gridTopology(20, 10);
+  const grid = await timedUp(gridYaml, 'grid-20x10.yaml');
+  reportUp(report, '20 nodes x 10 pods', grid);
+  const gridFloor = await floor(parseTopology(gridYaml, 'grid-20x10.yaml'));
+  report.figure('20x10: ip -batch floor (total)', gridFloor.totalMs, 'ms');
+  report.figure('20x10: ip -batch floor (pod links only)', gridFloor.podsMs, 'ms');
+  report.figure('20x10: up / floor', grid.first.totalMs / gridFloor.totalMs, 'x', { goal: '<= 2' });
+  const podsPhase = grid.first.phases.find((p) => p.name === 'pods')?.ms ?? NaN;
+  report.figure('20x10: pods phase / floor pod links', podsPhase / gridFloor.podsMs, 'x');
+}
