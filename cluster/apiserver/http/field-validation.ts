@@ -12,7 +12,7 @@ export function checkUnknownFields(r: ResourceInfo, obj: KObject, url: URL): str
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
   }
   if (mode === 'Ignore') return [];
-  const unknown = unknownFields(r.plural, obj);
+  const unknown = unknownFields(r, obj);
   if (!unknown.length) return [];
   if (mode === 'Strict') {
     const list = unknown.map((f) => `unknown field "${f}"`);

@@ -1,10 +1,12 @@
-// The part of /openapi/v3 kubectl reads before `kubectl apply`: per group-version, each kind's PATCH
-// operation with its x-kubernetes-group-version-kind and the fieldValidation parameter. Seeing it,
+// /openapi/v3: per group-version, each kind's operations with x-kubernetes-group-version-kind and
+// the component schemas (`kubectl explain`). kubectl reads the PATCH operation's fieldValidation
+// parameter before `kubectl apply`: seeing it,
 // kubectl leaves field validation to the server (?fieldValidation=Strict) instead of validating
 // against a client-side schema. No requestBody media types are listed, so kubectl computes
 // strategic merge patches from its built-in types, which carry the real patch metadata.
 import { createHash } from 'node:crypto';
 import { apiVersionOf, type ResourceCatalog, type ResourceInfo } from '../resources.js';
+import { componentSchemas } from './openapi-schemas.js';
 
 const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'];
 
@@ -66,7 +68,7 @@ export class OpenApi {
       openapi: '3.0.0',
       info: { title: 'Kubernetes', version: 'v1.32.0' },
       paths,
-      components: { schemas: {} },
+      components: { schemas: componentSchemas(resources) },
       'x-kubewire-apiVersion': resources[0] ? apiVersionOf(resources[0]) : '',
     };
   }
