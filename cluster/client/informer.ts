@@ -144,7 +144,15 @@ export class Informer<T extends KubeObject> {
     const items = [...first.items];
     let cont = first.metadata.continue;
     while (cont && !this.stopped) {
-      const page = await this.lw.list({ ...base, limit, continue: cont });
+      let page: KubeList<T>;
+      try {
+        page = await this.lw.list({ ...base, limit, continue: cont });
+      } catch (err) {
+        // A continue token that expired (410) or that the server refuses: as client-go's pager does
+        // on expiry, fall back to one unpaged list, which is consistent on its own.
+        this.report(err, 'paged list, falling back to one full list');
+        return this.lw.list(base);
+      }
       items.push(...page.items);
       cont = page.metadata.continue;
     }

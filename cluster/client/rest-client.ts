@@ -2,6 +2,7 @@
 // typed errors from Status bodies, and streaming newline-delimited JSON for watches.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Status, WatchEvent } from '../../common/api-types.js';
 import { ApiConnectionError, apiErrorFrom, statusToError, type ApiError } from './api-errors.js';
 
@@ -50,10 +51,14 @@ export class RestClient {
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
       throw new TypeError(`RestConfig.server: ${config.server} is not an http(s) URL`);
     }
-    const agentOpts = { keepAlive: true, maxSockets: config.maxSockets ?? 64, maxFreeSockets: 16 };
+    // Keep every socket of a burst for reuse: dropping them would cost a TLS handshake each.
+    const maxSockets = config.maxSockets ?? 64;
+    const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
     if (this.base.protocol === 'https:') {
       this.mod = https;
-      this.agent = new https.Agent({ ...agentOpts, ca: config.ca });
+      // One secure context for all connections, instead of parsing the CA again per socket.
+      const secureContext = tls.createSecureContext(config.ca ? { ca: config.ca } : {});
+      this.agent = new https.Agent({ ...agentOpts, ...(config.ca ? { ca: config.ca } : {}), secureContext });
     } else {
       this.mod = http;
       this.agent = new http.Agent(agentOpts);
