@@ -8,6 +8,8 @@ const USAGE = `usage: kubewire <command> [args]
   up [TOPOLOGY.yaml]      build the lab, or converge a half-built one (default: the article's)
   status [--json]         nodes, pods, links, agents of the running lab
   exec TARGET -- CMD...   run CMD inside a node's or a pod's namespace
+  trace FROM TO [--probe] [--capture DIR] [--json]
+                          a packet's path hop by hop from the kernel's state (routes, ARP/FDB, VXLAN, iptables)
   kubeconfig              print the path of a kubeconfig that kubectl can use
   lab list | show ID | run ID [--from STEP] [--json]
   down                    stop the lab's processes and remove its kernel objects, keep state

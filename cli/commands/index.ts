@@ -9,6 +9,7 @@ import { reset } from './reset.js';
 import { serve } from './serve.js';
 import { start } from './start.js';
 import { status } from './status.js';
+import { trace } from './trace.js';
 import { up } from './up.js';
 import { labCommand } from './lab.js';
 
@@ -27,4 +28,5 @@ export const commands: Record<string, Command> = {
   doctor,
   start,
   lab: labCommand,
+  trace,
 };
