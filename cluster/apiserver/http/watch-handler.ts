@@ -11,6 +11,8 @@ import type { ApiContext, RequestScope } from './context.js';
 import type { ResponseForm } from './negotiation.js';
 import { filterFor } from './rest-handler.js';
 
+const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+
 export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope, form: ResponseForm): Promise<void> {
   const r = s.resource;
   const q = s.url.searchParams;
@@ -52,6 +54,13 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
   const write = (type: string, object: KObject) => {
     if (closed) return;
     res.write(JSON.stringify({ type, object }) + '\n');
+    // A watcher that does not read is cut off, as kube-apiserver drops a watcher whose buffer is
+    // full; its client watches again from the last resourceVersion it saw.
+    if (res.writableLength > MAX_UNREAD_BYTES) {
+      closed = true;
+      disposers.forEach((d) => d());
+      res.destroy();
+    }
   };
   const fail = (err: ApiError) => {
     write('ERROR', err.toStatus());

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { ApiServer, DEFAULT_CONFIG } from '../../../cluster/apiserver/api-server.js';
 import { openBackend } from '../../../cluster/apiserver/open-backend.js';
 import type { Backend } from '../../../cluster/store/backend.js';
+import type { PodLogSource } from '../../../cluster/apiserver/http/context.js';
 
 export const KUBECTL = '/usr/bin/kubectl';
 export const hasKubectl = existsSync(KUBECTL);
@@ -24,12 +25,13 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory?: boolean } = {}): Promise<Harness> {
+export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory?: boolean; podLogs?: PodLogSource } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-apiserver-test-'));
   const backend = openBackend(opts.memory ? undefined : join(dir, 'store.db'));
   const server = new ApiServer({
     backend,
     config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }], bookmarkIntervalMs: opts.bookmarkIntervalMs },
+    podLogs: opts.podLogs,
   });
   const stopServer = await server.start();
   const ca = readFileSync(server.caPath);
