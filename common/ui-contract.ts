@@ -8,6 +8,7 @@ import { asInteger, asNumber, asObject, asString, onlyKeys } from './validate.js
 import { pathRequestValidators, type PathCalls } from './path-contract.js';
 import { iptablesRequestValidators, type IptablesCalls } from './iptables-contract.js';
 import { clusterRequestValidators, type ClusterCalls, type ClusterSnapshot } from './cluster-contract.js';
+import { guideRequestValidators, type GuideCalls } from './guide-contract.js';
 
 export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 export interface ErrorData {
@@ -64,7 +65,8 @@ export interface DeviceDetails {
 export interface UiCalls {
   'session.info': { request: Record<string, never>; response: SessionInfo };
   'namespaces.list': { request: Record<string, never>; response: NamespaceInfo[] };
-  'terminal.open': { request: { namespace: string; cols: number; rows: number }; response: TerminalInfo };
+  /** `lab`: a guided lab whose variables ($CONTAINER…) the shell gets. */
+  'terminal.open': { request: { namespace: string; cols: number; rows: number; lab?: string }; response: TerminalInfo };
   'terminal.list': { request: Record<string, never>; response: TerminalInfo[] };
   'terminal.close': { request: { id: string }; response: { closed: boolean } };
   'topology.get': { request: Record<string, never>; response: TopologyGraph };
@@ -76,6 +78,8 @@ export interface UiCalls extends PathCalls {}
 export interface UiCalls extends IptablesCalls {}
 // ---- cluster tables calls (common/cluster-contract.ts) ----
 export interface UiCalls extends ClusterCalls {}
+// ---- lab guide calls (common/guide-contract.ts) ----
+export interface UiCalls extends GuideCalls {}
 
 export type CallName = keyof UiCalls;
 export type CallRequest<K extends CallName> = UiCalls[K]['request'];
@@ -93,18 +97,21 @@ export const requestValidators: { [K in CallName]: (v: unknown, where: string) =
   ...pathRequestValidators,
   ...iptablesRequestValidators,
   ...clusterRequestValidators,
+  ...guideRequestValidators,
   'session.info': empty,
   'namespaces.list': empty,
   'terminal.list': empty,
   'topology.get': empty,
   'terminal.open': (v, where) => {
     const o = asObject(v, where);
-    onlyKeys(o, where, ['namespace', 'cols', 'rows']);
-    return {
+    onlyKeys(o, where, ['namespace', 'cols', 'rows', 'lab']);
+    const req: { namespace: string; cols: number; rows: number; lab?: string } = {
       namespace: asString(o.namespace, `${where}.namespace`, { pattern: NAMESPACE_NAME }),
       cols: asInteger(o.cols, `${where}.cols`, 2, 1000),
       rows: asInteger(o.rows, `${where}.rows`, 1, 500),
     };
+    if (o.lab !== undefined) req.lab = asString(o.lab, `${where}.lab`, { pattern: /^[a-z0-9][a-z0-9-]{0,40}$/ });
+    return req;
   },
   'terminal.close': (v, where) => {
     const o = asObject(v, where);

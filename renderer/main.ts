@@ -12,6 +12,7 @@ import { SocketClient } from './socket-client.js';
 import { TerminalTabs } from './terminal-tabs.js';
 import { IptablesView } from './iptables-view.js';
 import { ClusterView } from './cluster-view.js';
+import { GuidePanel } from './guide-panel.js';
 import { TopologyView, type DrawTiming, type Selection } from './topology-view.js';
 
 /** What the desktop shell's preload exposes (absent in a plain browser). */
@@ -80,6 +81,8 @@ function main(): void {
   const pathPanel = new PathPanel({ api, highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))), track: (what, p) => progress.track(what, p), onError: showError });
   byId('sidebar').insertBefore(pathPanel.el, byId('sidebar').children[1] ?? null);
   const iptables = new IptablesView({ api, progress, root: byId('view-iptables'), onError: showError, intervalMs: 1000 });
+  const guide = new GuidePanel({ api, progress, root: byId('guide'), terminals, onError: showError });
+  void guide.load();
   const clusterView = new ClusterView({ api, socket, progress, root: byId('view-cluster'), onError: showError, now: () => Date.now() });
   let currentView = 'topology';
   const showView = (view: string, namespace?: string): void => {

@@ -52,11 +52,20 @@ export class TerminalTabs {
     });
   }
 
-  async open(namespace: string): Promise<void> {
+  async open(namespace: string, lab?: string): Promise<string> {
     const { cols, rows } = this.estimateSize();
-    const info = await this.d.api.call('terminal.open', { namespace, cols, rows });
+    const info = await this.d.api.call('terminal.open', lab ? { namespace, cols, rows, lab } : { namespace, cols, rows });
     this.ensureTab(info);
     this.activate(info.id);
+    return info.id;
+  }
+
+  /** Types lines into a live shell in `namespace` (opening one, with the lab's variables, if none). */
+  async runIn(namespace: string, lines: string[], lab?: string): Promise<void> {
+    const live = [...this.tabs.values()].find((t) => t.info.namespace === namespace && t.info.exitCode === null);
+    const id = live ? live.info.id : await this.open(namespace, lab);
+    this.activate(id);
+    for (const line of lines) this.d.socket.send({ type: 'terminal.input', id, data: `${line}\r` });
   }
 
   activeId(): string | undefined {

@@ -11,6 +11,7 @@ import { readDeviceDetails } from './topology/device-details.js';
 import { parseLinks } from './topology/ip-json.js';
 import { readIptables } from './iptables/iptables-reader.js';
 import { NoCluster, type ClusterSource } from './cluster/cluster-source.js';
+import { GuideUnavailable, type GuideService } from './guide/guide-service.js';
 import { noPathTracer, type PathHandlers } from './path/path-handlers.js';
 
 export type UiHandlers = { [K in CallName]: (req: CallRequest<K>) => Promise<CallResponse<K>> };
@@ -26,9 +27,15 @@ export interface HandlerDeps {
   path?: PathHandlers;
   /** The cluster tables (server/cluster/); absent: calls answer that no apiserver is configured. */
   cluster?: ClusterSource;
+  /** The lab guide (server/guide/); absent: its calls answer that there is none. */
+  guide?: GuideService;
 }
 
 export function createHandlers(d: HandlerDeps): UiHandlers {
+  const guide = (): GuideService => {
+    if (!d.guide) throw new GuideUnavailable('no guided labs in this setup');
+    return d.guide;
+  };
   return {
     ...(d.path ?? noPathTracer()),
     'cluster.get': async ({ kind, namespace, name }) => ({ yaml: (d.cluster ?? new NoCluster('no apiserver configured for this UI server')).yaml(kind, namespace, name) }),
@@ -38,12 +45,19 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
       const { kind, label } = identifyNamespace(d.namespaces.prefix, name);
       return { name, kind, label };
     }),
-    'terminal.open': async ({ namespace, cols, rows }) => {
+    'terminal.open': async ({ namespace, cols, rows, lab }) => {
       const ns = await d.namespaces.require(namespace, 'terminal.open namespace');
       const pausePid = identifyNamespace(d.namespaces.prefix, ns).kind === 'pod' ? await d.namespaces.pausePid(ns) : undefined;
       const plan = planShell({ prefix: d.namespaces.prefix, namespace: ns, pausePid, baseEnv: d.env });
-      return d.terminals.open({ namespace: ns, title: plan.title, argv: plan.argv, env: plan.env, cols, rows });
+      // A guided lab's terminal sees the lab's variables ($CONTAINER…), as its scripts do.
+      const env = lab ? { ...guide().variables(lab), ...plan.env } : plan.env;
+      return d.terminals.open({ namespace: ns, title: plan.title, argv: plan.argv, env, cols, rows });
     },
+    'guide.list': async () => guide().list(),
+    'guide.show': async ({ id }) => guide().show(id),
+    'guide.start': async ({ id }) => ({ ok: true as const, ms: await guide().start(id) }),
+    'guide.check': async ({ id, step }) => guide().check(id, step),
+    'guide.solve': async ({ id, step }) => guide().solve(id, step),
     'terminal.list': async () => d.terminals.list(),
     'terminal.close': async ({ id }) => ({ closed: await d.terminals.close(id) }),
     'topology.get': async () => (await d.topology.read()).graph,

@@ -6,6 +6,10 @@ import { SystemClock } from '../cluster/client/clock.js';
 import { KubeClient } from '../cluster/client/kube-client.js';
 import { KubeClusterSource, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { restConfigFromKubeconfig } from './cluster/kubeconfig-reader.js';
+import { GuideService } from './guide/guide-service.js';
+import { cliLabEnvironment } from './guide/lab-environment.js';
+import { LabRunner } from '../runtime/guide/lab-runner.js';
+import { labsDir } from '../runtime/project-root.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -33,6 +37,9 @@ export interface UiAppOptions {
   netnsDir?: string;
   /** The lab apiserver's admin kubeconfig, for the cluster tables (absent: the view says so). */
   kubeconfig?: string;
+  /** Guided labs (default: the project's labs/) and the lab state base they run with. */
+  labsRoot?: string;
+  stateBase?: string;
   log?: (line: string) => void;
 }
 
@@ -48,7 +55,14 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log });
   const path = createPathHandlers(new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }));
   const cluster = clusterSource(o.kubeconfig);
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster });
+  const labsRoot = o.labsRoot ?? labsDir();
+  const guide = new GuideService({
+    labsRoot,
+    runner: new LabRunner(cliLabEnvironment(o.prefix, o.stateBase), join(labsRoot, 'lib', 'lab.sh')),
+    prefix: o.prefix,
+    namespaceExists: (name) => existsSync(join(o.netnsDir ?? '/run/netns', name)),
+  });
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide });
   const server = new UiServer({
     handlers,
     terminals,

@@ -26,6 +26,7 @@ import type { TerminalHost } from './terminals/terminal-host.js';
 import { TerminalNotFound } from './terminals/pty-terminal-host.js';
 import type { TopologySource } from './topology/kernel-topology.js';
 import { ClusterUnavailable, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
+import { GuideUnavailable, LabNotFound } from './guide/guide-service.js';
 
 export interface UiServerDeps {
   handlers: UiHandlers;
@@ -276,7 +277,8 @@ function guardInput(req: IncomingMessage, url: URL): GuardInput {
 export function toErrorData(err: unknown): ErrorData {
   if (err instanceof ValidationError || err instanceof SyntaxError) return { code: 'bad-request', message: describeError(err) };
   if (err instanceof TerminalNotFound) return { code: 'not-found', message: err.message };
-  if (err instanceof ClusterUnavailable) return { code: 'unavailable', message: err.message };
+  if (err instanceof ClusterUnavailable || err instanceof GuideUnavailable) return { code: 'unavailable', message: err.message };
+  if (err instanceof LabNotFound) return { code: 'not-found', message: err.message };
   if (err instanceof KubewireError) return { code: 'internal', message: describeError(err) };
   return { code: 'internal', message: describeError(err) };
 }

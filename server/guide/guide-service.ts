@@ -1,0 +1,87 @@
+// The lab guide on the server: reads labs with runtime/guide/lab-file.ts and runs their checks and
+// solves with runtime/guide/lab-runner.ts (the same runner as `kubewire lab run`).
+import { readdirSync } from 'node:fs';
+import { KubewireError } from '../../common/errors.js';
+import type { LabGuide, LabSummary, StepOutcome } from '../../common/guide-contract.js';
+import { expandVars, findLabDirs, loadLab, type Lab } from '../../runtime/guide/lab-file.js';
+import type { LabRunner, ScriptOutcome } from '../../runtime/guide/lab-runner.js';
+
+export class LabNotFound extends KubewireError {}
+export class GuideUnavailable extends KubewireError {}
+
+export class GuideService {
+  constructor(
+    private readonly d: { labsRoot: string; runner: LabRunner; prefix: string; namespaceExists: (name: string) => boolean },
+  ) {}
+
+  list(): LabSummary[] {
+    return this.labs().map((l) => ({ id: l.id, title: l.title, summary: l.summary, steps: l.steps.length }));
+  }
+
+  show(id: string): LabGuide {
+    const lab = this.lab(id);
+    return {
+      id: lab.id,
+      title: lab.title,
+      summary: lab.summary,
+      steps: lab.steps.length,
+      terminals: lab.terminals.map((t) => ({ name: t.name, namespace: this.namespaceOf(t.target), ...(t.opensAfterStep ? { opensAfterStep: t.opensAfterStep } : {}) })),
+      stepList: lab.steps.map((s) => ({ number: s.number, title: s.title, text: s.text, ...(s.hint ? { hint: s.hint } : {}), commands: s.commands.map((c) => ({ terminal: c.terminal, lines: c.lines })) })),
+    };
+  }
+
+  async start(id: string): Promise<number> {
+    const t0 = performance.now();
+    await this.d.runner.start(this.lab(id));
+    return performance.now() - t0;
+  }
+
+  async check(id: string, step: number): Promise<StepOutcome> {
+    const lab = this.lab(id);
+    return outcome(await this.d.runner.check(lab, this.step(lab, step)));
+  }
+
+  async solve(id: string, step: number): Promise<{ solve: StepOutcome; check: StepOutcome | null }> {
+    const lab = this.lab(id);
+    const s = this.step(lab, step);
+    const solve = outcome(await this.d.runner.solve(lab, s));
+    return { solve, check: solve.ok ? outcome(await this.d.runner.check(lab, s)) : null };
+  }
+
+  /** Variables a lab's terminals get (its `vars:` and KW_*), so typed commands see `$CONTAINER`. */
+  variables(id: string): Record<string, string> {
+    return this.d.runner.variables(this.lab(id));
+  }
+
+  /** A terminal target (node, [ns/]pod, gateway, internet, {prefix}…) as a namespace name. */
+  namespaceOf(target: string): string {
+    const p = this.d.prefix;
+    if (target.includes('{prefix}')) return expandVars(target, p);
+    if (target.includes('/')) {
+      const [ns, pod] = target.split('/', 2);
+      return `${p}${ns}_${pod}`;
+    }
+    // A bare name is a node (also before the lab is up), unless a pod of that name exists in "default".
+    return this.d.namespaceExists(`${p}default_${target}`) && !this.d.namespaceExists(`${p}${target}`) ? `${p}default_${target}` : `${p}${target}`;
+  }
+
+  private labs(): Lab[] {
+    return findLabDirs(this.d.labsRoot, (dir) => readdirSync(dir)).map((dir) => loadLab(dir, this.d.labsRoot));
+  }
+
+  private lab(id: string): Lab {
+    const lab = this.labs().find((l) => l.id === id);
+    if (!lab) throw new LabNotFound(`no lab "${id}"`);
+    return lab;
+  }
+
+  private step(lab: Lab, n: number): Lab['steps'][number] {
+    const s = lab.steps.find((x) => x.number === n);
+    if (!s) throw new LabNotFound(`lab ${lab.id} has no step ${n} (1…${lab.steps.length})`);
+    return s;
+  }
+}
+
+function outcome(o: ScriptOutcome): StepOutcome {
+  return { ok: o.ok, failures: o.failures, output: o.output.slice(-4000), durationMs: o.durationMs };
+}

@@ -1,0 +1,31 @@
+// The lab's world for the UI's guide, through the `kubewire` command itself (up/reset are the
+// CLI's contract), as `kubewire lab run` does it, with the UI server's lab prefix.
+import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { KubewireError } from '../../common/errors.js';
+import { parseTopology } from '../../common/topology/parse-topology.js';
+import type { LabEnvironment } from '../../runtime/guide/lab-runner.js';
+import { NetnsDriver } from '../../runtime/host/netns-driver.js';
+import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
+import { cliMain, kubewireBin, scriptsDir } from '../../runtime/project-root.js';
+
+export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE): LabEnvironment {
+  const labName = (topologyFile: string) => parseTopology(readFileSync(topologyFile, 'utf8'), topologyFile).name;
+  const call = async (args: string[]) => {
+    const r = await execa(process.execPath, [cliMain(), ...args], { reject: false, all: true, stdin: 'ignore' });
+    if (r.exitCode !== 0) throw new KubewireError(`kubewire ${args.join(' ')} failed: ${(r.all ?? '').trim().split('\n').pop()}`);
+  };
+  return {
+    prefix,
+    kubewireBin: kubewireBin(),
+    stateDir: (topologyFile) => new LabPaths(stateBase, labName(topologyFile)).dir,
+    up: (topologyFile) => call(['up', topologyFile, '--prefix', prefix, '--state-dir', stateBase]),
+    claimNamespaces: async (names) => {
+      await new NetnsDriver(scriptsDir()).script('netns-claim.sh', [prefix, ...names]);
+    },
+    removeNamespaces: async (names) => {
+      await new NetnsDriver(scriptsDir()).script('netns-down.sh', names);
+    },
+    reset: (topologyFile) => call(['reset', '--lab', labName(topologyFile), '--prefix', prefix, '--state-dir', stateBase]),
+  };
+}
