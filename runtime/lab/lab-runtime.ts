@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { NodeSpec, PodSpec, Topology } from '../../common/topology/types.js';
 import { mapLimit, PhaseTimer } from '../concurrency.js';
 import type { HostDriver } from '../host/host-driver.js';
-import { attachNode, deployNodeNetwork } from '../network/node-network.js';
+import { attachNode, deployNodeNetwork, writeNodeFiles } from '../network/node-network.js';
 import { deployGateway, deployUnderlaySwitch, attachToUnderlay, nodeNetLength } from '../network/cloud.js';
 import { vtepMacFor } from '../network/flannel-config.js';
 import type { ImageResolver } from '../pod/images.js';
@@ -63,54 +63,58 @@ export class LabRuntime {
       await this.save(state);
     });
 
-    await timer.run('namespaces', async () => {
+    const podNetns = (n: NodeSpec) => n.pods.map((p) => names.pod(p.namespace, p.name));
+    const createdPods = await timer.run('namespaces', async () => {
       const routers = [...topo.nodes.map((n) => names.node(n.name)), names.gateway];
       const others = [names.underlay, names.internet, ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name))];
-      await Promise.all([
+      const [, rest] = await Promise.all([
         this.driver.script('netns-up.sh', [topo.prefix, '--forward', ...routers]),
-        this.driver.script('netns-up.sh', [topo.prefix, ...others]),
+        this.driver.script('netns-up.sh', [topo.prefix, ...others, ...topo.nodes.flatMap(podNetns)]),
       ]);
+      return new Set(rest.json.created as string[]);
     });
-    await timer.run('underlay', async () => {
-      await deployUnderlaySwitch(this.driver, names);
-      const len = nodeNetLength(topo);
-      await mapLimit([undefined, ...topo.nodes], limit, (n) =>
-        n ? attachNode(this.driver, names, topo, n) : attachToUnderlay(this.driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
-      );
-    });
-    await timer.run('nodes+cloud', async () => {
-      await Promise.all([
-        (async () => {
-          await deployGateway(this.driver, names, topo);
-          await this.startInternet(topo, names, state);
-        })(),
-        mapLimit(topo.nodes, limit, (n) => deployNodeNetwork(this.driver, names, this.paths, topo, n)),
-      ]);
-      await this.save(state);
-    });
-    await timer.run('pods', async () => {
-      const runtime = this.podRuntime(topo.prefix);
-      try {
-        // Per node: one helper creates all its pod namespaces, one listing gives its cni0 ports;
-        // then every pod of the lab is wired and started a few at a time.
-        const prepared = await mapLimit(topo.nodes, limit, async (n) => {
-          const netns = n.pods.map((p) => names.pod(p.namespace, p.name));
-          if (netns.length === 0) return { created: new Set<string>(), veths: new Set<string>() };
-          const [up, links] = await Promise.all([
-            this.driver.script('netns-up.sh', [topo.prefix, ...netns]),
-            this.driver.exec(names.node(n.name), ['ip', '-j', 'link', 'show', 'master', 'cni0']),
-          ]);
-          const veths = links.exitCode === 0 ? (JSON.parse(links.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname) : [];
-          return { created: new Set(up.json.created as string[]), veths: new Set(veths) };
-        });
-        const pods = topo.nodes.flatMap((n, i) => n.pods.map((p) => ({ n, p, prep: prepared[i]! })));
-        await mapLimit(pods, limit, ({ n, p, prep }) =>
-          this.runPod(runtime, topo, names, state, n, p, { fresh: prep.created.has(names.pod(p.namespace, p.name)), nodeVeths: prep.veths }),
+
+    // Pods need only their node's namespace and CNI config, not its underlay or VXLAN: both
+    // branches run side by side (their phase times overlap).
+    const network = async () => {
+      await timer.run('underlay', async () => {
+        await deployUnderlaySwitch(this.driver, names);
+        const len = nodeNetLength(topo);
+        await mapLimit([undefined, ...topo.nodes], limit, (n) =>
+          n ? attachNode(this.driver, names, topo, n) : attachToUnderlay(this.driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
         );
-      } finally {
-        await this.save(state);
-      }
-    });
+      });
+      await timer.run('nodes+cloud', async () => {
+        await Promise.all([
+          (async () => {
+            await deployGateway(this.driver, names, topo);
+            await this.startInternet(topo, names, state);
+          })(),
+          mapLimit(topo.nodes, limit, (n) => deployNodeNetwork(this.driver, names, topo, n)),
+        ]);
+      });
+    };
+    const pods = () =>
+      timer.run('pods', async () => {
+        const runtime = this.podRuntime(topo.prefix);
+        try {
+          // Per node: its CNI config and subnet.env, and one listing of its cni0 ports (what is
+          // already wired); then every pod of the lab is wired and started a few at a time.
+          const veths = await mapLimit(topo.nodes, limit, async (n) => {
+            await writeNodeFiles(this.driver, this.paths, topo, n);
+            if (n.pods.length === 0) return new Set<string>();
+            const links = await this.driver.exec(names.node(n.name), ['ip', '-j', 'link', 'show', 'master', 'cni0']);
+            return new Set(links.exitCode === 0 ? (JSON.parse(links.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname) : []);
+          });
+          const all = topo.nodes.flatMap((n, i) => n.pods.map((p) => ({ n, p, nodeVeths: veths[i]! })));
+          await mapLimit(all, limit, ({ n, p, nodeVeths }) =>
+            this.runPod(runtime, topo, names, state, n, p, { fresh: createdPods.has(names.pod(p.namespace, p.name)), nodeVeths }),
+          );
+        } finally {
+          await this.save(state);
+        }
+      });
+    await Promise.all([network(), pods()]);
     state.phase = 'up';
     await this.save(state);
     return { phases: timer.phases, totalMs: timer.totalMs, state };

@@ -16,7 +16,15 @@ export async function attachNode(driver: HostDriver, names: LabNames, topo: Topo
   await attachToUnderlay(driver, names, names.node(node.name), node.name, `${node.address}/${nodeNetLength(topo)}`, topo.gateway.address);
 }
 
-export async function deployNodeNetwork(driver: HostDriver, names: LabNames, paths: LabPaths, topo: Topology, node: NodeSpec): Promise<void> {
+/** What flannel leaves in the node's files: subnet.env and the cbr0 config its CNI plugin delegates. */
+export async function writeNodeFiles(driver: HostDriver, paths: LabPaths, topo: Topology, node: NodeSpec): Promise<void> {
+  await Promise.all([
+    driver.writeFile(paths.subnetEnv(node.name), subnetEnv(topo, node)),
+    driver.writeFile(paths.cniConf(node.name), JSON.stringify(cniBridgeConfig(topo, node, paths.cniDataDir(node.name)), null, 2) + '\n'),
+  ]);
+}
+
+export async function deployNodeNetwork(driver: HostDriver, names: LabNames, topo: Topology, node: NodeSpec): Promise<void> {
   const ns = names.node(node.name);
   const f = topo.flannel;
   await driver.script('vxlan.sh', [
@@ -25,8 +33,6 @@ export async function deployNodeNetwork(driver: HostDriver, names: LabNames, pat
   const tasks: Promise<unknown>[] = [
     driver.script('iptables-apply.sh', [ns, 'nat', MASQ_CHAIN, 'POSTROUTING'], { input: masqueradeRules(topo, node).join('\n') + '\n' }),
     writeNetnsEtc(driver, ns, node.name, topo.internet.dns, node.address),
-    driver.writeFile(paths.subnetEnv(node.name), subnetEnv(topo, node)),
-    driver.writeFile(paths.cniConf(node.name), JSON.stringify(cniBridgeConfig(topo, node, paths.cniDataDir(node.name)), null, 2) + '\n'),
   ];
   if (f.mode === 'static') {
     tasks.push(driver.script('vxlan-peers.sh', [ns, VXLAN_DEV, ...vtepPeers(topo, node).flatMap((p) => [p.subnet, p.vtep, p.mac, p.underlay])]));

@@ -120,5 +120,10 @@ describe('two-node lab', () => {
     assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
     const diff = diffSnapshots(hostBefore, await takeHostSnapshot(lab.driver));
     assert.deepEqual(diff, []);
+    // doctor compares against the snapshot `up` took before this lab (prerequisites may vary).
+    const doctor = await lab.cli(['doctor', '--json']);
+    const report = JSON.parse(doctor.stdout);
+    assert.deepEqual(report.hostDiff, []);
+    assert.ok(report.checks.some((c: { name: string; ok: boolean }) => c.name === 'CNI plugin bridge' && c.ok));
   });
 });
