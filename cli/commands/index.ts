@@ -1,5 +1,6 @@
 // The command table: one module per command under cli/commands/. A command returns its exit code.
 import { apiserver } from './apiserver.js';
+import { controllerManager } from './controller-manager.js';
 import { desktop } from './desktop.js';
 import { doctor } from './doctor.js';
 import { down } from './down.js';
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   desktop,
   kubeconfig,
   apiserver,
+  'controller-manager': controllerManager,
   up,
   status,
   exec,
