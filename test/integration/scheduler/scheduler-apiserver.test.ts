@@ -89,6 +89,11 @@ test('a pod that fits nowhere gets FailedScheduling with the real message, then 
   const cond = await until('PodScheduled=False', async () => (await client.pods.get('big', 'default')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'));
   assert.equal(cond.reason, 'Unschedulable');
 
+  // Retries (backoff 200 ms here) repeat the same message: the recorder bumps one Event's count.
+  const repeated = await until('FailedScheduling count > 1', async () => (await eventsFor(client, 'big')).find((e) => e.reason === 'FailedScheduling' && (e.count ?? 0) > 1));
+  assert.equal((await eventsFor(client, 'big')).filter((e) => e.reason === 'FailedScheduling').length, 1, 'one Event, counted');
+  assert.notEqual(repeated.lastTimestamp, undefined);
+
   await client.nodes.create(makeNode('node7', { cpu: '4' }));
   const bound = await until('big bound to node7', async () => {
     const p: Pod = await client.pods.get('big', 'default');
