@@ -16,10 +16,11 @@ export type IptablesVariant = 'iptables' | 'iptables-nft' | 'iptables-legacy';
 /** A full restore of a big ruleset through iptables-nft takes tens of seconds on a busy machine. */
 const RESTORE_TIMEOUT_MS = 180_000;
 
-const restoreArgs = (v: IptablesVariant) => [`${v}-restore`, '--noflush', '--counters', '-w', '5'];
+/** argv of the restore command (without `ip netns exec`). */
+export const restoreArgs = (v: IptablesVariant): string[] => [`${v}-restore`, '--noflush', '--counters', '-w', '5'];
 
 /** The input as sent: legacy iptables has no per-chain cache, so it gets the text unchanged. */
-function restoreInput(variant: IptablesVariant, text: string): string {
+export function restoreInput(variant: IptablesVariant, text: string): string {
   return variant === 'iptables-legacy' ? text : requestWholeTableCache(text);
 }
 
