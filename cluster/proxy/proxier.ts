@@ -4,6 +4,7 @@
 // chains and missing jump rules. Later syncs are partial: only changed services' chains are sent.
 import { KubewireError } from '../../common/errors.js';
 import { isServiceChainName } from './chain-names.js';
+import { staleUdpFlows, type ConntrackCleaner } from './conntrack-cleanup.js';
 import type { IptablesRestorer } from './iptables-restorer.js';
 import { parseIptablesSave } from './iptables-save-parse.js';
 import { CANARY_CHAIN, JUMP_RULES, type JumpRule } from './jump-rules.js';
@@ -12,7 +13,7 @@ import { ProbabilityCache } from './probability.js';
 import { ProxyState } from './proxy-state.js';
 import type { EndpointSliceObject, ProxyNodeConfig, ServiceObject } from './proxy-types.js';
 import { assembleRuleset, type NormalizedNodeConfig } from './render-ruleset.js';
-import type { RenderContext, RenderedServicePort } from './render-service.js';
+import type { RenderContext, RenderedServicePort, ServicePortFlows } from './render-service.js';
 
 export interface Clock {
   /** Milliseconds, monotonic enough to measure a sync. */
@@ -25,6 +26,8 @@ export interface ProxierOptions {
   restorer: IptablesRestorer;
   config: ProxyNodeConfig;
   clock: Clock;
+  /** Clears UDP conntrack entries made stale by a sync; without it they are left to time out. */
+  conntrack?: ConntrackCleaner;
   /** kube-proxy forces a full sync this often (proxyutil.FullSyncPeriod: one hour). */
   fullSyncPeriodMs?: number;
 }
@@ -45,6 +48,10 @@ export interface SyncReport {
   renderMs: number;
   restoreMs: number;
   bytes: number;
+  /** `conntrack -D` filters run after the restore (stale UDP flows). */
+  udpFlowFilters: number;
+  /** A conntrack cleanup that failed (the rules were written all the same). */
+  conntrackError?: string;
 }
 
 /** kube-proxy stops writing per-endpoint comments above this many endpoints. */
@@ -72,6 +79,8 @@ export class Proxier {
   private lastText = '';
   /** Shared chains' rules as last written, to skip the unchanged ones on partial syncs. */
   private lastShared: Map<string, string> | undefined;
+  /** Per service port: addresses and endpoints as last written, for UDP conntrack cleanup. */
+  private lastFlows = new Map<string, ServicePortFlows>();
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: ProxierOptions) {
@@ -205,6 +214,17 @@ export class Proxier {
     this.writtenChains = active;
     this.largeClusterMode = large;
     this.lastShared = assembled.shared;
+    const flows = new Map<string, ServicePortFlows>();
+    for (const s of services) for (const p of s.ports) flows.set(p.flows.portKey, p.flows);
+    const filters = staleUdpFlows(this.lastFlows, flows);
+    this.lastFlows = flows;
+    let conntrackError: string | undefined;
+    if (filters.length && this.opts.conntrack) {
+      // The rules are in place; a cleanup failure is reported, not retried as a failed sync.
+      await this.opts.conntrack.deleteFlows(netns, filters).catch((err: unknown) => {
+        conntrackError = err instanceof Error ? err.message : String(err);
+      });
+    }
     if (assembled.text) this.lastText = assembled.text;
     if (full) {
       this.needFullSync = false;
@@ -223,6 +243,8 @@ export class Proxier {
       renderMs,
       restoreMs,
       bytes: assembled.text.length,
+      udpFlowFilters: this.opts.conntrack ? filters.length : 0,
+      ...(conntrackError ? { conntrackError } : {}),
     };
   }
 }

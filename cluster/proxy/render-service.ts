@@ -33,15 +33,34 @@ export interface RenderedServicePort {
   /** This port's own nat chains, declared with `:NAME - [0:0]`; skipped when unchanged. */
   ownChains: string[];
   ownRules: string[];
+  /** What conntrack cleanup needs to know of this port (see conntrack-cleanup.ts). */
+  flows: ServicePortFlows;
+}
+
+export interface ServicePortFlows {
+  portKey: string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** Cluster IP, external IPs and load-balancer IPs. */
+  serviceIPs: string[];
+  nodePort: number;
+  /** Addresses of the endpoints traffic is sent to (that have KUBE-SEP chains). */
+  endpointIPs: string[];
 }
 
 /** `"..."`: kube-proxy quotes comments that contain spaces; names cannot hold quotes. */
 const q = (s: string) => `"${s}"`;
 
 export function renderServicePort(svc: ServicePortInfo, all: readonly EndpointInfo[], ctx: RenderContext): RenderedServicePort {
-  const out: RenderedServicePort = { filterRules: [], natEntryRules: [], ownChains: [], ownRules: [] };
   const { proto, nameString: name, chains } = svc;
   const cat = categorizeEndpoints(all, svc);
+  const flows: ServicePortFlows = {
+    portKey: svc.portKey,
+    protocol: svc.protocol,
+    serviceIPs: [svc.clusterIP, ...svc.externalIPs, ...svc.loadBalancerVIPs],
+    nodePort: svc.nodePort,
+    endpointIPs: cat.reachable.map((e) => e.ip),
+  };
+  const out: RenderedServicePort = { filterRules: [], natEntryRules: [], ownChains: [], ownRules: [], flows };
   const hasEndpoints = cat.hasAny;
 
   const usesClusterChain = cat.cluster.length > 0 && usesClusterEndpoints(svc);

@@ -9,6 +9,8 @@ export interface PodSpec {
   ip: string;
   /** Serve HTTP on this port, answering the pod's name. */
   httpPort?: number;
+  /** Answer every UDP datagram on this port with the pod's name. */
+  udpPort?: number;
 }
 
 export class NetnsLab {
@@ -56,10 +58,14 @@ export class NetnsLab {
     const veth = `veth${index}`;
     await this.run(['ip', '-n', nodeNs, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
     await this.run(['ip', '-n', nodeNs, 'link', 'set', veth, 'master', 'cni0', 'up']);
+    // As flannel's CNI config does (hairpinMode: true): a pod that reaches itself through a
+    // service gets its packet back out of the port it came in on.
+    await this.run(['ip', '-n', nodeNs, 'link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on']);
     await this.run(['ip', '-n', ns, 'addr', 'add', `${pod.ip}/24`, 'dev', 'eth0']);
     await this.run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
     await this.run(['ip', '-n', ns, 'route', 'add', 'default', 'via', gateway]);
-    if (pod.httpPort) await this.serveHttp(pod.name, pod.httpPort);
+    if (pod.httpPort) await this.serve(pod.name, `require('http').createServer((q, s) => s.end(process.argv[1] + '\\n')).listen(${pod.httpPort}, '0.0.0.0', () => console.log('ready'))`);
+    if (pod.udpPort) await this.serve(pod.name, `const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(process.argv[1], r.port, r.address)); s.bind(${pod.udpPort}, '0.0.0.0', () => console.log('ready'))`);
     return ns;
   }
 
@@ -75,12 +81,11 @@ export class NetnsLab {
     return ns;
   }
 
-  private async serveHttp(pod: string, port: number): Promise<void> {
-    const script = `require('http').createServer((q, s) => s.end(process.argv[1] + '\\n')).listen(${port}, '0.0.0.0', () => console.log('ready'))`;
+  private async serve(pod: string, script: string): Promise<void> {
     const child = execa('ip', ['netns', 'exec', this.ns(pod), process.execPath, '-e', script, pod], { reject: false, buffer: false });
     this.servers.push(child);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`HTTP server in ${pod} did not start`)), 5000);
+      const timer = setTimeout(() => reject(new Error(`server in ${pod} did not start`)), 10000);
       child.stdout?.on('data', (d: Buffer) => {
         if (d.toString().includes('ready')) {
           clearTimeout(timer);
@@ -89,9 +94,18 @@ export class NetnsLab {
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`HTTP server in ${pod} exited ${code}`));
+        reject(new Error(`server in ${pod} exited ${code}`));
       });
     });
+  }
+
+  /** Sends one UDP datagram from namespace `from`, source port `sport`, and returns the answer ('' on timeout). */
+  async udpAsk(from: string, sport: number, ip: string, port: number): Promise<string> {
+    const script = `const s = require('dgram').createSocket('udp4'); const t = setTimeout(() => process.exit(0), 2000);
+      s.on('message', (m) => { process.stdout.write(m); clearTimeout(t); s.close(); });
+      s.bind(${sport}, () => s.send('q', ${port}, '${ip}'));`;
+    const r = await this.exec(from, [process.execPath, '-e', script]);
+    return r.stdout.trim();
   }
 
   /** Stops the servers and deletes every namespace this lab made (even after a failure). */

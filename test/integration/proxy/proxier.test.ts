@@ -3,6 +3,7 @@
 // to the cluster IP and the NodePort must reach several pods, with the DNAT in conntrack.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { HostDriverConntrackCleaner } from '../../../cluster/proxy/conntrack-cleanup.js';
 import { HostDriverIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
 import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { Proxier } from '../../../cluster/proxy/proxier.js';
@@ -35,7 +36,7 @@ async function answers(from: string, url: string, n: number): Promise<Map<string
 before(async () => {
   try {
     await lab.addNode('node5', '192.168.132.1/24');
-    for (const [i, p] of PODS.entries()) await lab.addPod('node5', i + 1, { ...p, httpPort: 8080 }, '192.168.132.1');
+    for (const [i, p] of PODS.entries()) await lab.addPod('node5', i + 1, { ...p, httpPort: 8080, udpPort: 5353 }, '192.168.132.1');
     await lab.addPod('node5', 9, { name: 'client', ip: '192.168.132.20' }, '192.168.132.1');
     await lab.addOutside('node5', 'outside', `${NODE_IP}/24`, '10.231.209.50/24');
   } catch (err) {
@@ -46,6 +47,7 @@ before(async () => {
     netns: lab.ns('node5'),
     // The production path: iptables-restore through the runtime's host driver (execa, argv arrays).
     restorer: new HostDriverIptablesRestorer(new NetnsDriver('/nonexistent-no-scripts-needed')),
+    conntrack: new HostDriverConntrackCleaner(new NetnsDriver('/nonexistent-no-scripts-needed')),
     clock: { now: () => performance.now() },
     config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' },
   });
@@ -137,6 +139,24 @@ test('sessionAffinity ClientIP keeps one client on one pod (-m recent)', async (
   assert.equal(r.servicesWritten, 1);
   const seen = await answers('client', 'http://192.168.199.236:8080/', 10);
   assert.equal(seen.size, 1, `a sticky client reached ${[...seen.keys()].join(',')}`);
+});
+
+test('UDP: a client pinned to an endpoint by conntrack moves on once that endpoint is removed', async () => {
+  proxier.onServiceUpsert(service({ name: 'dns', clusterIP: '192.168.199.237', port: 5353, protocol: 'UDP' }));
+  proxier.onEndpointSliceUpsert(endpointSlice({ service: 'dns', port: 5353, protocol: 'UDP', endpoints: PODS.map((p) => p.ip) }));
+  await proxier.sync();
+  // Same source port every time: the same conntrack entry, so always the same pod.
+  const first = await lab.udpAsk('client', 41000, '192.168.199.237', 5353);
+  assert.ok(PODS.some((p) => p.name === first), `answer: ${JSON.stringify(first)}`);
+  assert.equal(await lab.udpAsk('client', 41000, '192.168.199.237', 5353), first);
+  // That pod leaves the service (it still runs and would still answer a stale NAT entry).
+  const rest = PODS.filter((p) => p.name !== first);
+  proxier.onEndpointSliceUpsert(endpointSlice({ service: 'dns', port: 5353, protocol: 'UDP', endpoints: rest.map((p) => p.ip) }));
+  const r = await proxier.sync();
+  const after = await lab.udpAsk('client', 41000, '192.168.199.237', 5353);
+  assert.ok(rest.some((p) => p.name === after), `after removal the answer came from ${JSON.stringify(after)}`);
+  assert.equal(r.conntrackError, undefined);
+  assert.ok(r.udpFlowFilters >= 1);
 });
 
 test('a second full sync is idempotent: jump rules are not duplicated', async () => {
