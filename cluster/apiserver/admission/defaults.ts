@@ -5,7 +5,10 @@ import type { AdmissionAttributes, MutatingPlugin } from './admission.js';
 
 type O = Record<string, any>;
 
+const objects = (list: unknown): O[] => (Array.isArray(list) ? list.filter((x): x is O => !!x && typeof x === 'object') : []);
+
 export function defaultContainer(c: O): void {
+  if (!c || typeof c !== 'object') return;
   if (c.image && c.imagePullPolicy === undefined) {
     const tag = /:[^/]+$/.exec(c.image)?.[0];
     c.imagePullPolicy = !tag || tag === ':latest' ? 'Always' : 'IfNotPresent';
@@ -13,7 +16,7 @@ export function defaultContainer(c: O): void {
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   c.resources ??= {};
-  for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  for (const p of objects(c.ports)) p.protocol ??= 'TCP';
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
     if (!probe) continue;
     probe.timeoutSeconds ??= 1;
@@ -28,28 +31,28 @@ export function defaultContainer(c: O): void {
 }
 
 export function defaultPodSpec(spec: O | undefined): void {
-  if (!spec) return;
+  if (!spec || typeof spec !== 'object') return;
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.securityContext ??= {};
   spec.schedulerName ??= 'default-scheduler';
-  for (const c of spec.containers ?? []) defaultContainer(c);
-  for (const c of spec.initContainers ?? []) defaultContainer(c);
-  for (const v of spec.volumes ?? []) {
+  for (const c of objects(spec.containers)) defaultContainer(c);
+  for (const c of objects(spec.initContainers)) defaultContainer(c);
+  for (const v of objects(spec.volumes)) {
     if (v.configMap) v.configMap.defaultMode ??= 420;
     if (v.secret) v.secret.defaultMode ??= 420;
   }
 }
 
 function defaultTemplate(t: O | undefined): void {
-  if (!t) return;
+  if (!t || typeof t !== 'object') return;
   t.metadata ??= {};
   defaultPodSpec(t.spec);
 }
 
 function defaultService(spec: O | undefined): void {
-  if (!spec) return;
+  if (!spec || typeof spec !== 'object') return;
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
   if (spec.type !== 'ExternalName') {
@@ -58,7 +61,7 @@ function defaultService(spec: O | undefined): void {
     spec.internalTrafficPolicy ??= 'Cluster';
   }
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
-  for (const p of spec.ports ?? []) {
+  for (const p of objects(spec.ports)) {
     p.protocol ??= 'TCP';
     if (p.targetPort === undefined && p.port !== undefined) p.targetPort = p.port;
   }

@@ -129,8 +129,9 @@ export class ServiceAllocation implements MutatingPlugin {
     const [lo, hi] = this.config.nodePortRange;
     const used = new Set<number>();
     for (const s of others) for (const p of s.spec?.ports ?? []) if (p.nodePort) used.add(p.nodePort);
-    const ports: KObject[] = spec.ports ?? [];
+    const ports: KObject[] = Array.isArray(spec.ports) ? spec.ports : [];
     ports.forEach((p, i) => {
+      if (!p || typeof p !== 'object') return;
       if (!wants) {
         delete p.nodePort;
         return;

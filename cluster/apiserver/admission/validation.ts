@@ -95,7 +95,8 @@ export function validatePodSpec(spec: KObject | undefined, path: string, errs: E
 
 function requirementsOf(sel: KObject | undefined): LabelRequirement[] {
   const reqs: LabelRequirement[] = Object.entries(sel?.matchLabels ?? {}).map(([key, v]) => ({ key, operator: 'in' as const, values: [String(v)] }));
-  for (const e of sel?.matchExpressions ?? []) {
+  for (const e of Array.isArray(sel?.matchExpressions) ? sel!.matchExpressions : []) {
+    if (!e || typeof e !== 'object') continue;
     const op = String(e.operator).toLowerCase();
     reqs.push({ key: e.key, operator: op === 'exists' ? 'exists' : op === 'doesnotexist' ? 'doesnotexist' : op === 'notin' ? 'notin' : 'in', values: e.values ?? [] });
   }
@@ -142,6 +143,10 @@ function validateService(obj: KObject, errs: Errs): void {
   if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && ports.length === 0) errs.push(req('spec.ports'));
   const seen = new Set<string>();
   ports.forEach((p, i) => {
+    if (!p || typeof p !== 'object') {
+      errs.push(bad(`spec.ports[${i}]`, p, 'must be an object'));
+      return;
+    }
     if (ports.length > 1 && !p.name) errs.push(req(`spec.ports[${i}].name`));
     if (p.name) {
       if (seen.has(p.name)) errs.push({ type: 'FieldValueDuplicate', field: `spec.ports[${i}].name`, value: p.name, detail: '' });
@@ -179,7 +184,7 @@ export function validateObject(plural: string, obj: KObject, old: KObject | unde
   const md = obj.metadata ?? {};
   validateName(plural, md.name, errs);
   validateLabels(md.labels, 'metadata.labels', errs);
-  if (md.annotations !== undefined && (typeof md.annotations !== 'object' || Array.isArray(md.annotations) || Object.values(md.annotations).some((v) => typeof v !== 'string'))) {
+  if (md.annotations !== undefined && md.annotations !== null && (typeof md.annotations !== 'object' || Array.isArray(md.annotations) || Object.values(md.annotations).some((v) => typeof v !== 'string'))) {
     errs.push(bad('metadata.annotations', md.annotations, 'must be a map of string keys to string values'));
   }
   switch (plural) {

@@ -4,6 +4,7 @@
 import type { KObject } from '../registry/object-store.js';
 import type { ResourceInfo } from '../resources.js';
 import { unknownFields } from '../schema/known-fields.js';
+import { checkTypes } from '../schema/type-check.js';
 import { badRequest } from '../status.js';
 
 export function checkUnknownFields(r: ResourceInfo, obj: KObject, url: URL): string[] {
@@ -11,6 +12,7 @@ export function checkUnknownFields(r: ResourceInfo, obj: KObject, url: URL): str
   if (mode !== 'Strict' && mode !== 'Warn' && mode !== 'Ignore') {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
   }
+  checkTypes(r, obj);
   if (mode === 'Ignore') return [];
   const unknown = unknownFields(r, obj);
   if (!unknown.length) return [];

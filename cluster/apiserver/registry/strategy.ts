@@ -112,7 +112,8 @@ export class Strategy {
 
 /** Pod QoS class from requests/limits (BestEffort, Burstable, Guaranteed). */
 export function qosClass(spec: KObject | undefined): string {
-  const containers = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])] as KObject[];
+  const list = (v: unknown): KObject[] => (Array.isArray(v) ? v.filter((c) => c && typeof c === 'object') : []);
+  const containers = [...list(spec?.containers), ...list(spec?.initContainers)];
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {

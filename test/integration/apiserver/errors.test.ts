@@ -47,6 +47,11 @@ describe('apiserver error answers', () => {
     await refused('POST', '/api/v1/namespaces/default/pods', 400, 'BadRequest', { body: JSON.stringify({ ...JSON.parse(POD), metadata: { name: 'p', namespace: 'other' } }) });
     await refused('POST', '/api/v1/namespaces/default/pods', 415, 'UnsupportedMediaType', { body: 'x', headers: { 'Content-Type': 'text/plain' } });
     await refused('PATCH', '/api/v1/namespaces/default/pods/x', 415, 'UnsupportedMediaType', { body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const typed = await refused('POST', '/apis/apps/v1/namespaces/default/deployments', 400, 'BadRequest', { body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: 'x' }) });
+    assert.equal(typed.message, 'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field Deployment.spec of type v1.DeploymentSpec');
+    const port = await refused('POST', '/api/v1/namespaces/default/pods', 400, 'BadRequest', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 1 } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: '80' }] }] } }) });
+    assert.match(port.message, /cannot unmarshal number into Go struct field Pod\.metadata\.labels of type string/);
+    await refused('POST', '/api/v1/namespaces/default/pods', 400, 'BadRequest', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: 'c' } }) });
     await refused('GET', '/api/v1/pods?labelSelector=app%20in%20kubia', 400, 'BadRequest');
     await refused('GET', '/api/v1/pods?fieldSelector=spec.bogus%3Dx', 400, 'BadRequest');
     await refused('GET', '/api/v1/pods?continue=garbage', 400, 'BadRequest');
