@@ -1,5 +1,6 @@
 // The command table: one module per command under cli/commands/. A command returns its exit code.
 import { apiserver } from './apiserver.js';
+import { cluster } from './cluster.js';
 import { controllerManager } from './controller-manager.js';
 import { desktop } from './desktop.js';
 import { doctor } from './doctor.js';
@@ -31,4 +32,5 @@ export const commands: Record<string, Command> = {
   start,
   lab: labCommand,
   trace,
+  cluster,
 };

@@ -3,7 +3,17 @@ import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../../common/errors.js';
 import { parseTopology } from '../../common/topology/parse-topology.js';
 import { defaultTopology } from '../../runtime/project-root.js';
+import { ensureClusterProcess, stopClusterProcess } from '../../cluster/agents/cluster-process.js';
+import { cliMain } from '../../runtime/project-root.js';
 import { makeRuntime, parseLabOptions } from './lab-context.js';
+
+/** Port of the lab apiserver on 127.0.0.1: $KUBEWIRE_APISERVER_PORT (tests: 0 = any free), else 6443. */
+export function apiserverPort(env = process.env): number {
+  const v = env.KUBEWIRE_APISERVER_PORT;
+  if (v === undefined || v === '') return 6443;
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new ValidationError('KUBEWIRE_APISERVER_PORT', `is not a port: ${JSON.stringify(v)}`);
+  return Number(v);
+}
 
 export async function up(args: string[]): Promise<number> {
   const o = parseLabOptions(args);
@@ -16,14 +26,18 @@ export async function up(args: string[]): Promise<number> {
     throw new ValidationError(file, `cannot read the topology file (${(cause as NodeJS.ErrnoException).code ?? cause})`);
   }
   const topo = parseTopology(text, file, o.prefix !== undefined ? { prefix: o.prefix } : {});
-  const { runtime } = makeRuntime(o, topo.name);
+  const { runtime, driver, paths } = makeRuntime(o, topo.name);
+  // The kubelets would race the runtime's convergence of the same pods: the daemon is stopped
+  // first (its pods keep running) and started again on the converged lab.
+  await stopClusterProcess(paths, driver);
   const report = await runtime.up(topo);
+  const cluster = await ensureClusterProcess(paths, driver, [process.execPath, cliMain(), 'cluster', '--lab', topo.name, '--state-dir', o.stateBase]);
   if (o.json) {
-    console.log(JSON.stringify({ lab: topo.name, prefix: topo.prefix, phases: report.phases, totalMs: report.totalMs }));
+    console.log(JSON.stringify({ lab: topo.name, prefix: topo.prefix, phases: report.phases, totalMs: report.totalMs, apiserver: cluster.url, kubeconfig: cluster.kubeconfig }));
   } else {
     const pods = Object.keys(report.state.pods).length;
     const phases = report.phases.map((p) => `${p.name} ${Math.round(p.ms)} ms`).join(', ');
-    console.log(`lab ${topo.name} is up: ${topo.nodes.length} nodes, ${pods} pods (prefix ${topo.prefix}) in ${Math.round(report.totalMs)} ms (${phases})`);
+    console.log(`lab ${topo.name} is up: ${topo.nodes.length} nodes, ${pods} pods (prefix ${topo.prefix}) in ${Math.round(report.totalMs)} ms (${phases}); apiserver ${cluster.url}, kubeconfig ${cluster.kubeconfig}`);
   }
   return 0;
 }

@@ -1,0 +1,36 @@
+// `kubewire cluster [--lab ID] [--state-dir DIR]`: the lab's control plane and node agents in one
+// process (started detached by `up`; hidden from the usage text). 127.0.0.1:$KUBEWIRE_APISERVER_PORT
+// (default 6443). Runs until SIGTERM/SIGINT, or until the lab's state folder is gone (reset).
+import { existsSync, writeFileSync, renameSync } from 'node:fs';
+import { ClusterDaemon } from '../../cluster/agents/cluster-daemon.js';
+import { clusterInfoPath } from '../../cluster/agents/cluster-process.js';
+import { ImageResolver } from '../../runtime/pod/images.js';
+import { imagesDir, pauseBinary } from '../../runtime/project-root.js';
+import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { apiserverPort } from './up.js';
+
+export async function cluster(args: string[]): Promise<number> {
+  const o = parseLabOptions(args);
+  const lab = resolveLabName(o);
+  const { driver, paths } = makeRuntime(o, lab);
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const daemon = new ClusterDaemon({ paths, driver, images: new ImageResolver(imagesDir()), pauseBinary: pauseBinary(), apiserverPort: apiserverPort(), log });
+  await daemon.start();
+  const info = clusterInfoPath(paths);
+  writeFileSync(`${info}.tmp`, JSON.stringify({ pid: process.pid, url: daemon.apiserver.url, kubeconfig: daemon.apiserver.kubeconfigPath }) + '\n');
+  renameSync(`${info}.tmp`, info);
+  log(`cluster of lab ${lab} is up: apiserver ${daemon.apiserver.url}, ${daemon.agents.size} nodes`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+    const t = setInterval(() => {
+      if (!existsSync(paths.state)) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 2000);
+  });
+  log('stopping');
+  await daemon.stop();
+  return 0;
+}

@@ -1,0 +1,247 @@
+// The composition root of a running lab's cluster (`kubewire cluster`, started by `up`): the
+// apiserver on the lab's store (127.0.0.1 only), the scheduler and the controller-manager (each
+// campaigning for its Lease), and per node its agents — node registration, kubelet, flanneld,
+// kube-proxy — each acting on its own node's namespace and talking only to the apiserver with its
+// node's identity (system:node:<name>). One process keeps the machine's two cores for the pods.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Deployment, KubeObject, Pod, Service } from '../../common/api-types.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isAlreadyExists } from '../client/api-errors.js';
+import type { ResourceClient } from '../client/resource-client.js';
+import { DnsRecordsWriter } from './dns/dns-records.js';
+import { describeError } from '../../common/errors.js';
+import type { NodeSpec, Topology } from '../../common/topology/types.js';
+import type { HostDriver } from '../../runtime/host/host-driver.js';
+import { LabNames } from '../../runtime/lab/lab-names.js';
+import type { LabPaths } from '../../runtime/lab/lab-paths.js';
+import { loadState, podKey, saveState, type LabState, type PodRecord } from '../../runtime/lab/lab-state.js';
+import { vtepMacFor } from '../../runtime/network/flannel-config.js';
+import { VXLAN_DEV } from '../../runtime/network/node-network.js';
+import type { ImageResolver } from '../../runtime/pod/images.js';
+import { PodRuntime } from '../../runtime/pod/pod-runtime.js';
+import { ApiServer, DEFAULT_CONFIG } from '../apiserver/api-server.js';
+import { openBackend } from '../apiserver/open-backend.js';
+import { SystemClock, type Clock } from '../client/clock.js';
+import { SharedInformerFactory } from '../client/informer-factory.js';
+import { KubeClient } from '../client/kube-client.js';
+import type { Disposer } from '../client/rest-client.js';
+import { ControllerManager } from '../controllers/controller-manager.js';
+import { LeaderElector } from '../leader/leader-elector.js';
+import { ApiLeaseLock } from '../leader/lease-lock.js';
+import { HostDriverIptablesRestorer } from '../proxy/netns-iptables-restorer.js';
+import { Proxier } from '../proxy/proxier.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { Flanneld } from './flannel/flanneld.js';
+import { ContainerLogs } from './kubelet/container-logs.js';
+import { Kubelet } from './kubelet/kubelet.js';
+import { KubeletRecords } from './kubelet/kubelet-records.js';
+import { NodeAgent } from './node/node-agent.js';
+import { KubeProxyAgent } from './proxy/kube-proxy-agent.js';
+import { clusterDnsIP, clusterDnsResolvConf, type ClusterDnsConfig } from './dns/cluster-dns-config.js';
+
+export interface ClusterDaemonOptions {
+  paths: LabPaths;
+  driver: HostDriver;
+  images: ImageResolver;
+  pauseBinary: string;
+  /** 127.0.0.1:<port> (6443 by default; 0 picks a free one: tests). */
+  apiserverPort: number;
+  clock?: Clock;
+  /** Node lease renewal (10 s by default; tests shorten it). */
+  nodeRenewMs?: number;
+  log(line: string): void;
+}
+
+export interface NodeAgents {
+  node: NodeSpec;
+  netns: string;
+  kubelet: Kubelet;
+  flanneld: Flanneld;
+  proxy: KubeProxyAgent;
+  stop: Disposer;
+}
+
+export class ClusterDaemon {
+  readonly clock: Clock;
+  apiserver!: ApiServer;
+  client!: KubeClient;
+  readonly agents = new Map<string, NodeAgents>();
+  private readonly stops: (Disposer | (() => Promise<void>))[] = [];
+  private topo!: Topology;
+  private names!: LabNames;
+  private stateWrites: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: ClusterDaemonOptions) {
+    this.clock = o.clock ?? new SystemClock();
+  }
+
+  get dns(): ClusterDnsConfig {
+    return clusterDnsConfig(this.topo);
+  }
+
+  async start(): Promise<void> {
+    const state = await loadState(this.o.paths.state);
+    if (!state) throw new Error(`lab ${this.o.paths.lab} has no state (${this.o.paths.state}): run up first`);
+    this.topo = state.topology;
+    this.names = new LabNames(state.prefix);
+    const backend = openBackend(join(this.o.paths.dir, 'store.db'));
+    this.stops.push(() => backend.close());
+    const logs = new ContainerLogs((ns, pod, container) => join(this.o.paths.podLogs(this.names.pod(ns, pod)), `${container}.log`));
+    this.apiserver = new ApiServer({
+      backend,
+      config: { ...DEFAULT_CONFIG, stateDir: join(this.o.paths.dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: this.o.apiserverPort }], serviceCidr: this.topo.serviceNetwork },
+      podLogs: logs,
+      log: this.o.log,
+    });
+    this.stops.push(await this.apiserver.start());
+    const ca = readFileSync(this.apiserver.caPath);
+    this.client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.adminToken, userAgent: 'kube-controller-manager' });
+    this.startScheduler();
+    const cm = new ControllerManager({ client: this.client, clock: this.clock, onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`), log: this.o.log });
+    this.stops.push(cm.start());
+    await this.startClusterDns();
+    for (const node of this.topo.nodes) await this.startNode(node, state, ca);
+  }
+
+  /**
+   * Cluster DNS the way a cluster gets it from its add-ons: the kube-dns Service at the service
+   * network's tenth address and a Deployment whose pod runs the DNS server; its records come from a
+   * file kept current here from Services and EndpointSlices (pods cannot reach 127.0.0.1:6443).
+   */
+  private async startClusterDns(): Promise<void> {
+    const cfg = this.dns;
+    const records = join(this.o.paths.dir, 'dns', 'records.json');
+    const factory = new SharedInformerFactory(this.client, this.clock);
+    const writer = new DnsRecordsWriter(factory, this.clock, cfg, (text) => this.o.driver.writeFile(records, text));
+    const stop = writer.start();
+    this.stops.push(() => {
+      stop();
+      factory.shutdown();
+    });
+    const labels = { 'k8s-app': 'kube-dns' };
+    const svc: Service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/name': 'CoreDNS' } },
+      spec: { selector: labels, clusterIP: clusterDnsIP(cfg), ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }] },
+    } as Service;
+    const server = join(dirname(fileURLToPath(import.meta.url)), 'dns', 'dns-server.js');
+    const deploy: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'coredns', namespace: 'kube-system', labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [{
+              name: 'coredns',
+              image: 'kubewire/cluster-dns',
+              command: [process.execPath, server, records],
+              ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }],
+            }],
+          },
+        },
+      },
+    };
+    for (const [rc, obj] of [[this.client.services, svc], [this.client.deployments, deploy]] as const) {
+      try {
+        await (rc as KubeClientResource).create(obj, 'kube-system');
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const a of this.agents.values()) a.stop();
+    this.agents.clear();
+    for (const s of this.stops.splice(0).reverse()) await s();
+  }
+
+  /** Stops one node's agents (the node goes NotReady once its lease expires). */
+  stopNode(name: string): void {
+    const a = this.agents.get(name);
+    if (!a) return;
+    a.stop();
+    this.agents.delete(name);
+  }
+
+  private startScheduler(): void {
+    const lock = new ApiLeaseLock(this.client.leases, 'kube-system', 'kube-scheduler');
+    const elector = new LeaderElector({ lock, identity: `kubewire-scheduler_${process.pid}`, releaseOnCancel: true, onError: (e) => this.o.log(`scheduler: leader election: ${describeError(e)}`) }, this.clock, {
+      onStartedLeading: () => {
+        const factory = new SharedInformerFactory(this.client, this.clock);
+        const scheduler = new Scheduler(this.client, factory, this.clock, { onError: (e, c) => this.o.log(`scheduler: ${c}: ${describeError(e)}`) });
+        const stop = scheduler.start();
+        return () => {
+          stop();
+          factory.shutdown();
+        };
+      },
+    });
+    this.stops.push(elector.run());
+  }
+
+  private async startNode(node: NodeSpec, state: LabState, ca: Buffer): Promise<void> {
+    const netns = this.names.node(node.name);
+    const client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.issueNodeToken(node.name), userAgent: `kubelet/${node.name}` });
+    const log = (line: string) => this.o.log(line);
+    const agent = new NodeAgent(client, this.clock, { name: node.name, address: node.address, podCIDR: node.subnet, ...(this.o.nodeRenewMs ? { renewIntervalMs: this.o.nodeRenewMs } : {}) }, log);
+    const stops: Disposer[] = [await agent.start()];
+    const flanneld = new Flanneld(client, this.clock, this.o.driver, {
+      node: node.name, netns, publicIP: node.address, subnet: node.subnet, vni: this.topo.flannel.vni, vtepMAC: vtepMacFor(this.topo, node), mode: this.topo.flannel.mode, device: VXLAN_DEV,
+    }, log);
+    stops.push(await flanneld.start());
+    const dns = this.dns;
+    const kubelet = new Kubelet({
+      client,
+      clock: this.clock,
+      driver: this.o.driver,
+      runtime: new PodRuntime(this.o.driver, this.o.images, this.o.pauseBinary, state.prefix),
+      images: this.o.images,
+      node: { name: node.name, address: node.address, netns, cniConf: this.o.paths.cniConf(node.name) },
+      lab: state.lab,
+      podNetns: (ns, name) => this.names.pod(ns, name),
+      podLogDir: (ns) => this.o.paths.podLogs(ns),
+      nameserver: this.topo.internet.dns,
+      resolvConf: (ns) => clusterDnsResolvConf(dns, ns),
+      records: new KubeletRecords(join(this.o.paths.node(node.name), 'kubelet', 'pods.json')),
+      staticPods: node.pods.map((p) => ({ pod: p.manifest as unknown as Pod, record: state.pods[podKey(p.namespace, p.name)] })),
+      saveStaticRecord: (key, rec) => this.saveStaticRecord(key, rec),
+      log,
+    });
+    stops.push(kubelet.start());
+    const proxier = new Proxier({
+      netns,
+      restorer: new HostDriverIptablesRestorer(this.o.driver),
+      clock: { now: () => performance.now() },
+      config: { nodeName: node.name, nodeIP: node.address, clusterCIDR: this.topo.podNetwork },
+    });
+    const proxy = new KubeProxyAgent(client, this.clock, proxier, { log: (l) => log(`${node.name}: ${l}`) });
+    stops.push(proxy.start());
+    this.agents.set(node.name, { node, netns, kubelet, flanneld, proxy, stop: () => stops.reverse().forEach((s) => s()) });
+  }
+
+  /** The topology's pods stay recorded in state.json, where up/down/reset look for them. */
+  private saveStaticRecord(key: string, rec: PodRecord | undefined): Promise<void> {
+    this.stateWrites = this.stateWrites.then(async () => {
+      const s = await loadState(this.o.paths.state);
+      if (!s) return;
+      if (rec) s.pods[key] = rec;
+      else delete s.pods[key];
+      await saveState(this.o.paths.state, s);
+    });
+    return this.stateWrites;
+  }
+}
+
+type KubeClientResource = ResourceClient<KubeObject>;
+
+export function clusterDnsConfig(topo: Topology): ClusterDnsConfig {
+  return { serviceNetwork: topo.serviceNetwork, domain: 'cluster.local', upstream: topo.internet.dns };
+}

@@ -1,0 +1,27 @@
+// Cluster DNS settings shared by the kubelet (pods' resolv.conf) and the DNS records writer: the
+// server sits at the service network's tenth address (kube-dns' 10.96.0.10 convention).
+import { cidrNth, formatIpv4, parseCidr } from '../../../common/net/ipv4.js';
+
+export interface ClusterDnsConfig {
+  serviceNetwork: string;
+  /** The cluster domain, `cluster.local`. */
+  domain: string;
+  /** Where names outside the cluster go: the emulated Internet's resolver. */
+  upstream: string;
+}
+
+export function clusterDnsIP(cfg: ClusterDnsConfig): string {
+  return formatIpv4(cidrNth(parseCidr(cfg.serviceNetwork), 10));
+}
+
+/** A pod's resolv.conf, as kubelet writes it for dnsPolicy ClusterFirst. */
+export function clusterDnsResolvConf(cfg: ClusterDnsConfig, namespace: string): string {
+  const d = cfg.domain;
+  return [
+    '# kubewire: cluster DNS (kube-dns service)',
+    `search ${namespace}.svc.${d} svc.${d} ${d}`,
+    `nameserver ${clusterDnsIP(cfg)}`,
+    'options ndots:5',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,148 @@
+// flanneld with the kube subnet manager, vxlan backend: its lease is the Node's podCIDR; it
+// publishes its VTEP on its own Node (annotations flannel.alpha.coreos.com/backend-type,
+// backend-data {"VNI":1,"VtepMAC":…}, public-ip) and, for every other node with such annotations,
+// programs a route, a permanent neighbour entry and an FDB entry on flannel.1 (static mode). In miss
+// mode nothing is pre-programmed: the MissResponder answers the kernel's L2/L3 misses instead.
+import type { Node } from '../../../common/api-types.js';
+import { describeError } from '../../../common/errors.js';
+import type { HostDriver } from '../../../runtime/host/host-driver.js';
+import type { Clock } from '../../client/clock.js';
+import { SharedInformerFactory } from '../../client/informer-factory.js';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { Disposer } from '../../client/rest-client.js';
+
+export const ANN_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
+export const ANN_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
+export const ANN_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
+export const ANN_SUBNET_MANAGER = 'flannel.alpha.coreos.com/kube-subnet-manager';
+
+export interface FlanneldConfig {
+  node: string;
+  netns: string;
+  publicIP: string;
+  subnet: string;
+  vni: number;
+  vtepMAC: string;
+  mode: 'static' | 'miss';
+  device?: string;
+}
+
+export interface VtepPeer {
+  node: string;
+  subnet: string;
+  /** flannel.1's address on the peer: the subnet's .0. */
+  vtep: string;
+  mac: string;
+  publicIP: string;
+}
+
+/** A peer from a Node's flannel annotations, or undefined if it has not published them yet. */
+export function peerOf(n: Node): VtepPeer | undefined {
+  const a = n.metadata.annotations ?? {};
+  const cidr = n.spec?.podCIDR;
+  if (a[ANN_BACKEND_TYPE] !== 'vxlan' || !cidr || !a[ANN_PUBLIC_IP] || !a[ANN_BACKEND_DATA]) return undefined;
+  let data: { VtepMAC?: string };
+  try {
+    data = JSON.parse(a[ANN_BACKEND_DATA]) as { VtepMAC?: string };
+  } catch {
+    return undefined;
+  }
+  if (!data.VtepMAC || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(data.VtepMAC)) return undefined;
+  return { node: n.metadata.name!, subnet: cidr, vtep: cidr.split('/')[0]!, mac: data.VtepMAC.toLowerCase(), publicIP: a[ANN_PUBLIC_IP] };
+}
+
+export class Flanneld {
+  private readonly factory: SharedInformerFactory;
+  private readonly programmed = new Map<string, VtepPeer>();
+  private queue: Promise<void> = Promise.resolve();
+  readonly peers = new Map<string, VtepPeer>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly clock: Clock,
+    private readonly driver: HostDriver,
+    private readonly cfg: FlanneldConfig,
+    private readonly log: (line: string) => void,
+  ) {
+    this.factory = new SharedInformerFactory(client, clock, { onError: (e, c) => log(`flanneld ${cfg.node}: informer ${c}: ${describeError(e)}`) });
+  }
+
+  get device(): string {
+    return this.cfg.device ?? 'flannel.1';
+  }
+
+  /** Publishes this node's VTEP, then keeps the other nodes' entries current. */
+  async start(): Promise<Disposer> {
+    await this.client.nodes.patch(
+      this.cfg.node,
+      {
+        metadata: {
+          annotations: {
+            [ANN_BACKEND_TYPE]: 'vxlan',
+            [ANN_BACKEND_DATA]: JSON.stringify({ VNI: this.cfg.vni, VtepMAC: this.cfg.vtepMAC }),
+            [ANN_PUBLIC_IP]: this.cfg.publicIP,
+            [ANN_SUBNET_MANAGER]: 'true',
+          },
+        },
+      },
+      'merge',
+    );
+    const nodes = this.factory.nodes();
+    const stop = nodes.addEventHandler({
+      onAdd: (n) => this.onNode(n),
+      onUpdate: (_o, n) => this.onNode(n),
+      onDelete: (n) => this.onNodeGone(n.metadata.name!),
+    });
+    this.factory.start();
+    return () => {
+      stop();
+      this.factory.shutdown();
+    };
+  }
+
+  /** Resolves when every change seen so far is programmed (tests). */
+  async settled(): Promise<void> {
+    await this.queue;
+  }
+
+  private onNode(n: Node): void {
+    if (n.metadata.name === this.cfg.node) return;
+    const p = peerOf(n);
+    if (!p) return this.onNodeGone(n.metadata.name!);
+    this.peers.set(p.node, p);
+    if (this.cfg.mode !== 'static') return;
+    const before = this.programmed.get(p.node);
+    if (before && JSON.stringify(before) === JSON.stringify(p)) return;
+    this.enqueue(async () => {
+      if (before) await this.remove(before);
+      await this.driver.script('vxlan-peers.sh', [this.cfg.netns, this.device, p.subnet, p.vtep, p.mac, p.publicIP]);
+      this.programmed.set(p.node, p);
+      this.log(`flanneld ${this.cfg.node}: subnet ${p.subnet} via ${p.vtep} (${p.mac}) at ${p.publicIP}`);
+    });
+  }
+
+  private onNodeGone(name: string): void {
+    this.peers.delete(name);
+    const before = this.programmed.get(name);
+    if (!before) return;
+    this.enqueue(async () => {
+      await this.remove(before);
+      this.programmed.delete(name);
+      this.log(`flanneld ${this.cfg.node}: removed subnet ${before.subnet} of ${name}`);
+    });
+  }
+
+  /** Route, neighbour and FDB entry of a peer; an entry already gone counts as removed. */
+  private async remove(p: VtepPeer): Promise<void> {
+    const ns = this.cfg.netns;
+    await Promise.all([
+      this.driver.exec(ns, ['ip', 'route', 'del', p.subnet, 'dev', this.device]),
+      this.driver.exec(ns, ['ip', 'neigh', 'del', p.vtep, 'dev', this.device]),
+      this.driver.exec(ns, ['bridge', 'fdb', 'del', p.mac, 'dev', this.device]),
+    ]);
+  }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.queue = this.queue.then(fn).catch((e) => this.log(`flanneld ${this.cfg.node}: ${describeError(e)}`));
+  }
+}

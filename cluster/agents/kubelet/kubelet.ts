@@ -1,0 +1,312 @@
+// The kubelet of one node: watches the pods bound to it (spec.nodeName) plus its static pods, and
+// for each runs a pod worker that makes the sandbox and containers real through the runtime's pod
+// module, restarts what dies (pause dead = sandbox and every container rebuilt), runs probes,
+// terminates gracefully on deletion and confirms it to the apiserver, and reports pod status.
+import { createHash } from 'node:crypto';
+import type { Pod } from '../../../common/api-types.js';
+import { describeError } from '../../../common/errors.js';
+import type { HostDriver } from '../../../runtime/host/host-driver.js';
+import type { PodRecord } from '../../../runtime/lab/lab-state.js';
+import type { ImageResolver } from '../../../runtime/pod/images.js';
+import type { PodRuntime } from '../../../runtime/pod/pod-runtime.js';
+import { isNotFound } from '../../client/api-errors.js';
+import type { Clock } from '../../client/clock.js';
+import { EventRecorder } from '../../client/event-recorder.js';
+import { SharedInformerFactory } from '../../client/informer-factory.js';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { Disposer } from '../../client/rest-client.js';
+import { ContainerSync, type PodWorker } from './container-sync.js';
+import { podStatus, statusChanged } from './pod-status.js';
+import { KubeletRecords } from './kubelet-records.js';
+import { Semaphore } from './semaphore.js';
+
+export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+export const CONFIG_SOURCE_ANNOTATION = 'kubernetes.io/config.source';
+
+export interface KubeletNode {
+  name: string;
+  /** Underlay address: the pods' hostIP. */
+  address: string;
+  netns: string;
+  cniConf: string;
+}
+
+export interface StaticPod {
+  /** The Pod object as written in the topology or the manifest folder. */
+  pod: Pod;
+  /** Set for the topology's pods: their record lives in the lab's state.json. */
+  record?: PodRecord;
+}
+
+export interface KubeletDeps {
+  client: KubeClient;
+  clock: Clock;
+  driver: HostDriver;
+  runtime: PodRuntime;
+  node: KubeletNode;
+  lab: string;
+  /** Namespace name of a pod's sandbox. */
+  podNetns(namespace: string, name: string): string;
+  podLogDir(netns: string): string;
+  nameserver: string;
+  images: ImageResolver;
+  /** resolv.conf lines for a pod (cluster DNS), written after the sandbox is made. */
+  resolvConf(namespace: string): string | undefined;
+  records: KubeletRecords;
+  staticPods: StaticPod[];
+  /** The topology's static pods' records are kept in state.json (up/down/reset read them there). */
+  saveStaticRecord(key: string, rec: PodRecord | undefined): Promise<void>;
+  /** Pods whose sandbox + containers are set up at once on this node. */
+  concurrency?: number;
+  log(line: string): void;
+}
+
+const HOUSEKEEPING_MS = 1000;
+
+export class Kubelet {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly factory: SharedInformerFactory;
+  private readonly events: EventRecorder;
+  private readonly sync: ContainerSync;
+  private readonly limit: Semaphore;
+  private stopped = false;
+  private cancelTick: (() => void) | undefined;
+
+  constructor(private readonly d: KubeletDeps) {
+    this.factory = new SharedInformerFactory(d.client, d.clock, { onError: (e, c) => d.log(`kubelet ${d.node.name}: informer ${c}: ${describeError(e)}`) });
+    this.events = new EventRecorder(d.client, d.clock, { component: 'kubelet', host: d.node.name }, (e, c) => d.log(`kubelet ${d.node.name}: event ${c}: ${describeError(e)}`));
+    this.limit = new Semaphore(d.concurrency ?? 4);
+    this.sync = new ContainerSync({
+      driver: d.driver,
+      runtime: d.runtime,
+      clock: d.clock,
+      events: this.events,
+      node: d.node,
+      podLogDir: d.podLogDir,
+      nameserver: d.nameserver,
+      images: d.images,
+      resolvConf: d.resolvConf,
+      containerId: (w) => createHash('sha256').update(`${d.lab}/${w.key}/${w.uid}`).digest('hex'),
+      podNetns: d.podNetns,
+      enqueue: (w) => this.enqueue(w),
+    });
+  }
+
+  /** Number of pods with a worker (running, starting or terminating). */
+  get podCount(): number {
+    return this.workers.size;
+  }
+
+  start(): Disposer {
+    const pods = this.factory.informerFor(this.d.client.pods, { fieldSelector: `spec.nodeName=${this.d.node.name}` });
+    for (const sp of this.d.staticPods) this.addStatic(sp);
+    for (const [key, saved] of Object.entries(this.d.records.load())) {
+      if (this.workers.has(key)) continue;
+      const w = this.newWorker(key, saved.uid);
+      w.record = saved.record;
+      w.restartCounts = saved.restartCounts;
+      this.workers.set(key, w);
+    }
+    const stopHandler = pods.addEventHandler({
+      onAdd: (p) => this.onPod(p),
+      onUpdate: (_o, p) => this.onPod(p),
+      onDelete: (p) => this.onPodGone(p),
+    });
+    this.factory.start();
+    void this.factory.waitForCacheSync().then(() => {
+      if (this.stopped) return;
+      // Workers for pods the API no longer has (deleted while this kubelet was down) terminate.
+      for (const w of this.workers.values()) {
+        if (!w.static && !pods.store.getByName(w.name, w.namespace)) this.onPodGone({ metadata: { name: w.name, namespace: w.namespace, uid: w.uid } } as Pod);
+        else this.enqueue(w);
+      }
+      this.tick();
+    });
+    return () => {
+      this.stopped = true;
+      stopHandler();
+      this.cancelTick?.();
+      this.factory.shutdown();
+    };
+  }
+
+  /** Resolves once no pod worker is busy (tests). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const busy = [...this.workers.values()].map((w) => w.running).filter(Boolean);
+      if (!busy.length) return;
+      await Promise.allSettled(busy);
+    }
+  }
+
+  private newWorker(key: string, uid: string | undefined): PodWorker {
+    const [namespace, name] = key.split('/') as [string, string];
+    return { key, namespace, name, uid: uid ?? '', containers: new Map(), restartCounts: {}, dirty: false, startTime: this.d.clock.now() };
+  }
+
+  private addStatic(sp: StaticPod): void {
+    const m = sp.pod.metadata;
+    const key = `${m.namespace ?? 'default'}/${m.name}`;
+    const hash = createHash('sha256').update(JSON.stringify(sp.pod)).digest('hex').slice(0, 32);
+    const pod: Pod = {
+      ...sp.pod,
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...m, namespace: m.namespace ?? 'default', uid: hash, annotations: { ...(m.annotations ?? {}), [MIRROR_ANNOTATION]: hash, [CONFIG_SOURCE_ANNOTATION]: 'file' } },
+      spec: { ...sp.pod.spec, nodeName: this.d.node.name, restartPolicy: sp.pod.spec?.restartPolicy ?? 'Always' },
+    };
+    const w = this.newWorker(key, hash);
+    w.static = pod;
+    w.pod = pod;
+    if (sp.record) w.record = sp.record;
+    this.workers.set(key, w);
+  }
+
+  private onPod(p: Pod): void {
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    let w = this.workers.get(key);
+    if (p.metadata.annotations?.[MIRROR_ANNOTATION]) {
+      if (w?.static) {
+        w.mirror = p;
+        if (p.metadata.deletionTimestamp) this.d.client.pods.delete(p.metadata.name!, p.metadata.namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
+      }
+      return;
+    }
+    if (w && w.uid && p.metadata.uid !== w.uid) {
+      // Same name, new object (deleted and recreated): the old one finishes first.
+      w.successor = p;
+      w.pod = undefined;
+      this.enqueue(w);
+      return;
+    }
+    if (!w) {
+      w = this.newWorker(key, p.metadata.uid);
+      const counts = Object.fromEntries((p.status?.containerStatuses ?? []).map((c) => [c.name, c.restartCount]));
+      w.restartCounts = counts;
+      this.workers.set(key, w);
+    }
+    w.uid = p.metadata.uid ?? '';
+    w.pod = p;
+    this.enqueue(w);
+  }
+
+  private onPodGone(p: Pod): void {
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    const w = this.workers.get(key);
+    if (!w) return;
+    if (w.static) {
+      if (p.metadata.annotations?.[MIRROR_ANNOTATION]) w.mirror = undefined; // recreated by the next sync
+      this.enqueue(w);
+      return;
+    }
+    if (p.metadata.uid && w.uid && p.metadata.uid !== w.uid) return;
+    w.pod = undefined;
+    w.gone = true;
+    this.enqueue(w);
+  }
+
+  private enqueue(w: PodWorker): void {
+    w.dirty = true;
+    if (w.running || this.stopped) return;
+    w.running = (async () => {
+      while (w.dirty && !this.stopped) {
+        w.dirty = false;
+        const release = await this.limit.acquire();
+        try {
+          await this.syncPod(w);
+        } catch (err) {
+          this.d.log(`kubelet ${this.d.node.name}: pod ${w.key}: ${describeError(err)}`);
+          w.retryAt = this.d.clock.now() + 2000;
+        } finally {
+          release();
+        }
+      }
+    })().finally(() => {
+      w.running = undefined;
+    });
+  }
+
+  private async syncPod(w: PodWorker): Promise<void> {
+    const pod = w.pod;
+    if (!pod || pod.metadata.deletionTimestamp) {
+      await this.terminate(w, pod);
+      return;
+    }
+    if (w.static && !w.mirror) await this.createMirror(w);
+    const changed = await this.sync.syncContainers(w, pod);
+    if (changed) this.persist(w);
+    await this.postStatus(w);
+  }
+
+  private async terminate(w: PodWorker, pod: Pod | undefined): Promise<void> {
+    const grace = w.gone ? 0 : (pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec.terminationGracePeriodSeconds ?? 30);
+    if (w.record) {
+      await this.sync.killPod(w, pod, grace);
+      await this.d.runtime.removeSandbox(w.record, this.d.node.cniConf, this.d.node.netns, { releaseIp: true });
+      w.record = undefined;
+    }
+    if (pod) {
+      await this.d.client.pods.delete(pod.metadata.name!, pod.metadata.namespace, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
+    this.workers.delete(w.key);
+    this.d.records.remove(w.key);
+    if (w.successor) this.onPod(w.successor);
+  }
+
+  private async createMirror(w: PodWorker): Promise<void> {
+    const { uid: _uid, resourceVersion: _rv, ...meta } = w.static!.metadata;
+    try {
+      w.mirror = await this.d.client.pods.create({ ...w.static!, metadata: meta, status: undefined } as Pod);
+    } catch (err) {
+      w.mirror = await this.d.client.pods.get(w.name, w.namespace).catch(() => undefined);
+      if (!w.mirror) throw err;
+    }
+  }
+
+  private async postStatus(w: PodWorker): Promise<void> {
+    const target = w.static ? w.mirror : w.pod;
+    if (!target) return;
+    const next = podStatus(this.sync.view(w, target), target.status, this.d.clock.now());
+    const text = JSON.stringify(next);
+    if (!statusChanged(target, next) || w.lastPosted === text) return;
+    const updated = await this.d.client.pods.patch(w.name, { status: next }, 'merge', { namespace: w.namespace, subresource: 'status' });
+    w.lastPosted = text;
+    if (w.static) w.mirror = updated;
+  }
+
+  private persist(w: PodWorker): void {
+    if (w.static) {
+      void this.d.saveStaticRecord(w.key, w.record).catch((e) => this.d.log(`kubelet ${this.d.node.name}: saving ${w.key}: ${describeError(e)}`));
+      return;
+    }
+    if (w.record) this.d.records.put(w.key, { uid: w.uid, record: w.record, restartCounts: Object.fromEntries([...w.containers].map(([n, c]) => [n, c.restartCount])) });
+  }
+
+  /** Housekeeping (the PLEG's relist): notices dead processes, due restarts and probes. */
+  private tick(): void {
+    if (this.stopped) return;
+    void this.housekeeping()
+      .catch((e) => this.d.log(`kubelet ${this.d.node.name}: housekeeping: ${describeError(e)}`))
+      .finally(() => {
+        if (!this.stopped) this.cancelTick = this.d.clock.setTimer(() => this.tick(), HOUSEKEEPING_MS);
+      });
+  }
+
+  private async housekeeping(): Promise<void> {
+    const now = this.d.clock.now();
+    await Promise.all(
+      [...this.workers.values()].map(async (w) => {
+        if (w.running) return;
+        if ((w.retryAt && now >= w.retryAt) || (w.wakeAt && now >= w.wakeAt)) {
+          w.retryAt = w.wakeAt = undefined;
+          this.enqueue(w);
+          return;
+        }
+        if (await this.sync.needsSync(w)) this.enqueue(w);
+        else if (w.pod && !w.pod.metadata.deletionTimestamp) this.sync.runProbes(w, w.pod);
+      }),
+    );
+  }
+}
