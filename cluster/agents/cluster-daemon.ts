@@ -28,6 +28,7 @@ import { SharedInformerFactory } from '../client/informer-factory.js';
 import { KubeClient } from '../client/kube-client.js';
 import type { Disposer } from '../client/rest-client.js';
 import { ControllerManager } from '../controllers/controller-manager.js';
+import type { ControllerSettings } from '../controllers/registry.js';
 import { LeaderElector } from '../leader/leader-elector.js';
 import { ApiLeaseLock } from '../leader/lease-lock.js';
 import { HostDriverIptablesRestorer } from '../proxy/netns-iptables-restorer.js';
@@ -49,6 +50,8 @@ export interface ClusterDaemonOptions {
   /** 127.0.0.1:<port> (6443 by default; 0 picks a free one: tests). */
   apiserverPort: number;
   clock?: Clock;
+  /** Controller knobs (tests shorten the node monitor grace period). */
+  controllerSettings?: ControllerSettings;
   /** Node lease renewal (10 s by default; tests shorten it). */
   nodeRenewMs?: number;
   log(line: string): void;
@@ -99,8 +102,9 @@ export class ClusterDaemon {
     const ca = readFileSync(this.apiserver.caPath);
     this.client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.adminToken, userAgent: 'kube-controller-manager' });
     this.startScheduler();
-    const cm = new ControllerManager({ client: this.client, clock: this.clock, onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`), log: this.o.log });
-    this.stops.push(cm.start());
+    const cm = new ControllerManager({ client: this.client, clock: this.clock, ...(this.o.controllerSettings ? { settings: this.o.controllerSettings } : {}), onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`), log: this.o.log });
+    cm.start();
+    this.stops.push(() => cm.stop()); // hands the lease back, so the next daemon leads at once
     await this.startClusterDns();
     for (const node of this.topo.nodes) await this.startNode(node, state, ca);
   }
@@ -184,7 +188,8 @@ export class ClusterDaemon {
         };
       },
     });
-    this.stops.push(elector.run());
+    elector.run();
+    this.stops.push(() => elector.stop());
   }
 
   private async startNode(node: NodeSpec, state: LabState, ca: Buffer): Promise<void> {

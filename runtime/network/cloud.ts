@@ -38,6 +38,11 @@ export async function deployGateway(driver: HostDriver, names: LabNames, topo: T
   ]);
   await Promise.all([
     driver.script('addrs.sh', [names.internet, 'lo', ...hostsNet, `${topo.internet.dns}/32`]),
+    // The node network is routed from the Internet through the gateway (a cloud VPC's public
+    // side), so a NodePort answers `curl <node address>:<nodePort>` from outside.
+    driver.exec(names.internet, ['ip', 'route', 'replace', topo.nodeNetwork, 'via', topo.gateway.uplink.split('/')[0]!]).then((r) => {
+      if (r.exitCode !== 0) throw new Error(`route to ${topo.nodeNetwork} in ${names.internet}: ${r.stderr.trim()}`);
+    }),
     driver.script(
       'iptables-apply.sh',
       [names.gateway, 'nat', GATEWAY_MASQ_CHAIN, 'POSTROUTING'],

@@ -127,7 +127,9 @@ export function desiredSlices(svc: Service, pods: Pod[]): EndpointSlice[] {
         },
         addressType: 'IPv4',
         endpoints: g.endpoints.slice(i, i + MaxEndpointsPerSlice),
-        ports: g.ports,
+        // EndpointSlice ports always carry a name ("" for an unnamed Service port), as the real
+        // controller writes them: kube-proxy skips ports whose name is absent.
+        ports: g.ports.map((p) => ({ name: '', ...p })),
       });
     }
   }
