@@ -47,6 +47,8 @@ export interface PodWorker {
   retryAt?: number;
   wakeAt?: number;
   lastPosted?: string;
+  /** This kubelet wrote the sandbox's resolv.conf (cluster DNS). */
+  resolvWritten?: boolean;
 }
 
 export interface ContainerSyncDeps {
@@ -123,9 +125,14 @@ export class ContainerSync {
         },
         w.record,
       );
+      w.resolvWritten = false;
+      changed = true;
+    }
+    if (!w.resolvWritten) {
+      // Also for a sandbox made before this kubelet ran (the topology's pods, built by up).
       const resolv = this.d.resolvConf(w.namespace);
       if (resolv) await this.d.driver.writeFile(`/etc/netns/${netns}/resolv.conf`, resolv);
-      changed = true;
+      w.resolvWritten = true;
     }
     const rec = w.record!;
     const now = this.d.clock.now();

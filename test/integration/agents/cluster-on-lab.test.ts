@@ -1,0 +1,208 @@
+// The cluster on a real two-node lab (its own prefix and state folder): the control plane and every
+// node's agents composed by ClusterDaemon, then the issue's checks — nodes registered, kubia's
+// Deployment Running and Ready, `curl kubia:8080` reaching all six through kube-proxy's rules and
+// cluster DNS, a NodePort from the emulated Internet, conntrack's DNAT, a killed container restarted
+// in the same sandbox, a killed pause rebuilding the sandbox, graceful deletion, a node whose agents
+// stop turning NotReady. Everything is removed in teardown, even when a check fails.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Deployment, Node, Pod, Service } from '../../../common/api-types.js';
+import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
+import { ANN_BACKEND_DATA, ANN_PUBLIC_IP } from '../../../cluster/agents/flannel/flanneld.js';
+import { MIRROR_ANNOTATION } from '../../../cluster/agents/kubelet/kubelet.js';
+import { ImageResolver } from '../../../runtime/pod/images.js';
+import { imagesDir, pauseBinary, projectRoot } from '../../../runtime/project-root.js';
+import { eventually, TestLab } from '../runtime/harness.js';
+
+const TOPOLOGY = `
+name: agents-two
+nodeNetwork: 10.231.209.0/24
+podNetwork: 192.168.128.0/18
+serviceNetwork: 192.168.192.0/18
+gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
+internet:
+  router: 198.51.100.2/24
+  dns: 198.51.100.53
+  hosts: [{ name: google.com, address: 203.0.113.10 }]
+nodes:
+  - name: node1
+    address: 10.231.209.113
+    subnet: 192.168.128.0/24
+    pods:
+      - metadata: { name: tools, annotations: { kubewire.io/ip: 192.168.128.100 } }
+        spec: { containers: [{ name: netshoot, image: netshoot }] }
+  - name: node2
+    address: 10.231.209.114
+    subnet: 192.168.129.0/24
+`;
+
+let lab: TestLab;
+let daemon: ClusterDaemon;
+const logs: string[] = [];
+
+before(async () => {
+  lab = new TestLab(TOPOLOGY);
+  try {
+    await lab.runtime.up(lab.topo);
+    daemon = new ClusterDaemon({
+      paths: lab.paths,
+      driver: lab.driver,
+      images: new ImageResolver(imagesDir()),
+      pauseBinary: pauseBinary(),
+      apiserverPort: 0,
+      nodeRenewMs: 1000,
+      controllerSettings: { nodeLifecycle: { gracePeriodMs: 4000, monitorPeriodMs: 1000 } },
+      log: (l) => logs.push(l),
+    });
+    await daemon.start();
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+});
+
+async function teardown(): Promise<void> {
+  try {
+    await daemon?.stop();
+  } finally {
+    await lab.cleanup();
+  }
+}
+
+after(async () => {
+  if (process.exitCode) console.error(logs.slice(-30).join('\n'));
+  await teardown();
+});
+
+const tools = () => lab.pod('tools');
+const pods = async () => (await daemon.client.pods.list({ namespace: 'default', labelSelector: 'app=kubia' })).items;
+const ready = (p: Pod) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+/** The app needs a moment to listen after its process starts (no readiness probe in kubia.yaml). */
+const answers = (ip: string, name: string) =>
+  eventually(async () => ((await lab.exec(tools(), ['curl', '-s', '--max-time', '2', `http://${ip}:8080`])).stdout.trim() === `You've hit ${name}` ? true : undefined), 5000);
+const kubiaPod = async (name: string) => (await daemon.client.pods.get(name, 'default')) as Pod;
+
+test('each node registers: Ready, InternalIP, podCIDR, flannel annotations, a kube-node-lease Lease', async () => {
+  const nodes = await eventually(async () => {
+    const l = (await daemon.client.nodes.list()).items;
+    return l.length === 2 && l.every((n) => n.metadata.annotations?.[ANN_PUBLIC_IP]) ? l : undefined;
+  }, 10_000);
+  const node2 = nodes.find((n) => n.metadata.name === 'node2') as Node;
+  assert.equal(node2.spec?.podCIDR, '192.168.129.0/24');
+  assert.deepEqual(node2.status?.addresses?.find((a) => a.type === 'InternalIP'), { type: 'InternalIP', address: '10.231.209.114' });
+  assert.equal(node2.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  assert.equal(node2.metadata.annotations?.[ANN_PUBLIC_IP], '10.231.209.114');
+  const vtepMAC = (JSON.parse(node2.metadata.annotations![ANN_BACKEND_DATA]!) as { VtepMAC: string }).VtepMAC;
+  const lease = await daemon.client.leases.get('node2', 'kube-node-lease');
+  assert.equal(lease.spec.holderIdentity, 'node2');
+  // flanneld on node1 programmed node2 from those annotations: neighbour + FDB on flannel.1.
+  await eventually(async () => {
+    const neigh = await lab.exec(lab.names.node('node1'), ['ip', 'neigh', 'show', 'dev', 'flannel.1']);
+    const fdb = await lab.exec(lab.names.node('node1'), ['bridge', 'fdb', 'show', 'dev', 'flannel.1']);
+    return neigh.stdout.includes(`192.168.129.0 lladdr ${vtepMAC} PERMANENT`) && fdb.stdout.includes(`${vtepMAC} dst 10.231.209.114`) ? true : undefined;
+  });
+});
+
+test('the topology\'s static pod is mirrored into the API, Running and Ready', async () => {
+  const mirror = await eventually(async () => {
+    const p = await kubiaPod('tools');
+    return ready(p) ? p : undefined;
+  }, 15_000);
+  assert.ok(mirror.metadata.annotations?.[MIRROR_ANNOTATION]);
+  assert.equal(mirror.status?.podIP, '192.168.128.100');
+  assert.equal(mirror.spec.nodeName, 'node1');
+});
+
+test('kubia.yaml: six pods Running and Ready on both nodes, reached through the service by name', async () => {
+  const docs = parseAllDocuments(readFileSync(join(projectRoot(), 'labs', 'manifests', 'kubia.yaml'), 'utf8')).map((d) => d.toJSON());
+  await daemon.client.deployments.create(docs.find((d) => d.kind === 'Deployment') as Deployment);
+  await daemon.client.services.create(docs.find((d) => d.kind === 'Service') as Service);
+  const running = await eventually(async () => {
+    const l = await pods();
+    return l.length === 6 && l.every(ready) ? l : undefined;
+  }, 60_000);
+  assert.deepEqual(new Set(running.map((p) => p.spec.nodeName)), new Set(['node1', 'node2']));
+  for (const p of running) {
+    assert.equal(p.status?.hostIP, p.spec.nodeName === 'node1' ? '10.231.209.113' : '10.231.209.114');
+    assert.equal(p.status?.containerStatuses?.[0]?.state?.running !== undefined, true);
+  }
+  const names = new Set(running.map((p) => p.metadata.name));
+  for (const host of ['kubia', 'kubia.default.svc.cluster.local']) {
+    const seen = await eventually(async () => {
+      const r = await lab.exec(tools(), ['bash', '-c', 'for i in $(seq 60); do curl -s --max-time 2 "$0:8080"; done', host]);
+      const hit = new Set([...r.stdout.matchAll(/You've hit (\S+)/g)].map((m) => m[1]!));
+      return hit.size === 6 ? hit : undefined;
+    }, 20_000);
+    assert.deepEqual(seen, names, `curl ${host}:8080 reached every pod`);
+  }
+});
+
+test('NodePort 32681 answers from the emulated Internet; the node\'s nat table has kube-proxy\'s chains; conntrack shows the DNAT', async () => {
+  const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '3', 'http://10.231.209.114:32681']);
+  assert.match(r.stdout, /You've hit kubia-/);
+  const nat = await lab.exec(lab.names.node('node1'), ['iptables', '-t', 'nat', '-S']);
+  for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING']) assert.match(nat.stdout, new RegExp(`^-N ${chain}$`, 'm'));
+  assert.match(nat.stdout, /-A KUBE-SVC-\w+ .*default\/kubia -> .* -m statistic --mode random --probability/);
+  assert.match(nat.stdout, /-A KUBE-SEP-\w+ -p tcp .*-j DNAT --to-destination 192\.168\.\d+\.\d+:8080/);
+  const svc = await daemon.client.services.get('kubia', 'default');
+  await lab.exec(tools(), ['curl', '-s', '--max-time', '2', `http://${svc.spec?.clusterIP}:8080`]);
+  const ct = await lab.exec(lab.names.node('node1'), ['conntrack', '-L', '-p', 'tcp', '-d', svc.spec!.clusterIP!]);
+  assert.match(ct.stdout, new RegExp(`src=192\\.168\\.128\\.100 dst=${svc.spec!.clusterIP!.replace(/\./g, '\\.')} .*dport=8080 .*src=192\\.168\\.\\d+\\.\\d+ dst=192\\.168\\.128\\.100 sport=8080`));
+});
+
+test('a killed container restarts inside the same sandbox (restartCount rises)', async () => {
+  const [p] = await pods();
+  const name = p!.metadata.name!;
+  const netns = lab.pod(name);
+  const pidsBefore = (await lab.exec(netns, ['ip', 'netns', 'identify'])).exitCode; // the namespace is there
+  assert.equal(pidsBefore, 0);
+  const saved = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[`default/${name}`];
+  const pause = saved.record.sandbox.pid as number;
+  process.kill(saved.record.containers.kubia.pid as number, 'SIGKILL');
+  const after = await eventually(async () => {
+    const q = await kubiaPod(name);
+    return q.status?.containerStatuses?.[0]?.restartCount === 1 && ready(q) ? q : undefined;
+  }, 15_000);
+  assert.equal(after.status?.podIP, p!.status?.podIP);
+  const again = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[`default/${name}`];
+  assert.equal(again.record.sandbox.pid, pause, 'same pause, same namespaces');
+  await answers(after.status!.podIP!, name);
+});
+
+test('a killed pause rebuilds the sandbox and all its containers', async () => {
+  const p = (await pods())[1]!;
+  const name = p.metadata.name!;
+  const file = join(lab.paths.node(p.spec.nodeName!), 'kubelet', 'pods.json');
+  const before = JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`];
+  process.kill(before.record.sandbox.pid as number, 'SIGKILL');
+  const after = await eventually(async () => {
+    const q = await kubiaPod(name);
+    const rec = JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`];
+    return rec.record.sandbox?.pid !== before.record.sandbox.pid && (q.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && ready(q) ? q : undefined;
+  }, 15_000);
+  const hostname = await lab.exec(lab.pod(name), ['hostname'], JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`].record.sandbox.pid);
+  assert.equal(hostname.stdout.trim(), name, 'the new pause holds a UTS namespace named after the pod');
+  await answers(after.status!.podIP!, name);
+});
+
+test('deleting a pod terminates it gracefully, removes its namespace and confirms to the apiserver', async () => {
+  const p = (await pods())[2]!;
+  const name = p.metadata.name!;
+  await daemon.client.pods.delete(name, 'default', { gracePeriodSeconds: 5 });
+  await eventually(async () => ((await daemon.client.pods.get(name, 'default').catch(() => undefined)) ? undefined : true), 15_000);
+  const ns = await lab.exec(lab.pod(name), ['true']);
+  assert.notEqual(ns.exitCode, 0, 'the sandbox namespace is gone');
+  await eventually(async () => ((await pods()).filter(ready).length === 6 ? true : undefined), 30_000); // the ReplicaSet replaced it
+});
+
+test('a node whose agents stop turns NotReady (lease and status no longer renewed)', async () => {
+  daemon.stopNode('node2');
+  const node = await eventually(async () => {
+    const n = await daemon.client.nodes.get('node2');
+    return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? n : undefined;
+  }, 20_000);
+  assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'NodeStatusUnknown');
+});
