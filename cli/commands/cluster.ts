@@ -14,7 +14,7 @@ export async function cluster(args: string[]): Promise<number> {
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const daemon = new ClusterDaemon({ paths, driver, images: new ImageResolver(imagesDir()), pauseBinary: pauseBinary(), apiserverPort: apiserverPort(), log });
+  const daemon = new ClusterDaemon({ paths, driver, images: new ImageResolver(imagesDir()), pauseBinary: pauseBinary(), apiserverPort: apiserverPort(), anyPortIfBusy: process.env.KUBEWIRE_APISERVER_PORT === undefined, log });
   await daemon.start();
   const info = clusterInfoPath(paths);
   writeFileSync(`${info}.tmp`, JSON.stringify({ pid: process.pid, url: daemon.apiserver.url, kubeconfig: daemon.apiserver.kubeconfigPath }) + '\n');

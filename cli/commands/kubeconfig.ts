@@ -6,12 +6,22 @@ import { DEFAULT_CONFIG } from '../../cluster/apiserver/api-server.js';
 import { ADMIN_USER, TokenFile } from '../../cluster/apiserver/authn/token-file.js';
 import { writeKubeconfig } from '../../cluster/apiserver/kubeconfig.js';
 import { ensurePki, servingNames } from '../../cluster/apiserver/pki.js';
+import { readClusterInfo } from '../../cluster/agents/cluster-process.js';
+import { LabPaths } from '../../runtime/lab/lab-paths.js';
+import { parseLabOptions, resolveLabName } from './lab-context.js';
 import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
 
 export async function kubeconfig(args: string[]): Promise<number> {
-  if (args.length) {
-    console.error('usage: kubewire kubeconfig');
+  const o = parseLabOptions(args);
+  if (o.rest.length || o.command.length) {
+    console.error('usage: kubewire kubeconfig [--lab ID]');
     return 2;
+  }
+  // A lab whose cluster runs: its apiserver's kubeconfig (the port may not be 6443).
+  const running = readClusterInfo(new LabPaths(o.stateBase, resolveLabName(o)));
+  if (running && existsSync(running.kubeconfig)) {
+    console.log(running.kubeconfig);
+    return 0;
   }
   const dir = apiserverStateDir(labStateDir());
   const path = join(dir, 'admin.kubeconfig');

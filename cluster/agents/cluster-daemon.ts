@@ -49,6 +49,8 @@ export interface ClusterDaemonOptions {
   pauseBinary: string;
   /** 127.0.0.1:<port> (6443 by default; 0 picks a free one: tests). */
   apiserverPort: number;
+  /** When apiserverPort is taken, listen on a free port instead of failing. */
+  anyPortIfBusy?: boolean;
   clock?: Clock;
   /** Controller knobs (tests shorten the node monitor grace period). */
   controllerSettings?: ControllerSettings;
@@ -92,13 +94,23 @@ export class ClusterDaemon {
     const backend = openBackend(join(this.o.paths.dir, 'store.db'));
     this.stops.push(() => backend.close());
     const logs = new ContainerLogs((ns, pod, container) => join(this.o.paths.podLogs(this.names.pod(ns, pod)), `${container}.log`));
-    this.apiserver = new ApiServer({
-      backend,
-      config: { ...DEFAULT_CONFIG, stateDir: join(this.o.paths.dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: this.o.apiserverPort }], serviceCidr: this.topo.serviceNetwork },
-      podLogs: logs,
-      log: this.o.log,
-    });
-    this.stops.push(await this.apiserver.start());
+    const make = (port: number) =>
+      new ApiServer({
+        backend,
+        config: { ...DEFAULT_CONFIG, stateDir: join(this.o.paths.dir, 'apiserver'), listen: [{ host: '127.0.0.1', port }], serviceCidr: this.topo.serviceNetwork },
+        podLogs: logs,
+        log: this.o.log,
+      });
+    this.apiserver = make(this.o.apiserverPort);
+    try {
+      this.stops.push(await this.apiserver.start());
+    } catch (err) {
+      // Another lab (or test) holds the port: any free one; cluster.json and the kubeconfig say which.
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !this.o.anyPortIfBusy) throw err;
+      this.o.log(`127.0.0.1:${this.o.apiserverPort} is in use; the apiserver takes a free port`);
+      this.apiserver = make(0);
+      this.stops.push(await this.apiserver.start());
+    }
     const ca = readFileSync(this.apiserver.caPath);
     this.client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.adminToken, userAgent: 'kube-controller-manager' });
     this.startScheduler();
