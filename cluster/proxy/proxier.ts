@@ -93,7 +93,7 @@ export class Proxier {
   }
 
   onServiceDelete(svc: Pick<ServiceObject, 'metadata'>): void {
-    this.mark(this.state.deleteService(svc.metadata.namespace ?? 'default', svc.metadata.name));
+    if (svc.metadata.name) this.mark(this.state.deleteService(svc.metadata.namespace ?? 'default', svc.metadata.name));
   }
 
   onEndpointSliceUpsert(slice: EndpointSliceObject): void {

@@ -21,7 +21,7 @@ export class ProxyState {
   /** Returns the Service key when something changed; throws ValidationError (changing nothing) on bad input. */
   upsertService(svc: ServiceObject): string | undefined {
     const ports = servicePortsOf(svc);
-    const key = `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
+    const key = `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name!}`;
     const fingerprint = JSON.stringify([svc.spec, svc.status?.loadBalancer ?? null]);
     if (this.services.get(key)?.fingerprint === fingerprint) return undefined;
     if (!this.services.has(key)) this.sortedKeys = undefined;
@@ -41,16 +41,17 @@ export class ProxyState {
     const key = sliceServiceKey(slice);
     const fingerprint = JSON.stringify([slice.addressType, slice.endpoints ?? [], slice.ports ?? []]);
     let bySlice = this.slices.get(key);
-    if (bySlice?.get(slice.metadata.name)?.fingerprint === fingerprint) return undefined;
+    const name = slice.metadata.name!; // checked by validateEndpointSlice
+    if (bySlice?.get(name)?.fingerprint === fingerprint) return undefined;
     if (!bySlice) this.slices.set(key, (bySlice = new Map()));
-    bySlice.set(slice.metadata.name, { slice, fingerprint });
+    bySlice.set(name, { slice, fingerprint });
     return key;
   }
 
   deleteEndpointSlice(slice: EndpointSliceObject): string | undefined {
     const key = sliceServiceKey(slice);
     const bySlice = this.slices.get(key);
-    if (!bySlice?.delete(slice.metadata.name)) return undefined;
+    if (!bySlice?.delete(slice.metadata.name!)) return undefined;
     if (bySlice.size === 0) this.slices.delete(key);
     return key;
   }

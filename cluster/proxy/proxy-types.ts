@@ -12,7 +12,7 @@ export interface ServicePortSpec {
 }
 
 export interface ServiceObject {
-  metadata: { namespace?: string; name: string };
+  metadata: { namespace?: string; name?: string };
   spec: {
     type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
     clusterIP?: string;
@@ -42,7 +42,7 @@ export interface EndpointSlicePort {
 }
 
 export interface EndpointSliceObject {
-  metadata: { namespace?: string; name: string; labels?: Record<string, string> };
+  metadata: { namespace?: string; name?: string; labels?: Record<string, string> };
   addressType: 'IPv4' | 'IPv6' | 'FQDN';
   endpoints?: EndpointSliceEndpoint[] | null;
   ports?: EndpointSlicePort[] | null;

@@ -1,18 +1,17 @@
 // When kube-proxy syncs: soon after a change, but never twice within minSyncPeriod (changes that
 // arrive meanwhile are batched into the next sync), at least every syncPeriod, and after a failed
 // sync again after a retry delay (kube-proxy's BoundedFrequencyRunner). One sync at a time.
-import type { Clock } from './proxier.js';
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+/** The project's client Clock (cluster/client/clock.ts) fits: SystemClock or FakeClock. */
+export interface TimerClock {
+  now(): number;
+  /** Runs fn after ms; the returned function cancels it. */
+  setTimer(fn: () => void, ms: number): () => void;
 }
 
 export interface SyncRunnerOptions {
   /** The sync itself, e.g. () => proxier.sync(). */
   run: () => Promise<unknown>;
-  clock: Clock;
-  timers: Timers;
+  clock: TimerClock;
   /** kube-proxy's --iptables-min-sync-period (default 1 s). */
   minIntervalMs?: number;
   /** kube-proxy's --iptables-sync-period (default 30 s). */
@@ -23,7 +22,7 @@ export interface SyncRunnerOptions {
 }
 
 export class SyncRunner {
-  private timer: unknown;
+  private cancelTimer: (() => void) | undefined;
   private dueAt = Infinity;
   private running = false;
   private requestedWhileRunning = false;
@@ -42,8 +41,8 @@ export class SyncRunner {
     this.schedule(this.o.clock.now());
     return () => {
       this.stopped = true;
-      if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
-      this.timer = undefined;
+      this.cancelTimer?.();
+      this.cancelTimer = undefined;
       this.dueAt = Infinity;
     };
   }
@@ -59,13 +58,13 @@ export class SyncRunner {
 
   private schedule(at: number): void {
     if (this.stopped || this.running || at >= this.dueAt) return;
-    if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
+    this.cancelTimer?.();
     this.dueAt = at;
-    this.timer = this.o.timers.setTimeout(() => void this.fire(), Math.max(0, at - this.o.clock.now()));
+    this.cancelTimer = this.o.clock.setTimer(() => void this.fire(), Math.max(0, at - this.o.clock.now()));
   }
 
   private async fire(): Promise<void> {
-    this.timer = undefined;
+    this.cancelTimer = undefined;
     this.dueAt = Infinity;
     this.running = true;
     this.lastStart = this.o.clock.now();

@@ -161,3 +161,15 @@ test('a service getting its first endpoint rewrites the shared chains it appears
   assert.ok(!text.includes('has no endpoints'));
   assert.ok(text.includes('*filter\n:KUBE-SERVICES - [0:0]\nCOMMIT'));
 });
+
+test('the apiserver client\'s Service and EndpointSlice types can be handed to the Proxier as they are', () => {
+  // Compile-time check (tsc fails if the shapes drift apart); the runtime part is trivial.
+  const fromInformer = (svc: import('../../../common/api-types.js').Service, slice: import('../../../common/api-types.js').EndpointSlice) => {
+    const p = new Proxier({ netns: 'kw-unit-types', restorer: new RecordingRestorer(), clock: new FakeClock(), config: { nodeName: 'node1' } });
+    p.onServiceUpsert(svc);
+    p.onEndpointSliceUpsert(slice);
+    p.onServiceDelete(svc);
+    return p;
+  };
+  assert.equal(typeof fromInformer, 'function');
+});

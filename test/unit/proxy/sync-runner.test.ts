@@ -1,20 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SyncRunner, type Timers } from '../../../cluster/proxy/sync-runner.js';
+import { SyncRunner, type TimerClock } from '../../../cluster/proxy/sync-runner.js';
 
-/** Fake time: timers fire only when the test advances the clock. */
-class FakeTime implements Timers {
+/** Fake time: timers fire only when the test advances the clock; async work settles between timers. */
+class FakeTime implements TimerClock {
   t = 0;
   private seq = 0;
   private pending = new Map<number, { at: number; fn: () => void }>();
   now = () => this.t;
-  setTimeout(fn: () => void, ms: number): unknown {
+  setTimer(fn: () => void, ms: number): () => void {
     const id = ++this.seq;
     this.pending.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
+    return () => this.pending.delete(id);
   }
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
@@ -40,7 +37,6 @@ function setup(fail = () => false) {
       if (fail()) throw new Error('restore failed');
     },
     clock: time,
-    timers: time,
     minIntervalMs: 1000,
     maxIntervalMs: 30_000,
     retryMs: 5000,
