@@ -11,6 +11,7 @@ import { DefaultsPlugin, ServiceAccountPlugin } from './admission/defaults.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { ServiceAllocation, formatIPv4, parseCidr } from './admission/service-allocation.js';
 import { ValidationPlugin } from './admission/validation.js';
+import { RbacEscalation } from './admission/rbac-escalation.js';
 import type { AdmissionChain } from './admission/admission.js';
 import { authenticate, type Authenticator, type UserInfo } from './authn/authenticator.js';
 import { ADMIN_USER, TokenFile, nodeUser } from './authn/token-file.js';
@@ -95,7 +96,11 @@ export class ApiServer {
     this.authorizers = [new PrivilegedGroupAuthorizer(), this.rbac];
     const admission: AdmissionChain = {
       mutating: [new DefaultsPlugin(), new ServiceAccountPlugin(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
-      validating: [new NamespaceLifecycle(this.namespaces), new ValidationPlugin()],
+      validating: [
+        new NamespaceLifecycle(this.namespaces),
+        new RbacEscalation(this.authorizers, { rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)) }),
+        new ValidationPlugin(),
+      ],
     };
     this.ctx = {
       catalog: this.catalog,
