@@ -29,6 +29,7 @@ export async function deployNodeNetwork(driver: HostDriver, names: LabNames, top
   const f = topo.flannel;
   await driver.script('vxlan.sh', [
     ns, VXLAN_DEV, String(f.vni), node.address, 'eth0', String(f.port), String(f.mtu), vtepMacFor(topo, node), `${vtepAddress(node)}/32`,
+    ...(f.mode === 'miss' ? ['--miss'] : []),
   ]);
   const tasks: Promise<unknown>[] = [
     driver.script('iptables-apply.sh', [ns, 'nat', MASQ_CHAIN, 'POSTROUTING'], { input: masqueradeRules(topo, node).join('\n') + '\n' }),

@@ -10,6 +10,7 @@ import type { Clock } from '../../client/clock.js';
 import { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Disposer } from '../../client/rest-client.js';
+import { MissResponder } from './miss-responder.js';
 
 export const ANN_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
 export const ANN_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
@@ -56,6 +57,7 @@ export class Flanneld {
   private readonly programmed = new Map<string, VtepPeer>();
   private queue: Promise<void> = Promise.resolve();
   readonly peers = new Map<string, VtepPeer>();
+  readonly missResponder: MissResponder;
 
   constructor(
     private readonly client: KubeClient,
@@ -65,6 +67,7 @@ export class Flanneld {
     private readonly log: (line: string) => void,
   ) {
     this.factory = new SharedInformerFactory(client, clock, { onError: (e, c) => log(`flanneld ${cfg.node}: informer ${c}: ${describeError(e)}`) });
+    this.missResponder = new MissResponder(driver, cfg.netns, cfg.device ?? 'flannel.1', () => this.peers.values(), log);
   }
 
   get device(): string {
@@ -94,7 +97,9 @@ export class Flanneld {
       onDelete: (n) => this.onNodeGone(n.metadata.name!),
     });
     this.factory.start();
+    const stopMiss = this.cfg.mode === 'miss' ? await this.missResponder.start() : () => {};
     return () => {
+      stopMiss();
       stop();
       this.factory.shutdown();
     };
@@ -110,12 +115,12 @@ export class Flanneld {
     const p = peerOf(n);
     if (!p) return this.onNodeGone(n.metadata.name!);
     this.peers.set(p.node, p);
-    if (this.cfg.mode !== 'static') return;
     const before = this.programmed.get(p.node);
     if (before && JSON.stringify(before) === JSON.stringify(p)) return;
     this.enqueue(async () => {
       if (before) await this.remove(before);
-      await this.driver.script('vxlan-peers.sh', [this.cfg.netns, this.device, p.subnet, p.vtep, p.mac, p.publicIP]);
+      if (this.cfg.mode === 'static') await this.driver.script('vxlan-peers.sh', [this.cfg.netns, this.device, p.subnet, p.vtep, p.mac, p.publicIP]);
+      else await this.driver.exec(this.cfg.netns, ['ip', 'route', 'replace', p.subnet, 'via', p.vtep, 'dev', this.device, 'onlink']); // neigh/FDB: on miss
       this.programmed.set(p.node, p);
       this.log(`flanneld ${this.cfg.node}: subnet ${p.subnet} via ${p.vtep} (${p.mac}) at ${p.publicIP}`);
     });

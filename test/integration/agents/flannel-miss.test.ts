@@ -1,0 +1,98 @@
+// flanneld's miss mode on a real two-node lab: flannel.1 starts with no neighbour or FDB entry for
+// the other node; the first packet makes the kernel ask (L3 miss, then L2 miss), flanneld answers
+// from the Node annotations, and the ping goes through. A node leaving removes its route.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
+import { parseMissLine } from '../../../cluster/agents/flannel/miss-responder.js';
+import { ImageResolver } from '../../../runtime/pod/images.js';
+import { imagesDir, pauseBinary } from '../../../runtime/project-root.js';
+import { eventually, TestLab } from '../runtime/harness.js';
+
+const TOPOLOGY = `
+name: agents-miss
+nodeNetwork: 10.231.209.0/24
+podNetwork: 192.168.128.0/18
+serviceNetwork: 192.168.192.0/18
+flannel: { mode: miss }
+gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
+internet: { router: 198.51.100.2/24, dns: 198.51.100.53, hosts: [] }
+nodes:
+  - name: node1
+    address: 10.231.209.113
+    subnet: 192.168.128.0/24
+    vtepMAC: 26:12:3f:ba:e9:f5
+    pods:
+      - metadata: { name: tools, annotations: { kubewire.io/ip: 192.168.128.100 } }
+        spec: { containers: [{ name: netshoot, image: netshoot }] }
+  - name: node2
+    address: 10.231.209.114
+    subnet: 192.168.129.0/24
+    vtepMAC: 7a:52:54:58:5f:4c
+    pods:
+      - metadata: { name: kubia, annotations: { kubewire.io/ip: 192.168.129.14 } }
+        spec: { containers: [{ name: kubia, image: kubia }] }
+`;
+
+let lab: TestLab;
+let daemon: ClusterDaemon;
+const logs: string[] = [];
+
+before(async () => {
+  lab = new TestLab(TOPOLOGY);
+  try {
+    await lab.runtime.up(lab.topo);
+    daemon = new ClusterDaemon({ paths: lab.paths, driver: lab.driver, images: new ImageResolver(imagesDir()), pauseBinary: pauseBinary(), apiserverPort: 0, log: (l) => logs.push(l) });
+    await daemon.start();
+  } catch (err) {
+    await daemon?.stop().catch(() => undefined);
+    await lab.cleanup();
+    throw err;
+  }
+});
+
+after(async () => {
+  try {
+    await daemon?.stop();
+  } finally {
+    await lab.cleanup();
+  }
+});
+
+test('ip monitor lines are read as L3 and L2 misses of flannel.1 only', () => {
+  assert.deepEqual(parseMissLine('miss 192.168.129.0 dev flannel.1 INCOMPLETE ', 'flannel.1'), { kind: 'l3', ip: '192.168.129.0' });
+  assert.deepEqual(parseMissLine('miss dev flannel.1 lladdr 7a:52:54:58:5f:4c STALE ', 'flannel.1'), { kind: 'l2', mac: '7a:52:54:58:5f:4c' });
+  assert.equal(parseMissLine('miss fe80::1 dev flannel.1 STALE ', 'flannel.1'), undefined);
+  assert.equal(parseMissLine('miss 10.0.0.1 dev eth0 INCOMPLETE ', 'flannel.1'), undefined);
+});
+
+test('no entries up front; the first ping is answered through L3 and L2 misses', async () => {
+  const node1 = lab.names.node('node1');
+  await eventually(async () => {
+    const r = await lab.exec(node1, ['ip', 'route', 'show', '192.168.129.0/24']);
+    return r.stdout.includes('via 192.168.129.0 dev flannel.1 onlink') ? true : undefined;
+  }, 10_000);
+  const neigh0 = await lab.exec(node1, ['ip', 'neigh', 'show', 'dev', 'flannel.1']);
+  assert.doesNotMatch(neigh0.stdout, /7a:52:54:58:5f:4c/);
+  const fdb0 = await lab.exec(node1, ['bridge', 'fdb', 'show', 'dev', 'flannel.1']);
+  assert.doesNotMatch(fdb0.stdout, /7a:52:54:58:5f:4c/);
+  const ok = await eventually(async () => {
+    const r = await lab.exec(lab.pod('tools'), ['ping', '-c', '1', '-W', '1', '192.168.129.14']);
+    return r.exitCode === 0 ? true : undefined;
+  }, 15_000);
+  assert.equal(ok, true);
+  const responder = daemon.agents.get('node1')!.flanneld.missResponder;
+  assert.ok(responder.answered.l3 >= 1 && responder.answered.l2 >= 1, JSON.stringify(responder.answered));
+  const fdb = await lab.exec(node1, ['bridge', 'fdb', 'show', 'dev', 'flannel.1']);
+  assert.match(fdb.stdout, /7a:52:54:58:5f:4c dst 10\.231\.209\.114/);
+});
+
+test('a node leaving: the other node drops its route within a second', async () => {
+  await daemon.client.nodes.delete('node2');
+  const t0 = Date.now();
+  await eventually(async () => {
+    const r = await lab.exec(lab.names.node('node1'), ['ip', 'route', 'show', '192.168.129.0/24']);
+    return r.stdout.trim() === '' ? true : undefined;
+  }, 5000);
+  assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
+});
