@@ -4,10 +4,10 @@
 // is one IP hop (it decrements the TTL), so pod → pod across nodes is the article's three hops:
 // the source node's cni0 address, the destination node's flannel.1 address, the destination pod.
 import { identifyNamespace } from '../../common/lab-names.js';
-import type { CapturePoint, FilterStep, NatStep, PacketHeader, PathHop, PathProtocol, PathTrace } from '../../common/path-model.js';
+import type { CapturePoint, FilterStep, L2Step, NatStep, PacketHeader, PathHop, PathProtocol, PathTrace } from '../../common/path-model.js';
 import { cidrContains } from '../../common/path-target.js';
 import { followFrame } from './frame-forwarding.js';
-import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, type NatCandidate } from './iptables-nat.js';
+import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, type NatCandidate } from './iptables-walk.js';
 import type { PathKernel, PathSnapshot, RouteAnswer } from './kernel-view.js';
 
 export interface DeriveInput {
@@ -22,146 +22,155 @@ export interface DeriveInput {
 
 export async function derivePath(k: PathKernel, input: DeriveInput): Promise<PathTrace> {
   const t0 = input.now();
-  const label = (ns: string): string => identifyNamespace(input.prefix, ns).label;
+  const w: Walk = { k, input, label: (ns) => identifyNamespace(input.prefix, ns).label, notes: [], mark: { value: 0 } };
   const d = input.destination;
-  const notes: string[] = [];
-  const hops: PathHop[] = [];
-  let pkt: PacketHeader = { src: '', dst: d.ip, protocol: d.protocol, ...(d.port !== undefined ? { dport: d.port } : {}) };
   const trace: PathTrace = {
-    source: { namespace: input.source, label: label(input.source), address: '', outDev: '', route: '', nat: [] },
+    source: { namespace: input.source, label: w.label(input.source), address: '', outDev: '', route: '', nat: [] },
     destination: { ...d },
-    hops,
+    hops: [],
     outcome: 'unresolved',
-    notes,
+    notes: w.notes,
     capturePoints: [],
     timing: { deriveMs: 0 },
   };
   const finish = (outcome: PathTrace['outcome']): PathTrace => {
     trace.outcome = outcome;
-    trace.capturePoints = capturePoints(trace, label);
+    trace.capturePoints = capturePoints(trace, w.label);
     trace.timing.deriveMs = Math.round((input.now() - t0) * 10) / 10;
     return trace;
   };
 
-  // The source: route first (it picks the source address), then nat OUTPUT, which may DNAT and so re-route.
+  const left = await leaveSource(w, trace, { src: '', dst: d.ip, protocol: d.protocol, ...(d.port !== undefined ? { dport: d.port } : {}) });
+  if (typeof left === 'string') return finish(left);
+  let { pkt, ns, outDev, nextHop } = left;
+  const seen = new Set<string>();
+  for (let ttl = 1; ttl <= (input.maxHops ?? 16); ttl++) {
+    const frame = await followFrame(k, ns, outDev, nextHop);
+    w.notes.push(...frame.notes);
+    if (!frame.arrive) return finish('unresolved');
+    const key = `${frame.arrive.namespace}/${frame.arrive.dev}`;
+    if (seen.has(key)) {
+      w.notes.push(`routing loop: the packet comes back to ${frame.arrive.dev} in ${w.label(frame.arrive.namespace)}`);
+      return finish('unreachable');
+    }
+    seen.add(key);
+    const step = await atHop(w, ttl, frame.arrive.namespace, frame.arrive.dev, frame.steps, pkt);
+    trace.hops.push(step.hop);
+    if (step.outcome) return finish(step.outcome);
+    ({ pkt, ns, outDev, nextHop } = step.next!);
+  }
+  w.notes.push(`more than ${input.maxHops ?? 16} hops: the tracer stopped`);
+  return finish('unresolved');
+}
+
+interface Walk {
+  k: PathKernel;
+  input: DeriveInput;
+  label: (ns: string) => string;
+  notes: string[];
+  /** The nat table's mark (KUBE-MARK-MASQ) travels with the packet from OUTPUT/PREROUTING to POSTROUTING. */
+  mark: { value: number };
+}
+
+interface Onward {
+  pkt: PacketHeader;
+  ns: string;
+  outDev: string;
+  nextHop: string;
+}
+
+/** The source: route first (it picks the source address), then nat OUTPUT, which may DNAT and so re-route. */
+async function leaveSource(w: Walk, trace: PathTrace, first: PacketHeader): Promise<Onward | PathTrace['outcome']> {
+  const { k, input, label, notes } = w;
+  let pkt = first;
   const [srcSnap, firstRoute] = await Promise.all([k.snapshot(input.source), k.routeGet(input.source, { dst: pkt.dst })]);
   let route = firstRoute;
   if (route.error) {
     notes.push(`${label(input.source)} has no route to ${pkt.dst}: ${route.error}`);
-    return finish('unreachable');
+    return 'unreachable';
   }
   pkt.src = route.prefsrc ?? firstAddress(srcSnap, route.dev) ?? '';
-  // The nat table's mark (KUBE-MARK-MASQ) travels with the packet from OUTPUT/PREROUTING to POSTROUTING.
-  const mark = { value: 0 };
-  const out = await nat(k, input, input.source, 'OUTPUT', pkt, { outDev: route.dev }, mark);
+  const out = await nat(w, input.source, 'OUTPUT', pkt, { outDev: route.dev });
   if (out) {
     trace.source.nat.push(out);
     if (out.after.dst !== pkt.dst) route = await k.routeGet(input.source, { dst: out.after.dst });
     pkt = out.after;
   }
+  trace.source.address = pkt.src;
   if (route.type === 'local' || route.dev === 'lo') {
-    trace.source.address = pkt.src;
     notes.push(`${pkt.dst} is an address of ${label(input.source)} itself: the packet never leaves it`);
-    return finish('local');
+    return 'local';
   }
   if (route.error || !route.dev) {
     notes.push(`${label(input.source)} has no route to ${pkt.dst}: ${route.error ?? 'no device'}`);
-    return finish('unreachable');
+    return 'unreachable';
   }
-  const blocked0 = await filter(k, input.source, 'OUTPUT', pkt, { outDev: route.dev }, mark.value, out?.action === 'DNAT');
-  if (blocked0) {
-    trace.source.filter = blocked0;
-    trace.source.outDev = route.dev;
-    trace.source.address = pkt.src;
-    notes.push(`the filter table of ${label(input.source)} ${blocked0.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (${blocked0.hook})`);
-    return finish('filtered');
-  }
-  const post0 = await nat(k, input, input.source, 'POSTROUTING', pkt, { outDev: route.dev }, mark);
-  if (post0) {
-    trace.source.nat.push(post0);
-    pkt = post0.after;
-  }
-  trace.source.address = pkt.src;
   trace.source.outDev = route.dev;
   trace.source.route = describeRoute(srcSnap, route);
-
-  let ns = input.source;
-  let outDev = route.dev;
-  let nextHop = route.gateway ?? pkt.dst;
-  const seen = new Set<string>();
-  for (let ttl = 1; ttl <= (input.maxHops ?? 16); ttl++) {
-    const frame = await followFrame(k, ns, outDev, nextHop);
-    notes.push(...frame.notes);
-    if (!frame.arrive) return finish('unresolved');
-    const here = frame.arrive.namespace;
-    const inDev = frame.arrive.dev;
-    if (seen.has(`${here}/${inDev}`)) {
-      notes.push(`routing loop: the packet comes back to ${inDev} in ${label(here)}`);
-      return finish('unreachable');
-    }
-    seen.add(`${here}/${inDev}`);
-    // The route lookup for the packet as it arrived runs alongside the reads; a DNAT redoes it.
-    const speculative = k.routeGet(here, { dst: pkt.dst, from: pkt.src, iif: inDev });
-    speculative.catch(() => undefined);
-    const snap = await k.snapshot(here);
-    const arrived = { ...pkt };
-    const hop: PathHop = { ttl, namespace: here, label: label(here), role: 'router', address: '', inDev, route: '', arrival: frame.steps, nat: [], packet: arrived, confirmed: null };
-    hops.push(hop);
-    mark.value = 0; // marks do not cross namespaces
-    const pre = await nat(k, input, here, 'PREROUTING', pkt, { inDev }, mark);
-    const dnatHere = pre?.action === 'DNAT';
-    if (pre) {
-      hop.nat.push(pre);
-      pkt = pre.after;
-    }
-    const r = pkt.dst === arrived.dst && pkt.src === arrived.src ? await speculative : await k.routeGet(here, { dst: pkt.dst, from: pkt.src, iif: inDev });
-    hop.route = r.error ? `ip route get: ${r.error}` : describeRoute(snap, r);
-    if (r.type === 'local') {
-      hop.role = 'destination';
-      hop.address = pkt.dst;
-      const blocked = await filter(k, here, 'INPUT', pkt, { inDev }, mark.value, dnatHere);
-      if (blocked) {
-        hop.filter = blocked;
-        notes.push(`the filter table of ${label(here)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (INPUT)`);
-        return finish('filtered');
-      }
-      await checkReturnRoute(k, here, pkt, notes, label);
-      return finish('delivered');
-    }
-    hop.address = firstAddress(snap, inDev) ?? r.prefsrc ?? '?';
-    if (r.error || !r.dev || (r.type && r.type !== 'unicast')) {
-      notes.push(`${label(here)} cannot forward ${pkt.dst}: ${r.error ?? r.type ?? 'no device'}${r.error ? ' (no route there, or net.ipv4.ip_forward is 0 in that namespace)' : ''}`);
-      return finish('unreachable');
-    }
-    hop.outDev = r.dev;
-    const blocked = await filter(k, here, 'FORWARD', pkt, { inDev, outDev: r.dev }, mark.value, dnatHere);
-    if (blocked) {
-      hop.filter = blocked;
-      notes.push(`the filter table of ${label(here)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (FORWARD)${blocked.rules.some((x) => /has no endpoints/.test(x)) ? ': the service has no endpoints' : ''}`);
-      return finish('filtered');
-    }
-    const post = await nat(k, input, here, 'POSTROUTING', pkt, { inDev, outDev: r.dev }, mark);
-    if (post) {
-      hop.nat.push(post);
-      pkt = post.after;
-    }
-    ns = here;
-    outDev = r.dev;
-    nextHop = r.gateway ?? pkt.dst;
+  const blocked = await filter(w, input.source, 'OUTPUT', pkt, { outDev: route.dev }, out?.action === 'DNAT');
+  if (blocked) {
+    trace.source.filter = blocked;
+    notes.push(`the filter table of ${label(input.source)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (OUTPUT)`);
+    return 'filtered';
   }
-  notes.push(`more than ${input.maxHops ?? 16} hops: the tracer stopped`);
-  return finish('unresolved');
+  const post = await nat(w, input.source, 'POSTROUTING', pkt, { outDev: route.dev });
+  if (post) {
+    trace.source.nat.push(post);
+    pkt = post.after;
+  }
+  trace.source.address = pkt.src;
+  return { pkt, ns: input.source, outDev: route.dev, nextHop: route.gateway ?? pkt.dst };
 }
 
-async function nat(
-  k: PathKernel,
-  input: DeriveInput,
-  ns: string,
-  hook: NatStep['hook'],
-  pkt: PacketHeader,
-  dev: { inDev?: string; outDev?: string },
-  mark: { value: number },
-): Promise<NatStep | undefined> {
+/** One namespace the packet entered: nat PREROUTING, the route lookup, filter, nat POSTROUTING. */
+async function atHop(w: Walk, ttl: number, here: string, inDev: string, arrival: L2Step[], arrived: PacketHeader): Promise<{ hop: PathHop; outcome?: PathTrace['outcome']; next?: Onward }> {
+  const { k, label, notes } = w;
+  // The route lookup for the packet as it arrived runs alongside the reads; a DNAT redoes it.
+  const speculative = k.routeGet(here, { dst: arrived.dst, from: arrived.src, iif: inDev });
+  speculative.catch(() => undefined);
+  const snap = await k.snapshot(here);
+  const hop: PathHop = { ttl, namespace: here, label: label(here), role: 'router', address: '', inDev, route: '', arrival, nat: [], packet: { ...arrived }, confirmed: null };
+  w.mark.value = 0; // marks do not cross namespaces
+  let pkt = arrived;
+  const pre = await nat(w, here, 'PREROUTING', pkt, { inDev });
+  if (pre) {
+    hop.nat.push(pre);
+    pkt = pre.after;
+  }
+  const dnat = pre?.action === 'DNAT';
+  const r = dnat ? await k.routeGet(here, { dst: pkt.dst, from: pkt.src, iif: inDev }) : await speculative;
+  hop.route = r.error ? `ip route get: ${r.error}` : describeRoute(snap, r);
+  const stop = async (hook: FilterStep['hook'], dev: { inDev?: string; outDev?: string }): Promise<boolean> => {
+    const blocked = await filter(w, here, hook, pkt, dev, dnat);
+    if (!blocked) return false;
+    hop.filter = blocked;
+    notes.push(`the filter table of ${label(here)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (${hook})${blocked.rules.some((x) => /has no endpoints/.test(x)) ? ': the service has no endpoints' : ''}`);
+    return true;
+  };
+  if (r.type === 'local') {
+    hop.role = 'destination';
+    hop.address = pkt.dst;
+    if (await stop('INPUT', { inDev })) return { hop, outcome: 'filtered' };
+    await checkReturnRoute(k, here, pkt, notes, label);
+    return { hop, outcome: 'delivered' };
+  }
+  hop.address = firstAddress(snap, inDev) ?? r.prefsrc ?? '?';
+  if (r.error || !r.dev || (r.type && r.type !== 'unicast')) {
+    notes.push(`${label(here)} cannot forward ${pkt.dst}: ${r.error ?? r.type ?? 'no device'}${r.error ? ' (no route there, or net.ipv4.ip_forward is 0 in that namespace)' : ''}`);
+    return { hop, outcome: 'unreachable' };
+  }
+  hop.outDev = r.dev;
+  if (await stop('FORWARD', { inDev, outDev: r.dev })) return { hop, outcome: 'filtered' };
+  const post = await nat(w, here, 'POSTROUTING', pkt, { inDev, outDev: r.dev });
+  if (post) {
+    hop.nat.push(post);
+    pkt = post.after;
+  }
+  return { hop, next: { pkt, ns: here, outDev: r.dev, nextHop: r.gateway ?? pkt.dst } };
+}
+
+async function nat(w: Walk, ns: string, hook: NatStep['hook'], pkt: PacketHeader, dev: { inDev?: string; outDev?: string }): Promise<NatStep | undefined> {
+  const { k, input, mark } = w;
   const text = await k.iptablesSave(ns);
   if (!text.trim()) return undefined;
   const snap = await k.snapshot(ns);
@@ -189,15 +198,9 @@ async function nat(
 }
 
 /** The filter table's verdict for a new connection's first packet; undefined when it passes. */
-async function filter(
-  k: PathKernel,
-  ns: string,
-  hook: FilterStep['hook'],
-  pkt: PacketHeader,
-  dev: { inDev?: string; outDev?: string },
-  mark: number,
-  dnat: boolean,
-): Promise<FilterStep | undefined> {
+async function filter(w: Walk, ns: string, hook: FilterStep['hook'], pkt: PacketHeader, dev: { inDev?: string; outDev?: string }, dnat: boolean): Promise<FilterStep | undefined> {
+  const { k } = w;
+  const mark = w.mark.value;
   const text = await k.iptablesSave(ns);
   if (!text.includes('*filter')) return undefined;
   const snap = await k.snapshot(ns);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, tokenize } from '../../../server/path/iptables-nat.js';
+import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, tokenize } from '../../../server/path/iptables-walk.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const table = parseNatTable(readFileSync(join(root, 'test', 'fixtures', 'path', 'node1-nat.rules'), 'utf8'));
