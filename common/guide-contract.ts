@@ -30,6 +30,8 @@ export interface GuideCalls {
   'guide.check': { request: { id: string; step: number }; response: StepOutcome };
   /** Solves the step (as `lab run` does), then checks it. */
   'guide.solve': { request: { id: string; step: number }; response: { solve: StepOutcome; check: StepOutcome | null } };
+  /** Replay: fresh topology, then solve and check every step in order; stops at the first failure. */
+  'guide.replay': { request: { id: string }; response: { step: number; title: string; passed: boolean; failures: string[] }[] };
 }
 
 const LAB_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
@@ -54,4 +56,5 @@ export const guideRequestValidators: { [K in keyof GuideCalls]: (v: unknown, whe
   'guide.start': idOnly,
   'guide.check': idStep,
   'guide.solve': idStep,
+  'guide.replay': idOnly,
 };

@@ -56,9 +56,27 @@ export class GuidePanel {
           this.d.onError(String(err));
         });
     });
+    const replay = h('button', { class: 'small', id: 'guide-replay', title: 'Fresh topology, then solve and check every step' }, 'Replay');
+    replay.addEventListener('click', () => {
+      status.textContent = 'replaying…';
+      this.d.progress
+        .track(`Replaying lab ${lab.id}`, this.d.api.call('guide.replay', { id: lab.id }))
+        .then((reports) => {
+          for (const r of reports) {
+            const el = this.body.querySelector<HTMLElement>(`[data-step-result="${r.step}"]`);
+            if (el) show(el, { ok: r.passed, failures: r.failures, output: '', durationMs: 0 });
+          }
+          const bad = reports.find((r) => !r.passed);
+          status.textContent = bad ? `replay stopped at step ${bad.step}` : `replayed ${reports.length} steps`;
+        })
+        .catch((err: unknown) => {
+          status.textContent = '';
+          this.d.onError(String(err));
+        });
+    });
     this.body.replaceChildren(
       h('p', { class: 'guide-summary' }, lab.summary),
-      h('div', { class: 'guide-actions' }, start, status),
+      h('div', { class: 'guide-actions' }, start, replay, status),
       ...lab.stepList.map((s) => {
         const result = h('div', { class: 'guide-result', 'data-step-result': String(s.number) });
         const check = h('button', { class: 'small', 'data-check': String(s.number) }, 'Check');

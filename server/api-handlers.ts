@@ -58,6 +58,7 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     'guide.start': async ({ id }) => ({ ok: true as const, ms: await guide().start(id) }),
     'guide.check': async ({ id, step }) => guide().check(id, step),
     'guide.solve': async ({ id, step }) => guide().solve(id, step),
+    'guide.replay': async ({ id }) => guide().replay(id),
     'terminal.list': async () => d.terminals.list(),
     'terminal.close': async ({ id }) => ({ closed: await d.terminals.close(id) }),
     'topology.get': async () => (await d.topology.read()).graph,

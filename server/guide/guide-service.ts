@@ -48,6 +48,11 @@ export class GuideService {
     return { solve, check: solve.ok ? outcome(await this.d.runner.check(lab, s)) : null };
   }
 
+  async replay(id: string): Promise<{ step: number; title: string; passed: boolean; failures: string[] }[]> {
+    const reports = await this.d.runner.run(this.lab(id));
+    return reports.map((r) => ({ step: r.step, title: r.title, passed: r.passed, failures: [...(r.solve?.failures ?? []), ...(r.check?.failures ?? [])] }));
+  }
+
   /** Variables a lab's terminals get (its `vars:` and KW_*), so typed commands see `$CONTAINER`. */
   variables(id: string): Record<string, string> {
     return this.d.runner.variables(this.lab(id));

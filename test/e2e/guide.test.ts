@@ -76,3 +76,13 @@ test('start the veth-by-hand lab, run step 1 in the node5 terminal, and its chec
   await step1.locator('.guide-result.pass').waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(shots, 'guide.png') });
 });
+
+test('Replay brings the lab up fresh and passes every step', { skip, timeout: 400_000 }, async () => {
+  await page.locator('#guide-replay').click();
+  await page.locator('.guide-status', { hasText: /replayed \d+ steps|replay stopped/ }).waitFor({ timeout: 380_000 });
+  const status = await page.locator('.guide-status').textContent();
+  const failures = await page.locator('.guide-result.fail').allTextContents();
+  assert.match(status ?? '', /^replayed \d+ steps$/, failures.join(' | '));
+  assert.equal(await page.locator('.guide-result.pass').count(), await page.locator('.guide-step').count());
+  await page.screenshot({ path: join(shots, 'guide-replay.png') });
+});
