@@ -83,6 +83,26 @@ async function startServer(): Promise<{ child: ChildProcess; url: string; kubeco
   return { child, url, kubeconfig: join(dir, 'apiserver', 'admin.kubeconfig'), dir };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Wraps a target so each phase also yields the apiserver's CPU time per operation. */
+function metered(target: KvTarget, pid: number, cpu: Record<string, number>): KvTarget {
+  const wrap = <A extends unknown[], R>(phase: string, fn: (...a: A) => Promise<R> | R) => {
+    return async (...a: A) => {
+      cpu[`${phase}:start`] ??= cpuSeconds(pid);
+      cpu[`${phase}:n`] = (cpu[`${phase}:n`] ?? 0) + 1;
+      const r = await fn(...a);
+      cpu[`${phase}:end`] = cpuSeconds(pid);
+      return r;
+    };
+  };
+  return { create: wrap('create', target.create), update: wrap('update', target.update), get: wrap('get', target.get) };
+}
+
 function apiTarget(c: Client, ns: string): KvTarget {
   const path = `/api/v1/namespaces/${ns}/configmaps`;
   const body = (key: string, value: Buffer, rv?: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: key, ...(rv ? { resourceVersion: String(rv) } : {}) }, data: { v: value.toString('latin1') } });
@@ -168,12 +188,15 @@ export async function run(report: BenchReport): Promise<void> {
       const c = client(srv.url, ca, token, clients);
       const ns = `bench-${clients}`;
       await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-      const kw = await runKvPattern(apiTarget(c, ns), { clients, ops, prefix: 'cm-' });
+      const cpu: Record<string, number> = {};
+      const kw = await runKvPattern(metered(apiTarget(c, ns), srv.child.pid!, cpu), { clients, ops, prefix: 'cm-' });
       c.close();
       const et = etcd ? await runKvPattern(etcd.target(), { clients, ops, prefix: `/registry/configmaps/bench-${clients}/cm-` }) : undefined;
       for (const kind of ['create', 'update', 'get'] as const) {
         const goal = kind === 'create' && clients === 8 ? '≥ 2000 ops/s, p99 ≤ 20 ms' : undefined;
         show(`${clients} clients ${kind}: kubewire apiserver`, kw[kind], goal);
+        const perOp = ((cpu[`${kind}:end`]! - cpu[`${kind}:start`]!) / cpu[`${kind}:n`]!) * 1000;
+        report.figure(`${clients} clients ${kind}: apiserver CPU per request`, perOp, 'ms', { note: `→ ${Math.round(1000 / perOp)}/s per free core` });
         if (et) {
           show(`${clients} clients ${kind}: etcd`, et[kind]);
           report.figure(`${clients} clients ${kind}: ratio apiserver/etcd`, kw[kind].opsPerSec / et[kind].opsPerSec, 'x');
