@@ -257,8 +257,11 @@ export class Kubelet {
 
   private async createMirror(w: PodWorker): Promise<void> {
     const { uid: _uid, resourceVersion: _rv, ...meta } = w.static!.metadata;
+    // Owned by the Node as a controller (as kubelet does), so no ReplicaSet adopts a mirror pod.
+    const node = await this.d.client.nodes.get(this.d.node.name);
+    const owner = { apiVersion: 'v1', kind: 'Node', name: this.d.node.name, uid: node.metadata.uid!, controller: true };
     try {
-      w.mirror = await this.d.client.pods.create({ ...w.static!, metadata: meta, status: undefined } as Pod);
+      w.mirror = await this.d.client.pods.create({ ...w.static!, metadata: { ...meta, ownerReferences: [owner] }, status: undefined } as Pod);
     } catch (err) {
       w.mirror = await this.d.client.pods.get(w.name, w.namespace).catch(() => undefined);
       if (!w.mirror) throw err;
