@@ -33,7 +33,14 @@ export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory
     config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }], bookmarkIntervalMs: opts.bookmarkIntervalMs },
     podLogs: opts.podLogs,
   });
-  const stopServer = await server.start();
+  let stopServer: () => Promise<void>;
+  try {
+    stopServer = await server.start();
+  } catch (err) {
+    backend.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const ca = readFileSync(server.caPath);
   const agent = new Agent({ ca, keepAlive: true });
   const token = server.adminToken;
