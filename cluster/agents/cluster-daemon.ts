@@ -230,6 +230,7 @@ export class ClusterDaemon {
       records: new KubeletRecords(join(this.o.paths.node(node.name), 'kubelet', 'pods.json')),
       staticPods: node.pods.map((p) => ({ pod: p.manifest as unknown as Pod, record: state.pods[podKey(p.namespace, p.name)] })),
       saveStaticRecord: (key, rec) => this.saveStaticRecord(key, rec),
+      manifestDir: join(this.o.paths.node(node.name), 'manifests'),
       log,
     });
     stops.push(kubelet.start());

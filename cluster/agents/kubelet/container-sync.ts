@@ -34,6 +34,9 @@ export interface PodWorker {
   pod?: Pod;
   /** A static pod's object (from the topology or manifest folder). */
   static?: Pod;
+  fromTopology?: boolean;
+  /** A changed manifest: started once this one is gone. */
+  successorStatic?: Pod;
   mirror?: Pod;
   /** The same name recreated with a new uid: handled once this one is gone. */
   successor?: Pod;

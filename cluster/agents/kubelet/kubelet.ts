@@ -19,9 +19,15 @@ import { ContainerSync, type PodWorker } from './container-sync.js';
 import { podStatus, statusChanged } from './pod-status.js';
 import { KubeletRecords } from './kubelet-records.js';
 import { Semaphore } from './semaphore.js';
+import { readStaticManifests } from './static-manifests.js';
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 export const CONFIG_SOURCE_ANNOTATION = 'kubernetes.io/config.source';
+
+/** A static pod's uid: the hash of its manifest, as kubelet derives it (a change = a new pod). */
+export function staticUid(pod: Pod): string {
+  return createHash('sha256').update(JSON.stringify(pod)).digest('hex').slice(0, 32);
+}
 
 export interface KubeletNode {
   name: string;
@@ -54,6 +60,8 @@ export interface KubeletDeps {
   resolvConf(namespace: string): string | undefined;
   records: KubeletRecords;
   staticPods: StaticPod[];
+  /** kubelet's staticPodPath: read at start and every few seconds. */
+  manifestDir?: string;
   /** The topology's static pods' records are kept in state.json (up/down/reset read them there). */
   saveStaticRecord(key: string, rec: PodRecord | undefined): Promise<void>;
   /** Pods whose sandbox + containers are set up at once on this node. */
@@ -70,6 +78,8 @@ export class Kubelet {
   private readonly sync: ContainerSync;
   private readonly limit: Semaphore;
   private stopped = false;
+  private started = false;
+  private ticks = 0;
   private cancelTick: (() => void) | undefined;
 
   constructor(private readonly d: KubeletDeps) {
@@ -99,9 +109,12 @@ export class Kubelet {
 
   start(): Disposer {
     const pods = this.factory.informerFor(this.d.client.pods, { fieldSelector: `spec.nodeName=${this.d.node.name}` });
-    for (const sp of this.d.staticPods) this.addStatic(sp);
+    for (const sp of this.d.staticPods) this.addStatic(sp, true);
+    this.scanManifests();
     for (const [key, saved] of Object.entries(this.d.records.load())) {
-      if (this.workers.has(key)) continue;
+      const existing = this.workers.get(key);
+      if (existing?.static && !existing.record && existing.uid === saved.uid) existing.record = saved.record;
+      if (existing) continue;
       const w = this.newWorker(key, saved.uid);
       w.record = saved.record;
       w.restartCounts = saved.restartCounts;
@@ -120,6 +133,7 @@ export class Kubelet {
         if (!w.static && !pods.store.getByName(w.name, w.namespace)) this.onPodGone({ metadata: { name: w.name, namespace: w.namespace, uid: w.uid } } as Pod);
         else this.enqueue(w);
       }
+      this.started = true;
       this.tick();
     });
     return () => {
@@ -144,10 +158,30 @@ export class Kubelet {
     return { key, namespace, name, uid: uid ?? '', containers: new Map(), restartCounts: {}, dirty: false, startTime: this.d.clock.now() };
   }
 
-  private addStatic(sp: StaticPod): void {
+  /** Static pods of the manifest folder: new ones start, removed or changed ones stop. */
+  private scanManifests(): void {
+    if (!this.d.manifestDir) return;
+    const found = readStaticManifests(this.d.manifestDir, (problem) => this.d.log(`kubelet ${this.d.node.name}: static pod ${problem}`));
+    const byKey = new Map(found.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+    for (const w of this.workers.values()) {
+      if (!w.static || w.fromTopology) continue;
+      const now = byKey.get(w.key);
+      if (now && staticUid(now) === w.uid) continue;
+      w.pod = undefined; // removed or changed: terminate (a changed one is added again afterwards)
+      w.successorStatic = now;
+      this.enqueue(w);
+    }
+    for (const [key, pod] of byKey) {
+      if (this.workers.has(key)) continue;
+      this.addStatic({ pod }, false);
+      if (this.started) this.enqueue(this.workers.get(key)!);
+    }
+  }
+
+  private addStatic(sp: StaticPod, fromTopology: boolean): void {
     const m = sp.pod.metadata;
     const key = `${m.namespace ?? 'default'}/${m.name}`;
-    const hash = createHash('sha256').update(JSON.stringify(sp.pod)).digest('hex').slice(0, 32);
+    const hash = staticUid(sp.pod);
     const pod: Pod = {
       ...sp.pod,
       apiVersion: 'v1',
@@ -157,6 +191,7 @@ export class Kubelet {
     };
     const w = this.newWorker(key, hash);
     w.static = pod;
+    w.fromTopology = fromTopology;
     w.pod = pod;
     if (sp.record) w.record = sp.record;
     this.workers.set(key, w);
@@ -166,7 +201,7 @@ export class Kubelet {
     const key = `${p.metadata.namespace}/${p.metadata.name}`;
     let w = this.workers.get(key);
     if (p.metadata.annotations?.[MIRROR_ANNOTATION]) {
-      if (w?.static) {
+      if (w?.static && p.metadata.annotations[MIRROR_ANNOTATION] === w.uid) {
         w.mirror = p;
         if (p.metadata.deletionTimestamp) this.d.client.pods.delete(p.metadata.name!, p.metadata.namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
       }
@@ -195,7 +230,7 @@ export class Kubelet {
     const w = this.workers.get(key);
     if (!w) return;
     if (w.static) {
-      if (p.metadata.annotations?.[MIRROR_ANNOTATION]) w.mirror = undefined; // recreated by the next sync
+      if (p.metadata.annotations?.[MIRROR_ANNOTATION] === w.uid) w.mirror = undefined; // recreated by the next sync
       this.enqueue(w);
       return;
     }
@@ -239,9 +274,10 @@ export class Kubelet {
   }
 
   private async terminate(w: PodWorker, pod: Pod | undefined): Promise<void> {
-    const grace = w.gone ? 0 : (pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec.terminationGracePeriodSeconds ?? 30);
+    const spec = pod ?? w.static;
+    const grace = w.gone ? 0 : (spec?.metadata.deletionGracePeriodSeconds ?? spec?.spec.terminationGracePeriodSeconds ?? 30);
     if (w.record) {
-      await this.sync.killPod(w, pod, grace);
+      await this.sync.killPod(w, pod ?? w.mirror, grace);
       await this.d.runtime.removeSandbox(w.record, this.d.node.cniConf, this.d.node.netns, { releaseIp: true });
       w.record = undefined;
     }
@@ -250,9 +286,14 @@ export class Kubelet {
         if (!isNotFound(err)) throw err;
       });
     }
+    if (w.static && w.mirror) await this.d.client.pods.delete(w.name, w.namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
     this.workers.delete(w.key);
     this.d.records.remove(w.key);
     if (w.successor) this.onPod(w.successor);
+    if (w.successorStatic) {
+      this.addStatic({ pod: w.successorStatic }, false);
+      this.enqueue(this.workers.get(w.key)!);
+    }
   }
 
   private async createMirror(w: PodWorker): Promise<void> {
@@ -280,7 +321,7 @@ export class Kubelet {
   }
 
   private persist(w: PodWorker): void {
-    if (w.static) {
+    if (w.static && w.fromTopology) {
       void this.d.saveStaticRecord(w.key, w.record).catch((e) => this.d.log(`kubelet ${this.d.node.name}: saving ${w.key}: ${describeError(e)}`));
       return;
     }
@@ -298,6 +339,7 @@ export class Kubelet {
   }
 
   private async housekeeping(): Promise<void> {
+    if (++this.ticks % 3 === 0) this.scanManifests();
     const now = this.d.clock.now();
     await Promise.all(
       [...this.workers.values()].map(async (w) => {

@@ -6,7 +6,7 @@
 // stop turning NotReady. Everything is removed in teardown, even when a check fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Deployment, Node, Pod, Service } from '../../../common/api-types.js';
@@ -196,6 +196,49 @@ test('deleting a pod terminates it gracefully, removes its namespace and confirm
   const ns = await lab.exec(lab.pod(name), ['true']);
   assert.notEqual(ns.exitCode, 0, 'the sandbox namespace is gone');
   await eventually(async () => ((await pods()).filter(ready).length === 6 ? true : undefined), 30_000); // the ReplicaSet replaced it
+});
+
+test('a manifest in the node\'s static pod folder runs and is mirrored; removing the file stops it', async () => {
+  const dir = join(lab.paths.node('node2'), 'manifests');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'broken.yaml'), 'kind: Pod\nmetadata: {}\n');
+  writeFileSync(join(dir, 'static-web.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: { name: static-web, namespace: default }\nspec:\n  containers: [{ name: web, image: kubia }]\n');
+  const mirror = await eventually(async () => {
+    const p = await kubiaPod('static-web').catch(() => undefined);
+    return p && ready(p) ? p : undefined;
+  }, 20_000);
+  assert.equal(mirror.spec.nodeName, 'node2');
+  assert.ok(mirror.metadata.annotations?.[MIRROR_ANNOTATION]);
+  assert.equal(mirror.metadata.ownerReferences?.[0]?.kind, 'Node');
+  assert.ok(logs.some((l) => l.includes('broken.yaml')), 'the bad manifest is reported');
+  rmSync(join(dir, 'static-web.yaml'));
+  await eventually(async () => ((await kubiaPod('static-web').catch(() => undefined)) ? undefined : true), 20_000);
+  await eventually(async () => ((await lab.exec(lab.pod('static-web'), ['true'])).exitCode !== 0 ? true : undefined), 10_000);
+});
+
+test('probes: httpGet readiness gates Ready; a failing exec liveness probe restarts the container', async () => {
+  await daemon.client.pods.create({
+    metadata: { name: 'probed', namespace: 'default' },
+    spec: {
+      nodeName: 'node1',
+      containers: [{
+        name: 'kubia',
+        image: 'kubia',
+        readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+        livenessProbe: { exec: { command: ['false'] }, initialDelaySeconds: 1, periodSeconds: 1, failureThreshold: 2 },
+      }],
+    },
+  });
+  const ready = await eventually(async () => {
+    const p = await kubiaPod('probed');
+    return p.status?.containerStatuses?.[0]?.ready ? p : undefined;
+  }, 20_000);
+  assert.equal(ready.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  await eventually(async () => ((await kubiaPod('probed')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined, 30_000);
+  const events = await daemon.client.events.list({ namespace: 'default', fieldSelector: 'involvedObject.name=probed' });
+  const reasons = new Set(events.items.map((e) => e.reason));
+  for (const r of ['Pulled', 'Created', 'Started', 'Unhealthy', 'Killing']) assert.ok(reasons.has(r), `event ${r}: ${[...reasons].join(',')}`);
+  await daemon.client.pods.delete('probed', 'default', { gracePeriodSeconds: 0 });
 });
 
 test('a node whose agents stop turns NotReady (lease and status no longer renewed)', async () => {
