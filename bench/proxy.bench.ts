@@ -94,6 +94,10 @@ async function scenario(report: BenchReport, lab: NetnsLab, variant: IptablesVar
   figures(report, `[${tag}] full sync (fresh node)`, full, 1000);
   proxier.onEndpointSliceUpsert(slice(500, ENDPOINTS - 1));
   figures(report, `[${tag}] one-service change (partial sync)`, await timedSync(proxier, restorer), 100);
+  // A new Service: KUBE-SERVICES (about 1,100 rules) is rewritten whole, as kube-proxy does.
+  proxier.onServiceUpsert(service({ name: 'svc-new', clusterIP: '192.168.197.250', port: 8080 }));
+  proxier.onEndpointSliceUpsert(endpointSlice({ service: 'svc-new', port: 8080, endpoints: [podIP(10_001)] }));
+  figures(report, `[${tag}] new service (KUBE-SERVICES rewritten)`, await timedSync(proxier, restorer), 100);
   if (fullAgain) {
     proxier.forceFullSync();
     figures(report, `[${tag}] full sync (rules already there)`, await timedSync(proxier, restorer), 1000);

@@ -41,9 +41,12 @@ export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
  * It must come after the rules that insert into built-in chains (the jump rules): once the table
  * is listed, iptables-nft takes absent built-in chains for present and those inserts fail. The
  * renderer writes the jump rules right after the shared chains' declarations for that reason.
- * Small blocks keep the cheaper per-chain fetch. The rules applied are the same either way.
+ * The list holds the chains named in this restore, so what matters is how many chains a block
+ * declares: a full sync declares every service chain; a partial sync that rewrites KUBE-SERVICES
+ * has many lines but few chains, and keeps the cheaper per-chain fetch (no full table listing).
+ * The rules applied are the same either way.
  */
-export function requestWholeTableCache(text: string, minLines = 1000): string {
+export function requestWholeTableCache(text: string, minChains = 500): string {
   const lines = text.split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -53,12 +56,14 @@ export function requestWholeTableCache(text: string, minLines = 1000): string {
     }
     let end = i + 1;
     let lastInsert = i;
+    let chains = 0;
     while (end < lines.length && lines[end] !== 'COMMIT') {
       if (lines[end]!.startsWith('-I ')) lastInsert = end;
+      else if (lines[end]!.startsWith(':')) chains++;
       end++;
     }
     const block = lines.slice(i, end);
-    if (end - i - 1 >= minLines) block.splice(lastInsert - i + 1, 0, '-S');
+    if (chains >= minChains) block.splice(lastInsert - i + 1, 0, '-S');
     out.push(...block);
     i = end - 1;
   }
