@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlreadyExists } from '../client/api-errors.js';
 import type { ResourceClient } from '../client/resource-client.js';
+import { CloudLoadBalancer } from './cloud/cloud-load-balancer.js';
 import { DnsRecordsWriter } from './dns/dns-records.js';
 import { describeError } from '../../common/errors.js';
 import type { NodeSpec, Topology } from '../../common/topology/types.js';
@@ -73,6 +74,7 @@ export class ClusterDaemon {
   apiserver!: ApiServer;
   client!: KubeClient;
   readonly agents = new Map<string, NodeAgents>();
+  cloudLB: CloudLoadBalancer | undefined;
   private readonly stops: (Disposer | (() => Promise<void>))[] = [];
   private topo!: Topology;
   private names!: LabNames;
@@ -118,7 +120,19 @@ export class ClusterDaemon {
     cm.start();
     this.stops.push(() => cm.stop()); // hands the lease back, so the next daemon leads at once
     await this.startClusterDns();
+    this.startCloudLoadBalancer();
     for (const node of this.topo.nodes) await this.startNode(node, state, ca);
+  }
+
+  /** The emulated cloud's L4 load balancer in the gateway namespace (Service type LoadBalancer). */
+  private startCloudLoadBalancer(): void {
+    const factory = new SharedInformerFactory(this.client, this.clock);
+    this.cloudLB = new CloudLoadBalancer(factory, this.clock, this.o.driver, { netns: this.names.gateway, device: 'eth1' }, this.o.log);
+    const stop = this.cloudLB.start();
+    this.stops.push(() => {
+      stop();
+      factory.shutdown();
+    });
   }
 
   /**

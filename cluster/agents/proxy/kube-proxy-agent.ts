@@ -11,7 +11,7 @@ import type { Proxier, SyncReport } from '../../proxy/proxier.js';
 import type { EndpointSliceObject, ServiceObject } from '../../proxy/proxy-types.js';
 
 export interface KubeProxyAgentOptions {
-  /** Delay between a change and the sync that writes it, so a burst is one restore. */
+  /** Delay between a change and the sync that writes it, so a burst is one restore (kube-proxy's minSyncPeriod, 1 s). */
   minSyncPeriodMs?: number;
   log(line: string): void;
   onSync?(report: SyncReport): void;
@@ -63,7 +63,7 @@ export class KubeProxyAgent {
 
   private changed(apply: () => void): void {
     apply();
-    this.schedule(this.opts.minSyncPeriodMs ?? 100);
+    this.schedule(this.opts.minSyncPeriodMs ?? 1000);
   }
 
   private schedule(ms: number): void {

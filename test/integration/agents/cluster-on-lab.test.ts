@@ -153,6 +153,24 @@ test('NodePort 32681 answers from the emulated Internet; the node\'s nat table h
   assert.match(ct.stdout, new RegExp(`src=192\\.168\\.128\\.100 dst=${svc.spec!.clusterIP!.replace(/\./g, '\\.')} .*dport=8080 .*src=192\\.168\\.\\d+\\.\\d+ dst=192\\.168\\.128\\.100 sport=8080`));
 });
 
+test('type LoadBalancer: the emulated cloud LB in the gateway answers on the external address from the Internet', async () => {
+  await daemon.client.services.create({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubia-lb', namespace: 'default' },
+    spec: { type: 'LoadBalancer', selector: { app: 'kubia' }, ports: [{ port: 80, targetPort: 8080 }] },
+  } as Service);
+  const ip = await eventually(async () => (await daemon.client.services.get('kubia-lb', 'default')).status?.loadBalancer?.ingress?.[0]?.ip, 10_000);
+  const body = await eventually(async () => {
+    const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '2', `http://${ip}/`]);
+    return /You've hit kubia-/.test(r.stdout) ? r.stdout : undefined;
+  }, 15_000);
+  assert.match(body, /You've hit kubia-/);
+  const nat = await lab.exec(lab.names.gateway, ['iptables', '-t', 'nat', '-S', 'KW-CLOUD-LB']);
+  assert.match(nat.stdout, new RegExp(`-d ${ip.replace(/\./g, '\\.')}/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0\\.5`));
+  await daemon.client.services.delete('kubia-lb', 'default');
+});
+
 test('a killed container restarts inside the same sandbox (restartCount rises)', async () => {
   const [p] = await pods();
   const name = p!.metadata.name!;
