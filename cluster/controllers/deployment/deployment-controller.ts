@@ -6,7 +6,7 @@ import { isAlreadyExists, isNotFound } from '../../client/api-errors.js';
 import { NamespaceIndex, splitKey } from '../../client/indexer.js';
 import type { Informer } from '../../client/informer.js';
 import type { Disposer } from '../../client/rest-client.js';
-import { QueueWorker, type Controller } from '../base-controller.js';
+import { QueueWorker, type Controller, type ReconcileResult } from '../base-controller.js';
 import type { ControllerContext } from '../controller-context.js';
 import { objectRef, type EventRecorder } from '../events/event-recorder.js';
 import { controllerRefOf } from '../util/pods.js';
@@ -71,7 +71,7 @@ export class DeploymentController implements Controller {
     this.worker.enqueueKey(`${rs.metadata.namespace}/${ref.name}`);
   }
 
-  private async reconcile(key: string): Promise<void> {
+  private async reconcile(key: string): Promise<ReconcileResult | void> {
     const d = this.deployments.store.get(key);
     if (!d) return;
     const ns = splitKey(key).namespace ?? '';
@@ -79,6 +79,7 @@ export class DeploymentController implements Controller {
     const ref = objectRef(d, 'apps/v1', 'Deployment');
     for (const a of plan.actions) await this.apply(d, a);
     for (const e of plan.events) this.recorder.event(ref, e.type, e.reason, e.message);
+    if (plan.requeueAfterMs !== undefined) return { requeueAfterMs: plan.requeueAfterMs };
   }
 
   private async apply(d: Deployment, a: DeploymentAction): Promise<void> {

@@ -28,11 +28,14 @@ export interface PlannedEvent {
 export interface DeploymentPlan {
   actions: DeploymentAction[];
   events: PlannedEvent[];
+  /** Look again then even if nothing changes: when the progress deadline would pass (ms from now). */
+  requeueAfterMs?: number;
 }
 
 class Planner {
   readonly actions: DeploymentAction[] = [];
   readonly events: PlannedEvent[] = [];
+  requeueAfterMs: number | undefined;
   newRS: ReplicaSet | undefined;
   old: ReplicaSet[];
   private createdNew = false;
@@ -160,11 +163,15 @@ class Planner {
     const want = replicasOf(this.d);
     const { maxUnavailable } = this.fence();
     const conds = (this.d.status?.conditions ?? []).map((c) => ({ ...c }));
-    const setCond = (type: string, st: string, reason: string, message: string) => {
-      const t = new Date(Math.floor(this.now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const t = new Date(Math.floor(this.now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const setCond = (type: string, st: string, reason: string, message: string, touch = false) => {
       const i = conds.findIndex((c) => c.type === type);
       const cur = conds[i];
-      if (cur && cur.status === st && cur.reason === reason && cur.message === message) return;
+      if (cur && cur.status === st && cur.reason === reason && cur.message === message) {
+        // Same condition, but the rollout moved: lastUpdateTime restarts the progress deadline.
+        if (touch) conds[i] = { ...cur, lastUpdateTime: t };
+        return;
+      }
       const next = { type, status: st, lastUpdateTime: t, lastTransitionTime: cur && cur.status === st ? cur.lastTransitionTime ?? t : t, reason, message };
       if (i >= 0) conds[i] = next;
       else conds.push(next);
@@ -175,9 +182,20 @@ class Planner {
     const name = this.newRS?.metadata.name;
     if (name && !this.d.spec.paused) {
       const complete = status.updatedReplicas === want && status.replicas === want && status.availableReplicas === want;
+      const prev = this.d.status ?? {};
+      const moved = this.actions.length > 0 || (['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'] as const).some((k) => (prev[k] ?? 0) !== (status[k] ?? 0));
+      const progressing = conds.find((c) => c.type === 'Progressing');
+      const deadlineMs = (this.d.spec.progressDeadlineSeconds ?? 600) * 1000;
+      const since = Date.parse(progressing?.lastUpdateTime ?? '') || this.now;
       if (this.createdNew) setCond('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${name}"`);
       else if (complete) setCond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`);
-      else setCond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`);
+      else if (progressing?.reason === 'ProgressDeadlineExceeded' && !moved) {
+        // Stays exceeded until the rollout moves again (kubectl rollout status reports it and exits 1).
+      } else if (!moved && progressing && since + deadlineMs <= this.now) setCond('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${name}" has timed out progressing.`);
+      else {
+        setCond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`, moved);
+        this.requeueAfterMs = Math.max(0, (moved ? this.now : since) + deadlineMs - this.now) + 1000;
+      }
     }
     if (this.d.spec.paused) setCond('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused');
     // Keep kube's order: Available first, then Progressing.
@@ -334,5 +352,5 @@ export function planDeployment(d: Deployment, replicaSets: ReplicaSet[], pods: P
     }
   }
   p.finishStatus();
-  return { actions: p.actions, events: p.events };
+  return { actions: p.actions, events: p.events, ...(p.requeueAfterMs !== undefined ? { requeueAfterMs: p.requeueAfterMs } : {}) };
 }

@@ -166,3 +166,19 @@ test('revisionHistoryLimit prunes the oldest zero-sized ReplicaSets once the rol
   for (let i = 0; i < 10; i++) { w.syncDeployment(); w.syncReplicaSets(); w.readyAll(); w.syncReplicaSets(); }
   assert.equal(w.rss.length, 2, 'the new one and one old');
 });
+
+test('a rollout that makes no progress for progressDeadlineSeconds is reported ProgressDeadlineExceeded', () => {
+  const w = new World({ ...deployment('v1', 2), spec: { ...deployment('v1', 2).spec, progressDeadlineSeconds: 60 } });
+  w.syncDeployment();
+  w.syncReplicaSets(); // pods exist but never become ready (an image that never pulls)
+  w.syncDeployment();
+  const first = planDeployment(w.d, w.rss, w.pods, NOW);
+  assert.ok(first.requeueAfterMs! > 0 && first.requeueAfterMs! <= 61_000, `asks to look again at the deadline (${first.requeueAfterMs})`);
+  const later = planDeployment(w.d, w.rss, w.pods, NOW + 61_000);
+  const st = later.actions.find((a) => a.type === 'updateStatus');
+  assert.ok(st && st.type === 'updateStatus');
+  const prog = st.status.conditions!.find((c) => c.type === 'Progressing')!;
+  assert.equal(prog.status, 'False');
+  assert.equal(prog.reason, 'ProgressDeadlineExceeded');
+  assert.match(prog.message!, /^ReplicaSet "kubia-\w+" has timed out progressing\.$/);
+});
