@@ -2,7 +2,7 @@
 // everything it made (`reset`). `up` is check-then-act all the way down, so running it again, or
 // after a kill -9 in the middle of a previous run, converges to the same lab.
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeSpec, PodSpec, Topology } from '../../common/topology/types.js';
 import { mapLimit, PhaseTimer } from '../concurrency.js';
@@ -115,6 +115,7 @@ export class LabRuntime {
         }
       });
     await Promise.all([network(), pods()]);
+    await timer.run('prune', () => this.prune(topo, names, state));
     state.phase = 'up';
     await this.save(state);
     return { phases: timer.phases, totalMs: timer.totalMs, state };
@@ -149,12 +150,7 @@ export class LabRuntime {
   }
 
   private initialState(topo: Topology, names: LabNames, previous: LabState | undefined): LabState {
-    const namespaces = [
-      names.underlay, names.gateway, names.internet,
-      ...topo.nodes.map((n) => names.node(n.name)),
-      ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
-      ...topo.nodes.flatMap((n) => n.pods.map((p) => names.pod(p.namespace, p.name))),
-    ];
+    const namespaces = this.expectedNamespaces(topo, names);
     return {
       version: 1,
       lab: topo.name,
@@ -168,6 +164,39 @@ export class LabRuntime {
       phase: 'building',
       updatedAt: '',
     };
+  }
+
+  /**
+   * What an earlier `up` of this lab made but the topology no longer has (a pod or node taken out
+   * of the file): its processes stop, its address is released, its namespace goes.
+   */
+  private async prune(topo: Topology, names: LabNames, state: LabState): Promise<void> {
+    const wanted = new Set(topo.nodes.flatMap((n) => n.pods.map((p) => podKey(p.namespace, p.name))));
+    const runtime = this.podRuntime(topo.prefix);
+    for (const [key, pod] of Object.entries(state.pods)) {
+      if (wanted.has(key)) continue;
+      const nodeKept = topo.nodes.some((n) => n.name === pod.node);
+      await runtime.removeSandbox(pod, this.paths.cniConf(pod.node), names.node(pod.node), { releaseIp: nodeKept });
+      delete state.pods[key];
+    }
+    const expected = new Set(this.expectedNamespaces(topo, names));
+    const stale = state.namespaces.filter((ns) => !expected.has(ns));
+    if (stale.length) await this.driver.script('netns-down.sh', stale);
+    state.namespaces = state.namespaces.filter((ns) => expected.has(ns));
+    const nodeDirs = await readdir(join(this.paths.dir, 'nodes')).catch(() => [] as string[]);
+    for (const d of nodeDirs) {
+      if (!topo.nodes.some((n) => n.name === d)) await rm(this.paths.node(d), { recursive: true, force: true });
+    }
+    await this.save(state);
+  }
+
+  private expectedNamespaces(topo: Topology, names: LabNames): string[] {
+    return [
+      names.underlay, names.gateway, names.internet,
+      ...topo.nodes.map((n) => names.node(n.name)),
+      ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
+      ...topo.nodes.flatMap((n) => n.pods.map((p) => names.pod(p.namespace, p.name))),
+    ];
   }
 
   private async startInternet(topo: Topology, names: LabNames, state: LabState): Promise<void> {

@@ -88,6 +88,20 @@ describe('convergence', () => {
     assert.equal(ping.exitCode, 0, ping.stdout);
   });
 
+  test('up of a topology without a pod removes that pod: processes, address, namespace', async () => {
+    const smaller = join(lab.stateBase, 'smaller.yaml');
+    writeFileSync(smaller, TWO_NODES.replace(/      - metadata: \{ name: tools[^\n]*\n[^\n]*\n/, ''));
+    const r = await lab.cli(['up', smaller]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(!namespacesWithPrefix(lab.prefix).includes(lab.pod('tools')));
+    const state = (await loadState(lab.paths.state))!;
+    assert.equal(state.pods['default/tools'], undefined);
+    assert.ok(!state.namespaces.includes(lab.pod('tools')));
+    const { existsSync } = await import('node:fs');
+    assert.ok(!existsSync(`${lab.paths.cniDataDir('node5')}/cbr0/192.168.132.150`), 'IPAM reservation released');
+    assert.ok(existsSync(`${lab.paths.cniDataDir('node5')}/cbr0/192.168.132.73`));
+  });
+
   test('reset after a crash works from the prefix alone (state folder already gone)', async () => {
     const { rmSync } = await import('node:fs');
     rmSync(lab.paths.dir, { recursive: true, force: true });
