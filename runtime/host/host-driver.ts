@@ -36,6 +36,11 @@ export interface HostDriver {
   exec(netns: string, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** For each process, whether it still runs (same pid and same start time). */
   alive(procs: readonly ProcessRef[]): Promise<boolean[]>;
+  /**
+   * Waits until no helper working on namespaces with this prefix runs any more: a killed `up`
+   * leaves its running helpers orphaned, and they must finish before a new `up` looks around.
+   */
+  settle(prefix: string, timeoutMs?: number): Promise<void>;
   /** Writes a file on the host atomically (state-folder files: CNI config, subnet.env). */
   writeFile(path: string, content: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The default host driver: every node is a network namespace on this machine, and helpers run here
 // as child processes (execa with argument arrays, never a shell string).
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -53,6 +53,24 @@ export class NetnsDriver implements HostDriver {
 
   async alive(procs: readonly ProcessRef[]): Promise<boolean[]> {
     return Promise.all(procs.map(async (p) => (await readStartTime(p.pid)) === p.startTime));
+  }
+
+  async settle(prefix: string, timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await this.helpersRunning(prefix)) === 0 || Date.now() > until) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async helpersRunning(prefix: string): Promise<number> {
+    let count = 0;
+    for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+      if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      if (argv.some((a) => a.startsWith(this.scriptsDir)) && argv.some((a) => a.startsWith(prefix))) count++;
+    }
+    return count;
   }
 
   async writeFile(path: string, content: string): Promise<void> {

@@ -53,6 +53,8 @@ export class LabRuntime {
     }
     const state = this.initialState(topo, names, previous);
     await timer.run('prepare', async () => {
+      // A previous `up` that never finished may have been killed: its orphaned helpers finish first.
+      if (previous?.phase === 'building') await this.driver.settle(topo.prefix);
       if (!existsSync(this.paths.hostSnapshot)) {
         // The reference doctor compares against: the host before this machine's first lab.
         const snap = await takeHostSnapshot(this.driver);

@@ -9,6 +9,8 @@ import type { LabNames } from '../lab/lab-names.js';
 export const UNDERLAY_BRIDGE = 'br0';
 export const UNDERLAY_MTU = 1500;
 export const GATEWAY_MASQ_CHAIN = 'KW-GATEWAY-MASQ';
+/** Routing table of the Internet namespace holding its TCP/UDP-only route to the node network. */
+export const INTERNET_NODE_ROUTE_TABLE = 100;
 
 /** Length of the node network's prefix, for eth0 addresses. */
 export function nodeNetLength(topo: Topology): number {
@@ -39,10 +41,9 @@ export async function deployGateway(driver: HostDriver, names: LabNames, topo: T
   await Promise.all([
     driver.script('addrs.sh', [names.internet, 'lo', ...hostsNet, `${topo.internet.dns}/32`]),
     // The node network is routed from the Internet through the gateway (a cloud VPC's public
-    // side), so a NodePort answers `curl <node address>:<nodePort>` from outside.
-    driver.exec(names.internet, ['ip', 'route', 'replace', topo.nodeNetwork, 'via', topo.gateway.uplink.split('/')[0]!]).then((r) => {
-      if (r.exitCode !== 0) throw new Error(`route to ${topo.nodeNetwork} in ${names.internet}: ${r.stderr.trim()}`);
-    }),
+    // side), so a NodePort answers `curl <node address>:<nodePort>` from outside; for TCP and UDP
+    // only, so that ICMP still finds no way back and `ping google.com` from a pod gets no answer.
+    driver.script('proto-route.sh', [names.internet, String(INTERNET_NODE_ROUTE_TABLE), topo.nodeNetwork, topo.gateway.uplink.split('/')[0]!, 'tcp', 'udp']),
     driver.script(
       'iptables-apply.sh',
       [names.gateway, 'nat', GATEWAY_MASQ_CHAIN, 'POSTROUTING'],

@@ -6,7 +6,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
-import { projectRoot } from '../../../runtime/project-root.js';
 import { loadState } from '../../../runtime/lab/lab-state.js';
 import { eventually, namespacesWithPrefix, TestLab, TWO_NODES } from './harness.js';
 
@@ -46,16 +45,13 @@ describe('convergence', () => {
   });
 
   test('kill -9 in the middle of up, then up again: the lab is complete, nothing runs twice', async () => {
-    const child = execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), 'up', file], {
-      env: { KUBEWIRE_STATE_DIR: lab.stateBase, KUBEWIRE_PREFIX: lab.prefix },
-      reject: false,
-    });
+    const child = lab.upChild(file);
     // Kill once the pods phase has begun: some pods wired, some processes started.
     await eventually(async () => (namespacesWithPrefix(lab.prefix).some((n) => n.includes('default_')) ? true : undefined), 20_000);
     await new Promise((r) => setTimeout(r, 150));
     child.kill('SIGKILL');
     await child;
-    const r = await lab.cli(['up', file]);
+    const r = await lab.upChild(file);
     assert.equal(r.exitCode, 0, r.stderr);
     for (const pod of ['kubia-a', 'kubia-b', 'tools']) assert.equal(await countProcesses(lab.pod(pod)), 2, `${pod}: pause + one container`);
     assert.equal(await countProcesses(lab.names.internet), 1);
@@ -68,19 +64,16 @@ describe('convergence', () => {
 
   test('up a second time changes nothing', async () => {
     const before1 = await fingerprint(lab);
-    const r = await lab.cli(['up', file]);
-    assert.equal(r.exitCode, 0, r.stderr);
+    await lab.runtime.up(lab.topo);
     assert.deepEqual(await fingerprint(lab), before1);
   });
 
   test('down removes the namespaces and keeps state; up brings the same addresses back', async () => {
-    const d = await lab.cli(['down']);
-    assert.equal(d.exitCode, 0, d.stderr);
+    await lab.runtime.down();
     assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
     const kept = await loadState(lab.paths.state);
     assert.equal(kept?.phase, 'down');
-    const u = await lab.cli(['up', file]);
-    assert.equal(u.exitCode, 0, u.stderr);
+    await lab.runtime.up(lab.topo);
     const state = (await loadState(lab.paths.state))!;
     assert.equal(state.pods['default/kubia-b']!.ip, '192.168.132.73');
     assert.equal(state.pods['default/kubia-b']!.mac, '3e:43:3e:1f:48:a1');
@@ -91,7 +84,7 @@ describe('convergence', () => {
   test('up of a topology without a pod removes that pod: processes, address, namespace', async () => {
     const smaller = join(lab.stateBase, 'smaller.yaml');
     writeFileSync(smaller, TWO_NODES.replace(/      - metadata: \{ name: tools[^\n]*\n[^\n]*\n/, ''));
-    const r = await lab.cli(['up', smaller]);
+    const r = await lab.upChild(smaller);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.ok(!namespacesWithPrefix(lab.prefix).includes(lab.pod('tools')));
     const state = (await loadState(lab.paths.state))!;

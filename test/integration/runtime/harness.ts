@@ -45,9 +45,17 @@ export class TestLab {
   /** The kubewire CLI with this lab's prefix and state folder. */
   cli(args: string[], opts: { timeoutMs?: number } = {}) {
     return execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), ...args], {
-      env: { KUBEWIRE_STATE_DIR: this.stateBase, KUBEWIRE_PREFIX: this.prefix },
+      env: { KUBEWIRE_STATE_DIR: this.stateBase, KUBEWIRE_PREFIX: this.prefix, KUBEWIRE_APISERVER_PORT: '0' },
       reject: false,
       timeout: opts.timeoutMs ?? 60_000,
+    });
+  }
+
+  /** `up` through the runtime API in a child process (killable; no cluster daemon). */
+  upChild(file: string) {
+    return execa(process.execPath, [join(projectRoot(), 'dist', 'test', 'integration', 'runtime', 'up-child.js'), file, this.prefix, this.stateBase], {
+      reject: false,
+      timeout: 120_000,
     });
   }
 

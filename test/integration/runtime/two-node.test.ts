@@ -85,6 +85,10 @@ describe('two-node lab', () => {
     const ping = await lab.exec(tools(), ['ping', '-c', '1', '-W', '1', 'google.com']);
     assert.notEqual(ping.exitCode, 0, 'ICMP is not translated by the gateway, so no answer comes back');
     assert.match(ping.stdout, /PING google\.com \(203\.0\.113\.10\)/, 'the name still resolves');
+    // From the Internet, TCP to a node gets an answer (a refusal: no NodePort here, but a reply
+    // came back over the TCP/UDP-only route), as NodePorts need.
+    const tcp = await lab.exec(lab.names.internet, ['curl', '-s', '-m', '3', 'http://10.231.209.117:1/']);
+    assert.equal(tcp.exitCode, 7, `connection refused expected, got ${tcp.exitCode}`);
   });
 
   test('the docker0 host behind node5 answers a pod (routed by node5 from cni0 to docker0)', async () => {
