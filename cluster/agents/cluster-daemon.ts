@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlreadyExists } from '../client/api-errors.js';
 import type { ResourceClient } from '../client/resource-client.js';
+import { ApiserverRelay, publishKubernetesEndpoints } from './apiserver-relay.js';
 import { CloudLoadBalancer } from './cloud/cloud-load-balancer.js';
 import { DnsRecordsWriter } from './dns/dns-records.js';
 import { describeError } from '../../common/errors.js';
@@ -115,6 +116,10 @@ export class ClusterDaemon {
     }
     const ca = readFileSync(this.apiserver.caPath);
     this.client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.adminToken, userAgent: 'kube-controller-manager' });
+    const relay = new ApiserverRelay(this.o.driver, join(this.o.paths.dir, 'apiserver.sock'), this.apiserver.addresses[0]!.port, this.o.log);
+    await relay.start(this.topo.nodes.map((n) => ({ netns: this.names.node(n.name), address: n.address })), (ns) => join(this.o.paths.logs, `${ns}-apiserver-relay.log`));
+    this.stops.push(() => relay.stop());
+    await publishKubernetesEndpoints(this.client, this.topo.nodes.map((n) => n.address));
     this.startScheduler();
     const cm = new ControllerManager({ client: this.client, clock: this.clock, ...(this.o.controllerSettings ? { settings: this.o.controllerSettings } : {}), onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`), log: this.o.log });
     cm.start();

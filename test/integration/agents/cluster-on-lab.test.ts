@@ -171,6 +171,14 @@ test('type LoadBalancer: the emulated cloud LB in the gateway answers on the ext
   await daemon.client.services.delete('kubia-lb', 'default');
 });
 
+test('pods reach the apiserver through the kubernetes Service (192.168.192.1:443 → a node\'s relay)', async () => {
+  const body = await eventually(async () => {
+    const r = await lab.exec(tools(), ['curl', '-sk', '--max-time', '3', 'https://kubernetes.default.svc.cluster.local/version']);
+    return r.stdout.includes('"kind"') || r.stdout.includes('gitVersion') ? r.stdout : undefined;
+  }, 15_000);
+  assert.match(body, /gitVersion|Unauthorized/);
+});
+
 test('a killed container restarts inside the same sandbox (restartCount rises)', async () => {
   const [p] = await pods();
   const name = p!.metadata.name!;
