@@ -62,6 +62,9 @@ export class TestLab {
   /** Always safe to call: reset by state and by sweep of this lab's prefix, then the temp folder. */
   async cleanup(): Promise<void> {
     try {
+      // The CLI reset also stops a cluster daemon a CLI `up` may have started (its kubelet would
+      // otherwise keep making pods while the sweep runs); the API reset then sweeps again.
+      await this.cli(['reset', '--lab', this.topo.name]);
       await this.runtime.reset(this.prefix);
     } finally {
       rmSync(this.stateBase, { recursive: true, force: true });
