@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { isAlreadyExists } from '../client/api-errors.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { ApiserverRelay, publishKubernetesEndpoints } from './apiserver-relay.js';
+import { IngressController } from './ingress/ingress-controller.js';
 import { CloudLoadBalancer } from './cloud/cloud-load-balancer.js';
 import { DnsRecordsWriter } from './dns/dns-records.js';
 import { describeError } from '../../common/errors.js';
@@ -126,7 +127,20 @@ export class ClusterDaemon {
     this.stops.push(() => cm.stop()); // hands the lease back, so the next daemon leads at once
     await this.startClusterDns();
     this.startCloudLoadBalancer();
+    await this.startIngressController();
     for (const node of this.topo.nodes) await this.startNode(node, state, ca);
+  }
+
+  /** The Ingress controller: its proxy pod behind a LoadBalancer Service, routes from Ingress objects. */
+  private async startIngressController(): Promise<void> {
+    const factory = new SharedInformerFactory(this.client, this.clock);
+    const file = join(this.o.paths.dir, 'ingress', 'routes.json');
+    const ctl = new IngressController(this.client, factory, this.clock, file, (text) => this.o.driver.writeFile(file, text));
+    const stop = await ctl.start();
+    this.stops.push(() => {
+      stop();
+      factory.shutdown();
+    });
   }
 
   /** The emulated cloud's L4 load balancer in the gateway namespace (Service type LoadBalancer). */

@@ -12,6 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Deployment, Node, Pod, Service } from '../../../common/api-types.js';
 import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
 import { ANN_BACKEND_DATA, ANN_PUBLIC_IP } from '../../../cluster/agents/flannel/flanneld.js';
+import { INGRESSES } from '../../../cluster/agents/ingress/ingress-controller.js';
 import { MIRROR_ANNOTATION } from '../../../cluster/agents/kubelet/kubelet.js';
 import { ImageResolver } from '../../../runtime/pod/images.js';
 import { imagesDir, pauseBinary, projectRoot } from '../../../runtime/project-root.js';
@@ -177,6 +178,37 @@ test('pods reach the apiserver through the kubernetes Service (192.168.192.1:443
     return r.stdout.includes('"kind"') || r.stdout.includes('gitVersion') ? r.stdout : undefined;
   }, 15_000);
   assert.match(body, /gitVersion|Unauthorized/);
+});
+
+test('Ingress: host and path rules through the ingress controller\'s external address, with X-Forwarded-For', async () => {
+  // A backend that echoes the headers it got.
+  const echo = 'require("http").createServer((q,s)=>s.end(JSON.stringify({path:q.url,xff:q.headers["x-forwarded-for"],host:q.headers["x-forwarded-host"]}))).listen(8080)';
+  await daemon.client.pods.create({ metadata: { name: 'echo', namespace: 'default', labels: { app: 'echo' } }, spec: { containers: [{ name: 'echo', image: 'node', command: [process.execPath, '-e', echo] }] } });
+  await daemon.client.services.create({ metadata: { name: 'echo', namespace: 'default' }, spec: { selector: { app: 'echo' }, ports: [{ port: 8080 }] } } as Service);
+  await daemon.client.resource(INGRESSES).create({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { rules: [{ host: 'kubia.example.com', http: { paths: [
+      { path: '/echo', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 8080 } } } },
+      { path: '/', pathType: 'Prefix', backend: { service: { name: 'kubia', port: { number: 8080 } } } },
+    ] } }] },
+  } as never);
+  const ip = await eventually(async () => (await daemon.client.services.get('ingress-controller', 'ingress')).status?.loadBalancer?.ingress?.[0]?.ip, 15_000);
+  const kubia = await eventually(async () => {
+    const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '2', '-H', 'Host: kubia.example.com', `http://${ip}/`]);
+    return /You've hit kubia-/.test(r.stdout) ? r.stdout : undefined;
+  }, 40_000);
+  assert.match(kubia, /You've hit kubia-/);
+  const echoed = await eventually(async () => {
+    const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '2', '-H', 'Host: kubia.example.com', `http://${ip}/echo/x`]);
+    return r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as { path: string; xff: string; host: string }) : undefined;
+  }, 20_000);
+  assert.equal(echoed.path, '/echo/x');
+  assert.equal(echoed.host, 'kubia.example.com');
+  assert.ok(echoed.xff, 'X-Forwarded-For is set');
+  const other = await lab.exec(lab.names.internet, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', '-H', 'Host: other.example.com', `http://${ip}/`]);
+  assert.equal(other.stdout, '404');
 });
 
 test('a killed container restarts inside the same sandbox (restartCount rises)', async () => {
