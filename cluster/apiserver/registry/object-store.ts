@@ -230,10 +230,22 @@ function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
 }
 
+/**
+ * A continue token's start key stays below the list's prefix: like kube-apiserver, refuse one that
+ * is absolute or that path cleaning would change ("..", "//", "."), and accept "<ns>/<name>" keys,
+ * which every list across namespaces pages through.
+ */
+function isCleanStart(start: string): boolean {
+  const key = start.endsWith('\u0000') ? start.slice(0, -1) : start;
+  if (key === '') return true;
+  if (key.startsWith('/') || key.includes('\u0000')) return false;
+  return key.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
 function decodeContinue(token: string, _prefix: string): { rv: number; start: string } {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || t.start.includes('/')) throw new Error('bad token');
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || !isCleanStart(t.start)) throw new Error('bad token');
     return t;
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');

@@ -162,6 +162,26 @@ describe('apiserver semantics', () => {
     assert.equal(future.status, 504);
   });
 
+  test('a list across namespaces pages with continue, and a token that escapes its prefix is refused', async () => {
+    await req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pages' } });
+    for (const ns of ['default', 'pages']) {
+      for (const n of ['p1', 'p2']) await req('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n } });
+    }
+    const names: string[] = [];
+    let cont = '';
+    do {
+      const page = await req('GET', `/api/v1/configmaps?limit=1${cont ? `&continue=${cont}` : ''}`);
+      assert.equal(page.status, 200, JSON.stringify(page.json));
+      names.push(...page.json.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`));
+      cont = page.json.metadata.continue ?? '';
+    } while (cont);
+    const all = await req('GET', '/api/v1/configmaps');
+    assert.deepEqual(names, all.json.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`));
+    assert.ok(names.includes('pages/p2'));
+    const escape = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: 1, start: '../secrets/x' })).toString('base64url');
+    assert.equal((await req('GET', `/api/v1/configmaps?limit=1&continue=${escape}`)).status, 400);
+  });
+
   test('a namespace terminates, refuses new content, and goes once finalized', async () => {
     await req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } });
     const d = await req('DELETE', '/api/v1/namespaces/tmp');
