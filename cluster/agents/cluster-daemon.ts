@@ -34,6 +34,7 @@ import { ControllerManager } from '../controllers/controller-manager.js';
 import type { ControllerSettings } from '../controllers/registry.js';
 import { LeaderElector } from '../leader/leader-elector.js';
 import { ApiLeaseLock } from '../leader/lease-lock.js';
+import { HostDriverConntrackCleaner } from '../proxy/conntrack-cleanup.js';
 import { HostDriverIptablesRestorer } from '../proxy/netns-iptables-restorer.js';
 import { Proxier } from '../proxy/proxier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -270,6 +271,8 @@ export class ClusterDaemon {
     const proxier = new Proxier({
       netns,
       restorer: new HostDriverIptablesRestorer(this.o.driver),
+      // A pod whose DNS server went away must not keep talking to it through a stale UDP flow.
+      conntrack: new HostDriverConntrackCleaner(this.o.driver),
       clock: { now: () => performance.now() },
       config: { nodeName: node.name, nodeIP: node.address, clusterCIDR: this.topo.podNetwork },
     });

@@ -211,7 +211,7 @@ async function filter(w: Walk, ns: string, hook: FilterStep['hook'], pkt: Packet
 
 /** A reply must find its way back: a private source that nothing translated has no route home. */
 async function checkReturnRoute(k: PathKernel, ns: string, pkt: PacketHeader, notes: string[], label: (ns: string) => string): Promise<void> {
-  const back = await k.routeGet(ns, { dst: pkt.src });
+  const back = await k.routeGet(ns, { dst: pkt.src, ipproto: pkt.protocol });
   if (back.error || back.type === 'unreachable' || back.type === 'blackhole' || back.type === 'prohibit') {
     notes.push(`the reply from ${label(ns)} to ${pkt.src} has no route back (${back.error ?? back.type}): nothing translated the source on the way${pkt.protocol === 'icmp' ? ' (the gateway NATs TCP and UDP only)' : ''}`);
   }

@@ -32,6 +32,8 @@ export interface RouteQuery {
   dst: string;
   from?: string;
   iif?: string;
+  /** Policy rules may select by protocol (the Internet routes TCP/UDP back to the nodes, not ICMP). */
+  ipproto?: 'tcp' | 'udp' | 'icmp';
 }
 
 export interface PathKernel {
@@ -46,6 +48,7 @@ export function routeGetArgv(ns: string, q: RouteQuery): string[] {
   const argv = ['ip', '-j', '-n', ns, 'route', 'get', q.dst];
   if (q.from) argv.push('from', q.from);
   if (q.iif) argv.push('iif', q.iif);
+  if (q.ipproto) argv.push('ipproto', q.ipproto);
   return argv;
 }
 

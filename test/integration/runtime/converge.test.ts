@@ -17,7 +17,8 @@ async function fingerprint(lab: TestLab): Promise<Record<string, string>> {
     const r = await lab.exec(ns, [
       'sh', '-c',
       // IPv4 only: IPv6 link-local addresses finish DAD on their own time, which is not a change.
-      'ip -j link show; ip -4 -j addr show | sed "s/\\"valid_life_time\\":[0-9]*//g; s/\\"preferred_life_time\\":[0-9]*//g"; ip -4 route show table all; ' +
+      // Likewise operstate: a fresh bridge turns from UNKNOWN to UP whenever the kernel gets to it.
+      'ip -j link show | sed "s/\\"operstate\\":\\"[A-Z]*\\"//g"; ip -4 -j addr show | sed "s/\\"operstate\\":\\"[A-Z]*\\"//g; s/\\"valid_life_time\\":[0-9]*//g; s/\\"preferred_life_time\\":[0-9]*//g"; ip -4 route show table all; ' +
         'ip neigh show nud permanent; bridge fdb show dev flannel.1 2>/dev/null; iptables-save 2>/dev/null | grep -v "^#" | sed "s/\\[[0-9]*:[0-9]*\\]//"',
     ]);
     out[ns] = r.stdout;
