@@ -32,7 +32,22 @@ export interface GuideCalls {
   'guide.solve': { request: { id: string; step: number }; response: { solve: StepOutcome; check: StepOutcome | null } };
   /** Replay: fresh topology, then solve and check every step in order; stops at the first failure. */
   'guide.replay': { request: { id: string }; response: { step: number; title: string; passed: boolean; failures: string[] }[] };
+  /** Starts recording the command lines typed in terminals, for a lab built on lab `id`'s topology. */
+  'guide.record.start': { request: { id: string }; response: RecordingState };
+  'guide.record.stop': { request: Record<string, never>; response: RecordingState };
+  /** Writes what was recorded as labs/recorded-<id>/ (never over an existing folder). */
+  'guide.record.save': { request: { id: string; title: string }; response: { id: string } };
 }
+
+export interface RecordingState {
+  recording: boolean;
+  /** The lab whose topology a saved recording uses. */
+  lab: string | null;
+  commands: { target: string; line: string; at: number }[];
+}
+
+/** The id a recording is saved under; the lab is `recorded-<id>`. */
+export const RECORDED_LAB_ID = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 const LAB_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
@@ -57,4 +72,14 @@ export const guideRequestValidators: { [K in keyof GuideCalls]: (v: unknown, whe
   'guide.check': idStep,
   'guide.solve': idStep,
   'guide.replay': idOnly,
+  'guide.record.start': idOnly,
+  'guide.record.stop': (v, where) => {
+    onlyKeys(asObject(v ?? {}, where), where, []);
+    return {};
+  },
+  'guide.record.save': (v, where) => {
+    const o = asObject(v, where);
+    onlyKeys(o, where, ['id', 'title']);
+    return { id: asString(o.id, `${where}.id`, { pattern: RECORDED_LAB_ID }), title: asString(o.title, `${where}.title`, { min: 1, max: 120 }) };
+  },
 };

@@ -77,6 +77,7 @@ export class GuidePanel {
     this.body.replaceChildren(
       h('p', { class: 'guide-summary' }, lab.summary),
       h('div', { class: 'guide-actions' }, start, replay, status),
+      this.recordControls(lab.id),
       ...lab.stepList.map((s) => {
         const result = h('div', { class: 'guide-result', 'data-step-result': String(s.number) });
         const check = h('button', { class: 'small', 'data-check': String(s.number) }, 'Check');
@@ -87,6 +88,31 @@ export class GuidePanel {
         return box;
       }),
     );
+  }
+
+  /** Record / Stop / Save as lab…: the commands typed in terminals become a new lab (labs/recorded-<id>). */
+  private recordControls(labId: string): HTMLElement {
+    const record = h('button', { class: 'small', id: 'guide-record', title: 'Record the commands typed in terminals' }, 'Record');
+    const stop = h('button', { class: 'small', id: 'guide-record-stop' }, 'Stop');
+    const title = h('input', { class: 'small', id: 'guide-record-title', placeholder: 'title', 'aria-label': 'recorded lab title' });
+    const id = h('input', { class: 'small', id: 'guide-record-id', placeholder: 'id (a-z0-9-)', 'aria-label': 'recorded lab id' });
+    const save = h('button', { class: 'small', id: 'guide-record-save', title: 'Write labs/recorded-<id>/' }, 'Save as lab…');
+    const state = h('span', { class: 'muted small' });
+    const show = (r: { recording: boolean; commands: unknown[] }): void => {
+      state.textContent = `${r.recording ? 'recording' : 'stopped'}: ${r.commands.length} commands`;
+    };
+    const fail = (err: unknown): void => this.d.onError(String(err));
+    record.addEventListener('click', () => void this.d.api.call('guide.record.start', { id: labId }).then(show, fail));
+    stop.addEventListener('click', () => void this.d.api.call('guide.record.stop', {}).then(show, fail));
+    save.addEventListener('click', () => {
+      this.d.api
+        .call('guide.record.save', { id: (id as HTMLInputElement).value.trim(), title: (title as HTMLInputElement).value.trim() })
+        .then(async (r) => {
+          state.textContent = `saved as ${r.id}`;
+          await this.load();
+        }, fail);
+    });
+    return h('div', { class: 'guide-actions guide-record' }, record, stop, title, id, save, state);
   }
 
   /** Just enough Markdown: headings, paragraphs, `code`, and fenced blocks with a Run button. */

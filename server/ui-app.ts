@@ -19,6 +19,7 @@ import type { SessionInfo } from '../common/ui-contract.js';
 import { createHandlers } from './api-handlers.js';
 import { LabNamespaces } from './lab-namespaces.js';
 import { runCommand } from './run-command.js';
+import { CommandRecorder } from './terminals/command-recorder.js';
 import { PtyTerminalHost, type PtySpawn } from './terminals/pty-terminal-host.js';
 import { startShellReaper } from './terminals/shell-reaper.js';
 import { KernelTopology } from './topology/kernel-topology.js';
@@ -50,7 +51,9 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const log = o.log ?? ((l: string) => console.error(l));
   const session: SessionInfo = { version: packageVersion(), prefix: o.prefix, root: process.getuid?.() === 0 };
   const namespaces = new LabNamespaces(o.prefix, { netnsDir: o.netnsDir ?? '/run/netns', procDir: '/proc', run: runCommand });
-  const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500 });
+  // Keeps only what a learner can type in a session; older lines beyond the cap are not recorded.
+  const recorder = new CommandRecorder({ prefix: o.prefix, now: Date.now, maxCommands: 2000 });
+  const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500, recorder });
   const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
   const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log });
   const path = createPathHandlers(new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }));
@@ -61,6 +64,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
     runner: new LabRunner(cliLabEnvironment(o.prefix, o.stateBase), join(labsRoot, 'lib', 'lab.sh')),
     prefix: o.prefix,
     namespaceExists: (name) => existsSync(join(o.netnsDir ?? '/run/netns', name)),
+    recorder,
   });
   const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide });
   const server = new UiServer({

@@ -2,7 +2,9 @@
 // solves with runtime/guide/lab-runner.ts (the same runner as `kubewire lab run`).
 import { readdirSync } from 'node:fs';
 import { KubewireError } from '../../common/errors.js';
-import type { LabGuide, LabSummary, StepOutcome } from '../../common/guide-contract.js';
+import type { LabGuide, LabSummary, RecordingState, StepOutcome } from '../../common/guide-contract.js';
+import type { CommandRecorder } from '../terminals/command-recorder.js';
+import { writeRecordedLab } from './recorded-lab-writer.js';
 import { expandVars, findLabDirs, loadLab, type Lab } from '../../runtime/guide/lab-file.js';
 import type { LabRunner, ScriptOutcome } from '../../runtime/guide/lab-runner.js';
 
@@ -10,9 +12,42 @@ export class LabNotFound extends KubewireError {}
 export class GuideUnavailable extends KubewireError {}
 
 export class GuideService {
+  private recordingLab: string | null = null;
+
   constructor(
-    private readonly d: { labsRoot: string; runner: LabRunner; prefix: string; namespaceExists: (name: string) => boolean },
+    private readonly d: { labsRoot: string; runner: LabRunner; prefix: string; namespaceExists: (name: string) => boolean; recorder?: CommandRecorder },
   ) {}
+
+  recordStart(id: string): RecordingState {
+    this.lab(id);
+    this.recorder().start();
+    this.recordingLab = id;
+    return this.recordState();
+  }
+
+  recordStop(): RecordingState {
+    this.recorder().stop();
+    return this.recordState();
+  }
+
+  /** Saves the recording as labs/recorded-<id>/ on the recorded lab's topology. */
+  recordSave(id: string, title: string): { id: string } {
+    const commands = this.recorder().recorded();
+    if (!this.recordingLab) throw new GuideUnavailable('nothing was recorded: start a recording in a lab first');
+    const lab = writeRecordedLab({ labsRoot: this.d.labsRoot, id, title, topologyFile: this.lab(this.recordingLab).topologyFile, commands });
+    loadLab(lab.dir, this.d.labsRoot);
+    return { id: lab.id };
+  }
+
+  recordState(): RecordingState {
+    const r = this.d.recorder;
+    return { recording: r?.active ?? false, lab: this.recordingLab, commands: r?.recorded() ?? [] };
+  }
+
+  private recorder(): CommandRecorder {
+    if (!this.d.recorder) throw new GuideUnavailable('recording is not available in this setup');
+    return this.d.recorder;
+  }
 
   list(): LabSummary[] {
     return this.labs().map((l) => ({ id: l.id, title: l.title, summary: l.summary, steps: l.steps.length }));

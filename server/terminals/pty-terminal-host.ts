@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TerminalInfo } from '../../common/ui-contract.js';
 import { KubewireError } from '../../common/errors.js';
+import type { CommandRecorder } from './command-recorder.js';
 import { ScrollbackBuffer } from './scrollback-buffer.js';
 import type { TerminalEvent, TerminalHost, TerminalSpec } from './terminal-host.js';
 
@@ -30,7 +31,7 @@ export class PtyTerminalHost implements TerminalHost {
 
   constructor(
     private readonly spawn: PtySpawn,
-    private readonly opts: { scrollbackChars: number; now: () => number; killGraceMs: number },
+    private readonly opts: { scrollbackChars: number; now: () => number; killGraceMs: number; recorder?: CommandRecorder },
   ) {}
 
   async open(spec: TerminalSpec): Promise<TerminalInfo> {
@@ -83,7 +84,9 @@ export class PtyTerminalHost implements TerminalHost {
 
   write(id: string, data: string): void {
     const e = this.require(id);
-    if (e.info.exitCode === null) e.pty.write(data);
+    if (e.info.exitCode !== null) return;
+    e.pty.write(data);
+    this.opts.recorder?.input(id, e.info.namespace, data);
   }
 
   resize(id: string, cols: number, rows: number): void {
@@ -113,6 +116,7 @@ export class PtyTerminalHost implements TerminalHost {
       clearTimeout(deadline);
     }
     this.terminals.delete(id);
+    this.opts.recorder?.forget(id);
     this.emit({ type: 'changed' });
     return true;
   }

@@ -1,0 +1,95 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CommandRecorder, LineReconstructor, targetOf } from '../../../server/terminals/command-recorder.js';
+import { shellQuote, writeRecordedLab } from '../../../server/guide/recorded-lab-writer.js';
+import { loadLab } from '../../../runtime/guide/lab-file.js';
+import { guideRequestValidators } from '../../../common/guide-contract.js';
+
+const repo = resolve(import.meta.dirname, '../../../..');
+
+test('line reconstruction: backspace, DEL, escape sequences, several lines in one write', () => {
+  const r = new LineReconstructor();
+  assert.deepEqual(r.push('ip adx\x7fdr\r'), ['ip addr']);
+  assert.deepEqual(r.push('ls\x1b[A\x1b[D -l\x08\x08-a\rpwd\recho hi\n'), ['ls -a', 'pwd', 'echo hi']);
+  assert.deepEqual(r.push('part'), []);
+  assert.deepEqual(r.push('ial\x1bOB\r'), ['partial']);
+  assert.deepEqual(r.push('junk\x03\r\r'), [], 'Ctrl-C drops the line; empty lines are not commands');
+  assert.deepEqual(r.push('a\x1b]0;title\x07b\r'), ['ab']);
+});
+
+test('recorder: only while on, tagged by target, capped', () => {
+  let t = 0;
+  const rec = new CommandRecorder({ prefix: 'kw-', now: () => ++t, maxCommands: 2 });
+  rec.input('a', 'kw-node5', 'before\r');
+  rec.start();
+  rec.input('a', 'kw-node5', 'ip link\r');
+  rec.input('b', 'kw-default_web', 'curl x\rthird\r');
+  assert.deepEqual(rec.stop(), [
+    { target: 'node5', line: 'ip link', at: 1 },
+    { target: 'default/web', line: 'curl x', at: 2 },
+  ]);
+  rec.input('a', 'kw-node5', 'after\r');
+  assert.equal(rec.recorded().length, 2);
+  assert.equal(targetOf('kw-', 'kw-gateway'), 'gateway');
+});
+
+test('contract validates record calls', () => {
+  assert.deepEqual(guideRequestValidators['guide.record.save']({ id: 'my-lab', title: 'T' }, 'req'), { id: 'my-lab', title: 'T' });
+  assert.throws(() => guideRequestValidators['guide.record.save']({ id: '../x', title: 'T' }, 'req'), /req\.id/);
+  assert.throws(() => guideRequestValidators['guide.record.stop']({ x: 1 }, 'req'));
+});
+
+test('shellQuote survives quotes and expansions', () => {
+  const s = `it's $(echo no); \`x\` "y" \\`;
+  assert.equal(execFileSync('bash', ['-c', `printf %s ${shellQuote(s)}`], { encoding: 'utf8' }), s);
+});
+
+const tag = `kw-t${randomBytes(3).toString('hex')}-`;
+const ns = `${tag}rec`;
+const work = mkdtempSync(join(tmpdir(), 'kw-record-'));
+after(() => {
+  spawnSync('ip', ['netns', 'del', ns]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('a saved recording loads as a lab and its solve.sh runs exactly the typed command in the namespace', () => {
+  const labsRoot = join(work, 'labs');
+  mkdirSync(join(labsRoot, 'lib'), { recursive: true });
+  mkdirSync(join(labsRoot, 'topologies'));
+  copyFileSync(join(repo, 'labs/lib/lab.sh'), join(labsRoot, 'lib/lab.sh'));
+  copyFileSync(join(repo, 'labs/topologies/article.yaml'), join(labsRoot, 'topologies/article.yaml'));
+  const out = join(work, 'out.txt');
+  const typed = `printf '%s\\n' "it's \\$(not run); ok" > ${out}`;
+  const rec = new CommandRecorder({ prefix: tag, now: () => 1, maxCommands: 100 });
+  rec.start();
+  rec.input('a', ns, 'true\r');
+  rec.input('a', ns, `${typed}\r`);
+  rec.input('b', `${tag}default_web`, 'ip link\r');
+  const { id, dir } = writeRecordedLab({ labsRoot, id: 'demo', title: 'Demo', topologyFile: join(labsRoot, 'topologies/article.yaml'), commands: rec.stop() });
+  assert.equal(id, 'recorded-demo');
+  assert.throws(() => writeRecordedLab({ labsRoot, id: 'demo', title: 'Demo', topologyFile: join(labsRoot, 'topologies/article.yaml'), commands: rec.recorded() }), /already exists/);
+  assert.throws(() => writeRecordedLab({ labsRoot, id: 'Bad!', title: 'x', topologyFile: '', commands: rec.recorded() }), /does not match/);
+
+  const lab = loadLab(dir, labsRoot);
+  assert.equal(lab.steps.length, 2);
+  assert.deepEqual(lab.terminals.map((t) => t.target), ['rec', 'default/web']);
+  assert.deepEqual(lab.steps[0]!.commands, [{ terminal: lab.terminals[0]!.name, lines: ['true', typed] }]);
+  assert.ok(lab.steps.every((s) => !s.checkFailsBeforeSolve));
+
+  execFileSync('ip', ['netns', 'add', ns]);
+  const prelude = 'source "$1"; source "$2"';
+  const run = (script: string) => spawnSync('bash', ['-c', prelude, 'kubewire-lab', join(labsRoot, 'lib/lab.sh'), script], { env: { ...process.env, KW_PREFIX: tag }, encoding: 'utf8' });
+  const solved = run(lab.steps[0]!.solveScript);
+  assert.equal(solved.status, 0, solved.stderr);
+  assert.equal(readFileSync(out, 'utf8'), `it's $(not run); ok\n`);
+  assert.equal(run(lab.steps[0]!.checkScript).status, 0);
+  // Step 2's namespace does not exist: its check reports the command and its exit code.
+  const failed = run(lab.steps[1]!.checkScript);
+  assert.notEqual(failed.status, 0);
+  assert.match(failed.stdout, /^FAIL: ip link exited \d+$/m);
+});
