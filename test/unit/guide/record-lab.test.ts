@@ -2,13 +2,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CommandRecorder, LineReconstructor, targetOf } from '../../../server/terminals/command-recorder.js';
 import { shellQuote, writeRecordedLab } from '../../../server/guide/recorded-lab-writer.js';
 import { loadLab } from '../../../runtime/guide/lab-file.js';
 import { guideRequestValidators } from '../../../common/guide-contract.js';
+import { GuideService } from '../../../server/guide/guide-service.js';
+import { LabRunner } from '../../../runtime/guide/lab-runner.js';
+import { cliLabEnvironment } from '../../../server/guide/lab-environment.js';
 
 const repo = resolve(import.meta.dirname, '../../../..');
 
@@ -92,4 +95,20 @@ test('a saved recording loads as a lab and its solve.sh runs exactly the typed c
   const failed = run(lab.steps[1]!.checkScript);
   assert.notEqual(failed.status, 0);
   assert.match(failed.stdout, /^FAIL: ip link exited \d+$/m);
+});
+
+test('guide service: record in a lab, stop, save; the new lab is listed and shown', () => {
+  const labsRoot = join(work, 'svc-labs');
+  for (const d of ['lib', 'topologies', 'veth-by-hand']) cpSync(join(repo, 'labs', d), join(labsRoot, d), { recursive: true });
+  const recorder = new CommandRecorder({ prefix: 'kw-tguide-', now: () => 5, maxCommands: 100 });
+  const svc = new GuideService({ labsRoot, runner: new LabRunner(cliLabEnvironment('kw-tguide-', join(work, 'state')), join(labsRoot, 'lib', 'lab.sh')), prefix: 'kw-tguide-', namespaceExists: () => false, recorder });
+  assert.throws(() => svc.recordSave('early', 'x'), /nothing was recorded/);
+  assert.equal(svc.recordStart('veth-by-hand').recording, true);
+  recorder.input('t', 'kw-tguide-node5', 'ip -br link\r');
+  const stopped = svc.recordStop();
+  assert.deepEqual([stopped.recording, stopped.lab, stopped.commands.map((c) => c.line)], [false, 'veth-by-hand', ['ip -br link']]);
+  assert.deepEqual(svc.recordSave('mine', 'My recording'), { id: 'recorded-mine' });
+  assert.ok(svc.list().some((l) => l.id === 'recorded-mine' && l.title === 'My recording' && l.steps === 1));
+  assert.deepEqual(svc.show('recorded-mine').terminals[0]!.namespace, 'kw-tguide-node5');
+  assert.throws(() => svc.recordSave('mine', 'again'), /already exists/);
 });
