@@ -34,7 +34,8 @@ export class GuideService {
   recordSave(id: string, title: string): { id: string } {
     const commands = this.recorder().recorded();
     if (!this.recordingLab) throw new GuideUnavailable('nothing was recorded: start a recording in a lab first');
-    const lab = writeRecordedLab({ labsRoot: this.d.labsRoot, id, title, topologyFile: this.lab(this.recordingLab).topologyFile, commands });
+    const from = this.lab(this.recordingLab);
+    const lab = writeRecordedLab({ labsRoot: this.d.labsRoot, id, title, topologyFile: from.topologyFile, vars: from.vars, namespaces: from.namespaces, commands });
     loadLab(lab.dir, this.d.labsRoot);
     return { id: lab.id };
   }

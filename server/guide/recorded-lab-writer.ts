@@ -21,6 +21,9 @@ export interface RecordedLabSpec {
   title: string;
   /** The topology file of the lab the commands were recorded in. */
   topologyFile: string;
+  /** The recorded-in lab's variables and hand-made namespaces, so commands using $CONTAINER replay. */
+  vars?: Record<string, string>;
+  namespaces?: string[];
   commands: RecordedCommand[];
 }
 
@@ -77,6 +80,8 @@ export function writeRecordedLab(spec: RecordedLabSpec): { id: string; dir: stri
       title,
       summary: `Recorded from ${spec.commands.length} commands typed in lab terminals.`,
       topology: relative(tmp, spec.topologyFile),
+      ...(spec.vars && Object.keys(spec.vars).length ? { vars: spec.vars } : {}),
+      ...(spec.namespaces?.length ? { namespaces: spec.namespaces } : {}),
       terminals: [...names].map(([target, name]) => ({ name, target })),
       steps: stepEntries,
     };

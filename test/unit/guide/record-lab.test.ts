@@ -110,5 +110,8 @@ test('guide service: record in a lab, stop, save; the new lab is listed and show
   assert.deepEqual(svc.recordSave('mine', 'My recording'), { id: 'recorded-mine' });
   assert.ok(svc.list().some((l) => l.id === 'recorded-mine' && l.title === 'My recording' && l.steps === 1));
   assert.deepEqual(svc.show('recorded-mine').terminals[0]!.namespace, 'kw-tguide-node5');
+  // The recording keeps the lab's variables and hand-made namespaces, so `$CONTAINER` replays and reset sweeps it.
+  const saved = loadLab(join(labsRoot, 'recorded-mine'), labsRoot);
+  assert.deepEqual([saved.vars, saved.namespaces], [{ CONTAINER: '{prefix}demo' }, ['{prefix}demo']]);
   assert.throws(() => svc.recordSave('mine', 'again'), /already exists/);
 });
