@@ -7,7 +7,7 @@ import { KubeClient } from '../cluster/client/kube-client.js';
 import { KubeClusterSource, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { restConfigFromKubeconfig } from './cluster/kubeconfig-reader.js';
 import { GuideService } from './guide/guide-service.js';
-import { cliLabEnvironment } from './guide/lab-environment.js';
+import { cliLabEnvironment } from '../runtime/guide/cli-lab-environment.js';
 import { LabRunner } from '../runtime/guide/lab-runner.js';
 import { labsDir } from '../runtime/project-root.js';
 import { dirname, join } from 'node:path';

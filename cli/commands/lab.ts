@@ -1,40 +1,13 @@
 // `kubewire lab list | show ID | run ID [--from STEP] [--json] [--strict]`: guided labs, headless.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
-import { parseTopology } from '../../common/topology/parse-topology.js';
-import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
-import { NetnsDriver } from '../../runtime/host/netns-driver.js';
-import { cliMain, kubewireBin, labsDir, scriptsDir } from '../../runtime/project-root.js';
+import { cliLabEnvironment } from '../../runtime/guide/cli-lab-environment.js';
+import { labsDir } from '../../runtime/project-root.js';
 import { findLabDirs, loadLab, type Lab } from '../../runtime/guide/lab-file.js';
-import { LabRunner, type LabEnvironment, type StepReport } from '../../runtime/guide/lab-runner.js';
+import { LabRunner, type StepReport } from '../../runtime/guide/lab-runner.js';
 
 const labsRoot = labsDir();
-
-/** The lab's world through the `kubewire` command itself (up/reset are the CLI's contract). */
-export function cliEnvironment(): LabEnvironment {
-  const prefix = process.env.KUBEWIRE_PREFIX ?? 'kw-';
-  const stateBase = process.env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE;
-  const labName = (topologyFile: string) => parseTopology(readFileSync(topologyFile, 'utf8'), topologyFile).name;
-  const call = async (args: string[]) => {
-    const r = await execa(process.execPath, [cliMain(), ...args], { reject: false, all: true, stdin: 'ignore' });
-    if (r.exitCode !== 0) throw new KubewireError(`kubewire ${args.join(' ')} failed: ${(r.all ?? '').trim().split('\n').pop()}`);
-  };
-  return {
-    prefix,
-    kubewireBin: kubewireBin(),
-    stateDir: (topologyFile) => new LabPaths(stateBase, labName(topologyFile)).dir,
-    up: (topologyFile) => call(['up', topologyFile, '--prefix', prefix, '--state-dir', stateBase]),
-    claimNamespaces: async (names) => {
-      await new NetnsDriver(scriptsDir()).script('netns-claim.sh', [prefix, ...names]);
-    },
-    removeNamespaces: async (names) => {
-      await new NetnsDriver(scriptsDir()).script('netns-down.sh', names);
-    },
-    reset: (topologyFile) => call(['reset', '--lab', labName(topologyFile), '--prefix', prefix, '--state-dir', stateBase]),
-  };
-}
 
 function findLab(id: string): Lab {
   const dirs = findLabDirs(labsRoot, (d) => readdirSync(d));
@@ -72,7 +45,7 @@ export async function labCommand(args: string[]): Promise<number> {
     }
     const fromIdx = rest.indexOf('--from');
     const from = fromIdx >= 0 ? Number(rest[fromIdx + 1]) : 1;
-    const runner = new LabRunner(cliEnvironment(), join(labsRoot, 'lib', 'lab.sh'));
+    const runner = new LabRunner(cliLabEnvironment(process.env.KUBEWIRE_PREFIX ?? 'kw-'), join(labsRoot, 'lib', 'lab.sh'));
     const reports = await runner.run(lab, {
       from,
       strict: rest.includes('--strict'),

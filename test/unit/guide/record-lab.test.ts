@@ -11,7 +11,7 @@ import { loadLab } from '../../../runtime/guide/lab-file.js';
 import { guideRequestValidators } from '../../../common/guide-contract.js';
 import { GuideService } from '../../../server/guide/guide-service.js';
 import { LabRunner } from '../../../runtime/guide/lab-runner.js';
-import { cliLabEnvironment } from '../../../server/guide/lab-environment.js';
+import { cliLabEnvironment } from '../../../runtime/guide/cli-lab-environment.js';
 
 const repo = resolve(import.meta.dirname, '../../../..');
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { GuideService } from '../../../server/guide/guide-service.js';
 import { LabRunner } from '../../../runtime/guide/lab-runner.js';
-import { cliLabEnvironment } from '../../../server/guide/lab-environment.js';
+import { cliLabEnvironment } from '../../../runtime/guide/cli-lab-environment.js';
 import { guideRequestValidators } from '../../../common/guide-contract.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();

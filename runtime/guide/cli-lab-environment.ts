@@ -1,13 +1,13 @@
-// The lab's world for the UI's guide, through the `kubewire` command itself (up/reset are the
-// CLI's contract), as `kubewire lab run` does it, with the UI server's lab prefix.
+// The lab's world for the guide runner (`kubewire lab run` and the UI's guide), through the
+// `kubewire` command itself (up/reset are the CLI's contract), under a given lab prefix.
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
 import { parseTopology } from '../../common/topology/parse-topology.js';
-import type { LabEnvironment } from '../../runtime/guide/lab-runner.js';
-import { NetnsDriver } from '../../runtime/host/netns-driver.js';
-import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
-import { cliMain, kubewireBin, scriptsDir } from '../../runtime/project-root.js';
+import type { LabEnvironment } from './lab-runner.js';
+import { NetnsDriver } from '../host/netns-driver.js';
+import { DEFAULT_STATE_BASE, LabPaths } from '../lab/lab-paths.js';
+import { cliMain, kubewireBin, scriptsDir } from '../project-root.js';
 
 export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE): LabEnvironment {
   const labName = (topologyFile: string) => parseTopology(readFileSync(topologyFile, 'utf8'), topologyFile).name;
