@@ -5,22 +5,11 @@
 // Answers still go out as JSON, which those clients accept too.
 import { badRequest } from '../status.js';
 import { MESSAGES, type ProtoField } from './k8s-messages.generated.js';
+import { PACKAGE_OF_GROUP } from './message-schema.js';
 
 type Obj = Record<string, unknown>;
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
-const PACKAGE_OF_GROUP: Record<string, string> = {
-  '': 'core',
-  apps: 'apps',
-  batch: 'batch',
-  'coordination.k8s.io': 'coordination',
-  'discovery.k8s.io': 'discovery',
-  'networking.k8s.io': 'networking',
-  'rbac.authorization.k8s.io': 'rbac',
-  'authorization.k8s.io': 'authorization',
-  autoscaling: 'autoscaling',
-  policy: 'policy',
-};
 
 class Reader {
   pos = 0;

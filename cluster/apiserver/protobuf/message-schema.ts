@@ -9,7 +9,8 @@ export interface JsonField {
   kind: 0 | 1 | 2;
 }
 
-const PACKAGE_OF_GROUP: Record<string, string> = {
+/** The Go package (k8s.io/api/<package>) that holds an API group's messages. */
+export const PACKAGE_OF_GROUP: Record<string, string> = {
   '': 'core',
   apps: 'apps',
   batch: 'batch',
