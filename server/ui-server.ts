@@ -1,7 +1,7 @@
 // The kubewire UI server: the renderer's files, the JSON calls of common/ui-contract.ts under
 // /api/call/<name>, and one WebSocket (/ws) for terminal I/O and topology pushes. Loopback only;
 // every request passes RequestGuard (token, Host, Origin) first.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';

@@ -2,7 +2,6 @@
 // only the fields some part of kubewire uses (see common/api-types.ts).
 import type { KubeObject, ObjectMeta } from './meta.js';
 import type { Affinity, Toleration, TopologySpreadConstraint } from './scheduling.js';
-import type { Node } from './nodes.js';
 
 /** Quantities as Kubernetes writes them: "100m", "1", "128Mi", "1G". */
 export type ResourceList = Record<string, string>;

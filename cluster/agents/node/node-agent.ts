@@ -36,9 +36,6 @@ export class NodeAgent {
 
   /** The Node object this agent registers. */
   desired(): Node {
-    const cpu = String(cpus().length);
-    const memory = `${Math.floor(totalmem() / 1024)}Ki`;
-    const resources = { cpu, memory, pods: '110', 'ephemeral-storage': '10Gi' };
     return {
       apiVersion: 'v1',
       kind: 'Node',

@@ -135,7 +135,7 @@ test("a service without endpoints: kube-proxy's filter rule rejects it at node5,
 test('kubewire trace: the three hops on the command line (exit 0), and ping google.com explained (exit 1)', async () => {
   const ok = await lab.cli(['trace', 'tools', KUBIA_A, '--probe']);
   assert.equal(ok.exitCode, 0, ok.stderr);
-  const hopLines = ok.stdout.split('\n').filter((l) => /^ ?\d  /.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 3).join(' '));
+  const hopLines = ok.stdout.split('\n').filter((l) => /^ ?\d {2}/.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 3).join(' '));
   assert.deepEqual(hopLines, ['1 192.168.132.1 node5', '2 192.168.128.0 node1', `3 ${KUBIA_A} default/kubia-a`]);
   assert.match(ok.stdout, /VXLAN flannel\.1 VNI 1: outer 10\.231\.209\.117 → 10\.231\.209\.113 UDP 8472/);
   const ping = await lab.cli(['trace', 'tools', 'google.com', '--probe']);

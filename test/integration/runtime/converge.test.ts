@@ -84,7 +84,7 @@ describe('convergence', () => {
 
   test('up of a topology without a pod removes that pod: processes, address, namespace', async () => {
     const smaller = join(lab.stateBase, 'smaller.yaml');
-    writeFileSync(smaller, TWO_NODES.replace(/      - metadata: \{ name: tools[^\n]*\n[^\n]*\n/, ''));
+    writeFileSync(smaller, TWO_NODES.replace(/ {6}- metadata: \{ name: tools[^\n]*\n[^\n]*\n/, ''));
     const r = await lab.upChild(smaller);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.ok(!namespacesWithPrefix(lab.prefix).includes(lab.pod('tools')));

@@ -145,7 +145,7 @@ test('concurrent writers in this process and in another process: one ordered str
 
 test('a watch that starts before the compacted revision is expired', (t) => {
   const s = openStore(t, tempStorePath(t));
-  for (let i = 0; i < 10; i++) s.create('/e/k', v(String(i))) && s.delete('/e/k'); // 1..20
+  for (let i = 0; i < 10; i++) if (s.create('/e/k', v(String(i)))) s.delete('/e/k'); // 1..20
   s.compact(12);
   const c = collector();
   assert.throws(() => s.watch('/e/', { afterRevision: 11, ...c }), (err: unknown) => err instanceof ErrCompacted && err.compacted === 12 && err.requested === 11);
