@@ -1,6 +1,9 @@
 // Decides whether an HTTP request or WebSocket upgrade may reach the UI server (DESIGN.md safety
 // invariant 4): a per-session token, a Host header naming our loopback address (a DNS-rebound name
-// does not), and an Origin (when a browser sends one) that is exactly our own origin.
+// does not), and an Origin (when a browser sends one) that is exactly our own origin. A WebSocket
+// upgrade always needs our exact Origin, whichever way it carries the token: browsers never limit a
+// handshake by origin, and a page cannot set the token header, so only a non-browser client that
+// names our origin on purpose may use the header there.
 import { timingSafeEqual } from 'node:crypto';
 import { TOKEN_HEADER, sessionCookieName } from '../common/ui-contract.js';
 
@@ -36,9 +39,14 @@ export class RequestGuard {
     if (req.origin !== undefined && !this.origins.has(req.origin.toLowerCase())) {
       return { allow: false, status: 403, reason: `Origin '${req.origin}' is not allowed` };
     }
-    if (opts.upgrade && req.origin === undefined && req.tokenHeader === undefined) {
+    if (opts.upgrade && req.origin === undefined) {
       return { allow: false, status: 403, reason: 'WebSocket upgrade without Origin' };
     }
+    // The one request that may come from elsewhere: the first page load carrying the right token in
+    // its URL, which `kubewire desktop` opens from a private file (file:// is cross-site). Knowing
+    // the token is the whole proof; the page it gets only sets the cookie and reloads itself.
+    const tokenPage = opts.allowQueryToken && req.queryToken !== null && req.tokenHeader === undefined && req.origin === undefined;
+    if (tokenPage && this.matches(req.queryToken!)) return { allow: true, via: 'query' };
     if (req.secFetchSite !== undefined && !['same-origin', 'none'].includes(req.secFetchSite)) {
       return { allow: false, status: 403, reason: `cross-site request (Sec-Fetch-Site: ${req.secFetchSite})` };
     }

@@ -50,10 +50,13 @@ export interface RunningUiServer {
   token: string;
   /** The first URL to open: carries the token once, the page then holds it in a cookie. */
   url: string;
+  /** Resolves when a page has traded the URL token for its cookie (the open file may go). */
+  sessionStarted: Promise<void>;
   dispose(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
+const SESSION_PAGE = '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>kubewire</title><a href="/">Open kubewire</a>\n';
 const MAX_BODY = 64 * 1024;
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -66,6 +69,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export class UiServer {
+  private sessionStartedHook: () => void = () => {};
+
   constructor(private readonly d: UiServerDeps) {}
 
   async start(): Promise<RunningUiServer> {
@@ -78,6 +83,9 @@ export class UiServer {
     });
     const port = (http.address() as { port: number }).port;
     const guard = new RequestGuard(token, port);
+    let started!: () => void;
+    const sessionStarted = new Promise<void>((r) => (started = r));
+    this.sessionStartedHook = () => started();
     const disposers: (() => void)[] = [];
 
     http.on('request', (req, res) => {
@@ -103,6 +111,7 @@ export class UiServer {
       port,
       token,
       url: `http://${HOST}:${port}/?token=${token}`,
+      sessionStarted,
       dispose: async () => {
         for (const d of disposers.splice(0)) d();
         for (const c of wss.clients) c.terminate();
@@ -122,9 +131,12 @@ export class UiServer {
       return sendJson(res, decision.status, errorResult(decision.status === 401 ? 'unauthorized' : 'forbidden', decision.reason));
     }
     if (decision.via === 'query') {
-      // Trade the URL token for a cookie and drop it from the address bar (and from history).
-      res.writeHead(303, { ...securityHeaders(port(guard)), 'Set-Cookie': guard.sessionCookie(), Location: '/' });
-      return void res.end();
+      // Trade the URL token for a cookie and drop it from the address bar. A 200 page that reloads
+      // itself, not a redirect: a redirect chain that began cross-site (the desktop's file://
+      // opener) would not carry the SameSite=Strict cookie; this page's own navigation does.
+      res.writeHead(200, { ...securityHeaders(port(guard)), 'Set-Cookie': guard.sessionCookie(), 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(SESSION_PAGE) });
+      res.end(SESSION_PAGE);
+      return this.sessionStartedHook();
     }
     if (url.pathname.startsWith('/api/call/')) return this.onCall(req, res, url.pathname.slice('/api/call/'.length));
     if (url.pathname.startsWith('/api/pcap/') && req.method === 'GET') return this.serveDownload(res, url.pathname);

@@ -1,11 +1,14 @@
 // `kubewire desktop [--port N] [--prefix P]`: starts the UI server (it needs root) and shows it in
 // the Electron window, or, where that cannot run, prints the URL and opens a browser if one exists.
+// The token URL never appears in argv: Electron gets it in its environment (readable only by its
+// owner), a browser gets the path of a private file that redirects to it (browser-open-file.ts).
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startUiApp } from '../../server/ui-app.js';
+import { writeBrowserOpenFile, type OpenFile } from './browser-open-file.js';
 import { chooseDesktopMode } from './desktop-mode.js';
 import { parseServeArgs, runUntilSignal } from './serve.js';
 
@@ -68,12 +71,25 @@ export async function desktop(args: string[]): Promise<number> {
   } else {
     console.error(`kubewire: ${mode.reason}; serving the UI to a browser instead`);
   }
+  // Printed to our own terminal only; never passed to another process on its command line.
   console.log(`Open ${server.url}`);
+  let openFile: OpenFile | undefined;
   if (mode.mode === 'browser' && mode.openWith) {
-    const opener = spawn(mode.openWith, [server.url], { stdio: 'ignore', detached: true, ...(mode.runAs ?? {}) });
+    openFile = writeBrowserOpenFile(server.url, mode.runAs ? { runAs: mode.runAs } : {});
+    void server.sessionStarted.then(() => openFile?.remove());
+    const opener = spawn(mode.openWith, browserOpenArgs(openFile), { stdio: 'ignore', detached: true, ...(mode.runAs ?? {}) });
     opener.on('error', () => {});
     opener.unref();
   }
-  await runUntilSignal(server);
+  try {
+    await runUntilSignal(server);
+  } finally {
+    openFile?.remove();
+  }
   return 0;
+}
+
+/** The opener's argv: the private file's path, which holds no secret (the token stays inside it). */
+export function browserOpenArgs(file: OpenFile): string[] {
+  return [file.fileUrl];
 }

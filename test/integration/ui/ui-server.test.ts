@@ -38,7 +38,8 @@ test('requests without the token, with a foreign Origin or Host are refused', as
   assert.equal((await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { ...withToken, origin: 'http://evil.example' }, body: '{}' })).status, 403);
   assert.equal((await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { ...withToken }, body: '{}' })).status, 200);
   const first = await fetch(`${url}/?token=${server.token}`, { redirect: 'manual' });
-  assert.equal(first.status, 303);
+  assert.equal(first.status, 200);
+  assert.match(await first.text(), /http-equiv="refresh" content="0;url=\/"/);
   assert.match(first.headers.get('set-cookie') ?? '', new RegExp(`^kubewire_session_${server.port}=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict`));
   const page = await fetch(`${url}/`, { headers: { cookie: (first.headers.get('set-cookie') ?? '').split(';')[0]! } });
   assert.equal(page.status, 200);
@@ -61,6 +62,9 @@ test('a WebSocket from another origin or without the token is refused', async ()
   assert.equal(await attempt({ origin: 'http://evil.example', cookie }), 403);
   assert.equal(await attempt({ origin: `http://127.0.0.1:${server.port}` }), 401);
   assert.equal(await attempt({ origin: `http://127.0.0.1:${server.port}`, cookie }), 101);
+  // The token header is for non-browser clients; on a handshake it still needs our Origin.
+  assert.equal(await attempt({ 'x-kubewire-token': server.token }), 403);
+  assert.equal(await attempt({ 'x-kubewire-token': server.token, origin: `http://127.0.0.1:${server.port}` }), 101);
 });
 
 test('bad input gets a clear error and opens nothing', async () => {

@@ -43,12 +43,21 @@ test('a foreign Origin or a cross-site fetch is refused even with a valid cookie
   assert.equal(guard.check({ ...base, cookie, origin: 'http://127.0.0.1:4242', secFetchSite: 'same-origin' }, api).allow, true);
 });
 
-test('a WebSocket upgrade needs our Origin (browsers send one) or the token header', () => {
+test('a WebSocket upgrade always needs our Origin, whether the token comes in the cookie or the header', () => {
   const cookie = guard.sessionCookie().split(';')[0]!;
   assert.equal(guard.check({ ...base, cookie }, ws).allow, false);
   assert.equal(guard.check({ ...base, cookie, origin: 'http://attacker.test' }, ws).allow, false);
   assert.equal(guard.check({ ...base, cookie, origin: 'http://127.0.0.1:4242' }, ws).allow, true);
-  assert.equal(guard.check({ ...base, tokenHeader: TOKEN }, ws).allow, true);
+  assert.equal(guard.check({ ...base, tokenHeader: TOKEN }, ws).allow, false);
+  assert.equal(guard.check({ ...base, tokenHeader: TOKEN, origin: 'http://attacker.test' }, ws).allow, false);
+  assert.equal(guard.check({ ...base, tokenHeader: TOKEN, origin: 'http://127.0.0.1:4242' }, ws).allow, true);
+});
+
+test('the token page may be opened from elsewhere (the desktop open file) only with the right token', () => {
+  assert.deepEqual(guard.check({ ...base, queryToken: TOKEN, secFetchSite: 'cross-site' }, page), { allow: true, via: 'query' });
+  assert.equal(guard.check({ ...base, queryToken: 'b'.repeat(64), secFetchSite: 'cross-site' }, page).allow, false);
+  assert.equal(guard.check({ ...base, queryToken: TOKEN, secFetchSite: 'cross-site' }, api).allow, false);
+  assert.equal(guard.check({ ...base, queryToken: TOKEN, origin: 'http://evil.example' }, page).allow, false);
 });
 
 test('readCookie finds one cookie among several', () => {
