@@ -160,6 +160,8 @@ export type ServerMessage =
   | { type: 'error'; error: ErrorData };
 
 export const MAX_INPUT_CHARS = 64 * 1024;
+/** The UI server's WebSocket frame limit; a bigger frame closes that socket with 1009. */
+export const MAX_FRAME_BYTES = 256 * 1024;
 
 export function parseClientMessage(v: unknown): ClientMessage {
   const where = 'websocket message';

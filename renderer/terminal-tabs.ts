@@ -6,6 +6,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { ServerMessage, TerminalInfo } from '../common/ui-contract.js';
+import { splitTerminalInput } from '../common/terminal-input.js';
 import type { ApiClient } from './api-client.js';
 import { h } from './dom.js';
 import type { SocketClient } from './socket-client.js';
@@ -65,7 +66,12 @@ export class TerminalTabs {
     const live = [...this.tabs.values()].find((t) => t.info.namespace === namespace && t.info.exitCode === null);
     const id = live ? live.info.id : await this.open(namespace, lab);
     this.activate(id);
-    for (const line of lines) this.d.socket.send({ type: 'terminal.input', id, data: `${line}\r` });
+    for (const line of lines) this.sendInput(id, `${line}\r`);
+  }
+
+  /** A large paste goes as several frames, each under the server's frame limit. */
+  private sendInput(id: string, data: string): void {
+    for (const chunk of splitTerminalInput(data)) this.d.socket.send({ type: 'terminal.input', id, data: chunk });
   }
 
   activeId(): string | undefined {
@@ -148,7 +154,7 @@ export class TerminalTabs {
     term.onData((data) => {
       // One printable character typed: time until the shell echoes it.
       if (data.length === 1 && data >= ' ' && data !== '\x7f') tab.pendingKeyAt = this.d.now();
-      this.d.socket.send({ type: 'terminal.input', id: info.id, data });
+      this.sendInput(info.id, data);
     });
     term.onResize(({ cols, rows }) => this.d.socket.send({ type: 'terminal.resize', id: info.id, cols, rows }));
     this.tabs.set(info.id, tab);

@@ -23,7 +23,7 @@ import { CommandRecorder } from './terminals/command-recorder.js';
 import { PtyTerminalHost, type PtySpawn } from './terminals/pty-terminal-host.js';
 import { startShellReaper } from './terminals/shell-reaper.js';
 import { KernelTopology } from './topology/kernel-topology.js';
-import { CaptureStore } from './path/capture-store.js';
+import { CaptureStore, sweepStaleCaptureFolders } from './path/capture-store.js';
 import { createPathHandlers, pcapDownload } from './path/path-handlers.js';
 import { PathService } from './path/path-service.js';
 import { UiServer, type RunningUiServer } from './ui-server.js';
@@ -55,7 +55,11 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const recorder = new CommandRecorder({ prefix: o.prefix, now: Date.now, maxCommands: 2000 });
   const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500, recorder });
   const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
+  sweepStaleCaptureFolders();
   const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log });
+  // The composition root owns the process: if it exits without dispose, the captures still go.
+  const onExit = (): void => captures.disposeSync();
+  process.once('exit', onExit);
   const path = createPathHandlers(new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }));
   const cluster = clusterSource(o.kubeconfig);
   const labsRoot = o.labsRoot ?? labsDir();
@@ -88,6 +92,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
       await running.dispose();
       await terminals.dispose();
       await captures.dispose();
+      process.off('exit', onExit);
     },
   };
 }

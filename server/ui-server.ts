@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { describeError, KubewireError, ValidationError } from '../common/errors.js';
 import {
   HTTP_STATUS,
+  MAX_FRAME_BYTES,
   errorResult,
   isCallName,
   parseClientMessage,
@@ -76,7 +77,8 @@ export class UiServer {
   async start(): Promise<RunningUiServer> {
     const token = this.d.token ?? randomBytes(32).toString('hex');
     const http = createServer();
-    const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+    wss.on('error', (err) => this.d.log(`ui server: websocket server: ${describeError(err)}`));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.d.port, HOST, () => resolve());
@@ -89,6 +91,7 @@ export class UiServer {
     const disposers: (() => void)[] = [];
 
     http.on('request', (req, res) => {
+      // Node's default 'error' handling of a request's socket is kept; a thrown handler is caught here.
       this.onRequest(guard, req, res).catch((err: unknown) => {
         this.d.log(`ui server: ${req.method} ${req.url}: ${describeError(err)}`);
         if (!res.headersSent) sendJson(res, 500, errorResult('internal', describeError(err)));
@@ -96,15 +99,15 @@ export class UiServer {
       });
     });
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const decision = guard.check(guardInput(req, url), { allowQueryToken: false, upgrade: true });
-      if (url.pathname !== '/ws' || !decision.allow) {
-        const status = decision.allow ? 404 : decision.status;
-        this.d.log(`ui server: refused WebSocket ${url.pathname}: ${decision.allow ? 'not found' : decision.reason}`);
-        socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        return;
+      // After 'upgrade' the HTTP server no longer listens for this socket's errors: an unhandled
+      // ECONNRESET here would end the whole process.
+      socket.on('error', (err) => this.d.log(`ui server: upgrade socket: ${describeError(err)}`));
+      try {
+        this.onUpgrade(guard, wss, req, socket, head, disposers);
+      } catch (err) {
+        this.d.log(`ui server: upgrade ${req.url}: ${describeError(err)}`);
+        socket.destroy();
       }
-      wss.handleUpgrade(req, socket, head, (ws) => disposers.push(this.onSocket(ws)));
     });
 
     return {
@@ -122,8 +125,21 @@ export class UiServer {
     };
   }
 
+  private onUpgrade(guard: RequestGuard, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, disposers: (() => void)[]): void {
+    const url = requestUrl(req);
+    const decision = url ? guard.check(guardInput(req, url), { allowQueryToken: false, upgrade: true }) : ({ allow: false, status: 400, reason: 'bad request target' } as const);
+    if (url?.pathname !== '/ws' || !decision.allow) {
+      const status = decision.allow ? 404 : decision.status;
+      this.d.log(`ui server: refused WebSocket ${url?.pathname ?? '?'}: ${decision.allow ? 'not found' : decision.reason}`);
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => disposers.push(this.onSocket(ws)));
+  }
+
   private async onRequest(guard: RequestGuard, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestUrl(req);
+    if (!url) return sendJson(res, 400, errorResult('bad-request', 'bad request target'));
     const isPage = req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html');
     const decision = guard.check(guardInput(req, url), { allowQueryToken: isPage, upgrade: false });
     if (!decision.allow) {
@@ -154,6 +170,7 @@ export class UiServer {
     let body: unknown;
     try {
       const text = await readBody(req, MAX_BODY);
+      if (text === undefined) return sendJson(res, 413, errorResult('bad-request', `${name}: body larger than ${MAX_BODY} bytes`), { close: true });
       body = text.length ? JSON.parse(text) : {};
     } catch (err) {
       return sendJson(res, 400, errorResult('bad-request', `${name}: body is not JSON: ${describeError(err)}`));
@@ -177,7 +194,13 @@ export class UiServer {
   }
 
   private async serveStatic(res: ServerResponse, pathname: string, p: number): Promise<void> {
-    const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return sendJson(res, 400, errorResult('bad-request', 'bad percent-encoding in the path'));
+    }
+    const rel = normalize(decoded).replace(/^([/\\])+/, '');
     const file = join(this.d.staticDir, rel);
     if (!file.startsWith(this.d.staticDir + sep) || rel.split(/[/\\]/).some((s) => s.startsWith('.'))) {
       return sendJson(res, 404, errorResult('not-found', 'no such file'));
@@ -211,6 +234,9 @@ export class UiServer {
       if (e.type === 'changed') send({ type: 'terminals', terminals: this.d.terminals.list() });
       else if (attached.has(e.id)) send(e.type === 'output' ? { type: 'terminal.output', id: e.id, data: e.data } : { type: 'terminal.exit', id: e.id, exitCode: e.exitCode });
     });
+    // A frame over MAX_FRAME_BYTES (or any protocol error) arrives here; ws has already closed
+    // this socket (1009 for size). Without a listener the 'error' event would end the process.
+    ws.on('error', (err) => this.d.log(`ui server: websocket: ${describeError(err)}`));
     send({ type: 'hello', session: this.d.session });
     send({ type: 'terminals', terminals: this.d.terminals.list() });
 
@@ -270,6 +296,17 @@ export class UiServer {
   }
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+
+/** The request target as a URL, or undefined where it does not parse (a raw `GET http://[ …`). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://x');
+  } catch {
+    return undefined;
+  }
+}
+
 function port(guard: RequestGuard): number {
   return guard.port;
 }
@@ -317,26 +354,33 @@ function securityHeaders(p: number): Record<string, string> {
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, o: { close?: boolean } = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...(o.close ? { Connection: 'close' } : {}) });
   res.end(text);
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<string> {
+/**
+ * The body as text, or undefined when it is over `max` bytes: then the rest is read and dropped
+ * (up to 16× max) so the client, still sending, gets the 413 instead of a reset.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = declared > max;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > max) {
-        reject(new ValidationError('request body', `larger than ${max} bytes`));
+      if (size > max) over = true;
+      if (size > 16 * max) {
         req.destroy();
+        resolve(undefined);
         return;
       }
-      chunks.push(c);
+      if (!over) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubewireError } from '../../common/errors.js';
@@ -55,6 +56,7 @@ interface Running {
 
 export class CaptureStore {
   private dir: Promise<string> | undefined;
+  private dirPath: string | undefined;
   private readonly captures = new Map<string, Map<string, string>>();
 
   constructor(private readonly d: CaptureStoreDeps) {}
@@ -110,10 +112,17 @@ export class CaptureStore {
     this.captures.clear();
     if (this.dir) await rm(await this.dir, { recursive: true, force: true });
     this.dir = undefined;
+    this.dirPath = undefined;
+  }
+
+  /** For a process 'exit' hook: removes the folder without waiting (an orderly exit missed dispose). */
+  disposeSync(): void {
+    if (this.dirPath) rmSync(this.dirPath, { recursive: true, force: true });
   }
 
   private folder(): Promise<string> {
-    this.dir ??= mkdtemp(join(this.d.baseDir ?? tmpdir(), 'kubewire-captures-'));
+    // The owner's pid in the name lets the next server remove folders a killed one left.
+    this.dir ??= mkdtemp(join(this.d.baseDir ?? tmpdir(), `kubewire-captures-${process.pid}-`)).then((p) => (this.dirPath = p));
     return this.dir;
   }
 
@@ -171,4 +180,25 @@ async function stop(r: Running): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Removes capture folders whose owning process is gone (killed with -9, crashed). */
+export function sweepStaleCaptureFolders(baseDir: string = tmpdir(), alive: (pid: number) => boolean = pidAlive): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(baseDir)) {
+    const m = /^kubewire-captures-([1-9][0-9]{0,9})-[A-Za-z0-9]{6}$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(join(baseDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
