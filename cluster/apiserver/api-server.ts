@@ -20,8 +20,11 @@ import { RbacAuthorizer } from './authz/rbac-authorizer.js';
 import { systemClock, type Clock } from './clock.js';
 import { bootstrap } from './bootstrap.js';
 import { sendError, sendJson, type ApiContext, type PodLogSource } from './http/context.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './http/discovery.js';
-import { OpenApi } from './http/openapi.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, KUBERNETES_VERSION, versionInfo } from './http/discovery.js';
+import { aggregatedDiscovery, aggregatedDiscoveryVersion, discoveryContentType } from './discovery/aggregated.js';
+import { BuiltinFragments } from './openapi/builtin-source.js';
+import { OpenApiDocuments, servedDocument } from './openapi/documents.js';
+import { serveDocument } from './openapi/serve-document.js';
 import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
 import { serveResource } from './http/rest-handler.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -53,6 +56,8 @@ export interface ApiServerConfig {
    * keepMs (watches from before get 410 Expired). false: nobody compacts (tests that need history).
    */
   compaction?: { intervalMs: number; keepMs: number } | false;
+  /** false: answer /api and /apis only in the plain form (the benchmark's baseline). */
+  aggregatedDiscovery?: boolean;
 }
 
 export const DEFAULT_CONFIG: Omit<ApiServerConfig, 'stateDir'> = {
@@ -80,7 +85,8 @@ export class ApiServer {
   private readonly authenticators: Authenticator[];
   private readonly authorizers: Authorizer[];
   private readonly ctx: ApiContext;
-  private readonly openapi = new OpenApi(this.catalog);
+  private readonly openapi = new OpenApiDocuments([new BuiltinFragments(this.catalog)], { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, '') });
+  private readonly discoveryCache = new Map<string, { generation: number; doc: ReturnType<typeof servedDocument> }>();
   private readonly servers: Server[] = [];
   private bound: ListenAddress[] = [];
   private readonly log: (line: string) => void;
@@ -241,6 +247,16 @@ export class ApiServer {
     }
   }
 
+  /** The APIGroupDiscoveryList of /api or /apis, rebuilt when the catalog changed (CRDs). */
+  private aggregatedDocument(legacy: boolean, v: 'v2' | 'v2beta1'): ReturnType<typeof servedDocument> {
+    const key = `${legacy}/${v}`;
+    const cached = this.discoveryCache.get(key);
+    if (cached && cached.generation === this.catalog.generation) return cached.doc;
+    const doc = servedDocument(aggregatedDiscovery(this.catalog, legacy, v), discoveryContentType(v));
+    this.discoveryCache.set(key, { generation: this.catalog.generation, doc });
+    return doc;
+  }
+
   private serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): void {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') throw resourceNotFound();
@@ -250,14 +266,18 @@ export class ApiServer {
       return;
     }
     if (path === '/version') return sendJson(res, 200, versionInfo());
-    if (path === '/api') return sendJson(res, 200, apiVersions(`${this.bound[0]?.host}:${this.bound[0]?.port}`));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList(this.catalog));
-    if (path.startsWith('/openapi/v3')) {
-      const doc = this.openapi.get(path);
+    if (path === '/api' || path === '/apis') {
+      const v = this.deps.config.aggregatedDiscovery === false ? undefined : aggregatedDiscoveryVersion(req.headers.accept);
+      if (v) return serveDocument(req, res, this.aggregatedDocument(path === '/api', v), url);
+      if (path === '/api') return sendJson(res, 200, apiVersions(`${this.bound[0]?.host}:${this.bound[0]?.port}`));
+      return sendJson(res, 200, apiGroupList(this.catalog));
+    }
+    if (path === '/openapi/v2') return serveDocument(req, res, this.openapi.v2(), url);
+    if (path === '/openapi/v3') return serveDocument(req, res, this.openapi.v3IndexDocument(), url);
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = this.openapi.v3(path.slice('/openapi/v3/'.length));
       if (!doc) throw resourceNotFound();
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(doc) });
-      res.end(doc);
-      return;
+      return serveDocument(req, res, doc, url);
     }
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'api' && parts.length === 2) {

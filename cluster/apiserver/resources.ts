@@ -97,6 +97,8 @@ export function apiVersionOf(r: { group: string; version: string }): string {
 
 /** Lookup by group/version/plural, and the group-version lists that discovery serves. */
 export class ResourceCatalog {
+  /** Bumped on every change of the served set (custom resources come and go). */
+  generation = 0;
   readonly all: readonly ResourceInfo[] = ENTRIES.map(build);
   private readonly byPath = new Map(this.all.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
   private readonly byKind = new Map(this.all.map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));

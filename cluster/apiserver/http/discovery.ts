@@ -1,6 +1,6 @@
 // Discovery documents (/api, /apis, /apis/<group>, /api/v1, /apis/<group>/<version>) and /version:
-// what kubectl's RESTMapper and `kubectl api-resources` read. Plain (non-aggregated) discovery;
-// kubectl falls back to it when the aggregated form is not offered.
+// what kubectl's RESTMapper and `kubectl api-resources` read. This is the plain form;
+// discovery/aggregated.ts serves the apidiscovery.k8s.io/v2 form clients ask for first.
 import { apiVersionOf, type ResourceCatalog, type ResourceInfo } from '../resources.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+kubewire' };
@@ -36,20 +36,32 @@ export function apiGroup(catalog: ResourceCatalog, name: string): Record<string,
   return { kind: 'APIGroup', apiVersion: 'v1', ...group(catalog, name) };
 }
 
+export interface SubresourceInfo {
+  name: string;
+  kind: string;
+  verbs: string[];
+  /** Set when the subresource answers with another group's kind (scale → autoscaling/v1 Scale). */
+  gv?: { group: string; version: string };
+}
+
+/** The subresources a resource has here: one list for both discovery forms and OpenAPI. */
+export function subresourcesOf(r: ResourceInfo): SubresourceInfo[] {
+  const out: SubresourceInfo[] = [];
+  if (r.status) out.push({ name: 'status', kind: r.kind, verbs: ['get', 'patch', 'update'] });
+  if (r.scale) out.push({ name: 'scale', kind: 'Scale', verbs: ['get', 'patch', 'update'], gv: { group: 'autoscaling', version: 'v1' } });
+  if (r.plural === 'pods') {
+    out.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
+    out.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
+  }
+  if (r.plural === 'namespaces') out.push({ name: 'finalize', kind: 'Namespace', verbs: ['update'] });
+  return out;
+}
+
 function entries(r: ResourceInfo): Record<string, unknown>[] {
   const main: Record<string, unknown> = { name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs };
   if (r.shortNames.length) main.shortNames = r.shortNames;
   if (r.categories.length) main.categories = r.categories;
-  const sub = (name: string, kind: string, verbs: string[], gv?: { group: string; version: string }) => ({ name: `${r.plural}/${name}`, singularName: '', namespaced: r.namespaced, ...(gv ?? {}), kind, verbs });
-  const out = [main];
-  if (r.status) out.push(sub('status', r.kind, ['get', 'patch', 'update']));
-  if (r.scale) out.push(sub('scale', 'Scale', ['get', 'patch', 'update'], { group: 'autoscaling', version: 'v1' }));
-  if (r.plural === 'pods') {
-    out.push(sub('binding', 'Binding', ['create']));
-    out.push(sub('log', 'Pod', ['get']));
-  }
-  if (r.plural === 'namespaces') out.push(sub('finalize', 'Namespace', ['update']));
-  return out;
+  return [main, ...subresourcesOf(r).map((s) => ({ name: `${r.plural}/${s.name}`, singularName: '', namespaced: r.namespaced, ...(s.gv ?? {}), kind: s.kind, verbs: s.verbs }))];
 }
 
 export function apiResourceList(catalog: ResourceCatalog, group: string, version: string): Record<string, unknown> | undefined {
