@@ -15,10 +15,12 @@ const RUNTIME_PACKAGES = [
   'iproute2', 'iptables', 'conntrack', 'iputils-ping', 'traceroute', 'tcpdump', 'curl',
   'containernetworking-plugins', 'procps', 'psmisc', 'util-linux', 'openssl', 'dnsutils',
   'gcc', 'g++', 'make', 'python3',
+  // The container runtime: crun (runc where crun is missing) runs pods and nodes' containers.
+  'crun', 'runc',
 ];
 const EXTRA_PACKAGES = {
   start: [],
-  test: ['chromium', 'shellcheck', 'xvfb'],
+  test: ['chromium', 'shellcheck', 'xvfb', 'busybox-static'],
   bench: ['etcd-server', 'etcd-client'],
 };
 

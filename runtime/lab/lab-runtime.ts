@@ -144,6 +144,8 @@ export class LabRuntime {
       for (const ns of r.json.removed as string[]) removed.add(ns);
     }
     for (const p of new Set([prefix, ...(state ? [state.prefix] : [])])) {
+      // Node containers first: killing a node's init ends every pod process and mount inside it.
+      await this.driver.script('node-sweep.sh', [p]);
       const r = await this.driver.script('sweep.sh', [p]);
       for (const ns of r.json.namespaces as string[]) removed.add(ns);
     }

@@ -1,0 +1,329 @@
+// CRI's RuntimeService on crun (or runc) inside a node container. A sandbox is a pause container
+// holding the pod's UTS and IPC namespaces (and its PID namespace when shareProcessNamespace)
+// in the network namespace the CNI plugins wired; an app container has its own mount and PID
+// namespaces and joins the pause container's network/IPC/UTS. Roots are overlayfs over the
+// image's unpacked layers, cgroups sit under the node's cgroup parent, exit codes come from the
+// node's init, logs are CRI log files. Nothing per container stays running besides the container.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HostDriver } from '../host/host-driver.js';
+import type { Cgroups } from './cgroups.js';
+import { closeFd, ContainerLogPump, openLogFifos } from './container-log.js';
+import { attachSession, execSession, execSync } from './container-streams.js';
+import { CriStore, type ContainerRecord, type SandboxRecord } from './cri-store.js';
+import {
+  NotFoundError, RuntimeError,
+  type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecSyncResult, type PodSandboxConfig,
+  type PodSandboxStatus, type RuntimeService, type StreamSession,
+} from './cri-types.js';
+import type { NodeContainer } from './node-container.js';
+import { containerArgv, containerEnv, ociSpec, type OciNamespace } from './oci-spec.js';
+import type { OciRuntime } from './oci-runtime.js';
+import { resolveUser } from './image-user.js';
+
+export interface CrunRuntimeDeps {
+  driver: HostDriver;
+  node: NodeContainer;
+  oci: OciRuntime;
+  cgroups: Cgroups;
+  /** The runtime's state on the node: records, bundles. */
+  stateDir: string;
+  /** The static pause binary: the sandbox's root when no pause image is given. */
+  pauseBinary: string;
+  logMaxBytes?: number;
+}
+
+const newId = () => randomBytes(32).toString('hex');
+
+export class CrunRuntimeService implements RuntimeService {
+  readonly store: CriStore;
+  private readonly pumps = new Map<string, ContainerLogPump>();
+
+  constructor(private readonly d: CrunRuntimeDeps) {
+    this.store = new CriStore(d.stateDir);
+  }
+
+  /** Re-opens the log FIFOs of containers still running (a kubelet restarted). */
+  async resume(): Promise<void> {
+    for (const c of this.store.containers.values()) {
+      if (c.startedAt === undefined || c.finishedAt !== undefined || this.pumps.has(c.id)) continue;
+      const dir = this.store.containerDir(c.id);
+      if (!existsSync(join(dir, 'stdout.fifo'))) continue;
+      const pump = new ContainerLogPump(c.logPath, [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')], { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
+      await pump.start();
+      this.track(c.id, pump);
+    }
+  }
+
+  async runPodSandbox(cfg: PodSandboxConfig): Promise<string> {
+    await this.d.node.ensure();
+    const id = newId();
+    const dir = this.store.sandboxDir(id);
+    mkdirSync(join(dir, 'etc'), { recursive: true, mode: 0o755 });
+    writeFileSync(join(dir, 'etc', 'hosts'), cfg.etc.hosts);
+    writeFileSync(join(dir, 'etc', 'resolv.conf'), cfg.etc.resolvConf);
+    writeFileSync(join(dir, 'etc', 'hostname'), cfg.etc.hostname);
+    const cgroupParent = `${this.d.node.cgroup}/pod${cfg.uid.replace(/[^a-zA-Z0-9-]/g, '')}`;
+    const namespaces: OciNamespace[] = [
+      { type: 'network', path: cfg.netnsPath }, { type: 'ipc' }, { type: 'uts' }, { type: 'pid' }, { type: 'mount' },
+    ];
+    const spec = ociSpec({
+      args: ['/pause'], env: [`PATH=/`], cwd: '/', uid: 0, gid: 0, hostname: cfg.hostname, namespaces,
+      cgroupsPath: `${cgroupParent}/${id}`, mounts: [], readonlyRoot: false,
+      security: { capabilities: { drop: ['ALL'] } },
+    });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    const lowers = cfg.image ? [...cfg.image.layers].reverse() : [this.pauseRootfs()];
+    const rec: SandboxRecord = {
+      id, name: cfg.name, namespace: cfg.namespace, uid: cfg.uid, hostname: cfg.hostname, netnsPath: cfg.netnsPath,
+      logDirectory: cfg.logDirectory, createdAt: Date.now(), shareProcessNamespace: !!cfg.shareProcessNamespace,
+      cgroupParent, image: cfg.image?.ref ?? 'kubewire/pause', state: 'SANDBOX_NOTREADY',
+      labels: cfg.labels ?? {}, annotations: cfg.annotations ?? {},
+    };
+    this.store.putSandbox(rec);
+    const log = openSync(join(dir, 'pause.log'), 'a', 0o600);
+    try {
+      rec.pid = await this.d.oci.create(id, dir, lowers, { stdout: log, stderr: log });
+    } finally {
+      closeFd(log);
+    }
+    await this.d.oci.start(id);
+    const host = await this.hostProcess(`${cgroupParent}/${id}`);
+    Object.assign(rec, host, { state: 'SANDBOX_READY' });
+    this.store.putSandbox(rec);
+    return id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sb = this.store.sandboxes.get(id);
+    if (!sb) return;
+    const ctrs = [...this.store.containers.values()].filter((c) => c.podSandboxId === id);
+    await Promise.all(ctrs.map((c) => this.stopContainer(c.id, 0)));
+    if (sb.state === 'SANDBOX_READY') {
+      await this.d.oci.kill(id, 'KILL');
+      sb.state = 'SANDBOX_NOTREADY';
+      this.store.putSandbox(sb);
+    }
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const sb = this.store.sandboxes.get(id);
+    if (!sb) return;
+    await this.stopPodSandbox(id);
+    const ctrs = [...this.store.containers.values()].filter((c) => c.podSandboxId === id);
+    await Promise.all(ctrs.map((c) => this.removeContainer(c.id)));
+    await this.d.oci.delete(id, this.store.sandboxDir(id));
+    await this.d.cgroups.remove(sb.cgroupParent);
+    this.store.dropSandbox(id);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    const sb = this.store.sandboxes.get(id);
+    if (!sb) return undefined;
+    if (sb.state === 'SANDBOX_READY' && !(await this.hostAlive(sb))) {
+      sb.state = 'SANDBOX_NOTREADY';
+      this.store.putSandbox(sb);
+    }
+    const { id: _i, name, namespace, uid, state, createdAt, netnsPath, pid, hostPid, labels, annotations } = sb;
+    return { id, name, namespace, uid, state, createdAt, netnsPath, labels, annotations, ...(pid ? { pid } : {}), ...(hostPid ? { hostPid } : {}) };
+  }
+
+  async listPodSandbox(filter: { labels?: Record<string, string> } = {}): Promise<PodSandboxStatus[]> {
+    const out = await Promise.all([...this.store.sandboxes.keys()].map((id) => this.podSandboxStatus(id)));
+    return out.filter((s): s is PodSandboxStatus => !!s && matches(s.labels, filter.labels));
+  }
+
+  async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<string> {
+    const sb = this.store.sandboxes.get(sandboxId);
+    if (!sb?.pid) throw new NotFoundError(`pod sandbox ${sandboxId.slice(0, 12)}`);
+    const id = newId();
+    const dir = this.store.containerDir(id);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const img = cfg.image;
+    const sec = cfg.securityContext ?? {};
+    const user = await resolveUser(img, sec);
+    const argv = containerArgv(cfg, img.config);
+    if (!argv.length) throw new RuntimeError(`container ${cfg.name}: no command (the image has no Entrypoint or Cmd)`);
+    const ns = (t: 'network' | 'ipc' | 'uts' | 'pid') => ({ type: t, path: `/proc/${sb.pid}/ns/${t === 'network' ? 'net' : t}` });
+    const namespaces: OciNamespace[] = [ns('network'), ns('ipc'), ns('uts'), sb.shareProcessNamespace ? ns('pid') : { type: 'pid' }, { type: 'mount' }, { type: 'cgroup' }];
+    const etc = join(this.store.sandboxDir(sandboxId), 'etc');
+    const cgroupsPath = `${sb.cgroupParent}/${id}`;
+    const spec = ociSpec({
+      args: argv,
+      env: containerEnv(img.config.env, cfg.env, sb.hostname),
+      cwd: cfg.workingDir || img.config.workingDir || '/',
+      uid: user.uid, gid: user.gid, namespaces, cgroupsPath,
+      mounts: [
+        { containerPath: '/etc/hosts', hostPath: join(etc, 'hosts') },
+        { containerPath: '/etc/resolv.conf', hostPath: join(etc, 'resolv.conf') },
+        { containerPath: '/etc/hostname', hostPath: join(etc, 'hostname') },
+        ...cfg.mounts,
+      ],
+      security: sec,
+      resources: cfg.resources ?? {},
+      readonlyRoot: !!sec.readOnlyRootFilesystem,
+    });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    const rec: ContainerRecord = {
+      id, podSandboxId: sandboxId, name: cfg.name, image: img.ref, imageId: img.id, argv, user, createdAt: Date.now(), cgroupsPath,
+      logPath: join(sb.logDirectory, cfg.logPath), labels: cfg.labels ?? {}, annotations: cfg.annotations ?? {},
+      ...(img.config.stopSignal ? { stopSignal: img.config.stopSignal } : {}),
+    };
+    this.store.putContainer(rec);
+    const fifos = await openLogFifos(dir);
+    const pump = new ContainerLogPump(rec.logPath, fifos.paths, { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
+    try {
+      await pump.start();
+      rec.pid = await this.d.oci.create(id, dir, [...img.layers].reverse(), { stdout: fifos.stdout, stderr: fifos.stderr });
+    } finally {
+      closeFd(fifos.stdout);
+      closeFd(fifos.stderr);
+    }
+    this.track(id, pump);
+    await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true }); // a reused pid's old record
+    Object.assign(rec, await this.hostProcess(cgroupsPath));
+    this.store.putContainer(rec);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const rec = this.container(id);
+    await this.d.oci.start(id);
+    rec.startedAt = Date.now();
+    this.store.putContainer(rec);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const rec = this.store.containers.get(id);
+    if (!rec) return;
+    if ((await this.refresh(rec)) !== 'CONTAINER_RUNNING' && rec.startedAt !== undefined) return;
+    if (rec.startedAt === undefined) {
+      await this.d.oci.kill(id, 'KILL');
+    } else if (timeoutSeconds > 0) {
+      await this.d.oci.kill(id, (rec.stopSignal ?? 'TERM').replace(/^SIG/, ''));
+      if (await this.waitExit(rec, timeoutSeconds * 1000)) return;
+    }
+    await this.d.oci.kill(id, 'KILL');
+    await this.waitExit(rec, 5000);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const rec = this.store.containers.get(id);
+    if (!rec) return;
+    await this.refresh(rec);
+    await this.d.oci.delete(id, this.store.containerDir(id));
+    await this.pumps.get(id)?.ended();
+    if (rec.pid) await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true });
+    this.store.dropContainer(id);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const rec = this.store.containers.get(id);
+    if (!rec) return undefined;
+    const state = await this.refresh(rec);
+    const { podSandboxId, name, image, imageId, createdAt, startedAt, finishedAt, exitCode, reason, pid, hostPid, logPath, labels, annotations } = rec;
+    return {
+      id, podSandboxId, name, image, imageId, state, createdAt, logPath, labels, annotations,
+      ...(startedAt !== undefined ? { startedAt } : {}), ...(finishedAt !== undefined ? { finishedAt } : {}),
+      ...(exitCode !== undefined ? { exitCode } : {}), ...(reason ? { reason } : {}),
+      ...(pid ? { pid } : {}), ...(hostPid ? { hostPid } : {}),
+    };
+  }
+
+  async listContainers(filter: { podSandboxId?: string; labels?: Record<string, string> } = {}): Promise<ContainerStatus[]> {
+    const ids = [...this.store.containers.values()].filter((c) => !filter.podSandboxId || c.podSandboxId === filter.podSandboxId).map((c) => c.id);
+    const out = await Promise.all(ids.map((id) => this.containerStatus(id)));
+    return out.filter((s): s is ContainerStatus => !!s && matches(s.labels, filter.labels));
+  }
+
+  async execSync(id: string, cmd: string[], timeoutSeconds = 0): Promise<ExecSyncResult> {
+    const rec = this.container(id);
+    return execSync(this.d.oci.execArgv(id, cmd, { user: rec.user }), timeoutSeconds);
+  }
+
+  async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<StreamSession> {
+    const rec = this.container(id);
+    return execSession(this.d.oci.execArgv(id, cmd, { tty: !!opts.tty, user: rec.user }), opts);
+  }
+
+  async attach(id: string): Promise<StreamSession> {
+    this.container(id);
+    const pump = this.pumps.get(id);
+    if (!pump) throw new RuntimeError(`container ${id.slice(0, 12)} is not running`);
+    return attachSession(pump);
+  }
+
+  /** Reads the exit record the node's init wrote; returns the container's current state. */
+  private async refresh(rec: ContainerRecord): Promise<ContainerStatus['state']> {
+    if (rec.finishedAt !== undefined) return 'CONTAINER_EXITED';
+    if (rec.startedAt === undefined) return 'CONTAINER_CREATED';
+    const file = join(this.d.node.exitDir, String(rec.pid));
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) {
+      if (await this.hostAlive(rec)) return 'CONTAINER_RUNNING';
+      // Gone with no record: its node's init died with it (the node was killed).
+      Object.assign(rec, { finishedAt: Date.now(), exitCode: 137, reason: 'Error' });
+      this.store.putContainer(rec);
+      return 'CONTAINER_EXITED';
+    }
+    const [code, signal] = text.trim().split(' ').map(Number) as [number, number];
+    const oom = signal === 9 && (await this.d.cgroups.oomKills(rec.cgroupsPath)) > 0;
+    const finishedAt = (await stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
+    Object.assign(rec, { exitCode: code, finishedAt: Math.round(finishedAt), reason: oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error' });
+    this.store.putContainer(rec);
+    return 'CONTAINER_EXITED';
+  }
+
+  private async waitExit(rec: ContainerRecord, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    for (;;) {
+      if ((await this.refresh(rec)) === 'CONTAINER_EXITED') return true;
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  private container(id: string): ContainerRecord {
+    const rec = this.store.containers.get(id);
+    if (!rec) throw new NotFoundError(`container ${id.slice(0, 12)}`);
+    return rec;
+  }
+
+  private track(id: string, pump: ContainerLogPump): void {
+    this.pumps.set(id, pump);
+    void pump.ended().then(() => this.pumps.delete(id));
+  }
+
+  /** The container's init as the host sees it: the only process of its fresh cgroup. */
+  private async hostProcess(cgroup: string): Promise<{ hostPid?: number; hostStart?: number }> {
+    const [pid] = await this.d.cgroups.procs(cgroup);
+    if (!pid) return {};
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { hostPid: pid, hostStart: Number(fields[19]) };
+  }
+
+  private async hostAlive(rec: { hostPid?: number; hostStart?: number }): Promise<boolean> {
+    if (!rec.hostPid) return false;
+    return (await this.d.driver.alive([{ pid: rec.hostPid, startTime: rec.hostStart ?? 0 }]))[0]!;
+  }
+
+  /** A root filesystem holding only the static pause binary (what the pause image is). */
+  private pauseRootfs(): string {
+    const dir = join(this.d.stateDir, 'pause-rootfs');
+    if (!existsSync(join(dir, 'pause'))) {
+      mkdirSync(dir, { recursive: true });
+      for (const d of ['proc', 'dev', 'sys', 'etc']) mkdirSync(join(dir, d), { recursive: true });
+      copyFileSync(this.d.pauseBinary, join(dir, 'pause.tmp'));
+      chmodSync(join(dir, 'pause.tmp'), 0o755);
+      renameSync(join(dir, 'pause.tmp'), join(dir, 'pause'));
+    }
+    return dir;
+  }
+}
+
+function matches(labels: Record<string, string>, want: Record<string, string> | undefined): boolean {
+  return !want || Object.entries(want).every(([k, v]) => labels[k] === v);
+}

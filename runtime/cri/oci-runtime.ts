@@ -1,0 +1,93 @@
+// The OCI runtime binary (crun, runc as the fallback) invoked inside a node container. Bundles are
+// created through native-scripts/container-create.sh (overlayfs root + `create`), removed through
+// container-remove.sh; start/kill/exec are the runtime's own verbs. Never a shell string.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { NodeContainer } from './node-container.js';
+import { RuntimeError } from './cri-types.js';
+
+export type OciRuntimeName = 'crun' | 'runc';
+
+/** crun where installed (faster, smaller), else runc; KUBEWIRE_OCI_RUNTIME forces one. */
+export function pickOciRuntime(env: NodeJS.ProcessEnv = process.env): OciRuntimeName {
+  const forced = env.KUBEWIRE_OCI_RUNTIME;
+  if (forced === 'crun' || forced === 'runc') return forced;
+  const onPath = (bin: string) => (env.PATH ?? '/usr/sbin:/usr/bin').split(':').some((d) => existsSync(join(d, bin)));
+  if (onPath('crun')) return 'crun';
+  if (onPath('runc')) return 'runc';
+  throw new RuntimeError('neither crun nor runc is installed (Debian packages crun or runc)');
+}
+
+export interface CreateStdio {
+  stdin?: number;
+  stdout: number;
+  stderr: number;
+}
+
+export class OciRuntime {
+  constructor(
+    readonly name: OciRuntimeName,
+    /** The runtime's --root (its state folder), on the node's state folder. */
+    readonly root: string,
+    private readonly node: NodeContainer,
+    private readonly scriptsDir: string,
+  ) {}
+
+  /** Mounts the bundle's overlayfs root and runs `create`; the container's stdio are `stdio`. */
+  async create(id: string, bundle: string, lowerdirs: string[], stdio: CreateStdio): Promise<number> {
+    const script = join(this.scriptsDir, 'container-create.sh');
+    const argv = this.node.enter([script, this.name, this.root, id, bundle, lowerdirs.join(':')]);
+    const stdios: StdioOptions = [stdio.stdin ?? 'ignore', stdio.stdout, stdio.stderr, 'pipe'];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: stdios });
+    let complaint = '';
+    child.stdio[3]?.on('data', (d: Buffer) => (complaint += d.toString()));
+    const code = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
+    });
+    if (code !== 0) {
+      const log = await readFile(join(bundle, 'runtime.log'), 'utf8').catch(() => '');
+      throw new RuntimeError(`${this.name} create ${id.slice(0, 12)}: ${(complaint + lastLines(log)).trim() || `exit ${code}`}`);
+    }
+    const pid = Number((await readFile(join(bundle, 'pid'), 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) throw new RuntimeError(`${this.name} create ${id.slice(0, 12)}: no pid file`);
+    return pid;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.run(['start', id]);
+  }
+
+  async kill(id: string, signal: 'TERM' | 'KILL' | string): Promise<void> {
+    await this.run(['kill', id, signal], true);
+  }
+
+  /** Deletes the container (killing what still runs) and unmounts its root; gone is fine. */
+  async delete(id: string, bundle: string): Promise<void> {
+    const argv = this.node.enter([join(this.scriptsDir, 'container-remove.sh'), this.name, this.root, id, bundle]);
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 30_000 });
+    if (r.exitCode !== 0) throw new RuntimeError(`${this.name} delete ${id.slice(0, 12)}: ${r.stderr || r.stdout}`);
+  }
+
+  /** argv of `exec` in the container (through the node): the caller spawns it with its own stdio. */
+  execArgv(id: string, cmd: string[], opts: { tty?: boolean; user?: { uid: number; gid: number } } = {}): string[] {
+    const user = opts.user ? ['--user', `${opts.user.uid}:${opts.user.gid}`] : [];
+    return this.node.enter([this.name, '--root', this.root, 'exec', ...user, ...(opts.tty ? ['--tty'] : []), id, ...cmd]);
+  }
+
+  private async run(args: string[], tolerateGone = false): Promise<void> {
+    const argv = this.node.enter([this.name, '--root', this.root, ...args]);
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 30_000 });
+    if (r.exitCode === 0) return;
+    const text = `${r.stderr}${r.stdout}`;
+    if (tolerateGone && /not running|does not exist|no such|not found|container not running/i.test(text)) return;
+    throw new RuntimeError(`${this.name} ${args[0]} ${(args[1] ?? '').slice(0, 12)}: ${text.trim() || `exit ${r.exitCode}`}`);
+  }
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join('\n');
+}
