@@ -85,7 +85,9 @@ launcher=$!
 # The init is unshare's child once the exec chain has reached the program itself.
 pid=''
 for _ in {1..400}; do
-  for child in $(cat "/proc/$launcher/task/$launcher/children" 2>/dev/null); do
+  children=()
+  { read -ra children <"/proc/$launcher/task/$launcher/children"; } 2>/dev/null || true
+  for child in "${children[@]}"; do
     [[ /proc/$child/exe -ef $init ]] && pid=$child
   done
   [[ -n $pid ]] && break
