@@ -17,6 +17,9 @@ const RUNTIME_PACKAGES = [
   'gcc', 'g++', 'make', 'python3',
   // The container runtime: crun (runc where crun is missing) runs pods and nodes' containers.
   'crun', 'runc',
+  // The image store: built-in images from Debian packages (mmdebstrap), overlayfs whiteouts
+  // (setfattr from attr), the lab's own registry and copying images into it.
+  'mmdebstrap', 'attr', 'docker-registry', 'skopeo',
 ];
 const EXTRA_PACKAGES = {
   start: [],
@@ -62,6 +65,11 @@ function ensureDebianPackages() {
   }
   const still = missingDebianPackages(missing);
   if (still.length) fail(`Debian packages still missing after apt-get: ${still.join(' ')}`);
+  // Debian starts docker-registry as a service on :5000 of the host; kubewire runs its own
+  // registry inside a lab namespace, so the host's is stopped and kept off.
+  if (missing.includes('docker-registry') && existsSync('/run/systemd/system')) {
+    run('systemctl', ['disable', '--now', 'docker-registry.service']);
+  }
 }
 
 function mtime(p) {
