@@ -6,7 +6,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { KubewireError } from '../../common/errors.js';
 import { isDigest } from './image-ref.js';
 import { REF_NAME, type Descriptor, type ImageIndex } from './oci-types.js';
@@ -28,12 +27,10 @@ export class DigestMismatchError extends KubewireError {
 export async function sha256File(path: string): Promise<{ digest: string; size: number }> {
   const h = createHash('sha256');
   let size = 0;
-  await pipeline(createReadStream(path), async function* (src) {
-    for await (const chunk of src as AsyncIterable<Buffer>) {
-      h.update(chunk);
-      size += chunk.length;
-    }
-  });
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    h.update(chunk);
+    size += chunk.length;
+  }
   return { digest: `sha256:${h.digest('hex')}`, size };
 }
 
