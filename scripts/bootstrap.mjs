@@ -20,6 +20,8 @@ const RUNTIME_PACKAGES = [
   // The image store: built-in images from Debian packages (mmdebstrap), overlayfs whiteouts
   // (setfattr from attr), the lab's own registry and copying images into it.
   'mmdebstrap', 'attr', 'docker-registry', 'skopeo',
+  // The article's `brctl show`, and `nft` for kube-proxy's nftables mode (table ip kube-proxy).
+  'bridge-utils', 'nftables',
 ];
 const EXTRA_PACKAGES = {
   start: [],

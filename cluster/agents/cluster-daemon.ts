@@ -12,6 +12,7 @@ import { isAlreadyExists } from '../client/api-errors.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { ApiserverRelay, publishKubernetesEndpoints } from './apiserver-relay.js';
 import { IngressController } from './ingress/ingress-controller.js';
+import { createTopologyObjects } from './topology-objects.js';
 import { CloudLoadBalancer } from './cloud/cloud-load-balancer.js';
 import { DnsRecordsWriter } from './dns/dns-records.js';
 import { describeError } from '../../common/errors.js';
@@ -36,7 +37,8 @@ import { LeaderElector } from '../leader/leader-elector.js';
 import { ApiLeaseLock } from '../leader/lease-lock.js';
 import { HostDriverConntrackCleaner } from '../proxy/conntrack-cleanup.js';
 import { HostDriverIptablesRestorer } from '../proxy/netns-iptables-restorer.js';
-import { Proxier } from '../proxy/proxier.js';
+import { makeProxyBackend } from '../proxy/make-proxy-backend.js';
+import { HostDriverNftApplier } from '../proxy/nftables/nft-applier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { Flanneld } from './flannel/flanneld.js';
 import { ContainerLogs } from './kubelet/container-logs.js';
@@ -129,6 +131,8 @@ export class ClusterDaemon {
     await this.startClusterDns();
     this.startCloudLoadBalancer();
     await this.startIngressController();
+    const created = await createTopologyObjects(this.client, this.topo.objects ?? []);
+    if (created.length) this.o.log(`created from the topology: ${created.join(', ')}`);
     for (const node of this.topo.nodes) await this.startNode(node, state, ca);
   }
 
@@ -268,9 +272,10 @@ export class ClusterDaemon {
       log,
     });
     stops.push(kubelet.start());
-    const proxier = new Proxier({
+    const proxier = makeProxyBackend(this.topo.kubeProxy, {
       netns,
       restorer: new HostDriverIptablesRestorer(this.o.driver),
+      nft: new HostDriverNftApplier(this.o.driver),
       // A pod whose DNS server went away must not keep talking to it through a stale UDP flow.
       conntrack: new HostDriverConntrackCleaner(this.o.driver),
       clock: { now: () => performance.now() },

@@ -6,6 +6,7 @@ import { ValidationError } from '../errors.js';
 import { cidrContains, cidrContainsCidr, cidrSize, cidrsOverlap, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../net/ipv4.js';
 import { FieldReader } from './field-reader.js';
 import { parsePodManifest } from './parse-pod.js';
+import { parseClusterObjects, parseKubeProxy } from './parse-cluster-objects.js';
 import { RESERVED_NODE_NAMES, type InternetHost, type NodeSpec, type Topology } from './types.js';
 
 /** Linux interface names are at most 15 characters (IFNAMSIZ - 1). */
@@ -17,7 +18,7 @@ const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const BRIDGE_NAME_RE = /^[a-z][a-z0-9]{0,9}$/;
 
-const TOP_FIELDS = ['apiVersion', 'kind', 'name', 'prefix', 'nodeNetwork', 'podNetwork', 'serviceNetwork', 'flannel', 'gateway', 'internet', 'nodes'];
+const TOP_FIELDS = ['apiVersion', 'kind', 'name', 'prefix', 'nodeNetwork', 'podNetwork', 'serviceNetwork', 'flannel', 'gateway', 'internet', 'nodes', 'kubeProxy', 'objects'];
 
 export interface ParseOptions {
   /** Overrides the file's prefix (tests run their own `kw-t<hex>-` labs). */
@@ -91,6 +92,8 @@ export function parseTopology(text: string, file: string, opts: ParseOptions = {
     gateway: { address: gw.child('address').string(), uplink: gw.child('uplink').string() },
     internet: { router: inet.child('router').string(), dns: formatIpv4(dns), hosts },
     nodes,
+    kubeProxy: parseKubeProxy(root.child('kubeProxy')),
+    objects: parseClusterObjects(root.child('objects'), nodes),
   };
   return topo;
 }

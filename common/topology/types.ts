@@ -18,6 +18,26 @@ export interface Topology {
   gateway: GatewaySpec;
   internet: InternetSpec;
   nodes: NodeSpec[];
+  /** kube-proxy's backend and rule format on every node (default iptables/current). */
+  kubeProxy?: KubeProxySpec;
+  /** Kubernetes objects created through the apiserver when the cluster starts (if absent). */
+  objects?: ClusterObject[];
+}
+
+export interface KubeProxySpec {
+  /** `iptables` (iptables-restore) or `nftables` (table ip kube-proxy, `nft -f`). */
+  mode: 'iptables' | 'nftables';
+  /** iptables only: `current` (today's kube-proxy) or `article` (kube-proxy 1.10's rules, the article's). */
+  rules: 'current' | 'article';
+}
+
+export interface ClusterObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The object as written. */
+  manifest: Record<string, unknown>;
 }
 
 export interface FlannelSpec {

@@ -7,7 +7,8 @@ import type { Clock } from '../../client/clock.js';
 import { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Disposer } from '../../client/rest-client.js';
-import type { Proxier, SyncReport } from '../../proxy/proxier.js';
+import type { SyncReport } from '../../proxy/proxier.js';
+import type { ProxyBackend } from '../../proxy/proxy-backend.js';
 import type { EndpointSliceObject, ServiceObject } from '../../proxy/proxy-types.js';
 
 export interface KubeProxyAgentOptions {
@@ -28,7 +29,7 @@ export class KubeProxyAgent {
   constructor(
     private readonly client: KubeClient,
     private readonly clock: Clock,
-    private readonly proxier: Proxier,
+    private readonly proxier: ProxyBackend,
     private readonly opts: KubeProxyAgentOptions,
   ) {
     this.factory = new SharedInformerFactory(client, clock, { onError: (e, c) => opts.log(`kube-proxy: informer ${c}: ${describeError(e)}`) });

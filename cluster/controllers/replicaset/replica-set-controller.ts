@@ -8,6 +8,7 @@ import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { Disposer } from '../../client/rest-client.js';
 import { KubewireError } from '../../../common/errors.js';
+import { ANNOTATION_PINNED_PODS } from '../../../common/topology/pod-pins.js';
 import { QueueWorker, type Controller, type ReconcileResult } from '../base-controller.js';
 import type { ControllerContext } from '../controller-context.js';
 import { objectRef, type EventRecorder } from '../events/event-recorder.js';
@@ -16,6 +17,7 @@ import { stableJson } from '../util/hash.js';
 import { matchesSelector } from '../util/labels.js';
 import { controllerRefOf, isPodReady, podFromTemplate } from '../util/pods.js';
 import { fromReplicaSet, fromReplicationController, planReplicas, slowStartBatches, type ReplicaOwner } from './replica-set-logic.js';
+import { applyPin, pinsOf, planPinnedCreates } from './pinned-pods.js';
 
 export class ReplicaSyncError extends KubewireError {}
 
@@ -119,11 +121,12 @@ export class ReplicaSetController implements Controller {
     const plan = planReplicas(o, pods, this.ctx.clock.now());
     const ref = objectRef(cached, o.apiVersion, o.kind);
     let failure: unknown;
+    let waitingForPins = 0;
     try {
       for (const p of plan.adopt) await this.patchOwners(p, [...(p.metadata.ownerReferences ?? []), plan.ref]);
       for (const p of plan.release) await this.patchOwners(p, (p.metadata.ownerReferences ?? []).filter((r) => r.uid !== cached.metadata.uid));
       if (this.expectations.satisfied(key)) {
-        if (plan.create > 0) await this.createPods(key, o, plan.create, plan.ref, ref);
+        if (plan.create > 0) waitingForPins = await this.createPods(key, o, plan.create, plan.ref, ref, pods);
         else if (plan.delete.length > 0) await this.deletePods(key, plan.delete, ref);
       }
     } catch (err) {
@@ -131,6 +134,8 @@ export class ReplicaSetController implements Controller {
     }
     await this.writeStatus(cached, plan.status);
     if (failure) throw failure;
+    // A pinned pod is still terminating: its replacement takes its name once it is gone.
+    if (waitingForPins > 0) return { requeueAfterMs: 1000 };
     // Pods ready but not yet available: look again when minReadySeconds will have passed.
     if (o.minReadySeconds > 0 && plan.status.readyReplicas > plan.status.availableReplicas) return { requeueAfterMs: 1000 };
   }
@@ -143,13 +148,17 @@ export class ReplicaSetController implements Controller {
     }
   }
 
-  private async createPods(key: string, o: ReplicaOwner, count: number, ownerRef: ReturnType<typeof planReplicas>['ref'], ref: ReturnType<typeof objectRef>): Promise<void> {
+  /** Creates up to `wanted` pods (pinned identities first); returns how many wait for a pin. */
+  private async createPods(key: string, o: ReplicaOwner, wanted: number, ownerRef: ReturnType<typeof planReplicas>['ref'], ref: ReturnType<typeof objectRef>, pods: Pod[]): Promise<number> {
+    const pins = planPinnedCreates(pinsOf(o.obj, (e) => this.ctx.onError(e, `${this.kind} ${key}: ${ANNOTATION_PINNED_PODS}`)), pods, o.obj.metadata.uid, wanted);
+    const template = podFromTemplate(o.template, o.obj, ownerRef);
+    const queue = [...pins.pinned.map((pin) => applyPin(template, pin)), ...Array.from({ length: pins.ordinary }, () => template)];
+    const count = queue.length;
+    if (count === 0) return pins.waiting;
     this.expectations.expect(key, count, 0);
     let left = count;
     for (const batch of slowStartBatches(count)) {
-      const results = await Promise.allSettled(
-        Array.from({ length: batch }, () => this.ctx.client.pods.create(podFromTemplate(o.template, o.obj, ownerRef), o.obj.metadata.namespace)),
-      );
+      const results = await Promise.allSettled(queue.splice(0, batch).map((pod) => this.ctx.client.pods.create(pod, o.obj.metadata.namespace)));
       left -= batch;
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       for (const r of results) {
@@ -164,6 +173,7 @@ export class ReplicaSetController implements Controller {
         throw new ReplicaSyncError(`${this.kind} ${key}: ${failed.length} of ${batch} pod creates failed`, { cause: failed[0]!.reason });
       }
     }
+    return pins.waiting;
   }
 
   private async deletePods(key: string, pods: Pod[], ref: ReturnType<typeof objectRef>): Promise<void> {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ValidationError } from '../../../common/errors.js';
 import { parseTopology } from '../../../common/topology/parse-topology.js';
+import { parsePodPins } from '../../../common/topology/pod-pins.js';
 import { projectRoot } from '../../../runtime/project-root.js';
 
 const BASE = `
@@ -42,7 +43,7 @@ function rejects(text: string, where: RegExp, problem: RegExp) {
   );
 }
 
-test('the article topology: 6 nodes, node5 is 192.168.132.0/24 at 10.231.209.117 with two kubia pods', () => {
+test('the article topology: 6 nodes, node5 is 192.168.132.0/24 at 10.231.209.117; kubia is a pinned Deployment + NodePort Service', () => {
   const file = join(projectRoot(), 'labs', 'topologies', 'article.yaml');
   const t = parseTopology(readFileSync(file, 'utf8'), file);
   assert.equal(t.prefix, 'kw-');
@@ -51,12 +52,42 @@ test('the article topology: 6 nodes, node5 is 192.168.132.0/24 at 10.231.209.117
   assert.deepEqual(t.nodes.map((n) => n.subnet), ['128', '129', '130', '131', '132', '133'].map((x) => `192.168.${x}.0/24`));
   const node5 = t.nodes.find((n) => n.subnet === '192.168.132.0/24')!;
   assert.equal(node5.address, '10.231.209.117');
-  assert.deepEqual(node5.pods.filter((p) => p.containers[0]!.image === 'kubia').map((p) => p.ip).sort(), ['192.168.132.72', '192.168.132.73']);
+  assert.equal(node5.vtepMAC, '86:4f:51:1e:bb:38');
   assert.equal(node5.bridge?.host, '172.17.0.2');
-  const kubias = t.nodes.flatMap((n) => n.pods).filter((p) => p.containers[0]!.image === 'kubia');
-  assert.equal(kubias.length, 6);
-  assert.ok(new Set(kubias.map((p) => p.ip!.split('.')[2])).size >= 4, 'kubia pods on several nodes');
+  // No static pod carries app=kubia: the Deployment's ReplicaSet is the kubia pods' one owner.
+  assert.deepEqual(t.nodes.flatMap((n) => n.pods).filter((p) => (p.manifest as any).metadata.labels?.app === 'kubia'), []);
+  assert.deepEqual(t.kubeProxy, { mode: 'iptables', rules: 'article' });
+  assert.deepEqual(t.objects!.map((o) => `${o.kind} ${o.namespace}/${o.name}`), ['Deployment default/kubia', 'Service default/kubia']);
+  const pins = parsePodPins((t.objects![0]!.manifest as any).metadata.annotations['kubewire.io/pinned-pods']);
+  assert.deepEqual(pins.map((p) => p.ip), ['192.168.131.21', '192.168.131.22', '192.168.132.72', '192.168.132.73', '192.168.133.86', '192.168.133.87']);
+  assert.deepEqual(pins.find((p) => p.name === 'kubia-24hmb'), { name: 'kubia-24hmb', node: 'node5', ip: '192.168.132.73', mac: '3e:43:3e:1f:48:a1' });
+  const svc = t.objects![1]!.manifest as any;
+  assert.equal(svc.spec.clusterIP, '192.168.199.234');
+  assert.equal(svc.spec.ports[0].nodePort, 32681);
   assert.deepEqual(t.flannel, { vni: 1, port: 8472, mtu: 1450, mode: 'static' });
+});
+
+test('objects: pins must name topology nodes, fit the node subnet, and not clash with static pods', () => {
+  const obj = (pins: string) => `${BASE}objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: kubia
+      annotations:
+        kubewire.io/pinned-pods: "${pins}"
+    spec: { replicas: 1, selector: { matchLabels: { app: kubia } }, template: { metadata: { labels: { app: kubia } }, spec: { containers: [{ name: kubia, image: kubia }] } } }
+`;
+  const t = parseTopology(obj('kubia-x node5 192.168.132.9'), 'lab.yaml');
+  assert.equal(t.objects!.length, 1);
+  assert.deepEqual(t.kubeProxy, { mode: 'iptables', rules: 'current' });
+  rejects(obj('kubia-x node9'), /objects\[0\]\.metadata\.annotations\["kubewire\.io\/pinned-pods"\]/, /no node node9/);
+  rejects(obj('kubia-x node5 192.168.128.9'), /pinned-pods/, /outside node5's subnet/);
+  rejects(obj('kubia-x node5 192.168.132.1'), /pinned-pods/, /reserved/);
+  rejects(obj('kubia-x node1 192.168.128.10'), /pinned-pods/, /already used by static pod default\/kubia-a/);
+  rejects(obj('kubia-a node1'), /pinned-pods/, /static pod of node1 has that name/);
+  rejects(`${BASE}objects:\n  - { apiVersion: v1, kind: Secret, metadata: { name: s } }\n`, /objects\[0\]\.kind/, /kinds kubewire creates/);
+  rejects(`${BASE}kubeProxy: { mode: ipvs }\n`, /kubeProxy\.mode/, /iptables, nftables/);
+  rejects(`${BASE}kubeProxy: { mode: nftables, rules: article }\n`, /kubeProxy\.rules/, /one format/);
 });
 
 test('a small topology parses with defaults, and --prefix overrides the file', () => {
