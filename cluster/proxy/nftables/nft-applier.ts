@@ -1,7 +1,6 @@
 // How kube-proxy's nftables transaction reaches a node: `nft -f -` inside the node's network
 // namespace (one atomic transaction), and `nft list table ip kube-proxy` to see what is there.
 import { KubewireError, ValidationError } from '../../../common/errors.js';
-import type { HostDriver } from '../../../runtime/host/host-driver.js';
 import { NETNS_NAME } from '../iptables-restorer.js';
 import { NFT_TABLE } from './render-nft.js';
 
@@ -18,8 +17,13 @@ function checkNetns(netns: string): void {
   if (!NETNS_NAME.test(netns)) throw new ValidationError('nft', `not a network namespace name: ${JSON.stringify(netns)}`);
 }
 
+/** The part of the runtime's HostDriver this needs (`ip netns exec <ns> …` with stdin). */
+export interface NetnsExec {
+  exec(netns: string, argv: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
 export class HostDriverNftApplier implements NftApplier {
-  constructor(private readonly host: HostDriver) {}
+  constructor(private readonly host: NetnsExec) {}
 
   async apply(netns: string, text: string): Promise<void> {
     checkNetns(netns);
