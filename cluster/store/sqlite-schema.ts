@@ -2,6 +2,7 @@
 // k3s' kine, plus a one-row table that remembers the compact revision across restarts.
 import Database from 'better-sqlite3';
 import { StoreError } from './backend.js';
+import { openPrivately } from './private-files.js';
 
 /**
  * `normal`: every acknowledged write survives kill -9 of the process (the WAL frames are written
@@ -45,6 +46,11 @@ export interface OpenOptions {
 }
 
 export function openLogDatabase(path: string, opts: OpenOptions = {}): Database.Database {
+  // The file, its -wal and -shm (made by the pragmas and the first write below) are 0600.
+  return openPrivately(path, () => openAndPrepare(path, opts));
+}
+
+function openAndPrepare(path: string, opts: OpenOptions): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(path);
