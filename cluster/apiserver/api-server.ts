@@ -17,6 +17,8 @@ import { authenticate, type Authenticator, type UserInfo } from './authn/authent
 import { ADMIN_USER, TokenFile, nodeUser } from './authn/token-file.js';
 import { authorize, forbiddenMessage, PrivilegedGroupAuthorizer, type AuthorizationAttributes, type Authorizer } from './authz/authorizer.js';
 import { RbacAuthorizer } from './authz/rbac-authorizer.js';
+import { NodeAuthorizer, exactFieldValue } from './authz/node-authorizer.js';
+import { NodeRestriction } from './admission/node-restriction.js';
 import { systemClock, type Clock } from './clock.js';
 import { bootstrap } from './bootstrap.js';
 import { sendError, sendJson, type ApiContext, type PodLogSource } from './http/context.js';
@@ -99,11 +101,12 @@ export class ApiServer {
     this.rbac = new RbacAuthorizer(this.store, this.catalog);
     this.namespaces = new NamespaceCache(this.store, this.catalog);
     this.authenticators = [...(deps.authenticators ?? []), this.tokens];
-    this.authorizers = [new PrivilegedGroupAuthorizer(), this.rbac];
+    this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
     const admission: AdmissionChain = {
       mutating: [new DefaultsPlugin(), new ServiceAccountPlugin(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
       validating: [
         new NamespaceLifecycle(this.namespaces),
+        new NodeRestriction({ nodeUid: (name) => this.store.tryGet(this.catalog.find('', 'v1', 'nodes')!, '', name)?.metadata?.uid }),
         new RbacEscalation(this.authorizers, { rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)) }),
         new ValidationPlugin(),
       ],
@@ -216,8 +219,14 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // What Go's net/http refuses before any handler runs: a request target that does not parse,
+    // or a path with a bad percent escape. Its answer is a bare text 400.
+    const url = requestTarget(req.url);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      return void res.end('400 Bad Request');
+    }
     try {
-      const url = new URL(req.url ?? '/', 'https://apiserver');
       const user = authenticate(this.authenticators, { headers: req.headers });
       if (!user) throw unauthorized();
       const info = parseRequestInfo(req.method ?? 'GET', url);
@@ -230,7 +239,8 @@ export class ApiServer {
         apiGroup: info.apiGroup,
         resource: info.resource,
         subresource: info.subresource,
-        name: info.name,
+        name: info.name || listedName(info.verb, url),
+        fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
       };
       const d = authorize(this.authorizers, attrs);
       if (d.decision !== 'allow') {
@@ -293,5 +303,23 @@ export class ApiServer {
       if (list) return sendJson(res, 200, list);
     }
     throw resourceNotFound();
+  }
+}
+
+/** RequestInfo's name for a list/watch: the field selector's exact `metadata.name=`, when it is a valid path segment. */
+function listedName(verb: string, url: URL): string {
+  if (verb !== 'list' && verb !== 'watch') return '';
+  const name = exactFieldValue(url.searchParams.get('fieldSelector') ?? undefined, 'metadata.name') ?? '';
+  return name && name !== '.' && name !== '..' && !/[/%]/.test(name) ? name : '';
+}
+
+function requestTarget(raw: string | undefined): URL | undefined {
+  const target = raw ?? '/';
+  const path = target.split('?')[0]!;
+  if (/%(?![0-9A-Fa-f]{2})/.test(path)) return undefined;
+  try {
+    return new URL(target, 'https://apiserver');
+  } catch {
+    return undefined;
   }
 }

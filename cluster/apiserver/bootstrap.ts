@@ -29,7 +29,9 @@ export function bootstrap(ctx: ApiContext, spec: BootstrapSpec): void {
     ensure(ctx, 'namespaces', '', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
   for (const role of bootstrapClusterRoles()) ensure(ctx, 'clusterroles', 'rbac.authorization.k8s.io', '', role, true);
-  for (const b of bootstrapClusterRoleBindings()) ensure(ctx, 'clusterrolebindings', 'rbac.authorization.k8s.io', '', b);
+  // system:node is reconciled to no subjects: an older kubewire bound it to system:nodes (every
+  // node read every Secret). Other bindings keep subjects users added, as kube-apiserver's do.
+  for (const b of bootstrapClusterRoleBindings()) ensure(ctx, 'clusterrolebindings', 'rbac.authorization.k8s.io', '', b, b.metadata?.name === 'system:node');
   ensure(ctx, 'services', '', 'default', {
     apiVersion: 'v1',
     kind: 'Service',

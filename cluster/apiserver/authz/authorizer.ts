@@ -12,7 +12,10 @@ export interface AuthorizationAttributes {
   apiGroup: string;
   resource: string;
   subresource: string;
+  /** For list/watch, the exact `metadata.name=` of the field selector, as RequestInfo sets it. */
   name: string;
+  /** The request's raw field selector (list/watch), for the Node authorizer's `spec.nodeName=` rule. */
+  fieldSelector?: string;
 }
 
 export type Decision = { decision: 'allow' | 'deny' | 'no-opinion'; reason: string };

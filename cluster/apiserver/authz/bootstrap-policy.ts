@@ -1,6 +1,7 @@
 // The RBAC objects kube-apiserver creates at start (plugin/pkg/auth/authorizer/rbac/bootstrappolicy),
 // trimmed to what this cluster's users and agents need.
 import type { KObject } from '../registry/object-store.js';
+import type { PolicyRule } from './rbac-rules.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const bootstrapLabels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
@@ -37,16 +38,16 @@ export function bootstrapClusterRoles(): KObject[] {
     clusterRole('view', [
       { apiGroups: ['', 'apps', 'batch', 'networking.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io'], resources: ['*'], verbs: read },
     ]),
-    // What a node agent (kubelet, kube-proxy, flanneld) reads and writes; the Node authorizer's
-    // per-object narrowing is not modelled.
-    clusterRole('system:node', [
-      { apiGroups: [''], resources: ['nodes', 'nodes/status'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-      { apiGroups: [''], resources: ['pods/status'], verbs: ['update', 'patch'] },
-      { apiGroups: [''], resources: ['services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'serviceaccounts'], verbs: read },
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'delete', 'get', 'patch', 'update', 'list', 'watch'] },
+    // The static rules of the Node authorizer, published as kube-apiserver does (bound to nobody:
+    // nodes get them, narrowed per object, from authz/node-authorizer.ts, not from RBAC).
+    clusterRole('system:node', nodeRules()),
+    // kube-proxy's role. The lab's kube-proxy and flanneld run with their node's identity (one
+    // client per node), so this is bound to system:nodes; it grants no Secret and no write.
+    clusterRole('system:node-proxier', [
+      { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: read },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
     ]),
   ];
 }
@@ -57,6 +58,36 @@ export function bootstrapClusterRoleBindings(): KObject[] {
     clusterRoleBinding('system:discovery', 'system:discovery', [group('system:authenticated')]),
     clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
     clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
-    clusterRoleBinding('system:node', 'system:node', [group('system:nodes')]),
+    // No subjects, as kube-apiserver since 1.8: the Node authorizer decides for nodes. An older
+    // kubewire bound it to system:nodes, which let any node read every Secret; bootstrap reconciles it.
+    clusterRoleBinding('system:node', 'system:node', []),
+    clusterRoleBinding('system:node-proxier', 'system:node-proxier', [group('system:nodes')]),
+  ];
+}
+
+/** bootstrappolicy.NodeRules() of Kubernetes v1.32, for the resources this apiserver serves. */
+export function nodeRules(): PolicyRule[] {
+  return [
+    { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews', 'localsubjectaccessreviews'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['services'], verbs: read },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['create', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['nodes/status'], verbs: ['update', 'patch'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['update', 'patch'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'update', 'patch'] },
+    { apiGroups: [''], resources: ['pods'], verbs: read },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete'] },
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['update', 'patch'] },
+    { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims', 'persistentvolumes'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['endpoints'], verbs: ['get'] },
+    { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch', 'delete'] },
+    { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims/status'], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: ['storage.k8s.io'], resources: ['csinodes'], verbs: ['get', 'create', 'update', 'patch', 'delete'] },
+    { apiGroups: ['node.k8s.io'], resources: ['runtimeclasses'], verbs: ['get', 'list', 'watch'] },
   ];
 }

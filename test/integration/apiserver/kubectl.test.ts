@@ -143,10 +143,13 @@ describe('kubectl against the apiserver', { skip: NO_KUBECTL }, () => {
     assert.match(out, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
     assert.match(out, /^pods\s+po\s+v1\s+true\s+Pod$/m);
     assert.equal(await ok('auth', 'can-i', 'create', 'pods'), 'yes');
-    // A node identity may read pods but not delete deployments.
+    // A node identity may create (mirror) pods, list pods only with its spec.nodeName selector
+    // (so not in can-i, as kube-apiserver 1.32's Node authorizer), and not delete deployments.
     const nodeToken = h.server.issueNodeToken('node5');
     const asNode = async (...args: string[]) => h.kubectl('--token', nodeToken, ...args);
-    assert.equal((await asNode('auth', 'can-i', 'list', 'pods')).stdout, 'yes');
+    assert.equal((await asNode('auth', 'can-i', 'create', 'pods')).stdout, 'yes');
+    assert.equal((await asNode('auth', 'can-i', 'list', 'pods')).stdout, 'no');
+    assert.equal((await asNode('auth', 'can-i', 'list', 'secrets', '-A')).stdout, 'no');
     const no = await asNode('auth', 'can-i', 'delete', 'deployments');
     assert.equal(no.stdout, 'no');
     const forbidden = await asNode('delete', 'deploy', 'kubia');

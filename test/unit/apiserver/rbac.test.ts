@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { authorize, PrivilegedGroupAuthorizer, type AuthorizationAttributes } from '../../../cluster/apiserver/authz/authorizer.js';
 import { RbacAuthorizer } from '../../../cluster/apiserver/authz/rbac-authorizer.js';
+import { NodeAuthorizer } from '../../../cluster/apiserver/authz/node-authorizer.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '../../../cluster/apiserver/authz/bootstrap-policy.js';
 import { ObjectStore } from '../../../cluster/apiserver/registry/object-store.js';
 import { ResourceCatalog } from '../../../cluster/apiserver/resources.js';
@@ -20,7 +21,7 @@ function setup() {
   store.create(rbac('rolebindings'), 'dev', { metadata: { name: 'sa-cm', namespace: 'dev' }, roleRef: { kind: 'ClusterRole', name: 'cm-one' }, subjects: [{ kind: 'ServiceAccount', name: 'bot' }] });
   const authz = new RbacAuthorizer(store, catalog);
   authz.start();
-  return [new PrivilegedGroupAuthorizer(), authz];
+  return [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(store, catalog), authz];
 }
 
 const user = (name: string, groups: string[] = []): UserInfo => ({ name, uid: name, groups: [...groups, 'system:authenticated'] });
@@ -58,8 +59,12 @@ test('bootstrap policy: discovery for everyone authenticated, node rules for sys
   assert.equal(authorize(chain, nonRes(nobody, '/metrics')).decision, 'deny');
   assert.equal(authorize(chain, res(nobody, 'create', 'selfsubjectaccessreviews', '', { apiGroup: 'authorization.k8s.io' })).decision, 'allow');
   const node = user('system:node:node5', ['system:nodes']);
-  assert.equal(authorize(chain, res(node, 'watch', 'pods')).decision, 'allow');
+  assert.equal(authorize(chain, res(node, 'watch', 'pods', '', { fieldSelector: 'spec.nodeName=node5' })).decision, 'allow');
+  assert.equal(authorize(chain, res(node, 'watch', 'pods')).decision, 'deny');
   assert.equal(authorize(chain, res(node, 'patch', 'pods', 'default', { subresource: 'status', name: 'p' })).decision, 'allow');
-  assert.equal(authorize(chain, res(node, 'update', 'leases', 'kube-node-lease', { apiGroup: 'coordination.k8s.io' })).decision, 'allow');
+  assert.equal(authorize(chain, res(node, 'update', 'leases', 'kube-node-lease', { apiGroup: 'coordination.k8s.io', name: 'node5' })).decision, 'allow');
+  // kube-proxy and flanneld run with the node's identity: system:node-proxier is bound to system:nodes.
+  assert.equal(authorize(chain, res(node, 'watch', 'endpointslices', '', { apiGroup: 'discovery.k8s.io' })).decision, 'allow');
+  assert.equal(authorize(chain, res(node, 'list', 'nodes')).decision, 'allow');
   assert.equal(authorize(chain, res(node, 'delete', 'deployments', 'default', { apiGroup: 'apps' })).decision, 'deny');
 });
