@@ -49,13 +49,14 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
   let value: unknown;
   if (type === 'application/json') {
     try {
-      value = JSON.parse(body.toString('utf8'));
+      value = parseJson(body.toString('utf8'));
     } catch (err) {
       throw badRequest(`${what}: couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
   } else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
     try {
       value = parseYaml(body.toString('utf8'));
+      if (valueDepth(value) > MAX_JSON_DEPTH) throw new SyntaxError('exceeded max depth');
     } catch (err) {
       throw badRequest(`${what}: error converting YAML to JSON: ${(err as Error).message}`);
     }
@@ -77,8 +78,57 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
 export function decodeJson(body: Buffer, what: string, contentType?: string): unknown {
   if (mediaType(contentType) === 'application/vnd.kubernetes.protobuf') return decodeK8sProtobuf(body);
   try {
-    return JSON.parse(body.toString('utf8'));
+    return parseJson(body.toString('utf8'));
   } catch (err) {
     throw badRequest(`${what}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Nesting depth a body may have. Go's encoding/json (under apimachinery's decoder) stops at 10000
+ * with "exceeded max depth"; here the limit is lower because V8's JSON.stringify and the
+ * registry's recursive walks overflow the default stack between 5,000 and 10,000 levels. No
+ * Kubernetes object comes near: the deepest built-in schemas are a few dozen levels.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** JSON.parse after an iterative depth check, so a deeply nested body is a 400, not a stack overflow. */
+export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  if (jsonDepth(text) > maxDepth) throw new SyntaxError('exceeded max depth');
+  return JSON.parse(text);
+}
+
+/** The deepest bracket nesting outside strings (a scan, no recursion). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/** Nesting depth of a decoded value, walked with an explicit stack. */
+export function valueDepth(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
 }

@@ -1,6 +1,7 @@
 // Turns a request's method and path into what authorization and the handlers reason about, as
 // k8s.io/apiserver's RequestInfoFactory does: verb, group, version, namespace, resource, name,
 // subresource — or a non-resource path such as /version.
+import { goBool } from './query-params.js';
 
 export interface RequestInfo {
   isResourceRequest: boolean;
@@ -14,6 +15,15 @@ export interface RequestInfo {
   name: string;
   /** Path segments after /api or /apis/<group> (for discovery requests). */
   parts: string[];
+}
+
+/** A path segment unescaped; a bad escape is kept as written (Go's url.PathUnescape fails the same request with 400 earlier). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 export function parseRequestInfo(method: string, url: URL): RequestInfo {
@@ -38,7 +48,7 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
   }
   if (rest.length === 0) return info;
   info.isResourceRequest = true;
-  info.parts = rest.map(decodeURIComponent);
+  info.parts = rest.map(decodeSegment);
   rest = info.parts;
   // /namespaces/{ns}/{resource}... is namespaced; /namespaces/{name}[/sub] is the namespace itself.
   if (rest[0] === 'namespaces' && rest.length >= 2) {
@@ -49,11 +59,12 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
   info.name = rest[1] ?? '';
   info.subresource = rest[2] ?? '';
   if (rest.length > 3) info.subresource = rest.slice(2).join('/');
-  const watch = url.searchParams.get('watch');
+  // apimachinery's boolean: anything but "0" or "false" (any case) is true, so watch=True watches.
+  const watch = goBool(url.searchParams.getAll('watch'));
   switch (lowerMethod) {
     case 'get':
     case 'head':
-      info.verb = info.name ? 'get' : watch === 'true' || watch === '1' ? 'watch' : 'list';
+      info.verb = info.name ? 'get' : watch ? 'watch' : 'list';
       break;
     case 'post':
       info.verb = 'create';
@@ -69,6 +80,6 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
       break;
   }
   // A watch of one object is `?fieldSelector=metadata.name=x&watch=1` on the list, or a get with watch.
-  if (info.verb === 'get' && (watch === 'true' || watch === '1')) info.verb = 'watch';
+  if (info.verb === 'get' && watch) info.verb = 'watch';
   return info;
 }

@@ -15,6 +15,7 @@ import { createObject, updateObject } from './object-writes.js';
 import { applyPatch, PATCH_TYPES } from './patching.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch-handler.js';
+import { queryInt64 } from './query-params.js';
 import { checkUnknownFields } from './field-validation.js';
 import { serveAccessReview } from './access-review.js';
 
@@ -119,9 +120,9 @@ function stripTypeMeta(o: KObject): KObject {
 }
 
 export function listOptions(url: URL): ListOptions {
-  const limit = url.searchParams.get('limit');
-  const n = limit === null || limit === '' ? 0 : Number(limit);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+  // int64 as apimachinery parses it (out of range or not a number: 400 with strconv's text); a
+  // limit of 0 or below means no limit, as the storage layer reads it.
+  const n = Math.max(0, queryInt64(url.searchParams, 'limit'));
   const rvm = url.searchParams.get('resourceVersionMatch') ?? '';
   if (rvm && rvm !== 'Exact' && rvm !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
   const rv = url.searchParams.get('resourceVersion') ?? '';

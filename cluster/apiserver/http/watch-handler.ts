@@ -10,6 +10,7 @@ import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/tab
 import type { ApiContext, RequestScope } from './context.js';
 import type { ResponseForm } from './negotiation.js';
 import { filterFor } from './rest-handler.js';
+import { queryBool, queryOptionalBool, queryOptionalInt64 } from './query-params.js';
 
 const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
@@ -21,10 +22,11 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
   const matches = s.name ? (o: KObject) => o.metadata?.name === s.name && filter(o) : filter;
   const rv = q.get('resourceVersion') ?? '';
   if (rv !== '' && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version "${rv}"`);
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  const timeout = q.get('timeoutSeconds');
+  const bookmarks = queryBool(q, 'allowWatchBookmarks');
+  // *int64 as apimachinery parses it: a bad value is a 400 before the stream starts.
+  const timeoutSeconds = queryOptionalInt64(q, 'timeoutSeconds');
   const include = form === 'table' ? parseIncludeObject(q.get('includeObject')) : 'Object';
-  const sendInitialEvents = q.get('sendInitialEvents') === 'true';
+  const sendInitialEvents = queryOptionalBool(q, 'sendInitialEvents') === true;
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -73,6 +75,10 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
     write('BOOKMARK', { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(lastRevision), ...(annotations ? { annotations } : {}) } });
   };
 
+  // A negative timeout is a timer that has already fired (kube-apiserver's time.NewTimer): the
+  // stream ends at once, with no event.
+  if (timeoutSeconds !== undefined && timeoutSeconds < 0) return finish();
+
   let startRevision: number;
   if (rv === '' || rv === '0' || sendInitialEvents) {
     // Start with the current state as ADDED events, then follow from the list's revision.
@@ -114,12 +120,10 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
     const t = setInterval(() => bookmark(), ctx.bookmarkIntervalMs);
     disposers.push(() => clearInterval(t));
   }
-  if (timeout !== null) {
-    const secs = Number(timeout);
-    if (Number.isFinite(secs) && secs > 0) {
-      const t = setTimeout(finish, secs * 1000);
-      disposers.push(() => clearTimeout(t));
-    }
+  if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
+    // setTimeout holds at most 2^31-1 ms; a longer timeout is the same as none for a lab.
+    const t = setTimeout(finish, Math.min(timeoutSeconds * 1000, 2 ** 31 - 1));
+    disposers.push(() => clearTimeout(t));
   }
   // Resolve only when the stream ends, so the caller does not treat the request as finished.
   await new Promise<void>((resolve) => {
