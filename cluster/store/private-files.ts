@@ -1,7 +1,7 @@
 // The store holds every Secret: its file, SQLite's -wal/-shm/-journal beside it, and the folder
 // they live in (the lab's state folder) are private to the owner (0600 files, 0700 folder), also
 // when they already exist with looser modes from an older kubewire.
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const SIDE_FILES = ['', '-wal', '-shm', '-journal'];
@@ -13,9 +13,9 @@ const SIDE_FILES = ['', '-wal', '-shm', '-journal'];
  */
 export function openPrivately<T>(path: string, open: () => T): T {
   if (path === ':memory:' || path === '') return open();
+  // The folder is not created here: a store in a missing folder fails to open, saying where.
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  tighten(dir, 0o700);
+  if (existsSync(dir)) tighten(dir, 0o700);
   restrictStoreFiles(path);
   const previous = process.umask(0o077);
   try {
