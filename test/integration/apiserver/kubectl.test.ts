@@ -148,8 +148,8 @@ describe('kubectl against the apiserver', { skip: NO_KUBECTL }, () => {
     const nodeToken = h.server.issueNodeToken('node5');
     const asNode = async (...args: string[]) => h.kubectl('--token', nodeToken, ...args);
     assert.equal((await asNode('auth', 'can-i', 'create', 'pods')).stdout, 'yes');
-    assert.equal((await asNode('auth', 'can-i', 'list', 'pods')).stdout, 'no');
-    assert.equal((await asNode('auth', 'can-i', 'list', 'secrets', '-A')).stdout, 'no');
+    assert.equal((await asNode('auth', 'can-i', 'list', 'pods')).stdout, 'no - can only list/watch pods with spec.nodeName field selector');
+    assert.equal((await asNode('auth', 'can-i', 'list', 'secrets', '-A')).stdout, 'no - can only read namespaced object of this type');
     const no = await asNode('auth', 'can-i', 'delete', 'deployments');
     assert.equal(no.stdout, 'no');
     const forbidden = await asNode('delete', 'deploy', 'kubia');
