@@ -7,8 +7,22 @@ import { asObject, asString, onlyKeys } from './validate.js';
 export const IPTABLES_TABLES = ['nat', 'filter', 'mangle', 'raw'] as const;
 export type IptablesTable = (typeof IPTABLES_TABLES)[number];
 
+/** The rule formats kube-proxy can write here (cluster/proxy/render-formats.ts). */
+export const RULE_FORMAT_NAMES = ['current', 'article', 'nftables'] as const;
+export type RuleFormatName = (typeof RULE_FORMAT_NAMES)[number];
+
+export interface RenderedRules {
+  format: RuleFormatName;
+  /** The node whose rules these are. */
+  node: string;
+  /** iptables-restore input (current, article) or `nft -f` input (nftables). */
+  text: string;
+}
+
 export interface IptablesCalls {
   'iptables.get': { request: { namespace: string; tables: IptablesTable[] }; response: IptablesView };
+  /** The cluster's Services rendered as one kube-proxy format would write them on a node (nothing is applied). */
+  'iptables.render': { request: { namespace: string; format: RuleFormatName }; response: RenderedRules };
 }
 
 export const iptablesRequestValidators: { [K in keyof IptablesCalls]: (v: unknown, where: string) => IptablesCalls[K]['request'] } = {
@@ -21,5 +35,12 @@ export const iptablesRequestValidators: { [K in keyof IptablesCalls]: (v: unknow
     }
     const tables = o.tables.map((t, i) => asString(t, `${where}.tables[${i}]`, { pattern: /^(nat|filter|mangle|raw)$/ }) as IptablesTable);
     return { namespace, tables: [...new Set(tables)] };
+  },
+  'iptables.render': (v, where) => {
+    const o = asObject(v, where);
+    onlyKeys(o, where, ['namespace', 'format']);
+    const namespace = asString(o.namespace, `${where}.namespace`, { pattern: NAMESPACE_NAME });
+    const format = asString(o.format, `${where}.format`, { pattern: /^(current|article|nftables)$/ }) as RuleFormatName;
+    return { namespace, format };
   },
 };

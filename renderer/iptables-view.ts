@@ -6,6 +6,7 @@ import { BUILTIN_CHAINS } from '../common/iptables-model.js';
 import type { ApiClient } from './api-client.js';
 import { h } from './dom.js';
 import type { ProgressIndicator } from './progress.js';
+import { RuleFormatsCompare } from './rule-formats-compare.js';
 
 export interface IptablesViewDeps {
   api: ApiClient;
@@ -42,7 +43,10 @@ export class IptablesView {
     });
     this.status = h('span', { class: 'muted small' });
     this.tree = h('div', { class: 'ipt-tree', id: 'iptables-tree' });
-    d.root.replaceChildren(h('div', { class: 'ipt-head' }, h('label', { class: 'small muted', for: 'iptables-namespace' }, 'Namespace'), this.select, expand, this.status), this.tree);
+    const compare = new RuleFormatsCompare({ api: d.api, namespace: () => this.namespace, onError: d.onError });
+    const formats = h('button', { class: 'small', id: 'iptables-formats', title: "The same Services in two kube-proxy formats (the article's 1.16, today's, nftables)" }, 'Compare kube-proxy formats');
+    formats.addEventListener('click', () => compare.toggle());
+    d.root.replaceChildren(h('div', { class: 'ipt-head' }, h('label', { class: 'small muted', for: 'iptables-namespace' }, 'Namespace'), this.select, expand, formats, this.status), compare.root, this.tree);
   }
 
   /** Namespaces to choose from (nodes first); keeps the current choice when it still exists. */

@@ -10,6 +10,7 @@ import type { TopologySource } from './topology/kernel-topology.js';
 import { readDeviceDetails } from './topology/device-details.js';
 import { parseLinks } from './topology/ip-json.js';
 import { readIptables } from './iptables/iptables-reader.js';
+import { NoRuleFormats, type RuleFormatSource } from './iptables/rule-formats.js';
 import { NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { GuideUnavailable, type GuideService } from './guide/guide-service.js';
 import { noPathTracer, type PathHandlers } from './path/path-handlers.js';
@@ -29,6 +30,8 @@ export interface HandlerDeps {
   cluster?: ClusterSource;
   /** The lab guide (server/guide/); absent: its calls answer that there is none. */
   guide?: GuideService;
+  /** kube-proxy rule formats rendered from the apiserver's Services (iptables.render). */
+  ruleFormats?: RuleFormatSource;
 }
 
 export function createHandlers(d: HandlerDeps): UiHandlers {
@@ -40,6 +43,12 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     ...(d.path ?? noPathTracer()),
     'cluster.get': async ({ kind, namespace, name }) => ({ yaml: (d.cluster ?? new NoCluster('no apiserver configured for this UI server')).yaml(kind, namespace, name) }),
     'iptables.get': async ({ namespace, tables }) => readIptables(d.run, await d.namespaces.require(namespace, 'iptables.get namespace'), tables),
+    'iptables.render': async ({ namespace, format }) => {
+      const ns = await d.namespaces.require(namespace, 'iptables.render namespace');
+      const id = identifyNamespace(d.namespaces.prefix, ns);
+      if (id.kind !== 'node') throw new ValidationError('iptables.render namespace', `${ns} is not a node (kube-proxy runs on nodes)`);
+      return (d.ruleFormats ?? new NoRuleFormats('no apiserver configured for this UI server')).render(id.label, format);
+    },
     'session.info': async () => d.session,
     'namespaces.list': async () => (await d.namespaces.list()).map((name) => {
       const { kind, label } = identifyNamespace(d.namespaces.prefix, name);

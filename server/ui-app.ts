@@ -6,6 +6,7 @@ import { SystemClock } from '../cluster/client/clock.js';
 import { KubeClient } from '../cluster/client/kube-client.js';
 import { KubeClusterSource, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { restConfigFromKubeconfig } from './cluster/kubeconfig-reader.js';
+import { ApiRuleFormats, NoRuleFormats, type RuleFormatSource } from './iptables/rule-formats.js';
 import { GuideService } from './guide/guide-service.js';
 import { cliLabEnvironment } from '../runtime/guide/cli-lab-environment.js';
 import { LabRunner } from '../runtime/guide/lab-runner.js';
@@ -62,6 +63,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   process.once('exit', onExit);
   const path = createPathHandlers(new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }));
   const cluster = clusterSource(o.kubeconfig);
+  const ruleFormats = ruleFormatSource(o.kubeconfig);
   const labsRoot = o.labsRoot ?? labsDir();
   const guide = new GuideService({
     labsRoot,
@@ -70,7 +72,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
     namespaceExists: (name) => existsSync(join(o.netnsDir ?? '/run/netns', name)),
     recorder,
   });
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide });
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats });
   const server = new UiServer({
     handlers,
     terminals,
@@ -102,6 +104,12 @@ function clusterSource(kubeconfig: string | undefined): ClusterSource {
   if (!existsSync(kubeconfig)) return new NoCluster(`no kubeconfig at ${kubeconfig}: is the lab's apiserver running?`);
   const config = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
   return new KubeClusterSource(new KubeClient({ ...config, timeoutMs: 10_000 }), { clock: new SystemClock(), server: config.server, debounceMs: 150 });
+}
+
+function ruleFormatSource(kubeconfig: string | undefined): RuleFormatSource {
+  if (!kubeconfig || !existsSync(kubeconfig)) return new NoRuleFormats('no apiserver configured (kubewire serve --kubeconfig PATH)');
+  const config = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
+  return new ApiRuleFormats(new KubeClient({ ...config, timeoutMs: 10_000 }));
 }
 
 function loadPtySpawn(): PtySpawn {

@@ -13,6 +13,7 @@ import type { ResourceClient } from '../client/resource-client.js';
 import { ApiserverRelay, publishKubernetesEndpoints } from './apiserver-relay.js';
 import { IngressController } from './ingress/ingress-controller.js';
 import { createTopologyObjects } from './topology-objects.js';
+import { publishKubeProxyConfig } from './proxy/kube-proxy-configmap.js';
 import { CloudLoadBalancer } from './cloud/cloud-load-balancer.js';
 import { DnsRecordsWriter } from './dns/dns-records.js';
 import { describeError } from '../../common/errors.js';
@@ -131,6 +132,7 @@ export class ClusterDaemon {
     await this.startClusterDns();
     this.startCloudLoadBalancer();
     await this.startIngressController();
+    await publishKubeProxyConfig(this.client, this.topo.podNetwork, this.topo.kubeProxy ?? { mode: 'iptables', rules: 'current' });
     const created = await createTopologyObjects(this.client, this.topo.objects ?? []);
     if (created.length) this.o.log(`created from the topology: ${created.join(', ')}`);
     for (const node of this.topo.nodes) await this.startNode(node, state, ca);
