@@ -12,6 +12,8 @@ const USAGE = `usage: kubewire <command> [args]
                           a packet's path hop by hop from the kernel's state (routes, ARP/FDB, VXLAN, iptables)
   kubeconfig              print the path of a kubeconfig that kubectl can use
   lab list | show ID | run ID [--from STEP] [--json]
+  image ls | pull REF | import PATH | rm REF | build NAME|all | gc
+                          the machine's image store (built-in images, pulls from registries)
   down                    stop the lab's processes and remove its kernel objects, keep state
   reset                   remove every lab object and all lab state
   doctor                  prerequisites present? host namespace untouched?

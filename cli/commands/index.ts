@@ -6,6 +6,7 @@ import { desktop } from './desktop.js';
 import { doctor } from './doctor.js';
 import { down } from './down.js';
 import { exec } from './exec.js';
+import { image } from './image.js';
 import { kubeconfig } from './kubeconfig.js';
 import { reset } from './reset.js';
 import { serve } from './serve.js';
@@ -32,5 +33,6 @@ export const commands: Record<string, Command> = {
   start,
   lab: labCommand,
   trace,
+  image,
   cluster,
 };

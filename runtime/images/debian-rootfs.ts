@@ -97,7 +97,9 @@ export async function debootstrap(target: string, include: string[], workDir: st
     ...SLIM.map((o) => `--dpkgopt=${o}`),
     suite, target, sourcesFile,
   ];
-  const child = execa('unshare', args, { reject: false, all: true, env: { LC_ALL: 'C' }, stdin: 'ignore' });
+  // System PATH only: a user's pyenv/asdf shim in front of python3 (mmtarfilter) costs seconds per package.
+  const env = { LC_ALL: 'C', PATH: '/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' };
+  const child = execa('unshare', args, { reject: false, all: true, env, extendEnv: false, stdin: 'ignore' });
   let tail: string[] = [];
   child.all?.on('data', (d: Buffer) => {
     for (const line of d.toString().split('\n')) {

@@ -56,8 +56,10 @@ export class LocalImageService implements ImageService {
         pullError = err;
       }
     }
-    const recipe = this.builtins.recipeFor(norm);
-    if (recipe) return this.ensureBuiltin(norm, opts.onProgress);
+    // A built-in stands in only where no registry has the image (not found, or none reachable);
+    // a registry that answered with bad content or refused credentials is reported as such.
+    const noRegistryHasIt = !pullError || (pullError instanceof ImagePullError && (pullError.reason === 'NotFound' || pullError.reason === 'Unreachable'));
+    if (noRegistryHasIt && this.builtins.recipeFor(norm)) return this.ensureBuiltin(norm, opts.onProgress);
     if (pullError instanceof ImagePullError) throw pullError;
     if (pullError) throw new ImagePullError(`pulling ${norm} failed: ${describeError(pullError)}`, norm, 'Unreachable', { cause: pullError });
     throw new ImagePullError(`image ${norm} not found: no registry is configured and it is not a built-in image (${this.builtins.names().join(', ')})`, norm, 'NotFound');

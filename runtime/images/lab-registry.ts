@@ -1,0 +1,117 @@
+// The lab's own image registry: Debian's docker-registry (distribution 2.8) running inside a lab
+// network namespace on a lab address (never in the host's), with filesystem storage in the lab's
+// state, and a socat relay from a Unix socket in that state folder so kubewire's own processes
+// (in the host namespace) reach it without any route into the lab. The built-in images are
+// copied into it with skopeo from the OCI store; pulls then go mirror-first (docker.io → here).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { KubewireError } from '../../common/errors.js';
+import { parseImageRef } from './image-ref.js';
+import type { RegistryEndpoint } from './registry-client.js';
+
+export class LabRegistryError extends KubewireError {}
+
+export interface LabRegistryOptions {
+  /** Network namespace (a lab's) the registry listens in. */
+  netns: string;
+  /** Address inside that namespace, e.g. the node network's registry address. */
+  address: string;
+  port?: number;
+  /** Storage, config and the relay socket live here. */
+  dir: string;
+  /** An htpasswd file (bcrypt) to require Basic authentication. */
+  htpasswd?: string;
+  log?: (line: string) => void;
+}
+
+const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+export class LabRegistry {
+  private registry?: ChildProcess;
+  private relay?: ChildProcess;
+  readonly port: number;
+
+  constructor(private readonly opts: LabRegistryOptions) {
+    if (!NETNS_RE.test(opts.netns)) throw new LabRegistryError(`bad namespace name ${opts.netns}`);
+    if (!IPV4_RE.test(opts.address)) throw new LabRegistryError(`bad registry address ${opts.address}`);
+    this.port = opts.port ?? 5000;
+  }
+
+  get host(): string {
+    return `${this.opts.address}:${this.port}`;
+  }
+
+  get socketPath(): string {
+    return join(this.opts.dir, 'registry.sock');
+  }
+
+  endpoint(): RegistryEndpoint {
+    return { url: `http://${this.host}`, socketPath: this.socketPath };
+  }
+
+  private configYaml(): string {
+    const auth = this.opts.htpasswd ? `auth:\n  htpasswd:\n    realm: kubewire-lab\n    path: ${JSON.stringify(this.opts.htpasswd)}\n` : '';
+    return `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${JSON.stringify(join(this.opts.dir, 'data'))}\n  delete:\n    enabled: true\nhttp:\n  addr: ${JSON.stringify(this.host)}\n${auth}`;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(join(this.opts.dir, 'data'), { recursive: true, mode: 0o700 });
+    const config = join(this.opts.dir, 'config.yml');
+    await writeFile(config, this.configYaml(), { mode: 0o600 });
+    await rm(this.socketPath, { force: true });
+    const log = this.opts.log ?? (() => {});
+    this.registry = spawn('ip', ['netns', 'exec', this.opts.netns, 'docker-registry', 'serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.registry.stderr?.on('data', (d: Buffer) => log(`registry: ${d.toString().trim()}`));
+    this.relay = spawn('ip', ['netns', 'exec', this.opts.netns, 'socat', `UNIX-LISTEN:${this.socketPath},fork,mode=600`, `TCP:${this.host}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.relay.stderr?.on('data', (d: Buffer) => log(`relay: ${d.toString().trim()}`));
+    await this.waitReady();
+  }
+
+  private async waitReady(): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (this.registry?.exitCode !== null && this.registry?.exitCode !== undefined) throw new LabRegistryError(`docker-registry exited with ${this.registry.exitCode}`);
+      const r = await execa('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--unix-socket', this.socketPath, `http://${this.host}/v2/`], { reject: false });
+      last = r.stdout;
+      if (r.stdout === '200' || r.stdout === '401') return;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new LabRegistryError(`the lab registry did not answer on ${this.host} (last status ${last || 'none'})`);
+  }
+
+  /** Copies images from the OCI store into the registry under their repository and tag. */
+  async push(storeDir: string, refs: string[], creds?: { username: string; password: string }): Promise<void> {
+    // Credentials go in a 0600 auth file, never in skopeo's argv.
+    const authFile = join(this.opts.dir, 'push-auth.json');
+    if (creds) await writeFile(authFile, JSON.stringify({ auths: { [this.host]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } } }), { mode: 0o600 });
+    try {
+      await this.pushEach(storeDir, refs, creds ? authFile : undefined);
+    } finally {
+      await rm(authFile, { force: true });
+    }
+  }
+
+  private async pushEach(storeDir: string, refs: string[], authFile?: string): Promise<void> {
+    for (const ref of refs) {
+      const r = parseImageRef(ref);
+      if (!r.tag) throw new LabRegistryError(`push needs a tagged reference: ${ref}`);
+      const dest = `docker://${this.host}/${r.repository}:${r.tag}`;
+      const args = ['netns', 'exec', this.opts.netns, 'skopeo', 'copy', '--quiet', '--dest-tls-verify=false', ...(authFile ? ['--dest-authfile', authFile] : []), `oci:${storeDir}:${ref}`, dest];
+      const res = await execa('ip', args, { reject: false, stdin: 'ignore' });
+      if (res.exitCode !== 0) throw new LabRegistryError(`skopeo copy ${ref} → ${dest} failed: ${res.stderr.trim()}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const p of [this.relay, this.registry]) {
+      if (!p || p.exitCode !== null) continue;
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
+    await rm(this.socketPath, { force: true });
+  }
+}
