@@ -64,3 +64,69 @@ kw_json_list() { # items... -> ["a","b"]
   for item in "$@"; do out+="$sep$(kw_json_str "$item")"; sep=','; done
   printf '%s]' "$out"
 }
+
+# The lab mark (runtime/lab/lab-cgroup.ts describes it): a cgroup per lab,
+# <root>/<prefix>kubewire/_<leaf>, on pure v2 /sys/fs/cgroup, on hybrid hosts the empty v2 at
+# /sys/fs/cgroup/unified, on v1-only hosts the pids (else name=systemd) hierarchy.
+readonly KW_RE_LEAF='^(procs|cluster|guide|terminals|captures)$'
+kw_cgroup_root() {
+  local forced=${KUBEWIRE_CGROUP_ROOT:-}
+  if [[ -n $forced ]]; then
+    [[ $forced == /sys/fs/cgroup* && $forced != *..* && -f $forced/cgroup.procs ]] || kw_die "KUBEWIRE_CGROUP_ROOT is not a cgroup mount: '$forced'"
+    printf '%s\n' "$forced"
+  elif [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then printf '%s\n' /sys/fs/cgroup
+  elif [[ -f /sys/fs/cgroup/unified/cgroup.controllers ]]; then printf '%s\n' /sys/fs/cgroup/unified
+  elif [[ -f /sys/fs/cgroup/pids/cgroup.procs ]]; then printf '%s\n' /sys/fs/cgroup/pids
+  elif [[ -f /sys/fs/cgroup/systemd/cgroup.procs ]]; then printf '%s\n' /sys/fs/cgroup/systemd
+  else kw_die "no cgroup hierarchy under /sys/fs/cgroup: lab processes cannot be marked"
+  fi
+}
+# kw_cgroup_join PREFIX LEAF PID: puts PID (and so its future children) into the lab's leaf.
+kw_cgroup_join() {
+  kw_prefix "$1"; kw_match "$2" "$KW_RE_LEAF" "cgroup leaf"; kw_uint "$3" 1 4194304 "pid"
+  local dir
+  dir="$(kw_cgroup_root)/${1}kubewire/_$2"
+  mkdir -p -- "$dir"
+  printf '%s\n' "$3" >"$dir/cgroup.procs"
+}
+# kw_netns_prefix NS: the prefix of the lab that marked namespace NS (empty when unmarked).
+kw_netns_prefix() {
+  local p=''
+  [[ -f $KW_MARK_DIR/$1 ]] && p=$(<"$KW_MARK_DIR/$1")
+  if [[ -n $p && $p =~ $KW_RE_PREFIX && $1 == "$p"?* ]]; then printf '%s\n' "$p"; fi
+}
+
+# kw_netns_remove NS...: (names already validated) kills every process inside them, deletes them
+# in one `ip -batch`, removes their /etc/netns folders and marks. One process per job, not per
+# namespace, so thousands go in seconds. Sets KW_REMOVED (namespaces that existed) and
+# KW_REMOVED_FILES (/etc/netns folders removed).
+kw_netns_remove() {
+  KW_REMOVED=() KW_REMOVED_FILES=()
+  local ns inode link rest pid
+  local -A inodes=()
+  for ns in "$@"; do kw_netns_exists "$ns" && KW_REMOVED+=("$ns"); done
+  if (( ${#KW_REMOVED[@]} > 0 )); then
+    # The namespaces' inodes (stat follows a pin or a /proc/<pid>/ns/net link), then every process
+    # whose network namespace is one of them, from one listing of /proc/*/ns/net.
+    while read -r inode _; do [[ -n $inode ]] && inodes[$inode]=1; done < <(
+      printf '/var/run/netns/%s\0' "${KW_REMOVED[@]}" | xargs -0 -r stat -L -c '%i %n' 2>/dev/null || true)
+    local victims=()
+    if (( ${#inodes[@]} > 0 )); then
+      while read -r link rest; do
+        inode=${link#net:[}; inode=${inode%]}
+        [[ -n ${inodes[$inode]:-} ]] || continue
+        pid=${rest#/proc/}; pid=${pid%%/*}
+        [[ $pid =~ ^[0-9]+$ && $pid != "$$" ]] && victims+=("$pid")
+      done < <(find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%l %p\n' 2>/dev/null || true)
+    fi
+    (( ${#victims[@]} == 0 )) || kill -KILL "${victims[@]}" 2>/dev/null || true
+    # -force: a name that went away meanwhile does not stop the others.
+    printf 'netns delete %s\n' "${KW_REMOVED[@]}" | ip -force -batch - 2>/dev/null || true
+    for ns in "${KW_REMOVED[@]}"; do
+      if kw_netns_exists "$ns"; then rm -f -- "/var/run/netns/$ns" 2>/dev/null || kw_log "could not delete namespace $ns"; fi
+    done
+  fi
+  for ns in "$@"; do [[ -d /etc/netns/$ns ]] && KW_REMOVED_FILES+=("/etc/netns/$ns"); done
+  (( ${#KW_REMOVED_FILES[@]} == 0 )) || printf '%s\0' "${KW_REMOVED_FILES[@]}" | xargs -0 -r rm -rf --
+  printf "$KW_MARK_DIR/%s\\0" "$@" | xargs -0 -r rm -f --
+}

@@ -5,7 +5,8 @@
 #   --join PID          a container: joins the UTS and IPC namespaces of the sandbox's pause PID
 #   --env NAME=VALUE    environment for the process (repeatable)
 # `ip netns exec` is the entry so that /etc/netns/NS (resolv.conf, hosts) applies, and every step
-# execs the next, so the pid printed is the process's own.
+# execs the next, so the pid printed is the process's own. The process joins the cgroup of the lab
+# that marked NS (lib.sh's kw_cgroup_join) from its start: the mark reset finds it by.
 # Usage: proc-start.sh NS LOG [--sandbox HOSTNAME | --join PID] [--env K=V]... -- ARGV...
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -45,10 +46,15 @@ shift
 kw_maxlen "$1" 4000 "program"; kw_match "$1" '^[A-Za-z0-9_./+-]+$' "program"
 [[ -d ${log%/*} ]] || kw_die "log folder ${log%/*} does not exist"
 kw_need_netns "$ns"
+prefix=$(kw_netns_prefix "$ns")
+[[ -n $prefix ]] || kw_die "namespace $ns carries no lab mark ($KW_MARK_DIR/$ns)"
 
 cmd=(ip netns exec "$ns" "${wrap[@]}")
 (( ${#envs[@]} == 0 )) || cmd+=(env "${envs[@]}")
 cmd+=("$@")
+# This script joins the lab's cgroup before it forks, so the child is marked from its first
+# instruction (no window in which a reset could miss it).
+kw_cgroup_join "$prefix" procs "$$"
 setsid "${cmd[@]}" </dev/null >>"$log" 2>&1 &
 pid=$!
 if [[ -n $sandbox ]]; then

@@ -14,6 +14,8 @@ const purpose = process.argv.includes('--for') ? process.argv[process.argv.index
 const RUNTIME_PACKAGES = [
   'iproute2', 'iptables', 'conntrack', 'iputils-ping', 'traceroute', 'tcpdump', 'curl',
   'containernetworking-plugins', 'procps', 'psmisc', 'util-linux', 'openssl', 'dnsutils',
+  // socat: each node's relay to the apiserver's Unix socket; bridge-utils: `brctl`, as the article types it.
+  'socat', 'bridge-utils',
   'gcc', 'g++', 'make', 'python3',
   // The container runtime: crun (runc where crun is missing) runs pods and nodes' containers.
   'crun', 'runc',

@@ -32,6 +32,8 @@ export interface HandlerDeps {
   guide?: GuideService;
   /** kube-proxy rule formats rendered from the apiserver's Services (iptables.render). */
   ruleFormats?: RuleFormatSource;
+  /** native-scripts/lab-exec.sh: lab terminals start inside the lab's cgroup (its mark). */
+  labExec?: string;
 }
 
 export function createHandlers(d: HandlerDeps): UiHandlers {
@@ -57,7 +59,7 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     'terminal.open': async ({ namespace, cols, rows, lab }) => {
       const ns = await d.namespaces.require(namespace, 'terminal.open namespace');
       const pausePid = identifyNamespace(d.namespaces.prefix, ns).kind === 'pod' ? await d.namespaces.pausePid(ns) : undefined;
-      const plan = planShell({ prefix: d.namespaces.prefix, namespace: ns, pausePid, baseEnv: d.env });
+      const plan = planShell({ prefix: d.namespaces.prefix, namespace: ns, pausePid, baseEnv: d.env, ...(d.labExec ? { labExec: d.labExec } : {}) });
       // A guided lab's terminal sees the lab's variables ($CONTAINER…), as its scripts do.
       const env = lab ? { ...guide().variables(lab), ...plan.env } : plan.env;
       return d.terminals.open({ namespace: ns, title: plan.title, argv: plan.argv, env, cols, rows });

@@ -10,7 +10,7 @@ import { ApiRuleFormats, NoRuleFormats, type RuleFormatSource } from './iptables
 import { GuideService } from './guide/guide-service.js';
 import { cliLabEnvironment } from '../runtime/guide/cli-lab-environment.js';
 import { LabRunner } from '../runtime/guide/lab-runner.js';
-import { labsDir } from '../runtime/project-root.js';
+import { labsDir, scriptsDir } from '../runtime/project-root.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -57,7 +57,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500, recorder });
   const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
   sweepStaleCaptureFolders();
-  const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log });
+  const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log, labExec: join(scriptsDir(), 'lab-exec.sh') });
   // The composition root owns the process: if it exits without dispose, the captures still go.
   const onExit = (): void => captures.disposeSync();
   process.once('exit', onExit);
@@ -72,7 +72,8 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
     namespaceExists: (name) => existsSync(join(o.netnsDir ?? '/run/netns', name)),
     recorder,
   });
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats });
+  const labExec = join(scriptsDir(), 'lab-exec.sh');
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats, labExec });
   const server = new UiServer({
     handlers,
     terminals,

@@ -4,6 +4,7 @@
 // not delivered (or the probe fails), so a lab's check can use it.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { scriptsDir } from '../../runtime/project-root.js';
 import { ValidationError } from '../../common/errors.js';
 import type { L2Step, PathTrace } from '../../common/path-model.js';
 import { LabNames } from '../../runtime/lab/lab-names.js';
@@ -47,7 +48,7 @@ export async function trace(args: string[]): Promise<number> {
     source = pod.netns;
   }
   const namespaces = new LabNamespaces(state.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
-  const captures = new CaptureStore({ now: () => performance.now(), keep: 1, log: (l) => console.error(l) });
+  const captures = new CaptureStore({ now: () => performance.now(), keep: 1, log: (l) => console.error(l), labExec: join(scriptsDir(), 'lab-exec.sh') });
   try {
     const tracer = new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() });
     let t: PathTrace;

@@ -4,7 +4,8 @@ import { ValidationError } from '../../common/errors.js';
 import { parseTopology } from '../../common/topology/parse-topology.js';
 import { defaultTopology } from '../../runtime/project-root.js';
 import { ensureClusterProcess, stopClusterProcess } from '../../cluster/agents/cluster-process.js';
-import { cliMain } from '../../runtime/project-root.js';
+import { cliMain, scriptsDir } from '../../runtime/project-root.js';
+import { join } from 'node:path';
 import { makeRuntime, parseLabOptions } from './lab-context.js';
 
 /** Port of the lab apiserver on 127.0.0.1: $KUBEWIRE_APISERVER_PORT (tests: 0 = any free), else 6443. */
@@ -31,7 +32,7 @@ export async function up(args: string[]): Promise<number> {
   // first (its pods keep running) and started again on the converged lab.
   await stopClusterProcess(paths, driver);
   const report = await runtime.up(topo);
-  const cluster = await ensureClusterProcess(paths, driver, [process.execPath, cliMain(), 'cluster', '--lab', topo.name, '--state-dir', o.stateBase]);
+  const cluster = await ensureClusterProcess(paths, driver, [process.execPath, cliMain(), 'cluster', '--lab', topo.name, '--state-dir', o.stateBase], { labExec: join(scriptsDir(), 'lab-exec.sh') });
   if (o.json) {
     console.log(JSON.stringify({ lab: topo.name, prefix: topo.prefix, phases: report.phases, totalMs: report.totalMs, apiserver: cluster.url, kubeconfig: cluster.kubeconfig }));
   } else {

@@ -33,8 +33,13 @@ export function readClusterInfo(paths: LabPaths): ClusterInfo | undefined {
   }
 }
 
-/** Starts the daemon unless the recorded one runs; resolves once its apiserver and agents are up. */
-export async function ensureClusterProcess(paths: LabPaths, driver: HostDriver, argv: string[], timeoutMs = 60_000): Promise<ClusterInfo> {
+/**
+ * Starts the daemon unless the recorded one runs; resolves once its apiserver and agents are up.
+ * With `labExec` (native-scripts/lab-exec.sh) it starts inside the lab's cgroup, so it and every
+ * process it starts carry the lab's mark: a reset ends them even after a kill -9 of this daemon.
+ */
+export async function ensureClusterProcess(paths: LabPaths, driver: HostDriver, argv: string[], opts: { timeoutMs?: number; labExec?: string } = {}): Promise<ClusterInfo> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   const state = await loadState(paths.state);
   if (!state) throw new ClusterStartError(`lab ${paths.lab} has no state`);
   const existing = state.processes[CLUSTER_PROCESS];
@@ -44,7 +49,8 @@ export async function ensureClusterProcess(paths: LabPaths, driver: HostDriver, 
   }
   const log = join(paths.logs, 'cluster.log');
   const fd = openSync(log, 'a');
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  const full = opts.labExec ? [opts.labExec, state.prefix, 'cluster', '--', ...argv] : argv;
+  const child = spawn(full[0]!, full.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
   const pid = child.pid!;

@@ -50,6 +50,14 @@ kw_track_pid() {
   printf '%s %s\n' "$1" "$start" >>"$KW_LAB_STATE/pids"
 }
 
+# kw_marked PID: is PID a process of this lab? Every process the lab starts (pods, a step's solve,
+# a lab terminal and what a learner runs in it) lives in the lab's cgroup, ${KW_PREFIX}kubewire/…
+# (runtime/lab/lab-cgroup.ts), and a reset ends all of them: a leftover of an earlier lab, or
+# another lab's look-alike, never passes for this lab's.
+kw_marked() {
+  grep -q ":/${KW_PREFIX}kubewire/" "/proc/$1/cgroup" 2>/dev/null
+}
+
 # done_checking: the check's last line.
 done_checking() {
   exit "$_kw_failed"

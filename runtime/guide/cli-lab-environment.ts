@@ -1,6 +1,7 @@
 // The lab's world for the guide runner (`kubewire lab run` and the UI's guide), through the
 // `kubewire` command itself (up/reset are the CLI's contract), under a given lab prefix.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
 import { parseTopology } from '../../common/topology/parse-topology.js';
@@ -18,6 +19,7 @@ export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWI
   return {
     prefix,
     kubewireBin: kubewireBin(),
+    labExec: join(scriptsDir(), 'lab-exec.sh'),
     stateDir: (topologyFile) => new LabPaths(stateBase, labName(topologyFile)).dir,
     up: (topologyFile) => call(['up', topologyFile, '--prefix', prefix, '--state-dir', stateBase]),
     claimNamespaces: async (names) => {

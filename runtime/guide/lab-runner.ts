@@ -11,6 +11,12 @@ export interface LabEnvironment {
   readonly prefix: string;
   /** Path of the `kubewire` command, for scripts that call it. */
   readonly kubewireBin: string;
+  /**
+   * native-scripts/lab-exec.sh: scripts run inside the lab's cgroup, so what a solve leaves
+   * running (a detached `unshare --net sleep infinity`) carries the lab's mark and the lab's reset
+   * ends it, whoever crashed meanwhile.
+   */
+  readonly labExec?: string;
   /** The state folder of the lab the topology builds (reset deletes it). */
   stateDir(topologyFile: string): string;
   up(topologyFile: string): Promise<void>;
@@ -80,7 +86,9 @@ export class LabRunner {
   async runScript(lab: Lab, script: string): Promise<ScriptOutcome> {
     mkdirSync(this.labState(lab), { recursive: true });
     const t0 = performance.now();
-    const r = await execa('bash', ['-c', PRELUDE, 'kubewire-lab', this.libFile, lab.libFile ?? '', script], {
+    const bash = ['bash', '-c', PRELUDE, 'kubewire-lab', this.libFile, lab.libFile ?? '', script];
+    const argv = this.env.labExec ? [this.env.labExec, this.env.prefix, 'guide', '--', ...bash] : bash;
+    const r = await execa(argv[0]!, argv.slice(1), {
       cwd: lab.dir,
       env: this.variables(lab),
       extendEnv: true,

@@ -1,10 +1,14 @@
 // `doctor`: are the prerequisites present (commands, CNI plugins, kernel features, the built
-// pause), and does the host's root namespace still match the snapshot taken before the first
-// `up`? Reads only.
+// pause), does any process carry the mark of a lab that is not running, and does the host's root
+// namespace still match the snapshot taken before the first `up`? Changes nothing on the host
+// (kernel features are probed inside throwaway network namespaces).
 import { access, constants, readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { HostDriver } from '../host/host-driver.js';
 import { diffSnapshots, takeHostSnapshot, type HostSnapshot } from './host-snapshot.js';
+import { trackingHierarchy } from './lab-cgroup.js';
+import { orphanProcesses, type MarkedProcess } from './lab-orphans.js';
+import { LabOwners } from './lab-owners.js';
 
 export interface DoctorCheck {
   name: string;
@@ -14,16 +18,33 @@ export interface DoctorCheck {
 
 export interface DoctorReport {
   checks: DoctorCheck[];
+  /** Processes with a lab's mark whose lab is not running (`reset --all` ends them). */
+  orphans: MarkedProcess[];
   /** Differences of the host namespace from the snapshot; undefined when no snapshot exists. */
   hostDiff?: string[];
   snapshotTakenAt?: string;
 }
 
-const COMMANDS = ['ip', 'bridge', 'iptables', 'iptables-restore', 'iptables-save', 'nsenter', 'unshare', 'setsid', 'sysctl', 'ping', 'traceroute', 'curl', 'tcpdump', 'conntrack', 'shellcheck'];
+const COMMANDS = ['ip', 'bridge', 'brctl', 'socat', 'iptables', 'iptables-restore', 'iptables-save', 'nsenter', 'unshare', 'setsid', 'sysctl', 'ping', 'traceroute', 'curl', 'tcpdump', 'conntrack', 'shellcheck'];
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback'];
-const KERNEL_MODULES = ['vxlan', 'veth', 'bridge'];
+/** Link kinds the lab makes, with the `ip link add` arguments that make a throwaway one. */
+const KERNEL_LINKS: [string, string[]][] = [
+  ['veth', ['name', 'kwprobe0', 'type', 'veth', 'peer', 'name', 'kwprobe1']],
+  ['bridge', ['name', 'kwprobe2', 'type', 'bridge']],
+  ['vxlan', ['name', 'kwprobe3', 'type', 'vxlan', 'id', '1', 'dstport', '8472']],
+];
 
-export async function runDoctor(driver: HostDriver, opts: { snapshotPath: string; pauseBinary: string; cniPath?: string }): Promise<DoctorReport> {
+/**
+ * Can the kernel make this kind of link? A module built into the kernel may have no
+ * /sys/module entry and no modules.builtin (veth here), so the answer is to make one, in a
+ * network namespace of its own that vanishes with the probe: the host's is never touched.
+ */
+export async function probeLink(args: string[]): Promise<{ ok: boolean; detail: string }> {
+  const r = await execa('unshare', ['--net', '--', 'ip', 'link', 'add', ...args], { reject: false });
+  return r.exitCode === 0 ? { ok: true, detail: 'works (made one in a throwaway namespace)' } : { ok: false, detail: `not available: ${(r.stderr || r.stdout).trim().slice(0, 120)}` };
+}
+
+export async function runDoctor(driver: HostDriver, opts: { snapshotPath: string; pauseBinary: string; cniPath?: string; orphans?: () => MarkedProcess[] }): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const executable = async (p: string) => access(p, constants.X_OK).then(() => true, () => false);
   checks.push({ name: 'running as root', ok: process.getuid?.() === 0, detail: 'namespaces and links need root (sudo)' });
@@ -38,15 +59,15 @@ export async function runDoctor(driver: HostDriver, opts: { snapshotPath: string
     const ok = await executable(`${cniPath}/${p}`);
     checks.push({ name: `CNI plugin ${p}`, ok, detail: ok ? `${cniPath}/${p}` : `missing (Debian package containernetworking-plugins)` });
   }
-  const builtin = await readFile(`/lib/modules/${(await execa('uname', ['-r'])).stdout}/modules.builtin`, 'utf8').catch(() => '');
-  for (const m of KERNEL_MODULES) {
-    const loaded = await access(`/sys/module/${m}`).then(() => true, () => false);
-    const dry = loaded ? undefined : await execa('modprobe', ['-n', m], { reject: false });
-    const ok = loaded || builtin.includes(`/${m}.ko`) || dry?.exitCode === 0;
-    checks.push({ name: `kernel ${m}`, ok, detail: loaded ? 'loaded' : ok ? 'available' : 'not available' });
+  for (const [kind, args] of KERNEL_LINKS) {
+    const r = await probeLink(args);
+    checks.push({ name: `kernel ${kind}`, ...r });
   }
   const pauseOk = await executable(opts.pauseBinary);
   checks.push({ name: 'pause built', ok: pauseOk, detail: pauseOk ? opts.pauseBinary : `${opts.pauseBinary} missing: run npm run build` });
+
+  const orphans = (opts.orphans ?? (() => orphanProcesses(trackingHierarchy(), new LabOwners())))();
+  checks.push({ name: 'no orphaned lab processes', ok: orphans.length === 0, detail: orphans.length ? `${orphans.length} marked processes of no running lab (listed below; kubewire reset --all ends them)` : 'none' });
 
   let before: HostSnapshot | undefined;
   try {
@@ -54,7 +75,7 @@ export async function runDoctor(driver: HostDriver, opts: { snapshotPath: string
   } catch {
     before = undefined;
   }
-  if (!before) return { checks };
+  if (!before) return { checks, orphans };
   const now = await takeHostSnapshot(driver);
-  return { checks, hostDiff: diffSnapshots(before, now), snapshotTakenAt: before.takenAt };
+  return { checks, orphans, hostDiff: diffSnapshots(before, now), snapshotTakenAt: before.takenAt };
 }

@@ -13,6 +13,9 @@ import { vtepMacFor } from '../network/flannel-config.js';
 import type { ImageResolver } from '../pod/images.js';
 import { PodRuntime, type SandboxHints } from '../pod/pod-runtime.js';
 import { takeHostSnapshot } from './host-snapshot.js';
+import { LabCgroup, trackingHierarchy, type CgroupHierarchy } from './lab-cgroup.js';
+import { unmountLab } from './lab-mounts.js';
+import { LabOwners } from './lab-owners.js';
 import { LabNames } from './lab-names.js';
 import type { LabPaths } from './lab-paths.js';
 import { loadState, podKey, saveState, type LabState, type ProcessRecord } from './lab-state.js';
@@ -26,6 +29,9 @@ export interface LabRuntimeOptions {
   internetServer: string;
   /** How many nodes/pods are brought up at once. */
   concurrency?: number;
+  /** Where lab marks live (default: the host's tracking hierarchy, runtime/lab/lab-cgroup.ts). */
+  cgroupHierarchy?: CgroupHierarchy;
+  owners?: LabOwners;
 }
 
 export interface UpReport {
@@ -34,14 +40,31 @@ export interface UpReport {
   state: LabState;
 }
 
+export interface ResetReport {
+  namespaces: string[];
+  /** Processes found by the lab's mark (its cgroup) and killed. */
+  processes: number[];
+  mounts: string[];
+  cgroups: string[];
+}
+
+/** netns-down.sh gets at most this many namespaces per call, each call this long. */
+const RESET_CHUNK = 2000;
+const RESET_SCRIPT_TIMEOUT_MS = 300_000;
+
 export class LabRuntime {
   private saving: Promise<void> = Promise.resolve();
+  private readonly hierarchy: CgroupHierarchy;
+  private readonly owners: LabOwners;
 
   constructor(
     private readonly driver: HostDriver,
     private readonly paths: LabPaths,
     private readonly opts: LabRuntimeOptions,
-  ) {}
+  ) {
+    this.hierarchy = opts.cgroupHierarchy ?? trackingHierarchy();
+    this.owners = opts.owners ?? new LabOwners();
+  }
 
   async up(topo: Topology): Promise<UpReport> {
     const timer = new PhaseTimer();
@@ -63,6 +86,8 @@ export class LabRuntime {
       }
       await mkdir(this.paths.logs, { recursive: true });
       await this.save(state);
+      // Before any process starts: the mark's owner, so doctor can tell this lab's processes from orphans.
+      this.owners.register({ prefix: topo.prefix, lab: topo.name, stateFile: this.paths.state });
     });
 
     const podNetns = (n: NodeSpec) => n.pods.map((p) => names.pod(p.namespace, p.name));
@@ -128,29 +153,61 @@ export class LabRuntime {
     const state = await loadState(this.paths.state);
     if (!state) return undefined;
     await this.stopAll(state);
-    await this.driver.script('netns-down.sh', state.namespaces);
+    await this.cgroup(state.prefix).kill(); // what no record names: a step's, a terminal's, a crashed helper's
+    await this.removeNamespaces(state.namespaces);
     state.phase = 'down';
     await this.save(state);
     return state;
   }
 
-  /** Removes every namespace, process and file the lab made: from state.json, then by prefix sweep. */
-  async reset(prefix: string): Promise<{ namespaces: string[] }> {
-    const state = await loadState(this.paths.state);
+  /**
+   * Removes every process, namespace, mount, cgroup and file the lab made: processes by the lab's
+   * cgroup (the mark survives any crash of whoever started them), namespaces from state.json and
+   * by a sweep of their marks, then the lab's mounts, its cgroup tree and its state folder.
+   */
+  async reset(prefix: string): Promise<ResetReport> {
+    const state = await loadState(this.paths.state).catch(() => undefined);
     const removed = new Set<string>();
-    if (state) {
-      await this.stopAll(state).catch(() => undefined); // the sweep below kills whatever is left
-      const r = await this.driver.script('netns-down.sh', state.namespaces);
-      for (const ns of r.json.removed as string[]) removed.add(ns);
-    }
-    for (const p of new Set([prefix, ...(state ? [state.prefix] : [])])) {
-      // Node containers first: killing a node's init ends every pod process and mount inside it.
-      await this.driver.script('node-sweep.sh', [p]);
-      const r = await this.driver.script('sweep.sh', [p]);
+    const prefixes = [...new Set([prefix, ...(state ? [state.prefix] : [])])];
+    if (state) await this.stopAll(state).catch(() => undefined); // graceful first; the cgroup kill ends the rest
+    const killed: number[] = [];
+    const cgroups: string[] = [];
+    // Node containers first: killing a node's init ends every pod process and mount inside it.
+    for (const p of prefixes) await this.driver.script('node-sweep.sh', [p]);
+    for (const p of prefixes) killed.push(...(await this.cgroup(p).kill()));
+    const mounts: string[] = [];
+    for (const p of prefixes) mounts.push(...(await unmountLab(p, this.paths.dir)));
+    if (state) for (const ns of await this.removeNamespaces(state.namespaces)) removed.add(ns);
+    for (const p of prefixes) {
+      const r = await this.driver.script('sweep.sh', [p], { timeoutMs: RESET_SCRIPT_TIMEOUT_MS });
       for (const ns of r.json.namespaces as string[]) removed.add(ns);
     }
+    for (const p of prefixes) {
+      killed.push(...(await this.cgroup(p).kill())); // anything a dying helper started meanwhile
+      cgroups.push(...this.cgroup(p).remove());
+      this.owners.remove(p);
+    }
     await rm(this.paths.dir, { recursive: true, force: true });
-    return { namespaces: [...removed] };
+    return { namespaces: [...removed], processes: [...new Set(killed)], mounts, cgroups };
+  }
+
+  /**
+   * netns-down.sh in chunks (each one `ip -batch`), so a reset of thousands of namespaces neither
+   * builds a huge argv nor lets one slow chunk's timeout abort the rest: a failed chunk is left to
+   * the sweep that follows.
+   */
+  private async removeNamespaces(namespaces: string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (let i = 0; i < namespaces.length; i += RESET_CHUNK) {
+      const chunk = namespaces.slice(i, i + RESET_CHUNK);
+      const r = await this.driver.script('netns-down.sh', chunk, { timeoutMs: RESET_SCRIPT_TIMEOUT_MS }).catch(() => undefined);
+      if (r) removed.push(...(r.json.removed as string[]));
+    }
+    return removed;
+  }
+
+  private cgroup(prefix: string): LabCgroup {
+    return new LabCgroup(this.hierarchy, prefix);
   }
 
   private initialState(topo: Topology, names: LabNames, previous: LabState | undefined): LabState {

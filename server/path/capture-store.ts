@@ -33,6 +33,8 @@ export interface CaptureStoreDeps {
   baseDir?: string;
   /** Time for tcpdump to say it is listening. */
   readyTimeoutMs?: number;
+  /** native-scripts/lab-exec.sh: captures run inside their lab's cgroup. */
+  labExec?: string;
 }
 
 /** `host A and host B [and udp port P]`, only from addresses that parse as IPv4. */
@@ -139,7 +141,9 @@ export class CaptureStore {
     // loses them. -Z root: Debian's tcpdump drops to its own user before opening the -w file in our 0700 folder.
     // timeout(1) bounds each tcpdump even if this server dies mid-capture (it forwards our SIGINT).
     const argv = ['netns', 'exec', p.namespace, 'timeout', '-s', 'INT', '-k', '2', String(seconds + 5), 'tcpdump', '-i', p.dev, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '262144', '-c', String(packets), '-w', file, filter];
-    const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Inside the lab's cgroup (the namespace's mark names the lab), so a reset ends a capture
+    // whose server died.
+    const child = this.d.labExec ? spawn(this.d.labExec, ['--netns', p.namespace, 'captures', '--', 'ip', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     const r: Running = { child, stderr: '', exited: new Promise((res) => child.once('close', () => res())) };
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (r.stderr += s));
     child.once('error', (err) => (r.stderr += String(err)));
