@@ -172,9 +172,10 @@ export class LabRuntime {
     if (state) await this.stopAll(state).catch(() => undefined); // graceful first; the cgroup kill ends the rest
     const killed: number[] = [];
     const cgroups: string[] = [];
-    // Node containers first: killing a node's init ends every pod process and mount inside it.
-    for (const p of prefixes) await this.driver.script('node-sweep.sh', [p]);
+    // Every process of the lab's cgroup tree, node containers' inits and pods included (their PID
+    // and mount namespaces go with them); node-sweep.sh then clears the node marks.
     for (const p of prefixes) killed.push(...(await this.cgroup(p).kill()));
+    for (const p of prefixes) await this.driver.script('node-sweep.sh', [p]);
     const mounts: string[] = [];
     for (const p of prefixes) mounts.push(...(await unmountLab(p, this.paths.dir)));
     if (state) for (const ns of await this.removeNamespaces(state.namespaces)) removed.add(ns);
