@@ -25,6 +25,8 @@ import { sendError, sendJson, type ApiContext, type PodLogSource } from './http/
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, KUBERNETES_VERSION, versionInfo } from './http/discovery.js';
 import { aggregatedDiscovery, aggregatedDiscoveryVersion, discoveryContentType } from './discovery/aggregated.js';
 import { BuiltinFragments } from './openapi/builtin-source.js';
+import { FieldManager } from './apply/field-manager.js';
+import { KindTypeRegistry } from './apply/kind-types.js';
 import { OpenApiDocuments, servedDocument } from './openapi/documents.js';
 import { serveDocument } from './openapi/serve-document.js';
 import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
@@ -80,6 +82,8 @@ export interface ApiServerDeps {
 
 export class ApiServer {
   readonly catalog = new ResourceCatalog();
+  /** Schemas server-side apply types kinds by (custom resources register theirs). */
+  readonly kindTypes = new KindTypeRegistry();
   readonly store: ObjectStore;
   private readonly tokens: TokenFile;
   private readonly rbac: RbacAuthorizer;
@@ -124,6 +128,7 @@ export class ApiServer {
         else this.rbac.observe(r.plural, obj, deleted);
       },
       bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
+      fieldManager: new FieldManager((r) => this.kindTypes.get(r), clock),
     };
   }
 

@@ -9,6 +9,7 @@ import type { KObject, ObjectStore } from '../registry/object-store.js';
 import type { Strategy } from '../registry/strategy.js';
 import type { ResourceCatalog, ResourceInfo } from '../resources.js';
 import type { ApiError } from '../status.js';
+import type { FieldManager } from '../apply/field-manager.js';
 
 /** Where `kubectl logs` reads from: the node agent (kubelet) that runs the pod provides it later. */
 export interface PodLogSource {
@@ -31,6 +32,8 @@ export interface ApiContext {
   podLogs?: PodLogSource;
   observeWrite: WriteObserver;
   bookmarkIntervalMs: number;
+  /** managedFields bookkeeping and server-side apply. */
+  fieldManager: FieldManager;
 }
 
 export interface RequestScope {

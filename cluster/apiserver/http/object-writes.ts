@@ -3,6 +3,7 @@
 // last finalizer is gone.
 import { isDeepStrictEqual } from 'node:util';
 import { admit } from '../admission/admission.js';
+import { applyDefaults } from '../admission/defaults.js';
 import type { UserInfo } from '../authn/authenticator.js';
 import type { KObject } from '../registry/object-store.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
@@ -11,6 +12,28 @@ import type { ApiContext } from './context.js';
 
 export interface WriteOptions {
   dryRun: boolean;
+  /** Field manager of the write (?fieldManager= or the User-Agent's first word); kube-apiserver's own writes when unset. */
+  manager?: string;
+  /** Subresource the managedFields entry names (scale writes go through the main object). */
+  fieldSubresource?: string;
+  /** managedFields already computed (server-side apply); skips the Update bookkeeping. */
+  managedFields?: unknown[];
+}
+
+/**
+ * Records the write in metadata.managedFields. Runs on the object as decoded and defaulted, before
+ * the strategy and admission add what the server owns — as kube's field manager runs in the
+ * handler, after the codec's defaulting and before the registry.
+ */
+function trackFields(ctx: ApiContext, r: ResourceInfo, live: KObject | undefined, next: KObject, subresource: string, opts: WriteOptions): unknown[] | undefined {
+  if (opts.managedFields) return opts.managedFields;
+  if (!subresource) applyDefaults(r.plural, next);
+  return ctx.fieldManager.update(r, live, next, opts.manager ?? 'kube-apiserver', opts.fieldSubresource ?? subresource, next.metadata?.managedFields);
+}
+
+function setManagedFields(obj: KObject, managed: unknown[] | undefined): void {
+  if (managed && managed.length) obj.metadata = { ...(obj.metadata ?? {}), managedFields: managed };
+  else if (obj.metadata) delete obj.metadata.managedFields;
 }
 
 /** Checks apiVersion/kind of a body against the URL's resource (400 when they disagree). */
@@ -34,7 +57,9 @@ export function checkNamespace(r: ResourceInfo, obj: KObject, namespace: string)
 export function createObject(ctx: ApiContext, r: ResourceInfo, namespace: string, obj: KObject, user: UserInfo, opts: WriteOptions): KObject {
   checkTypeMeta(r, obj);
   checkNamespace(r, obj, namespace);
+  const managed = trackFields(ctx, r, undefined, obj, '', opts);
   ctx.strategy.prepareForCreate(r, obj, namespace);
+  setManagedFields(obj, managed);
   admit(ctx.admission, { operation: 'CREATE', resource: r, subresource: '', namespace, name: obj.metadata?.name ?? '', object: obj, user });
   if (opts.dryRun) return obj;
   const stored = ctx.store.create(r, namespace, obj);
@@ -55,8 +80,10 @@ function unchanged(a: KObject, b: KObject): boolean {
 export function updateObject(ctx: ApiContext, r: ResourceInfo, namespace: string, subresource: string, next: KObject, current: KObject, user: UserInfo, opts: WriteOptions, preconditionRv?: string): KObject {
   const name = current.metadata!.name as string;
   if (preconditionRv && preconditionRv !== current.metadata!.resourceVersion) throw conflict(r.plural, r.group, name, STALE);
+  const managed = trackFields(ctx, r, current, subresource === 'status' ? ctx.strategy.prepareForStatusUpdate(r, next, current) : next, subresource, opts);
   if (subresource === 'status') next = ctx.strategy.prepareForStatusUpdate(r, next, current);
   else ctx.strategy.prepareForUpdate(r, next, current);
+  setManagedFields(next, managed);
   next.metadata!.resourceVersion = current.metadata!.resourceVersion;
   admit(ctx.admission, { operation: 'UPDATE', resource: r, subresource, namespace, name, object: next, oldObject: current, user });
   if (unchanged(next, current)) return current;

@@ -1,5 +1,5 @@
 // PATCH bodies by media type: JSON patch, merge patch, strategic merge patch. Server-side apply
-// (application/apply-patch+yaml) is not offered; a client asking for it gets 415 and changes nothing.
+// (application/apply-patch+yaml) is apply-handler.ts's.
 import { applyJsonPatch, PatchError } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { patchMetaFor } from '../patch/patch-meta.js';

@@ -18,6 +18,7 @@ import { serveWatch } from './watch-handler.js';
 import { queryInt64 } from './query-params.js';
 import { checkUnknownFields } from './field-validation.js';
 import { serveAccessReview } from './access-review.js';
+import { APPLY_PATCH, checkPatchOptions, fieldManagerOf, serveApply } from './apply-handler.js';
 
 const SUBRESOURCES: Record<string, (r: ResourceInfo) => boolean> = {
   status: (r) => r.status,
@@ -65,7 +66,7 @@ export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: 
       if (s.name) throw methodNotAllowed();
       const obj = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
       const warnings = checkUnknownFields(r, obj, s.url);
-      const created = createObject(ctx, r, s.namespace, obj, s.user, { dryRun: dryRunOf(s.url) });
+      const created = createObject(ctx, r, s.namespace, obj, s.user, { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, 'CreateOptions') });
       return sendObject(ctx, res, 201, r, created, 'object', s.url, warnings);
     }
     case 'update': {
@@ -75,18 +76,22 @@ export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: 
       const current = ctx.store.get(r, s.namespace, s.name);
       const rv = obj.metadata?.resourceVersion;
       obj.metadata = { ...(obj.metadata ?? {}), name: s.name };
-      const updated = updateObject(ctx, r, s.namespace, s.subresource, obj, current, s.user, { dryRun: dryRunOf(s.url) }, rv);
+      const updated = updateObject(ctx, r, s.namespace, s.subresource, obj, current, s.user, { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, 'UpdateOptions') }, rv);
       return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
     }
     case 'patch': {
-      if (!PATCH_TYPES.includes(mediaType(req.headers['content-type']))) throw unsupportedMediaType(PATCH_TYPES);
+      const type = mediaType(req.headers['content-type']);
+      if (type === APPLY_PATCH) return serveApply(ctx, req, res, s, dryRunOf(s.url), (code, obj, warnings) => sendObject(ctx, res, code, r, obj, 'object', s.url, warnings));
+      if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType([...PATCH_TYPES, APPLY_PATCH]);
+      checkPatchOptions(s.url, false);
+      const manager = fieldManagerOf(req, s.url, 'PatchOptions');
       const body = await readBody(req);
       const current = ctx.store.get(r, s.namespace, s.name);
       const patched = applyPatch(r, current, body, req.headers['content-type']);
       const warnings = checkUnknownFields(r, patched, s.url);
       if (patched.metadata?.name !== s.name) throw badRequest(`the name of the object (${patched.metadata?.name}) does not match the name on the URL (${s.name})`);
       const rv = patched.metadata?.resourceVersion;
-      const updated = updateObject(ctx, r, s.namespace, s.subresource, patched, current, s.user, { dryRun: dryRunOf(s.url) }, rv);
+      const updated = updateObject(ctx, r, s.namespace, s.subresource, patched, current, s.user, { dryRun: dryRunOf(s.url), manager }, rv);
       return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
     }
     case 'delete': {
