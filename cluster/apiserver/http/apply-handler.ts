@@ -11,16 +11,9 @@ import { readBody } from './body.js';
 import type { ApiContext, RequestScope } from './context.js';
 import { checkUnknownFields } from './field-validation.js';
 import { createObject, updateObject } from './object-writes.js';
+import { queryOptionalBool } from './query-params.js';
 
 export const APPLY_PATCH = 'application/apply-patch+yaml';
-
-/** strconv.ParseBool, which apimachinery's query decoding uses. */
-export function parseBool(name: string, v: string | null): boolean | undefined {
-  if (v === null) return undefined;
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  throw badRequest(`${name}: Invalid value: "${v}": strconv.ParseBool: parsing "${v}": invalid syntax`);
-}
 
 function invalidOptions(kind: string, field: string, detail: string): ApiError {
   return new ApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${field}: ${detail}`, { group: 'meta.k8s.io', kind, causes: [{ reason: detail.startsWith('Required') ? 'FieldValueRequired' : detail.startsWith('Forbidden') ? 'FieldValueForbidden' : 'FieldValueInvalid', message: detail, field }] });
@@ -37,7 +30,7 @@ export function fieldManagerOf(req: IncomingMessage, url: URL, optionsKind: stri
 
 /** kube's ValidatePatchOptions. */
 export function checkPatchOptions(url: URL, isApply: boolean): { force: boolean } {
-  const force = parseBool('force', url.searchParams.get('force'));
+  const force = queryOptionalBool(url.searchParams, 'force');
   if (!isApply && force !== undefined) throw invalidOptions('PatchOptions', 'force', 'Forbidden: may not be specified for non-apply patch');
   if (isApply && !url.searchParams.get('fieldManager')) throw invalidOptions('PatchOptions', 'fieldManager', 'Required value: is required for apply patch');
   return { force: force ?? false };
