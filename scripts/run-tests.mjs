@@ -3,11 +3,13 @@
 // then end-to-end (real UI in Chromium). `npm test -- unit` (or integration, e2e) runs one tier;
 // `npm test -- dist/test/x.test.js` runs given files.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// final/ is not a tier of its own: it runs after the others (below).
 const tiers = ['unit', 'integration', 'e2e'];
 const args = process.argv.slice(2);
 
@@ -33,11 +35,28 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// After a run that touches the kernel (integration, e2e, or the whole suite), test/final/ runs on
+// its own, last: it fails if the run left a test lab's process, namespace, mount or cgroup. What
+// was there before the run (another run on this machine) is the baseline, taken now.
+const final = join(root, 'dist', 'test', 'final');
+const kernelRun = explicitFiles.length === 0 && (chosenTiers.length === 0 || chosenTiers.some((t) => t !== 'unit'));
+let baselineFile;
+if (kernelRun) {
+  const { scanLeftovers } = await import(join(root, 'dist', 'test', 'support', 'leftovers.js'));
+  const dir = mkdtempSync(join(tmpdir(), 'kubewire-baseline-'));
+  baselineFile = join(dir, 'leftovers.json');
+  writeFileSync(baselineFile, JSON.stringify(scanLeftovers()));
+}
+const env = { ...process.env, KUBEWIRE_ROOT: root, ...(baselineFile ? { KUBEWIRE_LEFTOVER_BASELINE: baselineFile } : {}) };
+
 // Integration tests share the kernel; each uses its own prefix, so two at a time is safe and
 // keeps the 2-core machine responsive.
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, KUBEWIRE_ROOT: root },
-});
-process.exit(r.status ?? 1);
+const main = files.filter((f) => !f.startsWith(final));
+// (node --test with no file would run every test it finds.)
+let status = main.length ? (spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...main], { cwd: root, stdio: 'inherit', env }).status ?? 1) : 0;
+if (kernelRun || files.some((f) => f.startsWith(final))) {
+  const last = spawnSync(process.execPath, ['--test', ...collect(final)], { cwd: root, stdio: 'inherit', env });
+  if (status === 0) status = last.status ?? 1;
+}
+if (baselineFile) rmSync(dirname(baselineFile), { recursive: true, force: true });
+process.exit(status);

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { LabCgroup } from '../../runtime/lab/lab-cgroup.js';
 
 export interface MiniLabPod {
   k8sNamespace: string;
@@ -89,6 +90,23 @@ export function buildMiniLab(prefix: string, podsPerNode = 2): MiniLab {
         }
       }
       created.length = 0;
+      // Lab terminals opened on this lab ran in its cgroup (the lab mark): end and remove it too.
+      const cg = LabCgroup.of(prefix);
+      for (let round = 0; cg.pids().length && round < 100; round++) {
+        for (const pid of cg.pids()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+      try {
+        cg.remove();
+      } catch (err) {
+        failures.push(`cgroup: ${String(err)}`);
+      }
       if (failures.length) throw new Error(`mini lab: could not delete ${failures.join('; ')}`);
     },
   };

@@ -83,8 +83,12 @@ test('a shell in a pod namespace shows the pod IP, survives a reconnect with its
   const pod = lab.pods[0]!;
   const podNs = lab.ns(`${pod.k8sNamespace}_${pod.name}`);
   const info: TerminalInfo = await client.mustCall('terminal.open', { namespace: podNs, cols: 100, rows: 30 });
-  assert.deepEqual(info.command.slice(0, 4), ['ip', 'netns', 'exec', podNs]);
+  // The shell starts inside the lab's cgroup (lab-exec.sh), so a reset ends what is typed in it.
+  assert.match(info.command[0]!, /\/native-scripts\/lab-exec\.sh$/);
+  assert.deepEqual(info.command.slice(1, 8), [lab.prefix, 'terminals', '--', 'ip', 'netns', 'exec', podNs]);
   client.send({ type: 'terminal.attach', id: info.id });
+  client.send({ type: 'terminal.input', id: info.id, data: `grep -c ':/${lab.prefix}kubewire/_terminals$' /proc/self/cgroup | sed 's/^/marked=/'\r` });
+  await client.waitFor((m) => m.type === 'terminal.output' && client.output(info.id).includes('marked=1'), 5000, 'the shell in the lab cgroup');
   client.send({ type: 'terminal.resize', id: info.id, cols: 120, rows: 40 });
   client.send({ type: 'terminal.input', id: info.id, data: 'ip -br addr show dev eth0; stty size\r' });
   await client.waitFor((m) => m.type === 'terminal.output' && client.output(info.id).includes('40 120'), 5000, 'stty size after resize');

@@ -28,3 +28,8 @@ test('refuses names outside the lab or with shell syntax, and bad pids', () => {
   assert.throws(() => planShell({ prefix: 'kw-', namespace: 'kw-a$(id)', baseEnv: env }), /not a namespace/);
   assert.throws(() => planShell({ prefix: 'kw-', namespace: 'kw-default_p', pausePid: 1, baseEnv: env }), /not a process id/);
 });
+
+test('with lab-exec.sh the shell joins the lab cgroup first (its terminals leaf)', () => {
+  const p = planShell({ prefix: 'kw-', namespace: 'kw-node5', baseEnv: {}, labExec: '/x/native-scripts/lab-exec.sh' });
+  assert.deepEqual(p.argv, ['/x/native-scripts/lab-exec.sh', 'kw-', 'terminals', '--', 'ip', 'netns', 'exec', 'kw-node5', 'bash', '--noprofile', '--norc', '-i']);
+});
