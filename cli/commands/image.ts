@@ -12,7 +12,7 @@ const USAGE = `usage: kubewire image ls [--json]
        kubewire image pull REF [--username U --password-stdin]
        kubewire image import PATH [--tag REF]     (OCI layout folder or docker-archive tar)
        kubewire image rm REF...
-       kubewire image build NAME|all [--force]    (built-ins: pause busybox nginx kubia tools)
+       kubewire image build NAME...|all [--force]    (built-ins: pause busybox nginx kubia tools)
        kubewire image gc`;
 
 function human(bytes: number): string {
@@ -62,7 +62,7 @@ export async function image(args: string[]): Promise<number> {
       for (const img of list) {
         for (const ref of img.refs) {
           const r = parseImageRef(ref);
-          console.log(`${`${r.registry}/${r.repository}`.padEnd(44)} ${(r.tag ?? '<none>').padEnd(10)} ${img.id.slice(7, 20)} ${human(img.size)}`);
+          console.log(`${`${r.registry}/${r.repository}`.padEnd(44)} ${(r.tag ?? '<none>').padEnd(10)} ${img.id.slice(7, 19).padEnd(13)} ${human(img.size)}`);
         }
       }
       console.error(`store: ${imageStoreDir()}`);
@@ -97,15 +97,10 @@ export async function image(args: string[]): Promise<number> {
     }
     case 'build': {
       const [name] = rest;
-      const names = name === 'all' ? svc.builtins.names() : name ? [name] : [];
-      if (!names.length) throw new ValidationError('command line', USAGE);
+      if (!name) throw new ValidationError('command line', USAGE);
       const t0 = Date.now();
-      for (const n of names) {
-        const recipe = svc.builtins.recipeNamed(n);
-        if (!recipe) throw new ValidationError('command line', `no built-in image "${n}" (known: ${svc.builtins.names().join(', ')})`);
-        const img = await svc.ensureBuiltin(svc.builtins.canonicalRef(recipe), progressPrinter(), values.force);
-        console.log(`${img.ref} ${img.digest} ${human(img.size)}`);
-      }
+      const images = await svc.ensureBuiltins({ names: name === 'all' ? svc.builtins.names() : rest, force: values.force, onProgress: progressPrinter() });
+      for (const img of images) console.log(`${img.ref} ${img.digest} ${human(img.size)}`);
       console.error(`built-in images ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return 0;
     }

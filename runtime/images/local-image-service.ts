@@ -88,6 +88,26 @@ export class LocalImageService implements ImageService {
     return { ...have, ref };
   }
 
+  /**
+   * Every built-in (or those named) present and current, building the missing ones `concurrency`
+   * at a time: the Debian builds mostly wait on the mirror and the disk, so they overlap well.
+   */
+  async ensureBuiltins(opts: { names?: string[]; concurrency?: number; force?: boolean; onProgress?: PullOptions['onProgress'] } = {}): Promise<ResolvedImage[]> {
+    const names = opts.names ?? this.builtins.names();
+    const refs = names.map((n) => {
+      const recipe = this.builtins.recipeNamed(n);
+      if (!recipe) throw new ImagePullError(`no built-in image "${n}" (known: ${this.builtins.names().join(', ')})`, n, 'NotFound');
+      return this.builtins.canonicalRef(recipe);
+    });
+    const out: ResolvedImage[] = new Array(refs.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < refs.length; i = next++) out[i] = await this.ensureBuiltin(refs[i]!, opts.onProgress, opts.force ?? false);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 3) }, worker));
+    return out;
+  }
+
   async list(): Promise<ImageSummary[]> {
     const index = await this.store.readIndex();
     const byDigest = new Map<string, ImageSummary>();
