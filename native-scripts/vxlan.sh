@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates a node's VTEP, as flanneld does: a VXLAN device (flannel.1) bound to the underlay
-# interface, learning off (peers are programmed, never learnt), with the node's subnet .0/32.
+# interface, learning off (peers are programmed, never learnt), no UDP checksum (flanneld leaves
+# UDPCSum false: the article's `ip -d link` says noudpcsum), with the node's subnet .0/32.
 # Idempotent. Usage: vxlan.sh NS DEV VNI LOCAL_IP UNDERLAY_IF DSTPORT MTU MAC CIDR [--miss]
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -20,7 +21,7 @@ kw_need_netns "$ns"
 created=false
 if ! ip -n "$ns" link show dev "$dev" >/dev/null 2>&1; then
   ip -n "$ns" link add "$dev" address "$mac" mtu "$mtu" type vxlan id "$vni" local "$local_ip" \
-    dev "$underlay" dstport "$port" nolearning "${miss[@]}"
+    dev "$underlay" dstport "$port" nolearning noudpcsum "${miss[@]}"
   created=true
 fi
 {

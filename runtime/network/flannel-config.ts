@@ -66,6 +66,17 @@ export function masqueradeRules(topo: Topology, node: NodeSpec): string[] {
   ];
 }
 
+export const FORWARD_CHAIN = 'KW-FLANNEL-FWD';
+
+/**
+ * flanneld's forward rules (flannel 0.11, the article's `iptables -t filter -nL` FORWARD): pod
+ * traffic is accepted even where FORWARD's policy is DROP (docker sets it so).
+ */
+export function forwardRules(topo: Topology): string[] {
+  const net = topo.podNetwork;
+  return [`-A ${FORWARD_CHAIN} -s ${net} -j ACCEPT`, `-A ${FORWARD_CHAIN} -d ${net} -j ACCEPT`];
+}
+
 export interface VtepPeer {
   subnet: string;
   vtep: string;

@@ -8,7 +8,7 @@ import type { LabNames } from '../lab/lab-names.js';
 import type { LabPaths } from '../lab/lab-paths.js';
 import { writeNetnsEtc } from '../lab/netns-etc.js';
 import { attachToUnderlay, nodeNetLength, UNDERLAY_MTU } from './cloud.js';
-import { cniBridgeConfig, masqueradeRules, MASQ_CHAIN, subnetEnv, vtepAddress, vtepMacFor, vtepPeers } from './flannel-config.js';
+import { cniBridgeConfig, FORWARD_CHAIN, forwardRules, masqueradeRules, MASQ_CHAIN, subnetEnv, vtepAddress, vtepMacFor, vtepPeers } from './flannel-config.js';
 
 export const VXLAN_DEV = 'flannel.1';
 
@@ -33,6 +33,7 @@ export async function deployNodeNetwork(driver: HostDriver, names: LabNames, top
   ]);
   const tasks: Promise<unknown>[] = [
     driver.script('iptables-apply.sh', [ns, 'nat', MASQ_CHAIN, 'POSTROUTING'], { input: masqueradeRules(topo, node).join('\n') + '\n' }),
+    driver.script('iptables-apply.sh', [ns, 'filter', FORWARD_CHAIN, 'FORWARD'], { input: forwardRules(topo).join('\n') + '\n' }),
     writeNetnsEtc(driver, ns, node.name, topo.internet.dns, node.address),
   ];
   if (f.mode === 'static') {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseTopology } from '../../../common/topology/parse-topology.js';
-import { cniBridgeConfig, masqueradeRules, subnetEnv, vtepMacFor, vtepPeers } from '../../../runtime/network/flannel-config.js';
+import { cniBridgeConfig, forwardRules, masqueradeRules, subnetEnv, vtepMacFor, vtepPeers } from '../../../runtime/network/flannel-config.js';
 import { projectRoot } from '../../../runtime/project-root.js';
 
 const file = join(projectRoot(), 'labs', 'topologies', 'article.yaml');
@@ -49,4 +49,8 @@ test('masquerade rules are flannel\'s four', () => {
     '-A KW-FLANNEL-POSTRTG ! -s 192.168.128.0/18 -d 192.168.132.0/24 -j RETURN',
     '-A KW-FLANNEL-POSTRTG ! -s 192.168.128.0/18 -d 192.168.128.0/18 -j MASQUERADE',
   ]);
+});
+
+test('flanneld\'s forward rules accept the pod network both ways, as the article\'s FORWARD chain lists them', () => {
+  assert.deepEqual(forwardRules(topo), ['-A KW-FLANNEL-FWD -s 192.168.128.0/18 -j ACCEPT', '-A KW-FLANNEL-FWD -d 192.168.128.0/18 -j ACCEPT']);
 });
