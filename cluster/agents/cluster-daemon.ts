@@ -42,10 +42,13 @@ import { makeProxyBackend } from '../proxy/make-proxy-backend.js';
 import { HostDriverNftApplier } from '../proxy/nftables/nft-applier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { Flanneld } from './flannel/flanneld.js';
-import { ContainerLogs } from './kubelet/container-logs.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { KubeletRecords } from './kubelet/kubelet-records.js';
 import { NodeAgent } from './node/node-agent.js';
+import { startKubeletServer, type KubeletServing } from './kubelet-server/kubelet-serving.js';
+import { labDialer, NodePortRelay, type RelayNode } from './kubelet-server/node-port-relay.js';
+import { ensureLeafCert } from '../apiserver/leaf-certs.js';
+import type { KubeletConnector } from '../apiserver/http/kubelet-proxy.js';
 import { KubeProxyAgent } from './proxy/kube-proxy-agent.js';
 import { clusterDnsIP, clusterDnsResolvConf, type ClusterDnsConfig } from './dns/cluster-dns-config.js';
 
@@ -81,6 +84,9 @@ export class ClusterDaemon {
   client!: KubeClient;
   readonly agents = new Map<string, NodeAgents>();
   cloudLB: CloudLoadBalancer | undefined;
+  private relay!: NodePortRelay;
+  private state!: LabState;
+  private caPem!: Buffer;
   private readonly stops: (Disposer | (() => Promise<void>))[] = [];
   private topo!: Topology;
   private names!: LabNames;
@@ -101,12 +107,16 @@ export class ClusterDaemon {
     this.names = new LabNames(state.prefix);
     const backend = openBackend(join(this.o.paths.dir, 'store.db'));
     this.stops.push(() => backend.close());
-    const logs = new ContainerLogs((ns, pod, container) => join(this.o.paths.podLogs(this.names.pod(ns, pod)), `${container}.log`));
+    // The apiserver reaches kubelets only through the nodes' port 10250 (its client certificate is
+    // issued once the CA exists, right after start).
+    this.relay = new NodePortRelay(this.o.driver, (ns) => join(this.o.paths.logs, `${ns}-kubelet-relay.log`));
+    this.stops.push(() => this.relay.stopAll());
+    const connector: KubeletConnector = { dial: labDialer(() => this.relayNodes()), tls: { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) } };
     const make = (port: number) =>
       new ApiServer({
         backend,
         config: { ...DEFAULT_CONFIG, stateDir: join(this.o.paths.dir, 'apiserver'), listen: [{ host: '127.0.0.1', port }], serviceCidr: this.topo.serviceNetwork },
-        podLogs: logs,
+        kubelet: connector,
         log: this.o.log,
       });
     this.apiserver = make(this.o.apiserverPort);
@@ -120,6 +130,9 @@ export class ClusterDaemon {
       this.stops.push(await this.apiserver.start());
     }
     const ca = readFileSync(this.apiserver.caPath);
+    const stateDir = join(this.o.paths.dir, 'apiserver');
+    const client = await ensureLeafCert(stateDir, { dir: stateDir, name: 'apiserver-kubelet-client', commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client' });
+    connector.tls = { ca: client.ca, cert: client.cert, key: client.key };
     this.client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.adminToken, userAgent: 'kube-controller-manager' });
     const relay = new ApiserverRelay(this.o.driver, join(this.o.paths.dir, 'apiserver.sock'), this.apiserver.addresses[0]!.port, this.o.log);
     await relay.start(this.topo.nodes.map((n) => ({ netns: this.names.node(n.name), address: n.address })), (ns) => join(this.o.paths.logs, `${ns}-apiserver-relay.log`));
@@ -135,7 +148,25 @@ export class ClusterDaemon {
     await publishKubeProxyConfig(this.client, this.topo.podNetwork, this.topo.kubeProxy ?? { mode: 'iptables', rules: 'current' });
     const created = await createTopologyObjects(this.client, this.topo.objects ?? []);
     if (created.length) this.o.log(`created from the topology: ${created.join(', ')}`);
+    this.state = state;
+    this.caPem = ca;
     for (const node of this.topo.nodes) await this.startNode(node, state, ca);
+  }
+
+  private relayNode(n: NodeSpec): RelayNode {
+    const dir = join(this.o.paths.node(n.name), 'kubelet');
+    return { name: n.name, netns: this.names.node(n.name), address: n.address, serverSocket: join(dir, 'kubelet.sock'), dialSocket: join(dir, 'apiserver-dial.sock') };
+  }
+
+  private relayNodes(): RelayNode[] {
+    return this.topo.nodes.map((n) => this.relayNode(n));
+  }
+
+  /** Starts a stopped node's agents again (`kubewire node start`): the node turns Ready. */
+  async resumeNode(name: string): Promise<void> {
+    const node = this.topo.nodes.find((n) => n.name === name);
+    if (!node || this.agents.has(name)) return;
+    await this.startNode(node, this.state, this.caPem);
   }
 
   /** The Ingress controller: its proxy pod behind a LoadBalancer Service, routes from Ingress objects. */
@@ -219,12 +250,13 @@ export class ClusterDaemon {
     for (const s of this.stops.splice(0).reverse()) await s();
   }
 
-  /** Stops one node's agents (the node goes NotReady once its lease expires). */
+  /** Stops one node's agents (the node goes NotReady once its lease expires); its pods keep running. */
   stopNode(name: string): void {
     const a = this.agents.get(name);
     if (!a) return;
     a.stop();
     this.agents.delete(name);
+    void this.relay.stop(name);
   }
 
   private startScheduler(): void {
@@ -274,6 +306,21 @@ export class ClusterDaemon {
       log,
     });
     stops.push(kubelet.start());
+    const rn = this.relayNode(node);
+    const serving: KubeletServing = await startKubeletServer({
+      node: { name: node.name, address: node.address },
+      caDir: join(this.o.paths.dir, 'apiserver'),
+      certDir: join(this.o.paths.node(node.name), 'kubelet', 'pki'),
+      socketPath: rn.serverSocket,
+      api: client.rest,
+      client,
+      kubelet,
+      podLogDir: (ns) => this.o.paths.podLogs(ns),
+      alive: (pid, startTime) => processAlive(pid, startTime),
+      log,
+    });
+    stops.push(() => void serving.stop());
+    await this.relay.start(rn);
     const proxier = makeProxyBackend(this.topo.kubeProxy, {
       netns,
       restorer: new HostDriverIptablesRestorer(this.o.driver),
@@ -305,4 +352,14 @@ type KubeClientResource = ResourceClient<KubeObject>;
 
 export function clusterDnsConfig(topo: Topology): ClusterDnsConfig {
   return { serviceNetwork: topo.serviceNetwork, domain: 'cluster.local', upstream: topo.internet.dns };
+}
+
+/** Same pid and kernel start time (field 22 of /proc/<pid>/stat): the same process. */
+function processAlive(pid: number, startTime: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) === startTime;
+  } catch {
+    return false;
+  }
 }

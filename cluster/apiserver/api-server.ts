@@ -2,7 +2,7 @@
 // authentication plugins, authorization plugins, admission (mutating, validating), the store.
 // Constructed with its store, clock and config; start() returns the disposer.
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Backend } from '../store/backend.js';
@@ -21,7 +21,9 @@ import { NodeAuthorizer, exactFieldValue } from './authz/node-authorizer.js';
 import { NodeRestriction } from './admission/node-restriction.js';
 import { systemClock, type Clock } from './clock.js';
 import { bootstrap } from './bootstrap.js';
-import { sendError, sendJson, type ApiContext, type PodLogSource } from './http/context.js';
+import { sendError, sendJson, type ApiContext } from './http/context.js';
+import { isConnectSubresource, proxyUpgrade, type KubeletConnector } from './http/kubelet-proxy.js';
+import type { Duplex } from 'node:stream';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, KUBERNETES_VERSION, versionInfo } from './http/discovery.js';
 import { aggregatedDiscovery, aggregatedDiscoveryVersion, discoveryContentType } from './discovery/aggregated.js';
 import { BuiltinFragments } from './openapi/builtin-source.js';
@@ -74,7 +76,8 @@ export interface ApiServerDeps {
   backend: Backend;
   config: ApiServerConfig;
   clock?: Clock;
-  podLogs?: PodLogSource;
+  /** How the apiserver reaches kubelets and pods (pods/log, exec, attach, portforward, proxies). */
+  kubelet?: KubeletConnector;
   /** Extra authenticators asked before the token file (e.g. service account tokens later). */
   authenticators?: Authenticator[];
   log?: (line: string) => void;
@@ -122,7 +125,8 @@ export class ApiServer {
       admission,
       clock,
       authorizers: this.authorizers,
-      podLogs: deps.podLogs,
+      kubelet: deps.kubelet,
+      authenticators: this.authenticators,
       observeWrite: (r, obj, deleted) => {
         if (r.plural === 'namespaces') this.namespaces.observe(obj, deleted);
         else this.rbac.observe(r.plural, obj, deleted);
@@ -174,6 +178,7 @@ export class ApiServer {
     try {
       for (const l of cfg.listen) {
         const server = createServer({ cert: pki.cert, key: pki.key, keepAliveTimeout: 60_000 }, (req, res) => void this.handle(req, res));
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
         server.headersTimeout = 60_000;
         server.requestTimeout = 0;
         await new Promise<void>((resolve, reject) => {
@@ -223,6 +228,56 @@ export class ApiServer {
     this.bound = [];
   }
 
+  /** Authentication and authorization of one request (both the plain and the upgrade path). */
+  private admitRequest(req: IncomingMessage, url: URL): { user: UserInfo; info: RequestInfo } {
+    const user = authenticate(this.authenticators, { headers: req.headers });
+    if (!user) throw unauthorized();
+    const info = parseRequestInfo(req.method ?? 'GET', url);
+    const attrs: AuthorizationAttributes = {
+      user,
+      verb: info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase(),
+      isResourceRequest: info.isResourceRequest,
+      path: url.pathname,
+      namespace: info.namespace,
+      apiGroup: info.apiGroup,
+      resource: info.resource,
+      // services/x/proxy/a/b is authorized as the `proxy` subresource, as RequestInfoFactory does.
+      subresource: info.subresource.split('/')[0]!,
+      name: info.name || listedName(info.verb, url),
+      fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
+    };
+    const verbs = [attrs.verb];
+    // A WebSocket exec/attach/portforward arrives as GET; 1.32 also demands create on it
+    // (AuthorizePodWebsocketUpgradeCreatePermission), since it is the same power as the POST.
+    if (attrs.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(attrs.subresource) && attrs.verb === 'get') verbs.push('create');
+    for (const verb of verbs) {
+      const a = { ...attrs, verb };
+      const d = authorize(this.authorizers, a);
+      if (d.decision !== 'allow') {
+        throw new ApiError(403, 'Forbidden', forbiddenMessage(a, d.reason), info.isResourceRequest ? { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource } : undefined);
+      }
+    }
+    return { user, info };
+  }
+
+  /** Upgrades (WebSocket, SPDY) are only for the streaming subresources, spliced to the kubelet. */
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = requestTarget(req.url);
+      if (!url) throw new ApiError(400, 'BadRequest', '400 Bad Request');
+      const { user, info } = this.admitRequest(req, url);
+      const r = info.isResourceRequest ? this.catalog.find(info.apiGroup, info.apiVersion, info.resource) : undefined;
+      if (!r || !isConnectSubresource(r.plural, info.subresource)) throw resourceNotFound();
+      proxyUpgrade(this.ctx, req, socket, head, { user, url, namespace: info.namespace, name: info.name, subresource: info.subresource, resource: r });
+    } catch (err) {
+      const e = err instanceof ApiError ? err : internalError(err);
+      if (!(err instanceof ApiError)) this.log(`apiserver: upgrade ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+      const body = JSON.stringify(e.toStatus());
+      socket.end(`HTTP/1.1 ${e.code} ${STATUS_CODES[e.code] ?? e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // What Go's net/http refuses before any handler runs: a request target that does not parse,
     // or a path with a bad percent escape. Its answer is a bare text 400.
@@ -232,25 +287,7 @@ export class ApiServer {
       return void res.end('400 Bad Request');
     }
     try {
-      const user = authenticate(this.authenticators, { headers: req.headers });
-      if (!user) throw unauthorized();
-      const info = parseRequestInfo(req.method ?? 'GET', url);
-      const attrs: AuthorizationAttributes = {
-        user,
-        verb: info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase(),
-        isResourceRequest: info.isResourceRequest,
-        path: url.pathname,
-        namespace: info.namespace,
-        apiGroup: info.apiGroup,
-        resource: info.resource,
-        subresource: info.subresource,
-        name: info.name || listedName(info.verb, url),
-        fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
-      };
-      const d = authorize(this.authorizers, attrs);
-      if (d.decision !== 'allow') {
-        throw new ApiError(403, 'Forbidden', forbiddenMessage(attrs, d.reason), info.isResourceRequest ? { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource } : undefined);
-      }
+      const { user, info } = this.admitRequest(req, url);
       if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
       const r = this.catalog.find(info.apiGroup, info.apiVersion, info.resource);
       if (!r || (!r.namespaced && info.namespace && r.plural !== 'namespaces')) throw resourceNotFound();

@@ -69,6 +69,10 @@ const ENTRIES: Entry[] = [
   { gv: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', cluster: true },
   { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', cluster: true, verbs: ['create'], virtual: true },
   { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', cluster: true, verbs: ['create'], virtual: true },
+  // What a kubelet in webhook mode asks about its callers (delegated authentication/authorization).
+  { gv: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', cluster: true, verbs: ['create'], virtual: true },
+  { gv: 'authentication.k8s.io/v1', kind: 'TokenReview', plural: 'tokenreviews', cluster: true, verbs: ['create'], virtual: true },
+  { gv: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', short: ['pdb'], status: true, generation: true },
 ];
 
 function build(e: Entry): ResourceInfo {

@@ -63,6 +63,12 @@ export interface Volume {
   secret?: { secretName: string };
 }
 
+export interface EphemeralContainer extends Container {
+  targetContainerName?: string;
+  stdin?: boolean;
+  tty?: boolean;
+}
+
 export interface PodSpec {
   nodeName?: string;
   nodeSelector?: Record<string, string>;
@@ -73,6 +79,8 @@ export interface PodSpec {
   priority?: number;
   containers: Container[];
   initContainers?: Container[];
+  /** Added through pods/ephemeralcontainers (`kubectl debug`). */
+  ephemeralContainers?: EphemeralContainer[];
   volumes?: Volume[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds?: number;

@@ -2,7 +2,7 @@
 // rebuilt, as the article shows — then every container that should run and does not, honouring
 // restartPolicy and the crash-loop back-off (10 s doubling to 5 min, the first restart at once),
 // then probes. Also graceful termination: SIGTERM, the grace period, SIGKILL.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Pod } from '../../../common/api-types.js';
 import type { ContainerSpec } from '../../../common/topology/types.js';
@@ -250,7 +250,11 @@ export class ContainerSync {
     const exitFile = join(logDir, `${c.name}.exit`);
     await rm(exitFile, { force: true });
     const run: ContainerSpec = policy === 'Always' ? spec : { ...spec, command: ['bash', '-c', EXIT_RECORDER, exitFile, ...argv], args: [] };
-    if (cs.startedOnce) cs.restartCount++;
+    if (cs.startedOnce) {
+      cs.restartCount++;
+      // `kubectl logs --previous` reads the run before this one (kubelet keeps one previous log).
+      await rename(join(logDir, `${c.name}.log`), join(logDir, `${c.name}.previous.log`)).catch(() => undefined);
+    }
     this.d.events.normal(pod, 'Created', `Created container ${c.name}`);
     const proc = await this.d.runtime.startContainer(rec, run, logDir);
     this.d.events.normal(pod, 'Started', `Started container ${c.name}`);

@@ -144,6 +144,16 @@ export class Kubelet {
     };
   }
 
+  /** The pods this kubelet runs with their runtime records (read by its HTTPS server). */
+  runningPods(): { pod: Pod; record: PodRecord | undefined; startTime: number }[] {
+    const out: { pod: Pod; record: PodRecord | undefined; startTime: number }[] = [];
+    for (const w of this.workers.values()) {
+      const pod = w.static ? (w.mirror ?? w.static) : w.pod;
+      if (pod) out.push({ pod, record: w.record, startTime: w.startTime });
+    }
+    return out;
+  }
+
   /** Resolves once no pod worker is busy (tests). */
   async idle(): Promise<void> {
     for (;;) {

@@ -1,7 +1,10 @@
 // authorization.k8s.io/v1 SelfSubjectAccessReview (`kubectl auth can-i VERB RESOURCE`) and
 // SelfSubjectRulesReview (`kubectl auth can-i --list`): the authorizer chain asked about the caller.
+// TokenReview and SubjectAccessReview (authentication.k8s.io, authorization.k8s.io): the same
+// chains asked on behalf of another component — a kubelet in webhook mode checking its callers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorize } from '../authz/authorizer.js';
+import { authenticate, type UserInfo } from '../authn/authenticator.js';
 import { RbacAuthorizer } from '../authz/rbac-authorizer.js';
 import { rulesFor } from '../authz/rbac-rules.js';
 import { badRequest } from '../status.js';
@@ -15,6 +18,8 @@ export async function serveAccessReview(ctx: ApiContext, req: IncomingMessage, r
   checkTypeMeta(r, body);
   const spec = body.spec ?? {};
   const user = s.user;
+  if (r.plural === 'tokenreviews') return sendJson(res, 201, tokenReview(ctx, spec));
+  if (r.plural === 'subjectaccessreviews') return sendJson(res, 201, subjectAccessReview(ctx, spec));
   if (r.plural === 'selfsubjectaccessreviews') {
     const ra = spec.resourceAttributes;
     const nra = spec.nonResourceAttributes;
@@ -43,4 +48,30 @@ export async function serveAccessReview(ctx: ApiContext, req: IncomingMessage, r
     }
   }
   sendJson(res, 201, { kind: r.kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { resourceRules, nonResourceRules, incomplete: false } });
+}
+
+/** authentication.k8s.io/v1 TokenReview: who holds this token (the authenticator chain). */
+function tokenReview(ctx: ApiContext, spec: { token?: string; audiences?: string[] }): unknown {
+  if (typeof spec.token !== 'string' || !spec.token) throw badRequest('TokenReview: spec.token is required');
+  const user = authenticate(ctx.authenticators, { headers: { authorization: `Bearer ${spec.token}` } });
+  const status = user
+    ? { authenticated: true, user: { username: user.name, uid: user.uid, groups: user.groups }, audiences: spec.audiences ?? [] }
+    : { authenticated: false, error: 'invalid bearer token' };
+  return { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { audiences: spec.audiences }, status };
+}
+
+/** authorization.k8s.io/v1 SubjectAccessReview: may user U do V (the authorizer chain). */
+function subjectAccessReview(ctx: ApiContext, spec: { user?: string; uid?: string; groups?: string[]; resourceAttributes?: Record<string, string>; nonResourceAttributes?: Record<string, string> }): unknown {
+  const ra = spec.resourceAttributes;
+  const nra = spec.nonResourceAttributes;
+  if (!spec.user && !spec.groups?.length) throw badRequest('SubjectAccessReview: spec.user or spec.groups is required');
+  if (!ra && !nra) throw badRequest('SubjectAccessReview: spec.resourceAttributes or spec.nonResourceAttributes is required');
+  const user: UserInfo = { name: spec.user ?? '', uid: spec.uid ?? '', groups: spec.groups ?? [] };
+  const d = authorize(ctx.authorizers, ra
+    ? { user, verb: ra.verb ?? '', isResourceRequest: true, path: '', namespace: ra.namespace ?? '', apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', name: ra.name ?? '' }
+    : { user, verb: nra!.verb ?? '', isResourceRequest: false, path: nra!.path ?? '', namespace: '', apiGroup: '', resource: '', subresource: '', name: '' });
+  const status: Record<string, unknown> = { allowed: d.decision === 'allow' };
+  if (d.decision === 'deny' && d.reason) status.denied = true;
+  if (d.reason) status.reason = d.reason;
+  return { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status };
 }

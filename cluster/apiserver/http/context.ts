@@ -1,5 +1,5 @@
 // What the request handlers share: the catalog, the object store, strategies, the admission
-// chain, the clock and the optional log source for pods. Built once by ApiServer.
+// chain, the clock and the connection to the kubelets. Built once by ApiServer.
 import type { ServerResponse } from 'node:http';
 import type { AdmissionChain } from '../admission/admission.js';
 import type { UserInfo } from '../authn/authenticator.js';
@@ -7,15 +7,11 @@ import type { Authorizer } from '../authz/authorizer.js';
 import type { Clock } from '../clock.js';
 import type { KObject, ObjectStore } from '../registry/object-store.js';
 import type { Strategy } from '../registry/strategy.js';
+import type { Authenticator } from '../authn/authenticator.js';
+import type { KubeletConnector } from './kubelet-proxy.js';
 import type { ResourceCatalog, ResourceInfo } from '../resources.js';
 import type { ApiError } from '../status.js';
 import type { FieldManager } from '../apply/field-manager.js';
-
-/** Where `kubectl logs` reads from: the node agent (kubelet) that runs the pod provides it later. */
-export interface PodLogSource {
-  /** Streams the container's log into `out`; throws an ApiError when it cannot. */
-  streamLog(pod: KObject, container: string, opts: { follow: boolean; tailLines?: number; timestamps: boolean; previous: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>;
-}
 
 export interface WriteObserver {
   /** Called after every stored write (used to keep in-memory policy current at once). */
@@ -29,7 +25,10 @@ export interface ApiContext {
   admission: AdmissionChain;
   clock: Clock;
   authorizers: readonly Authorizer[];
-  podLogs?: PodLogSource;
+  /** How pods/log, exec, attach, portforward and the proxies reach nodes; 503 without one. */
+  kubelet?: KubeletConnector;
+  /** For TokenReview (the kubelets' delegated authentication). */
+  authenticators: readonly Authenticator[];
   observeWrite: WriteObserver;
   bookmarkIntervalMs: number;
   /** managedFields bookkeeping and server-side apply. */

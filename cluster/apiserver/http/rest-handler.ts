@@ -25,6 +25,12 @@ const SUBRESOURCES: Record<string, (r: ResourceInfo) => boolean> = {
   scale: (r) => r.scale,
   binding: (r) => r.plural === 'pods',
   log: (r) => r.plural === 'pods',
+  exec: (r) => r.plural === 'pods',
+  attach: (r) => r.plural === 'pods',
+  portforward: (r) => r.plural === 'pods',
+  eviction: (r) => r.plural === 'pods',
+  ephemeralcontainers: (r) => r.plural === 'pods',
+  proxy: (r) => r.plural === 'nodes' || r.plural === 'services',
   finalize: (r) => r.plural === 'namespaces',
 };
 
@@ -44,7 +50,8 @@ export function dryRunOf(url: URL): boolean {
 
 export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, verb: string, s: RequestScope): Promise<void> {
   const r = s.resource;
-  if (s.subresource && !(SUBRESOURCES[s.subresource]?.(r) ?? false)) throw resourceNotFound();
+  const subKind = s.subresource.startsWith('proxy/') ? 'proxy' : s.subresource;
+  if (s.subresource && !(SUBRESOURCES[subKind]?.(r) ?? false)) throw resourceNotFound();
   if (r.virtual) {
     if (verb !== 'create') throw methodNotAllowed();
     return serveAccessReview(ctx, req, res, s);

@@ -1,5 +1,6 @@
 // Subresources other than status: scale (autoscaling/v1 Scale over spec.replicas), pods/binding
-// (the scheduler's assignment), pods/log (streamed from the node agent), namespaces/finalize.
+// (the scheduler's assignment), namespaces/finalize; pods/log and the proxies go to the kubelet
+// (kubelet-proxy.ts), pods/eviction and pods/ephemeralcontainers have files of their own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KObject } from '../registry/object-store.js';
 import { ApiError, badRequest, conflict, methodNotAllowed, successStatus } from '../status.js';
@@ -9,6 +10,9 @@ import { checkTypeMeta, updateObject } from './object-writes.js';
 import { fieldManagerOf } from './apply-handler.js';
 import { applyPatch } from './patching.js';
 import { dryRunOf } from './rest-handler.js';
+import { proxyRequest } from './kubelet-proxy.js';
+import { serveEviction } from './eviction.js';
+import { serveEphemeralContainers } from './ephemeral-containers.js';
 
 export async function serveSubresource(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, verb: string, s: RequestScope): Promise<void> {
   switch (s.subresource) {
@@ -19,11 +23,22 @@ export async function serveSubresource(ctx: ApiContext, req: IncomingMessage, re
       return serveBinding(ctx, req, res, s);
     case 'log':
       if (verb !== 'get') throw methodNotAllowed();
-      return serveLog(ctx, req, res, s);
+      return proxyRequest(ctx, req, res, s);
+    case 'eviction':
+      if (verb !== 'create') throw methodNotAllowed();
+      return serveEviction(ctx, req, res, s);
+    case 'ephemeralcontainers':
+      return serveEphemeralContainers(ctx, req, res, verb, s);
+    case 'exec':
+    case 'attach':
+    case 'portforward':
+      // Without an upgrade there is no stream to carry them (kube-apiserver answers 400 too).
+      throw badRequest('Upgrade request required');
     case 'finalize':
       if (verb !== 'update') throw methodNotAllowed();
       return serveFinalize(ctx, req, res, s);
   }
+  if (s.subresource === 'proxy' || s.subresource.startsWith('proxy/')) return proxyRequest(ctx, req, res, s);
   throw methodNotAllowed();
 }
 
@@ -78,27 +93,6 @@ async function serveBinding(ctx: ApiContext, req: IncomingMessage, res: ServerRe
     ctx.observeWrite(r, stored, false);
   }
   sendJson(res, 201, { ...successStatus({}), code: 201 });
-}
-
-async function serveLog(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
-  const pod = ctx.store.get(s.resource, s.namespace, s.name);
-  const q = s.url.searchParams;
-  const containers: string[] = (pod.spec?.containers ?? []).map((c: KObject) => c.name);
-  let container = q.get('container') ?? '';
-  if (!container) {
-    if (containers.length !== 1) throw badRequest(`a container name must be specified for pod ${s.name}, choose one of: [${containers.join(' ')}]`);
-    container = containers[0]!;
-  } else if (!containers.includes(container) && !(pod.spec?.initContainers ?? []).some((c: KObject) => c.name === container)) {
-    throw badRequest(`container ${container} is not valid for pod ${s.name}`);
-  }
-  if (!pod.spec?.nodeName) throw badRequest(`pod ${s.name} does not have a host assigned`);
-  if (!ctx.podLogs) throw new ApiError(503, 'ServiceUnavailable', `no node agent serves logs for node "${pod.spec.nodeName}" yet`);
-  const tail = q.get('tailLines');
-  const ac = new AbortController();
-  req.on('close', () => ac.abort());
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
-  await ctx.podLogs.streamLog(pod, container, { follow: q.get('follow') === 'true', tailLines: tail ? Number(tail) : undefined, timestamps: q.get('timestamps') === 'true', previous: q.get('previous') === 'true' }, res, ac.signal);
-  res.end();
 }
 
 async function serveFinalize(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {

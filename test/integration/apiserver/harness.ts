@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { ApiServer, DEFAULT_CONFIG } from '../../../cluster/apiserver/api-server.js';
 import { openBackend } from '../../../cluster/apiserver/open-backend.js';
 import type { Backend } from '../../../cluster/store/backend.js';
-import type { PodLogSource } from '../../../cluster/apiserver/http/context.js';
+import type { KubeletConnector } from '../../../cluster/apiserver/http/kubelet-proxy.js';
 
 export const KUBECTL = '/usr/bin/kubectl';
 export const hasKubectl = existsSync(KUBECTL);
@@ -25,13 +25,13 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory?: boolean; podLogs?: PodLogSource } = {}): Promise<Harness> {
+export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory?: boolean; kubelet?: KubeletConnector } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-apiserver-test-'));
   const backend = openBackend(opts.memory ? undefined : join(dir, 'store.db'));
   const server = new ApiServer({
     backend,
     config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }], bookmarkIntervalMs: opts.bookmarkIntervalMs },
-    podLogs: opts.podLogs,
+    kubelet: opts.kubelet,
   });
   let stopServer: () => Promise<void>;
   try {

@@ -1,0 +1,63 @@
+// The kubelet server's view of its kubelet: the pods it runs and their processes (from the pod
+// workers' runtime records), the containers' log files and the targets of the resource figures.
+import { join } from 'node:path';
+import type { Pod } from '../../../common/api-types.js';
+import type { PodRecord } from '../../../runtime/lab/lab-state.js';
+import type { PodDirectory, RunningContainer } from './kubelet-server.js';
+import type { StatsTarget } from './node-stats.js';
+import type { EphemeralContainers } from './ephemeral-containers.js';
+
+export interface KubeletPods {
+  runningPods(): { pod: Pod; record: PodRecord | undefined; startTime: number }[];
+}
+
+export class KubeletPodDirectory implements PodDirectory {
+  constructor(
+    private readonly kubelet: KubeletPods,
+    private readonly podLogDir: (netns: string) => string,
+    private readonly alive: (pid: number, startTime: number) => boolean,
+    private readonly ephemeral?: EphemeralContainers,
+  ) {}
+
+  pods(): Pod[] {
+    return this.kubelet.runningPods().map((p) => p.pod);
+  }
+
+  private find(namespace: string, name: string) {
+    return this.kubelet.runningPods().find((p) => p.pod.metadata.namespace === namespace && p.pod.metadata.name === name);
+  }
+
+  sandboxPid(namespace: string, pod: string): number | undefined {
+    return this.find(namespace, pod)?.record?.sandbox?.pid;
+  }
+
+  container(namespace: string, pod: string, container: string): RunningContainer | undefined {
+    const p = this.find(namespace, pod);
+    if (!p?.record) return undefined;
+    const eph = this.ephemeral?.get(namespace, pod, container);
+    if (eph) return eph;
+    const spec = p.pod.spec.containers.find((c) => c.name === container);
+    if (!spec) return undefined;
+    const proc = p.record.containers[container];
+    const dir = this.podLogDir(p.record.netns);
+    return {
+      pid: proc?.pid ?? 0,
+      env: (spec.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ name: e.name, value: e.value! })),
+      hostname: pod,
+      logFile: join(dir, `${container}.log`),
+      previousLogFile: join(dir, `${container}.previous.log`),
+      alive: () => !!proc && this.alive(proc.pid, proc.startTime),
+    };
+  }
+
+  statsTargets(): StatsTarget[] {
+    return this.kubelet.runningPods().filter((p) => p.record?.sandbox).map((p) => ({
+      namespace: p.pod.metadata.namespace ?? 'default',
+      pod: p.pod.metadata.name!,
+      uid: p.pod.metadata.uid ?? '',
+      startTime: p.startTime,
+      sandboxPid: p.record!.sandbox!.pid,
+      containers: Object.entries(p.record!.containers).map(([name, c]) => ({ name, pid: c.pid, startTime: p.startTime })),
+    }));
+  }
+}

@@ -1,0 +1,95 @@
+// Remote command (exec, attach) over WebSocket, the wire format client-go and kubectl 1.32 speak
+// (k8s.io/apimachinery wsstream + client-go tools/remotecommand): every binary message starts with
+// a channel byte — 0 stdin, 1 stdout, 2 stderr, 3 error (a metav1.Status as JSON, the exit code in
+// details.causes[reason=ExitCode]), 4 resize ({"Width":w,"Height":h}) — and in v5.channel.k8s.io a
+// message [255, n] closes channel n (stdin: the process sees end of input). The connection ends
+// with a normal close (1000) after the status, which is what tells the client all streams ended.
+import type { WebSocket } from 'ws';
+import type { StreamProcess } from './stream-runtime.js';
+
+export const REMOTE_COMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+export const STREAM_CLOSE = 255;
+export const CH = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4 } as const;
+
+export interface StreamFlags {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+export function streamFlags(q: URLSearchParams): StreamFlags {
+  const b = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+  return { stdin: b('stdin') || b('input'), stdout: b('stdout') || b('output'), stderr: b('stderr') || b('error'), tty: b('tty') };
+}
+
+/** The Status the error channel carries when the command has ended. */
+export function exitStatus(code: number): string {
+  if (code === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
+  return JSON.stringify({
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command, exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  });
+}
+
+export function failureStatus(message: string): string {
+  return JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 });
+}
+
+function frame(ch: number, data: Buffer | string): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data) : data;
+  const out = Buffer.allocUnsafe(body.length + 1);
+  out[0] = ch;
+  body.copy(out, 1);
+  return out;
+}
+
+/** Connects one negotiated WebSocket to a started process until it exits. */
+export function serveRemoteCommand(ws: WebSocket, proc: StreamProcess, f: StreamFlags): void {
+  const v5 = ws.protocol === 'v5.channel.k8s.io';
+  const send = (ch: number, d: Buffer | string) => {
+    if (ws.readyState === ws.OPEN) ws.send(frame(ch, d), { binary: true });
+  };
+  // kubelet announces the connection with an empty message on the lowest writable channel.
+  send(f.stdout ? CH.stdout : f.stderr ? CH.stderr : CH.error, Buffer.alloc(0));
+  const outputs: Promise<void>[] = [];
+  const pump = (src: NodeJS.ReadableStream | undefined, ch: number, wanted: boolean) => {
+    if (!src) return;
+    outputs.push(new Promise((resolve) => {
+      src.on('data', (d: Buffer) => wanted && send(ch, d));
+      src.on('end', resolve);
+      src.on('close', resolve);
+      src.on('error', () => resolve());
+    }));
+  };
+  pump(proc.stdout, CH.stdout, f.stdout);
+  pump(proc.stderr, CH.stderr, f.stderr);
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as unknown as ArrayBuffer);
+    if (!isBinary || buf.length === 0) return;
+    const ch = buf[0]!;
+    const body = buf.subarray(1);
+    if (ch === CH.stdin && proc.stdin && body.length) proc.stdin.write(body);
+    else if (ch === CH.resize) {
+      try {
+        const sz = JSON.parse(body.toString()) as { Width?: number; Height?: number };
+        if (sz.Width && sz.Height) proc.resize(sz.Width, sz.Height);
+      } catch {
+        /* a malformed resize is ignored, as kubelet's handleResizing does */
+      }
+    } else if (v5 && ch === STREAM_CLOSE && body[0] === CH.stdin) proc.stdin?.end();
+  });
+  let done = false;
+  ws.on('close', () => {
+    if (!done) proc.kill();
+  });
+  void proc.exited.then(async (code) => {
+    await Promise.race([Promise.all(outputs), new Promise((r) => setTimeout(r, 2000))]);
+    done = true;
+    send(CH.error, exitStatus(code));
+    ws.close(1000);
+  });
+}
