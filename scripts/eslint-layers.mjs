@@ -47,7 +47,6 @@ export const EXCEPTIONS = [
   ['server/iptables/rule-formats.ts', 'cluster/proxy/render-formats.'],
   // Known debts, each removed by an open issue; a test fails when the importer no longer exists.
   // The apiserver reads kubelet log files in-process (issue 10 replaces it by the kubelet's server).
-  ['cluster/agents/kubelet/container-logs.ts', 'cluster/apiserver/'],
   // Only tests use it (issue 14 item 16: use it in the product or delete it).
   ['cluster/proxy/netns-iptables-restorer.ts', 'runtime/'],
 ];

@@ -309,8 +309,8 @@ export class ClusterDaemon {
     const rn = this.relayNode(node);
     const serving: KubeletServing = await startKubeletServer({
       node: { name: node.name, address: node.address },
-      caDir: join(this.o.paths.dir, 'apiserver'),
-      certDir: join(this.o.paths.node(node.name), 'kubelet', 'pki'),
+      // What a kubelet gets through a CSR; here the cluster process, which holds the CA, signs it.
+      tls: await ensureLeafCert(join(this.o.paths.dir, 'apiserver'), { dir: join(this.o.paths.node(node.name), 'kubelet', 'pki'), name: 'kubelet', commonName: `system:node:${node.name}`, organizations: ['system:nodes'], usage: 'server', sans: [`IP:${node.address}`, `DNS:${node.name}`] }),
       socketPath: rn.serverSocket,
       api: client.rest,
       client,

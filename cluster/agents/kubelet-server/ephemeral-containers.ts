@@ -23,7 +23,7 @@ interface Running {
 }
 
 /** An image's default command, as its image config would give it (busybox, alpine: a shell). */
-function defaultCommand(image: string): string[] {
+function defaultCommand(_image: string): string[] {
   return ['sh'];
 }
 

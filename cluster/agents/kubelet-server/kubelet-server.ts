@@ -14,7 +14,7 @@ import { describeError } from '../../../common/errors.js';
 import { streamContainerLog, parseLogOptions, LogOptionsError } from './container-logs.js';
 import { DelegatedAuth, nodeAttributes } from './delegated-auth.js';
 import { parsePorts, PORT_FORWARD_WS_PROTOCOLS, servePortForwardWs } from './port-forward-ws.js';
-import { REMOTE_COMMAND_PROTOCOLS, serveRemoteCommand, streamFlags, failureStatus, CH } from './remote-command.js';
+import { REMOTE_COMMAND_PROTOCOLS, serveRemoteCommand, streamFlags } from './remote-command.js';
 import type { StreamRuntime, StreamProcess } from './stream-runtime.js';
 import { serveSpdyUpgrade, SPDY_TUNNEL_PROTOCOL, isSpdyUpgrade } from './spdy-upgrade.js';
 import type { NodeStats } from './node-stats.js';
@@ -199,26 +199,18 @@ export class KubeletServer {
       const c = this.d.pods.container(ns, pod, name);
       if (!c) throw new HttpError(404, `container ${name} of pod ${ns}/${pod} is not running on this node`);
       const f = streamFlags(url.searchParams);
-      const start = (): StreamProcess => {
+      const start = (size?: { cols: number; rows: number }): StreamProcess => {
         if (kind === 'exec') {
           const cmd = url.searchParams.getAll('command');
           if (!cmd.length) throw new HttpError(400, 'you must specify at least 1 command');
-          return this.d.runtime.exec(c, cmd, { tty: f.tty, stdin: f.stdin });
+          return this.d.runtime.exec(c, cmd, { tty: f.tty, stdin: f.stdin, ...(size ?? {}) });
         }
         return c.attach?.({ tty: f.tty, stdin: f.stdin }) ?? followLog(c);
       };
       if (isSpdyUpgrade(req)) return serveSpdyUpgrade(req, socket, { kind: 'exec', start, flags: f, log: this.d.log });
       this.currentProtocols = REMOTE_COMMAND_PROTOCOLS;
       const ws = await this.accept(req, socket, head);
-      let proc: StreamProcess;
-      try {
-        proc = start();
-      } catch (err) {
-        ws.send(Buffer.concat([Buffer.from([CH.error]), Buffer.from(failureStatus((err as Error).message))]));
-        ws.close(1000);
-        return;
-      }
-      return serveRemoteCommand(ws, proc, f);
+      return serveRemoteCommand(ws, start, f);
     }
     throw new HttpError(404, '404 page not found');
   }

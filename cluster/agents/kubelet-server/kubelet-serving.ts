@@ -1,7 +1,5 @@
-// Composition of one node's kubelet server: its serving certificate (signed by the cluster CA for
-// the node's address and name), delegated authn/authz, the pod directory over the kubelet's
+// Composition of one node's kubelet server: delegated authn/authz, the pod directory over the kubelet's
 // workers, the nsenter stream runtime, resource figures and ephemeral containers.
-import { ensureLeafCert } from '../../apiserver/leaf-certs.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { RestClient } from '../../client/rest-client.js';
 import { describeError } from '../../../common/errors.js';
@@ -14,8 +12,8 @@ import { NsenterStreamRuntime, type StreamRuntime } from './stream-runtime.js';
 
 export interface KubeletServingOptions {
   node: { name: string; address: string };
-  caDir: string;
-  certDir: string;
+  /** The serving certificate (signed by the cluster CA for the node's address and name) and the CA. */
+  tls: { cert: Buffer; key: Buffer; ca: Buffer };
   socketPath: string;
   api: RestClient;
   client: KubeClient;
@@ -31,14 +29,13 @@ export interface KubeletServing {
 }
 
 export async function startKubeletServer(o: KubeletServingOptions): Promise<KubeletServing> {
-  const tls = await ensureLeafCert(o.caDir, { dir: o.certDir, name: 'kubelet', commonName: `system:node:${o.node.name}`, organizations: ['system:nodes'], usage: 'server', sans: [`IP:${o.node.address}`, `DNS:${o.node.name}`] });
   const runtime = o.runtime ?? new NsenterStreamRuntime();
   const ephemeral = new EphemeralContainers(o.kubelet, runtime, o.client, o.podLogDir, o.log);
   const pods = new KubeletPodDirectory(o.kubelet, o.podLogDir, o.alive, ephemeral);
   const server = new KubeletServer({
     nodeName: o.node.name,
     socketPath: o.socketPath,
-    tls,
+    tls: o.tls,
     auth: new DelegatedAuth(o.api, o.node.name),
     pods,
     runtime,

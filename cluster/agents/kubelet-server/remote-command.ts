@@ -47,8 +47,49 @@ function frame(ch: number, data: Buffer | string): Buffer {
   return out;
 }
 
-/** Connects one negotiated WebSocket to a started process until it exits. */
-export function serveRemoteCommand(ws: WebSocket, proc: StreamProcess, f: StreamFlags): void {
+export type StartProcess = (size?: { cols: number; rows: number }) => StreamProcess;
+
+/**
+ * Connects one negotiated WebSocket to a process until it exits. With a TTY the process starts
+ * once the client's first resize arrives (at most 300 ms later), so it sees its terminal's size
+ * from the start; what the client sends meanwhile is replayed.
+ */
+export function serveRemoteCommand(ws: WebSocket, start: StartProcess, f: StreamFlags): void {
+  const early: [Buffer, boolean][] = [];
+  const hold = (d: Buffer, b: boolean) => early.push([d, b]);
+  ws.on('message', hold);
+  const go = (size?: { cols: number; rows: number }) => {
+    ws.off('message', hold);
+    let proc: StreamProcess;
+    try {
+      proc = start(size);
+    } catch (err) {
+      if (ws.readyState === ws.OPEN) ws.send(frame(CH.error, failureStatus((err as Error).message)), { binary: true });
+      ws.close(1000);
+      return;
+    }
+    connect(ws, proc, f, early);
+  };
+  if (!f.tty) return go();
+  const timer = setTimeout(() => go(), 300);
+  const onFirst = (d: Buffer) => {
+    const buf = Buffer.isBuffer(d) ? d : Buffer.from(d as unknown as ArrayBuffer);
+    if (buf[0] !== CH.resize) return;
+    try {
+      const sz = JSON.parse(buf.subarray(1).toString()) as { Width?: number; Height?: number };
+      if (!sz.Width || !sz.Height) return;
+      clearTimeout(timer);
+      ws.off('message', onFirst);
+      go({ cols: sz.Width, rows: sz.Height });
+    } catch {
+      /* not a size */
+    }
+  };
+  ws.on('message', onFirst);
+  ws.on('close', () => clearTimeout(timer));
+}
+
+function connect(ws: WebSocket, proc: StreamProcess, f: StreamFlags, early: [Buffer, boolean][]): void {
   const v5 = ws.protocol === 'v5.channel.k8s.io';
   const send = (ch: number, d: Buffer | string) => {
     if (ws.readyState === ws.OPEN) ws.send(frame(ch, d), { binary: true });
@@ -67,7 +108,7 @@ export function serveRemoteCommand(ws: WebSocket, proc: StreamProcess, f: Stream
   };
   pump(proc.stdout, CH.stdout, f.stdout);
   pump(proc.stderr, CH.stderr, f.stderr);
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
+  const onMessage = (data: Buffer, isBinary: boolean) => {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as unknown as ArrayBuffer);
     if (!isBinary || buf.length === 0) return;
     const ch = buf[0]!;
@@ -81,7 +122,9 @@ export function serveRemoteCommand(ws: WebSocket, proc: StreamProcess, f: Stream
         /* a malformed resize is ignored, as kubelet's handleResizing does */
       }
     } else if (v5 && ch === STREAM_CLOSE && body[0] === CH.stdin) proc.stdin?.end();
-  });
+  };
+  for (const [d, b] of early) onMessage(d, b);
+  ws.on('message', onMessage);
   let done = false;
   ws.on('close', () => {
     if (!done) proc.kill();

@@ -6,7 +6,6 @@
 // DATA frames with FLAG_FIN half-close a stream. Header blocks are zlib with the SPDY/3 dictionary,
 // one compression context per direction for the whole session.
 import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { SPDY3_DICTIONARY } from './spdy-dictionary.js';
 

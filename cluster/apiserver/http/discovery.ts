@@ -52,7 +52,16 @@ export function subresourcesOf(r: ResourceInfo): SubresourceInfo[] {
   if (r.plural === 'pods') {
     out.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
     out.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
+    // Served by the kubelet through the apiserver (kubelet-proxy.ts); `kubectl drain` looks for
+    // pods/eviction here to choose the Eviction API over deletes.
+    out.push({ name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] });
+    out.push({ name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] });
+    out.push({ name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] });
+    out.push({ name: 'eviction', kind: 'Eviction', verbs: ['create'], gv: { group: 'policy', version: 'v1' } });
+    out.push({ name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] });
   }
+  if (r.plural === 'nodes') out.push({ name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
+  if (r.plural === 'services') out.push({ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
   if (r.plural === 'namespaces') out.push({ name: 'finalize', kind: 'Namespace', verbs: ['update'] });
   return out;
 }

@@ -5,7 +5,7 @@
 // pods at the moment of the eviction and written back, with the evicted pod in disruptedPods
 // (which counts as already disrupted until it is gone, as the controller's DeletionTimeout does).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchesSelector } from '../../controllers/util/labels.js';
+import { selectorMatches as matchesSelector } from '../selectors/selector-object.js';
 import type { KObject } from '../registry/object-store.js';
 import { ApiError, badRequest } from '../status.js';
 import { decodeObject, readBody } from './body.js';
