@@ -9,7 +9,7 @@ import { projectRoot } from '../../runtime/project-root.js';
 
 const root = projectRoot();
 
-test('eslint finds nothing in the project', { timeout: 120_000 }, async () => {
+test('eslint finds nothing in the project', { timeout: 300_000 }, async () => {
   const eslint = new ESLint({ cwd: root });
   const results = await eslint.lintFiles(['.']);
   const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(root.length + 1)}:${m.line} ${m.ruleId}: ${m.message}`));
