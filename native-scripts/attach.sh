@@ -2,7 +2,7 @@
 # Wires namespace NS to namespace PEER_NS with a veth pair whose ends are born in their namespaces
 # (a crash can never strand one in the host's namespace), optionally as a port of a bridge in
 # PEER_NS (the underlay switch, a node's docker0), with addresses and routes. Idempotent.
-# Usage: attach.sh NS IF PEER_NS PEER_IF MTU [--addr CIDR] [--peer-master BR] [--peer-addr CIDR]
+# Usage: attach.sh NS IF PEER_NS PEER_IF MTU [--addr CIDR] [--mac MAC] [--peer-master BR] [--peer-addr CIDR]
 #                  [--route DEST VIA]...          (DEST: a CIDR or "default")
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -13,11 +13,12 @@ ns=$1 if=$2 peer_ns=$3 peer_if=$4 mtu=$5
 shift 5
 kw_netns "$ns"; kw_ifname "$if"; kw_netns "$peer_ns"; kw_ifname "$peer_if"
 kw_uint "$mtu" 576 9000 "MTU"
-addr='' peer_master='' peer_addr=''
+addr='' mac='' peer_master='' peer_addr=''
 routes=()
 while (( $# > 0 )); do
   case $1 in
     --addr) kw_cidr "${2:-}"; addr=$2; shift 2 ;;
+    --mac) kw_mac "${2:-}"; mac=$2; shift 2 ;;
     --peer-addr) kw_cidr "${2:-}"; peer_addr=$2; shift 2 ;;
     --peer-master) kw_ifname "${2:-}"; peer_master=$2; shift 2 ;;
     --route)
@@ -43,6 +44,7 @@ else
 fi
 
 {
+  [[ -z $mac ]] || printf 'link set dev %s address %s\n' "$if" "$mac"
   [[ -z $addr ]] || printf 'addr replace %s dev %s\n' "$addr" "$if"
   printf 'link set dev %s up\n' "$if"
   for (( i = 0; i < ${#routes[@]}; i += 2 )); do

@@ -140,7 +140,7 @@ function parseNodes(field: FieldReader, ctx: NodeContext): NodeSpec[] {
   const podKeys = new Map<string, string>();
   const podIps = new Map<number, string>();
   return list.map((n) => {
-    n.object(['name', 'address', 'subnet', 'vtepMAC', 'bridge', 'pods']);
+    n.object(['name', 'address', 'subnet', 'vtepMAC', 'eth0MAC', 'cniBridgeMAC', 'bridge', 'pods']);
     const name = parseNodeName(n.child('name'));
     if (names.has(name)) n.child('name').fail(`duplicate node name (also at ${names.get(name)})`);
     names.set(name, n.path);
@@ -154,7 +154,14 @@ function parseNodes(field: FieldReader, ctx: NodeContext): NodeSpec[] {
       if (cidrsOverlap(subnet, other)) n.child('subnet').fail(`${n.child('subnet').value} overlaps the subnet of ${where}`);
     }
     subnets.push([`${n.path} (${name})`, subnet]);
-    const vtepMAC = n.child('vtepMAC').string({ optional: true, pattern: MAC_RE, describe: 'must be a MAC address like 26:12:3f:ba:e9:f5 (lowercase)' }) || undefined;
+    const mac = (key: string) => {
+      const v = n.child(key).string({ optional: true, pattern: MAC_RE, describe: 'must be a MAC address like 26:12:3f:ba:e9:f5 (lowercase)' }) || undefined;
+      if (v && parseInt(v.slice(0, 2), 16) & 1) n.child(key).fail('must be a unicast MAC (lowest bit of the first byte clear)');
+      return v;
+    };
+    const vtepMAC = mac('vtepMAC');
+    const eth0MAC = mac('eth0MAC');
+    const cniBridgeMAC = mac('cniBridgeMAC');
     const bridge = parseBridge(n.child('bridge'), ctx.labNets);
     const pods = n.child('pods').list().map((p) => {
       const pod = parsePodManifest(p, subnet);
@@ -170,6 +177,8 @@ function parseNodes(field: FieldReader, ctx: NodeContext): NodeSpec[] {
     });
     const node: NodeSpec = { name, address: formatIpv4(address), subnet: n.child('subnet').string(), pods };
     if (vtepMAC) node.vtepMAC = vtepMAC;
+    if (eth0MAC) node.eth0MAC = eth0MAC;
+    if (cniBridgeMAC) node.cniBridgeMAC = cniBridgeMAC;
     if (bridge) node.bridge = bridge;
     return node;
   });

@@ -76,6 +76,10 @@ export interface NodeSpec {
   subnet: string;
   /** MAC of flannel.1 (flannel's VtepMAC); derived from lab and node names when absent. */
   vtepMAC?: string;
+  /** MAC of the node's eth0 (absent: the kernel picks one). */
+  eth0MAC?: string;
+  /** MAC of cni0: then cni0 is made up front with it (absent: the bridge plugin makes it with the first pod). */
+  cniBridgeMAC?: string;
   /** A second bridge with one host behind it, like the article's docker0 and its container. */
   bridge?: BridgeSpec;
   pods: PodSpec[];

@@ -22,10 +22,10 @@ export async function deployUnderlaySwitch(driver: HostDriver, names: LabNames):
 }
 
 /** Plugs `netns` into the underlay switch: its eth0 (address, default route), a br0 port named `port`. */
-export async function attachToUnderlay(driver: HostDriver, names: LabNames, netns: string, port: string, cidr: string, gateway?: string): Promise<void> {
+export async function attachToUnderlay(driver: HostDriver, names: LabNames, netns: string, port: string, cidr: string, gateway?: string, mac?: string): Promise<void> {
   await driver.script('attach.sh', [
     netns, 'eth0', names.underlay, port, String(UNDERLAY_MTU),
-    '--addr', cidr, '--peer-master', UNDERLAY_BRIDGE,
+    '--addr', cidr, ...(mac ? ['--mac', mac] : []), '--peer-master', UNDERLAY_BRIDGE,
     ...(gateway ? ['--route', 'default', gateway] : []),
   ]);
 }

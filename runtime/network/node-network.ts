@@ -13,7 +13,7 @@ import { cniBridgeConfig, FORWARD_CHAIN, forwardRules, masqueradeRules, MASQ_CHA
 export const VXLAN_DEV = 'flannel.1';
 
 export async function attachNode(driver: HostDriver, names: LabNames, topo: Topology, node: NodeSpec): Promise<void> {
-  await attachToUnderlay(driver, names, names.node(node.name), node.name, `${node.address}/${nodeNetLength(topo)}`, topo.gateway.address);
+  await attachToUnderlay(driver, names, names.node(node.name), node.name, `${node.address}/${nodeNetLength(topo)}`, topo.gateway.address, node.eth0MAC);
 }
 
 /** What flannel leaves in the node's files: subnet.env and the cbr0 config its CNI plugin delegates. */
@@ -40,6 +40,8 @@ export async function deployNodeNetwork(driver: HostDriver, names: LabNames, top
     tasks.push(driver.script('vxlan-peers.sh', [ns, VXLAN_DEV, ...vtepPeers(topo, node).flatMap((p) => [p.subnet, p.vtep, p.mac, p.underlay])]));
   }
   if (node.bridge) tasks.push(deploySecondBridge(driver, names, topo, node));
+  // The article's cni0 MAC (brctl show: 8000.4ea6bbc7b9d7): the bridge plugin would pick a random one.
+  if (node.cniBridgeMAC) tasks.push(driver.script('bridge.sh', [ns, 'cni0', String(f.mtu), '--mac', node.cniBridgeMAC]));
   await Promise.all(tasks);
 }
 

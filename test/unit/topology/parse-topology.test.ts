@@ -53,6 +53,8 @@ test('the article topology: 6 nodes, node5 is 192.168.132.0/24 at 10.231.209.117
   const node5 = t.nodes.find((n) => n.subnet === '192.168.132.0/24')!;
   assert.equal(node5.address, '10.231.209.117');
   assert.equal(node5.vtepMAC, '86:4f:51:1e:bb:38');
+  assert.equal(node5.eth0MAC, 'fa:16:3f:56:85:66');
+  assert.equal(node5.cniBridgeMAC, '4e:a6:bb:c7:b9:d7');
   assert.equal(node5.bridge?.host, '172.17.0.2');
   // No static pod carries app=kubia: the Deployment's ReplicaSet is the kubia pods' one owner.
   assert.deepEqual(t.nodes.flatMap((n) => n.pods).filter((p) => (p.manifest as any).metadata.labels?.app === 'kubia'), []);
@@ -86,6 +88,8 @@ test('objects: pins must name topology nodes, fit the node subnet, and not clash
   rejects(obj('kubia-x node1 192.168.128.10'), /pinned-pods/, /already used by static pod default\/kubia-a/);
   rejects(obj('kubia-a node1'), /pinned-pods/, /static pod of node1 has that name/);
   rejects(`${BASE}objects:\n  - { apiVersion: v1, kind: Secret, metadata: { name: s } }\n`, /objects\[0\]\.kind/, /kinds kubewire creates/);
+  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/24\n    cniBridgeMAC: 4f:a6:bb:c7:b9:d7'), /nodes\[1\]\.cniBridgeMAC/, /unicast/);
+  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/24\n    eth0MAC: FA:16'), /nodes\[1\]\.eth0MAC/, /MAC address/);
   rejects(`${BASE}kubeProxy: { mode: ipvs }\n`, /kubeProxy\.mode/, /iptables, nftables/);
   rejects(`${BASE}kubeProxy: { mode: nftables, rules: article }\n`, /kubeProxy\.rules/, /one format/);
 });
