@@ -105,7 +105,7 @@ export const RECIPES: readonly BuiltinRecipe[] = [
   },
   {
     name: 'nginx',
-    version: 1,
+    version: 2,
     repositories: ['docker.io/library/nginx'],
     config: { cmd: ['nginx', '-g', 'daemon off;'], env: [PATH_ENV], exposedPorts: ['80/tcp'], stopSignal: 'SIGQUIT' },
     async build(rootfs, ctx) {
@@ -115,7 +115,7 @@ export const RECIPES: readonly BuiltinRecipe[] = [
   },
   {
     name: 'kubia',
-    version: 1,
+    version: 2,
     // kubia (the book's name), luksa/kubia (the book's image), the article's own copy of it.
     repositories: ['docker.io/library/kubia', 'docker.io/luksa/kubia', 'docker.io/beikejiedeliulangmao/kubia'],
     config: { entrypoint: ['node', 'app.js'], env: [PATH_ENV], workingDir: '/app', exposedPorts: ['8080/tcp'] },
@@ -129,7 +129,7 @@ export const RECIPES: readonly BuiltinRecipe[] = [
   },
   {
     name: 'tools',
-    version: 1,
+    version: 2,
     repositories: ['docker.io/library/tools', 'docker.io/nicolaka/netshoot', 'docker.io/library/netshoot'],
     config: { cmd: ['sleep', 'infinity'], env: [PATH_ENV] },
     async build(rootfs, ctx) {

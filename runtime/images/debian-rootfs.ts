@@ -94,6 +94,9 @@ export async function debootstrap(target: string, include: string[], workDir: st
   const args = [
     '--mount', '--propagation', 'private', '--',
     'mmdebstrap', '--mode=root', '--variant=essential', '--format=directory',
+    // merged /usr set up by mmdebstrap's hook instead of the usrmerge package, which pulls in perl
+    // (measured: nginx 120 → 70 MB, 75 → 53 s under the same load).
+    '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
     ...(include.length ? [`--include=${include.join(',')}`] : []),
     ...SLIM.map((o) => `--dpkgopt=${o}`),
     suite, target, sourcesFile,

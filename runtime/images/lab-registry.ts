@@ -23,6 +23,10 @@ export interface LabRegistryOptions {
   dir: string;
   /** An htpasswd file (bcrypt) to require Basic authentication. */
   htpasswd?: string;
+  /** Bearer-token authentication: tokens from `realm`, signed by a key whose certificate is in `rootCertBundle`. */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** Storage folder (default `dir`/data); two registries may serve one storage. */
+  dataDir?: string;
   log?: (line: string) => void;
 }
 
@@ -44,6 +48,10 @@ export class LabRegistry {
     return `${this.opts.address}:${this.port}`;
   }
 
+  get dataDir(): string {
+    return this.opts.dataDir ?? join(this.opts.dir, 'data');
+  }
+
   get socketPath(): string {
     return join(this.opts.dir, 'registry.sock');
   }
@@ -53,12 +61,16 @@ export class LabRegistry {
   }
 
   private configYaml(): string {
-    const auth = this.opts.htpasswd ? `auth:\n  htpasswd:\n    realm: kubewire-lab\n    path: ${JSON.stringify(this.opts.htpasswd)}\n` : '';
-    return `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${JSON.stringify(join(this.opts.dir, 'data'))}\n  delete:\n    enabled: true\nhttp:\n  addr: ${JSON.stringify(this.host)}\n${auth}`;
+    const t = this.opts.token;
+    const auth = t
+      ? `auth:\n  token:\n    realm: ${JSON.stringify(t.realm)}\n    service: ${JSON.stringify(t.service)}\n    issuer: ${JSON.stringify(t.issuer)}\n    rootcertbundle: ${JSON.stringify(t.rootCertBundle)}\n`
+      : this.opts.htpasswd ? `auth:\n  htpasswd:\n    realm: kubewire-lab\n    path: ${JSON.stringify(this.opts.htpasswd)}\n` : '';
+    return `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${JSON.stringify(this.dataDir)}\n  delete:\n    enabled: true\nhttp:\n  addr: ${JSON.stringify(this.host)}\n${auth}`;
   }
 
   async start(): Promise<void> {
-    await mkdir(join(this.opts.dir, 'data'), { recursive: true, mode: 0o700 });
+    await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     const config = join(this.opts.dir, 'config.yml');
     await writeFile(config, this.configYaml(), { mode: 0o600 });
     await rm(this.socketPath, { force: true });
