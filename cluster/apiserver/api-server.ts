@@ -29,6 +29,8 @@ import { aggregatedDiscovery, aggregatedDiscoveryVersion, discoveryContentType }
 import { BuiltinFragments } from './openapi/builtin-source.js';
 import { FieldManager } from './apply/field-manager.js';
 import { KindTypeRegistry } from './apply/kind-types.js';
+import { CrdRegistry } from './crd/crd-registry.js';
+import { CustomResourceMutation, CustomResourceValidation } from './crd/custom-resource-admission.js';
 import { OpenApiDocuments, servedDocument } from './openapi/documents.js';
 import { serveDocument } from './openapi/serve-document.js';
 import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
@@ -94,7 +96,9 @@ export class ApiServer {
   private readonly authenticators: Authenticator[];
   private readonly authorizers: Authorizer[];
   private readonly ctx: ApiContext;
-  private readonly openapi = new OpenApiDocuments([new BuiltinFragments(this.catalog)], { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, '') });
+  private readonly crds: CrdRegistry;
+  private readonly openapi: OpenApiDocuments;
+  private readonly openapiInfo = { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, '') };
   private readonly discoveryCache = new Map<string, { generation: number; doc: ReturnType<typeof servedDocument> }>();
   private readonly servers: Server[] = [];
   private bound: ListenAddress[] = [];
@@ -108,14 +112,17 @@ export class ApiServer {
     this.rbac = new RbacAuthorizer(this.store, this.catalog);
     this.namespaces = new NamespaceCache(this.store, this.catalog);
     this.authenticators = [...(deps.authenticators ?? []), this.tokens];
+    this.crds = new CrdRegistry(this.catalog, this.kindTypes, this.store, this.log);
+    this.openapi = new OpenApiDocuments([new BuiltinFragments(this.catalog, (r) => !r.custom), this.crds], this.openapiInfo);
     this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
     const admission: AdmissionChain = {
-      mutating: [new DefaultsPlugin(), new ServiceAccountPlugin(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
+      mutating: [new DefaultsPlugin(), new CustomResourceMutation(this.crds, clock), new ServiceAccountPlugin(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
       validating: [
         new NamespaceLifecycle(this.namespaces),
         new NodeRestriction({ nodeUid: (name) => this.store.tryGet(this.catalog.find('', 'v1', 'nodes')!, '', name)?.metadata?.uid }),
         new RbacEscalation(this.authorizers, { rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)) }),
         new ValidationPlugin(),
+        new CustomResourceValidation(this.crds),
       ],
     };
     this.ctx = {
@@ -129,6 +136,7 @@ export class ApiServer {
       authenticators: this.authenticators,
       observeWrite: (r, obj, deleted) => {
         if (r.plural === 'namespaces') this.namespaces.observe(obj, deleted);
+        else if (r.plural === 'customresourcedefinitions' && r.group === 'apiextensions.k8s.io') this.crds.observe(obj, deleted);
         else this.rbac.observe(r.plural, obj, deleted);
       },
       bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
@@ -189,6 +197,7 @@ export class ApiServer {
         this.bound.push({ host: l.host, port: (server.address() as AddressInfo).port });
       }
       // After binding, so that the `kubernetes` endpoints carry the real port (tests ask for port 0).
+      this.crds.load();
       bootstrap(this.ctx, { serviceIP, endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port } });
       const stops = [this.rbac.start(), this.namespaces.start()];
       if (cfg.compaction !== false) {

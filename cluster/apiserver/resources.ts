@@ -22,6 +22,26 @@ export interface ResourceInfo {
   generation: boolean;
   /** Create-only kinds with no storage (SelfSubjectAccessReview). */
   virtual: boolean;
+  /** Set for custom resources (served from a CustomResourceDefinition). */
+  custom?: CustomResourceInfo;
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  priority: number;
+  jsonPath: string;
+}
+
+export interface CustomResourceInfo {
+  /** metadata.name of the CustomResourceDefinition. */
+  crd: string;
+  /** additionalPrinterColumns (NAME and AGE when the definition lists none). */
+  columns: PrinterColumn[];
+  /** The scale subresource's paths (.spec.replicas style). */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
 }
 
 const ALL: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -67,6 +87,7 @@ const ENTRIES: Entry[] = [
   { gv: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', cluster: true },
   { gv: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
   { gv: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', cluster: true },
+  { gv: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', short: ['crd', 'crds'], categories: ['api-extensions'], cluster: true, status: true },
   { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', cluster: true, verbs: ['create'], virtual: true },
   { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', cluster: true, verbs: ['create'], virtual: true },
   // What a kubelet in webhook mode asks about its callers (delegated authentication/authorization).
@@ -103,9 +124,34 @@ export function apiVersionOf(r: { group: string; version: string }): string {
 export class ResourceCatalog {
   /** Bumped on every change of the served set (custom resources come and go). */
   generation = 0;
-  readonly all: readonly ResourceInfo[] = ENTRIES.map(build);
-  private readonly byPath = new Map(this.all.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
-  private readonly byKind = new Map(this.all.map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
+  private readonly builtin: ResourceInfo[] = ENTRIES.map(build);
+  private custom: ResourceInfo[] = [];
+  private list: readonly ResourceInfo[] = this.builtin;
+  private byPath = new Map<string, ResourceInfo>();
+  private byKind = new Map<string, ResourceInfo>();
+
+  constructor() {
+    this.index();
+  }
+
+  get all(): readonly ResourceInfo[] {
+    return this.list;
+  }
+
+  /** Replaces what one CustomResourceDefinition serves (an empty list removes it). */
+  setCustom(crd: string, resources: ResourceInfo[]): void {
+    const taken = resources.find((r) => this.builtin.some((b) => b.group === r.group && b.plural === r.plural));
+    if (taken) throw new Error(`${taken.plural}.${taken.group} is a built-in resource`);
+    this.custom = [...this.custom.filter((r) => r.custom?.crd !== crd), ...resources];
+    this.index();
+  }
+
+  private index(): void {
+    this.list = [...this.builtin, ...this.custom];
+    this.byPath = new Map(this.list.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
+    this.byKind = new Map(this.list.map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
+    this.generation++;
+  }
 
   find(group: string, version: string, plural: string): ResourceInfo | undefined {
     return this.byPath.get(`${group}/${version}/${plural}`);

@@ -174,7 +174,8 @@ export function applyDefaults(plural: string, obj: KObject): void {
 export class DefaultsPlugin implements MutatingPlugin {
   readonly name = 'Defaults';
   admit(a: AdmissionAttributes): void {
-    if (a.object && (a.operation === 'CREATE' || a.operation === 'UPDATE') && a.subresource === '') applyDefaults(a.resource.plural, a.object);
+    // Custom resources are defaulted by their schema (crd/), whatever their plural.
+    if (a.object && !a.resource.custom && (a.operation === 'CREATE' || a.operation === 'UPDATE') && a.subresource === '') applyDefaults(a.resource.plural, a.object);
   }
 }
 

@@ -27,7 +27,7 @@ export interface WriteOptions {
  */
 function trackFields(ctx: ApiContext, r: ResourceInfo, live: KObject | undefined, next: KObject, subresource: string, opts: WriteOptions): unknown[] | undefined {
   if (opts.managedFields) return opts.managedFields;
-  if (!subresource) applyDefaults(r.plural, next);
+  if (!subresource && !r.custom) applyDefaults(r.plural, next);
   return ctx.fieldManager.update(r, live, next, opts.manager ?? 'kube-apiserver', opts.fieldSubresource ?? subresource, next.metadata?.managedFields);
 }
 

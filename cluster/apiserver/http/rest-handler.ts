@@ -6,6 +6,7 @@ import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import { parseFieldSelector, selectableFields, checkFieldSelector } from '../selectors/field-selector.js';
 import { parseLabelSelector } from '../selectors/label-selector.js';
 import { ApiError, badRequest, methodNotAllowed, resourceNotFound, successStatus, unsupportedMediaType } from '../status.js';
+import { printerOf } from '../table/resource-printer.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/table.js';
 import { decodeJson, decodeObject, mediaType, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
@@ -151,7 +152,7 @@ function serveList(ctx: ApiContext, res: ServerResponse, s: RequestScope, form: 
   const meta: KObject = { resourceVersion: list.resourceVersion };
   if (list.continueToken) meta.continue = list.continueToken;
   if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
-  if (form === 'table') return sendJson(res, 200, toTable(r.plural, list.items, meta, parseIncludeObject(s.url.searchParams.get('includeObject')), ctx.clock.now()));
+  if (form === 'table') return sendJson(res, 200, toTable(printerOf(r), list.items, meta, parseIncludeObject(s.url.searchParams.get('includeObject')), ctx.clock.now()));
   if (form === 'metadata') return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: list.items.map(partialObjectMetadata) });
   sendJson(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: meta, items: list.items.map(stripTypeMeta) });
 }
@@ -159,7 +160,7 @@ function serveList(ctx: ApiContext, res: ServerResponse, s: RequestScope, form: 
 export function sendObject(ctx: ApiContext, res: ServerResponse, code: number, r: ResourceInfo, obj: KObject, form: ReturnType<typeof responseForm>, url: URL, warnings: string[] = []): void {
   const headers: Record<string, string> = {};
   if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
-  if (form === 'table') return sendJson(res, code, toTable(r.plural, [obj], { resourceVersion: obj.metadata?.resourceVersion }, parseIncludeObject(url.searchParams.get('includeObject')), ctx.clock.now()), headers);
+  if (form === 'table') return sendJson(res, code, toTable(printerOf(r), [obj], { resourceVersion: obj.metadata?.resourceVersion }, parseIncludeObject(url.searchParams.get('includeObject')), ctx.clock.now()), headers);
   if (form === 'metadata') return sendJson(res, code, partialObjectMetadata(obj), headers);
   sendJson(res, code, obj, headers);
 }

@@ -8,6 +8,7 @@ import { decodeObject, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { checkTypeMeta, updateObject } from './object-writes.js';
 import { fieldManagerOf } from './apply-handler.js';
+import { setJsonPath } from '../crd/json-path.js';
 import { applyPatch } from './patching.js';
 import { dryRunOf } from './rest-handler.js';
 import { proxyRequest } from './kubelet-proxy.js';
@@ -64,7 +65,8 @@ async function serveScale(ctx: ApiContext, req: IncomingMessage, res: ServerResp
     });
   }
   const next = structuredClone(current);
-  next.spec = { ...(next.spec ?? {}), replicas };
+  if (r.custom?.scale) setJsonPath(next, r.custom.scale.specReplicasPath, replicas);
+  else next.spec = { ...(next.spec ?? {}), replicas };
   const rv = wanted.metadata?.resourceVersion;
   const updated = updateObject(ctx, r, s.namespace, '', next, current, s.user, { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, verb === 'patch' ? 'PatchOptions' : 'UpdateOptions'), fieldSubresource: 'scale' }, rv);
   sendJson(res, 200, ctx.strategy.scaleOf(r, updated));

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KObject, ObjectEvent } from '../registry/object-store.js';
 import { apiVersionOf } from '../resources.js';
 import { ApiError, badRequest } from '../status.js';
+import { printerOf } from '../table/resource-printer.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/table.js';
 import type { ApiContext, RequestScope } from './context.js';
 import type { ResponseForm } from './negotiation.js';
@@ -46,7 +47,7 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
   let first = true;
   const render = (o: KObject): KObject => {
     if (form === 'table') {
-      const t = toTable(r.plural, [o], { resourceVersion: o.metadata?.resourceVersion }, include, ctx.clock.now(), first);
+      const t = toTable(printerOf(r), [o], { resourceVersion: o.metadata?.resourceVersion }, include, ctx.clock.now(), first);
       first = false;
       return t;
     }

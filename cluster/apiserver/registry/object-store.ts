@@ -56,12 +56,12 @@ export class ObjectStore {
     const rev = this.readRevision(resourceVersion, true);
     const { kv } = this.wrap(() => this.backend.get(this.key(r, namespace, name), rev));
     if (!kv) throw notFound(r.plural, r.group, name);
-    return decode(kv);
+    return asServed(r, decode(kv));
   }
 
   tryGet(r: ResourceInfo, namespace: string, name: string): KObject | undefined {
     const { kv } = this.backend.get(this.key(r, namespace, name));
-    return kv ? decode(kv) : undefined;
+    return kv ? asServed(r, decode(kv)) : undefined;
   }
 
   create(r: ResourceInfo, namespace: string, obj: KObject): KObject {
@@ -69,7 +69,7 @@ export class ObjectStore {
     const value = encode(obj);
     try {
       const rev = this.backend.create(this.key(r, namespace, name), value);
-      return withRevision(obj, rev);
+      return asServed(r, withRevision(obj, rev));
     } catch (err) {
       if (err instanceof ErrKeyExists) throw alreadyExists(r.plural, r.group, name);
       throw err;
@@ -84,7 +84,7 @@ export class ObjectStore {
       if (!res.kv) throw notFound(r.plural, r.group, name);
       throw conflict(r.plural, r.group, name, STALE);
     }
-    return withRevision(obj, res.revision);
+    return asServed(r, withRevision(obj, res.revision));
   }
 
   /**
@@ -98,7 +98,7 @@ export class ObjectStore {
       const next = mutate(structuredClone(current));
       if (!next) return current;
       const res = this.backend.update(this.key(r, namespace, name), encode(next), rev);
-      if (res.ok) return withRevision(next, res.revision);
+      if (res.ok) return asServed(r, withRevision(next, res.revision));
       if (!res.kv) throw notFound(r.plural, r.group, name);
       if (attempt >= 5) throw conflict(r.plural, r.group, name, STALE);
     }
@@ -111,7 +111,7 @@ export class ObjectStore {
       if (!res.kv) throw notFound(r.plural, r.group, name);
       throw conflict(r.plural, r.group, name, STALE);
     }
-    return withRevision(decode(res.kv), res.revision);
+    return asServed(r, withRevision(decode(res.kv), res.revision));
   }
 
   list(r: ResourceInfo, namespace: string, opts: ListOptions = {}): ListResult {
@@ -137,7 +137,7 @@ export class ObjectStore {
       rev = page.revision;
       for (const kv of page.kvs) {
         lastKey = kv.key;
-        const obj = decode(kv);
+        const obj = asServed(r, decode(kv));
         if (!opts.filter || opts.filter(obj)) items.push(obj);
       }
       more = page.more;
@@ -160,7 +160,7 @@ export class ObjectStore {
     try {
       const w = this.backend.watch(this.prefix(r, namespace), {
         afterRevision,
-        onEvents: (events) => onEvents(events.map(toObjectEvent)),
+        onEvents: (events) => onEvents(events.map((e) => servedEvent(r, toObjectEvent(e)))),
         onError: (err) => onError(err instanceof ErrCompacted ? expiredFor(err) : new ApiError(500, 'InternalError', err.message, undefined, { cause: err })),
       });
       return { stop: () => w.close(), deliveredRevision: () => w.deliveredRevision?.() };
@@ -200,6 +200,22 @@ export class ObjectStore {
 
 function expiredFor(err: ErrCompacted): ApiError {
   return expired(`too old resource version: ${err.requested} (${err.compacted})`);
+}
+
+/**
+ * Custom resources are stored in the version they were written in and served in every version of
+ * their definition: with conversion strategy None (the only one here), only apiVersion changes.
+ */
+function asServed(r: ResourceInfo, obj: KObject): KObject {
+  if (r.custom) obj.apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+  return obj;
+}
+
+function servedEvent(r: ResourceInfo, e: ObjectEvent): ObjectEvent {
+  if (!r.custom) return e;
+  asServed(r, e.object);
+  if (e.previous) asServed(r, e.previous);
+  return e;
 }
 
 function toObjectEvent(e: WatchEvent): ObjectEvent {

@@ -8,6 +8,7 @@ import { rfc3339 } from '../clock.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import { formatLabelSelector } from '../selectors/label-selector.js';
 import type { KObject } from './object-store.js';
+import { evalJsonPath } from '../crd/json-path.js';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -39,7 +40,7 @@ export class Strategy {
     delete md.managedFields;
     if (r.generation) md.generation = 1;
     else delete md.generation;
-    switch (r.plural) {
+    switch (r.custom ? '' : r.plural) {
       case 'pods':
         obj.status = { phase: 'Pending', qosClass: qosClass(obj.spec) };
         break;
@@ -59,7 +60,10 @@ export class Strategy {
         // A node agent registers its Node with status; keep what it sent.
         break;
       default:
-        if (r.status && r.plural !== 'nodes') obj.status = {};
+        // Custom resources start without status (the status subresource owns it), as kube's CR strategy.
+        if (r.custom) {
+          if (r.status) delete obj.status;
+        } else if (r.status && r.plural !== 'nodes') obj.status = {};
     }
   }
 
@@ -99,6 +103,18 @@ export class Strategy {
   /** autoscaling/v1 Scale for a workload. */
   scaleOf(r: ResourceInfo, obj: KObject): KObject {
     const md = obj.metadata ?? {};
+    const paths = r.custom?.scale;
+    if (paths) {
+      const at = (p: string | undefined) => (p ? evalJsonPath(obj, p)[0] : undefined);
+      const sel = at(paths.labelSelectorPath);
+      return {
+        kind: 'Scale',
+        apiVersion: 'autoscaling/v1',
+        metadata: { name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp },
+        spec: { replicas: at(paths.specReplicasPath) ?? 0 },
+        status: { replicas: at(paths.statusReplicasPath) ?? 0, ...(typeof sel === 'string' && sel ? { selector: sel } : {}) },
+      };
+    }
     const selector = r.plural === 'replicationcontrollers' ? Object.entries(obj.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') : formatLabelSelector(obj.spec?.selector);
     return {
       kind: 'Scale',

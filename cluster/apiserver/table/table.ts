@@ -2,7 +2,7 @@
 // object's metadata (PartialObjectMetadata, the default) or the whole object.
 import type { KObject } from '../registry/object-store.js';
 import { badRequest } from '../status.js';
-import { printerFor } from './printers.js';
+import { printerFor, type Printer } from './printers.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -16,8 +16,8 @@ export function partialObjectMetadata(obj: KObject): KObject {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata ?? {} };
 }
 
-export function toTable(plural: string, objects: KObject[], listMeta: KObject, include: IncludeObject, now: number, withColumns = true): KObject {
-  const p = printerFor(plural);
+export function toTable(plural: string | Printer, objects: KObject[], listMeta: KObject, include: IncludeObject, now: number, withColumns = true): KObject {
+  const p = typeof plural === 'string' ? printerFor(plural) : plural;
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -1,0 +1,44 @@
+// Which printer a resource's Table uses: the built-in printers by plural, a custom resource's
+// additionalPrinterColumns (JSONPath cells; dates as ages, as apiextensions-apiserver's table
+// convertor prints them), and CustomResourceDefinitions' NAME / CREATED AT.
+import { evalJsonPath } from '../crd/json-path.js';
+import type { KObject } from '../registry/object-store.js';
+import type { ResourceInfo } from '../resources.js';
+import { since } from './human.js';
+import { printerFor, type Column, type Printer } from './printers.js';
+
+const nameColumn: Column = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', priority: 0 };
+
+const crdPrinter: Printer = {
+  columns: [nameColumn, { name: 'Created At', type: 'date', format: '', description: 'Created At', priority: 0 }],
+  cells: (o: KObject) => [o.metadata?.name, o.metadata?.creationTimestamp ?? null],
+};
+
+function customPrinter(r: ResourceInfo): Printer {
+  const cols = r.custom!.columns;
+  return {
+    columns: [nameColumn, ...cols.map((c) => ({ name: c.name, type: c.type, format: c.format, description: c.description, priority: c.priority }))],
+    cells: (o: KObject, now: number) => [
+      o.metadata?.name,
+      ...cols.map((c) => {
+        let vals: unknown[];
+        try {
+          vals = evalJsonPath(o, c.jsonPath);
+        } catch {
+          return null;
+        }
+        if (!vals.length) return null;
+        const v = vals.length === 1 ? vals[0] : vals.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',');
+        if (c.type === 'date' && typeof v === 'string') return since(now, v);
+        if (v !== null && typeof v === 'object') return JSON.stringify(v);
+        return v;
+      }),
+    ],
+  };
+}
+
+export function printerOf(r: ResourceInfo): Printer {
+  if (r.custom) return customPrinter(r);
+  if (r.group === 'apiextensions.k8s.io' && r.plural === 'customresourcedefinitions') return crdPrinter;
+  return printerFor(r.plural);
+}
