@@ -31,6 +31,8 @@ export async function run(report: BenchReport): Promise<void> {
   // The article's nodes without its hand-placed pods: only the Deployment's pods are timed.
   const topo = parseTopology(readFileSync(defaultTopology(), 'utf8'), defaultTopology(), { prefix });
   for (const n of topo.nodes) n.pods = [];
+  // …and without its kubia Deployment and Service (topology objects), which the daemon would create.
+  topo.objects = [];
   const driver = new NetnsDriver(scriptsDir());
   const paths = new LabPaths(stateBase, topo.name);
   const images = new ImageResolver(imagesDir());

@@ -30,8 +30,9 @@ export async function run(report: BenchReport): Promise<void> {
     report.log(`article lab up in ${Math.round(performance.now() - t0)} ms (prefix ${lab.prefix})`);
     const namespaces = new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
     const tracer = new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() });
-    const source = lab.pod('kubia-24hmb'); // node5, 192.168.132.73
-    const dst = '192.168.128.10'; // a kubia pod on node1
+    // Static pods only (no cluster here): tools on node5, web on node1.
+    const source = lab.pod('tools'); // node5, 192.168.132.100
+    const dst = '192.168.128.10'; // the web pod on node1
 
     const traceroute: number[] = [];
     for (let i = 0; i < RUNS; i++) {

@@ -132,7 +132,9 @@ export async function run(report: BenchReport): Promise<void> {
   const articleFile = defaultTopology();
   const articleYaml = readFileSync(articleFile, 'utf8');
   const article = await timedUp(articleYaml, articleFile);
-  reportUp(report, 'article (6 nodes, 7 pods)', article, '<= 1500 ms');
+  // The kubia pods are the cluster's (topology objects); up builds the static ones (tools, web).
+  const staticPods = parseTopology(articleYaml, articleFile).nodes.reduce((n, x) => n + x.pods.length, 0);
+  reportUp(report, `article (6 nodes, ${staticPods} static pods)`, article, '<= 1500 ms');
   const articleFloor = await floor(parseTopology(articleYaml, articleFile));
   report.figure('article: ip -batch floor', articleFloor.totalMs, 'ms');
   report.figure('article: ip -batch floor CPU', articleFloor.cpuMs, 'ms');

@@ -1,6 +1,6 @@
 // End to end on the article's topology, the way a learner does it: `kubewire up`, then the real
-// kubectl with `kubewire kubeconfig`: `kubectl apply -f labs/manifests/kubia.yaml` brings six pods
-// Running and Ready across nodes; from a pod `curl kubia:8080` and the FQDN reach all six;
+// kubectl with `kubewire kubeconfig`: `kubectl apply -f labs/manifests/kubia.yaml` on the lab's own
+// kubia (topology objects) leaves six pods Running and Ready across nodes; from a pod `curl kubia:8080` and the FQDN reach all six;
 // NodePort 32681 answers from the emulated Internet; kubectl logs shows the requests. Skipped when
 // kubectl is not installed (the product never needs it).
 import { after, test } from 'node:test';
@@ -40,7 +40,7 @@ test('kubectl apply -f labs/manifests/kubia.yaml on the article lab', { skip: ex
   const want = new Set(pods.map((p) => p.metadata.name));
   for (const host of ['kubia', 'kubia.default.svc.cluster.local']) {
     await eventually(async () => {
-      // The Service selects the topology's six mirror pods too (same label): 12 endpoints.
+      // The article lab already has kubia (topology objects): apply changes nothing, six endpoints.
       const r = await lab.exec(lab.pod('tools'), ['bash', '-c', 'for i in $(seq 150); do curl -s --max-time 2 "$0:8080"; done', host]);
       const hit = new Set([...r.stdout.matchAll(/You've hit (\S+)/g)].map((m) => m[1]!));
       return [...want].every((n) => hit.has(n)) ? true : undefined;
