@@ -6,8 +6,10 @@ import { defaultTopology } from '../../runtime/project-root.js';
 import { desktop } from './desktop.js';
 import { parseLabOptions } from './lab-context.js';
 import { up } from './up.js';
+import { ensureBuiltinImages } from './start-images.js';
 
 export async function start(args: string[]): Promise<number> {
+  await ensureBuiltinImages();
   const code = await up(args);
   if (code !== 0) return code;
   const o = parseLabOptions(args);
