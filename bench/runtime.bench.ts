@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { stringify } from 'yaml';
 import { parseTopology } from '../common/topology/parse-topology.js';
 import type { Topology } from '../common/topology/types.js';
 import { mapLimit } from '../runtime/concurrency.js';
@@ -18,31 +17,12 @@ import { ImageResolver } from '../runtime/pod/images.js';
 import { defaultTopology, imagesDir, pauseBinary, scriptsDir } from '../runtime/project-root.js';
 import type { BenchReport } from './main.js';
 
+import { gridTopology } from '../test/helpers/grid-topology.js';
+
 export const name = 'runtime';
 const CONCURRENCY = 4;
 
 const testPrefix = () => `kw-t${randomBytes(3).toString('hex')}-`;
-
-/** A generated lab: `nodes` nodes with `pods` tools pods each (sleeping containers, light). */
-function gridTopology(nodes: number, pods: number): string {
-  return stringify({
-    name: `grid-${nodes}x${pods}`,
-    nodeNetwork: '10.231.209.0/24',
-    podNetwork: '192.168.128.0/18',
-    serviceNetwork: '192.168.192.0/18',
-    gateway: { address: '10.231.209.1', uplink: '198.51.100.1/24' },
-    internet: { router: '198.51.100.2/24', dns: '198.51.100.53', hosts: [{ name: 'google.com', address: '203.0.113.10' }] },
-    nodes: Array.from({ length: nodes }, (_, n) => ({
-      name: `node${n + 1}`,
-      address: `10.231.209.${10 + n}`,
-      subnet: `192.168.${128 + n}.0/24`,
-      pods: Array.from({ length: pods }, (_, p) => ({
-        metadata: { name: `bench-${n + 1}-${p}`, annotations: { 'kubewire.io/ip': `192.168.${128 + n}.${10 + p}` } },
-        spec: { containers: [{ name: 'tools', image: 'tools' }] },
-      })),
-    })),
-  });
-}
 
 /** CPU seconds (user+sys) of this process's finished children: every helper and what it ran. */
 function childCpuMs(): number {

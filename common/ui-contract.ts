@@ -9,6 +9,7 @@ import { pathRequestValidators, type PathCalls } from './path-contract.js';
 import { iptablesRequestValidators, type IptablesCalls } from './iptables-contract.js';
 import { clusterRequestValidators, type ClusterCalls, type ClusterSnapshot } from './cluster-contract.js';
 import { guideRequestValidators, type GuideCalls } from './guide-contract.js';
+import { learnerRequestValidators, type LearnerCalls } from './learner-contract.js';
 
 export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 export interface ErrorData {
@@ -80,6 +81,8 @@ export interface UiCalls extends IptablesCalls {}
 export interface UiCalls extends ClusterCalls {}
 // ---- lab guide calls (common/guide-contract.ts) ----
 export interface UiCalls extends GuideCalls {}
+// ---- lab screen: learner progress, layouts, start/replay activity (common/learner-contract.ts) ----
+export interface UiCalls extends LearnerCalls {}
 
 export type CallName = keyof UiCalls;
 export type CallRequest<K extends CallName> = UiCalls[K]['request'];
@@ -98,6 +101,7 @@ export const requestValidators: { [K in CallName]: (v: unknown, where: string) =
   ...iptablesRequestValidators,
   ...clusterRequestValidators,
   ...guideRequestValidators,
+  ...learnerRequestValidators,
   'session.info': empty,
   'namespaces.list': empty,
   'terminal.list': empty,

@@ -1,18 +1,25 @@
 // The renderer's composition root: connects to the server this page came from (the session cookie
-// authenticates both fetch and WebSocket), and wires the lab list, topology, details and terminals.
+// authenticates both fetch and WebSocket) and wires the overview (labs, namespaces), the lab
+// screen (renderer/guide-panel.ts), the views (topology, cluster, iptables, path) and terminals.
 import '@xterm/xterm/css/xterm.css';
+import type { LabActivity, LearnerState, Theme } from '../common/learner-contract.js';
+import type { ShowTarget } from '../common/show-link.js';
 import type { TopologyGraph } from '../common/topology-model.js';
+import { ActivityBar, describeActivity } from './activity-bar.js';
 import { ApiClient } from './api-client.js';
+import { ClusterView } from './cluster-view.js';
+import { makeConfirm } from './confirm-dialog.js';
 import { renderDetails } from './details-panel.js';
-import { byId } from './dom.js';
+import { byId, h } from './dom.js';
+import { download, topologySvg } from './graph-export.js';
+import { GuidePanel } from './guide-panel.js';
+import { IptablesView } from './iptables-view.js';
+import { setupGraphKeys, setupSplitters } from './layout-controls.js';
 import { renderNamespaceList } from './namespace-list.js';
 import { PathPanel } from './path-panel.js';
 import { ProgressIndicator } from './progress.js';
 import { SocketClient } from './socket-client.js';
 import { TerminalTabs } from './terminal-tabs.js';
-import { IptablesView } from './iptables-view.js';
-import { ClusterView } from './cluster-view.js';
-import { GuidePanel } from './guide-panel.js';
 import { TopologyView, type DrawTiming, type Selection } from './topology-view.js';
 
 /** What the desktop shell's preload exposes (absent in a plain browser). */
@@ -29,6 +36,7 @@ function main(): void {
   const api = new ApiClient(location.origin);
   const socket = new SocketClient(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
   const progress = new ProgressIndicator(byId('progress'));
+  const activity = new ActivityBar({ api, root: byId('activity'), intervalMs: 400 });
   const statusError = byId('status-error');
   const showError = (msg: string): void => {
     statusError.textContent = msg;
@@ -40,55 +48,77 @@ function main(): void {
     if (bridge) void bridge.openExternal(url);
     else window.open(url, '_blank', 'noopener,noreferrer');
   };
+  let learner: LearnerState | undefined;
+  let prefix = 'kw-';
 
-  const terminals = new TerminalTabs({
-    api,
-    socket,
-    tabBar: byId('terminal-tabs'),
-    panes: byId('terminal-panes'),
-    searchInput: byId<HTMLInputElement>('terminal-search'),
-    openLink,
-    onError: showError,
-    now: () => performance.now(),
-  });
+  const terminals = new TerminalTabs({ api, socket, tabBar: byId('terminal-tabs'), panes: byId('terminal-panes'), searchInput: byId<HTMLInputElement>('terminal-search'), openLink, onError: showError, now: () => performance.now() });
   const openTerminal = (ns: string): void => {
     byId('terminal-empty').hidden = true;
     progress.track(`Opening a shell in ${ns}`, terminals.open(ns)).catch((err: unknown) => showError(String(err)));
   };
 
+  // ---- topology ----
   let selected: Selection | undefined;
+  let labKey = 'overview';
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
   const details = byId('details');
-  const topo = new TopologyView(byId('cy'), (sel) => {
-    selected = sel;
-    details.hidden = !sel;
-    if (!sel) return;
-    byId('details-title').textContent = sel.ifname ? `${sel.ifname} in ${sel.namespace}` : sel.namespace;
-    progress
-      .track('Reading device details', api.call('device.details', sel.ifname ? { namespace: sel.namespace, ifname: sel.ifname } : { namespace: sel.namespace }))
-      .then((d) => renderDetails(byId('details-body'), d))
-      .catch((err: unknown) => showError(String(err)));
-    // The panel takes room from the graph: let the grid settle, then tell cytoscape.
-    requestAnimationFrame(() => topo.resize());
-  });
+  const topo = new TopologyView(
+    byId('cy'),
+    (sel) => {
+      selected = sel;
+      details.hidden = !sel;
+      if (!sel) return;
+      byId('details-title').textContent = sel.ifname ? `${sel.ifname} in ${sel.namespace}` : sel.namespace;
+      progress
+        .track('Reading device details', api.call('device.details', sel.ifname ? { namespace: sel.namespace, ifname: sel.ifname } : { namespace: sel.namespace }))
+        .then((d) => renderDetails(byId('details-body'), d))
+        .catch((err: unknown) => showError(String(err)));
+      requestAnimationFrame(() => topo.resize());
+    },
+    (positions) => {
+      // Saved per lab once the user stops dragging.
+      if (saveTimer) clearTimeout(saveTimer);
+      saveTimer = setTimeout(() => {
+        if (learner) learner.layouts[labKey] = positions;
+        api.call('layout.save', { key: labKey, positions }).catch((err: unknown) => showError(`layout not saved: ${String(err)}`));
+      }, 400);
+    },
+  );
   byId('details-terminal').addEventListener('click', () => {
     if (selected) openTerminal(selected.namespace);
   });
   byId('fit-topology').addEventListener('click', () => topo.fit());
+  byId('reset-layout').addEventListener('click', () => {
+    if (learner) delete learner.layouts[labKey];
+    topo.setSavedLayout(null);
+    api.call('layout.save', { key: labKey, positions: null }).catch((err: unknown) => showError(String(err)));
+  });
+  byId('export-png').addEventListener('click', () => download(`kubewire-${labKey}.png`, topo.png()));
+  byId('export-svg').addEventListener('click', () => download(`kubewire-${labKey}.svg`, new Blob([topologySvg(topo, topo.background())], { type: 'image/svg+xml' })));
   const layoutSelect = byId<HTMLSelectElement>('layout-select');
   layoutSelect.addEventListener('change', () => topo.setLayout(layoutSelect.value === 'force' ? 'force' : 'lab'));
+  const find = byId<HTMLInputElement>('device-find');
+  find.addEventListener('change', () => {
+    const [ns, ifname] = find.value.split(' in ').reverse();
+    const n = ns ? topo.focus([ifname ? { namespace: ns, ifname } : { namespace: ns }]) : 0;
+    if (!n) showError(`nothing drawn is called ${find.value}`);
+  });
 
-  // The path tracer sits under the lab list and draws its hops on the topology.
+  // ---- views ----
   const pathPanel = new PathPanel({ api, highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))), track: (what, p) => progress.track(what, p), onError: showError });
-  byId('sidebar').insertBefore(pathPanel.el, byId('sidebar').children[1] ?? null);
+  byId('view-path').append(pathPanel.el);
   const iptables = new IptablesView({ api, progress, root: byId('view-iptables'), onError: showError, intervalMs: 1000 });
-  const guide = new GuidePanel({ api, progress, root: byId('guide'), terminals, onError: showError });
-  void guide.load();
   const clusterView = new ClusterView({ api, socket, progress, root: byId('view-cluster'), onError: showError, now: () => Date.now() });
   let currentView = 'topology';
+  const VIEWS = ['topology', 'cluster', 'iptables', 'path'];
   const showView = (view: string, namespace?: string): void => {
     currentView = view;
-    for (const t of document.querySelectorAll<HTMLElement>('.view-tab')) t.classList.toggle('active', t.dataset.view === view);
-    for (const v of ['topology', 'cluster', 'iptables']) byId(`view-${v}`).hidden = v !== view;
+    for (const t of document.querySelectorAll<HTMLElement>('.view-tab')) {
+      t.classList.toggle('active', t.dataset.view === view);
+      t.setAttribute('aria-selected', String(t.dataset.view === view));
+      t.tabIndex = t.dataset.view === view ? 0 : -1;
+    }
+    for (const v of VIEWS) byId(`view-${v}`).hidden = v !== view;
     byId('topology-tools').hidden = view !== 'topology';
     if (view === 'topology') topo.resize();
     if (view === 'iptables') iptables.show(namespace);
@@ -99,24 +129,85 @@ function main(): void {
   byId('details-iptables').addEventListener('click', () => {
     if (selected) showView('iptables', selected.namespace);
   });
+  const tabs = [...document.querySelectorAll<HTMLButtonElement>('.view-tab')];
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => showView(tab.dataset.view ?? 'topology'));
+    // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
+    tab.addEventListener('keydown', (e) => {
+      const i = tabs.indexOf(tab);
+      const next = e.key === 'ArrowRight' ? tabs[(i + 1) % tabs.length] : e.key === 'ArrowLeft' ? tabs[(i + tabs.length - 1) % tabs.length] : undefined;
+      if (!next) return;
+      e.preventDefault();
+      next.focus();
+      showView(next.dataset.view ?? 'topology');
+    });
+  }
 
+  /** "Show me" links of a lab step aim a view. */
+  const show = (t: ShowTarget): void => {
+    if (t.view === 'topology') {
+      showView('topology');
+      if (!topo.focus(t.devices)) showError(`not drawn (yet): ${t.devices.map((d) => `${d.namespace}${d.ifname ? `/${d.ifname}` : ''}`).join(', ')}`);
+    } else if (t.view === 'iptables') {
+      showView('iptables', t.namespace);
+      if (t.chain) aimChain(t.table ?? 'nat', t.chain);
+    } else showView(t.view);
+  };
+
+  // ---- the lab screen ----
+  const confirm = makeConfirm(document.body);
+  const guide = new GuidePanel({ api, activity, terminals, pane: byId('guide-pane'), labList: byId('lab-list'), confirm, show, onError: showError, checkIntervalMs: 4000, onMode: (lab) => setMode(lab) });
+  const setMode = (lab: string | null): void => {
+    document.body.classList.toggle('lab-mode', !!lab);
+    byId('sidebar').hidden = !!lab;
+    byId('guide-pane').hidden = !lab;
+    const pct = learner?.guidePercent ?? 33;
+    byId('workbench').style.setProperty('--side-width', lab ? `${pct}%` : '250px');
+    byId('side-splitter').setAttribute('aria-valuenow', String(lab ? pct : 20));
+    labKey = lab ?? 'overview';
+    topo.setSavedLayout(learner?.layouts[labKey] ?? null);
+    requestAnimationFrame(() => topo.resize());
+  };
+
+  // ---- honest waiting: while a lab is built, the graph is not drawn from the half-built kernel ----
   let graph: TopologyGraph | undefined;
+  let held: TopologyGraph | undefined;
+  const building = byId('building');
+  activity.onChange((a: LabActivity | null) => {
+    byId('cy-wrap').classList.toggle('building', !!a);
+    building.hidden = !a;
+    if (a) building.textContent = `Building the lab — ${describeActivity(a).label}. The graph is drawn again when it is ready.`;
+    else if (held) {
+      draw(held);
+      held = undefined;
+    }
+  });
+
   const drawStats: number[] = [];
   const paints: (DrawTiming & { received: number; drawn: number; painted: number })[] = [];
+  const draw = (g: TopologyGraph): void => {
+    const received = performance.now();
+    const t = topo.update(g);
+    drawStats.push(t.drawMs);
+    requestAnimationFrame(() => requestAnimationFrame(() => paints.push({ ...t, received, drawn: received + t.drawMs, painted: performance.now() })));
+    document.body.dataset.topologyRevision = String(drawStats.length);
+    byId('status-topology').textContent = `${g.namespaces.length} namespaces · draw ${t.drawMs.toFixed(0)} ms`;
+    byId<HTMLDataListElement>('device-names').replaceChildren(...g.devices.filter((d) => d.ifname !== 'lo').slice(0, 2000).map((d) => h('option', { value: `${d.ifname} in ${d.namespace}` })));
+  };
   socket.onMessage((m) => {
-    if (m.type === 'hello') byId('lab-name').textContent = `lab ${m.session.prefix}${m.session.root ? '' : ' (not root: terminals and topology need root)'}`;
+    if (m.type === 'hello') {
+      prefix = m.session.prefix;
+      guide.setPrefix(prefix);
+      byId('lab-name').textContent = `lab ${m.session.prefix}${m.session.root ? '' : ' (not root: terminals and topology need root)'}`;
+    }
     if (m.type === 'error') showError(`${m.error.code}: ${m.error.message}`);
     if (m.type === 'terminals' && m.terminals.length) byId('terminal-empty').hidden = true;
     if (m.type !== 'topology') return;
     graph = m.graph;
-    const received = performance.now();
-    const t = topo.update(m.graph);
-    drawStats.push(t.drawMs);
-    // Painted = two animation frames later (cytoscape renders on the next frame).
-    requestAnimationFrame(() => requestAnimationFrame(() => paints.push({ ...t, received, drawn: received + t.drawMs, painted: performance.now() })));
-    document.body.dataset.topologyRevision = String(drawStats.length);
-    byId('status-topology').textContent = `${m.graph.namespaces.length} namespaces · read ${m.readMs.toFixed(0)} ms · draw ${t.drawMs.toFixed(0)} ms`;
     const g = m.graph;
+    guide.setNamespaces(g.namespaces.map((n) => n.name));
+    if (activity.activity) held = g;
+    else draw(g);
     pathPanel.setNamespaces(g.namespaces);
     iptables.setNamespaces(g.namespaces.filter((n) => n.kind !== 'pod' && n.kind !== 'docker'));
     byId('lab-summary').hidden = g.namespaces.length > 0;
@@ -127,7 +218,6 @@ function main(): void {
       openTerminal,
     );
   });
-  // The server polls the kernel only while someone watches: a hidden page stops watching.
   const watchTopology = (): void => socket.send({ type: document.hidden ? 'topology.unsubscribe' : 'topology.subscribe' });
   socket.onOpen(watchTopology);
   document.addEventListener('visibilitychange', watchTopology);
@@ -137,39 +227,86 @@ function main(): void {
     el.className = `pill ${up ? 'ok' : 'bad'}`;
   });
 
+  // ---- theme ----
+  const applyTheme = (theme: Theme): void => {
+    document.body.dataset.theme = theme;
+    topo.setTheme(theme);
+    terminals.setTheme(theme);
+    const other = theme === 'dark' ? 'light' : 'dark';
+    const b = byId('theme-toggle');
+    b.textContent = theme === 'dark' ? '☀ Light' : '☾ Dark';
+    b.setAttribute('aria-label', `Switch to the ${other} theme`);
+  };
+  byId('theme-toggle').addEventListener('click', () => {
+    const theme: Theme = document.body.dataset.theme === 'dark' ? 'light' : 'dark';
+    applyTheme(theme);
+    api.call('learner.prefs', { theme }).then((s) => (learner = s), (err: unknown) => showError(String(err)));
+  });
+
   setInterval(() => {
     const xs = terminals.echoSamples;
     if (xs.length) byId('status-echo').textContent = `echo p50 ${percentile(xs, 50).toFixed(1)} ms · p99 ${percentile(xs, 99).toFixed(1)} ms (${xs.length})`;
   }, 1000);
-
-  for (const tab of document.querySelectorAll<HTMLButtonElement>('.view-tab')) tab.addEventListener('click', () => showView(tab.dataset.view ?? 'topology'));
   document.addEventListener('visibilitychange', () => {
     if (currentView === 'iptables') showView('iptables');
   });
-  setupSplitter(() => topo.resize());
+  setupSplitters({
+    onResize: () => topo.resize(),
+    onSideResized: (pct) => {
+      if (!document.body.classList.contains('lab-mode')) return;
+      if (learner) learner.guidePercent = pct;
+      api.call('learner.prefs', { guidePercent: pct }).catch((err: unknown) => showError(String(err)));
+    },
+  });
+  setupGraphKeys(byId('cy'), topo);
+
+  api.call('learner.get', {}).then(
+    (s) => {
+      learner = s;
+      applyTheme(s.theme);
+      void guide.load();
+    },
+    (err: unknown) => {
+      showError(String(err));
+      void guide.load();
+    },
+  );
+  void activity.poll();
   socket.connect();
   // For tests and the curious: what is drawn and how fast the shell echoes.
-  (window as unknown as Record<string, unknown>).kubewireDebug = { labels: () => topo.labels(), tap: (id: string) => topo.tap(id), echoSamples: terminals.echoSamples, drawStats, paints, setLayout: (name: 'lab' | 'force') => topo.setLayout(name), graph: () => graph, activeTerminal: () => terminals.activeId() };
+  (window as unknown as Record<string, unknown>).kubewireDebug = {
+    labels: () => topo.labels(),
+    fontSizes: () => topo.screenFontSizes(),
+    tap: (id: string) => topo.tap(id),
+    echoSamples: terminals.echoSamples,
+    drawStats,
+    paints,
+    setLayout: (name: 'lab' | 'force') => topo.setLayout(name),
+    setClustering: (on: boolean) => topo.setClustering(on),
+    /** Fresh draw of the current graph; resolves when painted (two animation frames later). */
+    freshDraw: (clustering: boolean) =>
+      new Promise((resolve) => {
+        const t0 = performance.now();
+        const t = topo.redrawFresh(clustering);
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve({ ...t, paintedMs: performance.now() - t0 })));
+      }),
+    graph: () => graph,
+    activeTerminal: () => terminals.activeId(),
+    svg: () => topologySvg(topo, topo.background()),
+  };
 }
 
-function setupSplitter(onResize: () => void): void {
-  const splitter = byId('panel-splitter');
-  const mainEl = byId('main');
-  splitter.addEventListener('pointerdown', (e) => {
-    splitter.setPointerCapture(e.pointerId);
-    const move = (ev: PointerEvent): void => {
-      const r = mainEl.getBoundingClientRect();
-      const height = Math.min(Math.max(r.bottom - ev.clientY, 80), r.height - 120);
-      mainEl.style.setProperty('--panel-height', `${height}px`);
-      onResize();
-    };
-    const up = (): void => {
-      splitter.removeEventListener('pointermove', move);
-      splitter.removeEventListener('pointerup', up);
-    };
-    splitter.addEventListener('pointermove', move);
-    splitter.addEventListener('pointerup', up);
-  });
+/** Opens and scrolls to a chain in the iptables view once it has been drawn. */
+function aimChain(table: string, chain: string, tries = 30): void {
+  const el = document.querySelector<HTMLDetailsElement>(`#view-iptables [data-table="${CSS.escape(table)}"] details[data-chain="${CSS.escape(chain)}"]`);
+  if (!el) {
+    if (tries > 0) setTimeout(() => aimChain(table, chain, tries - 1), 100);
+    return;
+  }
+  el.open = true;
+  el.classList.add('aimed');
+  el.scrollIntoView({ block: 'start' });
+  el.querySelector<HTMLElement>('summary')?.focus();
 }
 
 main();

@@ -11,6 +11,11 @@ import type { ApiClient } from './api-client.js';
 import { h } from './dom.js';
 import type { SocketClient } from './socket-client.js';
 
+const TERMINAL_THEMES = {
+  dark: { background: '#1b1d23', foreground: '#d7dae0', cursor: '#7fd1ff', selectionBackground: '#3a4a63' },
+  light: { background: '#fbfbfd', foreground: '#1d2129', cursor: '#0b63c4', selectionBackground: '#b9d3f2', black: '#1d2129', white: '#6b7280', brightWhite: '#4b5563', yellow: '#8a6100', brightYellow: '#7a5600', green: '#1f7a33', brightGreen: '#1f7a33', cyan: '#0a6f7f', brightCyan: '#0a6f7f' },
+};
+
 interface Tab {
   info: TerminalInfo;
   term: Terminal;
@@ -35,6 +40,7 @@ export interface TerminalTabsDeps {
 export class TerminalTabs {
   private readonly tabs = new Map<string, Tab>();
   private active: string | undefined;
+  private theme: 'dark' | 'light' = 'dark';
   /** Keystroke → echo samples in ms, newest last (bounded). */
   readonly echoSamples: number[] = [];
 
@@ -59,6 +65,20 @@ export class TerminalTabs {
     this.ensureTab(info);
     this.activate(info.id);
     return info.id;
+  }
+
+  /** Shows a live shell in `namespace` (opening one, with the lab's variables, if none) and focuses it. */
+  async ensure(namespace: string, lab?: string): Promise<string> {
+    const live = [...this.tabs.values()].find((t) => t.info.namespace === namespace && t.info.exitCode === null);
+    const id = live ? live.info.id : await this.open(namespace, lab);
+    this.activate(id);
+    return id;
+  }
+
+  /** The terminals' colours follow the page's theme. */
+  setTheme(theme: 'dark' | 'light'): void {
+    this.theme = theme;
+    for (const t of this.tabs.values()) t.term.options.theme = TERMINAL_THEMES[theme];
   }
 
   /** Types lines into a live shell in `namespace` (opening one, with the lab's variables, if none). */
@@ -131,7 +151,7 @@ export class TerminalTabs {
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace',
       fontSize: 13,
       scrollback: 5000,
-      theme: { background: '#1b1d23', foreground: '#d7dae0', cursor: '#7fd1ff', selectionBackground: '#3a4a63' },
+      theme: TERMINAL_THEMES[this.theme],
     });
     const fit = new FitAddon();
     const search = new SearchAddon();
@@ -142,9 +162,16 @@ export class TerminalTabs {
     pane.hidden = true;
     this.d.panes.append(pane);
     term.open(pane);
-    const close = h('button', { class: 'tab-close', title: 'Close this shell', 'aria-label': 'close terminal' }, '×');
-    const button = h('div', { class: 'tab', role: 'tab', 'data-terminal-id': info.id, title: info.command.join(' ') }, h('span', { class: 'tab-title' }, info.title), close);
+    const close = h('button', { class: 'tab-close', title: 'Close this shell', 'aria-label': `Close terminal ${info.title}` }, '×');
+    const button = h('div', { class: 'tab', role: 'tab', tabindex: '0', 'aria-selected': 'false', 'data-terminal-id': info.id, title: info.command.join(' ') }, h('span', { class: 'tab-title' }, info.title), close);
     button.addEventListener('click', () => this.activate(info.id));
+    button.addEventListener('keydown', (e) => {
+      if (e.target !== button) return;
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        this.activate(info.id);
+      } else if (e.key === 'Delete') close.click();
+    });
     close.addEventListener('click', (e) => {
       e.stopPropagation();
       this.d.api.call('terminal.close', { id: info.id }).catch((err: unknown) => this.d.onError(String(err)));
@@ -182,6 +209,7 @@ export class TerminalTabs {
     for (const t of this.tabs.values()) {
       t.pane.hidden = t !== tab;
       t.button.classList.toggle('active', t === tab);
+      t.button.setAttribute('aria-selected', String(t === tab));
     }
     this.active = id;
     this.fitActive();

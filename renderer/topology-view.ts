@@ -1,9 +1,14 @@
-// The live topology drawn with cytoscape: elements come from common/topology-projection.ts; an
-// update adds/removes/changes only what differs and lays out again only when the shape changed.
+// The live topology drawn with cytoscape: elements come from common/topology-projection.ts (pods
+// clustered per node in big labs, common/topology-clustering.ts); an update adds/removes/changes
+// only what differs and lays out again only when the shape changed. Positions the user dragged are
+// kept (and saved per lab by the caller); "show me" aims the view at named devices.
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import { projectTopology, type TopologyView as ViewModel, type ViewEdge, type ViewNode } from '../common/topology-projection.js';
 import { labLayout } from '../common/topology-layout.js';
 import type { TopologyGraph } from '../common/topology-model.js';
+import { clusterPods, clusterOf, CLUSTER_PREFIX } from '../common/topology-clustering.js';
+import type { Point, Theme } from '../common/learner-contract.js';
+import { PALETTES, topologyStyle, zoomBucket } from './topology-style.js';
 
 export interface Selection {
   namespace: string;
@@ -25,33 +30,6 @@ export interface DrawTiming {
   edges: number;
 }
 
-const STYLE: cytoscape.StylesheetJson = [
-  { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 10, color: '#d7dae0', 'text-valign': 'center', 'text-halign': 'center', 'background-color': '#3b4252', 'border-width': 1, 'border-color': '#5c6370', width: 64, height: 30, shape: 'round-rectangle', 'font-family': 'system-ui, sans-serif', 'min-zoomed-font-size': 7 } },
-  { selector: ':parent', style: { 'text-valign': 'top', 'text-halign': 'center', 'background-opacity': 0.12, 'background-color': '#61afef', 'border-color': '#61afef', 'font-size': 12, 'font-weight': 'bold', padding: '12px', shape: 'round-rectangle' } },
-  { selector: 'node[kind = "ns-underlay"]', style: { 'background-color': '#c678dd', 'border-color': '#c678dd' } },
-  { selector: 'node[kind = "ns-gateway"], node[kind = "ns-internet"]', style: { 'background-color': '#e5c07b', 'border-color': '#e5c07b' } },
-  { selector: 'node[kind = "ns-pod"]', style: { 'background-color': '#2f5d46', 'border-color': '#98c379', shape: 'round-rectangle', width: 104, height: 46, 'font-size': 9 } },
-  { selector: 'node[kind = "ns-docker"]', style: { 'background-color': '#3d4f6b', 'border-color': '#61afef', shape: 'round-rectangle', width: 104, height: 46, 'font-size': 9 } },
-  { selector: 'node[kind ^= "dev-"]', style: { width: 100, 'font-size': 9 } },
-  { selector: 'node[kind = "dev-bridge"]', style: { 'background-color': '#5a4a2a', 'border-color': '#e5c07b' } },
-  { selector: 'node[kind = "dev-vxlan"]', style: { 'background-color': '#5b3a3a', 'border-color': '#e06c75' } },
-  { selector: 'node[kind = "dev-veth"]', style: { 'background-color': '#344b5e' } },
-  { selector: 'edge', style: { width: 1.5, 'line-color': '#7f8899', 'curve-style': 'bezier', 'font-size': 8, color: '#9aa3b2', 'text-rotation': 'autorotate', 'text-background-color': '#1b1d23', 'text-background-opacity': 0.8, 'text-background-padding': '1px', 'min-zoomed-font-size': 7 } },
-  // Line labels (veth names) only when zoomed in far enough to read them: measuring 400 of them
-  // on every full redraw is most of the first paint of a big lab.
-  { selector: 'edge.labelled', style: { label: 'data(label)' } },
-  // Tunnels arc below the node boxes so they do not run through cni0 on the way.
-  // A full mesh of tunnels is many lines: faint, until one of its ends is selected.
-  { selector: 'edge[kind = "vxlan"]', style: { 'line-style': 'dashed', 'line-color': '#e06c75', width: 1.5, opacity: 0.35, color: '#e06c75', 'curve-style': 'unbundled-bezier', 'control-point-distances': [-70], 'control-point-weights': [0.5], 'z-index': 0 } },
-  { selector: 'edge.hl', style: { opacity: 1, width: 2.5, 'z-index': 10 } },
-  { selector: 'edge[kind = "vxlan"].hl', style: { label: 'data(label)' } },
-  { selector: 'edge[kind = "bridge-port"]', style: { 'line-style': 'dotted' } },
-  { selector: ':selected', style: { 'border-width': 3, 'border-color': '#7fd1ff', 'line-color': '#7fd1ff' } },
-  // A traced path (renderer/path-panel.ts): the devices and lines it crosses.
-  { selector: 'node.on-path', style: { 'border-width': 3, 'border-color': '#d19a66' } },
-  { selector: 'edge.on-path', style: { width: 3.5, 'line-color': '#d19a66', 'z-index': 10 } },
-];
-
 export type LayoutName = 'lab' | 'force';
 
 export class TopologyView {
@@ -60,9 +38,29 @@ export class TopologyView {
   private lastView: ViewModel | undefined;
   private fitted = false;
   private layoutName: LayoutName = 'lab';
+  private theme: Theme = 'dark';
+  private bucket = NaN;
+  private lastGraph: TopologyGraph | undefined;
+  /** Pods clustered per node in big labs (off: every pod drawn, as the benchmark's baseline). */
+  private clustering = true;
+  private readonly expanded = new Set<string>();
+  /** Positions the user dragged shapes to (restored from the saved layout). */
+  private saved = new Map<string, Point>();
 
-  constructor(container: HTMLElement, private readonly onSelect: (s: Selection | undefined) => void) {
-    this.cy = cytoscape({ container, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
+  constructor(
+    container: HTMLElement,
+    private readonly onSelect: (s: Selection | undefined) => void,
+    private readonly onLayoutChanged: (positions: Record<string, Point>) => void = () => {},
+  ) {
+    this.cy = cytoscape({ container, style: topologyStyle('dark', 1), wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
+    this.cy.on('dragfree', 'node', () => {
+      this.cy.nodes().forEach((n) => {
+        if (!n.isParent()) this.saved.set(n.id(), { ...n.position() });
+      });
+      this.onLayoutChanged(Object.fromEntries(this.saved));
+    });
+    // A cluster opens into its pods (double click, or Enter on the keyboard: see openCluster).
+    this.cy.on('dbltap', 'node[kind = "ns-cluster"]', (e) => this.openCluster(String(e.target.data('namespace'))));
     this.cy.on('tap', (e) => {
       this.cy.edges('.hl').removeClass('hl');
       if (e.target === this.cy) return this.onSelect(undefined);
@@ -72,7 +70,84 @@ export class TopologyView {
       const d = e.target.data() as ViewNode | ViewEdge;
       this.onSelect({ namespace: d.namespace, ifname: d.ifname, label: 'label' in d && d.label ? String(d.label).replace('\n', ' ') : d.namespace });
     });
-    this.cy.on('zoom', () => this.updateEdgeLabels());
+    this.cy.on('zoom', () => {
+      this.updateEdgeLabels();
+      this.restyleForZoom();
+    });
+  }
+
+  /** Restyles only when the zoom crosses a bucket (labels by zoom level). */
+  private restyleForZoom(force = false): void {
+    const b = zoomBucket(this.cy.zoom());
+    if (b === this.bucket && !force) return;
+    this.bucket = b;
+    this.cy.style(topologyStyle(this.theme, this.cy.zoom()));
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    this.restyleForZoom(true);
+  }
+
+  background(): string {
+    return PALETTES[this.theme].background;
+  }
+
+  /** Applies a saved layout (null: forget it and go back to the computed one). */
+  setSavedLayout(positions: Record<string, Point> | null): void {
+    this.saved = new Map(Object.entries(positions ?? {}));
+    this.lastShape = '';
+    this.fitted = false;
+    if (this.lastGraph) this.update(this.lastGraph);
+  }
+
+  /** Draws the last graph again from nothing, as a first paint would (the benchmark compares modes). */
+  redrawFresh(clustering: boolean): DrawTiming | undefined {
+    this.clustering = clustering;
+    this.cy.elements().remove();
+    this.lastShape = '';
+    this.fitted = false;
+    return this.lastGraph ? this.update(this.lastGraph) : undefined;
+  }
+
+  setClustering(on: boolean): void {
+    this.clustering = on;
+    if (this.lastGraph) this.update(this.lastGraph);
+  }
+
+  /** Draws the pods of one node instead of its cluster shape. */
+  openCluster(nodeNamespace: string): void {
+    this.expanded.add(nodeNamespace);
+    if (this.lastGraph) this.update(this.lastGraph);
+    const box = this.cy.getElementById(`ns:${nodeNamespace}`);
+    if (box.nonempty()) this.zoomTo(box.union(box.descendants()).union(box.descendants().connectedEdges().connectedNodes()), 1.2);
+  }
+
+  /**
+   * "Show me": selects the named devices (or namespaces) and zooms to them. A pod inside a
+   * cluster opens its node first. Returns how many shapes it found.
+   */
+  focus(targets: { namespace: string; ifname?: string }[]): number {
+    if (this.lastView) {
+      const toOpen = targets.map((t) => clusterOf(this.lastView!, t.namespace)).filter((n): n is string => !!n && !this.expanded.has(n));
+      if (toOpen.length && this.lastGraph) {
+        for (const n of toOpen) this.expanded.add(n);
+        this.update(this.lastGraph);
+      }
+    }
+    const match = (ns: unknown, ifname: unknown, t: { namespace: string; ifname?: string }): boolean => ns === t.namespace && (t.ifname === undefined || ifname === t.ifname);
+    // A namespace alone: its box or leaf; a device: its shape, or the line it was folded into (a bridge port veth).
+    const nodes = this.cy.nodes().filter((n) => targets.some((t) => (t.ifname === undefined ? n.id() === `ns:${t.namespace}` : match(n.data('namespace'), n.data('ifname'), t))));
+    const lines = this.cy.edges().filter((e) => targets.some((t) => t.ifname !== undefined && match(e.data('namespace'), e.data('ifname'), t)));
+    const hit = nodes.union(lines.connectedNodes().filter((n) => !n.isParent()));
+    this.cy.batch(() => {
+      this.cy.nodes('.focus').removeClass('focus');
+      this.cy.edges('.hl').removeClass('hl');
+      hit.addClass('focus');
+      lines.addClass('hl');
+    });
+    if (hit.nonempty()) this.zoomTo(hit.union(lines), 1.5);
+    return hit.length;
   }
 
   private edgeLabels = false;
@@ -91,15 +166,18 @@ export class TopologyView {
   /** Applies a new graph; returns how long drawing took, step by step. */
   update(graph: TopologyGraph): DrawTiming {
     const t0 = performance.now();
-    const view = projectTopology(graph);
-    this.lastView = view;
+    this.lastGraph = graph;
+    const full = projectTopology(graph);
+    this.lastView = full;
+    const view = this.clustering ? clusterPods(full, { minPods: 40, perNode: 4, expanded: this.expanded }) : full;
     const wanted = new Map<string, ElementDefinition>();
-    for (const n of view.nodes) wanted.set(n.id, { group: 'nodes', data: { ...n } });
+    for (const n of view.nodes) wanted.set(n.id, { group: 'nodes', data: { ...n, short: shortLabel(n) } });
     for (const e of view.edges) wanted.set(e.id, { group: 'edges', data: { ...e } });
     const shape = [...wanted.keys()].sort().join('\n');
     const reshaped = shape !== this.lastShape;
     // In the lab layout, new shapes are added already in place: no separate layout pass.
     const pos = this.layoutName === 'lab' && reshaped ? labLayout(view, this.aspect()) : undefined;
+    if (pos) for (const [id, p] of this.saved) if (pos.has(id)) pos.set(id, p);
     const t1 = performance.now();
     this.cy.batch(() => {
       const toAdd: ElementDefinition[] = [];
@@ -138,6 +216,7 @@ export class TopologyView {
       } else this.layout();
     }
     if (reshaped) this.updateEdgeLabels(true);
+    this.restyleForZoom();
     const t3 = performance.now();
     if (this.pathKeys.size) this.applyPath();
     return { drawMs: t3 - t0, projectMs: t1 - t0, addMs: t2 - t1, layoutMs: t3 - t2, layout: reshaped, nodes: view.nodes.length, edges: view.edges.length };
@@ -213,6 +292,34 @@ export class TopologyView {
     this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * cx, y: h / 2 - zoom * cyMid } });
   }
 
+  /** Brings these elements into view, no closer than `maxZoom` (one device fitted would fill the screen). */
+  private zoomTo(eles: cytoscape.CollectionReturnValue, maxZoom: number): void {
+    const bb = eles.boundingBox({});
+    const pad = 60;
+    const w = this.cy.width();
+    const h = this.cy.height();
+    if (w <= 0 || h <= 0 || !Number.isFinite(bb.w)) return;
+    const zoom = Math.max(this.cy.minZoom(), Math.min(maxZoom, (w - 2 * pad) / Math.max(bb.w, 1), (h - 2 * pad) / Math.max(bb.h, 1)));
+    const cx = (bb.x1 + bb.x2) / 2;
+    const cyMid = (bb.y1 + bb.y2) / 2;
+    this.cy.animate({ zoom, pan: { x: w / 2 - zoom * cx, y: h / 2 - zoom * cyMid } }, { duration: 300 });
+  }
+
+  panBy(x: number, y: number): void {
+    this.cy.panBy({ x, y });
+  }
+
+  zoomBy(factor: number): void {
+    const z = this.cy.zoom() * factor;
+    this.cy.zoom({ level: Math.min(this.cy.maxZoom(), Math.max(this.cy.minZoom(), z)), renderedPosition: { x: this.cy.width() / 2, y: this.cy.height() / 2 } });
+  }
+
+  /** Enter on a selected pod cluster opens it (the keyboard's double click). */
+  openSelectedCluster(): void {
+    const sel = this.cy.$('node:selected, node.focus').filter('[kind = "ns-cluster"]');
+    if (sel.nonempty()) this.openCluster(String(sel.first().data('namespace')));
+  }
+
   fit(): void {
     this.cy.fit(undefined, 20);
   }
@@ -260,10 +367,37 @@ export class TopologyView {
     return n;
   }
 
+  /** The drawn picture as PNG (cytoscape's own renderer, at twice the resolution). */
+  png(): Blob {
+    return this.cy.png({ output: 'blob', full: true, scale: 2, bg: this.background() }) as unknown as Blob;
+  }
+
+  /** What is drawn, for the SVG export (renderer/graph-export.ts). */
+  shapes(): { nodes: { id: string; label: string; kind: string; parent: boolean; x: number; y: number; w: number; h: number }[]; edges: { x1: number; y1: number; x2: number; y2: number; kind: string }[] } {
+    const nodes = this.cy.nodes().map((n) => {
+      const bb = n.boundingBox({ includeLabels: false });
+      return { id: n.id(), label: String(n.data('label') ?? ''), kind: String(n.data('kind') ?? ''), parent: n.isParent(), x: bb.x1, y: bb.y1, w: bb.w, h: bb.h };
+    });
+    const edges = this.cy.edges().map((e) => ({ x1: e.sourceEndpoint().x, y1: e.sourceEndpoint().y, x2: e.targetEndpoint().x, y2: e.targetEndpoint().y, kind: String(e.data('kind')) }));
+    return { nodes, edges };
+  }
+
+  /** Label sizes as drawn now, in screen px (the e2e test checks they are readable). */
+  screenFontSizes(): { label: string; px: number; visible: boolean }[] {
+    const z = this.cy.zoom();
+    return this.cy.nodes().map((n) => ({ label: String(n.data('label')), px: parseFloat(String(n.style('font-size'))) * z, visible: String(n.style('label')) !== '' && n.visible() }));
+  }
+
   /** Labels of what is drawn (the end-to-end test reads them through the page). */
   labels(): string[] {
     return this.cy.nodes().map((n) => String(n.data('label')));
   }
+}
+
+/** The one line a far-zoomed shape shows: a device's name, a pod's name, a cluster's count. */
+function shortLabel(n: ViewNode): string {
+  if (n.id.startsWith(CLUSTER_PREFIX)) return n.label.replace('\n', ' · ');
+  return n.label.split('\n')[0] ?? '';
 }
 
 function sameData(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

@@ -20,16 +20,29 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** Times named phases of an operation (the bench prints them). */
+export interface PhaseEvent {
+  name: string;
+  event: 'start' | 'done';
+  /** Time spent in the phase (0 at its start). */
+  ms: number;
+}
+
 export class PhaseTimer {
   readonly phases: { name: string; ms: number }[] = [];
   private readonly t0 = performance.now();
 
+  /** `onPhase` hears each phase as it starts and ends (the UI's progress bar shows them live). */
+  constructor(private readonly onPhase?: (e: PhaseEvent) => void) {}
+
   async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const t = performance.now();
+    this.onPhase?.({ name, event: 'start', ms: 0 });
     try {
       return await fn();
     } finally {
-      this.phases.push({ name, ms: performance.now() - t });
+      const ms = performance.now() - t;
+      this.phases.push({ name, ms });
+      this.onPhase?.({ name, event: 'done', ms });
     }
   }
 

@@ -14,6 +14,7 @@ import { NoRuleFormats, type RuleFormatSource } from './iptables/rule-formats.js
 import { NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { GuideUnavailable, type GuideService } from './guide/guide-service.js';
 import { noPathTracer, type PathHandlers } from './path/path-handlers.js';
+import type { LearnerStore } from './learner/learner-store.js';
 
 export type UiHandlers = { [K in CallName]: (req: CallRequest<K>) => Promise<CallResponse<K>> };
 
@@ -34,6 +35,8 @@ export interface HandlerDeps {
   ruleFormats?: RuleFormatSource;
   /** native-scripts/lab-exec.sh: lab terminals start inside the lab's cgroup (its mark). */
   labExec?: string;
+  /** The lab screen's per-user memory (server/learner/); absent: its calls answer unavailable. */
+  learner?: LearnerStore;
 }
 
 export function createHandlers(d: HandlerDeps): UiHandlers {
@@ -41,8 +44,17 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     if (!d.guide) throw new GuideUnavailable('no guided labs in this setup');
     return d.guide;
   };
+  const learner = (): LearnerStore => {
+    if (!d.learner) throw new GuideUnavailable('no learner state in this setup');
+    return d.learner;
+  };
   return {
     ...(d.path ?? noPathTracer()),
+    'learner.get': async () => learner().get(),
+    'learner.prefs': async (p) => learner().prefs(p),
+    'learner.progress': async ({ lab, progress }) => learner().progress(lab, progress),
+    'layout.save': async ({ key, positions }) => ({ saved: learner().layout(key, positions) }),
+    'guide.activity': async () => ({ activity: d.guide?.current() ?? null }),
     'cluster.get': async ({ kind, namespace, name }) => ({ yaml: (d.cluster ?? new NoCluster('no apiserver configured for this UI server')).yaml(kind, namespace, name) }),
     'iptables.get': async ({ namespace, tables }) => readIptables(d.run, await d.namespaces.require(namespace, 'iptables.get namespace'), tables),
     'iptables.render': async ({ namespace, format }) => {

@@ -12,6 +12,8 @@ import { cliLabEnvironment } from '../runtime/guide/cli-lab-environment.js';
 import { LabRunner } from '../runtime/guide/lab-runner.js';
 import { labsDir, scriptsDir } from '../runtime/project-root.js';
 import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { LearnerStore } from './learner/learner-store.js';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { ValidationError } from '../common/errors.js';
@@ -42,6 +44,8 @@ export interface UiAppOptions {
   /** Guided labs (default: the project's labs/) and the lab state base they run with. */
   labsRoot?: string;
   stateBase?: string;
+  /** The lab screen's per-user state file (default: $XDG_STATE_HOME or ~/.local/state, kubewire/ui-<prefix>state.json). */
+  learnerStateFile?: string;
   log?: (line: string) => void;
 }
 
@@ -73,7 +77,8 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
     recorder,
   });
   const labExec = join(scriptsDir(), 'lab-exec.sh');
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats, labExec });
+  const learner = new LearnerStore({ file: o.learnerStateFile ?? defaultLearnerFile(o.prefix), now: Date.now, log });
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats, labExec, learner });
   const server = new UiServer({
     handlers,
     terminals,
@@ -98,6 +103,12 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
       process.off('exit', onExit);
     },
   };
+}
+
+/** Per user, beside other apps' state (XDG base directory spec), one file per lab prefix. */
+function defaultLearnerFile(prefix: string, env = process.env): string {
+  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(base, 'kubewire', `ui-${prefix}state.json`);
 }
 
 function clusterSource(kubeconfig: string | undefined): ClusterSource {

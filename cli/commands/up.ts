@@ -7,6 +7,8 @@ import { ensureClusterProcess, stopClusterProcess } from '../../cluster/agents/c
 import { cliMain, scriptsDir } from '../../runtime/project-root.js';
 import { join } from 'node:path';
 import { makeRuntime, parseLabOptions } from './lab-context.js';
+import type { PhaseEvent } from '../../runtime/concurrency.js';
+import { PROGRESS_LINE_TAG } from '../../common/learner-contract.js';
 
 /** Port of the lab apiserver on 127.0.0.1: $KUBEWIRE_APISERVER_PORT (tests: 0 = any free), else 6443. */
 export function apiserverPort(env = process.env): number {
@@ -14,6 +16,15 @@ export function apiserverPort(env = process.env): number {
   if (v === undefined || v === '') return 6443;
   if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new ValidationError('KUBEWIRE_APISERVER_PORT', `is not a port: ${JSON.stringify(v)}`);
   return Number(v);
+}
+
+/**
+ * With KUBEWIRE_PROGRESS=1, each phase's start and end goes to stderr as one line
+ * (`kubewire-progress {json}`, common/learner-contract.ts parses it): the UI's progress bar.
+ */
+function progressReporter(env = process.env): ((e: PhaseEvent) => void) | undefined {
+  if (env.KUBEWIRE_PROGRESS !== '1') return undefined;
+  return (e) => process.stderr.write(`${PROGRESS_LINE_TAG} ${JSON.stringify(e)}\n`);
 }
 
 export async function up(args: string[]): Promise<number> {
@@ -31,8 +42,12 @@ export async function up(args: string[]): Promise<number> {
   // The kubelets would race the runtime's convergence of the same pods: the daemon is stopped
   // first (its pods keep running) and started again on the converged lab.
   await stopClusterProcess(paths, driver);
-  const report = await runtime.up(topo);
+  const onPhase = progressReporter();
+  const report = await runtime.up(topo, onPhase ? { onPhase } : {});
+  onPhase?.({ name: 'cluster', event: 'start', ms: 0 });
+  const t0 = performance.now();
   const cluster = await ensureClusterProcess(paths, driver, [process.execPath, cliMain(), 'cluster', '--lab', topo.name, '--state-dir', o.stateBase], { labExec: join(scriptsDir(), 'lab-exec.sh') });
+  onPhase?.({ name: 'cluster', event: 'done', ms: performance.now() - t0 });
   if (o.json) {
     console.log(JSON.stringify({ lab: topo.name, prefix: topo.prefix, phases: report.phases, totalMs: report.totalMs, apiserver: cluster.url, kubeconfig: cluster.kubeconfig }));
   } else {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
 import { expandVars, type Lab, type LabStep } from './lab-file.js';
+import type { PhaseEvent } from '../concurrency.js';
 
 /** What the runner needs from the lab's world: the topology coming up and going away. */
 export interface LabEnvironment {
@@ -19,7 +20,8 @@ export interface LabEnvironment {
   readonly labExec?: string;
   /** The state folder of the lab the topology builds (reset deletes it). */
   stateDir(topologyFile: string): string;
-  up(topologyFile: string): Promise<void>;
+  /** `onPhase` hears `up`'s phases live (namespaces, underlay, …, cluster). */
+  up(topologyFile: string, onPhase?: (e: PhaseEvent) => void): Promise<void>;
   reset(topologyFile: string): Promise<void>;
   /** Marks these names as the lab's, so that the lab's reset sweeps them even if made by hand. */
   claimNamespaces(names: string[]): Promise<void>;
@@ -51,6 +53,8 @@ export interface RunOptions {
   /** Also run each check before its solve and require it to fail (proves the check checks). */
   strict?: boolean;
   onStep?: (report: StepReport) => void;
+  /** Hears the fresh start's phases (reset, then up's). */
+  onPhase?: (e: PhaseEvent) => void;
 }
 
 const SCRIPT_TIMEOUT_MS = 60_000;
@@ -125,10 +129,16 @@ export class LabRunner {
   }
 
   /** The lab from its beginning: fresh topology, hand-made namespaces claimed for the sweep. */
-  async start(lab: Lab): Promise<void> {
-    await this.reset(lab);
-    await this.env.up(lab.topologyFile);
-    if (lab.namespaces.length) await this.env.claimNamespaces(this.namespaces(lab));
+  async start(lab: Lab, onPhase?: (e: PhaseEvent) => void): Promise<void> {
+    const phase = async (name: string, fn: () => Promise<void>): Promise<void> => {
+      const t0 = performance.now();
+      onPhase?.({ name, event: 'start', ms: 0 });
+      await fn();
+      onPhase?.({ name, event: 'done', ms: performance.now() - t0 });
+    };
+    await phase('reset', () => this.reset(lab));
+    await this.env.up(lab.topologyFile, onPhase);
+    if (lab.namespaces.length) await phase('claim', () => this.env.claimNamespaces(this.namespaces(lab)));
   }
 
   namespaces(lab: Lab): string[] {
@@ -141,7 +151,7 @@ export class LabRunner {
     if (!Number.isInteger(from) || from < 1 || from > lab.steps.length) {
       throw new KubewireError(`lab ${lab.id}: --from must be a step number from 1 to ${lab.steps.length}, got ${from}`);
     }
-    await this.start(lab);
+    await this.start(lab, opts.onPhase);
     const reports: StepReport[] = [];
     for (const step of lab.steps) {
       const checking = step.number >= from;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeSpec, PodSpec, Topology } from '../../common/topology/types.js';
-import { mapLimit, PhaseTimer } from '../concurrency.js';
+import { mapLimit, PhaseTimer, type PhaseEvent } from '../concurrency.js';
 import type { HostDriver } from '../host/host-driver.js';
 import { attachNode, deployNodeNetwork, writeNodeFiles } from '../network/node-network.js';
 import { deployGateway, deployUnderlaySwitch, attachToUnderlay, nodeNetLength } from '../network/cloud.js';
@@ -66,8 +66,8 @@ export class LabRuntime {
     this.owners = opts.owners ?? new LabOwners();
   }
 
-  async up(topo: Topology): Promise<UpReport> {
-    const timer = new PhaseTimer();
+  async up(topo: Topology, opts: { onPhase?: (e: PhaseEvent) => void } = {}): Promise<UpReport> {
+    const timer = new PhaseTimer(opts.onPhase);
     const names = new LabNames(topo.prefix);
     const limit = this.opts.concurrency ?? 4;
     const previous = await loadState(this.paths.state);

@@ -1,18 +1,20 @@
 // The lab guide on the server: reads labs with runtime/guide/lab-file.ts and runs their checks and
 // solves with runtime/guide/lab-runner.ts (the same runner as `kubewire lab run`).
 import { readdirSync } from 'node:fs';
-import { KubewireError } from '../../common/errors.js';
+import { GuideUnavailable, LabNotFound } from './guide-service-errors.js';
+import { GuideActivity } from './guide-activity.js';
+import type { LabActivity } from '../../common/learner-contract.js';
 import type { LabGuide, LabSummary, RecordingState, StepOutcome } from '../../common/guide-contract.js';
 import type { CommandRecorder } from '../terminals/command-recorder.js';
 import { writeRecordedLab } from './recorded-lab-writer.js';
 import { expandVars, findLabDirs, loadLab, type Lab } from '../../runtime/guide/lab-file.js';
 import type { LabRunner, ScriptOutcome } from '../../runtime/guide/lab-runner.js';
 
-export class LabNotFound extends KubewireError {}
-export class GuideUnavailable extends KubewireError {}
+export { LabNotFound, GuideUnavailable } from './guide-service-errors.js';
 
 export class GuideService {
   private recordingLab: string | null = null;
+  private readonly activity = new GuideActivity(() => performance.now());
 
   constructor(
     private readonly d: { labsRoot: string; runner: LabRunner; prefix: string; namespaceExists: (name: string) => boolean; recorder?: CommandRecorder },
@@ -67,17 +69,31 @@ export class GuideService {
   }
 
   async start(id: string): Promise<number> {
+    const lab = this.lab(id);
     const t0 = performance.now();
-    await this.d.runner.start(this.lab(id));
+    await this.activity.run('start', id, 0, (onPhase) => this.d.runner.start(lab, onPhase));
     return performance.now() - t0;
   }
 
+  /** A check or solve would run against a lab being torn down and rebuilt. */
+  private idle(): void {
+    const a = this.activity.get();
+    if (a) throw new GuideUnavailable(`lab ${a.lab} is ${a.action === 'start' ? 'starting' : 'replaying'}; try again when it is ready`);
+  }
+
+  /** The start or replay running now, phase by phase (null: none). */
+  current(): LabActivity | null {
+    return this.activity.get();
+  }
+
   async check(id: string, step: number): Promise<StepOutcome> {
+    this.idle();
     const lab = this.lab(id);
     return outcome(await this.d.runner.check(lab, this.step(lab, step)));
   }
 
   async solve(id: string, step: number): Promise<{ solve: StepOutcome; check: StepOutcome | null }> {
+    this.idle();
     const lab = this.lab(id);
     const s = this.step(lab, step);
     const solve = outcome(await this.d.runner.solve(lab, s));
@@ -85,7 +101,8 @@ export class GuideService {
   }
 
   async replay(id: string): Promise<{ step: number; title: string; passed: boolean; failures: string[] }[]> {
-    const reports = await this.d.runner.run(this.lab(id));
+    const lab = this.lab(id);
+    const reports = await this.activity.run('replay', id, lab.steps.length, (onPhase, onStep) => this.d.runner.run(lab, { onPhase, onStep }));
     return reports.map((r) => ({ step: r.step, title: r.title, passed: r.passed, failures: [...(r.solve?.failures ?? []), ...(r.check?.failures ?? [])] }));
   }
 

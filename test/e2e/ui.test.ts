@@ -1,14 +1,15 @@
-// End to end through the real UI in Debian's Chromium (playwright-core): a mini lab made with this
-// test's own prefix, the server in this process, the page loaded with the token. Screenshots go to
-// test-output/screenshots/.
+// End to end through the real UI in Debian's Chromium (playwright-core): a lab built by
+// `kubewire up` with this test's own prefix and state folder (two nodes, three pods, the cluster),
+// the server in this process, the page loaded with the token. Screenshots go to test-output/screenshots/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildMiniLab, testPrefix, type MiniLab } from '../helpers/mini-lab.js';
+import { upWithCli } from '../helpers/cli-lab.js';
+import { TWO_NODES, type TestLab } from '../integration/runtime/harness.js';
 import { startUiApp } from '../../server/ui-app.js';
 import type { RunningUiServer } from '../../server/ui-server.js';
 
@@ -17,7 +18,17 @@ const shots = join(root, 'test-output', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) ? 'Debian chromium is not installed (/usr/bin/chromium)' : process.getuid?.() !== 0 ? 'needs root (namespaces)' : false;
 
-let lab: MiniLab;
+let lab: TestLab;
+/** What TWO_NODES builds. */
+const PODS = [
+  { name: 'kubia-a', ip: '192.168.128.10' },
+  { name: 'kubia-b', ip: '192.168.132.73' },
+  { name: 'tools', ip: '192.168.132.150' },
+];
+const NODES = [
+  { name: 'node1', subnet: '192.168.128' },
+  { name: 'node5', subnet: '192.168.132' },
+];
 let server: RunningUiServer;
 let browser: Browser;
 let context: BrowserContext;
@@ -27,8 +38,8 @@ const serverLog: string[] = [];
 before(async () => {
   if (skip) return;
   mkdirSync(shots, { recursive: true });
-  lab = buildMiniLab(testPrefix(), 2);
-  server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: (l) => serverLog.push(l) });
+  lab = await upWithCli(TWO_NODES);
+  server = await startUiApp({ prefix: lab.prefix, stateBase: lab.stateBase, learnerStateFile: join(lab.stateBase, 'ui.json'), staticDir: join(root, 'dist', 'renderer'), log: (l) => serverLog.push(l) });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
@@ -37,13 +48,9 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.dispose();
-  lab?.remove();
+  await lab?.cleanup();
 });
 
-function podNs(i: number): string {
-  const p = lab.pods[i]!;
-  return lab.ns(`${p.k8sNamespace}_${p.name}`);
-}
 
 // The page's globals as the functions below use them: this file compiles against Node's types,
 // and the page's CSP (no eval) rules out passing code as strings.
@@ -69,37 +76,39 @@ async function terminalText(p: Page): Promise<string> {
 test('the topology shows every node and pod with its IP', { skip }, async () => {
   await page.goto(server.url);
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
-  await page.waitForFunction((n) => (window.kubewireDebug?.labels().filter((l) => l.includes('kubia-')).length ?? 0) >= n, lab.pods.length, { timeout: 10_000 });
+  await page.waitForFunction((n) => (window.kubewireDebug?.labels().filter((l) => /^(kubia-|tools)/.test(l)).length ?? 0) >= n, PODS.length, { timeout: 15_000 });
   const labels = await page.evaluate(() => window.kubewireDebug!.labels());
-  for (const pod of lab.pods) assert.ok(labels.some((l) => l.startsWith(`${pod.name}\n${pod.ip}\n`)), `pod ${pod.name} ${pod.ip} drawn`);
-  for (const n of lab.nodes) {
+  for (const pod of PODS) assert.ok(labels.some((l) => l.startsWith(`${pod.name}\n${pod.ip}\n`)), `pod ${pod.name} ${pod.ip} drawn`);
+  for (const n of NODES) {
     assert.ok(labels.includes(n.name), `node ${n.name} drawn`);
     assert.ok(labels.includes(`cni0\n${n.subnet}.1/24`));
     assert.ok(labels.includes(`flannel.1\n${n.subnet}.0/32`));
   }
-  const listed = await page.locator('#namespace-list .ns-row').count();
-  assert.equal(listed, 3 + lab.pods.length);
+  // Every node and pod namespace is listed (the cluster's own pods, e.g. coredns, may add more).
+  for (const ns of [lab.names.node('node1'), lab.names.node('node5'), ...PODS.map((p) => lab.pod(p.name))]) {
+    assert.equal(await page.locator(`#namespace-list .ns-row[data-namespace="${ns}"]`).count(), 1, ns);
+  }
   await page.screenshot({ path: join(shots, 'topology.png') });
 });
 
 test('clicking a device shows its details', { skip }, async () => {
-  const ok = await page.evaluate((id) => window.kubewireDebug!.tap(id), `dev:${lab.ns('node1')}/flannel.1`);
+  const ok = await page.evaluate((id) => window.kubewireDebug!.tap(id), `dev:${lab.names.node('node1')}/flannel.1`);
   assert.equal(ok, true);
   await page.locator('#details-body [data-section="fdb"] pre').waitFor({ timeout: 5000 });
   const fdb = await page.locator('#details-body [data-section="fdb"] pre').textContent();
   assert.match(fdb ?? '', /dst 10\.231\.209\.117/);
   const link = await page.locator('#details-body [data-section="link"] pre').textContent();
-  assert.match(link ?? '', /vxlan id 1 local 10\.231\.209\.116 dev eth0 .*dstport 8472/);
+  assert.match(link ?? '', /vxlan id 1 local 10\.231\.209\.113 dev eth0 .*dstport 8472/);
   await page.screenshot({ path: join(shots, 'details-flannel.png') });
 });
 
 test('a terminal in a pod shows its IP in ip addr, and comes back after a reload', { skip }, async () => {
-  const ns = podNs(0);
-  const ip = lab.pods[0]!.ip;
+  const ns = lab.pod('kubia-a');
+  const ip = PODS[0]!.ip;
   await page.locator(`#namespace-list [data-open-terminal="${ns}"]`).click();
   await page.locator('.terminal-pane:not([hidden]) .xterm-rows').waitFor({ timeout: 5000 });
   // The prompt shows which namespace the shell is in.
-  await page.waitForFunction(anyTerminalHas, `[${lab.pods[0]!.k8sNamespace}/${lab.pods[0]!.name}]`, { timeout: 5000 });
+  await page.waitForFunction(anyTerminalHas, '[default/kubia-a]', { timeout: 5000 });
   await page.keyboard.type('ip addr\n', { delay: 20 });
   await page.waitForFunction(anyTerminalHas, `inet ${ip}/24`, { timeout: 5000 });
   await page.screenshot({ path: join(shots, 'terminal-pod.png') });
@@ -111,37 +120,24 @@ test('a terminal in a pod shows its IP in ip addr, and comes back after a reload
   await page.screenshot({ path: join(shots, 'terminal-after-reload.png') });
 });
 
-test('the iptables view unfolds OUTPUT → KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT and its counters move', { skip }, async () => {
-  const node = lab.ns('node1');
-  const pod = lab.pods[0]!;
-  // A kube-proxy-shaped service in this test's own node namespace: 192.168.199.65:80 → the pod.
-  const rules = [
-    '*nat',
-    ':KUBE-SERVICES - [0:0]',
-    ':KUBE-SVC-L65ENXXZWWSAPRCR - [0:0]',
-    ':KUBE-SEP-AAAAAAAAAAAAAAAA - [0:0]',
-    '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A KUBE-SERVICES -d 192.168.199.65/32 -p tcp -m comment --comment "default/kubia: cluster IP" -m tcp --dport 80 -j KUBE-SVC-L65ENXXZWWSAPRCR',
-    '-A KUBE-SVC-L65ENXXZWWSAPRCR -m comment --comment "default/kubia:" -j KUBE-SEP-AAAAAAAAAAAAAAAA',
-    `-A KUBE-SEP-AAAAAAAAAAAAAAAA -p tcp -m comment --comment "default/kubia:" -m tcp -j DNAT --to-destination ${pod.ip}:8080`,
-    'COMMIT',
-    '',
-  ].join('\n');
-  execFileSync('ip', ['netns', 'exec', node, 'iptables-restore', '--noflush'], { input: rules });
-  // The mini lab's nodes have no default route; without a route to the service IP, connect()
-  // fails before any packet reaches the nat OUTPUT chain.
-  execFileSync('ip', ['-n', node, 'route', 'add', '192.168.192.0/18', 'dev', 'cni0']);
+test('the iptables view unfolds OUTPUT → KUBE-SERVICES → … → DNAT of the kubernetes Service, and its counters move', { skip }, async () => {
+  const node = lab.names.node('node1');
   await page.locator('.view-tab[data-view="iptables"]').click();
   await page.locator('#iptables-namespace').selectOption(node);
   await page.locator('#iptables-tree [data-chain="OUTPUT"]').first().waitFor({ timeout: 5000 });
-  // Traffic to the service IP from the node (nothing listens: the SYN is still DNATed).
-  for (let i = 0; i < 3; i++) spawnSync('ip', ['netns', 'exec', node, 'curl', '-s', '-m', '0.3', 'http://192.168.199.65/'], { stdio: 'ignore' });
+  // Traffic from the node to the kubernetes Service's cluster IP: kube-proxy's rules DNAT it to an
+  // apiserver endpoint (<node address>:6443). The rules are kube-proxy's own, synced from the cluster.
+  const dnat = page.locator('#iptables-tree .ipt-leaf .ipt-rule', { hasText: /--to-destination 10\.231\.209\.\d+:6443/ });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    spawnSync('ip', ['netns', 'exec', node, 'curl', '-sk', '-m', '1', 'https://192.168.192.1/'], { stdio: 'ignore' });
+    await page.locator('#iptables-expand').click();
+    if ((await dnat.count()) > 0 && Number(await dnat.first().locator('.ipt-count').textContent()) >= 1) break;
+    assert.ok(Date.now() < deadline, 'a DNAT rule of the kubernetes Service counted the connection');
+    await page.waitForTimeout(1000);
+  }
   await page.waitForFunction(() => [...document.querySelectorAll('#iptables-tree .ipt-rule.hit .ipt-target')].some((e) => e.textContent === 'KUBE-SERVICES'), undefined, { timeout: 5000 });
-  await page.locator('#iptables-expand').click();
-  const dnat = page.locator('#iptables-tree [data-chain="KUBE-SEP-AAAAAAAAAAAAAAAA"] .ipt-leaf .ipt-rule', { hasText: `--to-destination ${pod.ip}:8080` });
-  await dnat.waitFor({ timeout: 5000 });
-  assert.equal(await dnat.locator('.ipt-target').textContent(), 'DNAT');
-  assert.ok(Number(await dnat.locator('.ipt-count').textContent()) >= 3);
+  assert.equal(await dnat.first().locator('.ipt-target').textContent(), 'DNAT');
   await page.screenshot({ path: join(shots, 'iptables.png') });
   await page.locator('.view-tab[data-view="topology"]').click();
 });

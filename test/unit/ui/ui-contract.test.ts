@@ -4,7 +4,7 @@ import { ValidationError } from '../../../common/errors.js';
 import { CALL_NAMES, isCallName, parseClientMessage, requestValidators } from '../../../common/ui-contract.js';
 
 test('every call of the contract has a request validator, and only those are call names', () => {
-  assert.deepEqual([...CALL_NAMES].sort(), ['cluster.get', 'device.details', 'guide.check', 'guide.list', 'guide.record.save', 'guide.record.start', 'guide.record.stop', 'guide.replay', 'guide.show', 'guide.solve', 'guide.start', 'iptables.get', 'iptables.render', 'namespaces.list', 'path.capture', 'path.trace', 'session.info', 'terminal.close', 'terminal.list', 'terminal.open', 'topology.get']);
+  assert.deepEqual([...CALL_NAMES].sort(), ['cluster.get', 'device.details', 'guide.activity', 'guide.check', 'guide.list', 'guide.record.save', 'guide.record.start', 'guide.record.stop', 'guide.replay', 'guide.show', 'guide.solve', 'guide.start', 'iptables.get', 'iptables.render', 'layout.save', 'learner.get', 'learner.prefs', 'learner.progress', 'namespaces.list', 'path.capture', 'path.trace', 'session.info', 'terminal.close', 'terminal.list', 'terminal.open', 'topology.get']);
   assert.equal(isCallName('terminal.open'), true);
   assert.equal(isCallName('toString'), false);
   assert.equal(isCallName('__proto__'), false);

