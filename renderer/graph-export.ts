@@ -1,7 +1,7 @@
 // Export of the drawn topology: PNG from cytoscape's renderer, SVG written here from the shapes'
 // boxes and lines (vector, so it stays sharp in a document; text is real text, not pixels).
 import { h } from './dom.js';
-import type { TopologyView } from './topology-view.js';
+import type { shapes as shapesOf } from './topology-inspect.js';
 
 const FILL: Record<string, string> = {
   'ns-pod': '#2f5d46', 'ns-cluster': '#2f5d46', 'ns-docker': '#3d4f6b', 'ns-underlay': '#c678dd', 'ns-gateway': '#e5c07b', 'ns-internet': '#e5c07b',
@@ -12,8 +12,8 @@ function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-export function topologySvg(view: TopologyView, background: string): string {
-  const { nodes, edges } = view.shapes();
+export function topologySvg(drawn: ReturnType<typeof shapesOf>, background: string): string {
+  const { nodes, edges } = drawn;
   if (nodes.length === 0) return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>';
   const x0 = Math.min(...nodes.map((n) => n.x)) - 20;
   const y0 = Math.min(...nodes.map((n) => n.y)) - 30;

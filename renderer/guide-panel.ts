@@ -146,23 +146,22 @@ export class GuidePanel {
     check.addEventListener('click', () => void this.check(n, result));
     const solve = h('button', { 'data-solve': String(n), 'data-needs': 'ready', title: 'Do this step for me' }, 'Solve…');
     solve.addEventListener('click', () => void this.solve(n, result));
-    const extra: HTMLElement[] = [];
+    const buttons: HTMLElement[] = [check, solve];
+    let hint: HTMLElement | undefined;
     if (s.hint) {
-      const hint = h('div', { class: 'guide-hint', id: `hint-${n}`, 'data-hint': String(n) }, ...this.md(s.hint));
-      hint.hidden = !this.progress.hints.includes(n);
-      const reveal = h('button', { 'data-hint-button': String(n), 'aria-expanded': String(!hint.hidden), 'aria-controls': `hint-${n}` }, hint.hidden ? 'Show hint' : 'Hint shown');
+      const box = h('div', { class: 'guide-hint', id: `hint-${n}`, 'data-hint': String(n) }, ...this.md(s.hint));
+      box.hidden = !this.progress.hints.includes(n);
+      const reveal = h('button', { 'data-hint-button': String(n), 'aria-expanded': String(!box.hidden), 'aria-controls': `hint-${n}` }, box.hidden ? 'Show hint' : 'Hint shown');
       reveal.addEventListener('click', () => {
-        hint.hidden = false;
+        box.hidden = false;
         reveal.textContent = 'Hint shown';
         reveal.setAttribute('aria-expanded', 'true');
         this.save(withHint(this.progress, n));
       });
-      extra.push(reveal);
-      const body = h('div', { class: 'step-body', id: `step-body-${n}`, role: 'region', 'aria-labelledby': `step-head-${n}` }, ...this.md(s.text), h('p', { class: 'step-why' }), h('div', { class: 'guide-actions' }, check, solve, ...extra), hint, result);
-      body.hidden = true;
-      return h('li', { class: 'step', 'data-step': String(n) }, head, body);
+      buttons.push(reveal);
+      hint = box;
     }
-    const body = h('div', { class: 'step-body', id: `step-body-${n}`, role: 'region', 'aria-labelledby': `step-head-${n}` }, ...this.md(s.text), h('p', { class: 'step-why' }), h('div', { class: 'guide-actions' }, check, solve), result);
+    const body = h('div', { class: 'step-body', id: `step-body-${n}`, role: 'region', 'aria-labelledby': `step-head-${n}` }, ...this.md(s.text), h('p', { class: 'step-why' }), h('div', { class: 'guide-actions' }, ...buttons), ...(hint ? [hint] : []), result);
     body.hidden = true;
     return h('li', { class: 'step', 'data-step': String(n) }, head, body);
   }

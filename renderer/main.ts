@@ -20,6 +20,7 @@ import { PathPanel } from './path-panel.js';
 import { ProgressIndicator } from './progress.js';
 import { SocketClient } from './socket-client.js';
 import { TerminalTabs } from './terminal-tabs.js';
+import * as inspect from './topology-inspect.js';
 import { TopologyView, type DrawTiming, type Selection } from './topology-view.js';
 
 /** What the desktop shell's preload exposes (absent in a plain browser). */
@@ -59,7 +60,13 @@ function main(): void {
 
   // ---- topology ----
   let selected: Selection | undefined;
-  let labKey = 'overview';
+  // Layouts are saved per guided lab, or per lab prefix on the overview.
+  let labKey = 'kw-';
+  let guidedLab: string | null = null;
+  const applySavedLayout = (): void => {
+    labKey = guidedLab ?? prefix;
+    topo.setSavedLayout(learner?.layouts[labKey] ?? null);
+  };
   let saveTimer: ReturnType<typeof setTimeout> | undefined;
   const details = byId('details');
   const topo = new TopologyView(
@@ -93,8 +100,8 @@ function main(): void {
     topo.setSavedLayout(null);
     api.call('layout.save', { key: labKey, positions: null }).catch((err: unknown) => showError(String(err)));
   });
-  byId('export-png').addEventListener('click', () => download(`kubewire-${labKey}.png`, topo.png()));
-  byId('export-svg').addEventListener('click', () => download(`kubewire-${labKey}.svg`, new Blob([topologySvg(topo, topo.background())], { type: 'image/svg+xml' })));
+  byId('export-png').addEventListener('click', () => download(`kubewire-${labKey}.png`, inspect.png(topo.core, topo.background())));
+  byId('export-svg').addEventListener('click', () => download(`kubewire-${labKey}.svg`, new Blob([topologySvg(inspect.shapes(topo.core), topo.background())], { type: 'image/svg+xml' })));
   const layoutSelect = byId<HTMLSelectElement>('layout-select');
   layoutSelect.addEventListener('change', () => topo.setLayout(layoutSelect.value === 'force' ? 'force' : 'lab'));
   const find = byId<HTMLInputElement>('device-find');
@@ -164,8 +171,8 @@ function main(): void {
     const pct = learner?.guidePercent ?? 33;
     byId('workbench').style.setProperty('--side-width', lab ? `${pct}%` : '250px');
     byId('side-splitter').setAttribute('aria-valuenow', String(lab ? pct : 20));
-    labKey = lab ?? 'overview';
-    topo.setSavedLayout(learner?.layouts[labKey] ?? null);
+    guidedLab = lab;
+    applySavedLayout();
     requestAnimationFrame(() => topo.resize());
   };
 
@@ -196,8 +203,10 @@ function main(): void {
   };
   socket.onMessage((m) => {
     if (m.type === 'hello') {
+      const changed = prefix !== m.session.prefix;
       prefix = m.session.prefix;
       guide.setPrefix(prefix);
+      if (changed && !guidedLab) applySavedLayout();
       byId('lab-name').textContent = `lab ${m.session.prefix}${m.session.root ? '' : ' (not root: terminals and topology need root)'}`;
     }
     if (m.type === 'error') showError(`${m.error.code}: ${m.error.message}`);
@@ -264,6 +273,7 @@ function main(): void {
     (s) => {
       learner = s;
       applyTheme(s.theme);
+      if (!guidedLab) applySavedLayout();
       void guide.load();
     },
     (err: unknown) => {
@@ -276,7 +286,7 @@ function main(): void {
   // For tests and the curious: what is drawn and how fast the shell echoes.
   (window as unknown as Record<string, unknown>).kubewireDebug = {
     labels: () => topo.labels(),
-    fontSizes: () => topo.screenFontSizes(),
+    fontSizes: () => inspect.screenFontSizes(topo.core),
     tap: (id: string) => topo.tap(id),
     echoSamples: terminals.echoSamples,
     drawStats,
@@ -292,7 +302,8 @@ function main(): void {
       }),
     graph: () => graph,
     activeTerminal: () => terminals.activeId(),
-    svg: () => topologySvg(topo, topo.background()),
+    svg: () => topologySvg(inspect.shapes(topo.core), topo.background()),
+    position: (id: string) => inspect.position(topo.core, id),
   };
 }
 

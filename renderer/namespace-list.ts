@@ -20,7 +20,7 @@ export function renderNamespaceList(el: HTMLElement, namespaces: NamespaceModel[
         { class: 'ns-group' },
         h('h4', {}, `${g.title} (${g.items.length})`),
         ...g.items.map((n) => {
-          const button = h('button', { title: `Open a shell in ${n.name}`, 'data-open-terminal': n.name }, '>_');
+          const button = h('button', { title: `Open a shell in ${n.name}`, 'aria-label': `Open a shell in ${n.label}`, 'data-open-terminal': n.name }, '>_');
           button.addEventListener('click', () => open(n.name));
           const ip = addressOf(n.name);
           return h('div', { class: 'ns-row', 'data-namespace': n.name, title: n.name }, h('span', { class: 'ns-label' }, n.label, ip ? h('span', { class: 'muted' }, `  ${ip}`) : ''), button);

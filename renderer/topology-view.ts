@@ -367,25 +367,9 @@ export class TopologyView {
     return n;
   }
 
-  /** The drawn picture as PNG (cytoscape's own renderer, at twice the resolution). */
-  png(): Blob {
-    return this.cy.png({ output: 'blob', full: true, scale: 2, bg: this.background() }) as unknown as Blob;
-  }
-
-  /** What is drawn, for the SVG export (renderer/graph-export.ts). */
-  shapes(): { nodes: { id: string; label: string; kind: string; parent: boolean; x: number; y: number; w: number; h: number }[]; edges: { x1: number; y1: number; x2: number; y2: number; kind: string }[] } {
-    const nodes = this.cy.nodes().map((n) => {
-      const bb = n.boundingBox({ includeLabels: false });
-      return { id: n.id(), label: String(n.data('label') ?? ''), kind: String(n.data('kind') ?? ''), parent: n.isParent(), x: bb.x1, y: bb.y1, w: bb.w, h: bb.h };
-    });
-    const edges = this.cy.edges().map((e) => ({ x1: e.sourceEndpoint().x, y1: e.sourceEndpoint().y, x2: e.targetEndpoint().x, y2: e.targetEndpoint().y, kind: String(e.data('kind')) }));
-    return { nodes, edges };
-  }
-
-  /** Label sizes as drawn now, in screen px (the e2e test checks they are readable). */
-  screenFontSizes(): { label: string; px: number; visible: boolean }[] {
-    const z = this.cy.zoom();
-    return this.cy.nodes().map((n) => ({ label: String(n.data('label')), px: parseFloat(String(n.style('font-size'))) * z, visible: String(n.style('label')) !== '' && n.visible() }));
+  /** The cytoscape instance, for read-only inspection (renderer/topology-inspect.ts). */
+  get core(): Core {
+    return this.cy;
   }
 
   /** Labels of what is drawn (the end-to-end test reads them through the page). */

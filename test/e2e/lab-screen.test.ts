@@ -150,8 +150,24 @@ test('steps 3–7 by solve, with a "show me" link that zooms the graph and one t
   await shot('all-done');
 });
 
-test('light theme, by keyboard', { skip, timeout: 30_000 }, async () => {
+test('keyboard and screen readers: focus is visible, every button has a spoken name; the light theme by keyboard', { skip, timeout: 30_000 }, async () => {
+  // Icon-like buttons (>_, ×, ↗) need a name of words; an empty one is a bug.
+  const unnamed = await page.evaluate(() =>
+    [...(document as unknown as { querySelectorAll(s: string): Iterable<{ getAttribute(a: string): string | null; textContent: string | null; outerHTML: string }> }).querySelectorAll('button')]
+      .filter((b) => !/[A-Za-z]{2}/.test(b.getAttribute('aria-label') ?? b.textContent ?? ''))
+      .map((b) => b.outerHTML.slice(0, 120)),
+  );
+  assert.deepEqual(unnamed, []);
+  // Tab moves focus from the theme button to the next control, and the ring shows.
   await page.locator('#theme-toggle').focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => {
+    const el = (document as unknown as { activeElement: { id: string } | null }).activeElement;
+    const st = (globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string; outlineWidth: string } }).getComputedStyle(el);
+    return { id: el?.id, style: st.outlineStyle, width: st.outlineWidth };
+  });
+  assert.deepEqual(outline, { id: 'theme-toggle', style: 'solid', width: '2px' });
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => (document as unknown as { body: { dataset: { theme?: string } } }).body.dataset.theme === 'light');
   await shot('light-theme');

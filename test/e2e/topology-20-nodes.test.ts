@@ -24,7 +24,11 @@ interface FontSize {
   px: number;
   visible: boolean;
 }
-declare const window: { kubewireDebug?: { labels(): string[]; fontSizes(): FontSize[]; svg(): string } };
+interface Where {
+  model: { x: number; y: number };
+  screen: { x: number; y: number };
+}
+declare const window: { kubewireDebug?: { labels(): string[]; fontSizes(): FontSize[]; svg(): string; position(id: string): Where | undefined } };
 
 const prefix = testPrefix();
 const stateBase = mkdtempSync(join(tmpdir(), 'kubewire-topo20-'));
@@ -53,12 +57,13 @@ after(async () => {
 
 test('20 nodes × 10 pods fitted: node names and pod clusters are readable, devices shown by name', { skip, timeout: 120_000 }, async () => {
   await page.goto(ui.url);
-  await page.waitForFunction(() => (window.kubewireDebug?.labels().filter((l) => /^10 pods/.test(l)).length ?? 0) === 20, undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window.kubewireDebug?.labels().filter((l) => /^\d+ pods\n/.test(l)).length ?? 0) === 20, undefined, { timeout: 60_000 });
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(shots, 'topology-20-fitted.png') });
   const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
   const nodes = sizes.filter((s) => /^node\d+$/.test(s.label));
-  const clusters = sizes.filter((s) => /^10 pods/.test(s.label));
+  const clusters = sizes.filter((s) => /^\d+ pods\n/.test(s.label));
+  assert.equal(clusters.length, 20);
   assert.equal(nodes.length, 20);
   for (const s of [...nodes, ...clusters]) assert.ok(s.visible && s.px >= 11, `${JSON.stringify(s.label)} drawn at ${s.px.toFixed(1)} px`);
   // Every pod is still there to find: 200 pod namespaces are in the model behind the clusters.
@@ -75,6 +80,25 @@ test('a cluster opens into its pods by keyboard (Find, then Enter); zoomed in, d
   const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
   const pod = sizes.find((s) => s.label.startsWith('bench-5-3\n'));
   assert.ok(pod && pod.visible && pod.px >= 9, JSON.stringify(pod));
+});
+
+test('a shape dragged elsewhere stays there after a reload (the layout is saved per lab)', { skip, timeout: 60_000 }, async () => {
+  await page.locator('#fit-topology').click();
+  await page.waitForTimeout(400);
+  const id = `ns:${prefix}internet`;
+  const before = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
+  await page.mouse.move(before.screen.x, before.screen.y);
+  await page.mouse.down();
+  await page.mouse.move(before.screen.x + 60, before.screen.y + 40, { steps: 8 });
+  await page.mouse.up();
+  const moved = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
+  assert.ok(Math.abs(moved.model.x - before.model.x) > 20, `dragged: ${JSON.stringify([before.model, moved.model])}`);
+  await page.waitForTimeout(1000); // the save is debounced
+  await page.reload();
+  await page.waitForFunction((i) => !!window.kubewireDebug?.position(i), id, { timeout: 60_000 });
+  const after = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
+  assert.ok(Math.abs(after.model.x - moved.model.x) < 1 && Math.abs(after.model.y - moved.model.y) < 1, JSON.stringify([moved.model, after.model]));
+  await page.screenshot({ path: join(shots, 'topology-20-dragged.png') });
 });
 
 test('the SVG export holds every drawn shape with its name', { skip, timeout: 30_000 }, async () => {
