@@ -91,7 +91,9 @@ export function labLayout(view: TopologyView, aspect = 1.6): Map<string, Point> 
       const podTop = rowTop + devHeight + 50;
       pods.forEach((p, i) => {
         const col = i % POD_COLS;
-        pos.set(p.id, { x: cx + (col - (POD_COLS - 1) / 2) * POD_W, y: podTop + Math.floor(i / POD_COLS) * POD_H });
+        // A row of fewer pods (one pod cluster, a node with two pods) is centred under its node.
+        const inRow = Math.min(POD_COLS, pods.length - (i - col));
+        pos.set(p.id, { x: cx + (col - (inRow - 1) / 2) * POD_W, y: podTop + Math.floor(i / POD_COLS) * POD_H });
       });
       rowHeight = Math.max(rowHeight, devHeight + 50 + Math.ceil(pods.length / POD_COLS) * POD_H);
     });

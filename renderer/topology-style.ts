@@ -24,7 +24,7 @@ export function topologyStyle(theme: Theme, zoom: number): cytoscape.StylesheetJ
     { selector: 'node[kind = "ns-underlay"]', style: { 'background-color': '#c678dd', 'border-color': '#c678dd' } },
     { selector: 'node[kind = "ns-gateway"], node[kind = "ns-internet"]', style: { 'background-color': '#e5c07b', 'border-color': '#b8862b' } },
     { selector: 'node[kind = "ns-pod"]', style: { 'background-color': c.pod, 'border-color': c.podBorder, width: 104, height: 46, 'font-size': 9 } },
-    { selector: 'node[kind = "ns-cluster"]', style: { 'background-color': c.pod, 'border-color': c.podBorder, 'border-width': 2, 'border-style': 'double', width: 150, height: 56, 'font-size': orient(11), 'font-weight': 'bold' } },
+    { selector: 'node[kind = "ns-cluster"]', style: { 'background-color': c.pod, 'border-color': c.podBorder, 'border-width': 2, 'border-style': 'double', width: 150, height: 56, 'font-size': orient(11), 'font-weight': 'bold', 'text-background-color': c.pod, 'text-background-opacity': far ? 0.9 : 0, 'text-background-padding': '2px' } },
     { selector: 'node[kind = "ns-docker"]', style: { 'background-color': theme === 'dark' ? '#3d4f6b' : '#dde8f7', 'border-color': '#61afef', width: 104, height: 46, 'font-size': 9 } },
     { selector: 'node[kind ^= "dev-"]', style: { width: 100, 'font-size': 9, ...(far ? { label: 'data(short)', 'font-size': orient(9) * 0.85, 'text-max-width': '120px' } : {}) } },
     { selector: 'node[kind = "dev-bridge"]', style: { 'background-color': theme === 'dark' ? '#5a4a2a' : '#f6e7c4', 'border-color': '#c79a3a' } },

@@ -104,5 +104,5 @@ test('a shape dragged elsewhere stays there after a reload (the layout is saved 
 test('the SVG export holds every drawn shape with its name', { skip, timeout: 30_000 }, async () => {
   const svg = await page.evaluate(() => window.kubewireDebug!.svg());
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  for (const name of ['node1', 'node20', 'bench-5-0', 'flannel.1', 'underlay']) assert.ok(svg.includes(`>${name}<`) || svg.includes(`>${name}`), name);
+  for (const name of ['node1', 'node20', '10 pods', 'flannel.1', 'underlay']) assert.ok(svg.includes(`>${name}<`) || svg.includes(`>${name}`), name);
 });

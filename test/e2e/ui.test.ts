@@ -75,6 +75,8 @@ async function terminalText(p: Page): Promise<string> {
 
 test('the topology shows every node and pod with its IP', { skip }, async () => {
   await page.goto(server.url);
+  // The session page trades the URL token for a cookie, then loads the app without it.
+  await page.waitForURL((u) => u.search === '', { timeout: 10_000 });
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
   await page.waitForFunction((n) => (window.kubewireDebug?.labels().filter((l) => /^(kubia-|tools)/.test(l)).length ?? 0) >= n, PODS.length, { timeout: 15_000 });
   const labels = await page.evaluate(() => window.kubewireDebug!.labels());
