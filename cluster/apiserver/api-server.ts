@@ -30,6 +30,10 @@ import { BuiltinFragments } from './openapi/builtin-source.js';
 import { FieldManager } from './apply/field-manager.js';
 import { KindTypeRegistry } from './apply/kind-types.js';
 import { CrdRegistry } from './crd/crd-registry.js';
+import { ApiServiceRegistry } from './aggregation/api-services.js';
+import { remoteDiscoveryItems, remoteGroups } from './aggregation/discovery.js';
+import { proxyToApiService } from './aggregation/proxy.js';
+import { ApiServiceValidation } from './aggregation/validation.js';
 import { CustomResourceMutation, CustomResourceValidation } from './crd/custom-resource-admission.js';
 import { OpenApiDocuments, servedDocument } from './openapi/documents.js';
 import { serveDocument } from './openapi/serve-document.js';
@@ -97,6 +101,7 @@ export class ApiServer {
   private readonly authorizers: Authorizer[];
   private readonly ctx: ApiContext;
   private readonly crds: CrdRegistry;
+  private readonly apiServices: ApiServiceRegistry;
   private readonly openapi: OpenApiDocuments;
   private readonly openapiInfo = { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, '') };
   private readonly discoveryCache = new Map<string, { generation: number; doc: ReturnType<typeof servedDocument> }>();
@@ -113,6 +118,7 @@ export class ApiServer {
     this.namespaces = new NamespaceCache(this.store, this.catalog);
     this.authenticators = [...(deps.authenticators ?? []), this.tokens];
     this.crds = new CrdRegistry(this.catalog, this.kindTypes, this.store, this.log);
+    this.apiServices = new ApiServiceRegistry(this.catalog, this.store, clock, () => deps.kubelet, this.log);
     this.openapi = new OpenApiDocuments([new BuiltinFragments(this.catalog, (r) => !r.custom), this.crds], this.openapiInfo);
     this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
     const admission: AdmissionChain = {
@@ -123,6 +129,7 @@ export class ApiServer {
         new RbacEscalation(this.authorizers, { rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)) }),
         new ValidationPlugin(),
         new CustomResourceValidation(this.crds),
+        new ApiServiceValidation(),
       ],
     };
     this.ctx = {
@@ -137,6 +144,7 @@ export class ApiServer {
       observeWrite: (r, obj, deleted) => {
         if (r.plural === 'namespaces') this.namespaces.observe(obj, deleted);
         else if (r.plural === 'customresourcedefinitions' && r.group === 'apiextensions.k8s.io') this.crds.observe(obj, deleted);
+        else if (r.plural === 'apiservices' && r.group === 'apiregistration.k8s.io') this.apiServices.observe(obj, deleted);
         else this.rbac.observe(r.plural, obj, deleted);
       },
       bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
@@ -199,7 +207,7 @@ export class ApiServer {
       // After binding, so that the `kubernetes` endpoints carry the real port (tests ask for port 0).
       this.crds.load();
       bootstrap(this.ctx, { serviceIP, endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port } });
-      const stops = [this.rbac.start(), this.namespaces.start()];
+      const stops = [this.rbac.start(), this.namespaces.start(), this.apiServices.start()];
       if (cfg.compaction !== false) {
         const compactor = new StoreCompactor(this.deps.backend, {
           clock: compactorClock,
@@ -297,6 +305,10 @@ export class ApiServer {
     }
     try {
       const { user, info } = this.admitRequest(req, url);
+      // Group-versions an APIService hands to a Service in the lab (kube-aggregator's proxy).
+      const gv = /^\/apis\/([^/]+)\/([^/]+)(\/|$)/.exec(url.pathname);
+      const remote = gv ? this.apiServices.remote(gv[1]!, gv[2]!) : undefined;
+      if (remote) return await proxyToApiService(req, res, remote, user, { catalog: this.catalog, store: this.store, connector: this.deps.kubelet });
       if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
       const r = this.catalog.find(info.apiGroup, info.apiVersion, info.resource);
       if (!r || (!r.namespaced && info.namespace && r.plural !== 'namespaces')) throw resourceNotFound();
@@ -312,9 +324,12 @@ export class ApiServer {
   private aggregatedDocument(legacy: boolean, v: 'v2' | 'v2beta1'): ReturnType<typeof servedDocument> {
     const key = `${legacy}/${v}`;
     const cached = this.discoveryCache.get(key);
-    if (cached && cached.generation === this.catalog.generation) return cached.doc;
-    const doc = servedDocument(aggregatedDiscovery(this.catalog, legacy, v), discoveryContentType(v));
-    this.discoveryCache.set(key, { generation: this.catalog.generation, doc });
+    const generation = this.catalog.generation * 1_000_003 + this.apiServices.generation;
+    if (cached && cached.generation === generation) return cached.doc;
+    const list = aggregatedDiscovery(this.catalog, legacy, v);
+    if (!legacy) (list.items as unknown[]).push(...remoteDiscoveryItems(this.apiServices.all()));
+    const doc = servedDocument(list, discoveryContentType(v));
+    this.discoveryCache.set(key, { generation, doc });
     return doc;
   }
 
@@ -331,7 +346,9 @@ export class ApiServer {
       const v = this.deps.config.aggregatedDiscovery === false ? undefined : aggregatedDiscoveryVersion(req.headers.accept);
       if (v) return serveDocument(req, res, this.aggregatedDocument(path === '/api', v), url);
       if (path === '/api') return sendJson(res, 200, apiVersions(`${this.bound[0]?.host}:${this.bound[0]?.port}`));
-      return sendJson(res, 200, apiGroupList(this.catalog));
+      const groups = apiGroupList(this.catalog);
+      (groups.groups as unknown[]).push(...remoteGroups(this.apiServices.all()));
+      return sendJson(res, 200, groups);
     }
     if (path === '/openapi/v2') return serveDocument(req, res, this.openapi.v2(), url);
     if (path === '/openapi/v3') return serveDocument(req, res, this.openapi.v3IndexDocument(), url);
@@ -348,6 +365,8 @@ export class ApiServer {
     if (parts[0] === 'apis' && parts.length === 2) {
       const g = apiGroup(this.catalog, parts[1]!);
       if (g) return sendJson(res, 200, g);
+      const remote = remoteGroups(this.apiServices.all()).find((x) => x.name === parts[1]);
+      if (remote) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...remote });
     }
     if (parts[0] === 'apis' && parts.length === 3) {
       const list = apiResourceList(this.catalog, info.apiGroup, info.apiVersion);

@@ -88,6 +88,7 @@ const ENTRIES: Entry[] = [
   { gv: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
   { gv: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', cluster: true },
   { gv: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', short: ['crd', 'crds'], categories: ['api-extensions'], cluster: true, status: true },
+  { gv: 'apiregistration.k8s.io/v1', kind: 'APIService', plural: 'apiservices', categories: ['api-extensions'], cluster: true, status: true },
   { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', cluster: true, verbs: ['create'], virtual: true },
   { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', cluster: true, verbs: ['create'], virtual: true },
   // What a kubelet in webhook mode asks about its callers (delegated authentication/authorization).

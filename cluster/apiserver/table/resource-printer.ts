@@ -14,6 +14,16 @@ const crdPrinter: Printer = {
   cells: (o: KObject) => [o.metadata?.name, o.metadata?.creationTimestamp ?? null],
 };
 
+const apiServicePrinter: Printer = {
+  columns: [nameColumn, { name: 'Service', type: 'string', format: '', description: 'The reference to the service that hosts this API endpoint.', priority: 0 }, { name: 'Available', type: 'string', format: '', description: 'Whether this service is available.', priority: 0 }, { name: 'Age', type: 'string', format: '', description: 'Age', priority: 0 }],
+  cells: (o: KObject, now: number) => {
+    const svc = o.spec?.service;
+    const c = ((o.status?.conditions ?? []) as KObject[]).find((x) => x.type === 'Available');
+    const available = !c ? 'Unknown' : c.status === 'True' ? 'True' : `${c.status} (${c.reason})`;
+    return [o.metadata?.name, svc ? `${svc.namespace}/${svc.name}` : 'Local', available, since(now, o.metadata?.creationTimestamp)];
+  },
+};
+
 function customPrinter(r: ResourceInfo): Printer {
   const cols = r.custom!.columns;
   return {
@@ -40,5 +50,6 @@ function customPrinter(r: ResourceInfo): Printer {
 export function printerOf(r: ResourceInfo): Printer {
   if (r.custom) return customPrinter(r);
   if (r.group === 'apiextensions.k8s.io' && r.plural === 'customresourcedefinitions') return crdPrinter;
+  if (r.group === 'apiregistration.k8s.io' && r.plural === 'apiservices') return apiServicePrinter;
   return printerFor(r.plural);
 }
