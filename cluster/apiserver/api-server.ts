@@ -34,6 +34,7 @@ import { ApiServiceRegistry } from './aggregation/api-services.js';
 import { remoteDiscoveryItems, remoteGroups } from './aggregation/discovery.js';
 import { proxyToApiService } from './aggregation/proxy.js';
 import { ApiServiceValidation } from './aggregation/validation.js';
+import { publishExtensionAuthentication } from './aggregation/extension-authentication.js';
 import { CustomResourceMutation, CustomResourceValidation } from './crd/custom-resource-admission.js';
 import { OpenApiDocuments, servedDocument } from './openapi/documents.js';
 import { serveDocument } from './openapi/serve-document.js';
@@ -207,7 +208,18 @@ export class ApiServer {
       // After binding, so that the `kubernetes` endpoints carry the real port (tests ask for port 0).
       this.crds.load();
       bootstrap(this.ctx, { serviceIP, endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port } });
-      const stops = [this.rbac.start(), this.namespaces.start(), this.apiServices.start()];
+      // The proxy client certificate is the one the apiserver shows nodes and aggregated servers;
+      // a composition root may issue it after start, so the availability loop publishes it again.
+      let published = '';
+      const publish = () => {
+        const cert = this.deps.kubelet?.tls.cert;
+        const key = cert?.length ? cert.toString('base64') : '-';
+        if (key === published) return;
+        published = key;
+        publishExtensionAuthentication(this.ctx, pki.caCertPem, cert?.length ? { cert, ca: this.deps.kubelet!.tls.ca } : undefined);
+      };
+      publish();
+      const stops = [this.rbac.start(), this.namespaces.start(), this.apiServices.start(10_000, () => publish())];
       if (cfg.compaction !== false) {
         const compactor = new StoreCompactor(this.deps.backend, {
           clock: compactorClock,

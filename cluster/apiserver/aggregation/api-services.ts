@@ -42,10 +42,17 @@ export class ApiServiceRegistry {
     return this.catalog.find('apiregistration.k8s.io', 'v1', 'apiservices')!;
   }
 
-  /** Loads the stored APIServices and checks them every intervalMs; returns the stopper. */
-  start(intervalMs = 10_000): () => void {
+  /** Loads the stored APIServices and checks them every intervalMs (after `eachRound`); returns the stopper. */
+  start(intervalMs = 10_000, eachRound: () => void = () => {}): () => void {
     for (const o of this.store.list(this.resource(), '').items) this.observe(o, false);
-    this.timer = setInterval(() => void this.checkAll(), intervalMs);
+    this.timer = setInterval(() => {
+      try {
+        eachRound();
+      } catch (err) {
+        this.log(`apiserver: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      void this.checkAll();
+    }, intervalMs);
     this.timer.unref();
     void this.checkAll();
     return () => clearInterval(this.timer);

@@ -123,6 +123,16 @@ describe('API aggregation', () => {
     assert.match(list.stdout, /v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+\d+s/);
   });
 
+  test('extension-apiserver-authentication tells backends how to trust the proxy', async () => {
+    const cm = await h.request('GET', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication');
+    assert.equal(cm.status, 200);
+    assert.match(cm.json.data['client-ca-file'], /BEGIN CERTIFICATE/);
+    assert.match(cm.json.data['requestheader-client-ca-file'], /BEGIN CERTIFICATE/);
+    assert.deepEqual(JSON.parse(cm.json.data['requestheader-allowed-names']), ['kube-apiserver']);
+    assert.deepEqual(JSON.parse(cm.json.data['requestheader-username-headers']), ['X-Remote-User']);
+    assert.deepEqual(JSON.parse(cm.json.data['requestheader-group-headers']), ['X-Remote-Group']);
+  });
+
   test('an APIService with a wrong name is refused; a missing Service makes it unavailable', async () => {
     const bad = await h.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', { body: JSON.stringify({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'wrong' }, spec: { group: 'x.example.com', version: 'v1', service: { namespace: 'default', name: 'none' }, insecureSkipTLSVerify: true, groupPriorityMinimum: 1, versionPriority: 1 } }) });
     assert.equal(bad.status, 422);
