@@ -147,6 +147,12 @@ export class TopologyView {
       lines.addClass('hl');
     });
     if (hit.nonempty()) this.zoomTo(hit.union(lines), 1.5);
+    // One device found (Find, a "show me" link): its details open as if it had been clicked.
+    if (hit.length === 1 && lines.empty()) {
+      this.cy.elements().unselect();
+      hit.select();
+      hit.emit('tap');
+    }
     return hit.length;
   }
 
@@ -178,6 +184,12 @@ export class TopologyView {
     // In the lab layout, new shapes are added already in place: no separate layout pass.
     const pos = this.layoutName === 'lab' && reshaped ? labLayout(view, this.aspect()) : undefined;
     if (pos) for (const [id, p] of this.saved) if (pos.has(id)) pos.set(id, p);
+    // A first draw: the viewport (and so the zoom-dependent stylesheet) is set while the graph is
+    // still empty, so the elements are styled once instead of again after the fit.
+    if (pos && !this.fitted) {
+      this.fitPositions(pos);
+      this.restyleForZoom();
+    }
     const t1 = performance.now();
     this.cy.batch(() => {
       const toAdd: ElementDefinition[] = [];
