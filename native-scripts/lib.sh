@@ -59,9 +59,14 @@ kw_json_str() {
   s=${s//\"/\\\"}
   printf '"%s"' "$s"
 }
-kw_json_list() { # items... -> ["a","b"]
-  local out='[' sep='' item
-  for item in "$@"; do out+="$sep$(kw_json_str "$item")"; sep=','; done
+kw_json_list() { # items... -> ["a","b"] (no subshell per item: a reset lists thousands)
+  local out='[' sep='' item s
+  for item in "$@"; do
+    s=${item//\\/\\\\}
+    s=${s//\"/\\\"}
+    out+="$sep\"$s\""
+    sep=','
+  done
   printf '%s]' "$out"
 }
 

@@ -1,6 +1,9 @@
 // `kubewire serve [--port N] [--prefix P]`: the UI server alone, on 127.0.0.1; prints the URL
 // with the session token and runs until interrupted (then closes every shell it opened).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readClusterInfo } from '../../cluster/agents/cluster-process.js';
+import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
 import { ValidationError } from '../../common/errors.js';
 import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
 import { startUiApp } from '../../server/ui-app.js';
@@ -13,8 +16,31 @@ export interface ServeOptions {
   kubeconfig: string;
 }
 
-export function parseServeArgs(args: string[], command: string): ServeOptions {
-  const o: ServeOptions = { port: 0, prefix: process.env.KUBEWIRE_PREFIX ?? 'kw-', kubeconfig: join(apiserverStateDir(labStateDir()), 'admin.kubeconfig') };
+/**
+ * The kubeconfig of the lab that runs under this prefix: the lab of the state folder whose
+ * state.json has the prefix, and the kubeconfig its cluster process published (cluster.json; the
+ * port may not be 6443). The lab's name comes from its topology (`article` for `npm start`), so
+ * it is looked up, not assumed. Without such a lab: the standalone apiserver's (`kubewire apiserver`).
+ */
+export function labKubeconfig(prefix: string, stateBase: string, env: NodeJS.ProcessEnv = process.env): string {
+  const labs = existsSync(stateBase) ? readdirSync(stateBase, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+  for (const lab of labs) {
+    const paths = new LabPaths(stateBase, lab);
+    let state: { prefix?: string } | undefined;
+    try {
+      state = JSON.parse(readFileSync(paths.state, 'utf8')) as { prefix?: string };
+    } catch {
+      continue;
+    }
+    if (state.prefix !== prefix) continue;
+    return readClusterInfo(paths)?.kubeconfig ?? join(apiserverStateDir(paths.dir), 'admin.kubeconfig');
+  }
+  return join(apiserverStateDir(labStateDir(env)), 'admin.kubeconfig');
+}
+
+export function parseServeArgs(args: string[], command: string, env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const o: ServeOptions = { port: 0, prefix: env.KUBEWIRE_PREFIX ?? 'kw-', kubeconfig: '' };
+  let kubeconfig: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -27,9 +53,10 @@ export function parseServeArgs(args: string[], command: string): ServeOptions {
       if (!/^[0-9]{1,5}$/.test(v) || Number(v) > 65535) throw new ValidationError(`kubewire ${command} --port`, `'${v}' is not a port number`);
       o.port = Number(v);
     } else if (a === '--prefix') o.prefix = value();
-    else if (a === '--kubeconfig') o.kubeconfig = value();
+    else if (a === '--kubeconfig') kubeconfig = value();
     else throw new ValidationError(`kubewire ${command}`, `unknown argument '${a}' (use --port N, --prefix P, --kubeconfig PATH)`);
   }
+  o.kubeconfig = kubeconfig ?? labKubeconfig(o.prefix, env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE, env);
   return o;
 }
 

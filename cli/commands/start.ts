@@ -5,6 +5,7 @@ import { parseTopology } from '../../common/topology/parse-topology.js';
 import { defaultTopology } from '../../runtime/project-root.js';
 import { desktop } from './desktop.js';
 import { parseLabOptions } from './lab-context.js';
+import { labKubeconfig } from './serve.js';
 import { up } from './up.js';
 import { ensureBuiltinImages } from './start-images.js';
 
@@ -15,5 +16,6 @@ export async function start(args: string[]): Promise<number> {
   const o = parseLabOptions(args);
   const file = o.rest[0] ?? defaultTopology();
   const topo = parseTopology(await readFile(file, 'utf8'), file, o.prefix !== undefined ? { prefix: o.prefix } : {});
-  return desktop(['--prefix', topo.prefix]);
+  // The UI's Cluster tab reads the lab just brought up (its name is the topology's, e.g. article).
+  return desktop(['--prefix', topo.prefix, '--kubeconfig', labKubeconfig(topo.prefix, o.stateBase)]);
 }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { makeRuntime, parseLabOptions } from './lab-context.js';
 import type { PhaseEvent } from '../../runtime/concurrency.js';
 import { PROGRESS_LINE_TAG } from '../../common/learner-contract.js';
+import { LabOwners } from '../../runtime/lab/lab-owners.js';
+import { assertPrefixFree } from '../../runtime/lab/prefix-claim.js';
 
 /** Port of the lab apiserver on 127.0.0.1: $KUBEWIRE_APISERVER_PORT (tests: 0 = any free), else 6443. */
 export function apiserverPort(env = process.env): number {
@@ -39,6 +41,8 @@ export async function up(args: string[]): Promise<number> {
   }
   const topo = parseTopology(text, file, o.prefix !== undefined ? { prefix: o.prefix } : {});
   const { runtime, driver, paths } = makeRuntime(o, topo.name);
+  // Every refusal before any change: a clash of prefixes must not cost the running lab its cluster.
+  await assertPrefixFree(o.stateBase, topo, new LabOwners());
   // The kubelets would race the runtime's convergence of the same pods: the daemon is stopped
   // first (its pods keep running) and started again on the converged lab.
   await stopClusterProcess(paths, driver);

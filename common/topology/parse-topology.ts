@@ -18,6 +18,12 @@ const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const BRIDGE_NAME_RE = /^[a-z][a-z0-9]{0,9}$/;
 
+/**
+ * Limits a lab is held to (labs/README.md): what one machine builds in reasonable time and what
+ * `reset` removes quickly. Checked here, before the first kernel change.
+ */
+export const LIMITS = { nodes: 64, podsPerLab: 1000 } as const;
+
 const TOP_FIELDS = ['apiVersion', 'kind', 'name', 'prefix', 'nodeNetwork', 'podNetwork', 'serviceNetwork', 'flannel', 'gateway', 'internet', 'nodes', 'kubeProxy', 'objects'];
 
 export interface ParseOptions {
@@ -39,7 +45,9 @@ export function parseTopology(text: string, file: string, opts: ParseOptions = {
   if (kind && kind !== 'Topology') root.child('kind').fail('must be Topology');
 
   const name = root.child('name').string({ pattern: LAB_NAME_RE, describe: 'must be lowercase letters, digits and -, at most 32 characters' });
-  let prefix = root.child('prefix').string({ optional: true }) || 'kw-';
+  // Present means meant: an empty or odd prefix is an error, never the default lab's `kw-` (a
+  // second lab would be built on top of the running one).
+  let prefix = root.child('prefix').present ? root.child('prefix').string() : 'kw-';
   if (opts.prefix !== undefined) prefix = opts.prefix;
   if (!PREFIX_RE.test(prefix)) {
     (opts.prefix !== undefined ? new FieldReader(file, 'prefix (from the command line)', prefix) : root.child('prefix')).fail(
@@ -134,6 +142,9 @@ interface NodeContext {
 function parseNodes(field: FieldReader, ctx: NodeContext): NodeSpec[] {
   const list = field.list();
   if (list.length === 0) field.fail('must list at least one node');
+  if (list.length > LIMITS.nodes) field.fail(`${list.length} nodes: a lab has at most ${LIMITS.nodes} (labs/README.md, "Limits")`);
+  const podCount = list.reduce((n, node) => n + node.child('pods').list().length, 0);
+  if (podCount > LIMITS.podsPerLab) field.fail(`${podCount} pods: a lab has at most ${LIMITS.podsPerLab} (labs/README.md, "Limits")`);
   const names = new Map<string, string>();
   const addrs = new Map<number, string>([[ctx.gwAddr, 'gateway.address']]);
   const subnets: [string, Cidr][] = [];
@@ -154,14 +165,20 @@ function parseNodes(field: FieldReader, ctx: NodeContext): NodeSpec[] {
       if (cidrsOverlap(subnet, other)) n.child('subnet').fail(`${n.child('subnet').value} overlaps the subnet of ${where}`);
     }
     subnets.push([`${n.path} (${name})`, subnet]);
+    // The kernel refuses a multicast (or broadcast) address for a link; say so before it is asked.
     const mac = (key: string) => {
       const v = n.child(key).string({ optional: true, pattern: MAC_RE, describe: 'must be a MAC address like 26:12:3f:ba:e9:f5 (lowercase)' }) || undefined;
-      if (v && parseInt(v.slice(0, 2), 16) & 1) n.child(key).fail('must be a unicast MAC (lowest bit of the first byte clear)');
+      if (v && parseInt(v.slice(0, 2), 16) & 1) n.child(key).fail(`${v} is a multicast or broadcast address: must be a unicast MAC (lowest bit of the first byte clear)`);
+      if (v === '00:00:00:00:00:00') n.child(key).fail('00:00:00:00:00:00 is not a usable MAC address');
       return v;
     };
     const vtepMAC = mac('vtepMAC');
     const eth0MAC = mac('eth0MAC');
     const cniBridgeMAC = mac('cniBridgeMAC');
+    // Usable pod addresses: all but the network (flannel.1's .0), cni0's .1 and broadcast.
+    const room = cidrSize(subnet) - 3;
+    const podsHere = n.child('pods').list().length;
+    if (podsHere > room) n.child('pods').fail(`${podsHere} pods do not fit ${n.child('subnet').value}: it has room for ${room} (network .0 is flannel.1, .1 is cni0, the last is broadcast)`);
     const bridge = parseBridge(n.child('bridge'), ctx.labNets);
     const pods = n.child('pods').list().map((p) => {
       const pod = parsePodManifest(p, subnet);

@@ -1,6 +1,7 @@
-// Mounts a lab leaves behind: namespace pins (/run/netns/<ns> of namespaces marked as the lab's),
-// container root filesystems and anything else mounted under the lab's state folder or under a
-// folder named after the lab's prefix. Found in /proc/mounts (not in state.json, which a crash can
+// Mounts a lab leaves behind: container root filesystems and anything else mounted under the lab's
+// state folder or under a folder named after the lab's prefix, and pins (/run/netns/<ns>) of
+// namespaces marked as the lab's that the sweep could not delete. Run after the sweep: a pin
+// unmounted first would hide which processes live in its namespace. Found in /proc/mounts (not in state.json, which a crash can
 // lose) and unmounted deepest first, lazily, so a busy one cannot stop the reset. A look-alike
 // (another lab's kw-… pin, where one prefix starts with another) is never matched by name alone.
 import { existsSync, readFileSync } from 'node:fs';

@@ -176,13 +176,14 @@ export class LabRuntime {
     // and mount namespaces go with them); node-sweep.sh then clears the node marks.
     for (const p of prefixes) killed.push(...(await this.cgroup(p).kill()));
     for (const p of prefixes) await this.driver.script('node-sweep.sh', [p]);
-    const mounts: string[] = [];
-    for (const p of prefixes) mounts.push(...(await unmountLab(p, this.paths.dir)));
     if (state) for (const ns of await this.removeNamespaces(state.namespaces)) removed.add(ns);
     for (const p of prefixes) {
       const r = await this.driver.script('sweep.sh', [p], { timeoutMs: RESET_SCRIPT_TIMEOUT_MS });
       for (const ns of r.json.namespaces as string[]) removed.add(ns);
     }
+    // After the namespaces: their pins are the sweep's (it finds the processes inside by them).
+    const mounts: string[] = [];
+    for (const p of prefixes) mounts.push(...(await unmountLab(p, this.paths.dir)));
     for (const p of prefixes) {
       killed.push(...(await this.cgroup(p).kill())); // anything a dying helper started meanwhile
       cgroups.push(...this.cgroup(p).remove());

@@ -151,3 +151,32 @@ test('images: unknown image without a command is rejected, with a command it is 
   const t = parseTopology(BASE.replace('image: kubia }', 'image: busybox, command: [sleep, "60"] }'), 'lab.yaml');
   assert.deepEqual(t.nodes[0]!.pods[0]!.containers[0]!.command, ['sleep', '60']);
 });
+
+test('a prefix that is present is validated as written: "" or a bad one is an error naming the field, never the default kw-', () => {
+  rejects(BASE.replace('name: small', 'name: small\nprefix: ""'), /prefix/, /must be "kw-"/);
+  rejects(BASE.replace('name: small', 'name: small\nprefix: kw-x'), /prefix/, /must be "kw-"/);
+  rejects(BASE.replace('name: small', 'name: small\nprefix: 7'), /prefix/, /./);
+  assert.equal(parseTopology(BASE.replace('name: small', 'name: small\nprefix: kw-lab2-'), 'lab.yaml').prefix, 'kw-lab2-');
+});
+
+test('a multicast, broadcast or zero VTEP MAC is rejected before anything is built', () => {
+  const withMac = (mac: string) => BASE.replace('subnet: 192.168.132.0/24', `subnet: 192.168.132.0/24\n    vtepMAC: "${mac}"`);
+  rejects(withMac('01:00:5e:00:00:01'), /nodes\[1\]\.vtepMAC/, /multicast or broadcast/);
+  rejects(withMac('ff:ff:ff:ff:ff:ff'), /nodes\[1\]\.vtepMAC/, /multicast or broadcast/);
+  rejects(withMac('00:00:00:00:00:00'), /nodes\[1\]\.vtepMAC/, /not a usable/);
+  assert.equal(parseTopology(withMac('26:12:3f:ba:e9:f5'), 'lab.yaml').nodes[1]!.vtepMAC, '26:12:3f:ba:e9:f5');
+});
+
+const pods = (n: number, prefix = 'p') =>
+  Array.from({ length: n }, (_, i) => `      - metadata: { name: ${prefix}${i} }\n        spec: { containers: [{ name: c, image: tools }] }`).join('\n');
+
+test('pods that do not fit their node subnet, and labs over the node and pod limits, are rejected', () => {
+  const small = BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/28');
+  rejects(`${small}    pods:\n${pods(14)}\n`, /nodes\[1\]\.pods/, /14 pods do not fit 192\.168\.132\.0\/28: it has room for 13/);
+  assert.equal(parseTopology(`${small}    pods:\n${pods(13)}\n`, 'lab.yaml').nodes[1]!.pods.length, 13);
+  rejects(`${BASE}    pods:\n${pods(300)}\n`, /nodes\[1\]\.pods/, /300 pods do not fit 192\.168\.132\.0\/24: it has room for 253/);
+  const manyNodes = Array.from({ length: 65 }, (_, i) => `  - { name: n${i}, address: 10.231.209.${10 + i}, subnet: 192.168.${128 + (i >> 2)}.${(i & 3) * 64}/26 }`).join('\n');
+  rejects(BASE.replace(/nodes:[\s\S]*$/, `nodes:\n${manyNodes}\n`), /nodes/, /65 nodes: a lab has at most 64/);
+  const bigNodes = [0, 1, 2, 3, 4].map((i) => `  - name: n${i}\n    address: 10.231.209.${10 + i}\n    subnet: 192.168.${128 + i}.0/24\n    pods:\n${pods(201, `n${i}p`)}`).join('\n');
+  rejects(BASE.replace(/nodes:[\s\S]*$/, `nodes:\n${bigNodes}\n`), /nodes/, /1005 pods: a lab has at most 1000/);
+});
