@@ -13,6 +13,30 @@ import type { RegistryEndpoint } from './registry-client.js';
 
 export class LabRegistryError extends KubewireError {}
 
+/**
+ * How the registry's two processes are started. A lab passes one backed by native-scripts/
+ * proc-start.sh and proc-stop.sh (the namespace then must carry the lab's mark), so the processes
+ * join the lab's cgroup and reset ends them even after a crash; tests use children.
+ */
+export interface RegistryProcesses {
+  start(netns: string, log: string, argv: string[]): Promise<{ stop(): Promise<void> }>;
+}
+
+/** Children of this process (tests, one-off use): they do not outlive a kill -9 of it cleanly. */
+export const childProcesses = (log: (line: string) => void): RegistryProcesses => ({
+  async start(netns, _log, argv) {
+    const p: ChildProcess = spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr?.on('data', (d: Buffer) => log(`${argv[0]}: ${d.toString().trim()}`));
+    return {
+      async stop() {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        p.kill('SIGTERM');
+        await new Promise((r) => p.once('exit', r));
+      },
+    };
+  },
+});
+
 export interface LabRegistryOptions {
   /** Network namespace (a lab's) the registry listens in. */
   netns: string;
@@ -28,20 +52,23 @@ export interface LabRegistryOptions {
   /** Storage folder (default `dir`/data); two registries may serve one storage. */
   dataDir?: string;
   log?: (line: string) => void;
+  /** Default: children of this process (see childProcesses). */
+  processes?: RegistryProcesses;
 }
 
 const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 export class LabRegistry {
-  private registry?: ChildProcess;
-  private relay?: ChildProcess;
+  private running: { stop(): Promise<void> }[] = [];
+  private readonly processes: RegistryProcesses;
   readonly port: number;
 
   constructor(private readonly opts: LabRegistryOptions) {
     if (!NETNS_RE.test(opts.netns)) throw new LabRegistryError(`bad namespace name ${opts.netns}`);
     if (!IPV4_RE.test(opts.address)) throw new LabRegistryError(`bad registry address ${opts.address}`);
     this.port = opts.port ?? 5000;
+    this.processes = opts.processes ?? childProcesses(opts.log ?? (() => {}));
   }
 
   get host(): string {
@@ -74,11 +101,9 @@ export class LabRegistry {
     const config = join(this.opts.dir, 'config.yml');
     await writeFile(config, this.configYaml(), { mode: 0o600 });
     await rm(this.socketPath, { force: true });
-    const log = this.opts.log ?? (() => {});
-    this.registry = spawn('ip', ['netns', 'exec', this.opts.netns, 'docker-registry', 'serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.registry.stderr?.on('data', (d: Buffer) => log(`registry: ${d.toString().trim()}`));
-    this.relay = spawn('ip', ['netns', 'exec', this.opts.netns, 'socat', `UNIX-LISTEN:${this.socketPath},fork,mode=600`, `TCP:${this.host}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.relay.stderr?.on('data', (d: Buffer) => log(`relay: ${d.toString().trim()}`));
+    const log = join(this.opts.dir, 'registry.log');
+    this.running.push(await this.processes.start(this.opts.netns, log, ['docker-registry', 'serve', config]));
+    this.running.push(await this.processes.start(this.opts.netns, log, ['socat', `UNIX-LISTEN:${this.socketPath},fork,mode=600`, `TCP:${this.host}`]));
     await this.waitReady();
   }
 
@@ -86,7 +111,6 @@ export class LabRegistry {
     const deadline = Date.now() + 15_000;
     let last = '';
     while (Date.now() < deadline) {
-      if (this.registry?.exitCode !== null && this.registry?.exitCode !== undefined) throw new LabRegistryError(`docker-registry exited with ${this.registry.exitCode}`);
       const r = await execa('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--unix-socket', this.socketPath, `http://${this.host}/v2/`], { reject: false });
       last = r.stdout;
       if (r.stdout === '200' || r.stdout === '401') return;
@@ -119,11 +143,8 @@ export class LabRegistry {
   }
 
   async stop(): Promise<void> {
-    for (const p of [this.relay, this.registry]) {
-      if (!p || p.exitCode !== null) continue;
-      p.kill('SIGTERM');
-      await new Promise((r) => p.once('exit', r));
-    }
+    for (const p of this.running.reverse()) await p.stop();
+    this.running = [];
     await rm(this.socketPath, { force: true });
   }
 }
