@@ -58,6 +58,28 @@ kw_marked() {
   grep -q ":/${KW_PREFIX}kubewire/" "/proc/$1/cgroup" 2>/dev/null
 }
 
+# kw_api METHOD PATH [CONTENT-TYPE BODY]: a request to the lab's apiserver as its admin, with the
+# CA and bearer token of the lab's kubeconfig (what kubectl does; the scripts must not need kubectl).
+# The token goes through a 0600 header file, never argv.
+kw_api() {
+  local cfg server ca hdr rc
+  # The lab's state folder is <state base>/<lab name>: ask for exactly this lab's kubeconfig.
+  cfg=$("$KUBEWIRE" kubeconfig --lab "$(basename "$KW_STATE_DIR")" --state-dir "$(dirname "$KW_STATE_DIR")") || return 1
+  server=$(awk '$1 == "server:" { print $2; exit }' "$cfg")
+  ca=$(mktemp) && hdr=$(mktemp) || return 1
+  chmod 600 "$hdr"
+  awk '$1 == "certificate-authority-data:" { print $2; exit }' "$cfg" | base64 -d >"$ca"
+  printf 'Authorization: Bearer %s\n' "$(awk '$1 == "token:" { print $2; exit }' "$cfg")" >"$hdr"
+  if [ $# -ge 4 ]; then
+    curl -sS --fail-with-body --cacert "$ca" -H "@$hdr" -X "$1" -H "Content-Type: $3" --data-binary "$4" "$server$2"
+  else
+    curl -sS --fail-with-body --cacert "$ca" -H "@$hdr" -X "$1" "$server$2"
+  fi
+  rc=$?
+  rm -f "$ca" "$hdr"
+  return $rc
+}
+
 # done_checking: the check's last line.
 done_checking() {
   exit "$_kw_failed"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run by the lab runner after labs/lib/lab.sh and this lab's lib.sh are sourced.
+set -euo pipefail
+vb=$(host_veth default/kubia-24hmb)
+vt=$(host_veth default/tools)
+in_ns node5 bridge link set dev "$vb" learning off
+in_ns node5 bridge fdb del "$B_MAC" dev "$vb" master 2>/dev/null || true
+rm -f "$FLOOD_CAPTURE" "$KW_LAB_STATE/tcpdump.err"
+in_ns node5 timeout 20 tcpdump -Z root -U -ni "$vt" -c 2 -w "$FLOOD_CAPTURE" icmp >/dev/null 2>"$KW_LAB_STATE/tcpdump.err" &
+cap=$!
+# Wait until tcpdump listens (it says so on stderr), not a fixed time.
+for _ in $(seq 200); do grep -q 'listening on' "$KW_LAB_STATE/tcpdump.err" 2>/dev/null && break; sleep 0.05; done
+in_ns default/kubia-rpr99 ping -c 2 -i 0.2 -W 2 "$B_IP" >/dev/null
+wait "$cap" || true
+in_ns node5 bridge link set dev "$vb" learning on
