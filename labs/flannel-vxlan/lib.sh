@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Helpers of the flannel-vxlan lab (sourced after labs/lib/lab.sh).
+# shellcheck disable=SC2034  # the constants are used by the step scripts that source this file
 
 NODE1_VTEP_IP=192.168.128.0
 NODE1_VTEP_MAC=26:12:3f:ba:e9:f5

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Helpers of the same-node-l2 lab (sourced after labs/lib/lab.sh).
+# shellcheck disable=SC2034  # the constants are used by the step scripts that source this file
 
 A_IP=192.168.132.72   # kubia-rpr99
 A_MAC=f2:98:cd:7b:23:d9

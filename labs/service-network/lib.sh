@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Helpers of the service-network lab (sourced after labs/lib/lab.sh).
+# shellcheck disable=SC2034  # the constants are used by the step scripts that source this file
 
 CLUSTER_IP=192.168.199.234
 KUBIA_IPS="192.168.131.21 192.168.131.22 192.168.132.72 192.168.132.73 192.168.133.86 192.168.133.87"

@@ -22,6 +22,8 @@ const LABS: Array<[string, number]> = [
   ['service-network', 5],
   ['flannel-vxlan', 3],
   ['same-node-l2', 3],
+  ['in-and-out', 4],
+  ['pause-container', 3],
 ];
 
 /** The lab name (topology `name:`) a lab's reset needs. */

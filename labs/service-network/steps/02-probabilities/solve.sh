@@ -3,7 +3,7 @@
 set -euo pipefail
 # Sixty requests reach all six endpoints but for a chance of about 1 in 10,000; keep going (up to
 # 300) in that case rather than leave it to chance.
-for round in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
   # One curl, sixty URLs, each on a fresh connection (Connection: close): sixty conntrack entries.
   # shellcheck disable=SC2046
   in_ns default/tools curl -s -m 30 -H 'Connection: close' $(for _ in $(seq 60); do printf '%s:8080/ ' "$CLUSTER_IP"; done) >/dev/null || true

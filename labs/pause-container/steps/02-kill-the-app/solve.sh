@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run by the lab runner after labs/lib/lab.sh and this lab's lib.sh are sourced.
+set -euo pipefail
+app=$(recorded app)
+kill "$app" 2>/dev/null || true
+# Wait on the condition: a new app process and the restart reported.
+for _ in $(seq 300); do
+  new=$(pod_pid node || true)
+  if [ -n "$new" ] && [ "$new" != "$app" ] && [ "$(restarts)" -ge 1 ] 2>/dev/null; then exit 0; fi
+  sleep 0.1
+done
+echo "the kubelet did not restart the app within about 30 s" >&2
+exit 1
