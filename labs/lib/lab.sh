@@ -63,8 +63,13 @@ kw_marked() {
 # The token goes through a 0600 header file, never argv.
 kw_api() {
   local cfg server ca hdr rc
-  # The lab's state folder is <state base>/<lab name>: ask for exactly this lab's kubeconfig.
-  cfg=$("$KUBEWIRE" kubeconfig --lab "$(basename "$KW_STATE_DIR")" --state-dir "$(dirname "$KW_STATE_DIR")") || return 1
+  # The running cluster names its kubeconfig in the lab's cluster.json (what `kubewire kubeconfig`
+  # reads too); reading it here spares a node start per request, which polling loops would pay.
+  cfg=$(sed -n 's/.*"kubeconfig":"\([^"]*\)".*/\1/p' "$KW_STATE_DIR/cluster.json" 2>/dev/null)
+  if [ -z "$cfg" ] || [ ! -f "$cfg" ]; then
+    # The lab's state folder is <state base>/<lab name>: ask for exactly this lab's kubeconfig.
+    cfg=$("$KUBEWIRE" kubeconfig --lab "$(basename "$KW_STATE_DIR")" --state-dir "$(dirname "$KW_STATE_DIR")") || return 1
+  fi
   server=$(awk '$1 == "server:" { print $2; exit }' "$cfg")
   ca=$(mktemp) && hdr=$(mktemp) || return 1
   chmod 600 "$hdr"

@@ -24,6 +24,9 @@ const LABS: Array<[string, number]> = [
   ['same-node-l2', 3],
   ['in-and-out', 4],
   ['pause-container', 3],
+  ['controllers', 3],
+  ['scheduling', 3],
+  ['dns-and-ha', 2],
 ];
 
 /** The lab name (topology `name:`) a lab's reset needs. */
