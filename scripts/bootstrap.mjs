@@ -3,7 +3,8 @@
 // the compiled project) before `npm start`, `npm test` or `npm run bench` does its job.
 // Dependency-free on purpose: it runs before node_modules exists.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, renameSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +77,39 @@ function ensureDebianPackages() {
   }
 }
 
+// kubectl for lab terminals (the article types it) and the tests: the official release, its
+// published sha256 checked. Where it cannot be had (no Internet), one line says so and we go on.
+const KUBECTL_VERSION = 'v1.32.4';
+const KUBECTL_TARGET = '/usr/local/bin/kubectl';
+
+function kubectlOnPath() {
+  return existsSync('/usr/bin/kubectl') || spawnSync('sh', ['-c', 'command -v kubectl'], { stdio: 'ignore' }).status === 0;
+}
+
+async function ensureKubectl() {
+  if (kubectlOnPath()) return;
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch];
+  const url = `https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${arch}/kubectl`;
+  try {
+    if (!arch) throw new Error(`no kubectl release for ${process.arch}`);
+    const get = async (u) => {
+      const r = await fetch(u, { signal: AbortSignal.timeout(120_000) });
+      if (!r.ok) throw new Error(`${u}: HTTP ${r.status}`);
+      return Buffer.from(await r.arrayBuffer());
+    };
+    const want = (await get(`${url}.sha256`)).toString('utf8').trim().split(/\s+/)[0];
+    const bin = await get(url);
+    const got = createHash('sha256').update(bin).digest('hex');
+    if (!/^[0-9a-f]{64}$/.test(want ?? '') || got !== want) throw new Error(`sha256 mismatch (published ${want}, downloaded ${got})`);
+    writeFileSync(`${KUBECTL_TARGET}.tmp`, bin, { mode: 0o755 });
+    chmodSync(`${KUBECTL_TARGET}.tmp`, 0o755);
+    renameSync(`${KUBECTL_TARGET}.tmp`, KUBECTL_TARGET);
+    console.error(`kubewire: installed kubectl ${KUBECTL_VERSION} at ${KUBECTL_TARGET} (sha256 ${got.slice(0, 12)}… checked)`);
+  } catch (err) {
+    console.error(`kubewire: kubectl is missing and could not be installed from ${url} (${err.cause?.code ?? err.message}); lab terminals will lack it and the kubectl tests will fail`);
+  }
+}
+
 function mtime(p) {
   try { return statSync(p).mtimeMs; } catch { return 0; }
 }
@@ -128,3 +162,4 @@ checkRoot();
 ensureDebianPackages();
 ensureNpmPackages();
 ensureBuild();
+await ensureKubectl();

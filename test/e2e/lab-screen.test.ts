@@ -40,7 +40,8 @@ const shot = async (name: string): Promise<void> => {
 };
 
 before(async () => {
-  if (skip) return;
+  // A missing tool fails every test of the file, loudly; nothing here passes by skipping.
+  if (skip) throw new Error(skip);
   mkdirSync(shots, { recursive: true });
   ui = await startUiApp({ prefix, stateBase, learnerStateFile: learnerFile, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -60,7 +61,7 @@ after(async () => {
 
 const step = (k: number) => page.locator(`.step[data-step="${k}"]`);
 
-test('open the lab, start it: a progress bar names the phases, the graph waits, buttons say why they are off', { skip, timeout: 300_000 }, async () => {
+test('open the lab, start it: a progress bar names the phases, the graph waits, buttons say why they are off', { timeout: 300_000 }, async () => {
   await page.goto(ui.url);
   await shot('overview');
   await page.locator('.lab-card[data-lab="veth-by-hand"]').click();
@@ -82,7 +83,7 @@ test('open the lab, start it: a progress bar names the phases, the graph waits, 
   await shot('ready');
 });
 
-test('step 1: its terminal opens for it, Run types the commands, the quiet re-check marks it done and moves on', { skip, timeout: 120_000 }, async () => {
+test('step 1: its terminal opens for it, Run types the commands, the quiet re-check marks it done and moves on', { timeout: 120_000 }, async () => {
   // The step needs node5: its shell was opened (and focused) by the lab screen.
   await page.locator('.terminal-pane').first().waitFor({ timeout: 15_000 });
   assert.ok(await page.evaluate(() => !!window.kubewireDebug!.activeTerminal()));
@@ -95,7 +96,7 @@ test('step 1: its terminal opens for it, Run types the commands, the quiet re-ch
   await shot('step1-done-by-recheck');
 });
 
-test('step 2: hint on request, a manual check fails with feedback, solve asks first, then passes', { skip, timeout: 120_000 }, async () => {
+test('step 2: hint on request, a manual check fails with feedback, solve asks first, then passes', { timeout: 120_000 }, async () => {
   const s2 = step(2);
   assert.equal(await s2.locator('.guide-hint').isHidden(), true);
   await s2.locator('[data-hint-button="2"]').click();
@@ -116,7 +117,7 @@ test('step 2: hint on request, a manual check fails with feedback, solve asks fi
   await shot('step2-solved');
 });
 
-test('progress survives a reload: the lab screen comes back with its done steps, from a 0600 file', { skip, timeout: 60_000 }, async () => {
+test('progress survives a reload: the lab screen comes back with its done steps, from a 0600 file', { timeout: 60_000 }, async () => {
   await page.reload();
   await page.locator('.step.done[data-step="2"]').waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('.step.done').count(), 2);
@@ -125,7 +126,7 @@ test('progress survives a reload: the lab screen comes back with its done steps,
   await shot('after-reload');
 });
 
-test('steps 3–7 by solve, with a "show me" link that zooms the graph and one that opens a chain', { skip, timeout: 300_000 }, async () => {
+test('steps 3–7 by solve, with a "show me" link that zooms the graph and one that opens a chain', { timeout: 300_000 }, async () => {
   for (let k = 3; k <= 7; k++) {
     await step(k).locator(`[data-solve="${k}"]`).click();
     await page.locator('#confirm-ok').click();
@@ -150,7 +151,7 @@ test('steps 3–7 by solve, with a "show me" link that zooms the graph and one t
   await shot('all-done');
 });
 
-test('keyboard and screen readers: focus is visible, every button has a spoken name; the light theme by keyboard', { skip, timeout: 30_000 }, async () => {
+test('keyboard and screen readers: focus is visible, every button has a spoken name; the light theme by keyboard', { timeout: 30_000 }, async () => {
   // Icon-like buttons (>_, ×, ↗) need a name of words; an empty one is a bug.
   const unnamed = await page.evaluate(() =>
     [...(document as unknown as { querySelectorAll(s: string): Iterable<{ getAttribute(a: string): string | null; textContent: string | null; outerHTML: string }> }).querySelectorAll('button')]
@@ -174,7 +175,7 @@ test('keyboard and screen readers: focus is visible, every button has a spoken n
   await page.keyboard.press('Enter');
 });
 
-test('start over forgets the marks and rebuilds the lab; Replay then passes every step', { skip, timeout: 500_000 }, async () => {
+test('start over forgets the marks and rebuilds the lab; Replay then passes every step', { timeout: 500_000 }, async () => {
   await page.locator('#guide-start-over').click();
   await page.locator('#confirm-ok').click();
   await page.locator('.guide-status', { hasText: 'ready in' }).waitFor({ timeout: 240_000 });

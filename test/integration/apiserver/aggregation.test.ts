@@ -23,6 +23,9 @@ const RESOURCES = {
 };
 
 describe('API aggregation', () => {
+  before(() => {
+    if (NO_KUBECTL) throw new Error(NO_KUBECTL);
+  });
   let h: Harness;
   let backend: Server;
   const seen: { path: string; user?: string; groups?: string | string[]; auth?: string; cert: boolean }[] = [];
@@ -114,7 +117,7 @@ describe('API aggregation', () => {
     assert.equal(anon.status, 401, 'authentication happens before the proxy');
   });
 
-  test('kubectl top pod and kubectl get apiservices', { skip: NO_KUBECTL }, async () => {
+  test('kubectl top pod and kubectl get apiservices', async () => {
     const top = await h.kubectl('top', 'pod', '-n', 'default');
     assert.equal(top.exitCode, 0, top.stderr);
     assert.match(top.stdout, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\nweb-1\s+12m\s+34Mi/);

@@ -60,6 +60,9 @@ spec:
 ${extra}`;
 
 describe('CustomResourceDefinitions', () => {
+  before(() => {
+    if (NO_KUBECTL) throw new Error(NO_KUBECTL);
+  });
   let h: Harness;
   before(async () => {
     h = await startApiServer({ memory: true });
@@ -78,7 +81,7 @@ describe('CustomResourceDefinitions', () => {
     return p;
   };
 
-  test('a CRD is established and listed with its printer', { skip: NO_KUBECTL }, async () => {
+  test('a CRD is established and listed with its printer', async () => {
     assert.match(await ok('apply', '-f', file('crd.yaml', CRD)), /customresourcedefinition.apiextensions.k8s.io\/crontabs.stable.example.com created/);
     await ok('wait', '--for=condition=established', '--timeout=10s', 'crd/crontabs.stable.example.com');
     assert.match(await ok('get', 'crd'), /^NAME\s+CREATED AT\ncrontabs\.stable\.example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -88,7 +91,7 @@ describe('CustomResourceDefinitions', () => {
     assert.match(await ok('api-resources', '--api-group=stable.example.com'), /crontabs\s+ct\s+stable\.example\.com\/v1\s+true\s+CronTab/);
   });
 
-  test('objects are defaulted, pruned, shown in printer columns and applied server-side', { skip: NO_KUBECTL }, async () => {
+  test('objects are defaulted, pruned, shown in printer columns and applied server-side', async () => {
     assert.match(await ok('apply', '--server-side', '-f', file('ct.yaml', CT())), /crontab.stable.example.com\/my-cron serverside-applied/);
     assert.match(await ok('get', 'ct'), /^NAME\s+SPEC\s+REPLICAS\nmy-cron\s+\* \* \* \* \*\/5\s+1$/);
     const o = JSON.parse(await ok('get', 'crontab', 'my-cron', '-o', 'json', '--show-managed-fields'));
@@ -108,7 +111,7 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(type.json.message, 'CronTab.stable.example.com "my-cron" is invalid: [spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string", <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]');
   });
 
-  test('scale and status subresources', { skip: NO_KUBECTL }, async () => {
+  test('scale and status subresources', async () => {
     await ok('scale', 'crontab', 'my-cron', '--replicas=3');
     const scale = await h.request('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs/my-cron/scale');
     assert.deepEqual([scale.json.kind, scale.json.spec.replicas, scale.json.status.replicas], ['Scale', 3, 0]);
@@ -120,7 +123,7 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(st.json.metadata.generation, 2, 'scaling changed spec; status did not count');
   });
 
-  test('kubectl explain reads the schema from OpenAPI v3; aggregated discovery lists the group', { skip: NO_KUBECTL }, async () => {
+  test('kubectl explain reads the schema from OpenAPI v3; aggregated discovery lists the group', async () => {
     const e = await ok('explain', 'crontab.spec.cronSpec');
     assert.match(e, /GROUP:\s+stable\.example\.com/);
     assert.match(e, /The schedule in cron format\./);
@@ -156,7 +159,7 @@ describe('CustomResourceDefinitions', () => {
     assert.match(cel.json.message, /x-kubernetes-validations\[0\]\.rule: Invalid value: "self\.a <": compilation failed/);
   });
 
-  test('deleting the CRD stops serving the kind and removes its objects', { skip: NO_KUBECTL }, async () => {
+  test('deleting the CRD stops serving the kind and removes its objects', async () => {
     await ok('delete', 'crd', 'crontabs.stable.example.com');
     const gone = await h.kubectl('get', 'ct');
     assert.notEqual(gone.exitCode, 0);

@@ -12,7 +12,10 @@ import type { KubeletConnector } from '../../../cluster/apiserver/http/kubelet-p
 import { ensureLeafCert } from '../../../cluster/apiserver/leaf-certs.js';
 import { NO_KUBECTL, startApiServer, type Harness } from './harness.js';
 
-describe('pods/log', { skip: NO_KUBECTL }, () => {
+describe('pods/log', () => {
+  before(() => {
+    if (NO_KUBECTL) throw new Error(NO_KUBECTL);
+  });
   let h: Harness;
   let kubelet: Server;
   const asked: { path: string; user: string }[] = [];

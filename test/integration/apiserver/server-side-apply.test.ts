@@ -61,6 +61,9 @@ const CREATE_FIELDS = {
 };
 
 describe('server-side apply', () => {
+  before(() => {
+    if (NO_KUBECTL) throw new Error(NO_KUBECTL);
+  });
   let h: Harness;
   before(async () => {
     h = await startApiServer({ memory: true });
@@ -80,7 +83,7 @@ describe('server-side apply', () => {
   };
   const managed = async (kind: string, name: string) => parseYaml(await ok('get', kind, name, '-o', 'yaml', '--show-managed-fields')).metadata.managedFields as any[];
 
-  test('kubectl create records an Update entry with the fields kube-apiserver records', { skip: NO_KUBECTL }, async () => {
+  test('kubectl create records an Update entry with the fields kube-apiserver records', async () => {
     await ok('create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=2', '--port=80');
     const mf = await managed('deployment', 'web');
     assert.equal(mf.length, 1);
@@ -95,7 +98,7 @@ describe('server-side apply', () => {
     assert.match(raw.text, /"managedFields":\[\{"manager":"kubectl-create","operation":"Update","apiVersion":"apps\/v1","time":"[^"]+","fieldsType":"FieldsV1","fieldsV1":\{"f:metadata":/);
   });
 
-  test('a conflicting apply is refused with kube-apiserver\'s message; --force-conflicts takes the fields over', { skip: NO_KUBECTL }, async () => {
+  test('a conflicting apply is refused with kube-apiserver\'s message; --force-conflicts takes the fields over', async () => {
     const f = file('web.yaml', deployment('web', 3, 'nginx:1.26'));
     const r = await h.kubectl('apply', '--server-side', '-f', f);
     assert.equal(r.exitCode, 1);
@@ -139,7 +142,7 @@ describe('server-side apply', () => {
     assert.equal(diff.json.message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
   });
 
-  test('fields a manager stops applying are removed unless someone else owns them', { skip: NO_KUBECTL }, async () => {
+  test('fields a manager stops applying are removed unless someone else owns them', async () => {
     await ok('apply', '--server-side', '--field-manager=labeller', '-f', file('l1.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  labels: {a: "1", b: "2"}\ndata: {k: v}\n`));
     await ok('apply', '--server-side', '--field-manager=labeller', '-f', file('l2.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  labels: {a: "1"}\ndata: {k: v}\n`));
     const cm = JSON.parse(await ok('get', 'cm', 'cfg', '-o', 'json'));
@@ -154,7 +157,7 @@ describe('server-side apply', () => {
     assert.deepEqual(after.metadata.managedFields.find((e: any) => e.manager === 'kubectl-label').fieldsV1, { 'f:metadata': { 'f:labels': { 'f:c': {} } } });
   });
 
-  test('client-side apply, then kubectl apply --server-side takes over without conflicts', { skip: NO_KUBECTL }, async () => {
+  test('client-side apply, then kubectl apply --server-side takes over without conflicts', async () => {
     await ok('apply', '-f', file('csa1.yaml', deployment('csa', 1, 'nginx:1.25')));
     const mf = await managed('deployment', 'csa');
     assert.deepEqual(mf.map((e) => [e.manager, e.operation]), [['kubectl-client-side-apply', 'Update']]);

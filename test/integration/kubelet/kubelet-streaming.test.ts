@@ -19,7 +19,10 @@ import { eventually, TestLab, TWO_NODES } from '../runtime/harness.js';
 const KUBECTL = '/usr/bin/kubectl';
 const SKIP = existsSync(KUBECTL) ? false : 'kubectl is not installed';
 
-describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { skip: SKIP, timeout: 600_000 }, () => {
+describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeout: 600_000 }, () => {
+  before(() => {
+    if (SKIP) throw new Error(`${SKIP}: npm start installs it (scripts/bootstrap.mjs)`);
+  });
   const lab = new TestLab(TWO_NODES, 'two.yaml');
   const tmp = mkdtempSync(join(tmpdir(), 'kw-kubelet-test-'));
   let kubeconfig = '';
