@@ -23,7 +23,8 @@ import { createHandlers } from './api-handlers.js';
 import { LabNamespaces } from './lab-namespaces.js';
 import { runCommand } from './run-command.js';
 import { CommandRecorder } from './terminals/command-recorder.js';
-import { PtyTerminalHost, type PtySpawn } from './terminals/pty-terminal-host.js';
+import { DEFAULT_MAX_TERMINALS, PtyTerminalHost, type PtySpawn } from './terminals/pty-terminal-host.js';
+import { TerminalAttachments } from './terminals/terminal-attachments.js';
 import { startShellReaper } from './terminals/shell-reaper.js';
 import { KernelTopology } from './topology/kernel-topology.js';
 import { CaptureStore, sweepStaleCaptureFolders } from './path/capture-store.js';
@@ -46,6 +47,10 @@ export interface UiAppOptions {
   stateBase?: string;
   /** The lab screen's per-user state file (default: $XDG_STATE_HOME or ~/.local/state, kubewire/ui-<prefix>state.json). */
   learnerStateFile?: string;
+  /** Shells with no page attached are closed after this (default 30 s). */
+  detachGraceMs?: number;
+  /** Running shells at most (default DEFAULT_MAX_TERMINALS). */
+  maxTerminals?: number;
   log?: (line: string) => void;
 }
 
@@ -58,7 +63,9 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const namespaces = new LabNamespaces(o.prefix, { netnsDir: o.netnsDir ?? '/run/netns', procDir: '/proc', run: runCommand });
   // Keeps only what a learner can type in a session; older lines beyond the cap are not recorded.
   const recorder = new CommandRecorder({ prefix: o.prefix, now: Date.now, maxCommands: 2000 });
-  const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500, recorder });
+  const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500, recorder, maxTerminals: o.maxTerminals ?? DEFAULT_MAX_TERMINALS });
+  // A reload reattaches within a second or two; a closed page's shells end after this.
+  const attachments = new TerminalAttachments(terminals, { graceMs: o.detachGraceMs ?? 30_000, log });
   const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
   sweepStaleCaptureFolders();
   const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log, labExec: join(scriptsDir(), 'lab-exec.sh') });
@@ -82,6 +89,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const server = new UiServer({
     handlers,
     terminals,
+    attachments,
     topology,
     cluster,
     session,
@@ -97,6 +105,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
     ...running,
     dispose: async () => {
       stopReaper();
+      attachments.dispose();
       await running.dispose();
       await terminals.dispose();
       await captures.dispose();

@@ -24,7 +24,8 @@ import {
 import type { UiHandlers } from './api-handlers.js';
 import { RequestGuard, type GuardInput } from './request-guard.js';
 import type { TerminalHost } from './terminals/terminal-host.js';
-import { TerminalNotFound } from './terminals/pty-terminal-host.js';
+import { TerminalLimit, TerminalNotFound } from './terminals/pty-terminal-host.js';
+import type { TerminalAttachments } from './terminals/terminal-attachments.js';
 import type { TopologySource } from './topology/kernel-topology.js';
 import { ClusterUnavailable, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { GuideUnavailable, LabNotFound } from './guide/guide-service.js';
@@ -32,6 +33,8 @@ import { GuideUnavailable, LabNotFound } from './guide/guide-service.js';
 export interface UiServerDeps {
   handlers: UiHandlers;
   terminals: TerminalHost;
+  /** Closes shells no socket shows any more (after a grace period); absent: shells live until closed. */
+  attachments?: TerminalAttachments;
   topology: TopologySource;
   /** The cluster tables' source; absent: the view says no apiserver is configured. */
   cluster?: ClusterSource;
@@ -249,12 +252,14 @@ export class UiServer {
             const info = this.d.terminals.get(m.id);
             if (!info) throw new TerminalNotFound(m.id);
             attached.add(m.id);
+            this.d.attachments?.attach(ws, m.id);
             send({ type: 'terminal.scrollback', id: m.id, data: this.d.terminals.scrollback(m.id) });
             if (info.exitCode !== null) send({ type: 'terminal.exit', id: m.id, exitCode: info.exitCode });
             break;
           }
           case 'terminal.detach':
             attached.delete(m.id);
+            this.d.attachments?.detach(ws, m.id);
             break;
           case 'terminal.input':
             this.d.terminals.write(m.id, m.data);
@@ -286,6 +291,7 @@ export class UiServer {
     });
     const dispose = (): void => {
       off();
+      this.d.attachments?.dropSocket(ws);
       topologyOff?.();
       topologyOff = undefined;
       clusterOff?.();
@@ -326,6 +332,7 @@ function guardInput(req: IncomingMessage, url: URL): GuardInput {
 export function toErrorData(err: unknown): ErrorData {
   if (err instanceof ValidationError || err instanceof SyntaxError) return { code: 'bad-request', message: describeError(err) };
   if (err instanceof TerminalNotFound) return { code: 'not-found', message: err.message };
+  if (err instanceof TerminalLimit) return { code: 'conflict', message: err.message };
   if (err instanceof ClusterUnavailable || err instanceof GuideUnavailable) return { code: 'unavailable', message: err.message };
   if (err instanceof LabNotFound) return { code: 'not-found', message: err.message };
   if (err instanceof KubewireError) return { code: 'internal', message: describeError(err) };

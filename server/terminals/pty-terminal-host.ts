@@ -31,12 +31,22 @@ export class PtyTerminalHost implements TerminalHost {
 
   constructor(
     private readonly spawn: PtySpawn,
-    private readonly opts: { scrollbackChars: number; now: () => number; killGraceMs: number; recorder?: CommandRecorder },
+    private readonly opts: {
+      scrollbackChars: number;
+      now: () => number;
+      killGraceMs: number;
+      recorder?: CommandRecorder;
+      /** Running shells this host keeps at most (each is a root shell with 256 KiB of scrollback). */
+      maxTerminals?: number;
+    },
   ) {}
 
   async open(spec: TerminalSpec): Promise<TerminalInfo> {
     const [file, ...args] = spec.argv;
     if (!file) throw new KubewireError('terminal: empty command');
+    const max = this.opts.maxTerminals ?? DEFAULT_MAX_TERMINALS;
+    const running = [...this.terminals.values()].filter((e) => e.info.exitCode === null).length;
+    if (running >= max) throw new TerminalLimit(max);
     let pty: Pty;
     try {
       pty = this.spawn(file, args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: '/', env: spec.env });
@@ -138,6 +148,14 @@ export class PtyTerminalHost implements TerminalHost {
 
   private emit(e: TerminalEvent): void {
     for (const l of this.listeners) l(e);
+  }
+}
+
+export const DEFAULT_MAX_TERMINALS = 32;
+
+export class TerminalLimit extends KubewireError {
+  constructor(readonly max: number) {
+    super(`terminal: ${max} shells are already open on this server (the limit); close one first`);
   }
 }
 

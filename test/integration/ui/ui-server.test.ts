@@ -132,3 +132,32 @@ test('the topology arrives on subscribe and follows a new pod without a reload',
   assert.ok(ms < 3000, `update took ${ms.toFixed(0)} ms`);
   client.send({ type: 'topology.unsubscribe' });
 });
+
+test('a dropped WebSocket ends its shells after the grace period; more than the cap is refused', async () => {
+  const small = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {}, detachGraceMs: 400, maxTerminals: 2 });
+  const c = new UiTestClient(small.port, small.token);
+  try {
+    await c.connect();
+    const node = lab.ns('node1');
+    const t = await c.mustCall('terminal.open', { namespace: node, cols: 80, rows: 24 });
+    c.send({ type: 'terminal.attach', id: t.id });
+    await c.waitFor((m) => m.type === 'terminal.scrollback' && m.id === t.id, 5000, 'scrollback');
+    const other = await c.mustCall('terminal.open', { namespace: node, cols: 80, rows: 24 });
+    const third = await c.call('terminal.open', { namespace: node, cols: 80, rows: 24 });
+    assert.equal(third.ok, false);
+    assert.match(!third.ok ? third.error.message : '', /2 shells are already open on this server \(the limit\)/);
+    // `other` was never attached: it goes after the grace. `t` is attached until the socket drops.
+    await new Promise((r) => setTimeout(r, 1200));
+    const ids = (await c.mustCall('terminal.list', {})).map((x) => x.id);
+    assert.deepEqual(ids, [t.id]);
+    assert.throws(() => process.kill(other.pid, 0));
+    c.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    const c2 = new UiTestClient(small.port, small.token);
+    assert.deepEqual(await c2.mustCall('terminal.list', {}), []);
+    assert.throws(() => process.kill(t.pid, 0), 'the shell process is gone');
+  } finally {
+    c.close();
+    await small.dispose();
+  }
+});
