@@ -159,10 +159,21 @@ function serveList(ctx: ApiContext, res: ServerResponse, s: RequestScope, form: 
 
 export function sendObject(ctx: ApiContext, res: ServerResponse, code: number, r: ResourceInfo, obj: KObject, form: ReturnType<typeof responseForm>, url: URL, warnings: string[] = []): void {
   const headers: Record<string, string> = {};
-  if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+  if (warnings.length) headers.Warning = warnings.map(warningHeader).join(', ');
   if (form === 'table') return sendJson(res, code, toTable(printerOf(r), [obj], { resourceVersion: obj.metadata?.resourceVersion }, parseIncludeObject(url.searchParams.get('includeObject')), ctx.clock.now()), headers);
   if (form === 'metadata') return sendJson(res, code, partialObjectMetadata(obj), headers);
   sendJson(res, code, obj, headers);
 }
 
 export { successStatus };
+
+/**
+ * One RFC 7234 warning as apimachinery's NewWarningHeader writes it: `299 - "<text>"` with `"` and
+ * `\` escaped and the text's UTF-8 bytes as they are. Node sends header strings as Latin-1, so the
+ * UTF-8 bytes are handed over one per character (a field name like `é` used to throw, a 500); control
+ * characters, which no header may carry, are dropped.
+ */
+export function warningHeader(text: string): string {
+  const quoted = `299 - "${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '')}"`;
+  return Buffer.from(quoted, 'utf8').toString('latin1');
+}

@@ -76,6 +76,9 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
     write('BOOKMARK', { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(lastRevision), ...(annotations ? { annotations } : {}) } });
   };
 
+  // A HEAD response has no body, and a client takes the headers as the whole answer and reuses the
+  // connection: a watch kept open behind it would stall every later request on that connection.
+  if (req.method === 'HEAD') return finish();
   // A negative timeout is a timer that has already fired (kube-apiserver's time.NewTimer): the
   // stream ends at once, with no event.
   if (timeoutSeconds !== undefined && timeoutSeconds < 0) return finish();
