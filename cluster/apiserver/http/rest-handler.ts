@@ -174,6 +174,7 @@ export { successStatus };
  * characters, which no header may carry, are dropped.
  */
 export function warningHeader(text: string): string {
-  const quoted = `299 - "${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '')}"`;
+  const printable = [...text].filter((c) => c === '\t' || (c >= ' ' && c !== '\u007f')).join('');
+  const quoted = `299 - "${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
   return Buffer.from(quoted, 'utf8').toString('latin1');
 }

@@ -37,7 +37,7 @@ let agent: Agent;
 let nodeToken: string;
 
 before(async () => {
-  h = await startApiServer({ memory: true, podLogs: { streamLog: async (_p, _c, _o, out) => void out.write('') } });
+  h = await startApiServer({ memory: true });
   agent = new Agent({ ca: readFileSync(h.server.caPath), keepAlive: true, maxSockets: 4 });
   nodeToken = h.server.issueNodeToken('n1');
 });
