@@ -26,6 +26,7 @@ after(async () => {
 
 test('the browser opens the private file and lands on the UI with its cookie; the file is then removed', async () => {
   const f = writeBrowserOpenFile(server.url);
+  after(() => f.remove()); // also when an assertion below fails: no token file left in /tmp
   const [fileUrl] = browserOpenArgs(f);
   assert.ok(!fileUrl!.includes(server.token));
   const context = await browser.newContext();
