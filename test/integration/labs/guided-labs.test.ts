@@ -27,6 +27,7 @@ const LABS: Array<[string, number]> = [
   ['controllers', 3],
   ['scheduling', 3],
   ['dns-and-ha', 2],
+  ['control-plane', 2],
 ];
 
 /** The lab name (topology `name:`) a lab's reset needs. */

@@ -32,9 +32,9 @@ test('kubewire lab run veth-by-hand --strict passes every step on a fresh articl
   }
   const failed = result.steps.filter((s) => !s.passed);
   assert.deepEqual(failed, [], JSON.stringify(failed, null, 2));
-  assert.equal(result.steps.length, 7);
+  assert.equal(result.steps.length, 8);
   assert.equal(result.passed, true);
   assert.equal(r.exitCode, 0);
   // Every step that claims so had a check that failed before the step was done.
-  assert.ok(result.steps.filter((s) => s.failedBeforeSolve === true).length >= 6);
+  assert.ok(result.steps.filter((s) => s.failedBeforeSolve === true).length >= 7);
 });
