@@ -53,6 +53,9 @@ export interface TerminalInfo {
   exitCode: number | null;
   /** The argv that entered the namespace, as a person would type it. */
   command: string[];
+  /** How the shell reaches its place, shown in the UI: `ip netns exec` straight into a namespace,
+   *  or a container through the apiserver's pods/exec and the node's kubelet. */
+  path?: string;
 }
 
 export interface DeviceDetails {
@@ -70,6 +73,10 @@ export interface UiCalls {
   'terminal.open': { request: { namespace: string; cols: number; rows: number; lab?: string }; response: TerminalInfo };
   'terminal.list': { request: Record<string, never>; response: TerminalInfo[] };
   'terminal.close': { request: { id: string }; response: { closed: boolean } };
+  /** A terminal in a pod's container through pods/exec (apiserver → kubelet :10250), as kubectl exec -it. */
+  'terminal.exec': { request: { namespace: string; pod: string; container?: string; cols: number; rows: number }; response: TerminalInfo };
+  /** `kubewire node stop|start`: a node's kubelet stopped (NotReady after the grace period) or started. */
+  'node.kubelet': { request: { node: string; action: 'stop' | 'start' }; response: { node: string; stopped: boolean } };
   'topology.get': { request: Record<string, never>; response: TopologyGraph };
   'device.details': { request: { namespace: string; ifname?: string }; response: DeviceDetails };
 }
@@ -116,6 +123,25 @@ export const requestValidators: { [K in CallName]: (v: unknown, where: string) =
     };
     if (o.lab !== undefined) req.lab = asString(o.lab, `${where}.lab`, { pattern: /^[a-z0-9][a-z0-9-]{0,40}$/ });
     return req;
+  },
+  'terminal.exec': (v, where) => {
+    const o = asObject(v, where);
+    onlyKeys(o, where, ['namespace', 'pod', 'container', 'cols', 'rows']);
+    const k8sName = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+    const req: { namespace: string; pod: string; container?: string; cols: number; rows: number } = {
+      namespace: asString(o.namespace, `${where}.namespace`, { pattern: k8sName }),
+      pod: asString(o.pod, `${where}.pod`, { pattern: k8sName }),
+      cols: asInteger(o.cols, `${where}.cols`, 2, 1000),
+      rows: asInteger(o.rows, `${where}.rows`, 1, 500),
+    };
+    if (o.container !== undefined) req.container = asString(o.container, `${where}.container`, { pattern: k8sName });
+    return req;
+  },
+  'node.kubelet': (v, where) => {
+    const o = asObject(v, where);
+    onlyKeys(o, where, ['node', 'action']);
+    const action = asString(o.action, `${where}.action`, { pattern: /^(stop|start)$/ }) as 'stop' | 'start';
+    return { node: asString(o.node, `${where}.node`, { pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/ }), action };
   },
   'terminal.close': (v, where) => {
     const o = asObject(v, where);

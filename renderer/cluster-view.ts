@@ -25,7 +25,7 @@ export class ClusterView {
   private readonly table: HTMLElement;
   private readonly yaml: HTMLElement;
 
-  constructor(private readonly d: { api: ApiClient; socket: SocketClient; progress: ProgressIndicator; root: HTMLElement; onError: (m: string) => void; now: () => number }) {
+  constructor(private readonly d: { api: ApiClient; socket: SocketClient; progress: ProgressIndicator; root: HTMLElement; onError: (m: string) => void; now: () => number; openExec?: (namespace: string, pod: string) => void }) {
     this.tabs = h('div', { class: 'kinds', role: 'tablist' });
     this.status = h('span', { class: 'muted small', id: 'cluster-status' });
     this.table = h('div', { class: 'cluster-table', id: 'cluster-table' });
@@ -79,14 +79,39 @@ export class ClusterView {
     const ageCol = t.columns.indexOf('AGE');
     const cell = (r: ClusterRow, i: number): string => (i === ageCol && r.createdAt !== undefined ? formatAge(now - r.createdAt) : (r.cells[i] ?? ''));
     const body = t.rows.map((r) => {
-      const tr = h('tr', { 'data-name': r.name, ...(r.namespace ? { 'data-namespace': r.namespace } : {}) }, ...t.columns.map((_, i) => h('td', {}, cell(r, i))));
+      const tr = h('tr', { 'data-name': r.name, ...(r.namespace ? { 'data-namespace': r.namespace } : {}) }, ...t.columns.map((_, i) => h('td', {}, cell(r, i))), h('td', { class: 'row-actions' }, ...this.actions(t.kind, r)));
       tr.addEventListener('click', () => this.openYaml(t.kind, r));
       return tr;
     });
     this.table.replaceChildren(
-      h('table', {}, h('thead', {}, h('tr', {}, ...t.columns.map((c) => h('th', {}, c)))), h('tbody', {}, ...body)),
+      h('table', {}, h('thead', {}, h('tr', {}, ...t.columns.map((c) => h('th', {}, c)), h('th', {}, ''))), h('tbody', {}, ...body)),
       ...(t.rows.length ? [] : [h('p', { class: 'muted' }, `No ${TITLES[t.kind].toLowerCase()}.`)]),
     );
+  }
+
+  /** Row buttons: a pod's terminal through pods/exec; a node's kubelet stopped or started. */
+  private actions(kind: ClusterKind, r: ClusterRow): HTMLElement[] {
+    const button = (label: string, title: string, attrs: Record<string, string>, fn: () => void) => {
+      const b = h('button', { class: 'row-action', title, ...attrs }, label);
+      b.addEventListener('click', (e) => {
+        e.stopPropagation();
+        fn();
+      });
+      return b;
+    };
+    if (kind === 'pods' && r.namespace && this.d.openExec) {
+      const open = this.d.openExec;
+      return [button('exec', 'A shell in the container through the apiserver and the node\'s kubelet (kubectl exec -it)', { 'data-action': 'exec' }, () => open(r.namespace!, r.name))];
+    }
+    if (kind === 'nodes') {
+      const kubelet = (action: 'stop' | 'start') => () =>
+        void this.d.progress.track(`kubelet of ${r.name}: ${action}`, this.d.api.call('node.kubelet', { node: r.name, action })).catch((err: unknown) => this.d.onError(String(err)));
+      return [
+        button('stop kubelet', 'Stop this node\'s kubelet: NotReady after 40 s, then the unreachable taint and evictions', { 'data-action': 'kubelet-stop' }, kubelet('stop')),
+        button('start kubelet', 'Start this node\'s kubelet again', { 'data-action': 'kubelet-start' }, kubelet('start')),
+      ];
+    }
+    return [];
   }
 
   private openYaml(kind: ClusterKind, r: ClusterRow): void {

@@ -115,7 +115,11 @@ function main(): void {
   const pathPanel = new PathPanel({ api, highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))), track: (what, p) => progress.track(what, p), onError: showError });
   byId('view-path').append(pathPanel.el);
   const iptables = new IptablesView({ api, progress, root: byId('view-iptables'), onError: showError, intervalMs: 1000 });
-  const clusterView = new ClusterView({ api, socket, progress, root: byId('view-cluster'), onError: showError, now: () => Date.now() });
+  const openExec = (namespace: string, pod: string): void => {
+    byId('terminal-empty').hidden = true;
+    progress.track(`Opening a shell in ${namespace}/${pod} through the kubelet`, terminals.openExec(namespace, pod)).catch((err: unknown) => showError(String(err)));
+  };
+  const clusterView = new ClusterView({ api, socket, progress, root: byId('view-cluster'), onError: showError, now: () => Date.now(), openExec });
   let currentView = 'topology';
   const VIEWS = ['topology', 'cluster', 'iptables', 'path'];
   const showView = (view: string, namespace?: string): void => {

@@ -81,6 +81,15 @@ export class TerminalTabs {
     for (const t of this.tabs.values()) t.term.options.theme = TERMINAL_THEMES[theme];
   }
 
+  /** A terminal in a pod's container through pods/exec (the apiserver and the node's kubelet). */
+  async openExec(namespace: string, pod: string, container?: string): Promise<string> {
+    const { cols, rows } = this.estimateSize();
+    const info = await this.d.api.call('terminal.exec', container ? { namespace, pod, container, cols, rows } : { namespace, pod, cols, rows });
+    this.ensureTab(info);
+    this.activate(info.id);
+    return info.id;
+  }
+
   /** Types lines into a live shell in `namespace` (opening one, with the lab's variables, if none). */
   async runIn(namespace: string, lines: string[], lab?: string): Promise<void> {
     const live = [...this.tabs.values()].find((t) => t.info.namespace === namespace && t.info.exitCode === null);
@@ -163,7 +172,9 @@ export class TerminalTabs {
     this.d.panes.append(pane);
     term.open(pane);
     const close = h('button', { class: 'tab-close', title: 'Close this shell', 'aria-label': `Close terminal ${info.title}` }, '×');
-    const button = h('div', { class: 'tab', role: 'tab', tabindex: '0', 'aria-selected': 'false', 'data-terminal-id': info.id, title: info.command.join(' ') }, h('span', { class: 'tab-title' }, info.title), close);
+    // Which way the shell reaches its place: straight into a namespace, or the Kubernetes exec path.
+    const kind = info.path?.startsWith('pods/exec') ? 'exec' : 'netns';
+    const button = h('div', { class: 'tab', role: 'tab', tabindex: '0', 'aria-selected': 'false', 'data-terminal-id': info.id, 'data-path': kind, title: `${info.path ?? ''}\n${info.command.join(' ')}` }, h('span', { class: `tab-path tab-path-${kind}` }, kind === 'exec' ? 'kubelet' : 'netns'), h('span', { class: 'tab-title' }, info.title), close);
     button.addEventListener('click', () => this.activate(info.id));
     button.addEventListener('keydown', (e) => {
       if (e.target !== button) return;

@@ -15,6 +15,7 @@ import { NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { GuideUnavailable, type GuideService } from './guide/guide-service.js';
 import { noPathTracer, type PathHandlers } from './path/path-handlers.js';
 import type { LearnerStore } from './learner/learner-store.js';
+import type { ContainerTerminals } from './terminals/container-terminals.js';
 
 export type UiHandlers = { [K in CallName]: (req: CallRequest<K>) => Promise<CallResponse<K>> };
 
@@ -37,6 +38,8 @@ export interface HandlerDeps {
   labExec?: string;
   /** The lab screen's per-user memory (server/learner/); absent: its calls answer unavailable. */
   learner?: LearnerStore;
+  /** Container terminals through pods/exec and the kubelet switch (need the lab's apiserver). */
+  containers?: ContainerTerminals;
 }
 
 export function createHandlers(d: HandlerDeps): UiHandlers {
@@ -47,6 +50,10 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
   const learner = (): LearnerStore => {
     if (!d.learner) throw new GuideUnavailable('no learner state in this setup');
     return d.learner;
+  };
+  const containers = (): ContainerTerminals => {
+    if (!d.containers) throw new ValidationError('terminal.exec', 'no apiserver configured for this UI server');
+    return d.containers;
   };
   return {
     ...(d.path ?? noPathTracer()),
@@ -85,6 +92,8 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     'guide.record.start': async ({ id }) => guide().recordStart(id),
     'guide.record.stop': async () => guide().recordStop(),
     'guide.record.save': async ({ id, title }) => guide().recordSave(id, title),
+    'terminal.exec': async ({ namespace, pod, container, cols, rows }) => containers().open(namespace, pod, container, cols, rows),
+    'node.kubelet': async ({ node, action }) => containers().kubelet(node, action),
     'terminal.list': async () => d.terminals.list(),
     'terminal.close': async ({ id }) => ({ closed: await d.terminals.close(id) }),
     'topology.get': async () => (await d.topology.read()).graph,

@@ -6,6 +6,7 @@ import { SystemClock } from '../cluster/client/clock.js';
 import { KubeClient } from '../cluster/client/kube-client.js';
 import { KubeClusterSource, NoCluster, type ClusterSource } from './cluster/cluster-source.js';
 import { restConfigFromKubeconfig } from './cluster/kubeconfig-reader.js';
+import { ContainerTerminals } from './terminals/container-terminals.js';
 import { ApiRuleFormats, NoRuleFormats, type RuleFormatSource } from './iptables/rule-formats.js';
 import { GuideService } from './guide/guide-service.js';
 import { cliLabEnvironment } from '../runtime/guide/cli-lab-environment.js';
@@ -85,7 +86,8 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   });
   const labExec = join(scriptsDir(), 'lab-exec.sh');
   const learner = new LearnerStore({ file: o.learnerStateFile ?? defaultLearnerFile(o.prefix), now: Date.now, log });
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats, labExec, learner });
+  const containers = o.kubeconfig ? new ContainerTerminals({ prefix: o.prefix, kubeconfig: o.kubeconfig, cliMain: join(here, '..', 'cli', 'main.js'), namespaces, terminals, env: process.env }) : undefined;
+  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats, labExec, learner, ...(containers ? { containers } : {}) });
   const server = new UiServer({
     handlers,
     terminals,

@@ -15,6 +15,8 @@ import { status } from './status.js';
 import { trace } from './trace.js';
 import { up } from './up.js';
 import { labCommand } from './lab.js';
+import { node } from './node.js';
+import { podExec } from './pod-exec.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -35,4 +37,6 @@ export const commands: Record<string, Command> = {
   trace,
   image,
   cluster,
+  node,
+  'pod-exec': podExec,
 };

@@ -48,6 +48,7 @@ import { NodeAgent } from './node/node-agent.js';
 import { startKubeletServer, type KubeletServing } from './kubelet-server/kubelet-serving.js';
 import { labDialer, NodePortRelay, type RelayNode } from './kubelet-server/node-port-relay.js';
 import { ensureLeafCert } from '../apiserver/leaf-certs.js';
+import { kubeletStopped, watchKubeletSwitches } from '../../runtime/lab/kubelet-switch.js';
 import type { KubeletConnector } from '../apiserver/http/kubelet-proxy.js';
 import { KubeProxyAgent } from './proxy/kube-proxy-agent.js';
 import { clusterDnsIP, clusterDnsResolvConf, type ClusterDnsConfig } from './dns/cluster-dns-config.js';
@@ -150,7 +151,11 @@ export class ClusterDaemon {
     if (created.length) this.o.log(`created from the topology: ${created.join(', ')}`);
     this.state = state;
     this.caPem = ca;
-    for (const node of this.topo.nodes) await this.startNode(node, state, ca);
+    for (const node of this.topo.nodes) if (!kubeletStopped(this.o.paths.node(node.name))) await this.startNode(node, state, ca);
+    this.stops.push(watchKubeletSwitches(this.topo.nodes.map((n) => n.name), (n) => this.o.paths.node(n), (n) => this.agents.has(n), async (n, stop) => {
+      if (stop) this.stopNode(n);
+      else await this.resumeNode(n);
+    }, this.o.log));
   }
 
   private relayNode(n: NodeSpec): RelayNode {

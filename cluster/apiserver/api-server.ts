@@ -11,6 +11,7 @@ import { DefaultsPlugin, ServiceAccountPlugin } from './admission/defaults.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { ServiceAllocation, formatIPv4, parseCidr } from './admission/service-allocation.js';
 import { ValidationPlugin } from './admission/validation.js';
+import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import { RbacEscalation } from './admission/rbac-escalation.js';
 import type { AdmissionChain } from './admission/admission.js';
 import { authenticate, type Authenticator, type UserInfo } from './authn/authenticator.js';
@@ -22,6 +23,7 @@ import { NodeRestriction } from './admission/node-restriction.js';
 import { systemClock, type Clock } from './clock.js';
 import { bootstrap } from './bootstrap.js';
 import { sendError, sendJson, type ApiContext } from './http/context.js';
+import { MetricsApi } from './http/metrics-api.js';
 import { isConnectSubresource, proxyUpgrade, type KubeletConnector } from './http/kubelet-proxy.js';
 import type { Duplex } from 'node:stream';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, KUBERNETES_VERSION, versionInfo } from './http/discovery.js';
@@ -109,6 +111,11 @@ export class ApiServer {
   private readonly servers: Server[] = [];
   private bound: ListenAddress[] = [];
   private readonly log: (line: string) => void;
+  private metricsApi: MetricsApi | undefined;
+
+  private get metrics(): MetricsApi {
+    return (this.metricsApi ??= new MetricsApi(this.ctx));
+  }
 
   constructor(private readonly deps: ApiServerDeps) {
     const clock = deps.clock ?? systemClock;
@@ -123,7 +130,7 @@ export class ApiServer {
     this.openapi = new OpenApiDocuments([new BuiltinFragments(this.catalog, (r) => !r.custom), this.crds], this.openapiInfo);
     this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
     const admission: AdmissionChain = {
-      mutating: [new DefaultsPlugin(), new CustomResourceMutation(this.crds, clock), new ServiceAccountPlugin(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
+      mutating: [new DefaultsPlugin(), new CustomResourceMutation(this.crds, clock), new ServiceAccountPlugin(), new DefaultTolerationSeconds(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
       validating: [
         new NamespaceLifecycle(this.namespaces),
         new NodeRestriction({ nodeUid: (name) => this.store.tryGet(this.catalog.find('', 'v1', 'nodes')!, '', name)?.metadata?.uid }),
@@ -322,6 +329,7 @@ export class ApiServer {
       const remote = gv ? this.apiServices.remote(gv[1]!, gv[2]!) : undefined;
       if (remote) return await proxyToApiService(req, res, remote, user, { catalog: this.catalog, store: this.store, connector: this.deps.kubelet });
       if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
+      if (info.apiGroup === 'metrics.k8s.io' && info.apiVersion === 'v1beta1') return await this.metrics.serve(res, info.parts, info.verb);
       const r = this.catalog.find(info.apiGroup, info.apiVersion, info.resource);
       if (!r || (!r.namespaced && info.namespace && r.plural !== 'namespaces')) throw resourceNotFound();
       await serveResource(this.ctx, req, res, info.verb, { user, url, namespace: r.plural === 'namespaces' ? '' : info.namespace, name: info.name, subresource: info.subresource, resource: r });

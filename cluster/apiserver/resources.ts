@@ -94,6 +94,9 @@ const ENTRIES: Entry[] = [
   // What a kubelet in webhook mode asks about its callers (delegated authentication/authorization).
   { gv: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', cluster: true, verbs: ['create'], virtual: true },
   { gv: 'authentication.k8s.io/v1', kind: 'TokenReview', plural: 'tokenreviews', cluster: true, verbs: ['create'], virtual: true },
+  // metrics.k8s.io is served by the apiserver itself from the kubelets (http/metrics-api.ts).
+  { gv: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', plural: 'nodes', cluster: true, verbs: ['get', 'list'] },
+  { gv: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', plural: 'pods', verbs: ['get', 'list'] },
   { gv: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', short: ['pdb'], status: true, generation: true },
 ];
 

@@ -64,6 +64,7 @@ export class PtyTerminalHost implements TerminalHost {
       createdAt: this.opts.now(),
       exitCode: null,
       command: spec.argv,
+      path: spec.path ?? `ip netns exec ${spec.namespace}: the host enters the namespace directly`,
     };
     const scrollback = new ScrollbackBuffer(this.opts.scrollbackChars);
     let resolveExit!: () => void;

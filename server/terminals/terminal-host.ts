@@ -11,6 +11,8 @@ export interface TerminalSpec {
   env: Record<string, string>;
   cols: number;
   rows: number;
+  /** How the shell reaches its place (shown in the UI); default: straight into the namespace. */
+  path?: string;
 }
 
 export type TerminalEvent =

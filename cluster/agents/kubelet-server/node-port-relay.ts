@@ -32,9 +32,9 @@ export class NodePortRelay {
     await this.stop(n.name);
     rmSync(n.dialSocket, { force: true });
     const refs: ProcessRef[] = [];
-    const listen = await this.driver.script('proc-start.sh', [n.netns, this.logFile(n.netns), '--', 'socat', `TCP-LISTEN:${KUBELET_PORT},bind=${n.address},fork,reuseaddr,nodelay`, `UNIX-CONNECT:${n.serverSocket}`]);
+    const listen = await this.driver.script('proc-start.sh', [n.netns, this.logFile(n.netns), '--', 'socat', '-b', '131072', `TCP-LISTEN:${KUBELET_PORT},bind=${n.address},fork,reuseaddr,nodelay`, `UNIX-CONNECT:${n.serverSocket}`]);
     refs.push({ pid: listen.json.pid as number, startTime: listen.json.startTime as number });
-    const dial = await this.driver.script('proc-start.sh', [n.netns, this.logFile(n.netns), '--', 'socat', `UNIX-LISTEN:${n.dialSocket},fork,mode=600`, `TCP:${n.address}:${KUBELET_PORT},nodelay`]);
+    const dial = await this.driver.script('proc-start.sh', [n.netns, this.logFile(n.netns), '--', 'socat', '-b', '131072', `UNIX-LISTEN:${n.dialSocket},fork,mode=600`, `TCP:${n.address}:${KUBELET_PORT},nodelay`]);
     refs.push({ pid: dial.json.pid as number, startTime: dial.json.startTime as number });
     this.procs.set(n.name, refs);
     // socat makes its socket a moment after it starts.

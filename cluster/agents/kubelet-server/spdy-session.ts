@@ -15,7 +15,7 @@ const RST_STREAM = 3;
 const PING = 6;
 const GOAWAY = 7;
 const FLAG_FIN = 0x01;
-const MAX_DATA = 32 * 1024;
+const MAX_DATA = 64 * 1024;
 
 /** Serial zlib with a persistent context (each block flushed with Z_SYNC_FLUSH). */
 class ZContext {

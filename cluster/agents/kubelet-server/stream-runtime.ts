@@ -67,7 +67,7 @@ export class NsenterStreamRuntime implements StreamRuntime {
 
   portForward(sandboxPid: number, port: number): Duplex {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${port}`);
-    const child = spawn('nsenter', ['-t', String(sandboxPid), '-n', '--', 'socat', '-b', '65536', 'STDIO', `TCP4:127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('nsenter', ['-t', String(sandboxPid), '-n', '--', 'socat', '-b', '131072', 'STDIO', `TCP4:127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
     return childDuplex(child);
   }
 

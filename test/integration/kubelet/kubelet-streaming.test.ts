@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
-import { Exec, KubeConfig, Log, PortForward, type V1Status } from '@kubernetes/client-node';
+import { Exec, KubeConfig, Log, Metrics, PortForward, type V1Status } from '@kubernetes/client-node';
 import { createServer, type AddressInfo } from 'node:net';
 import { eventually, TestLab, TWO_NODES } from '../runtime/harness.js';
 
@@ -142,6 +142,26 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     assert.ok(summary.pods.find((p) => p.podRef.name === 'kubia-b')!.memory.workingSetBytes > 0);
     const anon = await lab.exec(lab.pod('tools'), ['curl', '-sk', '-o', '/dev/null', '-w', '%{http_code}', 'https://10.231.209.117:10250/pods']);
     assert.equal(anon.stdout, '401');
+  });
+
+  test('kubectl top nodes|pods: metrics.k8s.io from the kubelets\' figures, non-zero', async () => {
+    const nodes = await kubectl(['top', 'nodes', '--no-headers']);
+    assert.equal(nodes.exitCode, 0, nodes.stderr);
+    const node5 = nodes.stdout.split('\n').find((l) => l.startsWith('node5'))!.split(/\s+/);
+    assert.ok(parseInt(node5[3]!, 10) > 0, `node5 memory ${node5[3]}`);
+    // Load kubia-b for a few seconds; the next window shows its CPU.
+    const load = lab.exec(lab.pod('tools'), ['bash', '-c', 'end=$((SECONDS+4)); while ((SECONDS < end)); do curl -s -o /dev/null 192.168.132.73:8080; done']);
+    await new Promise((r) => setTimeout(r, 2500));
+    const pods = await kubectl(['top', 'pods', '--no-headers']);
+    await load;
+    assert.equal(pods.exitCode, 0, pods.stderr);
+    const kubia = pods.stdout.split('\n').find((l) => l.startsWith('kubia-b'))!.split(/\s+/);
+    assert.ok(parseInt(kubia[1]!, 10) > 0, `kubia-b cpu ${kubia[1]}`);
+    assert.ok(parseInt(kubia[2]!, 10) > 0, `kubia-b memory ${kubia[2]}`);
+    const client = new KubeConfig();
+    client.loadFromFile(kubeconfig);
+    const m = await new Metrics(client).getPodMetrics('default');
+    assert.ok(m.items.some((p) => p.metadata.name === 'kubia-b' && p.containers.length === 1));
   });
 
   test('@kubernetes/client-node: Exec (status with exit code), PortForward, Log', async () => {
