@@ -72,7 +72,7 @@ test('SPDY/3.1 session: streams with compressed headers, data, FIN, SYN_REPLY, P
     session.receive(control(1, 0, Buffer.concat([ids, await compress(headerBlock({ streamtype: type, port: '8080', requestid: '0' }))])));
   }
   const received: string[] = [];
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => streams.length === 2);
   assert.deepEqual(streams.map((s) => [s.id, s.headers.streamtype, s.headers.port]), [[1, 'error', '8080'], [3, 'data', '8080']]);
   streams[1]!.on('data', (b: Buffer) => received.push(b.toString()));
   let ended = false;
@@ -86,19 +86,23 @@ test('SPDY/3.1 session: streams with compressed headers, data, FIN, SYN_REPLY, P
   const ping = Buffer.alloc(4);
   ping.writeUInt32BE(7);
   session.receive(control(6, 0, ping));
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => ended && out.filter((b) => b[0]! & 0x80).length === 3);
   assert.deepEqual(received, ['hello']);
   assert.ok(ended);
   const types = out.filter((b) => b[0]! & 0x80).map((b) => b.readUInt16BE(2));
   assert.deepEqual(types, [2, 2, 6]); // two SYN_REPLYs, the PING echoed
   streams[1]!.write(Buffer.from('back'));
   streams[1]!.end();
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => out.filter((b) => !(b[0]! & 0x80)).length === 2);
   const frames = out.filter((b) => !(b[0]! & 0x80));
   assert.equal(frames[0]!.subarray(8).toString(), 'back');
   assert.equal(frames[1]![4], 1, 'FIN');
   session.close();
 });
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+}
 
 test('metrics text as metrics-server reads it', () => {
   const s = parseResourceMetrics('# HELP x\nnode_cpu_usage_seconds_total 12.5 1\nnode_memory_working_set_bytes 2048 1\ncontainer_cpu_usage_seconds_total{container="c",namespace="ns",pod="p"} 1.5 1\ncontainer_memory_working_set_bytes{container="c",namespace="ns",pod="p"} 1024 1\n', 5);

@@ -4,10 +4,17 @@ import { ValidationError } from '../../../common/errors.js';
 import { CALL_NAMES, isCallName, parseClientMessage, requestValidators } from '../../../common/ui-contract.js';
 
 test('every call of the contract has a request validator, and only those are call names', () => {
-  assert.deepEqual([...CALL_NAMES].sort(), ['cluster.get', 'device.details', 'guide.activity', 'guide.check', 'guide.list', 'guide.record.save', 'guide.record.start', 'guide.record.stop', 'guide.replay', 'guide.show', 'guide.solve', 'guide.start', 'iptables.get', 'iptables.render', 'layout.save', 'learner.get', 'learner.prefs', 'learner.progress', 'namespaces.list', 'path.capture', 'path.trace', 'session.info', 'terminal.close', 'terminal.list', 'terminal.open', 'topology.get']);
+  assert.deepEqual([...CALL_NAMES].sort(), ['cluster.get', 'device.details', 'guide.activity', 'guide.check', 'guide.list', 'guide.record.save', 'guide.record.start', 'guide.record.stop', 'guide.replay', 'guide.show', 'guide.solve', 'guide.start', 'iptables.get', 'iptables.render', 'layout.save', 'learner.get', 'learner.prefs', 'learner.progress', 'namespaces.list', 'node.kubelet', 'path.capture', 'path.trace', 'session.info', 'terminal.close', 'terminal.exec', 'terminal.list', 'terminal.open', 'topology.get']);
   assert.equal(isCallName('terminal.open'), true);
   assert.equal(isCallName('toString'), false);
   assert.equal(isCallName('__proto__'), false);
+});
+
+test('terminal.exec and node.kubelet take Kubernetes names only', () => {
+  assert.deepEqual(requestValidators['terminal.exec']({ namespace: 'default', pod: 'tools', container: 'netshoot', cols: 80, rows: 24 }, 'terminal.exec'), { namespace: 'default', pod: 'tools', container: 'netshoot', cols: 80, rows: 24 });
+  assert.throws(() => requestValidators['terminal.exec']({ namespace: 'default', pod: 'x;rm', cols: 80, rows: 24 }, 'terminal.exec'), /terminal\.exec\.pod/);
+  assert.deepEqual(requestValidators['node.kubelet']({ node: 'node5', action: 'stop' }, 'node.kubelet'), { node: 'node5', action: 'stop' });
+  assert.throws(() => requestValidators['node.kubelet']({ node: 'node5', action: 'reboot' }, 'node.kubelet'), /action/);
 });
 
 test('terminal.open accepts a well-formed request and returns exactly its fields', () => {
