@@ -27,7 +27,10 @@ const deployment = (name: string, replicas: number, extra: Record<string, unknow
   },
 });
 
-describe('drain and node lifecycle', { skip: SKIP, timeout: 600_000 }, () => {
+describe('drain and node lifecycle', { timeout: 600_000 }, () => {
+  before(() => {
+    if (SKIP) throw new Error(`${SKIP}: npm start installs it (scripts/bootstrap.mjs)`);
+  });
   const lab = new TestLab(TWO_NODES, 'two.yaml');
   const tmp = mkdtempSync(join(tmpdir(), 'kw-lifecycle-test-'));
   let kubeconfig = '';
