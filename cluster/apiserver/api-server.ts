@@ -49,6 +49,7 @@ import { Strategy } from './registry/strategy.js';
 import { NamespaceCache } from './registry/namespace-cache.js';
 import { ResourceCatalog } from './resources.js';
 import { ApiError, internalError, resourceNotFound, unauthorized } from './status.js';
+import { encodeForWire } from './encoding/go-json.js';
 
 export interface ListenAddress {
   host: string;
@@ -309,7 +310,7 @@ export class ApiServer {
     } catch (err) {
       const e = err instanceof ApiError ? err : internalError(err);
       if (!(err instanceof ApiError)) this.log(`apiserver: upgrade ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
-      const body = JSON.stringify(e.toStatus());
+      const body = encodeForWire(e.toStatus());
       socket.end(`HTTP/1.1 ${e.code} ${STATUS_CODES[e.code] ?? e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     }
   }

@@ -10,6 +10,7 @@ import type { ResourceCatalog } from '../resources.js';
 import { ApiError } from '../status.js';
 import type { RemoteGroupVersion } from './api-services.js';
 import { backendSocket, resolveBackend } from './backend.js';
+import { encodeForWire } from '../encoding/go-json.js';
 
 const DROP = new Set(['authorization', 'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'x-remote-user', 'x-remote-group']);
 
@@ -35,7 +36,7 @@ export function proxyToApiService(req: IncomingMessage, res: ServerResponse, r: 
     });
     out.on('error', (err) => {
       if (!res.headersSent) {
-        const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error trying to reach service: ${err.message}`, reason: 'ServiceUnavailable', code: 503 });
+        const body = encodeForWire({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error trying to reach service: ${err.message}`, reason: 'ServiceUnavailable', code: 503 });
         res.writeHead(503, { 'Content-Type': 'application/json' });
         res.end(body);
       } else res.destroy();

@@ -12,6 +12,7 @@ import type { KubeletConnector } from './kubelet-proxy.js';
 import type { ResourceCatalog, ResourceInfo } from '../resources.js';
 import type { ApiError } from '../status.js';
 import type { FieldManager } from '../apply/field-manager.js';
+import { encodeForWire } from '../encoding/go-json.js';
 
 export interface WriteObserver {
   /** Called after every stored write (used to keep in-memory policy current at once). */
@@ -45,7 +46,7 @@ export interface RequestScope {
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = encodeForWire(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { KObject } from '../registry/object-store.js';
 import { ApiError, badRequest, notFound } from '../status.js';
 import type { ApiContext, RequestScope } from './context.js';
+import { encodeForWire } from '../encoding/go-json.js';
 
 /** How the apiserver reaches lab addresses (nodes' kubelets, pods behind Services). */
 export interface KubeletConnector {
@@ -133,7 +134,7 @@ export function proxyRequest(ctx: ApiContext, req: IncomingMessage, res: ServerR
     });
     out.on('error', (err) => {
       if (!res.headersSent) {
-        const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing backend: ${err.message}`, reason: 'InternalError', code: 500 });
+        const body = encodeForWire({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing backend: ${err.message}`, reason: 'InternalError', code: 500 });
         res.writeHead(500, { 'Content-Type': 'application/json' });
         res.end(body);
       } else res.destroy();

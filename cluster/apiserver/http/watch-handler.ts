@@ -12,6 +12,7 @@ import type { ApiContext, RequestScope } from './context.js';
 import type { ResponseForm } from './negotiation.js';
 import { filterFor } from './rest-handler.js';
 import { queryBool, queryOptionalBool, queryOptionalInt64 } from './query-params.js';
+import { goEncode, goJsonText } from '../encoding/go-json.js';
 
 const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
@@ -56,7 +57,8 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
   };
   const write = (type: string, object: KObject) => {
     if (closed) return;
-    res.write(JSON.stringify({ type, object }) + '\n');
+    // json.Encoder's output: the event's object in Go's encoding, one event a line.
+    res.write(goJsonText({ type, object: goEncode(object) }));
     // A watcher that does not read is cut off, as kube-apiserver drops a watcher whose buffer is
     // full; its client watches again from the last resourceVersion it saw.
     if (res.writableLength > MAX_UNREAD_BYTES) {
