@@ -14,8 +14,9 @@ import { SystemClock } from '../cluster/client/clock.js';
 import { NetnsDriver } from '../runtime/host/netns-driver.js';
 import { LabPaths } from '../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../runtime/lab/lab-runtime.js';
-import { ImageResolver } from '../runtime/pod/images.js';
-import { defaultTopology, imagesDir, pauseBinary, scriptsDir } from '../runtime/project-root.js';
+import { openImageService } from '../runtime/images/local-image-service.js';
+import { imageStoreDir } from '../runtime/images/oci-store.js';
+import { defaultTopology, imagesDir, nodeInitBinary, pauseBinary, scriptsDir } from '../runtime/project-root.js';
 import type { BenchReport } from './main.js';
 
 export const name = 'agents';
@@ -35,13 +36,13 @@ export async function run(report: BenchReport): Promise<void> {
   topo.objects = [];
   const driver = new NetnsDriver(scriptsDir());
   const paths = new LabPaths(stateBase, topo.name);
-  const images = new ImageResolver(imagesDir());
-  const runtime = new LabRuntime(driver, paths, { pauseBinary: pauseBinary(), images, internetServer: join(imagesDir(), 'internet-server.js') });
+  const images = await openImageService({ dir: imageStoreDir() });
+  const runtime = new LabRuntime(driver, paths, { internetServer: join(imagesDir(), 'internet-server.js') });
   let daemon: ClusterDaemon | undefined;
   let stopWatch: (() => void) | undefined;
   try {
     await runtime.up(topo);
-    daemon = new ClusterDaemon({ paths, driver, images, pauseBinary: pauseBinary(), apiserverPort: 0, log: () => {} });
+    daemon = new ClusterDaemon({ paths, driver, images, pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: 0, log: () => {} });
     await daemon.start();
     const client = daemon.client;
     // Wait for the DNS pod so the cluster is idle before the burst.

@@ -13,8 +13,7 @@ import { NetnsDriver } from '../runtime/host/netns-driver.js';
 import { LabNames } from '../runtime/lab/lab-names.js';
 import { LabPaths } from '../runtime/lab/lab-paths.js';
 import { LabRuntime, type UpReport } from '../runtime/lab/lab-runtime.js';
-import { ImageResolver } from '../runtime/pod/images.js';
-import { defaultTopology, imagesDir, pauseBinary, scriptsDir } from '../runtime/project-root.js';
+import { defaultTopology, imagesDir, scriptsDir } from '../runtime/project-root.js';
 import type { BenchReport } from './main.js';
 
 import { gridTopology } from '../test/helpers/grid-topology.js';
@@ -37,8 +36,6 @@ async function timedUp(yaml: string, file: string): Promise<{ first: UpReport; s
   const topo = parseTopology(yaml, file, { prefix });
   const driver = new NetnsDriver(scriptsDir());
   const runtime = new LabRuntime(driver, new LabPaths(base, topo.name), {
-    pauseBinary: pauseBinary(),
-    images: new ImageResolver(imagesDir()),
     internetServer: join(imagesDir(), 'internet-server.js'),
     concurrency: CONCURRENCY,
   });

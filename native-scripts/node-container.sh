@@ -17,7 +17,7 @@ prefix=$1 node=$2 ns=$3 init=$4 exitdir=$5 mem=$6 cpu=$7 pids=$8
 kw_prefix "$prefix"
 kw_hostname "$node"; kw_maxlen "$node" 63 "node name"
 kw_netns "$ns"; kw_abspath "$init"; kw_abspath "$exitdir"
-kw_uint "$mem" 0 1099511627776 "memory bytes"
+kw_match "$mem" '^[0-9]{1,15}$' "memory bytes"
 kw_uint "$cpu" 0 1000000 "cpu millicores"
 kw_uint "$pids" 0 4194304 "pids"
 [[ -x $init ]] || kw_die "node init $init is not executable"

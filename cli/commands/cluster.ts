@@ -4,8 +4,9 @@
 import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import { ClusterDaemon } from '../../cluster/agents/cluster-daemon.js';
 import { clusterInfoPath } from '../../cluster/agents/cluster-process.js';
-import { ImageResolver } from '../../runtime/pod/images.js';
-import { imagesDir, pauseBinary } from '../../runtime/project-root.js';
+import { imageStoreDir } from '../../runtime/images/oci-store.js';
+import { openImageService } from '../../runtime/images/local-image-service.js';
+import { nodeInitBinary, pauseBinary, scriptsDir } from '../../runtime/project-root.js';
 import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 import { apiserverPort } from './up.js';
 
@@ -14,7 +15,9 @@ export async function cluster(args: string[]): Promise<number> {
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const daemon = new ClusterDaemon({ paths, driver, images: new ImageResolver(imagesDir()), pauseBinary: pauseBinary(), apiserverPort: apiserverPort(), anyPortIfBusy: process.env.KUBEWIRE_APISERVER_PORT === undefined, log });
+  // The machine's image store, shared by every lab: built-in images are built there at first use.
+  const images = await openImageService({ dir: imageStoreDir() });
+  const daemon = new ClusterDaemon({ paths, driver, images, pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: apiserverPort(), anyPortIfBusy: process.env.KUBEWIRE_APISERVER_PORT === undefined, log });
   await daemon.start();
   const info = clusterInfoPath(paths);
   writeFileSync(`${info}.tmp`, JSON.stringify({ pid: process.pid, url: daemon.apiserver.url, kubeconfig: daemon.apiserver.kubeconfigPath }) + '\n');

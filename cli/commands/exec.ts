@@ -4,6 +4,8 @@
 import { ValidationError } from '../../common/errors.js';
 import { LabNames } from '../../runtime/lab/lab-names.js';
 import { loadState, podKey } from '../../runtime/lab/lab-state.js';
+import { allPodRecords } from '../../runtime/lab/pod-records.js';
+import { execa } from 'execa';
 import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 
 export async function exec(args: string[]): Promise<number> {
@@ -17,14 +19,21 @@ export async function exec(args: string[]): Promise<number> {
   const names = new LabNames(state.prefix);
   let netns: string | undefined;
   let joinPid: number | undefined;
+  const pods = allPodRecords(paths, state);
   if (['gateway', 'internet', 'underlay'].includes(target)) netns = names[target as 'gateway' | 'internet' | 'underlay'];
   else if (state.topology.nodes.some((n) => n.name === target)) netns = names.node(target);
   else {
     const key = target.includes('/') ? target : podKey('default', target);
-    const pod = state.pods[key];
+    const pod = pods[key];
     if (!pod) {
-      const known = [...state.topology.nodes.map((n) => n.name), ...Object.keys(state.pods), 'gateway', 'internet'].join(', ');
+      const known = [...state.topology.nodes.map((n) => n.name), ...Object.keys(pods), 'gateway', 'internet'].join(', ');
       throw new ValidationError(`exec ${target}`, `no node or pod of that name in lab ${lab} (known: ${known})`);
+    }
+    // Into the pod's first running container: all its namespaces, its root and working folder.
+    for (const c of Object.values(pod.containers)) {
+      if (!(await driver.alive([c]))[0]) continue;
+      const r = await execa('nsenter', ['-t', String(c.pid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w', '--', ...o.command], { stdio: 'inherit', reject: false });
+      return r.exitCode ?? 128;
     }
     netns = pod.netns;
     if (pod.sandbox && (await driver.alive([pod.sandbox]))[0]) joinPid = pod.sandbox.pid;

@@ -7,7 +7,6 @@ import { PREFIX_RE } from '../../common/topology/parse-topology.js';
 import { NetnsDriver } from '../../runtime/host/netns-driver.js';
 import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../runtime/lab/lab-runtime.js';
-import { ImageResolver } from '../../runtime/pod/images.js';
 import { imagesDir, pauseBinary, scriptsDir } from '../../runtime/project-root.js';
 
 export interface LabOptions {
@@ -72,8 +71,6 @@ export function makeRuntime(o: LabOptions, lab: string): { driver: NetnsDriver; 
   const driver = new NetnsDriver(scriptsDir(), trace);
   const paths = new LabPaths(o.stateBase, lab);
   const runtime = new LabRuntime(driver, paths, {
-    pauseBinary: pauseBinary(),
-    images: new ImageResolver(imagesDir()),
     internetServer: join(imagesDir(), 'internet-server.js'),
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
   });

@@ -1,6 +1,7 @@
 // `kubewire status [--json]`: nodes, pods, links and processes of the running lab.
 import { labStatus, formatStatus } from '../../runtime/lab/lab-status.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
+import { allPodRecords } from '../../runtime/lab/pod-records.js';
 import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 
 export async function status(args: string[]): Promise<number> {
@@ -13,7 +14,7 @@ export async function status(args: string[]): Promise<number> {
     else console.log(`lab ${lab}: not built (no ${paths.state}); run \`kubewire up\``);
     return 1;
   }
-  const s = await labStatus(driver, state);
+  const s = await labStatus(driver, state, allPodRecords(paths, state));
   console.log(o.json ? JSON.stringify(s) : formatStatus(s));
   return 0;
 }

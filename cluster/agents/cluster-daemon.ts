@@ -24,8 +24,9 @@ import type { LabPaths } from '../../runtime/lab/lab-paths.js';
 import { loadState, podKey, saveState, type LabState, type PodRecord } from '../../runtime/lab/lab-state.js';
 import { vtepMacFor } from '../../runtime/network/flannel-config.js';
 import { VXLAN_DEV } from '../../runtime/network/node-network.js';
-import type { ImageResolver } from '../../runtime/pod/images.js';
-import { PodRuntime } from '../../runtime/pod/pod-runtime.js';
+import type { ImageService } from '../../runtime/images/image-service.js';
+import { nodeRuntime, type NodeRuntime } from './node/node-runtime.js';
+import { systemPodSpec } from './system-pod.js';
 import { ApiServer, DEFAULT_CONFIG } from '../apiserver/api-server.js';
 import { openBackend } from '../apiserver/open-backend.js';
 import { SystemClock, type Clock } from '../client/clock.js';
@@ -56,8 +57,11 @@ import { clusterDnsIP, clusterDnsResolvConf, type ClusterDnsConfig } from './dns
 export interface ClusterDaemonOptions {
   paths: LabPaths;
   driver: HostDriver;
-  images: ImageResolver;
+  images: ImageService;
   pauseBinary: string;
+  /** native/node-init: the init of each node container. */
+  nodeInitBinary: string;
+  scriptsDir: string;
   /** 127.0.0.1:<port> (6443 by default; 0 picks a free one: tests). */
   apiserverPort: number;
   /** When apiserverPort is taken, listen on a free port instead of failing. */
@@ -76,6 +80,7 @@ export interface NodeAgents {
   kubelet: Kubelet;
   flanneld: Flanneld;
   proxy: KubeProxyAgent;
+  runtime: NodeRuntime;
   stop: Disposer;
 }
 
@@ -230,12 +235,7 @@ export class ClusterDaemon {
         template: {
           metadata: { labels },
           spec: {
-            containers: [{
-              name: 'coredns',
-              image: 'kubewire/cluster-dns',
-              command: [process.execPath, server, records],
-              ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }],
-            }],
+            ...systemPodSpec('coredns', server, records, [{ name: 'dns', containerPort: 53, protocol: 'UDP' }]),
           },
         },
       },
@@ -285,7 +285,13 @@ export class ClusterDaemon {
     const netns = this.names.node(node.name);
     const client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.issueNodeToken(node.name), userAgent: `kubelet/${node.name}` });
     const log = (line: string) => this.o.log(line);
-    const agent = new NodeAgent(client, this.clock, { name: node.name, address: node.address, podCIDR: node.subnet, ...(this.o.nodeRenewMs ? { renewIntervalMs: this.o.nodeRenewMs } : {}) }, log);
+    // The node container first: its init, namespaces and cgroup parent; pods run inside it.
+    const rt = nodeRuntime({ driver: this.o.driver, paths: this.o.paths, prefix: state.prefix, node: node.name, netns, nodeCount: this.topo.nodes.length, nodeInitBinary: this.o.nodeInitBinary, pauseBinary: this.o.pauseBinary, scriptsDir: this.o.scriptsDir });
+    await rt.container.ensure();
+    const agent = new NodeAgent(client, this.clock, {
+      name: node.name, address: node.address, podCIDR: node.subnet, ...(this.o.nodeRenewMs ? { renewIntervalMs: this.o.nodeRenewMs } : {}),
+      resources: () => rt.resources(), images: () => rt.imageList(this.o.images), health: () => rt.health(),
+    }, log);
     const stops: Disposer[] = [await agent.start()];
     const flanneld = new Flanneld(client, this.clock, this.o.driver, {
       node: node.name, netns, publicIP: node.address, subnet: node.subnet, vni: this.topo.flannel.vni, vtepMAC: vtepMacFor(this.topo, node), mode: this.topo.flannel.mode, device: VXLAN_DEV,
@@ -296,12 +302,17 @@ export class ClusterDaemon {
       client,
       clock: this.clock,
       driver: this.o.driver,
-      runtime: new PodRuntime(this.o.driver, this.o.images, this.o.pauseBinary, state.prefix),
+      cri: rt.cri,
+      prefix: state.prefix,
       images: this.o.images,
       node: { name: node.name, address: node.address, netns, cniConf: this.o.paths.cniConf(node.name) },
       lab: state.lab,
       podNetns: (ns, name) => this.names.pod(ns, name),
-      podLogDir: (ns) => this.o.paths.podLogs(ns),
+      podLogDir: (ns, name, uid) => join(this.o.paths.node(node.name), 'pods', podLogFolder(ns, name, uid)),
+      podVolumeDir: (uid) => join(this.o.paths.node(node.name), 'runtime', 'volumes', uid),
+      mountTmpfs: (dir, size) => rt.mountTmpfs(dir, size),
+      unmount: (dir) => rt.unmount(dir),
+      pvDir: join(this.o.paths.dir, 'pv'),
       nameserver: this.topo.internet.dns,
       resolvConf: (ns) => clusterDnsResolvConf(dns, ns),
       records: new KubeletRecords(join(this.o.paths.node(node.name), 'kubelet', 'pods.json')),
@@ -337,7 +348,7 @@ export class ClusterDaemon {
     });
     const proxy = new KubeProxyAgent(client, this.clock, proxier, { log: (l) => log(`${node.name}: ${l}`) });
     stops.push(proxy.start());
-    this.agents.set(node.name, { node, netns, kubelet, flanneld, proxy, stop: () => stops.reverse().forEach((s) => s()) });
+    this.agents.set(node.name, { node, netns, kubelet, flanneld, proxy, runtime: rt, stop: () => stops.reverse().forEach((s) => s()) });
   }
 
   /** The topology's pods stay recorded in state.json, where up/down/reset look for them. */
@@ -354,6 +365,11 @@ export class ClusterDaemon {
 }
 
 type KubeClientResource = ResourceClient<KubeObject>;
+
+/** CRI's pod log folder name (/var/log/pods/<namespace>_<name>_<uid> on a real node). */
+export function podLogFolder(namespace: string, name: string, uid: string): string {
+  return `${namespace}_${name}_${uid}`;
+}
 
 export function clusterDnsConfig(topo: Topology): ClusterDnsConfig {
   return { serviceNetwork: topo.serviceNetwork, domain: 'cluster.local', upstream: topo.internet.dns };

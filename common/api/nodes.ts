@@ -27,6 +27,7 @@ export interface NodeSpec {
 }
 
 export interface NodeStatus {
+  images?: { names: string[]; sizeBytes?: number }[];
   capacity?: ResourceList;
   allocatable?: ResourceList;
   conditions?: NodeCondition[];

@@ -19,9 +19,43 @@ export interface ContainerPort {
   protocol?: 'TCP' | 'UDP' | 'SCTP';
 }
 
+export interface KeySelector {
+  name?: string;
+  key: string;
+  optional?: boolean;
+}
+
 export interface EnvVar {
   name: string;
   value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string; apiVersion?: string };
+    resourceFieldRef?: { resource: string; containerName?: string; divisor?: string };
+    configMapKeyRef?: KeySelector;
+    secretKeyRef?: KeySelector;
+  };
+}
+
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name: string; optional?: boolean };
+  secretRef?: { name: string; optional?: boolean };
+}
+
+export interface LifecycleHandler {
+  exec?: { command: string[] };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string };
+  sleep?: { seconds: number };
+}
+
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  privileged?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
 }
 
 export interface Probe {
@@ -39,6 +73,7 @@ export interface VolumeMount {
   name: string;
   mountPath: string;
   readOnly?: boolean;
+  subPath?: string;
 }
 
 export interface Container {
@@ -52,15 +87,45 @@ export interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   volumeMounts?: VolumeMount[];
+  envFrom?: EnvFromSource[];
+  workingDir?: string;
+  securityContext?: SecurityContext;
+  lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  stdin?: boolean;
+  tty?: boolean;
+  terminationMessagePath?: string;
+}
+
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
+export interface DownwardAPIFile {
+  path: string;
+  fieldRef?: { fieldPath: string };
+  resourceFieldRef?: { resource: string; containerName?: string; divisor?: string };
+  mode?: number;
+}
+
+export interface VolumeProjection {
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  secret?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIFile[] };
+  serviceAccountToken?: { path: string; audience?: string; expirationSeconds?: number };
 }
 
 export interface Volume {
   name: string;
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
-  emptyDir?: Record<string, unknown>;
+  emptyDir?: { medium?: string; sizeLimit?: string };
   hostPath?: { path: string; type?: string };
-  configMap?: { name: string };
-  secret?: { secretName: string };
+  configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIFile[]; defaultMode?: number };
+  projected?: { sources: VolumeProjection[]; defaultMode?: number };
 }
 
 export interface EphemeralContainer extends Container {
@@ -88,6 +153,11 @@ export interface PodSpec {
   hostname?: string;
   subdomain?: string;
   serviceAccountName?: string;
+  shareProcessNamespace?: boolean;
+  securityContext?: { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean; fsGroup?: number };
+  imagePullSecrets?: { name: string }[];
+  enableServiceLinks?: boolean;
+  dnsPolicy?: string;
 }
 
 export interface PodCondition {
@@ -127,6 +197,7 @@ export interface PodStatus {
   podIPs?: { ip: string }[];
   startTime?: string;
   containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
   reason?: string;
   message?: string;
   nominatedNodeName?: string;

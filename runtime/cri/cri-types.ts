@@ -80,8 +80,9 @@ export interface PodSandboxStatus {
   netnsPath: string;
   /** pid of the pause process as the node sees it (docker inspect's .State.Pid on the node). */
   pid?: number;
-  /** The same process as the host sees it. */
+  /** The same process as the host sees it, and its start time (pid reuse check). */
   hostPid?: number;
+  hostStartTime?: number;
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
@@ -103,6 +104,7 @@ export interface ContainerStatus {
   message?: string;
   pid?: number;
   hostPid?: number;
+  hostStartTime?: number;
   /** Absolute path of the CRI log file. */
   logPath: string;
   labels: Record<string, string>;

@@ -126,8 +126,8 @@ export class CrunRuntimeService implements RuntimeService {
       sb.state = 'SANDBOX_NOTREADY';
       this.store.putSandbox(sb);
     }
-    const { id: _i, name, namespace, uid, state, createdAt, netnsPath, pid, hostPid, labels, annotations } = sb;
-    return { id, name, namespace, uid, state, createdAt, netnsPath, labels, annotations, ...(pid ? { pid } : {}), ...(hostPid ? { hostPid } : {}) };
+    const { id: _i, name, namespace, uid, state, createdAt, netnsPath, pid, hostPid, hostStart, labels, annotations } = sb;
+    return { id, name, namespace, uid, state, createdAt, netnsPath, labels, annotations, ...(pid ? { pid } : {}), ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}) };
   }
 
   async listPodSandbox(filter: { labels?: Record<string, string> } = {}): Promise<PodSandboxStatus[]> {
@@ -223,12 +223,12 @@ export class CrunRuntimeService implements RuntimeService {
     const rec = this.store.containers.get(id);
     if (!rec) return undefined;
     const state = await this.refresh(rec);
-    const { podSandboxId, name, image, imageId, createdAt, startedAt, finishedAt, exitCode, reason, pid, hostPid, logPath, labels, annotations } = rec;
+    const { podSandboxId, name, image, imageId, createdAt, startedAt, finishedAt, exitCode, reason, pid, hostPid, hostStart, logPath, labels, annotations } = rec;
     return {
       id, podSandboxId, name, image, imageId, state, createdAt, logPath, labels, annotations,
       ...(startedAt !== undefined ? { startedAt } : {}), ...(finishedAt !== undefined ? { finishedAt } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}), ...(reason ? { reason } : {}),
-      ...(pid ? { pid } : {}), ...(hostPid ? { hostPid } : {}),
+      ...(pid ? { pid } : {}), ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}),
     };
   }
 

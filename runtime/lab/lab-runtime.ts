@@ -10,8 +10,6 @@ import type { HostDriver } from '../host/host-driver.js';
 import { attachNode, deployNodeNetwork, writeNodeFiles } from '../network/node-network.js';
 import { deployGateway, deployUnderlaySwitch, attachToUnderlay, nodeNetLength } from '../network/cloud.js';
 import { vtepMacFor } from '../network/flannel-config.js';
-import type { ImageResolver } from '../pod/images.js';
-import { PodRuntime, type SandboxHints } from '../pod/pod-runtime.js';
 import { takeHostSnapshot } from './host-snapshot.js';
 import { LabCgroup, trackingHierarchy, type CgroupHierarchy } from './lab-cgroup.js';
 import { unmountLab } from './lab-mounts.js';
@@ -23,8 +21,6 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 
 export interface LabRuntimeOptions {
-  pauseBinary: string;
-  images: ImageResolver;
   /** The compiled internet-server.js. */
   internetServer: string;
   /** How many nodes/pods are brought up at once. */
@@ -90,15 +86,13 @@ export class LabRuntime {
       this.owners.register({ prefix: topo.prefix, lab: topo.name, stateFile: this.paths.state });
     });
 
-    const podNetns = (n: NodeSpec) => n.pods.map((p) => names.pod(p.namespace, p.name));
-    const createdPods = await timer.run('namespaces', async () => {
+    await timer.run('namespaces', async () => {
       const routers = [...topo.nodes.map((n) => names.node(n.name)), names.gateway];
       const others = [names.underlay, names.internet, ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name))];
-      const [, rest] = await Promise.all([
+      await Promise.all([
         this.driver.script('netns-up.sh', [topo.prefix, '--forward', ...routers]),
-        this.driver.script('netns-up.sh', [topo.prefix, ...others, ...topo.nodes.flatMap(podNetns)]),
+        this.driver.script('netns-up.sh', [topo.prefix, ...others]),
       ]);
-      return new Set(rest.json.created as string[]);
     });
 
     // Pods need only their node's namespace and CNI config, not its underlay or VXLAN: both
@@ -121,27 +115,10 @@ export class LabRuntime {
         ]);
       });
     };
-    const pods = () =>
-      timer.run('pods', async () => {
-        const runtime = this.podRuntime(topo.prefix);
-        try {
-          // Per node: its CNI config and subnet.env, and one listing of its cni0 ports (what is
-          // already wired); then every pod of the lab is wired and started a few at a time.
-          const veths = await mapLimit(topo.nodes, limit, async (n) => {
-            await writeNodeFiles(this.driver, this.paths, topo, n);
-            if (n.pods.length === 0) return new Set<string>();
-            const links = await this.driver.exec(names.node(n.name), ['ip', '-j', 'link', 'show', 'master', 'cni0']);
-            return new Set(links.exitCode === 0 ? (JSON.parse(links.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname) : []);
-          });
-          const all = topo.nodes.flatMap((n, i) => n.pods.map((p) => ({ n, p, nodeVeths: veths[i]! })));
-          await mapLimit(all, limit, ({ n, p, nodeVeths }) =>
-            this.runPod(runtime, topo, names, state, n, p, { fresh: createdPods.has(names.pod(p.namespace, p.name)), nodeVeths }),
-          );
-        } finally {
-          await this.save(state);
-        }
-      });
-    await Promise.all([network(), pods()]);
+    // Pods are the kubelets' (the topology's pods are their static pods): `up` only writes each
+    // node's CNI config and subnet.env, which the kubelet's CNI calls read.
+    const nodeFiles = () => timer.run('node files', () => mapLimit(topo.nodes, limit, (n) => writeNodeFiles(this.driver, this.paths, topo, n)));
+    await Promise.all([network(), nodeFiles()]);
     await timer.run('prune', () => this.prune(topo, names, state));
     state.phase = 'up';
     await this.save(state);
@@ -154,7 +131,10 @@ export class LabRuntime {
     if (!state) return undefined;
     await this.stopAll(state);
     await this.cgroup(state.prefix).kill(); // what no record names: a step's, a terminal's, a crashed helper's
+    // Node containers (and every pod in them), then the pods' namespaces the kubelets made.
+    await this.driver.script('node-sweep.sh', [state.prefix]);
     await this.removeNamespaces(state.namespaces);
+    await this.driver.script('sweep.sh', [state.prefix]);
     state.phase = 'down';
     await this.save(state);
     return state;
@@ -234,14 +214,9 @@ export class LabRuntime {
    * of the file): its processes stop, its address is released, its namespace goes.
    */
   private async prune(topo: Topology, names: LabNames, state: LabState): Promise<void> {
+    // A pod taken out of the topology is no longer a static pod: its kubelet stops it.
     const wanted = new Set(topo.nodes.flatMap((n) => n.pods.map((p) => podKey(p.namespace, p.name))));
-    const runtime = this.podRuntime(topo.prefix);
-    for (const [key, pod] of Object.entries(state.pods)) {
-      if (wanted.has(key)) continue;
-      const nodeKept = topo.nodes.some((n) => n.name === pod.node);
-      await runtime.removeSandbox(pod, this.paths.cniConf(pod.node), names.node(pod.node), { releaseIp: nodeKept });
-      delete state.pods[key];
-    }
+    for (const key of Object.keys(state.pods)) if (!wanted.has(key)) delete state.pods[key];
     const expected = new Set(this.expectedNamespaces(topo, names));
     const stale = state.namespaces.filter((ns) => !expected.has(ns));
     if (stale.length) await this.driver.script('netns-down.sh', stale);
@@ -258,7 +233,6 @@ export class LabRuntime {
       names.underlay, names.gateway, names.internet,
       ...topo.nodes.map((n) => names.node(n.name)),
       ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
-      ...topo.nodes.flatMap((n) => n.pods.map((p) => names.pod(p.namespace, p.name))),
     ];
   }
 
@@ -275,36 +249,6 @@ export class LabRuntime {
     await this.save(state);
   }
 
-  private podRuntime(prefix: string): PodRuntime {
-    return new PodRuntime(this.driver, this.opts.images, this.opts.pauseBinary, prefix);
-  }
-
-  private async runPod(runtime: PodRuntime, topo: Topology, names: LabNames, state: LabState, node: NodeSpec, pod: PodSpec, hints: SandboxHints): Promise<void> {
-    const key = podKey(pod.namespace, pod.name);
-    const netns = names.pod(pod.namespace, pod.name);
-    const logDir = this.paths.podLogs(netns);
-    const rec = await runtime.runSandbox(
-      {
-        namespace: pod.namespace,
-        name: pod.name,
-        node: node.name,
-        nodeNetns: names.node(node.name),
-        netns,
-        cniConf: this.paths.cniConf(node.name),
-        containerId: createHash('sha256').update(`${topo.name}/${key}`).digest('hex'),
-        ...(pod.ip ? { ip: pod.ip } : {}),
-        ...(pod.mac ? { mac: pod.mac } : {}),
-        nameserver: topo.internet.dns,
-        logDir,
-      },
-      state.pods[key],
-      hints,
-    );
-    state.pods[key] = rec;
-    await runtime.ensureContainers(rec, pod.containers, logDir);
-    await this.save(state);
-  }
-
   /** Saves are serialized: pods finish concurrently and each records itself as soon as it runs. */
   private save(state: LabState): Promise<void> {
     this.saving = this.saving.catch(() => undefined).then(() => saveState(this.paths.state, state));
@@ -316,9 +260,7 @@ export class LabRuntime {
       ...Object.values(state.pods).flatMap((p) => Object.values(p.containers)),
       ...Object.values(state.processes),
     ];
-    const runtime = this.podRuntime(state.prefix);
-    await runtime.stopProcesses(procs);
-    await runtime.stopProcesses(Object.values(state.pods).flatMap((p) => (p.sandbox ? [p.sandbox] : [])));
+    if (procs.length) await this.driver.script('proc-stop.sh', procs.map((p) => `${p.pid}:${p.startTime}`));
     for (const p of Object.values(state.pods)) {
       p.containers = {};
       delete p.sandbox;

@@ -21,8 +21,13 @@ export interface PodRecord {
   mac?: string;
   /** The node-side veth the CNI bridge plugin made. */
   hostVeth?: string;
+  /** The pause container's process as the host sees it. */
   sandbox?: ProcessRecord;
+  /** Each app container's main process as the host sees it, by container name. */
   containers: Record<string, ProcessRecord>;
+  /** CRI ids: the sandbox and each container (by name) in the node's runtime. */
+  sandboxId?: string;
+  containerIds?: Record<string, string>;
 }
 
 export interface LabState {

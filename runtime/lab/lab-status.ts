@@ -17,7 +17,8 @@ export interface LabStatus {
 
 const nsPresent = (ns: string) => existsSync(`/var/run/netns/${ns}`);
 
-export async function labStatus(driver: HostDriver, state: LabState): Promise<LabStatus> {
+/** `pods`: every pod of the lab (allPodRecords), else the topology's only. */
+export async function labStatus(driver: HostDriver, state: LabState, pods: LabState['pods'] = state.pods): Promise<LabStatus> {
   const names = new LabNames(state.prefix);
   const alive = async (p: ProcessRecord | undefined) => (p ? (await driver.alive([p]))[0]! : false);
   const nodes = await mapLimit(state.topology.nodes, 4, async (n) => {
@@ -34,8 +35,8 @@ export async function labStatus(driver: HostDriver, state: LabState): Promise<La
     }
     return { name: n.name, netns, present, address: n.address, subnet: n.subnet, vtepMAC: state.vtepMACs[n.name] ?? '', links };
   });
-  const pods = await Promise.all(
-    Object.entries(state.pods).map(async ([key, p]) => ({
+  const podRows = await Promise.all(
+    Object.entries(pods).map(async ([key, p]) => ({
       key,
       node: p.node,
       netns: p.netns,
@@ -49,7 +50,7 @@ export async function labStatus(driver: HostDriver, state: LabState): Promise<La
     })),
   );
   const processes = await Promise.all(Object.entries(state.processes).map(async ([name, p]) => ({ name, netns: p.netns, pid: p.pid, alive: await alive(p) })));
-  return { lab: state.lab, prefix: state.prefix, phase: state.phase, nodes, pods, processes };
+  return { lab: state.lab, prefix: state.prefix, phase: state.phase, nodes, pods: podRows, processes };
 }
 
 export function formatStatus(s: LabStatus): string {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Deployment, KubeObject, Namespace, Service } from '../../../common/api-types.js';
 import { isAlreadyExists } from '../../client/api-errors.js';
+import { systemPodSpec } from '../system-pod.js';
 import type { Clock } from '../../client/clock.js';
 import type { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { KubeClient } from '../../client/kube-client.js';
@@ -65,7 +66,7 @@ export class IngressController {
         spec: {
           replicas: 1,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'controller', image: 'kubewire/ingress-proxy', command: [process.execPath, proxy, this.routesFile], ports: [{ name: 'http', containerPort: 80 }] }] } },
+          template: { metadata: { labels }, spec: systemPodSpec('controller', proxy, this.routesFile, [{ name: 'http', containerPort: 80 }]) },
         },
       } as Deployment],
       [this.client.services as unknown as ResourceClient<KubeObject>, {

@@ -3,19 +3,22 @@
 // module, restarts what dies (pause dead = sandbox and every container rebuilt), runs probes,
 // terminates gracefully on deletion and confirms it to the apiserver, and reports pod status.
 import { createHash } from 'node:crypto';
-import type { Pod } from '../../../common/api-types.js';
+import type { Pod, Service } from '../../../common/api-types.js';
 import { describeError } from '../../../common/errors.js';
 import type { HostDriver } from '../../../runtime/host/host-driver.js';
 import type { PodRecord } from '../../../runtime/lab/lab-state.js';
-import type { ImageResolver } from '../../../runtime/pod/images.js';
-import type { PodRuntime } from '../../../runtime/pod/pod-runtime.js';
+import type { RuntimeService } from '../../../runtime/cri/cri-types.js';
+import type { ImageService } from '../../../runtime/images/image-service.js';
+import { PodNetwork } from '../../../runtime/pod/pod-network.js';
 import { isNotFound } from '../../client/api-errors.js';
 import type { Clock } from '../../client/clock.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Disposer } from '../../client/rest-client.js';
+import { ContainerEnv } from './container-env.js';
 import { ContainerSync, type PodWorker } from './container-sync.js';
+import { PodVolumes } from './pod-volumes.js';
 import { podStatus, statusChanged } from './pod-status.js';
 import { KubeletRecords } from './kubelet-records.js';
 import { Semaphore } from './semaphore.js';
@@ -48,14 +51,23 @@ export interface KubeletDeps {
   client: KubeClient;
   clock: Clock;
   driver: HostDriver;
-  runtime: PodRuntime;
+  /** The node's CRI runtime (crun inside the node container). */
+  cri: RuntimeService & { resume?(): Promise<void> };
+  prefix: string;
   node: KubeletNode;
   lab: string;
   /** Namespace name of a pod's sandbox. */
   podNetns(namespace: string, name: string): string;
-  podLogDir(netns: string): string;
+  /** CRI log_directory of a pod (/var/log/pods/<ns>_<name>_<uid> on a real node). */
+  podLogDir(namespace: string, name: string, uid: string): string;
+  /** Folder of a pod's volumes on the node. */
+  podVolumeDir(uid: string): string;
+  /** Mounts a tmpfs inside the node container (emptyDir medium Memory) and unmounts it. */
+  mountTmpfs(dir: string, sizeBytes?: number): Promise<void>;
+  unmount(dir: string): Promise<void>;
+  pvDir: string;
   nameserver: string;
-  images: ImageResolver;
+  images: ImageService;
   /** resolv.conf lines for a pod (cluster DNS), written after the sandbox is made. */
   resolvConf(namespace: string): string | undefined;
   records: KubeletRecords;
@@ -86,9 +98,14 @@ export class Kubelet {
     this.factory = new SharedInformerFactory(d.client, d.clock, { onError: (e, c) => d.log(`kubelet ${d.node.name}: informer ${c}: ${describeError(e)}`) });
     this.events = new EventRecorder(d.client, d.clock, { component: 'kubelet', host: d.node.name }, (e, c) => d.log(`kubelet ${d.node.name}: event ${c}: ${describeError(e)}`));
     this.limit = new Semaphore(d.concurrency ?? 4);
+    const services = this.factory.informerFor(d.client.services);
     this.sync = new ContainerSync({
       driver: d.driver,
-      runtime: d.runtime,
+      cri: d.cri,
+      network: new PodNetwork(d.driver, d.prefix),
+      volumes: new PodVolumes({ client: d.client, podDir: (p) => d.podVolumeDir(p.metadata.uid ?? `${p.metadata.namespace}_${p.metadata.name}`), mountTmpfs: d.mountTmpfs, unmount: d.unmount, pvDir: d.pvDir }),
+      env: new ContainerEnv(d.client),
+      services: (ns) => services.store.list().filter((x: Service) => x.metadata.namespace === ns),
       clock: d.clock,
       events: this.events,
       node: d.node,
@@ -126,7 +143,7 @@ export class Kubelet {
       onDelete: (p) => this.onPodGone(p),
     });
     this.factory.start();
-    void this.factory.waitForCacheSync().then(() => {
+    void Promise.all([this.factory.waitForCacheSync(), this.d.cri.resume?.()]).then(() => {
       if (this.stopped) return;
       // Workers for pods the API no longer has (deleted while this kubelet was down) terminate.
       for (const w of this.workers.values()) {
@@ -288,7 +305,7 @@ export class Kubelet {
     const grace = w.gone ? 0 : (spec?.metadata.deletionGracePeriodSeconds ?? spec?.spec.terminationGracePeriodSeconds ?? 30);
     if (w.record) {
       await this.sync.killPod(w, pod ?? w.mirror, grace);
-      await this.d.runtime.removeSandbox(w.record, this.d.node.cniConf, this.d.node.netns, { releaseIp: true });
+      await this.sync.removePod(w, spec ?? w.mirror);
       w.record = undefined;
     }
     if (pod) {

@@ -14,6 +14,9 @@ export interface ContainerRuntimeState {
   terminated?: { exitCode: number; reason: string; startedAt?: number; finishedAt: number };
   lastTerminated?: { exitCode: number; reason: string; startedAt?: number; finishedAt: number };
   ready: boolean;
+  /** The image's id (config digest) once resolved. */
+  imageID?: string;
+  pullBackoffMs?: number;
 }
 
 export interface PodRuntimeView {
@@ -22,11 +25,18 @@ export interface PodRuntimeView {
   startTime: number;
   containers: ContainerRuntimeState[];
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  /** With init containers: whether all completed, and their states. */
+  initialized?: boolean;
+  initContainers?: ContainerRuntimeState[];
+  /** An init container failed under restartPolicy Never. */
+  failed?: boolean;
 }
 
 const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export function podPhase(v: PodRuntimeView): PodPhase {
+  if (v.failed) return 'Failed';
+  if (v.initialized === false) return 'Pending';
   const cs = v.containers;
   if (cs.some((c) => c.runningSince !== undefined)) return 'Running';
   if (cs.length > 0 && cs.every((c) => c.terminated)) {
@@ -50,17 +60,18 @@ function state(c: { runningSince?: number; waiting?: { reason: string; message?:
 /** The new status; lastTransitionTime is kept from `previous` where a condition did not change. */
 export function podStatus(v: PodRuntimeView, previous: PodStatus | undefined, now: number): PodStatus {
   const phase = podPhase(v);
-  const containerStatuses: ContainerStatus[] = v.containers.map((c) => ({
+  const toStatus = (c: ContainerRuntimeState): ContainerStatus => ({
     name: c.name,
     ready: c.ready,
     restartCount: c.restartCount,
     image: c.image,
-    imageID: `kubewire.io/builtin/${c.image}`,
+    imageID: c.imageID ?? '',
     ...(c.containerID ? { containerID: `kubewire://${c.containerID}` } : {}),
     started: c.runningSince !== undefined,
     state: state(c),
     ...(c.lastTerminated ? { lastState: state({ terminated: c.lastTerminated }) } : {}),
-  }));
+  });
+  const containerStatuses = v.containers.map(toStatus);
   const allReady = v.containers.length > 0 && v.containers.every((c) => c.ready);
   const notReady = v.containers.filter((c) => !c.ready).map((c) => c.name);
   const unready = notReady.length ? { reason: 'ContainersNotReady', message: `containers with unready status: [${notReady.join(' ')}]` } : {};
@@ -71,7 +82,7 @@ export function podStatus(v: PodRuntimeView, previous: PodStatus | undefined, no
   };
   const conditions: PodCondition[] = [
     cond('PodReadyToStartContainers', v.podIP !== undefined),
-    cond('Initialized', true),
+    cond('Initialized', v.initialized !== false, { reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [init]' }),
     cond('Ready', allReady && phase === 'Running', unready),
     cond('ContainersReady', allReady, unready),
     cond('PodScheduled', true),
@@ -84,6 +95,7 @@ export function podStatus(v: PodRuntimeView, previous: PodStatus | undefined, no
     ...(v.podIP ? { podIP: v.podIP, podIPs: [{ ip: v.podIP }] } : {}),
     startTime: iso(v.startTime),
     containerStatuses,
+    ...(v.initContainers ? { initContainerStatuses: v.initContainers.map(toStatus) } : {}),
   } as PodStatus;
 }
 

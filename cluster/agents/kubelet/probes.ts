@@ -6,10 +6,9 @@ import type { HostDriver } from '../../../runtime/host/host-driver.js';
 
 export interface ProbeTarget {
   nodeNetns: string;
-  podNetns: string;
   podIP: string;
-  /** The sandbox's pause pid: exec probes join its UTS/IPC namespaces, like the container. */
-  sandboxPid: number;
+  /** Runs an exec probe's command in the container (CRI ExecSync); its exit code. */
+  exec(cmd: string[], timeoutSeconds: number): Promise<number>;
 }
 
 function resolvePort(port: number | string, c: Container): number | undefined {
@@ -23,8 +22,7 @@ export async function runProbe(driver: HostDriver, probe: Probe, c: Container, t
   const timeoutS = probe.timeoutSeconds ?? 1;
   try {
     if (probe.exec) {
-      const r = await driver.exec(t.podNetns, probe.exec.command, { joinPid: t.sandboxPid, timeoutMs: timeoutS * 1000 });
-      return r.exitCode === 0;
+      return (await t.exec(probe.exec.command, timeoutS)) === 0;
     }
     if (probe.httpGet) {
       const port = resolvePort(probe.httpGet.port, c);

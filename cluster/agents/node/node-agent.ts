@@ -18,6 +18,12 @@ export interface NodeAgentConfig {
   renewIntervalMs?: number;
   statusIntervalMs?: number;
   kubeletVersion?: string;
+  /** capacity/allocatable as the node's runtime measures them (its cgroup parent). */
+  resources?: () => Promise<{ capacity: Record<string, string>; allocatable: Record<string, string> }>;
+  /** status.images: what the node's image store holds. */
+  images?: () => Promise<{ names: string[]; sizeBytes: number }[]>;
+  /** The kubelet's own health: '' when healthy, else the reason (Ready=False). */
+  health?: () => Promise<string>;
 }
 
 const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -26,6 +32,7 @@ export class NodeAgent {
   private timers: (() => void)[] = [];
   private stopped = false;
   private readyAt = 0;
+  private unhealthySince: number | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -55,6 +62,28 @@ export class NodeAgent {
     };
   }
 
+  /** The status with what the runtime measures (resources, images, health). */
+  async measuredStatus(): Promise<NonNullable<Node['status']>> {
+    const base = this.status();
+    const [res, images, problem] = await Promise.all([
+      this.cfg.resources?.().catch(() => undefined),
+      this.cfg.images?.().catch(() => undefined),
+      this.cfg.health?.().catch((e: unknown) => describeError(e)),
+    ]);
+    if (res) Object.assign(base, res);
+    if (images) base.images = images;
+    if (problem) {
+      const now = this.clock.now();
+      if (this.unhealthySince === undefined) this.unhealthySince = now;
+      base.conditions = base.conditions?.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', reason: 'KubeletNotReady', message: problem, lastTransitionTime: rfc3339(this.unhealthySince!) } : c));
+    } else if (this.unhealthySince !== undefined) {
+      this.unhealthySince = undefined;
+      this.readyAt = this.clock.now();
+      base.conditions = this.status().conditions;
+    }
+    return base;
+  }
+
   status(): NonNullable<Node['status']> {
     const now = this.clock.now();
     if (!this.readyAt) this.readyAt = now;
@@ -76,12 +105,13 @@ export class NodeAgent {
         { type: 'Hostname', address: this.cfg.name },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      images: [],
       nodeInfo: {
         kubeletVersion: this.cfg.kubeletVersion ?? 'v1.32.0-kubewire',
         kubeProxyVersion: this.cfg.kubeletVersion ?? 'v1.32.0-kubewire',
         operatingSystem: 'linux',
         architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-        containerRuntimeVersion: 'kubewire://1',
+        containerRuntimeVersion: 'crun://1.8',
         osImage: 'kubewire lab node',
         kernelVersion: '',
         machineID: '',
@@ -104,7 +134,7 @@ export class NodeAgent {
   }
 
   async register(): Promise<void> {
-    const want = this.desired();
+    const want = { ...this.desired(), status: await this.measuredStatus() };
     try {
       await this.client.nodes.create(want);
       this.log(`node ${this.cfg.name}: registered`);
@@ -118,7 +148,7 @@ export class NodeAgent {
   }
 
   async postStatus(): Promise<void> {
-    await this.client.nodes.patch(this.cfg.name, { status: this.status() }, 'merge', { subresource: 'status' });
+    await this.client.nodes.patch(this.cfg.name, { status: await this.measuredStatus() }, 'merge', { subresource: 'status' });
   }
 
   private async renewLease(): Promise<void> {

@@ -14,8 +14,9 @@ import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
 import { ANN_BACKEND_DATA, ANN_PUBLIC_IP } from '../../../cluster/agents/flannel/flanneld.js';
 import { INGRESSES } from '../../../cluster/agents/ingress/ingress-controller.js';
 import { MIRROR_ANNOTATION } from '../../../cluster/agents/kubelet/kubelet.js';
-import { ImageResolver } from '../../../runtime/pod/images.js';
-import { imagesDir, pauseBinary, projectRoot } from '../../../runtime/project-root.js';
+import { openImageService } from '../../../runtime/images/local-image-service.js';
+import { imageStoreDir } from '../../../runtime/images/oci-store.js';
+import { nodeInitBinary, pauseBinary, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
 import { eventually, TestLab } from '../runtime/harness.js';
 
 const TOPOLOGY = `
@@ -51,8 +52,10 @@ before(async () => {
     daemon = new ClusterDaemon({
       paths: lab.paths,
       driver: lab.driver,
-      images: new ImageResolver(imagesDir()),
+      images: await openImageService({ dir: imageStoreDir() }),
       pauseBinary: pauseBinary(),
+      nodeInitBinary: nodeInitBinary(),
+      scriptsDir: scriptsDir(),
       apiserverPort: 0,
       nodeRenewMs: 1000,
       controllerSettings: { nodeLifecycle: { gracePeriodMs: 4000, monitorPeriodMs: 1000 } },

@@ -11,8 +11,7 @@ import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { LabNames } from '../../../runtime/lab/lab-names.js';
 import { LabPaths } from '../../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../../runtime/lab/lab-runtime.js';
-import { ImageResolver } from '../../../runtime/pod/images.js';
-import { imagesDir, pauseBinary, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
+import { imagesDir, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
 
 export class TestLab {
   readonly prefix = `kw-t${randomBytes(3).toString('hex')}-`;
@@ -27,8 +26,6 @@ export class TestLab {
     this.topo = parseTopology(yaml, file, { prefix: this.prefix });
     this.paths = new LabPaths(this.stateBase, this.topo.name);
     this.runtime = new LabRuntime(this.driver, this.paths, {
-      pauseBinary: pauseBinary(),
-      images: new ImageResolver(imagesDir()),
       internetServer: join(imagesDir(), 'internet-server.js'),
     });
   }

@@ -6,13 +6,10 @@ import { parseTopology } from '../../../common/topology/parse-topology.js';
 import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { LabPaths } from '../../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../../runtime/lab/lab-runtime.js';
-import { ImageResolver } from '../../../runtime/pod/images.js';
-import { imagesDir, pauseBinary, scriptsDir } from '../../../runtime/project-root.js';
+import { imagesDir, scriptsDir } from '../../../runtime/project-root.js';
 
 const [file, prefix, base] = process.argv.slice(2) as [string, string, string];
 const topo = parseTopology(readFileSync(file, 'utf8'), file, { prefix });
 await new LabRuntime(new NetnsDriver(scriptsDir()), new LabPaths(base, topo.name), {
-  pauseBinary: pauseBinary(),
-  images: new ImageResolver(imagesDir()),
   internetServer: join(imagesDir(), 'internet-server.js'),
 }).up(topo);
