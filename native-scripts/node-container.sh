@@ -7,16 +7,19 @@
 # into the node (slave), so the pod namespaces `ip netns add` makes later are visible there; the
 # node's own mounts (container root filesystems) stay inside and vanish with it.
 # Idempotent: a node whose recorded init still runs is reported as is.
-# Usage: node-container.sh PREFIX NODE NETNS INIT EXITDIR MEMORY_BYTES CPU_MILLI PIDS
+# BIN_DIR (the node's crictl/docker) is bind-mounted on the node's /usr/local/sbin, so they are
+# on its PATH and nowhere else.
+# Usage: node-container.sh PREFIX NODE NETNS INIT EXITDIR MEMORY_BYTES CPU_MILLI PIDS BIN_DIR
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "${BASH_SOURCE[0]%/*}/lib.sh"
 
-(( $# == 8 )) || kw_die "usage: node-container.sh PREFIX NODE NETNS INIT EXITDIR MEMORY_BYTES CPU_MILLI PIDS"
-prefix=$1 node=$2 ns=$3 init=$4 exitdir=$5 mem=$6 cpu=$7 pids=$8
+(( $# == 9 )) || kw_die "usage: node-container.sh PREFIX NODE NETNS INIT EXITDIR MEMORY_BYTES CPU_MILLI PIDS BIN_DIR"
+prefix=$1 node=$2 ns=$3 init=$4 exitdir=$5 mem=$6 cpu=$7 pids=$8 bindir=$9
 kw_prefix "$prefix"
 kw_hostname "$node"; kw_maxlen "$node" 63 "node name"
-kw_netns "$ns"; kw_abspath "$init"; kw_abspath "$exitdir"
+kw_netns "$ns"; kw_abspath "$init"; kw_abspath "$exitdir"; kw_abspath "$bindir"
+[[ -d $bindir ]] || kw_die "node tools folder $bindir does not exist"
 kw_match "$mem" '^[0-9]{1,15}$' "memory bytes"
 kw_uint "$cpu" 0 1000000 "cpu millicores"
 kw_uint "$pids" 0 4194304 "pids"
@@ -72,13 +75,13 @@ hide_unified=0
 # The launcher joins the cgroup parent first, so the node's cgroup namespace is rooted there.
 # Fixed program texts; every value arrives as a positional parameter.
 # shellcheck disable=SC2016
-inner='if [ "$1" = 1 ]; then umount -l /sys/fs/cgroup/unified; fi; hostname "$2"; exec "$3" "$4"'
+inner='if [ "$1" = 1 ]; then umount -l /sys/fs/cgroup/unified; fi; mount --bind "$5" /usr/local/sbin; hostname "$2"; exec "$3" "$4"'
 # shellcheck disable=SC2016
 outer='for f in $KW_PROCS; do echo $$ >"$f"; done; exec "$@"'
 KW_PROCS="${procs_files[*]}" setsid bash -c "$outer" launcher \
   nsenter "--net=/run/netns/$ns" -- \
   unshare --mount --pid --uts --ipc --cgroup --fork --propagation slave --mount-proc -- \
-  sh -c "$inner" node-launch "$hide_unified" "$node" "$init" "$exitdir" \
+  sh -c "$inner" node-launch "$hide_unified" "$node" "$init" "$exitdir" "$bindir" \
   </dev/null >/dev/null 2>&1 &
 launcher=$!
 

@@ -15,3 +15,4 @@ export const labsDir = (root = projectRoot()) => join(root, 'labs');
 export const kubewireBin = (root = projectRoot()) => join(root, 'bin', 'kubewire.js');
 export const cliMain = (root = projectRoot()) => join(root, 'dist', 'cli', 'main.js');
 export const nodeInitBinary = (root = projectRoot()) => join(root, 'dist', 'native', 'node-init');
+export const nodeToolsMain = (root = projectRoot()) => join(root, 'dist', 'cli', 'node-tools-main.js');

@@ -6,6 +6,7 @@ import type { LabNamespaces } from './lab-namespaces.js';
 import type { RunCommand } from './run-command.js';
 import type { TerminalHost } from './terminals/terminal-host.js';
 import { planShell } from './terminals/shell-plan.js';
+import { nodeInitPid } from '../runtime/cri/node-marks.js';
 import type { TopologySource } from './topology/kernel-topology.js';
 import { readDeviceDetails } from './topology/device-details.js';
 import { parseLinks } from './topology/ip-json.js';
@@ -78,7 +79,8 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     'terminal.open': async ({ namespace, cols, rows, lab }) => {
       const ns = await d.namespaces.require(namespace, 'terminal.open namespace');
       const pausePid = identifyNamespace(d.namespaces.prefix, ns).kind === 'pod' ? await d.namespaces.pausePid(ns) : undefined;
-      const plan = planShell({ prefix: d.namespaces.prefix, namespace: ns, pausePid, baseEnv: d.env, ...(d.labExec ? { labExec: d.labExec } : {}) });
+      const nodeInit = identifyNamespace(d.namespaces.prefix, ns).kind === 'node' ? nodeInitPid(ns) : undefined;
+      const plan = planShell({ prefix: d.namespaces.prefix, namespace: ns, pausePid, ...(nodeInit ? { nodeInitPid: nodeInit } : {}), baseEnv: d.env, ...(d.labExec ? { labExec: d.labExec } : {}) });
       // A guided lab's terminal sees the lab's variables ($CONTAINER…), as its scripts do.
       const env = lab ? { ...guide().variables(lab), ...plan.env } : plan.env;
       return d.terminals.open({ namespace: ns, title: plan.title, argv: plan.argv, env, cols, rows });

@@ -6,6 +6,7 @@ import { LabNames } from '../../runtime/lab/lab-names.js';
 import { loadState, podKey } from '../../runtime/lab/lab-state.js';
 import { allPodRecords } from '../../runtime/lab/pod-records.js';
 import { execa } from 'execa';
+import { nodeInitPid } from '../../runtime/cri/node-marks.js';
 import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 
 export async function exec(args: string[]): Promise<number> {
@@ -21,7 +22,15 @@ export async function exec(args: string[]): Promise<number> {
   let joinPid: number | undefined;
   const pods = allPodRecords(paths, state);
   if (['gateway', 'internet', 'underlay'].includes(target)) netns = names[target as 'gateway' | 'internet' | 'underlay'];
-  else if (state.topology.nodes.some((n) => n.name === target)) netns = names.node(target);
+  else if (state.topology.nodes.some((n) => n.name === target)) {
+    netns = names.node(target);
+    // A node is a container: its shell sees its own processes, mounts and tools (crictl, docker).
+    const init = nodeInitPid(netns);
+    if (init) {
+      const r = await execa('nsenter', ['-t', String(init), '-m', '-u', '-i', '-n', '-p', '--', ...o.command], { stdio: 'inherit', reject: false });
+      return r.exitCode ?? 128;
+    }
+  }
   else {
     const key = target.includes('/') ? target : podKey('default', target);
     const pod = pods[key];

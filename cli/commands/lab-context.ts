@@ -7,7 +7,7 @@ import { PREFIX_RE } from '../../common/topology/parse-topology.js';
 import { NetnsDriver } from '../../runtime/host/netns-driver.js';
 import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../runtime/lab/lab-runtime.js';
-import { imagesDir, pauseBinary, scriptsDir } from '../../runtime/project-root.js';
+import { imagesDir, scriptsDir } from '../../runtime/project-root.js';
 
 export interface LabOptions {
   lab?: string;

@@ -3,7 +3,7 @@
 // (native-scripts/node-container.sh). Everything a node's kubelet runs goes in through
 // `nsenter -t <init> -m -p`, so pod PID namespaces are children of the node's, orphans are reaped
 // (and their exit codes recorded) by the node's init, and a node terminal sees only its own.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostDriver, ProcessRef } from '../host/host-driver.js';
 
@@ -19,6 +19,8 @@ export interface NodeContainerConfig {
   memoryBytes: number;
   cpuMilli: number;
   pids: number;
+  /** The node-side CLI (dist/cli/node-tools-main.js): `crictl` and `docker` on the node's PATH. */
+  toolsMain?: string;
 }
 
 export interface NodeContainerInfo extends ProcessRef {
@@ -52,8 +54,17 @@ export class NodeContainer {
   async ensure(): Promise<NodeContainerInfo> {
     if (this.info && (await this.driver.alive([this.info]))[0]) return this.info;
     await mkdir(this.exitDir, { recursive: true, mode: 0o700 });
+    const bin = join(this.cfg.stateDir, 'bin');
+    await mkdir(bin, { recursive: true, mode: 0o755 });
+    if (this.cfg.toolsMain) {
+      for (const tool of ['crictl', 'docker']) {
+        // Values are single-quoted: paths come from validated lab paths, never user text.
+        await writeFile(join(bin, tool), `#!/bin/sh\nexec '${process.execPath}' '${this.cfg.toolsMain}' '${this.cfg.stateDir}' ${tool} "$@"\n`);
+        await chmod(join(bin, tool), 0o755);
+      }
+    }
     const { prefix, node, netns, initBinary, memoryBytes, cpuMilli, pids } = this.cfg;
-    const r = await this.driver.script('node-container.sh', [prefix, node, netns, initBinary, this.exitDir, String(memoryBytes), String(cpuMilli), String(pids)]);
+    const r = await this.driver.script('node-container.sh', [prefix, node, netns, initBinary, this.exitDir, String(memoryBytes), String(cpuMilli), String(pids), bin]);
     this.info = { pid: r.json.pid as number, startTime: r.json.startTime as number, cgroup: r.json.cgroup as string };
     return this.info;
   }

@@ -1,10 +1,9 @@
 // Builds a topology on real kernel objects (`up`), stops it keeping its state (`down`) and removes
 // everything it made (`reset`). `up` is check-then-act all the way down, so running it again, or
 // after a kill -9 in the middle of a previous run, converges to the same lab.
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NodeSpec, PodSpec, Topology } from '../../common/topology/types.js';
+import type { Topology } from '../../common/topology/types.js';
 import { mapLimit, PhaseTimer, type PhaseEvent } from '../concurrency.js';
 import type { HostDriver } from '../host/host-driver.js';
 import { attachNode, deployNodeNetwork, writeNodeFiles } from '../network/node-network.js';

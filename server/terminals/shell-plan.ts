@@ -9,7 +9,7 @@ export interface ShellPlan {
   title: string;
 }
 
-export function planShell(input: { prefix: string; namespace: string; pausePid?: number; baseEnv: Record<string, string | undefined>; labExec?: string }): ShellPlan {
+export function planShell(input: { prefix: string; namespace: string; pausePid?: number; nodeInitPid?: number; baseEnv: Record<string, string | undefined>; labExec?: string }): ShellPlan {
   const { prefix, namespace, pausePid } = input;
   if (!NAMESPACE_NAME.test(namespace) || !namespace.startsWith(prefix)) {
     throw new ValidationError('terminal namespace', `'${namespace.slice(0, 80)}' is not a namespace of lab ${prefix}`);
@@ -20,10 +20,15 @@ export function planShell(input: { prefix: string; namespace: string; pausePid?:
   const ident = identifyNamespace(prefix, namespace);
   const title = `${ident.kind} ${ident.label}`;
   const shell = ['bash', '--noprofile', '--norc', '-i'];
+  const nodeInit = input.nodeInitPid;
+  if (nodeInit !== undefined && !(Number.isInteger(nodeInit) && nodeInit > 1)) throw new ValidationError('terminal node pid', `${nodeInit} is not a process id`);
+  // A node is a container: its shell enters all its namespaces and sees only its own processes.
   const enter =
     ident.kind === 'pod' && pausePid !== undefined
       ? ['ip', 'netns', 'exec', namespace, 'nsenter', '-t', String(pausePid), '-u', '-i', ...shell]
-      : ['ip', 'netns', 'exec', namespace, ...shell];
+      : ident.kind === 'node' && nodeInit !== undefined
+        ? ['nsenter', '-t', String(nodeInit), '-m', '-u', '-i', '-n', '-p', '--', ...shell]
+        : ['ip', 'netns', 'exec', namespace, ...shell];
   // The shell, and whatever a learner starts from it (`unshare --net sleep infinity &`), carries
   // the lab's mark (its cgroup), so the lab's reset ends it even if this server died meanwhile.
   const argv = input.labExec ? [input.labExec, input.prefix, 'terminals', '--', ...enter] : enter;

@@ -12,6 +12,7 @@ import { Cgroups } from '../../../runtime/cri/cgroups.js';
 import { CrunRuntimeService } from '../../../runtime/cri/crun-runtime-service.js';
 import { NodeContainer } from '../../../runtime/cri/node-container.js';
 import { OciRuntime, pickOciRuntime } from '../../../runtime/cri/oci-runtime.js';
+import { nodeToolsMain } from '../../../runtime/project-root.js';
 
 /** What the node keeps for the system and the kubelet (kube-reserved + system-reserved). */
 export const RESERVED = { cpuMilli: 100, memoryBytes: 128 * 1024 * 1024 };
@@ -60,7 +61,7 @@ export function nodeRuntime(o: NodeRuntimeOptions): NodeRuntime {
   const state = join(o.paths.node(o.node), 'runtime');
   const container = new NodeContainer(o.driver, {
     prefix: o.prefix, node: o.node, netns: o.netns, initBinary: o.nodeInitBinary, stateDir: state,
-    memoryBytes: cap.memoryBytes - RESERVED.memoryBytes, cpuMilli: cap.cpuMilli - RESERVED.cpuMilli, pids: 32768,
+    memoryBytes: cap.memoryBytes - RESERVED.memoryBytes, cpuMilli: cap.cpuMilli - RESERVED.cpuMilli, pids: 32768, toolsMain: nodeToolsMain(),
   });
   const cgroups = new Cgroups();
   const oci = new OciRuntime(pickOciRuntime(), join(state, 'oci'), container, o.scriptsDir);
