@@ -26,7 +26,7 @@ export async function run(report: BenchReport): Promise<void> {
   const captures = new CaptureStore({ now: () => performance.now(), keep: 2, log: () => {} });
   try {
     const t0 = performance.now();
-    await lab.runtime.up(lab.topo);
+    await lab.upWithPods();
     report.log(`article lab up in ${Math.round(performance.now() - t0)} ms (prefix ${lab.prefix})`);
     const namespaces = new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
     const tracer = new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() });

@@ -34,7 +34,7 @@ before(async () => {
   if (skip) throw new Error(skip);
   mkdirSync(shots, { recursive: true });
   lab = new TestLab(TWO_NODES);
-  await lab.runtime.up(lab.topo);
+  await lab.upWithPods();
   server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -78,6 +78,7 @@ test('a pod terminal enters the sandbox (pause\'s UTS namespace: the pod\'s host
 });
 
 test('resetting the lab closes its shells and empties the topology', async () => {
+  await lab.daemon?.stop();
   await lab.runtime.reset(lab.prefix);
   await page.waitForFunction(() => [...document.querySelectorAll('#terminal-tabs .tab')].length === 0, undefined, { timeout: 8000 });
   await page.waitForFunction(() => (window.kubewireDebug?.graph()?.namespaces.length ?? -1) === 0, undefined, { timeout: 8000 });

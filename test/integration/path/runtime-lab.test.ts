@@ -22,7 +22,7 @@ const KUBIA_B = '192.168.132.73'; // on node5
 before(async () => {
   lab = new TestLab(TWO_NODES);
   try {
-    await lab.runtime.up(lab.topo);
+    await lab.upWithPods();
     const proxier = new Proxier({
       netns: lab.names.node('node5'),
       restorer: new NetnsIptablesRestorer(),

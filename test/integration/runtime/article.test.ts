@@ -12,7 +12,7 @@ describe('article topology', () => {
   before(async () => {
     const file = defaultTopology();
     lab = new TestLab(readFileSync(file, 'utf8'), file);
-    await lab.runtime.up(lab.topo);
+    await lab.upWithPods();
   });
   after(async () => {
     await lab.cleanup();

@@ -11,7 +11,11 @@ import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { LabNames } from '../../../runtime/lab/lab-names.js';
 import { LabPaths } from '../../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../../runtime/lab/lab-runtime.js';
-import { imagesDir, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
+import { imagesDir, nodeInitBinary, pauseBinary, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
+import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
+import { openImageService } from '../../../runtime/images/local-image-service.js';
+import { imageStoreDir } from '../../../runtime/images/oci-store.js';
+import { loadState, podKey } from '../../../runtime/lab/lab-state.js';
 
 export class TestLab {
   readonly prefix = `kw-t${randomBytes(3).toString('hex')}-`;
@@ -56,9 +60,30 @@ export class TestLab {
     });
   }
 
+  daemon: ClusterDaemon | undefined;
+
+  /**
+   * `up`, then the cluster (apiserver, kubelets …) in this process, until every topology pod runs:
+   * pods are the kubelets' (static pods), no longer `up`'s.
+   */
+  async upWithPods(timeoutMs = 600_000): Promise<void> {
+    await this.runtime.up(this.topo);
+    this.daemon = new ClusterDaemon({
+      paths: this.paths, driver: this.driver, images: await openImageService({ dir: imageStoreDir() }),
+      pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: 0, log: () => undefined,
+    });
+    await this.daemon.start();
+    const want = this.topo.nodes.flatMap((n) => n.pods.map((p) => ({ key: podKey(p.namespace, p.name), n: p.containers.length })));
+    await eventually(async () => {
+      const s = await loadState(this.paths.state);
+      return want.every((w) => s?.pods[w.key]?.sandbox && Object.keys(s.pods[w.key]!.containers).length === w.n) ? true : undefined;
+    }, timeoutMs);
+  }
+
   /** Always safe to call: reset by state and by sweep of this lab's prefix, then the temp folder. */
   async cleanup(): Promise<void> {
     try {
+      await this.daemon?.stop().catch(() => undefined);
       // The CLI reset also stops a cluster daemon a CLI `up` may have started (its kubelet would
       // otherwise keep making pods while the sweep runs); the API reset then sweeps again.
       await this.cli(['reset', '--lab', this.topo.name]);

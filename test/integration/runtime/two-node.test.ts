@@ -1,7 +1,7 @@
 // A two-node lab on real namespaces: the article's paths (same node over cni0, across nodes over
 // flannel.1, out to the emulated Internet through the gateway's NAT) carry real traffic.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { loadState } from '../../../runtime/lab/lab-state.js';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { diffSnapshots, takeHostSnapshot, type HostSnapshot } from '../../../runtime/lab/host-snapshot.js';
@@ -14,7 +14,7 @@ describe('two-node lab', () => {
   before(async () => {
     lab = new TestLab(TWO_NODES);
     hostBefore = await takeHostSnapshot(lab.driver);
-    await lab.runtime.up(lab.topo);
+    await lab.upWithPods();
   });
 
   after(async () => {
@@ -48,7 +48,9 @@ describe('two-node lab', () => {
     assert.match(link.stdout, /3e:43:3e:1f:48:a1/);
     const ipam = await readFile(`${lab.paths.cniDataDir('node5')}/cbr0/192.168.132.73`, 'utf8');
     // host-local's file named by the IP holds the container id, as the article shows.
-    assert.equal(ipam.split(/\s/)[0], createHash('sha256').update('two/default/kubia-b').digest('hex'));
+    const rec = (await loadState(lab.paths.state))!.pods['default/kubia-b']!;
+    assert.match(rec.containerId, /^[0-9a-f]{64}$/);
+    assert.equal(ipam.split(/\s/)[0], rec.containerId);
   });
 
   test('node5 has flannel.1 as the article shows it, with a route, neighbour and FDB entry for node1', async () => {
@@ -120,6 +122,7 @@ describe('two-node lab', () => {
   });
 
   test('reset removes every namespace and leaves the host namespace as it was', async () => {
+    await lab.daemon?.stop(); // its kubelets would remake pods while reset sweeps
     await lab.runtime.reset(lab.prefix);
     assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
     const diff = diffSnapshots(hostBefore, await takeHostSnapshot(lab.driver));
