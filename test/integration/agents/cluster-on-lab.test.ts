@@ -186,7 +186,7 @@ test('pods reach the apiserver through the kubernetes Service (192.168.192.1:443
 test('Ingress: host and path rules through the ingress controller\'s external address, with X-Forwarded-For', async () => {
   // A backend that echoes the headers it got.
   const echo = 'require("http").createServer((q,s)=>s.end(JSON.stringify({path:q.url,xff:q.headers["x-forwarded-for"],host:q.headers["x-forwarded-host"]}))).listen(8080)';
-  await daemon.client.pods.create({ metadata: { name: 'echo', namespace: 'default', labels: { app: 'echo' } }, spec: { containers: [{ name: 'echo', image: 'node', command: [process.execPath, '-e', echo] }] } });
+  await daemon.client.pods.create({ metadata: { name: 'echo', namespace: 'default', labels: { app: 'echo' } }, spec: { containers: [{ name: 'echo', image: 'kubia', command: ['node', '-e', echo] }] } });
   await daemon.client.services.create({ metadata: { name: 'echo', namespace: 'default' }, spec: { selector: { app: 'echo' }, ports: [{ port: 8080 }] } } as Service);
   await daemon.client.resource(INGRESSES).create({
     apiVersion: 'networking.k8s.io/v1',
@@ -263,7 +263,7 @@ test('a manifest in the node\'s static pod folder runs and is mirrored; removing
   const dir = join(lab.paths.node('node2'), 'manifests');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'broken.yaml'), 'kind: Pod\nmetadata: {}\n');
-  writeFileSync(join(dir, 'static-web.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: { name: static-web, namespace: default }\nspec:\n  containers: [{ name: web, image: kubia }]\n');
+  writeFileSync(join(dir, 'static-web.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: { name: static-web, namespace: default }\nspec:\n  terminationGracePeriodSeconds: 2\n  containers: [{ name: web, image: kubia }]\n');
   const mirror = await eventually(async () => {
     const p = await kubiaPod('static-web').catch(() => undefined);
     return p && ready(p) ? p : undefined;
@@ -282,6 +282,8 @@ test('probes: httpGet readiness gates Ready; a failing exec liveness probe resta
     metadata: { name: 'probed', namespace: 'default' },
     spec: {
       nodeName: 'node1',
+      // kubia is PID 1 of its container and has no SIGTERM handler: only KILL after the grace period ends it.
+      terminationGracePeriodSeconds: 2,
       containers: [{
         name: 'kubia',
         image: 'kubia',
