@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CriStore, type ContainerRecord, type SandboxRecord } from '../runtime/cri/cri-store.js';
-import { criToText } from '../cluster/agents/kubelet/container-logs.js';
+import { criToText } from '../runtime/cri/container-log.js';
 import { openImageService } from '../runtime/images/local-image-service.js';
 import { imageStoreDir } from '../runtime/images/oci-store.js';
 import { pickOciRuntime } from '../runtime/cri/oci-runtime.js';

@@ -43,7 +43,7 @@ import { makeProxyBackend } from '../proxy/make-proxy-backend.js';
 import { HostDriverNftApplier } from '../proxy/nftables/nft-applier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { Flanneld } from './flannel/flanneld.js';
-import { Kubelet } from './kubelet/kubelet.js';
+import { Kubelet, MIRROR_ANNOTATION } from './kubelet/kubelet.js';
 import { KubeletRecords } from './kubelet/kubelet-records.js';
 import { NodeAgent } from './node/node-agent.js';
 import { startKubeletServer, type KubeletServing } from './kubelet-server/kubelet-serving.js';
@@ -331,7 +331,7 @@ export class ClusterDaemon {
       api: client.rest,
       client,
       kubelet,
-      podLogDir: (ns) => this.o.paths.podLogs(ns),
+      podLogDir: (pod) => join(this.o.paths.node(node.name), 'pods', podLogFolder(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', pod.metadata.annotations?.[MIRROR_ANNOTATION] ?? pod.metadata.uid ?? '')),
       alive: (pid, startTime) => processAlive(pid, startTime),
       log,
     });

@@ -144,3 +144,16 @@ export function closeFd(fd: number): void {
     /* already closed */
   }
 }
+
+/** CRI log records to the text kubectl prints (with their timestamps when asked). */
+export function criToText(records: string, timestamps: boolean): string {
+  let out = '';
+  for (const line of records.split('\n')) {
+    const a = line.indexOf(' ');
+    const b = line.indexOf(' ', a + 1);
+    const c = line.indexOf(' ', b + 1);
+    if (!line || a < 0 || b < 0 || c < 0) continue;
+    out += `${timestamps ? `${line.slice(0, a)} ` : ''}${line.slice(c + 1)}${line.slice(b + 1, c) === 'P' ? '' : '\n'}`;
+  }
+  return out;
+}

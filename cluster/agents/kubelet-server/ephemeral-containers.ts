@@ -34,7 +34,7 @@ export class EphemeralContainers {
     private readonly kubelet: KubeletPods,
     private readonly runtime: StreamRuntime,
     private readonly client: KubeClient,
-    private readonly podLogDir: (netns: string) => string,
+    private readonly podLogDir: (pod: Pod) => string,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -54,7 +54,7 @@ export class EphemeralContainers {
         const target = spec.targetContainerName ? record.containers[spec.targetContainerName]?.pid : record.sandbox.pid;
         if (!target) continue;
         const argv = [...(spec.command ?? defaultCommand(spec.image ?? '')), ...(spec.args ?? [])];
-        const dir = this.podLogDir(record.netns);
+        const dir = this.podLogDir(pod);
         mkdirSync(dir, { recursive: true });
         const logFile = join(dir, `${spec.name}.log`);
         const env = (spec.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ name: e.name, value: e.value! }));

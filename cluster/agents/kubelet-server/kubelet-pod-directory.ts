@@ -1,5 +1,6 @@
 // The kubelet server's view of its kubelet: the pods it runs and their processes (from the pod
 // workers' runtime records), the containers' log files and the targets of the resource figures.
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../../common/api-types.js';
 import type { PodRecord } from '../../../runtime/lab/lab-state.js';
@@ -14,7 +15,8 @@ export interface KubeletPods {
 export class KubeletPodDirectory implements PodDirectory {
   constructor(
     private readonly kubelet: KubeletPods,
-    private readonly podLogDir: (netns: string) => string,
+    /** The pod's CRI log folder (<container>/<restart>.log inside). */
+    private readonly podLogDir: (pod: Pod) => string,
     private readonly alive: (pid: number, startTime: number) => boolean,
     private readonly ephemeral?: EphemeralContainers,
   ) {}
@@ -39,13 +41,14 @@ export class KubeletPodDirectory implements PodDirectory {
     const spec = p.pod.spec.containers.find((c) => c.name === container);
     if (!spec) return undefined;
     const proc = p.record.containers[container];
-    const dir = this.podLogDir(p.record.netns);
+    const dir = join(this.podLogDir(p.pod), container);
+    const runs = criLogRuns(dir);
     return {
       pid: proc?.pid ?? 0,
       env: (spec.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ name: e.name, value: e.value! })),
       hostname: pod,
-      logFile: join(dir, `${container}.log`),
-      previousLogFile: join(dir, `${container}.previous.log`),
+      logFile: join(dir, runs[runs.length - 1] ?? '0.log'),
+      previousLogFile: join(dir, runs[runs.length - 2] ?? 'none.log'),
       alive: () => !!proc && this.alive(proc.pid, proc.startTime),
     };
   }
@@ -59,5 +62,14 @@ export class KubeletPodDirectory implements PodDirectory {
       sandboxPid: p.record!.sandbox!.pid,
       containers: Object.entries(p.record!.containers).map(([name, c]) => ({ name, pid: c.pid, startTime: p.startTime })),
     }));
+  }
+}
+
+/** The CRI log files of a container, oldest run first (0.log, 1.log, …). */
+function criLogRuns(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => /^\d+\.log$/.test(f)).sort((a, b) => parseInt(a) - parseInt(b));
+  } catch {
+    return [];
   }
 }

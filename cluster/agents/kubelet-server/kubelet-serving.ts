@@ -1,5 +1,6 @@
 // Composition of one node's kubelet server: delegated authn/authz, the pod directory over the kubelet's
 // workers, the nsenter stream runtime, resource figures and ephemeral containers.
+import type { Pod } from '../../../common/api-types.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { RestClient } from '../../client/rest-client.js';
 import { describeError } from '../../../common/errors.js';
@@ -18,7 +19,8 @@ export interface KubeletServingOptions {
   api: RestClient;
   client: KubeClient;
   kubelet: KubeletPods;
-  podLogDir(netns: string): string;
+  /** A pod's CRI log folder. */
+  podLogDir(pod: Pod): string;
   alive(pid: number, startTime: number): boolean;
   runtime?: StreamRuntime;
   log(line: string): void;

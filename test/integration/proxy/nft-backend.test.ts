@@ -6,8 +6,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../common/api-types.js';
 import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
-import { ImageResolver } from '../../../runtime/pod/images.js';
-import { imagesDir, pauseBinary } from '../../../runtime/project-root.js';
+import { openImageService } from '../../../runtime/images/local-image-service.js';
+import { imageStoreDir } from '../../../runtime/images/oci-store.js';
+import { nodeInitBinary, pauseBinary, scriptsDir } from '../../../runtime/project-root.js';
 import { eventually, TestLab } from '../runtime/harness.js';
 
 const TOPOLOGY = `
@@ -64,7 +65,7 @@ before(async () => {
   lab = new TestLab(TOPOLOGY);
   try {
     await lab.runtime.up(lab.topo);
-    daemon = new ClusterDaemon({ paths: lab.paths, driver: lab.driver, images: new ImageResolver(imagesDir()), pauseBinary: pauseBinary(), apiserverPort: 0, log: (l) => logs.push(l) });
+    daemon = new ClusterDaemon({ paths: lab.paths, driver: lab.driver, images: await openImageService({ dir: imageStoreDir() }), pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: 0, log: (l) => logs.push(l) });
     await daemon.start();
   } catch (err) {
     await teardown();

@@ -14,11 +14,10 @@ import { orphanProcesses } from '../../../runtime/lab/lab-orphans.js';
 import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { LabPaths } from '../../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../../runtime/lab/lab-runtime.js';
-import { ImageResolver } from '../../../runtime/pod/images.js';
 import { cliLabEnvironment } from '../../../runtime/guide/cli-lab-environment.js';
 import { LabRunner } from '../../../runtime/guide/lab-runner.js';
 import { loadLab } from '../../../runtime/guide/lab-file.js';
-import { imagesDir, labsDir, pauseBinary, scriptsDir } from '../../../runtime/project-root.js';
+import { labsDir, scriptsDir } from '../../../runtime/project-root.js';
 
 const prefix = `kw-t${randomBytes(3).toString('hex')}-`;
 const labExec = join(scriptsDir(), 'lab-exec.sh');
@@ -26,7 +25,7 @@ const driver = new NetnsDriver(scriptsDir());
 const work = mkdtempSync(join(tmpdir(), 'kw-marks-'));
 const paths = new LabPaths(work, 'marks');
 const owners = new LabOwners(join(work, 'owners'));
-const runtime = new LabRuntime(driver, paths, { pauseBinary: pauseBinary(), images: new ImageResolver(imagesDir()), internetServer: '/nonexistent', owners });
+const runtime = new LabRuntime(driver, paths, { internetServer: '/nonexistent', owners });
 const strays: number[] = [];
 
 /** fn's value once it stops throwing; its last error after `ms`. */
