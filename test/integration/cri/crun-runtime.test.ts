@@ -79,8 +79,10 @@ describe('crun runtime service', () => {
     assert.equal(st?.state, 'CONTAINER_EXITED');
     assert.equal(st?.exitCode, 137);
     assert.ok(Date.now() - t0 >= 900, 'KILL came before the grace period ended');
-    const polite = await run('polite', ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);
-    await new Promise((r) => setTimeout(r, 200));
+    const polite = await run('polite', ['sh', '-c', 'trap "exit 0" TERM; echo trapped; while true; do sleep 0.1; done']);
+    const log = (await fx.runtime.containerStatus(polite))!.logPath;
+    // TERM only counts once the shell has its trap (as PID 1 it ignores TERM until then).
+    for (let i = 0; i < 200 && !/stdout F trapped/.test(readFileSync(log, 'utf8')); i++) await new Promise((r) => setTimeout(r, 25));
     await fx.runtime.stopContainer(polite, 10);
     assert.equal((await fx.runtime.containerStatus(polite))?.exitCode, 0);
   });
