@@ -27,7 +27,13 @@ export class Cgroups {
     const file = this.mode === 'v2' ? join(this.root, path, 'memory.events') : join(this.root, 'memory', path, 'memory.oom_control');
     const text = await readFile(file, 'utf8').catch(() => '');
     const m = /^oom_kill (\d+)$/m.exec(text);
-    if (m) return Number(m[1]);
+    if (m && Number(m[1]) > 0) return Number(m[1]);
+    if (this.mode !== 'v2') {
+      // The counter can lag the SIGKILL it caused under load: a limit hit (failcnt) counts too.
+      const fails = Number((await readFile(join(this.root, 'memory', path, 'memory.failcnt'), 'utf8').catch(() => '0')).trim());
+      if (fails > 0) return 1;
+    }
+    if (m) return 0;
     // Kernels before 4.13 have no counter on v1: under_oom is the best left.
     return /^under_oom 1$/m.test(text) ? 1 : 0;
   }
