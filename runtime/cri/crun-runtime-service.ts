@@ -260,9 +260,16 @@ export class CrunRuntimeService implements RuntimeService {
     if (rec.finishedAt !== undefined) return 'CONTAINER_EXITED';
     if (rec.startedAt === undefined) return 'CONTAINER_CREATED';
     const file = join(this.d.node.exitDir, String(rec.pid));
-    const text = await readFile(file, 'utf8').catch(() => undefined);
+    let text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) {
       if (await this.hostAlive(rec)) return 'CONTAINER_RUNNING';
+      // Dead (or a zombie) before the node's init has reaped it and written the record: wait for it.
+      for (let i = 0; i < 80 && text === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        text = await readFile(file, 'utf8').catch(() => undefined);
+      }
+    }
+    if (text === undefined) {
       // Gone with no record: its node's init died with it (the node was killed).
       Object.assign(rec, { finishedAt: Date.now(), exitCode: 137, reason: 'Error' });
       this.store.putContainer(rec);
