@@ -12,15 +12,12 @@ import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { LabPaths } from '../../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../../runtime/lab/lab-runtime.js';
 import { LabOwners } from '../../../runtime/lab/lab-owners.js';
-import { ImageResolver } from '../../../runtime/pod/images.js';
-import { imagesDir, pauseBinary, scriptsDir } from '../../../runtime/project-root.js';
+import { scriptsDir } from '../../../runtime/project-root.js';
 
 const N = 1000;
 const prefix = `kw-t${randomBytes(3).toString('hex')}-`;
 const work = mkdtempSync(join(tmpdir(), 'kw-scale-'));
 const runtime = new LabRuntime(new NetnsDriver(scriptsDir()), new LabPaths(work, 'scale'), {
-  pauseBinary: pauseBinary(),
-  images: new ImageResolver(imagesDir()),
   internetServer: '/nonexistent',
   owners: new LabOwners(join(work, 'owners')),
 });
