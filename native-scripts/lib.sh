@@ -73,7 +73,7 @@ kw_json_list() { # items... -> ["a","b"] (no subshell per item: a reset lists th
 # The lab mark (runtime/lab/lab-cgroup.ts describes it): a cgroup per lab,
 # <root>/<prefix>kubewire/_<leaf>, on pure v2 /sys/fs/cgroup, on hybrid hosts the empty v2 at
 # /sys/fs/cgroup/unified, on v1-only hosts the pids (else name=systemd) hierarchy.
-readonly KW_RE_LEAF='^(procs|cluster|guide|terminals|captures)$'
+readonly KW_RE_LEAF='^(procs|cluster|guide|terminals|captures|watchers)$'
 kw_cgroup_root() {
   local forced=${KUBEWIRE_CGROUP_ROOT:-}
   if [[ -n $forced ]]; then

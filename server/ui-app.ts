@@ -40,6 +40,8 @@ export interface UiAppOptions {
   /** Where the built renderer is (dist/renderer). */
   staticDir?: string;
   topologyIntervalMs?: number;
+  /** The pre-events path (a full read every topologyIntervalMs, default 500 ms): the benchmark's baseline. */
+  topologyPolling?: boolean;
   netnsDir?: string;
   /** The lab apiserver's admin kubeconfig, for the cluster tables (absent: the view says so). */
   kubeconfig?: string;
@@ -67,7 +69,9 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500, recorder, maxTerminals: o.maxTerminals ?? DEFAULT_MAX_TERMINALS });
   // A reload reattaches within a second or two; a closed page's shells end after this.
   const attachments = new TerminalAttachments(terminals, { graceMs: o.detachGraceMs ?? 30_000, log });
-  const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? 500, concurrency: 2, now: () => performance.now(), log });
+  // Kernel events drive the topology; the full read every 15 s only catches what an event missed.
+  const events = o.topologyPolling ? undefined : { netnsDir: o.netnsDir ?? '/run/netns', labExec: join(scriptsDir(), 'lab-exec.sh'), debounceMs: 15 };
+  const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? (events ? 15_000 : 500), concurrency: 2, now: () => performance.now(), log, ...(events ? { events } : {}) });
   sweepStaleCaptureFolders();
   const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log, labExec: join(scriptsDir(), 'lab-exec.sh') });
   // The composition root owns the process: if it exits without dispose, the captures still go.

@@ -11,6 +11,7 @@
 //     _guide/                            a guided step's solve/check and what they leave running
 //     _terminals/                        lab terminal shells (and what a learner starts in them)
 //     _captures/                         packet captures
+//     _watchers/                         the UI server's `ip monitor` per namespace (topology events)
 //     <node>/…                           a node container and crun's pods in it (cri's)
 // Leaves start with `_`, which no node name has. Every process lives in a leaf, so cgroup v2's
 // "no internal processes" rule holds when node-container.sh enables controllers on the lab.
@@ -27,7 +28,7 @@ import { PREFIX_RE } from '../../common/topology/parse-topology.js';
 
 /** The lab's cgroup is named `<prefix>kubewire` in every hierarchy. */
 export const LAB_CGROUP_SUFFIX = 'kubewire';
-export const LAB_LEAVES = ['procs', 'cluster', 'guide', 'terminals', 'captures'] as const;
+export const LAB_LEAVES = ['procs', 'cluster', 'guide', 'terminals', 'captures', 'watchers'] as const;
 export type LabLeaf = (typeof LAB_LEAVES)[number];
 
 export class LabCgroupError extends KubewireError {}

@@ -1,0 +1,104 @@
+// The topology driven by kernel events (issue 13): a change made with `ip` reaches a frame long
+// before the 15 s safety read, an idle watcher costs the server next to no CPU, and a deleted
+// namespace's `ip monitor` ends at once, so the monitor never keeps a namespace alive.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildMiniLab, testPrefix, type MiniLab } from '../../helpers/mini-lab.js';
+import { UiTestClient } from '../../helpers/ui-client.js';
+import { startUiApp } from '../../../server/ui-app.js';
+import type { RunningUiServer } from '../../../server/ui-server.js';
+import type { ServerMessage } from '../../../common/ui-contract.js';
+
+const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
+let lab: MiniLab;
+let server: RunningUiServer;
+let client: UiTestClient;
+
+before(async () => {
+  lab = buildMiniLab(testPrefix(), 1);
+  server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
+  client = new UiTestClient(server.port, server.token);
+  await client.connect();
+});
+
+after(async () => {
+  client?.close();
+  await server?.dispose();
+  lab?.remove();
+});
+
+/** This process's own CPU time (the server runs in it), ms; USER_HZ = 100. */
+function selfCpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** Pids of `ip … monitor` processes whose argv names `ns`. */
+function monitorsOf(ns: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('ip') && argv.includes('monitor') && argv.includes(ns)) out.push(Number(d));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a kernel change reaches a topology frame fast, and an idle watcher costs near no CPU', async () => {
+  const mark = client.frames.length;
+  client.send({ type: 'topology.subscribe' });
+  await client.waitFor((m) => m.type === 'topology', 10_000, 'topology', mark);
+  const node1 = lab.ns('node1');
+  for (let i = 0; i < 50 && monitorsOf(node1).length === 0; i++) await sleep(100);
+  assert.equal(monitorsOf(node1).length, 1, 'one ip monitor for the namespace');
+  // Lab-marked, so `kubewire reset` ends it even after a kill -9 of the server.
+  assert.match(readFileSync(`/proc/${monitorsOf(node1)[0]}/cgroup`, 'utf8'), new RegExp(`/${lab.prefix}kubewire/_watchers$`, 'm'));
+  await sleep(500); // let the monitors subscribe
+
+  // Idle: the old 500 ms poll cost ~54% of a core; events plus a 15 s safety read cost ~0.
+  const cpu0 = selfCpuMs();
+  const wall0 = performance.now();
+  await sleep(3000);
+  const pct = ((selfCpuMs() - cpu0) / (performance.now() - wall0)) * 100;
+  assert.ok(pct < 10, `idle watcher used ${pct.toFixed(1)}% of a core`);
+
+  const at = client.frames.length;
+  const t0 = performance.now();
+  execFileSync('ip', ['-n', node1, 'link', 'add', 'kwev0', 'type', 'veth', 'peer', 'name', 'kwev1']);
+  await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>(
+    (m) => m.type === 'topology' && m.graph.devices.some((d) => d.namespace === node1 && d.ifname === 'kwev0'),
+    5000,
+    'the new device',
+    at,
+  );
+  const ms = performance.now() - t0;
+  // ≤ 150 ms is the goal on an idle machine (bench/ui.bench.ts); the bound here holds under load
+  // and still fails if only the 15 s safety read found the change.
+  assert.ok(ms < 2500, `change → frame took ${ms.toFixed(0)} ms`);
+  client.send({ type: 'topology.unsubscribe' });
+});
+
+test('a deleted namespace loses its monitor at once and is never held alive', async () => {
+  const mark = client.frames.length;
+  client.send({ type: 'topology.subscribe' });
+  await client.waitFor((m) => m.type === 'topology', 10_000, 'topology', mark);
+  lab.addPod({ k8sNamespace: 'default', name: 'gone-pod', node: 'node1', ip: '192.168.128.91' });
+  const podNs = lab.ns('default_gone-pod');
+  for (let i = 0; i < 50 && monitorsOf(podNs).length === 0; i++) await sleep(100);
+  assert.equal(monitorsOf(podNs).length, 1, 'the new namespace got a monitor');
+  lab.removeNamespace(podNs);
+  for (let i = 0; i < 30 && monitorsOf(podNs).length > 0; i++) await sleep(100);
+  assert.deepEqual(monitorsOf(podNs), [], 'the monitor ended with its namespace');
+  client.send({ type: 'topology.unsubscribe' });
+  await sleep(200);
+  assert.deepEqual(monitorsOf(lab.ns('node1')), [], 'no monitor left when nobody watches');
+});
