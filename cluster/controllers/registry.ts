@@ -13,6 +13,7 @@ import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { NodeLifecycleController, type NodeLifecycleSettings } from './node/node-lifecycle-controller.js';
 import { AddressPool, DefaultLoadBalancerPool } from './service/address-pool.js';
 import { ServiceLoadBalancerController } from './service/service-lb-controller.js';
+import { ServiceAccountController } from './serviceaccount/service-account-controller.js';
 
 /** Knobs some controllers take (the emulated cloud's address pool, node monitor timings, …). */
 export interface ControllerSettings {
@@ -32,6 +33,7 @@ export const controllerFactories: Record<string, ControllerFactory> = {
   statefulset: (ctx: ControllerContext) => new StatefulSetController(ctx),
   'persistentvolume-binder': (ctx: ControllerContext) => new PersistentVolumeBinderController(ctx),
   namespace: (ctx: ControllerContext) => new NamespaceController(ctx),
+  serviceaccount: (ctx: ControllerContext) => new ServiceAccountController(ctx),
   garbagecollector: (ctx: ControllerContext) => new GarbageCollector(ctx),
   endpoints: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpoints'),
   endpointslice: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpointslices'),
