@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KObject } from '../registry/object-store.js';
 import { apiVersionOf } from '../resources.js';
 import { ApiError, badRequest } from '../status.js';
-import { readBody } from './body.js';
+import { MAX_JSON_DEPTH, readBody, valueDepth } from './body.js';
 import type { ApiContext, RequestScope } from './context.js';
 import { checkUnknownFields } from './field-validation.js';
 import { createObject, updateObject } from './object-writes.js';
@@ -54,6 +54,8 @@ function decodeApply(body: Buffer): KObject {
   } catch (err) {
     throw badRequest(`error decoding YAML: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // An alias may make the document circular (`x: &a [*a]`): a depth check ends that walk too.
+  if (valueDepth(v) > MAX_JSON_DEPTH) throw badRequest('error decoding YAML: exceeded max depth');
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw badRequest('error decoding YAML: the applied configuration must be an object');
   return v as KObject;
 }

@@ -98,6 +98,14 @@ describe('server-side apply', () => {
     assert.match(raw.text, /"managedFields":\[\{"manager":"kubectl-create","operation":"Update","apiVersion":"apps\/v1","time":"[^"]+","fieldsType":"FieldsV1","fieldsV1":\{"f:metadata":/);
   });
 
+  test('an apply body made circular by a YAML alias is a 400, and the apiserver keeps serving', async () => {
+    const hdr = { 'Content-Type': 'application/apply-patch+yaml' };
+    const r = await h.request('PATCH', '/api/v1/namespaces/default/configmaps/loop?fieldManager=me', { body: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop}\ndata: &a [*a]\n', headers: hdr });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json.message, /exceeded max depth/);
+    assert.equal((await h.request('GET', '/api/v1/namespaces/default/configmaps/loop')).status, 404);
+  });
+
   test('a conflicting apply is refused with kube-apiserver\'s message; --force-conflicts takes the fields over', async () => {
     const f = file('web.yaml', deployment('web', 3, 'nginx:1.26'));
     const r = await h.kubectl('apply', '--server-side', '-f', f);
