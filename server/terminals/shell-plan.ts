@@ -19,7 +19,10 @@ export function planShell(input: { prefix: string; namespace: string; pausePid?:
   }
   const ident = identifyNamespace(prefix, namespace);
   const title = `${ident.kind} ${ident.label}`;
-  const shell = ['bash', '--noprofile', '--norc', '-i'];
+  const ps1 = `\\[\\e[1;36m\\][${ident.label}]\\[\\e[0m\\] \\w# `;
+  // A bash script on the way (lab-exec.sh) unsets PS1, as every non-interactive bash does, so the
+  // prompt is handed to the shell by `env` right before it starts.
+  const shell = [...(input.labExec ? ['env', `PS1=${ps1}`] : []), 'bash', '--noprofile', '--norc', '-i'];
   const nodeInit = input.nodeInitPid;
   if (nodeInit !== undefined && !(Number.isInteger(nodeInit) && nodeInit > 1)) throw new ValidationError('terminal node pid', `${nodeInit} is not a process id`);
   // A node is a container: its shell enters all its namespaces and sees only its own processes.
@@ -39,7 +42,7 @@ export function planShell(input: { prefix: string; namespace: string; pausePid?:
     TERM: 'xterm-256color',
     KUBEWIRE_NETNS: namespace,
     // --norc keeps this prompt: a learner always sees which namespace the shell is in.
-    PS1: `\\[\\e[1;36m\\][${ident.label}]\\[\\e[0m\\] \\w# `,
+    PS1: ps1,
   };
   return { argv, env, title };
 }

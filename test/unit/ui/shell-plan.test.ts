@@ -31,5 +31,6 @@ test('refuses names outside the lab or with shell syntax, and bad pids', () => {
 
 test('with lab-exec.sh the shell joins the lab cgroup first (its terminals leaf)', () => {
   const p = planShell({ prefix: 'kw-', namespace: 'kw-node5', baseEnv: {}, labExec: '/x/native-scripts/lab-exec.sh' });
-  assert.deepEqual(p.argv, ['/x/native-scripts/lab-exec.sh', 'kw-', 'terminals', '--', 'ip', 'netns', 'exec', 'kw-node5', 'bash', '--noprofile', '--norc', '-i']);
+  assert.deepEqual(p.argv, ['/x/native-scripts/lab-exec.sh', 'kw-', 'terminals', '--', 'ip', 'netns', 'exec', 'kw-node5', 'env', `PS1=${p.env.PS1}`, 'bash', '--noprofile', '--norc', '-i']);
+  assert.match(p.env.PS1!, /\[node5\]/);
 });
