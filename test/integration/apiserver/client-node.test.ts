@@ -101,4 +101,19 @@ describe('@kubernetes/client-node against the apiserver', () => {
     assert.equal(d.spec?.replicas, 3);
     assert.equal(d.metadata?.generation, 2);
   });
+  test('typed APIs read new workloads: the status counters Go writes without omitempty are there', async () => {
+    const apps = kc.makeApiClient(AppsV1Api);
+    const sel = { matchLabels: { app: 'w' } };
+    const template = { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+    const rs = await apps.createNamespacedReplicaSet({ namespace: 'default', body: { metadata: { name: 'w-rs' }, spec: { selector: sel, template } } });
+    assert.equal(rs.status?.replicas, 0);
+    const ds = await apps.createNamespacedDaemonSet({ namespace: 'default', body: { metadata: { name: 'w-ds' }, spec: { selector: sel, template } } });
+    assert.deepEqual([ds.status?.currentNumberScheduled, ds.status?.numberMisscheduled, ds.status?.desiredNumberScheduled, ds.status?.numberReady], [0, 0, 0, 0]);
+    const sts = await apps.createNamespacedStatefulSet({ namespace: 'default', body: { metadata: { name: 'w-sts' }, spec: { selector: sel, template, serviceName: 'w' } } });
+    assert.equal(sts.status?.replicas, 0);
+    const rc = await core.createNamespacedReplicationController({ namespace: 'default', body: { metadata: { name: 'w-rc' }, spec: { selector: { app: 'w' }, template } } });
+    assert.equal(rc.status?.replicas, 0);
+    assert.equal((await apps.readNamespacedDaemonSet({ namespace: 'default', name: 'w-ds' })).status?.numberReady, 0);
+    assert.ok((await apps.listNamespacedStatefulSet({ namespace: 'default' })).items.some((x) => x.metadata?.name === 'w-sts'));
+  });
 });
