@@ -59,9 +59,16 @@ function drag(el: HTMLElement, move: (ev: PointerEvent) => void, end: () => void
   });
 }
 
-/** Keyboard for the graph (it has focus): arrows pan, + / - zoom, 0 fits, Enter opens a cluster. */
+/**
+ * Keyboard for the graph (it has focus): arrows move the selected shape (Shift: further) or, with
+ * nothing selected, pan; Escape unselects; + / - zoom, 0 fits, Enter opens a cluster.
+ */
 export function setupGraphKeys(el: HTMLElement, topo: TopologyView): void {
   el.addEventListener('keydown', (e) => {
+    if (topo.moveSelected(e.key, e.shiftKey)) {
+      e.preventDefault();
+      return;
+    }
     const step = 60;
     const keys: Record<string, () => void> = {
       ArrowLeft: () => topo.panBy(step, 0),
@@ -73,6 +80,7 @@ export function setupGraphKeys(el: HTMLElement, topo: TopologyView): void {
       '-': () => topo.zoomBy(0.8),
       '0': () => topo.fit(),
       Enter: () => topo.openSelectedCluster(),
+      Escape: () => topo.clearSelection(),
     };
     const f = keys[e.key];
     if (!f) return;

@@ -9,6 +9,7 @@ import type { TopologyGraph } from '../common/topology-model.js';
 import { clusterPods, clusterOf, CLUSTER_PREFIX } from '../common/topology-clustering.js';
 import type { Point, Theme } from '../common/learner-contract.js';
 import { PALETTES, topologyStyle, zoomBucket } from './topology-style.js';
+import { shapeMoveOffset } from '../common/shape-move-keys.js';
 
 export interface Selection {
   namespace: string;
@@ -53,17 +54,16 @@ export class TopologyView {
     private readonly onLayoutChanged: (positions: Record<string, Point>) => void = () => {},
   ) {
     this.cy = cytoscape({ container, style: topologyStyle('dark', 1), wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
-    this.cy.on('dragfree', 'node', () => {
-      this.cy.nodes().forEach((n) => {
-        if (!n.isParent()) this.saved.set(n.id(), { ...n.position() });
-      });
-      this.onLayoutChanged(Object.fromEntries(this.saved));
-    });
+    this.cy.on('dragfree', 'node', () => this.saveLayout());
     // A cluster opens into its pods (double click, or Enter on the keyboard: see openCluster).
     this.cy.on('dbltap', 'node[kind = "ns-cluster"]', (e) => this.openCluster(String(e.target.data('namespace'))));
     this.cy.on('tap', (e) => {
       this.cy.edges('.hl').removeClass('hl');
-      if (e.target === this.cy) return this.onSelect(undefined);
+      if (e.target === this.cy) {
+        // A click on the background lets go of what Find marked too (arrows pan again, not move it).
+        this.cy.nodes('.focus').removeClass('focus');
+        return this.onSelect(undefined);
+      }
       // Light up the lines of what was clicked (for a node box: of everything inside it).
       const el = e.target as cytoscape.NodeSingular;
       (el.isNode() ? el.union(el.descendants()).connectedEdges() : el).addClass('hl');
@@ -324,6 +324,39 @@ export class TopologyView {
   zoomBy(factor: number): void {
     const z = this.cy.zoom() * factor;
     this.cy.zoom({ level: Math.min(this.cy.maxZoom(), Math.max(this.cy.minZoom(), z)), renderedPosition: { x: this.cy.width() / 2, y: this.cy.height() / 2 } });
+  }
+
+  /** Remembers every shape's position and hands them to be saved (after a drag or a keyboard move). */
+  private saveLayout(): void {
+    this.cy.nodes().forEach((n) => {
+      if (!n.isParent()) this.saved.set(n.id(), { ...n.position() });
+    });
+    this.onLayoutChanged(Object.fromEntries(this.saved));
+  }
+
+  /**
+   * The keyboard's drag: moves the selected (or found) shapes by an arrow key and saves the layout
+   * as a drag does. A box (node, namespace) moves with everything inside it. Returns false when
+   * nothing is selected, so the arrows pan instead.
+   */
+  moveSelected(key: string, shift: boolean): boolean {
+    const sel = this.cy.$('node:selected, node.focus');
+    const d = shapeMoveOffset(key, shift, this.cy.zoom());
+    if (sel.empty() || !d) return false;
+    const leaves = sel.union(sel.descendants()).nodes().filter((n) => !n.isParent());
+    leaves.positions((n) => ({ x: n.position('x') + d.x, y: n.position('y') + d.y }));
+    this.saveLayout();
+    return true;
+  }
+
+  /** Escape: nothing selected any more (arrows pan again). */
+  clearSelection(): void {
+    this.cy.batch(() => {
+      this.cy.elements().unselect();
+      this.cy.nodes('.focus').removeClass('focus');
+      this.cy.edges('.hl').removeClass('hl');
+    });
+    this.onSelect(undefined);
   }
 
   /** Enter on a selected pod cluster opens it (the keyboard's double click). */
