@@ -70,7 +70,9 @@ test('a pod terminal enters the sandbox (pause\'s UTS namespace: the pod\'s host
   const client = new UiTestClient(server.port, server.token);
   const terms = await client.mustCall('terminal.list', {});
   assert.equal(terms.length, 1);
-  assert.deepEqual(terms[0]!.command.slice(0, 6), ['ip', 'netns', 'exec', podNs, 'nsenter', '-t']);
+  // The shell starts through lab-exec.sh (the lab's mark), then enters the pod's namespaces.
+  assert.match(terms[0]!.command[0]!, /native-scripts\/lab-exec\.sh$/);
+  assert.deepEqual(terms[0]!.command.slice(1, 10), [lab.prefix, 'terminals', '--', 'ip', 'netns', 'exec', podNs, 'nsenter', '-t']);
   await page.waitForFunction(anyTerminalHas, '\nkubia-b', { timeout: 2000 }).catch(() => {});
   const text = await page.evaluate(() => [...document.querySelectorAll('.terminal-pane .xterm-rows')].map((e) => e.textContent ?? '').join(''));
   assert.match(text, /kubia-b\s*2: eth0@/, 'hostname printed before ip addr');
