@@ -143,18 +143,15 @@ export class LabCgroup {
     }
   }
 
-  /** Removes the lab's (empty) cgroup tree in every hierarchy; returns the folders removed. */
-  remove(): string[] {
+  /**
+   * Removes the lab's (empty) cgroup tree in every hierarchy, leaves first; returns the folders
+   * removed. A process SIGKILLed a moment ago leaves cgroup.procs before the kernel unlinks it from
+   * its cgroup, so rmdir can still say EBUSY: each folder is retried for up to `busyMs`.
+   */
+  remove(busyMs = 2_000): string[] {
     const removed: string[] = [];
     for (const root of this.allRoots()) {
-      for (const d of subtree(join(root, this.name)).reverse()) {
-        try {
-          rmdirSync(d);
-          removed.push(d);
-        } catch (cause) {
-          if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new LabCgroupError(`cannot remove cgroup ${d}`, { cause });
-        }
-      }
+      for (const d of subtree(join(root, this.name)).reverse()) if (rmdirRetrying(d, busyMs)) removed.push(d);
     }
     return removed;
   }
@@ -182,6 +179,24 @@ export function labCgroupPrefixes(roots: string[] = [...new Set([trackingHierarc
     }
   }
   return [...out].sort();
+}
+
+/** rmdir of a cgroup, retried while it is busy (a dying process); false when it was already gone. */
+function rmdirRetrying(dir: string, busyMs: number): boolean {
+  const until = Date.now() + busyMs;
+  for (;;) {
+    try {
+      rmdirSync(dir);
+      return true;
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code !== 'EBUSY' || Date.now() > until) throw new LabCgroupError(`cannot remove cgroup ${dir}`, { cause });
+      // remove() is synchronous (reset's last step, and callers outside async code): a short
+      // blocking pause is what a retry costs here.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 }
 
 /** A folder and every folder below it, parents first; empty when it does not exist. */

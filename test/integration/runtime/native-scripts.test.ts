@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
+import { LabCgroup, labCgroupPrefixes } from '../../../runtime/lab/lab-cgroup.js';
 import { scriptsDir } from '../../../runtime/project-root.js';
 import { namespacesWithPrefix } from './harness.js';
 
@@ -15,8 +16,14 @@ const b = `${prefix}b`;
 const unmarked = `${prefix}unmarked`;
 
 after(async () => {
+  // proc-start.sh put its process into the lab's cgroup (<prefix>kubewire/_procs): the namespace
+  // sweep does not touch cgroups, so end and remove that tree as reset does, and check it is gone.
+  const cg = LabCgroup.of(prefix);
+  await cg.kill().catch(() => undefined);
   await d.script('sweep.sh', [prefix]).catch(() => undefined);
   await execa('ip', ['netns', 'delete', unmarked], { reject: false });
+  cg.remove();
+  assert.equal(labCgroupPrefixes().includes(prefix), false, `the lab's cgroup ${cg.name} is left behind`);
 });
 
 const ip = async (ns: string, ...args: string[]) => (await execa('ip', ['-n', ns, ...args])).stdout;
