@@ -50,9 +50,15 @@ for _ in {1..100}; do
 done
 removed=0
 for t in "${trees[@]}"; do
-  while IFS= read -r d; do
-    rmdir -- "$d" 2>/dev/null && removed=$((removed + 1))
-  done < <(find "$t" -depth -type d 2>/dev/null)
+  # Leaves first. A process killed a moment ago can leave cgroup.procs before the kernel unlinks it
+  # from its cgroup (rmdir then says EBUSY): retry the pass briefly (2 s) before giving up.
+  for _ in {1..100}; do
+    while IFS= read -r d; do
+      rmdir -- "$d" 2>/dev/null && removed=$((removed + 1))
+    done < <(find "$t" -depth -type d 2>/dev/null)
+    [[ -d $t ]] || break
+    sleep 0.02
+  done
   [[ -d $t ]] && kw_log "could not remove cgroup $t"
 done
 printf '{"nodes":%s,"cgroups":%d}\n' "$(kw_json_list "${nodes[@]}")" "$removed"
