@@ -14,7 +14,8 @@ export class DefaultTolerationSeconds implements MutatingPlugin {
     const spec = a.object.spec;
     const tolerations: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[] = spec.tolerations ?? [];
     for (const key of KEYS) {
-      const covered = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
+      // As kube-apiserver: any toleration with this key or an empty key, and NoExecute or an empty effect.
+      const covered = tolerations.some((t) => (t.key === key || !t.key) && (!t.effect || t.effect === 'NoExecute'));
       if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: this.seconds });
     }
     spec.tolerations = tolerations;

@@ -102,7 +102,12 @@ test('a node that stops heartbeating turns Unknown, gets unreachable taints, and
     metadata: { name, namespace: 'default' },
     spec: { nodeName: 'node2', containers: [{ name: 'c', image: 'x' }], ...(tolerationSeconds !== undefined ? { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds }] } : {}) },
   });
+  // A pod without tolerations would get DefaultTolerationSeconds' 300 s (as in kube-apiserver); one
+  // that tolerates the taint for 0 s is what is evicted as soon as the taint lands.
+  await client.pods.create(onNode2('tolerates-0s', 0));
   await client.pods.create(onNode2('no-toleration'));
+  const defaulted = (await client.pods.get('no-toleration', 'default')).spec.tolerations ?? [];
+  assert.ok(defaulted.some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute' && x.tolerationSeconds === 300), 'DefaultTolerationSeconds gave it 300 s');
   await client.pods.create(onNode2('tolerates-2s', 2));
   await until('node2 Unknown and tainted', async () => {
     const n = await client.nodes.get('node2');
@@ -114,10 +119,11 @@ test('a node that stops heartbeating turns Unknown, gets unreachable taints, and
   const n1 = await client.nodes.get('node1');
   assert.equal(n1.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'the heartbeating node stays Ready');
   assert.ok(!(n1.spec?.taints ?? []).length);
-  await until('untolerating pod evicted', () => !kubelet.pods.store.getByName('no-toleration', 'default'), 5000);
+  await until('pod tolerating for 0 s evicted', () => !kubelet.pods.store.getByName('tolerates-0s', 'default'), 5000);
   assert.ok(kubelet.pods.store.getByName('tolerates-2s', 'default'), 'the tolerating pod is still there');
   await until('tolerating pod evicted', () => !kubelet.pods.store.getByName('tolerates-2s', 'default'), 6000);
   assert.ok(Date.now() - taintedAt >= 1000, 'it waited for its tolerationSeconds');
+  assert.ok(kubelet.pods.store.getByName('no-toleration', 'default'), 'the defaulted pod waits its 300 s');
   await until('eviction events', async () => (await client.events.list({ namespace: 'default' })).items.some((e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/tolerates-2s'));
   await until('NodeNotReady event', async () => (await client.events.list({ namespace: 'default' })).items.some((e) => e.reason === 'NodeNotReady' && e.involvedObject.name === 'node2'));
 });
