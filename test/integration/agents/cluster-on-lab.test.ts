@@ -16,6 +16,7 @@ import { INGRESSES } from '../../../cluster/agents/ingress/ingress-controller.js
 import { MIRROR_ANNOTATION } from '../../../cluster/agents/kubelet/kubelet.js';
 import { openImageService } from '../../../runtime/images/local-image-service.js';
 import { imageStoreDir } from '../../../runtime/images/oci-store.js';
+import { setKubeletStopped } from '../../../runtime/lab/kubelet-switch.js';
 import { nodeInitBinary, pauseBinary, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
 import { eventually, TestLab } from '../runtime/harness.js';
 
@@ -305,7 +306,9 @@ test('probes: httpGet readiness gates Ready; a failing exec liveness probe resta
 });
 
 test('a node whose agents stop turns NotReady (lease and status no longer renewed)', async () => {
-  daemon.stopNode('node2');
+  // The supported switch (`kubewire node stop node2`): the marker the cluster process polls. Calling
+  // daemon.stopNode alone would be undone within a second, since the marker says the node runs.
+  setKubeletStopped(lab.paths.node('node2'), true);
   const node = await eventually(async () => {
     const n = await daemon.client.nodes.get('node2');
     return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? n : undefined;
