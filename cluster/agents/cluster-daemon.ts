@@ -54,6 +54,9 @@ import type { KubeletConnector } from '../apiserver/http/kubelet-proxy.js';
 import { KubeProxyAgent } from './proxy/kube-proxy-agent.js';
 import { clusterDnsIP, clusterDnsResolvConf, type ClusterDnsConfig } from './dns/cluster-dns-config.js';
 
+/** Nodes started at once: enough to overlap their helpers' waits, few enough for 2 cores. */
+const NODE_START_CONCURRENCY = 4;
+
 export interface ClusterDaemonOptions {
   paths: LabPaths;
   driver: HostDriver;
@@ -156,7 +159,16 @@ export class ClusterDaemon {
     if (created.length) this.o.log(`created from the topology: ${created.join(', ')}`);
     this.state = state;
     this.caPem = ca;
-    for (const node of this.topo.nodes) if (!kubeletStopped(this.o.paths.node(node.name))) await this.startNode(node, state, ca);
+    // Ready means the agents are up, not that every pod runs: the nodes start a few at a time (their
+    // start is mostly waiting on helpers), and their kubelets start pods only once all agents are
+    // up, so 200 pods' containers do not starve the node starts of the lab's CPU.
+    const startPods: (() => void)[] = [];
+    const nodes = this.topo.nodes.filter((n) => !kubeletStopped(this.o.paths.node(n.name)));
+    const queue = [...nodes];
+    await Promise.all(Array.from({ length: Math.min(NODE_START_CONCURRENCY, queue.length) }, async () => {
+      for (let node = queue.shift(); node; node = queue.shift()) startPods.push(await this.startNode(node, state, ca, true));
+    }));
+    for (const start of startPods) start();
     this.stops.push(watchKubeletSwitches(this.topo.nodes.map((n) => n.name), (n) => this.o.paths.node(n), (n) => this.agents.has(n), async (n, stop) => {
       if (stop) this.stopNode(n);
       else await this.resumeNode(n);
@@ -281,7 +293,8 @@ export class ClusterDaemon {
     this.stops.push(() => elector.stop());
   }
 
-  private async startNode(node: NodeSpec, state: LabState, ca: Buffer): Promise<void> {
+  /** Starts the node's agents; with `deferPods`, its kubelet syncs pods only once the returned function runs. */
+  private async startNode(node: NodeSpec, state: LabState, ca: Buffer, deferPods = false): Promise<() => void> {
     const netns = this.names.node(node.name);
     const client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.issueNodeToken(node.name), userAgent: `kubelet/${node.name}` });
     const log = (line: string) => this.o.log(line);
@@ -321,7 +334,11 @@ export class ClusterDaemon {
       manifestDir: join(this.o.paths.node(node.name), 'manifests'),
       log,
     });
-    stops.push(kubelet.start());
+    let stopKubelet: Disposer | undefined;
+    const startKubelet = (): void => {
+      if (!stopKubelet && this.agents.get(node.name)?.kubelet === kubelet) stopKubelet = kubelet.start();
+    };
+    stops.push(() => stopKubelet?.());
     const rn = this.relayNode(node);
     const serving: KubeletServing = await startKubeletServer({
       node: { name: node.name, address: node.address },
@@ -349,6 +366,8 @@ export class ClusterDaemon {
     const proxy = new KubeProxyAgent(client, this.clock, proxier, { log: (l) => log(`${node.name}: ${l}`) });
     stops.push(proxy.start());
     this.agents.set(node.name, { node, netns, kubelet, flanneld, proxy, runtime: rt, stop: () => stops.reverse().forEach((s) => s()) });
+    if (!deferPods) startKubelet();
+    return startKubelet;
   }
 
   /** The topology's pods stay recorded in state.json, where up/down/reset look for them. */
