@@ -350,6 +350,7 @@ export class ClusterDaemon {
       kubelet,
       podLogDir: (pod) => join(this.o.paths.node(node.name), 'pods', podLogFolder(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', pod.metadata.annotations?.[MIRROR_ANNOTATION] ?? pod.metadata.uid ?? '')),
       alive: (pid, startTime) => processAlive(pid, startTime),
+      cri: rt.cri,
       log,
     });
     stops.push(() => void serving.stop());

@@ -45,6 +45,7 @@ export class KubeletPodDirectory implements PodDirectory {
     const runs = criLogRuns(dir);
     return {
       pid: proc?.pid ?? 0,
+      ...(p.record.containerIds?.[container] ? { containerId: p.record.containerIds[container] } : {}),
       env: (spec.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ name: e.name, value: e.value! })),
       hostname: pod,
       logFile: join(dir, runs[runs.length - 1] ?? '0.log'),

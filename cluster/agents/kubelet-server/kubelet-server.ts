@@ -15,7 +15,9 @@ import { streamContainerLog, parseLogOptions, LogOptionsError } from './containe
 import { DelegatedAuth, nodeAttributes } from './delegated-auth.js';
 import { parsePorts, PORT_FORWARD_WS_PROTOCOLS, servePortForwardWs } from './port-forward-ws.js';
 import { REMOTE_COMMAND_PROTOCOLS, serveRemoteCommand, streamFlags } from './remote-command.js';
-import type { StreamRuntime, StreamProcess } from './stream-runtime.js';
+import type { StreamRuntime, StreamProcess, ExecOptions } from './stream-runtime.js';
+import type { RuntimeService } from '../../../runtime/cri/cri-types.js';
+import { criExec } from './cri-stream-runtime.js';
 import { serveSpdyUpgrade, SPDY_TUNNEL_PROTOCOL, isSpdyUpgrade } from './spdy-upgrade.js';
 import type { NodeStats } from './node-stats.js';
 
@@ -29,6 +31,8 @@ export interface PodDirectory {
 
 export interface RunningContainer {
   pid: number;
+  /** The container's id in the node's CRI runtime: exec goes through its Exec when there is one. */
+  containerId?: string;
   env: { name: string; value: string }[];
   hostname: string;
   /** The current log file and the one before the last restart. */
@@ -46,6 +50,8 @@ export interface KubeletServerDeps {
   auth: DelegatedAuth;
   pods: PodDirectory;
   runtime: StreamRuntime;
+  /** The node's CRI runtime (pods run as crun containers inside the node container). */
+  cri?: RuntimeService;
   stats: NodeStats;
   log(line: string): void;
 }
@@ -163,7 +169,7 @@ export class KubeletServer {
     if (!c) throw new HttpError(404, `container ${container} of pod ${ns}/${pod} is not running`);
     const cmd = (url.searchParams.get('cmd') ?? '').split(' ').filter(Boolean);
     if (!cmd.length) throw new HttpError(400, 'cmd is required');
-    const p = this.d.runtime.exec(c, cmd, { tty: false, stdin: false });
+    const p = this.exec(c, cmd, { tty: false, stdin: false });
     const chunks: Buffer[] = [];
     p.stdout.on('data', (b: Buffer) => chunks.push(b));
     p.stderr?.on('data', (b: Buffer) => chunks.push(b));
@@ -203,7 +209,7 @@ export class KubeletServer {
         if (kind === 'exec') {
           const cmd = url.searchParams.getAll('command');
           if (!cmd.length) throw new HttpError(400, 'you must specify at least 1 command');
-          return this.d.runtime.exec(c, cmd, { tty: f.tty, stdin: f.stdin, ...(size ?? {}) });
+          return this.exec(c, cmd, { tty: f.tty, stdin: f.stdin, ...(size ?? {}) });
         }
         return c.attach?.({ tty: f.tty, stdin: f.stdin }) ?? followLog(c);
       };
@@ -213,6 +219,11 @@ export class KubeletServer {
       return serveRemoteCommand(ws, start, f);
     }
     throw new HttpError(404, '404 page not found');
+  }
+
+  /** A process in the container: through the CRI runtime when the container is one of its own. */
+  private exec(c: RunningContainer, cmd: string[], o: ExecOptions): StreamProcess {
+    return c.containerId && this.d.cri ? criExec(this.d.cri, c.containerId, cmd, o) : this.d.runtime.exec(c, cmd, o);
   }
 
   private accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<WebSocket> {

@@ -9,6 +9,7 @@ import { EphemeralContainers } from './ephemeral-containers.js';
 import { KubeletPodDirectory, type KubeletPods } from './kubelet-pod-directory.js';
 import { KubeletServer } from './kubelet-server.js';
 import { NodeStats } from './node-stats.js';
+import type { RuntimeService } from '../../../runtime/cri/cri-types.js';
 import { NsenterStreamRuntime, type StreamRuntime } from './stream-runtime.js';
 
 export interface KubeletServingOptions {
@@ -23,6 +24,8 @@ export interface KubeletServingOptions {
   podLogDir(pod: Pod): string;
   alive(pid: number, startTime: number): boolean;
   runtime?: StreamRuntime;
+  /** The node's CRI runtime: exec into its containers goes through its Exec (TTY, resize). */
+  cri?: RuntimeService;
   log(line: string): void;
 }
 
@@ -41,6 +44,7 @@ export async function startKubeletServer(o: KubeletServingOptions): Promise<Kube
     auth: new DelegatedAuth(o.api, o.node.name),
     pods,
     runtime,
+    ...(o.cri ? { cri: o.cri } : {}),
     stats: new NodeStats(o.node.name, () => pods.statsTargets()),
     log: o.log,
   });

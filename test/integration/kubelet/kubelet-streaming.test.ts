@@ -4,6 +4,7 @@
 // tunnel and plain SPDY; client-node's WebSocket protocol); cp both ways; logs -f/--tail/
 // --timestamps/--previous; debug with an ephemeral busybox; nodes/proxy with the kubelet's own
 // authorization; the kubelet refusing an anonymous caller on its port inside the lab.
+import { CriStore } from '../../../runtime/cri/cri-store.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -111,9 +112,13 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     attach.kill('SIGINT');
     await Promise.allSettled([follow, attach]);
     // A container killed from outside restarts; --previous shows the run before.
-    const pids = (await execa('ip', ['netns', 'pids', lab.pod('kubia-b')])).stdout.trim().split('\n');
-    const pid = pids.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('kubia.js'));
-    assert.ok(pid, 'the kubia process of kubia-b');
+    // The container's process as its node's CRI runtime records it (what crictl inspect shows).
+    const nodeName = (await kubectl(['get', 'pod', 'kubia-b', '-o', 'jsonpath={.spec.nodeName}'])).stdout;
+    const store = new CriStore(join(lab.paths.node(nodeName), 'runtime', 'cri'));
+    const sandbox = [...store.sandboxes.values()].find((s) => s.name === 'kubia-b' && s.namespace === 'default' && s.state === 'SANDBOX_READY');
+    const running = [...store.containers.values()].find((c) => c.podSandboxId === sandbox?.id && c.finishedAt === undefined && c.hostPid);
+    const pid = running?.hostPid;
+    assert.ok(pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kubia.js'), 'the kubia process of kubia-b');
     process.kill(Number(pid), 'SIGKILL');
     await eventually(async () => ((await kubectl(['get', 'pod', 'kubia-b', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout === '1' ? true : undefined), 30_000);
     const prev = await kubectl(['logs', 'kubia-b', '--previous']);
