@@ -34,7 +34,7 @@ start_time() { local stat fields; read -r stat <"/proc/$1/stat" || return 1; rea
 report() { printf '{"pid":%d,"startTime":%s,"cgroup":"%s","created":%s}\n' "$1" "$2" "/$cg" "$3"; }
 
 if [[ -f $mark ]]; then
-  read -r old_pid old_start <"$mark" || true
+  read -r old_pid old_start _ <"$mark" || true  # the third field is the prefix
   if [[ ${old_pid:-} =~ ^[0-9]+$ ]] && [[ "$(start_time "$old_pid" 2>/dev/null)" == "${old_start:-}" ]]; then
     report "$old_pid" "$old_start" false
     exit 0
