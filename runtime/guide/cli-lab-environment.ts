@@ -10,10 +10,12 @@ import type { PhaseEvent } from '../concurrency.js';
 import { parseProgressLine } from '../../common/learner-contract.js';
 import { NetnsDriver } from '../host/netns-driver.js';
 import { DEFAULT_STATE_BASE, LabPaths } from '../lab/lab-paths.js';
+import { waitForPods } from './pod-readiness.js';
 import { cliMain, kubewireBin, scriptsDir } from '../project-root.js';
 
 export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE): LabEnvironment {
-  const labName = (topologyFile: string) => parseTopology(readFileSync(topologyFile, 'utf8'), topologyFile).name;
+  const topology = (topologyFile: string) => parseTopology(readFileSync(topologyFile, 'utf8'), topologyFile);
+  const labName = (topologyFile: string) => topology(topologyFile).name;
   const call = async (args: string[], onPhase?: (e: PhaseEvent) => void) => {
     const child = execa(process.execPath, [cliMain(), ...args], { reject: false, all: true, stdin: 'ignore', env: onPhase ? { KUBEWIRE_PROGRESS: '1' } : {} });
     if (onPhase) {
@@ -44,6 +46,7 @@ export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWI
     removeNamespaces: async (names) => {
       await new NetnsDriver(scriptsDir()).script('netns-down.sh', names);
     },
+    waitForPods: (topologyFile) => waitForPods(topology(topologyFile), new LabPaths(stateBase, labName(topologyFile)).state),
     reset: (topologyFile) => call(['reset', '--lab', labName(topologyFile), '--prefix', prefix, '--state-dir', stateBase]),
   };
 }

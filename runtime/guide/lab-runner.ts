@@ -23,6 +23,11 @@ export interface LabEnvironment {
   /** `onPhase` hears `up`'s phases live (namespaces, underlay, …, cluster). */
   up(topologyFile: string, onPhase?: (e: PhaseEvent) => void): Promise<void>;
   reset(topologyFile: string): Promise<void>;
+  /**
+   * Resolves once the topology's pods run (sandbox namespaces, containers, declared ports), or
+   * throws after a bounded wait: the kubelets start pods after `up` returns.
+   */
+  waitForPods?(topologyFile: string): Promise<void>;
   /** Marks these names as the lab's, so that the lab's reset sweeps them even if made by hand. */
   claimNamespaces(names: string[]): Promise<void>;
   /** Kills what runs in these namespaces and removes them with their /etc/netns files. */
@@ -138,6 +143,9 @@ export class LabRunner {
     };
     await phase('reset', () => this.reset(lab));
     await this.env.up(lab.topologyFile, onPhase);
+    // A learner expects the lab's pods there when step 1 begins, not a race with the kubelets.
+    const waitForPods = this.env.waitForPods?.bind(this.env);
+    if (waitForPods) await phase('pods', () => waitForPods(lab.topologyFile));
     if (lab.namespaces.length) await phase('claim', () => this.env.claimNamespaces(this.namespaces(lab)));
   }
 

@@ -2,7 +2,9 @@
 # Run by the lab runner after labs/lib/lab.sh and this lab's lib.sh are sourced.
 set -euo pipefail
 app=$(recorded app)
-kill "$app" 2>/dev/null || true
+# kubia (the app) is its container's pid 1 and has no TERM handler: the kernel ignores SIGTERM
+# there, so only SIGKILL ends it (what `crictl stop` falls back to after its grace period).
+kill -KILL "$app" 2>/dev/null || true
 # Wait on the condition: a new app process and the restart reported.
 for _ in $(seq 300); do
   new=$(pod_pid node || true)
