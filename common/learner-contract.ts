@@ -71,6 +71,7 @@ export const START_PHASES: readonly { name: string; label: string }[] = [
   { name: 'pods', label: 'starting pods' },
   { name: 'prune', label: 'removing what the topology no longer has' },
   { name: 'cluster', label: 'cluster ready (apiserver, kubelets, kube-proxy)' },
+  { name: 'pods-running', label: 'waiting for the lab\u2019s pods to run (the kubelets start them)' },
   { name: 'claim', label: 'marking the lab\u2019s own namespaces' },
 ];
 

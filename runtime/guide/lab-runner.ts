@@ -145,7 +145,7 @@ export class LabRunner {
     await this.env.up(lab.topologyFile, onPhase);
     // A learner expects the lab's pods there when step 1 begins, not a race with the kubelets.
     const waitForPods = this.env.waitForPods?.bind(this.env);
-    if (waitForPods) await phase('pods', () => waitForPods(lab.topologyFile));
+    if (waitForPods) await phase('pods-running', () => waitForPods(lab.topologyFile));
     if (lab.namespaces.length) await phase('claim', () => this.env.claimNamespaces(this.namespaces(lab)));
   }
 
