@@ -11,7 +11,7 @@ import { PathService } from '../../../server/path/path-service.js';
 import { LabNamespaces } from '../../../server/lab-namespaces.js';
 import { runCommand } from '../../../server/run-command.js';
 import { endpointSlice, kubiaService, kubiaSlice, service } from '../../support/proxy-objects.js';
-import { TestLab, TWO_NODES } from '../runtime/harness.js';
+import { eventually, TestLab, TWO_NODES } from '../runtime/harness.js';
 
 let lab: TestLab;
 let tracer: PathService;
@@ -23,6 +23,13 @@ before(async () => {
   lab = new TestLab(TWO_NODES);
   try {
     await lab.upWithPods();
+    // The cluster's own kube-proxy on node5 rewrites the whole nat/filter tables on every sync; wait
+    // until it has rendered cluster DNS's endpoint (its last change after startup), or its next sync
+    // would replace the rules this test's Proxier writes below (kubia's service would then vanish).
+    await eventually(async () => {
+      const r = await lab.exec(lab.names.node('node5'), ['iptables-save', '-t', 'nat']);
+      return /kube-system\/kube-dns:dns[^\n]* -j DNAT/.test(r.stdout) ? true : undefined;
+    }, 120_000);
     const proxier = new Proxier({
       netns: lab.names.node('node5'),
       restorer: new NetnsIptablesRestorer(),
