@@ -4,6 +4,7 @@
 // real kubelet gets through a CSR the controller-manager signs; here the cluster process signs it
 // directly, as it holds the CA). Reissued when the subject or the names change.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { PkiError } from './pki.js';
@@ -49,7 +50,11 @@ export async function ensureLeafCert(caDir: string, r: LeafRequest): Promise<Lea
     try {
       await execa('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
       await execa('openssl', ['req', '-new', '-key', key, '-subj', subject, '-out', csr]);
-      await execa('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '825', '-out', crt, '-extfile', ext]);
+      // A random serial per leaf (as CAs do), not -CAcreateserial: nodes start several at a time and
+      // concurrent openssl runs raced on the shared ca.srl ("issuing kubelet certificate failed").
+      const serial = randomBytes(16);
+      serial[0]! &= 0x7f;
+      await execa('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-set_serial', `0x${serial.toString('hex')}`, '-days', '825', '-out', crt, '-extfile', ext]);
     } catch (err) {
       throw new PkiError(`issuing ${r.name} certificate failed`, { cause: err });
     }
