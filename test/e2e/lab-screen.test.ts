@@ -89,7 +89,7 @@ test('step 1: its terminal opens for it, Run types the commands, the quiet re-ch
   assert.ok(await page.evaluate(() => !!window.kubewireDebug!.activeTerminal()));
   assert.ok(await page.evaluate(() => !!document.activeElement?.closest('.terminal-pane')), 'the terminal has the keyboard focus');
   await step(1).locator('[data-run="node5"]').click();
-  await page.waitForFunction(anyTerminalHas, '1: lo: <LOOPBACK', { timeout: 20_000 });
+  await page.waitForFunction(anyTerminalHas, '1: lo: <LOOPBACK', { timeout: 60_000 });
   // Nobody pressed Check: the loop did.
   await page.locator('.step.done[data-step="1"]').waitFor({ timeout: 30_000 });
   await page.locator('.step.current.open[data-step="2"]').waitFor({ timeout: 5000 });
