@@ -42,7 +42,16 @@ export async function run(report: BenchReport): Promise<void> {
   let stopWatch: (() => void) | undefined;
   try {
     await runtime.up(topo);
-    daemon = new ClusterDaemon({ paths, driver, images, pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: 0, log: () => {} });
+    daemon = new ClusterDaemon({
+      paths,
+      driver,
+      images,
+      pauseBinary: pauseBinary(),
+      nodeInitBinary: nodeInitBinary(),
+      scriptsDir: scriptsDir(),
+      apiserverPort: 0,
+      log: () => {},
+    });
     await daemon.start();
     const client = daemon.client;
     // Wait for the DNS pod so the cluster is idle before the burst.
@@ -53,22 +62,30 @@ export async function run(report: BenchReport): Promise<void> {
     }
     const created = new Map<string, number>();
     const readyAt = new Map<string, number>();
-    const isReady = (p: Pod) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    const isReady = (p: Pod) =>
+      p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     const seen = (p: Pod) => {
       const uid = p.metadata.uid!;
       if (!created.has(uid)) created.set(uid, performance.now());
       if (isReady(p) && !readyAt.has(uid)) readyAt.set(uid, performance.now());
     };
-    const informer = new Informer<Pod>(client.pods, new SystemClock(), { namespace: 'default', labelSelector: 'app=bench' });
+    const informer = new Informer<Pod>(client.pods, new SystemClock(), {
+      namespace: 'default',
+      labelSelector: 'app=bench',
+    });
     informer.addEventHandler({ onAdd: seen, onUpdate: (_o, p) => seen(p) });
     stopWatch = informer.run();
     await informer.waitForSync();
     // Baseline in the same run: one pod alone on an idle cluster.
-    await client.pods.create({ metadata: { name: 'single', namespace: 'default', labels: { app: 'bench' } }, spec: { containers: [{ name: 'kubia', image: 'kubia' }] } });
+    await client.pods.create({
+      metadata: { name: 'single', namespace: 'default', labels: { app: 'bench' } },
+      spec: { containers: [{ name: 'kubia', image: 'kubia' }] },
+    });
     for (let i = 0; i < 600 && readyAt.size < 1; i++) await new Promise((r) => setTimeout(r, 50));
     const single = [...readyAt].map(([uid, t]) => t - created.get(uid)!)[0];
     await client.pods.delete('single', 'default', { gracePeriodSeconds: 0 });
-    while ((await client.pods.list({ namespace: 'default', labelSelector: 'app=bench' })).items.length) await new Promise((r) => setTimeout(r, 100));
+    while ((await client.pods.list({ namespace: 'default', labelSelector: 'app=bench' })).items.length)
+      await new Promise((r) => setTimeout(r, 100));
     created.clear();
     readyAt.clear();
     if (single !== undefined) report.figure('one pod alone (baseline, same run)', single / 1000, 's');
@@ -81,18 +98,25 @@ export async function run(report: BenchReport): Promise<void> {
       spec: {
         replicas: REPLICAS,
         selector: { matchLabels: { app: 'bench' } },
-        template: { metadata: { labels: { app: 'bench' } }, spec: { containers: [{ name: 'kubia', image: 'kubia', ports: [{ containerPort: 8080 }] }] } },
+        template: {
+          metadata: { labels: { app: 'bench' } },
+          spec: { containers: [{ name: 'kubia', image: 'kubia', ports: [{ containerPort: 8080 }] }] },
+        },
       },
     });
     const deadline = performance.now() + 180_000;
     while (readyAt.size < REPLICAS && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const total = performance.now() - t0;
     const lat = [...readyAt].map(([uid, t]) => t - created.get(uid)!).sort((a, b) => a - b);
-    report.log(`article topology, ${topo.nodes.length} nodes, ${REPLICAS} kubia replicas; 1-min load average before ${load0.toFixed(2)}`);
+    report.log(
+      `article topology, ${topo.nodes.length} nodes, ${REPLICAS} kubia replicas; 1-min load average before ${load0.toFixed(2)}`,
+    );
     if (lat.length < REPLICAS) report.log(`only ${lat.length} of ${REPLICAS} pods became Ready within 180 s`);
     report.figure('pods Running and Ready', lat.length, `of ${REPLICAS}`);
     report.figure('startup latency p50 (created -> Running+Ready)', percentile(lat, 50) / 1000, 's');
-    report.figure('startup latency p99 (created -> Running+Ready)', percentile(lat, 99) / 1000, 's', { goal: '<= 2 s' });
+    report.figure('startup latency p99 (created -> Running+Ready)', percentile(lat, 99) / 1000, 's', {
+      goal: '<= 2 s',
+    });
     report.figure('startup latency max', lat[lat.length - 1]! / 1000, 's');
     report.figure('apply -> all Ready', total / 1000, 's');
   } finally {

@@ -18,10 +18,21 @@ export const name = 'api-surface';
 const KUBECTL = '/usr/bin/kubectl';
 const ROUNDS = 7;
 
-export async function startInProcess(opts: { aggregatedDiscovery?: boolean } = {}): Promise<{ server: ApiServer; dir: string; stop(): Promise<void> }> {
+export async function startInProcess(
+  opts: { aggregatedDiscovery?: boolean } = {},
+): Promise<{ server: ApiServer; dir: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-api-surface-bench-'));
   const backend = openBackend(join(dir, 'store.db'));
-  const server = new ApiServer({ backend, config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }], compaction: false, aggregatedDiscovery: opts.aggregatedDiscovery } });
+  const server = new ApiServer({
+    backend,
+    config: {
+      ...DEFAULT_CONFIG,
+      stateDir: join(dir, 'apiserver'),
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      compaction: false,
+      aggregatedDiscovery: opts.aggregatedDiscovery,
+    },
+  });
   const stop = await server.start();
   return {
     server,
@@ -42,29 +53,39 @@ async function coldKubectl(kubeconfig: string, args: string[]): Promise<number> 
   try {
     const t0 = performance.now();
     // The apiserver runs in this process: the kubectl run must not block its event loop.
-    await execa(KUBECTL, [...args, `--cache-dir=${join(home, 'cache')}`], { env: { KUBECONFIG: kubeconfig, HOME: home } });
+    await execa(KUBECTL, [...args, `--cache-dir=${join(home, 'cache')}`], {
+      env: { KUBECONFIG: kubeconfig, HOME: home },
+    });
     return performance.now() - t0;
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
 }
 
-const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+const AGGREGATED =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 /** GETs as Go's transport sends them (gzip accepted, body decoded and parsed), on a new connection. */
-async function fetchAll(server: ApiServer, plan: (get: (path: string, accept?: string) => Promise<any>) => Promise<void>): Promise<number> {
+async function fetchAll(
+  server: ApiServer,
+  plan: (get: (path: string, accept?: string) => Promise<any>) => Promise<void>,
+): Promise<number> {
   const agent = new Agent({ ca: readFileSync(server.caPath), keepAlive: true });
   const token = server.adminToken;
   const get = (path: string, accept = 'application/json') =>
     new Promise<any>((resolve, reject) => {
-      const req = request(server.url + path, { agent, headers: { Authorization: `Bearer ${token}`, Accept: accept, 'Accept-Encoding': 'gzip' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          resolve(JSON.parse((res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')));
-        });
-      });
+      const req = request(
+        server.url + path,
+        { agent, headers: { Authorization: `Bearer ${token}`, Accept: accept, 'Accept-Encoding': 'gzip' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const raw = Buffer.concat(chunks);
+            resolve(JSON.parse((res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')));
+          });
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -87,7 +108,10 @@ async function httpFigures(report: BenchReport): Promise<void> {
       const b = await fetchAll(s.server, async (get) => {
         const api = await get('/api');
         const apis = await get('/apis');
-        const gvs = [...api.versions.map((v: string) => `/api/${v}`), ...apis.groups.flatMap((g: any) => g.versions.map((v: any) => `/apis/${v.groupVersion}`))];
+        const gvs = [
+          ...api.versions.map((v: string) => `/api/${v}`),
+          ...apis.groups.flatMap((g: any) => g.versions.map((v: any) => `/apis/${v.groupVersion}`)),
+        ];
         await Promise.all(gvs.map((p: string) => get(p)));
       });
       // kubectl 1.32: aggregated /api and /apis, then the OpenAPI v3 index and the core document.
@@ -101,9 +125,16 @@ async function httpFigures(report: BenchReport): Promise<void> {
         full.push(f);
       }
     }
-    report.figure('HTTP: plain discovery, every resource list (baseline)', median(base), 'ms', { note: `median of ${ROUNDS}, new TLS connection each` });
+    report.figure('HTTP: plain discovery, every resource list (baseline)', median(base), 'ms', {
+      note: `median of ${ROUNDS}, new TLS connection each`,
+    });
     report.figure('HTTP: aggregated discovery + OpenAPI v3 index + api/v1', median(full), 'ms');
-    report.figure('ratio: discovery + OpenAPI v3 / plain resource lists (server side)', median(full) / median(base), '×', { goal: '≤ 1.2×' });
+    report.figure(
+      'ratio: discovery + OpenAPI v3 / plain resource lists (server side)',
+      median(full) / median(base),
+      '×',
+      { goal: '≤ 1.2×' },
+    );
   } finally {
     await s.stop();
   }
@@ -126,13 +157,19 @@ async function discoveryFigures(report: BenchReport): Promise<void> {
       getPods.push(await coldKubectl(full.server.kubeconfigPath, ['get', 'pods']));
       withSpec.push(await coldKubectl(full.server.kubeconfigPath, ['explain', 'pods.spec.containers']));
     }
-    report.figure('cold kubectl get pods, plain resource lists (baseline)', median(base), 'ms', { note: `median of ${ROUNDS}` });
+    report.figure('cold kubectl get pods, plain resource lists (baseline)', median(base), 'ms', {
+      note: `median of ${ROUNDS}`,
+    });
     report.figure('cold kubectl get pods, aggregated discovery', median(getPods), 'ms');
     report.figure('cold kubectl explain (aggregated discovery + OpenAPI v3)', median(withSpec), 'ms');
     // kubectl parses the 1.2 MB api/v1 document and renders the explanation: most of this ratio
     // is kubectl's own work (the server answers both documents in ~10 ms, see the HTTP figures).
-    report.figure('ratio: cold kubectl explain / cold kubectl get pods (plain)', median(withSpec) / median(base), '×', { note: 'includes kubectl parsing the spec' });
-    report.figure('ratio: cold kubectl get pods, aggregated / plain', median(getPods) / median(base), '×', { goal: '≤ 1.2×' });
+    report.figure('ratio: cold kubectl explain / cold kubectl get pods (plain)', median(withSpec) / median(base), '×', {
+      note: 'includes kubectl parsing the spec',
+    });
+    report.figure('ratio: cold kubectl get pods, aggregated / plain', median(getPods) / median(base), '×', {
+      goal: '≤ 1.2×',
+    });
   } finally {
     await plain.stop();
     await full.stop();
@@ -155,7 +192,10 @@ function manifest(value: number): Record<string, unknown> {
             name,
             image: `registry.local/${name}:1.${i}`,
             ports: [{ containerPort: 8080 + i, name: `http-${i}` }],
-            env: Array.from({ length: 10 }, (_, j) => ({ name: `VAR_${j}`, value: j === 0 ? String(value) : `value-${j}` })),
+            env: Array.from({ length: 10 }, (_, j) => ({
+              name: `VAR_${j}`,
+              value: j === 0 ? String(value) : `value-${j}`,
+            })),
             resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } },
             readinessProbe: { httpGet: { path: '/healthz', port: 8080 + i } },
           })),
@@ -173,10 +213,26 @@ async function applyFigures(report: BenchReport): Promise<void> {
     new Promise<number>((resolve, reject) => {
       const payload = JSON.stringify(body);
       const t0 = performance.now();
-      const req = request(`${s.server.url}/apis/apps/v1/namespaces/default/deployments/big?${query}`, { method: 'PATCH', agent, headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 || res.statusCode === 201 ? resolve(performance.now() - t0) : reject(new Error(`PATCH answered ${res.statusCode}`))));
-      });
+      const req = request(
+        `${s.server.url}/apis/apps/v1/namespaces/default/deployments/big?${query}`,
+        {
+          method: 'PATCH',
+          agent,
+          headers: {
+            Authorization: `Bearer ${token}`,
+            'Content-Type': contentType,
+            'Content-Length': Buffer.byteLength(payload),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 || res.statusCode === 201
+              ? resolve(performance.now() - t0)
+              : reject(new Error(`PATCH answered ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -191,9 +247,13 @@ async function applyFigures(report: BenchReport): Promise<void> {
       merge.push(await patch('application/merge-patch+json', 'fieldManager=bench-merge', manifest(2 * i + 1)));
     }
     const drop = (xs: number[]) => xs.slice(10);
-    report.figure('merge patch of a 100-replica Deployment manifest (baseline)', median(drop(merge)), 'ms', { note: `median of ${rounds - 10}` });
+    report.figure('merge patch of a 100-replica Deployment manifest (baseline)', median(drop(merge)), 'ms', {
+      note: `median of ${rounds - 10}`,
+    });
     report.figure('server-side apply of the same manifest', median(drop(ssa)), 'ms');
-    report.figure('ratio: server-side apply / merge patch', median(drop(ssa)) / median(drop(merge)), '×', { goal: '≤ 2×' });
+    report.figure('ratio: server-side apply / merge patch', median(drop(ssa)) / median(drop(merge)), '×', {
+      goal: '≤ 2×',
+    });
   } finally {
     agent.destroy();
     await s.stop();

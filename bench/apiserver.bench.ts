@@ -28,8 +28,12 @@ function client(url: string, ca: Buffer, token: string, maxSockets: number): Cli
     call(method, path, body) {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       return new Promise((resolve, reject) => {
-        const headers: Record<string, string | number> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
-        if (payload) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+        const headers: Record<string, string | number> = {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json',
+        };
+        if (payload)
+          Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
         const req = request(url + path, { method, agent, headers }, (res) => {
           let text = '';
           res.setEncoding('utf8').on('data', (d: string) => (text += d));
@@ -66,7 +70,11 @@ function client(url: string, ca: Buffer, token: string, maxSockets: number): Cli
 /** `kubewire apiserver` in a child process on a free loopback port, over SQLite in a temp folder. */
 async function startServer(): Promise<{ child: ChildProcess; url: string; kubeconfig: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-apiserver-bench-'));
-  const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'apiserver', '--state', dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'dist', 'cli', 'main.js'), 'apiserver', '--state', dir, '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   process.once('exit', () => child.kill('SIGKILL'));
   let out = '';
   let err = '';
@@ -105,7 +113,12 @@ function metered(target: KvTarget, pid: number, cpu: Record<string, number>): Kv
 
 function apiTarget(c: Client, ns: string): KvTarget {
   const path = `/api/v1/namespaces/${ns}/configmaps`;
-  const body = (key: string, value: Buffer, rv?: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: key, ...(rv ? { resourceVersion: String(rv) } : {}) }, data: { v: value.toString('latin1') } });
+  const body = (key: string, value: Buffer, rv?: number) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: key, ...(rv ? { resourceVersion: String(rv) } : {}) },
+    data: { v: value.toString('latin1') },
+  });
   return {
     async create(key, value) {
       const r = await c.call('POST', path, body(key, value));
@@ -113,7 +126,11 @@ function apiTarget(c: Client, ns: string): KvTarget {
       return Number(r.json.metadata.resourceVersion);
     },
     async update(key, value, rv) {
-      const r = await c.call('PUT', `${path}/${key}`, body(key, Buffer.concat([value.subarray(1), Buffer.from('y')]), rv));
+      const r = await c.call(
+        'PUT',
+        `${path}/${key}`,
+        body(key, Buffer.concat([value.subarray(1), Buffer.from('y')]), rv),
+      );
       if (r.status !== 200) throw new Error(`update ${key}: ${r.status} ${r.json?.message}`);
       return Number(r.json.metadata.resourceVersion);
     },
@@ -138,28 +155,40 @@ async function watchDelivery(report: BenchReport, c: Client): Promise<void> {
   for (let i = 0; i < WATCHERS; i++) {
     let first = true;
     stops.push(
-      c.stream(`/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${list.json.metadata.resourceVersion}`, (line) => {
-        const ev = JSON.parse(line);
-        const t = sentAt.get(ev.object?.metadata?.name);
-        if (first) {
-          first = false;
-          if (ev.object?.metadata?.name === 'probe') ready++;
-        }
-        if (t !== undefined && ev.type === 'ADDED') latencies.push(performance.now() - t);
-      }),
+      c.stream(
+        `/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${list.json.metadata.resourceVersion}`,
+        (line) => {
+          const ev = JSON.parse(line);
+          const t = sentAt.get(ev.object?.metadata?.name);
+          if (first) {
+            first = false;
+            if (ev.object?.metadata?.name === 'probe') ready++;
+          }
+          if (t !== undefined && ev.type === 'ADDED') latencies.push(performance.now() - t);
+        },
+      ),
     );
   }
   try {
     // A probe write tells us every watch stream is established before the timed writes.
     await new Promise((r) => setTimeout(r, 500));
-    await c.call('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } });
+    await c.call('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'probe' },
+    });
     const deadline = Date.now() + 10_000;
     while (ready < WATCHERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (ready < WATCHERS) report.log(`only ${ready} of ${WATCHERS} watchers were established`);
     for (let i = 0; i < WRITES; i++) {
       const n = `w${i}`;
       sentAt.set(n, performance.now());
-      await c.call('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n }, data: { i: String(i) } });
+      await c.call('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: n },
+        data: { i: String(i) },
+      });
       await new Promise((r) => setTimeout(r, 5));
     }
     const end = Date.now() + 5000;
@@ -170,7 +199,10 @@ async function watchDelivery(report: BenchReport, c: Client): Promise<void> {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   report.figure(`watch delivery, ${WATCHERS} watchers, p50 (create sent → event read)`, pct(50), 'ms');
-  report.figure(`watch delivery, ${WATCHERS} watchers, p99`, pct(99), 'ms', { goal: '≤ 50 ms', note: `${latencies.length} deliveries of ${WRITES * WATCHERS}` });
+  report.figure(`watch delivery, ${WATCHERS} watchers, p99`, pct(99), 'ms', {
+    goal: '≤ 50 ms',
+    note: `${latencies.length} deliveries of ${WRITES * WATCHERS}`,
+  });
 }
 
 export async function run(report: BenchReport): Promise<void> {
@@ -181,8 +213,14 @@ export async function run(report: BenchReport): Promise<void> {
   const etcd = existsSync('/usr/bin/etcd') ? await EtcdServer.start() : undefined;
   if (!etcd) report.log('etcd reference skipped: /usr/bin/etcd is absent (Debian package etcd-server)');
   try {
-    report.log(`kubewire apiserver ${srv.url} (own process, SQLite store) vs etcd ${etcd?.clientUrl ?? '(absent)'}; ConfigMaps with 1 KiB of data`);
-    const show = (label: string, r: PatternResult, goal?: string) => report.figure(label, r.opsPerSec, 'ops/s', { goal, note: `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms` });
+    report.log(
+      `kubewire apiserver ${srv.url} (own process, SQLite store) vs etcd ${etcd?.clientUrl ?? '(absent)'}; ConfigMaps with 1 KiB of data`,
+    );
+    const show = (label: string, r: PatternResult, goal?: string) =>
+      report.figure(label, r.opsPerSec, 'ops/s', {
+        goal,
+        note: `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`,
+      });
     for (const clients of [1, 8, 32]) {
       const ops = clients === 1 ? 1000 : 2000;
       const c = client(srv.url, ca, token, clients);
@@ -191,15 +229,23 @@ export async function run(report: BenchReport): Promise<void> {
       const cpu: Record<string, number> = {};
       const kw = await runKvPattern(metered(apiTarget(c, ns), srv.child.pid!, cpu), { clients, ops, prefix: 'cm-' });
       c.close();
-      const et = etcd ? await runKvPattern(etcd.target(), { clients, ops, prefix: `/registry/configmaps/bench-${clients}/cm-` }) : undefined;
+      const et = etcd
+        ? await runKvPattern(etcd.target(), { clients, ops, prefix: `/registry/configmaps/bench-${clients}/cm-` })
+        : undefined;
       for (const kind of ['create', 'update', 'get'] as const) {
         const goal = kind === 'create' && clients === 8 ? '≥ 2000 ops/s, p99 ≤ 20 ms' : undefined;
         show(`${clients} clients ${kind}: kubewire apiserver`, kw[kind], goal);
         const perOp = ((cpu[`${kind}:end`]! - cpu[`${kind}:start`]!) / cpu[`${kind}:n`]!) * 1000;
-        report.figure(`${clients} clients ${kind}: apiserver CPU per request`, perOp, 'ms', { note: `→ ${Math.round(1000 / perOp)}/s per free core` });
+        report.figure(`${clients} clients ${kind}: apiserver CPU per request`, perOp, 'ms', {
+          note: `→ ${Math.round(1000 / perOp)}/s per free core`,
+        });
         if (et) {
           show(`${clients} clients ${kind}: etcd`, et[kind]);
-          report.figure(`${clients} clients ${kind}: ratio apiserver/etcd`, kw[kind].opsPerSec / et[kind].opsPerSec, 'x');
+          report.figure(
+            `${clients} clients ${kind}: ratio apiserver/etcd`,
+            kw[kind].opsPerSec / et[kind].opsPerSec,
+            'x',
+          );
         }
       }
     }

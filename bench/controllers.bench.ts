@@ -25,7 +25,10 @@ const NODES = 10;
 async function once(): Promise<{ created: number; bound: number; available: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-controllers-bench-'));
   const backend = openBackend(join(dir, 'store.db'));
-  const server = new ApiServer({ backend, config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }] } });
+  const server = new ApiServer({
+    backend,
+    config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }] },
+  });
   const stopServer = await server.start();
   const cfg = { server: server.url, ca: readFileSync(server.caPath), token: server.adminToken };
   const clients = [new KubeClient(cfg), new KubeClient(cfg), new KubeClient(cfg), new KubeClient(cfg)];
@@ -36,7 +39,14 @@ async function once(): Promise<{ created: number; bound: number; available: numb
   const scheduler = new Scheduler(schedClient, factory, clock, { onError: () => {} });
   try {
     for (let i = 1; i <= NODES; i++) {
-      await watchClient.nodes.create({ metadata: { name: `node${i}`, labels: { type: 'kwok' } }, status: { allocatable: { cpu: '32', memory: '64Gi', pods: '110' }, capacity: { cpu: '32', memory: '64Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] } });
+      await watchClient.nodes.create({
+        metadata: { name: `node${i}`, labels: { type: 'kwok' } },
+        status: {
+          allocatable: { cpu: '32', memory: '64Gi', pods: '110' },
+          capacity: { cpu: '32', memory: '64Gi', pods: '110' },
+          conditions: [{ type: 'Ready', status: 'True' }],
+        },
+      });
     }
     const stopCm = cm.start();
     scheduler.start();
@@ -55,7 +65,20 @@ async function once(): Promise<{ created: number; bound: number; available: numb
           if (bound === REPLICAS) boundAt = performance.now();
           // kwok's part: the bound pod is Running and Ready.
           const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-          void kwokClient.pods.patch(p.metadata.name!, { status: { phase: 'Running', podIP: `192.168.128.${readied.size % 250}`, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }, 'merge', { namespace: 'default', subresource: 'status' }).catch(() => {});
+          void kwokClient.pods
+            .patch(
+              p.metadata.name!,
+              {
+                status: {
+                  phase: 'Running',
+                  podIP: `192.168.128.${readied.size % 250}`,
+                  conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+                },
+              },
+              'merge',
+              { namespace: 'default', subresource: 'status' },
+            )
+            .catch(() => {});
         }
         if (bound === REPLICAS && created === REPLICAS) resolve();
       };
@@ -70,7 +93,21 @@ async function once(): Promise<{ created: number; bound: number; available: numb
     });
     const stopPods = pods.run();
     await pods.waitForSync();
-    const d: Deployment = { metadata: { name: 'kubia', namespace: 'default' }, spec: { replicas: REPLICAS, selector: { matchLabels: { app: 'kubia' } }, template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'nodejs', image: 'luksa/kubia', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } } };
+    const d: Deployment = {
+      metadata: { name: 'kubia', namespace: 'default' },
+      spec: {
+        replicas: REPLICAS,
+        selector: { matchLabels: { app: 'kubia' } },
+        template: {
+          metadata: { labels: { app: 'kubia' } },
+          spec: {
+            containers: [
+              { name: 'nodejs', image: 'luksa/kubia', resources: { requests: { cpu: '100m', memory: '64Mi' } } },
+            ],
+          },
+        },
+      },
+    };
     t0 = performance.now();
     await watchClient.deployments.create(d);
     await done;
@@ -95,11 +132,19 @@ async function once(): Promise<{ created: number; bound: number; available: numb
 }
 
 export async function run(report: BenchReport): Promise<void> {
-  report.log(`Deployment of ${REPLICAS} replicas, ${NODES} fake nodes, apiserver on SQLite, controller manager + scheduler in this process; median of 3`);
+  report.log(
+    `Deployment of ${REPLICAS} replicas, ${NODES} fake nodes, apiserver on SQLite, controller manager + scheduler in this process; median of 3`,
+  );
   const runs: { created: number; bound: number; available: number }[] = [];
   for (let i = 0; i < 3; i++) runs.push(await once());
   const median = (k: 'created' | 'bound' | 'available') => runs.map((r) => r[k]).sort((a, b) => a - b)[1]!;
-  report.figure('create → all 100 pods created', median('created'), 'ms', { note: `runs: ${runs.map((r) => r.created.toFixed(0)).join(', ')}` });
-  report.figure('create → all 100 pods bound (scheduler)', median('bound'), 'ms', { note: `runs: ${runs.map((r) => r.bound.toFixed(0)).join(', ')}` });
-  report.figure('create → Deployment 100/100 available (kwok-ready)', median('available'), 'ms', { note: `runs: ${runs.map((r) => r.available.toFixed(0)).join(', ')}` });
+  report.figure('create → all 100 pods created', median('created'), 'ms', {
+    note: `runs: ${runs.map((r) => r.created.toFixed(0)).join(', ')}`,
+  });
+  report.figure('create → all 100 pods bound (scheduler)', median('bound'), 'ms', {
+    note: `runs: ${runs.map((r) => r.bound.toFixed(0)).join(', ')}`,
+  });
+  report.figure('create → Deployment 100/100 available (kwok-ready)', median('available'), 'ms', {
+    note: `runs: ${runs.map((r) => r.available.toFixed(0)).join(', ')}`,
+  });
 }

@@ -24,7 +24,10 @@ function fakeNode(i: number): Node {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, type: 'kwok' } },
-    status: { allocatable: { cpu: '4', memory: '32Gi', pods: '110' }, capacity: { cpu: '4', memory: '32Gi', pods: '110' } },
+    status: {
+      allocatable: { cpu: '4', memory: '32Gi', pods: '110' },
+      capacity: { cpu: '4', memory: '32Gi', pods: '110' },
+    },
   };
 }
 
@@ -37,7 +40,9 @@ const deployment: Deployment = {
     selector: { matchLabels: { app: 'kubia' } },
     template: {
       metadata: { labels: { app: 'kubia' } },
-      spec: { containers: [{ name: 'kubia', image: 'luksa/kubia', resources: { requests: { cpu: '10m', memory: '32Mi' } } }] },
+      spec: {
+        containers: [{ name: 'kubia', image: 'luksa/kubia', resources: { requests: { cpu: '10m', memory: '32Mi' } } }],
+      },
     },
   },
 };
@@ -45,12 +50,21 @@ const deployment: Deployment = {
 export async function run(report: BenchReport): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-deployment-bench-'));
   const backend = openBackend(join(dir, 'store.db'));
-  const server = new ApiServer({ backend, config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }] } });
+  const server = new ApiServer({
+    backend,
+    config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }] },
+  });
   const stopServer = await server.start();
   const client = new KubeClient({ server: server.url, ca: readFileSync(server.caPath), token: server.adminToken });
   const errors: string[] = [];
   const onError = (e: unknown, c: string) => errors.push(`${c}: ${(e as Error).message}`);
-  const cm = new ControllerManager({ client, clock: new SystemClock(), leaderElection: false, controllers: ['deployment', 'replicaset'], onError });
+  const cm = new ControllerManager({
+    client,
+    clock: new SystemClock(),
+    leaderElection: false,
+    controllers: ['deployment', 'replicaset'],
+    onError,
+  });
   const scheduler = new SchedulerServer({ client, leaderElection: false, onError });
   try {
     for (let i = 0; i < NODES; i++) await client.nodes.create(fakeNode(i));
@@ -68,7 +82,10 @@ export async function run(report: BenchReport): Promise<void> {
       if (created >= REPLICAS && !createdAt) createdAt = performance.now();
       bound = pods.filter((p) => p.spec.nodeName).length;
       if (bound >= REPLICAS) break;
-      if (performance.now() - t0 > 120_000) throw new Error(`after 120 s: ${created} pods created, ${bound} bound; errors: ${errors.slice(0, 3).join('; ')}`);
+      if (performance.now() - t0 > 120_000)
+        throw new Error(
+          `after 120 s: ${created} pods created, ${bound} bound; errors: ${errors.slice(0, 3).join('; ')}`,
+        );
       await new Promise((r) => setTimeout(r, 25));
     }
     const ms = performance.now() - t0;

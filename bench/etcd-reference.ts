@@ -39,7 +39,11 @@ export interface PatternOptions {
  * (an in-process store) are awaited like async ones, so 32 clients queue on the event loop the way
  * 32 HTTP clients of a single-threaded server would.
  */
-export async function runConcurrent(clients: number, total: number, op: (client: number, i: number) => Promise<unknown> | unknown): Promise<PatternResult> {
+export async function runConcurrent(
+  clients: number,
+  total: number,
+  op: (client: number, i: number) => Promise<unknown> | unknown,
+): Promise<PatternResult> {
   const perClient = Math.ceil(total / clients);
   const latencies = new Float64Array(perClient * clients);
   let n = 0;
@@ -60,7 +64,10 @@ export async function runConcurrent(clients: number, total: number, op: (client:
 }
 
 /** The write pattern: every client creates its keys, then CAS-updates each once, then gets each. */
-export async function runKvPattern(target: KvTarget, opts: PatternOptions): Promise<{ create: PatternResult; update: PatternResult; get: PatternResult }> {
+export async function runKvPattern(
+  target: KvTarget,
+  opts: PatternOptions,
+): Promise<{ create: PatternResult; update: PatternResult; get: PatternResult }> {
   const value = Buffer.alloc(opts.valueBytes ?? 1024, 'x');
   const perClient = Math.ceil(opts.ops / opts.clients);
   const revs: number[][] = Array.from({ length: opts.clients }, () => new Array<number>(perClient).fill(0));
@@ -99,18 +106,32 @@ export class EtcdServer {
     const dataDir = mkdtempSync(join(tmpdir(), 'kw-etcd-bench-'));
     const clientUrl = `http://127.0.0.1:${clientPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
-    const child = spawn(opts.binary ?? '/usr/bin/etcd', [
-      '--name', 'kw-bench',
-      '--data-dir', dataDir,
-      '--listen-client-urls', clientUrl,
-      '--advertise-client-urls', clientUrl,
-      '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl,
-      '--initial-cluster', `kw-bench=${peerUrl}`,
-      '--initial-cluster-state', 'new',
-      '--logger', 'zap',
-      '--log-level', 'error',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      opts.binary ?? '/usr/bin/etcd',
+      [
+        '--name',
+        'kw-bench',
+        '--data-dir',
+        dataDir,
+        '--listen-client-urls',
+        clientUrl,
+        '--advertise-client-urls',
+        clientUrl,
+        '--listen-peer-urls',
+        peerUrl,
+        '--initial-advertise-peer-urls',
+        peerUrl,
+        '--initial-cluster',
+        `kw-bench=${peerUrl}`,
+        '--initial-cluster-state',
+        'new',
+        '--logger',
+        'zap',
+        '--log-level',
+        'error',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     // If the benchmark process dies, do not leave etcd behind.
@@ -195,18 +216,27 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 function postJson(agent: http.Agent, base: string, path: string, body: unknown): Promise<EtcdAnswer> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`etcd ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
-        try {
-          resolve(JSON.parse(text) as EtcdAnswer);
-        } catch (err) {
-          reject(new Error(`etcd ${path}: unreadable answer`, { cause: err }));
-        }
-      });
-    });
+    const req = http.request(
+      `${base}${path}`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          if (res.statusCode !== 200)
+            return reject(new Error(`etcd ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
+          try {
+            resolve(JSON.parse(text) as EtcdAnswer);
+          } catch (err) {
+            reject(new Error(`etcd ${path}: unreadable answer`, { cause: err }));
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });

@@ -28,16 +28,24 @@ export async function run(report: BenchReport): Promise<void> {
     const first = await svc.ensureBuiltins();
     const firstMs = performance.now() - t0;
     const cpu = childrenCpuSeconds() + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 - cpu0;
-    report.figure('first build of all built-in images', firstMs / 1000, 's', { goal: '≤ 180 s', note: `load avg ${load.toFixed(1)} at start; ${builds.join(', ')}` });
+    report.figure('first build of all built-in images', firstMs / 1000, 's', {
+      goal: '≤ 180 s',
+      note: `load avg ${load.toFixed(1)} at start; ${builds.join(', ')}`,
+    });
     // Wall time here depends on what else the shared cores run; the CPU it took does not.
-    report.figure('  CPU time of that build (user+sys, with children)', cpu, 's', { note: `${(cpu / 2).toFixed(0)} s of 2 idle cores at best` });
+    report.figure('  CPU time of that build (user+sys, with children)', cpu, 's', {
+      note: `${(cpu / 2).toFixed(0)} s of 2 idle cores at best`,
+    });
     for (const img of first) report.log(`${img.ref}  ${(img.size / 1e6).toFixed(1)} MB compressed`);
     const before = builds.length;
     t0 = performance.now();
     const again = await openImageService({ dir, builtins: { onBuild: (n) => builds.push(n) } });
     for (const img of first) await again.ensure(img.ref, { policy: 'IfNotPresent' });
     const cachedMs = performance.now() - t0;
-    report.figure('later start: ensure of all built-ins (cached)', cachedMs, 'ms', { goal: 'builds nothing', note: `${builds.length - before} builds` });
+    report.figure('later start: ensure of all built-ins (cached)', cachedMs, 'ms', {
+      goal: 'builds nothing',
+      note: `${builds.length - before} builds`,
+    });
     report.figure('cached ensure / first build', cachedMs / firstMs, 'ratio');
     if (builds.length !== before) throw new Error(`a cached start built ${builds.slice(before).join(', ')}`);
   } finally {

@@ -55,7 +55,12 @@ export async function run(report: BenchReport): Promise<void> {
   const prefix = `kw-t${randomBytes(3).toString('hex')}-`;
   const stateBase = mkdtempSync(join(tmpdir(), 'kubewire-bench-kubelet-'));
   const env = { KUBEWIRE_STATE_DIR: stateBase, KUBEWIRE_PREFIX: prefix, KUBEWIRE_APISERVER_PORT: '0' };
-  const cli = (args: string[]) => execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), ...args], { env, reject: false, timeout: 240_000 });
+  const cli = (args: string[]) =>
+    execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), ...args], {
+      env,
+      reject: false,
+      timeout: 240_000,
+    });
   const topoFile = join(stateBase, 'kbench.yaml');
   writeFileSync(topoFile, TOPO);
   try {
@@ -64,7 +69,12 @@ export async function run(report: BenchReport): Promise<void> {
     const kubeconfig = (await cli(['kubeconfig', '--lab', 'kbench'])).stdout.trim();
     const kenv = { KUBECONFIG: kubeconfig };
     const kubectl = (args: string[]) => execa(KUBECTL, args, { env: kenv, reject: false, timeout: 60_000 });
-    for (let i = 0; i < 300 && (await kubectl(['get', 'pod', 'tools', '-o', 'jsonpath={.status.phase}'])).stdout !== 'Running'; i++) await new Promise((r) => setTimeout(r, 200));
+    for (
+      let i = 0;
+      i < 300 && (await kubectl(['get', 'pod', 'tools', '-o', 'jsonpath={.status.phase}'])).stdout !== 'Running';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 200));
     const nodeNs = `${prefix}node5`;
     const podPid = async (pod: string, match: string) => {
       const pids = (await execa('ip', ['netns', 'pids', `${prefix}default_${pod}`])).stdout.trim().split('\n');
@@ -78,7 +88,11 @@ export async function run(report: BenchReport): Promise<void> {
     await kubectl(['exec', 'tools', '--', 'true']);
     for (let i = 0; i < 15; i++) {
       viaKubectl.push(await timeIt(() => kubectl(['exec', 'tools', '--', 'true'])));
-      direct.push(await timeIt(() => execa('ip', ['netns', 'exec', nodeNs, 'nsenter', '-t', sleeper, '-m', '-u', '-i', '-n', '--', 'true'])));
+      direct.push(
+        await timeIt(() =>
+          execa('ip', ['netns', 'exec', nodeNs, 'nsenter', '-t', sleeper, '-m', '-u', '-i', '-n', '--', 'true']),
+        ),
+      );
     }
     report.figure('kubectl exec POD -- true, p50', pct(viaKubectl, 50), 'ms');
     report.figure('nsenter into the container on its node (baseline), p50', pct(direct, 50), 'ms');
@@ -118,9 +132,24 @@ export async function run(report: BenchReport): Promise<void> {
 
     // 3. port-forward throughput vs curl from the node.
     const dir = `/tmp/kw-bench-${prefix}`;
-    await kubectl(['exec', 'tools', '--', 'sh', '-c', `mkdir -p ${dir} && head -c 67108864 /dev/urandom > ${dir}/blob && (setsid python3 -m http.server 8090 --bind 0.0.0.0 --directory ${dir} >/dev/null 2>&1 &)`]);
+    await kubectl([
+      'exec',
+      'tools',
+      '--',
+      'sh',
+      '-c',
+      `mkdir -p ${dir} && head -c 67108864 /dev/urandom > ${dir}/blob && (setsid python3 -m http.server 8090 --bind 0.0.0.0 --directory ${dir} >/dev/null 2>&1 &)`,
+    ]);
     await new Promise((r) => setTimeout(r, 1500));
-    const speed = async (argv: string[]) => Number((await execa(argv[0]!, [...argv.slice(1), '-s', '-o', '/dev/null', '-w', '%{speed_download}'], { reject: false, timeout: 120_000 })).stdout);
+    const speed = async (argv: string[]) =>
+      Number(
+        (
+          await execa(argv[0]!, [...argv.slice(1), '-s', '-o', '/dev/null', '-w', '%{speed_download}'], {
+            reject: false,
+            timeout: 120_000,
+          })
+        ).stdout,
+      );
     const nodeCurl = await speed(['ip', 'netns', 'exec', nodeNs, 'curl', 'http://192.168.132.150:8090/blob']);
     const port = 20000 + Math.floor(Math.random() * 20000);
     const pf = execa(KUBECTL, ['port-forward', 'pod/tools', `${port}:8090`], { env: kenv, reject: false });

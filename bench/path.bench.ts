@@ -62,12 +62,16 @@ export async function run(report: BenchReport): Promise<void> {
     const cap = await tracer.capture({ source, destination: dst, packets: 20, seconds: 5 });
 
     report.figure(`baseline: traceroute -n pod → pod across nodes (median of ${RUNS})`, median(traceroute), 'ms');
-    report.figure(`derive pod → pod across nodes, ${hops} hops (median of ${RUNS})`, median(derive), 'ms', { note: `ratio to traceroute ${(median(derive) / median(traceroute)).toFixed(2)}` });
+    report.figure(`derive pod → pod across nodes, ${hops} hops (median of ${RUNS})`, median(derive), 'ms', {
+      note: `ratio to traceroute ${(median(derive) / median(traceroute)).toFixed(2)}`,
+    });
     report.figure(`derive pod → google.com:80 incl. dig in the pod (median)`, median(byName), 'ms');
     report.figure(`trace + probe (ping, traceroute, compare) (median)`, median(probed), 'ms');
     report.figure(`capture: ${cap.files.length} tcpdumps listening`, cap.timing.startMs, 'ms');
     report.figure('capture: probe while capturing', cap.timing.probeMs, 'ms');
-    report.figure('capture + probe total (derive, start, probe, stop, count)', cap.timing.totalMs, 'ms', { note: `${cap.files.reduce((a, f) => a + f.packets, 0)} packets in ${cap.files.length} files` });
+    report.figure('capture + probe total (derive, start, probe, stop, count)', cap.timing.totalMs, 'ms', {
+      note: `${cap.files.reduce((a, f) => a + f.packets, 0)} packets in ${cap.files.length} files`,
+    });
   } finally {
     await captures.dispose();
     await lab.cleanup();

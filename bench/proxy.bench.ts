@@ -5,7 +5,12 @@ import type { BenchReport } from './main.js';
 import { execa } from 'execa';
 import { loadavg } from 'node:os';
 import type { IptablesRestorer } from '../cluster/proxy/iptables-restorer.js';
-import { NetnsIptablesRestorer, restoreArgs, restoreInput, type IptablesVariant } from '../cluster/proxy/netns-iptables-restorer.js';
+import {
+  NetnsIptablesRestorer,
+  restoreArgs,
+  restoreInput,
+  type IptablesVariant,
+} from '../cluster/proxy/netns-iptables-restorer.js';
 import { Proxier, type SyncReport } from '../cluster/proxy/proxier.js';
 import { endpointSlice, service } from '../test/support/proxy-objects.js';
 import { NetnsLab } from '../test/support/netns-lab.js';
@@ -28,7 +33,10 @@ function slice(i: number, count = ENDPOINTS) {
   return endpointSlice({
     service: `svc-${i}`,
     port: 8080,
-    endpoints: Array.from({ length: count }, (_, j) => ({ ip: podIP(i * ENDPOINTS + j), nodeName: `node${(j % 6) + 1}` })),
+    endpoints: Array.from({ length: count }, (_, j) => ({
+      ip: podIP(i * ENDPOINTS + j),
+      nodeName: `node${(j % 6) + 1}`,
+    })),
   });
 }
 
@@ -43,9 +51,15 @@ class CpuTimedRestorer implements IptablesRestorer {
     this.plain = new NetnsIptablesRestorer(variant);
   }
   async restore(netns: string, text: string): Promise<void> {
-    const r = await execa('ip', ['netns', 'exec', netns, '/usr/bin/time', '-f', 'KWCPU %U %S', ...restoreArgs(this.variant)], {
-      input: restoreInput(this.variant, text), stdout: 'ignore', reject: false,
-    });
+    const r = await execa(
+      'ip',
+      ['netns', 'exec', netns, '/usr/bin/time', '-f', 'KWCPU %U %S', ...restoreArgs(this.variant)],
+      {
+        input: restoreInput(this.variant, text),
+        stdout: 'ignore',
+        reject: false,
+      },
+    );
     const m = /KWCPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
     if (r.exitCode !== 0 || !m) throw new Error(`iptables-restore in ${netns} failed: ${r.stderr}`);
     this.lastCpuMs = (Number(m[1]) + Number(m[2])) * 1000;
@@ -55,7 +69,10 @@ class CpuTimedRestorer implements IptablesRestorer {
   }
 }
 
-async function timedSync(proxier: Proxier, restorer: CpuTimedRestorer): Promise<{ r: SyncReport; renderCpuMs: number; restoreCpuMs: number }> {
+async function timedSync(
+  proxier: Proxier,
+  restorer: CpuTimedRestorer,
+): Promise<{ r: SyncReport; renderCpuMs: number; restoreCpuMs: number }> {
   const before = process.cpuUsage();
   const r = await proxier.sync();
   const used = process.cpuUsage(before);
@@ -63,17 +80,31 @@ async function timedSync(proxier: Proxier, restorer: CpuTimedRestorer): Promise<
   return { r, renderCpuMs: (used.user + used.system) / 1000, restoreCpuMs: restorer.lastCpuMs };
 }
 
-function figures(report: BenchReport, label: string, t: { r: SyncReport; renderCpuMs: number; restoreCpuMs: number }, goalMs: number): void {
+function figures(
+  report: BenchReport,
+  label: string,
+  t: { r: SyncReport; renderCpuMs: number; restoreCpuMs: number },
+  goalMs: number,
+): void {
   const { r } = t;
   const total = r.saveMs + r.renderMs + r.restoreMs;
-  report.figure(`${label}: generate rules`, r.renderMs, 'ms', { note: `(CPU ${t.renderCpuMs.toFixed(0)} ms incl. spawning)` });
+  report.figure(`${label}: generate rules`, r.renderMs, 'ms', {
+    note: `(CPU ${t.renderCpuMs.toFixed(0)} ms incl. spawning)`,
+  });
   if (r.full) report.figure(`${label}: iptables-save (stale chains, jump rules)`, r.saveMs, 'ms');
   report.figure(`${label}: iptables-restore`, r.restoreMs, 'ms', { note: `(CPU ${t.restoreCpuMs.toFixed(0)} ms)` });
   report.figure(`${label}: total`, total, 'ms', { goal: `≤ ${goalMs} ms`, note: total <= goalMs ? 'met' : 'MISSED' });
-  report.log(`${label}: ${r.servicesWritten} services written, ${r.natChainsWritten} nat chains, ${r.staleChainsDeleted} deleted, ${(r.bytes / 1024).toFixed(0)} KiB of restore input`);
+  report.log(
+    `${label}: ${r.servicesWritten} services written, ${r.natChainsWritten} nat chains, ${r.staleChainsDeleted} deleted, ${(r.bytes / 1024).toFixed(0)} KiB of restore input`,
+  );
 }
 
-async function scenario(report: BenchReport, lab: NetnsLab, variant: IptablesVariant, fullAgain: boolean): Promise<void> {
+async function scenario(
+  report: BenchReport,
+  lab: NetnsLab,
+  variant: IptablesVariant,
+  fullAgain: boolean,
+): Promise<void> {
   const netns = await lab.addNamespace(`bench-${variant === 'iptables' ? 'nft' : 'legacy'}`);
   const restorer = new CpuTimedRestorer(variant);
   const proxier = new Proxier({
@@ -90,7 +121,9 @@ async function scenario(report: BenchReport, lab: NetnsLab, variant: IptablesVar
   }
   const tag = variant === 'iptables' ? 'nft' : 'legacy';
   const full = await timedSync(proxier, restorer);
-  report.log(`[${tag}] ${full.r.services} services, ${full.r.endpoints} endpoints (large-cluster mode: ${full.r.largeClusterMode}); load average ${loadavg()[0]!.toFixed(1)} on this machine`);
+  report.log(
+    `[${tag}] ${full.r.services} services, ${full.r.endpoints} endpoints (large-cluster mode: ${full.r.largeClusterMode}); load average ${loadavg()[0]!.toFixed(1)} on this machine`,
+  );
   figures(report, `[${tag}] full sync (fresh node)`, full, 1000);
   proxier.onEndpointSliceUpsert(slice(500, ENDPOINTS - 1));
   figures(report, `[${tag}] one-service change (partial sync)`, await timedSync(proxier, restorer), 100);

@@ -62,31 +62,65 @@ async function ipBatch(args: string[], lines: string[]): Promise<void> {
 async function floor(topo: Topology): Promise<{ totalMs: number; podsMs: number; cpuMs: number }> {
   const names = new LabNames(testPrefix());
   const nodeNs = topo.nodes.map((n) => names.node(n.name));
-  const pods = topo.nodes.flatMap((n, i) => n.pods.map((p) => ({ node: n, nodeIndex: i, ns: names.pod(p.namespace, p.name), ip: p.ip! })));
+  const pods = topo.nodes.flatMap((n, i) =>
+    n.pods.map((p) => ({ node: n, nodeIndex: i, ns: names.pod(p.namespace, p.name), ip: p.ip! })),
+  );
   const all = [names.underlay, names.gateway, names.internet, ...nodeNs, ...pods.map((p) => p.ns)];
   const t0 = performance.now();
   const cpu0 = childCpuMs();
   let podsMs = 0;
   try {
-    await ipBatch([], all.map((ns) => `netns add ${ns}`));
-    await ipBatch(['-n', names.underlay], [
-      'link add br0 type bridge', 'link set br0 up',
-      ...topo.nodes.flatMap((n) => [`link add ${n.name} type veth peer name eth0 netns ${names.node(n.name)}`, `link set ${n.name} master br0 up`]),
-    ]);
+    await ipBatch(
+      [],
+      all.map((ns) => `netns add ${ns}`),
+    );
+    await ipBatch(
+      ['-n', names.underlay],
+      [
+        'link add br0 type bridge',
+        'link set br0 up',
+        ...topo.nodes.flatMap((n) => [
+          `link add ${n.name} type veth peer name eth0 netns ${names.node(n.name)}`,
+          `link set ${n.name} master br0 up`,
+        ]),
+      ],
+    );
     await mapLimit(topo.nodes, CONCURRENCY, (n) => {
       const sub = n.subnet.split('/')[0]!.split('.').slice(0, 3).join('.');
-      return ipBatch(['-n', names.node(n.name)], [
-        'link set lo up', `addr add ${n.address}/24 dev eth0`, 'link set eth0 up', `route add default via ${topo.gateway.address}`,
-        `link add flannel.1 type vxlan id 1 local ${n.address} dev eth0 dstport 8472 nolearning`, `addr add ${sub}.0/32 dev flannel.1`, 'link set flannel.1 up',
-        'link add cni0 type bridge', `addr add ${sub}.1/24 dev cni0`, 'link set cni0 up',
-      ]);
+      return ipBatch(
+        ['-n', names.node(n.name)],
+        [
+          'link set lo up',
+          `addr add ${n.address}/24 dev eth0`,
+          'link set eth0 up',
+          `route add default via ${topo.gateway.address}`,
+          `link add flannel.1 type vxlan id 1 local ${n.address} dev eth0 dstport 8472 nolearning`,
+          `addr add ${sub}.0/32 dev flannel.1`,
+          'link set flannel.1 up',
+          'link add cni0 type bridge',
+          `addr add ${sub}.1/24 dev cni0`,
+          'link set cni0 up',
+        ],
+      );
     });
     const tp = performance.now();
     await mapLimit(pods, CONCURRENCY, async (p, i) => {
       const sub = p.node.subnet.split('/')[0]!.split('.').slice(0, 3).join('.');
       const veth = `veth${i.toString(16).padStart(8, '0')}`;
-      await ipBatch(['-n', names.node(p.node.name)], [`link add ${veth} type veth peer name eth0 netns ${p.ns}`, `link set ${veth} master cni0 up`]);
-      await ipBatch(['-n', p.ns], ['link set lo up', `addr add ${p.ip}/24 dev eth0`, 'link set eth0 up', `route add default via ${sub}.1`, `route add ${topo.podNetwork} via ${sub}.1`]);
+      await ipBatch(
+        ['-n', names.node(p.node.name)],
+        [`link add ${veth} type veth peer name eth0 netns ${p.ns}`, `link set ${veth} master cni0 up`],
+      );
+      await ipBatch(
+        ['-n', p.ns],
+        [
+          'link set lo up',
+          `addr add ${p.ip}/24 dev eth0`,
+          'link set eth0 up',
+          `route add default via ${sub}.1`,
+          `route add ${topo.podNetwork} via ${sub}.1`,
+        ],
+      );
     });
     podsMs = performance.now() - tp;
     return { totalMs: performance.now() - t0, podsMs, cpuMs: childCpuMs() - cpu0 };
@@ -95,16 +129,28 @@ async function floor(topo: Topology): Promise<{ totalMs: number; podsMs: number;
   }
 }
 
-function reportUp(report: BenchReport, label: string, r: { first: UpReport; second: UpReport; cpuMs: number }, goal?: string): void {
+function reportUp(
+  report: BenchReport,
+  label: string,
+  r: { first: UpReport; second: UpReport; cpuMs: number },
+  goal?: string,
+): void {
   report.figure(`${label}: up`, r.first.totalMs, 'ms', goal ? { goal } : undefined);
-  report.figure(`${label}:   CPU used by up (kubewire + helpers)`, r.cpuMs, 'ms', { note: 'wall time on an idle machine is bounded below by CPU / cores' });
-  for (const p of r.first.phases) report.figure(`${label}:   phase ${p.name}`, p.ms, 'ms', { note: p.name === 'pods' ? 'overlaps underlay and nodes+cloud' : '' });
+  report.figure(`${label}:   CPU used by up (kubewire + helpers)`, r.cpuMs, 'ms', {
+    note: 'wall time on an idle machine is bounded below by CPU / cores',
+  });
+  for (const p of r.first.phases)
+    report.figure(`${label}:   phase ${p.name}`, p.ms, 'ms', {
+      note: p.name === 'pods' ? 'overlaps underlay and nodes+cloud' : '',
+    });
   report.figure(`${label}: second up (converged, no change)`, r.second.totalMs, 'ms');
 }
 
 export async function run(report: BenchReport): Promise<void> {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  report.log(`machine: ${(await import('node:os')).cpus().length} cores, load average ${load}, concurrency ${CONCURRENCY}`);
+  report.log(
+    `machine: ${(await import('node:os')).cpus().length} cores, load average ${load}, concurrency ${CONCURRENCY}`,
+  );
 
   const articleFile = defaultTopology();
   const articleYaml = readFileSync(articleFile, 'utf8');

@@ -29,9 +29,15 @@ function fakeNode(i: number): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}`, type: 'kwok' } },
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}`, type: 'kwok' },
+    },
     spec: {},
-    status: { allocatable: { cpu: '4', memory: '32Gi', pods: '110' }, capacity: { cpu: '4', memory: '32Gi', pods: '110' } },
+    status: {
+      allocatable: { cpu: '4', memory: '32Gi', pods: '110' },
+      capacity: { cpu: '4', memory: '32Gi', pods: '110' },
+    },
   };
 }
 
@@ -41,13 +47,21 @@ function fakePod(i: number): Pod {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `pod-${i}`, namespace: 'default', labels: { app: 'bench' } },
-    spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
+    spec: {
+      containers: [
+        {
+          name: 'pause',
+          image: 'registry.k8s.io/pause:3.10',
+          resources: { requests: { cpu: '100m', memory: '500Mi' } },
+        },
+      ],
+    },
   };
 }
 
 export async function run(report: BenchReport): Promise<void> {
   if (!process.env.KW_BENCH_E2E_ONLY) for (const pods of [1000, 5000]) algorithmOnly(report, pods);
-  for (const pods of (process.env.KW_BENCH_E2E_ONLY ? [1000] : [1000, 5000])) await endToEnd(report, pods);
+  for (const pods of process.env.KW_BENCH_E2E_ONLY ? [1000] : [1000, 5000]) await endToEnd(report, pods);
 }
 
 function algorithmOnly(report: BenchReport, pods: number): void {
@@ -76,18 +90,27 @@ function algorithmOnly(report: BenchReport, pods: number): void {
 async function endToEnd(report: BenchReport, pods: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-scheduler-bench-'));
   const backend = openBackend(process.env.KW_BENCH_MEMORY ? undefined : join(dir, 'store.db'));
-  const server = new ApiServer({ backend, config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }] } });
+  const server = new ApiServer({
+    backend,
+    config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }] },
+  });
   const stopServer = await server.start();
   const client = new KubeClient({ server: server.url, ca: readFileSync(server.caPath), token: server.adminToken });
   const clock = new SystemClock();
   const errors: string[] = [];
-  const factory = new SharedInformerFactory(client, clock, { onError: (e, c) => errors.push(`informer ${c}: ${(e as Error).message}`) });
-  const scheduler = new Scheduler(client, factory, clock, { onError: (e, c) => errors.push(`${c}: ${(e as Error).message}`) });
+  const factory = new SharedInformerFactory(client, clock, {
+    onError: (e, c) => errors.push(`informer ${c}: ${(e as Error).message}`),
+  });
+  const scheduler = new Scheduler(client, factory, clock, {
+    onError: (e, c) => errors.push(`${c}: ${(e as Error).message}`),
+  });
   try {
     const t = performance.now();
     await inParallel(NODES, 16, (i) => client.nodes.create(fakeNode(i)));
     await inParallel(pods, 16, (i) => client.pods.create(fakePod(i)));
-    report.log(`setup: ${NODES} nodes and ${pods} pods created through the API in ${(performance.now() - t).toFixed(0)} ms`);
+    report.log(
+      `setup: ${NODES} nodes and ${pods} pods created through the API in ${(performance.now() - t).toFixed(0)} ms`,
+    );
     // Everything is pending before the scheduler starts, so the figure is the scheduler's own pace:
     // initial list, then schedule + bind + Scheduled event for every pod.
     const t0 = performance.now();
@@ -96,7 +119,9 @@ async function endToEnd(report: BenchReport, pods: number): Promise<void> {
     while (scheduler.bound < pods) {
       if (process.env.KW_BENCH_VERBOSE && performance.now() - lastLog > 2000) {
         lastLog = performance.now();
-        report.log(`  … ${scheduler.bound} bound, ${scheduler.cache.podCount()} in cache, ${errors.length} errors ${errors.slice(-2).join(' | ')}`);
+        report.log(
+          `  … ${scheduler.bound} bound, ${scheduler.cache.podCount()} in cache, ${errors.length} errors ${errors.slice(-2).join(' | ')}`,
+        );
       }
       if (errors.length > 20) throw new Error(`scheduler errors: ${errors.slice(0, 3).join('; ')}`);
       await new Promise((r) => setTimeout(r, 10));

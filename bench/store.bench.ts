@@ -37,12 +37,23 @@ async function storeAlone(report: BenchReport, path: string, durability: Durabil
       report.figure(`${what} p50 / p99`, r.p50Ms, 'ms', { note: `p99 ${r.p99Ms.toFixed(3)} ms` });
     };
     fig('creates', await runConcurrent(1, n, (_, i) => (revs[i] = s.create(`/registry/pods/default/p${i}`, VALUE))));
-    fig('updates (CAS)', await runConcurrent(1, n, (_, i) => (revs[i] = s.update(`/registry/pods/default/p${i}`, VALUE, revs[i]!).revision)));
+    fig(
+      'updates (CAS)',
+      await runConcurrent(
+        1,
+        n,
+        (_, i) => (revs[i] = s.update(`/registry/pods/default/p${i}`, VALUE, revs[i]!).revision),
+      ),
+    );
     if (durability === 'full') return;
     fig('gets', await runConcurrent(1, n, (_, i) => s.get(`/registry/pods/default/p${i}`)));
     fig('gets at an old revision', await runConcurrent(1, n, (_, i) => s.get(`/registry/pods/default/p${i}`, n)));
-    const pages = await runConcurrent(1, 200, (_, i) => s.list('/registry/pods/', { limit: 500, startKey: `/registry/pods/default/p${i * 50}` }));
-    report.figure('list pages of 500 (of 20,000 keys)', pages.opsPerSec, 'pages/s', { note: `p99 ${pages.p99Ms.toFixed(2)} ms` });
+    const pages = await runConcurrent(1, 200, (_, i) =>
+      s.list('/registry/pods/', { limit: 500, startKey: `/registry/pods/default/p${i * 50}` }),
+    );
+    report.figure('list pages of 500 (of 20,000 keys)', pages.opsPerSec, 'pages/s', {
+      note: `p99 ${pages.p99Ms.toFixed(2)} ms`,
+    });
   } finally {
     s.close();
   }
@@ -70,10 +81,13 @@ async function watchDelivery(report: BenchReport, path: string): Promise<void> {
       if (i % 4 === 0) await new Promise((r) => setImmediate(r));
     }
     const deadline = Date.now() + 5000;
-    while (latencies.length < writes * watchers.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (latencies.length < writes * watchers.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-    report.figure('watch delivery, 100 watchers, commit to callback p50', pct(50), 'ms', { note: `p99 ${pct(99).toFixed(2)} ms, ${latencies.length} deliveries` });
+    report.figure('watch delivery, 100 watchers, commit to callback p50', pct(50), 'ms', {
+      note: `p99 ${pct(99).toFixed(2)} ms, ${latencies.length} deliveries`,
+    });
   } finally {
     for (const w of watchers) w.close();
     s.close();
@@ -104,7 +118,9 @@ async function pollingDelivery(report: BenchReport, path: string): Promise<void>
     while (latencies.length < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-    report.figure('watch delivery of another process\'s writes (15 ms poll) p50', pct(50), 'ms', { note: `p99 ${pct(99).toFixed(2)} ms, ${latencies.length} deliveries` });
+    report.figure("watch delivery of another process's writes (15 ms poll) p50", pct(50), 'ms', {
+      note: `p99 ${pct(99).toFixed(2)} ms, ${latencies.length} deliveries`,
+    });
   } finally {
     w.close();
     reader.close();
@@ -114,7 +130,9 @@ async function pollingDelivery(report: BenchReport, path: string): Promise<void>
 
 async function againstEtcd(report: BenchReport, path: string): Promise<void> {
   if (!existsSync('/usr/bin/etcd')) {
-    report.log('etcd reference skipped: /usr/bin/etcd is absent (Debian package etcd-server; `npm run bench` bootstrap installs it)');
+    report.log(
+      'etcd reference skipped: /usr/bin/etcd is absent (Debian package etcd-server; `npm run bench` bootstrap installs it)',
+    );
     return;
   }
   // The store as shipped (NORMAL: survives kill -9) and with an fsync per commit (FULL: survives
@@ -125,7 +143,9 @@ async function againstEtcd(report: BenchReport, path: string): Promise<void> {
   try {
     report.log(`same pattern against the store and against etcd ${etcd.clientUrl} (HTTP/JSON gateway, keep-alive)`);
     const show = (label: string, r: PatternResult) =>
-      report.figure(label, r.opsPerSec, 'ops/s', { note: `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms` });
+      report.figure(label, r.opsPerSec, 'ops/s', {
+        note: `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`,
+      });
     for (const clients of [1, 8, 32]) {
       const ops = clients === 1 ? 1000 : 2000;
       const kw = await runKvPattern(storeTarget(normal), { clients, ops, prefix: `/bench/kw/${clients}/` });
@@ -137,7 +157,12 @@ async function againstEtcd(report: BenchReport, path: string): Promise<void> {
         show(`${clients} clients ${kind}: etcd`, et[kind]);
         const ratio = kw[kind].opsPerSec / et[kind].opsPerSec;
         const ratioFull = kwFull[kind].opsPerSec / et[kind].opsPerSec;
-        report.figure(`${clients} clients ${kind}: ratio kubewire/etcd`, ratio, 'x', kind === 'get' ? undefined : { note: `FULL: ${ratioFull.toFixed(2)} x` });
+        report.figure(
+          `${clients} clients ${kind}: ratio kubewire/etcd`,
+          ratio,
+          'x',
+          kind === 'get' ? undefined : { note: `FULL: ${ratioFull.toFixed(2)} x` },
+        );
       }
     }
   } finally {

@@ -60,7 +60,14 @@ interface Paint {
   nodes: number;
   edges: number;
 }
-declare const window: { kubewireDebug?: { paints: Paint[]; labels(): string[]; setLayout(n: 'lab' | 'force'): void; freshDraw(clustering: boolean): Promise<{ paintedMs: number; nodes: number; edges: number }> } };
+declare const window: {
+  kubewireDebug?: {
+    paints: Paint[];
+    labels(): string[];
+    setLayout(n: 'lab' | 'force'): void;
+    freshDraw(clustering: boolean): Promise<{ paintedMs: number; nodes: number; edges: number }>;
+  };
+};
 declare const performance: { now(): number; timeOrigin: number };
 
 async function drawBench(report: BenchReport): Promise<void> {
@@ -79,17 +86,29 @@ async function drawBench(report: BenchReport): Promise<void> {
     port: 0,
     log: () => {},
   }).start();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   try {
     const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
     await page.goto(server.url);
     await page.waitForFunction(() => (window.kubewireDebug?.paints.length ?? 0) >= 1, undefined, { timeout: 30_000 });
     const first = (await page.evaluate(() => window.kubewireDebug!.paints[0]!)) as Paint;
-    report.log(`graph: 20 nodes, 200 pods → ${first.nodes} shapes, ${first.edges} lines (synthetic model through the real server and renderer)`);
-    report.figure('first draw: frame received → elements + layout done', first.drawn - first.received, 'ms', { goal: '≤ 500 ms' });
-    report.log(`  of which: model → view + positions ${first.projectMs.toFixed(1)} ms, cytoscape add ${first.addMs.toFixed(1)} ms, fit/layout ${first.layoutMs.toFixed(1)} ms`);
+    report.log(
+      `graph: 20 nodes, 200 pods → ${first.nodes} shapes, ${first.edges} lines (synthetic model through the real server and renderer)`,
+    );
+    report.figure('first draw: frame received → elements + layout done', first.drawn - first.received, 'ms', {
+      goal: '≤ 500 ms',
+    });
+    report.log(
+      `  of which: model → view + positions ${first.projectMs.toFixed(1)} ms, cytoscape add ${first.addMs.toFixed(1)} ms, fit/layout ${first.layoutMs.toFixed(1)} ms`,
+    );
     const paintMs = first.painted - first.received;
-    report.figure('first paint 20 nodes/200 pods: frame received → painted (2 rAF)', paintMs, 'ms', { goal: '≤ 500 ms', note: paintMs > 500 ? 'MISSED' : '' });
+    report.figure('first paint 20 nodes/200 pods: frame received → painted (2 rAF)', paintMs, 'ms', {
+      goal: '≤ 500 ms',
+      note: paintMs > 500 ? 'MISSED' : '',
+    });
     // The baseline, same run, same page: the same graph drawn from nothing with every pod drawn
     // (no clustering per node), against the clustered draw, alternating, best of 3 each.
     const fresh: Record<'all' | 'clustered', number[]> = { all: [], clustered: [] };
@@ -105,9 +124,14 @@ async function drawBench(report: BenchReport): Promise<void> {
     const clustered = Math.min(...fresh.clustered);
     report.log(`fresh draw of the same graph: every pod drawn ${shapes.all}; clustered per node ${shapes.clustered}`);
     report.figure('baseline: fresh draw → painted, every pod drawn', all, 'ms');
-    report.figure('fresh draw → painted, clustered per node', clustered, 'ms', { goal: '≤ 500 ms', note: clustered > 500 ? 'MISSED' : '' });
+    report.figure('fresh draw → painted, clustered per node', clustered, 'ms', {
+      goal: '≤ 500 ms',
+      note: clustered > 500 ? 'MISSED' : '',
+    });
     report.figure('clustered / every pod drawn', clustered / all, 'x');
-    report.figure('first draw: page load start → painted', first.painted, 'ms', { note: '(includes loading the bundle)' });
+    report.figure('first draw: page load start → painted', first.painted, 'ms', {
+      note: '(includes loading the bundle)',
+    });
 
     // A pod is added: the server pushes the new graph; time until it is painted in the page.
     const samples: number[] = [];
@@ -116,12 +140,17 @@ async function drawBench(report: BenchReport): Promise<void> {
       const before = await page.evaluate(() => window.kubewireDebug!.paints.length);
       const t0 = performance.now();
       source.set(buildTopologyGraph('kw-', syntheticLab({ nodes: 20, podsPerNode: 10, extraPodOn: i })));
-      await page.waitForFunction((n) => window.kubewireDebug!.paints.length > n, before, { timeout: 10_000, polling: 5 });
+      await page.waitForFunction((n) => window.kubewireDebug!.paints.length > n, before, {
+        timeout: 10_000,
+        polling: 5,
+      });
       samples.push(performance.now() - t0);
       const p = (await page.evaluate(() => window.kubewireDebug!.paints.at(-1)!)) as Paint;
       inPage.push(p.painted - p.received);
     }
-    report.figure('redraw after a pod is added: server push → painted, p50', pct(samples, 50), 'ms', { goal: '≤ 1000 ms' });
+    report.figure('redraw after a pod is added: server push → painted, p50', pct(samples, 50), 'ms', {
+      goal: '≤ 1000 ms',
+    });
     report.figure('redraw after a pod is added: server push → painted, max', Math.max(...samples), 'ms');
     report.figure('redraw after a pod is added: in page (received → painted), max', Math.max(...inPage), 'ms');
 
@@ -130,7 +159,9 @@ async function drawBench(report: BenchReport): Promise<void> {
       window.kubewireDebug!.setLayout('force');
       return performance.now() - t;
     });
-    report.figure('same graph with cytoscape cose (force) layout', forceMs, 'ms', { note: '(why "lab" is the default)' });
+    report.figure('same graph with cytoscape cose (force) layout', forceMs, 'ms', {
+      note: '(why "lab" is the default)',
+    });
   } finally {
     await browser.close();
     await server.dispose();
@@ -139,10 +170,20 @@ async function drawBench(report: BenchReport): Promise<void> {
 }
 
 /** Idle CPU of a watched topology and change → frame latency, for one way of driving it. */
-async function topologyFigures(lab: ReturnType<typeof buildMiniLab>, client: UiTestClient, tag: string, round: number): Promise<{ pct: number; latMax: number; readMs: number; namespaces: number }> {
+async function topologyFigures(
+  lab: ReturnType<typeof buildMiniLab>,
+  client: UiTestClient,
+  tag: string,
+  round: number,
+): Promise<{ pct: number; latMax: number; readMs: number; namespaces: number }> {
   const mark = client.frames.length;
   client.send({ type: 'topology.subscribe' });
-  const first = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>((m) => m.type === 'topology', 10_000, 'topology', mark);
+  const first = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>(
+    (m) => m.type === 'topology',
+    10_000,
+    'topology',
+    mark,
+  );
   await new Promise((r) => setTimeout(r, 1000)); // monitors subscribed, first reads done
   const cpu0 = cpuTicks();
   const wall0 = performance.now();
@@ -155,7 +196,12 @@ async function topologyFigures(lab: ReturnType<typeof buildMiniLab>, client: UiT
     const at = client.frames.length;
     const t0 = performance.now();
     lab.addPod({ k8sNamespace: 'default', name: `bench-${tag}-${i}`, node: 'node2', ip });
-    await client.waitFor((m) => m.type === 'topology' && m.graph.devices.some((d) => d.addresses.includes(`${ip}/24`)), 5000, 'new pod', at);
+    await client.waitFor(
+      (m) => m.type === 'topology' && m.graph.devices.some((d) => d.addresses.includes(`${ip}/24`)),
+      5000,
+      'new pod',
+      at,
+    );
     lat.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -166,7 +212,12 @@ async function topologyFigures(lab: ReturnType<typeof buildMiniLab>, client: UiT
 async function kernelAndEchoBench(report: BenchReport): Promise<void> {
   const lab = buildMiniLab(testPrefix(), 5);
   // Baseline in the same run: the pre-events path, a full `ip -batch` read of every namespace each 500 ms.
-  const polling = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {}, topologyPolling: true });
+  const polling = await startUiApp({
+    prefix: lab.prefix,
+    staticDir: join(root, 'dist', 'renderer'),
+    log: () => {},
+    topologyPolling: true,
+  });
   const pollClient = new UiTestClient(polling.port, polling.token);
   let poll: Awaited<ReturnType<typeof topologyFigures>>;
   try {
@@ -183,15 +234,34 @@ async function kernelAndEchoBench(report: BenchReport): Promise<void> {
     // Topology from the kernel, driven by rtnetlink events (`ip monitor` per namespace) vs the poll.
     const ev = await topologyFigures(lab, client, 'ev', 1);
     report.figure(`kernel read of ${ev.namespaces} namespaces (one ip -batch + bridge fdb each)`, ev.readMs, 'ms');
-    report.figure('topology watched on an idle lab, baseline: 500 ms poll (server + its ip children)', poll.pct, '% of one core');
-    report.figure('topology watched on an idle lab: kernel events + 15 s safety read (server + its ip children)', ev.pct, '% of one core', { goal: '≤ 2%', note: `${ev.pct > 2 ? 'MISSED ' : ''}(${(poll.pct / Math.max(ev.pct, 0.01)).toFixed(0)}× less than the poll)` });
+    report.figure(
+      'topology watched on an idle lab, baseline: 500 ms poll (server + its ip children)',
+      poll.pct,
+      '% of one core',
+    );
+    report.figure(
+      'topology watched on an idle lab: kernel events + 15 s safety read (server + its ip children)',
+      ev.pct,
+      '% of one core',
+      {
+        goal: '≤ 2%',
+        note: `${ev.pct > 2 ? 'MISSED ' : ''}(${(poll.pct / Math.max(ev.pct, 0.01)).toFixed(0)}× less than the poll)`,
+      },
+    );
     report.figure('pod namespace + veth created → topology frame, baseline: 500 ms poll, max of 3', poll.latMax, 'ms');
-    report.figure('pod namespace + veth created → topology frame: kernel events, max of 3', ev.latMax, 'ms', { goal: '≤ 150 ms', ...(ev.latMax > 150 ? { note: 'MISSED' } : {}) });
+    report.figure('pod namespace + veth created → topology frame: kernel events, max of 3', ev.latMax, 'ms', {
+      goal: '≤ 150 ms',
+      ...(ev.latMax > 150 ? { note: 'MISSED' } : {}),
+    });
 
     // Keystroke → echo: one character at a time into a real bash in a node namespace.
     const term = await client.mustCall('terminal.open', { namespace: lab.ns('node1'), cols: 120, rows: 30 });
     client.send({ type: 'terminal.attach', id: term.id });
-    await client.waitFor((m) => (m.type === 'terminal.output' || m.type === 'terminal.scrollback') && client.output(term.id).includes('#'), 5000, 'prompt');
+    await client.waitFor(
+      (m) => (m.type === 'terminal.output' || m.type === 'terminal.scrollback') && client.output(term.id).includes('#'),
+      5000,
+      'prompt',
+    );
     await new Promise((r) => setTimeout(r, 200));
     const echo: number[] = [];
     const text = 'echo the quick brown fox jumps over the lazy dog ';

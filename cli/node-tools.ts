@@ -53,9 +53,13 @@ class NodeTools {
   }
 
   find(id: string): { kind: 'container'; rec: ContainerRecord } | { kind: 'sandbox'; rec: SandboxRecord } {
-    const cs = [...this.store.containers.values()].filter((c) => c.id.startsWith(id) || dockerName(c, this.store) === id);
+    const cs = [...this.store.containers.values()].filter(
+      (c) => c.id.startsWith(id) || dockerName(c, this.store) === id,
+    );
     if (cs.length === 1) return { kind: 'container', rec: cs[0]! };
-    const ss = [...this.store.sandboxes.values()].filter((s) => s.id.startsWith(id) || `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0` === id);
+    const ss = [...this.store.sandboxes.values()].filter(
+      (s) => s.id.startsWith(id) || `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0` === id,
+    );
     if (ss.length === 1 && cs.length === 0) return { kind: 'sandbox', rec: ss[0]! };
     throw new Error(cs.length + ss.length > 1 ? `ID ${id} is ambiguous` : `No such container: ${id}`);
   }
@@ -71,7 +75,11 @@ class NodeTools {
     const c = this.find(id);
     const rt = pickOciRuntime();
     const user = c.kind === 'container' ? ['--user', `${c.rec.user.uid}:${c.rec.user.gid}`] : [];
-    const r = spawnSync(rt, ['--root', join(this.stateDir, 'oci'), 'exec', ...user, ...(tty ? ['--tty'] : []), c.rec.id, ...rest], { stdio: 'inherit' });
+    const r = spawnSync(
+      rt,
+      ['--root', join(this.stateDir, 'oci'), 'exec', ...user, ...(tty ? ['--tty'] : []), c.rec.id, ...rest],
+      { stdio: 'inherit' },
+    );
     return r.status ?? 1;
   }
 
@@ -113,7 +121,9 @@ function dockerInspect(t: NodeTools, id: string): Record<string, unknown> {
     const s = f.rec;
     const alive = s.state === 'SANDBOX_READY' && !!s.pid && pidAlive(s.pid);
     return {
-      Id: s.id, Name: `/k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`, Created: new Date(s.createdAt).toISOString(),
+      Id: s.id,
+      Name: `/k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`,
+      Created: new Date(s.createdAt).toISOString(),
       State: { Status: alive ? 'running' : 'exited', Running: alive, Pid: alive ? s.pid : 0 },
       Config: { Image: s.image, Hostname: s.hostname, Cmd: ['/pause'], Labels: s.labels },
       HostConfig: { NetworkMode: s.netnsPath, CgroupParent: s.cgroupParent },
@@ -123,26 +133,45 @@ function dockerInspect(t: NodeTools, id: string): Record<string, unknown> {
   const st = t.state(c);
   const sb = t.store.sandboxes.get(c.podSandboxId);
   return {
-    Id: c.id, Name: `/${dockerName(c, t.store)}`, Created: new Date(c.createdAt).toISOString(), Image: c.imageId,
+    Id: c.id,
+    Name: `/${dockerName(c, t.store)}`,
+    Created: new Date(c.createdAt).toISOString(),
+    Image: c.imageId,
     State: {
-      Status: st.toLowerCase(), Running: st === 'Running', Pid: st === 'Running' ? c.pid : 0, ExitCode: t.exitCode(c) ?? 0,
-      OOMKilled: c.reason === 'OOMKilled', StartedAt: c.startedAt ? new Date(c.startedAt).toISOString() : '', FinishedAt: c.finishedAt ? new Date(c.finishedAt).toISOString() : '',
+      Status: st.toLowerCase(),
+      Running: st === 'Running',
+      Pid: st === 'Running' ? c.pid : 0,
+      ExitCode: t.exitCode(c) ?? 0,
+      OOMKilled: c.reason === 'OOMKilled',
+      StartedAt: c.startedAt ? new Date(c.startedAt).toISOString() : '',
+      FinishedAt: c.finishedAt ? new Date(c.finishedAt).toISOString() : '',
     },
     Config: { Image: c.image, Cmd: c.argv, Hostname: sb?.hostname ?? '', Labels: c.labels },
-    HostConfig: { NetworkMode: `container:${c.podSandboxId}`, PidMode: '', IpcMode: `container:${c.podSandboxId}`, CgroupParent: sb?.cgroupParent ?? '' },
+    HostConfig: {
+      NetworkMode: `container:${c.podSandboxId}`,
+      PidMode: '',
+      IpcMode: `container:${c.podSandboxId}`,
+      CgroupParent: sb?.cgroupParent ?? '',
+    },
     LogPath: c.logPath,
   };
 }
 
 async function images(tool: Tool): Promise<string> {
   const svc = await openImageService({ dir: imageStoreDir() });
-  const rows = [tool === 'crictl' ? ['IMAGE', 'TAG', 'IMAGE ID', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE']];
+  const rows = [
+    tool === 'crictl' ? ['IMAGE', 'TAG', 'IMAGE ID', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
+  ];
   for (const i of await svc.list()) {
     for (const ref of i.refs) {
       const m = /^(.*):([^:/]+)$/.exec(ref);
       const size = `${(i.size / 1e6).toFixed(1)}MB`;
       const short = i.id.replace(/^sha256:/, '').slice(0, tool === 'crictl' ? 13 : 12);
-      rows.push(tool === 'crictl' ? [m?.[1] ?? ref, m?.[2] ?? '<none>', short, size] : [m?.[1] ?? ref, m?.[2] ?? '<none>', short, '-', size]);
+      rows.push(
+        tool === 'crictl'
+          ? [m?.[1] ?? ref, m?.[2] ?? '<none>', short, size]
+          : [m?.[1] ?? ref, m?.[2] ?? '<none>', short, '-', size],
+      );
     }
   }
   return table(rows);
@@ -152,22 +181,68 @@ export async function nodeTools(argv: string[]): Promise<number> {
   const [stateDir, tool, cmd, ...args] = argv as [string, Tool, string, ...string[]];
   const t = new NodeTools(stateDir);
   const all = args.includes('-a') || args.includes('--all');
-  const cs = [...t.store.containers.values()].filter((c) => all || t.state(c) === 'Running').sort((a, b) => b.createdAt - a.createdAt);
+  const cs = [...t.store.containers.values()]
+    .filter((c) => all || t.state(c) === 'Running')
+    .sort((a, b) => b.createdAt - a.createdAt);
   const pod = (c: ContainerRecord) => t.store.sandboxes.get(c.podSandboxId);
   const out = (s: string) => console.log(s);
   if (tool === 'crictl') {
     switch (cmd) {
       case 'ps':
-        out(table([['CONTAINER', 'IMAGE', 'CREATED', 'STATE', 'NAME', 'ATTEMPT', 'POD ID', 'POD'], ...cs.map((c) => [c.id.slice(0, 13), c.imageId.replace(/^sha256:/, '').slice(0, 13), ago(c.createdAt), t.state(c), c.name, c.annotations['io.kubernetes.container.restartCount'] ?? '0', c.podSandboxId.slice(0, 13), pod(c)?.name ?? ''])]));
+        out(
+          table([
+            ['CONTAINER', 'IMAGE', 'CREATED', 'STATE', 'NAME', 'ATTEMPT', 'POD ID', 'POD'],
+            ...cs.map((c) => [
+              c.id.slice(0, 13),
+              c.imageId.replace(/^sha256:/, '').slice(0, 13),
+              ago(c.createdAt),
+              t.state(c),
+              c.name,
+              c.annotations['io.kubernetes.container.restartCount'] ?? '0',
+              c.podSandboxId.slice(0, 13),
+              pod(c)?.name ?? '',
+            ]),
+          ]),
+        );
         return 0;
       case 'pods':
-        out(table([['POD ID', 'CREATED', 'STATE', 'NAME', 'NAMESPACE', 'ATTEMPT', 'RUNTIME'], ...[...t.store.sandboxes.values()].map((s) => [s.id.slice(0, 13), ago(s.createdAt), s.state === 'SANDBOX_READY' ? 'Ready' : 'NotReady', s.name, s.namespace, '0', '(default)'])]));
+        out(
+          table([
+            ['POD ID', 'CREATED', 'STATE', 'NAME', 'NAMESPACE', 'ATTEMPT', 'RUNTIME'],
+            ...[...t.store.sandboxes.values()].map((s) => [
+              s.id.slice(0, 13),
+              ago(s.createdAt),
+              s.state === 'SANDBOX_READY' ? 'Ready' : 'NotReady',
+              s.name,
+              s.namespace,
+              '0',
+              '(default)',
+            ]),
+          ]),
+        );
         return 0;
       case 'inspect':
       case 'inspectp': {
         const f = t.find(args[0] ?? '');
         const info = dockerInspect(t, f.rec.id);
-        out(JSON.stringify({ status: { ...f.rec, state: (info.State as { Status: string }).Status }, info: { pid: (info.State as { Pid: number }).Pid, runtimeSpec: JSON.parse(readFileSync(join(stateDir, 'cri', f.kind === 'sandbox' ? 'sandboxes' : 'containers', f.rec.id, 'config.json'), 'utf8')) } }, null, 2));
+        out(
+          JSON.stringify(
+            {
+              status: { ...f.rec, state: (info.State as { Status: string }).Status },
+              info: {
+                pid: (info.State as { Pid: number }).Pid,
+                runtimeSpec: JSON.parse(
+                  readFileSync(
+                    join(stateDir, 'cri', f.kind === 'sandbox' ? 'sandboxes' : 'containers', f.rec.id, 'config.json'),
+                    'utf8',
+                  ),
+                ),
+              },
+            },
+            null,
+            2,
+          ),
+        );
         return 0;
       }
       case 'exec':
@@ -182,8 +257,29 @@ export async function nodeTools(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'ps': {
         const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
-        for (const c of cs) rows.push([c.id.slice(0, 12), c.image, JSON.stringify(c.argv.join(' ').slice(0, 20)), ago(c.createdAt), t.state(c) === 'Running' ? `Up ${ago(c.startedAt ?? c.createdAt).replace(' ago', '')}` : `Exited (${t.exitCode(c) ?? 0})`, '', dockerName(c, t.store)]);
-        for (const s of t.store.sandboxes.values()) if (all || s.state === 'SANDBOX_READY') rows.push([s.id.slice(0, 12), s.image, '"/pause"', ago(s.createdAt), s.state === 'SANDBOX_READY' ? `Up ${ago(s.createdAt).replace(' ago', '')}` : 'Exited (0)', '', `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`]);
+        for (const c of cs)
+          rows.push([
+            c.id.slice(0, 12),
+            c.image,
+            JSON.stringify(c.argv.join(' ').slice(0, 20)),
+            ago(c.createdAt),
+            t.state(c) === 'Running'
+              ? `Up ${ago(c.startedAt ?? c.createdAt).replace(' ago', '')}`
+              : `Exited (${t.exitCode(c) ?? 0})`,
+            '',
+            dockerName(c, t.store),
+          ]);
+        for (const s of t.store.sandboxes.values())
+          if (all || s.state === 'SANDBOX_READY')
+            rows.push([
+              s.id.slice(0, 12),
+              s.image,
+              '"/pause"',
+              ago(s.createdAt),
+              s.state === 'SANDBOX_READY' ? `Up ${ago(s.createdAt).replace(' ago', '')}` : 'Exited (0)',
+              '',
+              `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`,
+            ]);
         out(table(rows));
         return 0;
       }
@@ -205,11 +301,32 @@ export async function nodeTools(argv: string[]): Promise<number> {
       case 'network':
         if (args[0] === 'inspect') {
           const pods = [...t.store.sandboxes.values()].filter((s) => s.state === 'SANDBOX_READY');
-          out(JSON.stringify([{ Name: args[1] ?? 'cni0', Driver: 'bridge', Scope: 'local', Options: { 'com.docker.network.bridge.name': 'cni0' }, Containers: Object.fromEntries(pods.map((s) => [s.id, { Name: `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`, NetNs: s.netnsPath }])) }], null, 4));
+          out(
+            JSON.stringify(
+              [
+                {
+                  Name: args[1] ?? 'cni0',
+                  Driver: 'bridge',
+                  Scope: 'local',
+                  Options: { 'com.docker.network.bridge.name': 'cni0' },
+                  Containers: Object.fromEntries(
+                    pods.map((s) => [
+                      s.id,
+                      { Name: `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`, NetNs: s.netnsPath },
+                    ]),
+                  ),
+                },
+              ],
+              null,
+              4,
+            ),
+          );
           return 0;
         }
     }
   }
-  console.error(`${tool}: '${cmd ?? ''}' is not one of the commands this node has (${tool === 'crictl' ? 'ps, pods, inspect, inspectp, exec, logs, images' : 'ps, inspect, exec, logs, images, network inspect'})`);
+  console.error(
+    `${tool}: '${cmd ?? ''}' is not one of the commands this node has (${tool === 'crictl' ? 'ps, pods, inspect, inspectp, exec, logs, images' : 'ps, inspect, exec, logs, images, network inspect'})`,
+  );
   return 1;
 }

@@ -13,9 +13,15 @@ export function describeActivity(a: LabActivity): { fraction: number; label: str
   const startFraction = Math.min(1, (done + running.length * 0.5) / names.length);
   if (a.action === 'replay' && a.stepsTotal > 0 && a.phases.some((p) => p.name === 'cluster' && p.state === 'done')) {
     const fraction = 0.5 + (0.5 * a.stepsDone) / a.stepsTotal;
-    return { fraction, label: `${verb} ${a.lab}: step ${Math.min(a.stepsDone + 1, a.stepsTotal)} of ${a.stepsTotal} (solve, then check) · ${secs}` };
+    return {
+      fraction,
+      label: `${verb} ${a.lab}: step ${Math.min(a.stepsDone + 1, a.stepsTotal)} of ${a.stepsTotal} (solve, then check) · ${secs}`,
+    };
   }
   const fraction = a.action === 'replay' ? startFraction / 2 : startFraction;
   const step = `${Math.min(done + 1, names.length)}/${names.length}`;
-  return { fraction, label: `${verb} ${a.lab}: ${now.length ? now.join(' + ') : 'waiting for kubewire'} (${step}) · ${secs}` };
+  return {
+    fraction,
+    label: `${verb} ${a.lab}: ${now.length ? now.join(' + ') : 'waiting for kubewire'} (${step}) · ${secs}`,
+  };
 }

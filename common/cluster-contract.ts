@@ -2,7 +2,15 @@
 // call that returns one object as YAML. Merged into common/ui-contract.ts.
 import { asObject, asString, onlyKeys } from './validate.js';
 
-export const CLUSTER_KINDS = ['nodes', 'pods', 'deployments', 'replicasets', 'services', 'endpoints', 'events'] as const;
+export const CLUSTER_KINDS = [
+  'nodes',
+  'pods',
+  'deployments',
+  'replicasets',
+  'services',
+  'endpoints',
+  'events',
+] as const;
 export type ClusterKind = (typeof CLUSTER_KINDS)[number];
 
 export interface ClusterRow {
@@ -33,7 +41,9 @@ export interface ClusterCalls {
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-export const clusterRequestValidators: { [K in keyof ClusterCalls]: (v: unknown, where: string) => ClusterCalls[K]['request'] } = {
+export const clusterRequestValidators: {
+  [K in keyof ClusterCalls]: (v: unknown, where: string) => ClusterCalls[K]['request'];
+} = {
   'cluster.get': (v, where) => {
     const o = asObject(v, where);
     onlyKeys(o, where, ['kind', 'namespace', 'name']);
@@ -41,7 +51,8 @@ export const clusterRequestValidators: { [K in keyof ClusterCalls]: (v: unknown,
       kind: asString(o.kind, `${where}.kind`, { pattern: new RegExp(`^(${CLUSTER_KINDS.join('|')})$`) }) as ClusterKind,
       name: asString(o.name, `${where}.name`, { pattern: K8S_NAME, max: 253 }),
     };
-    if (o.namespace !== undefined) req.namespace = asString(o.namespace, `${where}.namespace`, { pattern: K8S_NAME, max: 63 });
+    if (o.namespace !== undefined)
+      req.namespace = asString(o.namespace, `${where}.namespace`, { pattern: K8S_NAME, max: 63 });
     return req;
   },
 };

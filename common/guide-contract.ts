@@ -12,7 +12,13 @@ export interface LabSummary {
 export interface LabGuide extends LabSummary {
   /** Named terminals with the namespace each one opens in (null: not resolvable yet). */
   terminals: { name: string; namespace: string; opensAfterStep?: number }[];
-  stepList: { number: number; title: string; text: string; hint?: string; commands: { terminal: string; lines: string[] }[] }[];
+  stepList: {
+    number: number;
+    title: string;
+    text: string;
+    hint?: string;
+    commands: { terminal: string; lines: string[] }[];
+  }[];
 }
 
 export interface StepOutcome {
@@ -31,7 +37,10 @@ export interface GuideCalls {
   /** Solves the step (as `lab run` does), then checks it. */
   'guide.solve': { request: { id: string; step: number }; response: { solve: StepOutcome; check: StepOutcome | null } };
   /** Replay: fresh topology, then solve and check every step in order; stops at the first failure. */
-  'guide.replay': { request: { id: string }; response: { step: number; title: string; passed: boolean; failures: string[] }[] };
+  'guide.replay': {
+    request: { id: string };
+    response: { step: number; title: string; passed: boolean; failures: string[] }[];
+  };
   /** Starts recording the command lines typed in terminals, for a lab built on lab `id`'s topology. */
   'guide.record.start': { request: { id: string }; response: RecordingState };
   'guide.record.stop': { request: Record<string, never>; response: RecordingState };
@@ -62,7 +71,9 @@ const idStep = (v: unknown, where: string): { id: string; step: number } => {
   return { id: asString(o.id, `${where}.id`, { pattern: LAB_ID }), step: asInteger(o.step, `${where}.step`, 1, 100) };
 };
 
-export const guideRequestValidators: { [K in keyof GuideCalls]: (v: unknown, where: string) => GuideCalls[K]['request'] } = {
+export const guideRequestValidators: {
+  [K in keyof GuideCalls]: (v: unknown, where: string) => GuideCalls[K]['request'];
+} = {
   'guide.list': (v, where) => {
     onlyKeys(asObject(v ?? {}, where), where, []);
     return {};
@@ -80,6 +91,9 @@ export const guideRequestValidators: { [K in keyof GuideCalls]: (v: unknown, whe
   'guide.record.save': (v, where) => {
     const o = asObject(v, where);
     onlyKeys(o, where, ['id', 'title']);
-    return { id: asString(o.id, `${where}.id`, { pattern: RECORDED_LAB_ID }), title: asString(o.title, `${where}.title`, { min: 1, max: 120 }) };
+    return {
+      id: asString(o.id, `${where}.id`, { pattern: RECORDED_LAB_ID }),
+      title: asString(o.title, `${where}.title`, { min: 1, max: 120 }),
+    };
   },
 };

@@ -25,7 +25,9 @@ export interface IptablesCalls {
   'iptables.render': { request: { namespace: string; format: RuleFormatName }; response: RenderedRules };
 }
 
-export const iptablesRequestValidators: { [K in keyof IptablesCalls]: (v: unknown, where: string) => IptablesCalls[K]['request'] } = {
+export const iptablesRequestValidators: {
+  [K in keyof IptablesCalls]: (v: unknown, where: string) => IptablesCalls[K]['request'];
+} = {
   'iptables.get': (v, where) => {
     const o = asObject(v, where);
     onlyKeys(o, where, ['namespace', 'tables']);
@@ -33,7 +35,9 @@ export const iptablesRequestValidators: { [K in keyof IptablesCalls]: (v: unknow
     if (!Array.isArray(o.tables) || o.tables.length === 0 || o.tables.length > IPTABLES_TABLES.length) {
       throw new ValidationError(`${where}.tables`, `expected a list of 1…4 of ${IPTABLES_TABLES.join(', ')}`);
     }
-    const tables = o.tables.map((t, i) => asString(t, `${where}.tables[${i}]`, { pattern: /^(nat|filter|mangle|raw)$/ }) as IptablesTable);
+    const tables = o.tables.map(
+      (t, i) => asString(t, `${where}.tables[${i}]`, { pattern: /^(nat|filter|mangle|raw)$/ }) as IptablesTable,
+    );
     return { namespace, tables: [...new Set(tables)] };
   },
   'iptables.render': (v, where) => {

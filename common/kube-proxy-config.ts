@@ -7,7 +7,10 @@ export const KUBE_PROXY_CONFIGMAP = { namespace: 'kube-system', name: 'kube-prox
 export const RULES_ANNOTATION = 'kubewire.io/iptables-rules';
 
 /** Reads clusterCIDR, mode and rules back from the ConfigMap's data (what the UI server needs). */
-export function parseKubeProxyConfig(cm: { data?: Record<string, string>; metadata?: { annotations?: Record<string, string> } }): { clusterCIDR?: string; mode?: string; rules?: string } {
+export function parseKubeProxyConfig(cm: {
+  data?: Record<string, string>;
+  metadata?: { annotations?: Record<string, string> };
+}): { clusterCIDR?: string; mode?: string; rules?: string } {
   const text = cm.data?.['config.conf'] ?? '';
   const field = (k: string) => new RegExp(`^${k}:\\s*(\\S+)\\s*$`, 'm').exec(text)?.[1];
   const out: { clusterCIDR?: string; mode?: string; rules?: string } = {};

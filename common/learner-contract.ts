@@ -52,7 +52,10 @@ export interface LabActivity {
 export interface LearnerCalls {
   'learner.get': { request: Record<string, never>; response: LearnerState };
   /** Changes the given preferences only. */
-  'learner.prefs': { request: { selectedLab?: string | null; theme?: Theme; guidePercent?: number | null }; response: LearnerState };
+  'learner.prefs': {
+    request: { selectedLab?: string | null; theme?: Theme; guidePercent?: number | null };
+    response: LearnerState;
+  };
   /** Saves a lab's progress (an empty `done` list and step 1 is "start over"). */
   'learner.progress': { request: { lab: string; progress: LabProgress }; response: LabProgress };
   /** Saves (positions) or forgets (null) a graph layout. */
@@ -93,13 +96,18 @@ function stepList(v: unknown, where: string): number[] {
 export function parseLabProgress(v: unknown, where: string): LabProgress {
   const o = asObject(v, where);
   onlyKeys(o, where, ['done', 'current', 'hints']);
-  return { done: stepList(o.done, `${where}.done`), current: asInteger(o.current, `${where}.current`, 1, 100), hints: stepList(o.hints, `${where}.hints`) };
+  return {
+    done: stepList(o.done, `${where}.done`),
+    current: asInteger(o.current, `${where}.current`, 1, 100),
+    hints: stepList(o.hints, `${where}.hints`),
+  };
 }
 
 export function parsePositions(v: unknown, where: string): Record<string, Point> {
   const o = asObject(v, where);
   const keys = Object.keys(o);
-  if (keys.length > MAX_LAYOUT_POSITIONS) throw new ValidationError(where, `more than ${MAX_LAYOUT_POSITIONS} positions`);
+  if (keys.length > MAX_LAYOUT_POSITIONS)
+    throw new ValidationError(where, `more than ${MAX_LAYOUT_POSITIONS} positions`);
   const out: Record<string, Point> = {};
   for (const k of keys) {
     asString(k, `${where} key`, { pattern: ELEMENT_ID });
@@ -115,11 +123,14 @@ export function parsePositions(v: unknown, where: string): Record<string, Point>
 
 export function parseTheme(v: unknown, where: string): Theme {
   const t = asString(v, where, { max: 10 });
-  if (t !== 'dark' && t !== 'light') throw new ValidationError(where, `theme is dark or light, got ${JSON.stringify(t)}`);
+  if (t !== 'dark' && t !== 'light')
+    throw new ValidationError(where, `theme is dark or light, got ${JSON.stringify(t)}`);
   return t;
 }
 
-export const learnerRequestValidators: { [K in keyof LearnerCalls]: (v: unknown, where: string) => LearnerCalls[K]['request'] } = {
+export const learnerRequestValidators: {
+  [K in keyof LearnerCalls]: (v: unknown, where: string) => LearnerCalls[K]['request'];
+} = {
   'learner.get': (v, where) => {
     onlyKeys(asObject(v ?? {}, where), where, []);
     return {};
@@ -132,20 +143,29 @@ export const learnerRequestValidators: { [K in keyof LearnerCalls]: (v: unknown,
     const o = asObject(v, where);
     onlyKeys(o, where, ['selectedLab', 'theme', 'guidePercent']);
     const req: LearnerCalls['learner.prefs']['request'] = {};
-    if (o.selectedLab !== undefined) req.selectedLab = o.selectedLab === null ? null : asString(o.selectedLab, `${where}.selectedLab`, { pattern: LAB_ID });
+    if (o.selectedLab !== undefined)
+      req.selectedLab =
+        o.selectedLab === null ? null : asString(o.selectedLab, `${where}.selectedLab`, { pattern: LAB_ID });
     if (o.theme !== undefined) req.theme = parseTheme(o.theme, `${where}.theme`);
-    if (o.guidePercent !== undefined) req.guidePercent = o.guidePercent === null ? null : asInteger(o.guidePercent, `${where}.guidePercent`, 15, 70);
+    if (o.guidePercent !== undefined)
+      req.guidePercent = o.guidePercent === null ? null : asInteger(o.guidePercent, `${where}.guidePercent`, 15, 70);
     return req;
   },
   'learner.progress': (v, where) => {
     const o = asObject(v, where);
     onlyKeys(o, where, ['lab', 'progress']);
-    return { lab: asString(o.lab, `${where}.lab`, { pattern: LAB_ID }), progress: parseLabProgress(o.progress, `${where}.progress`) };
+    return {
+      lab: asString(o.lab, `${where}.lab`, { pattern: LAB_ID }),
+      progress: parseLabProgress(o.progress, `${where}.progress`),
+    };
   },
   'layout.save': (v, where) => {
     const o = asObject(v, where);
     onlyKeys(o, where, ['key', 'positions']);
-    return { key: asString(o.key, `${where}.key`, { pattern: LAYOUT_KEY }), positions: o.positions === null ? null : parsePositions(o.positions, `${where}.positions`) };
+    return {
+      key: asString(o.key, `${where}.key`, { pattern: LAYOUT_KEY }),
+      positions: o.positions === null ? null : parsePositions(o.positions, `${where}.positions`),
+    };
   },
 };
 
@@ -156,7 +176,11 @@ export function parseProgressLine(line: string): { name: string; event: 'start' 
     const o = asObject(JSON.parse(line.slice(PROGRESS_LINE_TAG.length + 1)), 'progress line');
     const event = asString(o.event, 'progress line.event', { max: 10 });
     if (event !== 'start' && event !== 'done') return undefined;
-    return { name: asString(o.name, 'progress line.name', { pattern: /^[a-z+-]{1,30}$/ }), event, ms: asNumber(o.ms, 'progress line.ms') };
+    return {
+      name: asString(o.name, 'progress line.name', { pattern: /^[a-z+-]{1,30}$/ }),
+      event,
+      ms: asNumber(o.ms, 'progress line.ms'),
+    };
   } catch {
     return undefined;
   }

@@ -39,23 +39,24 @@ function endpoints(o: Record<string, unknown>, where: string): { source: string;
   return { source, destination };
 }
 
-export const pathRequestValidators: { [K in keyof PathCalls]: (v: unknown, where: string) => PathCalls[K]['request'] } = {
-  'path.trace': (v, where) => {
-    const o = asObject(v, where);
-    onlyKeys(o, where, ['source', 'destination', 'probe']);
-    const req: PathTraceRequest = endpoints(o, where);
-    if (o.probe !== undefined) {
-      if (typeof o.probe !== 'boolean') throw new ValidationError(`${where}.probe`, 'expected true or false');
-      req.probe = o.probe;
-    }
-    return req;
-  },
-  'path.capture': (v, where) => {
-    const o = asObject(v, where);
-    onlyKeys(o, where, ['source', 'destination', 'packets', 'seconds']);
-    const req: PathCaptureRequest = endpoints(o, where);
-    if (o.packets !== undefined) req.packets = asInteger(o.packets, `${where}.packets`, 1, 1000);
-    if (o.seconds !== undefined) req.seconds = asInteger(o.seconds, `${where}.seconds`, 1, 30);
-    return req;
-  },
-};
+export const pathRequestValidators: { [K in keyof PathCalls]: (v: unknown, where: string) => PathCalls[K]['request'] } =
+  {
+    'path.trace': (v, where) => {
+      const o = asObject(v, where);
+      onlyKeys(o, where, ['source', 'destination', 'probe']);
+      const req: PathTraceRequest = endpoints(o, where);
+      if (o.probe !== undefined) {
+        if (typeof o.probe !== 'boolean') throw new ValidationError(`${where}.probe`, 'expected true or false');
+        req.probe = o.probe;
+      }
+      return req;
+    },
+    'path.capture': (v, where) => {
+      const o = asObject(v, where);
+      onlyKeys(o, where, ['source', 'destination', 'packets', 'seconds']);
+      const req: PathCaptureRequest = endpoints(o, where);
+      if (o.packets !== undefined) req.packets = asInteger(o.packets, `${where}.packets`, 1, 1000);
+      if (o.seconds !== undefined) req.seconds = asInteger(o.seconds, `${where}.seconds`, 1, 30);
+      return req;
+    },
+  };

@@ -111,7 +111,15 @@ export interface ProbeResult {
 }
 
 export interface PathTrace {
-  source: { namespace: string; label: string; address: string; outDev: string; route: string; nat: NatStep[]; filter?: FilterStep };
+  source: {
+    namespace: string;
+    label: string;
+    address: string;
+    outDev: string;
+    route: string;
+    nat: NatStep[];
+    filter?: FilterStep;
+  };
   destination: { input: string; ip: string; port?: number; protocol: PathProtocol; resolvedBy?: string };
   hops: PathHop[];
   outcome: 'delivered' | 'local' | 'unreachable' | 'unresolved' | 'filtered';

@@ -9,7 +9,8 @@ export type PathTarget = ({ kind: 'ip'; ip: string } | { kind: 'name'; name: str
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 export const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 /** RFC 1123 host names: labels of letters, digits and inner hyphens, at most 253 characters. */
-const HOST_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export function isIpv4(s: string): boolean {
   return IPV4.test(s);
@@ -30,9 +31,11 @@ export function parsePathTarget(input: string, where: string): PathTarget {
   const colon = s.lastIndexOf(':');
   const host = colon >= 0 ? s.slice(0, colon) : s;
   const port = colon >= 0 ? parsePort(s.slice(colon + 1), where) : undefined;
-  if (proto && port === undefined) throw new ValidationError(where, `/${proto[1]} needs a port (e.g. 192.168.192.10:53/udp)`);
+  if (proto && port === undefined)
+    throw new ValidationError(where, `/${proto[1]} needs a port (e.g. 192.168.192.10:53/udp)`);
   const udp = proto?.[1]!.toLowerCase() === 'udp';
-  const withPort = <T extends object>(t: T): T & { port?: number; udp?: true } => (port === undefined ? t : { ...t, port, ...(udp ? { udp: true as const } : {}) });
+  const withPort = <T extends object>(t: T): T & { port?: number; udp?: true } =>
+    port === undefined ? t : { ...t, port, ...(udp ? { udp: true as const } : {}) };
   if (/^[0-9.]+$/.test(host)) {
     if (!isIpv4(host)) throw new ValidationError(where, `'${host.slice(0, 40)}' is not a dotted IPv4 address`);
     if (host.startsWith('127.') || host === '0.0.0.0' || Number(host.split('.')[0]) >= 224) {
@@ -40,7 +43,8 @@ export function parsePathTarget(input: string, where: string): PathTarget {
     }
     return withPort({ kind: 'ip' as const, ip: host });
   }
-  if (!HOST_NAME.test(host)) throw new ValidationError(where, `'${host.slice(0, 60)}' is neither an IPv4 address nor a host name`);
+  if (!HOST_NAME.test(host))
+    throw new ValidationError(where, `'${host.slice(0, 60)}' is neither an IPv4 address nor a host name`);
   return withPort({ kind: 'name' as const, name: host.replace(/\.$/, '').toLowerCase() });
 }
 
@@ -65,5 +69,5 @@ export function cidrContains(cidr: string, ip: string): boolean {
   const c = parseCidr(cidr);
   if (!c || !isIpv4(ip)) return false;
   const mask = c.bits === 0 ? 0 : (0xffffffff << (32 - c.bits)) >>> 0;
-  return ((ipv4ToInt(ip) & mask) >>> 0) === c.base;
+  return (ipv4ToInt(ip) & mask) >>> 0 === c.base;
 }

@@ -15,7 +15,12 @@ const DEVICE = /^[A-Za-z0-9_.@-]{1,15}$/;
 export function parseShowLink(href: string, prefix: string): ShowTarget | undefined {
   if (!href.startsWith('show:')) return undefined;
   const [view, ...args] = href.slice(5).trim().split(/\s+/);
-  const ns = (name: string): string | undefined => (NAME.test(name) ? (name.includes('{prefix}') ? name.replace(/\{prefix\}/g, prefix) : `${prefix}${name}`) : undefined);
+  const ns = (name: string): string | undefined =>
+    NAME.test(name)
+      ? name.includes('{prefix}')
+        ? name.replace(/\{prefix\}/g, prefix)
+        : `${prefix}${name}`
+      : undefined;
   switch (view) {
     case 'topology': {
       const devices: { namespace: string; ifname?: string }[] = [];

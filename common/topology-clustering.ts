@@ -29,7 +29,8 @@ export function clusterPods(view: TopologyView, o: ClusterOptions): TopologyView
       const l = byId.get(leaf);
       const dev = byId.get(other);
       const box = dev?.parent ? byId.get(dev.parent) : undefined;
-      if (l && !l.parent && l.nsKind === 'pod' && box?.nsKind === 'node' && !home.has(leaf)) home.set(leaf, { node: box, bridge: other, edge: e });
+      if (l && !l.parent && l.nsKind === 'pod' && box?.nsKind === 'node' && !home.has(leaf))
+        home.set(leaf, { node: box, bridge: other, edge: e });
     }
   }
   const groups = new Map<string, { node: ViewNode; bridge: string; pods: ViewNode[] }>();
@@ -49,9 +50,23 @@ export function clusterPods(view: TopologyView, o: ClusterOptions): TopologyView
     for (const p of g.pods) hidden.add(p.id);
     const id = `${CLUSTER_PREFIX}${g.node.namespace}`;
     const subnet = byId.get(g.bridge)?.label.split('\n')[1];
-    nodes.push({ id, label: [`${g.pods.length} pods`, subnet].filter(Boolean).join('\n'), kind: 'ns-cluster', namespace: g.node.namespace, nsKind: 'pod' });
+    nodes.push({
+      id,
+      label: [`${g.pods.length} pods`, subnet].filter(Boolean).join('\n'),
+      kind: 'ns-cluster',
+      namespace: g.node.namespace,
+      nsKind: 'pod',
+    });
     const dev = byId.get(g.bridge)!;
-    edges.push({ id: `${id}/edge`, source: id, target: g.bridge, label: `${g.pods.length} veths`, kind: 'veth', namespace: dev.namespace, ifname: dev.ifname ?? '' });
+    edges.push({
+      id: `${id}/edge`,
+      source: id,
+      target: g.bridge,
+      label: `${g.pods.length} veths`,
+      kind: 'veth',
+      namespace: dev.namespace,
+      ifname: dev.ifname ?? '',
+    });
   }
   if (hidden.size === 0) return view;
   return {
@@ -64,7 +79,12 @@ export function clusterPods(view: TopologyView, o: ClusterOptions): TopologyView
 export function clusterOf(view: TopologyView, podNamespace: string): string | undefined {
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
   for (const e of view.edges) {
-    const leaf = byId.get(e.source)?.namespace === podNamespace ? byId.get(e.target) : byId.get(e.target)?.namespace === podNamespace ? byId.get(e.source) : undefined;
+    const leaf =
+      byId.get(e.source)?.namespace === podNamespace
+        ? byId.get(e.target)
+        : byId.get(e.target)?.namespace === podNamespace
+          ? byId.get(e.source)
+          : undefined;
     if (leaf?.parent && byId.get(leaf.parent)?.nsKind === 'node') return leaf.namespace;
   }
   return undefined;

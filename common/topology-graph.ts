@@ -52,14 +52,21 @@ export function buildTopologyGraph(prefix: string, snapshots: readonly Namespace
       const dev = deviceById.get(id);
       if (!dev) continue;
       if (link.kind === 'veth' && link.linkIndex !== undefined) {
-        const peerNs = link.linkNetnsid === undefined ? snap.name : snap.peers.find((p) => p.nsid === link.linkNetnsid)?.name;
+        const peerNs =
+          link.linkNetnsid === undefined ? snap.name : snap.peers.find((p) => p.nsid === link.linkNetnsid)?.name;
         const peerSnap = peerNs ? byName.get(peerNs) : undefined;
         const peerLink = peerSnap?.links.find((l) => l.ifindex === link.linkIndex);
         if (peerSnap && peerLink) {
           const peerId = `${peerSnap.name}/${peerLink.ifname}`;
           dev.peer = peerId;
           const [a, b] = [id, peerId].sort();
-          addEdge({ id: `veth:${a}|${b}`, kind: 'veth', source: a!, target: b!, label: `${link.ifname} ⇄ ${peerLink.ifname}` });
+          addEdge({
+            id: `veth:${a}|${b}`,
+            kind: 'veth',
+            source: a!,
+            target: b!,
+            label: `${link.ifname} ⇄ ${peerLink.ifname}`,
+          });
         }
       }
       if (link.master && deviceById.has(`${snap.name}/${link.master}`)) {
@@ -73,7 +80,13 @@ export function buildTopologyGraph(prefix: string, snapshots: readonly Namespace
         const to = vtepAt(sorted, dst, vtep.vxlan?.vni, snap.name);
         if (!to) continue;
         const [a, b] = [from, to].sort();
-        addEdge({ id: `vxlan:${a}|${b}`, kind: 'vxlan', source: a!, target: b!, label: `VXLAN VNI ${vtep.vxlan?.vni ?? '?'} → ${dst}` });
+        addEdge({
+          id: `vxlan:${a}|${b}`,
+          kind: 'vxlan',
+          source: a!,
+          target: b!,
+          label: `VXLAN VNI ${vtep.vxlan?.vni ?? '?'} → ${dst}`,
+        });
       }
     }
   }
@@ -91,7 +104,12 @@ function addressesOf(snap: NamespaceSnapshot, ifname: string): string[] {
  * The device a tunnel to underlay address `dst` ends at: the VXLAN device (same VNI) of the
  * namespace that owns `dst` (its VTEP local address, or any of its addresses, e.g. eth0).
  */
-function vtepAt(snaps: readonly NamespaceSnapshot[], dst: string, vni: number | undefined, self: string): string | undefined {
+function vtepAt(
+  snaps: readonly NamespaceSnapshot[],
+  dst: string,
+  vni: number | undefined,
+  self: string,
+): string | undefined {
   for (const s of snaps) {
     if (s.name === self) continue;
     const vteps = s.links.filter((l) => l.kind === 'vxlan' && (vni === undefined || l.vxlan?.vni === vni));

@@ -43,7 +43,15 @@ export function labLayout(view: TopologyView, aspect = 1.6): Map<string, Point> 
     ] as const) {
       const l = byId.get(leaf);
       const o = byId.get(other);
-      if (l && !l.parent && !childrenOf.has(l.id) && o?.parent && byId.get(o.parent)?.nsKind === 'node' && !home.has(leaf)) home.set(leaf, o.parent);
+      if (
+        l &&
+        !l.parent &&
+        !childrenOf.has(l.id) &&
+        o?.parent &&
+        byId.get(o.parent)?.nsKind === 'node' &&
+        !home.has(leaf)
+      )
+        home.set(leaf, o.parent);
     }
   }
   const podsOf = new Map<string, ViewNode[]>(nodeBoxes.map((n) => [n.id, []]));
@@ -87,7 +95,9 @@ export function labLayout(view: TopologyView, aspect = 1.6): Map<string, Point> 
       });
       const devHeight = 60 + Math.ceil(rest.length / perLine) * 50;
       // Pods by name; the docker0 host last, under docker0 (the rightmost device).
-      const pods = [...podsOf.get(box.id)!].sort((a, b) => Number(a.nsKind === 'docker') - Number(b.nsKind === 'docker') || a.label.localeCompare(b.label));
+      const pods = [...podsOf.get(box.id)!].sort(
+        (a, b) => Number(a.nsKind === 'docker') - Number(b.nsKind === 'docker') || a.label.localeCompare(b.label),
+      );
       const podTop = rowTop + devHeight + 50;
       pods.forEach((p, i) => {
         const col = i % POD_COLS;
@@ -103,7 +113,9 @@ export function labLayout(view: TopologyView, aspect = 1.6): Map<string, Point> 
   // Anything we cannot place by its wiring goes in a grid below.
   homeless.sort((a, b) => a.label.localeCompare(b.label));
   const perLine = Math.max(1, Math.floor(width / POD_W));
-  homeless.forEach((n, i) => pos.set(n.id, { x: (i % perLine) * POD_W + POD_W / 2, y: rowTop + Math.floor(i / perLine) * POD_H }));
+  homeless.forEach((n, i) =>
+    pos.set(n.id, { x: (i % perLine) * POD_W + POD_W / 2, y: rowTop + Math.floor(i / perLine) * POD_H }),
+  );
   return pos;
 }
 
@@ -127,6 +139,7 @@ function nodesPerRow(nodes: number, maxPods: number, aspect: number): number {
 
 /** eth0 first (the node's uplink), then VTEPs, then bridges, then the rest by name. */
 function sortDevices(devs: ViewNode[]): ViewNode[] {
-  const rank = (d: ViewNode): number => (d.ifname === 'eth0' ? 0 : d.kind === 'dev-vxlan' ? 1 : d.kind === 'dev-bridge' ? 2 : 3);
+  const rank = (d: ViewNode): number =>
+    d.ifname === 'eth0' ? 0 : d.kind === 'dev-vxlan' ? 1 : d.kind === 'dev-bridge' ? 2 : 3;
   return [...devs].sort((a, b) => rank(a) - rank(b) || (a.ifname ?? '').localeCompare(b.ifname ?? ''));
 }

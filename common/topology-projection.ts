@@ -43,7 +43,8 @@ export function projectTopology(g: TopologyGraph): TopologyView {
 
   // A veth end that is a port of a bridge in its namespace, with a known peer, becomes a line.
   for (const d of g.devices) {
-    if (d.kind === 'veth' && d.peer && d.master && devices.get(`${d.namespace}/${d.master}`)?.kind === 'bridge') folded.add(d.id);
+    if (d.kind === 'veth' && d.peer && d.master && devices.get(`${d.namespace}/${d.master}`)?.kind === 'bridge')
+      folded.add(d.id);
   }
 
   for (const ns of g.namespaces) {
@@ -63,7 +64,15 @@ export function projectTopology(g: TopologyGraph): TopologyView {
       if (folded.has(dev.id)) continue;
       const viewId = `dev:${dev.id}`;
       const ip = dev.addresses[0];
-      nodes.push({ id: viewId, parent: nsId, label: ip ? `${dev.ifname}\n${ip}` : dev.ifname, kind: `dev-${dev.kind}`, namespace: ns.name, ifname: dev.ifname, nsKind: ns.kind });
+      nodes.push({
+        id: viewId,
+        parent: nsId,
+        label: ip ? `${dev.ifname}\n${ip}` : dev.ifname,
+        kind: `dev-${dev.kind}`,
+        namespace: ns.name,
+        ifname: dev.ifname,
+        nsKind: ns.kind,
+      });
       alias.set(dev.id, viewId);
     }
   }
@@ -86,23 +95,59 @@ export function projectTopology(g: TopologyGraph): TopologyView {
         const other = fold === a ? b : a;
         const from = alias.get(other.id);
         const to = alias.get(`${fold.namespace}/${fold.master}`);
-        if (from && to) push({ id: e.id, source: from, target: to, label: fold.ifname, kind: 'veth', namespace: fold.namespace, ifname: fold.ifname });
+        if (from && to)
+          push({
+            id: e.id,
+            source: from,
+            target: to,
+            label: fold.ifname,
+            kind: 'veth',
+            namespace: fold.namespace,
+            ifname: fold.ifname,
+          });
         continue;
       }
       const from = alias.get(a.id);
       const to = alias.get(b.id);
-      if (from && to) push({ id: e.id, source: from, target: to, label: `${a.ifname} ⇄ ${b.ifname}`, kind: 'veth', namespace: a.namespace, ifname: a.ifname });
+      if (from && to)
+        push({
+          id: e.id,
+          source: from,
+          target: to,
+          label: `${a.ifname} ⇄ ${b.ifname}`,
+          kind: 'veth',
+          namespace: a.namespace,
+          ifname: a.ifname,
+        });
     } else if (e.kind === 'bridge-port') {
       if (folded.has(e.source)) continue;
       const from = alias.get(e.source);
       const to = alias.get(e.target);
       const port = devices.get(e.source);
-      if (from && to && port) push({ id: e.id, source: from, target: to, label: '', kind: 'bridge-port', namespace: port.namespace, ifname: port.ifname });
+      if (from && to && port)
+        push({
+          id: e.id,
+          source: from,
+          target: to,
+          label: '',
+          kind: 'bridge-port',
+          namespace: port.namespace,
+          ifname: port.ifname,
+        });
     } else {
       const from = alias.get(e.source);
       const to = alias.get(e.target);
       const vtep = devices.get(e.source);
-      if (from && to && vtep) push({ id: e.id, source: from, target: to, label: `VXLAN ${vtep.vxlan?.vni ?? ''}`.trim(), kind: 'vxlan', namespace: vtep.namespace, ifname: vtep.ifname });
+      if (from && to && vtep)
+        push({
+          id: e.id,
+          source: from,
+          target: to,
+          label: `VXLAN ${vtep.vxlan?.vni ?? ''}`.trim(),
+          kind: 'vxlan',
+          namespace: vtep.namespace,
+          ifname: vtep.ifname,
+        });
     }
   }
   return { nodes, edges };

@@ -11,7 +11,8 @@ import { clusterRequestValidators, type ClusterCalls, type ClusterSnapshot } fro
 import { guideRequestValidators, type GuideCalls } from './guide-contract.js';
 import { learnerRequestValidators, type LearnerCalls } from './learner-contract.js';
 
-export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
+export type ErrorCode =
+  'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 export interface ErrorData {
   code: ErrorCode;
   message: string;
@@ -74,7 +75,10 @@ export interface UiCalls {
   'terminal.list': { request: Record<string, never>; response: TerminalInfo[] };
   'terminal.close': { request: { id: string }; response: { closed: boolean } };
   /** A terminal in a pod's container through pods/exec (apiserver → kubelet :10250), as kubectl exec -it. */
-  'terminal.exec': { request: { namespace: string; pod: string; container?: string; cols: number; rows: number }; response: TerminalInfo };
+  'terminal.exec': {
+    request: { namespace: string; pod: string; container?: string; cols: number; rows: number };
+    response: TerminalInfo;
+  };
   /** `kubewire node stop|start`: a node's kubelet stopped (NotReady after the grace period) or started. */
   'node.kubelet': { request: { node: string; action: 'stop' | 'start' }; response: { node: string; stopped: boolean } };
   'topology.get': { request: Record<string, never>; response: TopologyGraph };
@@ -151,7 +155,9 @@ export const requestValidators: { [K in CallName]: (v: unknown, where: string) =
   'device.details': (v, where) => {
     const o = asObject(v, where);
     onlyKeys(o, where, ['namespace', 'ifname']);
-    const req: { namespace: string; ifname?: string } = { namespace: asString(o.namespace, `${where}.namespace`, { pattern: NAMESPACE_NAME }) };
+    const req: { namespace: string; ifname?: string } = {
+      namespace: asString(o.namespace, `${where}.namespace`, { pattern: NAMESPACE_NAME }),
+    };
     if (o.ifname !== undefined) req.ifname = asString(o.ifname, `${where}.ifname`, { pattern: INTERFACE_NAME });
     return req;
   },
@@ -208,7 +214,12 @@ export function parseClientMessage(v: unknown): ClientMessage {
       return { type, id: id(), data: asString(o.data, `${where}.data`, { max: MAX_INPUT_CHARS }) };
     case 'terminal.resize':
       onlyKeys(o, where, ['type', 'id', 'cols', 'rows']);
-      return { type, id: id(), cols: asInteger(o.cols, `${where}.cols`, 2, 1000), rows: asInteger(o.rows, `${where}.rows`, 1, 500) };
+      return {
+        type,
+        id: id(),
+        cols: asInteger(o.cols, `${where}.cols`, 2, 1000),
+        rows: asInteger(o.rows, `${where}.rows`, 1, 500),
+      };
     case 'topology.subscribe':
     case 'topology.unsubscribe':
     case 'cluster.subscribe':
@@ -227,7 +238,17 @@ export function parseClientMessage(v: unknown): ClientMessage {
 export function parseServerMessage(v: unknown): ServerMessage {
   const o = asObject(v, 'server message');
   const type = asString(o.type, 'server message.type', { max: 40 });
-  const known = ['hello', 'terminal.scrollback', 'terminal.output', 'terminal.exit', 'terminals', 'topology', 'cluster', 'pong', 'error'];
+  const known = [
+    'hello',
+    'terminal.scrollback',
+    'terminal.output',
+    'terminal.exit',
+    'terminals',
+    'topology',
+    'cluster',
+    'pong',
+    'error',
+  ];
   if (!known.includes(type)) throw new ValidationError('server message.type', `unknown message type '${type}'`);
   return o as unknown as ServerMessage;
 }

@@ -3,7 +3,10 @@
 import type { WindowOptions } from './window-options.js';
 
 export interface WebContentsLike {
-  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): void;
+  on(
+    event: 'will-navigate' | 'will-redirect',
+    listener: (event: { preventDefault(): void }, url: string) => void,
+  ): void;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): void;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
   getURL(): string;
@@ -17,7 +20,9 @@ export interface BrowserWindowLike {
 }
 
 export interface SessionLike {
-  setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+  setPermissionRequestHandler(
+    handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void,
+  ): void;
   setPermissionCheckHandler(handler: () => boolean): void;
 }
 
@@ -32,7 +37,10 @@ export interface ElectronMainApi {
   };
   BrowserWindow: new (options: WindowOptions) => BrowserWindowLike;
   ipcMain: {
-    handle(channel: string, handler: (event: { senderFrame: { url: string } | null }, ...args: unknown[]) => Promise<unknown>): void;
+    handle(
+      channel: string,
+      handler: (event: { senderFrame: { url: string } | null }, ...args: unknown[]) => Promise<unknown>,
+    ): void;
   };
   shell: { openExternal(url: string): Promise<void> };
   session: { defaultSession: SessionLike };

@@ -29,11 +29,14 @@ export function createIpcHandlers(d: IpcMainDeps): Record<IpcChannel, IpcHandler
       return true;
     },
   };
-  const guarded = (channel: IpcChannel): IpcHandler => async (senderFrameUrl, args) => {
-    if (!isIpcChannel(channel)) throw new Error(`channel ${String(channel)} is not allowed`);
-    if (!senderIsApp(senderFrameUrl, d.appOrigin)) throw new Error(`${channel}: refused a call from ${senderFrameUrl ?? 'an unknown frame'}`);
-    const parsed = parseIpcArgs(channel, args);
-    return (handlers[channel] as (...a: unknown[]) => Promise<unknown>)(...parsed);
-  };
+  const guarded =
+    (channel: IpcChannel): IpcHandler =>
+    async (senderFrameUrl, args) => {
+      if (!isIpcChannel(channel)) throw new Error(`channel ${String(channel)} is not allowed`);
+      if (!senderIsApp(senderFrameUrl, d.appOrigin))
+        throw new Error(`${channel}: refused a call from ${senderFrameUrl ?? 'an unknown frame'}`);
+      const parsed = parseIpcArgs(channel, args);
+      return (handlers[channel] as (...a: unknown[]) => Promise<unknown>)(...parsed);
+    };
   return { 'app:info': guarded('app:info'), 'shell:open-external': guarded('shell:open-external') };
 }

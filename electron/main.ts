@@ -62,12 +62,19 @@ async function main(): Promise<void> {
 
   const handlers = createIpcHandlers({
     appOrigin,
-    info: () => ({ version: app.getVersion(), electron: process.versions.electron ?? 'unknown', platform: process.platform }),
+    info: () => ({
+      version: app.getVersion(),
+      electron: process.versions.electron ?? 'unknown',
+      platform: process.platform,
+    }),
     openExternal: (url) => shell.openExternal(url),
   });
-  for (const channel of IPC_CHANNELS) ipcMain.handle(channel, (event, ...args) => handlers[channel](event.senderFrame?.url, args));
+  for (const channel of IPC_CHANNELS)
+    ipcMain.handle(channel, (event, ...args) => handlers[channel](event.senderFrame?.url, args));
 
-  const win = new BrowserWindow(windowOptions({ preloadPath: join(here, 'preload.cjs'), devTools: process.env.KUBEWIRE_DEVTOOLS === '1' }));
+  const win = new BrowserWindow(
+    windowOptions({ preloadPath: join(here, 'preload.cjs'), devTools: process.env.KUBEWIRE_DEVTOOLS === '1' }),
+  );
   win.once('ready-to-show', () => win.show());
   await win.loadURL(server.url);
 }

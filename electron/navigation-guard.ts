@@ -6,7 +6,8 @@ export type NavigationDecision = { action: 'allow' } | { action: 'deny'; openExt
 /** `http://127.0.0.1:<port>`: the only origin the window shows. */
 export function appOriginOf(serverUrl: string): string {
   const u = new URL(serverUrl);
-  if (u.protocol !== 'http:' || u.hostname !== '127.0.0.1' || !u.port) throw new Error(`the UI server must be http://127.0.0.1:<port>, got ${u.origin}`);
+  if (u.protocol !== 'http:' || u.hostname !== '127.0.0.1' || !u.port)
+    throw new Error(`the UI server must be http://127.0.0.1:<port>, got ${u.origin}`);
   return u.origin;
 }
 
@@ -30,8 +31,10 @@ export function decideNavigation(url: string, appOrigin: string): NavigationDeci
 export function decideWindowOpen(url: string, appOrigin: string): NavigationDecision {
   const u = parse(url);
   if (!u) return { action: 'deny', openExternally: false, reason: 'not a URL' };
-  if (u.origin === appOrigin) return { action: 'deny', openExternally: false, reason: 'the app opens no second window' };
-  if (u.protocol === 'http:' || u.protocol === 'https:') return { action: 'deny', openExternally: true, reason: 'web link: system browser' };
+  if (u.origin === appOrigin)
+    return { action: 'deny', openExternally: false, reason: 'the app opens no second window' };
+  if (u.protocol === 'http:' || u.protocol === 'https:')
+    return { action: 'deny', openExternally: true, reason: 'web link: system browser' };
   return { action: 'deny', openExternally: false, reason: `${u.protocol} links are not opened` };
 }
 

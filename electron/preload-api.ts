@@ -31,14 +31,20 @@ export const DESKTOP_API_MEMBERS: readonly (keyof KubewireDesktopApi)[] = ['info
 export type Invoke = (channel: IpcChannel, ...args: unknown[]) => Promise<unknown>;
 
 export function createDesktopApi(invoke: Invoke): KubewireDesktopApi {
-  const call = <C extends IpcChannel>(channel: C, ...args: IpcChannelMap[C]['args']): Promise<IpcChannelMap[C]['result']> => {
+  const call = <C extends IpcChannel>(
+    channel: C,
+    ...args: IpcChannelMap[C]['args']
+  ): Promise<IpcChannelMap[C]['result']> => {
     if (!isIpcChannel(channel)) return Promise.reject(new Error(`kubewire: channel ${String(channel)} is not allowed`));
     return invoke(channel, ...args) as Promise<IpcChannelMap[C]['result']>;
   };
   // A frozen plain object of functions: contextBridge copies it, and the page cannot add to it.
   return Object.freeze({
     info: () => call('app:info'),
-    openExternal: (url: string) => (typeof url === 'string' ? call('shell:open-external', url) : Promise.reject(new TypeError('openExternal(url): url must be a string'))),
+    openExternal: (url: string) =>
+      typeof url === 'string'
+        ? call('shell:open-external', url)
+        : Promise.reject(new TypeError('openExternal(url): url must be a string')),
   });
 }
 
@@ -49,7 +55,8 @@ export function parseIpcArgs<C extends IpcChannel>(channel: C, args: unknown[]):
       if (args.length !== 0) throw new Error('app:info takes no arguments');
       return [] as IpcChannelMap[C]['args'];
     case 'shell:open-external':
-      if (args.length !== 1 || typeof args[0] !== 'string' || args[0].length > 2048) throw new Error('shell:open-external takes one URL string');
+      if (args.length !== 1 || typeof args[0] !== 'string' || args[0].length > 2048)
+        throw new Error('shell:open-external takes one URL string');
       return [args[0]] as IpcChannelMap[C]['args'];
     default:
       throw new Error(`channel ${String(channel)} is not allowed`);

@@ -10,5 +10,7 @@ interface PreloadElectron {
 const { contextBridge, ipcRenderer } = require('electron') as PreloadElectron;
 contextBridge.exposeInMainWorld(
   'kubewire',
-  createDesktopApi((channel, ...args) => (isIpcChannel(channel) ? ipcRenderer.invoke(channel, ...args) : Promise.reject(new Error('channel not allowed')))),
+  createDesktopApi((channel, ...args) =>
+    isIpcChannel(channel) ? ipcRenderer.invoke(channel, ...args) : Promise.reject(new Error('channel not allowed')),
+  ),
 );

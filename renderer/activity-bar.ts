@@ -18,7 +18,18 @@ export class ActivityBar {
 
   constructor(private readonly d: { api: ApiClient; root: HTMLElement; intervalMs: number }) {
     this.fill = h('div', { class: 'activity-fill' });
-    this.bar = h('div', { class: 'activity-track', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0', 'aria-label': 'lab progress' }, this.fill);
+    this.bar = h(
+      'div',
+      {
+        class: 'activity-track',
+        role: 'progressbar',
+        'aria-valuemin': '0',
+        'aria-valuemax': '100',
+        'aria-valuenow': '0',
+        'aria-label': 'lab progress',
+      },
+      this.fill,
+    );
     this.text = h('span', { class: 'activity-text', id: 'activity-text' });
     d.root.replaceChildren(this.bar, this.text);
     d.root.hidden = true;
@@ -86,4 +97,3 @@ export class ActivityBar {
     this.text.textContent = label;
   }
 }
-

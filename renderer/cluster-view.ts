@@ -1,6 +1,12 @@
 // The cluster tables: nodes, pods, deployments, replicasets, services, endpoints and events as
 // `kubectl get` shows them, kept live by the server's informers (watch); a row opens its YAML.
-import { CLUSTER_KINDS, formatAge, type ClusterKind, type ClusterRow, type ClusterSnapshot } from '../common/cluster-contract.js';
+import {
+  CLUSTER_KINDS,
+  formatAge,
+  type ClusterKind,
+  type ClusterRow,
+  type ClusterSnapshot,
+} from '../common/cluster-contract.js';
 import type { ApiClient } from './api-client.js';
 import { h } from './dom.js';
 import type { ProgressIndicator } from './progress.js';
@@ -25,12 +31,25 @@ export class ClusterView {
   private readonly table: HTMLElement;
   private readonly yaml: HTMLElement;
 
-  constructor(private readonly d: { api: ApiClient; socket: SocketClient; progress: ProgressIndicator; root: HTMLElement; onError: (m: string) => void; now: () => number; openExec?: (namespace: string, pod: string) => void }) {
+  constructor(
+    private readonly d: {
+      api: ApiClient;
+      socket: SocketClient;
+      progress: ProgressIndicator;
+      root: HTMLElement;
+      onError: (m: string) => void;
+      now: () => number;
+      openExec?: (namespace: string, pod: string) => void;
+    },
+  ) {
     this.tabs = h('div', { class: 'kinds', role: 'tablist' });
     this.status = h('span', { class: 'muted small', id: 'cluster-status' });
     this.table = h('div', { class: 'cluster-table', id: 'cluster-table' });
     this.yaml = h('pre', { class: 'cluster-yaml', id: 'cluster-yaml', hidden: '' });
-    d.root.replaceChildren(h('div', { class: 'cluster-head' }, this.tabs, h('span', { class: 'spacer' }), this.status), h('div', { class: 'cluster-body' }, this.table, this.yaml));
+    d.root.replaceChildren(
+      h('div', { class: 'cluster-head' }, this.tabs, h('span', { class: 'spacer' }), this.status),
+      h('div', { class: 'cluster-body' }, this.table, this.yaml),
+    );
     d.socket.onMessage((m) => {
       if (m.type !== 'cluster') return;
       this.snapshot = m.snapshot;
@@ -59,7 +78,12 @@ export class ClusterView {
     this.tabs.replaceChildren(
       ...CLUSTER_KINDS.map((k) => {
         const n = s?.tables.find((t) => t.kind === k)?.rows.length;
-        const b = h('button', { class: `kind${k === this.kind ? ' active' : ''}`, 'data-kind': k }, TITLES[k], n !== undefined ? h('span', { class: 'muted' }, ` ${n}`) : '');
+        const b = h(
+          'button',
+          { class: `kind${k === this.kind ? ' active' : ''}`, 'data-kind': k },
+          TITLES[k],
+          n !== undefined ? h('span', { class: 'muted' }, ` ${n}`) : '',
+        );
         b.addEventListener('click', () => {
           this.kind = k;
           this.yaml.hidden = true;
@@ -68,23 +92,44 @@ export class ClusterView {
         return b;
       }),
     );
-    this.status.textContent = !s ? 'connecting…' : s.error ? s.error : `${s.server ?? ''} · ${s.synced ? 'watching' : 'listing…'}`;
+    this.status.textContent = !s
+      ? 'connecting…'
+      : s.error
+        ? s.error
+        : `${s.server ?? ''} · ${s.synced ? 'watching' : 'listing…'}`;
     this.status.classList.toggle('error', !!s?.error);
     const t = s?.tables.find((x) => x.kind === this.kind);
     if (!t) {
-      this.table.replaceChildren(h('p', { class: 'muted' }, s?.error ? 'The cluster tables need the lab\'s apiserver.' : 'Waiting for the apiserver…'));
+      this.table.replaceChildren(
+        h(
+          'p',
+          { class: 'muted' },
+          s?.error ? "The cluster tables need the lab's apiserver." : 'Waiting for the apiserver…',
+        ),
+      );
       return;
     }
     const now = this.d.now();
     const ageCol = t.columns.indexOf('AGE');
-    const cell = (r: ClusterRow, i: number): string => (i === ageCol && r.createdAt !== undefined ? formatAge(now - r.createdAt) : (r.cells[i] ?? ''));
+    const cell = (r: ClusterRow, i: number): string =>
+      i === ageCol && r.createdAt !== undefined ? formatAge(now - r.createdAt) : (r.cells[i] ?? '');
     const body = t.rows.map((r) => {
-      const tr = h('tr', { 'data-name': r.name, ...(r.namespace ? { 'data-namespace': r.namespace } : {}) }, ...t.columns.map((_, i) => h('td', {}, cell(r, i))), h('td', { class: 'row-actions' }, ...this.actions(t.kind, r)));
+      const tr = h(
+        'tr',
+        { 'data-name': r.name, ...(r.namespace ? { 'data-namespace': r.namespace } : {}) },
+        ...t.columns.map((_, i) => h('td', {}, cell(r, i))),
+        h('td', { class: 'row-actions' }, ...this.actions(t.kind, r)),
+      );
       tr.addEventListener('click', () => this.openYaml(t.kind, r));
       return tr;
     });
     this.table.replaceChildren(
-      h('table', {}, h('thead', {}, h('tr', {}, ...t.columns.map((c) => h('th', {}, c)), h('th', {}, ''))), h('tbody', {}, ...body)),
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, ...t.columns.map((c) => h('th', {}, c)), h('th', {}, ''))),
+        h('tbody', {}, ...body),
+      ),
       ...(t.rows.length ? [] : [h('p', { class: 'muted' }, `No ${TITLES[t.kind].toLowerCase()}.`)]),
     );
   }
@@ -101,14 +146,33 @@ export class ClusterView {
     };
     if (kind === 'pods' && r.namespace && this.d.openExec) {
       const open = this.d.openExec;
-      return [button('exec', 'A shell in the container through the apiserver and the node\'s kubelet (kubectl exec -it)', { 'data-action': 'exec' }, () => open(r.namespace!, r.name))];
+      return [
+        button(
+          'exec',
+          "A shell in the container through the apiserver and the node's kubelet (kubectl exec -it)",
+          { 'data-action': 'exec' },
+          () => open(r.namespace!, r.name),
+        ),
+      ];
     }
     if (kind === 'nodes') {
       const kubelet = (action: 'stop' | 'start') => () =>
-        void this.d.progress.track(`kubelet of ${r.name}: ${action}`, this.d.api.call('node.kubelet', { node: r.name, action })).catch((err: unknown) => this.d.onError(String(err)));
+        void this.d.progress
+          .track(`kubelet of ${r.name}: ${action}`, this.d.api.call('node.kubelet', { node: r.name, action }))
+          .catch((err: unknown) => this.d.onError(String(err)));
       return [
-        button('stop kubelet', 'Stop this node\'s kubelet: NotReady after 40 s, then the unreachable taint and evictions', { 'data-action': 'kubelet-stop' }, kubelet('stop')),
-        button('start kubelet', 'Start this node\'s kubelet again', { 'data-action': 'kubelet-start' }, kubelet('start')),
+        button(
+          'stop kubelet',
+          "Stop this node's kubelet: NotReady after 40 s, then the unreachable taint and evictions",
+          { 'data-action': 'kubelet-stop' },
+          kubelet('stop'),
+        ),
+        button(
+          'start kubelet',
+          "Start this node's kubelet again",
+          { 'data-action': 'kubelet-start' },
+          kubelet('start'),
+        ),
       ];
     }
     return [];

@@ -7,7 +7,13 @@ export function makeConfirm(host: HTMLElement): (title: string, text: string, ok
   const body = h('p', { id: 'confirm-text' });
   const cancel = h('button', { id: 'confirm-cancel', value: 'cancel' }, 'Cancel');
   const okButton = h('button', { id: 'confirm-ok', class: 'primary', value: 'ok' }, 'OK');
-  const dialog = h('dialog', { id: 'confirm', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' }, heading, body, h('div', { class: 'dialog-buttons' }, cancel, okButton));
+  const dialog = h(
+    'dialog',
+    { id: 'confirm', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
+    heading,
+    body,
+    h('div', { class: 'dialog-buttons' }, cancel, okButton),
+  );
   host.append(dialog);
   return (title, text, ok) =>
     new Promise<boolean>((resolve) => {

@@ -6,7 +6,13 @@ import { h } from './dom.js';
 export function renderDetails(body: HTMLElement, details: DeviceDetails): void {
   body.replaceChildren(
     ...details.sections.map((s) =>
-      h('section', { class: 'details-section', 'data-section': s.title }, h('h4', {}, s.title), h('div', { class: 'cmd' }, `# ${s.command.join(' ')}`), h('pre', {}, s.output.trim() || '(empty)')),
+      h(
+        'section',
+        { class: 'details-section', 'data-section': s.title },
+        h('h4', {}, s.title),
+        h('div', { class: 'cmd' }, `# ${s.command.join(' ')}`),
+        h('pre', {}, s.output.trim() || '(empty)'),
+      ),
     ),
   );
 }

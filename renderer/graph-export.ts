@@ -4,8 +4,15 @@ import { h } from './dom.js';
 import type { shapes as shapesOf } from './topology-inspect.js';
 
 const FILL: Record<string, string> = {
-  'ns-pod': '#2f5d46', 'ns-cluster': '#2f5d46', 'ns-docker': '#3d4f6b', 'ns-underlay': '#c678dd', 'ns-gateway': '#e5c07b', 'ns-internet': '#e5c07b',
-  'dev-bridge': '#5a4a2a', 'dev-vxlan': '#5b3a3a', 'dev-veth': '#344b5e',
+  'ns-pod': '#2f5d46',
+  'ns-cluster': '#2f5d46',
+  'ns-docker': '#3d4f6b',
+  'ns-underlay': '#c678dd',
+  'ns-gateway': '#e5c07b',
+  'ns-internet': '#e5c07b',
+  'dev-bridge': '#5a4a2a',
+  'dev-vxlan': '#5b3a3a',
+  'dev-veth': '#344b5e',
 };
 
 function esc(s: string): string {
@@ -25,16 +32,27 @@ export function topologySvg(drawn: ReturnType<typeof shapesOf>, background: stri
   ];
   // Boxes first (behind), then lines, then the shapes inside the boxes.
   for (const n of nodes.filter((n) => n.parent)) {
-    out.push(`<g><rect x="${n.x}" y="${n.y}" width="${n.w}" height="${n.h}" rx="8" fill="#61afef" fill-opacity="0.12" stroke="#61afef"/><text x="${n.x + n.w / 2}" y="${n.y - 6}" text-anchor="middle" font-size="13" font-weight="bold" fill="#d7dae0">${esc(n.label)}</text></g>`);
+    out.push(
+      `<g><rect x="${n.x}" y="${n.y}" width="${n.w}" height="${n.h}" rx="8" fill="#61afef" fill-opacity="0.12" stroke="#61afef"/><text x="${n.x + n.w / 2}" y="${n.y - 6}" text-anchor="middle" font-size="13" font-weight="bold" fill="#d7dae0">${esc(n.label)}</text></g>`,
+    );
   }
   for (const e of edges) {
-    const dash = e.kind === 'vxlan' ? ' stroke-dasharray="6 4" stroke="#e06c75"' : e.kind === 'bridge-port' ? ' stroke-dasharray="2 3" stroke="#7f8899"' : ' stroke="#7f8899"';
+    const dash =
+      e.kind === 'vxlan'
+        ? ' stroke-dasharray="6 4" stroke="#e06c75"'
+        : e.kind === 'bridge-port'
+          ? ' stroke-dasharray="2 3" stroke="#7f8899"'
+          : ' stroke="#7f8899"';
     out.push(`<line x1="${e.x1}" y1="${e.y1}" x2="${e.x2}" y2="${e.y2}" stroke-width="1.5"${dash}/>`);
   }
   for (const n of nodes.filter((n) => !n.parent)) {
     const lines = n.label.split('\n');
-    const text = lines.map((l, i) => `<tspan x="${n.x + n.w / 2}" dy="${i === 0 ? -(lines.length - 1) * 5.5 : 11}">${esc(l)}</tspan>`).join('');
-    out.push(`<g><rect x="${n.x}" y="${n.y}" width="${n.w}" height="${n.h}" rx="5" fill="${FILL[n.kind] ?? '#3b4252'}" stroke="#5c6370"/><text x="${n.x + n.w / 2}" y="${n.y + n.h / 2 + 3}" text-anchor="middle" font-size="9" fill="#e6e9ef">${text}</text></g>`);
+    const text = lines
+      .map((l, i) => `<tspan x="${n.x + n.w / 2}" dy="${i === 0 ? -(lines.length - 1) * 5.5 : 11}">${esc(l)}</tspan>`)
+      .join('');
+    out.push(
+      `<g><rect x="${n.x}" y="${n.y}" width="${n.w}" height="${n.h}" rx="5" fill="${FILL[n.kind] ?? '#3b4252'}" stroke="#5c6370"/><text x="${n.x + n.w / 2}" y="${n.y + n.h / 2 + 3}" text-anchor="middle" font-size="9" fill="#e6e9ef">${text}</text></g>`,
+    );
   }
   out.push('</svg>');
   return out.join('\n');

@@ -64,13 +64,17 @@ export class GuidePanel {
 
   async load(): Promise<void> {
     try {
-      [this.labs, this.state] = await Promise.all([this.d.api.call('guide.list', {}), this.d.api.call('learner.get', {})]);
+      [this.labs, this.state] = await Promise.all([
+        this.d.api.call('guide.list', {}),
+        this.d.api.call('learner.get', {}),
+      ]);
     } catch (err) {
       this.d.labList.replaceChildren(h('p', { class: 'muted' }, String(err)));
       return;
     }
     this.renderLabList();
-    if (this.state.selectedLab && this.labs.some((l) => l.id === this.state!.selectedLab)) await this.open(this.state.selectedLab, false);
+    if (this.state.selectedLab && this.labs.some((l) => l.id === this.state!.selectedLab))
+      await this.open(this.state.selectedLab, false);
   }
 
   private renderLabList(): void {
@@ -78,7 +82,12 @@ export class GuidePanel {
       ...(this.labs.length ? [] : [h('p', { class: 'muted' }, 'No guided labs.')]),
       ...this.labs.map((l) => {
         const p = clampProgress(this.state?.labs[l.id], l.steps);
-        const b = h('button', { class: 'lab-card', 'data-lab': l.id }, h('strong', {}, l.title), h('span', { class: 'muted small' }, `${l.steps} steps${p.done.length ? ` · ${p.done.length} done` : ''}`));
+        const b = h(
+          'button',
+          { class: 'lab-card', 'data-lab': l.id },
+          h('strong', {}, l.title),
+          h('span', { class: 'muted small' }, `${l.steps} steps${p.done.length ? ` · ${p.done.length} done` : ''}`),
+        );
         b.addEventListener('click', () => void this.open(l.id));
         return b;
       }),
@@ -113,7 +122,9 @@ export class GuidePanel {
 
   /** The lab's fixed terminals (those a step does not create) all exist. */
   private ready(): boolean {
-    return !!this.lab && this.lab.terminals.filter((t) => !t.opensAfterStep).every((t) => this.namespaces.has(t.namespace));
+    return (
+      !!this.lab && this.lab.terminals.filter((t) => !t.opensAfterStep).every((t) => this.namespaces.has(t.namespace))
+    );
   }
 
   private render(): void {
@@ -122,16 +133,38 @@ export class GuidePanel {
     back.addEventListener('click', () => void this.leave());
     const start = h('button', { class: 'primary', id: 'guide-start', 'data-needs': 'idle' }, 'Start lab');
     start.addEventListener('click', () => void this.start());
-    const replay = h('button', { id: 'guide-replay', 'data-needs': 'idle', title: 'Fresh lab, then solve and check every step' }, 'Replay all');
+    const replay = h(
+      'button',
+      { id: 'guide-replay', 'data-needs': 'idle', title: 'Fresh lab, then solve and check every step' },
+      'Replay all',
+    );
     replay.addEventListener('click', () => void this.replay());
-    const over = h('button', { id: 'guide-start-over', 'data-needs': 'idle', title: 'Forget which steps are done and rebuild the lab' }, 'Start over');
+    const over = h(
+      'button',
+      { id: 'guide-start-over', 'data-needs': 'idle', title: 'Forget which steps are done and rebuild the lab' },
+      'Start over',
+    );
     over.addEventListener('click', () => void this.startOver());
     this.status = h('span', { class: 'guide-status', role: 'status', 'aria-live': 'polite' });
     const why = h('p', { class: 'guide-why', id: 'guide-why' });
     const steps = lab.stepList.map((s) => this.renderStep(s));
     this.d.pane.replaceChildren(
-      h('div', { class: 'guide-head' }, back, h('h2', { id: 'guide-title' }, lab.title), h('span', { class: 'guide-count muted', id: 'guide-count' })),
-      h('div', { class: 'guide-scroll' }, h('p', { class: 'guide-summary' }, lab.summary), h('div', { class: 'guide-actions' }, start, replay, over, this.status), why, h('ol', { class: 'steps', 'aria-label': 'steps' }, ...steps), recordControls({ api: this.d.api, labId: lab.id, onError: this.d.onError, onSaved: () => this.load() })),
+      h(
+        'div',
+        { class: 'guide-head' },
+        back,
+        h('h2', { id: 'guide-title' }, lab.title),
+        h('span', { class: 'guide-count muted', id: 'guide-count' }),
+      ),
+      h(
+        'div',
+        { class: 'guide-scroll' },
+        h('p', { class: 'guide-summary' }, lab.summary),
+        h('div', { class: 'guide-actions' }, start, replay, over, this.status),
+        why,
+        h('ol', { class: 'steps', 'aria-label': 'steps' }, ...steps),
+        recordControls({ api: this.d.api, labId: lab.id, onError: this.d.onError, onSaved: () => this.load() }),
+      ),
     );
     this.updateMarks();
     this.updateAvailability();
@@ -139,19 +172,38 @@ export class GuidePanel {
 
   private renderStep(s: LabGuide['stepList'][number]): HTMLElement {
     const n = s.number;
-    const head = h('button', { class: 'step-head', 'aria-expanded': 'false', 'aria-controls': `step-body-${n}`, id: `step-head-${n}` }, h('span', { class: 'step-mark', 'aria-hidden': 'true' }, String(n)), h('span', { class: 'step-title' }, s.title), h('span', { class: 'sr-only step-sr' }, ''));
+    const head = h(
+      'button',
+      { class: 'step-head', 'aria-expanded': 'false', 'aria-controls': `step-body-${n}`, id: `step-head-${n}` },
+      h('span', { class: 'step-mark', 'aria-hidden': 'true' }, String(n)),
+      h('span', { class: 'step-title' }, s.title),
+      h('span', { class: 'sr-only step-sr' }, ''),
+    );
     head.addEventListener('click', () => this.openStepPane(n, !this.stepEl(n)?.classList.contains('open')));
-    const result = h('div', { class: 'guide-result', 'data-step-result': String(n), role: 'status', 'aria-live': 'polite' });
+    const result = h('div', {
+      class: 'guide-result',
+      'data-step-result': String(n),
+      role: 'status',
+      'aria-live': 'polite',
+    });
     const check = h('button', { 'data-check': String(n), 'data-needs': 'ready' }, 'Check');
     check.addEventListener('click', () => void this.check(n, result));
-    const solve = h('button', { 'data-solve': String(n), 'data-needs': 'ready', title: 'Do this step for me' }, 'Solve…');
+    const solve = h(
+      'button',
+      { 'data-solve': String(n), 'data-needs': 'ready', title: 'Do this step for me' },
+      'Solve…',
+    );
     solve.addEventListener('click', () => void this.solve(n, result));
     const buttons: HTMLElement[] = [check, solve];
     let hint: HTMLElement | undefined;
     if (s.hint) {
       const box = h('div', { class: 'guide-hint', id: `hint-${n}`, 'data-hint': String(n) }, ...this.md(s.hint));
       box.hidden = !this.progress.hints.includes(n);
-      const reveal = h('button', { 'data-hint-button': String(n), 'aria-expanded': String(!box.hidden), 'aria-controls': `hint-${n}` }, box.hidden ? 'Show hint' : 'Hint shown');
+      const reveal = h(
+        'button',
+        { 'data-hint-button': String(n), 'aria-expanded': String(!box.hidden), 'aria-controls': `hint-${n}` },
+        box.hidden ? 'Show hint' : 'Hint shown',
+      );
       reveal.addEventListener('click', () => {
         box.hidden = false;
         reveal.textContent = 'Hint shown';
@@ -161,7 +213,15 @@ export class GuidePanel {
       buttons.push(reveal);
       hint = box;
     }
-    const body = h('div', { class: 'step-body', id: `step-body-${n}`, role: 'region', 'aria-labelledby': `step-head-${n}` }, ...this.md(s.text), h('p', { class: 'step-why' }), h('div', { class: 'guide-actions' }, ...buttons), ...(hint ? [hint] : []), result);
+    const body = h(
+      'div',
+      { class: 'step-body', id: `step-body-${n}`, role: 'region', 'aria-labelledby': `step-head-${n}` },
+      ...this.md(s.text),
+      h('p', { class: 'step-why' }),
+      h('div', { class: 'guide-actions' }, ...buttons),
+      ...(hint ? [hint] : []),
+      result,
+    );
     body.hidden = true;
     return h('li', { class: 'step', 'data-step': String(n) }, head, body);
   }
@@ -174,9 +234,20 @@ export class GuidePanel {
       runButton: (terminal, lines) => {
         const target = this.lab!.terminals.find((t) => t.name === terminal);
         if (!target) return undefined;
-        const run = h('button', { class: 'small guide-run', 'data-run': terminal, 'data-needs': `ns:${target.namespace}`, 'aria-label': `Run these commands in the ${terminal} terminal` }, `▶ Run in ${terminal}`);
+        const run = h(
+          'button',
+          {
+            class: 'small guide-run',
+            'data-run': terminal,
+            'data-needs': `ns:${target.namespace}`,
+            'aria-label': `Run these commands in the ${terminal} terminal`,
+          },
+          `▶ Run in ${terminal}`,
+        );
         run.addEventListener('click', () => {
-          this.d.terminals.runIn(target.namespace, lines, this.lab!.id).catch((err: unknown) => this.d.onError(String(err)));
+          this.d.terminals
+            .runIn(target.namespace, lines, this.lab!.id)
+            .catch((err: unknown) => this.d.onError(String(err)));
         });
         return run;
       },
@@ -209,7 +280,9 @@ export class GuidePanel {
     const s = this.lab?.stepList.find((x) => x.number === n);
     if (!s || this.d.activity.activity) return;
     const names = [...new Set(s.commands.map((c) => c.terminal))];
-    const targets = names.map((name) => this.lab!.terminals.find((t) => t.name === name)).filter((t) => t && this.namespaces.has(t.namespace));
+    const targets = names
+      .map((name) => this.lab!.terminals.find((t) => t.name === name))
+      .filter((t) => t && this.namespaces.has(t.namespace));
     const first = targets[0];
     if (!first) return;
     this.d.terminals.ensure(first.namespace, this.lab!.id).catch((err: unknown) => this.d.onError(String(err)));
@@ -231,7 +304,9 @@ export class GuidePanel {
     const lab = this.lab;
     if (!lab) return;
     if (this.state) this.state.labs[lab.id] = p;
-    this.d.api.call('learner.progress', { lab: lab.id, progress: p }).catch((err: unknown) => this.d.onError(`progress not saved: ${String(err)}`));
+    this.d.api
+      .call('learner.progress', { lab: lab.id, progress: p })
+      .catch((err: unknown) => this.d.onError(`progress not saved: ${String(err)}`));
   }
 
   private updateMarks(): void {
@@ -244,7 +319,11 @@ export class GuidePanel {
       el.classList.toggle('done', done);
       el.classList.toggle('current', this.progress.current === s.number);
       el.querySelector('.step-mark')!.textContent = done ? '✓' : String(s.number);
-      el.querySelector('.step-sr')!.textContent = done ? ' (done)' : this.progress.current === s.number ? ' (current step)' : '';
+      el.querySelector('.step-sr')!.textContent = done
+        ? ' (done)'
+        : this.progress.current === s.number
+          ? ' (current step)'
+          : '';
     }
     const count = this.d.pane.querySelector('#guide-count');
     if (count) count.textContent = `${this.progress.done.length} of ${lab.steps} done`;
@@ -261,7 +340,9 @@ export class GuidePanel {
   private updateAvailability(): void {
     if (!this.lab) return;
     const a = this.d.activity.activity;
-    const busy = a ? `The lab ${a.lab} is ${a.action === 'start' ? 'starting' : 'replaying'}; wait until it is ready.` : undefined;
+    const busy = a
+      ? `The lab ${a.lab} is ${a.action === 'start' ? 'starting' : 'replaying'}; wait until it is ready.`
+      : undefined;
     const notUp = this.ready() ? undefined : 'The lab is not running: press Start lab to build it.';
     for (const el of this.d.pane.querySelectorAll<HTMLButtonElement>('[data-needs]')) {
       const need = el.dataset.needs!;
@@ -269,7 +350,10 @@ export class GuidePanel {
       if (!why && need === 'ready') why = notUp;
       if (!why && need.startsWith('ns:') && !this.namespaces.has(need.slice(3))) {
         const t = this.lab.terminals.find((x) => x.namespace === need.slice(3));
-        why = t?.opensAfterStep && !notUp ? `The ${t.name} terminal opens once step ${t.opensAfterStep} made its namespace.` : (notUp ?? 'Its namespace does not exist.');
+        why =
+          t?.opensAfterStep && !notUp
+            ? `The ${t.name} terminal opens once step ${t.opensAfterStep} made its namespace.`
+            : (notUp ?? 'Its namespace does not exist.');
       }
       el.disabled = !!why;
       el.title = why ?? el.getAttribute('aria-label') ?? '';
@@ -298,7 +382,14 @@ export class GuidePanel {
   }
 
   private async startOver(): Promise<void> {
-    if (!(await this.d.confirm('Start over?', 'This forgets which steps you finished and rebuilds the lab from scratch.', 'Start over'))) return;
+    if (
+      !(await this.d.confirm(
+        'Start over?',
+        'This forgets which steps you finished and rebuilds the lab from scratch.',
+        'Start over',
+      ))
+    )
+      return;
     this.save(freshProgress());
     for (const el of this.d.pane.querySelectorAll<HTMLElement>('.guide-hint')) el.hidden = true;
     for (const el of this.d.pane.querySelectorAll<HTMLElement>('.guide-result')) el.replaceChildren();
@@ -309,7 +400,14 @@ export class GuidePanel {
 
   private async replay(): Promise<void> {
     const lab = this.lab!;
-    if (!(await this.d.confirm('Replay the whole lab?', 'This rebuilds the lab, then solves and checks every step in order.', 'Replay'))) return;
+    if (
+      !(await this.d.confirm(
+        'Replay the whole lab?',
+        'This rebuilds the lab, then solves and checks every step in order.',
+        'Replay',
+      ))
+    )
+      return;
     try {
       const reports = await this.d.activity.follow(this.d.api.call('guide.replay', { id: lab.id }));
       for (const r of reports) {
@@ -337,7 +435,14 @@ export class GuidePanel {
   }
 
   private async solve(n: number, el: HTMLElement): Promise<void> {
-    if (!(await this.d.confirm(`Solve step ${n}?`, 'kubewire runs this step\u2019s commands for you, then checks it. You learn more by typing them yourself.', 'Solve it'))) return;
+    if (
+      !(await this.d.confirm(
+        `Solve step ${n}?`,
+        'kubewire runs this step\u2019s commands for you, then checks it. You learn more by typing them yourself.',
+        'Solve it',
+      ))
+    )
+      return;
     el.replaceChildren(h('span', { class: 'muted' }, 'solving…'));
     try {
       const r = await this.d.api.call('guide.solve', { id: this.lab!.id, step: n });

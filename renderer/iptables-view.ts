@@ -36,7 +36,11 @@ export class IptablesView {
       this.previous.clear();
       void this.refresh(true);
     });
-    const expand = h('button', { class: 'small', id: 'iptables-expand', title: 'Unfold every jump that packets took' }, 'Unfold the paths packets took');
+    const expand = h(
+      'button',
+      { class: 'small', id: 'iptables-expand', title: 'Unfold every jump that packets took' },
+      'Unfold the paths packets took',
+    );
     expand.addEventListener('click', () => {
       if (this.last) for (const t of this.last.tables) this.openWithTraffic(t);
       if (this.last) this.render(this.last);
@@ -44,9 +48,29 @@ export class IptablesView {
     this.status = h('span', { class: 'muted small' });
     this.tree = h('div', { class: 'ipt-tree', id: 'iptables-tree' });
     const compare = new RuleFormatsCompare({ api: d.api, namespace: () => this.namespace, onError: d.onError });
-    const formats = h('button', { class: 'small', id: 'iptables-formats', title: "The same Services in two kube-proxy formats (the article's 1.16, today's, nftables)" }, 'Compare kube-proxy formats');
+    const formats = h(
+      'button',
+      {
+        class: 'small',
+        id: 'iptables-formats',
+        title: "The same Services in two kube-proxy formats (the article's 1.16, today's, nftables)",
+      },
+      'Compare kube-proxy formats',
+    );
     formats.addEventListener('click', () => compare.toggle());
-    d.root.replaceChildren(h('div', { class: 'ipt-head' }, h('label', { class: 'small muted', for: 'iptables-namespace' }, 'Namespace'), this.select, expand, formats, this.status), compare.root, this.tree);
+    d.root.replaceChildren(
+      h(
+        'div',
+        { class: 'ipt-head' },
+        h('label', { class: 'small muted', for: 'iptables-namespace' }, 'Namespace'),
+        this.select,
+        expand,
+        formats,
+        this.status,
+      ),
+      compare.root,
+      this.tree,
+    );
   }
 
   /** Namespaces to choose from (nodes first); keeps the current choice when it still exists. */
@@ -82,7 +106,9 @@ export class IptablesView {
     this.busy = true;
     try {
       const work = this.d.api.call('iptables.get', { namespace: this.namespace, tables: ['nat', 'filter'] });
-      const data = withProgress ? await this.d.progress.track(`Reading iptables of ${this.namespace}`, work) : await work;
+      const data = withProgress
+        ? await this.d.progress.track(`Reading iptables of ${this.namespace}`, work)
+        : await work;
       if (data.namespace !== this.namespace) return;
       this.last = data;
       this.render(data);
@@ -99,14 +125,28 @@ export class IptablesView {
     const sections = data.tables.map((t) => {
       const chains = new Map(t.chains.map((c) => [c.name, c]));
       const roots = (BUILTIN_CHAINS[t.name] ?? []).map((n) => chains.get(n)).filter((c): c is ChainView => !!c);
-      return h('section', { class: 'ipt-table', 'data-table': t.name }, h('h4', {}, `table ${t.name}`), ...roots.map((c) => this.chainNode(t.name, c, chains, `${t.name}/${c.name}`, 0, counters, new Set())));
+      return h(
+        'section',
+        { class: 'ipt-table', 'data-table': t.name },
+        h('h4', {}, `table ${t.name}`),
+        ...roots.map((c) => this.chainNode(t.name, c, chains, `${t.name}/${c.name}`, 0, counters, new Set())),
+      );
     });
-    if (sections.every((s) => s.childElementCount <= 1)) sections.push(h('p', { class: 'muted' }, 'No rules in this namespace yet.'));
+    if (sections.every((s) => s.childElementCount <= 1))
+      sections.push(h('p', { class: 'muted' }, 'No rules in this namespace yet.'));
     this.tree.replaceChildren(...sections);
     this.previous = counters;
   }
 
-  private chainNode(table: string, chain: ChainView, chains: Map<string, ChainView>, path: string, depth: number, counters: Map<string, number>, seen: Set<string>): HTMLElement {
+  private chainNode(
+    table: string,
+    chain: ChainView,
+    chains: Map<string, ChainView>,
+    path: string,
+    depth: number,
+    counters: Map<string, number>,
+    seen: Set<string>,
+  ): HTMLElement {
     const head = h(
       'summary',
       { class: 'ipt-chain' },
@@ -144,7 +184,11 @@ export class IptablesView {
       { class: `ipt-rule${moved ? ' moved' : ''}${rule.packets > 0 ? ' hit' : ''}`, title: rule.spec },
       h('span', { class: 'ipt-count' }, `${rule.packets}`),
       h('span', { class: 'ipt-target' }, rule.target ?? '—'),
-      h('span', { class: 'ipt-spec' }, rule.comment ? `${shortSpec(rule.spec)}   /* ${rule.comment} */` : shortSpec(rule.spec)),
+      h(
+        'span',
+        { class: 'ipt-spec' },
+        rule.comment ? `${shortSpec(rule.spec)}   /* ${rule.comment} */` : shortSpec(rule.spec),
+      ),
     );
   }
 

@@ -55,16 +55,34 @@ export function renderMarkdown(text: string, hooks: MarkdownHooks): HTMLElement[
 
 function codeBlock(body: string[], terminal: string | undefined, hooks: MarkdownHooks): HTMLElement {
   const code = body.join('\n');
-  const pre = h('pre', { class: 'guide-code', tabindex: '0', 'aria-label': terminal ? `commands for the ${terminal} terminal` : 'code' }, h('code', {}, code));
-  const copy = h('button', { class: 'small icon-button guide-copy', 'aria-label': 'Copy these commands', title: 'Copy to the clipboard' }, 'Copy');
+  const pre = h(
+    'pre',
+    { class: 'guide-code', tabindex: '0', 'aria-label': terminal ? `commands for the ${terminal} terminal` : 'code' },
+    h('code', {}, code),
+  );
+  const copy = h(
+    'button',
+    { class: 'small icon-button guide-copy', 'aria-label': 'Copy these commands', title: 'Copy to the clipboard' },
+    'Copy',
+  );
   copy.addEventListener('click', () => {
     hooks.copy(code).then(
       () => flash(copy, 'Copied'),
       () => flash(copy, 'Copy failed'),
     );
   });
-  const run = terminal ? hooks.runButton(terminal, body.filter((l) => l.trim() !== '')) : undefined;
-  return h('div', { class: 'guide-block' }, h('div', { class: 'guide-block-tools' }, ...(run ? [run] : []), h('span', { class: 'spacer' }), copy), pre);
+  const run = terminal
+    ? hooks.runButton(
+        terminal,
+        body.filter((l) => l.trim() !== ''),
+      )
+    : undefined;
+  return h(
+    'div',
+    { class: 'guide-block' },
+    h('div', { class: 'guide-block-tools' }, ...(run ? [run] : []), h('span', { class: 'spacer' }), copy),
+    pre,
+  );
 }
 
 function flash(b: HTMLElement, text: string): void {
@@ -79,15 +97,21 @@ function inline(text: string, hooks: MarkdownHooks): (string | HTMLElement)[] {
   for (const part of text.split(/(`[^`]+`|\*\*[^*]+\*\*|\[[^\]]+\]\([^)\s]+(?:\s[^)]*)?\))/)) {
     if (!part) continue;
     if (part.startsWith('`') && part.endsWith('`') && part.length > 1) out.push(h('code', {}, part.slice(1, -1)));
-    else if (part.startsWith('**') && part.endsWith('**') && part.length > 4) out.push(h('strong', {}, part.slice(2, -2)));
+    else if (part.startsWith('**') && part.endsWith('**') && part.length > 4)
+      out.push(h('strong', {}, part.slice(2, -2)));
     else if (part.startsWith('[')) {
       const m = /^\[([^\]]+)\]\(([^)]+)\)$/.exec(part);
       const target = m ? parseShowLink(m[2]!, hooks.prefix) : undefined;
       if (m && target) {
-        const b = h('button', { class: 'link-button show-me', 'data-show': m[2]!, title: describeShow(target) }, `↗ ${m[1]!}`);
+        const b = h(
+          'button',
+          { class: 'link-button show-me', 'data-show': m[2]!, title: describeShow(target) },
+          `↗ ${m[1]!}`,
+        );
         b.addEventListener('click', () => hooks.show(target));
         out.push(b);
-      } else if (m && /^https?:\/\//.test(m[2]!)) out.push(h('a', { href: m[2]!, target: '_blank', rel: 'noopener noreferrer' }, m[1]!));
+      } else if (m && /^https?:\/\//.test(m[2]!))
+        out.push(h('a', { href: m[2]!, target: '_blank', rel: 'noopener noreferrer' }, m[1]!));
       else out.push(m ? m[1]! : part);
     } else out.push(part);
   }

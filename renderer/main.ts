@@ -52,7 +52,16 @@ function main(): void {
   let learner: LearnerState | undefined;
   let prefix = 'kw-';
 
-  const terminals = new TerminalTabs({ api, socket, tabBar: byId('terminal-tabs'), panes: byId('terminal-panes'), searchInput: byId<HTMLInputElement>('terminal-search'), openLink, onError: showError, now: () => performance.now() });
+  const terminals = new TerminalTabs({
+    api,
+    socket,
+    tabBar: byId('terminal-tabs'),
+    panes: byId('terminal-panes'),
+    searchInput: byId<HTMLInputElement>('terminal-search'),
+    openLink,
+    onError: showError,
+    now: () => performance.now(),
+  });
   const openTerminal = (ns: string): void => {
     byId('terminal-empty').hidden = true;
     progress.track(`Opening a shell in ${ns}`, terminals.open(ns)).catch((err: unknown) => showError(String(err)));
@@ -77,7 +86,13 @@ function main(): void {
       if (!sel) return;
       byId('details-title').textContent = sel.ifname ? `${sel.ifname} in ${sel.namespace}` : sel.namespace;
       progress
-        .track('Reading device details', api.call('device.details', sel.ifname ? { namespace: sel.namespace, ifname: sel.ifname } : { namespace: sel.namespace }))
+        .track(
+          'Reading device details',
+          api.call(
+            'device.details',
+            sel.ifname ? { namespace: sel.namespace, ifname: sel.ifname } : { namespace: sel.namespace },
+          ),
+        )
         .then((d) => renderDetails(byId('details-body'), d))
         .catch((err: unknown) => showError(String(err)));
       requestAnimationFrame(() => topo.resize());
@@ -87,7 +102,9 @@ function main(): void {
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = setTimeout(() => {
         if (learner) learner.layouts[labKey] = positions;
-        api.call('layout.save', { key: labKey, positions }).catch((err: unknown) => showError(`layout not saved: ${String(err)}`));
+        api
+          .call('layout.save', { key: labKey, positions })
+          .catch((err: unknown) => showError(`layout not saved: ${String(err)}`));
       }, 400);
     },
   );
@@ -100,8 +117,15 @@ function main(): void {
     topo.setSavedLayout(null);
     api.call('layout.save', { key: labKey, positions: null }).catch((err: unknown) => showError(String(err)));
   });
-  byId('export-png').addEventListener('click', () => download(`kubewire-${labKey}.png`, inspect.png(topo.core, topo.background())));
-  byId('export-svg').addEventListener('click', () => download(`kubewire-${labKey}.svg`, new Blob([topologySvg(inspect.shapes(topo.core), topo.background())], { type: 'image/svg+xml' })));
+  byId('export-png').addEventListener('click', () =>
+    download(`kubewire-${labKey}.png`, inspect.png(topo.core, topo.background())),
+  );
+  byId('export-svg').addEventListener('click', () =>
+    download(
+      `kubewire-${labKey}.svg`,
+      new Blob([topologySvg(inspect.shapes(topo.core), topo.background())], { type: 'image/svg+xml' }),
+    ),
+  );
   const layoutSelect = byId<HTMLSelectElement>('layout-select');
   layoutSelect.addEventListener('change', () => topo.setLayout(layoutSelect.value === 'force' ? 'force' : 'lab'));
   const find = byId<HTMLInputElement>('device-find');
@@ -112,14 +136,35 @@ function main(): void {
   });
 
   // ---- views ----
-  const pathPanel = new PathPanel({ api, highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))), track: (what, p) => progress.track(what, p), onError: showError });
+  const pathPanel = new PathPanel({
+    api,
+    highlight: (pts) => void (document.body.dataset.pathMarked = String(topo.highlightPath(pts))),
+    track: (what, p) => progress.track(what, p),
+    onError: showError,
+  });
   byId('view-path').append(pathPanel.el);
-  const iptables = new IptablesView({ api, progress, root: byId('view-iptables'), onError: showError, intervalMs: 1000 });
+  const iptables = new IptablesView({
+    api,
+    progress,
+    root: byId('view-iptables'),
+    onError: showError,
+    intervalMs: 1000,
+  });
   const openExec = (namespace: string, pod: string): void => {
     byId('terminal-empty').hidden = true;
-    progress.track(`Opening a shell in ${namespace}/${pod} through the kubelet`, terminals.openExec(namespace, pod)).catch((err: unknown) => showError(String(err)));
+    progress
+      .track(`Opening a shell in ${namespace}/${pod} through the kubelet`, terminals.openExec(namespace, pod))
+      .catch((err: unknown) => showError(String(err)));
   };
-  const clusterView = new ClusterView({ api, socket, progress, root: byId('view-cluster'), onError: showError, now: () => Date.now(), openExec });
+  const clusterView = new ClusterView({
+    api,
+    socket,
+    progress,
+    root: byId('view-cluster'),
+    onError: showError,
+    now: () => Date.now(),
+    openExec,
+  });
   let currentView = 'topology';
   const VIEWS = ['topology', 'cluster', 'iptables', 'path'];
   const showView = (view: string, namespace?: string): void => {
@@ -146,7 +191,12 @@ function main(): void {
     // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
     tab.addEventListener('keydown', (e) => {
       const i = tabs.indexOf(tab);
-      const next = e.key === 'ArrowRight' ? tabs[(i + 1) % tabs.length] : e.key === 'ArrowLeft' ? tabs[(i + tabs.length - 1) % tabs.length] : undefined;
+      const next =
+        e.key === 'ArrowRight'
+          ? tabs[(i + 1) % tabs.length]
+          : e.key === 'ArrowLeft'
+            ? tabs[(i + tabs.length - 1) % tabs.length]
+            : undefined;
       if (!next) return;
       e.preventDefault();
       next.focus();
@@ -158,7 +208,10 @@ function main(): void {
   const show = (t: ShowTarget): void => {
     if (t.view === 'topology') {
       showView('topology');
-      if (!topo.focus(t.devices)) showError(`not drawn (yet): ${t.devices.map((d) => `${d.namespace}${d.ifname ? `/${d.ifname}` : ''}`).join(', ')}`);
+      if (!topo.focus(t.devices))
+        showError(
+          `not drawn (yet): ${t.devices.map((d) => `${d.namespace}${d.ifname ? `/${d.ifname}` : ''}`).join(', ')}`,
+        );
     } else if (t.view === 'iptables') {
       showView('iptables', t.namespace);
       if (t.chain) aimChain(t.table ?? 'nat', t.chain);
@@ -167,7 +220,18 @@ function main(): void {
 
   // ---- the lab screen ----
   const confirm = makeConfirm(document.body);
-  const guide = new GuidePanel({ api, activity, terminals, pane: byId('guide-pane'), labList: byId('lab-list'), confirm, show, onError: showError, checkIntervalMs: 4000, onMode: (lab) => setMode(lab) });
+  const guide = new GuidePanel({
+    api,
+    activity,
+    terminals,
+    pane: byId('guide-pane'),
+    labList: byId('lab-list'),
+    confirm,
+    show,
+    onError: showError,
+    checkIntervalMs: 4000,
+    onMode: (lab) => setMode(lab),
+  });
   const setMode = (lab: string | null): void => {
     document.body.classList.toggle('lab-mode', !!lab);
     byId('sidebar').hidden = !!lab;
@@ -187,7 +251,8 @@ function main(): void {
   activity.onChange((a: LabActivity | null) => {
     byId('cy-wrap').classList.toggle('building', !!a);
     building.hidden = !a;
-    if (a) building.textContent = `Building the lab — ${describeActivity(a).label}. The graph is drawn again when it is ready.`;
+    if (a)
+      building.textContent = `Building the lab — ${describeActivity(a).label}. The graph is drawn again when it is ready.`;
     else if (held) {
       draw(held);
       held = undefined;
@@ -200,10 +265,19 @@ function main(): void {
     const received = performance.now();
     const t = topo.update(g);
     drawStats.push(t.drawMs);
-    requestAnimationFrame(() => requestAnimationFrame(() => paints.push({ ...t, received, drawn: received + t.drawMs, painted: performance.now() })));
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() =>
+        paints.push({ ...t, received, drawn: received + t.drawMs, painted: performance.now() }),
+      ),
+    );
     document.body.dataset.topologyRevision = String(drawStats.length);
     byId('status-topology').textContent = `${g.namespaces.length} namespaces · draw ${t.drawMs.toFixed(0)} ms`;
-    byId<HTMLDataListElement>('device-names').replaceChildren(...g.devices.filter((d) => d.ifname !== 'lo').slice(0, 2000).map((d) => h('option', { value: `${d.ifname} in ${d.namespace}` })));
+    byId<HTMLDataListElement>('device-names').replaceChildren(
+      ...g.devices
+        .filter((d) => d.ifname !== 'lo')
+        .slice(0, 2000)
+        .map((d) => h('option', { value: `${d.ifname} in ${d.namespace}` })),
+    );
   };
   socket.onMessage((m) => {
     if (m.type === 'hello') {
@@ -211,7 +285,8 @@ function main(): void {
       prefix = m.session.prefix;
       guide.setPrefix(prefix);
       if (changed && !guidedLab) applySavedLayout();
-      byId('lab-name').textContent = `lab ${m.session.prefix}${m.session.root ? '' : ' (not root: terminals and topology need root)'}`;
+      byId('lab-name').textContent =
+        `lab ${m.session.prefix}${m.session.root ? '' : ' (not root: terminals and topology need root)'}`;
     }
     if (m.type === 'error') showError(`${m.error.code}: ${m.error.message}`);
     if (m.type === 'terminals' && m.terminals.length) byId('terminal-empty').hidden = true;
@@ -227,11 +302,18 @@ function main(): void {
     renderNamespaceList(
       byId('namespace-list'),
       g.namespaces,
-      (ns) => g.devices.find((d) => d.namespace === ns && d.addresses.some((a) => !a.includes(':') && !a.startsWith('127.')) && (d.ifname === 'eth0' || d.kind !== 'veth'))?.addresses[0],
+      (ns) =>
+        g.devices.find(
+          (d) =>
+            d.namespace === ns &&
+            d.addresses.some((a) => !a.includes(':') && !a.startsWith('127.')) &&
+            (d.ifname === 'eth0' || d.kind !== 'veth'),
+        )?.addresses[0],
       openTerminal,
     );
   });
-  const watchTopology = (): void => socket.send({ type: document.hidden ? 'topology.unsubscribe' : 'topology.subscribe' });
+  const watchTopology = (): void =>
+    socket.send({ type: document.hidden ? 'topology.unsubscribe' : 'topology.subscribe' });
   socket.onOpen(watchTopology);
   document.addEventListener('visibilitychange', watchTopology);
   socket.onState((up) => {
@@ -253,12 +335,17 @@ function main(): void {
   byId('theme-toggle').addEventListener('click', () => {
     const theme: Theme = document.body.dataset.theme === 'dark' ? 'light' : 'dark';
     applyTheme(theme);
-    api.call('learner.prefs', { theme }).then((s) => (learner = s), (err: unknown) => showError(String(err)));
+    api.call('learner.prefs', { theme }).then(
+      (s) => (learner = s),
+      (err: unknown) => showError(String(err)),
+    );
   });
 
   setInterval(() => {
     const xs = terminals.echoSamples;
-    if (xs.length) byId('status-echo').textContent = `echo p50 ${percentile(xs, 50).toFixed(1)} ms · p99 ${percentile(xs, 99).toFixed(1)} ms (${xs.length})`;
+    if (xs.length)
+      byId('status-echo').textContent =
+        `echo p50 ${percentile(xs, 50).toFixed(1)} ms · p99 ${percentile(xs, 99).toFixed(1)} ms (${xs.length})`;
   }, 1000);
   document.addEventListener('visibilitychange', () => {
     if (currentView === 'iptables') showView('iptables');
@@ -313,7 +400,9 @@ function main(): void {
 
 /** Opens and scrolls to a chain in the iptables view once it has been drawn. */
 function aimChain(table: string, chain: string, tries = 30): void {
-  const el = document.querySelector<HTMLDetailsElement>(`#view-iptables [data-table="${CSS.escape(table)}"] details[data-chain="${CSS.escape(chain)}"]`);
+  const el = document.querySelector<HTMLDetailsElement>(
+    `#view-iptables [data-table="${CSS.escape(table)}"] details[data-chain="${CSS.escape(chain)}"]`,
+  );
   if (!el) {
     if (tries > 0) setTimeout(() => aimChain(table, chain, tries - 1), 100);
     return;

@@ -25,7 +25,14 @@ export class PathPanel {
 
   constructor(private readonly d: PathPanelDeps) {
     this.source = h('select', { id: 'path-source', title: 'Where the packet starts: a pod or a node' });
-    this.destination = h('input', { id: 'path-destination', type: 'text', placeholder: '192.168.129.10 · 192.168.199.234:8080 · 192.168.192.10:53/udp · google.com', title: 'a pod IP, a service IP:port, a node IP:NodePort, IP:port/udp, or a name (resolved with the source\'s resolver)', spellcheck: 'false' });
+    this.destination = h('input', {
+      id: 'path-destination',
+      type: 'text',
+      placeholder: '192.168.129.10 · 192.168.199.234:8080 · 192.168.192.10:53/udp · google.com',
+      title:
+        "a pod IP, a service IP:port, a node IP:NodePort, IP:port/udp, or a name (resolved with the source's resolver)",
+      spellcheck: 'false',
+    });
     this.result = h('div', { id: 'path-result' });
     const button = (id: string, text: string, title: string, run: () => void): HTMLButtonElement => {
       const b = h('button', { id, class: 'small', title }, text);
@@ -42,9 +49,24 @@ export class PathPanel {
       h(
         'div',
         { class: 'path-buttons' },
-        button('path-trace', 'Trace', 'Derive the path from routes, neighbours, FDB and iptables', () => void this.trace(false)),
-        button('path-probe', 'Trace + probe', 'Also run ping/curl and traceroute from the source and confirm each hop', () => void this.trace(true)),
-        button('path-capture', 'Capture', 'tcpdump on every hop while a probe runs; download the pcap files', () => void this.capture()),
+        button(
+          'path-trace',
+          'Trace',
+          'Derive the path from routes, neighbours, FDB and iptables',
+          () => void this.trace(false),
+        ),
+        button(
+          'path-probe',
+          'Trace + probe',
+          'Also run ping/curl and traceroute from the source and confirm each hop',
+          () => void this.trace(true),
+        ),
+        button(
+          'path-capture',
+          'Capture',
+          'tcpdump on every hop while a probe runs; download the pcap files',
+          () => void this.capture(),
+        ),
         button('path-clear', 'Clear', 'Remove the path from the topology', () => this.clear()),
       ),
     );
@@ -56,12 +78,17 @@ export class PathPanel {
 
   /** Offers the lab's pods and nodes as sources (kept when the list has not changed). */
   setNamespaces(list: { name: string; kind: NamespaceKind; label: string }[]): void {
-    const usable = list.filter((n) => n.kind === 'pod' || n.kind === 'node' || n.kind === 'docker' || n.kind === 'gateway' || n.kind === 'internet');
+    const usable = list.filter(
+      (n) =>
+        n.kind === 'pod' || n.kind === 'node' || n.kind === 'docker' || n.kind === 'gateway' || n.kind === 'internet',
+    );
     const key = usable.map((n) => n.name).join('\n');
     if (key === this.known) return;
     this.known = key;
     const keep = this.source.value;
-    this.source.replaceChildren(...usable.map((n) => h('option', { value: n.name }, `${n.kind === 'node' ? 'node ' : ''}${n.label}`)));
+    this.source.replaceChildren(
+      ...usable.map((n) => h('option', { value: n.name }, `${n.kind === 'node' ? 'node ' : ''}${n.label}`)),
+    );
     if (usable.some((n) => n.name === keep)) this.source.value = keep;
   }
 
@@ -79,7 +106,10 @@ export class PathPanel {
     const req = this.request();
     if (!req) return;
     try {
-      const t = await this.d.track(probe ? 'Tracing and probing the path' : 'Tracing the path', this.d.api.call('path.trace', { ...req, probe }));
+      const t = await this.d.track(
+        probe ? 'Tracing and probing the path' : 'Tracing the path',
+        this.d.api.call('path.trace', { ...req, probe }),
+      );
       this.show(t);
     } catch (err) {
       this.d.onError(String(err));
@@ -90,7 +120,10 @@ export class PathPanel {
     const req = this.request();
     if (!req) return;
     try {
-      const c = await this.d.track('Capturing on every hop', this.d.api.call('path.capture', { ...req, packets: 20, seconds: 5 }));
+      const c = await this.d.track(
+        'Capturing on every hop',
+        this.d.api.call('path.capture', { ...req, packets: 20, seconds: 5 }),
+      );
       this.show(c.trace, c);
     } catch (err) {
       this.d.onError(String(err));
@@ -104,10 +137,25 @@ export class PathPanel {
 
   private show(t: PathTrace, cap?: PathCapture): void {
     this.d.highlight(pathPoints(t));
-    const timing = [`derived in ${t.timing.deriveMs} ms`, t.timing.probeMs !== undefined ? `probe ${t.timing.probeMs} ms` : '', cap ? `capture ${cap.timing.totalMs} ms` : ''].filter(Boolean).join(' · ');
+    const timing = [
+      `derived in ${t.timing.deriveMs} ms`,
+      t.timing.probeMs !== undefined ? `probe ${t.timing.probeMs} ms` : '',
+      cap ? `capture ${cap.timing.totalMs} ms` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     this.result.replaceChildren(
-      h('div', { class: `path-outcome ${t.outcome}`, 'data-outcome': t.outcome }, `${t.outcome} · ${t.hops.length} hop${t.hops.length === 1 ? '' : 's'} · ${timing}`),
-      h('div', { class: 'path-endpoint' }, `${t.source.label} ${t.source.address} → ${t.destination.input}${t.destination.ip !== t.destination.input.split(':')[0] ? ` (${t.destination.ip})` : ''}`, t.destination.resolvedBy ? h('div', { class: 'muted small' }, t.destination.resolvedBy) : ''),
+      h(
+        'div',
+        { class: `path-outcome ${t.outcome}`, 'data-outcome': t.outcome },
+        `${t.outcome} · ${t.hops.length} hop${t.hops.length === 1 ? '' : 's'} · ${timing}`,
+      ),
+      h(
+        'div',
+        { class: 'path-endpoint' },
+        `${t.source.label} ${t.source.address} → ${t.destination.input}${t.destination.ip !== t.destination.input.split(':')[0] ? ` (${t.destination.ip})` : ''}`,
+        t.destination.resolvedBy ? h('div', { class: 'muted small' }, t.destination.resolvedBy) : '',
+      ),
       t.source.route ? h('div', { class: 'path-route' }, `out ${t.source.outDev}: ${t.source.route}`) : '',
       ...t.source.nat.map(renderNat),
       t.source.filter ? renderFilter(t.source.filter) : '',
@@ -127,8 +175,13 @@ export function pathPoints(t: PathTrace): { namespace: string; ifname?: string }
     pts.push({ namespace: hop.namespace }, { namespace: hop.namespace, ifname: hop.inDev });
     if (hop.outDev) pts.push({ namespace: hop.namespace, ifname: hop.outDev });
     for (const s of hop.arrival) {
-      if (s.kind === 'veth') pts.push({ namespace: s.namespace, ifname: s.dev }, { namespace: s.peerNamespace, ifname: s.peerDev });
-      if (s.kind === 'bridge') pts.push({ namespace: s.namespace, ifname: s.bridge }, ...(s.port !== 'local' ? [{ namespace: s.namespace, ifname: s.port }] : []));
+      if (s.kind === 'veth')
+        pts.push({ namespace: s.namespace, ifname: s.dev }, { namespace: s.peerNamespace, ifname: s.peerDev });
+      if (s.kind === 'bridge')
+        pts.push(
+          { namespace: s.namespace, ifname: s.bridge },
+          ...(s.port !== 'local' ? [{ namespace: s.namespace, ifname: s.port }] : []),
+        );
       if (s.kind === 'vxlan-encap' || s.kind === 'vxlan-decap') pts.push({ namespace: s.namespace, ifname: s.dev });
     }
   }
@@ -139,8 +192,20 @@ function renderHop(hop: PathHop): HTMLElement {
   const mark = hop.confirmed === null ? '' : hop.confirmed ? ' ✓' : ' ✗';
   return h(
     'li',
-    { class: `path-hop ${hop.role}`, 'data-ttl': String(hop.ttl), 'data-address': hop.address, 'data-confirmed': String(hop.confirmed) },
-    h('div', { class: 'path-hop-head' }, h('span', { class: 'path-ttl' }, `${hop.ttl}`), h('strong', {}, hop.address), ` ${hop.label}`, h('span', { class: hop.confirmed ? 'ok' : 'muted' }, mark)),
+    {
+      class: `path-hop ${hop.role}`,
+      'data-ttl': String(hop.ttl),
+      'data-address': hop.address,
+      'data-confirmed': String(hop.confirmed),
+    },
+    h(
+      'div',
+      { class: 'path-hop-head' },
+      h('span', { class: 'path-ttl' }, `${hop.ttl}`),
+      h('strong', {}, hop.address),
+      ` ${hop.label}`,
+      h('span', { class: hop.confirmed ? 'ok' : 'muted' }, mark),
+    ),
     h('div', { class: 'muted small' }, `in ${hop.inDev}${hop.outDev ? ` → out ${hop.outDev}` : ' (delivered)'}`),
     h('ul', { class: 'path-l2' }, ...hop.arrival.map((s) => h('li', {}, describeStep(s)))),
     hop.route ? h('div', { class: 'path-route' }, hop.route) : '',
@@ -150,7 +215,12 @@ function renderHop(hop: PathHop): HTMLElement {
 }
 
 function renderFilter(f: FilterStep): HTMLElement {
-  return h('div', { class: 'path-nat path-filter', 'data-verdict': f.verdict }, h('strong', {}, `${f.verdict} (filter ${f.hook})`), h('pre', { class: 'path-rules' }, f.rules.join('\n')));
+  return h(
+    'div',
+    { class: 'path-nat path-filter', 'data-verdict': f.verdict },
+    h('strong', {}, `${f.verdict} (filter ${f.hook})`),
+    h('pre', { class: 'path-rules' }, f.rules.join('\n')),
+  );
 }
 
 function describeStep(s: L2Step): string {
@@ -176,7 +246,13 @@ function renderNat(n: NatStep): HTMLElement {
     'div',
     { class: 'path-nat', 'data-action': n.action },
     h('div', {}, h('strong', {}, `${n.action} (${n.hook})`), ` ${fmt(n.before)} ⇒ ${fmt(n.after)}`),
-    n.candidates ? h('div', { class: 'small' }, `endpoints: ${n.candidates.map((c) => `${c.endpoint} ${(c.probability * 100).toFixed(0)}%`).join(', ')}${n.chosenBy ? ` · followed: ${n.chosenBy}` : ''}`) : '',
+    n.candidates
+      ? h(
+          'div',
+          { class: 'small' },
+          `endpoints: ${n.candidates.map((c) => `${c.endpoint} ${(c.probability * 100).toFixed(0)}%`).join(', ')}${n.chosenBy ? ` · followed: ${n.chosenBy}` : ''}`,
+        )
+      : '',
     h('pre', { class: 'path-rules' }, n.rules.join('\n')),
   );
 }
@@ -187,7 +263,13 @@ function renderProbe(t: PathTrace): HTMLElement {
     'div',
     { class: `path-probe ${p.reached ? 'ok' : 'bad'}` },
     h('div', {}, p.summary),
-    p.traceroute.length ? h('div', { class: 'small' }, `traceroute: ${p.traceroute.map((x) => `${x.ttl} ${x.address ?? '*'}${x.note ? ` ${x.note}` : ''}`).join(' · ')}`) : '',
+    p.traceroute.length
+      ? h(
+          'div',
+          { class: 'small' },
+          `traceroute: ${p.traceroute.map((x) => `${x.ttl} ${x.address ?? '*'}${x.note ? ` ${x.note}` : ''}`).join(' · ')}`,
+        )
+      : '',
     h('div', { class: 'muted small' }, p.commands.map((c) => `# ${c.join(' ')}`).join('\n')),
   );
 }
@@ -196,7 +278,18 @@ function renderFiles(c: PathCapture): HTMLElement {
   return h(
     'div',
     { class: 'path-files' },
-    h('div', { class: 'small muted' }, `pcap files (open in Wireshark) · tcpdumps ready in ${c.timing.startMs} ms, probe ${c.timing.probeMs} ms`),
-    ...c.files.map((f) => h('div', { class: 'path-file' }, h('a', { href: f.url, download: f.name, 'data-role': f.role }, f.name), h('span', { class: 'muted small' }, ` ${f.packets} pkts · ${f.role} · ${f.filter}`))),
+    h(
+      'div',
+      { class: 'small muted' },
+      `pcap files (open in Wireshark) · tcpdumps ready in ${c.timing.startMs} ms, probe ${c.timing.probeMs} ms`,
+    ),
+    ...c.files.map((f) =>
+      h(
+        'div',
+        { class: 'path-file' },
+        h('a', { href: f.url, download: f.name, 'data-role': f.role }, f.name),
+        h('span', { class: 'muted small' }, ` ${f.packets} pkts · ${f.role} · ${f.filter}`),
+      ),
+    ),
   );
 }

@@ -4,7 +4,10 @@ export class ProgressIndicator {
   private readonly running = new Map<number, string>();
   private seq = 0;
 
-  constructor(private readonly el: HTMLElement, private readonly delayMs = 500) {
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly delayMs = 500,
+  ) {
     this.render();
   }
 

@@ -5,7 +5,11 @@ import { RULE_FORMAT_NAMES, type RuleFormatName } from '../common/iptables-contr
 import type { ApiClient } from './api-client.js';
 import { h } from './dom.js';
 
-const LABELS: Record<RuleFormatName, string> = { article: 'article (kube-proxy 1.16)', current: 'current kube-proxy', nftables: 'nftables mode' };
+const LABELS: Record<RuleFormatName, string> = {
+  article: 'article (kube-proxy 1.16)',
+  current: 'current kube-proxy',
+  nftables: 'nftables mode',
+};
 
 export class RuleFormatsCompare {
   readonly root: HTMLElement;
@@ -13,9 +17,15 @@ export class RuleFormatsCompare {
   private readonly right: HTMLSelectElement;
   private readonly panes: HTMLElement;
 
-  constructor(private readonly d: { api: ApiClient; namespace: () => string | undefined; onError: (m: string) => void }) {
+  constructor(
+    private readonly d: { api: ApiClient; namespace: () => string | undefined; onError: (m: string) => void },
+  ) {
     const pick = (id: string, value: RuleFormatName) => {
-      const s = h('select', { class: 'small', id, 'aria-label': id }, ...RULE_FORMAT_NAMES.map((f) => h('option', { value: f }, LABELS[f])));
+      const s = h(
+        'select',
+        { class: 'small', id, 'aria-label': id },
+        ...RULE_FORMAT_NAMES.map((f) => h('option', { value: f }, LABELS[f])),
+      );
       s.value = value;
       return s;
     };
@@ -24,7 +34,12 @@ export class RuleFormatsCompare {
     const go = h('button', { class: 'small', id: 'formats-render' }, 'Render both');
     go.addEventListener('click', () => void this.render());
     this.panes = h('div', { class: 'ipt-compare-panes' });
-    this.root = h('section', { class: 'ipt-compare', id: 'iptables-compare', hidden: '' }, h('div', { class: 'ipt-head' }, this.left, this.right, go), this.panes);
+    this.root = h(
+      'section',
+      { class: 'ipt-compare', id: 'iptables-compare', hidden: '' },
+      h('div', { class: 'ipt-head' }, this.left, this.right, go),
+      this.panes,
+    );
   }
 
   toggle(): void {
@@ -36,8 +51,21 @@ export class RuleFormatsCompare {
     const namespace = this.d.namespace();
     if (!namespace) return;
     try {
-      const [a, b] = await Promise.all([this.left.value, this.right.value].map((f) => this.d.api.call('iptables.render', { namespace, format: f as RuleFormatName })));
-      this.panes.replaceChildren(...[a!, b!].map((r) => h('div', {}, h('h4', {}, `${LABELS[r.format]} · ${r.node}`), h('pre', { class: 'ipt-rendered', 'data-format': r.format }, r.text))));
+      const [a, b] = await Promise.all(
+        [this.left.value, this.right.value].map((f) =>
+          this.d.api.call('iptables.render', { namespace, format: f as RuleFormatName }),
+        ),
+      );
+      this.panes.replaceChildren(
+        ...[a!, b!].map((r) =>
+          h(
+            'div',
+            {},
+            h('h4', {}, `${LABELS[r.format]} · ${r.node}`),
+            h('pre', { class: 'ipt-rendered', 'data-format': r.format }, r.text),
+          ),
+        ),
+      );
     } catch (err) {
       this.d.onError(String(err));
     }

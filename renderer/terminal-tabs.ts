@@ -13,7 +13,21 @@ import type { SocketClient } from './socket-client.js';
 
 const TERMINAL_THEMES = {
   dark: { background: '#1b1d23', foreground: '#d7dae0', cursor: '#7fd1ff', selectionBackground: '#3a4a63' },
-  light: { background: '#fbfbfd', foreground: '#1d2129', cursor: '#0b63c4', selectionBackground: '#b9d3f2', black: '#1d2129', white: '#6b7280', brightWhite: '#4b5563', yellow: '#8a6100', brightYellow: '#7a5600', green: '#1f7a33', brightGreen: '#1f7a33', cyan: '#0a6f7f', brightCyan: '#0a6f7f' },
+  light: {
+    background: '#fbfbfd',
+    foreground: '#1d2129',
+    cursor: '#0b63c4',
+    selectionBackground: '#b9d3f2',
+    black: '#1d2129',
+    white: '#6b7280',
+    brightWhite: '#4b5563',
+    yellow: '#8a6100',
+    brightYellow: '#7a5600',
+    green: '#1f7a33',
+    brightGreen: '#1f7a33',
+    cyan: '#0a6f7f',
+    brightCyan: '#0a6f7f',
+  },
 };
 
 interface Tab {
@@ -61,7 +75,10 @@ export class TerminalTabs {
 
   async open(namespace: string, lab?: string): Promise<string> {
     const { cols, rows } = this.estimateSize();
-    const info = await this.d.api.call('terminal.open', lab ? { namespace, cols, rows, lab } : { namespace, cols, rows });
+    const info = await this.d.api.call(
+      'terminal.open',
+      lab ? { namespace, cols, rows, lab } : { namespace, cols, rows },
+    );
     this.ensureTab(info);
     this.activate(info.id);
     return info.id;
@@ -84,7 +101,10 @@ export class TerminalTabs {
   /** A terminal in a pod's container through pods/exec (the apiserver and the node's kubelet). */
   async openExec(namespace: string, pod: string, container?: string): Promise<string> {
     const { cols, rows } = this.estimateSize();
-    const info = await this.d.api.call('terminal.exec', container ? { namespace, pod, container, cols, rows } : { namespace, pod, cols, rows });
+    const info = await this.d.api.call(
+      'terminal.exec',
+      container ? { namespace, pod, container, cols, rows } : { namespace, pod, cols, rows },
+    );
     this.ensureTab(info);
     this.activate(info.id);
     return info.id;
@@ -171,10 +191,28 @@ export class TerminalTabs {
     pane.hidden = true;
     this.d.panes.append(pane);
     term.open(pane);
-    const close = h('button', { class: 'tab-close', title: 'Close this shell', 'aria-label': `Close terminal ${info.title}` }, '×');
+    const close = h(
+      'button',
+      { class: 'tab-close', title: 'Close this shell', 'aria-label': `Close terminal ${info.title}` },
+      '×',
+    );
     // Which way the shell reaches its place: straight into a namespace, or the Kubernetes exec path.
     const kind = info.path?.startsWith('pods/exec') ? 'exec' : 'netns';
-    const button = h('div', { class: 'tab', role: 'tab', tabindex: '0', 'aria-selected': 'false', 'data-terminal-id': info.id, 'data-path': kind, title: `${info.path ?? ''}\n${info.command.join(' ')}` }, h('span', { class: `tab-path tab-path-${kind}` }, kind === 'exec' ? 'kubelet' : 'netns'), h('span', { class: 'tab-title' }, info.title), close);
+    const button = h(
+      'div',
+      {
+        class: 'tab',
+        role: 'tab',
+        tabindex: '0',
+        'aria-selected': 'false',
+        'data-terminal-id': info.id,
+        'data-path': kind,
+        title: `${info.path ?? ''}\n${info.command.join(' ')}`,
+      },
+      h('span', { class: `tab-path tab-path-${kind}` }, kind === 'exec' ? 'kubelet' : 'netns'),
+      h('span', { class: 'tab-title' }, info.title),
+      close,
+    );
     button.addEventListener('click', () => this.activate(info.id));
     button.addEventListener('keydown', (e) => {
       if (e.target !== button) return;

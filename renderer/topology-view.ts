@@ -3,7 +3,12 @@
 // only what differs and lays out again only when the shape changed. Positions the user dragged are
 // kept (and saved per lab by the caller); "show me" aims the view at named devices.
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
-import { projectTopology, type TopologyView as ViewModel, type ViewEdge, type ViewNode } from '../common/topology-projection.js';
+import {
+  projectTopology,
+  type TopologyView as ViewModel,
+  type ViewEdge,
+  type ViewNode,
+} from '../common/topology-projection.js';
 import { labLayout } from '../common/topology-layout.js';
 import type { TopologyGraph } from '../common/topology-model.js';
 import { clusterPods, clusterOf, CLUSTER_PREFIX } from '../common/topology-clustering.js';
@@ -53,7 +58,14 @@ export class TopologyView {
     private readonly onSelect: (s: Selection | undefined) => void,
     private readonly onLayoutChanged: (positions: Record<string, Point>) => void = () => {},
   ) {
-    this.cy = cytoscape({ container, style: topologyStyle('dark', 1), wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
+    this.cy = cytoscape({
+      container,
+      style: topologyStyle('dark', 1),
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 4,
+      boxSelectionEnabled: false,
+    });
     this.cy.on('dragfree', 'node', () => this.saveLayout());
     // A cluster opens into its pods (double click, or Enter on the keyboard: see openCluster).
     this.cy.on('dbltap', 'node[kind = "ns-cluster"]', (e) => this.openCluster(String(e.target.data('namespace'))));
@@ -68,7 +80,11 @@ export class TopologyView {
       const el = e.target as cytoscape.NodeSingular;
       (el.isNode() ? el.union(el.descendants()).connectedEdges() : el).addClass('hl');
       const d = e.target.data() as ViewNode | ViewEdge;
-      this.onSelect({ namespace: d.namespace, ifname: d.ifname, label: 'label' in d && d.label ? String(d.label).replace('\n', ' ') : d.namespace });
+      this.onSelect({
+        namespace: d.namespace,
+        ifname: d.ifname,
+        label: 'label' in d && d.label ? String(d.label).replace('\n', ' ') : d.namespace,
+      });
     });
     this.cy.on('zoom', () => {
       this.updateEdgeLabels();
@@ -120,7 +136,8 @@ export class TopologyView {
     this.expanded.add(nodeNamespace);
     if (this.lastGraph) this.update(this.lastGraph);
     const box = this.cy.getElementById(`ns:${nodeNamespace}`);
-    if (box.nonempty()) this.zoomTo(box.union(box.descendants()).union(box.descendants().connectedEdges().connectedNodes()), 1.2);
+    if (box.nonempty())
+      this.zoomTo(box.union(box.descendants()).union(box.descendants().connectedEdges().connectedNodes()), 1.2);
   }
 
   /**
@@ -129,16 +146,27 @@ export class TopologyView {
    */
   focus(targets: { namespace: string; ifname?: string }[]): number {
     if (this.lastView) {
-      const toOpen = targets.map((t) => clusterOf(this.lastView!, t.namespace)).filter((n): n is string => !!n && !this.expanded.has(n));
+      const toOpen = targets
+        .map((t) => clusterOf(this.lastView!, t.namespace))
+        .filter((n): n is string => !!n && !this.expanded.has(n));
       if (toOpen.length && this.lastGraph) {
         for (const n of toOpen) this.expanded.add(n);
         this.update(this.lastGraph);
       }
     }
-    const match = (ns: unknown, ifname: unknown, t: { namespace: string; ifname?: string }): boolean => ns === t.namespace && (t.ifname === undefined || ifname === t.ifname);
+    const match = (ns: unknown, ifname: unknown, t: { namespace: string; ifname?: string }): boolean =>
+      ns === t.namespace && (t.ifname === undefined || ifname === t.ifname);
     // A namespace alone: its box or leaf; a device: its shape, or the line it was folded into (a bridge port veth).
-    const nodes = this.cy.nodes().filter((n) => targets.some((t) => (t.ifname === undefined ? n.id() === `ns:${t.namespace}` : match(n.data('namespace'), n.data('ifname'), t))));
-    const lines = this.cy.edges().filter((e) => targets.some((t) => t.ifname !== undefined && match(e.data('namespace'), e.data('ifname'), t)));
+    const nodes = this.cy
+      .nodes()
+      .filter((n) =>
+        targets.some((t) =>
+          t.ifname === undefined ? n.id() === `ns:${t.namespace}` : match(n.data('namespace'), n.data('ifname'), t),
+        ),
+      );
+    const lines = this.cy
+      .edges()
+      .filter((e) => targets.some((t) => t.ifname !== undefined && match(e.data('namespace'), e.data('ifname'), t)));
     const hit = nodes.union(lines.connectedNodes().filter((n) => !n.isParent()));
     this.cy.batch(() => {
       this.cy.nodes('.focus').removeClass('focus');
@@ -231,7 +259,15 @@ export class TopologyView {
     this.restyleForZoom();
     const t3 = performance.now();
     if (this.pathKeys.size) this.applyPath();
-    return { drawMs: t3 - t0, projectMs: t1 - t0, addMs: t2 - t1, layoutMs: t3 - t2, layout: reshaped, nodes: view.nodes.length, edges: view.edges.length };
+    return {
+      drawMs: t3 - t0,
+      projectMs: t1 - t0,
+      addMs: t2 - t1,
+      layoutMs: t3 - t2,
+      layout: reshaped,
+      nodes: view.nodes.length,
+      edges: view.edges.length,
+    };
   }
 
   private aspect(): number {
@@ -249,7 +285,15 @@ export class TopologyView {
   private layout(): void {
     if (this.layoutName === 'lab' && this.lastView) {
       const pos = labLayout(this.lastView, this.aspect());
-      this.cy.layout({ name: 'preset', positions: (n: cytoscape.NodeSingular) => pos.get(n.id()) ?? { x: 0, y: 0 }, fit: !this.fitted, padding: 24, animate: false } as cytoscape.LayoutOptions).run();
+      this.cy
+        .layout({
+          name: 'preset',
+          positions: (n: cytoscape.NodeSingular) => pos.get(n.id()) ?? { x: 0, y: 0 },
+          fit: !this.fitted,
+          padding: 24,
+          animate: false,
+        } as cytoscape.LayoutOptions)
+        .run();
       this.fitted = true;
       return;
     }
@@ -311,7 +355,10 @@ export class TopologyView {
     const w = this.cy.width();
     const h = this.cy.height();
     if (w <= 0 || h <= 0 || !Number.isFinite(bb.w)) return;
-    const zoom = Math.max(this.cy.minZoom(), Math.min(maxZoom, (w - 2 * pad) / Math.max(bb.w, 1), (h - 2 * pad) / Math.max(bb.h, 1)));
+    const zoom = Math.max(
+      this.cy.minZoom(),
+      Math.min(maxZoom, (w - 2 * pad) / Math.max(bb.w, 1), (h - 2 * pad) / Math.max(bb.h, 1)),
+    );
     const cx = (bb.x1 + bb.x2) / 2;
     const cyMid = (bb.y1 + bb.y2) / 2;
     this.cy.animate({ zoom, pan: { x: w / 2 - zoom * cx, y: h / 2 - zoom * cyMid } }, { duration: 300 });
@@ -323,7 +370,10 @@ export class TopologyView {
 
   zoomBy(factor: number): void {
     const z = this.cy.zoom() * factor;
-    this.cy.zoom({ level: Math.min(this.cy.maxZoom(), Math.max(this.cy.minZoom(), z)), renderedPosition: { x: this.cy.width() / 2, y: this.cy.height() / 2 } });
+    this.cy.zoom({
+      level: Math.min(this.cy.maxZoom(), Math.max(this.cy.minZoom(), z)),
+      renderedPosition: { x: this.cy.width() / 2, y: this.cy.height() / 2 },
+    });
   }
 
   /** Remembers every shape's position and hands them to be saved (after a drag or a keyboard move). */
@@ -343,7 +393,10 @@ export class TopologyView {
     const sel = this.cy.$('node:selected, node.focus');
     const d = shapeMoveOffset(key, shift, this.cy.zoom());
     if (sel.empty() || !d) return false;
-    const leaves = sel.union(sel.descendants()).nodes().filter((n) => !n.isParent());
+    const leaves = sel
+      .union(sel.descendants())
+      .nodes()
+      .filter((n) => !n.isParent());
     leaves.positions((n) => ({ x: n.position('x') + d.x, y: n.position('y') + d.y }));
     this.saveLayout();
     return true;
@@ -398,14 +451,29 @@ export class TopologyView {
   }
 
   private applyPath(): number {
-    const on = (ns: unknown, ifname: unknown): boolean => this.pathKeys.has(`${String(ns)}/${ifname === undefined ? '' : String(ifname)}`);
+    const on = (ns: unknown, ifname: unknown): boolean =>
+      this.pathKeys.has(`${String(ns)}/${ifname === undefined ? '' : String(ifname)}`);
     let n = 0;
     this.cy.batch(() => {
       this.cy.elements().removeClass('on-path');
       // Namespace boxes that hold devices stay unmarked; leaves (pods) and devices are marked.
-      const nodes = this.cy.nodes().filter((el) => (el.data('ifname') !== undefined ? on(el.data('namespace'), el.data('ifname')) : el.isChildless() && on(el.data('namespace'), undefined)));
+      const nodes = this.cy
+        .nodes()
+        .filter((el) =>
+          el.data('ifname') !== undefined
+            ? on(el.data('namespace'), el.data('ifname'))
+            : el.isChildless() && on(el.data('namespace'), undefined),
+        );
       nodes.addClass('on-path');
-      const edges = this.cy.edges().filter((e) => (e.source().hasClass('on-path') && e.target().hasClass('on-path')) || (e.data('kind') !== 'bridge-port' && on(e.data('namespace'), e.data('ifname')) && (e.source().hasClass('on-path') || e.target().hasClass('on-path'))));
+      const edges = this.cy
+        .edges()
+        .filter(
+          (e) =>
+            (e.source().hasClass('on-path') && e.target().hasClass('on-path')) ||
+            (e.data('kind') !== 'bridge-port' &&
+              on(e.data('namespace'), e.data('ifname')) &&
+              (e.source().hasClass('on-path') || e.target().hasClass('on-path'))),
+        );
       edges.addClass('on-path');
       n = nodes.length + edges.length;
     });

@@ -1,6 +1,10 @@
 // Bounded parallelism: the machine has few cores and every helper is a process, so nodes and pods
 // are brought up a few at a time rather than all at once or one by one.
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const errors: unknown[] = [];

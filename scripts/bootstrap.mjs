@@ -13,18 +13,38 @@ const purpose = process.argv.includes('--for') ? process.argv[process.argv.index
 
 // What every purpose needs: the lab's kernel tooling, and a compiler for the native addons and pause.
 const RUNTIME_PACKAGES = [
-  'iproute2', 'iptables', 'conntrack', 'iputils-ping', 'traceroute', 'tcpdump', 'curl',
-  'containernetworking-plugins', 'procps', 'psmisc', 'util-linux', 'openssl', 'dnsutils',
+  'iproute2',
+  'iptables',
+  'conntrack',
+  'iputils-ping',
+  'traceroute',
+  'tcpdump',
+  'curl',
+  'containernetworking-plugins',
+  'procps',
+  'psmisc',
+  'util-linux',
+  'openssl',
+  'dnsutils',
   // socat: each node's relay to the apiserver's Unix socket; bridge-utils: `brctl`, as the article types it.
-  'socat', 'bridge-utils',
-  'gcc', 'g++', 'make', 'python3',
+  'socat',
+  'bridge-utils',
+  'gcc',
+  'g++',
+  'make',
+  'python3',
   // The container runtime: crun (runc where crun is missing) runs pods and nodes' containers.
-  'crun', 'runc',
+  'crun',
+  'runc',
   // The image store: built-in images from Debian packages (mmdebstrap), overlayfs whiteouts
   // (setfattr from attr), the lab's own registry and copying images into it.
-  'mmdebstrap', 'attr', 'docker-registry', 'skopeo',
+  'mmdebstrap',
+  'attr',
+  'docker-registry',
+  'skopeo',
   // The article's `brctl show`, and `nft` for kube-proxy's nftables mode (table ip kube-proxy).
-  'bridge-utils', 'nftables',
+  'bridge-utils',
+  'nftables',
 ];
 const EXTRA_PACKAGES = {
   start: [],
@@ -46,14 +66,19 @@ function run(cmd, args, opts = {}) {
 function checkRoot() {
   if (process.platform !== 'linux') fail('kubewire runs on Linux only (it builds network namespaces).');
   if (process.getuid && process.getuid() !== 0) {
-    fail(`this needs root, because it creates network namespaces and runs apt-get: run it as 'sudo npm ${purpose === 'start' ? 'start' : purpose === 'test' ? 'test' : 'run bench'}'.`);
+    fail(
+      `this needs root, because it creates network namespaces and runs apt-get: run it as 'sudo npm ${purpose === 'start' ? 'start' : purpose === 'test' ? 'test' : 'run bench'}'.`,
+    );
   }
 }
 
 function missingDebianPackages(names) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...names], { encoding: 'utf8' });
   const installed = new Set(
-    (r.stdout || '').split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]),
+    (r.stdout || '')
+      .split('\n')
+      .filter((l) => l.endsWith(' installed'))
+      .map((l) => l.split(' ')[0]),
   );
   return names.filter((n) => !installed.has(n));
 }
@@ -83,7 +108,9 @@ const KUBECTL_VERSION = 'v1.32.4';
 const KUBECTL_TARGET = '/usr/local/bin/kubectl';
 
 function kubectlOnPath() {
-  return existsSync('/usr/bin/kubectl') || spawnSync('sh', ['-c', 'command -v kubectl'], { stdio: 'ignore' }).status === 0;
+  return (
+    existsSync('/usr/bin/kubectl') || spawnSync('sh', ['-c', 'command -v kubectl'], { stdio: 'ignore' }).status === 0
+  );
 }
 
 async function ensureKubectl() {
@@ -100,18 +127,27 @@ async function ensureKubectl() {
     const want = (await get(`${url}.sha256`)).toString('utf8').trim().split(/\s+/)[0];
     const bin = await get(url);
     const got = createHash('sha256').update(bin).digest('hex');
-    if (!/^[0-9a-f]{64}$/.test(want ?? '') || got !== want) throw new Error(`sha256 mismatch (published ${want}, downloaded ${got})`);
+    if (!/^[0-9a-f]{64}$/.test(want ?? '') || got !== want)
+      throw new Error(`sha256 mismatch (published ${want}, downloaded ${got})`);
     writeFileSync(`${KUBECTL_TARGET}.tmp`, bin, { mode: 0o755 });
     chmodSync(`${KUBECTL_TARGET}.tmp`, 0o755);
     renameSync(`${KUBECTL_TARGET}.tmp`, KUBECTL_TARGET);
-    console.error(`kubewire: installed kubectl ${KUBECTL_VERSION} at ${KUBECTL_TARGET} (sha256 ${got.slice(0, 12)}… checked)`);
+    console.error(
+      `kubewire: installed kubectl ${KUBECTL_VERSION} at ${KUBECTL_TARGET} (sha256 ${got.slice(0, 12)}… checked)`,
+    );
   } catch (err) {
-    console.error(`kubewire: kubectl is missing and could not be installed from ${url} (${err.cause?.code ?? err.message}); lab terminals will lack it and the kubectl tests will fail`);
+    console.error(
+      `kubewire: kubectl is missing and could not be installed from ${url} (${err.cause?.code ?? err.message}); lab terminals will lack it and the kubectl tests will fail`,
+    );
   }
 }
 
 function mtime(p) {
-  try { return statSync(p).mtimeMs; } catch { return 0; }
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function ensureNpmPackages() {
@@ -124,7 +160,11 @@ function ensureNpmPackages() {
     if (run('npm', args) !== 0) fail(`npm ${args[0]} failed (see above).`);
   }
   // npm 11 may warn that native install scripts are not covered by allowScripts; make sure they ran.
-  const probe = (mods) => spawnSync(process.execPath, ['-e', mods.map((m) => `require(${JSON.stringify(m)})`).join(';')], { cwd: root, encoding: 'utf8' });
+  const probe = (mods) =>
+    spawnSync(process.execPath, ['-e', mods.map((m) => `require(${JSON.stringify(m)})`).join(';')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
   const natives = ['better-sqlite3', 'node-pty'];
   let r = probe(natives);
   if (r.status !== 0) {
@@ -151,8 +191,19 @@ function newestSource(dir) {
 
 function ensureBuild() {
   const stamp = join(root, 'dist', '.build-stamp');
-  const sources = ['cli', 'runtime', 'cluster', 'server', 'common', 'electron', 'renderer', 'test', 'bench', 'native', 'scripts']
-    .map((d) => newestSource(join(root, d)));
+  const sources = [
+    'cli',
+    'runtime',
+    'cluster',
+    'server',
+    'common',
+    'electron',
+    'renderer',
+    'test',
+    'bench',
+    'native',
+    'scripts',
+  ].map((d) => newestSource(join(root, d)));
   const newest = Math.max(...sources, mtime(join(root, 'tsconfig.json')), mtime(join(root, 'package.json')));
   if (existsSync(stamp) && mtime(stamp) >= newest) return;
   if (run(process.execPath, [join(root, 'scripts', 'build.mjs')]) !== 0) fail('the build failed (see above).');

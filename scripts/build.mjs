@@ -23,7 +23,11 @@ mkdirSync(dist, { recursive: true });
 step('typescript', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 
 if (existsSync(join(root, 'renderer', 'main.ts'))) {
-  step('renderer typecheck', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'renderer/tsconfig.json']);
+  step('renderer typecheck', process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    'renderer/tsconfig.json',
+  ]);
   const { build } = await import('esbuild');
   const t0 = Date.now();
   await build({

@@ -62,7 +62,10 @@ function check(context, node) {
   if (FREE.has(from) || !(from in ALLOWED)) return;
   if (!spec.startsWith('.')) {
     if (NO_NODE.has(from) && NODE_BUILTINS.has(spec)) {
-      context.report({ node: node.source, message: `${from}/ must not import Node's '${spec}': it also runs in the browser` });
+      context.report({
+        node: node.source,
+        message: `${from}/ must not import Node's '${spec}': it also runs in the browser`,
+      });
     }
     return;
   }

@@ -20,20 +20,39 @@ if (!apiDir || !machineryDir) {
   process.exit(2);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const spec = JSON.parse(gunzipSync(readFileSync(join(root, 'cluster/apiserver/openapi/spec/swagger.json.gz'))).toString());
+const spec = JSON.parse(
+  gunzipSync(readFileSync(join(root, 'cluster/apiserver/openapi/spec/swagger.json.gz'))).toString(),
+);
 
 function read(repo, path) {
   const p = join(repo, path);
   if (ref === 'HEAD' && existsSync(p)) return readFileSync(p, 'utf8');
-  return execFileSync('git', ['-C', repo, 'show', `${ref}:${path}`], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  return execFileSync('git', ['-C', repo, 'show', `${ref}:${path}`], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
 }
 
 const PACKAGES = [
   [machineryDir, 'pkg/apis/meta/v1', 'k8s.io/apimachinery/pkg/apis/meta/v1', 'io.k8s.apimachinery.pkg.apis.meta.v1'],
-  ...['core/v1', 'apps/v1', 'batch/v1', 'coordination/v1', 'discovery/v1', 'networking/v1', 'rbac/v1', 'authorization/v1', 'autoscaling/v1', 'policy/v1', 'apiregistration/v1'].map((d) => [apiDir, d, `k8s.io/api/${d}`, `io.k8s.api.${d.replace('/', '.')}`]),
+  ...[
+    'core/v1',
+    'apps/v1',
+    'batch/v1',
+    'coordination/v1',
+    'discovery/v1',
+    'networking/v1',
+    'rbac/v1',
+    'authorization/v1',
+    'autoscaling/v1',
+    'policy/v1',
+    'apiregistration/v1',
+  ].map((d) => [apiDir, d, `k8s.io/api/${d}`, `io.k8s.api.${d.replace('/', '.')}`]),
 ];
 const defOfPkg = Object.fromEntries(PACKAGES.map(([, , pkg, def]) => [pkg, def]));
-defOfPkg['k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1'] = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1';
+defOfPkg['k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1'] =
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1';
 
 // Types whose JSON form is a scalar: what their zero value marshals to.
 const SCALAR_STRUCTS = {
@@ -45,7 +64,11 @@ const SCALAR_STRUCTS = {
   'io.k8s.apimachinery.pkg.runtime.RawExtension': null,
   'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1': null,
 };
-const IMPORT_DEFS = { 'k8s.io/apimachinery/pkg/api/resource': 'io.k8s.apimachinery.pkg.api.resource', 'k8s.io/apimachinery/pkg/util/intstr': 'io.k8s.apimachinery.pkg.util.intstr', 'k8s.io/apimachinery/pkg/runtime': 'io.k8s.apimachinery.pkg.runtime' };
+const IMPORT_DEFS = {
+  'k8s.io/apimachinery/pkg/api/resource': 'io.k8s.apimachinery.pkg.api.resource',
+  'k8s.io/apimachinery/pkg/util/intstr': 'io.k8s.apimachinery.pkg.util.intstr',
+  'k8s.io/apimachinery/pkg/runtime': 'io.k8s.apimachinery.pkg.runtime',
+};
 
 /** def name -> [{json, type (Go), omitempty, inline, imports}] */
 const structs = {};
@@ -87,8 +110,19 @@ for (const [repo, dir, , defPrefix] of PACKAGES) {
     if (!current) continue;
     const emb = /^\t([\w.]+)\s+`json:"([^",]*)((?:,\w+)*)"/.exec(line);
     const f = /^\t\w+\s+([\w.\[\]*]+)\s+`json:"([^",]*)((?:,\w+)*)"/.exec(line);
-    if (emb && !f) structs[current].fields.push(emb[2] ? { type: emb[1], json: emb[2], omitempty: emb[3].includes('omitempty') } : { type: emb[1], json: '', inline: true });
-    else if (f && f[2] !== '-') structs[current].fields.push({ type: f[1], json: f[2], omitempty: f[3].includes('omitempty'), inline: f[2] === '' && f[3].includes('inline') });
+    if (emb && !f)
+      structs[current].fields.push(
+        emb[2]
+          ? { type: emb[1], json: emb[2], omitempty: emb[3].includes('omitempty') }
+          : { type: emb[1], json: '', inline: true },
+      );
+    else if (f && f[2] !== '-')
+      structs[current].fields.push({
+        type: f[1],
+        json: f[2],
+        omitempty: f[3].includes('omitempty'),
+        inline: f[2] === '' && f[3].includes('inline'),
+      });
   }
 }
 
@@ -100,7 +134,8 @@ function resolveDef(goType, s) {
   return prefix ? `${prefix}.${name}` : undefined;
 }
 
-const isStructDef = (def) => !!structs[def] || (spec.definitions[def]?.type === 'object' && spec.definitions[def]?.properties);
+const isStructDef = (def) =>
+  !!structs[def] || (spec.definitions[def]?.type === 'object' && spec.definitions[def]?.properties);
 
 /** json name -> 's' (a struct: {} with its own zero fields) or the zero JSON value. */
 function zeroFields(def, out = {}) {
@@ -150,14 +185,24 @@ for (const d of Object.values(spec.definitions)) {
   for (const p of Object.values(d.properties ?? {})) {
     const item = p.items?.$ref?.split('/').pop();
     for (const k of p['x-kubernetes-list-map-keys'] ?? []) {
-      const v = defaults[item]?.[k] ?? (table[item]?.[k] !== undefined && typeof table[item][k] !== 'string' ? table[item][k] : table[item]?.[k] === '' ? '' : undefined);
+      const v =
+        defaults[item]?.[k] ??
+        (table[item]?.[k] !== undefined && typeof table[item][k] !== 'string'
+          ? table[item][k]
+          : table[item]?.[k] === ''
+            ? ''
+            : undefined);
       if (v !== undefined) (keyDefaults[item] ??= {})[k] = v;
     }
   }
 }
 const out = join(root, 'cluster/apiserver/apply/go-zero.generated.ts');
-const body = Object.entries(table).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`).join('\n');
-writeFileSync(out, `// Generated by scripts/gen-go-zero.mjs from the Kubernetes API's Go types (Apache-2.0, The
+const body = Object.entries(table)
+  .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`)
+  .join('\n');
+writeFileSync(
+  out,
+  `// Generated by scripts/gen-go-zero.mjs from the Kubernetes API's Go types (Apache-2.0, The
 // Kubernetes Authors). Do not edit: regenerate. definition -> JSON field of a zero Go value ->
 // "s:<definition>" (a struct, present as an object with that definition's own zero fields) or the
 // zero JSON value (null for a pointer/slice/map without omitempty).
@@ -167,5 +212,6 @@ ${body}
 
 /** Values of list-map key fields an item may omit (+default markers, else the Go zero value). */
 export const KEY_DEFAULTS: Record<string, Record<string, unknown>> = ${JSON.stringify(keyDefaults, null, 1).replace(/\n\s*/g, ' ')};
-`);
+`,
+);
 console.error(`wrote ${Object.keys(table).length} types to ${out}`);

@@ -18,7 +18,11 @@ if (!apiDir || !machineryDir) {
 function read(repo, path) {
   const p = join(repo, path);
   if (existsSync(p)) return readFileSync(p, 'utf8');
-  return execFileSync('git', ['-C', repo, 'show', `HEAD:${path}`], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  return execFileSync('git', ['-C', repo, 'show', `HEAD:${path}`], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
 }
 
 /**
@@ -56,13 +60,26 @@ const files = [
   [machineryDir, 'pkg/runtime/generated.proto'],
   [machineryDir, 'pkg/util/intstr/generated.proto'],
   [machineryDir, 'pkg/api/resource/generated.proto'],
-  ...['core/v1', 'apps/v1', 'batch/v1', 'coordination/v1', 'discovery/v1', 'networking/v1', 'rbac/v1', 'authorization/v1', 'autoscaling/v1', 'policy/v1'].map((d) => [apiDir, `${d}/generated.proto`]),
+  ...[
+    'core/v1',
+    'apps/v1',
+    'batch/v1',
+    'coordination/v1',
+    'discovery/v1',
+    'networking/v1',
+    'rbac/v1',
+    'authorization/v1',
+    'autoscaling/v1',
+    'policy/v1',
+  ].map((d) => [apiDir, `${d}/generated.proto`]),
 ];
 
 /** full message name -> [[number, name, type, kind]] with kind 0 single, 1 repeated, 2 map ("key,value" type). */
 const messages = {};
 for (const [repo, path] of files) {
-  const text = read(repo, path).replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+  const text = read(repo, path)
+    .replace(/\/\/.*$/gm, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '');
   const pkg = /package\s+([\w.]+)\s*;/.exec(text)[1];
   const re = /message\s+(\w+)\s*\{([^{}]*)\}/g;
   let m;
@@ -71,7 +88,14 @@ for (const [repo, path] of files) {
     const fre = /(optional|repeated)?\s*(map\s*<\s*([\w.]+)\s*,\s*([\w.]+)\s*>|[\w.]+)\s+(\w+)\s*=\s*(\d+)\s*;/g;
     let f;
     while ((f = fre.exec(m[2]))) {
-      const resolve = (t0) => { const t = t0.replace(/^\./, ''); return (/^(string|bytes|bool|int32|int64|uint32|uint64|double|float|sint32|sint64|fixed32|fixed64)$/.test(t) ? t : t.includes('.') ? t : `${pkg}.${t}`); };
+      const resolve = (t0) => {
+        const t = t0.replace(/^\./, '');
+        return /^(string|bytes|bool|int32|int64|uint32|uint64|double|float|sint32|sint64|fixed32|fixed64)$/.test(t)
+          ? t
+          : t.includes('.')
+            ? t
+            : `${pkg}.${t}`;
+      };
       if (f[3]) fields.push([Number(f[6]), f[5], `${resolve(f[3])},${resolve(f[4])}`, 2]);
       else fields.push([Number(f[6]), f[5], resolve(f[2]), f[1] === 'repeated' ? 1 : 0]);
     }
@@ -85,11 +109,35 @@ for (const [msg, flags] of Object.entries(goFlags)) {
 
 // Keep what the served kinds (and the request bodies next to them) reach.
 const roots = [
-  'core.v1.Namespace', 'core.v1.Pod', 'core.v1.Node', 'core.v1.Service', 'core.v1.Endpoints', 'core.v1.Event', 'core.v1.ConfigMap', 'core.v1.Secret',
-  'core.v1.ServiceAccount', 'core.v1.PersistentVolume', 'core.v1.PersistentVolumeClaim', 'core.v1.ReplicationController', 'core.v1.Binding',
-  'apps.v1.Deployment', 'apps.v1.ReplicaSet', 'apps.v1.DaemonSet', 'apps.v1.StatefulSet', 'batch.v1.Job', 'coordination.v1.Lease',
-  'discovery.v1.EndpointSlice', 'networking.v1.Ingress', 'rbac.v1.Role', 'rbac.v1.ClusterRole', 'rbac.v1.RoleBinding', 'rbac.v1.ClusterRoleBinding',
-  'authorization.v1.SelfSubjectAccessReview', 'authorization.v1.SelfSubjectRulesReview', 'autoscaling.v1.Scale', 'policy.v1.Eviction',
+  'core.v1.Namespace',
+  'core.v1.Pod',
+  'core.v1.Node',
+  'core.v1.Service',
+  'core.v1.Endpoints',
+  'core.v1.Event',
+  'core.v1.ConfigMap',
+  'core.v1.Secret',
+  'core.v1.ServiceAccount',
+  'core.v1.PersistentVolume',
+  'core.v1.PersistentVolumeClaim',
+  'core.v1.ReplicationController',
+  'core.v1.Binding',
+  'apps.v1.Deployment',
+  'apps.v1.ReplicaSet',
+  'apps.v1.DaemonSet',
+  'apps.v1.StatefulSet',
+  'batch.v1.Job',
+  'coordination.v1.Lease',
+  'discovery.v1.EndpointSlice',
+  'networking.v1.Ingress',
+  'rbac.v1.Role',
+  'rbac.v1.ClusterRole',
+  'rbac.v1.RoleBinding',
+  'rbac.v1.ClusterRoleBinding',
+  'authorization.v1.SelfSubjectAccessReview',
+  'authorization.v1.SelfSubjectRulesReview',
+  'autoscaling.v1.Scale',
+  'policy.v1.Eviction',
 ].map((r) => `k8s.io.api.${r}`);
 roots.push('k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions', 'k8s.io.apimachinery.pkg.runtime.Unknown');
 const keep = {};
@@ -99,15 +147,29 @@ while (queue.length) {
   if (keep[name]) continue;
   // Fields of types outside the files read (alpha APIs newer than the served kinds) are dropped:
   // the decoder skips unknown field numbers.
-  const fields = (messages[name] ?? []).filter(([, , type]) => type.split(',').every((t) => !t.includes('.') || messages[t]));
+  const fields = (messages[name] ?? []).filter(([, , type]) =>
+    type.split(',').every((t) => !t.includes('.') || messages[t]),
+  );
   if (!messages[name]) throw new Error(`message ${name} not found`);
   keep[name] = fields;
   for (const [, , type] of fields) for (const t of type.split(',')) if (t.includes('.') && !keep[t]) queue.push(t);
 }
 
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'cluster', 'apiserver', 'protobuf', 'k8s-messages.generated.ts');
-const body = Object.keys(keep).sort().map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(keep[k])},`).join('\n');
-writeFileSync(out, `// Generated by scripts/gen-k8s-proto.mjs from the Kubernetes API's generated.proto files
+const out = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'cluster',
+  'apiserver',
+  'protobuf',
+  'k8s-messages.generated.ts',
+);
+const body = Object.keys(keep)
+  .sort()
+  .map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(keep[k])},`)
+  .join('\n');
+writeFileSync(
+  out,
+  `// Generated by scripts/gen-k8s-proto.mjs from the Kubernetes API's generated.proto files
 // (Apache-2.0, The Kubernetes Authors). Do not edit: regenerate.
 // message -> [field number, JSON name, type, 0 single | 1 repeated | 2 map ("key,value" type),
 //             flags: 1 embedded (JSON inlines it), 2 omitted from JSON when zero]
@@ -116,5 +178,6 @@ export type ProtoField = [number, string, string, 0 | 1 | 2, (1 | 2)?];
 export const MESSAGES: Record<string, ProtoField[]> = {
 ${body}
 };
-`);
+`,
+);
 console.error(`wrote ${Object.keys(keep).length} messages to ${out}`);

@@ -47,13 +47,20 @@ if (kernelRun) {
   baselineFile = join(dir, 'leftovers.json');
   writeFileSync(baselineFile, JSON.stringify(scanLeftovers()));
 }
-const env = { ...process.env, KUBEWIRE_ROOT: root, ...(baselineFile ? { KUBEWIRE_LEFTOVER_BASELINE: baselineFile } : {}) };
+const env = {
+  ...process.env,
+  KUBEWIRE_ROOT: root,
+  ...(baselineFile ? { KUBEWIRE_LEFTOVER_BASELINE: baselineFile } : {}),
+};
 
 // Integration tests share the kernel; each uses its own prefix, so two at a time is safe and
 // keeps the 2-core machine responsive.
 const main = files.filter((f) => !f.startsWith(final));
 // (node --test with no file would run every test it finds.)
-let status = main.length ? (spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...main], { cwd: root, stdio: 'inherit', env }).status ?? 1) : 0;
+let status = main.length
+  ? (spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...main], { cwd: root, stdio: 'inherit', env })
+      .status ?? 1)
+  : 0;
 if (kernelRun || files.some((f) => f.startsWith(final))) {
   const last = spawnSync(process.execPath, ['--test', ...collect(final)], { cwd: root, stdio: 'inherit', env });
   if (status === 0) status = last.status ?? 1;

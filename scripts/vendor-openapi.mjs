@@ -23,7 +23,11 @@ if (!arg) {
 const file = existsSync(arg) && statSync(arg).isDirectory() ? join(arg, 'api/openapi-spec/swagger.json') : arg;
 const text = readFileSync(file, 'utf8');
 const spec = JSON.parse(text);
-if (spec.swagger !== '2.0' || !spec.definitions?.['io.k8s.api.core.v1.Pod'] || !spec.paths?.['/api/v1/namespaces/{namespace}/pods']) {
+if (
+  spec.swagger !== '2.0' ||
+  !spec.definitions?.['io.k8s.api.core.v1.Pod'] ||
+  !spec.paths?.['/api/v1/namespaces/{namespace}/pods']
+) {
   console.error(`${file} is not Kubernetes' OpenAPI v2 spec`);
   process.exit(1);
 }
@@ -33,7 +37,10 @@ if (!ports?.description || ports['x-kubernetes-list-type'] !== 'map') {
   process.exit(1);
 }
 // Pin the minor version: kubectl and clients are told this apiserver is v1.32.
-if (!spec.definitions['io.k8s.api.resource.v1beta1.ResourceClaim'] || spec.definitions['io.k8s.api.resource.v1beta2.ResourceClaim']) {
+if (
+  !spec.definitions['io.k8s.api.resource.v1beta1.ResourceClaim'] ||
+  spec.definitions['io.k8s.api.resource.v1beta2.ResourceClaim']
+) {
   console.error(`${file} does not look like v1.32 (resource.k8s.io/v1beta1 without v1beta2 is 1.32's)`);
   process.exit(1);
 }

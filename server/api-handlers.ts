@@ -63,24 +63,40 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     'learner.progress': async ({ lab, progress }) => learner().progress(lab, progress),
     'layout.save': async ({ key, positions }) => ({ saved: learner().layout(key, positions) }),
     'guide.activity': async () => ({ activity: d.guide?.current() ?? null }),
-    'cluster.get': async ({ kind, namespace, name }) => ({ yaml: (d.cluster ?? new NoCluster('no apiserver configured for this UI server')).yaml(kind, namespace, name) }),
-    'iptables.get': async ({ namespace, tables }) => readIptables(d.run, await d.namespaces.require(namespace, 'iptables.get namespace'), tables),
+    'cluster.get': async ({ kind, namespace, name }) => ({
+      yaml: (d.cluster ?? new NoCluster('no apiserver configured for this UI server')).yaml(kind, namespace, name),
+    }),
+    'iptables.get': async ({ namespace, tables }) =>
+      readIptables(d.run, await d.namespaces.require(namespace, 'iptables.get namespace'), tables),
     'iptables.render': async ({ namespace, format }) => {
       const ns = await d.namespaces.require(namespace, 'iptables.render namespace');
       const id = identifyNamespace(d.namespaces.prefix, ns);
-      if (id.kind !== 'node') throw new ValidationError('iptables.render namespace', `${ns} is not a node (kube-proxy runs on nodes)`);
-      return (d.ruleFormats ?? new NoRuleFormats('no apiserver configured for this UI server')).render(id.label, format);
+      if (id.kind !== 'node')
+        throw new ValidationError('iptables.render namespace', `${ns} is not a node (kube-proxy runs on nodes)`);
+      return (d.ruleFormats ?? new NoRuleFormats('no apiserver configured for this UI server')).render(
+        id.label,
+        format,
+      );
     },
     'session.info': async () => d.session,
-    'namespaces.list': async () => (await d.namespaces.list()).map((name) => {
-      const { kind, label } = identifyNamespace(d.namespaces.prefix, name);
-      return { name, kind, label };
-    }),
+    'namespaces.list': async () =>
+      (await d.namespaces.list()).map((name) => {
+        const { kind, label } = identifyNamespace(d.namespaces.prefix, name);
+        return { name, kind, label };
+      }),
     'terminal.open': async ({ namespace, cols, rows, lab }) => {
       const ns = await d.namespaces.require(namespace, 'terminal.open namespace');
-      const pausePid = identifyNamespace(d.namespaces.prefix, ns).kind === 'pod' ? await d.namespaces.pausePid(ns) : undefined;
+      const pausePid =
+        identifyNamespace(d.namespaces.prefix, ns).kind === 'pod' ? await d.namespaces.pausePid(ns) : undefined;
       const nodeInit = identifyNamespace(d.namespaces.prefix, ns).kind === 'node' ? nodeInitPid(ns) : undefined;
-      const plan = planShell({ prefix: d.namespaces.prefix, namespace: ns, pausePid, ...(nodeInit ? { nodeInitPid: nodeInit } : {}), baseEnv: d.env, ...(d.labExec ? { labExec: d.labExec } : {}) });
+      const plan = planShell({
+        prefix: d.namespaces.prefix,
+        namespace: ns,
+        pausePid,
+        ...(nodeInit ? { nodeInitPid: nodeInit } : {}),
+        baseEnv: d.env,
+        ...(d.labExec ? { labExec: d.labExec } : {}),
+      });
       // A guided lab's terminal sees the lab's variables ($CONTAINER…), as its scripts do.
       const env = lab ? { ...guide().variables(lab), ...plan.env } : plan.env;
       return d.terminals.open({ namespace: ns, title: plan.title, argv: plan.argv, env, cols, rows });
@@ -94,7 +110,8 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
     'guide.record.start': async ({ id }) => guide().recordStart(id),
     'guide.record.stop': async () => guide().recordStop(),
     'guide.record.save': async ({ id, title }) => guide().recordSave(id, title),
-    'terminal.exec': async ({ namespace, pod, container, cols, rows }) => containers().open(namespace, pod, container, cols, rows),
+    'terminal.exec': async ({ namespace, pod, container, cols, rows }) =>
+      containers().open(namespace, pod, container, cols, rows),
     'node.kubelet': async ({ node, action }) => containers().kubelet(node, action),
     'terminal.list': async () => d.terminals.list(),
     'terminal.close': async ({ id }) => ({ closed: await d.terminals.close(id) }),
@@ -105,7 +122,8 @@ export function createHandlers(d: HandlerDeps): UiHandlers {
         // The name must be a device that exists there now, not just a well-formed string.
         const r = await d.run(['ip', '-j', '-n', ns, 'link', 'show'], { timeoutMs: 5000 });
         const names = r.exitCode === 0 ? parseLinks(JSON.parse(r.stdout) as unknown[]).map((l) => l.ifname) : [];
-        if (!names.includes(ifname)) throw new ValidationError('device.details ifname', `no device '${ifname}' in namespace ${ns}`);
+        if (!names.includes(ifname))
+          throw new ValidationError('device.details ifname', `no device '${ifname}' in namespace ${ns}`);
       }
       return readDeviceDetails(d.run, ns, ifname);
     },

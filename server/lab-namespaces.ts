@@ -26,8 +26,10 @@ export class LabNamespaces {
   /** Returns `name` if it is a namespace of this lab that exists now; otherwise a ValidationError. */
   async require(name: string, where: string): Promise<string> {
     if (!NAMESPACE_NAME.test(name)) throw new ValidationError(where, `'${name.slice(0, 80)}' is not a namespace name`);
-    if (!name.startsWith(this.prefix)) throw new ValidationError(where, `'${name}' is not a namespace of this lab (prefix ${this.prefix})`);
-    if (!(await this.list()).includes(name)) throw new ValidationError(where, `namespace '${name}' does not exist (ip netns list)`);
+    if (!name.startsWith(this.prefix))
+      throw new ValidationError(where, `'${name}' is not a namespace of this lab (prefix ${this.prefix})`);
+    if (!(await this.list()).includes(name))
+      throw new ValidationError(where, `namespace '${name}' does not exist (ip netns list)`);
     return name;
   }
 
@@ -38,7 +40,12 @@ export class LabNamespaces {
   async pausePid(ns: string): Promise<number | undefined> {
     const r = await this.deps.run(['ip', 'netns', 'pids', ns], { timeoutMs: 3000 });
     if (r.exitCode !== 0) return undefined;
-    const pids = r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[0-9]+$/.test(l)).map(Number).sort((a, b) => a - b);
+    const pids = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[0-9]+$/.test(l))
+      .map(Number)
+      .sort((a, b) => a - b);
     for (const pid of pids) {
       try {
         const comm = (await readFile(`${this.deps.procDir}/${pid}/comm`, 'utf8')).trim();

@@ -17,7 +17,8 @@ export interface GuardInput {
   queryToken: string | null;
 }
 
-export type GuardDecision = { allow: true; via: 'cookie' | 'header' | 'query' } | { allow: false; status: 401 | 403; reason: string };
+export type GuardDecision =
+  { allow: true; via: 'cookie' | 'header' | 'query' } | { allow: false; status: 401 | 403; reason: string };
 
 export class RequestGuard {
   private readonly token: Buffer;
@@ -25,7 +26,10 @@ export class RequestGuard {
   private readonly origins: Set<string>;
   readonly cookieName: string;
 
-  constructor(token: string, readonly port: number) {
+  constructor(
+    token: string,
+    readonly port: number,
+  ) {
     this.token = Buffer.from(token, 'utf8');
     this.hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
     this.origins = new Set([...this.hosts].map((h) => `http://${h}`));
@@ -35,7 +39,8 @@ export class RequestGuard {
   /** `upgrade`: a WebSocket handshake, which browsers never restrict by origin: Origin is required. */
   check(req: GuardInput, opts: { allowQueryToken: boolean; upgrade: boolean }): GuardDecision {
     const host = (req.host ?? '').toLowerCase();
-    if (!this.hosts.has(host)) return { allow: false, status: 403, reason: `Host '${req.host ?? ''}' is not this server (DNS rebinding?)` };
+    if (!this.hosts.has(host))
+      return { allow: false, status: 403, reason: `Host '${req.host ?? ''}' is not this server (DNS rebinding?)` };
     if (req.origin !== undefined && !this.origins.has(req.origin.toLowerCase())) {
       return { allow: false, status: 403, reason: `Origin '${req.origin}' is not allowed` };
     }
@@ -45,18 +50,23 @@ export class RequestGuard {
     // The one request that may come from elsewhere: the first page load carrying the right token in
     // its URL, which `kubewire desktop` opens from a private file (file:// is cross-site). Knowing
     // the token is the whole proof; the page it gets only sets the cookie and reloads itself.
-    const tokenPage = opts.allowQueryToken && req.queryToken !== null && req.tokenHeader === undefined && req.origin === undefined;
+    const tokenPage =
+      opts.allowQueryToken && req.queryToken !== null && req.tokenHeader === undefined && req.origin === undefined;
     if (tokenPage && this.matches(req.queryToken!)) return { allow: true, via: 'query' };
     if (req.secFetchSite !== undefined && !['same-origin', 'none'].includes(req.secFetchSite)) {
       return { allow: false, status: 403, reason: `cross-site request (Sec-Fetch-Site: ${req.secFetchSite})` };
     }
     if (req.tokenHeader !== undefined) {
-      return this.matches(req.tokenHeader) ? { allow: true, via: 'header' } : { allow: false, status: 401, reason: `bad ${TOKEN_HEADER}` };
+      return this.matches(req.tokenHeader)
+        ? { allow: true, via: 'header' }
+        : { allow: false, status: 401, reason: `bad ${TOKEN_HEADER}` };
     }
     const fromCookie = readCookie(req.cookie, this.cookieName);
     if (fromCookie !== undefined && this.matches(fromCookie)) return { allow: true, via: 'cookie' };
     if (opts.allowQueryToken && req.queryToken !== null) {
-      return this.matches(req.queryToken) ? { allow: true, via: 'query' } : { allow: false, status: 401, reason: 'bad token in URL' };
+      return this.matches(req.queryToken)
+        ? { allow: true, via: 'query' }
+        : { allow: false, status: 401, reason: 'bad token in URL' };
     }
     return { allow: false, status: 401, reason: 'no session token (open the URL kubewire printed, with its ?token=)' };
   }

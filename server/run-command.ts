@@ -8,7 +8,10 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
 }
-export type RunCommand = (argv: readonly string[], opts?: { timeoutMs?: number; input?: string }) => Promise<CommandResult>;
+export type RunCommand = (
+  argv: readonly string[],
+  opts?: { timeoutMs?: number; input?: string },
+) => Promise<CommandResult>;
 
 export const runCommand: RunCommand = (argv, opts = {}) => {
   const [file, ...args] = argv;
@@ -17,11 +20,17 @@ export const runCommand: RunCommand = (argv, opts = {}) => {
     const child = execFile(
       file,
       args,
-      { timeout: opts.timeoutMs ?? 10_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' },
+      {
+        timeout: opts.timeoutMs ?? 10_000,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, LC_ALL: 'C' },
+        encoding: 'utf8',
+      },
       (err, stdout, stderr) => {
         if (err && typeof (err as { code?: unknown }).code !== 'number') {
           // Could not start, or killed by the timeout: not an exit status.
-          if ((err as { killed?: boolean }).killed) return resolve({ exitCode: -1, stdout, stderr: `${stderr}timed out after ${opts.timeoutMs ?? 10_000} ms` });
+          if ((err as { killed?: boolean }).killed)
+            return resolve({ exitCode: -1, stdout, stderr: `${stderr}timed out after ${opts.timeoutMs ?? 10_000} ms` });
           return reject(err);
         }
         resolve({ exitCode: err ? Number((err as { code: number }).code) : 0, stdout, stderr });

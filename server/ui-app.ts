@@ -60,24 +60,52 @@ export interface UiAppOptions {
 const here = dirname(fileURLToPath(import.meta.url));
 
 export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
-  if (!LAB_PREFIX.test(o.prefix)) throw new ValidationError('lab prefix', `'${o.prefix}' is not a lab prefix (kw- or kw-<name>-)`);
+  if (!LAB_PREFIX.test(o.prefix))
+    throw new ValidationError('lab prefix', `'${o.prefix}' is not a lab prefix (kw- or kw-<name>-)`);
   const log = o.log ?? ((l: string) => console.error(l));
   const session: SessionInfo = { version: packageVersion(), prefix: o.prefix, root: process.getuid?.() === 0 };
-  const namespaces = new LabNamespaces(o.prefix, { netnsDir: o.netnsDir ?? '/run/netns', procDir: '/proc', run: runCommand });
+  const namespaces = new LabNamespaces(o.prefix, {
+    netnsDir: o.netnsDir ?? '/run/netns',
+    procDir: '/proc',
+    run: runCommand,
+  });
   // Keeps only what a learner can type in a session; older lines beyond the cap are not recorded.
   const recorder = new CommandRecorder({ prefix: o.prefix, now: Date.now, maxCommands: 2000 });
-  const terminals = new PtyTerminalHost(loadPtySpawn(), { scrollbackChars: 256 * 1024, now: Date.now, killGraceMs: 1500, recorder, maxTerminals: o.maxTerminals ?? DEFAULT_MAX_TERMINALS });
+  const terminals = new PtyTerminalHost(loadPtySpawn(), {
+    scrollbackChars: 256 * 1024,
+    now: Date.now,
+    killGraceMs: 1500,
+    recorder,
+    maxTerminals: o.maxTerminals ?? DEFAULT_MAX_TERMINALS,
+  });
   // A reload reattaches within a second or two; a closed page's shells end after this.
   const attachments = new TerminalAttachments(terminals, { graceMs: o.detachGraceMs ?? 30_000, log });
   // Kernel events drive the topology; the full read every 15 s only catches what an event missed.
-  const events = o.topologyPolling ? undefined : { netnsDir: o.netnsDir ?? '/run/netns', labExec: join(scriptsDir(), 'lab-exec.sh'), debounceMs: 15 };
-  const topology = new KernelTopology({ namespaces, run: runCommand, intervalMs: o.topologyIntervalMs ?? (events ? 15_000 : 500), concurrency: 2, now: () => performance.now(), log, ...(events ? { events } : {}) });
+  const events = o.topologyPolling
+    ? undefined
+    : { netnsDir: o.netnsDir ?? '/run/netns', labExec: join(scriptsDir(), 'lab-exec.sh'), debounceMs: 15 };
+  const topology = new KernelTopology({
+    namespaces,
+    run: runCommand,
+    intervalMs: o.topologyIntervalMs ?? (events ? 15_000 : 500),
+    concurrency: 2,
+    now: () => performance.now(),
+    log,
+    ...(events ? { events } : {}),
+  });
   sweepStaleCaptureFolders();
-  const captures = new CaptureStore({ now: () => performance.now(), keep: 10, log, labExec: join(scriptsDir(), 'lab-exec.sh') });
+  const captures = new CaptureStore({
+    now: () => performance.now(),
+    keep: 10,
+    log,
+    labExec: join(scriptsDir(), 'lab-exec.sh'),
+  });
   // The composition root owns the process: if it exits without dispose, the captures still go.
   const onExit = (): void => captures.disposeSync();
   process.once('exit', onExit);
-  const path = createPathHandlers(new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }));
+  const path = createPathHandlers(
+    new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() }),
+  );
   const cluster = clusterSource(o.kubeconfig);
   const ruleFormats = ruleFormatSource(o.kubeconfig);
   const labsRoot = o.labsRoot ?? labsDir();
@@ -90,8 +118,31 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   });
   const labExec = join(scriptsDir(), 'lab-exec.sh');
   const learner = new LearnerStore({ file: o.learnerStateFile ?? defaultLearnerFile(o.prefix), now: Date.now, log });
-  const containers = o.kubeconfig ? new ContainerTerminals({ prefix: o.prefix, kubeconfig: o.kubeconfig, cliMain: join(here, '..', 'cli', 'main.js'), namespaces, terminals, env: process.env }) : undefined;
-  const handlers = createHandlers({ session, namespaces, terminals, topology, run: runCommand, env: process.env, path, cluster, guide, ruleFormats, labExec, learner, ...(containers ? { containers } : {}) });
+  const containers = o.kubeconfig
+    ? new ContainerTerminals({
+        prefix: o.prefix,
+        kubeconfig: o.kubeconfig,
+        cliMain: join(here, '..', 'cli', 'main.js'),
+        namespaces,
+        terminals,
+        env: process.env,
+      })
+    : undefined;
+  const handlers = createHandlers({
+    session,
+    namespaces,
+    terminals,
+    topology,
+    run: runCommand,
+    env: process.env,
+    path,
+    cluster,
+    guide,
+    ruleFormats,
+    labExec,
+    learner,
+    ...(containers ? { containers } : {}),
+  });
   const server = new UiServer({
     handlers,
     terminals,
@@ -122,7 +173,8 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
 
 /** Per user, beside other apps' state (XDG base directory spec), one file per lab prefix. */
 function defaultLearnerFile(prefix: string, env = process.env): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  const base =
+    env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
   return join(base, 'kubewire', `ui-${prefix}state.json`);
 }
 
@@ -130,11 +182,16 @@ function clusterSource(kubeconfig: string | undefined): ClusterSource {
   if (!kubeconfig) return new NoCluster('no apiserver configured (kubewire serve --kubeconfig PATH)');
   if (!existsSync(kubeconfig)) return new NoCluster(`no kubeconfig at ${kubeconfig}: is the lab's apiserver running?`);
   const config = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
-  return new KubeClusterSource(new KubeClient({ ...config, timeoutMs: 10_000 }), { clock: new SystemClock(), server: config.server, debounceMs: 150 });
+  return new KubeClusterSource(new KubeClient({ ...config, timeoutMs: 10_000 }), {
+    clock: new SystemClock(),
+    server: config.server,
+    debounceMs: 150,
+  });
 }
 
 function ruleFormatSource(kubeconfig: string | undefined): RuleFormatSource {
-  if (!kubeconfig || !existsSync(kubeconfig)) return new NoRuleFormats('no apiserver configured (kubewire serve --kubeconfig PATH)');
+  if (!kubeconfig || !existsSync(kubeconfig))
+    return new NoRuleFormats('no apiserver configured (kubewire serve --kubeconfig PATH)');
   const config = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
   return new ApiRuleFormats(new KubeClient({ ...config, timeoutMs: 10_000 }));
 }

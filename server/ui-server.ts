@@ -60,7 +60,8 @@ export interface RunningUiServer {
 }
 
 const HOST = '127.0.0.1';
-const SESSION_PAGE = '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>kubewire</title><a href="/">Open kubewire</a>\n';
+const SESSION_PAGE =
+  '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>kubewire</title><a href="/">Open kubewire</a>\n';
 const MAX_BODY = 64 * 1024;
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -128,12 +129,23 @@ export class UiServer {
     };
   }
 
-  private onUpgrade(guard: RequestGuard, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, disposers: (() => void)[]): void {
+  private onUpgrade(
+    guard: RequestGuard,
+    wss: WebSocketServer,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    disposers: (() => void)[],
+  ): void {
     const url = requestUrl(req);
-    const decision = url ? guard.check(guardInput(req, url), { allowQueryToken: false, upgrade: true }) : ({ allow: false, status: 400, reason: 'bad request target' } as const);
+    const decision = url
+      ? guard.check(guardInput(req, url), { allowQueryToken: false, upgrade: true })
+      : ({ allow: false, status: 400, reason: 'bad request target' } as const);
     if (url?.pathname !== '/ws' || !decision.allow) {
       const status = decision.allow ? 404 : decision.status;
-      this.d.log(`ui server: refused WebSocket ${url?.pathname ?? '?'}: ${decision.allow ? 'not found' : decision.reason}`);
+      this.d.log(
+        `ui server: refused WebSocket ${url?.pathname ?? '?'}: ${decision.allow ? 'not found' : decision.reason}`,
+      );
       socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
@@ -147,19 +159,29 @@ export class UiServer {
     const decision = guard.check(guardInput(req, url), { allowQueryToken: isPage, upgrade: false });
     if (!decision.allow) {
       this.d.log(`ui server: refused ${req.method} ${url.pathname}: ${decision.reason}`);
-      return sendJson(res, decision.status, errorResult(decision.status === 401 ? 'unauthorized' : 'forbidden', decision.reason));
+      return sendJson(
+        res,
+        decision.status,
+        errorResult(decision.status === 401 ? 'unauthorized' : 'forbidden', decision.reason),
+      );
     }
     if (decision.via === 'query') {
       // Trade the URL token for a cookie and drop it from the address bar. A 200 page that reloads
       // itself, not a redirect: a redirect chain that began cross-site (the desktop's file://
       // opener) would not carry the SameSite=Strict cookie; this page's own navigation does.
-      res.writeHead(200, { ...securityHeaders(port(guard)), 'Set-Cookie': guard.sessionCookie(), 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(SESSION_PAGE) });
+      res.writeHead(200, {
+        ...securityHeaders(port(guard)),
+        'Set-Cookie': guard.sessionCookie(),
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': Buffer.byteLength(SESSION_PAGE),
+      });
       res.end(SESSION_PAGE);
       return this.sessionStartedHook();
     }
     if (url.pathname.startsWith('/api/call/')) return this.onCall(req, res, url.pathname.slice('/api/call/'.length));
     if (url.pathname.startsWith('/api/pcap/') && req.method === 'GET') return this.serveDownload(res, url.pathname);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, errorResult('bad-request', `${req.method} not allowed here`));
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, errorResult('bad-request', `${req.method} not allowed here`));
     return this.serveStatic(res, isPage ? '/index.html' : url.pathname, port(guard));
   }
 
@@ -173,7 +195,10 @@ export class UiServer {
     let body: unknown;
     try {
       const text = await readBody(req, MAX_BODY);
-      if (text === undefined) return sendJson(res, 413, errorResult('bad-request', `${name}: body larger than ${MAX_BODY} bytes`), { close: true });
+      if (text === undefined)
+        return sendJson(res, 413, errorResult('bad-request', `${name}: body larger than ${MAX_BODY} bytes`), {
+          close: true,
+        });
       body = text.length ? JSON.parse(text) : {};
     } catch (err) {
       return sendJson(res, 400, errorResult('bad-request', `${name}: body is not JSON: ${describeError(err)}`));
@@ -214,7 +239,11 @@ export class UiServer {
     } catch {
       return sendJson(res, 404, errorResult('not-found', `no such file: ${rel}`));
     }
-    res.writeHead(200, { ...securityHeaders(p), 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    res.writeHead(200, {
+      ...securityHeaders(p),
+      'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+    });
     res.end(body);
   }
 
@@ -222,7 +251,13 @@ export class UiServer {
     const found = this.d.download?.(pathname);
     const body = found ? await readFile(found.file).catch(() => undefined) : undefined;
     if (!found || !body) return sendJson(res, 404, errorResult('not-found', 'no such capture file'));
-    res.writeHead(200, { 'Content-Type': 'application/vnd.tcpdump.pcap', 'Content-Length': body.length, 'Content-Disposition': `attachment; filename="${found.name}"`, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(200, {
+      'Content-Type': 'application/vnd.tcpdump.pcap',
+      'Content-Length': body.length,
+      'Content-Disposition': `attachment; filename="${found.name}"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.end(body);
   }
 
@@ -235,7 +270,12 @@ export class UiServer {
     };
     const off = this.d.terminals.onEvent((e) => {
       if (e.type === 'changed') send({ type: 'terminals', terminals: this.d.terminals.list() });
-      else if (attached.has(e.id)) send(e.type === 'output' ? { type: 'terminal.output', id: e.id, data: e.data } : { type: 'terminal.exit', id: e.id, exitCode: e.exitCode });
+      else if (attached.has(e.id))
+        send(
+          e.type === 'output'
+            ? { type: 'terminal.output', id: e.id, data: e.data }
+            : { type: 'terminal.exit', id: e.id, exitCode: e.exitCode },
+        );
     });
     // A frame over MAX_FRAME_BYTES (or any protocol error) arrives here; ws has already closed
     // this socket (1009 for size). Without a listener the 'error' event would end the process.
@@ -268,14 +308,18 @@ export class UiServer {
             this.d.terminals.resize(m.id, m.cols, m.rows);
             break;
           case 'topology.subscribe':
-            topologyOff ??= this.d.topology.subscribe((u) => send({ type: 'topology', graph: u.graph, readMs: u.readMs }));
+            topologyOff ??= this.d.topology.subscribe((u) =>
+              send({ type: 'topology', graph: u.graph, readMs: u.readMs }),
+            );
             break;
           case 'topology.unsubscribe':
             topologyOff?.();
             topologyOff = undefined;
             break;
           case 'cluster.subscribe':
-            clusterOff ??= (this.d.cluster ?? new NoCluster('no apiserver configured for this UI server')).subscribe((snapshot) => send({ type: 'cluster', snapshot }));
+            clusterOff ??= (this.d.cluster ?? new NoCluster('no apiserver configured for this UI server')).subscribe(
+              (snapshot) => send({ type: 'cluster', snapshot }),
+            );
             break;
           case 'cluster.unsubscribe':
             clusterOff?.();
@@ -302,7 +346,12 @@ export class UiServer {
   }
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+};
 
 /** The request target as a URL, or undefined where it does not parse (a raw `GET http://[ …`). */
 function requestUrl(req: IncomingMessage): URL | undefined {
@@ -330,10 +379,12 @@ function guardInput(req: IncomingMessage, url: URL): GuardInput {
 }
 
 export function toErrorData(err: unknown): ErrorData {
-  if (err instanceof ValidationError || err instanceof SyntaxError) return { code: 'bad-request', message: describeError(err) };
+  if (err instanceof ValidationError || err instanceof SyntaxError)
+    return { code: 'bad-request', message: describeError(err) };
   if (err instanceof TerminalNotFound) return { code: 'not-found', message: err.message };
   if (err instanceof TerminalLimit) return { code: 'conflict', message: err.message };
-  if (err instanceof ClusterUnavailable || err instanceof GuideUnavailable) return { code: 'unavailable', message: err.message };
+  if (err instanceof ClusterUnavailable || err instanceof GuideUnavailable)
+    return { code: 'unavailable', message: err.message };
   if (err instanceof LabNotFound) return { code: 'not-found', message: err.message };
   if (err instanceof KubewireError) return { code: 'internal', message: describeError(err) };
   return { code: 'internal', message: describeError(err) };
@@ -363,7 +414,13 @@ function securityHeaders(p: number): Record<string, string> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, o: { close?: boolean } = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...(o.close ? { Connection: 'close' } : {}) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...(o.close ? { Connection: 'close' } : {}),
+  });
   res.end(text);
 }
 

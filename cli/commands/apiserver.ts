@@ -22,7 +22,9 @@ export async function apiserver(args: string[]): Promise<number> {
       }
       listen.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) });
     } else {
-      console.error(`kubewire apiserver: unknown argument '${a}'\nusage: kubewire apiserver [--state DIR] [--listen HOST:PORT]... [--memory]`);
+      console.error(
+        `kubewire apiserver: unknown argument '${a}'\nusage: kubewire apiserver [--state DIR] [--listen HOST:PORT]... [--memory]`,
+      );
       return 2;
     }
   }
@@ -30,7 +32,11 @@ export async function apiserver(args: string[]): Promise<number> {
   const backend = openBackend(memory ? undefined : join(state, 'store.db'));
   const server = new ApiServer({
     backend,
-    config: { ...DEFAULT_CONFIG, stateDir: apiserverStateDir(state), listen: listen.length ? listen : DEFAULT_CONFIG.listen },
+    config: {
+      ...DEFAULT_CONFIG,
+      stateDir: apiserverStateDir(state),
+      listen: listen.length ? listen : DEFAULT_CONFIG.listen,
+    },
     log: (line) => console.error(line),
   });
   const stop = await server.start();

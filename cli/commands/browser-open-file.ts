@@ -15,13 +15,21 @@ export interface OpenFile {
   remove(): void;
 }
 
-export function writeBrowserOpenFile(url: string, o: { runAs?: { uid: number; gid: number }; baseDir?: string; ttlMs?: number } = {}): OpenFile {
+export function writeBrowserOpenFile(
+  url: string,
+  o: { runAs?: { uid: number; gid: number }; baseDir?: string; ttlMs?: number } = {},
+): OpenFile {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'http:' || parsed.hostname !== '127.0.0.1') throw new Error(`refusing to write an open file for ${parsed.origin}`);
+  if (parsed.protocol !== 'http:' || parsed.hostname !== '127.0.0.1')
+    throw new Error(`refusing to write an open file for ${parsed.origin}`);
   const dir = mkdtempSync(join(o.baseDir ?? tmpdir(), 'kubewire-open-')); // mode 0700
   const path = join(dir, 'open.html');
   const href = escapeHtml(parsed.href);
-  writeFileSync(path, `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>kubewire</title><a href="${href}">Open kubewire</a>\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(
+    path,
+    `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>kubewire</title><a href="${href}">Open kubewire</a>\n`,
+    { mode: 0o600, flag: 'wx' },
+  );
   if (o.runAs) {
     // The browser runs as the invoking user (sudo); only that user may read the token.
     chownSync(dir, o.runAs.uid, o.runAs.gid);

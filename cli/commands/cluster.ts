@@ -17,10 +17,23 @@ export async function cluster(args: string[]): Promise<number> {
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   // The machine's image store, shared by every lab: built-in images are built there at first use.
   const images = await openImageService({ dir: imageStoreDir() });
-  const daemon = new ClusterDaemon({ paths, driver, images, pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: apiserverPort(), anyPortIfBusy: process.env.KUBEWIRE_APISERVER_PORT === undefined, log });
+  const daemon = new ClusterDaemon({
+    paths,
+    driver,
+    images,
+    pauseBinary: pauseBinary(),
+    nodeInitBinary: nodeInitBinary(),
+    scriptsDir: scriptsDir(),
+    apiserverPort: apiserverPort(),
+    anyPortIfBusy: process.env.KUBEWIRE_APISERVER_PORT === undefined,
+    log,
+  });
   await daemon.start();
   const info = clusterInfoPath(paths);
-  writeFileSync(`${info}.tmp`, JSON.stringify({ pid: process.pid, url: daemon.apiserver.url, kubeconfig: daemon.apiserver.kubeconfigPath }) + '\n');
+  writeFileSync(
+    `${info}.tmp`,
+    JSON.stringify({ pid: process.pid, url: daemon.apiserver.url, kubeconfig: daemon.apiserver.kubeconfigPath }) + '\n',
+  );
   renameSync(`${info}.tmp`, info);
   log(`cluster of lab ${lab} is up: apiserver ${daemon.apiserver.url}, ${daemon.agents.size} nodes`);
   await new Promise<void>((resolve) => {

@@ -7,7 +7,8 @@ import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-di
 import { runControllerManager } from '../../cluster/controllers/run-controller-manager.js';
 import { describeError } from '../../common/errors.js';
 
-const USAGE = 'usage: kubewire controller-manager [--kubeconfig PATH] [--identity ID] [--controllers a,b] [--no-leader-elect] [--lease-duration MS] [--renew-deadline MS] [--retry-period MS] [--lb-pool CIDR|FIRST-LAST]...';
+const USAGE =
+  'usage: kubewire controller-manager [--kubeconfig PATH] [--identity ID] [--controllers a,b] [--no-leader-elect] [--lease-duration MS] [--renew-deadline MS] [--retry-period MS] [--lb-pool CIDR|FIRST-LAST]...';
 
 export async function controllerManager(args: string[]): Promise<number> {
   let kubeconfig = join(apiserverStateDir(labStateDir()), 'admin.kubeconfig');
@@ -46,7 +47,9 @@ export async function controllerManager(args: string[]): Promise<number> {
     log: (line) => console.error(line),
     onError: (err, context) => console.error(`controller-manager: ${context}: ${describeError(err)}`),
   });
-  console.log(`controller-manager ${running.manager.identity} running (${leaderElect ? 'leader election on kube-system/kube-controller-manager' : 'no leader election'})`);
+  console.log(
+    `controller-manager ${running.manager.identity} running (${leaderElect ? 'leader election on kube-system/kube-controller-manager' : 'no leader election'})`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -18,7 +18,10 @@ export interface DesktopEnvironment {
 }
 
 export function chooseDesktopMode(env: DesktopEnvironment): DesktopMode {
-  const runAs = env.uid === 0 && env.sudoUid && /^[1-9][0-9]*$/.test(env.sudoUid) && env.sudoGid && /^[0-9]+$/.test(env.sudoGid) ? { uid: Number(env.sudoUid), gid: Number(env.sudoGid) } : undefined;
+  const runAs =
+    env.uid === 0 && env.sudoUid && /^[1-9][0-9]*$/.test(env.sudoUid) && env.sudoGid && /^[0-9]+$/.test(env.sudoGid)
+      ? { uid: Number(env.sudoUid), gid: Number(env.sudoGid) }
+      : undefined;
   const browser = (reason: string): DesktopMode => {
     const m: DesktopMode = { mode: 'browser', reason };
     if (env.display && env.opener) {
@@ -30,5 +33,7 @@ export function chooseDesktopMode(env: DesktopEnvironment): DesktopMode {
   if (!env.electronBinary) return browser('the Electron binary is not installed');
   if (!env.display) return browser('no display (DISPLAY/WAYLAND_DISPLAY unset)');
   if (env.uid === 0 && !runAs) return browser('running as root without sudo: the window would need --no-sandbox');
-  return runAs ? { mode: 'electron', binary: env.electronBinary, runAs } : { mode: 'electron', binary: env.electronBinary };
+  return runAs
+    ? { mode: 'electron', binary: env.electronBinary, runAs }
+    : { mode: 'electron', binary: env.electronBinary };
 }

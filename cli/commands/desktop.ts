@@ -77,7 +77,11 @@ export async function desktop(args: string[]): Promise<number> {
   if (mode.mode === 'browser' && mode.openWith) {
     openFile = writeBrowserOpenFile(server.url, mode.runAs ? { runAs: mode.runAs } : {});
     void server.sessionStarted.then(() => openFile?.remove());
-    const opener = spawn(mode.openWith, browserOpenArgs(openFile), { stdio: 'ignore', detached: true, ...(mode.runAs ?? {}) });
+    const opener = spawn(mode.openWith, browserOpenArgs(openFile), {
+      stdio: 'ignore',
+      detached: true,
+      ...(mode.runAs ?? {}),
+    });
     opener.on('error', () => {});
     opener.unref();
   }

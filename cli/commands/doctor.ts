@@ -14,7 +14,8 @@ export async function doctor(args: string[]): Promise<number> {
   } else {
     for (const c of r.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(28)} ${c.detail}`);
     for (const p of r.orphans) console.log(`  orphan pid ${p.pid} (lab prefix ${p.prefix}): ${p.args.slice(0, 160)}`);
-    if (!r.hostDiff) console.log(`host namespace: no snapshot yet (${paths.hostSnapshot} is taken before the first up)`);
+    if (!r.hostDiff)
+      console.log(`host namespace: no snapshot yet (${paths.hostSnapshot} is taken before the first up)`);
     else if (!changed) console.log(`host namespace: unchanged since ${r.snapshotTakenAt}`);
     else {
       console.log(`host namespace: CHANGED since ${r.snapshotTakenAt}:`);

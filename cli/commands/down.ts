@@ -10,6 +10,10 @@ export async function down(args: string[]): Promise<number> {
   await stopClusterProcess(paths, driver);
   await downKubeletPods(paths, driver);
   const state = await runtime.down();
-  console.log(state ? `lab ${lab} is down (${state.namespaces.length} namespaces removed; state kept in ${o.stateBase}/${lab})` : `lab ${lab} has no state: nothing to stop`);
+  console.log(
+    state
+      ? `lab ${lab} is down (${state.namespaces.length} namespaces removed; state kept in ${o.stateBase}/${lab})`
+      : `lab ${lab} has no state: nothing to stop`,
+  );
   return 0;
 }

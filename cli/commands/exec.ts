@@ -12,7 +12,8 @@ import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 export async function exec(args: string[]): Promise<number> {
   const o = parseLabOptions(args);
   const [target] = o.rest;
-  if (!target || o.rest.length > 1 || o.command.length === 0) throw new ValidationError('command line', 'usage: kubewire exec TARGET -- CMD...');
+  if (!target || o.rest.length > 1 || o.command.length === 0)
+    throw new ValidationError('command line', 'usage: kubewire exec TARGET -- CMD...');
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);
@@ -21,27 +22,36 @@ export async function exec(args: string[]): Promise<number> {
   let netns: string | undefined;
   let joinPid: number | undefined;
   const pods = allPodRecords(paths, state);
-  if (['gateway', 'internet', 'underlay'].includes(target)) netns = names[target as 'gateway' | 'internet' | 'underlay'];
+  if (['gateway', 'internet', 'underlay'].includes(target))
+    netns = names[target as 'gateway' | 'internet' | 'underlay'];
   else if (state.topology.nodes.some((n) => n.name === target)) {
     netns = names.node(target);
     // A node is a container: its shell sees its own processes, mounts and tools (crictl, docker).
     const init = nodeInitPid(netns);
     if (init) {
-      const r = await execa('nsenter', ['-t', String(init), '-m', '-u', '-i', '-n', '-p', '--', ...o.command], { stdio: 'inherit', reject: false });
+      const r = await execa('nsenter', ['-t', String(init), '-m', '-u', '-i', '-n', '-p', '--', ...o.command], {
+        stdio: 'inherit',
+        reject: false,
+      });
       return r.exitCode ?? 128;
     }
-  }
-  else {
+  } else {
     const key = target.includes('/') ? target : podKey('default', target);
     const pod = pods[key];
     if (!pod) {
-      const known = [...state.topology.nodes.map((n) => n.name), ...Object.keys(pods), 'gateway', 'internet'].join(', ');
+      const known = [...state.topology.nodes.map((n) => n.name), ...Object.keys(pods), 'gateway', 'internet'].join(
+        ', ',
+      );
       throw new ValidationError(`exec ${target}`, `no node or pod of that name in lab ${lab} (known: ${known})`);
     }
     // Into the pod's first running container: all its namespaces, its root and working folder.
     for (const c of Object.values(pod.containers)) {
       if (!(await driver.alive([c]))[0]) continue;
-      const r = await execa('nsenter', ['-t', String(c.pid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w', '--', ...o.command], { stdio: 'inherit', reject: false });
+      const r = await execa(
+        'nsenter',
+        ['-t', String(c.pid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w', '--', ...o.command],
+        { stdio: 'inherit', reject: false },
+      );
       return r.exitCode ?? 128;
     }
     netns = pod.netns;

@@ -16,7 +16,11 @@ const USAGE = `usage: kubewire image ls [--json]
        kubewire image gc`;
 
 function human(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)}GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)}MB` : `${(bytes / 1e3).toFixed(1)}kB`;
+  return bytes >= 1e9
+    ? `${(bytes / 1e9).toFixed(2)}GB`
+    : bytes >= 1e6
+      ? `${(bytes / 1e6).toFixed(1)}MB`
+      : `${(bytes / 1e3).toFixed(1)}kB`;
 }
 
 function progressPrinter(): NonNullable<PullOptions['onProgress']> {
@@ -29,7 +33,9 @@ function progressPrinter(): NonNullable<PullOptions['onProgress']> {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export async function image(args: string[]): Promise<number> {
@@ -62,7 +68,9 @@ export async function image(args: string[]): Promise<number> {
       for (const img of list) {
         for (const ref of img.refs) {
           const r = parseImageRef(ref);
-          console.log(`${`${r.registry}/${r.repository}`.padEnd(44)} ${(r.tag ?? '<none>').padEnd(10)} ${img.id.slice(7, 19).padEnd(13)} ${human(img.size)}`);
+          console.log(
+            `${`${r.registry}/${r.repository}`.padEnd(44)} ${(r.tag ?? '<none>').padEnd(10)} ${img.id.slice(7, 19).padEnd(13)} ${human(img.size)}`,
+          );
         }
       }
       console.error(`store: ${imageStoreDir()}`);
@@ -72,7 +80,9 @@ export async function image(args: string[]): Promise<number> {
       const [ref] = rest;
       if (!ref || rest.length !== 1) throw new ValidationError('command line', USAGE);
       const host = parseImageRef(ref).registry;
-      const auth = values.username ? { [host]: { username: values.username, password: values['password-stdin'] ? await readStdin() : '' } } : undefined;
+      const auth = values.username
+        ? { [host]: { username: values.username, password: values['password-stdin'] ? await readStdin() : '' } }
+        : undefined;
       const img = await svc.ensure(ref, { policy: 'Always', onProgress: progressPrinter(), ...(auth ? { auth } : {}) });
       console.log(`${img.ref} ${img.digest}`);
       return 0;
@@ -99,14 +109,20 @@ export async function image(args: string[]): Promise<number> {
       const [name] = rest;
       if (!name) throw new ValidationError('command line', USAGE);
       const t0 = Date.now();
-      const images = await svc.ensureBuiltins({ names: name === 'all' ? svc.builtins.names() : rest, force: values.force, onProgress: progressPrinter() });
+      const images = await svc.ensureBuiltins({
+        names: name === 'all' ? svc.builtins.names() : rest,
+        force: values.force,
+        onProgress: progressPrinter(),
+      });
       for (const img of images) console.log(`${img.ref} ${img.digest} ${human(img.size)}`);
       console.error(`built-in images ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return 0;
     }
     case 'gc': {
       const r = await svc.gc();
-      console.log(`removed ${r.removedBlobs.length} blobs and ${r.removedLayers.length} layers; ${r.keptInUse.length} unreferenced layers still mounted`);
+      console.log(
+        `removed ${r.removedBlobs.length} blobs and ${r.removedLayers.length} layers; ${r.keptInUse.length} unreferenced layers still mounted`,
+      );
       return 0;
     }
     default:

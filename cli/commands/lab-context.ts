@@ -45,9 +45,13 @@ export function parseLabOptions(args: string[], env = process.env): LabOptions {
     else if (a.startsWith('--')) throw new ValidationError('command line', `unknown option ${a}`);
     else o.rest.push(a);
   }
-  if (o.lab !== undefined && !LAB_RE.test(o.lab)) throw new ValidationError('command line: --lab', `${JSON.stringify(o.lab)} is not a lab name`);
+  if (o.lab !== undefined && !LAB_RE.test(o.lab))
+    throw new ValidationError('command line: --lab', `${JSON.stringify(o.lab)} is not a lab name`);
   if (o.prefix !== undefined && !PREFIX_RE.test(o.prefix)) {
-    throw new ValidationError('command line: --prefix', `${JSON.stringify(o.prefix)} must be "kw-" optionally followed by [a-z0-9-] ending with "-"`);
+    throw new ValidationError(
+      'command line: --prefix',
+      `${JSON.stringify(o.prefix)} must be "kw-" optionally followed by [a-z0-9-] ending with "-"`,
+    );
   }
   if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency >= 1 && o.concurrency <= 64)) {
     throw new ValidationError('command line: --concurrency', 'must be an integer 1..64');
@@ -59,14 +63,17 @@ export function parseLabOptions(args: string[], env = process.env): LabOptions {
 export function resolveLabName(o: LabOptions): string {
   if (o.lab) return o.lab;
   const labs = existsSync(o.stateBase)
-    ? readdirSync(o.stateBase, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(o.stateBase, d.name, 'state.json')))
+    ? readdirSync(o.stateBase, { withFileTypes: true }).filter(
+        (d) => d.isDirectory() && existsSync(join(o.stateBase, d.name, 'state.json')),
+      )
     : [];
   return labs.length === 1 ? labs[0]!.name : 'article';
 }
 
 export function makeRuntime(o: LabOptions, lab: string): { driver: NetnsDriver; paths: LabPaths; runtime: LabRuntime } {
   const trace = process.env.KUBEWIRE_TRACE
-    ? (script: string, args: readonly string[], ms: number) => console.error(`trace ${ms.toFixed(0).padStart(5)} ms ${script} ${args.join(' ')}`)
+    ? (script: string, args: readonly string[], ms: number) =>
+        console.error(`trace ${ms.toFixed(0).padStart(5)} ms ${script} ${args.join(' ')}`)
     : undefined;
   const driver = new NetnsDriver(scriptsDir(), trace);
   const paths = new LabPaths(o.stateBase, lab);

@@ -20,7 +20,8 @@ function printReport(r: StepReport): void {
   const mark = r.passed ? 'PASS' : 'FAIL';
   const ms = Math.round((r.solve?.durationMs ?? 0) + (r.check?.durationMs ?? 0));
   console.log(`${mark}  step ${r.step}: ${r.title} (${ms} ms)`);
-  if (r.failedBeforeSolve === false) console.log('      the check passed before the step was done: it does not check the step');
+  if (r.failedBeforeSolve === false)
+    console.log('      the check passed before the step was done: it does not check the step');
   for (const f of [...(r.solve?.failures ?? []), ...(r.check?.failures ?? [])]) console.log(`      ${f}`);
 }
 
@@ -45,7 +46,10 @@ export async function labCommand(args: string[]): Promise<number> {
     }
     const fromIdx = rest.indexOf('--from');
     const from = fromIdx >= 0 ? Number(rest[fromIdx + 1]) : 1;
-    const runner = new LabRunner(cliLabEnvironment(process.env.KUBEWIRE_PREFIX ?? 'kw-'), join(labsRoot, 'lib', 'lab.sh'));
+    const runner = new LabRunner(
+      cliLabEnvironment(process.env.KUBEWIRE_PREFIX ?? 'kw-'),
+      join(labsRoot, 'lib', 'lab.sh'),
+    );
     const reports = await runner.run(lab, {
       from,
       strict: rest.includes('--strict'),
@@ -53,7 +57,12 @@ export async function labCommand(args: string[]): Promise<number> {
     });
     const passed = reports.length === lab.steps.length && reports.every((r) => r.passed);
     if (json) console.log(JSON.stringify({ lab: lab.id, passed, steps: reports }));
-    else console.log(passed ? `lab ${lab.id}: all ${lab.steps.length} steps passed` : `lab ${lab.id}: stopped at step ${reports.length}`);
+    else
+      console.log(
+        passed
+          ? `lab ${lab.id}: all ${lab.steps.length} steps passed`
+          : `lab ${lab.id}: stopped at step ${reports.length}`,
+      );
     return passed ? 0 : 1;
   }
   console.error('usage: kubewire lab list | show ID | run ID [--from STEP] [--json] [--strict]');

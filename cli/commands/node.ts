@@ -10,17 +10,23 @@ import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 export async function node(args: string[]): Promise<number> {
   const o = parseLabOptions(args);
   const [action, name] = o.rest;
-  if ((action !== 'stop' && action !== 'start') || !name || o.rest.length !== 2) throw new ValidationError('command line', 'usage: kubewire node stop|start NODE');
+  if ((action !== 'stop' && action !== 'start') || !name || o.rest.length !== 2)
+    throw new ValidationError('command line', 'usage: kubewire node stop|start NODE');
   const lab = resolveLabName(o);
   const { paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);
   if (!state) throw new ValidationError('command line', `lab ${lab} is not built (no ${paths.state})`);
   if (!state.topology.nodes.some((n) => n.name === name)) {
-    throw new ValidationError(`node ${action} ${name}`, `no node of that name in lab ${lab} (known: ${state.topology.nodes.map((n) => n.name).join(', ')})`);
+    throw new ValidationError(
+      `node ${action} ${name}`,
+      `no node of that name in lab ${lab} (known: ${state.topology.nodes.map((n) => n.name).join(', ')})`,
+    );
   }
   setKubeletStopped(paths.node(name), action === 'stop');
-  console.log(action === 'stop'
-    ? `kubelet of ${name} stopping: its pods keep running; the node turns NotReady after the 40 s grace period`
-    : `kubelet of ${name} starting: the node turns Ready at its first status report`);
+  console.log(
+    action === 'stop'
+      ? `kubelet of ${name} stopping: its pods keep running; the node turns NotReady after the 40 s grace period`
+      : `kubelet of ${name} starting: the node turns Ready at its first status report`,
+  );
   return 0;
 }

@@ -24,15 +24,34 @@ export async function podExec(args: string[]): Promise<number> {
     } else target = a;
   }
   const [namespace, pod] = target.includes('/') ? target.split('/') : ['default', target];
-  if (!kubeconfig || !namespace || !pod || !NAME.test(namespace) || !NAME.test(pod) || (container !== undefined && !NAME.test(container))) {
-    throw new ValidationError('command line', 'usage: kubewire pod-exec --kubeconfig PATH NAMESPACE/POD [-c CONTAINER] [-- CMD...]');
+  if (
+    !kubeconfig ||
+    !namespace ||
+    !pod ||
+    !NAME.test(namespace) ||
+    !NAME.test(pod) ||
+    (container !== undefined && !NAME.test(container))
+  ) {
+    throw new ValidationError(
+      'command line',
+      'usage: kubewire pod-exec --kubeconfig PATH NAMESPACE/POD [-c CONTAINER] [-- CMD...]',
+    );
   }
   const cfg = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
   const tty = !!process.stdin.isTTY;
   if (tty) process.stdin.setRawMode(true);
   try {
     return await execInPod(
-      { server: cfg.server, ...(cfg.ca ? { ca: Buffer.from(cfg.ca) } : {}), ...(cfg.token ? { token: cfg.token } : {}), namespace, pod, ...(container ? { container } : {}), command, tty },
+      {
+        server: cfg.server,
+        ...(cfg.ca ? { ca: Buffer.from(cfg.ca) } : {}),
+        ...(cfg.token ? { token: cfg.token } : {}),
+        namespace,
+        pod,
+        ...(container ? { container } : {}),
+        command,
+        tty,
+      },
       {
         stdin: process.stdin,
         stdout: process.stdout,

@@ -50,8 +50,14 @@ export async function reset(args: string[]): Promise<number> {
   const lab = resolveLabName(o);
   console.log(await resetOne(o, lab, o.prefix));
   const others = labsIn(o.stateBase).filter((l) => l !== lab);
-  if (others.length) console.log(`not touched: lab${others.length > 1 ? 's' : ''} ${others.join(', ')} in ${o.stateBase} (kubewire reset --lab NAME, or --all)`);
+  if (others.length)
+    console.log(
+      `not touched: lab${others.length > 1 ? 's' : ''} ${others.join(', ')} in ${o.stateBase} (kubewire reset --lab NAME, or --all)`,
+    );
   const orphans = orphanPrefixes(hierarchy, owners).filter((p) => new LabCgroup(hierarchy, p).pids().length > 0);
-  if (orphans.length) console.log(`not touched: marked processes of no running lab (prefix ${orphans.join(', ')}): kubewire doctor lists them, kubewire reset --all ends them`);
+  if (orphans.length)
+    console.log(
+      `not touched: marked processes of no running lab (prefix ${orphans.join(', ')}): kubewire doctor lists them, kubewire reset --all ends them`,
+    );
   return 0;
 }

@@ -23,7 +23,12 @@ export interface ServeOptions {
  * it is looked up, not assumed. Without such a lab: the standalone apiserver's (`kubewire apiserver`).
  */
 export function labKubeconfig(prefix: string, stateBase: string, env: NodeJS.ProcessEnv = process.env): string {
-  const labs = existsSync(stateBase) ? readdirSync(stateBase, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+  const labs = existsSync(stateBase)
+    ? readdirSync(stateBase, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+    : [];
   for (const lab of labs) {
     const paths = new LabPaths(stateBase, lab);
     let state: { prefix?: string } | undefined;
@@ -50,11 +55,16 @@ export function parseServeArgs(args: string[], command: string, env: NodeJS.Proc
     };
     if (a === '--port') {
       const v = value();
-      if (!/^[0-9]{1,5}$/.test(v) || Number(v) > 65535) throw new ValidationError(`kubewire ${command} --port`, `'${v}' is not a port number`);
+      if (!/^[0-9]{1,5}$/.test(v) || Number(v) > 65535)
+        throw new ValidationError(`kubewire ${command} --port`, `'${v}' is not a port number`);
       o.port = Number(v);
     } else if (a === '--prefix') o.prefix = value();
     else if (a === '--kubeconfig') kubeconfig = value();
-    else throw new ValidationError(`kubewire ${command}`, `unknown argument '${a}' (use --port N, --prefix P, --kubeconfig PATH)`);
+    else
+      throw new ValidationError(
+        `kubewire ${command}`,
+        `unknown argument '${a}' (use --port N, --prefix P, --kubeconfig PATH)`,
+      );
   }
   o.kubeconfig = kubeconfig ?? labKubeconfig(o.prefix, env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE, env);
   return o;

@@ -44,11 +44,20 @@ export async function trace(args: string[]): Promise<number> {
   else if (state.topology.nodes.some((n) => n.name === from)) source = names.node(from);
   else {
     const pod = state.pods[from.includes('/') ? from : podKey('default', from)];
-    if (!pod) throw new ValidationError(`trace ${from}`, `no node or pod of that name in lab ${lab} (known: ${[...state.topology.nodes.map((n) => n.name), ...Object.keys(state.pods)].join(', ')})`);
+    if (!pod)
+      throw new ValidationError(
+        `trace ${from}`,
+        `no node or pod of that name in lab ${lab} (known: ${[...state.topology.nodes.map((n) => n.name), ...Object.keys(state.pods)].join(', ')})`,
+      );
     source = pod.netns;
   }
   const namespaces = new LabNamespaces(state.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
-  const captures = new CaptureStore({ now: () => performance.now(), keep: 1, log: (l) => console.error(l), labExec: join(scriptsDir(), 'lab-exec.sh') });
+  const captures = new CaptureStore({
+    now: () => performance.now(),
+    keep: 1,
+    log: (l) => console.error(l),
+    labExec: join(scriptsDir(), 'lab-exec.sh'),
+  });
   try {
     const tracer = new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() });
     let t: PathTrace;
@@ -67,7 +76,10 @@ export async function trace(args: string[]): Promise<number> {
     if (json) console.log(JSON.stringify(t));
     else console.log([...describe(t), ...files.map((f) => `pcap ${f}`)].join('\n'));
     const ok = t.outcome === 'delivered' && (!t.probe || t.probe.reached);
-    if (!ok) console.error(`kubewire trace: ${t.outcome}${t.probe && !t.probe.reached ? `; ${t.probe.summary}` : ''}${t.notes.length ? `: ${t.notes.join('; ')}` : ''}`);
+    if (!ok)
+      console.error(
+        `kubewire trace: ${t.outcome}${t.probe && !t.probe.reached ? `; ${t.probe.summary}` : ''}${t.notes.length ? `: ${t.notes.join('; ')}` : ''}`,
+      );
     return ok ? 0 : 1;
   } finally {
     await captures.dispose();
@@ -76,27 +88,43 @@ export async function trace(args: string[]): Promise<number> {
 
 function describe(t: PathTrace): string[] {
   const d = t.destination;
-  const lines = [`${t.source.label} ${t.source.address} → ${d.ip}${d.port ? `:${d.port}` : ''} (${d.protocol}${d.resolvedBy ? `, ${d.resolvedBy}` : ''}): ${t.outcome}, ${t.hops.length} hop${t.hops.length === 1 ? '' : 's'}, derived in ${t.timing.deriveMs} ms`];
+  const lines = [
+    `${t.source.label} ${t.source.address} → ${d.ip}${d.port ? `:${d.port}` : ''} (${d.protocol}${d.resolvedBy ? `, ${d.resolvedBy}` : ''}): ${t.outcome}, ${t.hops.length} hop${t.hops.length === 1 ? '' : 's'}, derived in ${t.timing.deriveMs} ms`,
+  ];
   if (t.source.route) lines.push(`    out ${t.source.outDev}: ${t.source.route}`);
-  for (const n of t.source.nat) lines.push(`    ${n.action} (${n.hook}) → ${n.after.src} → ${n.after.dst}${n.after.dport ? `:${n.after.dport}` : ''}`);
+  for (const n of t.source.nat)
+    lines.push(
+      `    ${n.action} (${n.hook}) → ${n.after.src} → ${n.after.dst}${n.after.dport ? `:${n.after.dport}` : ''}`,
+    );
   for (const h of t.hops) {
     const mark = h.confirmed === null ? '' : h.confirmed ? '  ✓ traceroute' : '  ✗ traceroute';
-    lines.push(`${String(h.ttl).padStart(2)}  ${h.address.padEnd(15)} ${h.label}  in ${h.inDev}${h.outDev ? ` → out ${h.outDev}` : ' (destination)'}${mark}`);
+    lines.push(
+      `${String(h.ttl).padStart(2)}  ${h.address.padEnd(15)} ${h.label}  in ${h.inDev}${h.outDev ? ` → out ${h.outDev}` : ' (destination)'}${mark}`,
+    );
     for (const s of h.arrival) if (s.kind === 'vxlan-encap' || s.kind === 'bridge') lines.push(`      ${step(s)}`);
     if (h.role === 'router' && h.route) lines.push(`      route: ${h.route}`);
     for (const n of h.nat) {
-      lines.push(`      ${n.action} (${n.hook}) ${n.before.src} → ${n.before.dst}${n.before.dport ? `:${n.before.dport}` : ''}  ⇒  ${n.after.src} → ${n.after.dst}${n.after.dport ? `:${n.after.dport}` : ''}`);
-      if (n.candidates) lines.push(`        endpoints: ${n.candidates.map((c) => `${c.endpoint} ${(c.probability * 100).toFixed(0)}%`).join(', ')}; followed ${n.chosenBy ?? ''}`);
+      lines.push(
+        `      ${n.action} (${n.hook}) ${n.before.src} → ${n.before.dst}${n.before.dport ? `:${n.before.dport}` : ''}  ⇒  ${n.after.src} → ${n.after.dst}${n.after.dport ? `:${n.after.dport}` : ''}`,
+      );
+      if (n.candidates)
+        lines.push(
+          `        endpoints: ${n.candidates.map((c) => `${c.endpoint} ${(c.probability * 100).toFixed(0)}%`).join(', ')}; followed ${n.chosenBy ?? ''}`,
+        );
     }
     if (h.filter) lines.push(`      ${h.filter.verdict} (filter ${h.filter.hook}): ${h.filter.rules.at(-1) ?? ''}`);
   }
   for (const n of t.notes) lines.push(`note: ${n}`);
-  if (t.probe) lines.push(`probe: ${t.probe.summary}${t.probe.traceroute.length ? `; traceroute: ${t.probe.traceroute.map((x) => x.address ?? '*').join(' ')}` : ''}`);
+  if (t.probe)
+    lines.push(
+      `probe: ${t.probe.summary}${t.probe.traceroute.length ? `; traceroute: ${t.probe.traceroute.map((x) => x.address ?? '*').join(' ')}` : ''}`,
+    );
   return lines;
 }
 
 function step(s: L2Step): string {
-  if (s.kind === 'vxlan-encap') return `VXLAN ${s.dev} VNI ${s.vni}: outer ${s.outerSrc} → ${s.outerDst} UDP ${s.udpPort} (neigh ${s.neighbour}; fdb ${s.fdb})`;
+  if (s.kind === 'vxlan-encap')
+    return `VXLAN ${s.dev} VNI ${s.vni}: outer ${s.outerSrc} → ${s.outerDst} UDP ${s.udpPort} (neigh ${s.neighbour}; fdb ${s.fdb})`;
   if (s.kind === 'bridge') return `${s.bridge} ${s.mac ?? ''} → ${s.port === 'local' ? 'up to IP' : s.port}`;
   return s.kind;
 }

@@ -16,7 +16,8 @@ import { assertPrefixFree } from '../../runtime/lab/prefix-claim.js';
 export function apiserverPort(env = process.env): number {
   const v = env.KUBEWIRE_APISERVER_PORT;
   if (v === undefined || v === '') return 6443;
-  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new ValidationError('KUBEWIRE_APISERVER_PORT', `is not a port: ${JSON.stringify(v)}`);
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+    throw new ValidationError('KUBEWIRE_APISERVER_PORT', `is not a port: ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -37,7 +38,10 @@ export async function up(args: string[]): Promise<number> {
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new ValidationError(file, `cannot read the topology file (${(cause as NodeJS.ErrnoException).code ?? cause})`);
+    throw new ValidationError(
+      file,
+      `cannot read the topology file (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+    );
   }
   const topo = parseTopology(text, file, o.prefix !== undefined ? { prefix: o.prefix } : {});
   const { runtime, driver, paths } = makeRuntime(o, topo.name);
@@ -50,14 +54,30 @@ export async function up(args: string[]): Promise<number> {
   const report = await runtime.up(topo, onPhase ? { onPhase } : {});
   onPhase?.({ name: 'cluster', event: 'start', ms: 0 });
   const t0 = performance.now();
-  const cluster = await ensureClusterProcess(paths, driver, [process.execPath, cliMain(), 'cluster', '--lab', topo.name, '--state-dir', o.stateBase], { labExec: join(scriptsDir(), 'lab-exec.sh') });
+  const cluster = await ensureClusterProcess(
+    paths,
+    driver,
+    [process.execPath, cliMain(), 'cluster', '--lab', topo.name, '--state-dir', o.stateBase],
+    { labExec: join(scriptsDir(), 'lab-exec.sh') },
+  );
   onPhase?.({ name: 'cluster', event: 'done', ms: performance.now() - t0 });
   if (o.json) {
-    console.log(JSON.stringify({ lab: topo.name, prefix: topo.prefix, phases: report.phases, totalMs: report.totalMs, apiserver: cluster.url, kubeconfig: cluster.kubeconfig }));
+    console.log(
+      JSON.stringify({
+        lab: topo.name,
+        prefix: topo.prefix,
+        phases: report.phases,
+        totalMs: report.totalMs,
+        apiserver: cluster.url,
+        kubeconfig: cluster.kubeconfig,
+      }),
+    );
   } else {
     const pods = Object.keys(report.state.pods).length;
     const phases = report.phases.map((p) => `${p.name} ${Math.round(p.ms)} ms`).join(', ');
-    console.log(`lab ${topo.name} is up: ${topo.nodes.length} nodes, ${pods} pods (prefix ${topo.prefix}) in ${Math.round(report.totalMs)} ms (${phases}); apiserver ${cluster.url}, kubeconfig ${cluster.kubeconfig}`);
+    console.log(
+      `lab ${topo.name} is up: ${topo.nodes.length} nodes, ${pods} pods (prefix ${topo.prefix}) in ${Math.round(report.totalMs)} ms (${phases}); apiserver ${cluster.url}, kubeconfig ${cluster.kubeconfig}`,
+    );
   }
   return 0;
 }

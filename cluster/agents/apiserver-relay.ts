@@ -45,14 +45,29 @@ export class ApiserverRelay {
       // A relay left by a previous cluster process still serves the same socket path: keep it.
       const busy = await this.driver.exec(n.netns, ['ss', '-Htln', `sport = :${IN_LAB_APISERVER_PORT}`]);
       if (busy.stdout.trim()) continue;
-      const r = await this.driver.script('proc-start.sh', [n.netns, logFile(n.netns), '--', 'socat', `TCP-LISTEN:${IN_LAB_APISERVER_PORT},bind=${n.address},fork,reuseaddr`, `UNIX-CONNECT:${this.socketPath}`]);
+      const r = await this.driver.script('proc-start.sh', [
+        n.netns,
+        logFile(n.netns),
+        '--',
+        'socat',
+        `TCP-LISTEN:${IN_LAB_APISERVER_PORT},bind=${n.address},fork,reuseaddr`,
+        `UNIX-CONNECT:${this.socketPath}`,
+      ]);
       this.relays.push({ pid: r.json.pid as number, startTime: r.json.startTime as number });
     }
-    this.log(`apiserver reachable in the lab on ${nodes.map((n) => `${n.address}:${IN_LAB_APISERVER_PORT}`).join(', ')}`);
+    this.log(
+      `apiserver reachable in the lab on ${nodes.map((n) => `${n.address}:${IN_LAB_APISERVER_PORT}`).join(', ')}`,
+    );
   }
 
   async stop(): Promise<void> {
-    if (this.relays.length) await this.driver.script('proc-stop.sh', this.relays.splice(0).map((p) => `${p.pid}:${p.startTime}`)).catch(() => undefined);
+    if (this.relays.length)
+      await this.driver
+        .script(
+          'proc-stop.sh',
+          this.relays.splice(0).map((p) => `${p.pid}:${p.startTime}`),
+        )
+        .catch(() => undefined);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     rmSync(this.socketPath, { force: true });
   }
@@ -64,7 +79,11 @@ export async function publishKubernetesEndpoints(client: KubeClient, addresses: 
   const ep: Endpoints = {
     apiVersion: 'v1',
     kind: 'Endpoints',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+    },
     subsets: [{ addresses: addresses.map((ip) => ({ ip })), ports: [{ name: 'https', port, protocol: 'TCP' }] }],
   } as Endpoints;
   const cur = await client.endpoints.get('kubernetes', 'default');
@@ -72,7 +91,14 @@ export async function publishKubernetesEndpoints(client: KubeClient, addresses: 
   const slice: EndpointSlice = {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'kube-apiserver' } },
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: {
+        'kubernetes.io/service-name': 'kubernetes',
+        'endpointslice.kubernetes.io/managed-by': 'kube-apiserver',
+      },
+    },
     addressType: 'IPv4',
     endpoints: addresses.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
     ports: [{ name: 'https', port, protocol: 'TCP' }],
@@ -81,7 +107,9 @@ export async function publishKubernetesEndpoints(client: KubeClient, addresses: 
     await client.endpointSlices.create(slice, 'default');
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
-    const old = await client.endpointSlices.get('kubernetes', 'default').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const old = await client.endpointSlices
+      .get('kubernetes', 'default')
+      .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     if (old) await client.endpointSlices.update({ ...slice, metadata: { ...old.metadata, ...slice.metadata } });
   }
 }

@@ -120,11 +120,19 @@ export class ClusterDaemon {
     // issued once the CA exists, right after start).
     this.relay = new NodePortRelay(this.o.driver, (ns) => join(this.o.paths.logs, `${ns}-kubelet-relay.log`));
     this.stops.push(() => this.relay.stopAll());
-    const connector: KubeletConnector = { dial: labDialer(() => this.relayNodes()), tls: { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) } };
+    const connector: KubeletConnector = {
+      dial: labDialer(() => this.relayNodes()),
+      tls: { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) },
+    };
     const make = (port: number) =>
       new ApiServer({
         backend,
-        config: { ...DEFAULT_CONFIG, stateDir: join(this.o.paths.dir, 'apiserver'), listen: [{ host: '127.0.0.1', port }], serviceCidr: this.topo.serviceNetwork },
+        config: {
+          ...DEFAULT_CONFIG,
+          stateDir: join(this.o.paths.dir, 'apiserver'),
+          listen: [{ host: '127.0.0.1', port }],
+          serviceCidr: this.topo.serviceNetwork,
+        },
         kubelet: connector,
         log: this.o.log,
       });
@@ -140,21 +148,53 @@ export class ClusterDaemon {
     }
     const ca = readFileSync(this.apiserver.caPath);
     const stateDir = join(this.o.paths.dir, 'apiserver');
-    const client = await ensureLeafCert(stateDir, { dir: stateDir, name: 'apiserver-kubelet-client', commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client' });
+    const client = await ensureLeafCert(stateDir, {
+      dir: stateDir,
+      name: 'apiserver-kubelet-client',
+      commonName: 'kube-apiserver-kubelet-client',
+      organizations: ['system:masters'],
+      usage: 'client',
+    });
     connector.tls = { ca: client.ca, cert: client.cert, key: client.key };
-    this.client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.adminToken, userAgent: 'kube-controller-manager' });
-    const relay = new ApiserverRelay(this.o.driver, join(this.o.paths.dir, 'apiserver.sock'), this.apiserver.addresses[0]!.port, this.o.log);
-    await relay.start(this.topo.nodes.map((n) => ({ netns: this.names.node(n.name), address: n.address })), (ns) => join(this.o.paths.logs, `${ns}-apiserver-relay.log`));
+    this.client = new KubeClient({
+      server: this.apiserver.url,
+      ca,
+      token: this.apiserver.adminToken,
+      userAgent: 'kube-controller-manager',
+    });
+    const relay = new ApiserverRelay(
+      this.o.driver,
+      join(this.o.paths.dir, 'apiserver.sock'),
+      this.apiserver.addresses[0]!.port,
+      this.o.log,
+    );
+    await relay.start(
+      this.topo.nodes.map((n) => ({ netns: this.names.node(n.name), address: n.address })),
+      (ns) => join(this.o.paths.logs, `${ns}-apiserver-relay.log`),
+    );
     this.stops.push(() => relay.stop());
-    await publishKubernetesEndpoints(this.client, this.topo.nodes.map((n) => n.address));
+    await publishKubernetesEndpoints(
+      this.client,
+      this.topo.nodes.map((n) => n.address),
+    );
     this.startScheduler();
-    const cm = new ControllerManager({ client: this.client, clock: this.clock, ...(this.o.controllerSettings ? { settings: this.o.controllerSettings } : {}), onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`), log: this.o.log });
+    const cm = new ControllerManager({
+      client: this.client,
+      clock: this.clock,
+      ...(this.o.controllerSettings ? { settings: this.o.controllerSettings } : {}),
+      onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`),
+      log: this.o.log,
+    });
     cm.start();
     this.stops.push(() => cm.stop()); // hands the lease back, so the next daemon leads at once
     await this.startClusterDns();
     this.startCloudLoadBalancer();
     await this.startIngressController();
-    await publishKubeProxyConfig(this.client, this.topo.podNetwork, this.topo.kubeProxy ?? { mode: 'iptables', rules: 'current' });
+    await publishKubeProxyConfig(
+      this.client,
+      this.topo.podNetwork,
+      this.topo.kubeProxy ?? { mode: 'iptables', rules: 'current' },
+    );
     const created = await createTopologyObjects(this.client, this.topo.objects ?? []);
     if (created.length) this.o.log(`created from the topology: ${created.join(', ')}`);
     this.state = state;
@@ -165,19 +205,36 @@ export class ClusterDaemon {
     const startPods: (() => void)[] = [];
     const nodes = this.topo.nodes.filter((n) => !kubeletStopped(this.o.paths.node(n.name)));
     const queue = [...nodes];
-    await Promise.all(Array.from({ length: Math.min(NODE_START_CONCURRENCY, queue.length) }, async () => {
-      for (let node = queue.shift(); node; node = queue.shift()) startPods.push(await this.startNode(node, state, ca, true));
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(NODE_START_CONCURRENCY, queue.length) }, async () => {
+        for (let node = queue.shift(); node; node = queue.shift())
+          startPods.push(await this.startNode(node, state, ca, true));
+      }),
+    );
     for (const start of startPods) start();
-    this.stops.push(watchKubeletSwitches(this.topo.nodes.map((n) => n.name), (n) => this.o.paths.node(n), (n) => this.agents.has(n), async (n, stop) => {
-      if (stop) this.stopNode(n);
-      else await this.resumeNode(n);
-    }, this.o.log));
+    this.stops.push(
+      watchKubeletSwitches(
+        this.topo.nodes.map((n) => n.name),
+        (n) => this.o.paths.node(n),
+        (n) => this.agents.has(n),
+        async (n, stop) => {
+          if (stop) this.stopNode(n);
+          else await this.resumeNode(n);
+        },
+        this.o.log,
+      ),
+    );
   }
 
   private relayNode(n: NodeSpec): RelayNode {
     const dir = join(this.o.paths.node(n.name), 'kubelet');
-    return { name: n.name, netns: this.names.node(n.name), address: n.address, serverSocket: join(dir, 'kubelet.sock'), dialSocket: join(dir, 'apiserver-dial.sock') };
+    return {
+      name: n.name,
+      netns: this.names.node(n.name),
+      address: n.address,
+      serverSocket: join(dir, 'kubelet.sock'),
+      dialSocket: join(dir, 'apiserver-dial.sock'),
+    };
   }
 
   private relayNodes(): RelayNode[] {
@@ -195,7 +252,9 @@ export class ClusterDaemon {
   private async startIngressController(): Promise<void> {
     const factory = new SharedInformerFactory(this.client, this.clock);
     const file = join(this.o.paths.dir, 'ingress', 'routes.json');
-    const ctl = new IngressController(this.client, factory, this.clock, file, (text) => this.o.driver.writeFile(file, text));
+    const ctl = new IngressController(this.client, factory, this.clock, file, (text) =>
+      this.o.driver.writeFile(file, text),
+    );
     const stop = await ctl.start();
     this.stops.push(() => {
       stop();
@@ -206,7 +265,13 @@ export class ClusterDaemon {
   /** The emulated cloud's L4 load balancer in the gateway namespace (Service type LoadBalancer). */
   private startCloudLoadBalancer(): void {
     const factory = new SharedInformerFactory(this.client, this.clock);
-    this.cloudLB = new CloudLoadBalancer(factory, this.clock, this.o.driver, { netns: this.names.gateway, device: 'eth1' }, this.o.log);
+    this.cloudLB = new CloudLoadBalancer(
+      factory,
+      this.clock,
+      this.o.driver,
+      { netns: this.names.gateway, device: 'eth1' },
+      this.o.log,
+    );
     const stop = this.cloudLB.start();
     this.stops.push(() => {
       stop();
@@ -234,7 +299,14 @@ export class ClusterDaemon {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/name': 'CoreDNS' } },
-      spec: { selector: labels, clusterIP: clusterDnsIP(cfg), ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }] },
+      spec: {
+        selector: labels,
+        clusterIP: clusterDnsIP(cfg),
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        ],
+      },
     } as Service;
     const server = join(dirname(fileURLToPath(import.meta.url)), 'dns', 'dns-server.js');
     const deploy: Deployment = {
@@ -252,7 +324,10 @@ export class ClusterDaemon {
         },
       },
     };
-    for (const [rc, obj] of [[this.client.services, svc], [this.client.deployments, deploy]] as const) {
+    for (const [rc, obj] of [
+      [this.client.services, svc],
+      [this.client.deployments, deploy],
+    ] as const) {
       try {
         await (rc as KubeClientResource).create(obj, 'kube-system');
       } catch (err) {
@@ -278,17 +353,28 @@ export class ClusterDaemon {
 
   private startScheduler(): void {
     const lock = new ApiLeaseLock(this.client.leases, 'kube-system', 'kube-scheduler');
-    const elector = new LeaderElector({ lock, identity: `kubewire-scheduler_${process.pid}`, releaseOnCancel: true, onError: (e) => this.o.log(`scheduler: leader election: ${describeError(e)}`) }, this.clock, {
-      onStartedLeading: () => {
-        const factory = new SharedInformerFactory(this.client, this.clock);
-        const scheduler = new Scheduler(this.client, factory, this.clock, { onError: (e, c) => this.o.log(`scheduler: ${c}: ${describeError(e)}`) });
-        const stop = scheduler.start();
-        return () => {
-          stop();
-          factory.shutdown();
-        };
+    const elector = new LeaderElector(
+      {
+        lock,
+        identity: `kubewire-scheduler_${process.pid}`,
+        releaseOnCancel: true,
+        onError: (e) => this.o.log(`scheduler: leader election: ${describeError(e)}`),
       },
-    });
+      this.clock,
+      {
+        onStartedLeading: () => {
+          const factory = new SharedInformerFactory(this.client, this.clock);
+          const scheduler = new Scheduler(this.client, factory, this.clock, {
+            onError: (e, c) => this.o.log(`scheduler: ${c}: ${describeError(e)}`),
+          });
+          const stop = scheduler.start();
+          return () => {
+            stop();
+            factory.shutdown();
+          };
+        },
+      },
+    );
     elector.run();
     this.stops.push(() => elector.stop());
   }
@@ -296,19 +382,57 @@ export class ClusterDaemon {
   /** Starts the node's agents; with `deferPods`, its kubelet syncs pods only once the returned function runs. */
   private async startNode(node: NodeSpec, state: LabState, ca: Buffer, deferPods = false): Promise<() => void> {
     const netns = this.names.node(node.name);
-    const client = new KubeClient({ server: this.apiserver.url, ca, token: this.apiserver.issueNodeToken(node.name), userAgent: `kubelet/${node.name}` });
+    const client = new KubeClient({
+      server: this.apiserver.url,
+      ca,
+      token: this.apiserver.issueNodeToken(node.name),
+      userAgent: `kubelet/${node.name}`,
+    });
     const log = (line: string) => this.o.log(line);
     // The node container first: its init, namespaces and cgroup parent; pods run inside it.
-    const rt = nodeRuntime({ driver: this.o.driver, paths: this.o.paths, prefix: state.prefix, node: node.name, netns, nodeCount: this.topo.nodes.length, nodeInitBinary: this.o.nodeInitBinary, pauseBinary: this.o.pauseBinary, scriptsDir: this.o.scriptsDir });
+    const rt = nodeRuntime({
+      driver: this.o.driver,
+      paths: this.o.paths,
+      prefix: state.prefix,
+      node: node.name,
+      netns,
+      nodeCount: this.topo.nodes.length,
+      nodeInitBinary: this.o.nodeInitBinary,
+      pauseBinary: this.o.pauseBinary,
+      scriptsDir: this.o.scriptsDir,
+    });
     await rt.container.ensure();
-    const agent = new NodeAgent(client, this.clock, {
-      name: node.name, address: node.address, podCIDR: node.subnet, ...(this.o.nodeRenewMs ? { renewIntervalMs: this.o.nodeRenewMs } : {}),
-      resources: () => rt.resources(), images: () => rt.imageList(this.o.images), health: () => rt.health(),
-    }, log);
+    const agent = new NodeAgent(
+      client,
+      this.clock,
+      {
+        name: node.name,
+        address: node.address,
+        podCIDR: node.subnet,
+        ...(this.o.nodeRenewMs ? { renewIntervalMs: this.o.nodeRenewMs } : {}),
+        resources: () => rt.resources(),
+        images: () => rt.imageList(this.o.images),
+        health: () => rt.health(),
+      },
+      log,
+    );
     const stops: Disposer[] = [await agent.start()];
-    const flanneld = new Flanneld(client, this.clock, this.o.driver, {
-      node: node.name, netns, publicIP: node.address, subnet: node.subnet, vni: this.topo.flannel.vni, vtepMAC: vtepMacFor(this.topo, node), mode: this.topo.flannel.mode, device: VXLAN_DEV,
-    }, log);
+    const flanneld = new Flanneld(
+      client,
+      this.clock,
+      this.o.driver,
+      {
+        node: node.name,
+        netns,
+        publicIP: node.address,
+        subnet: node.subnet,
+        vni: this.topo.flannel.vni,
+        vtepMAC: vtepMacFor(this.topo, node),
+        mode: this.topo.flannel.mode,
+        device: VXLAN_DEV,
+      },
+      log,
+    );
     stops.push(await flanneld.start());
     const dns = this.dns;
     const kubelet = new Kubelet({
@@ -329,7 +453,10 @@ export class ClusterDaemon {
       nameserver: this.topo.internet.dns,
       resolvConf: (ns) => clusterDnsResolvConf(dns, ns),
       records: new KubeletRecords(join(this.o.paths.node(node.name), 'kubelet', 'pods.json')),
-      staticPods: node.pods.map((p) => ({ pod: p.manifest as unknown as Pod, record: state.pods[podKey(p.namespace, p.name)] })),
+      staticPods: node.pods.map((p) => ({
+        pod: p.manifest as unknown as Pod,
+        record: state.pods[podKey(p.namespace, p.name)],
+      })),
       saveStaticRecord: (key, rec) => this.saveStaticRecord(key, rec),
       manifestDir: join(this.o.paths.node(node.name), 'manifests'),
       log,
@@ -343,12 +470,28 @@ export class ClusterDaemon {
     const serving: KubeletServing = await startKubeletServer({
       node: { name: node.name, address: node.address },
       // What a kubelet gets through a CSR; here the cluster process, which holds the CA, signs it.
-      tls: await ensureLeafCert(join(this.o.paths.dir, 'apiserver'), { dir: join(this.o.paths.node(node.name), 'kubelet', 'pki'), name: 'kubelet', commonName: `system:node:${node.name}`, organizations: ['system:nodes'], usage: 'server', sans: [`IP:${node.address}`, `DNS:${node.name}`] }),
+      tls: await ensureLeafCert(join(this.o.paths.dir, 'apiserver'), {
+        dir: join(this.o.paths.node(node.name), 'kubelet', 'pki'),
+        name: 'kubelet',
+        commonName: `system:node:${node.name}`,
+        organizations: ['system:nodes'],
+        usage: 'server',
+        sans: [`IP:${node.address}`, `DNS:${node.name}`],
+      }),
       socketPath: rn.serverSocket,
       api: client.rest,
       client,
       kubelet,
-      podLogDir: (pod) => join(this.o.paths.node(node.name), 'pods', podLogFolder(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', pod.metadata.annotations?.[MIRROR_ANNOTATION] ?? pod.metadata.uid ?? '')),
+      podLogDir: (pod) =>
+        join(
+          this.o.paths.node(node.name),
+          'pods',
+          podLogFolder(
+            pod.metadata.namespace ?? 'default',
+            pod.metadata.name ?? '',
+            pod.metadata.annotations?.[MIRROR_ANNOTATION] ?? pod.metadata.uid ?? '',
+          ),
+        ),
       alive: (pid, startTime) => processAlive(pid, startTime),
       cri: rt.cri,
       log,
@@ -366,7 +509,15 @@ export class ClusterDaemon {
     });
     const proxy = new KubeProxyAgent(client, this.clock, proxier, { log: (l) => log(`${node.name}: ${l}`) });
     stops.push(proxy.start());
-    this.agents.set(node.name, { node, netns, kubelet, flanneld, proxy, runtime: rt, stop: () => stops.reverse().forEach((s) => s()) });
+    this.agents.set(node.name, {
+      node,
+      netns,
+      kubelet,
+      flanneld,
+      proxy,
+      runtime: rt,
+      stop: () => stops.reverse().forEach((s) => s()),
+    });
     if (!deferPods) startKubelet();
     return startKubelet;
   }

@@ -38,7 +38,12 @@ export function readClusterInfo(paths: LabPaths): ClusterInfo | undefined {
  * With `labExec` (native-scripts/lab-exec.sh) it starts inside the lab's cgroup, so it and every
  * process it starts carry the lab's mark: a reset ends them even after a kill -9 of this daemon.
  */
-export async function ensureClusterProcess(paths: LabPaths, driver: HostDriver, argv: string[], opts: { timeoutMs?: number; labExec?: string } = {}): Promise<ClusterInfo> {
+export async function ensureClusterProcess(
+  paths: LabPaths,
+  driver: HostDriver,
+  argv: string[],
+  opts: { timeoutMs?: number; labExec?: string } = {},
+): Promise<ClusterInfo> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const state = await loadState(paths.state);
   if (!state) throw new ClusterStartError(`lab ${paths.lab} has no state`);
@@ -91,7 +96,9 @@ export function kubeletPodRecords(paths: LabPaths): SavedPod[] {
   if (!existsSync(nodes)) return [];
   return readdirSync(nodes).flatMap((n) => {
     try {
-      return Object.values(JSON.parse(readFileSync(join(nodes, n, 'kubelet', 'pods.json'), 'utf8')) as Record<string, SavedPod>);
+      return Object.values(
+        JSON.parse(readFileSync(join(nodes, n, 'kubelet', 'pods.json'), 'utf8')) as Record<string, SavedPod>,
+      );
     } catch {
       return [];
     }
@@ -102,8 +109,18 @@ export function kubeletPodRecords(paths: LabPaths): SavedPod[] {
 export async function downKubeletPods(paths: LabPaths, driver: HostDriver): Promise<number> {
   const pods = kubeletPodRecords(paths);
   if (!pods.length) return 0;
-  const procs = pods.flatMap((p) => [...Object.values(p.record.containers), ...(p.record.sandbox ? [p.record.sandbox] : [])]);
-  if (procs.length) await driver.script('proc-stop.sh', procs.map((p) => `${p.pid}:${p.startTime}`));
-  await driver.script('netns-down.sh', pods.map((p) => p.record.netns));
+  const procs = pods.flatMap((p) => [
+    ...Object.values(p.record.containers),
+    ...(p.record.sandbox ? [p.record.sandbox] : []),
+  ]);
+  if (procs.length)
+    await driver.script(
+      'proc-stop.sh',
+      procs.map((p) => `${p.pid}:${p.startTime}`),
+    );
+  await driver.script(
+    'netns-down.sh',
+    pods.map((p) => p.record.netns),
+  );
   return pods.length;
 }

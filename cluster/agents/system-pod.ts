@@ -7,16 +7,26 @@ import type { Container, Volume } from '../../common/api-types.js';
 
 const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export function systemPodSpec(name: string, script: string, dataFile: string, ports: Container['ports']): { containers: Container[]; volumes: Volume[] } {
+export function systemPodSpec(
+  name: string,
+  script: string,
+  dataFile: string,
+  ports: Container['ports'],
+): { containers: Container[]; volumes: Volume[] } {
   return {
-    containers: [{
-      name,
-      image: 'kubia',
-      imagePullPolicy: 'IfNotPresent',
-      command: ['node', script, dataFile],
-      ...(ports ? { ports } : {}),
-      volumeMounts: [{ name: 'kubewire', mountPath: PROJECT, readOnly: true }, { name: 'data', mountPath: dirname(dataFile), readOnly: true }],
-    }],
+    containers: [
+      {
+        name,
+        image: 'kubia',
+        imagePullPolicy: 'IfNotPresent',
+        command: ['node', script, dataFile],
+        ...(ports ? { ports } : {}),
+        volumeMounts: [
+          { name: 'kubewire', mountPath: PROJECT, readOnly: true },
+          { name: 'data', mountPath: dirname(dataFile), readOnly: true },
+        ],
+      },
+    ],
     volumes: [
       { name: 'kubewire', hostPath: { path: PROJECT, type: 'Directory' } },
       { name: 'data', hostPath: { path: dirname(dataFile), type: 'DirectoryOrCreate' } },

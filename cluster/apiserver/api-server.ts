@@ -16,7 +16,13 @@ import { RbacEscalation } from './admission/rbac-escalation.js';
 import type { AdmissionChain } from './admission/admission.js';
 import { authenticate, type Authenticator, type UserInfo } from './authn/authenticator.js';
 import { ADMIN_USER, TokenFile, nodeUser } from './authn/token-file.js';
-import { authorize, forbiddenMessage, PrivilegedGroupAuthorizer, type AuthorizationAttributes, type Authorizer } from './authz/authorizer.js';
+import {
+  authorize,
+  forbiddenMessage,
+  PrivilegedGroupAuthorizer,
+  type AuthorizationAttributes,
+  type Authorizer,
+} from './authz/authorizer.js';
 import { RbacAuthorizer } from './authz/rbac-authorizer.js';
 import { NodeAuthorizer, exactFieldValue } from './authz/node-authorizer.js';
 import { NodeRestriction } from './admission/node-restriction.js';
@@ -26,7 +32,14 @@ import { sendError, sendJson, type ApiContext } from './http/context.js';
 import { MetricsApi } from './http/metrics-api.js';
 import { isConnectSubresource, proxyUpgrade, type KubeletConnector } from './http/kubelet-proxy.js';
 import type { Duplex } from 'node:stream';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, KUBERNETES_VERSION, versionInfo } from './http/discovery.js';
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  KUBERNETES_VERSION,
+  versionInfo,
+} from './http/discovery.js';
 import { aggregatedDiscovery, aggregatedDiscoveryVersion, discoveryContentType } from './discovery/aggregated.js';
 import { BuiltinFragments } from './openapi/builtin-source.js';
 import { FieldManager } from './apply/field-manager.js';
@@ -128,14 +141,30 @@ export class ApiServer {
     this.authenticators = [...(deps.authenticators ?? []), this.tokens];
     this.crds = new CrdRegistry(this.catalog, this.kindTypes, this.store, this.log);
     this.apiServices = new ApiServiceRegistry(this.catalog, this.store, clock, () => deps.kubelet, this.log);
-    this.openapi = new OpenApiDocuments([new BuiltinFragments(this.catalog, (r) => !r.custom), this.crds], this.openapiInfo);
+    this.openapi = new OpenApiDocuments(
+      [new BuiltinFragments(this.catalog, (r) => !r.custom), this.crds],
+      this.openapiInfo,
+    );
     this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
     const admission: AdmissionChain = {
-      mutating: [new DefaultsPlugin(), new CustomResourceMutation(this.crds, clock), new ServiceAccountPlugin(), new DefaultTolerationSeconds(), new ServiceAllocation(this.store, this.catalog, { serviceCidr: deps.config.serviceCidr, nodePortRange: deps.config.nodePortRange })],
+      mutating: [
+        new DefaultsPlugin(),
+        new CustomResourceMutation(this.crds, clock),
+        new ServiceAccountPlugin(),
+        new DefaultTolerationSeconds(),
+        new ServiceAllocation(this.store, this.catalog, {
+          serviceCidr: deps.config.serviceCidr,
+          nodePortRange: deps.config.nodePortRange,
+        }),
+      ],
       validating: [
         new NamespaceLifecycle(this.namespaces),
-        new NodeRestriction({ nodeUid: (name) => this.store.tryGet(this.catalog.find('', 'v1', 'nodes')!, '', name)?.metadata?.uid }),
-        new RbacEscalation(this.authorizers, { rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)) }),
+        new NodeRestriction({
+          nodeUid: (name) => this.store.tryGet(this.catalog.find('', 'v1', 'nodes')!, '', name)?.metadata?.uid,
+        }),
+        new RbacEscalation(this.authorizers, {
+          rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)),
+        }),
         new ValidationPlugin(),
         new CustomResourceValidation(this.crds),
         new ApiServiceValidation(),
@@ -152,8 +181,10 @@ export class ApiServer {
       authenticators: this.authenticators,
       observeWrite: (r, obj, deleted) => {
         if (r.plural === 'namespaces') this.namespaces.observe(obj, deleted);
-        else if (r.plural === 'customresourcedefinitions' && r.group === 'apiextensions.k8s.io') this.crds.observe(obj, deleted);
-        else if (r.plural === 'apiservices' && r.group === 'apiregistration.k8s.io') this.apiServices.observe(obj, deleted);
+        else if (r.plural === 'customresourcedefinitions' && r.group === 'apiextensions.k8s.io')
+          this.crds.observe(obj, deleted);
+        else if (r.plural === 'apiservices' && r.group === 'apiregistration.k8s.io')
+          this.apiServices.observe(obj, deleted);
         else this.rbac.observe(r.plural, obj, deleted);
       },
       bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
@@ -202,8 +233,13 @@ export class ApiServer {
     let stopRbac = () => {};
     try {
       for (const l of cfg.listen) {
-        const server = createServer({ cert: pki.cert, key: pki.key, keepAliveTimeout: 60_000 }, (req, res) => void this.handle(req, res));
-        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
+        const server = createServer(
+          { cert: pki.cert, key: pki.key, keepAliveTimeout: 60_000 },
+          (req, res) => void this.handle(req, res),
+        );
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+          this.handleUpgrade(req, socket, head),
+        );
         server.headersTimeout = 60_000;
         server.requestTimeout = 0;
         await new Promise<void>((resolve, reject) => {
@@ -215,7 +251,10 @@ export class ApiServer {
       }
       // After binding, so that the `kubernetes` endpoints carry the real port (tests ask for port 0).
       this.crds.load();
-      bootstrap(this.ctx, { serviceIP, endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port } });
+      bootstrap(this.ctx, {
+        serviceIP,
+        endpoint: { ip: ips.find((ip) => ip !== '127.0.0.1') ?? '127.0.0.1', port: this.bound[0]!.port },
+      });
       // The proxy client certificate is the one the apiserver shows nodes and aggregated servers;
       // a composition root may issue it after start, so the availability loop publishes it again.
       let published = '';
@@ -224,7 +263,11 @@ export class ApiServer {
         const key = cert?.length ? cert.toString('base64') : '-';
         if (key === published) return;
         published = key;
-        publishExtensionAuthentication(this.ctx, pki.caCertPem, cert?.length ? { cert, ca: this.deps.kubelet!.tls.ca } : undefined);
+        publishExtensionAuthentication(
+          this.ctx,
+          pki.caCertPem,
+          cert?.length ? { cert, ca: this.deps.kubelet!.tls.ca } : undefined,
+        );
       };
       publish();
       const stops = [this.rbac.start(), this.namespaces.start(), this.apiServices.start(10_000, () => publish())];
@@ -286,12 +329,24 @@ export class ApiServer {
     const verbs = [attrs.verb];
     // A WebSocket exec/attach/portforward arrives as GET; 1.32 also demands create on it
     // (AuthorizePodWebsocketUpgradeCreatePermission), since it is the same power as the POST.
-    if (attrs.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(attrs.subresource) && attrs.verb === 'get') verbs.push('create');
+    if (
+      attrs.resource === 'pods' &&
+      ['exec', 'attach', 'portforward'].includes(attrs.subresource) &&
+      attrs.verb === 'get'
+    )
+      verbs.push('create');
     for (const verb of verbs) {
       const a = { ...attrs, verb };
       const d = authorize(this.authorizers, a);
       if (d.decision !== 'allow') {
-        throw new ApiError(403, 'Forbidden', forbiddenMessage(a, d.reason), info.isResourceRequest ? { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource } : undefined);
+        throw new ApiError(
+          403,
+          'Forbidden',
+          forbiddenMessage(a, d.reason),
+          info.isResourceRequest
+            ? { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource }
+            : undefined,
+        );
       }
     }
     return { user, info };
@@ -306,12 +361,22 @@ export class ApiServer {
       const { user, info } = this.admitRequest(req, url);
       const r = info.isResourceRequest ? this.catalog.find(info.apiGroup, info.apiVersion, info.resource) : undefined;
       if (!r || !isConnectSubresource(r.plural, info.subresource)) throw resourceNotFound();
-      proxyUpgrade(this.ctx, req, socket, head, { user, url, namespace: info.namespace, name: info.name, subresource: info.subresource, resource: r });
+      proxyUpgrade(this.ctx, req, socket, head, {
+        user,
+        url,
+        namespace: info.namespace,
+        name: info.name,
+        subresource: info.subresource,
+        resource: r,
+      });
     } catch (err) {
       const e = err instanceof ApiError ? err : internalError(err);
-      if (!(err instanceof ApiError)) this.log(`apiserver: upgrade ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+      if (!(err instanceof ApiError))
+        this.log(`apiserver: upgrade ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
       const body = encodeForWire(e.toStatus());
-      socket.end(`HTTP/1.1 ${e.code} ${STATUS_CODES[e.code] ?? e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${e.code} ${STATUS_CODES[e.code] ?? e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     }
   }
 
@@ -328,12 +393,25 @@ export class ApiServer {
       // Group-versions an APIService hands to a Service in the lab (kube-aggregator's proxy).
       const gv = /^\/apis\/([^/]+)\/([^/]+)(\/|$)/.exec(url.pathname);
       const remote = gv ? this.apiServices.remote(gv[1]!, gv[2]!) : undefined;
-      if (remote) return await proxyToApiService(req, res, remote, user, { catalog: this.catalog, store: this.store, connector: this.deps.kubelet });
+      if (remote)
+        return await proxyToApiService(req, res, remote, user, {
+          catalog: this.catalog,
+          store: this.store,
+          connector: this.deps.kubelet,
+        });
       if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
-      if (info.apiGroup === 'metrics.k8s.io' && info.apiVersion === 'v1beta1') return await this.metrics.serve(res, info.parts, info.verb);
+      if (info.apiGroup === 'metrics.k8s.io' && info.apiVersion === 'v1beta1')
+        return await this.metrics.serve(res, info.parts, info.verb);
       const r = this.catalog.find(info.apiGroup, info.apiVersion, info.resource);
       if (!r || (!r.namespaced && info.namespace && r.plural !== 'namespaces')) throw resourceNotFound();
-      await serveResource(this.ctx, req, res, info.verb, { user, url, namespace: r.plural === 'namespaces' ? '' : info.namespace, name: info.name, subresource: info.subresource, resource: r });
+      await serveResource(this.ctx, req, res, info.verb, {
+        user,
+        url,
+        namespace: r.plural === 'namespaces' ? '' : info.namespace,
+        name: info.name,
+        subresource: info.subresource,
+        resource: r,
+      });
     } catch (err) {
       if (err instanceof ApiError) return sendError(res, err);
       this.log(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
@@ -357,14 +435,22 @@ export class ApiServer {
   private serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): void {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') throw resourceNotFound();
-    if (path === '/healthz' || path === '/livez' || path === '/readyz' || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
+    if (
+      path === '/healthz' ||
+      path === '/livez' ||
+      path === '/readyz' ||
+      path.startsWith('/healthz/') ||
+      path.startsWith('/livez/') ||
+      path.startsWith('/readyz/')
+    ) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('ok');
       return;
     }
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (path === '/api' || path === '/apis') {
-      const v = this.deps.config.aggregatedDiscovery === false ? undefined : aggregatedDiscoveryVersion(req.headers.accept);
+      const v =
+        this.deps.config.aggregatedDiscovery === false ? undefined : aggregatedDiscoveryVersion(req.headers.accept);
       if (v) return serveDocument(req, res, this.aggregatedDocument(path === '/api', v), url);
       if (path === '/api') return sendJson(res, 200, apiVersions(`${this.bound[0]?.host}:${this.bound[0]?.port}`));
       const groups = apiGroupList(this.catalog);

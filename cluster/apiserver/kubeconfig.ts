@@ -15,7 +15,9 @@ export function kubeconfigText(s: KubeconfigSpec): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: cluster, cluster: { server: s.server, 'certificate-authority-data': s.caPem.toString('base64') } }],
+    clusters: [
+      { name: cluster, cluster: { server: s.server, 'certificate-authority-data': s.caPem.toString('base64') } },
+    ],
     users: [{ name: s.user, user: { token: s.token } }],
     contexts: [{ name: `${s.user}@${cluster}`, context: { cluster, user: s.user, namespace: 'default' } }],
     'current-context': `${s.user}@${cluster}`,

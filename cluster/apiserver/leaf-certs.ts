@@ -31,8 +31,10 @@ const SUBJECT_PART = /^[A-Za-z0-9:._ -]{1,64}$/;
 
 export async function ensureLeafCert(caDir: string, r: LeafRequest): Promise<LeafCert> {
   if (!NAME.test(r.name)) throw new PkiError(`bad certificate file name ${JSON.stringify(r.name)}`);
-  for (const p of [r.commonName, ...(r.organizations ?? [])]) if (!SUBJECT_PART.test(p)) throw new PkiError(`bad certificate subject part ${JSON.stringify(p)}`);
-  for (const s of r.sans ?? []) if (!/^(DNS:[A-Za-z0-9.-]+|IP:[0-9.]+)$/.test(s)) throw new PkiError(`bad subjectAltName ${JSON.stringify(s)}`);
+  for (const p of [r.commonName, ...(r.organizations ?? [])])
+    if (!SUBJECT_PART.test(p)) throw new PkiError(`bad certificate subject part ${JSON.stringify(p)}`);
+  for (const s of r.sans ?? [])
+    if (!/^(DNS:[A-Za-z0-9.-]+|IP:[0-9.]+)$/.test(s)) throw new PkiError(`bad subjectAltName ${JSON.stringify(s)}`);
   mkdirSync(r.dir, { recursive: true, mode: 0o700 });
   const ca = join(caDir, 'ca.crt');
   const caKey = join(caDir, 'ca.key');
@@ -43,7 +45,11 @@ export async function ensureLeafCert(caDir: string, r: LeafRequest): Promise<Lea
   const wanted = `${subject} ${(r.sans ?? []).join(',')} ${readFileSync(ca, 'utf8').length}`;
   if (!existsSync(crt) || !existsSync(key) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
     const ext = join(r.dir, `${r.name}.ext`);
-    const lines = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', `extendedKeyUsage=${r.usage === 'client' ? 'clientAuth' : 'serverAuth'}`];
+    const lines = [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      `extendedKeyUsage=${r.usage === 'client' ? 'clientAuth' : 'serverAuth'}`,
+    ];
     if (r.sans?.length) lines.push(`subjectAltName=${r.sans.join(',')}`);
     writeFileSync(ext, lines.join('\n') + '\n');
     const csr = join(r.dir, `${r.name}.csr`);
@@ -54,7 +60,24 @@ export async function ensureLeafCert(caDir: string, r: LeafRequest): Promise<Lea
       // concurrent openssl runs raced on the shared ca.srl ("issuing kubelet certificate failed").
       const serial = randomBytes(16);
       serial[0]! &= 0x7f;
-      await execa('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-set_serial', `0x${serial.toString('hex')}`, '-days', '825', '-out', crt, '-extfile', ext]);
+      await execa('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        ca,
+        '-CAkey',
+        caKey,
+        '-set_serial',
+        `0x${serial.toString('hex')}`,
+        '-days',
+        '825',
+        '-out',
+        crt,
+        '-extfile',
+        ext,
+      ]);
     } catch (err) {
       throw new PkiError(`issuing ${r.name} certificate failed`, { cause: err });
     }

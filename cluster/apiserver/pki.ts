@@ -26,7 +26,14 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 /** DNS names and IPs the serving certificate must carry. */
 export function servingNames(ips: string[], extraDns: string[] = []): string[] {
-  const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...extraDns];
+  const dns = [
+    'localhost',
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+    ...extraDns,
+  ];
   const ipSet = [...new Set(['127.0.0.1', ...ips])];
   return [...dns.map((d) => `DNS:${d}`), ...ipSet.map((ip) => `IP:${ip}`)];
 }
@@ -37,7 +44,26 @@ export async function ensurePki(dir: string, sans: string[]): Promise<Pki> {
   const caKey = join(dir, 'ca.key');
   if (!existsSync(ca) || !existsSync(caKey)) {
     await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', caKey], dir);
-    await openssl(['req', '-x509', '-new', '-key', caKey, '-subj', '/CN=kubewire-ca', '-days', '3650', '-out', ca, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], dir);
+    await openssl(
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        caKey,
+        '-subj',
+        '/CN=kubewire-ca',
+        '-days',
+        '3650',
+        '-out',
+        ca,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+      ],
+      dir,
+    );
   }
   const crt = join(dir, 'apiserver.crt');
   const key = join(dir, 'apiserver.key');
@@ -45,10 +71,32 @@ export async function ensurePki(dir: string, sans: string[]): Promise<Pki> {
   const wanted = sans.join(',');
   if (!existsSync(crt) || !existsSync(key) || !existsSync(sanFile) || readFileSync(sanFile, 'utf8') !== wanted) {
     const ext = join(dir, 'apiserver.ext');
-    writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${wanted}\n`);
+    writeFileSync(
+      ext,
+      `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${wanted}\n`,
+    );
     await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], dir);
     await openssl(['req', '-new', '-key', key, '-subj', '/CN=kube-apiserver', '-out', join(dir, 'apiserver.csr')], dir);
-    await openssl(['x509', '-req', '-in', join(dir, 'apiserver.csr'), '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '825', '-out', crt, '-extfile', ext], dir);
+    await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        join(dir, 'apiserver.csr'),
+        '-CA',
+        ca,
+        '-CAkey',
+        caKey,
+        '-CAcreateserial',
+        '-days',
+        '825',
+        '-out',
+        crt,
+        '-extfile',
+        ext,
+      ],
+      dir,
+    );
     writeFileSync(sanFile, wanted);
   }
   return { caCert: ca, caCertPem: readFileSync(ca), cert: readFileSync(crt), key: readFileSync(key) };

@@ -42,7 +42,15 @@ export class ApiError extends KubewireError {
   }
 
   toStatus(): StatusBody {
-    const s: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const s: StatusBody = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
     if (this.details) s.details = this.details;
     if (!this.reason) delete s.reason;
     return s;
@@ -55,13 +63,25 @@ export function qualified(resource: string, group: string): string {
 }
 
 export const notFound = (resource: string, group: string, name: string): ApiError =>
-  new ApiError(404, 'NotFound', `${qualified(resource, group)} "${name}" not found`, { name, group: group || undefined, kind: resource });
+  new ApiError(404, 'NotFound', `${qualified(resource, group)} "${name}" not found`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 
 export const alreadyExists = (resource: string, group: string, name: string): ApiError =>
-  new ApiError(409, 'AlreadyExists', `${qualified(resource, group)} "${name}" already exists`, { name, group: group || undefined, kind: resource });
+  new ApiError(409, 'AlreadyExists', `${qualified(resource, group)} "${name}" already exists`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 
 export const conflict = (resource: string, group: string, name: string, why: string): ApiError =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": ${why}`, { name, group: group || undefined, kind: resource });
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": ${why}`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 
 export const STALE = 'the object has been modified; please apply your changes to the latest version and try again';
 
@@ -69,23 +89,43 @@ export const badRequest = (message: string): ApiError => new ApiError(400, 'BadR
 
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
-export const methodNotAllowed = (): ApiError => new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+export const methodNotAllowed = (): ApiError =>
+  new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 
-export const resourceNotFound = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+export const resourceNotFound = (): ApiError =>
+  new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 export const expired = (message: string): ApiError => new ApiError(410, 'Expired', message);
 
-export const tooLarge = (limit: number): ApiError => new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+export const tooLarge = (limit: number): ApiError =>
+  new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
 export const unsupportedMediaType = (accepted: string[]): ApiError =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+  );
 
 export const internalError = (err: unknown): ApiError =>
-  new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`, { causes: [{ reason: 'UnexpectedServerResponse', message: err instanceof Error ? err.message : String(err) }] }, { cause: err });
+  new ApiError(
+    500,
+    'InternalError',
+    `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+    { causes: [{ reason: 'UnexpectedServerResponse', message: err instanceof Error ? err.message : String(err) }] },
+    { cause: err },
+  );
 
 /** One field-level problem, as field.Error prints it: `spec.ports[0].port: Invalid value: 0: must be ...`. */
 export interface FieldError {
-  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTypeInvalid';
+  type:
+    | 'FieldValueRequired'
+    | 'FieldValueInvalid'
+    | 'FieldValueNotSupported'
+    | 'FieldValueDuplicate'
+    | 'FieldValueForbidden'
+    | 'FieldValueTooLong'
+    | 'FieldValueTypeInvalid';
   field: string;
   detail: string;
   value?: unknown;
@@ -103,8 +143,14 @@ const TYPE_WORDS: Record<FieldError['type'], string> = {
 
 function fieldErrorBody(e: FieldError): string {
   let s = TYPE_WORDS[e.type];
-  if (e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid') {
-    if (e.value !== undefined) s += `: ${typeof e.value === 'string' ? JSON.stringify(e.value) : JSON.stringify(e.value)}`;
+  if (
+    e.type === 'FieldValueInvalid' ||
+    e.type === 'FieldValueNotSupported' ||
+    e.type === 'FieldValueDuplicate' ||
+    e.type === 'FieldValueTypeInvalid'
+  ) {
+    if (e.value !== undefined)
+      s += `: ${typeof e.value === 'string' ? JSON.stringify(e.value) : JSON.stringify(e.value)}`;
   }
   return e.detail ? `${s}: ${e.detail}` : s;
 }
@@ -121,6 +167,8 @@ export function invalid(kind: string, group: string, name: string, errors: Field
   });
 }
 
-export function successStatus(details: StatusDetails): Omit<StatusBody, 'message' | 'reason' | 'code'> & { code?: number } {
+export function successStatus(
+  details: StatusDetails,
+): Omit<StatusBody, 'message' | 'reason' | 'code'> & { code?: number } {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
 }

@@ -11,7 +11,10 @@ export class ApiError extends KubewireError {
     public readonly request: string,
     options?: { cause?: unknown },
   ) {
-    super(`${request}: ${status.code ?? '?'} ${status.reason ?? 'Unknown'}: ${status.message ?? ''}`.trimEnd(), options);
+    super(
+      `${request}: ${status.code ?? '?'} ${status.reason ?? 'Unknown'}: ${status.message ?? ''}`.trimEnd(),
+      options,
+    );
   }
   get code(): number {
     return this.status.code ?? 0;
@@ -41,7 +44,10 @@ export class TimeoutError extends ApiError {}
 
 /** The transport failed before any HTTP answer (connection refused, reset, TLS). */
 export class ApiConnectionError extends KubewireError {
-  constructor(public readonly request: string, options: { cause: unknown }) {
+  constructor(
+    public readonly request: string,
+    options: { cause: unknown },
+  ) {
     super(`${request}: cannot reach the apiserver`, options);
   }
 }

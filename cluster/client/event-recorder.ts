@@ -65,7 +65,14 @@ export class EventRecorder {
       const name = `${m.name}.${(BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seen.size % 1_000_000)).toString(16)}`;
       const event: Event = {
         metadata: { name, namespace },
-        involvedObject: { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion },
+        involvedObject: {
+          kind: obj.kind,
+          namespace: m.namespace,
+          name: m.name,
+          uid: m.uid,
+          apiVersion: obj.apiVersion,
+          resourceVersion: m.resourceVersion,
+        },
         reason,
         message,
         source: { component: this.source.component, ...(this.source.host ? { host: this.source.host } : {}) },

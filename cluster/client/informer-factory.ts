@@ -48,7 +48,10 @@ export class SharedInformerFactory {
    * The shared informer for a resource (optionally narrowed by selectors: a different selector is
    * a different informer). Call start() after asking for every informer you need.
    */
-  informerFor<T extends KubeObject>(rc: ResourceClient<T>, extra: Pick<InformerOptions<T>, 'labelSelector' | 'fieldSelector'> = {}): Informer<T> {
+  informerFor<T extends KubeObject>(
+    rc: ResourceClient<T>,
+    extra: Pick<InformerOptions<T>, 'labelSelector' | 'fieldSelector'> = {},
+  ): Informer<T> {
     const t = rc.type;
     const key = `${t.group}/${t.version}/${t.resource}?${extra.labelSelector ?? ''}&${extra.fieldSelector ?? ''}`;
     let inf = this.informers.get(key) as Informer<T> | undefined;
@@ -73,20 +76,48 @@ export class SharedInformerFactory {
     }
     return inf;
   }
-  nodes(): Informer<Node> { return this.informerFor(this.client.nodes); }
-  namespaces(): Informer<Namespace> { return this.informerFor(this.client.namespaces); }
-  services(): Informer<Service> { return this.informerFor(this.client.services); }
-  endpoints(): Informer<Endpoints> { return this.informerFor(this.client.endpoints); }
-  endpointSlices(): Informer<EndpointSlice> { return this.informerFor(this.client.endpointSlices); }
-  deployments(): Informer<Deployment> { return this.informerFor(this.client.deployments); }
-  replicaSets(): Informer<ReplicaSet> { return this.informerFor(this.client.replicaSets); }
-  replicationControllers(): Informer<ReplicationController> { return this.informerFor(this.client.replicationControllers); }
-  daemonSets(): Informer<DaemonSet> { return this.informerFor(this.client.daemonSets); }
-  statefulSets(): Informer<StatefulSet> { return this.informerFor(this.client.statefulSets); }
-  jobs(): Informer<Job> { return this.informerFor(this.client.jobs); }
-  leases(): Informer<Lease> { return this.informerFor(this.client.leases); }
-  persistentVolumes(): Informer<PersistentVolume> { return this.informerFor(this.client.persistentVolumes); }
-  persistentVolumeClaims(): Informer<PersistentVolumeClaim> { return this.informerFor(this.client.persistentVolumeClaims); }
+  nodes(): Informer<Node> {
+    return this.informerFor(this.client.nodes);
+  }
+  namespaces(): Informer<Namespace> {
+    return this.informerFor(this.client.namespaces);
+  }
+  services(): Informer<Service> {
+    return this.informerFor(this.client.services);
+  }
+  endpoints(): Informer<Endpoints> {
+    return this.informerFor(this.client.endpoints);
+  }
+  endpointSlices(): Informer<EndpointSlice> {
+    return this.informerFor(this.client.endpointSlices);
+  }
+  deployments(): Informer<Deployment> {
+    return this.informerFor(this.client.deployments);
+  }
+  replicaSets(): Informer<ReplicaSet> {
+    return this.informerFor(this.client.replicaSets);
+  }
+  replicationControllers(): Informer<ReplicationController> {
+    return this.informerFor(this.client.replicationControllers);
+  }
+  daemonSets(): Informer<DaemonSet> {
+    return this.informerFor(this.client.daemonSets);
+  }
+  statefulSets(): Informer<StatefulSet> {
+    return this.informerFor(this.client.statefulSets);
+  }
+  jobs(): Informer<Job> {
+    return this.informerFor(this.client.jobs);
+  }
+  leases(): Informer<Lease> {
+    return this.informerFor(this.client.leases);
+  }
+  persistentVolumes(): Informer<PersistentVolume> {
+    return this.informerFor(this.client.persistentVolumes);
+  }
+  persistentVolumeClaims(): Informer<PersistentVolumeClaim> {
+    return this.informerFor(this.client.persistentVolumeClaims);
+  }
 
   /** Starts every informer asked for so far that is not running yet. */
   start(): void {

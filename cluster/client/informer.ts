@@ -138,7 +138,11 @@ export class Informer<T extends KubeObject> {
   }
 
   private async listAll(): Promise<KubeList<T>> {
-    const base = { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector };
+    const base = {
+      namespace: this.opts.namespace,
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+    };
     const limit = this.opts.pageSize ?? 500;
     const first = await this.lw.list({ ...base, limit: limit || undefined });
     const items = [...first.items];

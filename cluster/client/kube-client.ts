@@ -73,11 +73,21 @@ export class KubeClient {
    * POST pods/{name}/binding: assigns a pending pod to a node, as the scheduler does. The binding's
    * annotations are copied onto the pod by the apiserver (as kube-apiserver does).
    */
-  bind(namespace: string, podName: string, nodeName: string, opts: { uid?: string; annotations?: Record<string, string> } = {}): Promise<Status> {
+  bind(
+    namespace: string,
+    podName: string,
+    nodeName: string,
+    opts: { uid?: string; annotations?: Record<string, string> } = {},
+  ): Promise<Status> {
     const binding: Binding = {
       apiVersion: 'v1',
       kind: 'Binding',
-      metadata: { name: podName, namespace, ...(opts.uid ? { uid: opts.uid } : {}), ...(opts.annotations ? { annotations: opts.annotations } : {}) },
+      metadata: {
+        name: podName,
+        namespace,
+        ...(opts.uid ? { uid: opts.uid } : {}),
+        ...(opts.annotations ? { annotations: opts.annotations } : {}),
+      },
       target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
     };
     return this.pods.createSubresource<Status>(podName, namespace, 'binding', binding);

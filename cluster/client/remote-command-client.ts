@@ -37,9 +37,14 @@ export function execInPod(t: ExecTarget, io: ExecIo): Promise<number> {
   if (!t.tty) q.set('stderr', 'true');
   if (t.tty) q.set('tty', 'true');
   const url = `${t.server.replace(/^http/, 'ws')}/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(t.pod)}/exec?${q}`;
-  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { ...(t.ca ? { ca: t.ca } : {}), headers: t.token ? { Authorization: `Bearer ${t.token}` } : {}, perMessageDeflate: false });
+  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
+    ...(t.ca ? { ca: t.ca } : {}),
+    headers: t.token ? { Authorization: `Bearer ${t.token}` } : {},
+    perMessageDeflate: false,
+  });
   return new Promise((resolve, reject) => {
-    let status: { status?: string; message?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
+    let status:
+      { status?: string; message?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
     const send = (ch: number, d: Buffer) => ws.readyState === ws.OPEN && ws.send(Buffer.concat([Buffer.from([ch]), d]));
     const resize = () => {
       const s = io.size?.();
@@ -57,7 +62,10 @@ export function execInPod(t: ExecTarget, io: ExecIo): Promise<number> {
         io.onResize?.(resize);
       }
       io.stdin?.on('data', (d: Buffer | string) => send(0, Buffer.isBuffer(d) ? d : Buffer.from(d)));
-      io.stdin?.on('end', () => ws.protocol === 'v5.channel.k8s.io' && ws.readyState === ws.OPEN && ws.send(Buffer.from([255, 0])));
+      io.stdin?.on(
+        'end',
+        () => ws.protocol === 'v5.channel.k8s.io' && ws.readyState === ws.OPEN && ws.send(Buffer.from([255, 0])),
+      );
     });
     ws.on('message', (d: Buffer) => {
       const ch = d[0];

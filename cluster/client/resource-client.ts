@@ -65,15 +65,24 @@ export class ResourceClient<T extends KubeObject> {
 
   /** PUT; obj.metadata.resourceVersion makes it conditional (a stale one gets ConflictError). */
   update(obj: T): Promise<T> {
-    return this.rest.request<T>('PUT', this.path(this.namespaceOf(obj), this.nameOf(obj)), { body: this.withTypeMeta(obj) });
+    return this.rest.request<T>('PUT', this.path(this.namespaceOf(obj), this.nameOf(obj)), {
+      body: this.withTypeMeta(obj),
+    });
   }
 
   /** PUT to the status subresource: only .status is taken by the server. */
   updateStatus(obj: T): Promise<T> {
-    return this.rest.request<T>('PUT', this.path(this.namespaceOf(obj), this.nameOf(obj), 'status'), { body: this.withTypeMeta(obj) });
+    return this.rest.request<T>('PUT', this.path(this.namespaceOf(obj), this.nameOf(obj), 'status'), {
+      body: this.withTypeMeta(obj),
+    });
   }
 
-  patch(name: string, patch: unknown, type: PatchType, opts: { namespace?: string; subresource?: string } = {}): Promise<T> {
+  patch(
+    name: string,
+    patch: unknown,
+    type: PatchType,
+    opts: { namespace?: string; subresource?: string } = {},
+  ): Promise<T> {
     return this.rest.request<T>('PATCH', this.path(opts.namespace, name, opts.subresource), {
       body: patch,
       contentType: patchContentTypes[type],

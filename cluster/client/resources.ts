@@ -11,8 +11,20 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-const core = (resource: string, kind: string, namespaced = true): ResourceType => ({ group: '', version: 'v1', resource, kind, namespaced });
-const apps = (resource: string, kind: string): ResourceType => ({ group: 'apps', version: 'v1', resource, kind, namespaced: true });
+const core = (resource: string, kind: string, namespaced = true): ResourceType => ({
+  group: '',
+  version: 'v1',
+  resource,
+  kind,
+  namespaced,
+});
+const apps = (resource: string, kind: string): ResourceType => ({
+  group: 'apps',
+  version: 'v1',
+  resource,
+  kind,
+  namespaced: true,
+});
 
 export const Resources = {
   namespaces: core('namespaces', 'Namespace', false),
@@ -33,7 +45,13 @@ export const Resources = {
   statefulsets: apps('statefulsets', 'StatefulSet'),
   jobs: { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true },
-  endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
+  endpointslices: {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    resource: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+  },
 } as const satisfies Record<string, ResourceType>;
 
 export function apiVersionOf(rt: ResourceType): string {

@@ -135,7 +135,8 @@ export class RestClient {
           pending = pending.slice(nl + 1);
           if (line) this.deliver(line, what, handlers, close);
         }
-        if (pending.length > MAX_LINE) close(new ApiConnectionError(what, { cause: new Error('watch event over 16 MiB') }));
+        if (pending.length > MAX_LINE)
+          close(new ApiConnectionError(what, { cause: new Error('watch event over 16 MiB') }));
       });
       res.on('end', () => {
         if (!closed && pending.trim()) this.deliver(pending.trim(), what, handlers, close);

@@ -43,7 +43,8 @@ export interface ControllerManagerOptions {
 export class ControllerManager {
   readonly identity: string;
   private readonly clock: Clock;
-  private running: { controllers: (Controller & { idle?(): boolean })[]; stop: Disposer; recorders: EventRecorder[] } | undefined;
+  private running:
+    { controllers: (Controller & { idle?(): boolean })[]; stop: Disposer; recorders: EventRecorder[] } | undefined;
   private elector: LeaderElector | undefined;
   private readonly log: (line: string) => void;
 
@@ -52,9 +53,13 @@ export class ControllerManager {
     this.identity = opts.identity ?? `${hostname()}_${crypto.randomUUID()}`;
     this.log = opts.log ?? (() => {});
     // Bad settings are refused here, before anything runs, rather than when leadership is won.
-    if (opts.settings?.loadBalancerPool) new AddressPool(opts.settings.loadBalancerPool, 'controller-manager settings: loadBalancerPool');
+    if (opts.settings?.loadBalancerPool)
+      new AddressPool(opts.settings.loadBalancerPool, 'controller-manager settings: loadBalancerPool');
     for (const name of opts.controllers ?? []) {
-      if (!(name in controllerFactories)) throw new ControllerManagerConfigError(`controllers: unknown controller ${JSON.stringify(name)}; known: ${Object.keys(controllerFactories).join(', ')}`);
+      if (!(name in controllerFactories))
+        throw new ControllerManagerConfigError(
+          `controllers: unknown controller ${JSON.stringify(name)}; known: ${Object.keys(controllerFactories).join(', ')}`,
+        );
     }
   }
 
@@ -74,9 +79,21 @@ export class ControllerManager {
       this.startControllers();
       return () => this.stopControllers();
     }
-    const lock = new ApiLeaseLock(this.opts.client.leases, le?.namespace ?? 'kube-system', le?.name ?? 'kube-controller-manager');
+    const lock = new ApiLeaseLock(
+      this.opts.client.leases,
+      le?.namespace ?? 'kube-system',
+      le?.name ?? 'kube-controller-manager',
+    );
     this.elector = new LeaderElector(
-      { lock, identity: this.identity, leaseDurationMs: le?.leaseDurationMs, renewDeadlineMs: le?.renewDeadlineMs, retryPeriodMs: le?.retryPeriodMs, releaseOnCancel: true, onError: (e) => this.opts.onError?.(e, 'leader election') },
+      {
+        lock,
+        identity: this.identity,
+        leaseDurationMs: le?.leaseDurationMs,
+        renewDeadlineMs: le?.renewDeadlineMs,
+        retryPeriodMs: le?.retryPeriodMs,
+        releaseOnCancel: true,
+        onError: (e) => this.opts.onError?.(e, 'leader election'),
+      },
       this.clock,
       {
         onStartedLeading: () => {
@@ -99,7 +116,9 @@ export class ControllerManager {
 
   private startControllers(): void {
     if (this.running) return;
-    const informers = new SharedInformerFactory(this.opts.client, this.clock, { onError: (e, c) => this.opts.onError?.(e, `informer ${c}`) });
+    const informers = new SharedInformerFactory(this.opts.client, this.clock, {
+      onError: (e, c) => this.opts.onError?.(e, `informer ${c}`),
+    });
     const recorders: EventRecorder[] = [];
     const host = this.identity.split('_')[0];
     const ctx: ControllerContext = {
@@ -108,11 +127,14 @@ export class ControllerManager {
       clock: this.clock,
       workers: this.opts.workers,
       recorder: (component) => {
-        const r = new EventRecorder(this.opts.client.events, { component, host }, this.clock, (e) => this.opts.onError?.(e, `events ${component}`));
+        const r = new EventRecorder(this.opts.client.events, { component, host }, this.clock, (e) =>
+          this.opts.onError?.(e, `events ${component}`),
+        );
         recorders.push(r);
         return r;
       },
-      onError: this.opts.onError ?? ((err, context) => console.error(`controller-manager: ${context}: ${describeError(err)}`)),
+      onError:
+        this.opts.onError ?? ((err, context) => console.error(`controller-manager: ${context}: ${describeError(err)}`)),
     };
     const names = this.opts.controllers ?? (Object.keys(controllerFactories) as ControllerName[]);
     const controllers = names.map((n) => controllerFactories[n](ctx, this.opts.settings ?? {}));

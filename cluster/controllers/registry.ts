@@ -22,7 +22,10 @@ export interface ControllerSettings {
   nodeLifecycle?: NodeLifecycleSettings;
 }
 
-export type ControllerFactory = (ctx: ControllerContext, settings: ControllerSettings) => Controller & { idle?(): boolean };
+export type ControllerFactory = (
+  ctx: ControllerContext,
+  settings: ControllerSettings,
+) => Controller & { idle?(): boolean };
 
 export const controllerFactories: Record<string, ControllerFactory> = {
   replicaset: (ctx: ControllerContext) => new ReplicaSetController(ctx, 'ReplicaSet'),
@@ -37,8 +40,13 @@ export const controllerFactories: Record<string, ControllerFactory> = {
   garbagecollector: (ctx: ControllerContext) => new GarbageCollector(ctx),
   endpoints: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpoints'),
   endpointslice: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpointslices'),
-  'node-lifecycle': (ctx: ControllerContext, s: ControllerSettings) => new NodeLifecycleController(ctx, s.nodeLifecycle),
-  service: (ctx: ControllerContext, s: ControllerSettings) => new ServiceLoadBalancerController(ctx, new AddressPool(s.loadBalancerPool ?? DefaultLoadBalancerPool, 'controller-manager settings: loadBalancerPool')),
+  'node-lifecycle': (ctx: ControllerContext, s: ControllerSettings) =>
+    new NodeLifecycleController(ctx, s.nodeLifecycle),
+  service: (ctx: ControllerContext, s: ControllerSettings) =>
+    new ServiceLoadBalancerController(
+      ctx,
+      new AddressPool(s.loadBalancerPool ?? DefaultLoadBalancerPool, 'controller-manager settings: loadBalancerPool'),
+    ),
 };
 
 export type ControllerName = string;

@@ -13,7 +13,10 @@ import { ControllerManager, type ControllerManagerOptions } from './controller-m
 interface KubeconfigDoc {
   'current-context'?: string;
   contexts?: { name?: string; context?: { cluster?: string; user?: string } }[];
-  clusters?: { name?: string; cluster?: { server?: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
+  clusters?: {
+    name?: string;
+    cluster?: { server?: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string };
+  }[];
   users?: { name?: string; user?: { token?: string } }[];
 }
 
@@ -31,8 +34,16 @@ export function restConfigFromKubeconfig(path: string): RestConfig {
   const cluster = (doc?.clusters ?? []).find((c) => c.name === ctx.cluster)?.cluster;
   const user = (doc?.users ?? []).find((u) => u.name === ctx.user)?.user;
   if (!cluster?.server) throw new ValidationError(path, `clusters[${ctx.cluster}].cluster.server is missing`);
-  if (!user?.token) throw new ValidationError(path, `users[${ctx.user}].user.token is missing (kubewire components authenticate with bearer tokens)`);
-  const ca = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : cluster['certificate-authority'] ? readFileSync(cluster['certificate-authority']) : undefined;
+  if (!user?.token)
+    throw new ValidationError(
+      path,
+      `users[${ctx.user}].user.token is missing (kubewire components authenticate with bearer tokens)`,
+    );
+  const ca = cluster['certificate-authority-data']
+    ? Buffer.from(cluster['certificate-authority-data'], 'base64')
+    : cluster['certificate-authority']
+      ? readFileSync(cluster['certificate-authority'])
+      : undefined;
   return { server: cluster.server, ca, token: user.token, userAgent: 'kube-controller-manager/kubewire' };
 }
 

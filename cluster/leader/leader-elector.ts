@@ -62,9 +62,16 @@ export class LeaderElector {
     this.leaseDurationMs = config.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = config.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = config.retryPeriodMs ?? 2_000;
-    if (this.leaseDurationMs <= this.renewDeadlineMs) throw new LeaderElectionConfigError(`leader election ${config.lock.description}: leaseDuration (${this.leaseDurationMs} ms) must be greater than renewDeadline (${this.renewDeadlineMs} ms)`);
-    if (this.renewDeadlineMs <= JITTER * this.retryPeriodMs) throw new LeaderElectionConfigError(`leader election ${config.lock.description}: renewDeadline (${this.renewDeadlineMs} ms) must be greater than retryPeriod*1.2 (${JITTER * this.retryPeriodMs} ms)`);
-    if (!config.identity) throw new LeaderElectionConfigError(`leader election ${config.lock.description}: identity must not be empty`);
+    if (this.leaseDurationMs <= this.renewDeadlineMs)
+      throw new LeaderElectionConfigError(
+        `leader election ${config.lock.description}: leaseDuration (${this.leaseDurationMs} ms) must be greater than renewDeadline (${this.renewDeadlineMs} ms)`,
+      );
+    if (this.renewDeadlineMs <= JITTER * this.retryPeriodMs)
+      throw new LeaderElectionConfigError(
+        `leader election ${config.lock.description}: renewDeadline (${this.renewDeadlineMs} ms) must be greater than retryPeriod*1.2 (${JITTER * this.retryPeriodMs} ms)`,
+      );
+    if (!config.identity)
+      throw new LeaderElectionConfigError(`leader election ${config.lock.description}: identity must not be empty`);
   }
 
   isLeader(): boolean {
@@ -187,7 +194,10 @@ export class LeaderElector {
       const current = await this.config.lock.get();
       if (!current || current.spec.holderIdentity !== this.config.identity) return;
       const now = microTime(this.clock.now());
-      await this.config.lock.update({ ...current, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
+      await this.config.lock.update({
+        ...current,
+        spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+      });
     } catch (err) {
       if (this.config.onError) this.config.onError(err);
       else console.error(`leader election ${this.config.lock.description}: release: ${describeError(err)}`);

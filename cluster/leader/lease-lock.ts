@@ -32,7 +32,10 @@ export class ApiLeaseLock implements LeaseLock {
   }
 
   create(lease: Lease): Promise<Lease> {
-    return this.leases.create({ ...lease, metadata: { ...lease.metadata, name: this.name, namespace: this.namespace } }, this.namespace);
+    return this.leases.create(
+      { ...lease, metadata: { ...lease.metadata, name: this.name, namespace: this.namespace } },
+      this.namespace,
+    );
   }
 
   update(lease: Lease): Promise<Lease> {

@@ -14,7 +14,10 @@ export interface ConntrackCleaner {
 }
 
 /** The conntrack filters for UDP flows made stale between two syncs. */
-export function staleUdpFlows(before: ReadonlyMap<string, ServicePortFlows>, after: ReadonlyMap<string, ServicePortFlows>): ConntrackFilter[] {
+export function staleUdpFlows(
+  before: ReadonlyMap<string, ServicePortFlows>,
+  after: ReadonlyMap<string, ServicePortFlows>,
+): ConntrackFilter[] {
   const out: ConntrackFilter[] = [];
   for (const [key, prev] of before) {
     if (prev.protocol !== 'UDP') continue;
@@ -37,7 +40,15 @@ export function staleUdpFlows(before: ReadonlyMap<string, ServicePortFlows>, aft
 
 /** Runs conntrack through the runtime's HostDriver (`ip netns exec <ns> conntrack -D …`). */
 export class HostDriverConntrackCleaner implements ConntrackCleaner {
-  constructor(private readonly host: { exec(netns: string, argv: readonly string[], opts?: { timeoutMs?: number }): Promise<{ exitCode: number; stderr: string }> }) {}
+  constructor(
+    private readonly host: {
+      exec(
+        netns: string,
+        argv: readonly string[],
+        opts?: { timeoutMs?: number },
+      ): Promise<{ exitCode: number; stderr: string }>;
+    },
+  ) {}
 
   async deleteFlows(netns: string, filters: readonly ConntrackFilter[]): Promise<void> {
     for (const f of filters) {

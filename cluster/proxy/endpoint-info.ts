@@ -28,8 +28,10 @@ export function sliceServiceKey(slice: EndpointSliceObject): string {
   const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
   const where = `EndpointSlice ${ns}/${String(slice.metadata?.name)}`;
   if (!DNS_LABEL.test(ns)) throw new ValidationError(where, 'metadata.namespace must be a DNS label');
-  if (typeof slice.metadata?.name !== 'string' || !DNS_SUBDOMAIN.test(slice.metadata.name)) throw new ValidationError(where, 'metadata.name must be a DNS subdomain');
-  if (typeof svc !== 'string' || !DNS_LABEL.test(svc)) throw new ValidationError(where, `label ${SERVICE_NAME_LABEL} must name the Service`);
+  if (typeof slice.metadata?.name !== 'string' || !DNS_SUBDOMAIN.test(slice.metadata.name))
+    throw new ValidationError(where, 'metadata.name must be a DNS subdomain');
+  if (typeof svc !== 'string' || !DNS_LABEL.test(svc))
+    throw new ValidationError(where, `label ${SERVICE_NAME_LABEL} must name the Service`);
   return `${ns}/${svc}`;
 }
 
@@ -37,18 +39,36 @@ export function sliceServiceKey(slice: EndpointSliceObject): string {
 export function validateEndpointSlice(slice: EndpointSliceObject): void {
   sliceServiceKey(slice);
   const where = `EndpointSlice ${slice.metadata.namespace ?? 'default'}/${slice.metadata.name}`;
-  if (!['IPv4', 'IPv6', 'FQDN'].includes(slice.addressType)) throw new ValidationError(`${where}: addressType`, `must be IPv4, IPv6 or FQDN, got ${JSON.stringify(slice.addressType)}`);
+  if (!['IPv4', 'IPv6', 'FQDN'].includes(slice.addressType))
+    throw new ValidationError(
+      `${where}: addressType`,
+      `must be IPv4, IPv6 or FQDN, got ${JSON.stringify(slice.addressType)}`,
+    );
   (slice.ports ?? []).forEach((p, i) => {
-    if (p.name != null && p.name !== '' && !DNS_LABEL.test(p.name)) throw new ValidationError(`${where}: ports[${i}].name`, `is not a valid port name: ${JSON.stringify(p.name)}`);
-    if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) throw new ValidationError(`${where}: ports[${i}].protocol`, `must be TCP, UDP or SCTP, got ${JSON.stringify(p.protocol)}`);
-    if (p.port != null && (!Number.isInteger(p.port) || p.port < 0 || p.port > 65535)) throw new ValidationError(`${where}: ports[${i}].port`, `must be 1-65535, got ${JSON.stringify(p.port)}`);
+    if (p.name != null && p.name !== '' && !DNS_LABEL.test(p.name))
+      throw new ValidationError(`${where}: ports[${i}].name`, `is not a valid port name: ${JSON.stringify(p.name)}`);
+    if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol))
+      throw new ValidationError(
+        `${where}: ports[${i}].protocol`,
+        `must be TCP, UDP or SCTP, got ${JSON.stringify(p.protocol)}`,
+      );
+    if (p.port != null && (!Number.isInteger(p.port) || p.port < 0 || p.port > 65535))
+      throw new ValidationError(`${where}: ports[${i}].port`, `must be 1-65535, got ${JSON.stringify(p.port)}`);
   });
   if (slice.addressType !== 'IPv4') return;
   (slice.endpoints ?? []).forEach((ep, i) => {
     (ep.addresses ?? []).forEach((a, j) => {
-      if (!isIPv4(a)) throw new ValidationError(`${where}: endpoints[${i}].addresses[${j}]`, `is not an IPv4 address: ${JSON.stringify(a)}`);
+      if (!isIPv4(a))
+        throw new ValidationError(
+          `${where}: endpoints[${i}].addresses[${j}]`,
+          `is not an IPv4 address: ${JSON.stringify(a)}`,
+        );
     });
-    if (ep.nodeName !== undefined && ep.nodeName !== null && !DNS_SUBDOMAIN.test(ep.nodeName)) throw new ValidationError(`${where}: endpoints[${i}].nodeName`, `is not a node name: ${JSON.stringify(ep.nodeName)}`);
+    if (ep.nodeName !== undefined && ep.nodeName !== null && !DNS_SUBDOMAIN.test(ep.nodeName))
+      throw new ValidationError(
+        `${where}: endpoints[${i}].nodeName`,
+        `is not a node name: ${JSON.stringify(ep.nodeName)}`,
+      );
   });
 }
 
@@ -56,7 +76,11 @@ export function validateEndpointSlice(slice: EndpointSliceObject): void {
  * All endpoints of one Service's slices, grouped by port key ("ns/name:port/PROTOCOL"), each list
  * sorted by "ip:port" string as kube-proxy sorts them. Only IPv4 slices count (IPv4 proxier).
  */
-export function endpointsByPort(serviceKey: string, slices: Iterable<EndpointSliceObject>, nodeName: string): Map<string, EndpointInfo[]> {
+export function endpointsByPort(
+  serviceKey: string,
+  slices: Iterable<EndpointSliceObject>,
+  nodeName: string,
+): Map<string, EndpointInfo[]> {
   const [namespace, name] = serviceKey.split('/') as [string, string];
   const sets = new Map<string, Map<string, EndpointInfo>>();
   for (const slice of slices) {
@@ -96,7 +120,10 @@ export function endpointsByPort(serviceKey: string, slices: Iterable<EndpointSli
   const out = new Map<string, EndpointInfo[]>();
   for (const [k, set] of sets) {
     if (set.size === 0) continue;
-    out.set(k, [...set.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0)));
+    out.set(
+      k,
+      [...set.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0)),
+    );
   }
   return out;
 }

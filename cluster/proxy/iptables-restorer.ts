@@ -17,7 +17,10 @@ export class IptablesRestoreError extends KubewireError {
     public readonly context: string,
     options?: { cause?: unknown },
   ) {
-    super(`iptables-restore in ${netns} failed: ${stderr.trim().split('\n')[0] ?? ''}${context ? ` (near: ${context})` : ''}`, options);
+    super(
+      `iptables-restore in ${netns} failed: ${stderr.trim().split('\n')[0] ?? ''}${context ? ` (near: ${context})` : ''}`,
+      options,
+    );
   }
 }
 
@@ -27,7 +30,10 @@ export function linesAround(text: string, stderr: string): string {
   if (!m) return '';
   const n = Number(m[1]);
   const lines = text.split('\n');
-  return lines.slice(Math.max(0, n - 2), n + 1).map((l, i) => `${Math.max(1, n - 1) + i}: ${l}`).join(' | ');
+  return lines
+    .slice(Math.max(0, n - 2), n + 1)
+    .map((l, i) => `${Math.max(1, n - 1) + i}: ${l}`)
+    .join(' | ');
 }
 
 export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -20,7 +20,12 @@ export interface ProxyBackendDeps {
 }
 
 export function makeProxyBackend(spec: KubeProxySpec | undefined, d: ProxyBackendDeps): ProxyBackend {
-  const common = { netns: d.netns, clock: d.clock, config: d.config, ...(d.conntrack ? { conntrack: d.conntrack } : {}) };
+  const common = {
+    netns: d.netns,
+    clock: d.clock,
+    config: d.config,
+    ...(d.conntrack ? { conntrack: d.conntrack } : {}),
+  };
   if (spec?.mode === 'nftables') return new NftProxier({ ...common, nft: d.nft });
   if (spec?.rules === 'article') return new ArticleProxier({ ...common, restorer: d.restorer });
   return new Proxier({ ...common, restorer: d.restorer });

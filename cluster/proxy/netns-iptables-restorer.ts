@@ -3,7 +3,13 @@
 import { execa } from 'execa';
 import { ValidationError } from '../../common/errors.js';
 import type { HostDriver } from '../../runtime/host/host-driver.js';
-import { IptablesRestoreError, linesAround, NETNS_NAME, requestWholeTableCache, type IptablesRestorer } from './iptables-restorer.js';
+import {
+  IptablesRestoreError,
+  linesAround,
+  NETNS_NAME,
+  requestWholeTableCache,
+  type IptablesRestorer,
+} from './iptables-restorer.js';
 
 /**
  * Which iptables: the system's default (`iptables`, nf_tables on Debian 12, what a learner's
@@ -25,7 +31,8 @@ export function restoreInput(variant: IptablesVariant, text: string): string {
 }
 
 function checkNetns(netns: string): void {
-  if (!NETNS_NAME.test(netns)) throw new ValidationError('iptables-restore', `not a network namespace name: ${JSON.stringify(netns)}`);
+  if (!NETNS_NAME.test(netns))
+    throw new ValidationError('iptables-restore', `not a network namespace name: ${JSON.stringify(netns)}`);
 }
 
 export class NetnsIptablesRestorer implements IptablesRestorer {
@@ -34,8 +41,14 @@ export class NetnsIptablesRestorer implements IptablesRestorer {
   async restore(netns: string, text: string): Promise<void> {
     checkNetns(netns);
     const input = restoreInput(this.variant, text);
-    const r = await execa('ip', ['netns', 'exec', netns, ...restoreArgs(this.variant)], { input, stdout: 'ignore', reject: false, timeout: RESTORE_TIMEOUT_MS });
-    if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(input, r.stderr));
+    const r = await execa('ip', ['netns', 'exec', netns, ...restoreArgs(this.variant)], {
+      input,
+      stdout: 'ignore',
+      reject: false,
+      timeout: RESTORE_TIMEOUT_MS,
+    });
+    if (r.exitCode !== 0)
+      throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(input, r.stderr));
   }
 
   async save(netns: string): Promise<string> {
@@ -57,7 +70,8 @@ export class HostDriverIptablesRestorer implements IptablesRestorer {
     checkNetns(netns);
     const input = restoreInput(this.variant, text);
     const r = await this.host.exec(netns, restoreArgs(this.variant), { input, timeoutMs: RESTORE_TIMEOUT_MS });
-    if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(input, r.stderr));
+    if (r.exitCode !== 0)
+      throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(input, r.stderr));
   }
 
   async save(netns: string): Promise<string> {

@@ -13,19 +13,25 @@ export function masqueradeMark(bit: number): string {
 }
 
 export function normalizeNodeConfig(cfg: ProxyNodeConfig, where = 'kube-proxy config'): NormalizedNodeConfig {
-  if (!NODE_NAME.test(cfg.nodeName ?? '')) throw new ValidationError(`${where}: nodeName`, `is not a node name: ${JSON.stringify(cfg.nodeName)}`);
-  if (cfg.clusterCIDR !== undefined && !isIPv4CIDR(cfg.clusterCIDR)) throw new ValidationError(`${where}: clusterCIDR`, `is not an IPv4 CIDR: ${JSON.stringify(cfg.clusterCIDR)}`);
+  if (!NODE_NAME.test(cfg.nodeName ?? ''))
+    throw new ValidationError(`${where}: nodeName`, `is not a node name: ${JSON.stringify(cfg.nodeName)}`);
+  if (cfg.clusterCIDR !== undefined && !isIPv4CIDR(cfg.clusterCIDR))
+    throw new ValidationError(`${where}: clusterCIDR`, `is not an IPv4 CIDR: ${JSON.stringify(cfg.clusterCIDR)}`);
   const bit = cfg.masqueradeBit ?? 14;
-  if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new ValidationError(`${where}: masqueradeBit`, `must be 0-31, got ${JSON.stringify(bit)}`);
+  if (!Number.isInteger(bit) || bit < 0 || bit > 31)
+    throw new ValidationError(`${where}: masqueradeBit`, `must be 0-31, got ${JSON.stringify(bit)}`);
   let nodePortAddresses: string[] | undefined;
   if (cfg.nodePortAddresses !== undefined) {
     nodePortAddresses = cfg.nodePortAddresses.map((ip, i) => {
-      if (!isIPv4(ip)) throw new ValidationError(`${where}: nodePortAddresses[${i}]`, `is not an IPv4 address: ${JSON.stringify(ip)}`);
+      if (!isIPv4(ip))
+        throw new ValidationError(`${where}: nodePortAddresses[${i}]`, `is not an IPv4 address: ${JSON.stringify(ip)}`);
       return ip;
     });
   }
   // kube-proxy turns localhost NodePorts off when the NodePort addresses leave out loopback.
-  const localhostNodePorts = (cfg.localhostNodePorts ?? true) && (nodePortAddresses === undefined || nodePortAddresses.some((ip) => ip.startsWith('127.')));
+  const localhostNodePorts =
+    (cfg.localhostNodePorts ?? true) &&
+    (nodePortAddresses === undefined || nodePortAddresses.some((ip) => ip.startsWith('127.')));
   const out: NormalizedNodeConfig = {
     nodeName: cfg.nodeName,
     mark: masqueradeMark(bit),
@@ -35,7 +41,8 @@ export function normalizeNodeConfig(cfg: ProxyNodeConfig, where = 'kube-proxy co
     randomFully: cfg.randomFully ?? true,
   };
   if (cfg.nodeIP !== undefined) {
-    if (!isIPv4(cfg.nodeIP)) throw new ValidationError(`${where}: nodeIP`, `is not an IPv4 address: ${JSON.stringify(cfg.nodeIP)}`);
+    if (!isIPv4(cfg.nodeIP))
+      throw new ValidationError(`${where}: nodeIP`, `is not an IPv4 address: ${JSON.stringify(cfg.nodeIP)}`);
     out.nodeIP = cfg.nodeIP;
   }
   if (cfg.clusterCIDR !== undefined) out.clusterCIDR = cfg.clusterCIDR;

@@ -143,7 +143,10 @@ export class Proxier {
       for (const k of changed) this.dirty.add(k);
       this.needFullSync = true;
       if (err instanceof KubewireError) throw err;
-      throw new ProxierSyncError(`kube-proxy sync of ${this.opts.netns} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new ProxierSyncError(
+        `kube-proxy sync of ${this.opts.netns} failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -202,7 +205,13 @@ export class Proxier {
       writeOwnChains: (k) => rewriteAll || changed.has(k),
       staleChains: stale,
       ...(rewriteAll || !this.lastShared ? {} : { previousShared: this.lastShared }),
-      ...(existing ? { missingJumps: missingJumps(existing), declareCanary: true, declareKubeletFirewall: !existing.get('filter')?.chains.has('KUBE-FIREWALL') } : {}),
+      ...(existing
+        ? {
+            missingJumps: missingJumps(existing),
+            declareCanary: true,
+            declareKubeletFirewall: !existing.get('filter')?.chains.has('KUBE-FIREWALL'),
+          }
+        : {}),
     });
     const renderMs = clock.now() - t0;
 

@@ -18,7 +18,18 @@ export interface ProxyBackend {
 }
 
 /** A SyncReport for backends that always write everything. */
-export function fullSyncReport(r: { services: number; endpoints: number; chains: number; stale: number; saveMs: number; renderMs: number; restoreMs: number; bytes: number; udpFlowFilters: number; conntrackError?: string }): SyncReport {
+export function fullSyncReport(r: {
+  services: number;
+  endpoints: number;
+  chains: number;
+  stale: number;
+  saveMs: number;
+  renderMs: number;
+  restoreMs: number;
+  bytes: number;
+  udpFlowFilters: number;
+  conntrackError?: string;
+}): SyncReport {
   return {
     full: true,
     services: r.services,

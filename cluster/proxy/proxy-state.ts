@@ -69,7 +69,11 @@ export class ProxyState {
   endpointsOf(key: string): Map<string, EndpointInfo[]> {
     const slices = this.slices.get(key);
     if (!slices) return new Map();
-    return endpointsByPort(key, [...slices.values()].map((s) => s.slice), this.nodeName);
+    return endpointsByPort(
+      key,
+      [...slices.values()].map((s) => s.slice),
+      this.nodeName,
+    );
   }
 
   /** Total endpoints over all service ports: kube-proxy's measure for large-cluster mode. */

@@ -32,6 +32,11 @@ export function renderRulesetAs(format: RuleFormat, input: RenderFormatInput): s
     byKey.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
   }
   for (const s of input.endpointSlices) state.upsertEndpointSlice(s);
-  if (format === 'article') return renderV116({ config, services: v116Services(state, byKey), ...(input.withJumps ? { missingJumps: V116_JUMPS } : {}) }).text;
+  if (format === 'article')
+    return renderV116({
+      config,
+      services: v116Services(state, byKey),
+      ...(input.withJumps ? { missingJumps: V116_JUMPS } : {}),
+    }).text;
   return renderNft({ config, services: nftServices(state, byKey) }).text;
 }

@@ -51,7 +51,13 @@ export interface AssembledRuleset {
   sharedChainsWritten: string[];
 }
 
-const FILTER_SHARED = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL'];
+const FILTER_SHARED = [
+  'KUBE-SERVICES',
+  'KUBE-EXTERNAL-SERVICES',
+  'KUBE-FORWARD',
+  'KUBE-NODEPORTS',
+  'KUBE-PROXY-FIREWALL',
+];
 const NAT_SHARED = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'];
 
 /** The chain an "-A CHAIN ..." line appends to. */
@@ -69,19 +75,24 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   const filterRules: string[] = [];
   const natChains: string[] = [];
   const natRules: string[] = [];
-  const jumps = (table: string) => (input.missingJumps ?? []).filter((j) => j.table === table).map((j) => `-I ${j.from} 1 ${j.spec}`);
+  const jumps = (table: string) =>
+    (input.missingJumps ?? []).filter((j) => j.table === table).map((j) => `-I ${j.from} 1 ${j.spec}`);
 
   // Marked packets (and only those) are masqueraded once, then the mark is cleared so a packet
   // that passes through the stack again is not SNATed twice.
   natRules.push(`-A KUBE-POSTROUTING -m mark ! --mark ${c.mark}/${c.mark} -j RETURN`);
   natRules.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${c.mark}`);
-  natRules.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${c.randomFully ? ' --random-fully' : ''}`);
+  natRules.push(
+    `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${c.randomFully ? ' --random-fully' : ''}`,
+  );
   natRules.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${c.mark}`);
   if (c.localhostNodePorts) {
     // route_localnet (needed for NodePorts on 127.0.0.1) would otherwise let outside packets
     // aimed at 127.0.0.0/8 in; kube-proxy and the kubelet both install this guard.
     filterShared.push('KUBE-FIREWALL');
-    filterRules.push('-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
+    filterRules.push(
+      '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    );
   } else if (input.declareKubeletFirewall) {
     filterChains.push(chainLine('KUBE-FIREWALL'));
   }
@@ -108,9 +119,12 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
     staleChainsDeleted++;
   }
   // Must stay the last rule of KUBE-SERVICES: it catches whatever no service rule matched.
-  const last = '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  const last =
+    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
   if (c.nodePortAddresses === undefined) {
-    natRules.push(`${last} -m addrtype --dst-type LOCAL${c.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8'} -j KUBE-NODEPORTS`);
+    natRules.push(
+      `${last} -m addrtype --dst-type LOCAL${c.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8'} -j KUBE-NODEPORTS`,
+    );
   } else {
     for (const ip of c.nodePortAddresses) {
       if (ip.startsWith('127.') && !c.localhostNodePorts) continue;
@@ -119,8 +133,12 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   }
   if (!c.conntrackTCPLiberal) filterRules.push('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
   // Lets NodePort traffic through even where the FORWARD policy is DROP, then its replies.
-  filterRules.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${c.mark}/${c.mark} -j ACCEPT`);
-  filterRules.push('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+  filterRules.push(
+    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${c.mark}/${c.mark} -j ACCEPT`,
+  );
+  filterRules.push(
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
 
   // Group the shared chains' rules, then keep only the shared chains that changed.
   const shared = new Map<string, string[]>();
@@ -131,7 +149,8 @@ export function assembleRuleset(input: AssembleInput): AssembledRuleset {
   const sharedText = new Map([...shared].map(([k, v]) => [k, v.join('\n')]));
   const prev = input.previousShared;
   const write = new Set([...sharedText].filter(([k, v]) => !prev || prev.get(k) !== v).map(([k]) => k));
-  const keep = (table: string) => (l: string) => !l.startsWith('-A ') || !shared.has(`${table}:${ruleChain(l)}`) || write.has(`${table}:${ruleChain(l)}`);
+  const keep = (table: string) => (l: string) =>
+    !l.startsWith('-A ') || !shared.has(`${table}:${ruleChain(l)}`) || write.has(`${table}:${ruleChain(l)}`);
   const filterOut = filterRules.filter(keep('filter'));
   const natOut = natRules.filter(keep('nat'));
   filterChains.unshift(...filterShared.filter((ch) => write.has(`filter:${ch}`)).map(chainLine));

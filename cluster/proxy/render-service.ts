@@ -50,7 +50,11 @@ export interface ServicePortFlows {
 /** `"..."`: kube-proxy quotes comments that contain spaces; names cannot hold quotes. */
 const q = (s: string) => `"${s}"`;
 
-export function renderServicePort(svc: ServicePortInfo, all: readonly EndpointInfo[], ctx: RenderContext): RenderedServicePort {
+export function renderServicePort(
+  svc: ServicePortInfo,
+  all: readonly EndpointInfo[],
+  ctx: RenderContext,
+): RenderedServicePort {
   const { proto, nameString: name, chains } = svc;
   const cat = categorizeEndpoints(all, svc);
   const flows: ServicePortFlows = {
@@ -91,49 +95,91 @@ export function renderServicePort(svc: ServicePortInfo, all: readonly EndpointIn
 
   // Cluster IP.
   if (hasInternal) {
-    out.natEntryRules.push(`-A KUBE-SERVICES -m comment --comment ${q(`${name} cluster IP`)} ${clusterIPMatch} -j ${internalChain}`);
+    out.natEntryRules.push(
+      `-A KUBE-SERVICES -m comment --comment ${q(`${name} cluster IP`)} ${clusterIPMatch} -j ${internalChain}`,
+    );
   } else {
-    out.filterRules.push(`-A KUBE-SERVICES -m comment --comment ${internalComment} ${clusterIPMatch} -j ${internalTarget}`);
+    out.filterRules.push(
+      `-A KUBE-SERVICES -m comment --comment ${internalComment} ${clusterIPMatch} -j ${internalTarget}`,
+    );
   }
   // External IPs.
   for (const ip of svc.externalIPs) {
-    if (hasEndpoints) out.natEntryRules.push(`-A KUBE-SERVICES -m comment --comment ${q(`${name} external IP`)} ${match} -d ${ip} --dport ${svc.port} -j ${chains.external}`);
-    if (!hasExternal) out.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalComment} ${match} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
+    if (hasEndpoints)
+      out.natEntryRules.push(
+        `-A KUBE-SERVICES -m comment --comment ${q(`${name} external IP`)} ${match} -d ${ip} --dport ${svc.port} -j ${chains.external}`,
+      );
+    if (!hasExternal)
+      out.filterRules.push(
+        `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalComment} ${match} -d ${ip} --dport ${svc.port} -j ${externalTarget}`,
+      );
   }
   // Load-balancer ingress IPs.
   for (const ip of svc.loadBalancerVIPs) {
-    if (hasEndpoints) out.natEntryRules.push(`-A KUBE-SERVICES -m comment --comment ${q(`${name} loadbalancer IP`)} ${match} -d ${ip} --dport ${svc.port} -j ${lbChain}`);
-    if (usesFwChain) out.filterRules.push(`-A KUBE-PROXY-FIREWALL -m comment --comment ${q(`${name} traffic not accepted by ${chains.firewall}`)} ${match} -d ${ip} --dport ${svc.port} -j DROP`);
+    if (hasEndpoints)
+      out.natEntryRules.push(
+        `-A KUBE-SERVICES -m comment --comment ${q(`${name} loadbalancer IP`)} ${match} -d ${ip} --dport ${svc.port} -j ${lbChain}`,
+      );
+    if (usesFwChain)
+      out.filterRules.push(
+        `-A KUBE-PROXY-FIREWALL -m comment --comment ${q(`${name} traffic not accepted by ${chains.firewall}`)} ${match} -d ${ip} --dport ${svc.port} -j DROP`,
+      );
   }
   if (!hasExternal) {
-    for (const ip of svc.loadBalancerVIPs) out.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalComment} ${match} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
+    for (const ip of svc.loadBalancerVIPs)
+      out.filterRules.push(
+        `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalComment} ${match} -d ${ip} --dport ${svc.port} -j ${externalTarget}`,
+      );
   }
   // NodePort: on every node address (KUBE-SERVICES' last rule sends local destinations here).
   if (svc.nodePort !== 0) {
-    if (hasEndpoints) out.natEntryRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} --dport ${svc.nodePort} -j ${chains.external}`);
-    if (!hasExternal) out.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${match} --dport ${svc.nodePort} -j ${externalTarget}`);
+    if (hasEndpoints)
+      out.natEntryRules.push(
+        `-A KUBE-NODEPORTS -m comment --comment ${name} ${match} --dport ${svc.nodePort} -j ${chains.external}`,
+      );
+    if (!hasExternal)
+      out.filterRules.push(
+        `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${match} --dport ${svc.nodePort} -j ${externalTarget}`,
+      );
   }
   if (svc.healthCheckNodePort !== 0) {
-    out.filterRules.push(`-A KUBE-NODEPORTS -m comment --comment ${q(`${name} health check node port`)} -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+    out.filterRules.push(
+      `-A KUBE-NODEPORTS -m comment --comment ${q(`${name} health check node port`)} -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`,
+    );
   }
 
   const chainsOut = out.ownChains;
   const rules = out.ownRules;
   // Off-cluster traffic to the cluster IP is masqueraded: its reply must come back through here.
   if (hasInternal) {
-    if (ctx.masqueradeAll) rules.push(`-A ${internalChain} -m comment --comment ${q(`${name} cluster IP`)} ${clusterIPMatch} -j KUBE-MARK-MASQ`);
-    else if (ctx.clusterCIDR) rules.push(`-A ${internalChain} -m comment --comment ${q(`${name} cluster IP`)} ${clusterIPMatch} ! -s ${ctx.clusterCIDR} -j KUBE-MARK-MASQ`);
+    if (ctx.masqueradeAll)
+      rules.push(
+        `-A ${internalChain} -m comment --comment ${q(`${name} cluster IP`)} ${clusterIPMatch} -j KUBE-MARK-MASQ`,
+      );
+    else if (ctx.clusterCIDR)
+      rules.push(
+        `-A ${internalChain} -m comment --comment ${q(`${name} cluster IP`)} ${clusterIPMatch} ! -s ${ctx.clusterCIDR} -j KUBE-MARK-MASQ`,
+      );
   }
   if (usesExtChain) {
     const ext = chains.external;
     chainsOut.push(ext);
     if (!svc.externalPolicyLocal) {
       // Endpoints may be on another node: SNAT so the reply returns through this node.
-      rules.push(`-A ${ext} -m comment --comment ${q(`masquerade traffic for ${name} external destinations`)} -j KUBE-MARK-MASQ`);
+      rules.push(
+        `-A ${ext} -m comment --comment ${q(`masquerade traffic for ${name} external destinations`)} -j KUBE-MARK-MASQ`,
+      );
     } else {
-      if (ctx.clusterCIDR) rules.push(`-A ${ext} -m comment --comment ${q(`pod traffic for ${name} external destinations`)} -s ${ctx.clusterCIDR} -j ${chains.cluster}`);
-      rules.push(`-A ${ext} -m comment --comment ${q(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
-      rules.push(`-A ${ext} -m comment --comment ${q(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${chains.cluster}`);
+      if (ctx.clusterCIDR)
+        rules.push(
+          `-A ${ext} -m comment --comment ${q(`pod traffic for ${name} external destinations`)} -s ${ctx.clusterCIDR} -j ${chains.cluster}`,
+        );
+      rules.push(
+        `-A ${ext} -m comment --comment ${q(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+      );
+      rules.push(
+        `-A ${ext} -m comment --comment ${q(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${chains.cluster}`,
+      );
     }
     if (hasExternal) rules.push(`-A ${ext} -j ${externalPolicyChain}`);
   }
@@ -170,11 +216,20 @@ export function renderServicePort(svc: ServicePortInfo, all: readonly EndpointIn
 }
 
 /** KUBE-SVC/SVL → KUBE-SEP: affinity checks first, then the 1/n, 1/(n-1), … random choice. */
-function writeDispatchRules(rules: string[], svc: ServicePortInfo, chain: string, eps: readonly EndpointInfo[], ctx: RenderContext): void {
-  const comment = (ep: EndpointInfo) => (ctx.largeClusterMode ? '' : ` -m comment --comment ${q(`${svc.nameString} -> ${ep.endpoint}`)}`);
+function writeDispatchRules(
+  rules: string[],
+  svc: ServicePortInfo,
+  chain: string,
+  eps: readonly EndpointInfo[],
+  ctx: RenderContext,
+): void {
+  const comment = (ep: EndpointInfo) =>
+    ctx.largeClusterMode ? '' : ` -m comment --comment ${q(`${svc.nameString} -> ${ep.endpoint}`)}`;
   if (svc.stickySeconds) {
     for (const ep of eps) {
-      rules.push(`-A ${chain}${comment(ep)} -m recent --name ${ep.chain} --rcheck --seconds ${svc.stickySeconds} --reap -j ${ep.chain}`);
+      rules.push(
+        `-A ${chain}${comment(ep)} -m recent --name ${ep.chain} --rcheck --seconds ${svc.stickySeconds} --reap -j ${ep.chain}`,
+      );
     }
   }
   const n = eps.length;
@@ -192,5 +247,5 @@ export function cidrContains(cidr: string, ip: string): boolean {
   const [base, bits] = cidr.split('/') as [string, string];
   const n = Number(bits);
   const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
-  return ((ipv4ToInt(base) & mask) >>> 0) === ((ipv4ToInt(ip) & mask) >>> 0);
+  return (ipv4ToInt(base) & mask) >>> 0 === (ipv4ToInt(ip) & mask) >>> 0;
 }

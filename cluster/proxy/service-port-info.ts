@@ -79,7 +79,8 @@ export function servicePortsOf(svc: ServiceObject): ServicePortInfo[] {
   const namespace = svc.metadata?.namespace ?? 'default';
   const name = svc.metadata?.name;
   const where = `Service ${namespace}/${String(name)}`;
-  if (typeof name !== 'string' || !DNS_LABEL.test(name)) throw new ValidationError(where, 'metadata.name must be a DNS label');
+  if (typeof name !== 'string' || !DNS_LABEL.test(name))
+    throw new ValidationError(where, 'metadata.name must be a DNS label');
   if (!DNS_LABEL.test(namespace)) throw new ValidationError(where, 'metadata.namespace must be a DNS label');
   const spec = svc.spec;
   if (!spec || typeof spec !== 'object') throw new ValidationError(where, 'spec is missing');
@@ -87,34 +88,58 @@ export function servicePortsOf(svc: ServiceObject): ServicePortInfo[] {
   if (spec.type === 'ExternalName') return [];
   const clusterIP = spec.clusterIP ?? '';
   if (clusterIP === '' || clusterIP === 'None') return [];
-  if (!isIPv4(clusterIP) && !clusterIP.includes(':')) throw new ValidationError(`${where}: spec.clusterIP`, `is not an IP address: ${JSON.stringify(clusterIP)}`);
+  if (!isIPv4(clusterIP) && !clusterIP.includes(':'))
+    throw new ValidationError(`${where}: spec.clusterIP`, `is not an IP address: ${JSON.stringify(clusterIP)}`);
   // The IPv4 proxier takes the IPv4 one of clusterIPs (dual-stack Services list both).
   const v4 = isIPv4(clusterIP) ? clusterIP : (spec.clusterIPs ?? []).find((ip) => isIPv4(ip));
   if (!v4) return [];
 
   const externalIPs = checkIPs(`${where}: spec.externalIPs`, spec.externalIPs);
   const ingress = svc.status?.loadBalancer?.ingress ?? [];
-  const loadBalancerVIPs = spec.type === 'LoadBalancer'
-    ? checkIPs(`${where}: status.loadBalancer.ingress`, ingress.filter((i) => i.ip).map((i) => i.ip))
-    : [];
-  const ranges = (spec.loadBalancerSourceRanges ?? []).map((r, i) => {
-    const t = String(r).trim();
-    if (!isIPv4CIDR(t) && !t.includes(':')) throw new ValidationError(`${where}: spec.loadBalancerSourceRanges[${i}]`, `is not a CIDR: ${JSON.stringify(r)}`);
-    return t;
-  }).filter(isIPv4CIDR);
+  const loadBalancerVIPs =
+    spec.type === 'LoadBalancer'
+      ? checkIPs(
+          `${where}: status.loadBalancer.ingress`,
+          ingress.filter((i) => i.ip).map((i) => i.ip),
+        )
+      : [];
+  const ranges = (spec.loadBalancerSourceRanges ?? [])
+    .map((r, i) => {
+      const t = String(r).trim();
+      if (!isIPv4CIDR(t) && !t.includes(':'))
+        throw new ValidationError(
+          `${where}: spec.loadBalancerSourceRanges[${i}]`,
+          `is not a CIDR: ${JSON.stringify(r)}`,
+        );
+      return t;
+    })
+    .filter(isIPv4CIDR);
   // apiservice.ExternallyAccessible: decides whether externalTrafficPolicy applies at all.
   const type = spec.type ?? 'ClusterIP';
-  const serviceExternallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && externalIPs.length > 0);
+  const serviceExternallyAccessible =
+    type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && externalIPs.length > 0);
   const affinity = spec.sessionAffinity ?? 'None';
-  if (affinity !== 'None' && affinity !== 'ClientIP') throw new ValidationError(`${where}: spec.sessionAffinity`, `must be None or ClientIP, got ${JSON.stringify(affinity)}`);
+  if (affinity !== 'None' && affinity !== 'ClientIP')
+    throw new ValidationError(
+      `${where}: spec.sessionAffinity`,
+      `must be None or ClientIP, got ${JSON.stringify(affinity)}`,
+    );
   let stickySeconds = 0;
   if (affinity === 'ClientIP') {
     const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_STICKY_SECONDS;
-    if (!Number.isInteger(t) || t < 1 || t > 86400) throw new ValidationError(`${where}: spec.sessionAffinityConfig.clientIP.timeoutSeconds`, `must be 1-86400, got ${t}`);
+    if (!Number.isInteger(t) || t < 1 || t > 86400)
+      throw new ValidationError(
+        `${where}: spec.sessionAffinityConfig.clientIP.timeoutSeconds`,
+        `must be 1-86400, got ${t}`,
+      );
     stickySeconds = t;
   }
-  for (const [field, v] of [['externalTrafficPolicy', spec.externalTrafficPolicy], ['internalTrafficPolicy', spec.internalTrafficPolicy]] as const) {
-    if (v !== undefined && v !== 'Cluster' && v !== 'Local') throw new ValidationError(`${where}: spec.${field}`, `must be Cluster or Local, got ${JSON.stringify(v)}`);
+  for (const [field, v] of [
+    ['externalTrafficPolicy', spec.externalTrafficPolicy],
+    ['internalTrafficPolicy', spec.internalTrafficPolicy],
+  ] as const) {
+    if (v !== undefined && v !== 'Cluster' && v !== 'Local')
+      throw new ValidationError(`${where}: spec.${field}`, `must be Cluster or Local, got ${JSON.stringify(v)}`);
   }
   const healthCheckNodePort = checkPort(`${where}: spec.healthCheckNodePort`, spec.healthCheckNodePort, true);
   const ports = spec.ports ?? [];
@@ -124,15 +149,22 @@ export function servicePortsOf(svc: ServiceObject): ServicePortInfo[] {
   return ports.map((p, i) => {
     const pw = `${where}: spec.ports[${i}]`;
     const portName = p.name ?? '';
-    if (portName !== '' && (!PORT_NAME.test(portName) || portName.length > 63)) throw new ValidationError(`${pw}.name`, `is not a valid port name: ${JSON.stringify(portName)}`);
+    if (portName !== '' && (!PORT_NAME.test(portName) || portName.length > 63))
+      throw new ValidationError(`${pw}.name`, `is not a valid port name: ${JSON.stringify(portName)}`);
     const protocol = p.protocol ?? 'TCP';
-    if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') throw new ValidationError(`${pw}.protocol`, `must be TCP, UDP or SCTP, got ${JSON.stringify(protocol)}`);
+    if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP')
+      throw new ValidationError(`${pw}.protocol`, `must be TCP, UDP or SCTP, got ${JSON.stringify(protocol)}`);
     const port = checkPort(`${pw}.port`, p.port, false);
     if (port === 0) throw new ValidationError(`${pw}.port`, 'is required');
-    const nodePort = spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? checkPort(`${pw}.nodePort`, p.nodePort, true) : 0;
+    const nodePort =
+      spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? checkPort(`${pw}.nodePort`, p.nodePort, true) : 0;
     const nameString = servicePortNameString(namespace, name, portName);
     const portKey = `${nameString}/${protocol}`;
-    if (seen.has(portKey)) throw new ValidationError(`${pw}`, `duplicates another port named ${JSON.stringify(portName)} with protocol ${protocol}`);
+    if (seen.has(portKey))
+      throw new ValidationError(
+        `${pw}`,
+        `duplicates another port named ${JSON.stringify(portName)} with protocol ${protocol}`,
+      );
     seen.add(portKey);
     const proto = protocol.toLowerCase() as HashProtocol;
     // The port-level test (BaseServicePortInfo.ExternallyAccessible): a NodePort Service whose

@@ -36,7 +36,16 @@ export class ScheduleAlgorithm {
     const nodes = cluster.nodeInfos();
     const weights: Record<string, number> = {};
     for (const s of this.profile.scores) weights[s.plugin.name] = s.weight;
-    const d: SchedulingDecision = { pod: pi.key, uid: pi.pod.metadata.uid, at: now, totalNodes: nodes.length, evaluated: 0, feasible: 0, nodes: [], weights };
+    const d: SchedulingDecision = {
+      pod: pi.key,
+      uid: pi.pod.metadata.uid,
+      at: now,
+      totalNodes: nodes.length,
+      evaluated: 0,
+      feasible: 0,
+      nodes: [],
+      weights,
+    };
     if (nodes.length === 0) return d;
 
     const state = new CycleState();

@@ -64,7 +64,8 @@ export function fitErrorMessage(d: SchedulingDecision, preemptionVerdict: (node:
   if (d.preFilter) {
     for (let i = 0; i < n; i++) post.push('Preemption is not helpful for scheduling');
   } else {
-    for (const v of d.nodes) post.push(v.code === 'Unschedulable' ? preemptionVerdict(v.node) : 'Preemption is not helpful for scheduling');
+    for (const v of d.nodes)
+      post.push(v.code === 'Unschedulable' ? preemptionVerdict(v.node) : 'Preemption is not helpful for scheduling');
   }
   if (post.length) msg += ` preemption: 0/${n} nodes are available: ${histogram(post)}.`;
   return msg;

@@ -1,7 +1,14 @@
 // The scheduler's view of one node: the Node object, the pods on it (bound or assumed), and the
 // sums the filters need (requested resources, used host ports) kept up to date as pods come and go.
 import type { Node, Pod } from '../../common/api-types.js';
-import { addInto, computePodRequests, emptyResources, parseResourceList, type PodRequests, type Resources } from './pod-resources.js';
+import {
+  addInto,
+  computePodRequests,
+  emptyResources,
+  parseResourceList,
+  type PodRequests,
+  type Resources,
+} from './pod-resources.js';
 
 export interface HostPort {
   protocol: string;
@@ -27,7 +34,8 @@ export function newPodInfo(pod: Pod): PodInfo {
   const hostPorts: HostPort[] = [];
   for (const c of pod.spec.containers ?? []) {
     for (const p of c.ports ?? []) {
-      if (p.hostPort) hostPorts.push({ protocol: p.protocol ?? 'TCP', hostIP: p.hostIP || '0.0.0.0', port: p.hostPort });
+      if (p.hostPort)
+        hostPorts.push({ protocol: p.protocol ?? 'TCP', hostIP: p.hostIP || '0.0.0.0', port: p.hostPort });
     }
   }
   const a = pod.spec.affinity;

@@ -95,7 +95,8 @@ export class SchedulerCache implements ClusterLister {
   /** Counts the pod on `nodeName` now, ahead of the binding. */
   assumePod(pod: Pod, nodeName: string): void {
     const key = podKey(pod);
-    if (this.podNode.has(key)) throw new Error(`pod ${key} is already in the scheduler cache (on ${this.podNode.get(key)})`);
+    if (this.podNode.has(key))
+      throw new Error(`pod ${key} is already in the scheduler cache (on ${this.podNode.get(key)})`);
     const bound: Pod = { ...pod, spec: { ...pod.spec, nodeName } };
     this.place(key, nodeName, newPodInfo(bound));
     this.assumed.add(key);

@@ -17,7 +17,9 @@ export interface SchedulerServerOptions extends SchedulerOptions {
   /** Holder identity on the Lease; kube uses `<hostname>_<uuid>`. */
   identity?: string;
   /** false: schedule at once without a Lease (one instance only). */
-  leaderElection?: false | { namespace?: string; name?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  leaderElection?:
+    | false
+    | { namespace?: string; name?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   log?: (line: string) => void;
 }
 
@@ -56,7 +58,11 @@ export class SchedulerServer {
       this.startScheduling();
       return () => void this.stopScheduling();
     }
-    const lock = new ApiLeaseLock(this.opts.client.leases, le?.namespace ?? 'kube-system', le?.name ?? 'kube-scheduler');
+    const lock = new ApiLeaseLock(
+      this.opts.client.leases,
+      le?.namespace ?? 'kube-system',
+      le?.name ?? 'kube-scheduler',
+    );
     this.elector = new LeaderElector(
       {
         lock,
@@ -88,7 +94,9 @@ export class SchedulerServer {
 
   private startScheduling(): void {
     if (this.running) return;
-    const informers = new SharedInformerFactory(this.opts.client, this.clock, { onError: (e, c) => this.opts.onError?.(e, `informer ${c}`) });
+    const informers = new SharedInformerFactory(this.opts.client, this.clock, {
+      onError: (e, c) => this.opts.onError?.(e, `informer ${c}`),
+    });
     const host = this.identity.split('_')[0];
     const scheduler = new Scheduler(this.opts.client, informers, this.clock, { host, ...this.opts });
     scheduler.onDecision((d) => {

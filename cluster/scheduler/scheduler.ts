@@ -78,8 +78,13 @@ export class Scheduler {
       namespace: (name) => namespaces.store.getByName(name),
     });
     this.algorithm = new ScheduleAlgorithm(this.profile, opts.random ?? Math.random);
-    this.queue = new RateLimitingQueue(clock, new ExponentialFailureRateLimiter(opts.podInitialBackoffMs ?? 1000, opts.podMaxBackoffMs ?? 10_000));
-    this.events = new EventRecorder(client, clock, { component: this.profile.schedulerName, host: opts.host }, (e, c) => this.report(e, `event ${c}`));
+    this.queue = new RateLimitingQueue(
+      clock,
+      new ExponentialFailureRateLimiter(opts.podInitialBackoffMs ?? 1000, opts.podMaxBackoffMs ?? 10_000),
+    );
+    this.events = new EventRecorder(client, clock, { component: this.profile.schedulerName, host: opts.host }, (e, c) =>
+      this.report(e, `event ${c}`),
+    );
   }
 
   /** Registers with the informers, starts them, and schedules until the disposer is called. */
@@ -105,8 +110,12 @@ export class Scheduler {
         },
         onDelete: (n) => this.cache.removeNode(n.metadata.name!),
       }),
-      this.factory.persistentVolumeClaims().addEventHandler({ onAdd: () => this.moveAllToActive(), onUpdate: () => this.moveAllToActive() }),
-      this.factory.persistentVolumes().addEventHandler({ onAdd: () => this.moveAllToActive(), onUpdate: () => this.moveAllToActive() }),
+      this.factory
+        .persistentVolumeClaims()
+        .addEventHandler({ onAdd: () => this.moveAllToActive(), onUpdate: () => this.moveAllToActive() }),
+      this.factory
+        .persistentVolumes()
+        .addEventHandler({ onAdd: () => this.moveAllToActive(), onUpdate: () => this.moveAllToActive() }),
     );
     this.factory.namespaces();
     this.factory.start();
@@ -201,7 +210,10 @@ export class Scheduler {
       this.inFlight.add(p);
       return;
     }
-    d.message = d.totalNodes === 0 ? 'no nodes available to schedule pods' : fitErrorMessage(d, (node) => this.preemptionVerdict(pod, node));
+    d.message =
+      d.totalNodes === 0
+        ? 'no nodes available to schedule pods'
+        : fitErrorMessage(d, (node) => this.preemptionVerdict(pod, node));
     this.keep(d);
     this.events.warning(pod, 'FailedScheduling', d.message);
     this.setUnschedulableCondition(pod, d.message);
@@ -212,7 +224,9 @@ export class Scheduler {
   /** What DefaultPreemption reports for a node it could consider (kubewire does not evict). */
   private preemptionVerdict(pod: Pod, node: string): string {
     const prio = pod.spec.priority ?? 0;
-    const lower = [...(this.cache.nodeInfo(node)?.pods.values() ?? [])].some((pi) => (pi.pod.spec.priority ?? 0) < prio);
+    const lower = [...(this.cache.nodeInfo(node)?.pods.values() ?? [])].some(
+      (pi) => (pi.pod.spec.priority ?? 0) < prio,
+    );
     return lower ? 'Preemption is not implemented in kubewire' : 'No preemption victims found for incoming pod';
   }
 
@@ -229,7 +243,11 @@ export class Scheduler {
       this.cache.forgetPod(key);
       if (isNotFound(err)) return; // the pod went away meanwhile: nothing to schedule
       this.report(err, `binding ${key} to ${node}`);
-      this.events.warning(pod, 'FailedScheduling', `Binding rejected: ${err instanceof Error ? err.message : String(err)}`);
+      this.events.warning(
+        pod,
+        'FailedScheduling',
+        `Binding rejected: ${err instanceof Error ? err.message : String(err)}`,
+      );
       this.queue.addRateLimited(key);
     }
   }
@@ -237,7 +255,14 @@ export class Scheduler {
   private setUnschedulableCondition(pod: Pod, message: string): void {
     const cur = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (cur?.status === 'False' && cur.reason === 'Unschedulable' && cur.message === message) return;
-    const cond: PodCondition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    const cond: PodCondition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
     const { namespace = 'default', name = '' } = pod.metadata;
     this.client.pods
       .patch(name, { status: { conditions: [cond] } }, 'strategic', { namespace, subresource: 'status' })

@@ -65,7 +65,12 @@ export interface Backend {
    * Replaces key's value if its modRevision equals `expectedRevision`.
    * ok=false (with the current kv) when the key changed or is gone: the caller answers 409.
    */
-  update(key: string, value: Buffer, expectedRevision: number, lease?: number): { revision: number; kv: KeyValue | undefined; ok: boolean };
+  update(
+    key: string,
+    value: Buffer,
+    expectedRevision: number,
+    lease?: number,
+  ): { revision: number; kv: KeyValue | undefined; ok: boolean };
   /**
    * Deletes key if modRevision matches (0 = any). ok=false when it changed or is gone.
    * On success `revision` is the delete's revision and kv the value as it was (its own modRevision).
@@ -92,7 +97,10 @@ export class StoreError extends Error {
 export class ErrKeyExists extends StoreError {}
 /** A read or watch at a revision that compaction removed: the apiserver answers 410 Expired. */
 export class ErrCompacted extends StoreError {
-  constructor(public readonly requested: number, public readonly compacted: number) {
+  constructor(
+    public readonly requested: number,
+    public readonly compacted: number,
+  ) {
     super(`required revision ${requested} has been compacted (oldest available: ${compacted + 1})`);
   }
 }

@@ -15,4 +15,3 @@ export function prefixEnd(prefix: string): string | undefined {
   }
   return undefined;
 }
-

@@ -31,7 +31,13 @@ export function createRevisionOf(row: Pick<LogRow, 'id' | 'created' | 'create_re
 }
 
 export function rowToKeyValue(row: Omit<LogRow, 'old_value'>): KeyValue {
-  return { key: row.name, createRevision: createRevisionOf(row), modRevision: row.id, value: row.value, lease: row.lease };
+  return {
+    key: row.name,
+    createRevision: createRevisionOf(row),
+    modRevision: row.id,
+    value: row.value,
+    lease: row.lease,
+  };
 }
 
 export function rowToEvent(row: LogRow): WatchEvent {

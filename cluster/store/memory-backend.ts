@@ -58,17 +58,40 @@ export class MemoryBackend implements Backend {
     const latest = this.latest(key);
     if (latest && !latest.deleted) throw new ErrKeyExists(`key ${key} exists`);
     const rev = this.revision + 1;
-    this.append({ revision: rev, key, created: true, deleted: false, createRevision: rev, prevRevision: latest?.revision ?? 0, value, lease });
+    this.append({
+      revision: rev,
+      key,
+      created: true,
+      deleted: false,
+      createRevision: rev,
+      prevRevision: latest?.revision ?? 0,
+      value,
+      lease,
+    });
     return rev;
   }
 
-  update(key: string, value: Buffer, expectedRevision: number, lease = 0): { revision: number; kv: KeyValue | undefined; ok: boolean } {
+  update(
+    key: string,
+    value: Buffer,
+    expectedRevision: number,
+    lease = 0,
+  ): { revision: number; kv: KeyValue | undefined; ok: boolean } {
     const latest = this.latest(key);
     if (!latest || latest.deleted || latest.revision !== expectedRevision) {
       return { revision: this.revision, kv: latest && !latest.deleted ? toKv(latest) : undefined, ok: false };
     }
     const rev = this.revision + 1;
-    const row: Row = { revision: rev, key, created: false, deleted: false, createRevision: latest.createRevision, prevRevision: latest.revision, value, lease };
+    const row: Row = {
+      revision: rev,
+      key,
+      created: false,
+      deleted: false,
+      createRevision: latest.createRevision,
+      prevRevision: latest.revision,
+      value,
+      lease,
+    };
     this.append(row);
     return { revision: rev, kv: toKv(row), ok: true };
   }
@@ -76,7 +99,8 @@ export class MemoryBackend implements Backend {
   delete(key: string, expectedRevision = 0): { revision: number; kv: KeyValue | undefined; ok: boolean } {
     const latest = this.latest(key);
     if (!latest || latest.deleted) return { revision: this.revision, kv: undefined, ok: false };
-    if (expectedRevision !== 0 && latest.revision !== expectedRevision) return { revision: this.revision, kv: toKv(latest), ok: false };
+    if (expectedRevision !== 0 && latest.revision !== expectedRevision)
+      return { revision: this.revision, kv: toKv(latest), ok: false };
     const rev = this.revision + 1;
     const row: Row = { ...latest, revision: rev, created: false, deleted: true, prevRevision: latest.revision };
     this.append(row);
@@ -85,7 +109,9 @@ export class MemoryBackend implements Backend {
 
   list(prefix: string, opts: { startKey?: string; limit?: number; revision?: number } = {}): ListResult {
     const at = this.readRevision(opts.revision ?? 0);
-    const keys = [...this.history.keys()].filter((k) => k.startsWith(prefix) && (!opts.startKey || k >= opts.startKey)).sort();
+    const keys = [...this.history.keys()]
+      .filter((k) => k.startsWith(prefix) && (!opts.startKey || k >= opts.startKey))
+      .sort();
     const kvs: KeyValue[] = [];
     let more = false;
     for (const k of keys) {
@@ -106,18 +132,21 @@ export class MemoryBackend implements Backend {
   }
 
   watch(prefix: string, opts: WatchOptions): Watch {
-    if (opts.afterRevision > 0 && opts.afterRevision < this.compacted) throw new ErrCompacted(opts.afterRevision, this.compacted);
+    if (opts.afterRevision > 0 && opts.afterRevision < this.compacted)
+      throw new ErrCompacted(opts.afterRevision, this.compacted);
     const w: Watcher = { prefix, opts, closed: false, pending: [], scheduled: false };
     // Replay what the log holds after the start, then live events: registration and replay happen
     // in one synchronous step, so there is neither a gap nor a duplicate.
     if (opts.afterRevision > 0) {
-      for (const row of this.log) if (row.revision > opts.afterRevision && row.key.startsWith(prefix)) w.pending.push(this.eventOf(row));
+      for (const row of this.log)
+        if (row.revision > opts.afterRevision && row.key.startsWith(prefix)) w.pending.push(this.eventOf(row));
     }
     this.watchers.add(w);
     if (w.pending.length) this.schedule(w);
     return {
       // Delivery is one microtask behind the log; once pending is empty everything is delivered.
-      deliveredRevision: () => (w.pending.length ? w.pending[0]!.kv.modRevision - 1 : Math.max(opts.afterRevision, this.revision)),
+      deliveredRevision: () =>
+        w.pending.length ? w.pending[0]!.kv.modRevision - 1 : Math.max(opts.afterRevision, this.revision),
       close: () => {
         w.closed = true;
         this.watchers.delete(w);
@@ -158,7 +187,8 @@ export class MemoryBackend implements Backend {
 
   private readRevision(revision: number): number {
     if (revision === 0) return this.revision;
-    if (revision > this.revision) throw new ErrFutureRevision(`revision ${revision} is newer than the store's ${this.revision}`);
+    if (revision > this.revision)
+      throw new ErrFutureRevision(`revision ${revision} is newer than the store's ${this.revision}`);
     if (revision < this.compacted) throw new ErrCompacted(revision, this.compacted);
     return revision;
   }
@@ -210,5 +240,11 @@ export class MemoryBackend implements Backend {
 }
 
 function toKv(row: Row): KeyValue {
-  return { key: row.key, createRevision: row.createRevision, modRevision: row.revision, value: row.value, lease: row.lease };
+  return {
+    key: row.key,
+    createRevision: row.createRevision,
+    modRevision: row.revision,
+    value: row.value,
+    lease: row.lease,
+  };
 }

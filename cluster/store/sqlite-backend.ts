@@ -80,7 +80,12 @@ export class SqliteBackend implements Backend {
     return rev;
   }
 
-  update(key: string, value: Buffer, expectedRevision: number, lease?: number): { revision: number; kv: KeyValue | undefined; ok: boolean } {
+  update(
+    key: string,
+    value: Buffer,
+    expectedRevision: number,
+    lease?: number,
+  ): { revision: number; kv: KeyValue | undefined; ok: boolean } {
     checkKey('update', key);
     checkValue('update', value);
     checkRevision('update', expectedRevision, 'expectedRevision');
@@ -88,7 +93,11 @@ export class SqliteBackend implements Backend {
     return this.write(`update ${key}`, () => {
       const latest = this.q.latest.get(key) as LogRow | undefined;
       if (!latest || latest.deleted || latest.id !== expectedRevision) {
-        return { revision: this.heads().currentRevision, kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined, ok: false };
+        return {
+          revision: this.heads().currentRevision,
+          kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined,
+          ok: false,
+        };
       }
       const createRevision = createRevisionOf(latest);
       const nextLease = lease ?? latest.lease;
@@ -104,7 +113,11 @@ export class SqliteBackend implements Backend {
     return this.write(`delete ${key}`, () => {
       const latest = this.q.latest.get(key) as LogRow | undefined;
       if (!latest || latest.deleted || (expectedRevision !== 0 && latest.id !== expectedRevision)) {
-        return { revision: this.heads().currentRevision, kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined, ok: false };
+        return {
+          revision: this.heads().currentRevision,
+          kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined,
+          ok: false,
+        };
       }
       const rev = this.append(key, 0, 1, createRevisionOf(latest), latest.id, latest.lease, latest.value, latest.value);
       return { revision: rev, kv: rowToKeyValue(latest), ok: true };
@@ -116,15 +129,19 @@ export class SqliteBackend implements Backend {
     const revision = opts.revision ?? 0;
     const limit = opts.limit ?? 0;
     checkRevision('list', revision);
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new ValidationError('store.list: limit', `must be a non-negative integer, got ${String(limit)}`);
-    if (opts.startKey !== undefined && typeof opts.startKey !== 'string') throw new ValidationError('store.list: startKey', 'must be a string');
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      throw new ValidationError('store.list: limit', `must be a non-negative integer, got ${String(limit)}`);
+    if (opts.startKey !== undefined && typeof opts.startKey !== 'string')
+      throw new ValidationError('store.list: startKey', 'must be a string');
     const end = prefixEnd(prefix);
     return this.read(() => {
       const rev = this.readRevision(revision);
       const sqlLimit = limit > 0 ? limit + 1 : -1;
-      const rows = (end === undefined
-        ? this.q.listOpen.all({ lo: prefix, start: opts.startKey ?? prefix, rev, limit: sqlLimit })
-        : this.q.list.all({ lo: prefix, start: opts.startKey ?? prefix, hi: end, rev, limit: sqlLimit })) as Omit<LogRow, 'old_value'>[];
+      const rows = (
+        end === undefined
+          ? this.q.listOpen.all({ lo: prefix, start: opts.startKey ?? prefix, rev, limit: sqlLimit })
+          : this.q.list.all({ lo: prefix, start: opts.startKey ?? prefix, hi: end, rev, limit: sqlLimit })
+      ) as Omit<LogRow, 'old_value'>[];
       const more = limit > 0 && rows.length > limit;
       if (more) rows.length = limit;
       return { revision: rev, kvs: rows.map(rowToKeyValue), more };
@@ -134,12 +151,17 @@ export class SqliteBackend implements Backend {
   count(prefix: string, revision = 0, startKey?: string): { revision: number; count: number } {
     checkPrefix('count', prefix);
     checkRevision('count', revision);
-    if (startKey !== undefined && typeof startKey !== 'string') throw new ValidationError('store.count: startKey', 'must be a string');
+    if (startKey !== undefined && typeof startKey !== 'string')
+      throw new ValidationError('store.count: startKey', 'must be a string');
     const end = prefixEnd(prefix);
     return this.read(() => {
       const rev = this.readRevision(revision);
       const start = startKey ?? prefix;
-      const n = (end === undefined ? this.q.countOpen.get({ lo: prefix, start, rev }) : this.q.count.get({ lo: prefix, start, hi: end, rev })) as number;
+      const n = (
+        end === undefined
+          ? this.q.countOpen.get({ lo: prefix, start, rev })
+          : this.q.count.get({ lo: prefix, start, hi: end, rev })
+      ) as number;
       return { revision: rev, count: n };
     });
   }
@@ -188,19 +210,33 @@ export class SqliteBackend implements Backend {
   private readRevision(revision: number): number {
     const { currentRevision, compactRevision } = this.heads();
     if (revision === 0) return currentRevision;
-    if (revision > currentRevision) throw new ErrFutureRevision(`revision ${revision} is newer than the store's newest (${currentRevision})`);
+    if (revision > currentRevision)
+      throw new ErrFutureRevision(`revision ${revision} is newer than the store's newest (${currentRevision})`);
     if (revision < compactRevision) throw new ErrCompacted(revision, compactRevision);
     return revision;
   }
 
-  private append(name: string, created: number, deleted: number, createRevision: number, prev: number, lease: number, value: Buffer, oldValue: Buffer | null): number {
+  private append(
+    name: string,
+    created: number,
+    deleted: number,
+    createRevision: number,
+    prev: number,
+    lease: number,
+    value: Buffer,
+    oldValue: Buffer | null,
+  ): number {
     try {
-      return Number(this.q.insert.run(name, created, deleted, createRevision, prev, lease, value, oldValue).lastInsertRowid);
+      return Number(
+        this.q.insert.run(name, created, deleted, createRevision, prev, lease, value, oldValue).lastInsertRowid,
+      );
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         // Cannot happen under the IMMEDIATE lock unless the file is shared with a writer that does
         // not take it; the index is what makes the race lose either way.
-        throw created ? new ErrKeyExists(`key ${name} already exists`, { cause: err }) : new StoreError(`${name} changed concurrently`, { cause: err });
+        throw created
+          ? new ErrKeyExists(`key ${name} already exists`, { cause: err })
+          : new StoreError(`${name} changed concurrently`, { cause: err });
       }
       throw err;
     }
@@ -221,7 +257,8 @@ export class SqliteBackend implements Backend {
     } catch (err) {
       if (err instanceof StoreError || err instanceof ValidationError) throw err;
       const code = (err as { code?: string }).code;
-      if (code === 'SQLITE_BUSY') throw new StoreError(`${what}: another process held the store's write lock too long`, { cause: err });
+      if (code === 'SQLITE_BUSY')
+        throw new StoreError(`${what}: another process held the store's write lock too long`, { cause: err });
       throw new StoreError(`${what} failed`, { cause: err });
     }
     this.hub.notify();
@@ -243,7 +280,9 @@ export class SqliteBackend implements Backend {
       readRange: (prefix, after, upTo) =>
         this.read(() => {
           const end = prefixEnd(prefix);
-          const rows = (end === undefined ? this.q.rangeOpen.all(after, upTo, prefix) : this.q.range.all(after, upTo, prefix, end)) as LogRow[];
+          const rows = (
+            end === undefined ? this.q.rangeOpen.all(after, upTo, prefix) : this.q.range.all(after, upTo, prefix, end)
+          ) as LogRow[];
           return { events: rows.map(rowToEvent), compactRevision: this.heads().compactRevision };
         }),
     };
@@ -263,14 +302,17 @@ function prepareStatements(db: Database.Database) {
                               (SELECT revision FROM kine_compaction WHERE id = 1) AS compact`),
     latest: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1`),
     at: db.prepare(`SELECT ${KV_COLUMNS} FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`),
-    insert: db.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
+    insert:
+      db.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     list: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(true)} ORDER BY kv.name LIMIT @limit`),
     listOpen: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(false)} ORDER BY kv.name LIMIT @limit`),
     count: db.prepare(`SELECT COUNT(*) ${newestAt(true)}`).pluck(),
     countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false)}`).pluck(),
     after: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? ORDER BY id LIMIT ?`),
-    range: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id`),
+    range: db.prepare(
+      `SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id`,
+    ),
     rangeOpen: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? ORDER BY id`),
     // kine's compaction: a row superseded by a write at or below the target goes, and so does a
     // tombstone at or below it. Only rows written in (from, to] need looking at: earlier ones were
@@ -284,7 +326,8 @@ function prepareStatements(db: Database.Database) {
 }
 
 function checkKey(op: string, key: unknown): void {
-  if (typeof key !== 'string' || key.length === 0) throw new ValidationError(`store.${op}: key`, 'must be a non-empty string');
+  if (typeof key !== 'string' || key.length === 0)
+    throw new ValidationError(`store.${op}: key`, 'must be a non-empty string');
 }
 
 function checkPrefix(op: string, prefix: unknown): void {
@@ -296,7 +339,8 @@ function checkValue(op: string, value: unknown): void {
 }
 
 function checkLease(op: string, lease: unknown): void {
-  if (!Number.isSafeInteger(lease) || (lease as number) < 0) throw new ValidationError(`store.${op}: lease`, `must be a non-negative integer, got ${String(lease)}`);
+  if (!Number.isSafeInteger(lease) || (lease as number) < 0)
+    throw new ValidationError(`store.${op}: lease`, `must be a non-negative integer, got ${String(lease)}`);
 }
 
 function checkRevision(op: string, revision: unknown, name = 'revision'): void {

@@ -53,7 +53,11 @@ export interface PersistentVolumeClaimSpec {
 
 export interface PersistentVolumeClaim extends KubeObject {
   spec: PersistentVolumeClaimSpec;
-  status?: { phase?: 'Pending' | 'Bound' | 'Lost'; accessModes?: PersistentVolumeAccessMode[]; capacity?: ResourceList };
+  status?: {
+    phase?: 'Pending' | 'Bound' | 'Lost';
+    accessModes?: PersistentVolumeAccessMode[];
+    capacity?: ResourceList;
+  };
 }
 
 export interface PersistentVolume extends KubeObject {

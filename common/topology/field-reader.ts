@@ -17,7 +17,13 @@ export class FieldReader {
 
   child(key: string | number): FieldReader {
     const path =
-      typeof key === 'number' ? `${this.path}[${key}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (this.path ? `${this.path}.${key}` : key) : `${this.path}[${JSON.stringify(key)}]`;
+      typeof key === 'number'
+        ? `${this.path}[${key}]`
+        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+          ? this.path
+            ? `${this.path}.${key}`
+            : key
+          : `${this.path}[${JSON.stringify(key)}]`;
     const v = this.value && typeof this.value === 'object' ? (this.value as Plain)[key as string] : undefined;
     return new FieldReader(this.file, path, v);
   }
@@ -49,13 +55,15 @@ export class FieldReader {
     }
     if (typeof this.value !== 'string') this.fail(`must be a string, got ${JSON.stringify(this.value)}`);
     const s = this.value as string;
-    if (opts.pattern && !opts.pattern.test(s)) this.fail(`${JSON.stringify(s)} ${opts.describe ?? `does not match ${opts.pattern}`}`);
+    if (opts.pattern && !opts.pattern.test(s))
+      this.fail(`${JSON.stringify(s)} ${opts.describe ?? `does not match ${opts.pattern}`}`);
     return s;
   }
 
   int(min: number, max: number, fallback?: number): number {
     if (!this.present && fallback !== undefined) return fallback;
-    if (typeof this.value !== 'number' || !Number.isInteger(this.value)) this.fail(`must be an integer, got ${JSON.stringify(this.value)}`);
+    if (typeof this.value !== 'number' || !Number.isInteger(this.value))
+      this.fail(`must be an integer, got ${JSON.stringify(this.value)}`);
     const n = this.value as number;
     if (n < min || n > max) this.fail(`${n} is outside ${min}..${max}`);
     return n;

@@ -15,7 +15,10 @@ export function parsePodManifest(p: FieldReader, subnet: Cidr): PodSpec {
   const kind = p.child('kind').string({ optional: true });
   if (kind && kind !== 'Pod') p.child('kind').fail('must be Pod');
   const meta = p.child('metadata').object();
-  const label = { pattern: DNS_LABEL_RE, describe: 'is not a valid Kubernetes name (lowercase letters, digits and -, at most 63)' };
+  const label = {
+    pattern: DNS_LABEL_RE,
+    describe: 'is not a valid Kubernetes name (lowercase letters, digits and -, at most 63)',
+  };
   const name = meta.child('name').string(label);
   const namespace = meta.child('namespace').string({ ...label, optional: true }) || 'default';
   const annotations = meta.child('annotations');
@@ -34,8 +37,12 @@ export function parsePodManifest(p: FieldReader, subnet: Cidr): PodSpec {
   }
   const macField = annotations.child(ANNOTATION_MAC);
   if (macField.present) {
-    pod.mac = macField.string({ pattern: /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, describe: 'must be a lowercase MAC address' });
-    if (parseInt(pod.mac.slice(0, 2), 16) & 1) macField.fail('must be a unicast MAC (lowest bit of the first byte clear)');
+    pod.mac = macField.string({
+      pattern: /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/,
+      describe: 'must be a lowercase MAC address',
+    });
+    if (parseInt(pod.mac.slice(0, 2), 16) & 1)
+      macField.fail('must be a unicast MAC (lowest bit of the first byte clear)');
   }
 
   const spec = p.child('spec').object();
@@ -47,7 +54,9 @@ export function parsePodManifest(p: FieldReader, subnet: Cidr): PodSpec {
     const cname = c.child('name').string(label);
     if (seen.has(cname)) c.child('name').fail(`duplicate container name ${cname}`);
     seen.add(cname);
-    const image = c.child('image').string({ pattern: /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/, describe: 'is not a valid image reference' });
+    const image = c
+      .child('image')
+      .string({ pattern: /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/, describe: 'is not a valid image reference' });
     const container: ContainerSpec = { name: cname, image };
     const command = c.child('command').stringList();
     const args = c.child('args').stringList();
@@ -55,14 +64,23 @@ export function parsePodManifest(p: FieldReader, subnet: Cidr): PodSpec {
     if (args) container.args = args;
     const bare = image.replace(/^.*\//, '').replace(/[:@].*$/, '');
     if (!command && !(BUILTIN_IMAGES as readonly string[]).includes(bare)) {
-      c.child('image').fail(`unknown image ${JSON.stringify(image)}: built-in images are ${BUILTIN_IMAGES.join(', ')}; any other image needs a command`);
+      c.child('image').fail(
+        `unknown image ${JSON.stringify(image)}: built-in images are ${BUILTIN_IMAGES.join(', ')}; any other image needs a command`,
+      );
     }
     if (command && command.length === 0) c.child('command').fail('must not be empty');
-    if (command && !/^[A-Za-z0-9_./+-]+$/.test(command[0]!)) c.child('command').child(0).fail('must be a program name or path');
-    const env = c.child('env').list().map((e) => {
-      e.object(['name', 'value']);
-      return { name: e.child('name').string({ pattern: ENV_NAME_RE, describe: 'is not a valid environment variable name' }), value: String(e.child('value').value ?? '') };
-    });
+    if (command && !/^[A-Za-z0-9_./+-]+$/.test(command[0]!))
+      c.child('command').child(0).fail('must be a program name or path');
+    const env = c
+      .child('env')
+      .list()
+      .map((e) => {
+        e.object(['name', 'value']);
+        return {
+          name: e.child('name').string({ pattern: ENV_NAME_RE, describe: 'is not a valid environment variable name' }),
+          value: String(e.child('value').value ?? ''),
+        };
+      });
     if (env.length) container.env = env;
     pod.containers.push(container);
   }

@@ -34,7 +34,11 @@ export function parsePodPins(text: string, where = ANNOTATION_PINNED_PODS): PodP
     const at = `${where} line ${i + 1}`;
     const [name, node, ...rest] = line.split(/\s+/);
     if (!name || !node) throw new ValidationError(at, `${JSON.stringify(line)}: expected "NAME NODE [IP] [MAC]"`);
-    if (!DNS1123_LABEL.test(name)) throw new ValidationError(at, `${JSON.stringify(name)} is not a valid pod name (lowercase letters, digits, -; at most 63)`);
+    if (!DNS1123_LABEL.test(name))
+      throw new ValidationError(
+        at,
+        `${JSON.stringify(name)} is not a valid pod name (lowercase letters, digits, -; at most 63)`,
+      );
     if (!DNS1123_LABEL.test(node)) throw new ValidationError(at, `${JSON.stringify(node)} is not a valid node name`);
     if (names.has(name)) throw new ValidationError(at, `pod ${name} is pinned twice`);
     names.add(name);
@@ -52,7 +56,10 @@ export function parsePodPins(text: string, where = ANNOTATION_PINNED_PODS): PodP
       } else if (MAC_RE.test(w) && !pin.mac) {
         pin.mac = w;
       } else {
-        throw new ValidationError(at, `${JSON.stringify(w)}: expected an IPv4 address and then a lowercase MAC like 3e:43:3e:1f:48:a1`);
+        throw new ValidationError(
+          at,
+          `${JSON.stringify(w)}: expected an IPv4 address and then a lowercase MAC like 3e:43:3e:1f:48:a1`,
+        );
       }
     }
     pins.push(pin);

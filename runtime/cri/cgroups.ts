@@ -17,20 +17,26 @@ export class Cgroups {
 
   /** Host pids in a cgroup (the memory hierarchy's view on v1). */
   async procs(path: string): Promise<number[]> {
-    const file = this.mode === 'v2' ? join(this.root, path, 'cgroup.procs') : join(this.root, 'memory', path, 'cgroup.procs');
+    const file =
+      this.mode === 'v2' ? join(this.root, path, 'cgroup.procs') : join(this.root, 'memory', path, 'cgroup.procs');
     const text = await readFile(file, 'utf8').catch(() => '');
     return text.split('\n').filter(Boolean).map(Number);
   }
 
   /** How many times the kernel's OOM killer killed in this cgroup. */
   async oomKills(path: string): Promise<number> {
-    const file = this.mode === 'v2' ? join(this.root, path, 'memory.events') : join(this.root, 'memory', path, 'memory.oom_control');
+    const file =
+      this.mode === 'v2'
+        ? join(this.root, path, 'memory.events')
+        : join(this.root, 'memory', path, 'memory.oom_control');
     const text = await readFile(file, 'utf8').catch(() => '');
     const m = /^oom_kill (\d+)$/m.exec(text);
     if (m && Number(m[1]) > 0) return Number(m[1]);
     if (this.mode !== 'v2') {
       // The counter can lag the SIGKILL it caused under load: a limit hit (failcnt) counts too.
-      const fails = Number((await readFile(join(this.root, 'memory', path, 'memory.failcnt'), 'utf8').catch(() => '0')).trim());
+      const fails = Number(
+        (await readFile(join(this.root, 'memory', path, 'memory.failcnt'), 'utf8').catch(() => '0')).trim(),
+      );
       if (fails > 0) return 1;
     }
     if (m) return 0;
@@ -40,13 +46,19 @@ export class Cgroups {
 
   /** Bytes the cgroup uses now. */
   async memoryUsage(path: string): Promise<number> {
-    const file = this.mode === 'v2' ? join(this.root, path, 'memory.current') : join(this.root, 'memory', path, 'memory.usage_in_bytes');
+    const file =
+      this.mode === 'v2'
+        ? join(this.root, path, 'memory.current')
+        : join(this.root, 'memory', path, 'memory.usage_in_bytes');
     return Number((await readFile(file, 'utf8').catch(() => '0')).trim()) || 0;
   }
 
   /** Memory limit of a cgroup in bytes (undefined: none). */
   async memoryLimit(path: string): Promise<number | undefined> {
-    const file = this.mode === 'v2' ? join(this.root, path, 'memory.max') : join(this.root, 'memory', path, 'memory.limit_in_bytes');
+    const file =
+      this.mode === 'v2'
+        ? join(this.root, path, 'memory.max')
+        : join(this.root, 'memory', path, 'memory.limit_in_bytes');
     const text = (await readFile(file, 'utf8').catch(() => 'max')).trim();
     const n = Number(text);
     return text === 'max' || !Number.isFinite(n) || n >= 2 ** 62 ? undefined : n;
@@ -55,17 +67,28 @@ export class Cgroups {
   /** CPU limit of a cgroup in millicores (undefined: none). */
   async cpuLimitMilli(path: string): Promise<number | undefined> {
     if (this.mode === 'v2') {
-      const [quota, period] = (await readFile(join(this.root, path, 'cpu.max'), 'utf8').catch(() => 'max 100000')).trim().split(' ');
+      const [quota, period] = (await readFile(join(this.root, path, 'cpu.max'), 'utf8').catch(() => 'max 100000'))
+        .trim()
+        .split(' ');
       return quota === 'max' ? undefined : Math.round((Number(quota) * 1000) / Number(period));
     }
-    const quota = Number((await readFile(join(this.root, 'cpu', path, 'cpu.cfs_quota_us'), 'utf8').catch(() => '-1')).trim());
-    const period = Number((await readFile(join(this.root, 'cpu', path, 'cpu.cfs_period_us'), 'utf8').catch(() => '100000')).trim());
+    const quota = Number(
+      (await readFile(join(this.root, 'cpu', path, 'cpu.cfs_quota_us'), 'utf8').catch(() => '-1')).trim(),
+    );
+    const period = Number(
+      (await readFile(join(this.root, 'cpu', path, 'cpu.cfs_period_us'), 'utf8').catch(() => '100000')).trim(),
+    );
     return quota > 0 ? Math.round((quota * 1000) / period) : undefined;
   }
 
   /** Removes a cgroup (and empty children) in every hierarchy; gone is fine. */
   async remove(path: string): Promise<void> {
-    const hierarchies = this.mode === 'v2' ? [this.root] : readdirSync(this.root).filter((h) => h !== 'unified').map((h) => join(this.root, h));
+    const hierarchies =
+      this.mode === 'v2'
+        ? [this.root]
+        : readdirSync(this.root)
+            .filter((h) => h !== 'unified')
+            .map((h) => join(this.root, h));
     await Promise.all(hierarchies.map((h) => removeTree(join(h, path))));
   }
 }
@@ -73,7 +96,9 @@ export class Cgroups {
 async function removeTree(dir: string): Promise<void> {
   let entries: string[] = [];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return;
   }

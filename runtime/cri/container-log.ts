@@ -23,7 +23,12 @@ export function criTimestamp(ms: number, nanosWithin = 0): string {
 }
 
 /** Splits a chunk into CRI records; returns the records and the unfinished tail. */
-export function criRecords(stream: 'stdout' | 'stderr', pending: string, chunk: string, now: string): { lines: string[]; rest: string } {
+export function criRecords(
+  stream: 'stdout' | 'stderr',
+  pending: string,
+  chunk: string,
+  now: string,
+): { lines: string[]; rest: string } {
   let text = pending + chunk;
   const lines: string[] = [];
   for (;;) {
@@ -45,7 +50,9 @@ export function criRecords(stream: 'stdout' | 'stderr', pending: string, chunk: 
 }
 
 /** Makes the two FIFOs and opens them read-write: the fds to hand to the container. */
-export async function openLogFifos(bundle: string): Promise<{ stdout: number; stderr: number; paths: [string, string] }> {
+export async function openLogFifos(
+  bundle: string,
+): Promise<{ stdout: number; stderr: number; paths: [string, string] }> {
   const paths: [string, string] = [`${bundle}/stdout.fifo`, `${bundle}/stderr.fifo`];
   await execa('mkfifo', ['-m', '0600', ...paths]);
   return { stdout: openSync(paths[0], 'r+'), stderr: openSync(paths[1], 'r+'), paths };

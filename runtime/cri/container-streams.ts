@@ -14,7 +14,11 @@ interface Pty {
   resize(cols: number, rows: number): void;
   kill(signal?: string): void;
 }
-type PtySpawn = (file: string, args: string[], opts: { cols: number; rows: number; name: string; env: NodeJS.ProcessEnv }) => Pty;
+type PtySpawn = (
+  file: string,
+  args: string[],
+  opts: { cols: number; rows: number; name: string; env: NodeJS.ProcessEnv },
+) => Pty;
 
 export async function execSync(argv: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -34,17 +38,29 @@ export async function execSync(argv: string[], timeoutSeconds: number): Promise<
 export function execSession(argv: string[], opts: ExecOptions): StreamSession {
   if (opts.tty) {
     const pty = (createRequire(import.meta.url)('node-pty') as { spawn: PtySpawn }).spawn(argv[0]!, argv.slice(1), {
-      cols: opts.cols ?? 80, rows: opts.rows ?? 24, name: 'xterm-256color', env: { ...process.env, TERM: 'xterm-256color' },
+      cols: opts.cols ?? 80,
+      rows: opts.rows ?? 24,
+      name: 'xterm-256color',
+      env: { ...process.env, TERM: 'xterm-256color' },
     });
     const stdout = new PassThrough();
     const stdin = new PassThrough();
     stdin.on('data', (d: Buffer) => pty.write(d.toString()));
     pty.onData((d) => stdout.write(d));
-    const exited = new Promise<number>((resolve) => pty.onExit((e) => {
-      stdout.end();
-      resolve(e.exitCode);
-    }));
-    return { stdin, stdout, stderr: undefined, resize: (c, r) => pty.resize(c, r), wait: () => exited, close: () => pty.kill('SIGKILL') };
+    const exited = new Promise<number>((resolve) =>
+      pty.onExit((e) => {
+        stdout.end();
+        resolve(e.exitCode);
+      }),
+    );
+    return {
+      stdin,
+      stdout,
+      stderr: undefined,
+      resize: (c, r) => pty.resize(c, r),
+      wait: () => exited,
+      close: () => pty.kill('SIGKILL'),
+    };
   }
   const child = spawn(argv[0]!, argv.slice(1), { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number>((resolve) => {

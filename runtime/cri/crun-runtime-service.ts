@@ -14,9 +14,16 @@ import { closeFd, ContainerLogPump, openLogFifos } from './container-log.js';
 import { attachSession, execSession, execSync } from './container-streams.js';
 import { CriStore, type ContainerRecord, type SandboxRecord } from './cri-store.js';
 import {
-  NotFoundError, RuntimeError,
-  type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecSyncResult, type PodSandboxConfig,
-  type PodSandboxStatus, type RuntimeService, type StreamSession,
+  NotFoundError,
+  RuntimeError,
+  type ContainerConfig,
+  type ContainerStatus,
+  type ExecOptions,
+  type ExecSyncResult,
+  type PodSandboxConfig,
+  type PodSandboxStatus,
+  type RuntimeService,
+  type StreamSession,
 } from './cri-types.js';
 import type { NodeContainer } from './node-container.js';
 import { containerArgv, containerEnv, ociSpec, type OciNamespace } from './oci-spec.js';
@@ -51,7 +58,9 @@ export class CrunRuntimeService implements RuntimeService {
       if (c.startedAt === undefined || c.finishedAt !== undefined || this.pumps.has(c.id)) continue;
       const dir = this.store.containerDir(c.id);
       if (!existsSync(join(dir, 'stdout.fifo'))) continue;
-      const pump = new ContainerLogPump(c.logPath, [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')], { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
+      const pump = new ContainerLogPump(c.logPath, [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')], {
+        maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024,
+      });
       await pump.start();
       this.track(c.id, pump);
     }
@@ -67,20 +76,42 @@ export class CrunRuntimeService implements RuntimeService {
     writeFileSync(join(dir, 'etc', 'hostname'), cfg.etc.hostname);
     const cgroupParent = `${this.d.node.cgroup}/pod${cfg.uid.replace(/[^a-zA-Z0-9-]/g, '')}`;
     const namespaces: OciNamespace[] = [
-      { type: 'network', path: cfg.netnsPath }, { type: 'ipc' }, { type: 'uts' }, { type: 'pid' }, { type: 'mount' },
+      { type: 'network', path: cfg.netnsPath },
+      { type: 'ipc' },
+      { type: 'uts' },
+      { type: 'pid' },
+      { type: 'mount' },
     ];
     const spec = ociSpec({
-      args: ['/pause'], env: [`PATH=/`], cwd: '/', uid: 0, gid: 0, hostname: cfg.hostname, namespaces,
-      cgroupsPath: `${cgroupParent}/${id}`, mounts: [], readonlyRoot: false,
+      args: ['/pause'],
+      env: [`PATH=/`],
+      cwd: '/',
+      uid: 0,
+      gid: 0,
+      hostname: cfg.hostname,
+      namespaces,
+      cgroupsPath: `${cgroupParent}/${id}`,
+      mounts: [],
+      readonlyRoot: false,
       security: { capabilities: { drop: ['ALL'] } },
     });
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     const lowers = cfg.image ? [...cfg.image.layers].reverse() : [this.pauseRootfs()];
     const rec: SandboxRecord = {
-      id, name: cfg.name, namespace: cfg.namespace, uid: cfg.uid, hostname: cfg.hostname, netnsPath: cfg.netnsPath,
-      logDirectory: cfg.logDirectory, createdAt: Date.now(), shareProcessNamespace: !!cfg.shareProcessNamespace,
-      cgroupParent, image: cfg.image?.ref ?? 'kubewire/pause', state: 'SANDBOX_NOTREADY',
-      labels: cfg.labels ?? {}, annotations: cfg.annotations ?? {},
+      id,
+      name: cfg.name,
+      namespace: cfg.namespace,
+      uid: cfg.uid,
+      hostname: cfg.hostname,
+      netnsPath: cfg.netnsPath,
+      logDirectory: cfg.logDirectory,
+      createdAt: Date.now(),
+      shareProcessNamespace: !!cfg.shareProcessNamespace,
+      cgroupParent,
+      image: cfg.image?.ref ?? 'kubewire/pause',
+      state: 'SANDBOX_NOTREADY',
+      labels: cfg.labels ?? {},
+      annotations: cfg.annotations ?? {},
     };
     this.store.putSandbox(rec);
     const log = openSync(join(dir, 'pause.log'), 'a', 0o600);
@@ -126,8 +157,33 @@ export class CrunRuntimeService implements RuntimeService {
       sb.state = 'SANDBOX_NOTREADY';
       this.store.putSandbox(sb);
     }
-    const { id: _i, name, namespace, uid, state, createdAt, netnsPath, pid, hostPid, hostStart, labels, annotations } = sb;
-    return { id, name, namespace, uid, state, createdAt, netnsPath, labels, annotations, ...(pid ? { pid } : {}), ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}) };
+    const {
+      id: _i,
+      name,
+      namespace,
+      uid,
+      state,
+      createdAt,
+      netnsPath,
+      pid,
+      hostPid,
+      hostStart,
+      labels,
+      annotations,
+    } = sb;
+    return {
+      id,
+      name,
+      namespace,
+      uid,
+      state,
+      createdAt,
+      netnsPath,
+      labels,
+      annotations,
+      ...(pid ? { pid } : {}),
+      ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}),
+    };
   }
 
   async listPodSandbox(filter: { labels?: Record<string, string> } = {}): Promise<PodSandboxStatus[]> {
@@ -146,15 +202,28 @@ export class CrunRuntimeService implements RuntimeService {
     const user = await resolveUser(img, sec);
     const argv = containerArgv(cfg, img.config);
     if (!argv.length) throw new RuntimeError(`container ${cfg.name}: no command (the image has no Entrypoint or Cmd)`);
-    const ns = (t: 'network' | 'ipc' | 'uts' | 'pid') => ({ type: t, path: `/proc/${sb.pid}/ns/${t === 'network' ? 'net' : t}` });
-    const namespaces: OciNamespace[] = [ns('network'), ns('ipc'), ns('uts'), sb.shareProcessNamespace ? ns('pid') : { type: 'pid' }, { type: 'mount' }, { type: 'cgroup' }];
+    const ns = (t: 'network' | 'ipc' | 'uts' | 'pid') => ({
+      type: t,
+      path: `/proc/${sb.pid}/ns/${t === 'network' ? 'net' : t}`,
+    });
+    const namespaces: OciNamespace[] = [
+      ns('network'),
+      ns('ipc'),
+      ns('uts'),
+      sb.shareProcessNamespace ? ns('pid') : { type: 'pid' },
+      { type: 'mount' },
+      { type: 'cgroup' },
+    ];
     const etc = join(this.store.sandboxDir(sandboxId), 'etc');
     const cgroupsPath = `${sb.cgroupParent}/${id}`;
     const spec = ociSpec({
       args: argv,
       env: containerEnv(img.config.env, cfg.env, sb.hostname),
       cwd: cfg.workingDir || img.config.workingDir || '/',
-      uid: user.uid, gid: user.gid, namespaces, cgroupsPath,
+      uid: user.uid,
+      gid: user.gid,
+      namespaces,
+      cgroupsPath,
       mounts: [
         { containerPath: '/etc/hosts', hostPath: join(etc, 'hosts') },
         { containerPath: '/etc/resolv.conf', hostPath: join(etc, 'resolv.conf') },
@@ -167,8 +236,18 @@ export class CrunRuntimeService implements RuntimeService {
     });
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     const rec: ContainerRecord = {
-      id, podSandboxId: sandboxId, name: cfg.name, image: img.ref, imageId: img.id, argv, user, createdAt: Date.now(), cgroupsPath,
-      logPath: join(sb.logDirectory, cfg.logPath), labels: cfg.labels ?? {}, annotations: cfg.annotations ?? {},
+      id,
+      podSandboxId: sandboxId,
+      name: cfg.name,
+      image: img.ref,
+      imageId: img.id,
+      argv,
+      user,
+      createdAt: Date.now(),
+      cgroupsPath,
+      logPath: join(sb.logDirectory, cfg.logPath),
+      labels: cfg.labels ?? {},
+      annotations: cfg.annotations ?? {},
       ...(img.config.stopSignal ? { stopSignal: img.config.stopSignal } : {}),
     };
     this.store.putContainer(rec);
@@ -176,7 +255,10 @@ export class CrunRuntimeService implements RuntimeService {
     const pump = new ContainerLogPump(rec.logPath, fifos.paths, { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
     try {
       await pump.start();
-      rec.pid = await this.d.oci.create(id, dir, [...img.layers].reverse(), { stdout: fifos.stdout, stderr: fifos.stderr });
+      rec.pid = await this.d.oci.create(id, dir, [...img.layers].reverse(), {
+        stdout: fifos.stdout,
+        stderr: fifos.stderr,
+      });
     } finally {
       closeFd(fifos.stdout);
       closeFd(fifos.stderr);
@@ -223,17 +305,49 @@ export class CrunRuntimeService implements RuntimeService {
     const rec = this.store.containers.get(id);
     if (!rec) return undefined;
     const state = await this.refresh(rec);
-    const { podSandboxId, name, image, imageId, createdAt, startedAt, finishedAt, exitCode, reason, pid, hostPid, hostStart, logPath, labels, annotations } = rec;
+    const {
+      podSandboxId,
+      name,
+      image,
+      imageId,
+      createdAt,
+      startedAt,
+      finishedAt,
+      exitCode,
+      reason,
+      pid,
+      hostPid,
+      hostStart,
+      logPath,
+      labels,
+      annotations,
+    } = rec;
     return {
-      id, podSandboxId, name, image, imageId, state, createdAt, logPath, labels, annotations,
-      ...(startedAt !== undefined ? { startedAt } : {}), ...(finishedAt !== undefined ? { finishedAt } : {}),
-      ...(exitCode !== undefined ? { exitCode } : {}), ...(reason ? { reason } : {}),
-      ...(pid ? { pid } : {}), ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}),
+      id,
+      podSandboxId,
+      name,
+      image,
+      imageId,
+      state,
+      createdAt,
+      logPath,
+      labels,
+      annotations,
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...(finishedAt !== undefined ? { finishedAt } : {}),
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      ...(reason ? { reason } : {}),
+      ...(pid ? { pid } : {}),
+      ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}),
     };
   }
 
-  async listContainers(filter: { podSandboxId?: string; labels?: Record<string, string> } = {}): Promise<ContainerStatus[]> {
-    const ids = [...this.store.containers.values()].filter((c) => !filter.podSandboxId || c.podSandboxId === filter.podSandboxId).map((c) => c.id);
+  async listContainers(
+    filter: { podSandboxId?: string; labels?: Record<string, string> } = {},
+  ): Promise<ContainerStatus[]> {
+    const ids = [...this.store.containers.values()]
+      .filter((c) => !filter.podSandboxId || c.podSandboxId === filter.podSandboxId)
+      .map((c) => c.id);
     const out = await Promise.all(ids.map((id) => this.containerStatus(id)));
     return out.filter((s): s is ContainerStatus => !!s && matches(s.labels, filter.labels));
   }
@@ -278,7 +392,11 @@ export class CrunRuntimeService implements RuntimeService {
     const [code, signal] = text.trim().split(' ').map(Number) as [number, number];
     const oom = signal === 9 && (await this.d.cgroups.oomKills(rec.cgroupsPath)) > 0;
     const finishedAt = (await stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
-    Object.assign(rec, { exitCode: code, finishedAt: Math.round(finishedAt), reason: oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error' });
+    Object.assign(rec, {
+      exitCode: code,
+      finishedAt: Math.round(finishedAt),
+      reason: oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
+    });
     this.store.putContainer(rec);
     return 'CONTAINER_EXITED';
   }

@@ -15,7 +15,11 @@ async function imageFile(img: ResolvedImage, path: string): Promise<string | und
   return undefined;
 }
 
-async function lookup(img: ResolvedImage, file: string, name: string): Promise<{ id: number; gid?: number } | undefined> {
+async function lookup(
+  img: ResolvedImage,
+  file: string,
+  name: string,
+): Promise<{ id: number; gid?: number } | undefined> {
   if (/^\d+$/.test(name)) return { id: Number(name) };
   const text = (await imageFile(img, file)) ?? '';
   for (const line of text.split('\n')) {

@@ -59,12 +59,25 @@ export class NodeContainer {
     if (this.cfg.toolsMain) {
       for (const tool of ['crictl', 'docker']) {
         // Values are single-quoted: paths come from validated lab paths, never user text.
-        await writeFile(join(bin, tool), `#!/bin/sh\nexec '${process.execPath}' '${this.cfg.toolsMain}' '${this.cfg.stateDir}' ${tool} "$@"\n`);
+        await writeFile(
+          join(bin, tool),
+          `#!/bin/sh\nexec '${process.execPath}' '${this.cfg.toolsMain}' '${this.cfg.stateDir}' ${tool} "$@"\n`,
+        );
         await chmod(join(bin, tool), 0o755);
       }
     }
     const { prefix, node, netns, initBinary, memoryBytes, cpuMilli, pids } = this.cfg;
-    const r = await this.driver.script('node-container.sh', [prefix, node, netns, initBinary, this.exitDir, String(memoryBytes), String(cpuMilli), String(pids), bin]);
+    const r = await this.driver.script('node-container.sh', [
+      prefix,
+      node,
+      netns,
+      initBinary,
+      this.exitDir,
+      String(memoryBytes),
+      String(cpuMilli),
+      String(pids),
+      bin,
+    ]);
     this.info = { pid: r.json.pid as number, startTime: r.json.startTime as number, cgroup: r.json.cgroup as string };
     return this.info;
   }

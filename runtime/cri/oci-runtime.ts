@@ -50,10 +50,13 @@ export class OciRuntime {
     });
     if (code !== 0) {
       const log = await readFile(join(bundle, 'runtime.log'), 'utf8').catch(() => '');
-      throw new RuntimeError(`${this.name} create ${id.slice(0, 12)}: ${(complaint + lastLines(log)).trim() || `exit ${code}`}`);
+      throw new RuntimeError(
+        `${this.name} create ${id.slice(0, 12)}: ${(complaint + lastLines(log)).trim() || `exit ${code}`}`,
+      );
     }
     const pid = Number((await readFile(join(bundle, 'pid'), 'utf8')).trim());
-    if (!Number.isInteger(pid) || pid <= 0) throw new RuntimeError(`${this.name} create ${id.slice(0, 12)}: no pid file`);
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw new RuntimeError(`${this.name} create ${id.slice(0, 12)}: no pid file`);
     return pid;
   }
 
@@ -75,7 +78,16 @@ export class OciRuntime {
   /** argv of `exec` in the container (through the node): the caller spawns it with its own stdio. */
   execArgv(id: string, cmd: string[], opts: { tty?: boolean; user?: { uid: number; gid: number } } = {}): string[] {
     const user = opts.user ? ['--user', `${opts.user.uid}:${opts.user.gid}`] : [];
-    return this.node.enter([this.name, '--root', this.root, 'exec', ...user, ...(opts.tty ? ['--tty'] : []), id, ...cmd]);
+    return this.node.enter([
+      this.name,
+      '--root',
+      this.root,
+      'exec',
+      ...user,
+      ...(opts.tty ? ['--tty'] : []),
+      id,
+      ...cmd,
+    ]);
   }
 
   private async run(args: string[], tolerateGone = false): Promise<void> {
@@ -84,7 +96,9 @@ export class OciRuntime {
     if (r.exitCode === 0) return;
     const text = `${r.stderr}${r.stdout}`;
     if (tolerateGone && /not running|does not exist|no such|not found|container not running/i.test(text)) return;
-    throw new RuntimeError(`${this.name} ${args[0]} ${(args[1] ?? '').slice(0, 12)}: ${text.trim() || `exit ${r.exitCode}`}`);
+    throw new RuntimeError(
+      `${this.name} ${args[0]} ${(args[1] ?? '').slice(0, 12)}: ${text.trim() || `exit ${r.exitCode}`}`,
+    );
   }
 }
 

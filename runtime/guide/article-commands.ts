@@ -34,40 +34,68 @@ const FIELDS = ['id', 'section', 'article', 'run', 'why', 'where', 'cwd', 'setup
 export function parseArticleCommands(text: string, file: string): ArticleCommands {
   const root = new FieldReader(file, '', parse(text)).object(['commands', 'cleanup']);
   const ids = new Set<string>();
-  const commands = root.child('commands').list().map((c) => {
-    c.object(FIELDS);
-    const id = c.child('id').string({ pattern: ID, describe: 'must be kebab-case' });
-    if (ids.has(id)) c.child('id').fail(`duplicate id ${id}`);
-    ids.add(id);
-    const article = c.child('article').string();
-    const run = c.child('run').string({ optional: true });
-    const pending = c.child('pending').string({ optional: true });
-    const why = c.child('why').string({ optional: true });
-    if (run && !why && !pending) c.child('why').fail('a command that does not run verbatim must say why (why or pending)');
-    const where = c.child('where').string({ optional: !!pending && !run, pattern: WHERE, describe: 'must be nodeN, pod:<ns>/<name>, kubectl, internet or gateway' });
-    const cwd = c.child('cwd').string({ optional: true });
-    if (cwd && cwd !== 'node-dir') c.child('cwd').fail('must be node-dir');
-    const expect = (c.child('expect').stringList() ?? []).map((r, i) => {
-      try {
-        return new RegExp(r, 'm');
-      } catch (err) {
-        return c.child('expect').child(i).fail(`not a regular expression: ${(err as Error).message}`);
-      }
+  const commands = root
+    .child('commands')
+    .list()
+    .map((c) => {
+      c.object(FIELDS);
+      const id = c.child('id').string({ pattern: ID, describe: 'must be kebab-case' });
+      if (ids.has(id)) c.child('id').fail(`duplicate id ${id}`);
+      ids.add(id);
+      const article = c.child('article').string();
+      const run = c.child('run').string({ optional: true });
+      const pending = c.child('pending').string({ optional: true });
+      const why = c.child('why').string({ optional: true });
+      if (run && !why && !pending)
+        c.child('why').fail('a command that does not run verbatim must say why (why or pending)');
+      const where = c.child('where').string({
+        optional: !!pending && !run,
+        pattern: WHERE,
+        describe: 'must be nodeN, pod:<ns>/<name>, kubectl, internet or gateway',
+      });
+      const cwd = c.child('cwd').string({ optional: true });
+      if (cwd && cwd !== 'node-dir') c.child('cwd').fail('must be node-dir');
+      const expect = (c.child('expect').stringList() ?? []).map((r, i) => {
+        try {
+          return new RegExp(r, 'm');
+        } catch (err) {
+          return c
+            .child('expect')
+            .child(i)
+            .fail(`not a regular expression: ${(err as Error).message}`);
+        }
+      });
+      const fails = c.child('fails').present ? c.child('fails').value === true : false;
+      const setup = c.child('setup').string({ optional: true });
+      const out: ArticleCommand = {
+        id,
+        section: c.child('section').string(),
+        article,
+        run: run || article,
+        verbatim: !run,
+        where,
+        expect,
+        fails,
+      };
+      if (why) out.why = why;
+      if (pending) out.pending = pending;
+      if (cwd) out.cwd = 'node-dir';
+      if (setup) out.setup = setup;
+      return out;
     });
-    const fails = c.child('fails').present ? c.child('fails').value === true : false;
-    const setup = c.child('setup').string({ optional: true });
-    const out: ArticleCommand = { id, section: c.child('section').string(), article, run: run || article, verbatim: !run, where, expect, fails };
-    if (why) out.why = why;
-    if (pending) out.pending = pending;
-    if (cwd) out.cwd = 'node-dir';
-    if (setup) out.setup = setup;
-    return out;
-  });
   if (commands.length === 0) throw new ValidationError(file, 'no commands');
-  const cleanup = root.child('cleanup').list().map((c) => {
-    c.object(['where', 'run']);
-    return { where: c.child('where').string({ pattern: WHERE, describe: 'must be nodeN, pod:<ns>/<name>, kubectl, internet or gateway' }), run: c.child('run').string() };
-  });
+  const cleanup = root
+    .child('cleanup')
+    .list()
+    .map((c) => {
+      c.object(['where', 'run']);
+      return {
+        where: c
+          .child('where')
+          .string({ pattern: WHERE, describe: 'must be nodeN, pod:<ns>/<name>, kubectl, internet or gateway' }),
+        run: c.child('run').string(),
+      };
+    });
   return { commands, cleanup };
 }
 

@@ -13,11 +13,19 @@ import { DEFAULT_STATE_BASE, LabPaths } from '../lab/lab-paths.js';
 import { waitForPods } from './pod-readiness.js';
 import { cliMain, kubewireBin, scriptsDir } from '../project-root.js';
 
-export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE): LabEnvironment {
+export function cliLabEnvironment(
+  prefix: string,
+  stateBase = process.env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE,
+): LabEnvironment {
   const topology = (topologyFile: string) => parseTopology(readFileSync(topologyFile, 'utf8'), topologyFile);
   const labName = (topologyFile: string) => topology(topologyFile).name;
   const call = async (args: string[], onPhase?: (e: PhaseEvent) => void) => {
-    const child = execa(process.execPath, [cliMain(), ...args], { reject: false, all: true, stdin: 'ignore', env: onPhase ? { KUBEWIRE_PROGRESS: '1' } : {} });
+    const child = execa(process.execPath, [cliMain(), ...args], {
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+      env: onPhase ? { KUBEWIRE_PROGRESS: '1' } : {},
+    });
     if (onPhase) {
       // Phase lines arrive while `up` runs; a line may be split across chunks.
       let rest = '';
@@ -32,7 +40,8 @@ export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWI
     }
     const r = await child;
     const output = (r.all ?? '').split('\n').filter((l) => !parseProgressLine(l));
-    if (r.exitCode !== 0) throw new KubewireError(`kubewire ${args.join(' ')} failed: ${output.join('\n').trim().split('\n').pop()}`);
+    if (r.exitCode !== 0)
+      throw new KubewireError(`kubewire ${args.join(' ')} failed: ${output.join('\n').trim().split('\n').pop()}`);
   };
   return {
     prefix,
@@ -46,7 +55,9 @@ export function cliLabEnvironment(prefix: string, stateBase = process.env.KUBEWI
     removeNamespaces: async (names) => {
       await new NetnsDriver(scriptsDir()).script('netns-down.sh', names);
     },
-    waitForPods: (topologyFile) => waitForPods(topology(topologyFile), new LabPaths(stateBase, labName(topologyFile)).state),
-    reset: (topologyFile) => call(['reset', '--lab', labName(topologyFile), '--prefix', prefix, '--state-dir', stateBase]),
+    waitForPods: (topologyFile) =>
+      waitForPods(topology(topologyFile), new LabPaths(stateBase, labName(topologyFile)).state),
+    reset: (topologyFile) =>
+      call(['reset', '--lab', labName(topologyFile), '--prefix', prefix, '--state-dir', stateBase]),
   };
 }

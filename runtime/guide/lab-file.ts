@@ -73,7 +73,8 @@ class Reader {
       if (optional) return undefined;
       throw this.err(field, 'is required');
     }
-    if (typeof v !== 'string' || v.trim() === '') throw this.err(field, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || v.trim() === '')
+      throw this.err(field, `must be a non-empty string, got ${JSON.stringify(v)}`);
     if (pattern && !pattern.test(v)) throw this.err(field, `${JSON.stringify(v)} does not match ${pattern}`);
     return v;
   }
@@ -119,7 +120,10 @@ export function loadLab(labDir: string, labsRoot: string): Lab {
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw new ValidationError(`${shown}${pos ? `:${pos.line}:${pos.col}` : ''}`, `malformed YAML: ${e.message.split('\n')[0]}`);
+    throw new ValidationError(
+      `${shown}${pos ? `:${pos.line}:${pos.col}` : ''}`,
+      `malformed YAML: ${e.message.split('\n')[0]}`,
+    );
   }
   const raw: unknown = doc.toJS();
   if (!isObj(raw)) throw r.err('(top level)', 'must be a mapping');
@@ -155,7 +159,8 @@ export function loadLab(labDir: string, labsRoot: string): Lab {
     });
   }
 
-  if (!Array.isArray(raw.terminals) || raw.terminals.length === 0) throw r.err('terminals', 'must list at least one terminal');
+  if (!Array.isArray(raw.terminals) || raw.terminals.length === 0)
+    throw r.err('terminals', 'must list at least one terminal');
   const terminals = raw.terminals.map((t, i): LabTerminal => {
     const f = `terminals[${i}]`;
     if (!isObj(t)) throw r.err(f, 'must be a mapping with name and target');
@@ -187,12 +192,16 @@ export function loadLab(labDir: string, labsRoot: string): Lab {
     const text = readText(join(stepDir, 'text.md'), `${f}.dir`);
     const commands = parseCommandBlocks(text).map((b) => {
       if (!names.has(b.terminal)) {
-        throw new ValidationError(`${join(stepDir, 'text.md')}:${b.line}`, `names terminal "${b.terminal}", which terminals: does not list`);
+        throw new ValidationError(
+          `${join(stepDir, 'text.md')}:${b.line}`,
+          `names terminal "${b.terminal}", which terminals: does not list`,
+        );
       }
       return { terminal: b.terminal, lines: b.lines };
     });
     const flag = s.checkFailsBeforeSolve;
-    if (flag !== undefined && typeof flag !== 'boolean') throw r.err(`${f}.checkFailsBeforeSolve`, 'must be true or false');
+    if (flag !== undefined && typeof flag !== 'boolean')
+      throw r.err(`${f}.checkFailsBeforeSolve`, 'must be true or false');
     const hintFile = join(stepDir, 'hint.md');
     return {
       number: i + 1,

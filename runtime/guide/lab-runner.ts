@@ -113,7 +113,8 @@ export class LabRunner {
       .map((l) => l.slice('FAIL: '.length));
     if (r.timedOut) failures.push(`${script} did not finish within ${SCRIPT_TIMEOUT_MS / 1000} s`);
     const ok = r.exitCode === 0 && !r.timedOut;
-    if (!ok && failures.length === 0) failures.push(`${script} exited with ${r.exitCode ?? r.signal}: ${lastLine(output)}`);
+    if (!ok && failures.length === 0)
+      failures.push(`${script} exited with ${r.exitCode ?? r.signal}: ${lastLine(output)}`);
     return { ok, failures: ok ? [] : failures, output, durationMs: performance.now() - t0 };
   }
 

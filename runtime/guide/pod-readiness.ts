@@ -10,7 +10,13 @@ import { loadState, podKey, type LabState } from '../lab/lab-state.js';
 export const POD_READY_TIMEOUT_MS = 120_000;
 
 /** Why the pod is not running yet, or undefined when it is. */
-export function podNotReady(state: LabState | undefined, namespace: string, name: string, containers: number, ports: number[]): string | undefined {
+export function podNotReady(
+  state: LabState | undefined,
+  namespace: string,
+  name: string,
+  containers: number,
+  ports: number[],
+): string | undefined {
   const key = podKey(namespace, name);
   const pod = state?.pods[key];
   if (!pod?.sandbox) return `${key}: no sandbox yet`;
@@ -26,25 +32,35 @@ export function podNotReady(state: LabState | undefined, namespace: string, name
 
 /** containerPort of every container of the Pod object as written. */
 export function declaredPorts(manifest: Record<string, unknown>): number[] {
-  const spec = manifest['spec'] as { containers?: { ports?: { containerPort?: unknown; protocol?: unknown }[] }[] } | undefined;
+  const spec = manifest['spec'] as
+    { containers?: { ports?: { containerPort?: unknown; protocol?: unknown }[] }[] } | undefined;
   const out: number[] = [];
   for (const c of spec?.containers ?? []) {
     for (const p of c.ports ?? []) {
-      if (typeof p.containerPort === 'number' && (p.protocol === undefined || p.protocol === 'TCP')) out.push(p.containerPort);
+      if (typeof p.containerPort === 'number' && (p.protocol === undefined || p.protocol === 'TCP'))
+        out.push(p.containerPort);
     }
   }
   return out;
 }
 
-export async function waitForPods(topology: Topology, statePath: string, timeoutMs = POD_READY_TIMEOUT_MS): Promise<void> {
+export async function waitForPods(
+  topology: Topology,
+  statePath: string,
+  timeoutMs = POD_READY_TIMEOUT_MS,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   const pods = topology.nodes.flatMap((n) => n.pods);
   for (;;) {
     const state = await loadState(statePath).catch(() => undefined);
-    const waiting = pods.map((p) => podNotReady(state, p.namespace, p.name, p.containers.length, declaredPorts(p.manifest))).filter((w): w is string => !!w);
+    const waiting = pods
+      .map((p) => podNotReady(state, p.namespace, p.name, p.containers.length, declaredPorts(p.manifest)))
+      .filter((w): w is string => !!w);
     if (!waiting.length) return;
     if (Date.now() > until) {
-      throw new KubewireError(`the lab's pods did not start within ${Math.round(timeoutMs / 1000)} s (${waiting.join('; ')}); see \`kubewire status\` and the kubelet logs`);
+      throw new KubewireError(
+        `the lab's pods did not start within ${Math.round(timeoutMs / 1000)} s (${waiting.join('; ')}); see \`kubewire status\` and the kubelet logs`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

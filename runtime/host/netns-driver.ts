@@ -19,7 +19,11 @@ export class NetnsDriver implements HostDriver {
     private readonly trace?: (script: string, args: readonly string[], ms: number) => void,
   ) {}
 
-  async script(script: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ScriptResult> {
+  async script(
+    script: string,
+    args: readonly string[],
+    opts: { input?: string; timeoutMs?: number } = {},
+  ): Promise<ScriptResult> {
     if (!SCRIPT_RE.test(script)) throw new HelperError(script, args, undefined, 'not a helper script name');
     const t0 = performance.now();
     const r = await execa(join(this.scriptsDir, script), [...args], {

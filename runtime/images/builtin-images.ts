@@ -62,37 +62,53 @@ export class BuiltinImages {
    * Builds `recipe` and tags it under its canonical reference plus `alsoRefs`. `stillNeeded` is
    * asked once the build lock is held: another process may have built it meanwhile.
    */
-  async build(recipe: BuiltinRecipe, alsoRefs: string[], progress: BuildProgress, stillNeeded: () => Promise<boolean> = async () => true): Promise<WrittenImage | undefined> {
+  async build(
+    recipe: BuiltinRecipe,
+    alsoRefs: string[],
+    progress: BuildProgress,
+    stillNeeded: () => Promise<boolean> = async () => true,
+  ): Promise<WrittenImage | undefined> {
     const canonical = this.canonicalRef(recipe);
-    return withStoreLock(this.store.lockPath(`build-${recipe.name}`), async () => {
-      if (!(await stillNeeded())) return undefined;
-      this.opts.onBuild?.(recipe.name);
-      const t0 = Date.now();
-      const workDir = this.store.tempPath(`build-${recipe.name}`);
-      const rootfs = this.store.tempPath(`rootfs-${recipe.name}`);
-      await mkdir(workDir, { recursive: true, mode: 0o700 });
-      await mkdir(rootfs, { mode: 0o755 });
-      const say = (phase: string) => progress({ ref: canonical, phase });
-      try {
-        say(`building built-in image ${recipe.name}`);
-        await recipe.build(rootfs, {
-          workDir,
-          progress: say,
-          pauseBinary: this.opts.pauseBinary ?? pauseBinary(),
-          kubiaScript: this.opts.kubiaScript ?? join(imagesDir(), 'kubia.js'),
-        });
-        say('packing layer');
-        const config = { ...recipe.config, labels: { ...recipe.config.labels, [BUILTIN_LABEL]: recipe.name, [RECIPE_LABEL]: String(recipe.version) } };
-        const refs = [...new Set([canonical, ...alsoRefs])];
-        const written = await writeImage(this.store, rootfs, config, refs, { createdBy: `kubewire built-in ${recipe.name} v${recipe.version}` });
-        say(`built ${recipe.name} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${(written.size / 1e6).toFixed(1)} MB compressed)`);
-        return written;
-      } catch (err) {
-        throw new BuiltinBuildError(`building the built-in image ${recipe.name} failed`, { cause: err });
-      } finally {
-        await rm(workDir, { recursive: true, force: true });
-        await rm(rootfs, { recursive: true, force: true });
-      }
-    }, 15 * 60_000);
+    return withStoreLock(
+      this.store.lockPath(`build-${recipe.name}`),
+      async () => {
+        if (!(await stillNeeded())) return undefined;
+        this.opts.onBuild?.(recipe.name);
+        const t0 = Date.now();
+        const workDir = this.store.tempPath(`build-${recipe.name}`);
+        const rootfs = this.store.tempPath(`rootfs-${recipe.name}`);
+        await mkdir(workDir, { recursive: true, mode: 0o700 });
+        await mkdir(rootfs, { mode: 0o755 });
+        const say = (phase: string) => progress({ ref: canonical, phase });
+        try {
+          say(`building built-in image ${recipe.name}`);
+          await recipe.build(rootfs, {
+            workDir,
+            progress: say,
+            pauseBinary: this.opts.pauseBinary ?? pauseBinary(),
+            kubiaScript: this.opts.kubiaScript ?? join(imagesDir(), 'kubia.js'),
+          });
+          say('packing layer');
+          const config = {
+            ...recipe.config,
+            labels: { ...recipe.config.labels, [BUILTIN_LABEL]: recipe.name, [RECIPE_LABEL]: String(recipe.version) },
+          };
+          const refs = [...new Set([canonical, ...alsoRefs])];
+          const written = await writeImage(this.store, rootfs, config, refs, {
+            createdBy: `kubewire built-in ${recipe.name} v${recipe.version}`,
+          });
+          say(
+            `built ${recipe.name} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${(written.size / 1e6).toFixed(1)} MB compressed)`,
+          );
+          return written;
+        } catch (err) {
+          throw new BuiltinBuildError(`building the built-in image ${recipe.name} failed`, { cause: err });
+        } finally {
+          await rm(workDir, { recursive: true, force: true });
+          await rm(rootfs, { recursive: true, force: true });
+        }
+      },
+      15 * 60_000,
+    );
   }
 }

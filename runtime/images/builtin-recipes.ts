@@ -44,14 +44,20 @@ export async function isStaticElf(path: string): Promise<boolean> {
   return true;
 }
 
-async function skeleton(rootfs: string, opts: { passwd?: string; group?: string; osRelease?: string } = {}): Promise<void> {
+async function skeleton(
+  rootfs: string,
+  opts: { passwd?: string; group?: string; osRelease?: string } = {},
+): Promise<void> {
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'home', 'var', 'proc', 'sys', 'dev', 'run']) {
     await mkdir(join(rootfs, d), { recursive: true, mode: 0o755 });
   }
   await chmod(join(rootfs, 'root'), 0o700);
   await mkdir(join(rootfs, 'tmp'), { recursive: true });
   await chmod(join(rootfs, 'tmp'), 0o1777);
-  await writeFile(join(rootfs, 'etc/passwd'), opts.passwd ?? 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
+  await writeFile(
+    join(rootfs, 'etc/passwd'),
+    opts.passwd ?? 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
+  );
   await writeFile(join(rootfs, 'etc/group'), opts.group ?? 'root:x:0:\nnogroup:x:65534:\n');
   if (opts.osRelease) await writeFile(join(rootfs, 'etc/os-release'), opts.osRelease);
 }
@@ -73,7 +79,8 @@ export const RECIPES: readonly BuiltinRecipe[] = [
     tag: '3.10',
     config: { entrypoint: ['/pause'], user: '65535:65535', labels: {} },
     async build(rootfs, ctx) {
-      if (!(await isStaticElf(ctx.pauseBinary))) throw new BuiltinBuildError(`${ctx.pauseBinary} is not a static executable (build.mjs links it -static-pie)`);
+      if (!(await isStaticElf(ctx.pauseBinary)))
+        throw new BuiltinBuildError(`${ctx.pauseBinary} is not a static executable (build.mjs links it -static-pie)`);
       await copyFile(ctx.pauseBinary, join(rootfs, 'pause'));
       await chmod(join(rootfs, 'pause'), 0o755);
     },
@@ -88,13 +95,18 @@ export const RECIPES: readonly BuiltinRecipe[] = [
       const [deb] = await downloadDebs(['busybox-static'], ctx.workDir);
       const x = join(ctx.workDir, 'x');
       const version = await extractDeb(deb!, x);
-      await skeleton(rootfs, { osRelease: `NAME="BusyBox"\nID=busybox\nVERSION_ID="${version}"\nPRETTY_NAME="BusyBox ${version} (kubewire built-in, from Debian's busybox-static)"\n` });
+      await skeleton(rootfs, {
+        osRelease: `NAME="BusyBox"\nID=busybox\nVERSION_ID="${version}"\nPRETTY_NAME="BusyBox ${version} (kubewire built-in, from Debian's busybox-static)"\n`,
+      });
       const bb = join(rootfs, 'bin/busybox');
       await copyFile(join(x, 'bin/busybox'), bb);
       await chmod(bb, 0o755);
       if (!(await isStaticElf(bb))) throw new BuiltinBuildError('busybox-static did not contain a static busybox');
       const list = await execa(bb, ['--list-full'], { stdin: 'ignore' });
-      for (const applet of list.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const applet of list.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         if (!/^[a-z0-9/_.[-]+$/.test(applet) || applet.includes('..') || applet === 'bin/busybox') continue;
         await mkdir(join(rootfs, dirname(applet)), { recursive: true });
         await symlink('/bin/busybox', join(rootfs, applet)).catch((e: NodeJS.ErrnoException) => {
@@ -133,7 +145,23 @@ export const RECIPES: readonly BuiltinRecipe[] = [
     repositories: ['docker.io/library/tools', 'docker.io/nicolaka/netshoot', 'docker.io/library/netshoot'],
     config: { cmd: ['sleep', 'infinity'], env: [PATH_ENV] },
     async build(rootfs, ctx) {
-      await debootstrap(rootfs, ['iproute2', 'iputils-ping', 'traceroute', 'curl', 'dnsutils', 'tcpdump', 'iptables', 'conntrack', 'socat', 'procps'], ctx.workDir, ctx.progress);
+      await debootstrap(
+        rootfs,
+        [
+          'iproute2',
+          'iputils-ping',
+          'traceroute',
+          'curl',
+          'dnsutils',
+          'tcpdump',
+          'iptables',
+          'conntrack',
+          'socat',
+          'procps',
+        ],
+        ctx.workDir,
+        ctx.progress,
+      );
     },
   },
 ];

@@ -25,7 +25,12 @@ export async function hostDebianSources(): Promise<{ suite: string; sources: str
   const suite = await hostCodename();
   const wanted = new Set([suite, `${suite}-updates`, `${suite}-security`]);
   const stanzas: string[] = [];
-  const files = ['/etc/apt/sources.list', ...(await readdir('/etc/apt/sources.list.d').catch(() => [] as string[])).map((f) => join('/etc/apt/sources.list.d', f))];
+  const files = [
+    '/etc/apt/sources.list',
+    ...(await readdir('/etc/apt/sources.list.d').catch(() => [] as string[])).map((f) =>
+      join('/etc/apt/sources.list.d', f),
+    ),
+  ];
   for (const f of files) {
     const text = await readFile(f, 'utf8').catch(() => '');
     if (f.endsWith('.sources')) {
@@ -36,24 +41,35 @@ export async function hostDebianSources(): Promise<{ suite: string; sources: str
         const uris = field('URIs');
         if (!suites.length || !uris) continue;
         const signed = field('Signed-By');
-        stanzas.push(`Types: deb\nURIs: ${uris}\nSuites: ${suites.join(' ')}\nComponents: ${field('Components') ?? 'main'}${signed ? `\nSigned-By: ${signed}` : ''}`);
+        stanzas.push(
+          `Types: deb\nURIs: ${uris}\nSuites: ${suites.join(' ')}\nComponents: ${field('Components') ?? 'main'}${signed ? `\nSigned-By: ${signed}` : ''}`,
+        );
       }
     } else if (f.endsWith('.list') || f === '/etc/apt/sources.list') {
       for (const line of text.split('\n')) {
         const m = /^deb\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s+(.+)$/.exec(line.trim());
         if (!m || !wanted.has(m[3]!)) continue;
         const signed = /signed-by=(\S+)/.exec(m[1] ?? '')?.[1];
-        stanzas.push(`Types: deb\nURIs: ${m[2]}\nSuites: ${m[3]}\nComponents: ${m[4]}${signed ? `\nSigned-By: ${signed}` : ''}`);
+        stanzas.push(
+          `Types: deb\nURIs: ${m[2]}\nSuites: ${m[3]}\nComponents: ${m[4]}${signed ? `\nSigned-By: ${signed}` : ''}`,
+        );
       }
     }
   }
-  if (!stanzas.length) throw new DebianFetchError(`no apt source for ${suite} found under /etc/apt: cannot build Debian-based images`);
+  if (!stanzas.length)
+    throw new DebianFetchError(`no apt source for ${suite} found under /etc/apt: cannot build Debian-based images`);
   return { suite, sources: stanzas.join('\n\n') + '\n' };
 }
 
 /** Downloads the named packages' .debs into `dir` (refreshing apt's lists once if they are stale). */
 export async function downloadDebs(names: string[], dir: string): Promise<string[]> {
-  const attempt = () => execa('apt-get', ['download', '-q', '--', ...names], { cwd: dir, reject: false, env: { LC_ALL: 'C' }, stdin: 'ignore' });
+  const attempt = () =>
+    execa('apt-get', ['download', '-q', '--', ...names], {
+      cwd: dir,
+      reject: false,
+      env: { LC_ALL: 'C' },
+      stdin: 'ignore',
+    });
   let r = await attempt();
   if (r.exitCode !== 0) {
     const up = await execa('apt-get', ['update', '-q'], { reject: false, env: { LC_ALL: 'C' }, stdin: 'ignore' });
@@ -62,7 +78,8 @@ export async function downloadDebs(names: string[], dir: string): Promise<string
   }
   if (r.exitCode !== 0) throw new DebianFetchError(`apt-get download ${names.join(' ')} failed: ${r.stderr.trim()}`);
   const debs = (await readdir(dir)).filter((f) => f.endsWith('.deb')).map((f) => join(dir, f));
-  if (debs.length < names.length) throw new DebianFetchError(`apt-get download ${names.join(' ')} left ${debs.length} .deb files`);
+  if (debs.length < names.length)
+    throw new DebianFetchError(`apt-get download ${names.join(' ')} left ${debs.length} .deb files`);
   return debs;
 }
 
@@ -77,8 +94,12 @@ export async function extractDeb(deb: string, into: string): Promise<string> {
 /** Paths dpkg does not install into images: manuals, docs (copyright kept), translations. */
 const SLIM = [
   'force-unsafe-io', // a throwaway tree that is packed right after: no fsync per file
-  'path-exclude=/usr/share/man/*', 'path-exclude=/usr/share/doc/*', 'path-include=/usr/share/doc/*/copyright',
-  'path-exclude=/usr/share/locale/*', 'path-exclude=/usr/share/info/*', 'path-exclude=/usr/share/lintian/*',
+  'path-exclude=/usr/share/man/*',
+  'path-exclude=/usr/share/doc/*',
+  'path-include=/usr/share/doc/*/copyright',
+  'path-exclude=/usr/share/locale/*',
+  'path-exclude=/usr/share/info/*',
+  'path-exclude=/usr/share/lintian/*',
 ];
 
 /**
@@ -86,20 +107,33 @@ const SLIM = [
  * mmdebstrap runs in its own mount namespace, so the /proc, /sys and /dev it mounts in the target
  * while packages configure vanish with it, even if it is killed.
  */
-export async function debootstrap(target: string, include: string[], workDir: string, progress: ProgressLine = () => {}): Promise<void> {
+export async function debootstrap(
+  target: string,
+  include: string[],
+  workDir: string,
+  progress: ProgressLine = () => {},
+): Promise<void> {
   for (const p of include) if (!/^[a-z0-9][a-z0-9+.-]+$/.test(p)) throw new DebianFetchError(`bad package name '${p}'`);
   const { suite, sources } = await hostDebianSources();
   const sourcesFile = join(workDir, 'mirror.sources');
   await writeFile(sourcesFile, sources);
   const args = [
-    '--mount', '--propagation', 'private', '--',
-    'mmdebstrap', '--mode=root', '--variant=essential', '--format=directory',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'mmdebstrap',
+    '--mode=root',
+    '--variant=essential',
+    '--format=directory',
     // merged /usr set up by mmdebstrap's hook instead of the usrmerge package, which pulls in perl
     // (measured: nginx 120 → 70 MB, 75 → 53 s under the same load).
     '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
     ...(include.length ? [`--include=${include.join(',')}`] : []),
     ...SLIM.map((o) => `--dpkgopt=${o}`),
-    suite, target, sourcesFile,
+    suite,
+    target,
+    sourcesFile,
   ];
   // System PATH only: a user's pyenv/asdf shim in front of python3 (mmtarfilter) costs seconds per package.
   const env = { LC_ALL: 'C', PATH: '/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -113,5 +147,8 @@ export async function debootstrap(target: string, include: string[], workDir: st
     }
   });
   const r = await child;
-  if (r.exitCode !== 0) throw new DebianFetchError(`mmdebstrap ${include.join(',')} failed (exit ${r.exitCode}): ${tail.slice(-8).join(' | ')}`);
+  if (r.exitCode !== 0)
+    throw new DebianFetchError(
+      `mmdebstrap ${include.join(',')} failed (exit ${r.exitCode}): ${tail.slice(-8).join(' | ')}`,
+    );
 }

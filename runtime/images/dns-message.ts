@@ -37,11 +37,24 @@ export function parseQuery(msg: Uint8Array): DnsQuestion | undefined {
     off += len;
   }
   if (off + 4 > msg.length) return undefined;
-  return { id, flags, name: labels.join('.').toLowerCase(), type: view.getUint16(off), qclass: view.getUint16(off + 2), questionEnd: off + 4 };
+  return {
+    id,
+    flags,
+    name: labels.join('.').toLowerCase(),
+    type: view.getUint16(off),
+    qclass: view.getUint16(off + 2),
+    questionEnd: off + 4,
+  };
 }
 
 /** An answer to `q` (whose bytes are `query`) carrying A records `addresses` (dotted quads). */
-export function buildAnswer(query: Uint8Array, q: DnsQuestion, rcode: number, addresses: string[], ttl = 60): Uint8Array {
+export function buildAnswer(
+  query: Uint8Array,
+  q: DnsQuestion,
+  rcode: number,
+  addresses: string[],
+  ttl = 60,
+): Uint8Array {
   const out = new Uint8Array(q.questionEnd + addresses.length * 16);
   out.set(query.subarray(0, q.questionEnd));
   const view = new DataView(out.buffer);

@@ -47,9 +47,16 @@ export async function importOciLayout(store: OciStore, dir: string, tagAs?: stri
     await copyBlob(store, blob(desc.digest), desc.digest);
     const name = top.annotations?.[REF_NAME] ?? top.annotations?.['io.containerd.image.name'];
     const ref = tagAs ?? (name && /[/:]/.test(name) ? name : undefined);
-    if (!ref) throw new ImageImportError(`${dir}: manifest ${desc.digest} has no full reference name ("${name ?? ''}"); give one with --tag`);
+    if (!ref)
+      throw new ImageImportError(
+        `${dir}: manifest ${desc.digest} has no full reference name ("${name ?? ''}"); give one with --tag`,
+      );
     const norm = normaliseImageRef(ref);
-    await store.tag(norm, { mediaType: desc.mediaType ?? manifest.mediaType ?? MT.ociManifest, digest: desc.digest, size: desc.size });
+    await store.tag(norm, {
+      mediaType: desc.mediaType ?? manifest.mediaType ?? MT.ociManifest,
+      digest: desc.digest,
+      size: desc.size,
+    });
     tagged.push(norm);
   }
   return tagged;
@@ -67,7 +74,10 @@ export async function importDockerArchive(store: OciStore, tarPath: string, tagA
   await mkdir(work, { mode: 0o700 });
   try {
     // GNU tar: refuses "..", never writes through links (see layer-unpacker.ts).
-    const r = await execa('tar', ['-x', '-f', tarPath, '-C', work, '--no-same-owner', '--no-same-permissions'], { reject: false, stdin: 'ignore' });
+    const r = await execa('tar', ['-x', '-f', tarPath, '-C', work, '--no-same-owner', '--no-same-permissions'], {
+      reject: false,
+      stdin: 'ignore',
+    });
     if (r.exitCode !== 0) throw new ImageImportError(`${tarPath}: not a readable tar: ${r.stderr.trim()}`);
     const within = (p: string) => {
       const full = resolvePath(work, p);
@@ -86,12 +96,22 @@ export async function importDockerArchive(store: OciStore, tarPath: string, tagA
         await copyFile(within(l), tmp);
         const got = await store.commitBlobFile(tmp);
         const head = (await readFile(store.blobPath(got.digest))).subarray(0, 2);
-        layers.push({ mediaType: head[0] === 0x1f && head[1] === 0x8b ? MT.ociLayerGzip : MT.ociLayer, digest: got.digest, size: got.size });
+        layers.push({
+          mediaType: head[0] === 0x1f && head[1] === 0x8b ? MT.ociLayerGzip : MT.ociLayer,
+          digest: got.digest,
+          size: got.size,
+        });
       }
-      const manifest: ImageManifest = { schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size }, layers };
+      const manifest: ImageManifest = {
+        schemaVersion: 2,
+        mediaType: MT.ociManifest,
+        config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size },
+        layers,
+      };
       const m = await store.putJson(manifest);
       const refs = tagAs ? [tagAs] : (e.RepoTags ?? []);
-      if (!refs.length) throw new ImageImportError(`${tarPath}: image ${cfg.digest} has no RepoTags; give one with --tag`);
+      if (!refs.length)
+        throw new ImageImportError(`${tarPath}: image ${cfg.digest} has no RepoTags; give one with --tag`);
       for (const ref of refs) {
         const norm = normaliseImageRef(ref);
         await store.tag(norm, { mediaType: MT.ociManifest, digest: m.digest, size: m.size });

@@ -91,7 +91,9 @@ export class LabRegistry {
     const t = this.opts.token;
     const auth = t
       ? `auth:\n  token:\n    realm: ${JSON.stringify(t.realm)}\n    service: ${JSON.stringify(t.service)}\n    issuer: ${JSON.stringify(t.issuer)}\n    rootcertbundle: ${JSON.stringify(t.rootCertBundle)}\n`
-      : this.opts.htpasswd ? `auth:\n  htpasswd:\n    realm: kubewire-lab\n    path: ${JSON.stringify(this.opts.htpasswd)}\n` : '';
+      : this.opts.htpasswd
+        ? `auth:\n  htpasswd:\n    realm: kubewire-lab\n    path: ${JSON.stringify(this.opts.htpasswd)}\n`
+        : '';
     return `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${JSON.stringify(this.dataDir)}\n  delete:\n    enabled: true\nhttp:\n  addr: ${JSON.stringify(this.host)}\n${auth}`;
   }
 
@@ -103,7 +105,13 @@ export class LabRegistry {
     await rm(this.socketPath, { force: true });
     const log = join(this.opts.dir, 'registry.log');
     this.running.push(await this.processes.start(this.opts.netns, log, ['docker-registry', 'serve', config]));
-    this.running.push(await this.processes.start(this.opts.netns, log, ['socat', `UNIX-LISTEN:${this.socketPath},fork,mode=600`, `TCP:${this.host}`]));
+    this.running.push(
+      await this.processes.start(this.opts.netns, log, [
+        'socat',
+        `UNIX-LISTEN:${this.socketPath},fork,mode=600`,
+        `TCP:${this.host}`,
+      ]),
+    );
     await this.waitReady();
   }
 
@@ -111,7 +119,11 @@ export class LabRegistry {
     const deadline = Date.now() + 15_000;
     let last = '';
     while (Date.now() < deadline) {
-      const r = await execa('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--unix-socket', this.socketPath, `http://${this.host}/v2/`], { reject: false });
+      const r = await execa(
+        'curl',
+        ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--unix-socket', this.socketPath, `http://${this.host}/v2/`],
+        { reject: false },
+      );
       last = r.stdout;
       if (r.stdout === '200' || r.stdout === '401') return;
       await new Promise((res) => setTimeout(res, 100));
@@ -123,7 +135,14 @@ export class LabRegistry {
   async push(storeDir: string, refs: string[], creds?: { username: string; password: string }): Promise<void> {
     // Credentials go in a 0600 auth file, never in skopeo's argv.
     const authFile = join(this.opts.dir, 'push-auth.json');
-    if (creds) await writeFile(authFile, JSON.stringify({ auths: { [this.host]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } } }), { mode: 0o600 });
+    if (creds)
+      await writeFile(
+        authFile,
+        JSON.stringify({
+          auths: { [this.host]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } },
+        }),
+        { mode: 0o600 },
+      );
     try {
       await this.pushEach(storeDir, refs, creds ? authFile : undefined);
     } finally {
@@ -136,7 +155,18 @@ export class LabRegistry {
       const r = parseImageRef(ref);
       if (!r.tag) throw new LabRegistryError(`push needs a tagged reference: ${ref}`);
       const dest = `docker://${this.host}/${r.repository}:${r.tag}`;
-      const args = ['netns', 'exec', this.opts.netns, 'skopeo', 'copy', '--quiet', '--dest-tls-verify=false', ...(authFile ? ['--dest-authfile', authFile] : []), `oci:${storeDir}:${ref}`, dest];
+      const args = [
+        'netns',
+        'exec',
+        this.opts.netns,
+        'skopeo',
+        'copy',
+        '--quiet',
+        '--dest-tls-verify=false',
+        ...(authFile ? ['--dest-authfile', authFile] : []),
+        `oci:${storeDir}:${ref}`,
+        dest,
+      ];
       const res = await execa('ip', args, { reject: false, stdin: 'ignore' });
       if (res.exitCode !== 0) throw new LabRegistryError(`skopeo copy ${ref} → ${dest} failed: ${res.stderr.trim()}`);
     }

@@ -34,13 +34,26 @@ function hashing(h: ReturnType<typeof createHash>, count?: { n: number }): Trans
 export async function packLayer(dir: string, out: string, opts: { mtime?: number } = {}): Promise<PackedLayer> {
   const entries = (await readdir(dir)).sort();
   const args = [
-    '-c', '-f', '-', '-C', dir, '--sort=name', '--numeric-owner', '--format=posix',
+    '-c',
+    '-f',
+    '-',
+    '-C',
+    dir,
+    '--sort=name',
+    '--numeric-owner',
+    '--format=posix',
     '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
-    '--xattrs', '--xattrs-include=security.capability', '--no-acls',
+    '--xattrs',
+    '--xattrs-include=security.capability',
+    '--no-acls',
     ...(opts.mtime !== undefined ? [`--mtime=@${opts.mtime}`, '--clamp-mtime'] : []),
-    '--', ...entries,
+    '--',
+    ...entries,
   ];
-  const tar = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const tar = spawn('tar', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
   let stderr = '';
   tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number>((resolve, reject) => {
@@ -50,7 +63,14 @@ export async function packLayer(dir: string, out: string, opts: { mtime?: number
   const diff = createHash('sha256');
   const blob = createHash('sha256');
   const size = { n: 0 };
-  await pipeline(tar.stdout, hashing(diff), createGzip({ level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY }), hashing(blob, size), new PassThrough(), createWriteStream(out, { mode: 0o600 }));
+  await pipeline(
+    tar.stdout,
+    hashing(diff),
+    createGzip({ level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY }),
+    hashing(blob, size),
+    new PassThrough(),
+    createWriteStream(out, { mode: 0o600 }),
+  );
   const code = await exited;
   if (code !== 0) throw new LayerPackError(`tar of ${dir} failed (exit ${code}): ${stderr.trim()}`);
   return { digest: `sha256:${blob.digest('hex')}`, diffId: `sha256:${diff.digest('hex')}`, size: size.n };

@@ -30,25 +30,42 @@ export async function sniffCompression(path: string): Promise<'gzip' | 'zstd' | 
 }
 
 /** Extracts `blob` into `dest` (created, must not exist) and converts whiteouts. */
-export async function unpackLayer(blob: string, dest: string): Promise<{ whiteouts: number; opaque: number; droppedDevices: number }> {
+export async function unpackLayer(
+  blob: string,
+  dest: string,
+): Promise<{ whiteouts: number; opaque: number; droppedDevices: number }> {
   await mkdir(dest, { mode: 0o755 });
   const comp = await sniffCompression(blob);
   const args = [
-    '-x', '-f', blob, '-C', dest,
-    '--numeric-owner', '--same-owner', '--preserve-permissions', '--delay-directory-restore',
-    '--no-acls', '--xattrs', '--xattrs-include=security.capability', '--xattrs-include=user.*',
+    '-x',
+    '-f',
+    blob,
+    '-C',
+    dest,
+    '--numeric-owner',
+    '--same-owner',
+    '--preserve-permissions',
+    '--delay-directory-restore',
+    '--no-acls',
+    '--xattrs',
+    '--xattrs-include=security.capability',
+    '--xattrs-include=user.*',
     ...(comp === 'gzip' ? ['--gzip'] : comp === 'zstd' ? ['--zstd'] : []),
   ];
   const r = await execa('tar', args, { reject: false, env: { LC_ALL: 'C' }, stdin: 'ignore' });
   if (r.exitCode !== 0) {
     await rm(dest, { recursive: true, force: true });
-    throw new LayerUnpackError(`layer ${blob} rejected by tar (exit ${r.exitCode}): ${r.stderr.split('\n').slice(0, 6).join('; ')}`);
+    throw new LayerUnpackError(
+      `layer ${blob} rejected by tar (exit ${r.exitCode}): ${r.stderr.split('\n').slice(0, 6).join('; ')}`,
+    );
   }
   return convertWhiteouts(dest);
 }
 
 /** The post-extraction walk; exported for built images, whose staging folder becomes the layer. */
-export async function convertWhiteouts(root: string): Promise<{ whiteouts: number; opaque: number; droppedDevices: number }> {
+export async function convertWhiteouts(
+  root: string,
+): Promise<{ whiteouts: number; opaque: number; droppedDevices: number }> {
   const counts = { whiteouts: 0, opaque: 0, droppedDevices: 0 };
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {

@@ -8,7 +8,13 @@ import { BuiltinImages, type BuildProgress } from './builtin-images.js';
 import { collectGarbage, type GcResult } from './image-gc.js';
 import { toImageConfig } from './image-config.js';
 import { isDigest, normaliseImageRef, parseImageRef } from './image-ref.js';
-import { ImagePullError, type ImageService, type ImageSummary, type PullOptions, type ResolvedImage } from './image-service.js';
+import {
+  ImagePullError,
+  type ImageService,
+  type ImageSummary,
+  type PullOptions,
+  type ResolvedImage,
+} from './image-service.js';
 import { unpackLayer } from './layer-unpacker.js';
 import { OciStore } from './oci-store.js';
 import { REF_NAME, type Descriptor, type ImageManifest, type OciImageConfig } from './oci-types.js';
@@ -37,7 +43,9 @@ export class LocalImageService implements ImageService {
     try {
       norm = isDigest(ref) ? ref : normaliseImageRef(ref);
     } catch (err) {
-      throw new ImagePullError(`invalid image reference "${ref}": ${describeError(err)}`, ref, 'Invalid', { cause: err });
+      throw new ImagePullError(`invalid image reference "${ref}": ${describeError(err)}`, ref, 'Invalid', {
+        cause: err,
+      });
     }
     const present = await this.resolve(norm);
     if (opts.policy === 'Never') {
@@ -45,7 +53,8 @@ export class LocalImageService implements ImageService {
       throw new ImagePullError(`Container image "${ref}" is not present with pull policy of Never`, norm, 'NeverPull');
     }
     if (present && opts.policy === 'IfNotPresent') return present;
-    if (isDigest(ref)) throw new ImagePullError(`image ${ref} is not in the store (an image id cannot be pulled)`, ref, 'NotFound');
+    if (isDigest(ref))
+      throw new ImagePullError(`image ${ref} is not in the store (an image id cannot be pulled)`, ref, 'NotFound');
     let pullError: unknown;
     if (this.puller) {
       try {
@@ -58,11 +67,20 @@ export class LocalImageService implements ImageService {
     }
     // A built-in stands in only where no registry has the image (not found, or none reachable);
     // a registry that answered with bad content or refused credentials is reported as such.
-    const noRegistryHasIt = !pullError || (pullError instanceof ImagePullError && (pullError.reason === 'NotFound' || pullError.reason === 'Unreachable'));
+    const noRegistryHasIt =
+      !pullError ||
+      (pullError instanceof ImagePullError && (pullError.reason === 'NotFound' || pullError.reason === 'Unreachable'));
     if (noRegistryHasIt && this.builtins.recipeFor(norm)) return this.ensureBuiltin(norm, opts.onProgress);
     if (pullError instanceof ImagePullError) throw pullError;
-    if (pullError) throw new ImagePullError(`pulling ${norm} failed: ${describeError(pullError)}`, norm, 'Unreachable', { cause: pullError });
-    throw new ImagePullError(`image ${norm} not found: no registry is configured and it is not a built-in image (${this.builtins.names().join(', ')})`, norm, 'NotFound');
+    if (pullError)
+      throw new ImagePullError(`pulling ${norm} failed: ${describeError(pullError)}`, norm, 'Unreachable', {
+        cause: pullError,
+      });
+    throw new ImagePullError(
+      `image ${norm} not found: no registry is configured and it is not a built-in image (${this.builtins.names().join(', ')})`,
+      norm,
+      'NotFound',
+    );
   }
 
   /** The built-in `ref` names, from the store when a current build is there, else built now. */
@@ -92,17 +110,25 @@ export class LocalImageService implements ImageService {
    * Every built-in (or those named) present and current, building the missing ones `concurrency`
    * at a time: the Debian builds mostly wait on the mirror and the disk, so they overlap well.
    */
-  async ensureBuiltins(opts: { names?: string[]; concurrency?: number; force?: boolean; onProgress?: PullOptions['onProgress'] } = {}): Promise<ResolvedImage[]> {
+  async ensureBuiltins(
+    opts: { names?: string[]; concurrency?: number; force?: boolean; onProgress?: PullOptions['onProgress'] } = {},
+  ): Promise<ResolvedImage[]> {
     const names = opts.names ?? this.builtins.names();
     const refs = names.map((n) => {
       const recipe = this.builtins.recipeNamed(n);
-      if (!recipe) throw new ImagePullError(`no built-in image "${n}" (known: ${this.builtins.names().join(', ')})`, n, 'NotFound');
+      if (!recipe)
+        throw new ImagePullError(
+          `no built-in image "${n}" (known: ${this.builtins.names().join(', ')})`,
+          n,
+          'NotFound',
+        );
       return this.builtins.canonicalRef(recipe);
     });
     const out: ResolvedImage[] = new Array(refs.length);
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < refs.length; i = next++) out[i] = await this.ensureBuiltin(refs[i]!, opts.onProgress, opts.force ?? false);
+      for (let i = next++; i < refs.length; i = next++)
+        out[i] = await this.ensureBuiltin(refs[i]!, opts.onProgress, opts.force ?? false);
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 3) }, worker));
     return out;
@@ -117,7 +143,12 @@ export class LocalImageService implements ImageService {
       if (!s) {
         const manifest = await this.store.readJson<ImageManifest>(m.digest).catch(() => undefined);
         if (!manifest) continue;
-        s = { refs: [], digest: m.digest, id: manifest.config.digest, size: manifest.layers.reduce((n, l) => n + l.size, 0) };
+        s = {
+          refs: [],
+          digest: m.digest,
+          id: manifest.config.digest,
+          size: manifest.layers.reduce((n, l) => n + l.size, 0),
+        };
         byDigest.set(m.digest, s);
       }
       if (ref) s.refs.push(ref);
@@ -132,7 +163,10 @@ export class LocalImageService implements ImageService {
     const manifest = await this.store.readJson<ImageManifest>(found.desc.digest);
     const own = new Set([found.desc.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
     if (isDigest(ref)) {
-      await this.store.updateIndex((index) => ({ ...index, manifests: index.manifests.filter((m) => m.digest !== found.desc.digest) }));
+      await this.store.updateIndex((index) => ({
+        ...index,
+        manifests: index.manifests.filter((m) => m.digest !== found.desc.digest),
+      }));
     } else {
       await this.store.untag(found.ref);
     }
@@ -190,23 +224,31 @@ export class LocalImageService implements ImageService {
   async unpacked(digest: string): Promise<string> {
     const dir = this.store.layerDir(digest);
     if (await this.store.hasLayerDir(digest)) return dir;
-    await withStoreLock(this.store.lockPath(`layer-${digest}`), async () => {
-      if (await this.store.hasLayerDir(digest)) return;
-      const tmp = this.store.tempPath('unpack');
-      try {
-        await unpackLayer(this.store.blobPath(digest), tmp);
-        await this.store.commitLayerDir(tmp, digest);
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        throw err;
-      }
-    }, 10 * 60_000);
+    await withStoreLock(
+      this.store.lockPath(`layer-${digest}`),
+      async () => {
+        if (await this.store.hasLayerDir(digest)) return;
+        const tmp = this.store.tempPath('unpack');
+        try {
+          await unpackLayer(this.store.blobPath(digest), tmp);
+          await this.store.commitLayerDir(tmp, digest);
+        } catch (err) {
+          await rm(tmp, { recursive: true, force: true });
+          throw err;
+        }
+      },
+      10 * 60_000,
+    );
     return dir;
   }
 }
 
 /** The store at `dir` (default: the machine's), initialised, with the built-ins and an optional puller. */
-export async function openImageService(opts: { dir: string; puller?: (store: OciStore) => ImagePuller; builtins?: ConstructorParameters<typeof BuiltinImages>[1] }): Promise<LocalImageService> {
+export async function openImageService(opts: {
+  dir: string;
+  puller?: (store: OciStore) => ImagePuller;
+  builtins?: ConstructorParameters<typeof BuiltinImages>[1];
+}): Promise<LocalImageService> {
   const store = new OciStore(opts.dir);
   await store.init();
   return new LocalImageService(store, new BuiltinImages(store, opts.builtins), opts.puller?.(store));

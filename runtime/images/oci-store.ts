@@ -19,7 +19,10 @@ export function imageStoreDir(): string {
 }
 
 export class DigestMismatchError extends KubewireError {
-  constructor(readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
     super(`content digest ${actual} does not match the expected ${expected}`);
   }
 }
@@ -54,10 +57,12 @@ export class OciStore {
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     await chmod(this.root, 0o700);
-    for (const d of ['blobs/sha256', 'layers/sha256', 'tmp', 'locks']) await mkdir(join(this.root, d), { recursive: true, mode: 0o700 });
+    for (const d of ['blobs/sha256', 'layers/sha256', 'tmp', 'locks'])
+      await mkdir(join(this.root, d), { recursive: true, mode: 0o700 });
     const layout = join(this.root, 'oci-layout');
     if (!(await exists(layout))) await writeFile(layout, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    if (!(await exists(this.indexPath))) await this.writeIndex({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
+    if (!(await exists(this.indexPath)))
+      await this.writeIndex({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
   }
 
   blobPath(digest: string): string {
@@ -74,7 +79,11 @@ export class OciStore {
 
   /** A fresh path under tmp/ (same filesystem as the blobs, so a rename is atomic). */
   tempPath(label: string): string {
-    return join(this.root, 'tmp', `${label.replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    return join(
+      this.root,
+      'tmp',
+      `${label.replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
   }
 
   hasBlob(digest: string): Promise<boolean> {
@@ -152,7 +161,12 @@ export class OciStore {
       ...index,
       manifests: [
         ...index.manifests.filter((m) => m.annotations?.[REF_NAME] !== ref),
-        { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...annotations, [REF_NAME]: ref } },
+        {
+          mediaType: desc.mediaType,
+          digest: desc.digest,
+          size: desc.size,
+          annotations: { ...annotations, [REF_NAME]: ref },
+        },
       ],
     }));
   }
@@ -168,11 +182,15 @@ export class OciStore {
   }
 
   async listBlobs(): Promise<string[]> {
-    return (await readdir(join(this.root, 'blobs', 'sha256'))).filter((h) => /^[a-f0-9]{64}$/.test(h)).map((h) => `sha256:${h}`);
+    return (await readdir(join(this.root, 'blobs', 'sha256')))
+      .filter((h) => /^[a-f0-9]{64}$/.test(h))
+      .map((h) => `sha256:${h}`);
   }
 
   async listLayerDirs(): Promise<string[]> {
-    return (await readdir(join(this.root, 'layers', 'sha256'))).filter((h) => /^[a-f0-9]{64}$/.test(h)).map((h) => `sha256:${h}`);
+    return (await readdir(join(this.root, 'layers', 'sha256')))
+      .filter((h) => /^[a-f0-9]{64}$/.test(h))
+      .map((h) => `sha256:${h}`);
   }
 
   /** Removes leftovers of writers that died (tmp entries whose pid is gone). */

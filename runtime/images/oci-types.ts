@@ -18,7 +18,12 @@ export const MT = {
 export const MANIFEST_TYPES: readonly string[] = [MT.ociManifest, MT.dockerManifest];
 export const INDEX_TYPES: readonly string[] = [MT.ociIndex, MT.dockerManifestList];
 export const LAYER_TYPES: readonly string[] = [
-  MT.ociLayer, MT.ociLayerGzip, MT.ociLayerZstd, MT.ociLayerNondistGzip, MT.dockerLayerGzip, MT.dockerForeignLayerGzip,
+  MT.ociLayer,
+  MT.ociLayerGzip,
+  MT.ociLayerZstd,
+  MT.ociLayerNondistGzip,
+  MT.dockerLayerGzip,
+  MT.dockerForeignLayerGzip,
 ];
 
 /** The annotation an OCI layout's index.json uses to name a manifest. */

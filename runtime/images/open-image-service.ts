@@ -11,6 +11,7 @@ import { RegistryPuller, type RegistryConfig } from './registry-puller.js';
  */
 export async function openLabImageService(config?: RegistryConfig, dir = imageStoreDir()): Promise<LocalImageService> {
   let cfg = config;
-  if (!cfg && process.env.KUBEWIRE_REGISTRIES) cfg = JSON.parse(await readFile(process.env.KUBEWIRE_REGISTRIES, 'utf8')) as RegistryConfig;
+  if (!cfg && process.env.KUBEWIRE_REGISTRIES)
+    cfg = JSON.parse(await readFile(process.env.KUBEWIRE_REGISTRIES, 'utf8')) as RegistryConfig;
   return openImageService({ dir, puller: (store) => new RegistryPuller(store, cfg ?? {}) });
 }

@@ -20,13 +20,17 @@ interface DockerAuthEntry {
 
 /** "https://index.docker.io/v1/" → docker.io; "https://my.reg:5000/path" → my.reg:5000. */
 export function registryHostOf(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   return host === 'index.docker.io' || host === DOCKER_HUB_API ? DOCKER_HUB : host;
 }
 
 function entryAuth(e: DockerAuthEntry): RegistryAuth | undefined {
   const token = e.registrytoken ?? e.identitytoken;
-  if (e.username !== undefined || e.password !== undefined) return { username: e.username ?? '', password: e.password ?? '', ...(token ? { token } : {}) };
+  if (e.username !== undefined || e.password !== undefined)
+    return { username: e.username ?? '', password: e.password ?? '', ...(token ? { token } : {}) };
   if (e.auth) {
     const plain = Buffer.from(e.auth, 'base64').toString('utf8');
     const i = plain.indexOf(':');
@@ -42,9 +46,16 @@ export function authFromPullSecrets(secrets: PullSecret[]): Record<string, Regis
     let entries: Record<string, DockerAuthEntry> | undefined;
     try {
       if (s.type === 'kubernetes.io/dockerconfigjson' && s.data?.['.dockerconfigjson']) {
-        entries = (JSON.parse(Buffer.from(s.data['.dockerconfigjson'], 'base64').toString('utf8')) as { auths?: Record<string, DockerAuthEntry> }).auths;
+        entries = (
+          JSON.parse(Buffer.from(s.data['.dockerconfigjson'], 'base64').toString('utf8')) as {
+            auths?: Record<string, DockerAuthEntry>;
+          }
+        ).auths;
       } else if (s.type === 'kubernetes.io/dockercfg' && s.data?.['.dockercfg']) {
-        entries = JSON.parse(Buffer.from(s.data['.dockercfg'], 'base64').toString('utf8')) as Record<string, DockerAuthEntry>;
+        entries = JSON.parse(Buffer.from(s.data['.dockercfg'], 'base64').toString('utf8')) as Record<
+          string,
+          DockerAuthEntry
+        >;
       }
     } catch {
       continue; // the kubelet ignores a malformed secret and pulls without it

@@ -57,7 +57,10 @@ async function readAll(res: IncomingMessage, limit = 4 * 1024 * 1024): Promise<B
 /** The registry's own words from an error body ({"errors":[{"code","message"}]}), else the status. */
 export function registryErrorText(status: number, body: Buffer): string {
   try {
-    const j = JSON.parse(body.toString('utf8')) as { errors?: { code?: string; message?: string; detail?: unknown }[]; details?: string };
+    const j = JSON.parse(body.toString('utf8')) as {
+      errors?: { code?: string; message?: string; detail?: unknown }[];
+      details?: string;
+    };
     if (j.errors?.length) return j.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
     if (j.details) return j.details;
   } catch {
@@ -85,8 +88,15 @@ export class RegistryClient {
   private send(url: URL, headers: Record<string, string>, useSocket: boolean): Promise<Response> {
     const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const r = req(url, { method: 'GET', headers, timeout: this.timeoutMs, ...(useSocket && this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : {}) }, (res) =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
+      const r = req(
+        url,
+        {
+          method: 'GET',
+          headers,
+          timeout: this.timeoutMs,
+          ...(useSocket && this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : {}),
+        },
+        (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
       );
       r.on('timeout', () => r.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       r.on('error', reject);
@@ -127,13 +137,21 @@ export class RegistryClient {
 
   private async authenticate(challenge: string): Promise<void> {
     const { scheme, params } = parseChallenge(challenge);
-    const basic = this.auth?.username !== undefined ? `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password ?? ''}`).toString('base64')}` : undefined;
+    const basic =
+      this.auth?.username !== undefined
+        ? `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password ?? ''}`).toString('base64')}`
+        : undefined;
     if (scheme === 'basic') {
-      if (!basic) throw this.fail('the registry asks for a username and password (Basic), none given: add an imagePullSecret', 'Unauthorized');
+      if (!basic)
+        throw this.fail(
+          'the registry asks for a username and password (Basic), none given: add an imagePullSecret',
+          'Unauthorized',
+        );
       this.authorization = basic;
       return;
     }
-    if (scheme !== 'bearer' || !params.realm) throw this.fail(`unsupported authentication challenge: ${challenge}`, 'Unauthorized');
+    if (scheme !== 'bearer' || !params.realm)
+      throw this.fail(`unsupported authentication challenge: ${challenge}`, 'Unauthorized');
     if (this.auth?.token) {
       this.authorization = `Bearer ${this.auth.token}`;
       return;
@@ -141,15 +159,31 @@ export class RegistryClient {
     const realm = new URL(params.realm);
     if (params.service) realm.searchParams.set('service', params.service);
     realm.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull`);
-    const tokenClient = new RegistryClient({ url: realm.origin, ...(realm.host === new URL(this.endpoint.url).host && this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : {}) }, this.repository, this.ref, undefined, this.timeoutMs);
+    const tokenClient = new RegistryClient(
+      {
+        url: realm.origin,
+        ...(realm.host === new URL(this.endpoint.url).host && this.endpoint.socketPath
+          ? { socketPath: this.endpoint.socketPath }
+          : {}),
+      },
+      this.repository,
+      this.ref,
+      undefined,
+      this.timeoutMs,
+    );
     let res: Response;
     try {
-      res = await tokenClient.send(realm, { 'user-agent': 'kubewire/0.1', ...(basic ? { authorization: basic } : {}) }, realm.host === new URL(this.endpoint.url).host);
+      res = await tokenClient.send(
+        realm,
+        { 'user-agent': 'kubewire/0.1', ...(basic ? { authorization: basic } : {}) },
+        realm.host === new URL(this.endpoint.url).host,
+      );
     } catch (err) {
       throw this.fail(`cannot reach the token service ${realm.origin}: ${(err as Error).message}`, 'Unreachable', err);
     }
     const body = await readAll(res.body);
-    if (res.status !== 200) throw this.fail(`token service refused (${registryErrorText(res.status, body)})`, 'Unauthorized');
+    if (res.status !== 200)
+      throw this.fail(`token service refused (${registryErrorText(res.status, body)})`, 'Unauthorized');
     const j = JSON.parse(body.toString('utf8')) as { token?: string; access_token?: string };
     const token = j.token ?? j.access_token;
     if (!token) throw this.fail('token service answered without a token', 'Unauthorized');
@@ -159,8 +193,14 @@ export class RegistryClient {
   private async check(res: Response, what: string): Promise<void> {
     if (res.status === 200) return;
     const text = registryErrorText(res.status, await readAll(res.body).catch(() => Buffer.alloc(0)));
-    const reason = res.status === 404 ? 'NotFound' : res.status === 401 || res.status === 403 ? 'Unauthorized' : 'Invalid';
-    const words = res.status === 404 ? 'not found' : res.status === 401 || res.status === 403 ? 'unauthorized' : `failed (HTTP ${res.status})`;
+    const reason =
+      res.status === 404 ? 'NotFound' : res.status === 401 || res.status === 403 ? 'Unauthorized' : 'Invalid';
+    const words =
+      res.status === 404
+        ? 'not found'
+        : res.status === 401 || res.status === 403
+          ? 'unauthorized'
+          : `failed (HTTP ${res.status})`;
     throw this.fail(`${what} ${words}: ${text}`, reason);
   }
 
@@ -170,11 +210,15 @@ export class RegistryClient {
     await this.check(res, `manifest ${this.repository}:${reference}`);
     const bytes = await readAll(res.body);
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    if (reference.startsWith('sha256:') && digest !== reference) throw this.fail(`manifest digest mismatch: asked ${reference}, got ${digest}`, 'Invalid');
-    let mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (reference.startsWith('sha256:') && digest !== reference)
+      throw this.fail(`manifest digest mismatch: asked ${reference}, got ${digest}`, 'Invalid');
+    let mediaType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     const declared = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
     if (declared) mediaType = declared;
-    if (![...MANIFEST_TYPES, ...INDEX_TYPES].includes(mediaType)) throw this.fail(`unsupported manifest type "${mediaType}"`, 'Invalid');
+    if (![...MANIFEST_TYPES, ...INDEX_TYPES].includes(mediaType))
+      throw this.fail(`unsupported manifest type "${mediaType}"`, 'Invalid');
     return { mediaType, bytes, digest };
   }
 

@@ -32,7 +32,8 @@ export function upstreamEndpoint(registry: string, insecure: string[] = []): Reg
 export function authFor(auth: Record<string, RegistryAuth> | undefined, host: string): RegistryAuth | undefined {
   if (!auth) return undefined;
   if (auth[host]) return auth[host];
-  if (host === DOCKER_HUB) return auth['index.docker.io'] ?? auth[DOCKER_HUB_API] ?? auth['https://index.docker.io/v1/'];
+  if (host === DOCKER_HUB)
+    return auth['index.docker.io'] ?? auth[DOCKER_HUB_API] ?? auth['https://index.docker.io/v1/'];
   return undefined;
 }
 
@@ -53,7 +54,11 @@ export class RegistryPuller implements ImagePuller {
     const errors: ImagePullError[] = [];
     for (const ep of this.endpoints(r.registry)) {
       const host = new URL(ep.url).host;
-      const auth = authFor(opts.auth, host) ?? (ep.url === upstreamEndpoint(r.registry, this.config.insecure).url ? authFor(opts.auth, r.registry) : undefined);
+      const auth =
+        authFor(opts.auth, host) ??
+        (ep.url === upstreamEndpoint(r.registry, this.config.insecure).url
+          ? authFor(opts.auth, r.registry)
+          : undefined);
       try {
         await this.pullFrom(new RegistryClient(ep, r.repository, ref, auth, this.config.timeoutMs), r, ref, opts);
         return;
@@ -65,14 +70,28 @@ export class RegistryPuller implements ImagePuller {
     if (!errors.length) throw new ImagePullError(`no registry to pull ${ref} from`, ref, 'Unreachable');
     // The most telling failure: one the registry answered (not found, unauthorized, bad content)
     // over "could not connect", so an unreachable upstream does not hide the mirror's answer.
-    const best = errors.find((e) => e.reason !== 'Unreachable' && e.reason !== 'NotFound') ?? errors.find((e) => e.reason === 'NotFound') ?? errors[0]!;
-    const message = errors.length === 1 ? best.message : `${best.message} (also tried: ${errors.filter((e) => e !== best).map((e) => e.message).join('; ')})`;
+    const best =
+      errors.find((e) => e.reason !== 'Unreachable' && e.reason !== 'NotFound') ??
+      errors.find((e) => e.reason === 'NotFound') ??
+      errors[0]!;
+    const message =
+      errors.length === 1
+        ? best.message
+        : `${best.message} (also tried: ${errors
+            .filter((e) => e !== best)
+            .map((e) => e.message)
+            .join('; ')})`;
     throw new ImagePullError(`failed to pull image "${ref}": ${message}`, ref, best.reason, { cause: best });
   }
 
   private async pullFrom(client: RegistryClient, r: ImageRef, ref: string, opts: PullOptions): Promise<void> {
     const progress = (phase: string, done?: number, total?: number) =>
-      opts.onProgress?.({ ref, phase, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
+      opts.onProgress?.({
+        ref,
+        phase,
+        ...(done !== undefined ? { done } : {}),
+        ...(total !== undefined ? { total } : {}),
+      });
     progress(`resolving ${r.digest ?? r.tag} at ${client.endpoint.url}`);
     let m = await client.manifest(r.digest ?? r.tag!);
     if (INDEX_TYPES.includes(m.mediaType)) {
@@ -80,7 +99,8 @@ export class RegistryPuller implements ImagePuller {
       const chosen = pickPlatform(JSON.parse(m.bytes.toString('utf8')) as ImageIndex);
       if (!chosen) throw new ImagePullError(`${client.endpoint.url}: no linux/amd64 image in ${ref}`, ref, 'NotFound');
       m = await client.manifest(chosen.digest);
-      if (INDEX_TYPES.includes(m.mediaType)) throw new ImagePullError(`${client.endpoint.url}: nested index in ${ref}`, ref, 'Invalid');
+      if (INDEX_TYPES.includes(m.mediaType))
+        throw new ImagePullError(`${client.endpoint.url}: nested index in ${ref}`, ref, 'Invalid');
     }
     const manifest = JSON.parse(m.bytes.toString('utf8')) as ImageManifest;
     const blobs = [manifest.config, ...manifest.layers];
@@ -102,7 +122,11 @@ export class RegistryPuller implements ImagePuller {
       done += b.size;
     }
     await this.store.putBlob(m.bytes, m.digest);
-    await this.store.tag(`${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`, { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length });
+    await this.store.tag(`${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`, {
+      mediaType: m.mediaType,
+      digest: m.digest,
+      size: m.bytes.length,
+    });
     progress(`pulled ${m.digest}`, total, total);
   }
 }

@@ -39,7 +39,8 @@ export async function withStoreLock<T>(path: string, fn: () => Promise<T>, timeo
         await unlink(path).catch(() => {});
         continue;
       }
-      if (Date.now() > deadline) throw new StoreLockTimeout(`image store lock ${path} still held after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new StoreLockTimeout(`image store lock ${path} still held after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 500);
     }

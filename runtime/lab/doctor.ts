@@ -25,7 +25,25 @@ export interface DoctorReport {
   snapshotTakenAt?: string;
 }
 
-const COMMANDS = ['ip', 'bridge', 'brctl', 'socat', 'iptables', 'iptables-restore', 'iptables-save', 'nsenter', 'unshare', 'setsid', 'sysctl', 'ping', 'traceroute', 'curl', 'tcpdump', 'conntrack', 'shellcheck'];
+const COMMANDS = [
+  'ip',
+  'bridge',
+  'brctl',
+  'socat',
+  'iptables',
+  'iptables-restore',
+  'iptables-save',
+  'nsenter',
+  'unshare',
+  'setsid',
+  'sysctl',
+  'ping',
+  'traceroute',
+  'curl',
+  'tcpdump',
+  'conntrack',
+  'shellcheck',
+];
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback'];
 /** Link kinds the lab makes, with the `ip link add` arguments that make a throwaway one. */
 const KERNEL_LINKS: [string, string[]][] = [
@@ -41,13 +59,26 @@ const KERNEL_LINKS: [string, string[]][] = [
  */
 export async function probeLink(args: string[]): Promise<{ ok: boolean; detail: string }> {
   const r = await execa('unshare', ['--net', '--', 'ip', 'link', 'add', ...args], { reject: false });
-  return r.exitCode === 0 ? { ok: true, detail: 'works (made one in a throwaway namespace)' } : { ok: false, detail: `not available: ${(r.stderr || r.stdout).trim().slice(0, 120)}` };
+  return r.exitCode === 0
+    ? { ok: true, detail: 'works (made one in a throwaway namespace)' }
+    : { ok: false, detail: `not available: ${(r.stderr || r.stdout).trim().slice(0, 120)}` };
 }
 
-export async function runDoctor(driver: HostDriver, opts: { snapshotPath: string; pauseBinary: string; cniPath?: string; orphans?: () => MarkedProcess[] }): Promise<DoctorReport> {
+export async function runDoctor(
+  driver: HostDriver,
+  opts: { snapshotPath: string; pauseBinary: string; cniPath?: string; orphans?: () => MarkedProcess[] },
+): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
-  const executable = async (p: string) => access(p, constants.X_OK).then(() => true, () => false);
-  checks.push({ name: 'running as root', ok: process.getuid?.() === 0, detail: 'namespaces and links need root (sudo)' });
+  const executable = async (p: string) =>
+    access(p, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+  checks.push({
+    name: 'running as root',
+    ok: process.getuid?.() === 0,
+    detail: 'namespaces and links need root (sudo)',
+  });
   const major = Number(process.versions.node.split('.')[0]);
   checks.push({ name: 'node >= 20', ok: major >= 20, detail: `node ${process.versions.node}` });
   for (const c of COMMANDS) {
@@ -57,17 +88,31 @@ export async function runDoctor(driver: HostDriver, opts: { snapshotPath: string
   const cniPath = opts.cniPath ?? '/usr/lib/cni';
   for (const p of CNI_PLUGINS) {
     const ok = await executable(`${cniPath}/${p}`);
-    checks.push({ name: `CNI plugin ${p}`, ok, detail: ok ? `${cniPath}/${p}` : `missing (Debian package containernetworking-plugins)` });
+    checks.push({
+      name: `CNI plugin ${p}`,
+      ok,
+      detail: ok ? `${cniPath}/${p}` : `missing (Debian package containernetworking-plugins)`,
+    });
   }
   for (const [kind, args] of KERNEL_LINKS) {
     const r = await probeLink(args);
     checks.push({ name: `kernel ${kind}`, ...r });
   }
   const pauseOk = await executable(opts.pauseBinary);
-  checks.push({ name: 'pause built', ok: pauseOk, detail: pauseOk ? opts.pauseBinary : `${opts.pauseBinary} missing: run npm run build` });
+  checks.push({
+    name: 'pause built',
+    ok: pauseOk,
+    detail: pauseOk ? opts.pauseBinary : `${opts.pauseBinary} missing: run npm run build`,
+  });
 
   const orphans = (opts.orphans ?? (() => orphanProcesses(trackingHierarchy(), new LabOwners())))();
-  checks.push({ name: 'no orphaned lab processes', ok: orphans.length === 0, detail: orphans.length ? `${orphans.length} marked processes of no running lab (listed below; kubewire reset --all ends them)` : 'none' });
+  checks.push({
+    name: 'no orphaned lab processes',
+    ok: orphans.length === 0,
+    detail: orphans.length
+      ? `${orphans.length} marked processes of no running lab (listed below; kubewire reset --all ends them)`
+      : 'none',
+  });
 
   let before: HostSnapshot | undefined;
   try {

@@ -12,7 +12,8 @@ export interface HostSnapshot {
 
 type Json = Record<string, unknown>;
 
-const pick = (o: Json, keys: string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+const pick = (o: Json, keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 
 export async function takeHostSnapshot(driver: HostDriver): Promise<HostSnapshot> {
   const { json } = await driver.script('host-snapshot.sh', []);
@@ -27,12 +28,19 @@ export function normalizeSnapshot(raw: Json): HostSnapshot {
       .split('\n')
       .filter((l) => l.trim() && !l.startsWith('#'));
   const entries: Record<string, string[]> = {
-    link: list('link').map((l) => JSON.stringify(pick(l, ['ifname', 'flags', 'mtu', 'link_type', 'address', 'master', 'link_netnsid']))),
+    link: list('link').map((l) =>
+      JSON.stringify(pick(l, ['ifname', 'flags', 'mtu', 'link_type', 'address', 'master', 'link_netnsid'])),
+    ),
     addr: list('addr').flatMap((l) =>
-      ((l.addr_info as Json[]) ?? []).map((a) => `${l.ifname as string} ${a.family as string} ${a.local as string}/${a.prefixlen as number} ${a.scope as string}`),
+      ((l.addr_info as Json[]) ?? []).map(
+        (a) =>
+          `${l.ifname as string} ${a.family as string} ${a.local as string}/${a.prefixlen as number} ${a.scope as string}`,
+      ),
     ),
     route: list('route').map((r) => JSON.stringify(r)),
-    route6: list('route6').map((r) => JSON.stringify(pick(r, ['dst', 'gateway', 'dev', 'table', 'protocol', 'type', 'metric', 'prefsrc']))),
+    route6: list('route6').map((r) =>
+      JSON.stringify(pick(r, ['dst', 'gateway', 'dev', 'table', 'protocol', 'type', 'metric', 'prefsrc'])),
+    ),
     rule: list('rule').map((r) => JSON.stringify(r)),
     iptables: text('iptables'),
     ip6tables: text('ip6tables'),

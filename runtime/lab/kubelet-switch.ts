@@ -25,7 +25,13 @@ export function kubeletStopped(nodeDir: string): boolean {
 }
 
 /** Polls the markers and calls stop/start on changes; returns the disposer. */
-export function watchKubeletSwitches(nodes: string[], nodeDir: (n: string) => string, running: (n: string) => boolean, act: (n: string, stop: boolean) => Promise<void>, log: (l: string) => void): () => void {
+export function watchKubeletSwitches(
+  nodes: string[],
+  nodeDir: (n: string) => string,
+  running: (n: string) => boolean,
+  act: (n: string, stop: boolean) => Promise<void>,
+  log: (l: string) => void,
+): () => void {
   let busy = false;
   const t = setInterval(() => {
     if (busy) return;

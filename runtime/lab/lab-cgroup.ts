@@ -45,12 +45,16 @@ const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export function trackingHierarchy(env: NodeJS.ProcessEnv = process.env, base = '/sys/fs/cgroup'): CgroupHierarchy {
   const forced = env.KUBEWIRE_CGROUP_ROOT;
   if (forced) {
-    if (!forced.startsWith('/sys/fs/cgroup') || forced.includes('..')) throw new LabCgroupError(`KUBEWIRE_CGROUP_ROOT ${JSON.stringify(forced)} is not a cgroup mount under /sys/fs/cgroup`);
+    if (!forced.startsWith('/sys/fs/cgroup') || forced.includes('..'))
+      throw new LabCgroupError(
+        `KUBEWIRE_CGROUP_ROOT ${JSON.stringify(forced)} is not a cgroup mount under /sys/fs/cgroup`,
+      );
     return { version: existsSync(join(forced, 'cgroup.controllers')) ? 2 : 1, root: forced };
   }
   if (existsSync(join(base, 'cgroup.controllers'))) return { version: 2, root: base };
   if (existsSync(join(base, 'unified', 'cgroup.controllers'))) return { version: 2, root: join(base, 'unified') };
-  for (const v1 of ['pids', 'systemd']) if (existsSync(join(base, v1, 'cgroup.procs'))) return { version: 1, root: join(base, v1) };
+  for (const v1 of ['pids', 'systemd'])
+    if (existsSync(join(base, v1, 'cgroup.procs'))) return { version: 1, root: join(base, v1) };
   throw new LabCgroupError(`no cgroup hierarchy found under ${base}: labs cannot mark their processes`);
 }
 
@@ -106,7 +110,8 @@ export class LabCgroup {
   /** Every process in the lab's cgroups, in any hierarchy. */
   pids(): number[] {
     const out = new Set<number>();
-    for (const root of this.allRoots()) for (const d of subtree(join(root, this.name))) for (const p of procsOf(d)) out.add(p);
+    for (const root of this.allRoots())
+      for (const d of subtree(join(root, this.name))) for (const p of procsOf(d)) out.add(p);
     return [...out].sort((a, b) => a - b);
   }
 
@@ -122,7 +127,8 @@ export class LabCgroup {
     for (;;) {
       const pids = this.pids().filter((p) => p !== process.pid);
       if (pids.length === 0) return [...killed];
-      if (Date.now() > until) throw new LabCgroupError(`processes of lab ${this.prefix} survive SIGKILL: ${pids.join(' ')}`);
+      if (Date.now() > until)
+        throw new LabCgroupError(`processes of lab ${this.prefix} survive SIGKILL: ${pids.join(' ')}`);
       const killFile = join(this.dir, 'cgroup.kill');
       if (this.hierarchy.version === 2 && existsSync(killFile)) {
         try {
@@ -170,7 +176,9 @@ export class LabCgroup {
 }
 
 /** Prefixes of every lab that has a cgroup, in any hierarchy. */
-export function labCgroupPrefixes(roots: string[] = [...new Set([trackingHierarchy().root, ...cgroupMounts()])]): string[] {
+export function labCgroupPrefixes(
+  roots: string[] = [...new Set([trackingHierarchy().root, ...cgroupMounts()])],
+): string[] {
   const out = new Set<string>();
   for (const root of roots) {
     for (const name of listDirs(root)) {
@@ -209,7 +217,9 @@ function subtree(dir: string): string[] {
 
 function listDirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }

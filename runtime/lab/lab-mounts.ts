@@ -24,7 +24,12 @@ function unescape(p: string): string {
 }
 
 /** Mount points of the lab, deepest first. */
-export function labMounts(prefix: string, stateDir: string, isLabNetns: (ns: string) => boolean, mounts = readFileSync('/proc/mounts', 'utf8')): string[] {
+export function labMounts(
+  prefix: string,
+  stateDir: string,
+  isLabNetns: (ns: string) => boolean,
+  mounts = readFileSync('/proc/mounts', 'utf8'),
+): string[] {
   const dir = stateDir.replace(/\/+$/, '');
   const ours = (p: string) => {
     if (p === dir || p.startsWith(dir + '/')) return true;

@@ -28,5 +28,7 @@ export function orphanPrefixes(hierarchy: CgroupHierarchy, owners: LabOwners, ro
 
 /** Every marked process of a lab that is not running. */
 export function orphanProcesses(hierarchy: CgroupHierarchy, owners: LabOwners, roots?: string[]): MarkedProcess[] {
-  return orphanPrefixes(hierarchy, owners, roots).flatMap((prefix) => new LabCgroup(hierarchy, prefix).pids().map((pid) => ({ pid, prefix, args: processArgs(pid) })));
+  return orphanPrefixes(hierarchy, owners, roots).flatMap((prefix) =>
+    new LabCgroup(hierarchy, prefix).pids().map((pid) => ({ pid, prefix, args: processArgs(pid) })),
+  );
 }

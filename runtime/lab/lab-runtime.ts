@@ -67,7 +67,9 @@ export class LabRuntime {
     const limit = this.opts.concurrency ?? 4;
     const previous = await loadState(this.paths.state);
     if (previous && previous.prefix !== topo.prefix) {
-      throw new Error(`lab ${topo.name} is already built with prefix ${previous.prefix}; run reset first to use ${topo.prefix}`);
+      throw new Error(
+        `lab ${topo.name} is already built with prefix ${previous.prefix}; run reset first to use ${topo.prefix}`,
+      );
     }
     const state = this.initialState(topo, names, previous);
     await timer.run('prepare', async () => {
@@ -87,7 +89,11 @@ export class LabRuntime {
 
     await timer.run('namespaces', async () => {
       const routers = [...topo.nodes.map((n) => names.node(n.name)), names.gateway];
-      const others = [names.underlay, names.internet, ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name))];
+      const others = [
+        names.underlay,
+        names.internet,
+        ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
+      ];
       await Promise.all([
         this.driver.script('netns-up.sh', [topo.prefix, '--forward', ...routers]),
         this.driver.script('netns-up.sh', [topo.prefix, ...others]),
@@ -101,7 +107,9 @@ export class LabRuntime {
         await deployUnderlaySwitch(this.driver, names);
         const len = nodeNetLength(topo);
         await mapLimit([undefined, ...topo.nodes], limit, (n) =>
-          n ? attachNode(this.driver, names, topo, n) : attachToUnderlay(this.driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
+          n
+            ? attachNode(this.driver, names, topo, n)
+            : attachToUnderlay(this.driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
         );
       });
       await timer.run('nodes+cloud', async () => {
@@ -116,7 +124,10 @@ export class LabRuntime {
     };
     // Pods are the kubelets' (the topology's pods are their static pods): `up` only writes each
     // node's CNI config and subnet.env, which the kubelet's CNI calls read.
-    const nodeFiles = () => timer.run('node files', () => mapLimit(topo.nodes, limit, (n) => writeNodeFiles(this.driver, this.paths, topo, n)));
+    const nodeFiles = () =>
+      timer.run('node files', () =>
+        mapLimit(topo.nodes, limit, (n) => writeNodeFiles(this.driver, this.paths, topo, n)),
+      );
     await Promise.all([network(), nodeFiles()]);
     await timer.run('prune', () => this.prune(topo, names, state));
     state.phase = 'up';
@@ -181,7 +192,9 @@ export class LabRuntime {
     const removed: string[] = [];
     for (let i = 0; i < namespaces.length; i += RESET_CHUNK) {
       const chunk = namespaces.slice(i, i + RESET_CHUNK);
-      const r = await this.driver.script('netns-down.sh', chunk, { timeoutMs: RESET_SCRIPT_TIMEOUT_MS }).catch(() => undefined);
+      const r = await this.driver
+        .script('netns-down.sh', chunk, { timeoutMs: RESET_SCRIPT_TIMEOUT_MS })
+        .catch(() => undefined);
       if (r) removed.push(...(r.json.removed as string[]));
     }
     return removed;
@@ -229,7 +242,9 @@ export class LabRuntime {
 
   private expectedNamespaces(topo: Topology, names: LabNames): string[] {
     return [
-      names.underlay, names.gateway, names.internet,
+      names.underlay,
+      names.gateway,
+      names.internet,
       ...topo.nodes.map((n) => names.node(n.name)),
       ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
     ];
@@ -244,7 +259,13 @@ export class LabRuntime {
     const log = join(this.paths.logs, 'internet.log');
     const argv = [process.execPath, this.opts.internetServer, config];
     const r = await this.driver.script('proc-start.sh', [names.internet, log, '--', ...argv]);
-    state.processes.internet = { pid: r.json.pid as number, startTime: r.json.startTime as number, netns: names.internet, argv, log };
+    state.processes.internet = {
+      pid: r.json.pid as number,
+      startTime: r.json.startTime as number,
+      netns: names.internet,
+      argv,
+      log,
+    };
     await this.save(state);
   }
 
@@ -259,7 +280,11 @@ export class LabRuntime {
       ...Object.values(state.pods).flatMap((p) => Object.values(p.containers)),
       ...Object.values(state.processes),
     ];
-    if (procs.length) await this.driver.script('proc-stop.sh', procs.map((p) => `${p.pid}:${p.startTime}`));
+    if (procs.length)
+      await this.driver.script(
+        'proc-stop.sh',
+        procs.map((p) => `${p.pid}:${p.startTime}`),
+      );
     for (const p of Object.values(state.pods)) {
       p.containers = {};
       delete p.sandbox;

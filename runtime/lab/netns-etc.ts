@@ -4,7 +4,13 @@
 // named from validated namespace names); netns-down.sh and sweep.sh remove them.
 import type { HostDriver } from '../host/host-driver.js';
 
-export async function writeNetnsEtc(driver: HostDriver, netns: string, hostname: string, nameserver: string, ip?: string): Promise<void> {
+export async function writeNetnsEtc(
+  driver: HostDriver,
+  netns: string,
+  hostname: string,
+  nameserver: string,
+  ip?: string,
+): Promise<void> {
   if (!/^kw-[a-z0-9][a-z0-9_.-]*$/.test(netns)) throw new Error(`not a lab namespace name: ${netns}`);
   const dir = `/etc/netns/${netns}`;
   const hosts = [
@@ -15,7 +21,10 @@ export async function writeNetnsEtc(driver: HostDriver, netns: string, hostname:
     '',
   ].join('\n');
   await Promise.all([
-    driver.writeFile(`${dir}/resolv.conf`, `# kubewire lab resolver (the emulated Internet)\nnameserver ${nameserver}\n`),
+    driver.writeFile(
+      `${dir}/resolv.conf`,
+      `# kubewire lab resolver (the emulated Internet)\nnameserver ${nameserver}\n`,
+    ),
     driver.writeFile(`${dir}/hosts`, hosts),
   ]);
 }

@@ -13,17 +13,28 @@ export async function assertPrefixFree(stateBase: string, topo: Topology, owners
   const where = `${topo.file}: prefix`;
   const own = await loadState(join(stateBase, topo.name, 'state.json')).catch(() => undefined);
   if (own && own.prefix !== topo.prefix) {
-    throw new ValidationError(where, `lab ${topo.name} is already built with prefix ${own.prefix}; run kubewire reset --lab ${topo.name} first to use ${topo.prefix}`);
+    throw new ValidationError(
+      where,
+      `lab ${topo.name} is already built with prefix ${own.prefix}; run kubewire reset --lab ${topo.name} first to use ${topo.prefix}`,
+    );
   }
-  const labs = existsSync(stateBase) ? readdirSync(stateBase, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== topo.name) : [];
+  const labs = existsSync(stateBase)
+    ? readdirSync(stateBase, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== topo.name)
+    : [];
   for (const d of labs) {
     const other = await loadState(join(stateBase, d.name, 'state.json')).catch(() => undefined);
     if (other?.prefix === topo.prefix) {
-      throw new ValidationError(where, `${JSON.stringify(topo.prefix)} is already the prefix of lab ${d.name} (${join(stateBase, d.name)}): give this topology a prefix of its own, or reset that lab`);
+      throw new ValidationError(
+        where,
+        `${JSON.stringify(topo.prefix)} is already the prefix of lab ${d.name} (${join(stateBase, d.name)}): give this topology a prefix of its own, or reset that lab`,
+      );
     }
   }
   const owner = owners.get(topo.prefix);
   if (owner && owners.running(topo.prefix) && owner.stateFile !== join(stateBase, topo.name, 'state.json')) {
-    throw new ValidationError(where, `${JSON.stringify(topo.prefix)} is already the prefix of running lab ${owner.lab} (${owner.stateFile}): give this topology a prefix of its own, or reset that lab`);
+    throw new ValidationError(
+      where,
+      `${JSON.stringify(topo.prefix)} is already the prefix of running lab ${owner.lab} (${owner.stateFile}): give this topology a prefix of its own, or reset that lab`,
+    );
   }
 }

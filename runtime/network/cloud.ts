@@ -22,10 +22,26 @@ export async function deployUnderlaySwitch(driver: HostDriver, names: LabNames):
 }
 
 /** Plugs `netns` into the underlay switch: its eth0 (address, default route), a br0 port named `port`. */
-export async function attachToUnderlay(driver: HostDriver, names: LabNames, netns: string, port: string, cidr: string, gateway?: string, mac?: string): Promise<void> {
+export async function attachToUnderlay(
+  driver: HostDriver,
+  names: LabNames,
+  netns: string,
+  port: string,
+  cidr: string,
+  gateway?: string,
+  mac?: string,
+): Promise<void> {
   await driver.script('attach.sh', [
-    netns, 'eth0', names.underlay, port, String(UNDERLAY_MTU),
-    '--addr', cidr, ...(mac ? ['--mac', mac] : []), '--peer-master', UNDERLAY_BRIDGE,
+    netns,
+    'eth0',
+    names.underlay,
+    port,
+    String(UNDERLAY_MTU),
+    '--addr',
+    cidr,
+    ...(mac ? ['--mac', mac] : []),
+    '--peer-master',
+    UNDERLAY_BRIDGE,
     ...(gateway ? ['--route', 'default', gateway] : []),
   ]);
 }
@@ -34,20 +50,38 @@ export async function deployGateway(driver: HostDriver, names: LabNames, topo: T
   const routerIp = topo.internet.router.split('/')[0]!;
   const hostsNet = topo.internet.hosts.map((h) => `${h.address}/32`);
   await driver.script('attach.sh', [
-    names.gateway, 'eth1', names.internet, 'eth0', String(UNDERLAY_MTU),
-    '--addr', topo.gateway.uplink, '--peer-addr', topo.internet.router,
-    '--route', 'default', routerIp,
+    names.gateway,
+    'eth1',
+    names.internet,
+    'eth0',
+    String(UNDERLAY_MTU),
+    '--addr',
+    topo.gateway.uplink,
+    '--peer-addr',
+    topo.internet.router,
+    '--route',
+    'default',
+    routerIp,
   ]);
   await Promise.all([
     driver.script('addrs.sh', [names.internet, 'lo', ...hostsNet, `${topo.internet.dns}/32`]),
     // The node network is routed from the Internet through the gateway (a cloud VPC's public
     // side), so a NodePort answers `curl <node address>:<nodePort>` from outside; for TCP and UDP
     // only, so that ICMP still finds no way back and `ping google.com` from a pod gets no answer.
-    driver.script('proto-route.sh', [names.internet, String(INTERNET_NODE_ROUTE_TABLE), topo.nodeNetwork, topo.gateway.uplink.split('/')[0]!, 'tcp', 'udp']),
-    driver.script(
-      'iptables-apply.sh',
-      [names.gateway, 'nat', GATEWAY_MASQ_CHAIN, 'POSTROUTING'],
-      { input: [`-A ${GATEWAY_MASQ_CHAIN} -o eth1 -p tcp -j MASQUERADE`, `-A ${GATEWAY_MASQ_CHAIN} -o eth1 -p udp -j MASQUERADE`, ''].join('\n') },
-    ),
+    driver.script('proto-route.sh', [
+      names.internet,
+      String(INTERNET_NODE_ROUTE_TABLE),
+      topo.nodeNetwork,
+      topo.gateway.uplink.split('/')[0]!,
+      'tcp',
+      'udp',
+    ]),
+    driver.script('iptables-apply.sh', [names.gateway, 'nat', GATEWAY_MASQ_CHAIN, 'POSTROUTING'], {
+      input: [
+        `-A ${GATEWAY_MASQ_CHAIN} -o eth1 -p tcp -j MASQUERADE`,
+        `-A ${GATEWAY_MASQ_CHAIN} -o eth1 -p udp -j MASQUERADE`,
+        '',
+      ].join('\n'),
+    }),
   ]);
 }

@@ -34,7 +34,14 @@ export class PodNetwork {
 
   /** Namespace + /etc/netns files + CNI ADD (unless already wired with the wanted address). */
   async setUp(cfg: PodNetworkConfig, previous?: PodRecord): Promise<PodRecord> {
-    const rec: PodRecord = previous ?? { namespace: cfg.namespace, name: cfg.name, node: cfg.node, netns: cfg.netns, containerId: cfg.containerId, containers: {} };
+    const rec: PodRecord = previous ?? {
+      namespace: cfg.namespace,
+      name: cfg.name,
+      node: cfg.node,
+      netns: cfg.netns,
+      containerId: cfg.containerId,
+      containers: {},
+    };
     const up = await this.driver.script('netns-up.sh', [this.prefix, cfg.netns]);
     const fresh = (up.json.created as string[]).length > 0;
     const ip = cfg.ip ?? rec.ip;
@@ -45,20 +52,32 @@ export class PodNetwork {
 
   /** CNI DEL (releasing the address) and the namespace removed. */
   async tearDown(pod: PodRecord, cniConf: string, nodeNetns: string, opts: { releaseIp: boolean }): Promise<void> {
-    if (opts.releaseIp) await this.driver.script('cni.sh', ['DEL', nodeNetns, pod.netns, pod.containerId, 'eth0', 'bridge', cniConf]);
+    if (opts.releaseIp)
+      await this.driver.script('cni.sh', ['DEL', nodeNetns, pod.netns, pod.containerId, 'eth0', 'bridge', cniConf]);
     await this.driver.script('netns-down.sh', [pod.netns]);
   }
 
   private async wired(cfg: PodNetworkConfig, ip: string | undefined): Promise<boolean> {
     const r = await this.driver.exec(cfg.netns, ['ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0']);
     if (r.exitCode !== 0) return false;
-    const addrs = (JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[]).flatMap((l) => l.addr_info ?? []);
+    const addrs = (JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[]).flatMap(
+      (l) => l.addr_info ?? [],
+    );
     return addrs.length > 0 && (!ip || addrs.some((a) => a.local === ip));
   }
 
   private async addNetwork(cfg: PodNetworkConfig, rec: PodRecord, ip: string | undefined): Promise<void> {
     const cniArgs = ['IgnoreUnknown=1', ...(ip ? [`IP=${ip}`] : []), ...(cfg.mac ? [`MAC=${cfg.mac}`] : [])].join(';');
-    const r = await this.driver.script('cni.sh', ['ADD', cfg.nodeNetns, cfg.netns, cfg.containerId, 'eth0', 'bridge', cfg.cniConf, cniArgs]);
+    const r = await this.driver.script('cni.sh', [
+      'ADD',
+      cfg.nodeNetns,
+      cfg.netns,
+      cfg.containerId,
+      'eth0',
+      'bridge',
+      cfg.cniConf,
+      cniArgs,
+    ]);
     const result = r.json as CniResult;
     const ifaces = result.interfaces ?? [];
     const podIf = ifaces.find((i) => i.sandbox && i.name === 'eth0');

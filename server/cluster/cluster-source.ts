@@ -55,7 +55,9 @@ export class KubeClusterSource implements ClusterSource {
   yaml(kind: ClusterKind, namespace: string | undefined, name: string): string {
     const inf = this.informers?.get(kind);
     if (!inf) throw new ClusterUnavailable('the cluster tables are not being watched (open the Cluster view)');
-    const obj = inf.store.list().find((o) => o.metadata.name === name && (o.metadata.namespace ?? undefined) === namespace);
+    const obj = inf.store
+      .list()
+      .find((o) => o.metadata.name === name && (o.metadata.namespace ?? undefined) === namespace);
     if (!obj) throw new ClusterUnavailable(`no ${kind} ${namespace ? `${namespace}/` : ''}${name} in the apiserver`);
     // kubectl's order: apiVersion, kind, metadata, then the rest.
     const { apiVersion, kind: k, metadata, ...rest } = obj as KubeObject & Record<string, unknown>;
@@ -71,10 +73,24 @@ export class KubeClusterSource implements ClusterSource {
       },
     });
     const f = this.factory;
-    const clients = { nodes: c.nodes, pods: c.pods, deployments: c.deployments, replicasets: c.replicaSets, services: c.services, endpoints: c.endpoints, events: c.events };
-    this.informers = new Map(CLUSTER_KINDS.map((k) => [k, f.informerFor(clients[k] as never) as unknown as Informer<KubeObject>]));
+    const clients = {
+      nodes: c.nodes,
+      pods: c.pods,
+      deployments: c.deployments,
+      replicasets: c.replicaSets,
+      services: c.services,
+      endpoints: c.endpoints,
+      events: c.events,
+    };
+    this.informers = new Map(
+      CLUSTER_KINDS.map((k) => [k, f.informerFor(clients[k] as never) as unknown as Informer<KubeObject>]),
+    );
     for (const inf of this.informers.values()) {
-      inf.addEventHandler({ onAdd: () => this.changed(), onUpdate: () => this.changed(), onDelete: () => this.changed() });
+      inf.addEventHandler({
+        onAdd: () => this.changed(),
+        onUpdate: () => this.changed(),
+        onDelete: () => this.changed(),
+      });
     }
     f.start();
   }
@@ -105,7 +121,11 @@ export class KubeClusterSource implements ClusterSource {
     const now = this.d.clock.now();
     const infs = this.informers;
     const tables = infs ? CLUSTER_KINDS.map((k) => clusterTable(k, infs.get(k)!.store.list(), now)) : [];
-    const s: ClusterSnapshot = { server: this.d.server, synced: !!infs && [...infs.values()].every((i) => i.hasSynced()), tables };
+    const s: ClusterSnapshot = {
+      server: this.d.server,
+      synced: !!infs && [...infs.values()].every((i) => i.hasSynced()),
+      tables,
+    };
     if (this.lastError) s.error = this.lastError;
     return s;
   }

@@ -1,6 +1,15 @@
 // Rows of the cluster tables from API objects, with kubectl get's columns (AGE is left to the
 // renderer, from createdAt). Pure functions over the objects the informers cache.
-import type { Deployment, Endpoints, Event, KubeObject, Node, Pod, ReplicaSet, Service } from '../../common/api-types.js';
+import type {
+  Deployment,
+  Endpoints,
+  Event,
+  KubeObject,
+  Node,
+  Pod,
+  ReplicaSet,
+  Service,
+} from '../../common/api-types.js';
 import { formatAge, type ClusterKind, type ClusterRow, type ClusterTable } from '../../common/cluster-contract.js';
 
 export const COLUMNS: Record<ClusterKind, string[]> = {
@@ -25,7 +34,8 @@ function base(o: KubeObject): Omit<ClusterRow, 'cells'> {
 
 function nodeRow(n: Node): ClusterRow {
   const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-  const status = (ready?.status === 'True' ? 'Ready' : 'NotReady') + (n.spec?.unschedulable ? ',SchedulingDisabled' : '');
+  const status =
+    (ready?.status === 'True' ? 'Ready' : 'NotReady') + (n.spec?.unschedulable ? ',SchedulingDisabled' : '');
   const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '<none>';
   return { ...base(n), cells: [n.metadata.name ?? '', status, AGE, ip, n.spec?.podCIDR ?? '<none>'] };
 }
@@ -36,26 +46,75 @@ function podRow(p: Pod): ClusterRow {
   const ready = cs.filter((c) => c.ready).length;
   const restarts = cs.reduce((a, c) => a + (c.restartCount ?? 0), 0);
   const waiting = cs.find((c) => c.state?.waiting?.reason)?.state?.waiting?.reason;
-  const status = p.metadata.deletionTimestamp ? 'Terminating' : (waiting ?? p.status?.reason ?? p.status?.phase ?? 'Pending');
-  return { ...base(p), cells: [p.metadata.namespace ?? '', p.metadata.name ?? '', `${ready}/${total}`, status, String(restarts), AGE, p.status?.podIP ?? '<none>', p.spec.nodeName ?? '<none>'] };
+  const status = p.metadata.deletionTimestamp
+    ? 'Terminating'
+    : (waiting ?? p.status?.reason ?? p.status?.phase ?? 'Pending');
+  return {
+    ...base(p),
+    cells: [
+      p.metadata.namespace ?? '',
+      p.metadata.name ?? '',
+      `${ready}/${total}`,
+      status,
+      String(restarts),
+      AGE,
+      p.status?.podIP ?? '<none>',
+      p.spec.nodeName ?? '<none>',
+    ],
+  };
 }
 
 function deploymentRow(d: Deployment): ClusterRow {
   const s = d.status ?? {};
-  return { ...base(d), cells: [d.metadata.namespace ?? '', d.metadata.name ?? '', `${s.readyReplicas ?? 0}/${d.spec.replicas ?? 1}`, String(s.updatedReplicas ?? 0), String(s.availableReplicas ?? 0), AGE] };
+  return {
+    ...base(d),
+    cells: [
+      d.metadata.namespace ?? '',
+      d.metadata.name ?? '',
+      `${s.readyReplicas ?? 0}/${d.spec.replicas ?? 1}`,
+      String(s.updatedReplicas ?? 0),
+      String(s.availableReplicas ?? 0),
+      AGE,
+    ],
+  };
 }
 
 function replicaSetRow(r: ReplicaSet): ClusterRow {
-  return { ...base(r), cells: [r.metadata.namespace ?? '', r.metadata.name ?? '', String(r.spec.replicas ?? 1), String(r.status?.replicas ?? 0), String(r.status?.readyReplicas ?? 0), AGE] };
+  return {
+    ...base(r),
+    cells: [
+      r.metadata.namespace ?? '',
+      r.metadata.name ?? '',
+      String(r.spec.replicas ?? 1),
+      String(r.status?.replicas ?? 0),
+      String(r.status?.readyReplicas ?? 0),
+      AGE,
+    ],
+  };
 }
 
 function serviceRow(s: Service): ClusterRow {
-  const ports = (s.spec.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',') || '<none>';
-  return { ...base(s), cells: [s.metadata.namespace ?? '', s.metadata.name ?? '', s.spec.type ?? 'ClusterIP', s.spec.clusterIP ?? '<none>', ports, AGE] };
+  const ports =
+    (s.spec.ports ?? [])
+      .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
+      .join(',') || '<none>';
+  return {
+    ...base(s),
+    cells: [
+      s.metadata.namespace ?? '',
+      s.metadata.name ?? '',
+      s.spec.type ?? 'ClusterIP',
+      s.spec.clusterIP ?? '<none>',
+      ports,
+      AGE,
+    ],
+  };
 }
 
 function endpointsRow(e: Endpoints): ClusterRow {
-  const eps = (e.subsets ?? []).flatMap((s) => (s.addresses ?? []).flatMap((a) => (s.ports?.length ? s.ports.map((p) => `${a.ip}:${p.port}`) : [a.ip])));
+  const eps = (e.subsets ?? []).flatMap((s) =>
+    (s.addresses ?? []).flatMap((a) => (s.ports?.length ? s.ports.map((p) => `${a.ip}:${p.port}`) : [a.ip])),
+  );
   const shown = eps.length > 3 ? `${eps.slice(0, 3).join(',')} + ${eps.length - 3} more...` : eps.join(',') || '<none>';
   return { ...base(e), cells: [e.metadata.namespace ?? '', e.metadata.name ?? '', shown, AGE] };
 }
@@ -68,7 +127,11 @@ function eventRow(e: Event, now: number): ClusterRow {
 }
 
 export function clusterTable(kind: ClusterKind, objects: readonly KubeObject[], now: number): ClusterTable {
-  const sorted = [...objects].sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`));
+  const sorted = [...objects].sort((a, b) =>
+    `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`.localeCompare(
+      `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`,
+    ),
+  );
   const row = (o: KubeObject): ClusterRow => {
     switch (kind) {
       case 'nodes':

@@ -10,8 +10,16 @@ export class GuideActivity {
   constructor(private readonly now: () => number) {}
 
   /** Runs `work` as the one activity; refuses while another runs, saying which. */
-  async run<T>(action: LabActivity['action'], lab: string, stepsTotal: number, work: (onPhase: (e: PhaseEvent) => void, onStep: () => void) => Promise<T>): Promise<T> {
-    if (this.current) throw new GuideUnavailable(`lab ${this.current.lab} is ${this.current.action === 'start' ? 'starting' : 'replaying'}; wait for it to finish`);
+  async run<T>(
+    action: LabActivity['action'],
+    lab: string,
+    stepsTotal: number,
+    work: (onPhase: (e: PhaseEvent) => void, onStep: () => void) => Promise<T>,
+  ): Promise<T> {
+    if (this.current)
+      throw new GuideUnavailable(
+        `lab ${this.current.lab} is ${this.current.action === 'start' ? 'starting' : 'replaying'}; wait for it to finish`,
+      );
     const a = { action, lab, phases: [], stepsDone: 0, stepsTotal, elapsedMs: 0, startedAt: this.now() };
     this.current = a;
     const onPhase = (e: PhaseEvent): void => {

@@ -17,7 +17,13 @@ export class GuideService {
   private readonly activity = new GuideActivity(() => performance.now());
 
   constructor(
-    private readonly d: { labsRoot: string; runner: LabRunner; prefix: string; namespaceExists: (name: string) => boolean; recorder?: CommandRecorder },
+    private readonly d: {
+      labsRoot: string;
+      runner: LabRunner;
+      prefix: string;
+      namespaceExists: (name: string) => boolean;
+      recorder?: CommandRecorder;
+    },
   ) {}
 
   recordStart(id: string): RecordingState {
@@ -37,7 +43,15 @@ export class GuideService {
     const commands = this.recorder().recorded();
     if (!this.recordingLab) throw new GuideUnavailable('nothing was recorded: start a recording in a lab first');
     const from = this.lab(this.recordingLab);
-    const lab = writeRecordedLab({ labsRoot: this.d.labsRoot, id, title, topologyFile: from.topologyFile, vars: from.vars, namespaces: from.namespaces, commands });
+    const lab = writeRecordedLab({
+      labsRoot: this.d.labsRoot,
+      id,
+      title,
+      topologyFile: from.topologyFile,
+      vars: from.vars,
+      namespaces: from.namespaces,
+      commands,
+    });
     loadLab(lab.dir, this.d.labsRoot);
     return { id: lab.id };
   }
@@ -63,8 +77,18 @@ export class GuideService {
       title: lab.title,
       summary: lab.summary,
       steps: lab.steps.length,
-      terminals: lab.terminals.map((t) => ({ name: t.name, namespace: this.namespaceOf(t.target), ...(t.opensAfterStep ? { opensAfterStep: t.opensAfterStep } : {}) })),
-      stepList: lab.steps.map((s) => ({ number: s.number, title: s.title, text: s.text, ...(s.hint ? { hint: s.hint } : {}), commands: s.commands.map((c) => ({ terminal: c.terminal, lines: c.lines })) })),
+      terminals: lab.terminals.map((t) => ({
+        name: t.name,
+        namespace: this.namespaceOf(t.target),
+        ...(t.opensAfterStep ? { opensAfterStep: t.opensAfterStep } : {}),
+      })),
+      stepList: lab.steps.map((s) => ({
+        number: s.number,
+        title: s.title,
+        text: s.text,
+        ...(s.hint ? { hint: s.hint } : {}),
+        commands: s.commands.map((c) => ({ terminal: c.terminal, lines: c.lines })),
+      })),
     };
   }
 
@@ -78,7 +102,10 @@ export class GuideService {
   /** A check or solve would run against a lab being torn down and rebuilt. */
   private idle(): void {
     const a = this.activity.get();
-    if (a) throw new GuideUnavailable(`lab ${a.lab} is ${a.action === 'start' ? 'starting' : 'replaying'}; try again when it is ready`);
+    if (a)
+      throw new GuideUnavailable(
+        `lab ${a.lab} is ${a.action === 'start' ? 'starting' : 'replaying'}; try again when it is ready`,
+      );
   }
 
   /** The start or replay running now, phase by phase (null: none). */
@@ -102,8 +129,15 @@ export class GuideService {
 
   async replay(id: string): Promise<{ step: number; title: string; passed: boolean; failures: string[] }[]> {
     const lab = this.lab(id);
-    const reports = await this.activity.run('replay', id, lab.steps.length, (onPhase, onStep) => this.d.runner.run(lab, { onPhase, onStep }));
-    return reports.map((r) => ({ step: r.step, title: r.title, passed: r.passed, failures: [...(r.solve?.failures ?? []), ...(r.check?.failures ?? [])] }));
+    const reports = await this.activity.run('replay', id, lab.steps.length, (onPhase, onStep) =>
+      this.d.runner.run(lab, { onPhase, onStep }),
+    );
+    return reports.map((r) => ({
+      step: r.step,
+      title: r.title,
+      passed: r.passed,
+      failures: [...(r.solve?.failures ?? []), ...(r.check?.failures ?? [])],
+    }));
   }
 
   /** Variables a lab's terminals get (its `vars:` and KW_*), so typed commands see `$CONTAINER`. */
@@ -120,7 +154,9 @@ export class GuideService {
       return `${p}${ns}_${pod}`;
     }
     // A bare name is a node (also before the lab is up), unless a pod of that name exists in "default".
-    return this.d.namespaceExists(`${p}default_${target}`) && !this.d.namespaceExists(`${p}${target}`) ? `${p}default_${target}` : `${p}${target}`;
+    return this.d.namespaceExists(`${p}default_${target}`) && !this.d.namespaceExists(`${p}${target}`)
+      ? `${p}default_${target}`
+      : `${p}${target}`;
   }
 
   private labs(): Lab[] {

@@ -29,7 +29,8 @@ export interface RecordedLabSpec {
 
 /** Writes `<labsRoot>/recorded-<id>/`; returns the lab id. Refuses an existing folder. */
 export function writeRecordedLab(spec: RecordedLabSpec): { id: string; dir: string } {
-  if (!RECORDED_ID.test(spec.id)) throw new ValidationError('guide.record.save id', `${JSON.stringify(spec.id)} does not match ${RECORDED_ID}`);
+  if (!RECORDED_ID.test(spec.id))
+    throw new ValidationError('guide.record.save id', `${JSON.stringify(spec.id)} does not match ${RECORDED_ID}`);
   const title = spec.title.replace(/\s+/g, ' ').trim();
   if (title === '') throw new ValidationError('guide.record.save title', 'must not be empty');
   if (spec.commands.length === 0) throw new ValidationError('guide.record.save', 'nothing was recorded');
@@ -41,7 +42,13 @@ export function writeRecordedLab(spec: RecordedLabSpec): { id: string; dir: stri
   const nameOf = (target: string): string => {
     let n = names.get(target);
     if (!n) {
-      n = `t${names.size + 1}-${target.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 24) || 'ns'}`;
+      n = `t${names.size + 1}-${
+        target
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-+|-+$/g, '')
+          .slice(0, 24) || 'ns'
+      }`;
       names.set(target, n);
     }
     return n;
@@ -63,10 +70,16 @@ export function writeRecordedLab(spec: RecordedLabSpec): { id: string; dir: stri
       mkdirSync(join(tmp, stepDir), { recursive: true });
       const term = nameOf(s.target);
       const fence = s.lines.some((l) => l.startsWith('```')) ? '~~~' : '```';
-      writeFileSync(join(tmp, stepDir, 'text.md'), `Run in terminal \`${term}\` (${s.target}):\n\n${fence}bash ${term}\n${s.lines.join('\n')}\n${fence}\n`);
-      const header = '#!/usr/bin/env bash\n# Generated from a recording; run by the lab runner after labs/lib/lab.sh.\nset -uo pipefail\n';
+      writeFileSync(
+        join(tmp, stepDir, 'text.md'),
+        `Run in terminal \`${term}\` (${s.target}):\n\n${fence}bash ${term}\n${s.lines.join('\n')}\n${fence}\n`,
+      );
+      const header =
+        '#!/usr/bin/env bash\n# Generated from a recording; run by the lab runner after labs/lib/lab.sh.\nset -uo pipefail\n';
       const run = (line: string): string => `in_ns ${shellQuote(s.target)} bash -c ${shellQuote(line)}`;
-      writeFileSync(join(tmp, stepDir, 'solve.sh'), `${header}set -e\n${s.lines.map(run).join('\n')}\n`, { mode: 0o755 });
+      writeFileSync(join(tmp, stepDir, 'solve.sh'), `${header}set -e\n${s.lines.map(run).join('\n')}\n`, {
+        mode: 0o755,
+      });
       const lastLine = s.lines[s.lines.length - 1]!;
       writeFileSync(
         join(tmp, stepDir, 'check.sh'),

@@ -6,11 +6,18 @@ import type { IptablesView } from '../../common/iptables-model.js';
 import type { RunCommand } from '../run-command.js';
 import { parseIptablesSave } from './iptables-save-parser.js';
 
-export async function readIptables(run: RunCommand, namespace: string, tables: readonly IptablesTable[]): Promise<IptablesView> {
+export async function readIptables(
+  run: RunCommand,
+  namespace: string,
+  tables: readonly IptablesTable[],
+): Promise<IptablesView> {
   const view: IptablesView = { namespace, source: 'iptables-save -c', tables: [] };
   for (const table of tables) {
     const r = await run(['ip', 'netns', 'exec', namespace, 'iptables-save', '-c', '-t', table], { timeoutMs: 10_000 });
-    if (r.exitCode !== 0) throw new KubewireError(`iptables-save -t ${table} in ${namespace} failed (${r.exitCode}): ${r.stderr.trim().slice(0, 200)}`);
+    if (r.exitCode !== 0)
+      throw new KubewireError(
+        `iptables-save -t ${table} in ${namespace} failed (${r.exitCode}): ${r.stderr.trim().slice(0, 200)}`,
+      );
     const parsed = parseIptablesSave(r.stdout);
     // An untouched table prints nothing: show its built-in chains as empty rather than nothing.
     view.tables.push(parsed.find((t) => t.name === table) ?? { name: table, chains: [] });

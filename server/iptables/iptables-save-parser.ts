@@ -60,7 +60,8 @@ function parseRule(packets: number, bytes: number, spec: string): RuleView {
 }
 
 function linkJumps(table: TableView, chains: Map<string, ChainView>): void {
-  for (const chain of table.chains) for (const rule of chain.rules) if (rule.target && chains.has(rule.target)) rule.jump = rule.target;
+  for (const chain of table.chains)
+    for (const rule of chain.rules) if (rule.target && chains.has(rule.target)) rule.jump = rule.target;
 }
 
 /** Words of a rule as iptables-save quotes them ("…" with \" inside). */

@@ -21,7 +21,10 @@ export class ApiRuleFormats implements RuleFormatSource {
 
   async render(node: string, format: RuleFormatName): Promise<RenderedRules> {
     const [cm, services, slices, nodeObj] = await Promise.all([
-      this.client.resource(Resources.configmaps).get(KUBE_PROXY_CONFIGMAP.name, KUBE_PROXY_CONFIGMAP.namespace).catch(() => undefined),
+      this.client
+        .resource(Resources.configmaps)
+        .get(KUBE_PROXY_CONFIGMAP.name, KUBE_PROXY_CONFIGMAP.namespace)
+        .catch(() => undefined),
       this.client.services.list(),
       this.client.endpointSlices.list(),
       this.client.nodes.get(node).catch(() => undefined) as Promise<Node | undefined>,
@@ -30,8 +33,14 @@ export class ApiRuleFormats implements RuleFormatSource {
     const nodeIP = nodeObj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     const text = renderRulesetAs(format, {
       services: services.items as unknown as Parameters<typeof renderRulesetAs>[1]['services'],
-      endpointSlices: (slices.items as EndpointSlice[]).filter((s) => s.addressType === 'IPv4') as unknown as Parameters<typeof renderRulesetAs>[1]['endpointSlices'],
-      config: { nodeName: node, ...(nodeIP ? { nodeIP } : {}), ...(cfg.clusterCIDR ? { clusterCIDR: cfg.clusterCIDR } : {}) },
+      endpointSlices: (slices.items as EndpointSlice[]).filter(
+        (s) => s.addressType === 'IPv4',
+      ) as unknown as Parameters<typeof renderRulesetAs>[1]['endpointSlices'],
+      config: {
+        nodeName: node,
+        ...(nodeIP ? { nodeIP } : {}),
+        ...(cfg.clusterCIDR ? { clusterCIDR: cfg.clusterCIDR } : {}),
+      },
       withJumps: true,
     });
     return { format, node, text };
@@ -44,4 +53,3 @@ export class NoRuleFormats implements RuleFormatSource {
     return Promise.reject(new RuleFormatsUnavailable(this.reason));
   }
 }
-

@@ -4,7 +4,15 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KubewireError } from '../../common/errors.js';
-import { parseLabProgress, parsePositions, parseTheme, type LabProgress, type LearnerState, type Point, type Theme } from '../../common/learner-contract.js';
+import {
+  parseLabProgress,
+  parsePositions,
+  parseTheme,
+  type LabProgress,
+  type LearnerState,
+  type Point,
+  type Theme,
+} from '../../common/learner-contract.js';
 import { asInteger, asObject, asString } from '../../common/validate.js';
 
 export class LearnerStoreError extends KubewireError {}
@@ -47,7 +55,8 @@ export class LearnerStore {
     if (positions) {
       s.layouts[key] = positions;
       // Oldest first out: a key re-saved moves to the end of the object's order.
-      for (const k of Object.keys(s.layouts).slice(0, Math.max(0, Object.keys(s.layouts).length - MAX_LAYOUTS))) delete s.layouts[k];
+      for (const k of Object.keys(s.layouts).slice(0, Math.max(0, Object.keys(s.layouts).length - MAX_LAYOUTS)))
+        delete s.layouts[k];
     }
     this.save(s);
     return positions ? Object.keys(positions).length : 0;
@@ -93,10 +102,14 @@ export class LearnerStore {
 export function parseState(v: unknown): LearnerState {
   const o = asObject(v, 'learner state');
   const s = emptyLearnerState();
-  if (o.selectedLab !== undefined && o.selectedLab !== null) s.selectedLab = asString(o.selectedLab, 'selectedLab', { pattern: /^[a-z0-9][a-z0-9-]{0,40}$/ });
+  if (o.selectedLab !== undefined && o.selectedLab !== null)
+    s.selectedLab = asString(o.selectedLab, 'selectedLab', { pattern: /^[a-z0-9][a-z0-9-]{0,40}$/ });
   if (o.theme !== undefined) s.theme = parseTheme(o.theme, 'theme');
-  if (o.guidePercent !== undefined && o.guidePercent !== null) s.guidePercent = asInteger(o.guidePercent, 'guidePercent', 15, 70);
-  for (const [k, p] of Object.entries(asObject(o.labs ?? {}, 'labs'))) s.labs[asString(k, 'labs key', { pattern: /^[a-z0-9][a-z0-9-]{0,40}$/ })] = parseLabProgress(p, `labs.${k}`);
-  for (const [k, p] of Object.entries(asObject(o.layouts ?? {}, 'layouts'))) s.layouts[asString(k, 'layouts key', { pattern: /^[a-z0-9][a-z0-9-]{0,60}$/ })] = parsePositions(p, `layouts.${k}`);
+  if (o.guidePercent !== undefined && o.guidePercent !== null)
+    s.guidePercent = asInteger(o.guidePercent, 'guidePercent', 15, 70);
+  for (const [k, p] of Object.entries(asObject(o.labs ?? {}, 'labs')))
+    s.labs[asString(k, 'labs key', { pattern: /^[a-z0-9][a-z0-9-]{0,40}$/ })] = parseLabProgress(p, `labs.${k}`);
+  for (const [k, p] of Object.entries(asObject(o.layouts ?? {}, 'layouts')))
+    s.layouts[asString(k, 'layouts key', { pattern: /^[a-z0-9][a-z0-9-]{0,60}$/ })] = parsePositions(p, `layouts.${k}`);
   return s;
 }

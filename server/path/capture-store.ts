@@ -41,7 +41,13 @@ export interface CaptureStoreDeps {
 export function captureFilter(p: CapturePoint): string {
   const hosts = p.match.hosts.filter((h) => isIpv4(h));
   const parts = [...new Set(hosts)].map((h) => `host ${h}`);
-  if (p.match.udpPort !== undefined && Number.isInteger(p.match.udpPort) && p.match.udpPort > 0 && p.match.udpPort < 65536) parts.push(`udp port ${p.match.udpPort}`);
+  if (
+    p.match.udpPort !== undefined &&
+    Number.isInteger(p.match.udpPort) &&
+    p.match.udpPort > 0 &&
+    p.match.udpPort < 65536
+  )
+    parts.push(`udp port ${p.match.udpPort}`);
   return parts.join(' and ');
 }
 
@@ -69,10 +75,15 @@ export class CaptureStore {
     const folder = join(await this.folder(), id);
     await import('node:fs/promises').then((fs) => fs.mkdir(folder, { mode: 0o700 }));
     const points = trace.capturePoints.filter((p) => NAMESPACE_NAME.test(p.namespace) && INTERFACE_NAME.test(p.dev));
-    const plan = points.map((p, i) => ({ point: p, name: captureFileName(i, p, p.label.replace('/', '_')), filter: captureFilter(p) }));
+    const plan = points.map((p, i) => ({
+      point: p,
+      name: captureFileName(i, p, p.label.replace('/', '_')),
+      filter: captureFilter(p),
+    }));
     const running: Running[] = [];
     try {
-      for (const { point, name, filter } of plan) running.push(this.start(point, join(folder, name), o.packets, o.seconds, filter));
+      for (const { point, name, filter } of plan)
+        running.push(this.start(point, join(folder, name), o.packets, o.seconds, filter));
       await Promise.all(running.map((r) => this.ready(r)));
       const startMs = this.d.now() - t0;
       const tp = this.d.now();
@@ -89,15 +100,31 @@ export class CaptureStore {
         const path = join(folder, name);
         const st = await stat(path).catch(() => undefined);
         if (!st) {
-          this.d.log(`capture: no file from tcpdump in ${point.namespace} on ${point.dev}: ${running[i]!.stderr.trim().slice(-200)}`);
+          this.d.log(
+            `capture: no file from tcpdump in ${point.namespace} on ${point.dev}: ${running[i]!.stderr.trim().slice(-200)}`,
+          );
           continue;
         }
         names.set(name, path);
-        files.push({ name, namespace: point.namespace, dev: point.dev, role: point.role, filter, packets: countPcapPackets(await readFile(path)), bytes: st.size, url: `/api/pcap/${id}/${name}` });
+        files.push({
+          name,
+          namespace: point.namespace,
+          dev: point.dev,
+          role: point.role,
+          filter,
+          packets: countPcapPackets(await readFile(path)),
+          bytes: st.size,
+          url: `/api/pcap/${id}/${name}`,
+        });
       }
       this.captures.set(id, names);
       await this.evict();
-      return { id, trace, files, timing: { startMs: Math.round(startMs), probeMs: Math.round(probeMs), totalMs: Math.round(this.d.now() - t0) } };
+      return {
+        id,
+        trace,
+        files,
+        timing: { startMs: Math.round(startMs), probeMs: Math.round(probeMs), totalMs: Math.round(this.d.now() - t0) },
+      };
     } catch (err) {
       await Promise.all(running.map((r) => stop(r)));
       throw new KubewireError('capture failed', { cause: err });
@@ -124,7 +151,9 @@ export class CaptureStore {
 
   private folder(): Promise<string> {
     // The owner's pid in the name lets the next server remove folders a killed one left.
-    this.dir ??= mkdtemp(join(this.d.baseDir ?? tmpdir(), `kubewire-captures-${process.pid}-`)).then((p) => (this.dirPath = p));
+    this.dir ??= mkdtemp(join(this.d.baseDir ?? tmpdir(), `kubewire-captures-${process.pid}-`)).then(
+      (p) => (this.dirPath = p),
+    );
     return this.dir;
   }
 
@@ -140,10 +169,39 @@ export class CaptureStore {
     // --immediate-mode: without it packets wait in the ring buffer for a 1 s block timeout and a stop
     // loses them. -Z root: Debian's tcpdump drops to its own user before opening the -w file in our 0700 folder.
     // timeout(1) bounds each tcpdump even if this server dies mid-capture (it forwards our SIGINT).
-    const argv = ['netns', 'exec', p.namespace, 'timeout', '-s', 'INT', '-k', '2', String(seconds + 5), 'tcpdump', '-i', p.dev, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '262144', '-c', String(packets), '-w', file, filter];
+    const argv = [
+      'netns',
+      'exec',
+      p.namespace,
+      'timeout',
+      '-s',
+      'INT',
+      '-k',
+      '2',
+      String(seconds + 5),
+      'tcpdump',
+      '-i',
+      p.dev,
+      '-n',
+      '-U',
+      '--immediate-mode',
+      '-Z',
+      'root',
+      '-s',
+      '262144',
+      '-c',
+      String(packets),
+      '-w',
+      file,
+      filter,
+    ];
     // Inside the lab's cgroup (the namespace's mark names the lab), so a reset ends a capture
     // whose server died.
-    const child = this.d.labExec ? spawn(this.d.labExec, ['--netns', p.namespace, 'captures', '--', 'ip', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = this.d.labExec
+      ? spawn(this.d.labExec, ['--netns', p.namespace, 'captures', '--', 'ip', ...argv], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
+      : spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     const r: Running = { child, stderr: '', exited: new Promise((res) => child.once('close', () => res())) };
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (r.stderr += s));
     child.once('error', (err) => (r.stderr += String(err)));
@@ -155,7 +213,13 @@ export class CaptureStore {
     return new Promise((resolve, reject) => {
       const check = (): boolean => /listening on/.test(r.stderr);
       if (check()) return resolve();
-      const timer = setTimeout(() => reject(new KubewireError(`tcpdump did not start listening within ${timeout} ms: ${r.stderr.trim().slice(-200)}`)), timeout);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new KubewireError(`tcpdump did not start listening within ${timeout} ms: ${r.stderr.trim().slice(-200)}`),
+          ),
+        timeout,
+      );
       const onData = (): void => {
         if (check()) {
           clearTimeout(timer);
@@ -187,7 +251,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Removes capture folders whose owning process is gone (killed with -9, crashed). */
-export function sweepStaleCaptureFolders(baseDir: string = tmpdir(), alive: (pid: number) => boolean = pidAlive): string[] {
+export function sweepStaleCaptureFolders(
+  baseDir: string = tmpdir(),
+  alive: (pid: number) => boolean = pidAlive,
+): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(baseDir)) {
     const m = /^kubewire-captures-([1-9][0-9]{0,9})-[A-Za-z0-9]{6}$/.exec(name);

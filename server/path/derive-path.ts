@@ -4,7 +4,16 @@
 // is one IP hop (it decrements the TTL), so pod → pod across nodes is the article's three hops:
 // the source node's cni0 address, the destination node's flannel.1 address, the destination pod.
 import { identifyNamespace } from '../../common/lab-names.js';
-import type { CapturePoint, FilterStep, L2Step, NatStep, PacketHeader, PathHop, PathProtocol, PathTrace } from '../../common/path-model.js';
+import type {
+  CapturePoint,
+  FilterStep,
+  L2Step,
+  NatStep,
+  PacketHeader,
+  PathHop,
+  PathProtocol,
+  PathTrace,
+} from '../../common/path-model.js';
 import { cidrContains } from '../../common/path-target.js';
 import { followFrame } from './frame-forwarding.js';
 import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, type NatCandidate } from './iptables-walk.js';
@@ -40,7 +49,12 @@ export async function derivePath(k: PathKernel, input: DeriveInput): Promise<Pat
     return trace;
   };
 
-  const left = await leaveSource(w, trace, { src: '', dst: d.ip, protocol: d.protocol, ...(d.port !== undefined ? { dport: d.port } : {}) });
+  const left = await leaveSource(w, trace, {
+    src: '',
+    dst: d.ip,
+    protocol: d.protocol,
+    ...(d.port !== undefined ? { dport: d.port } : {}),
+  });
   if (typeof left === 'string') return finish(left);
   let { pkt, ns, outDev, nextHop } = left;
   const seen = new Set<string>();
@@ -83,7 +97,10 @@ interface Onward {
 async function leaveSource(w: Walk, trace: PathTrace, first: PacketHeader): Promise<Onward | PathTrace['outcome']> {
   const { k, input, label, notes } = w;
   let pkt = first;
-  const [srcSnap, firstRoute] = await Promise.all([k.snapshot(input.source), k.routeGet(input.source, { dst: pkt.dst })]);
+  const [srcSnap, firstRoute] = await Promise.all([
+    k.snapshot(input.source),
+    k.routeGet(input.source, { dst: pkt.dst }),
+  ]);
   let route = firstRoute;
   if (route.error) {
     notes.push(`${label(input.source)} has no route to ${pkt.dst}: ${route.error}`);
@@ -110,7 +127,9 @@ async function leaveSource(w: Walk, trace: PathTrace, first: PacketHeader): Prom
   const blocked = await filter(w, input.source, 'OUTPUT', pkt, { outDev: route.dev }, out?.action === 'DNAT');
   if (blocked) {
     trace.source.filter = blocked;
-    notes.push(`the filter table of ${label(input.source)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (OUTPUT)`);
+    notes.push(
+      `the filter table of ${label(input.source)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (OUTPUT)`,
+    );
     return 'filtered';
   }
   const post = await nat(w, input.source, 'POSTROUTING', pkt, { outDev: route.dev });
@@ -123,13 +142,32 @@ async function leaveSource(w: Walk, trace: PathTrace, first: PacketHeader): Prom
 }
 
 /** One namespace the packet entered: nat PREROUTING, the route lookup, filter, nat POSTROUTING. */
-async function atHop(w: Walk, ttl: number, here: string, inDev: string, arrival: L2Step[], arrived: PacketHeader): Promise<{ hop: PathHop; outcome?: PathTrace['outcome']; next?: Onward }> {
+async function atHop(
+  w: Walk,
+  ttl: number,
+  here: string,
+  inDev: string,
+  arrival: L2Step[],
+  arrived: PacketHeader,
+): Promise<{ hop: PathHop; outcome?: PathTrace['outcome']; next?: Onward }> {
   const { k, label, notes } = w;
   // The route lookup for the packet as it arrived runs alongside the reads; a DNAT redoes it.
   const speculative = k.routeGet(here, { dst: arrived.dst, from: arrived.src, iif: inDev });
   speculative.catch(() => undefined);
   const snap = await k.snapshot(here);
-  const hop: PathHop = { ttl, namespace: here, label: label(here), role: 'router', address: '', inDev, route: '', arrival, nat: [], packet: { ...arrived }, confirmed: null };
+  const hop: PathHop = {
+    ttl,
+    namespace: here,
+    label: label(here),
+    role: 'router',
+    address: '',
+    inDev,
+    route: '',
+    arrival,
+    nat: [],
+    packet: { ...arrived },
+    confirmed: null,
+  };
   w.mark.value = 0; // marks do not cross namespaces
   let pkt = arrived;
   const pre = await nat(w, here, 'PREROUTING', pkt, { inDev });
@@ -144,7 +182,9 @@ async function atHop(w: Walk, ttl: number, here: string, inDev: string, arrival:
     const blocked = await filter(w, here, hook, pkt, dev, dnat);
     if (!blocked) return false;
     hop.filter = blocked;
-    notes.push(`the filter table of ${label(here)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (${hook})${blocked.rules.some((x) => /has no endpoints/.test(x)) ? ': the service has no endpoints' : ''}`);
+    notes.push(
+      `the filter table of ${label(here)} ${blocked.verdict === 'REJECT' ? 'rejects' : 'drops'} the packet (${hook})${blocked.rules.some((x) => /has no endpoints/.test(x)) ? ': the service has no endpoints' : ''}`,
+    );
     return true;
   };
   if (r.type === 'local') {
@@ -156,7 +196,9 @@ async function atHop(w: Walk, ttl: number, here: string, inDev: string, arrival:
   }
   hop.address = firstAddress(snap, inDev) ?? r.prefsrc ?? '?';
   if (r.error || !r.dev || (r.type && r.type !== 'unicast')) {
-    notes.push(`${label(here)} cannot forward ${pkt.dst}: ${r.error ?? r.type ?? 'no device'}${r.error ? ' (no route there, or net.ipv4.ip_forward is 0 in that namespace)' : ''}`);
+    notes.push(
+      `${label(here)} cannot forward ${pkt.dst}: ${r.error ?? r.type ?? 'no device'}${r.error ? ' (no route there, or net.ipv4.ip_forward is 0 in that namespace)' : ''}`,
+    );
     return { hop, outcome: 'unreachable' };
   }
   hop.outDev = r.dev;
@@ -169,13 +211,25 @@ async function atHop(w: Walk, ttl: number, here: string, inDev: string, arrival:
   return { hop, next: { pkt, ns: here, outDev: r.dev, nextHop: r.gateway ?? pkt.dst } };
 }
 
-async function nat(w: Walk, ns: string, hook: NatStep['hook'], pkt: PacketHeader, dev: { inDev?: string; outDev?: string }): Promise<NatStep | undefined> {
+async function nat(
+  w: Walk,
+  ns: string,
+  hook: NatStep['hook'],
+  pkt: PacketHeader,
+  dev: { inDev?: string; outDev?: string },
+): Promise<NatStep | undefined> {
   const { k, input, mark } = w;
   const text = await k.iptablesSave(ns);
   if (!text.trim()) return undefined;
   const snap = await k.snapshot(ns);
   const table = parseNatTable(text);
-  const decision = evaluateNat(table, hook, pkt, { ...dev, localAddresses: snap.addresses.map((a) => a.local), choose: input.chooseEndpoint }, mark.value);
+  const decision = evaluateNat(
+    table,
+    hook,
+    pkt,
+    { ...dev, localAddresses: snap.addresses.map((a) => a.local), choose: input.chooseEndpoint },
+    mark.value,
+  );
   mark.value = decision.mark;
   if (decision.action !== 'DNAT' && decision.action !== 'SNAT' && decision.action !== 'MASQUERADE') return undefined;
   const after: PacketHeader = { ...pkt };
@@ -189,31 +243,66 @@ async function nat(w: Walk, ns: string, hook: NatStep['hook'], pkt: PacketHeader
     // MASQUERADE takes the address of the outgoing interface.
     after.src = firstAddress(snap, dev.outDev) ?? (await k.routeGet(ns, { dst: pkt.dst })).prefsrc ?? pkt.src;
   }
-  const step: NatStep = { namespace: ns, hook, action: decision.action, rules: decision.rules, before: { ...pkt }, after };
+  const step: NatStep = {
+    namespace: ns,
+    hook,
+    action: decision.action,
+    rules: decision.rules,
+    before: { ...pkt },
+    after,
+  };
   if (decision.candidates) {
     step.candidates = decision.candidates;
-    step.chosenBy = input.chooseEndpoint ? 'the endpoint conntrack recorded for the probe' : 'the first candidate (the kernel picks one at random per connection)';
+    step.chosenBy = input.chooseEndpoint
+      ? 'the endpoint conntrack recorded for the probe'
+      : 'the first candidate (the kernel picks one at random per connection)';
   }
   return step;
 }
 
 /** The filter table's verdict for a new connection's first packet; undefined when it passes. */
-async function filter(w: Walk, ns: string, hook: FilterStep['hook'], pkt: PacketHeader, dev: { inDev?: string; outDev?: string }, dnat: boolean): Promise<FilterStep | undefined> {
+async function filter(
+  w: Walk,
+  ns: string,
+  hook: FilterStep['hook'],
+  pkt: PacketHeader,
+  dev: { inDev?: string; outDev?: string },
+  dnat: boolean,
+): Promise<FilterStep | undefined> {
   const { k } = w;
   const mark = w.mark.value;
   const text = await k.iptablesSave(ns);
   if (!text.includes('*filter')) return undefined;
   const snap = await k.snapshot(ns);
-  const d = evaluateFilter(parseIptablesTable(text, 'filter'), hook, pkt, { ...dev, localAddresses: snap.addresses.map((a) => a.local), ctstates: dnat ? ['NEW', 'DNAT'] : ['NEW'] }, mark);
+  const d = evaluateFilter(
+    parseIptablesTable(text, 'filter'),
+    hook,
+    pkt,
+    { ...dev, localAddresses: snap.addresses.map((a) => a.local), ctstates: dnat ? ['NEW', 'DNAT'] : ['NEW'] },
+    mark,
+  );
   if (d.action !== 'DROP' && d.action !== 'REJECT') return undefined;
-  return { namespace: ns, hook, verdict: d.action, rules: d.byPolicy ? [...d.rules, `:${hook} DROP (the chain's policy)`] : d.rules };
+  return {
+    namespace: ns,
+    hook,
+    verdict: d.action,
+    rules: d.byPolicy ? [...d.rules, `:${hook} DROP (the chain's policy)`] : d.rules,
+  };
 }
 
 /** A reply must find its way back: a private source that nothing translated has no route home. */
-async function checkReturnRoute(k: PathKernel, ns: string, pkt: PacketHeader, notes: string[], label: (ns: string) => string): Promise<void> {
+async function checkReturnRoute(
+  k: PathKernel,
+  ns: string,
+  pkt: PacketHeader,
+  notes: string[],
+  label: (ns: string) => string,
+): Promise<void> {
   const back = await k.routeGet(ns, { dst: pkt.src, ipproto: pkt.protocol });
   if (back.error || back.type === 'unreachable' || back.type === 'blackhole' || back.type === 'prohibit') {
-    notes.push(`the reply from ${label(ns)} to ${pkt.src} has no route back (${back.error ?? back.type}): nothing translated the source on the way${pkt.protocol === 'icmp' ? ' (the gateway NATs TCP and UDP only)' : ''}`);
+    notes.push(
+      `the reply from ${label(ns)} to ${pkt.src} has no route back (${back.error ?? back.type}): nothing translated the source on the way${pkt.protocol === 'icmp' ? ' (the gateway NATs TCP and UDP only)' : ''}`,
+    );
   }
 }
 
@@ -223,7 +312,15 @@ function firstAddress(snap: PathSnapshot, dev: string | undefined): string | und
 
 /** `ip route get`'s answer plus the table entry that matched it (longest prefix), as `ip route` prints it. */
 export function describeRoute(snap: PathSnapshot, r: RouteAnswer): string {
-  const got = [r.type && r.type !== 'unicast' ? r.type : '', r.dst, r.gateway ? `via ${r.gateway}` : '', r.dev ? `dev ${r.dev}` : '', r.prefsrc ? `src ${r.prefsrc}` : ''].filter(Boolean).join(' ');
+  const got = [
+    r.type && r.type !== 'unicast' ? r.type : '',
+    r.dst,
+    r.gateway ? `via ${r.gateway}` : '',
+    r.dev ? `dev ${r.dev}` : '',
+    r.prefsrc ? `src ${r.prefsrc}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   let best: Record<string, unknown> | undefined;
   let bestBits = -1;
   for (const row of snap.routes) {
@@ -236,7 +333,17 @@ export function describeRoute(snap: PathSnapshot, r: RouteAnswer): string {
   }
   if (!best) return got;
   const flags = Array.isArray(best.flags) ? (best.flags as string[]).join(' ') : '';
-  const entry = [best.dst, best.gateway ? `via ${String(best.gateway)}` : '', `dev ${String(best.dev)}`, best.protocol ? `proto ${String(best.protocol)}` : '', best.scope ? `scope ${String(best.scope)}` : '', best.prefsrc ? `src ${String(best.prefsrc)}` : '', flags].filter(Boolean).join(' ');
+  const entry = [
+    best.dst,
+    best.gateway ? `via ${String(best.gateway)}` : '',
+    `dev ${String(best.dev)}`,
+    best.protocol ? `proto ${String(best.protocol)}` : '',
+    best.scope ? `scope ${String(best.scope)}` : '',
+    best.prefsrc ? `src ${String(best.prefsrc)}` : '',
+    flags,
+  ]
+    .filter(Boolean)
+    .join(' ');
   return `${got}  ← ${entry}`;
 }
 
@@ -248,21 +355,38 @@ export function capturePoints(t: PathTrace, label: (ns: string) => string): Capt
     if (!points.some((x) => x.namespace === p.namespace && x.dev === p.dev)) points.push(p);
   };
   const first = t.hops[0]?.packet;
-  if (t.source.outDev) add({ namespace: t.source.namespace, dev: t.source.outDev, role: 'source out', match: { hosts: first ? [first.src, first.dst] : [t.source.address, t.destination.ip] } });
+  if (t.source.outDev)
+    add({
+      namespace: t.source.namespace,
+      dev: t.source.outDev,
+      role: 'source out',
+      match: { hosts: first ? [first.src, first.dst] : [t.source.address, t.destination.ip] },
+    });
   for (const hop of t.hops) {
     const encap = hop.arrival.find((s) => s.kind === 'vxlan-encap');
     if (encap && encap.kind === 'vxlan-encap') {
       const outer = { hosts: [encap.outerSrc, encap.outerDst], udpPort: encap.udpPort };
       // The first veth the outer packet leaves by (node eth0), and the underlay switch port it enters.
       for (const s of hop.arrival) {
-        if (s.kind === 'veth') add({ namespace: s.namespace, dev: s.dev, role: `underlay: ${s.dev} (VXLAN)`, match: outer });
+        if (s.kind === 'veth')
+          add({ namespace: s.namespace, dev: s.dev, role: `underlay: ${s.dev} (VXLAN)`, match: outer });
         if (s.kind === 'veth') {
-          add({ namespace: s.peerNamespace, dev: s.peerDev, role: `underlay switch port ${s.peerDev} (VXLAN)`, match: outer });
+          add({
+            namespace: s.peerNamespace,
+            dev: s.peerDev,
+            role: `underlay switch port ${s.peerDev} (VXLAN)`,
+            match: outer,
+          });
           break;
         }
       }
     }
-    add({ namespace: hop.namespace, dev: hop.inDev, role: `hop ${hop.ttl} in`, match: { hosts: [hop.packet.src, hop.packet.dst] } });
+    add({
+      namespace: hop.namespace,
+      dev: hop.inDev,
+      role: `hop ${hop.ttl} in`,
+      match: { hosts: [hop.packet.src, hop.packet.dst] },
+    });
   }
   return points;
 }

@@ -20,7 +20,13 @@ export interface FrameResult {
 
 const DEFAULT_VXLAN_PORT = 8472;
 
-export async function followFrame(k: PathKernel, ns: string, outDev: string, nextHop: string, depth = 0): Promise<FrameResult> {
+export async function followFrame(
+  k: PathKernel,
+  ns: string,
+  outDev: string,
+  nextHop: string,
+  depth = 0,
+): Promise<FrameResult> {
   const res: FrameResult = { steps: [], notes: [] };
   if (depth > 3) {
     res.notes.push('the frame nests tunnels deeper than the tracer follows');
@@ -32,7 +38,14 @@ export async function followFrame(k: PathKernel, ns: string, outDev: string, nex
     res.notes.push(`${outDev} does not exist in ${ns}`);
     return res;
   }
-  const neigh = snap.neighbours.find((n) => n.dst === nextHop && n.dev === outDev && n.lladdr && !n.state.includes('FAILED') && !n.state.includes('INCOMPLETE'));
+  const neigh = snap.neighbours.find(
+    (n) =>
+      n.dst === nextHop &&
+      n.dev === outDev &&
+      n.lladdr &&
+      !n.state.includes('FAILED') &&
+      !n.state.includes('INCOMPLETE'),
+  );
   const mac = neigh?.lladdr ?? null;
   if (link.kind === 'vxlan') return followVxlan(k, snap, link, nextHop, res, depth);
   if (link.kind === 'bridge') {
@@ -47,13 +60,28 @@ export async function followFrame(k: PathKernel, ns: string, outDev: string, nex
   return res;
 }
 
-async function throughVeth(k: PathKernel, snap: PathSnapshot, link: LinkRecord, mac: string | null, nextHop: string, res: FrameResult): Promise<void> {
+async function throughVeth(
+  k: PathKernel,
+  snap: PathSnapshot,
+  link: LinkRecord,
+  mac: string | null,
+  nextHop: string,
+  res: FrameResult,
+): Promise<void> {
   const peer = await vethPeer(k, snap, link);
   if (!peer) {
-    res.notes.push(`the peer of ${link.ifname} in ${snap.name} was not found (link-netnsid ${link.linkNetnsid ?? 'none'}, ifindex ${link.linkIndex ?? '?'})`);
+    res.notes.push(
+      `the peer of ${link.ifname} in ${snap.name} was not found (link-netnsid ${link.linkNetnsid ?? 'none'}, ifindex ${link.linkIndex ?? '?'})`,
+    );
     return;
   }
-  res.steps.push({ kind: 'veth', namespace: snap.name, dev: link.ifname, peerNamespace: peer.snap.name, peerDev: peer.link.ifname });
+  res.steps.push({
+    kind: 'veth',
+    namespace: snap.name,
+    dev: link.ifname,
+    peerNamespace: peer.snap.name,
+    peerDev: peer.link.ifname,
+  });
   if (peer.link.master) {
     const bridge = peer.snap.links.find((l) => l.ifname === peer.link.master);
     if (bridge) return crossBridge(k, peer.snap, bridge, peer.link.ifname, mac, nextHop, res);
@@ -62,7 +90,11 @@ async function throughVeth(k: PathKernel, snap: PathSnapshot, link: LinkRecord, 
 }
 
 /** A veth's other end: `link_netnsid` names the peer namespace in this one's `ip netns list-id`. */
-export async function vethPeer(k: PathKernel, snap: PathSnapshot, link: LinkRecord): Promise<{ snap: PathSnapshot; link: LinkRecord } | undefined> {
+export async function vethPeer(
+  k: PathKernel,
+  snap: PathSnapshot,
+  link: LinkRecord,
+): Promise<{ snap: PathSnapshot; link: LinkRecord } | undefined> {
   if (link.linkIndex === undefined) return undefined;
   let peerSnap = snap;
   if (link.linkNetnsid !== undefined) {
@@ -74,22 +106,43 @@ export async function vethPeer(k: PathKernel, snap: PathSnapshot, link: LinkReco
   return peerLink ? { snap: peerSnap, link: peerLink } : undefined;
 }
 
-async function crossBridge(k: PathKernel, snap: PathSnapshot, bridge: LinkRecord, ingress: string | null, mac: string | null, nextHop: string, res: FrameResult): Promise<void> {
+async function crossBridge(
+  k: PathKernel,
+  snap: PathSnapshot,
+  bridge: LinkRecord,
+  ingress: string | null,
+  mac: string | null,
+  nextHop: string,
+  res: FrameResult,
+): Promise<void> {
   const step = (port: string, decidedBy: string): void => {
     res.steps.push({ kind: 'bridge', namespace: snap.name, bridge: bridge.ifname, mac, port, decidedBy });
   };
   const own = snap.addresses.some((a) => a.ifname === bridge.ifname && a.local === nextHop);
   // A frame for the bridge's own MAC (or, before ARP, for its own address) goes up its IP stack.
-  const localEntry = mac ? snap.fdb.find((f) => f.mac === mac && (f.master === bridge.ifname || f.ifname === bridge.ifname) && f.state === 'permanent') : undefined;
+  const localEntry = mac
+    ? snap.fdb.find(
+        (f) => f.mac === mac && (f.master === bridge.ifname || f.ifname === bridge.ifname) && f.state === 'permanent',
+      )
+    : undefined;
   if ((mac && mac === bridge.mac) || localEntry || (!mac && own && ingress !== null)) {
-    step('local', mac ? `${mac} is ${bridge.ifname}'s own address: the frame goes up to IP` : `no neighbour entry yet; ${nextHop} is ${bridge.ifname}'s own address`);
+    step(
+      'local',
+      mac
+        ? `${mac} is ${bridge.ifname}'s own address: the frame goes up to IP`
+        : `no neighbour entry yet; ${nextHop} is ${bridge.ifname}'s own address`,
+    );
     res.arrive = { namespace: snap.name, dev: bridge.ifname };
     return;
   }
   const ports = snap.links.filter((l) => l.master === bridge.ifname && l.ifname !== ingress);
-  const learned = mac ? snap.fdb.find((f) => f.mac === mac && f.master === bridge.ifname && f.ifname !== ingress) : undefined;
+  const learned = mac
+    ? snap.fdb.find((f) => f.mac === mac && f.master === bridge.ifname && f.ifname !== ingress)
+    : undefined;
   let port = learned ? ports.find((p) => p.ifname === learned.ifname) : undefined;
-  let decidedBy = learned ? `bridge fdb: ${mac} dev ${learned.ifname} master ${bridge.ifname}${learned.state ? ` ${learned.state}` : ''}` : '';
+  let decidedBy = learned
+    ? `bridge fdb: ${mac} dev ${learned.ifname} master ${bridge.ifname}${learned.state ? ` ${learned.state}` : ''}`
+    : '';
   if (!port) {
     // Not learned yet: the bridge would flood; name the port that leads to the holder of the address.
     for (const p of ports) {
@@ -121,7 +174,9 @@ async function holdsAddress(k: PathKernel, snap: PathSnapshot, link: LinkRecord,
   if (link.master) {
     if (snap.addresses.some((a) => a.ifname === link.master && a.local === ip)) return true;
     // A further bridge port (e.g. the underlay's br0 toward another node's eth0).
-    for (const p of snap.links.filter((l) => l.master === link.master && l.ifname !== link.ifname && l.kind === 'veth')) {
+    for (const p of snap.links.filter(
+      (l) => l.master === link.master && l.ifname !== link.ifname && l.kind === 'veth',
+    )) {
       const peer = await vethPeer(k, snap, p);
       if (peer && peer.snap.addresses.some((a) => a.ifname === peer.link.ifname && a.local === ip)) return true;
     }
@@ -129,17 +184,30 @@ async function holdsAddress(k: PathKernel, snap: PathSnapshot, link: LinkRecord,
   return false;
 }
 
-async function followVxlan(k: PathKernel, snap: PathSnapshot, link: LinkRecord, nextHop: string, res: FrameResult, depth: number): Promise<FrameResult> {
+async function followVxlan(
+  k: PathKernel,
+  snap: PathSnapshot,
+  link: LinkRecord,
+  nextHop: string,
+  res: FrameResult,
+  depth: number,
+): Promise<FrameResult> {
   const vni = link.vxlan?.vni ?? -1;
   const neigh = snap.neighbours.find((n) => n.dst === nextHop && n.dev === link.ifname && n.lladdr);
   if (!neigh?.lladdr) {
-    res.notes.push(`no neighbour entry for ${nextHop} on ${link.ifname} in ${snap.name}: the kernel raises an L2 miss that flanneld must answer`);
+    res.notes.push(
+      `no neighbour entry for ${nextHop} on ${link.ifname} in ${snap.name}: the kernel raises an L2 miss that flanneld must answer`,
+    );
     return res;
   }
   const vtepMac = neigh.lladdr;
-  const fdb = snap.fdb.find((f) => f.ifname === link.ifname && f.mac === vtepMac && f.dst) ?? snap.fdb.find((f) => f.ifname === link.ifname && f.mac === '00:00:00:00:00:00' && f.dst);
+  const fdb =
+    snap.fdb.find((f) => f.ifname === link.ifname && f.mac === vtepMac && f.dst) ??
+    snap.fdb.find((f) => f.ifname === link.ifname && f.mac === '00:00:00:00:00:00' && f.dst);
   if (!fdb?.dst) {
-    res.notes.push(`no FDB entry for ${vtepMac} on ${link.ifname} in ${snap.name}: the kernel raises an L3 miss; the outer destination is unknown`);
+    res.notes.push(
+      `no FDB entry for ${vtepMac} on ${link.ifname} in ${snap.name}: the kernel raises an L3 miss; the outer destination is unknown`,
+    );
     return res;
   }
   const outerDst = fdb.dst;
@@ -162,13 +230,22 @@ async function followVxlan(k: PathKernel, snap: PathSnapshot, link: LinkRecord, 
     neighbour: `${neigh.dst} dev ${neigh.dev} lladdr ${vtepMac} ${neigh.state.join(' ')}`.trim(),
     fdb: `${fdb.mac} dev ${fdb.ifname} dst ${fdb.dst} self ${fdb.state}`.trim(),
   });
-  if (outerRoute.gateway) res.notes.push(`the outer packet to ${outerDst} is routed via ${outerRoute.gateway}; the tracer follows the underlay as one L2 segment`);
+  if (outerRoute.gateway)
+    res.notes.push(
+      `the outer packet to ${outerDst} is routed via ${outerRoute.gateway}; the tracer follows the underlay as one L2 segment`,
+    );
   const outer = await followFrame(k, snap.name, outerRoute.dev, outerRoute.gateway ?? outerDst, depth + 1);
   res.steps.push(...outer.steps);
   res.notes.push(...outer.notes);
   if (!outer.arrive) return res;
   const far = await k.snapshot(outer.arrive.namespace);
-  const vtep = far.links.find((l) => l.kind === 'vxlan' && l.vxlan?.vni === vni && (l.vxlan.port || DEFAULT_VXLAN_PORT) === udpPort && (!l.vxlan.local || l.vxlan.local === outerDst));
+  const vtep = far.links.find(
+    (l) =>
+      l.kind === 'vxlan' &&
+      l.vxlan?.vni === vni &&
+      (l.vxlan.port || DEFAULT_VXLAN_PORT) === udpPort &&
+      (!l.vxlan.local || l.vxlan.local === outerDst),
+  );
   if (!vtep || !far.addresses.some((a) => a.local === outerDst)) {
     res.notes.push(`${far.name} receives UDP ${udpPort} for ${outerDst} but has no VXLAN device with VNI ${vni} there`);
     return res;

@@ -85,7 +85,31 @@ export function parseIptablesTable(text: string, table: 'nat' | 'filter'): NatTa
   return { chains, policies };
 }
 
-const VALUE_OPTS = new Set(['-s', '-d', '-p', '-i', '-o', '--dport', '--sport', '--dst-type', '--src-type', '--mark', '--probability', '--mode', '--comment', '--ctstate', '--state', '--set-xmark', '--or-mark', '--to-destination', '--to-source', '--to-ports', '--xor-mark', '--and-mark', '--set-mark']);
+const VALUE_OPTS = new Set([
+  '-s',
+  '-d',
+  '-p',
+  '-i',
+  '-o',
+  '--dport',
+  '--sport',
+  '--dst-type',
+  '--src-type',
+  '--mark',
+  '--probability',
+  '--mode',
+  '--comment',
+  '--ctstate',
+  '--state',
+  '--set-xmark',
+  '--or-mark',
+  '--to-destination',
+  '--to-source',
+  '--to-ports',
+  '--xor-mark',
+  '--and-mark',
+  '--set-mark',
+]);
 
 function parseRule(line: string): NatRule {
   const tokens = tokenize(line);
@@ -111,7 +135,8 @@ function parseRule(line: string): NatRule {
     if (value !== undefined && !value.startsWith('-')) i++;
     if (afterTarget) rule.targetArgs[t] = value ?? '';
     else if (t === '--probability') rule.probability = Number(value);
-    else if (t !== '--comment' && t !== '--mode' && t !== '--random-fully' && t !== '--random') rule.matches.push({ opt: t, value: value ?? '', negate });
+    else if (t !== '--comment' && t !== '--mode' && t !== '--random-fully' && t !== '--random')
+      rule.matches.push({ opt: t, value: value ?? '', negate });
     negate = false;
   }
   return rule;
@@ -127,7 +152,13 @@ export function evaluateNat(table: NatTable, hook: string, pkt: PacketHeader, ct
 }
 
 /** Runs a filter hook (OUTPUT, FORWARD, INPUT): the first ACCEPT/DROP/REJECT decides, else the policy. */
-export function evaluateFilter(table: NatTable, hook: string, pkt: PacketHeader, ctx: NatContext, mark = 0): NatDecision & { byPolicy: boolean } {
+export function evaluateFilter(
+  table: NatTable,
+  hook: string,
+  pkt: PacketHeader,
+  ctx: NatContext,
+  mark = 0,
+): NatDecision & { byPolicy: boolean } {
   const state: NatDecision = { action: 'none', rules: [], mark, unknownMatches: [] };
   const verdict = runChain(table, hook, pkt, ctx, state, 0);
   if (verdict && verdict !== 'RETURN') return { ...state, ...verdict, byPolicy: false };
@@ -137,7 +168,14 @@ export function evaluateFilter(table: NatTable, hook: string, pkt: PacketHeader,
 
 type Verdict = { action: NatDecision['action']; to?: string } | 'RETURN' | undefined;
 
-function runChain(table: NatTable, chain: string, pkt: PacketHeader, ctx: NatContext, st: NatDecision, depth: number): Verdict {
+function runChain(
+  table: NatTable,
+  chain: string,
+  pkt: PacketHeader,
+  ctx: NatContext,
+  st: NatDecision,
+  depth: number,
+): Verdict {
   const rules = table.chains.get(chain) ?? [];
   if (depth > 16) return undefined;
   for (let i = 0; i < rules.length; i++) {
@@ -152,7 +190,15 @@ function runChain(table: NatTable, chain: string, pkt: PacketHeader, ctx: NatCon
 }
 
 /** kube-proxy's load balancing: rule k is taken with probability p_k of what the rules before left. */
-function runStatistic(table: NatTable, rules: NatRule[], start: number, pkt: PacketHeader, ctx: NatContext, st: NatDecision, depth: number): Verdict {
+function runStatistic(
+  table: NatTable,
+  rules: NatRule[],
+  start: number,
+  pkt: PacketHeader,
+  ctx: NatContext,
+  st: NatDecision,
+  depth: number,
+): Verdict {
   const group: { rule: NatRule; probability: number }[] = [];
   let remaining = 1;
   for (let i = start; i < rules.length; i++) {
@@ -163,7 +209,11 @@ function runStatistic(table: NatTable, rules: NatRule[], start: number, pkt: Pac
     remaining *= 1 - p;
     if (r.probability === undefined) break;
   }
-  const candidates = group.map((g) => ({ endpoint: dnatTarget(table, g.rule.target ?? '') ?? '?', probability: Math.round(g.probability * 10000) / 10000, chain: g.rule.target ?? '' }));
+  const candidates = group.map((g) => ({
+    endpoint: dnatTarget(table, g.rule.target ?? '') ?? '?',
+    probability: Math.round(g.probability * 10000) / 10000,
+    chain: g.rule.target ?? '',
+  }));
   const chosen = Math.min(Math.max(ctx.choose ? ctx.choose(candidates) : 0, 0), group.length - 1);
   st.candidates = candidates;
   st.chosen = chosen;
@@ -177,7 +227,14 @@ function dnatTarget(table: NatTable, chain: string): string | undefined {
   return undefined;
 }
 
-function applyTarget(table: NatTable, rule: NatRule, pkt: PacketHeader, ctx: NatContext, st: NatDecision, depth: number): Verdict {
+function applyTarget(
+  table: NatTable,
+  rule: NatRule,
+  pkt: PacketHeader,
+  ctx: NatContext,
+  st: NatDecision,
+  depth: number,
+): Verdict {
   const t = rule.target;
   if (!t) return undefined;
   st.rules.push(rule.text);
@@ -223,7 +280,13 @@ function matches(rule: NatRule, pkt: PacketHeader, ctx: NatContext, st: NatDecis
   return true;
 }
 
-function matchOne(opt: string, value: string, pkt: PacketHeader, ctx: NatContext, st: NatDecision): boolean | undefined {
+function matchOne(
+  opt: string,
+  value: string,
+  pkt: PacketHeader,
+  ctx: NatContext,
+  st: NatDecision,
+): boolean | undefined {
   switch (opt) {
     case '-s':
       return cidrContains(value, pkt.src);
@@ -248,7 +311,7 @@ function matchOne(opt: string, value: string, pkt: PacketHeader, ctx: NatContext
     }
     case '--mark': {
       const [v, m] = value.split('/').map((x) => Number(x));
-      return ((st.mark & (m ?? 0xffffffff)) >>> 0) === (v ?? 0);
+      return (st.mark & (m ?? 0xffffffff)) >>> 0 === (v ?? 0);
     }
     default:
       return undefined;

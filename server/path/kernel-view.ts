@@ -4,7 +4,14 @@
 import { KubewireError } from '../../common/errors.js';
 import type { AddressRecord, FdbRecord, LinkRecord, NeighbourRecord } from '../../common/topology-model.js';
 import type { RunCommand } from '../run-command.js';
-import { parseAddresses, parseFdb, parseLinks, parseNeighbours, parsePeers, splitBatchOutput } from '../topology/ip-json.js';
+import {
+  parseAddresses,
+  parseFdb,
+  parseLinks,
+  parseNeighbours,
+  parsePeers,
+  splitBatchOutput,
+} from '../topology/ip-json.js';
 
 export interface PathSnapshot {
   name: string;
@@ -70,7 +77,8 @@ export class KernelPathView implements PathKernel {
   }
 
   snapshot(ns: string): Promise<PathSnapshot> {
-    if (!this.allow(ns)) return Promise.reject(new KubewireError(`the path leads into namespace '${ns}', which is not part of this lab`));
+    if (!this.allow(ns))
+      return Promise.reject(new KubewireError(`the path leads into namespace '${ns}', which is not part of this lab`));
     let p = this.snaps.get(ns);
     if (!p) {
       p = this.readSnapshot(ns);
@@ -87,7 +95,8 @@ export class KernelPathView implements PathKernel {
       this.run(['ip', '-j', '-d', '-n', ns, '-batch', '-'], { input: BATCH.join('\n') + '\n', timeoutMs: 5000 }),
       this.run(['bridge', '-j', '-n', ns, 'fdb', 'show'], { timeoutMs: 5000 }),
     ]);
-    if (r.exitCode !== 0) throw new KubewireError(`ip -n ${ns} -batch failed (${r.exitCode}): ${r.stderr.trim().slice(0, 300)}`);
+    if (r.exitCode !== 0)
+      throw new KubewireError(`ip -n ${ns} -batch failed (${r.exitCode}): ${r.stderr.trim().slice(0, 300)}`);
     const [links, addrs, routes, neigh, peers] = splitBatchOutput(r.stdout, BATCH.length, `ip -n ${ns}`);
     return {
       name: ns,
@@ -102,7 +111,8 @@ export class KernelPathView implements PathKernel {
 
   async routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer> {
     const r = await this.run(routeGetArgv(ns, q), { timeoutMs: 5000 });
-    if (r.exitCode !== 0) return { dst: q.dst, error: r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${r.exitCode}` };
+    if (r.exitCode !== 0)
+      return { dst: q.dst, error: r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${r.exitCode}` };
     const rows = JSON.parse(r.stdout || '[]') as RouteAnswer[];
     return rows[0] ?? { dst: q.dst, error: 'no answer' };
   }
@@ -110,7 +120,9 @@ export class KernelPathView implements PathKernel {
   iptablesSave(ns: string): Promise<string> {
     let p = this.saved.get(ns);
     if (!p) {
-      p = this.run(['ip', 'netns', 'exec', ns, 'iptables-save'], { timeoutMs: 5000 }).then((r) => (r.exitCode === 0 ? r.stdout : ''));
+      p = this.run(['ip', 'netns', 'exec', ns, 'iptables-save'], { timeoutMs: 5000 }).then((r) =>
+        r.exitCode === 0 ? r.stdout : '',
+      );
       this.saved.set(ns, p);
     }
     return p;

@@ -5,12 +5,15 @@ import { PCAP_URL } from '../../common/path-contract.js';
 import type { CaptureStore } from './capture-store.js';
 import type { PathService } from './path-service.js';
 
-export type PathHandlers = { [K in keyof PathCalls]: (req: PathCalls[K]['request']) => Promise<PathCalls[K]['response']> };
+export type PathHandlers = {
+  [K in keyof PathCalls]: (req: PathCalls[K]['request']) => Promise<PathCalls[K]['response']>;
+};
 
 export function createPathHandlers(path: PathService): PathHandlers {
   return {
     'path.trace': ({ source, destination, probe }) => path.trace({ source, destination, probe: probe ?? false }),
-    'path.capture': ({ source, destination, packets, seconds }) => path.capture({ source, destination, packets: packets ?? 20, seconds: seconds ?? 5 }),
+    'path.capture': ({ source, destination, packets, seconds }) =>
+      path.capture({ source, destination, packets: packets ?? 20, seconds: seconds ?? 5 }),
   };
 }
 

@@ -26,7 +26,10 @@ export function parseTraceroute(text: string): TracerouteHop[] {
 export function parsePing(text: string): { sent: number; received: number; rttMs?: number } {
   const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(text);
   const rtt = /= [\d.]+\/([\d.]+)\//.exec(text);
-  const out: { sent: number; received: number; rttMs?: number } = { sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0 };
+  const out: { sent: number; received: number; rttMs?: number } = {
+    sent: m ? Number(m[1]) : 0,
+    received: m ? Number(m[2]) : 0,
+  };
   if (rtt) out.rttMs = Number(rtt[1]);
   return out;
 }
@@ -34,10 +37,17 @@ export function parsePing(text: string): { sent: number; received: number; rttMs
 /** curl -w '%{http_code} %{remote_ip} %{remote_port} %{local_ip} %{local_port} %{time_connect}' */
 export const CURL_WRITE_OUT = '%{http_code} %{remote_ip} %{remote_port} %{local_ip} %{local_port} %{time_connect}';
 
-export function parseCurlWriteOut(text: string): { httpCode: number; remote: string; localPort: number; connected: boolean } | undefined {
+export function parseCurlWriteOut(
+  text: string,
+): { httpCode: number; remote: string; localPort: number; connected: boolean } | undefined {
   const m = /(\d{3}) (\S*) (\d*) (\S*) (\d*) ([\d.]+)\s*$/.exec(text.trim());
   if (!m) return undefined;
-  return { httpCode: Number(m[1]), remote: `${m[2]}:${m[3]}`, localPort: Number(m[5] || 0), connected: Number(m[6]) > 0 };
+  return {
+    httpCode: Number(m[1]),
+    remote: `${m[2]}:${m[3]}`,
+    localPort: Number(m[5] || 0),
+    connected: Number(m[6]) > 0,
+  };
 }
 
 export interface ConntrackFlow {
@@ -61,7 +71,12 @@ export function parseConntrack(text: string): ConntrackFlow[] {
       if (idx >= 0 && idx < 2) tuples[idx]![kv[1]!] = kv[2]!;
     }
     if (!tuples[0]!.src || !tuples[1]!.src) continue;
-    const t = (x: Record<string, string>): ConntrackFlow['original'] => ({ src: x.src!, dst: x.dst ?? '', ...(x.sport ? { sport: Number(x.sport) } : {}), ...(x.dport ? { dport: Number(x.dport) } : {}) });
+    const t = (x: Record<string, string>): ConntrackFlow['original'] => ({
+      src: x.src!,
+      dst: x.dst ?? '',
+      ...(x.sport ? { sport: Number(x.sport) } : {}),
+      ...(x.dport ? { dport: Number(x.dport) } : {}),
+    });
     flows.push({ protocol: proto[1]!, original: t(tuples[0]!), reply: t(tuples[1]!) });
   }
   return flows;

@@ -31,7 +31,12 @@ export function lookupHostsFile(text: string, name: string): string | undefined 
   return undefined;
 }
 
-export async function resolveInNamespace(run: RunCommand, ns: string, name: string, etcNetns = '/etc/netns'): Promise<Resolution> {
+export async function resolveInNamespace(
+  run: RunCommand,
+  ns: string,
+  name: string,
+  etcNetns = '/etc/netns',
+): Promise<Resolution> {
   const dir = `${etcNetns}/${ns}`;
   const hosts = await readFile(`${dir}/hosts`, 'utf8').catch(() => '');
   const fromHosts = lookupHostsFile(hosts, name);
@@ -40,20 +45,31 @@ export async function resolveInNamespace(run: RunCommand, ns: string, name: stri
   try {
     conf = await readFile(`${dir}/resolv.conf`, 'utf8');
   } catch (err) {
-    throw new ValidationError('destination', `cannot resolve '${name}': ${ns} has no ${dir}/resolv.conf, and the host's resolver is never used for the lab`, );
+    throw new ValidationError(
+      'destination',
+      `cannot resolve '${name}': ${ns} has no ${dir}/resolv.conf, and the host's resolver is never used for the lab`,
+    );
   }
   const { nameservers, search } = parseResolvConf(conf);
-  if (nameservers.length === 0) throw new ValidationError('destination', `cannot resolve '${name}': ${dir}/resolv.conf names no IPv4 nameserver`);
+  if (nameservers.length === 0)
+    throw new ValidationError('destination', `cannot resolve '${name}': ${dir}/resolv.conf names no IPv4 nameserver`);
   // Like the stub resolver: the name as given when it has dots, then with each search domain.
-  const candidates = name.includes('.') ? [name, ...search.map((s) => `${name}.${s}`)] : [...search.map((s) => `${name}.${s}`), name];
+  const candidates = name.includes('.')
+    ? [name, ...search.map((s) => `${name}.${s}`)]
+    : [...search.map((s) => `${name}.${s}`), name];
   const tried: string[] = [];
   for (const server of nameservers.slice(0, 3)) {
     for (const fqdn of candidates.slice(0, 6)) {
       const argv = ['ip', 'netns', 'exec', ns, 'dig', '+short', '+time=2', '+tries=1', `@${server}`, fqdn, 'A'];
       const r = await run(argv, { timeoutMs: 6000 });
-      const ip = r.stdout.split('\n').map((l) => l.trim()).find((l) => isIpv4(l));
+      const ip = r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => isIpv4(l));
       if (r.exitCode === 0 && ip) return { ip, by: `dig @${server} ${fqdn} A (inside ${ns})` };
-      tried.push(`${fqdn} @${server}: ${r.exitCode === 0 ? 'no A record' : (r.stdout + r.stderr).trim().split('\n').pop()}`);
+      tried.push(
+        `${fqdn} @${server}: ${r.exitCode === 0 ? 'no A record' : (r.stdout + r.stderr).trim().split('\n').pop()}`,
+      );
     }
   }
   throw new KubewireError(`cannot resolve '${name}' from ${ns}: ${tried.join('; ')}`);

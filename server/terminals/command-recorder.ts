@@ -44,7 +44,8 @@ export class LineReconstructor {
         this.buf = '';
         if (line !== '') done.push(line);
       } else if (c === 0x7f || c === 0x08) this.buf = [...this.buf].slice(0, -1).join('');
-      else if (c === 0x03 || c === 0x15) this.buf = ''; // Ctrl-C, Ctrl-U: the line is abandoned.
+      else if (c === 0x03 || c === 0x15)
+        this.buf = ''; // Ctrl-C, Ctrl-U: the line is abandoned.
       else if (c >= 0x20 && this.buf.length < this.maxLine) this.buf += ch;
     }
     return done;

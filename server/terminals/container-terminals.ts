@@ -25,12 +25,32 @@ export interface ContainerTerminalDeps {
 export class ContainerTerminals {
   constructor(private readonly d: ContainerTerminalDeps) {}
 
-  async open(namespace: string, pod: string, container: string | undefined, cols: number, rows: number): Promise<TerminalInfo> {
-    if (!existsSync(this.d.kubeconfig)) throw new ValidationError('terminal.exec', 'the lab\'s apiserver is not running');
+  async open(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    cols: number,
+    rows: number,
+  ): Promise<TerminalInfo> {
+    if (!existsSync(this.d.kubeconfig))
+      throw new ValidationError('terminal.exec', "the lab's apiserver is not running");
     // The pod's sandbox namespace: the terminal goes when the pod goes (the reaper watches it).
     const netns = await this.d.namespaces.require(`${this.d.prefix}${namespace}_${pod}`, 'terminal.exec pod');
-    const argv = [process.execPath, this.d.cliMain, 'pod-exec', '--kubeconfig', this.d.kubeconfig, `${namespace}/${pod}`, ...(container ? ['-c', container] : [])];
-    const env = { PATH: this.d.env.PATH ?? '/usr/bin:/bin', HOME: this.d.env.HOME ?? '/root', LANG: this.d.env.LANG ?? 'C.UTF-8', TERM: 'xterm-256color' };
+    const argv = [
+      process.execPath,
+      this.d.cliMain,
+      'pod-exec',
+      '--kubeconfig',
+      this.d.kubeconfig,
+      `${namespace}/${pod}`,
+      ...(container ? ['-c', container] : []),
+    ];
+    const env = {
+      PATH: this.d.env.PATH ?? '/usr/bin:/bin',
+      HOME: this.d.env.HOME ?? '/root',
+      LANG: this.d.env.LANG ?? 'C.UTF-8',
+      TERM: 'xterm-256color',
+    };
     return this.d.terminals.open({
       namespace: netns,
       title: `exec ${namespace}/${pod}${container ? `/${container}` : ''}`,
@@ -46,7 +66,8 @@ export class ContainerTerminals {
   async kubelet(node: string, action: 'stop' | 'start'): Promise<{ node: string; stopped: boolean }> {
     const labDir = dirname(dirname(this.d.kubeconfig));
     const state = await loadState(join(labDir, 'state.json'));
-    if (!state?.topology.nodes.some((n) => n.name === node)) throw new ValidationError('node.kubelet node', `no node ${node} in this lab`);
+    if (!state?.topology.nodes.some((n) => n.name === node))
+      throw new ValidationError('node.kubelet node', `no node ${node} in this lab`);
     setKubeletStopped(join(labDir, 'nodes', node), action === 'stop');
     return { node, stopped: action === 'stop' };
   }

@@ -16,7 +16,11 @@ export interface Pty {
   onData(listener: (data: string) => void): { dispose(): void };
   onExit(listener: (e: { exitCode: number; signal?: number }) => void): { dispose(): void };
 }
-export type PtySpawn = (file: string, args: string[], opts: { name: string; cols: number; rows: number; cwd: string; env: Record<string, string> }) => Pty;
+export type PtySpawn = (
+  file: string,
+  args: string[],
+  opts: { name: string; cols: number; rows: number; cwd: string; env: Record<string, string> },
+) => Pty;
 
 interface Entry {
   info: TerminalInfo;
@@ -49,7 +53,13 @@ export class PtyTerminalHost implements TerminalHost {
     if (running >= max) throw new TerminalLimit(max);
     let pty: Pty;
     try {
-      pty = this.spawn(file, args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: '/', env: spec.env });
+      pty = this.spawn(file, args, {
+        name: 'xterm-256color',
+        cols: spec.cols,
+        rows: spec.rows,
+        cwd: '/',
+        env: spec.env,
+      });
     } catch (err) {
       throw new KubewireError(`terminal: cannot start ${file} in ${spec.namespace}`, { cause: err });
     }
@@ -122,7 +132,10 @@ export class PtyTerminalHost implements TerminalHost {
       // Never wait forever on node-pty's exit event: a close must finish (and keep the event
       // loop alive until it does, so a caller's cleanup after it still runs).
       let deadline: NodeJS.Timeout | undefined;
-      await Promise.race([e.exited, new Promise<void>((r) => (deadline = setTimeout(r, this.opts.killGraceMs + 1000)))]);
+      await Promise.race([
+        e.exited,
+        new Promise<void>((r) => (deadline = setTimeout(r, this.opts.killGraceMs + 1000))),
+      ]);
       clearTimeout(timer);
       clearTimeout(deadline);
     }

@@ -9,7 +9,14 @@ export interface ShellPlan {
   title: string;
 }
 
-export function planShell(input: { prefix: string; namespace: string; pausePid?: number; nodeInitPid?: number; baseEnv: Record<string, string | undefined>; labExec?: string }): ShellPlan {
+export function planShell(input: {
+  prefix: string;
+  namespace: string;
+  pausePid?: number;
+  nodeInitPid?: number;
+  baseEnv: Record<string, string | undefined>;
+  labExec?: string;
+}): ShellPlan {
   const { prefix, namespace, pausePid } = input;
   if (!NAMESPACE_NAME.test(namespace) || !namespace.startsWith(prefix)) {
     throw new ValidationError('terminal namespace', `'${namespace.slice(0, 80)}' is not a namespace of lab ${prefix}`);
@@ -24,7 +31,8 @@ export function planShell(input: { prefix: string; namespace: string; pausePid?:
   // prompt is handed to the shell by `env` right before it starts.
   const shell = [...(input.labExec ? ['env', `PS1=${ps1}`] : []), 'bash', '--noprofile', '--norc', '-i'];
   const nodeInit = input.nodeInitPid;
-  if (nodeInit !== undefined && !(Number.isInteger(nodeInit) && nodeInit > 1)) throw new ValidationError('terminal node pid', `${nodeInit} is not a process id`);
+  if (nodeInit !== undefined && !(Number.isInteger(nodeInit) && nodeInit > 1))
+    throw new ValidationError('terminal node pid', `${nodeInit} is not a process id`);
   // A node is a container: its shell enters all its namespaces and sees only its own processes.
   const enter =
     ident.kind === 'pod' && pausePid !== undefined

@@ -5,7 +5,12 @@ import { describeError } from '../../common/errors.js';
 import type { LabNamespaces } from '../lab-namespaces.js';
 import type { TerminalHost } from './terminal-host.js';
 
-export function startShellReaper(d: { terminals: TerminalHost; namespaces: LabNamespaces; intervalMs: number; log: (l: string) => void }): () => void {
+export function startShellReaper(d: {
+  terminals: TerminalHost;
+  namespaces: LabNamespaces;
+  intervalMs: number;
+  log: (l: string) => void;
+}): () => void {
   let busy = false;
   const timer = setInterval(() => {
     // Exited shells too: a reset kills the shell first (`ip netns pids`), then deletes the namespace.

@@ -16,9 +16,7 @@ export interface TerminalSpec {
 }
 
 export type TerminalEvent =
-  | { type: 'output'; id: string; data: string }
-  | { type: 'exit'; id: string; exitCode: number }
-  | { type: 'changed' };
+  { type: 'output'; id: string; data: string } | { type: 'exit'; id: string; exitCode: number } | { type: 'changed' };
 
 export interface TerminalHost {
   open(spec: TerminalSpec): Promise<TerminalInfo>;

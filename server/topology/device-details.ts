@@ -3,7 +3,11 @@
 import type { DeviceDetails } from '../../common/ui-contract.js';
 import type { RunCommand } from '../run-command.js';
 
-export async function readDeviceDetails(run: RunCommand, ns: string, ifname: string | undefined): Promise<DeviceDetails> {
+export async function readDeviceDetails(
+  run: RunCommand,
+  ns: string,
+  ifname: string | undefined,
+): Promise<DeviceDetails> {
   const dev = ifname ? ['dev', ifname] : [];
   const plan: { title: string; command: string[] }[] = [
     { title: 'link', command: ['ip', '-n', ns, '-d', 'link', 'show', ...dev] },

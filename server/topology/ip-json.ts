@@ -1,7 +1,13 @@
 // Pure parsers from iproute2's JSON (`ip -j -d link/addr/route/neigh`, `ip -j netns list-id`,
 // `bridge -j fdb`) to the plain records of common/topology-model.ts. Tested on recorded output.
 import { KubewireError } from '../../common/errors.js';
-import type { AddressRecord, FdbRecord, LinkRecord, NeighbourRecord, RouteRecord } from '../../common/topology-model.js';
+import type {
+  AddressRecord,
+  FdbRecord,
+  LinkRecord,
+  NeighbourRecord,
+  RouteRecord,
+} from '../../common/topology-model.js';
 
 type Json = Record<string, unknown>;
 
@@ -9,8 +15,12 @@ export class IpJsonError extends KubewireError {}
 
 /** `ip -batch` prints one JSON array per command, one per line. */
 export function splitBatchOutput(text: string, expected: number, where: string): unknown[][] {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  if (lines.length !== expected) throw new IpJsonError(`${where}: expected ${expected} JSON arrays from ip -batch, got ${lines.length}`);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  if (lines.length !== expected)
+    throw new IpJsonError(`${where}: expected ${expected} JSON arrays from ip -batch, got ${lines.length}`);
   return lines.map((l, i) => {
     let v: unknown;
     try {
@@ -32,7 +42,12 @@ export function parseLinks(rows: unknown[]): LinkRecord[] {
     const link: LinkRecord = {
       ifindex: r.ifindex,
       ifname: r.ifname,
-      kind: typeof info?.info_kind === 'string' ? info.info_kind : typeof r.link_type === 'string' ? r.link_type : 'unknown',
+      kind:
+        typeof info?.info_kind === 'string'
+          ? info.info_kind
+          : typeof r.link_type === 'string'
+            ? r.link_type
+            : 'unknown',
       mac: typeof r.address === 'string' ? r.address : '',
       mtu: typeof r.mtu === 'number' ? r.mtu : 0,
       operstate: typeof r.operstate === 'string' ? r.operstate : 'UNKNOWN',
@@ -57,8 +72,19 @@ export function parseAddresses(rows: unknown[]): AddressRecord[] {
   for (const r of rows.filter(isObj)) {
     if (typeof r.ifname !== 'string' || !Array.isArray(r.addr_info)) continue;
     for (const a of r.addr_info.filter(isObj)) {
-      if ((a.family !== 'inet' && a.family !== 'inet6') || typeof a.local !== 'string' || typeof a.prefixlen !== 'number') continue;
-      out.push({ ifname: r.ifname, family: a.family, local: a.local, prefixlen: a.prefixlen, scope: typeof a.scope === 'string' ? a.scope : '' });
+      if (
+        (a.family !== 'inet' && a.family !== 'inet6') ||
+        typeof a.local !== 'string' ||
+        typeof a.prefixlen !== 'number'
+      )
+        continue;
+      out.push({
+        ifname: r.ifname,
+        family: a.family,
+        local: a.local,
+        prefixlen: a.prefixlen,
+        scope: typeof a.scope === 'string' ? a.scope : '',
+      });
     }
   }
   return out;
@@ -68,7 +94,8 @@ export function parseRoutes(rows: unknown[]): RouteRecord[] {
   return rows.filter(isObj).flatMap((r): RouteRecord[] => {
     if (typeof r.dst !== 'string') return [];
     const route: RouteRecord = { dst: r.dst };
-    for (const k of ['gateway', 'dev', 'protocol', 'scope', 'prefsrc'] as const) if (typeof r[k] === 'string') route[k] = r[k] as string;
+    for (const k of ['gateway', 'dev', 'protocol', 'scope', 'prefsrc'] as const)
+      if (typeof r[k] === 'string') route[k] = r[k] as string;
     return [route];
   });
 }
@@ -76,7 +103,11 @@ export function parseRoutes(rows: unknown[]): RouteRecord[] {
 export function parseNeighbours(rows: unknown[]): NeighbourRecord[] {
   return rows.filter(isObj).flatMap((r): NeighbourRecord[] => {
     if (typeof r.dst !== 'string' || typeof r.dev !== 'string') return [];
-    const n: NeighbourRecord = { dst: r.dst, dev: r.dev, state: Array.isArray(r.state) ? r.state.filter((s): s is string => typeof s === 'string') : [] };
+    const n: NeighbourRecord = {
+      dst: r.dst,
+      dev: r.dev,
+      state: Array.isArray(r.state) ? r.state.filter((s): s is string => typeof s === 'string') : [],
+    };
     if (typeof r.lladdr === 'string') n.lladdr = r.lladdr;
     return [n];
   });
@@ -93,7 +124,9 @@ export function parseFdb(rows: unknown[]): FdbRecord[] {
 }
 
 export function parsePeers(rows: unknown[]): { nsid: number; name: string }[] {
-  return rows.filter(isObj).flatMap((r) => (typeof r.nsid === 'number' && typeof r.name === 'string' ? [{ nsid: r.nsid, name: r.name }] : []));
+  return rows
+    .filter(isObj)
+    .flatMap((r) => (typeof r.nsid === 'number' && typeof r.name === 'string' ? [{ nsid: r.nsid, name: r.name }] : []));
 }
 
 function isObj(v: unknown): v is Json {

@@ -110,7 +110,8 @@ export class KernelTopology implements TopologySource {
     if (ns === undefined) this.listDirty = true;
     else this.dirty.add(ns);
     this.firstEventAt ??= this.deps.now();
-    if (!this.debounce && !this.busy) this.debounce = setTimeout(() => void this.eventTick(), this.deps.events?.debounceMs ?? 0);
+    if (!this.debounce && !this.busy)
+      this.debounce = setTimeout(() => void this.eventTick(), this.deps.events?.debounceMs ?? 0);
   }
 
   /** Re-reads what events marked, then pushes. */
@@ -149,7 +150,8 @@ export class KernelTopology implements TopologySource {
       this.busy = false;
     }
     // Events that arrived while reading.
-    if (this.running && (this.dirty.size > 0 || this.listDirty) && !this.debounce) this.debounce = setTimeout(() => void this.eventTick(), this.deps.events?.debounceMs ?? 0);
+    if (this.running && (this.dirty.size > 0 || this.listDirty) && !this.debounce)
+      this.debounce = setTimeout(() => void this.eventTick(), this.deps.events?.debounceMs ?? 0);
   }
 
   /** The full read: the only source without events, the safety net with them. */
@@ -162,7 +164,8 @@ export class KernelTopology implements TopologySource {
     this.busy = true;
     try {
       const t0 = this.deps.now();
-      if (this.watch && !this.watch.watchDir()) this.deps.log(`topology: ${this.deps.events?.netnsDir} cannot be watched yet`);
+      if (this.watch && !this.watch.watchDir())
+        this.deps.log(`topology: ${this.deps.events?.netnsDir} cannot be watched yet`);
       const names = await this.deps.namespaces.list();
       // Monitors first, then the read: a change between the two is seen by both at worst.
       this.watch?.sync(names);
@@ -180,11 +183,17 @@ export class KernelTopology implements TopologySource {
     // A chain of timeouts, not setInterval: a slow read never overlaps the next one. Until the
     // namespace directory exists (no lab yet), look again each second.
     const dirMissing = this.watch !== undefined && !this.watch.watchDir();
-    this.timer = setTimeout(() => void this.fullTick(), dirMissing ? Math.min(1000, this.deps.intervalMs) : this.deps.intervalMs);
+    this.timer = setTimeout(
+      () => void this.fullTick(),
+      dirMissing ? Math.min(1000, this.deps.intervalMs) : this.deps.intervalMs,
+    );
   }
 
   private publish(readMs: number): void {
-    const graph = buildTopologyGraph(this.deps.namespaces.prefix, [...this.snaps.keys()].sort().map((ns) => this.snaps.get(ns)!));
+    const graph = buildTopologyGraph(
+      this.deps.namespaces.prefix,
+      [...this.snaps.keys()].sort().map((ns) => this.snaps.get(ns)!),
+    );
     const json = JSON.stringify(graph);
     if (!this.running || json === this.last?.json) return;
     const update = { graph, readMs };

@@ -4,7 +4,15 @@
 import { KubewireError } from '../../common/errors.js';
 import type { NamespaceSnapshot } from '../../common/topology-model.js';
 import type { RunCommand } from '../run-command.js';
-import { parseAddresses, parseFdb, parseLinks, parseNeighbours, parsePeers, parseRoutes, splitBatchOutput } from './ip-json.js';
+import {
+  parseAddresses,
+  parseFdb,
+  parseLinks,
+  parseNeighbours,
+  parsePeers,
+  parseRoutes,
+  splitBatchOutput,
+} from './ip-json.js';
 
 const FULL = ['link show', 'addr show', 'route show', 'neigh show', 'netns list-id'];
 /** What the graph needs; the live poll reads only this (routes and neighbours: on demand). */
@@ -12,11 +20,16 @@ const GRAPH = ['link show', 'addr show', 'netns list-id'];
 
 export class NamespaceGoneError extends KubewireError {}
 
-export async function readNamespace(run: RunCommand, ns: string, detail: 'graph' | 'full' = 'full'): Promise<NamespaceSnapshot> {
+export async function readNamespace(
+  run: RunCommand,
+  ns: string,
+  detail: 'graph' | 'full' = 'full',
+): Promise<NamespaceSnapshot> {
   const batch = detail === 'full' ? FULL : GRAPH;
   const r = await run(['ip', '-j', '-d', '-n', ns, '-batch', '-'], { input: batch.join('\n') + '\n', timeoutMs: 5000 });
   if (r.exitCode !== 0) {
-    if (/Cannot open network namespace|No such file/.test(r.stderr)) throw new NamespaceGoneError(`namespace ${ns} is gone`);
+    if (/Cannot open network namespace|No such file/.test(r.stderr))
+      throw new NamespaceGoneError(`namespace ${ns} is gone`);
     throw new KubewireError(`ip -n ${ns} -batch failed (${r.exitCode}): ${r.stderr.trim().slice(0, 300)}`);
   }
   const out = splitBatchOutput(r.stdout, batch.length, `ip -n ${ns}`);

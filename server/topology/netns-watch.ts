@@ -42,7 +42,9 @@ export class NetnsWatch {
   watchDir(): boolean {
     if (this.dirWatcher || this.closed) return true;
     try {
-      this.dirWatcher = watch(this.d.netnsDir, { persistent: false }, (_event, file) => this.onDirEvent(file ? String(file) : undefined));
+      this.dirWatcher = watch(this.d.netnsDir, { persistent: false }, (_event, file) =>
+        this.onDirEvent(file ? String(file) : undefined),
+      );
       this.dirWatcher.on('error', () => {
         this.dirWatcher?.close();
         this.dirWatcher = undefined; // e.g. /run/netns removed: the next safety read re-arms it
@@ -83,7 +85,10 @@ export class NetnsWatch {
   private startMonitor(ns: string): void {
     const argv = ['-n', ns, 'monitor', 'link', 'address', 'nsid'];
     const child = this.d.labExec
-      ? spawn(this.d.labExec, [this.d.prefix, 'watchers', '--', 'ip', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } })
+      ? spawn(this.d.labExec, [this.d.prefix, 'watchers', '--', 'ip', ...argv], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, LC_ALL: 'C' },
+        })
       : spawn('ip', argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     this.monitors.set(ns, child);
     let stderr = '';
@@ -96,7 +101,8 @@ export class NetnsWatch {
       if (this.monitors.get(ns) !== child) return; // stopped on purpose
       this.monitors.delete(ns);
       // Killed by reset or a namespace teardown, or the namespace went: the next safety read decides.
-      if (signal !== 'SIGKILL' && existsSync(join(this.d.netnsDir, ns))) this.d.log(`topology: ip monitor in ${ns} ended (${signal ?? code}): ${stderr.trim()}`);
+      if (signal !== 'SIGKILL' && existsSync(join(this.d.netnsDir, ns)))
+        this.d.log(`topology: ip monitor in ${ns} ended (${signal ?? code}): ${stderr.trim()}`);
       this.d.onChange(ns);
     });
   }

@@ -25,8 +25,16 @@ before(async () => {
   if (skip) throw new Error(skip);
   mkdirSync(shots, { recursive: true });
   api = await startApiServer({ memory: true });
-  ui = await startUiApp({ prefix: 'kw-tclus1-', staticDir: join(root, 'dist', 'renderer'), kubeconfig: api.kubeconfig, log: () => {} });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  ui = await startUiApp({
+    prefix: 'kw-tclus1-',
+    staticDir: join(root, 'dist', 'renderer'),
+    kubeconfig: api.kubeconfig,
+    log: () => {},
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 });
 
@@ -42,11 +50,23 @@ test('the Cluster view lists pods live and opens one as YAML', async () => {
   await page.locator('#cluster-status', { hasText: 'watching' }).waitFor({ timeout: 10_000 });
   const kube = new KubeClient(restConfigFromKubeconfig(readFileSync(api.kubeconfig, 'utf8'), api.kubeconfig));
   for (const name of ['kubia-24hmb', 'kubia-7x9dq']) {
-    await kube.pods.create({ metadata: { name, namespace: 'default', labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'kubia', ports: [{ containerPort: 8080 }] }] } } as never, 'default');
+    await kube.pods.create(
+      {
+        metadata: { name, namespace: 'default', labels: { app: 'kubia' } },
+        spec: { containers: [{ name: 'kubia', image: 'kubia', ports: [{ containerPort: 8080 }] }] },
+      } as never,
+      'default',
+    );
   }
   const row = page.locator('#cluster-table tr[data-name="kubia-7x9dq"]');
   await row.waitFor({ timeout: 10_000 });
-  assert.deepEqual(await row.locator('td').allTextContents().then((c) => [c[0], c[1], c[2], c[3]]), ['default', 'kubia-7x9dq', '0/1', 'Pending']);
+  assert.deepEqual(
+    await row
+      .locator('td')
+      .allTextContents()
+      .then((c) => [c[0], c[1], c[2], c[3]]),
+    ['default', 'kubia-7x9dq', '0/1', 'Pending'],
+  );
   await row.click();
   await page.locator('#cluster-yaml:not([hidden])').waitFor({ timeout: 5000 });
   assert.match((await page.locator('#cluster-yaml').textContent()) ?? '', /containerPort: 8080/);

@@ -16,7 +16,10 @@ let browser: Browser;
 
 before(async () => {
   server = await startUiApp({ prefix: 'kw-hsafetyopen-', staticDir: join(root, 'dist', 'renderer'), log: () => {} });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 });
 
 after(async () => {

@@ -16,7 +16,11 @@ import type { RunningUiServer } from '../../server/ui-server.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
 const shots = join(root, 'test-output', 'screenshots');
-const skip = !existsSync('/usr/bin/chromium') ? 'Debian chromium is not installed (/usr/bin/chromium)' : process.getuid?.() !== 0 ? 'needs root (namespaces)' : false;
+const skip = !existsSync('/usr/bin/chromium')
+  ? 'Debian chromium is not installed (/usr/bin/chromium)'
+  : process.getuid?.() !== 0
+    ? 'needs root (namespaces)'
+    : false;
 const cli = join(root, 'dist', 'cli', 'main.js');
 
 interface FontSize {
@@ -28,7 +32,14 @@ interface Where {
   model: { x: number; y: number };
   screen: { x: number; y: number };
 }
-declare const window: { kubewireDebug?: { labels(): string[]; fontSizes(): FontSize[]; svg(): string; position(id: string): Where | undefined } };
+declare const window: {
+  kubewireDebug?: {
+    labels(): string[];
+    fontSizes(): FontSize[];
+    svg(): string;
+    position(id: string): Where | undefined;
+  };
+};
 
 const prefix = testPrefix();
 const stateBase = mkdtempSync(join(tmpdir(), 'kubewire-topo20-'));
@@ -43,71 +54,117 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   const file = join(stateBase, 'grid.yaml');
   writeFileSync(file, gridTopology(20, 10));
-  execFileSync(process.execPath, [cli, 'up', file, '--prefix', prefix, '--state-dir', stateBase], { env, stdio: 'pipe', timeout: 600_000 });
-  ui = await startUiApp({ prefix, stateBase, learnerStateFile: join(stateBase, 'ui.json'), staticDir: join(root, 'dist', 'renderer'), log: () => {} });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  execFileSync(process.execPath, [cli, 'up', file, '--prefix', prefix, '--state-dir', stateBase], {
+    env,
+    stdio: 'pipe',
+    timeout: 600_000,
+  });
+  ui = await startUiApp({
+    prefix,
+    stateBase,
+    learnerStateFile: join(stateBase, 'ui.json'),
+    staticDir: join(root, 'dist', 'renderer'),
+    log: () => {},
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 });
 
 after(async () => {
   await browser?.close();
   await ui?.dispose();
-  if (!skip) execFileSync(process.execPath, [cli, 'reset', '--lab', 'grid-20x10', '--prefix', prefix, '--state-dir', stateBase], { env, stdio: 'ignore' });
+  if (!skip)
+    execFileSync(
+      process.execPath,
+      [cli, 'reset', '--lab', 'grid-20x10', '--prefix', prefix, '--state-dir', stateBase],
+      { env, stdio: 'ignore' },
+    );
   rmSync(stateBase, { recursive: true, force: true });
 });
 
-test('20 nodes × 10 pods fitted: node names and pod clusters are readable, devices shown by name', { timeout: 300_000 }, async () => {
-  await page.goto(ui.url);
-  // The kubelets wire pods for a while after `up`: wait until every node's pods are one cluster.
-  await page.waitForFunction(() => {
-    const labels = window.kubewireDebug?.labels() ?? [];
-    return labels.filter((l) => /^\d+ pods\n/.test(l)).length === 20 && !labels.some((l) => l.startsWith('bench-'));
-  }, undefined, { timeout: 240_000 });
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: join(shots, 'topology-20-fitted.png') });
-  const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
-  const nodes = sizes.filter((s) => /^node\d+$/.test(s.label));
-  const clusters = sizes.filter((s) => /^\d+ pods\n/.test(s.label));
-  assert.equal(clusters.length, 20);
-  assert.equal(nodes.length, 20);
-  for (const s of [...nodes, ...clusters]) assert.ok(s.visible && s.px >= 11, `${JSON.stringify(s.label)} drawn at ${s.px.toFixed(1)} px`);
-  // Every pod is still there to find: 200 pod namespaces are in the model behind the clusters.
-  assert.equal(await page.evaluate(() => window.kubewireDebug!.labels().filter((l) => l.startsWith('bench-')).length), 0);
-});
+test(
+  '20 nodes × 10 pods fitted: node names and pod clusters are readable, devices shown by name',
+  { timeout: 300_000 },
+  async () => {
+    await page.goto(ui.url);
+    // The kubelets wire pods for a while after `up`: wait until every node's pods are one cluster.
+    await page.waitForFunction(
+      () => {
+        const labels = window.kubewireDebug?.labels() ?? [];
+        return labels.filter((l) => /^\d+ pods\n/.test(l)).length === 20 && !labels.some((l) => l.startsWith('bench-'));
+      },
+      undefined,
+      { timeout: 240_000 },
+    );
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(shots, 'topology-20-fitted.png') });
+    const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
+    const nodes = sizes.filter((s) => /^node\d+$/.test(s.label));
+    const clusters = sizes.filter((s) => /^\d+ pods\n/.test(s.label));
+    assert.equal(clusters.length, 20);
+    assert.equal(nodes.length, 20);
+    for (const s of [...nodes, ...clusters])
+      assert.ok(s.visible && s.px >= 11, `${JSON.stringify(s.label)} drawn at ${s.px.toFixed(1)} px`);
+    // Every pod is still there to find: 200 pod namespaces are in the model behind the clusters.
+    assert.equal(
+      await page.evaluate(() => window.kubewireDebug!.labels().filter((l) => l.startsWith('bench-')).length),
+      0,
+    );
+  },
+);
 
-test('a cluster opens into its pods by keyboard (Find, then Enter); zoomed in, device labels show in full', { timeout: 60_000 }, async () => {
-  await page.locator('#device-find').fill(`eth0 in ${prefix}default_bench-5-3`);
-  await page.locator('#device-find').press('Enter');
-  await page.locator('#device-find').dispatchEvent('change');
-  await page.waitForFunction(() => window.kubewireDebug!.labels().filter((l) => l.startsWith('bench-5-')).length === 10, undefined, { timeout: 10_000 });
-  await page.waitForTimeout(600);
-  await page.screenshot({ path: join(shots, 'topology-20-node5-open.png') });
-  const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
-  const pod = sizes.find((s) => s.label.startsWith('bench-5-3\n'));
-  assert.ok(pod && pod.visible && pod.px >= 9, JSON.stringify(pod));
-});
+test(
+  'a cluster opens into its pods by keyboard (Find, then Enter); zoomed in, device labels show in full',
+  { timeout: 60_000 },
+  async () => {
+    await page.locator('#device-find').fill(`eth0 in ${prefix}default_bench-5-3`);
+    await page.locator('#device-find').press('Enter');
+    await page.locator('#device-find').dispatchEvent('change');
+    await page.waitForFunction(
+      () => window.kubewireDebug!.labels().filter((l) => l.startsWith('bench-5-')).length === 10,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: join(shots, 'topology-20-node5-open.png') });
+    const sizes = await page.evaluate(() => window.kubewireDebug!.fontSizes());
+    const pod = sizes.find((s) => s.label.startsWith('bench-5-3\n'));
+    assert.ok(pod && pod.visible && pod.px >= 9, JSON.stringify(pod));
+  },
+);
 
-test('a shape dragged elsewhere stays there after a reload (the layout is saved per lab)', { timeout: 60_000 }, async () => {
-  await page.locator('#fit-topology').click();
-  await page.waitForTimeout(400);
-  const id = `ns:${prefix}internet`;
-  const before = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
-  await page.mouse.move(before.screen.x, before.screen.y);
-  await page.mouse.down();
-  await page.mouse.move(before.screen.x + 60, before.screen.y + 40, { steps: 8 });
-  await page.mouse.up();
-  const moved = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
-  assert.ok(Math.abs(moved.model.x - before.model.x) > 20, `dragged: ${JSON.stringify([before.model, moved.model])}`);
-  await page.waitForTimeout(1000); // the save is debounced
-  await page.reload();
-  await page.waitForFunction((i) => !!window.kubewireDebug?.position(i), id, { timeout: 60_000 });
-  const after = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
-  assert.ok(Math.abs(after.model.x - moved.model.x) < 1 && Math.abs(after.model.y - moved.model.y) < 1, JSON.stringify([moved.model, after.model]));
-  await page.screenshot({ path: join(shots, 'topology-20-dragged.png') });
-});
+test(
+  'a shape dragged elsewhere stays there after a reload (the layout is saved per lab)',
+  { timeout: 60_000 },
+  async () => {
+    await page.locator('#fit-topology').click();
+    await page.waitForTimeout(400);
+    const id = `ns:${prefix}internet`;
+    const before = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
+    await page.mouse.move(before.screen.x, before.screen.y);
+    await page.mouse.down();
+    await page.mouse.move(before.screen.x + 60, before.screen.y + 40, { steps: 8 });
+    await page.mouse.up();
+    const moved = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
+    assert.ok(Math.abs(moved.model.x - before.model.x) > 20, `dragged: ${JSON.stringify([before.model, moved.model])}`);
+    await page.waitForTimeout(1000); // the save is debounced
+    await page.reload();
+    await page.waitForFunction((i) => !!window.kubewireDebug?.position(i), id, { timeout: 60_000 });
+    const after = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
+    assert.ok(
+      Math.abs(after.model.x - moved.model.x) < 1 && Math.abs(after.model.y - moved.model.y) < 1,
+      JSON.stringify([moved.model, after.model]),
+    );
+    await page.screenshot({ path: join(shots, 'topology-20-dragged.png') });
+  },
+);
 
 test('the SVG export holds every drawn shape with its name', { timeout: 30_000 }, async () => {
   const svg = await page.evaluate(() => window.kubewireDebug!.svg());
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  for (const name of ['node1', 'node20', '10 pods', 'flannel.1', 'underlay']) assert.ok(svg.includes(`>${name}<`) || svg.includes(`>${name}`), name);
+  for (const name of ['node1', 'node20', '10 pods', 'flannel.1', 'underlay'])
+    assert.ok(svg.includes(`>${name}<`) || svg.includes(`>${name}`), name);
 });

@@ -16,7 +16,11 @@ import type { RunningUiServer } from '../../server/ui-server.js';
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
 const shots = join(root, 'test-output', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) ? 'Debian chromium is not installed (/usr/bin/chromium)' : process.getuid?.() !== 0 ? 'needs root (namespaces)' : false;
+const skip = !existsSync(CHROMIUM)
+  ? 'Debian chromium is not installed (/usr/bin/chromium)'
+  : process.getuid?.() !== 0
+    ? 'needs root (namespaces)'
+    : false;
 
 let lab: TestLab;
 /** What TWO_NODES builds. */
@@ -40,8 +44,17 @@ before(async () => {
   if (skip) throw new Error(skip);
   mkdirSync(shots, { recursive: true });
   lab = await upWithCli(TWO_NODES);
-  server = await startUiApp({ prefix: lab.prefix, stateBase: lab.stateBase, learnerStateFile: join(lab.stateBase, 'ui.json'), staticDir: join(root, 'dist', 'renderer'), log: (l) => serverLog.push(l) });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  server = await startUiApp({
+    prefix: lab.prefix,
+    stateBase: lab.stateBase,
+    learnerStateFile: join(lab.stateBase, 'ui.json'),
+    staticDir: join(root, 'dist', 'renderer'),
+    log: (l) => serverLog.push(l),
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
 });
@@ -51,7 +64,6 @@ after(async () => {
   await server?.dispose();
   await lab?.cleanup();
 });
-
 
 // The page's globals as the functions below use them: this file compiles against Node's types,
 // and the page's CSP (no eval) rules out passing code as strings.
@@ -63,7 +75,8 @@ interface PageElement {
 declare const document: { querySelectorAll(s: string): Iterable<PageElement> };
 declare const window: { kubewireDebug?: { labels(): string[]; tap(id: string): boolean } };
 
-const anyTerminalHas = (text: string): boolean => [...document.querySelectorAll('.terminal-pane .xterm-rows')].some((e) => (e.textContent ?? '').includes(text));
+const anyTerminalHas = (text: string): boolean =>
+  [...document.querySelectorAll('.terminal-pane .xterm-rows')].some((e) => (e.textContent ?? '').includes(text));
 
 async function terminalText(p: Page): Promise<string> {
   return p.evaluate(() =>
@@ -79,9 +92,17 @@ test('the topology shows every node and pod with its IP', async () => {
   // The session page trades the URL token for a cookie, then loads the app without it.
   await page.waitForURL((u) => u.search === '', { timeout: 10_000 });
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
-  await page.waitForFunction((n) => (window.kubewireDebug?.labels().filter((l) => /^(kubia-|tools)/.test(l)).length ?? 0) >= n, PODS.length, { timeout: 15_000 });
+  await page.waitForFunction(
+    (n) => (window.kubewireDebug?.labels().filter((l) => /^(kubia-|tools)/.test(l)).length ?? 0) >= n,
+    PODS.length,
+    { timeout: 15_000 },
+  );
   const labels = await page.evaluate(() => window.kubewireDebug!.labels());
-  for (const pod of PODS) assert.ok(labels.some((l) => l.startsWith(`${pod.name}\n${pod.ip}\n`)), `pod ${pod.name} ${pod.ip} drawn`);
+  for (const pod of PODS)
+    assert.ok(
+      labels.some((l) => l.startsWith(`${pod.name}\n${pod.ip}\n`)),
+      `pod ${pod.name} ${pod.ip} drawn`,
+    );
   for (const n of NODES) {
     assert.ok(labels.includes(n.name), `node ${n.name} drawn`);
     assert.ok(labels.includes(`cni0\n${n.subnet}.1/24`));
@@ -137,7 +158,9 @@ test('the iptables view unfolds OUTPUT → KUBE-SERVICES → … → DNAT of the
   await page.locator('#iptables-tree [data-chain="OUTPUT"]').first().waitFor({ timeout: 5000 });
   // Traffic from the node to the kubernetes Service's cluster IP: kube-proxy's rules DNAT it to an
   // apiserver endpoint (<node address>:6443). The rules are kube-proxy's own, synced from the cluster.
-  const dnat = page.locator('#iptables-tree .ipt-leaf .ipt-rule', { hasText: /--to-destination 10\.231\.209\.\d+:6443/ });
+  const dnat = page.locator('#iptables-tree .ipt-leaf .ipt-rule', {
+    hasText: /--to-destination 10\.231\.209\.\d+:6443/,
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     spawnSync('ip', ['netns', 'exec', node, 'curl', '-sk', '-m', '1', 'https://192.168.192.1/'], { stdio: 'ignore' });
@@ -146,7 +169,14 @@ test('the iptables view unfolds OUTPUT → KUBE-SERVICES → … → DNAT of the
     assert.ok(Date.now() < deadline, 'a DNAT rule of the kubernetes Service counted the connection');
     await page.waitForTimeout(1000);
   }
-  await page.waitForFunction(() => [...document.querySelectorAll('#iptables-tree .ipt-rule.hit .ipt-target')].some((e) => e.textContent === 'KUBE-SERVICES'), undefined, { timeout: 5000 });
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('#iptables-tree .ipt-rule.hit .ipt-target')].some(
+        (e) => e.textContent === 'KUBE-SERVICES',
+      ),
+    undefined,
+    { timeout: 5000 },
+  );
   assert.equal(await dnat.first().locator('.ipt-target').textContent(), 'DNAT');
   await page.screenshot({ path: join(shots, 'iptables.png') });
   await page.locator('.view-tab[data-view="topology"]').click();
@@ -171,7 +201,13 @@ test('another page cannot drive the server, and a page without the token is refu
     const outcome = await attacker.evaluate(async (port) => {
       const results: string[] = [];
       try {
-        const r = await fetch(`http://127.0.0.1:${port}/api/call/terminal.open`, { method: 'POST', credentials: 'include', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"namespace":"x","cols":80,"rows":24}' });
+        const r = await fetch(`http://127.0.0.1:${port}/api/call/terminal.open`, {
+          method: 'POST',
+          credentials: 'include',
+          mode: 'no-cors',
+          headers: { 'content-type': 'text/plain' },
+          body: '{"namespace":"x","cols":80,"rows":24}',
+        });
         results.push(`no-cors:${r.type}`);
       } catch (e) {
         results.push(`no-cors:error`);
@@ -186,12 +222,18 @@ test('another page cannot drive the server, and a page without the token is refu
       return results;
     }, server.port);
     assert.deepEqual(outcome.slice(1), ['ws:refused']);
-    assert.ok(serverLog.some((l) => l.includes('refused POST /api/call/terminal.open') && l.includes(`Origin 'http://127.0.0.1:${evilPort}'`)), serverLog.join('\n'));
+    assert.ok(
+      serverLog.some(
+        (l) =>
+          l.includes('refused POST /api/call/terminal.open') && l.includes(`Origin 'http://127.0.0.1:${evilPort}'`),
+      ),
+      serverLog.join('\n'),
+    );
     assert.ok(serverLog.some((l) => l.includes('refused WebSocket') && l.includes('Origin')));
     await attacker.close();
   } finally {
     await new Promise<void>((r) => evil.close(() => r()));
   }
   // The attacker opened no shell.
-  assert.equal((await page.locator('#terminal-tabs .tab').count()), 1);
+  assert.equal(await page.locator('#terminal-tabs .tab').count(), 1);
 });

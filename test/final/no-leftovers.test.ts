@@ -14,6 +14,7 @@ test('the suite left no test-lab process, namespace, mount or cgroup behind', as
   const baseline = new Set<string>(file ? (JSON.parse(readFileSync(file, 'utf8')) as string[]) : []);
   const fresh = () => scanLeftovers().filter((l) => !baseline.has(l));
   let left = fresh();
-  for (const until = Date.now() + WAIT_MS; left.length && Date.now() < until; left = fresh()) await new Promise((r) => setTimeout(r, 1000));
+  for (const until = Date.now() + WAIT_MS; left.length && Date.now() < until; left = fresh())
+    await new Promise((r) => setTimeout(r, 1000));
   assert.deepEqual(left, [], `left behind by the suite:\n${left.join('\n')}`);
 });

@@ -12,7 +12,9 @@ export async function upWithCli(yaml: string, timeoutMs = 300_000): Promise<Test
   const r = await lab.cli(['up', file], { timeoutMs });
   if (r.exitCode !== 0) {
     await lab.cleanup();
-    throw new Error(`kubewire up ${file} failed (${r.exitCode}): ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `kubewire up ${file} failed (${r.exitCode}): ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   return lab;
 }

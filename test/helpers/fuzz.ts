@@ -31,9 +31,47 @@ export function fuzzSeed(fallback: number): number {
 }
 
 const ODD_STRINGS = [
-  '', ' ', 'a', '-', '..', '../../etc/passwd', '%', '%zz', '%E0%A4', '\u0000', '\u202e', '😀', 'é', '\\', '"', "'", '<script>', '${IFS}', '$(id)', ';id',
-  'true', 'True', 'false', '0', '1', '-1', '1e3', '0x10', 'NaN', 'Infinity', '99999999999999999999', '-9223372036854775809', '9223372036854775807',
-  'a'.repeat(64), 'a'.repeat(254), 'a'.repeat(70_000), 'kw-', 'kw-zz-node', 'default', 'kube-system', 'system:masters',
+  '',
+  ' ',
+  'a',
+  '-',
+  '..',
+  '../../etc/passwd',
+  '%',
+  '%zz',
+  '%E0%A4',
+  '\u0000',
+  '\u202e',
+  '😀',
+  'é',
+  '\\',
+  '"',
+  "'",
+  '<script>',
+  '${IFS}',
+  '$(id)',
+  ';id',
+  'true',
+  'True',
+  'false',
+  '0',
+  '1',
+  '-1',
+  '1e3',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '99999999999999999999',
+  '-9223372036854775809',
+  '9223372036854775807',
+  'a'.repeat(64),
+  'a'.repeat(254),
+  'a'.repeat(70_000),
+  'kw-',
+  'kw-zz-node',
+  'default',
+  'kube-system',
+  'system:masters',
 ];
 
 export function oddString(r: Rng): string {
@@ -65,7 +103,9 @@ export function junkValue(r: Rng, depth = 0): unknown {
     case 7:
       return Array.from({ length: r.int(4) }, () => junkValue(r, depth + 1));
     case 8:
-      return Object.fromEntries(Array.from({ length: r.int(4) }, () => [oddString(r).slice(0, 20), junkValue(r, depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: r.int(4) }, () => [oddString(r).slice(0, 20), junkValue(r, depth + 1)]),
+      );
     default:
       return { [oddString(r).slice(0, 10)]: junkValue(r, depth + 1) };
   }

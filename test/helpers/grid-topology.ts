@@ -9,7 +9,11 @@ export function gridTopology(nodes: number, pods: number): string {
     podNetwork: '192.168.128.0/18',
     serviceNetwork: '192.168.192.0/18',
     gateway: { address: '10.231.209.1', uplink: '198.51.100.1/24' },
-    internet: { router: '198.51.100.2/24', dns: '198.51.100.53', hosts: [{ name: 'google.com', address: '203.0.113.10' }] },
+    internet: {
+      router: '198.51.100.2/24',
+      dns: '198.51.100.53',
+      hosts: [{ name: 'google.com', address: '203.0.113.10' }],
+    },
     nodes: Array.from({ length: nodes }, (_, n) => ({
       name: `node${n + 1}`,
       address: `10.231.209.${10 + n}`,
@@ -21,4 +25,3 @@ export function gridTopology(nodes: number, pods: number): string {
     })),
   });
 }
-

@@ -123,21 +123,72 @@ export function buildMiniLab(prefix: string, podsPerNode = 2): MiniLab {
       ip(['-n', ns(n.name), 'link', 'add', 'cni0', 'type', 'bridge']);
       ip(['-n', ns(n.name), 'addr', 'add', `${n.subnet}.1/24`, 'dev', 'cni0']);
       ip(['-n', ns(n.name), 'link', 'set', 'cni0', 'up']);
-      ip(['-n', ns(n.name), 'link', 'add', 'flannel.1', 'address', n.mac, 'type', 'vxlan', 'id', '1', 'local', n.underlayIp, 'dev', 'eth0', 'dstport', '8472', 'nolearning']);
+      ip([
+        '-n',
+        ns(n.name),
+        'link',
+        'add',
+        'flannel.1',
+        'address',
+        n.mac,
+        'type',
+        'vxlan',
+        'id',
+        '1',
+        'local',
+        n.underlayIp,
+        'dev',
+        'eth0',
+        'dstport',
+        '8472',
+        'nolearning',
+      ]);
       ip(['-n', ns(n.name), 'link', 'set', 'flannel.1', 'mtu', '1450', 'up']);
       ip(['-n', ns(n.name), 'addr', 'add', `${n.subnet}.0/32`, 'dev', 'flannel.1']);
     }
     // What flanneld programs for each other node: route, ARP entry and FDB entry (article §flannel).
     for (const n of nodes) {
       for (const o of nodes.filter((x) => x !== n)) {
-        ip(['-n', ns(n.name), 'route', 'add', `${o.subnet}.0/24`, 'via', `${o.subnet}.0`, 'dev', 'flannel.1', 'onlink']);
-        ip(['-n', ns(n.name), 'neigh', 'add', `${o.subnet}.0`, 'lladdr', o.mac, 'dev', 'flannel.1', 'nud', 'permanent']);
-        execFileSync('bridge', ['-n', ns(n.name), 'fdb', 'append', o.mac, 'dev', 'flannel.1', 'dst', o.underlayIp], { stdio: ['ignore', 'ignore', 'pipe'] });
+        ip([
+          '-n',
+          ns(n.name),
+          'route',
+          'add',
+          `${o.subnet}.0/24`,
+          'via',
+          `${o.subnet}.0`,
+          'dev',
+          'flannel.1',
+          'onlink',
+        ]);
+        ip([
+          '-n',
+          ns(n.name),
+          'neigh',
+          'add',
+          `${o.subnet}.0`,
+          'lladdr',
+          o.mac,
+          'dev',
+          'flannel.1',
+          'nud',
+          'permanent',
+        ]);
+        execFileSync('bridge', ['-n', ns(n.name), 'fdb', 'append', o.mac, 'dev', 'flannel.1', 'dst', o.underlayIp], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
       }
     }
     for (const [i, n] of nodes.entries()) {
       for (let p = 0; p < podsPerNode; p++) {
-        lab.addPod({ k8sNamespace: 'default', name: POD_NAMES[(i * podsPerNode + p) % POD_NAMES.length]! + (i * podsPerNode + p >= POD_NAMES.length ? `-${i}${p}` : ''), node: n.name, ip: `${n.subnet}.${10 + p}` });
+        lab.addPod({
+          k8sNamespace: 'default',
+          name:
+            POD_NAMES[(i * podsPerNode + p) % POD_NAMES.length]! +
+            (i * podsPerNode + p >= POD_NAMES.length ? `-${i}${p}` : ''),
+          node: n.name,
+          ip: `${n.subnet}.${10 + p}`,
+        });
       }
     }
   } catch (err) {

@@ -20,10 +20,11 @@ export interface PcapFile {
 
 export function readPcap(buf: Buffer): PcapFile {
   const magic = buf.readUInt32LE(0);
-  if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) throw new Error(`not a little-endian pcap file (magic ${magic.toString(16)})`);
+  if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d)
+    throw new Error(`not a little-endian pcap file (magic ${magic.toString(16)})`);
   const linkType = buf.readUInt32LE(20);
   const packets: Buffer[] = [];
-  for (let off = 24; off + 16 <= buf.length; ) {
+  for (let off = 24; off + 16 <= buf.length;) {
     const incl = buf.readUInt32LE(off + 8);
     packets.push(buf.subarray(off + 16, off + 16 + incl));
     off += 16 + incl;

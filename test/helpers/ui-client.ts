@@ -8,7 +8,10 @@ export class UiTestClient {
   private waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
   ws: WebSocket | undefined;
 
-  constructor(readonly port: number, readonly token: string) {}
+  constructor(
+    readonly port: number,
+    readonly token: string,
+  ) {}
 
   get origin(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -30,7 +33,9 @@ export class UiTestClient {
   }
 
   connect(): Promise<void> {
-    const ws = new WebSocket(`ws://127.0.0.1:${this.port}/ws`, { headers: { origin: this.origin, cookie: `kubewire_session_${this.port}=${this.token}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${this.port}/ws`, {
+      headers: { origin: this.origin, cookie: `kubewire_session_${this.port}=${this.token}` },
+    });
     this.ws = ws;
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as ServerMessage;
@@ -52,11 +57,19 @@ export class UiTestClient {
   }
 
   /** Resolves with the first frame (already received or future) that matches. */
-  waitFor<T extends ServerMessage>(pred: (m: ServerMessage) => boolean, timeoutMs: number, what: string, fromIndex = 0): Promise<T> {
+  waitFor<T extends ServerMessage>(
+    pred: (m: ServerMessage) => boolean,
+    timeoutMs: number,
+    what: string,
+    fromIndex = 0,
+  ): Promise<T> {
     const seen = this.frames.slice(fromIndex).find(pred);
     if (seen) return Promise.resolve(seen as T);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         pred,
         resolve: (m) => {
@@ -70,7 +83,10 @@ export class UiTestClient {
   /** Concatenated terminal output (scrollback + live) seen so far for one terminal. */
   output(id: string): string {
     return this.frames
-      .filter((f): f is Extract<ServerMessage, { type: 'terminal.output' | 'terminal.scrollback' }> => (f.type === 'terminal.output' || f.type === 'terminal.scrollback') && f.id === id)
+      .filter(
+        (f): f is Extract<ServerMessage, { type: 'terminal.output' | 'terminal.scrollback' }> =>
+          (f.type === 'terminal.output' || f.type === 'terminal.scrollback') && f.id === id,
+      )
       .map((f) => f.data)
       .join('');
   }

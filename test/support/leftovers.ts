@@ -11,7 +11,9 @@ const TEST_PREFIX = /^kw-t[a-z0-9-]*$/;
 
 function dirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }
@@ -47,8 +49,10 @@ export function scanLeftovers(): string[] {
       }
     }
   }
-  for (const ns of [...dirs('/run/netns'), ...safeList('/run/netns')]) if (TEST_PREFIX.test(ns)) out.push(`namespace ${ns}`);
-  for (const m of safeList('/run/kubewire/netns')) if (TEST_PREFIX.test(m)) out.push(`namespace mark /run/kubewire/netns/${m}`);
+  for (const ns of [...dirs('/run/netns'), ...safeList('/run/netns')])
+    if (TEST_PREFIX.test(ns)) out.push(`namespace ${ns}`);
+  for (const m of safeList('/run/kubewire/netns'))
+    if (TEST_PREFIX.test(m)) out.push(`namespace mark /run/kubewire/netns/${m}`);
   const tmp = tmpdir();
   for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
     const [source, point] = line.split(' ');

@@ -64,8 +64,16 @@ export class NetnsLab {
     await this.run(['ip', '-n', ns, 'addr', 'add', `${pod.ip}/24`, 'dev', 'eth0']);
     await this.run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
     await this.run(['ip', '-n', ns, 'route', 'add', 'default', 'via', gateway]);
-    if (pod.httpPort) await this.serve(pod.name, `require('http').createServer((q, s) => s.end(process.argv[1] + '\\n')).listen(${pod.httpPort}, '0.0.0.0', () => console.log('ready'))`);
-    if (pod.udpPort) await this.serve(pod.name, `const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(process.argv[1], r.port, r.address)); s.bind(${pod.udpPort}, '0.0.0.0', () => console.log('ready'))`);
+    if (pod.httpPort)
+      await this.serve(
+        pod.name,
+        `require('http').createServer((q, s) => s.end(process.argv[1] + '\\n')).listen(${pod.httpPort}, '0.0.0.0', () => console.log('ready'))`,
+      );
+    if (pod.udpPort)
+      await this.serve(
+        pod.name,
+        `const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(process.argv[1], r.port, r.address)); s.bind(${pod.udpPort}, '0.0.0.0', () => console.log('ready'))`,
+      );
     return ns;
   }
 
@@ -82,7 +90,10 @@ export class NetnsLab {
   }
 
   private async serve(pod: string, script: string): Promise<void> {
-    const child = execa('ip', ['netns', 'exec', this.ns(pod), process.execPath, '-e', script, pod], { reject: false, buffer: false });
+    const child = execa('ip', ['netns', 'exec', this.ns(pod), process.execPath, '-e', script, pod], {
+      reject: false,
+      buffer: false,
+    });
     this.servers.push(child);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server in ${pod} did not start`)), 10000);

@@ -25,16 +25,21 @@ export function service(o: ServiceOptions): ServiceObject {
       type: o.type ?? 'ClusterIP',
       clusterIP: o.clusterIP,
       clusterIPs: [o.clusterIP],
-      ports: [{
-        ...(o.portName ? { name: o.portName } : {}),
-        protocol: o.protocol ?? 'TCP',
-        port: o.port ?? 8080,
-        targetPort: o.port ?? 8080,
-        ...(o.nodePort ? { nodePort: o.nodePort } : {}),
-      }],
+      ports: [
+        {
+          ...(o.portName ? { name: o.portName } : {}),
+          protocol: o.protocol ?? 'TCP',
+          port: o.port ?? 8080,
+          targetPort: o.port ?? 8080,
+          ...(o.nodePort ? { nodePort: o.nodePort } : {}),
+        },
+      ],
       ...(o.externalIPs ? { externalIPs: o.externalIPs } : {}),
       ...(o.sessionAffinitySeconds
-        ? { sessionAffinity: 'ClientIP' as const, sessionAffinityConfig: { clientIP: { timeoutSeconds: o.sessionAffinitySeconds } } }
+        ? {
+            sessionAffinity: 'ClientIP' as const,
+            sessionAffinityConfig: { clientIP: { timeoutSeconds: o.sessionAffinitySeconds } },
+          }
         : { sessionAffinity: 'None' as const }),
       ...(o.externalTrafficPolicy ? { externalTrafficPolicy: o.externalTrafficPolicy } : {}),
       ...(o.internalTrafficPolicy ? { internalTrafficPolicy: o.internalTrafficPolicy } : {}),
@@ -71,7 +76,11 @@ export function endpointSlice(o: {
       const ep = typeof e === 'string' ? { ip: e } : e;
       return {
         addresses: [ep.ip],
-        conditions: { ready: ep.ready ?? true, serving: ep.serving ?? ep.ready ?? true, terminating: ep.terminating ?? false },
+        conditions: {
+          ready: ep.ready ?? true,
+          serving: ep.serving ?? ep.ready ?? true,
+          terminating: ep.terminating ?? false,
+        },
         ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
       };
     }),
@@ -80,12 +89,23 @@ export function endpointSlice(o: {
 }
 
 /** The article's six kubia pods (the first is its 192.168.131.21), spread over nodes. */
-export const KUBIA_POD_IPS = ['192.168.131.21', '192.168.128.12', '192.168.129.7', '192.168.130.9', '192.168.132.5', '192.168.133.3'];
+export const KUBIA_POD_IPS = [
+  '192.168.131.21',
+  '192.168.128.12',
+  '192.168.129.7',
+  '192.168.130.9',
+  '192.168.132.5',
+  '192.168.133.3',
+];
 
 export function kubiaService(): ServiceObject {
   return service({ name: 'kubia', clusterIP: '192.168.199.234', port: 8080, type: 'NodePort', nodePort: 32681 });
 }
 
 export function kubiaSlice(ips: readonly string[] = KUBIA_POD_IPS): EndpointSliceObject {
-  return endpointSlice({ service: 'kubia', port: 8080, endpoints: ips.map((ip, i) => ({ ip, nodeName: `node${(i % 6) + 1}` })) });
+  return endpointSlice({
+    service: 'kubia',
+    port: 8080,
+    endpoints: ips.map((ip, i) => ({ ip, nodeName: `node${(i % 6) + 1}` })),
+  });
 }

@@ -12,7 +12,9 @@ const root = projectRoot();
 test('eslint finds nothing in the project', { timeout: 300_000 }, async () => {
   const eslint = new ESLint({ cwd: root });
   const results = await eslint.lintFiles(['.']);
-  const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(root.length + 1)}:${m.line} ${m.ruleId}: ${m.message}`));
+  const problems = results.flatMap((r) =>
+    r.messages.map((m) => `${r.filePath.slice(root.length + 1)}:${m.line} ${m.ruleId}: ${m.message}`),
+  );
   assert.ok(results.length > 300, `eslint looked at only ${results.length} files`);
   assert.deepEqual(problems, []);
 });
@@ -24,17 +26,61 @@ async function layerErrors(file: string, code: string): Promise<string[]> {
 }
 
 test('the layer rule rejects imports that cross DESIGN.md layers', async () => {
-  assert.equal((await layerErrors('renderer/x.ts', "import { readFileSync } from 'node:fs';\nexport const y = readFileSync;\n")).length, 1);
-  assert.equal((await layerErrors('runtime/x.ts', "import { Kubelet } from '../cluster/agents/kubelet/kubelet.js';\nexport const y = Kubelet;\n")).length, 1);
-  assert.equal((await layerErrors('cluster/store/x.ts', "export { ApiServer } from '../apiserver/api-server.js';\n")).length, 1);
-  assert.equal((await layerErrors('cluster/agents/x.ts', "const m = await import('../apiserver/api-server.js');\nexport const y = m;\n")).length, 1);
-  assert.equal((await layerErrors('server/x.ts', "import { KubeClient } from '../cluster/client/kube-client.js';\nexport const y = KubeClient;\n")).length, 0);
-  assert.equal((await layerErrors('cli/x.ts', "import { ApiServer } from '../cluster/apiserver/api-server.js';\nexport const y = ApiServer;\n")).length, 0);
+  assert.equal(
+    (await layerErrors('renderer/x.ts', "import { readFileSync } from 'node:fs';\nexport const y = readFileSync;\n"))
+      .length,
+    1,
+  );
+  assert.equal(
+    (
+      await layerErrors(
+        'runtime/x.ts',
+        "import { Kubelet } from '../cluster/agents/kubelet/kubelet.js';\nexport const y = Kubelet;\n",
+      )
+    ).length,
+    1,
+  );
+  assert.equal(
+    (await layerErrors('cluster/store/x.ts', "export { ApiServer } from '../apiserver/api-server.js';\n")).length,
+    1,
+  );
+  assert.equal(
+    (
+      await layerErrors(
+        'cluster/agents/x.ts',
+        "const m = await import('../apiserver/api-server.js');\nexport const y = m;\n",
+      )
+    ).length,
+    1,
+  );
+  assert.equal(
+    (
+      await layerErrors(
+        'server/x.ts',
+        "import { KubeClient } from '../cluster/client/kube-client.js';\nexport const y = KubeClient;\n",
+      )
+    ).length,
+    0,
+  );
+  assert.equal(
+    (
+      await layerErrors(
+        'cli/x.ts',
+        "import { ApiServer } from '../cluster/apiserver/api-server.js';\nexport const y = ApiServer;\n",
+      )
+    ).length,
+    0,
+  );
 });
 
 test('every layer exception names a file that still exists', async () => {
-  const { EXCEPTIONS } = (await import(join(root, 'scripts', 'eslint-layers.mjs'))) as { EXCEPTIONS: [string, string][] };
+  const { EXCEPTIONS } = (await import(join(root, 'scripts', 'eslint-layers.mjs'))) as {
+    EXCEPTIONS: [string, string][];
+  };
   for (const [importer] of EXCEPTIONS) {
-    assert.ok(existsSync(join(root, importer)), `scripts/eslint-layers.mjs: exception for ${importer}, which no longer exists: remove it`);
+    assert.ok(
+      existsSync(join(root, importer)),
+      `scripts/eslint-layers.mjs: exception for ${importer}, which no longer exists: remove it`,
+    );
   }
 });

@@ -21,10 +21,16 @@ const internalIP = (n: Node) => n.status?.addresses?.find((a) => a.type === 'Int
 
 /** The gateway's addresses and DNAT rules for the given Services and Nodes. Pure. */
 export function planLoadBalancers(services: Service[], nodes: Node[]): LoadBalancerPlan {
-  const targets = nodes.filter(nodeReady).map(internalIP).filter((ip): ip is string => !!ip).sort();
+  const targets = nodes
+    .filter(nodeReady)
+    .map(internalIP)
+    .filter((ip): ip is string => !!ip)
+    .sort();
   const addresses = new Set<string>();
   const rules: string[] = [];
-  const sorted = [...services].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  const sorted = [...services].sort((a, b) =>
+    `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+  );
   for (const s of sorted) {
     if (s.spec?.type !== 'LoadBalancer') continue;
     for (const ing of s.status?.loadBalancer?.ingress ?? []) {
@@ -37,7 +43,9 @@ export function planLoadBalancers(services: Service[], nodes: Node[]): LoadBalan
         targets.forEach((t, i) => {
           const left = targets.length - i;
           const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : '';
-          rules.push(`-A ${CLOUD_LB_CHAIN} -d ${ing.ip}/32 -p ${proto} -m ${proto} --dport ${p.port}${pick} -j DNAT --to-destination ${t}:${p.nodePort}`);
+          rules.push(
+            `-A ${CLOUD_LB_CHAIN} -d ${ing.ip}/32 -p ${proto} -m ${proto} --dport ${p.port}${pick} -j DNAT --to-destination ${t}:${p.nodePort}`,
+          );
         });
       }
     }
@@ -79,7 +87,9 @@ export class CloudLoadBalancer {
     if (this.cancel) return;
     this.cancel = this.clock.setTimer(() => {
       this.cancel = undefined;
-      this.running = this.running.then(() => this.program()).catch((e) => this.log(`cloud load balancer: ${describeError(e)}`));
+      this.running = this.running
+        .then(() => this.program())
+        .catch((e) => this.log(`cloud load balancer: ${describeError(e)}`));
     }, 200);
   }
 
@@ -95,7 +105,9 @@ export class CloudLoadBalancer {
     }
     const text = plan.rules.join('\n');
     if (text !== this.lastRules) {
-      await this.driver.script('iptables-apply.sh', [netns, 'nat', CLOUD_LB_CHAIN, 'PREROUTING'], { input: text + '\n' });
+      await this.driver.script('iptables-apply.sh', [netns, 'nat', CLOUD_LB_CHAIN, 'PREROUTING'], {
+        input: text + '\n',
+      });
       this.lastRules = text;
     }
     for (const ip of [...this.programmed]) {

@@ -7,7 +7,11 @@ import type { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { Disposer } from '../../client/rest-client.js';
 import type { ClusterDnsConfig } from './cluster-dns-config.js';
 
-export function dnsNames(cfg: ClusterDnsConfig, services: Service[], slices: EndpointSlice[]): Record<string, string[]> {
+export function dnsNames(
+  cfg: ClusterDnsConfig,
+  services: Service[],
+  slices: EndpointSlice[],
+): Record<string, string[]> {
   const names: Record<string, string[]> = {};
   const add = (n: string, ip: string) => {
     const l = (names[n] ??= []);

@@ -58,7 +58,7 @@ server.on('message', (msg, rinfo) => {
     return;
   }
   if (!records.upstream) return;
-  const id = nextId = (nextId % 65535) + 1;
+  const id = (nextId = (nextId % 65535) + 1);
   const copy = Buffer.from(msg);
   const origId = copy.readUInt16BE(0);
   copy.writeUInt16BE(id, 0);

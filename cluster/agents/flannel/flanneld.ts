@@ -49,7 +49,13 @@ export function peerOf(n: Node): VtepPeer | undefined {
     return undefined;
   }
   if (!data.VtepMAC || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(data.VtepMAC)) return undefined;
-  return { node: n.metadata.name!, subnet: cidr, vtep: cidr.split('/')[0]!, mac: data.VtepMAC.toLowerCase(), publicIP: a[ANN_PUBLIC_IP] };
+  return {
+    node: n.metadata.name!,
+    subnet: cidr,
+    vtep: cidr.split('/')[0]!,
+    mac: data.VtepMAC.toLowerCase(),
+    publicIP: a[ANN_PUBLIC_IP],
+  };
 }
 
 export class Flanneld {
@@ -66,8 +72,16 @@ export class Flanneld {
     private readonly cfg: FlanneldConfig,
     private readonly log: (line: string) => void,
   ) {
-    this.factory = new SharedInformerFactory(client, clock, { onError: (e, c) => log(`flanneld ${cfg.node}: informer ${c}: ${describeError(e)}`) });
-    this.missResponder = new MissResponder(driver, cfg.netns, cfg.device ?? 'flannel.1', () => this.peers.values(), log);
+    this.factory = new SharedInformerFactory(client, clock, {
+      onError: (e, c) => log(`flanneld ${cfg.node}: informer ${c}: ${describeError(e)}`),
+    });
+    this.missResponder = new MissResponder(
+      driver,
+      cfg.netns,
+      cfg.device ?? 'flannel.1',
+      () => this.peers.values(),
+      log,
+    );
   }
 
   get device(): string {
@@ -119,8 +133,20 @@ export class Flanneld {
     if (before && JSON.stringify(before) === JSON.stringify(p)) return;
     this.enqueue(async () => {
       if (before) await this.remove(before);
-      if (this.cfg.mode === 'static') await this.driver.script('vxlan-peers.sh', [this.cfg.netns, this.device, p.subnet, p.vtep, p.mac, p.publicIP]);
-      else await this.driver.exec(this.cfg.netns, ['ip', 'route', 'replace', p.subnet, 'via', p.vtep, 'dev', this.device, 'onlink']); // neigh/FDB: on miss
+      if (this.cfg.mode === 'static')
+        await this.driver.script('vxlan-peers.sh', [this.cfg.netns, this.device, p.subnet, p.vtep, p.mac, p.publicIP]);
+      else
+        await this.driver.exec(this.cfg.netns, [
+          'ip',
+          'route',
+          'replace',
+          p.subnet,
+          'via',
+          p.vtep,
+          'dev',
+          this.device,
+          'onlink',
+        ]); // neigh/FDB: on miss
       this.programmed.set(p.node, p);
       this.log(`flanneld ${this.cfg.node}: subnet ${p.subnet} via ${p.vtep} (${p.mac}) at ${p.publicIP}`);
     });

@@ -33,7 +33,11 @@ export class MissResponder {
 
   async start(): Promise<() => void> {
     // Without app_solicit the kernel resolves flannel.1 neighbours by itself and never asks.
-    const r = await this.driver.exec(this.netns, ['sysctl', '-qw', `net.ipv4.neigh.${this.device.replace(/\./g, '/')}.app_solicit=3`]);
+    const r = await this.driver.exec(this.netns, [
+      'sysctl',
+      '-qw',
+      `net.ipv4.neigh.${this.device.replace(/\./g, '/')}.app_solicit=3`,
+    ]);
     if (r.exitCode !== 0) throw new Error(`app_solicit on ${this.device} in ${this.netns}: ${r.stderr.trim()}`);
     const mon = spawn('ip', ['-n', this.netns, 'monitor', 'neigh'], { stdio: ['ignore', 'pipe', 'ignore'] });
     this.monitor = mon;
@@ -52,13 +56,34 @@ export class MissResponder {
     if (miss.kind === 'l3') {
       const p = peers.find((x) => x.vtep === miss.ip);
       if (!p) return; // not a VTEP we know: the kernel gives up, as with flannel
-      await this.driver.exec(this.netns, ['ip', 'neigh', 'replace', p.vtep, 'lladdr', p.mac, 'dev', this.device, 'nud', 'reachable']);
+      await this.driver.exec(this.netns, [
+        'ip',
+        'neigh',
+        'replace',
+        p.vtep,
+        'lladdr',
+        p.mac,
+        'dev',
+        this.device,
+        'nud',
+        'reachable',
+      ]);
       this.answered.l3++;
       this.log(`flanneld ${this.netns}: L3 miss ${miss.ip} → ${p.mac}`);
     } else {
       const p = peers.find((x) => x.mac === miss.mac);
       if (!p) return;
-      await this.driver.exec(this.netns, ['bridge', 'fdb', 'replace', p.mac, 'dev', this.device, 'dst', p.publicIP, 'self']);
+      await this.driver.exec(this.netns, [
+        'bridge',
+        'fdb',
+        'replace',
+        p.mac,
+        'dev',
+        this.device,
+        'dst',
+        p.publicIP,
+        'self',
+      ]);
       this.answered.l2++;
       this.log(`flanneld ${this.netns}: L2 miss ${miss.mac} → ${p.publicIP}`);
     }

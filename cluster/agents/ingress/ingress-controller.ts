@@ -15,7 +15,13 @@ import type { ResourceType } from '../../client/resources.js';
 import type { Disposer } from '../../client/rest-client.js';
 import { ingressRoutes, type Ingress } from './ingress-routes.js';
 
-export const INGRESSES: ResourceType = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', namespaced: true };
+export const INGRESSES: ResourceType = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  resource: 'ingresses',
+  kind: 'Ingress',
+  namespaced: true,
+};
 export const INGRESS_NAMESPACE = 'ingress';
 
 export class IngressController {
@@ -58,23 +64,39 @@ export class IngressController {
     const labels = { 'app.kubernetes.io/name': 'kubewire-ingress' };
     const proxy = join(dirname(fileURLToPath(import.meta.url)), 'ingress-proxy.js');
     const objects: [ResourceClient<KubeObject>, KubeObject][] = [
-      [this.client.namespaces as unknown as ResourceClient<KubeObject>, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: INGRESS_NAMESPACE } } as Namespace],
-      [this.client.deployments as unknown as ResourceClient<KubeObject>, {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'ingress-controller', namespace: INGRESS_NAMESPACE, labels },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: systemPodSpec('controller', proxy, this.routesFile, [{ name: 'http', containerPort: 80 }]) },
-        },
-      } as Deployment],
-      [this.client.services as unknown as ResourceClient<KubeObject>, {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'ingress-controller', namespace: INGRESS_NAMESPACE, labels },
-        spec: { type: 'LoadBalancer', selector: labels, ports: [{ name: 'http', port: 80, targetPort: 80, protocol: 'TCP' }] },
-      } as Service],
+      [
+        this.client.namespaces as unknown as ResourceClient<KubeObject>,
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: INGRESS_NAMESPACE } } as Namespace,
+      ],
+      [
+        this.client.deployments as unknown as ResourceClient<KubeObject>,
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'ingress-controller', namespace: INGRESS_NAMESPACE, labels },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: systemPodSpec('controller', proxy, this.routesFile, [{ name: 'http', containerPort: 80 }]),
+            },
+          },
+        } as Deployment,
+      ],
+      [
+        this.client.services as unknown as ResourceClient<KubeObject>,
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'ingress-controller', namespace: INGRESS_NAMESPACE, labels },
+          spec: {
+            type: 'LoadBalancer',
+            selector: labels,
+            ports: [{ name: 'http', port: 80, targetPort: 80, protocol: 'TCP' }],
+          },
+        } as Service,
+      ],
     ];
     for (const [rc, obj] of objects) {
       try {

@@ -25,7 +25,9 @@ createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const route = matchRoute(routes, req.headers.host ?? '', url.pathname);
   const client = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  console.log(`${client} ${req.method} ${req.headers.host ?? ''}${req.url} -> ${route ? `${route.backend.ip}:${route.backend.port} (${route.ingress})` : '404'}`);
+  console.log(
+    `${client} ${req.method} ${req.headers.host ?? ''}${req.url} -> ${route ? `${route.backend.ip}:${route.backend.port} (${route.ingress})` : '404'}`,
+  );
   if (!route) {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('default backend - 404\n');
@@ -39,10 +41,13 @@ createServer((req, res) => {
     'x-forwarded-proto': 'http',
     'x-real-ip': client,
   };
-  const up = request({ host: route.backend.ip, port: route.backend.port, method: req.method, path: req.url, headers }, (r) => {
-    res.writeHead(r.statusCode ?? 502, r.headers);
-    r.pipe(res);
-  });
+  const up = request(
+    { host: route.backend.ip, port: route.backend.port, method: req.method, path: req.url, headers },
+    (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    },
+  );
   up.on('error', (e) => {
     res.writeHead(502, { 'content-type': 'text/plain' });
     res.end(`bad gateway: ${e.message}\n`);

@@ -32,7 +32,9 @@ export function ingressRoutes(ingresses: Ingress[], services: Service[]): Ingres
     const ip = s?.spec?.clusterIP;
     if (!s || !ip || ip === 'None') return undefined;
     const want = b!.service!.port;
-    const port = (s.spec?.ports ?? []).find((p) => (want?.number !== undefined ? p.port === want.number : want?.name !== undefined ? p.name === want.name : true));
+    const port = (s.spec?.ports ?? []).find((p) =>
+      want?.number !== undefined ? p.port === want.number : want?.name !== undefined ? p.name === want.name : true,
+    );
     return port ? { ip, port: port.port } : undefined;
   };
   const out: IngressRoute[] = [];
@@ -50,14 +52,24 @@ export function ingressRoutes(ingresses: Ingress[], services: Service[]): Ingres
     const def = resolve(ns, ing.spec?.defaultBackend);
     if (def) out.push({ host: '', path: '/', pathType: 'Prefix', backend: def, ingress: name });
   }
-  return out.sort((a, b) => Number(!a.host) - Number(!b.host) || Number(a.pathType === 'Prefix') - Number(b.pathType === 'Prefix') || b.path.length - a.path.length);
+  return out.sort(
+    (a, b) =>
+      Number(!a.host) - Number(!b.host) ||
+      Number(a.pathType === 'Prefix') - Number(b.pathType === 'Prefix') ||
+      b.path.length - a.path.length,
+  );
 }
 
 /** The first route for a request's host and path (Prefix matches whole path segments). */
 export function matchRoute(routes: IngressRoute[], host: string, path: string): IngressRoute | undefined {
   const h = host.replace(/:\d+$/, '').toLowerCase();
   return routes.find((r) => {
-    if (r.host && r.host !== h && !(r.host.startsWith('*.') && h.endsWith(r.host.slice(1)) && h.split('.').length === r.host.split('.').length)) return false;
+    if (
+      r.host &&
+      r.host !== h &&
+      !(r.host.startsWith('*.') && h.endsWith(r.host.slice(1)) && h.split('.').length === r.host.split('.').length)
+    )
+      return false;
     if (r.pathType === 'Exact') return path === r.path;
     const prefix = r.path.replace(/\/+$/, '');
     return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);

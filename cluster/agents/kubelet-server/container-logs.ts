@@ -29,7 +29,8 @@ export function parseLogOptions(q: URLSearchParams, now: number): LogOptions {
   };
   const sinceSeconds = num('sinceSeconds');
   const sinceTime = q.get('sinceTime');
-  if (sinceSeconds !== undefined && sinceTime) throw new LogOptionsError('at most one of sinceTime or sinceSeconds may be specified');
+  if (sinceSeconds !== undefined && sinceTime)
+    throw new LogOptionsError('at most one of sinceTime or sinceSeconds may be specified');
   let since: number | undefined;
   if (sinceSeconds !== undefined) since = now - sinceSeconds * 1000;
   if (sinceTime) {
@@ -37,7 +38,14 @@ export function parseLogOptions(q: URLSearchParams, now: number): LogOptions {
     if (Number.isNaN(since)) throw new LogOptionsError(`sinceTime: ${sinceTime} is not RFC3339`);
   }
   const bool = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
-  return { follow: bool('follow'), previous: bool('previous'), tailLines: num('tailLines'), limitBytes: num('limitBytes'), timestamps: bool('timestamps'), ...(since !== undefined ? { since } : {}) };
+  return {
+    follow: bool('follow'),
+    previous: bool('previous'),
+    tailLines: num('tailLines'),
+    limitBytes: num('limitBytes'),
+    timestamps: bool('timestamps'),
+    ...(since !== undefined ? { since } : {}),
+  };
 }
 
 const CRI_LINE = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) ([FP]) (.*)$/;
@@ -46,7 +54,10 @@ const CRI_LINE = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) 
 class LineFormatter {
   private rest = '';
   private sent = 0;
-  constructor(private readonly o: LogOptions, private readonly out: (b: Buffer) => void) {}
+  constructor(
+    private readonly o: LogOptions,
+    private readonly out: (b: Buffer) => void,
+  ) {}
 
   /** False once limitBytes is reached. */
   push(text: string, fallbackTime: number, flush = false): boolean {
@@ -73,7 +84,13 @@ class LineFormatter {
 }
 
 /** Streams one container's log; resolves when done (or, following, when the signal aborts). */
-export async function streamContainerLog(file: string, o: LogOptions, out: (b: Buffer) => void, signal: AbortSignal, fileGone: () => boolean = () => false): Promise<void> {
+export async function streamContainerLog(
+  file: string,
+  o: LogOptions,
+  out: (b: Buffer) => void,
+  signal: AbortSignal,
+  fileGone: () => boolean = () => false,
+): Promise<void> {
   const fh = await open(file, 'r');
   let watcher: FSWatcher | undefined;
   try {

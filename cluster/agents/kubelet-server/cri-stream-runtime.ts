@@ -15,27 +15,33 @@ export function criExec(cri: RuntimeService, containerId: string, argv: string[]
   let session: StreamSession | undefined;
   let killed = false;
   let size: { cols: number; rows: number } | undefined;
-  const exited = cri.exec(containerId, argv, { tty: o.tty, stdin: o.stdin, ...(o.cols && o.rows ? { cols: o.cols, rows: o.rows } : {}) }).then(
-    async (s) => {
-      session = s;
-      if (killed) s.close();
-      if (size) s.resize(size.cols, size.rows);
-      if (stdin && s.stdin) stdin.pipe(s.stdin);
-      s.stdin?.on('error', () => undefined);
-      s.stdout.pipe(stdout);
-      if (stderr && s.stderr) s.stderr.pipe(stderr);
-      else stderr?.end();
-      const code = await s.wait();
-      // The exit code is sent after the output: wait until the relays drained what the process wrote.
-      await Promise.all([ended(s.stdout), s.stderr ? ended(s.stderr) : undefined]);
-      return code;
-    },
-    (err: unknown) => {
-      stdout.end();
-      stderr?.end(`${err instanceof Error ? err.message : String(err)}\n`);
-      return 126;
-    },
-  );
+  const exited = cri
+    .exec(containerId, argv, {
+      tty: o.tty,
+      stdin: o.stdin,
+      ...(o.cols && o.rows ? { cols: o.cols, rows: o.rows } : {}),
+    })
+    .then(
+      async (s) => {
+        session = s;
+        if (killed) s.close();
+        if (size) s.resize(size.cols, size.rows);
+        if (stdin && s.stdin) stdin.pipe(s.stdin);
+        s.stdin?.on('error', () => undefined);
+        s.stdout.pipe(stdout);
+        if (stderr && s.stderr) s.stderr.pipe(stderr);
+        else stderr?.end();
+        const code = await s.wait();
+        // The exit code is sent after the output: wait until the relays drained what the process wrote.
+        await Promise.all([ended(s.stdout), s.stderr ? ended(s.stderr) : undefined]);
+        return code;
+      },
+      (err: unknown) => {
+        stdout.end();
+        stderr?.end(`${err instanceof Error ? err.message : String(err)}\n`);
+        return 126;
+      },
+    );
   return {
     stdin,
     stdout,

@@ -21,7 +21,14 @@ export interface NodeRequestAttributes {
 
 /** kubelet's NodeRequestAttributesGetter: the HTTP verb and the nodes/<sub> a path stands for. */
 export function nodeAttributes(method: string, path: string): NodeRequestAttributes {
-  const verbs: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+  const verbs: Record<string, string> = {
+    GET: 'get',
+    HEAD: 'get',
+    POST: 'create',
+    PUT: 'update',
+    PATCH: 'patch',
+    DELETE: 'delete',
+  };
   const verb = verbs[method.toUpperCase()] ?? method.toLowerCase();
   const under = (p: string) => path === p || path.startsWith(`${p}/`);
   let subresource = 'proxy';
@@ -68,7 +75,9 @@ export class DelegatedAuth {
     const token = m[1]!;
     const hit = this.tokens.get(token);
     if (hit && hit.until > this.now()) return hit.value;
-    const review = await this.api.request<{ status?: { authenticated?: boolean; user?: { username: string; uid?: string; groups?: string[] } } }>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+    const review = await this.api.request<{
+      status?: { authenticated?: boolean; user?: { username: string; uid?: string; groups?: string[] } };
+    }>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
     });
     const u = review.status?.authenticated ? review.status.user : undefined;
@@ -82,13 +91,22 @@ export class DelegatedAuth {
     const key = JSON.stringify([caller.name, caller.groups, a.verb, a.subresource]);
     const hit = this.decisions.get(key);
     if (hit && hit.until > this.now()) return hit.value;
-    const review = await this.api.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-      body: {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        spec: { user: caller.name, uid: caller.uid || undefined, groups: caller.groups, resourceAttributes: { verb: a.verb, resource: 'nodes', subresource: a.subresource, name: this.nodeName } },
+    const review = await this.api.request<{ status?: { allowed?: boolean } }>(
+      'POST',
+      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      {
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: caller.name,
+            uid: caller.uid || undefined,
+            groups: caller.groups,
+            resourceAttributes: { verb: a.verb, resource: 'nodes', subresource: a.subresource, name: this.nodeName },
+          },
+        },
       },
-    });
+    );
     const allowed = !!review.status?.allowed;
     this.remember(this.decisions, key, allowed, allowed ? 300_000 : 30_000);
     return allowed;

@@ -57,8 +57,17 @@ export class EphemeralContainers {
         const dir = this.podLogDir(pod);
         mkdirSync(dir, { recursive: true });
         const logFile = join(dir, `${spec.name}.log`);
-        const env = (spec.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ name: e.name, value: e.value! }));
-        const c: RunningContainer = { pid: target, env, hostname: pod.metadata.name!, logFile, previousLogFile: `${logFile}.previous`, alive: () => r.exit === undefined };
+        const env = (spec.env ?? [])
+          .filter((e) => e.value !== undefined)
+          .map((e) => ({ name: e.name, value: e.value! }));
+        const c: RunningContainer = {
+          pid: target,
+          env,
+          hostname: pod.metadata.name!,
+          logFile,
+          previousLogFile: `${logFile}.previous`,
+          alive: () => r.exit === undefined,
+        };
         let proc: StreamProcess;
         try {
           proc = this.runtime.exec(c, argv, { tty: !!spec.tty, stdin: !!spec.stdin, cols: 80, rows: 24 });
@@ -66,7 +75,12 @@ export class EphemeralContainers {
           this.log(`kubelet: ephemeral container ${key}: ${describeError(err)}`);
           continue;
         }
-        const r: Running = { c, proc, startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), image: spec.image ?? '' };
+        const r: Running = {
+          c,
+          proc,
+          startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          image: spec.image ?? '',
+        };
         const file = createWriteStream(logFile, { flags: 'a' });
         const fanout = new Set<PassThrough>();
         const onOut = (b: Buffer) => {
@@ -86,10 +100,16 @@ export class EphemeralContainers {
             out.end();
             return code;
           });
-          return { stdin: input, stdout: out, resize: (w, h) => proc.resize(w, h), kill: () => {
-            fanout.delete(out);
-            out.end();
-          }, exited };
+          return {
+            stdin: input,
+            stdout: out,
+            resize: (w, h) => proc.resize(w, h),
+            kill: () => {
+              fanout.delete(out);
+              out.end();
+            },
+            exited,
+          };
         };
         void proc.exited.then((code) => {
           r.exit = code;
@@ -108,9 +128,33 @@ export class EphemeralContainers {
     const statuses = (pod.spec.ephemeralContainers ?? []).flatMap((spec) => {
       const r = this.running.get(`${pod.metadata.namespace}/${pod.metadata.name}/${spec.name}`);
       if (!r) return [];
-      const state = r.exit === undefined ? { running: { startedAt: r.startedAt } } : { terminated: { exitCode: r.exit, reason: r.exit === 0 ? 'Completed' : 'Error', startedAt: r.startedAt, finishedAt: r.finishedAt } };
-      return [{ name: spec.name, image: r.image, imageID: '', containerID: `kubewire://${spec.name}`, ready: false, restartCount: 0, state, lastState: {} }];
+      const state =
+        r.exit === undefined
+          ? { running: { startedAt: r.startedAt } }
+          : {
+              terminated: {
+                exitCode: r.exit,
+                reason: r.exit === 0 ? 'Completed' : 'Error',
+                startedAt: r.startedAt,
+                finishedAt: r.finishedAt,
+              },
+            };
+      return [
+        {
+          name: spec.name,
+          image: r.image,
+          imageID: '',
+          containerID: `kubewire://${spec.name}`,
+          ready: false,
+          restartCount: 0,
+          state,
+          lastState: {},
+        },
+      ];
     });
-    await this.client.pods.patch(pod.metadata.name!, { status: { ephemeralContainerStatuses: statuses } }, 'merge', { namespace: pod.metadata.namespace, subresource: 'status' });
+    await this.client.pods.patch(pod.metadata.name!, { status: { ephemeralContainerStatuses: statuses } }, 'merge', {
+      namespace: pod.metadata.namespace,
+      subresource: 'status',
+    });
   }
 }

@@ -26,7 +26,9 @@ export class KubeletPodDirectory implements PodDirectory {
   }
 
   private find(namespace: string, name: string) {
-    return this.kubelet.runningPods().find((p) => p.pod.metadata.namespace === namespace && p.pod.metadata.name === name);
+    return this.kubelet
+      .runningPods()
+      .find((p) => p.pod.metadata.namespace === namespace && p.pod.metadata.name === name);
   }
 
   sandboxPid(namespace: string, pod: string): number | undefined {
@@ -55,21 +57,30 @@ export class KubeletPodDirectory implements PodDirectory {
   }
 
   statsTargets(): StatsTarget[] {
-    return this.kubelet.runningPods().filter((p) => p.record?.sandbox).map((p) => ({
-      namespace: p.pod.metadata.namespace ?? 'default',
-      pod: p.pod.metadata.name!,
-      uid: p.pod.metadata.uid ?? '',
-      startTime: p.startTime,
-      sandboxPid: p.record!.sandbox!.pid,
-      containers: Object.entries(p.record!.containers).map(([name, c]) => ({ name, pid: c.pid, startTime: p.startTime })),
-    }));
+    return this.kubelet
+      .runningPods()
+      .filter((p) => p.record?.sandbox)
+      .map((p) => ({
+        namespace: p.pod.metadata.namespace ?? 'default',
+        pod: p.pod.metadata.name!,
+        uid: p.pod.metadata.uid ?? '',
+        startTime: p.startTime,
+        sandboxPid: p.record!.sandbox!.pid,
+        containers: Object.entries(p.record!.containers).map(([name, c]) => ({
+          name,
+          pid: c.pid,
+          startTime: p.startTime,
+        })),
+      }));
   }
 }
 
 /** The CRI log files of a container, oldest run first (0.log, 1.log, …). */
 function criLogRuns(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => /^\d+\.log$/.test(f)).sort((a, b) => parseInt(a) - parseInt(b));
+    return readdirSync(dir)
+      .filter((f) => /^\d+\.log$/.test(f))
+      .sort((a, b) => parseInt(a) - parseInt(b));
   } catch {
     return [];
   }

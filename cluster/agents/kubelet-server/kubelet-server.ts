@@ -57,28 +57,40 @@ export interface KubeletServerDeps {
 }
 
 class HttpError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 export class KubeletServer {
   private server: Server | undefined;
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => this.pickProtocol(offered) });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => this.pickProtocol(offered),
+  });
   private currentProtocols: string[] = [];
 
   constructor(private readonly d: KubeletServerDeps) {}
 
   async start(): Promise<() => Promise<void>> {
     rmSync(this.d.socketPath, { force: true });
-    const server = createServer({ cert: this.d.tls.cert, key: this.d.tls.key, ca: this.d.tls.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-      void this.handle(req, res).catch((err) => this.fail(res, err));
-    });
+    const server = createServer(
+      { cert: this.d.tls.cert, key: this.d.tls.key, ca: this.d.tls.ca, requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        void this.handle(req, res).catch((err) => this.fail(res, err));
+      },
+    );
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       void this.upgrade(req, socket, head).catch((err) => {
         const code = err instanceof HttpError ? err.code : 500;
-        socket.end(`HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : 'Error'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${(err as Error).message}\n`);
+        socket.end(
+          `HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : 'Error'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${(err as Error).message}\n`,
+        );
       });
     });
     server.requestTimeout = 0;
@@ -105,7 +117,10 @@ export class KubeletServer {
     if (!caller) throw new HttpError(401, 'Unauthorized');
     const attrs = nodeAttributes(req.method ?? 'GET', path);
     if (!(await this.d.auth.authorize(caller, attrs))) {
-      throw new HttpError(403, `Forbidden (user=${caller.name}, verb=${attrs.verb}, resource=nodes, subresource=${attrs.subresource})`);
+      throw new HttpError(
+        403,
+        `Forbidden (user=${caller.name}, verb=${attrs.verb}, resource=nodes, subresource=${attrs.subresource})`,
+      );
     }
   }
 
@@ -131,20 +146,31 @@ export class KubeletServer {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       return void res.end('ok');
     }
-    if (path === '/pods' || path === '/pods/') return json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.d.pods.pods() });
+    if (path === '/pods' || path === '/pods/')
+      return json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.d.pods.pods() });
     if (path === '/stats/summary') return json(await this.d.stats.summary());
     if (path === '/metrics/resource') {
       const text = await this.d.stats.resourceMetrics();
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
       return void res.end(text);
     }
-    if (parts[0] === 'containerLogs' && parts.length === 4 && req.method === 'GET') return this.serveLogs(req, res, url, parts[1]!, parts[2]!, parts[3]!);
-    if (parts[0] === 'run' && (parts.length === 4 || parts.length === 5) && req.method === 'POST') return this.serveRun(req, res, url, parts);
-    if (['exec', 'attach', 'portForward'].includes(parts[0] ?? '')) throw new HttpError(400, 'Upgrade request required');
+    if (parts[0] === 'containerLogs' && parts.length === 4 && req.method === 'GET')
+      return this.serveLogs(req, res, url, parts[1]!, parts[2]!, parts[3]!);
+    if (parts[0] === 'run' && (parts.length === 4 || parts.length === 5) && req.method === 'POST')
+      return this.serveRun(req, res, url, parts);
+    if (['exec', 'attach', 'portForward'].includes(parts[0] ?? ''))
+      throw new HttpError(400, 'Upgrade request required');
     throw new HttpError(404, '404 page not found');
   }
 
-  private async serveLogs(req: IncomingMessage, res: ServerResponse, url: URL, ns: string, pod: string, container: string): Promise<void> {
+  private async serveLogs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    ns: string,
+    pod: string,
+    container: string,
+  ): Promise<void> {
     const c = this.d.pods.container(ns, pod, container);
     const o = parseLogOptions(url.searchParams, Date.now());
     const known = this.d.pods.pods().some((p) => p.metadata.namespace === ns && p.metadata.name === pod);
@@ -153,11 +179,23 @@ export class KubeletServer {
     const file = o.previous ? c.previousLogFile : c.logFile;
     const ac = new AbortController();
     res.on('close', () => ac.abort());
-    if (!existsSync(file)) throw new HttpError(400, o.previous ? `previous terminated container "${container}" in pod "${pod}" not found` : `log of container "${container}" not found`);
+    if (!existsSync(file))
+      throw new HttpError(
+        400,
+        o.previous
+          ? `previous terminated container "${container}" in pod "${pod}" not found`
+          : `log of container "${container}" not found`,
+      );
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     // Following a previous run's file makes no sense; following stops when the container stops.
-    await streamContainerLog(file, { ...o, follow: o.follow && !o.previous }, (b) => res.write(b), ac.signal, () => !c.alive());
+    await streamContainerLog(
+      file,
+      { ...o, follow: o.follow && !o.previous },
+      (b) => res.write(b),
+      ac.signal,
+      () => !c.alive(),
+    );
     res.end();
   }
 
@@ -188,7 +226,9 @@ export class KubeletServer {
       if (!sandbox) throw new HttpError(404, `pod ${parts[1]}/${parts[2]} is not running on this node`);
       const dial = (port: number) => this.d.runtime.portForward(sandbox, port);
       if (isSpdyUpgrade(req)) return serveSpdyUpgrade(req, socket, { kind: 'portforward', dial, log: this.d.log });
-      const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((s) => s.trim());
       if (offered.includes(SPDY_TUNNEL_PROTOCOL)) {
         this.currentProtocols = [SPDY_TUNNEL_PROTOCOL];
         const ws = await this.accept(req, socket, head);
@@ -244,7 +284,13 @@ export class KubeletServer {
 function followLog(c: RunningContainer): StreamProcess {
   const ac = new AbortController();
   const stdout = new PassThrough();
-  const exited = streamContainerLog(c.logFile, { follow: true, previous: false, timestamps: false, tailLines: 0 }, (b) => stdout.write(b), ac.signal, () => !c.alive())
+  const exited = streamContainerLog(
+    c.logFile,
+    { follow: true, previous: false, timestamps: false, tailLines: 0 },
+    (b) => stdout.write(b),
+    ac.signal,
+    () => !c.alive(),
+  )
     .catch(() => undefined)
     .then(() => {
       stdout.end();

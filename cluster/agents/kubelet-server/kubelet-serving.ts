@@ -53,7 +53,10 @@ export async function startKubeletServer(o: KubeletServingOptions): Promise<Kube
   const timer = setInterval(() => {
     if (syncing) return;
     syncing = true;
-    void ephemeral.sync().catch((e) => o.log(`kubelet ${o.node.name}: ephemeral containers: ${describeError(e)}`)).finally(() => (syncing = false));
+    void ephemeral
+      .sync()
+      .catch((e) => o.log(`kubelet ${o.node.name}: ephemeral containers: ${describeError(e)}`))
+      .finally(() => (syncing = false));
   }, 1000);
   return {
     stop: async () => {

@@ -26,15 +26,36 @@ export interface RelayNode {
 export class NodePortRelay {
   private readonly procs = new Map<string, ProcessRef[]>();
 
-  constructor(private readonly driver: HostDriver, private readonly logFile: (netns: string) => string) {}
+  constructor(
+    private readonly driver: HostDriver,
+    private readonly logFile: (netns: string) => string,
+  ) {}
 
   async start(n: RelayNode): Promise<void> {
     await this.stop(n.name);
     rmSync(n.dialSocket, { force: true });
     const refs: ProcessRef[] = [];
-    const listen = await this.driver.script('proc-start.sh', [n.netns, this.logFile(n.netns), '--', 'socat', '-b', '131072', `TCP-LISTEN:${KUBELET_PORT},bind=${n.address},fork,reuseaddr,nodelay`, `UNIX-CONNECT:${n.serverSocket}`]);
+    const listen = await this.driver.script('proc-start.sh', [
+      n.netns,
+      this.logFile(n.netns),
+      '--',
+      'socat',
+      '-b',
+      '131072',
+      `TCP-LISTEN:${KUBELET_PORT},bind=${n.address},fork,reuseaddr,nodelay`,
+      `UNIX-CONNECT:${n.serverSocket}`,
+    ]);
     refs.push({ pid: listen.json.pid as number, startTime: listen.json.startTime as number });
-    const dial = await this.driver.script('proc-start.sh', [n.netns, this.logFile(n.netns), '--', 'socat', '-b', '131072', `UNIX-LISTEN:${n.dialSocket},fork,mode=600`, `TCP:${n.address}:${KUBELET_PORT},nodelay`]);
+    const dial = await this.driver.script('proc-start.sh', [
+      n.netns,
+      this.logFile(n.netns),
+      '--',
+      'socat',
+      '-b',
+      '131072',
+      `UNIX-LISTEN:${n.dialSocket},fork,mode=600`,
+      `TCP:${n.address}:${KUBELET_PORT},nodelay`,
+    ]);
     refs.push({ pid: dial.json.pid as number, startTime: dial.json.startTime as number });
     this.procs.set(n.name, refs);
     // socat makes its socket a moment after it starts.
@@ -47,7 +68,13 @@ export class NodePortRelay {
   async stop(name: string): Promise<void> {
     const refs = this.procs.get(name);
     this.procs.delete(name);
-    if (refs?.length) await this.driver.script('proc-stop.sh', refs.map((p) => `${p.pid}:${p.startTime}`)).catch(() => undefined);
+    if (refs?.length)
+      await this.driver
+        .script(
+          'proc-stop.sh',
+          refs.map((p) => `${p.pid}:${p.startTime}`),
+        )
+        .catch(() => undefined);
   }
 
   async stopAll(): Promise<void> {
@@ -61,10 +88,13 @@ export function labDialer(nodes: () => RelayNode[]): (host: string, port: number
     const all = nodes();
     const node = all.find((n) => n.address === host);
     if (node && port === KUBELET_PORT) return createConnection(node.dialSocket);
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`cannot dial ${host}:${port}`);
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`cannot dial ${host}:${port}`);
     const via = all[0];
     if (!via) throw new Error('no node to dial from');
-    const child = spawn('ip', ['netns', 'exec', via.netns, 'socat', 'STDIO', `TCP:${host}:${port}`], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('ip', ['netns', 'exec', via.netns, 'socat', 'STDIO', `TCP:${host}:${port}`], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     const d = new Duplex({
       write(chunk, _e, cb) {
         child.stdin.write(chunk, cb);

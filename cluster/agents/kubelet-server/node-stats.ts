@@ -25,16 +25,28 @@ const PAGE = 4096;
 async function processTable(): Promise<Map<number, { ppid: number; cpu: number; rss: number }>> {
   const out = new Map<number, { ppid: number; cpu: number; rss: number }>();
   const names = await readdir('/proc');
-  await Promise.all(names.filter((n) => /^\d+$/.test(n)).map(async (n) => {
-    const text = await readFile(`/proc/${n}/stat`, 'utf8').catch(() => '');
-    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    if (rest.length < 22) return;
-    out.set(Number(n), { ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / TICKS, rss: Number(rest[21]) * PAGE });
-  }));
+  await Promise.all(
+    names
+      .filter((n) => /^\d+$/.test(n))
+      .map(async (n) => {
+        const text = await readFile(`/proc/${n}/stat`, 'utf8').catch(() => '');
+        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        if (rest.length < 22) return;
+        out.set(Number(n), {
+          ppid: Number(rest[1]),
+          cpu: (Number(rest[11]) + Number(rest[12])) / TICKS,
+          rss: Number(rest[21]) * PAGE,
+        });
+      }),
+  );
   return out;
 }
 
-function treeUsage(root: number, table: Map<number, { ppid: number; cpu: number; rss: number }>, children: Map<number, number[]>): Usage {
+function treeUsage(
+  root: number,
+  table: Map<number, { ppid: number; cpu: number; rss: number }>,
+  children: Map<number, number[]>,
+): Usage {
   const u = { cpuSeconds: 0, memoryBytes: 0 };
   const stack = [root];
   while (stack.length) {
@@ -55,19 +67,31 @@ export interface PodUsage {
 }
 
 export class NodeStats {
-  constructor(private readonly nodeName: string, private readonly targets: () => StatsTarget[], private readonly started = Date.now()) {}
+  constructor(
+    private readonly nodeName: string,
+    private readonly targets: () => StatsTarget[],
+    private readonly started = Date.now(),
+  ) {}
 
   async sample(): Promise<{ at: number; node: Usage; pods: PodUsage[] }> {
     const table = await processTable();
     const children = new Map<number, number[]>();
     for (const [pid, p] of table) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
     const pods = this.targets().map((t) => {
-      const containers = t.containers.filter((c) => c.pid > 1).map((c) => ({ name: c.name, startTime: c.startTime, usage: treeUsage(c.pid, table, children) }));
+      const containers = t.containers
+        .filter((c) => c.pid > 1)
+        .map((c) => ({ name: c.name, startTime: c.startTime, usage: treeUsage(c.pid, table, children) }));
       const pause = t.sandboxPid ? table.get(t.sandboxPid) : undefined;
-      const pod = containers.reduce((a, c) => ({ cpuSeconds: a.cpuSeconds + c.usage.cpuSeconds, memoryBytes: a.memoryBytes + c.usage.memoryBytes }), { cpuSeconds: pause?.cpu ?? 0, memoryBytes: pause?.rss ?? 0 });
+      const pod = containers.reduce(
+        (a, c) => ({ cpuSeconds: a.cpuSeconds + c.usage.cpuSeconds, memoryBytes: a.memoryBytes + c.usage.memoryBytes }),
+        { cpuSeconds: pause?.cpu ?? 0, memoryBytes: pause?.rss ?? 0 },
+      );
       return { target: t, pod, containers };
     });
-    const node = pods.reduce((a, p) => ({ cpuSeconds: a.cpuSeconds + p.pod.cpuSeconds, memoryBytes: a.memoryBytes + p.pod.memoryBytes }), { cpuSeconds: 0, memoryBytes: 0 });
+    const node = pods.reduce(
+      (a, p) => ({ cpuSeconds: a.cpuSeconds + p.pod.cpuSeconds, memoryBytes: a.memoryBytes + p.pod.memoryBytes }),
+      { cpuSeconds: 0, memoryBytes: 0 },
+    );
     return { at: Date.now(), node, pods };
   }
 
@@ -75,13 +99,28 @@ export class NodeStats {
     const s = await this.sample();
     const time = new Date(s.at).toISOString();
     const cpu = (u: Usage) => ({ time, usageCoreNanoSeconds: Math.round(u.cpuSeconds * 1e9) });
-    const mem = (u: Usage) => ({ time, workingSetBytes: u.memoryBytes, rssBytes: u.memoryBytes, usageBytes: u.memoryBytes });
+    const mem = (u: Usage) => ({
+      time,
+      workingSetBytes: u.memoryBytes,
+      rssBytes: u.memoryBytes,
+      usageBytes: u.memoryBytes,
+    });
     return {
-      node: { nodeName: this.nodeName, startTime: new Date(this.started).toISOString(), cpu: cpu(s.node), memory: mem(s.node) },
+      node: {
+        nodeName: this.nodeName,
+        startTime: new Date(this.started).toISOString(),
+        cpu: cpu(s.node),
+        memory: mem(s.node),
+      },
       pods: s.pods.map((p) => ({
         podRef: { name: p.target.pod, namespace: p.target.namespace, uid: p.target.uid },
         startTime: new Date(p.target.startTime).toISOString(),
-        containers: p.containers.map((c) => ({ name: c.name, startTime: new Date(c.startTime).toISOString(), cpu: cpu(c.usage), memory: mem(c.usage) })),
+        containers: p.containers.map((c) => ({
+          name: c.name,
+          startTime: new Date(c.startTime).toISOString(),
+          cpu: cpu(c.usage),
+          memory: mem(c.usage),
+        })),
         cpu: cpu(p.pod),
         memory: mem(p.pod),
       })),
@@ -101,16 +140,32 @@ export class NodeStats {
       `node_memory_working_set_bytes ${s.node.memoryBytes} ${ts}`,
       '# HELP container_cpu_usage_seconds_total [STABLE] Cumulative cpu time consumed by the container in core-seconds',
       '# TYPE container_cpu_usage_seconds_total counter',
-      ...s.pods.flatMap((p) => p.containers.map((c) => `container_cpu_usage_seconds_total{container="${esc(c.name)}",namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${c.usage.cpuSeconds} ${ts}`)),
+      ...s.pods.flatMap((p) =>
+        p.containers.map(
+          (c) =>
+            `container_cpu_usage_seconds_total{container="${esc(c.name)}",namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${c.usage.cpuSeconds} ${ts}`,
+        ),
+      ),
       '# HELP container_memory_working_set_bytes [STABLE] Current working set of the container in bytes',
       '# TYPE container_memory_working_set_bytes gauge',
-      ...s.pods.flatMap((p) => p.containers.map((c) => `container_memory_working_set_bytes{container="${esc(c.name)}",namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${c.usage.memoryBytes} ${ts}`)),
+      ...s.pods.flatMap((p) =>
+        p.containers.map(
+          (c) =>
+            `container_memory_working_set_bytes{container="${esc(c.name)}",namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${c.usage.memoryBytes} ${ts}`,
+        ),
+      ),
       '# HELP pod_cpu_usage_seconds_total [STABLE] Cumulative cpu time consumed by the pod in core-seconds',
       '# TYPE pod_cpu_usage_seconds_total counter',
-      ...s.pods.map((p) => `pod_cpu_usage_seconds_total{namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${p.pod.cpuSeconds} ${ts}`),
+      ...s.pods.map(
+        (p) =>
+          `pod_cpu_usage_seconds_total{namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${p.pod.cpuSeconds} ${ts}`,
+      ),
       '# HELP pod_memory_working_set_bytes [STABLE] Current working set of the pod in bytes',
       '# TYPE pod_memory_working_set_bytes gauge',
-      ...s.pods.map((p) => `pod_memory_working_set_bytes{namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${p.pod.memoryBytes} ${ts}`),
+      ...s.pods.map(
+        (p) =>
+          `pod_memory_working_set_bytes{namespace="${esc(p.target.namespace)}",pod="${esc(p.target.pod)}"} ${p.pod.memoryBytes} ${ts}`,
+      ),
     ];
     return lines.join('\n') + '\n';
   }

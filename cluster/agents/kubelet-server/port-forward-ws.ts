@@ -8,7 +8,10 @@ import type { Duplex } from 'node:stream';
 export const PORT_FORWARD_WS_PROTOCOLS = ['v4.channel.k8s.io', 'channel.k8s.io'];
 
 export function parsePorts(q: URLSearchParams): number[] {
-  const raw = q.getAll('ports').flatMap((p) => p.split(',')).filter(Boolean);
+  const raw = q
+    .getAll('ports')
+    .flatMap((p) => p.split(','))
+    .filter(Boolean);
   if (!raw.length) throw new Error('query parameter "ports" is required');
   return raw.map((p) => {
     if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new Error(`invalid port ${JSON.stringify(p)}`);
@@ -17,7 +20,8 @@ export function parsePorts(q: URLSearchParams): number[] {
 }
 
 export function servePortForwardWs(ws: WebSocket, ports: number[], dial: (port: number) => Duplex): void {
-  const send = (ch: number, d: Buffer) => ws.readyState === ws.OPEN && ws.send(Buffer.concat([Buffer.from([ch]), d]), { binary: true });
+  const send = (ch: number, d: Buffer) =>
+    ws.readyState === ws.OPEN && ws.send(Buffer.concat([Buffer.from([ch]), d]), { binary: true });
   const conns: Duplex[] = [];
   ports.forEach((port, i) => {
     const pb = Buffer.alloc(2);

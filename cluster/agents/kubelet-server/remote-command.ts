@@ -20,7 +20,12 @@ export interface StreamFlags {
 
 export function streamFlags(q: URLSearchParams): StreamFlags {
   const b = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
-  return { stdin: b('stdin') || b('input'), stdout: b('stdout') || b('output'), stderr: b('stderr') || b('error'), tty: b('tty') };
+  return {
+    stdin: b('stdin') || b('input'),
+    stdout: b('stdout') || b('output'),
+    stderr: b('stderr') || b('error'),
+    tty: b('tty'),
+  };
 }
 
 /** The Status the error channel carries when the command has ended. */
@@ -99,12 +104,14 @@ function connect(ws: WebSocket, proc: StreamProcess, f: StreamFlags, early: [Buf
   const outputs: Promise<void>[] = [];
   const pump = (src: NodeJS.ReadableStream | undefined, ch: number, wanted: boolean) => {
     if (!src) return;
-    outputs.push(new Promise((resolve) => {
-      src.on('data', (d: Buffer) => wanted && send(ch, d));
-      src.on('end', resolve);
-      src.on('close', resolve);
-      src.on('error', () => resolve());
-    }));
+    outputs.push(
+      new Promise((resolve) => {
+        src.on('data', (d: Buffer) => wanted && send(ch, d));
+        src.on('end', resolve);
+        src.on('close', resolve);
+        src.on('error', () => resolve());
+      }),
+    );
   };
   pump(proc.stdout, CH.stdout, f.stdout);
   pump(proc.stderr, CH.stderr, f.stderr);

@@ -26,14 +26,17 @@ class ZContext {
     z.on('error', () => undefined);
   }
   run(input: Buffer): Promise<Buffer> {
-    const p = this.chain.then(() => new Promise<Buffer>((resolve) => {
-      this.z.write(input);
-      this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-        const b = Buffer.concat(this.out);
-        this.out = [];
-        resolve(b);
-      });
-    }));
+    const p = this.chain.then(
+      () =>
+        new Promise<Buffer>((resolve) => {
+          this.z.write(input);
+          this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+            const b = Buffer.concat(this.out);
+            this.out = [];
+            resolve(b);
+          });
+        }),
+    );
     this.chain = p;
     return p;
   }
@@ -45,12 +48,17 @@ class ZContext {
 export class SpdyStream extends EventEmitter {
   remoteClosed = false;
   localClosed = false;
-  constructor(readonly id: number, readonly headers: Record<string, string>, private readonly s: SpdySession) {
+  constructor(
+    readonly id: number,
+    readonly headers: Record<string, string>,
+    private readonly s: SpdySession,
+  ) {
     super();
   }
   write(data: Buffer): void {
     if (this.localClosed) return;
-    for (let off = 0; off < data.length; off += MAX_DATA) this.s.sendData(this.id, data.subarray(off, off + MAX_DATA), false);
+    for (let off = 0; off < data.length; off += MAX_DATA)
+      this.s.sendData(this.id, data.subarray(off, off + MAX_DATA), false);
   }
   /** Half-close: a DATA frame with FLAG_FIN. */
   end(): void {
@@ -85,9 +93,11 @@ export class SpdySession extends EventEmitter {
       if (this.buf.length < 8 + len) break;
       const frame = this.buf.subarray(0, 8 + len);
       this.buf = this.buf.subarray(8 + len);
-      this.chain = this.chain.then(() => this.frame(frame)).catch((err) => {
-        this.emit('error', err);
-      });
+      this.chain = this.chain
+        .then(() => this.frame(frame))
+        .catch((err) => {
+          this.emit('error', err);
+        });
     }
   }
 
@@ -216,10 +226,16 @@ function parseHeaderBlock(b: Buffer): Record<string, string> {
   const n = b.readUInt32BE(0);
   for (let i = 0; i < n && pos + 4 <= b.length; i++) {
     const nl = b.readUInt32BE(pos);
-    const name = b.subarray(pos + 4, pos + 4 + nl).toString('latin1').toLowerCase();
+    const name = b
+      .subarray(pos + 4, pos + 4 + nl)
+      .toString('latin1')
+      .toLowerCase();
     pos += 4 + nl;
     const vl = b.readUInt32BE(pos);
-    out[name] = b.subarray(pos + 4, pos + 4 + vl).toString('latin1').split('\0')[0]!;
+    out[name] = b
+      .subarray(pos + 4, pos + 4 + vl)
+      .toString('latin1')
+      .split('\0')[0]!;
     pos += 4 + vl;
   }
   return out;

@@ -32,13 +32,24 @@ export function serveSpdyUpgrade(req: IncomingMessage, socket: Duplex, o: SpdySe
     session.on('error', () => ws.terminate());
     return portForward(session, o);
   }
-  const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((s) => s.trim());
-  const protocol = o.kind === 'portforward' ? (offered.includes('portforward.k8s.io') ? 'portforward.k8s.io' : '') : (EXEC_PROTOCOLS.find((p) => offered.includes(p)) ?? '');
+  const offered = String(req.headers['x-stream-protocol-version'] ?? '')
+    .split(',')
+    .map((s) => s.trim());
+  const protocol =
+    o.kind === 'portforward'
+      ? offered.includes('portforward.k8s.io')
+        ? 'portforward.k8s.io'
+        : ''
+      : (EXEC_PROTOCOLS.find((p) => offered.includes(p)) ?? '');
   if (!protocol) {
-    socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nunable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}\n`);
+    socket.end(
+      `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nunable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}\n`,
+    );
     return;
   }
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+  );
   const session = new SpdySession((b) => socket.writable && socket.write(b));
   socket.on('data', (d: Buffer) => session.receive(d));
   socket.on('close', () => session.close());
@@ -64,7 +75,12 @@ function portForward(session: SpdySession, o: Extract<SpdyServe, { kind: 'portfo
   });
 }
 
-function forward(data: SpdyStream, error: SpdyStream, port: number, o: Extract<SpdyServe, { kind: 'portforward' }>): void {
+function forward(
+  data: SpdyStream,
+  error: SpdyStream,
+  port: number,
+  o: Extract<SpdyServe, { kind: 'portforward' }>,
+): void {
   let conn: Duplex;
   const finish = (err?: Error) => {
     if (err) error.write(Buffer.from(`error forwarding port ${port} to pod: ${err.message}`));
@@ -85,7 +101,13 @@ function forward(data: SpdyStream, error: SpdyStream, port: number, o: Extract<S
 }
 
 function remoteCommand(session: SpdySession, socket: Duplex, o: Extract<SpdyServe, { kind: 'exec' }>): void {
-  const want = new Set(['error', ...(o.flags.stdin ? ['stdin'] : []), ...(o.flags.stdout ? ['stdout'] : []), ...(o.flags.stderr && !o.flags.tty ? ['stderr'] : []), ...(o.flags.tty ? ['resize'] : [])]);
+  const want = new Set([
+    'error',
+    ...(o.flags.stdin ? ['stdin'] : []),
+    ...(o.flags.stdout ? ['stdout'] : []),
+    ...(o.flags.stderr && !o.flags.tty ? ['stderr'] : []),
+    ...(o.flags.tty ? ['resize'] : []),
+  ]);
   const got = new Map<string, SpdyStream>();
   let started = false;
   const timer = setTimeout(() => !started && socket.destroy(), 30_000);
@@ -122,14 +144,19 @@ function remoteCommand(session: SpdySession, socket: Duplex, o: Extract<SpdyServ
       }
     });
     const outs: Promise<void>[] = [];
-    for (const [src, type] of [[proc.stdout, 'stdout'], [proc.stderr, 'stderr']] as const) {
+    for (const [src, type] of [
+      [proc.stdout, 'stdout'],
+      [proc.stderr, 'stderr'],
+    ] as const) {
       const dst = got.get(type);
       if (!src) continue;
-      outs.push(new Promise((r) => {
-        src.on('data', (b: Buffer) => dst?.write(b));
-        src.on('end', r);
-        src.on('close', r);
-      }));
+      outs.push(
+        new Promise((r) => {
+          src.on('data', (b: Buffer) => dst?.write(b));
+          src.on('end', r);
+          src.on('close', r);
+        }),
+      );
     }
     session.on('close', () => proc.kill());
     void proc.exited.then(async (code) => {

@@ -67,24 +67,43 @@ export class NsenterStreamRuntime implements StreamRuntime {
 
   portForward(sandboxPid: number, port: number): Duplex {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${port}`);
-    const child = spawn('nsenter', ['-t', String(sandboxPid), '-n', '--', 'socat', '-b', '131072', 'STDIO', `TCP4:127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      'nsenter',
+      ['-t', String(sandboxPid), '-n', '--', 'socat', '-b', '131072', 'STDIO', `TCP4:127.0.0.1:${port}`],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     return childDuplex(child);
   }
 
   private withPty(args: string[], env: Record<string, string>, o: ExecOptions): StreamProcess {
     this.ptySpawn ??= (createRequire(import.meta.url)('node-pty') as { spawn: PtySpawn }).spawn;
-    const pty = this.ptySpawn('nsenter', args, { name: 'xterm', cols: o.cols || 80, rows: o.rows || 24, cwd: '/', env: { ...env, TERM: 'xterm' }, encoding: null });
+    const pty = this.ptySpawn('nsenter', args, {
+      name: 'xterm',
+      cols: o.cols || 80,
+      rows: o.rows || 24,
+      cwd: '/',
+      env: { ...env, TERM: 'xterm' },
+      encoding: null,
+    });
     const stdout = new PassThrough();
     pty.onData((d) => stdout.write(typeof d === 'string' ? Buffer.from(d) : d));
-    const exited = new Promise<number>((resolve) => pty.onExit((e) => {
-      stdout.end();
-      resolve(e.signal ? 128 + e.signal : e.exitCode);
-    }));
+    const exited = new Promise<number>((resolve) =>
+      pty.onExit((e) => {
+        stdout.end();
+        resolve(e.signal ? 128 + e.signal : e.exitCode);
+      }),
+    );
     const stdin = o.stdin ? new PassThrough() : undefined;
     stdin?.on('data', (d: Buffer) => pty.write(d));
     // A terminal's end of input is ^D, as the real runtime's tty does when stdin closes.
     stdin?.on('end', () => pty.write('\x04'));
-    return { stdin, stdout, resize: (c, r) => c > 0 && r > 0 && pty.resize(c, r), kill: () => pty.kill('SIGKILL'), exited };
+    return {
+      stdin,
+      stdout,
+      resize: (c, r) => c > 0 && r > 0 && pty.resize(c, r),
+      kill: () => pty.kill('SIGKILL'),
+      exited,
+    };
   }
 }
 
@@ -95,7 +114,14 @@ function withPipes(args: string[], env: Record<string, string>, wantStdin: boole
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
   });
   child.stdin?.on('error', () => undefined);
-  return { stdin: child.stdin ?? undefined, stdout: child.stdout!, stderr: child.stderr!, resize: () => undefined, kill: () => child.kill('SIGKILL'), exited };
+  return {
+    stdin: child.stdin ?? undefined,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    resize: () => undefined,
+    kill: () => child.kill('SIGKILL'),
+    exited,
+  };
 }
 
 function signalNumber(s: NodeJS.Signals): number {

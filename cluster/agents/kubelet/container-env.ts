@@ -20,16 +20,32 @@ export function downwardField(pod: Pod, path: string, extra: { podIP?: string; h
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (m) return (pod.metadata[m[1] as 'labels' | 'annotations'] ?? {})[m[2]!] ?? '';
   switch (path) {
-    case 'metadata.name': return pod.metadata.name ?? '';
-    case 'metadata.namespace': return pod.metadata.namespace ?? 'default';
-    case 'metadata.uid': return pod.metadata.uid ?? '';
-    case 'metadata.labels': return Object.entries(pod.metadata.labels ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
-    case 'metadata.annotations': return Object.entries(pod.metadata.annotations ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
-    case 'spec.nodeName': return pod.spec.nodeName ?? '';
-    case 'spec.serviceAccountName': return pod.spec.serviceAccountName ?? 'default';
-    case 'status.podIP': case 'status.podIPs': return extra.podIP ?? pod.status?.podIP ?? '';
-    case 'status.hostIP': case 'status.hostIPs': return extra.hostIP ?? pod.status?.hostIP ?? '';
-    default: throw new EnvError(`unsupported fieldPath ${path}`);
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? 'default';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'metadata.labels':
+      return Object.entries(pod.metadata.labels ?? {})
+        .map(([k, v]) => `${k}="${v}"`)
+        .join('\n');
+    case 'metadata.annotations':
+      return Object.entries(pod.metadata.annotations ?? {})
+        .map(([k, v]) => `${k}="${v}"`)
+        .join('\n');
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? 'default';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return extra.podIP ?? pod.status?.podIP ?? '';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return extra.hostIP ?? pod.status?.hostIP ?? '';
+    default:
+      throw new EnvError(`unsupported fieldPath ${path}`);
   }
 }
 
@@ -42,13 +58,20 @@ export function serviceEnv(services: Service[]): { name: string; value: string }
     const base = (s.metadata.name ?? '').toUpperCase().replace(/-/g, '_');
     const first = s.spec.ports[0]!;
     out.push({ name: `${base}_SERVICE_HOST`, value: ip }, { name: `${base}_SERVICE_PORT`, value: String(first.port) });
-    for (const p of s.spec.ports) if (p.name) out.push({ name: `${base}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, value: String(p.port) });
+    for (const p of s.spec.ports)
+      if (p.name)
+        out.push({ name: `${base}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, value: String(p.port) });
     const proto = (first.protocol ?? 'TCP').toLowerCase();
     out.push({ name: `${base}_PORT`, value: `${proto}://${ip}:${first.port}` });
     for (const p of s.spec.ports) {
       const pr = (p.protocol ?? 'TCP').toLowerCase();
       const key = `${base}_PORT_${p.port}_${pr.toUpperCase()}`;
-      out.push({ name: key, value: `${pr}://${ip}:${p.port}` }, { name: `${key}_PROTO`, value: pr }, { name: `${key}_PORT`, value: String(p.port) }, { name: `${key}_ADDR`, value: ip });
+      out.push(
+        { name: key, value: `${pr}://${ip}:${p.port}` },
+        { name: `${key}_PROTO`, value: pr },
+        { name: `${key}_PORT`, value: String(p.port) },
+        { name: `${key}_ADDR`, value: ip },
+      );
     }
   }
   return out;
@@ -64,7 +87,12 @@ export function expandRefs(value: string, env: Map<string, string>): string {
 export class ContainerEnv {
   constructor(private readonly client: KubeClient) {}
 
-  async build(pod: Pod, c: Container, services: Service[], extra: { podIP?: string; hostIP?: string }): Promise<{ name: string; value: string }[]> {
+  async build(
+    pod: Pod,
+    c: Container,
+    services: Service[],
+    extra: { podIP?: string; hostIP?: string },
+  ): Promise<{ name: string; value: string }[]> {
     const ns = pod.metadata.namespace ?? 'default';
     const env = new Map<string, string>();
     if (pod.spec.enableServiceLinks !== false) for (const e of serviceEnv(services)) env.set(e.name, e.value);
@@ -72,7 +100,8 @@ export class ContainerEnv {
       const ref = src.configMapRef ?? src.secretRef;
       if (!ref) continue;
       const obj = await this.object(src.configMapRef ? 'configmaps' : 'secrets', ns, ref.name, !!ref.optional);
-      for (const [k, v] of Object.entries(obj?.data ?? {})) env.set(`${src.prefix ?? ''}${k}`, src.secretRef ? Buffer.from(v, 'base64').toString() : v);
+      for (const [k, v] of Object.entries(obj?.data ?? {}))
+        env.set(`${src.prefix ?? ''}${k}`, src.secretRef ? Buffer.from(v, 'base64').toString() : v);
     }
     for (const e of c.env ?? []) {
       if (e.value !== undefined || !e.valueFrom) {
@@ -84,11 +113,18 @@ export class ContainerEnv {
       else if (vf.resourceFieldRef) env.set(e.name, resourceField(pod, c, vf.resourceFieldRef));
       else {
         const sel = vf.configMapKeyRef ?? vf.secretKeyRef!;
-        const obj = await this.object(vf.configMapKeyRef ? 'configmaps' : 'secrets', ns, sel.name ?? '', !!sel.optional);
+        const obj = await this.object(
+          vf.configMapKeyRef ? 'configmaps' : 'secrets',
+          ns,
+          sel.name ?? '',
+          !!sel.optional,
+        );
         const raw = obj?.data?.[sel.key];
         if (raw === undefined) {
           if (sel.optional) continue;
-          throw new EnvError(`couldn't find key ${sel.key} in ${vf.configMapKeyRef ? 'ConfigMap' : 'Secret'} ${ns}/${sel.name}`);
+          throw new EnvError(
+            `couldn't find key ${sel.key} in ${vf.configMapKeyRef ? 'ConfigMap' : 'Secret'} ${ns}/${sel.name}`,
+          );
         }
         env.set(e.name, vf.secretKeyRef ? Buffer.from(raw, 'base64').toString() : raw);
       }
@@ -96,7 +132,12 @@ export class ContainerEnv {
     return [...env].map(([name, value]) => ({ name, value }));
   }
 
-  private async object(kind: 'configmaps' | 'secrets', ns: string, name: string, optional: boolean): Promise<DataObject | undefined> {
+  private async object(
+    kind: 'configmaps' | 'secrets',
+    ns: string,
+    name: string,
+    optional: boolean,
+  ): Promise<DataObject | undefined> {
     try {
       return await this.client.resource<DataObject>(Resources[kind]).get(name, ns);
     } catch (err) {
@@ -106,13 +147,21 @@ export class ContainerEnv {
   }
 }
 
-function resourceField(pod: Pod, c: Container, ref: { resource: string; containerName?: string; divisor?: string }): string {
-  const target = ref.containerName ? pod.spec.containers.find((x) => x.name === ref.containerName) ?? c : c;
+function resourceField(
+  pod: Pod,
+  c: Container,
+  ref: { resource: string; containerName?: string; divisor?: string },
+): string {
+  const target = ref.containerName ? (pod.spec.containers.find((x) => x.name === ref.containerName) ?? c) : c;
   const [kind, res] = ref.resource.split('.') as ['limits' | 'requests', string];
   const q = target.resources?.[kind]?.[res];
   if (res === 'cpu') {
     const milli = q ? (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000) : 2000;
-    const div = ref.divisor ? (ref.divisor.endsWith('m') ? Number(ref.divisor.slice(0, -1)) : Number(ref.divisor) * 1000) : 1000;
+    const div = ref.divisor
+      ? ref.divisor.endsWith('m')
+        ? Number(ref.divisor.slice(0, -1))
+        : Number(ref.divisor) * 1000
+      : 1000;
     return String(Math.ceil(milli / div));
   }
   return q ?? '0';

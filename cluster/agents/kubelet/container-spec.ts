@@ -29,7 +29,14 @@ export function cpuMilli(q: string | undefined): number | undefined {
   return Number.isFinite(n) && n > 0 ? Math.round(n * 1000) : undefined;
 }
 
-export function containerConfig(pod: Pod, c: Container, image: ResolvedImage, env: { name: string; value: string }[], mounts: Mount[], restart: number): ContainerConfig {
+export function containerConfig(
+  pod: Pod,
+  c: Container,
+  image: ResolvedImage,
+  env: { name: string; value: string }[],
+  mounts: Mount[],
+  restart: number,
+): ContainerConfig {
   const psc = pod.spec.securityContext ?? {};
   const sc = c.securityContext ?? {};
   const runAsUser = sc.runAsUser ?? psc.runAsUser;
@@ -63,16 +70,28 @@ export function containerConfig(pod: Pod, c: Container, image: ResolvedImage, en
     logPath: `${c.name}/${restart}.log`,
     ...(c.stdin ? { stdin: true } : {}),
     ...(c.tty ? { tty: true } : {}),
-    labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': pod.metadata.name ?? '', 'io.kubernetes.pod.namespace': pod.metadata.namespace ?? 'default', 'io.kubernetes.pod.uid': pod.metadata.uid ?? '' },
+    labels: {
+      'io.kubernetes.container.name': c.name,
+      'io.kubernetes.pod.name': pod.metadata.name ?? '',
+      'io.kubernetes.pod.namespace': pod.metadata.namespace ?? 'default',
+      'io.kubernetes.pod.uid': pod.metadata.uid ?? '',
+    },
     annotations: { 'io.kubernetes.container.restartCount': String(restart) },
   };
 }
 
 /** A postStart/preStop hook: exec in the container, or an HTTP GET to the pod, or a sleep. */
-export async function runHook(cri: RuntimeService, id: string, h: LifecycleHandler, podIP: string | undefined, timeoutSeconds: number): Promise<void> {
+export async function runHook(
+  cri: RuntimeService,
+  id: string,
+  h: LifecycleHandler,
+  podIP: string | undefined,
+  timeoutSeconds: number,
+): Promise<void> {
   if (h.exec) {
     const r = await cri.execSync(id, h.exec.command, timeoutSeconds);
-    if (r.exitCode !== 0) throw new HookError(`command '${h.exec.command.join(' ')}' exited with ${r.exitCode}: ${r.stderr || r.stdout}`);
+    if (r.exitCode !== 0)
+      throw new HookError(`command '${h.exec.command.join(' ')}' exited with ${r.exitCode}: ${r.stderr || r.stdout}`);
     return;
   }
   if (h.sleep) {

@@ -90,7 +90,9 @@ export class ContainerSync {
       startTime: w.startTime,
       restartPolicy: pod.spec.restartPolicy ?? 'Always',
       containers: pod.spec.containers.map((c) => this.state(w, c)),
-      ...(pod.spec.initContainers?.length ? { initialized: !!w.initialized, initContainers: pod.spec.initContainers.map((c) => this.state(w, c, true)) } : {}),
+      ...(pod.spec.initContainers?.length
+        ? { initialized: !!w.initialized, initContainers: pod.spec.initContainers.map((c) => this.state(w, c, true)) }
+        : {}),
       ...(w.failed ? { failed: true } : {}),
     };
   }
@@ -140,12 +142,17 @@ export class ContainerSync {
         if (now - st.lastRun < (probe.periodSeconds ?? 10) * 1000) continue;
         st.lastRun = now;
         cs.probing = true;
-        const target = { nodeNetns: this.d.node.netns, podIP: rec.ip, exec: async (cmd: string[], t: number) => (await this.d.cri.execSync(id, cmd, t)).exitCode };
+        const target = {
+          nodeNetns: this.d.node.netns,
+          podIP: rec.ip,
+          exec: async (cmd: string[], t: number) => (await this.d.cri.execSync(id, cmd, t)).exitCode,
+        };
         void runProbe(this.d.driver, probe, c, target).then(async (ok) => {
           cs.probing = false;
           const before = st.ok;
           const verdict = st.record(probe, ok);
-          if (!ok) this.d.events.warning(pod, 'Unhealthy', `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed`);
+          if (!ok)
+            this.d.events.warning(pod, 'Unhealthy', `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed`);
           if (kind === 'readiness' && verdict !== before) {
             cs.ready = verdict;
             this.d.enqueue(w);
@@ -166,15 +173,17 @@ export class ContainerSync {
     if (!rec) return;
     const ids = Object.entries(rec.containerIds ?? {});
     const deadline = this.d.clock.now() + graceSeconds * 1000;
-    await Promise.all(ids.map(async ([name, id]) => {
-      const c = pod?.spec.containers.find((x) => x.name === name);
-      if (pod && rec.containers[name]) this.d.events.normal(pod, 'Killing', `Stopping container ${name}`);
-      if (c?.lifecycle?.preStop && graceSeconds > 0 && rec.containers[name]) {
-        await runHook(this.d.cri, id, c.lifecycle.preStop, rec.ip, graceSeconds).catch(() => undefined);
-      }
-      const left = Math.max(0, Math.ceil((deadline - this.d.clock.now()) / 1000));
-      await this.d.cri.stopContainer(id, left).catch(() => undefined);
-    }));
+    await Promise.all(
+      ids.map(async ([name, id]) => {
+        const c = pod?.spec.containers.find((x) => x.name === name);
+        if (pod && rec.containers[name]) this.d.events.normal(pod, 'Killing', `Stopping container ${name}`);
+        if (c?.lifecycle?.preStop && graceSeconds > 0 && rec.containers[name]) {
+          await runHook(this.d.cri, id, c.lifecycle.preStop, rec.ip, graceSeconds).catch(() => undefined);
+        }
+        const left = Math.max(0, Math.ceil((deadline - this.d.clock.now()) / 1000));
+        await this.d.cri.stopContainer(id, left).catch(() => undefined);
+      }),
+    );
     rec.containers = {};
   }
 
@@ -201,13 +210,21 @@ export class ContainerSync {
     }
     const netns = this.d.podNetns(w.namespace, w.name);
     const ann = pod.metadata.annotations ?? {};
-    const rec = await this.d.network.setUp({
-      namespace: w.namespace, name: w.name, node: this.d.node.name, nodeNetns: this.d.node.netns, netns, cniConf: this.d.node.cniConf,
-      containerId: old?.containerId ?? this.d.containerId(w),
-      ...(ann['kubewire.io/ip'] ? { ip: ann['kubewire.io/ip'] } : {}),
-      ...(ann['kubewire.io/mac'] ? { mac: ann['kubewire.io/mac'] } : {}),
-      nameserver: this.d.nameserver,
-    }, old);
+    const rec = await this.d.network.setUp(
+      {
+        namespace: w.namespace,
+        name: w.name,
+        node: this.d.node.name,
+        nodeNetns: this.d.node.netns,
+        netns,
+        cniConf: this.d.node.cniConf,
+        containerId: old?.containerId ?? this.d.containerId(w),
+        ...(ann['kubewire.io/ip'] ? { ip: ann['kubewire.io/ip'] } : {}),
+        ...(ann['kubewire.io/mac'] ? { mac: ann['kubewire.io/mac'] } : {}),
+        nameserver: this.d.nameserver,
+      },
+      old,
+    );
     const resolv = this.d.resolvConf(w.namespace) ?? `nameserver ${this.d.nameserver}\n`;
     // `ip netns exec` into the pod's namespace (kubewire exec, lab terminals) sees the same resolver.
     await this.d.driver.writeFile(`/etc/netns/${netns}/resolv.conf`, resolv);
@@ -220,16 +237,26 @@ export class ContainerSync {
     }
     const hostname = pod.spec.hostname ?? w.name;
     const id = await this.d.cri.runPodSandbox({
-      name: w.name, namespace: w.namespace, uid: w.uid || pod.metadata.uid || w.key, hostname,
-      netnsPath: `/run/netns/${netns}`, etc: podEtc(pod, hostname, rec.ip, resolv), logDirectory: this.d.podLogDir(w.namespace, w.name, w.uid),
-      labels: { 'io.kubernetes.pod.name': w.name, 'io.kubernetes.pod.namespace': w.namespace, 'io.kubernetes.pod.uid': w.uid },
+      name: w.name,
+      namespace: w.namespace,
+      uid: w.uid || pod.metadata.uid || w.key,
+      hostname,
+      netnsPath: `/run/netns/${netns}`,
+      etc: podEtc(pod, hostname, rec.ip, resolv),
+      logDirectory: this.d.podLogDir(w.namespace, w.name, w.uid),
+      labels: {
+        'io.kubernetes.pod.name': w.name,
+        'io.kubernetes.pod.namespace': w.namespace,
+        'io.kubernetes.pod.uid': w.uid,
+      },
       shareProcessNamespace: !!pod.spec.shareProcessNamespace,
     });
     const st = await this.d.cri.podSandboxStatus(id);
     rec.sandboxId = id;
     rec.containerIds = {};
     rec.containers = {};
-    if (st?.hostPid) rec.sandbox = { pid: st.hostPid, startTime: st.hostStartTime ?? 0, netns, argv: ['/pause'], log: '' };
+    if (st?.hostPid)
+      rec.sandbox = { pid: st.hostPid, startTime: st.hostStartTime ?? 0, netns, argv: ['/pause'], log: '' };
     w.record = rec;
   }
 
@@ -241,10 +268,20 @@ export class ContainerSync {
         const st = await this.d.cri.containerStatus(id);
         if (st?.state === 'CONTAINER_RUNNING' || st?.state === 'CONTAINER_CREATED') return false;
         if (st?.state === 'CONTAINER_EXITED') {
-          const exit = { exitCode: st.exitCode ?? 1, reason: st.reason ?? 'Error', startedAt: st.startedAt, finishedAt: st.finishedAt ?? this.d.clock.now() };
+          const exit = {
+            exitCode: st.exitCode ?? 1,
+            reason: st.reason ?? 'Error',
+            startedAt: st.startedAt,
+            finishedAt: st.finishedAt ?? this.d.clock.now(),
+          };
           cs.runningSince = undefined;
           if (exit.exitCode === 0) {
-            cs.terminated = { exitCode: 0, reason: 'Completed', finishedAt: exit.finishedAt, ...(exit.startedAt ? { startedAt: exit.startedAt } : {}) };
+            cs.terminated = {
+              exitCode: 0,
+              reason: 'Completed',
+              finishedAt: exit.finishedAt,
+              ...(exit.startedAt ? { startedAt: exit.startedAt } : {}),
+            };
             cs.ready = true;
             continue;
           }
@@ -261,7 +298,10 @@ export class ContainerSync {
         }
       }
       if (this.d.clock.now() < cs.nextStart) {
-        cs.waiting = { reason: 'CrashLoopBackOff', message: `back-off restarting failed container=${c.name} pod=${w.name}_${w.namespace}(${w.uid})` };
+        cs.waiting = {
+          reason: 'CrashLoopBackOff',
+          message: `back-off restarting failed container=${c.name} pod=${w.name}_${w.namespace}(${w.uid})`,
+        };
         w.wakeAt = Math.min(w.wakeAt ?? Infinity, cs.nextStart);
         return false;
       }
@@ -272,7 +312,14 @@ export class ContainerSync {
     return true;
   }
 
-  private async syncOne(w: PodWorker, pod: Pod, c: Container, rec: PodRecord, policy: string, _init: boolean): Promise<boolean> {
+  private async syncOne(
+    w: PodWorker,
+    pod: Pod,
+    c: Container,
+    rec: PodRecord,
+    policy: string,
+    _init: boolean,
+  ): Promise<boolean> {
     const cs = this.state(w, c);
     const proc = rec.containers[c.name];
     if (proc && (await this.d.driver.alive([proc]))[0]) return false;
@@ -284,8 +331,22 @@ export class ContainerSync {
       delete rec.containers[c.name];
       delete rec.containerIds![c.name];
       changed = true;
-      this.exited(cs, { exitCode: st?.exitCode ?? 137, reason: st?.reason ?? 'Error', ...(st?.startedAt ? { startedAt: st.startedAt } : {}), ...(st?.finishedAt ? { finishedAt: st.finishedAt } : {}) }, false);
-      if (st?.reason === 'OOMKilled') this.d.events.warning(pod, 'OOMKilling', `Container ${c.name} was OOM-killed (memory limit ${c.resources?.limits?.memory ?? 'none'})`);
+      this.exited(
+        cs,
+        {
+          exitCode: st?.exitCode ?? 137,
+          reason: st?.reason ?? 'Error',
+          ...(st?.startedAt ? { startedAt: st.startedAt } : {}),
+          ...(st?.finishedAt ? { finishedAt: st.finishedAt } : {}),
+        },
+        false,
+      );
+      if (st?.reason === 'OOMKilled')
+        this.d.events.warning(
+          pod,
+          'OOMKilling',
+          `Container ${c.name} was OOM-killed (memory limit ${c.resources?.limits?.memory ?? 'none'})`,
+        );
       await this.d.cri.removeContainer(id).catch(() => undefined); // its log file stays for --previous
     }
     if (cs.startedOnce && cs.runningSince === undefined && !this.shouldRestart(policy, cs)) {
@@ -293,14 +354,25 @@ export class ContainerSync {
       return changed;
     }
     if (this.d.clock.now() < cs.nextStart) {
-      if (!cs.waiting || cs.waiting.reason !== 'ImagePullBackOff') cs.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(cs.backoffMs / 1000)}s restarting failed container=${c.name} pod=${w.name}_${w.namespace}(${w.uid})` };
+      if (!cs.waiting || cs.waiting.reason !== 'ImagePullBackOff')
+        cs.waiting = {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${Math.round(cs.backoffMs / 1000)}s restarting failed container=${c.name} pod=${w.name}_${w.namespace}(${w.uid})`,
+        };
       w.wakeAt = Math.min(w.wakeAt ?? Infinity, cs.nextStart);
       return changed;
     }
     return (await this.startContainer(w, pod, c, cs, rec, false)) || changed;
   }
 
-  private async startContainer(w: PodWorker, pod: Pod, c: Container, cs: ContainerState, rec: PodRecord, init: boolean): Promise<boolean> {
+  private async startContainer(
+    w: PodWorker,
+    pod: Pod,
+    c: Container,
+    cs: ContainerState,
+    rec: PodRecord,
+    init: boolean,
+  ): Promise<boolean> {
     let image: ResolvedImage;
     try {
       const policy = pullPolicy(c);
@@ -319,7 +391,10 @@ export class ContainerSync {
     cs.imageID = image.id;
     let cfg: ContainerConfig;
     try {
-      const env = await this.d.env.build(pod, c, this.d.services(w.namespace), { podIP: rec.ip ?? '', hostIP: this.d.node.address });
+      const env = await this.d.env.build(pod, c, this.d.services(w.namespace), {
+        podIP: rec.ip ?? '',
+        hostIP: this.d.node.address,
+      });
       const mounts = this.d.volumes.mounts(c, w.volumePaths ?? new Map());
       cfg = containerConfig(pod, c, image, env, mounts, cs.startedOnce ? cs.restartCount + 1 : cs.restartCount);
     } catch (err) {
@@ -335,7 +410,14 @@ export class ContainerSync {
     this.d.events.normal(pod, 'Started', `Started container ${c.name}`);
     const st = await this.d.cri.containerStatus(id);
     rec.containerIds = { ...(rec.containerIds ?? {}), [c.name]: id };
-    if (!init && st?.hostPid) rec.containers[c.name] = { pid: st.hostPid, startTime: st.hostStartTime ?? 0, netns: rec.netns, argv: cfg.command ?? cfg.args ?? [], log: st.logPath };
+    if (!init && st?.hostPid)
+      rec.containers[c.name] = {
+        pid: st.hostPid,
+        startTime: st.hostStartTime ?? 0,
+        netns: rec.netns,
+        argv: cfg.command ?? cfg.args ?? [],
+        log: st.logPath,
+      };
     cs.startedOnce = true;
     cs.runningSince = this.d.clock.now();
     cs.containerID = id;
@@ -346,10 +428,13 @@ export class ContainerSync {
     cs.liveness = c.livenessProbe ? new ProbeState(true) : undefined;
     w.restartCounts[c.name] = cs.restartCount;
     if (c.lifecycle?.postStart) {
-      const ok = await runHook(this.d.cri, id, c.lifecycle.postStart, rec.ip, 30).then(() => true, (err) => {
-        this.d.events.warning(pod, 'FailedPostStartHook', `PostStartHook failed: ${describeError(err)}`);
-        return false;
-      });
+      const ok = await runHook(this.d.cri, id, c.lifecycle.postStart, rec.ip, 30).then(
+        () => true,
+        (err) => {
+          this.d.events.warning(pod, 'FailedPostStartHook', `PostStartHook failed: ${describeError(err)}`);
+          return false;
+        },
+      );
       if (!ok) await this.d.cri.stopContainer(id, pod.spec.terminationGracePeriodSeconds ?? 30);
     }
     return true;
@@ -369,7 +454,9 @@ export class ContainerSync {
         backoffMs: 0,
         nextStart: 0,
         startedOnce: !!proc || (w.restartCounts[c.name] ?? 0) > 0,
-        ...(proc ? { runningSince: this.d.clock.now(), ...(id ? { containerID: id } : {}) } : { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } }),
+        ...(proc
+          ? { runningSince: this.d.clock.now(), ...(id ? { containerID: id } : {}) }
+          : { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } }),
       };
       if (proc) {
         cs.readiness = c.readinessProbe ? new ProbeState(false) : undefined;
@@ -380,10 +467,19 @@ export class ContainerSync {
     return cs;
   }
 
-  private exited(cs: ContainerState, exit: { exitCode: number; reason: string; startedAt?: number; finishedAt?: number }, sandboxGone: boolean): void {
+  private exited(
+    cs: ContainerState,
+    exit: { exitCode: number; reason: string; startedAt?: number; finishedAt?: number },
+    sandboxGone: boolean,
+  ): void {
     if (cs.runningSince === undefined) return;
     const now = this.d.clock.now();
-    cs.lastTerminated = { exitCode: exit.exitCode, reason: exit.reason, startedAt: exit.startedAt ?? cs.runningSince, finishedAt: exit.finishedAt ?? now };
+    cs.lastTerminated = {
+      exitCode: exit.exitCode,
+      reason: exit.reason,
+      startedAt: exit.startedAt ?? cs.runningSince,
+      finishedAt: exit.finishedAt ?? now,
+    };
     cs.runningSince = undefined;
     cs.ready = false;
     // A crash loop backs off; a sandbox rebuild or the first crash restarts at once.

@@ -95,15 +95,25 @@ export class Kubelet {
   private cancelTick: (() => void) | undefined;
 
   constructor(private readonly d: KubeletDeps) {
-    this.factory = new SharedInformerFactory(d.client, d.clock, { onError: (e, c) => d.log(`kubelet ${d.node.name}: informer ${c}: ${describeError(e)}`) });
-    this.events = new EventRecorder(d.client, d.clock, { component: 'kubelet', host: d.node.name }, (e, c) => d.log(`kubelet ${d.node.name}: event ${c}: ${describeError(e)}`));
+    this.factory = new SharedInformerFactory(d.client, d.clock, {
+      onError: (e, c) => d.log(`kubelet ${d.node.name}: informer ${c}: ${describeError(e)}`),
+    });
+    this.events = new EventRecorder(d.client, d.clock, { component: 'kubelet', host: d.node.name }, (e, c) =>
+      d.log(`kubelet ${d.node.name}: event ${c}: ${describeError(e)}`),
+    );
     this.limit = new Semaphore(d.concurrency ?? 4);
     const services = this.factory.informerFor(d.client.services);
     this.sync = new ContainerSync({
       driver: d.driver,
       cri: d.cri,
       network: new PodNetwork(d.driver, d.prefix),
-      volumes: new PodVolumes({ client: d.client, podDir: (p) => d.podVolumeDir(p.metadata.uid ?? `${p.metadata.namespace}_${p.metadata.name}`), mountTmpfs: d.mountTmpfs, unmount: d.unmount, pvDir: d.pvDir }),
+      volumes: new PodVolumes({
+        client: d.client,
+        podDir: (p) => d.podVolumeDir(p.metadata.uid ?? `${p.metadata.namespace}_${p.metadata.name}`),
+        mountTmpfs: d.mountTmpfs,
+        unmount: d.unmount,
+        pvDir: d.pvDir,
+      }),
       env: new ContainerEnv(d.client),
       services: (ns) => services.store.list().filter((x: Service) => x.metadata.namespace === ns),
       clock: d.clock,
@@ -147,7 +157,8 @@ export class Kubelet {
       if (this.stopped) return;
       // Workers for pods the API no longer has (deleted while this kubelet was down) terminate.
       for (const w of this.workers.values()) {
-        if (!w.static && !pods.store.getByName(w.name, w.namespace)) this.onPodGone({ metadata: { name: w.name, namespace: w.namespace, uid: w.uid } } as Pod);
+        if (!w.static && !pods.store.getByName(w.name, w.namespace))
+          this.onPodGone({ metadata: { name: w.name, namespace: w.namespace, uid: w.uid } } as Pod);
         else this.enqueue(w);
       }
       this.started = true;
@@ -182,13 +193,24 @@ export class Kubelet {
 
   private newWorker(key: string, uid: string | undefined): PodWorker {
     const [namespace, name] = key.split('/') as [string, string];
-    return { key, namespace, name, uid: uid ?? '', containers: new Map(), restartCounts: {}, dirty: false, startTime: this.d.clock.now() };
+    return {
+      key,
+      namespace,
+      name,
+      uid: uid ?? '',
+      containers: new Map(),
+      restartCounts: {},
+      dirty: false,
+      startTime: this.d.clock.now(),
+    };
   }
 
   /** Static pods of the manifest folder: new ones start, removed or changed ones stop. */
   private scanManifests(): void {
     if (!this.d.manifestDir) return;
-    const found = readStaticManifests(this.d.manifestDir, (problem) => this.d.log(`kubelet ${this.d.node.name}: static pod ${problem}`));
+    const found = readStaticManifests(this.d.manifestDir, (problem) =>
+      this.d.log(`kubelet ${this.d.node.name}: static pod ${problem}`),
+    );
     const byKey = new Map(found.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
     for (const w of this.workers.values()) {
       if (!w.static || w.fromTopology) continue;
@@ -213,7 +235,12 @@ export class Kubelet {
       ...sp.pod,
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { ...m, namespace: m.namespace ?? 'default', uid: hash, annotations: { ...(m.annotations ?? {}), [MIRROR_ANNOTATION]: hash, [CONFIG_SOURCE_ANNOTATION]: 'file' } },
+      metadata: {
+        ...m,
+        namespace: m.namespace ?? 'default',
+        uid: hash,
+        annotations: { ...(m.annotations ?? {}), [MIRROR_ANNOTATION]: hash, [CONFIG_SOURCE_ANNOTATION]: 'file' },
+      },
       spec: { ...sp.pod.spec, nodeName: this.d.node.name, restartPolicy: sp.pod.spec?.restartPolicy ?? 'Always' },
     };
     const w = this.newWorker(key, hash);
@@ -230,7 +257,10 @@ export class Kubelet {
     if (p.metadata.annotations?.[MIRROR_ANNOTATION]) {
       if (w?.static && p.metadata.annotations[MIRROR_ANNOTATION] === w.uid) {
         w.mirror = p;
-        if (p.metadata.deletionTimestamp) this.d.client.pods.delete(p.metadata.name!, p.metadata.namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
+        if (p.metadata.deletionTimestamp)
+          this.d.client.pods
+            .delete(p.metadata.name!, p.metadata.namespace, { gracePeriodSeconds: 0 })
+            .catch(() => undefined);
       }
       return;
     }
@@ -302,18 +332,26 @@ export class Kubelet {
 
   private async terminate(w: PodWorker, pod: Pod | undefined): Promise<void> {
     const spec = pod ?? w.static;
-    const grace = w.gone ? 0 : (spec?.metadata.deletionGracePeriodSeconds ?? spec?.spec.terminationGracePeriodSeconds ?? 30);
+    const grace = w.gone
+      ? 0
+      : (spec?.metadata.deletionGracePeriodSeconds ?? spec?.spec.terminationGracePeriodSeconds ?? 30);
     if (w.record) {
       await this.sync.killPod(w, pod ?? w.mirror, grace);
       await this.sync.removePod(w, spec ?? w.mirror);
       w.record = undefined;
     }
     if (pod) {
-      await this.d.client.pods.delete(pod.metadata.name!, pod.metadata.namespace, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
+      await this.d.client.pods
+        .delete(pod.metadata.name!, pod.metadata.namespace, {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata.uid },
+        })
+        .catch((err) => {
+          if (!isNotFound(err)) throw err;
+        });
     }
-    if (w.static && w.mirror) await this.d.client.pods.delete(w.name, w.namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
+    if (w.static && w.mirror)
+      await this.d.client.pods.delete(w.name, w.namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
     this.workers.delete(w.key);
     this.d.records.remove(w.key);
     if (w.successor) this.onPod(w.successor);
@@ -329,7 +367,11 @@ export class Kubelet {
     const node = await this.d.client.nodes.get(this.d.node.name);
     const owner = { apiVersion: 'v1', kind: 'Node', name: this.d.node.name, uid: node.metadata.uid!, controller: true };
     try {
-      w.mirror = await this.d.client.pods.create({ ...w.static!, metadata: { ...meta, ownerReferences: [owner] }, status: undefined } as Pod);
+      w.mirror = await this.d.client.pods.create({
+        ...w.static!,
+        metadata: { ...meta, ownerReferences: [owner] },
+        status: undefined,
+      } as Pod);
     } catch (err) {
       w.mirror = await this.d.client.pods.get(w.name, w.namespace).catch(() => undefined);
       if (!w.mirror) throw err;
@@ -342,17 +384,27 @@ export class Kubelet {
     const next = podStatus(this.sync.view(w, target), target.status, this.d.clock.now());
     const text = JSON.stringify(next);
     if (!statusChanged(target, next) || w.lastPosted === text) return;
-    const updated = await this.d.client.pods.patch(w.name, { status: next }, 'merge', { namespace: w.namespace, subresource: 'status' });
+    const updated = await this.d.client.pods.patch(w.name, { status: next }, 'merge', {
+      namespace: w.namespace,
+      subresource: 'status',
+    });
     w.lastPosted = text;
     if (w.static) w.mirror = updated;
   }
 
   private persist(w: PodWorker): void {
     if (w.static && w.fromTopology) {
-      void this.d.saveStaticRecord(w.key, w.record).catch((e) => this.d.log(`kubelet ${this.d.node.name}: saving ${w.key}: ${describeError(e)}`));
+      void this.d
+        .saveStaticRecord(w.key, w.record)
+        .catch((e) => this.d.log(`kubelet ${this.d.node.name}: saving ${w.key}: ${describeError(e)}`));
       return;
     }
-    if (w.record) this.d.records.put(w.key, { uid: w.uid, record: w.record, restartCounts: Object.fromEntries([...w.containers].map(([n, c]) => [n, c.restartCount])) });
+    if (w.record)
+      this.d.records.put(w.key, {
+        uid: w.uid,
+        record: w.record,
+        restartCounts: Object.fromEntries([...w.containers].map(([n, c]) => [n, c.restartCount])),
+      });
   }
 
   /** Housekeeping (the PLEG's relist): notices dead processes, due restarts and probes. */

@@ -3,8 +3,15 @@
 // /etc/hostname.
 import type { Pod } from '../../../common/api-types.js';
 
-export function podEtc(pod: Pod, hostname: string, ip: string | undefined, resolvConf: string): { hosts: string; resolvConf: string; hostname: string } {
-  const fqdn = pod.spec.subdomain ? `${hostname}.${pod.spec.subdomain}.${pod.metadata.namespace ?? 'default'}.svc.cluster.local\t${hostname}` : hostname;
+export function podEtc(
+  pod: Pod,
+  hostname: string,
+  ip: string | undefined,
+  resolvConf: string,
+): { hosts: string; resolvConf: string; hostname: string } {
+  const fqdn = pod.spec.subdomain
+    ? `${hostname}.${pod.spec.subdomain}.${pod.metadata.namespace ?? 'default'}.svc.cluster.local\t${hostname}`
+    : hostname;
   const hosts = [
     '# Kubernetes-managed hosts file.',
     '127.0.0.1\tlocalhost',

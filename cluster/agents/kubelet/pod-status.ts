@@ -48,13 +48,29 @@ export function podPhase(v: PodRuntimeView): PodPhase {
   return 'Pending';
 }
 
-function state(c: { runningSince?: number; waiting?: { reason: string; message?: string }; terminated?: ContainerRuntimeState['terminated'] }): ContainerStatus['state'] {
+function state(c: {
+  runningSince?: number;
+  waiting?: { reason: string; message?: string };
+  terminated?: ContainerRuntimeState['terminated'];
+}): ContainerStatus['state'] {
   if (c.runningSince !== undefined) return { running: { startedAt: iso(c.runningSince) } };
   if (c.terminated) {
     const t = c.terminated;
-    return { terminated: { exitCode: t.exitCode, reason: t.reason, ...(t.startedAt ? { startedAt: iso(t.startedAt) } : {}), finishedAt: iso(t.finishedAt) } };
+    return {
+      terminated: {
+        exitCode: t.exitCode,
+        reason: t.reason,
+        ...(t.startedAt ? { startedAt: iso(t.startedAt) } : {}),
+        finishedAt: iso(t.finishedAt),
+      },
+    };
   }
-  return { waiting: { reason: c.waiting?.reason ?? 'ContainerCreating', ...(c.waiting?.message ? { message: c.waiting.message } : {}) } };
+  return {
+    waiting: {
+      reason: c.waiting?.reason ?? 'ContainerCreating',
+      ...(c.waiting?.message ? { message: c.waiting.message } : {}),
+    },
+  };
 }
 
 /** The new status; lastTransitionTime is kept from `previous` where a condition did not change. */
@@ -74,15 +90,26 @@ export function podStatus(v: PodRuntimeView, previous: PodStatus | undefined, no
   const containerStatuses = v.containers.map(toStatus);
   const allReady = v.containers.length > 0 && v.containers.every((c) => c.ready);
   const notReady = v.containers.filter((c) => !c.ready).map((c) => c.name);
-  const unready = notReady.length ? { reason: 'ContainersNotReady', message: `containers with unready status: [${notReady.join(' ')}]` } : {};
+  const unready = notReady.length
+    ? { reason: 'ContainersNotReady', message: `containers with unready status: [${notReady.join(' ')}]` }
+    : {};
   const cond = (type: string, ok: boolean, extra: Partial<PodCondition> = {}): PodCondition => {
     const status = ok ? 'True' : 'False';
     const before = previous?.conditions?.find((x) => x.type === type);
-    return { type, status, lastProbeTime: null, lastTransitionTime: before && before.status === status ? before.lastTransitionTime : iso(now), ...(ok ? {} : extra) };
+    return {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: before && before.status === status ? before.lastTransitionTime : iso(now),
+      ...(ok ? {} : extra),
+    };
   };
   const conditions: PodCondition[] = [
     cond('PodReadyToStartContainers', v.podIP !== undefined),
-    cond('Initialized', v.initialized !== false, { reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [init]' }),
+    cond('Initialized', v.initialized !== false, {
+      reason: 'ContainersNotInitialized',
+      message: 'containers with incomplete status: [init]',
+    }),
     cond('Ready', allReady && phase === 'Running', unready),
     cond('ContainersReady', allReady, unready),
     cond('PodScheduled', true),
@@ -102,6 +129,13 @@ export function podStatus(v: PodRuntimeView, previous: PodStatus | undefined, no
 /** Whether writing `next` would change what the API holds (transition times aside). */
 export function statusChanged(pod: Pod, next: PodStatus): boolean {
   const norm = (s: PodStatus) =>
-    JSON.stringify([s.phase, s.podIP, s.hostIP, s.startTime, s.containerStatuses, s.conditions?.map((c) => [c.type, c.status, c.reason, c.message])]);
+    JSON.stringify([
+      s.phase,
+      s.podIP,
+      s.hostIP,
+      s.startTime,
+      s.containerStatuses,
+      s.conditions?.map((c) => [c.type, c.status, c.reason, c.message]),
+    ]);
   return norm(pod.status ?? {}) !== norm(next);
 }

@@ -47,14 +47,17 @@ export class PodVolumes {
       const base = paths.get(m.name);
       if (!base) throw new VolumeError(`container ${c.name}: volumeMount ${m.name} names no volume of the pod`);
       const sub = m.subPath ? normalize(m.subPath) : '';
-      if (sub.startsWith('..') || sub.startsWith('/')) throw new VolumeError(`container ${c.name}: subPath ${m.subPath} leaves the volume`);
+      if (sub.startsWith('..') || sub.startsWith('/'))
+        throw new VolumeError(`container ${c.name}: subPath ${m.subPath} leaves the volume`);
       return { containerPath: m.mountPath, hostPath: sub ? join(base, sub) : base, readonly: !!m.readOnly };
     });
   }
 
   /** Removes the pod's volume folders (tmpfs unmounted first); PV and hostPath data stay. */
   async tearDown(pod: Pod): Promise<void> {
-    for (const v of pod.spec.volumes ?? []) if (v.emptyDir?.medium === 'Memory') await this.d.unmount(join(this.d.podDir(pod), 'empty-dir', v.name)).catch(() => undefined);
+    for (const v of pod.spec.volumes ?? [])
+      if (v.emptyDir?.medium === 'Memory')
+        await this.d.unmount(join(this.d.podDir(pod), 'empty-dir', v.name)).catch(() => undefined);
     await rm(this.d.podDir(pod), { recursive: true, force: true });
   }
 
@@ -81,27 +84,41 @@ export class PodVolumes {
     if (v.configMap || v.secret || v.downwardAPI || v.projected) {
       const files: Files = new Map();
       if (v.configMap) await this.configMap(ns, v.configMap, files, v.configMap.defaultMode);
-      if (v.secret) await this.secret(ns, { name: v.secret.secretName, ...v.secret }, files, v.secret.defaultMode ?? 0o644);
+      if (v.secret)
+        await this.secret(ns, { name: v.secret.secretName, ...v.secret }, files, v.secret.defaultMode ?? 0o644);
       if (v.downwardAPI) this.downward(pod, v.downwardAPI.items ?? [], files, v.downwardAPI.defaultMode);
       for (const src of v.projected?.sources ?? []) {
         if (src.configMap) await this.configMap(ns, src.configMap, files, v.projected!.defaultMode);
         if (src.secret) await this.secret(ns, src.secret, files, v.projected!.defaultMode ?? 0o644);
         if (src.downwardAPI) this.downward(pod, src.downwardAPI.items ?? [], files, v.projected!.defaultMode);
-        if (src.serviceAccountToken) throw new VolumeError(`volume ${v.name}: serviceAccountToken projection needs the TokenRequest API, which this apiserver does not serve`);
+        if (src.serviceAccountToken)
+          throw new VolumeError(
+            `volume ${v.name}: serviceAccountToken projection needs the TokenRequest API, which this apiserver does not serve`,
+          );
       }
       const dir = at(v.secret ? 'secret' : v.configMap ? 'configmap' : 'projected');
       await writeAtomically(dir, files, v.secret ? 0o750 : 0o755);
       return dir;
     }
     if (v.persistentVolumeClaim) return this.claim(ns, v.name, v.persistentVolumeClaim.claimName);
-    throw new VolumeError(`volume ${v.name}: no supported source (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)`);
+    throw new VolumeError(
+      `volume ${v.name}: no supported source (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)`,
+    );
   }
 
-  private async configMap(ns: string, src: { name: string; items?: KeyToPath[]; optional?: boolean }, files: Files, mode?: number): Promise<void> {
-    const cm = await this.d.client.resource<ConfigMapLike>(Resources.configmaps).get(src.name, ns).catch((e) => {
-      if (src.optional) return undefined;
-      throw new VolumeError(`configmap "${src.name}" not found`, { cause: e });
-    });
+  private async configMap(
+    ns: string,
+    src: { name: string; items?: KeyToPath[]; optional?: boolean },
+    files: Files,
+    mode?: number,
+  ): Promise<void> {
+    const cm = await this.d.client
+      .resource<ConfigMapLike>(Resources.configmaps)
+      .get(src.name, ns)
+      .catch((e) => {
+        if (src.optional) return undefined;
+        throw new VolumeError(`configmap "${src.name}" not found`, { cause: e });
+      });
     if (!cm) return;
     const data = new Map<string, Buffer>([
       ...Object.entries(cm.data ?? {}).map(([k, val]) => [k, Buffer.from(val)] as [string, Buffer]),
@@ -110,20 +127,30 @@ export class PodVolumes {
     pick(data, src.items, files, mode, `configmap ${src.name}`);
   }
 
-  private async secret(ns: string, src: { name: string; items?: KeyToPath[]; optional?: boolean }, files: Files, mode?: number): Promise<void> {
-    const s = await this.d.client.resource<SecretLike>(Resources.secrets).get(src.name, ns).catch((e) => {
-      if (src.optional) return undefined;
-      throw new VolumeError(`secret "${src.name}" not found`, { cause: e });
-    });
+  private async secret(
+    ns: string,
+    src: { name: string; items?: KeyToPath[]; optional?: boolean },
+    files: Files,
+    mode?: number,
+  ): Promise<void> {
+    const s = await this.d.client
+      .resource<SecretLike>(Resources.secrets)
+      .get(src.name, ns)
+      .catch((e) => {
+        if (src.optional) return undefined;
+        throw new VolumeError(`secret "${src.name}" not found`, { cause: e });
+      });
     if (!s) return;
-    const data = new Map<string, Buffer>(Object.entries(s.data ?? {}).map(([k, val]) => [k, Buffer.from(val, 'base64')]));
+    const data = new Map<string, Buffer>(
+      Object.entries(s.data ?? {}).map(([k, val]) => [k, Buffer.from(val, 'base64')]),
+    );
     pick(data, src.items, files, mode, `secret ${src.name}`);
   }
 
   private downward(pod: Pod, items: DownwardAPIFile[], files: Files, mode?: number): void {
     for (const it of items) {
       const value = it.fieldRef ? downwardField(pod, it.fieldRef.fieldPath) : '';
-      files.set(it.path, { data: Buffer.from(value), ...(it.mode ?? mode ? { mode: it.mode ?? mode } : {}) });
+      files.set(it.path, { data: Buffer.from(value), ...((it.mode ?? mode) ? { mode: it.mode ?? mode } : {}) });
     }
   }
 
@@ -140,7 +167,13 @@ export class PodVolumes {
   }
 }
 
-function pick(data: Map<string, Buffer>, items: KeyToPath[] | undefined, files: Files, mode: number | undefined, what: string): void {
+function pick(
+  data: Map<string, Buffer>,
+  items: KeyToPath[] | undefined,
+  files: Files,
+  mode: number | undefined,
+  what: string,
+): void {
   if (!items?.length) {
     for (const [k, v] of data) files.set(k, { data: v, ...(mode !== undefined ? { mode } : {}) });
     return;
@@ -183,6 +216,16 @@ export function quantityBytes(q: string | undefined): number | undefined {
   if (!q) return undefined;
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(q.trim());
   if (!m) return undefined;
-  const mult: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12, m: 1e-3 };
+  const mult: Record<string, number> = {
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    m: 1e-3,
+  };
   return Math.round(Number(m[1]) * (m[2] ? mult[m[2]]! : 1));
 }

@@ -30,7 +30,11 @@ export async function runProbe(driver: HostDriver, probe: Probe, c: Container, t
       const scheme = (probe.httpGet.scheme ?? 'HTTP').toLowerCase() === 'https' ? 'https' : 'http';
       const path = probe.httpGet.path ?? '/';
       const url = `${scheme}://${probe.httpGet.host ?? t.podIP}:${port}${path.startsWith('/') ? path : `/${path}`}`;
-      const r = await driver.exec(t.nodeNetns, ['curl', '-ks', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeoutS), '--', url], { timeoutMs: timeoutS * 1000 + 2000 });
+      const r = await driver.exec(
+        t.nodeNetns,
+        ['curl', '-ks', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeoutS), '--', url],
+        { timeoutMs: timeoutS * 1000 + 2000 },
+      );
       const code = Number(r.stdout.trim());
       return code >= 200 && code < 400;
     }
@@ -38,7 +42,19 @@ export async function runProbe(driver: HostDriver, probe: Probe, c: Container, t
       const port = resolvePort(probe.tcpSocket.port, c);
       if (!port) return false;
       // Fixed program text; address and port arrive as positional parameters.
-      const r = await driver.exec(t.nodeNetns, ['timeout', String(timeoutS), 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', probe.tcpSocket.host ?? t.podIP, String(port)], { timeoutMs: timeoutS * 1000 + 2000 });
+      const r = await driver.exec(
+        t.nodeNetns,
+        [
+          'timeout',
+          String(timeoutS),
+          'bash',
+          '-c',
+          'exec 3<>"/dev/tcp/$0/$1"',
+          probe.tcpSocket.host ?? t.podIP,
+          String(port),
+        ],
+        { timeoutMs: timeoutS * 1000 + 2000 },
+      );
       return r.exitCode === 0;
     }
   } catch {

@@ -11,7 +11,9 @@ const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export function readStaticManifests(dir: string, report: (problem: string) => void): Pod[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+    files = readdirSync(dir)
+      .filter((f) => /\.(ya?ml|json)$/.test(f))
+      .sort();
   } catch {
     return [];
   }
@@ -35,7 +37,8 @@ export function readStaticManifests(dir: string, report: (problem: string) => vo
       const name = pod.metadata?.name ?? '';
       const ns = pod.metadata?.namespace ?? 'default';
       if (!NAME.test(name) || !NAME.test(ns)) return report(`${where}: metadata.name/namespace must be DNS labels`);
-      if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) return report(`${where}: spec.containers is empty`);
+      if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0)
+        return report(`${where}: spec.containers is empty`);
       out.push({ ...pod, metadata: { ...pod.metadata, namespace: ns } });
     });
   }

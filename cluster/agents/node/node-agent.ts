@@ -55,7 +55,10 @@ export class NodeAgent {
           'beta.kubernetes.io/os': 'linux',
           'beta.kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
         },
-        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+        annotations: {
+          'node.alpha.kubernetes.io/ttl': '0',
+          'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+        },
       },
       spec: { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] },
       status: this.status(),
@@ -75,7 +78,17 @@ export class NodeAgent {
     if (problem) {
       const now = this.clock.now();
       if (this.unhealthySince === undefined) this.unhealthySince = now;
-      base.conditions = base.conditions?.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', reason: 'KubeletNotReady', message: problem, lastTransitionTime: rfc3339(this.unhealthySince!) } : c));
+      base.conditions = base.conditions?.map((c) =>
+        c.type === 'Ready'
+          ? {
+              ...c,
+              status: 'False',
+              reason: 'KubeletNotReady',
+              message: problem,
+              lastTransitionTime: rfc3339(this.unhealthySince!),
+            }
+          : c,
+      );
     } else if (this.unhealthySince !== undefined) {
       this.unhealthySince = undefined;
       this.readyAt = this.clock.now();
@@ -87,15 +100,37 @@ export class NodeAgent {
   status(): NonNullable<Node['status']> {
     const now = this.clock.now();
     if (!this.readyAt) this.readyAt = now;
-    const cond = (type: string, status: 'True' | 'False', reason: string, message: string, since: number): NodeCondition => ({
-      type, status, reason, message, lastHeartbeatTime: rfc3339(now), lastTransitionTime: rfc3339(since),
+    const cond = (
+      type: string,
+      status: 'True' | 'False',
+      reason: string,
+      message: string,
+      since: number,
+    ): NodeCondition => ({
+      type,
+      status,
+      reason,
+      message,
+      lastHeartbeatTime: rfc3339(now),
+      lastTransitionTime: rfc3339(since),
     });
-    const resources = { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: '110', 'ephemeral-storage': '10Gi' };
+    const resources = {
+      cpu: String(cpus().length),
+      memory: `${Math.floor(totalmem() / 1024)}Ki`,
+      pods: '110',
+      'ephemeral-storage': '10Gi',
+    };
     return {
       capacity: resources,
       allocatable: resources,
       conditions: [
-        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available', this.readyAt),
+        cond(
+          'MemoryPressure',
+          'False',
+          'KubeletHasSufficientMemory',
+          'kubelet has sufficient memory available',
+          this.readyAt,
+        ),
         cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', this.readyAt),
         cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', this.readyAt),
         cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', this.readyAt),
@@ -143,17 +178,27 @@ export class NodeAgent {
       if (!isAlreadyExists(err)) throw err;
     }
     const cur = await this.client.nodes.get(this.cfg.name);
-    await this.client.nodes.update({ ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, ...want.metadata.labels } }, spec: { ...cur.spec, ...want.spec } });
+    await this.client.nodes.update({
+      ...cur,
+      metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, ...want.metadata.labels } },
+      spec: { ...cur.spec, ...want.spec },
+    });
     await this.postStatus();
   }
 
   async postStatus(): Promise<void> {
-    await this.client.nodes.patch(this.cfg.name, { status: await this.measuredStatus() }, 'merge', { subresource: 'status' });
+    await this.client.nodes.patch(this.cfg.name, { status: await this.measuredStatus() }, 'merge', {
+      subresource: 'status',
+    });
   }
 
   private async renewLease(): Promise<void> {
     const periodMs = this.cfg.renewIntervalMs ?? 10_000;
-    const spec = { holderIdentity: this.cfg.name, leaseDurationSeconds: Math.round((periodMs * 4) / 1000), renewTime: microTime(this.clock.now()) };
+    const spec = {
+      holderIdentity: this.cfg.name,
+      leaseDurationSeconds: Math.round((periodMs * 4) / 1000),
+      renewTime: microTime(this.clock.now()),
+    };
     try {
       const cur = await this.client.leases.get(this.cfg.name, 'kube-node-lease');
       await this.client.leases.update({ ...cur, spec: { ...cur.spec, ...spec } });
@@ -164,7 +209,11 @@ export class NodeAgent {
       const lease: Lease = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: this.cfg.name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.cfg.name, uid: node.metadata.uid! }] },
+        metadata: {
+          name: this.cfg.name,
+          namespace: 'kube-node-lease',
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.cfg.name, uid: node.metadata.uid! }],
+        },
         spec,
       };
       await this.client.leases.create(lease, 'kube-node-lease');

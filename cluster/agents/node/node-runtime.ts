@@ -53,19 +53,36 @@ export interface NodeRuntime {
  * container's cgroup is limited to.
  */
 export function nodeCapacity(nodeCount: number): { cpuMilli: number; memoryBytes: number } {
-  return { cpuMilli: cpus().length * 1000, memoryBytes: Math.floor(totalmem() / Math.max(1, nodeCount) / 1048576) * 1048576 };
+  return {
+    cpuMilli: cpus().length * 1000,
+    memoryBytes: Math.floor(totalmem() / Math.max(1, nodeCount) / 1048576) * 1048576,
+  };
 }
 
 export function nodeRuntime(o: NodeRuntimeOptions): NodeRuntime {
   const cap = nodeCapacity(o.nodeCount);
   const state = join(o.paths.node(o.node), 'runtime');
   const container = new NodeContainer(o.driver, {
-    prefix: o.prefix, node: o.node, netns: o.netns, initBinary: o.nodeInitBinary, stateDir: state,
-    memoryBytes: cap.memoryBytes - RESERVED.memoryBytes, cpuMilli: cap.cpuMilli - RESERVED.cpuMilli, pids: 32768, toolsMain: nodeToolsMain(),
+    prefix: o.prefix,
+    node: o.node,
+    netns: o.netns,
+    initBinary: o.nodeInitBinary,
+    stateDir: state,
+    memoryBytes: cap.memoryBytes - RESERVED.memoryBytes,
+    cpuMilli: cap.cpuMilli - RESERVED.cpuMilli,
+    pids: 32768,
+    toolsMain: nodeToolsMain(),
   });
   const cgroups = new Cgroups();
   const oci = new OciRuntime(pickOciRuntime(), join(state, 'oci'), container, o.scriptsDir);
-  const cri = new CrunRuntimeService({ driver: o.driver, node: container, oci, cgroups, stateDir: join(state, 'cri'), pauseBinary: o.pauseBinary });
+  const cri = new CrunRuntimeService({
+    driver: o.driver,
+    node: container,
+    oci,
+    cgroups,
+    stateDir: join(state, 'cri'),
+    pauseBinary: o.pauseBinary,
+  });
   const inNode = async (argv: string[]) => {
     await container.ensure();
     const full = container.enter(argv);
@@ -82,19 +99,30 @@ export function nodeRuntime(o: NodeRuntimeOptions): NodeRuntime {
       const cpu = (await cgroups.cpuLimitMilli(container.cgroup)) ?? cap.cpuMilli - RESERVED.cpuMilli;
       const ki = (b: number) => `${Math.floor(b / 1024)}Ki`;
       return {
-        capacity: { cpu: String(cap.cpuMilli / 1000), memory: ki(cap.memoryBytes), pods: String(MAX_PODS), 'ephemeral-storage': '10Gi' },
+        capacity: {
+          cpu: String(cap.cpuMilli / 1000),
+          memory: ki(cap.memoryBytes),
+          pods: String(MAX_PODS),
+          'ephemeral-storage': '10Gi',
+        },
         allocatable: { cpu: `${cpu}m`, memory: ki(mem), pods: String(MAX_PODS), 'ephemeral-storage': '10Gi' },
       };
     },
     async imageList(images) {
-      return (await images.list()).map((i) => ({ names: [...i.refs, ...(i.refs[0] ? [`${i.refs[0].replace(/:[^:/]+$/, '')}@${i.digest}`] : [])], sizeBytes: i.size }));
+      return (await images.list()).map((i) => ({
+        names: [...i.refs, ...(i.refs[0] ? [`${i.refs[0].replace(/:[^:/]+$/, '')}@${i.digest}`] : [])],
+        sizeBytes: i.size,
+      }));
     },
     async health() {
       if (!container.pid) return 'node container not started';
-      const alive = (await o.driver.alive([{ pid: container.pid, startTime: (await container.ensure()).startTime }]))[0];
+      const alive = (
+        await o.driver.alive([{ pid: container.pid, startTime: (await container.ensure()).startTime }])
+      )[0];
       return alive ? '' : 'node container init is not running';
     },
-    mountTmpfs: (dir, size) => inNode(['mount', '-t', 'tmpfs', '-o', `mode=1777${size ? `,size=${size}` : ''}`, 'tmpfs', dir]),
+    mountTmpfs: (dir, size) =>
+      inNode(['mount', '-t', 'tmpfs', '-o', `mode=1777${size ? `,size=${size}` : ''}`, 'tmpfs', dir]),
     unmount: (dir) => inNode(['umount', '-l', dir]),
   };
 }

@@ -32,7 +32,9 @@ export class KubeProxyAgent {
     private readonly proxier: ProxyBackend,
     private readonly opts: KubeProxyAgentOptions,
   ) {
-    this.factory = new SharedInformerFactory(client, clock, { onError: (e, c) => opts.log(`kube-proxy: informer ${c}: ${describeError(e)}`) });
+    this.factory = new SharedInformerFactory(client, clock, {
+      onError: (e, c) => opts.log(`kube-proxy: informer ${c}: ${describeError(e)}`),
+    });
   }
 
   start(): Disposer {

@@ -9,7 +9,6 @@ import type { KubeClient } from '../../client/kube-client.js';
 import { Resources } from '../../client/resources.js';
 import { KUBE_PROXY_CONFIGMAP, RULES_ANNOTATION } from '../../../common/kube-proxy-config.js';
 
-
 export function kubeProxyConfigMap(clusterCIDR: string, spec: KubeProxySpec): KubeObject {
   const conf = [
     'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
@@ -24,15 +23,25 @@ export function kubeProxyConfigMap(clusterCIDR: string, spec: KubeProxySpec): Ku
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { ...KUBE_PROXY_CONFIGMAP, labels: { app: 'kube-proxy' }, annotations: { [RULES_ANNOTATION]: spec.rules } },
+    metadata: {
+      ...KUBE_PROXY_CONFIGMAP,
+      labels: { app: 'kube-proxy' },
+      annotations: { [RULES_ANNOTATION]: spec.rules },
+    },
     data: { 'config.conf': conf },
   } as unknown as KubeObject;
 }
 
 /** Creates it unless it exists. */
-export async function publishKubeProxyConfig(client: KubeClient, clusterCIDR: string, spec: KubeProxySpec): Promise<void> {
+export async function publishKubeProxyConfig(
+  client: KubeClient,
+  clusterCIDR: string,
+  spec: KubeProxySpec,
+): Promise<void> {
   try {
-    await client.resource(Resources.configmaps).create(kubeProxyConfigMap(clusterCIDR, spec), KUBE_PROXY_CONFIGMAP.namespace);
+    await client
+      .resource(Resources.configmaps)
+      .create(kubeProxyConfigMap(clusterCIDR, spec), KUBE_PROXY_CONFIGMAP.namespace);
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }

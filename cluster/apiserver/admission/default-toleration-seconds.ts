@@ -12,7 +12,8 @@ export class DefaultTolerationSeconds implements MutatingPlugin {
   admit(a: AdmissionAttributes): void {
     if (a.resource.plural !== 'pods' || a.operation !== 'CREATE' || a.subresource || !a.object?.spec) return;
     const spec = a.object.spec;
-    const tolerations: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[] = spec.tolerations ?? [];
+    const tolerations: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[] =
+      spec.tolerations ?? [];
     for (const key of KEYS) {
       // As kube-apiserver: any toleration with this key or an empty key, and NoExecute or an empty effect.
       const covered = tolerations.some((t) => (t.key === key || !t.key) && (!t.effect || t.effect === 'NoExecute'));

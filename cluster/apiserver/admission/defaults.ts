@@ -5,7 +5,8 @@ import type { AdmissionAttributes, MutatingPlugin } from './admission.js';
 
 type O = Record<string, any>;
 
-const objects = (list: unknown): O[] => (Array.isArray(list) ? list.filter((x): x is O => !!x && typeof x === 'object') : []);
+const objects = (list: unknown): O[] =>
+  Array.isArray(list) ? list.filter((x): x is O => !!x && typeof x === 'object') : [];
 
 export function defaultContainer(c: O): void {
   if (!c || typeof c !== 'object') return;
@@ -97,7 +98,13 @@ function defaultJob(obj: O): void {
     s.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
     s.template ??= {};
     s.template.metadata ??= {};
-    s.template.metadata.labels = { ...(s.template.metadata.labels ?? {}), 'batch.kubernetes.io/controller-uid': uid, 'controller-uid': uid, 'batch.kubernetes.io/job-name': obj.metadata.name, 'job-name': obj.metadata.name };
+    s.template.metadata.labels = {
+      ...(s.template.metadata.labels ?? {}),
+      'batch.kubernetes.io/controller-uid': uid,
+      'controller-uid': uid,
+      'batch.kubernetes.io/job-name': obj.metadata.name,
+      'job-name': obj.metadata.name,
+    };
   }
   defaultTemplate(s.template);
 }
@@ -124,7 +131,8 @@ export function applyDefaults(plural: string, obj: KObject): void {
     case 'replicationcontrollers': {
       const s = (obj.spec ??= {});
       s.replicas ??= 1;
-      if (plural === 'replicationcontrollers' && !s.selector && s.template?.metadata?.labels) s.selector = { ...s.template.metadata.labels };
+      if (plural === 'replicationcontrollers' && !s.selector && s.template?.metadata?.labels)
+        s.selector = { ...s.template.metadata.labels };
       defaultTemplate(s.template);
       break;
     }
@@ -132,7 +140,8 @@ export function applyDefaults(plural: string, obj: KObject): void {
       const s = (obj.spec ??= {});
       s.revisionHistoryLimit ??= 10;
       s.updateStrategy ??= { type: 'RollingUpdate' };
-      if (s.updateStrategy.type === 'RollingUpdate') s.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
+      if (s.updateStrategy.type === 'RollingUpdate')
+        s.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
       defaultTemplate(s.template);
       break;
     }
@@ -175,7 +184,13 @@ export class DefaultsPlugin implements MutatingPlugin {
   readonly name = 'Defaults';
   admit(a: AdmissionAttributes): void {
     // Custom resources are defaulted by their schema (crd/), whatever their plural.
-    if (a.object && !a.resource.custom && (a.operation === 'CREATE' || a.operation === 'UPDATE') && a.subresource === '') applyDefaults(a.resource.plural, a.object);
+    if (
+      a.object &&
+      !a.resource.custom &&
+      (a.operation === 'CREATE' || a.operation === 'UPDATE') &&
+      a.subresource === ''
+    )
+      applyDefaults(a.resource.plural, a.object);
   }
 }
 
@@ -186,7 +201,8 @@ export class ServiceAccountPlugin implements MutatingPlugin {
     if (a.resource.plural !== 'pods' || a.operation !== 'CREATE' || !a.object?.spec) return;
     // A mirror pod's spec is the kubelet's static manifest: changing it would make the kubelet
     // recreate it forever, and NodeRestriction forbids it to name a ServiceAccount.
-    if (Object.prototype.hasOwnProperty.call(a.object.metadata?.annotations ?? {}, 'kubernetes.io/config.mirror')) return;
+    if (Object.prototype.hasOwnProperty.call(a.object.metadata?.annotations ?? {}, 'kubernetes.io/config.mirror'))
+      return;
     const spec = a.object.spec;
     spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
     spec.serviceAccount = spec.serviceAccountName;

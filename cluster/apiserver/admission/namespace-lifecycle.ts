@@ -13,7 +13,10 @@ export class NamespaceLifecycle implements ValidatingPlugin {
   validate(a: AdmissionAttributes): void {
     if (a.resource.plural === 'namespaces') {
       if (a.operation === 'DELETE' && IMMORTAL.has(a.name)) {
-        throw new ApiError(403, 'Forbidden', `namespaces "${a.name}" is forbidden: this namespace may not be deleted`, { name: a.name, kind: 'namespaces' });
+        throw new ApiError(403, 'Forbidden', `namespaces "${a.name}" is forbidden: this namespace may not be deleted`, {
+          name: a.name,
+          kind: 'namespaces',
+        });
       }
       return;
     }
@@ -22,11 +25,22 @@ export class NamespaceLifecycle implements ValidatingPlugin {
     if (!ns) throw notFound('namespaces', '', a.namespace);
     // Events may still be written into a terminating namespace (kube allows that too).
     if (ns.status?.phase === 'Terminating' && a.resource.plural !== 'events') {
-      throw new ApiError(403, 'Forbidden', `${a.resource.plural} "${a.name}" is forbidden: unable to create new content in namespace ${a.namespace} because it is being terminated`, {
-        name: a.name,
-        kind: a.resource.plural,
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${a.namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${a.resource.plural} "${a.name}" is forbidden: unable to create new content in namespace ${a.namespace} because it is being terminated`,
+        {
+          name: a.name,
+          kind: a.resource.plural,
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${a.namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      );
     }
   }
 }

@@ -55,41 +55,61 @@ export class NodeRestriction implements ValidatingPlugin {
         if (a.subresource === 'status') return podStatus(node, a);
         throw forbidden(a, `unexpected operation "UPDATE", subresource "${a.subresource}"`);
       case 'DELETE':
-        if (spec(a.oldObject).nodeName !== node) throw forbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
+        if (spec(a.oldObject).nodeName !== node)
+          throw forbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
         return;
       default:
-        throw forbidden(a, `unexpected operation "${a.operation}", node "${node}" can only create and delete mirror pods`);
+        throw forbidden(
+          a,
+          `unexpected operation "${a.operation}", node "${node}" can only create and delete mirror pods`,
+        );
     }
   }
 
   private podCreate(node: string, a: AdmissionAttributes): void {
     const pod = a.object ?? {};
     if (!Object.prototype.hasOwnProperty.call(pod.metadata?.annotations ?? {}, MIRROR_POD_ANNOTATION)) {
-      throw forbidden(a, `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
+      throw forbidden(
+        a,
+        `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`,
+      );
     }
-    if (spec(pod).nodeName !== node) throw forbidden(a, `node "${node}" can only create pods with spec.nodeName set to itself`);
+    if (spec(pod).nodeName !== node)
+      throw forbidden(a, `node "${node}" can only create pods with spec.nodeName set to itself`);
     const owners = (pod.metadata?.ownerReferences ?? []) as KObject[];
-    if (owners.length > 1) throw forbidden(a, `node "${node}" can only create pods with a single owner reference set to itself`);
-    if (owners.length === 0) throw forbidden(a, `node "${node}" can only create pods with an owner reference set to itself`);
+    if (owners.length > 1)
+      throw forbidden(a, `node "${node}" can only create pods with a single owner reference set to itself`);
+    if (owners.length === 0)
+      throw forbidden(a, `node "${node}" can only create pods with an owner reference set to itself`);
     const owner = owners[0]!;
-    if (owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node) throw forbidden(a, `node "${node}" can only create pods with an owner reference set to itself`);
-    if (owner.controller !== true) throw forbidden(a, `node "${node}" can only create pods with a controller owner reference set to itself`);
-    if (owner.blockOwnerDeletion === true) throw forbidden(a, `node "${node}" must not set blockOwnerDeletion on an owner reference`);
+    if (owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node)
+      throw forbidden(a, `node "${node}" can only create pods with an owner reference set to itself`);
+    if (owner.controller !== true)
+      throw forbidden(a, `node "${node}" can only create pods with a controller owner reference set to itself`);
+    if (owner.blockOwnerDeletion === true)
+      throw forbidden(a, `node "${node}" must not set blockOwnerDeletion on an owner reference`);
     const uid = this.nodes.nodeUid(node);
-    if (uid === undefined) throw new ApiError(404, 'NotFound', `nodes "${node}" not found`, { name: node, kind: 'nodes' });
-    if (owner.uid !== uid) throw forbidden(a, `node ${node} UID mismatch: expected ${uid} got ${String(owner.uid ?? '')}`);
-    if (spec(pod).serviceAccountName) throw forbidden(a, `node "${node}" can not create pods that reference a service account`);
+    if (uid === undefined)
+      throw new ApiError(404, 'NotFound', `nodes "${node}" not found`, { name: node, kind: 'nodes' });
+    if (owner.uid !== uid)
+      throw forbidden(a, `node ${node} UID mismatch: expected ${uid} got ${String(owner.uid ?? '')}`);
+    if (spec(pod).serviceAccountName)
+      throw forbidden(a, `node "${node}" can not create pods that reference a service account`);
     if (podSecretNames(pod).size > 0) throw forbidden(a, `node "${node}" can not create pods that reference secrets`);
-    if (podConfigMapNames(pod).size > 0) throw forbidden(a, `node "${node}" can not create pods that reference configmaps`);
+    if (podConfigMapNames(pod).size > 0)
+      throw forbidden(a, `node "${node}" can not create pods that reference configmaps`);
     for (const v of (spec(pod).volumes ?? []) as KObject[]) {
-      if (v.persistentVolumeClaim) throw forbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
+      if (v.persistentVolumeClaim)
+        throw forbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
     }
   }
 }
 
 function podStatus(node: string, a: AdmissionAttributes): void {
-  if (spec(a.oldObject).nodeName !== node) throw forbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
-  if (!sameMap(a.oldObject?.metadata?.labels, a.object?.metadata?.labels)) throw forbidden(a, `node "${node}" cannot update labels through pod status`);
+  if (spec(a.oldObject).nodeName !== node)
+    throw forbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
+  if (!sameMap(a.oldObject?.metadata?.labels, a.object?.metadata?.labels))
+    throw forbidden(a, `node "${node}" cannot update labels through pod status`);
 }
 
 function admitNode(node: string, a: AdmissionAttributes): void {
@@ -100,14 +120,16 @@ function admitNode(node: string, a: AdmissionAttributes): void {
     if (bad.length) throw forbidden(a, `node "${node}" is not allowed to set the following labels: ${bad.join(', ')}`);
   }
   if (a.operation === 'UPDATE') {
-    if (JSON.stringify(spec(a.object).taints ?? []) !== JSON.stringify(spec(a.oldObject).taints ?? [])) throw forbidden(a, `node "${node}" is not allowed to modify taints`);
+    if (JSON.stringify(spec(a.object).taints ?? []) !== JSON.stringify(spec(a.oldObject).taints ?? []))
+      throw forbidden(a, `node "${node}" is not allowed to modify taints`);
     const bad = forbiddenLabels(modifiedLabels(a.object?.metadata?.labels, a.oldObject?.metadata?.labels));
     if (bad.length) throw forbidden(a, `is not allowed to modify labels: ${bad.join(', ')}`);
   }
 }
 
 function admitLease(node: string, a: AdmissionAttributes): void {
-  if (a.namespace !== 'kube-node-lease') throw forbidden(a, 'can only access leases in the "kube-node-lease" system namespace');
+  if (a.namespace !== 'kube-node-lease')
+    throw forbidden(a, 'can only access leases in the "kube-node-lease" system namespace');
   const name = a.operation === 'CREATE' ? a.object?.metadata?.name : a.name;
   if (name !== node) throw forbidden(a, 'can only access node lease with the same name as the requesting node');
 }
@@ -123,7 +145,10 @@ function sameMap(x: Record<string, string> | undefined, y: Record<string, string
 }
 
 /** Keys added, removed or changed between two label maps (noderestriction's getModifiedLabels). */
-function modifiedLabels(now: Record<string, string> | undefined, before: Record<string, string> | undefined): Set<string> {
+function modifiedLabels(
+  now: Record<string, string> | undefined,
+  before: Record<string, string> | undefined,
+): Set<string> {
   const a = now ?? {};
   const b = before ?? {};
   const out = new Set<string>();
@@ -155,5 +180,9 @@ function forbidden(a: AdmissionAttributes, reason: string): ApiError {
   const name = a.name || (a.object?.metadata?.name ?? '');
   const resource = a.resource.group ? `${a.resource.plural}.${a.resource.group}` : a.resource.plural;
   const message = name ? `${resource} "${name}" is forbidden: ${reason}` : `${resource} is forbidden: ${reason}`;
-  return new ApiError(403, 'Forbidden', message, { name: name || undefined, group: a.resource.group || undefined, kind: a.resource.plural });
+  return new ApiError(403, 'Forbidden', message, {
+    name: name || undefined,
+    group: a.resource.group || undefined,
+    kind: a.resource.plural,
+  });
 }

@@ -35,17 +35,53 @@ export class RbacEscalation implements ValidatingPlugin {
     if (plural === 'rolebindings' || plural === 'clusterrolebindings') {
       const ref = (a.object.roleRef ?? {}) as KObject;
       const roleResource = ref.kind === 'Role' ? 'roles' : 'clusterroles';
-      if (this.allowed(a.user, { verb: 'bind', apiGroup: RBAC_GROUP, resource: roleResource, namespace: ref.kind === 'Role' ? namespace : '', name: ref.name })) return;
+      if (
+        this.allowed(a.user, {
+          verb: 'bind',
+          apiGroup: RBAC_GROUP,
+          resource: roleResource,
+          namespace: ref.kind === 'Role' ? namespace : '',
+          name: ref.name,
+        })
+      )
+        return;
       const rules = this.roles.rules(ref.kind === 'Role' ? 'Role' : 'ClusterRole', namespace, ref.name);
       if (!rules) {
-        throw new ApiError(403, 'Forbidden', `${plural}.${RBAC_GROUP} "${name}" is forbidden: the ${ref.kind} "${ref.name}" it binds was not found, and binding it needs the bind verb`, { name, group: RBAC_GROUP, kind: plural });
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `${plural}.${RBAC_GROUP} "${name}" is forbidden: the ${ref.kind} "${ref.name}" it binds was not found, and binding it needs the bind verb`,
+          { name, group: RBAC_GROUP, kind: plural },
+        );
       }
       this.requireCovered(a, rules, namespace);
     }
   }
 
-  private allowed(user: UserInfo, x: { verb: string; apiGroup: string; resource: string; namespace: string; name: string; subresource?: string; path?: string; nonResource?: boolean }): boolean {
-    const attrs: AuthorizationAttributes = { user, verb: x.verb, isResourceRequest: !x.nonResource, path: x.path ?? '', namespace: x.namespace, apiGroup: x.apiGroup, resource: x.resource, subresource: x.subresource ?? '', name: x.name };
+  private allowed(
+    user: UserInfo,
+    x: {
+      verb: string;
+      apiGroup: string;
+      resource: string;
+      namespace: string;
+      name: string;
+      subresource?: string;
+      path?: string;
+      nonResource?: boolean;
+    },
+  ): boolean {
+    const attrs: AuthorizationAttributes = {
+      user,
+      verb: x.verb,
+      isResourceRequest: !x.nonResource,
+      path: x.path ?? '',
+      namespace: x.namespace,
+      apiGroup: x.apiGroup,
+      resource: x.resource,
+      subresource: x.subresource ?? '',
+      name: x.name,
+    };
     return authorize(this.authorizers, attrs).decision === 'allow';
   }
 
@@ -55,7 +91,20 @@ export class RbacEscalation implements ValidatingPlugin {
     for (const rule of rules) {
       const verbs = rule.verbs ?? [];
       if (rule.nonResourceURLs?.length) {
-        for (const path of rule.nonResourceURLs) for (const verb of verbs) if (!this.allowed(a.user, { verb, apiGroup: '', resource: '', namespace: '', name: '', path, nonResource: true })) missing.push(`{NonResourceURLs:["${path}"], Verbs:["${verb}"]}`);
+        for (const path of rule.nonResourceURLs)
+          for (const verb of verbs)
+            if (
+              !this.allowed(a.user, {
+                verb,
+                apiGroup: '',
+                resource: '',
+                namespace: '',
+                name: '',
+                path,
+                nonResource: true,
+              })
+            )
+              missing.push(`{NonResourceURLs:["${path}"], Verbs:["${verb}"]}`);
         continue;
       }
       const names = rule.resourceNames?.length ? rule.resourceNames : [''];
@@ -64,12 +113,20 @@ export class RbacEscalation implements ValidatingPlugin {
           for (const verb of verbs)
             for (const n of names) {
               const [resource, subresource] = res.split('/') as [string, string | undefined];
-              if (!this.allowed(a.user, { verb, apiGroup: group, resource, subresource, namespace, name: n })) missing.push(`{APIGroups:["${group}"], Resources:["${res}"], ${n ? `ResourceNames:["${n}"], ` : ''}Verbs:["${verb}"]}`);
+              if (!this.allowed(a.user, { verb, apiGroup: group, resource, subresource, namespace, name: n }))
+                missing.push(
+                  `{APIGroups:["${group}"], Resources:["${res}"], ${n ? `ResourceNames:["${n}"], ` : ''}Verbs:["${verb}"]}`,
+                );
             }
     }
     if (missing.length) {
       const name = a.object?.metadata?.name ?? a.name;
-      throw new ApiError(403, 'Forbidden', `${a.resource.plural}.${RBAC_GROUP} "${name}" is forbidden: user "${a.user.name}" (groups=${JSON.stringify(a.user.groups)}) is attempting to grant RBAC permissions not currently held:\n${missing.join('\n')}`, { name, group: RBAC_GROUP, kind: a.resource.plural });
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${a.resource.plural}.${RBAC_GROUP} "${name}" is forbidden: user "${a.user.name}" (groups=${JSON.stringify(a.user.groups)}) is attempting to grant RBAC permissions not currently held:\n${missing.join('\n')}`,
+        { name, group: RBAC_GROUP, kind: a.resource.plural },
+      );
     }
   }
 }

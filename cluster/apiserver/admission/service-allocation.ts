@@ -54,7 +54,13 @@ export class ServiceAllocation implements MutatingPlugin {
   }
 
   admit(a: AdmissionAttributes): void {
-    if (a.resource.plural !== 'services' || a.subresource || !a.object || (a.operation !== 'CREATE' && a.operation !== 'UPDATE')) return;
+    if (
+      a.resource.plural !== 'services' ||
+      a.subresource ||
+      !a.object ||
+      (a.operation !== 'CREATE' && a.operation !== 'UPDATE')
+    )
+      return;
     const spec = (a.object.spec ??= {});
     const old = a.oldObject?.spec;
     const others = this.otherServices(a.namespace, a.name);
@@ -70,13 +76,20 @@ export class ServiceAllocation implements MutatingPlugin {
 
   private otherServices(namespace: string, name: string): KObject[] {
     const r = this.catalog.find('', 'v1', 'services')!;
-    return this.store.list(r, '').items.filter((s) => !(s.metadata?.namespace === namespace && s.metadata?.name === name));
+    return this.store
+      .list(r, '')
+      .items.filter((s) => !(s.metadata?.namespace === namespace && s.metadata?.name === name));
   }
 
   private allocateClusterIP(spec: KObject, old: KObject | undefined, others: KObject[], errors: FieldError[]): void {
     const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0] || old?.clusterIP;
     if (old?.clusterIP && requested !== old.clusterIP && old.clusterIP !== 'None') {
-      errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', value: requested, detail: 'may not change once set' });
+      errors.push({
+        type: 'FieldValueInvalid',
+        field: 'spec.clusterIPs[0]',
+        value: requested,
+        detail: 'may not change once set',
+      });
       return;
     }
     if (requested === 'None') {
@@ -88,15 +101,30 @@ export class ServiceAllocation implements MutatingPlugin {
     if (requested) {
       const n = parseIPv4(requested);
       if (n === undefined) {
-        errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', value: requested, detail: 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)' });
+        errors.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.clusterIPs[0]',
+          value: requested,
+          detail: 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+        });
         return;
       }
       if (!this.inRange(n)) {
-        errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [requested], detail: `failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${formatIPv4(this.cidr.base)}/${this.cidr.bits}` });
+        errors.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.clusterIPs',
+          value: [requested],
+          detail: `failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${formatIPv4(this.cidr.base)}/${this.cidr.bits}`,
+        });
         return;
       }
       if (!old?.clusterIP && used.has(requested)) {
-        errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [requested], detail: `failed to allocate IP ${requested}: provided IP is already allocated` });
+        errors.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.clusterIPs',
+          value: [requested],
+          detail: `failed to allocate IP ${requested}: provided IP is already allocated`,
+        });
         return;
       }
       spec.clusterIP = requested;
@@ -116,7 +144,12 @@ export class ServiceAllocation implements MutatingPlugin {
         return;
       }
     }
-    errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [], detail: 'failed to allocate a serviceIP: range is full' });
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.clusterIPs',
+      value: [],
+      detail: 'failed to allocate a serviceIP: range is full',
+    });
   }
 
   private inRange(n: number): boolean {
@@ -138,15 +171,27 @@ export class ServiceAllocation implements MutatingPlugin {
       }
       // An update keeps the port's earlier nodePort when the client does not name one.
       if (p.nodePort === undefined || p.nodePort === 0) {
-        const prev = (old?.ports ?? []).find((q: KObject) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+        const prev = (old?.ports ?? []).find(
+          (q: KObject) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'),
+        );
         if (prev?.nodePort) p.nodePort = prev.nodePort;
       }
       if (p.nodePort) {
         const own = (old?.ports ?? []).some((q: KObject) => q.nodePort === p.nodePort);
         if (p.nodePort < lo || p.nodePort > hi) {
-          errors.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: `provided port is not in the valid range. The range of valid ports is ${lo}-${hi}` });
+          errors.push({
+            type: 'FieldValueInvalid',
+            field: `spec.ports[${i}].nodePort`,
+            value: p.nodePort,
+            detail: `provided port is not in the valid range. The range of valid ports is ${lo}-${hi}`,
+          });
         } else if (!own && used.has(p.nodePort)) {
-          errors.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: 'provided port is already allocated' });
+          errors.push({
+            type: 'FieldValueInvalid',
+            field: `spec.ports[${i}].nodePort`,
+            value: p.nodePort,
+            detail: 'provided port is already allocated',
+          });
         }
         used.add(p.nodePort);
         return;

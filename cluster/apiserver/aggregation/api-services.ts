@@ -104,7 +104,8 @@ export class ApiServiceRegistry {
     const spec = o.spec ?? {};
     let cond: { status: string; reason: string; message?: string };
     const remote = this.remotes.get(`${spec.group}/${spec.version}`);
-    if (!spec.service?.name) cond = { status: 'True', reason: 'Local', message: 'Local APIServices are always available' };
+    if (!spec.service?.name)
+      cond = { status: 'True', reason: 'Local', message: 'Local APIServices are always available' };
     else if (!remote) return;
     else cond = await this.probe(remote);
     const ok = cond.status === 'True';
@@ -115,7 +116,17 @@ export class ApiServiceRegistry {
     const prev = ((o.status?.conditions ?? []) as KObject[]).find((c) => c.type === 'Available');
     if (prev && prev.status === cond.status && prev.reason === cond.reason && prev.message === cond.message) return;
     const next = structuredClone(o);
-    next.status = { conditions: [{ type: 'Available', status: cond.status, lastTransitionTime: prev?.status === cond.status ? prev.lastTransitionTime : rfc3339(this.clock.now()), reason: cond.reason, ...(cond.message ? { message: cond.message } : {}) }] };
+    next.status = {
+      conditions: [
+        {
+          type: 'Available',
+          status: cond.status,
+          lastTransitionTime: prev?.status === cond.status ? prev.lastTransitionTime : rfc3339(this.clock.now()),
+          reason: cond.reason,
+          ...(cond.message ? { message: cond.message } : {}),
+        },
+      ],
+    };
     try {
       this.store.update(this.resource(), '', next, Number(o.metadata!.resourceVersion));
     } catch {
@@ -130,12 +141,26 @@ export class ApiServiceRegistry {
     try {
       backend = resolveBackend(this.catalog, this.store, r);
     } catch (err) {
-      return { status: 'False', reason: (err as Error & { reason?: string }).reason ?? 'ServiceNotFound', message: (err as Error).message };
+      return {
+        status: 'False',
+        reason: (err as Error & { reason?: string }).reason ?? 'ServiceNotFound',
+        message: (err as Error).message,
+      };
     }
-    if (!conn) return { status: 'False', reason: 'FailedDiscoveryCheck', message: 'this apiserver has no connection to the lab network' };
+    if (!conn)
+      return {
+        status: 'False',
+        reason: 'FailedDiscoveryCheck',
+        message: 'this apiserver has no connection to the lab network',
+      };
     try {
       const res = await backendRequest(conn, backend, r, 'GET', `/apis/${r.group}/${r.version}`, {}, 5_000);
-      if (res.status !== 200) return { status: 'False', reason: 'FailedDiscoveryCheck', message: `failing or missing response from ${backend.url}/apis/${r.group}/${r.version}: bad status from ${backend.url}/apis/${r.group}/${r.version}: ${res.status}` };
+      if (res.status !== 200)
+        return {
+          status: 'False',
+          reason: 'FailedDiscoveryCheck',
+          message: `failing or missing response from ${backend.url}/apis/${r.group}/${r.version}: bad status from ${backend.url}/apis/${r.group}/${r.version}: ${res.status}`,
+        };
       try {
         r.resources = JSON.parse(res.body.toString('utf8')) as KObject;
       } catch {
@@ -143,7 +168,11 @@ export class ApiServiceRegistry {
       }
       return { status: 'True', reason: 'Passed', message: 'all checks passed' };
     } catch (err) {
-      return { status: 'False', reason: 'FailedDiscoveryCheck', message: `failing or missing response from ${backend.url}/apis/${r.group}/${r.version}: ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        status: 'False',
+        reason: 'FailedDiscoveryCheck',
+        message: `failing or missing response from ${backend.url}/apis/${r.group}/${r.version}: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
   }
 }

@@ -7,7 +7,9 @@ export function remoteGroups(remotes: RemoteGroupVersion[]): KObject[] {
   const byGroup = new Map<string, RemoteGroupVersion[]>();
   for (const r of remotes) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
   return [...byGroup].map(([name, rs]) => {
-    const versions = rs.sort((a, b) => b.versionPriority - a.versionPriority).map((r) => ({ groupVersion: `${r.group}/${r.version}`, version: r.version }));
+    const versions = rs
+      .sort((a, b) => b.versionPriority - a.versionPriority)
+      .map((r) => ({ groupVersion: `${r.group}/${r.version}`, version: r.version }));
     return { name, versions, preferredVersion: versions[0] };
   });
 }
@@ -24,7 +26,9 @@ export function remoteDiscoveryItems(remotes: RemoteGroupVersion[]): KObject[] {
         resources: ((r.resources?.resources ?? []) as KObject[])
           .filter((x) => !String(x.name).includes('/'))
           .map((x) => {
-            const subs = ((r.resources?.resources ?? []) as KObject[]).filter((s) => String(s.name).startsWith(`${x.name}/`));
+            const subs = ((r.resources?.resources ?? []) as KObject[]).filter((s) =>
+              String(s.name).startsWith(`${x.name}/`),
+            );
             return {
               resource: x.name,
               responseKind: { group: x.group ?? r.group, version: x.version ?? r.version, kind: x.kind },
@@ -33,7 +37,15 @@ export function remoteDiscoveryItems(remotes: RemoteGroupVersion[]): KObject[] {
               verbs: x.verbs ?? [],
               ...(x.shortNames?.length ? { shortNames: x.shortNames } : {}),
               ...(x.categories?.length ? { categories: x.categories } : {}),
-              ...(subs.length ? { subresources: subs.map((s) => ({ subresource: String(s.name).split('/')[1], responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind }, verbs: s.verbs ?? [] })) } : {}),
+              ...(subs.length
+                ? {
+                    subresources: subs.map((s) => ({
+                      subresource: String(s.name).split('/')[1],
+                      responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind },
+                      verbs: s.verbs ?? [],
+                    })),
+                  }
+                : {}),
             };
           }),
         freshness: r.available && r.resources ? 'Current' : 'Stale',

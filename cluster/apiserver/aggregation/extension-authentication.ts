@@ -9,7 +9,11 @@ import { createObject, updateObject } from '../http/object-writes.js';
 
 const SYSTEM: UserInfo = { name: 'system:apiserver', uid: 'apiserver', groups: ['system:masters'] };
 
-export function publishExtensionAuthentication(ctx: ApiContext, clientCaPem: Buffer, proxy?: { cert: Buffer; ca: Buffer }): void {
+export function publishExtensionAuthentication(
+  ctx: ApiContext,
+  clientCaPem: Buffer,
+  proxy?: { cert: Buffer; ca: Buffer },
+): void {
   const data: Record<string, string> = { 'client-ca-file': clientCaPem.toString('utf8') };
   if (proxy) {
     const cn = /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(proxy.cert).subject)?.[1] ?? '';
@@ -23,8 +27,16 @@ export function publishExtensionAuthentication(ctx: ApiContext, clientCaPem: Buf
     });
   }
   const r = ctx.catalog.find('', 'v1', 'configmaps')!;
-  const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extension-apiserver-authentication', namespace: 'kube-system' }, data };
+  const obj = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'extension-apiserver-authentication', namespace: 'kube-system' },
+    data,
+  };
   const existing = ctx.store.tryGet(r, 'kube-system', obj.metadata.name);
   if (!existing) createObject(ctx, r, 'kube-system', obj, SYSTEM, { dryRun: false });
-  else updateObject(ctx, r, 'kube-system', '', { ...structuredClone(existing), data }, existing, SYSTEM, { dryRun: false });
+  else
+    updateObject(ctx, r, 'kube-system', '', { ...structuredClone(existing), data }, existing, SYSTEM, {
+      dryRun: false,
+    });
 }

@@ -12,31 +12,66 @@ import type { RemoteGroupVersion } from './api-services.js';
 import { backendSocket, resolveBackend } from './backend.js';
 import { encodeForWire } from '../encoding/go-json.js';
 
-const DROP = new Set(['authorization', 'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'x-remote-user', 'x-remote-group']);
+const DROP = new Set([
+  'authorization',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'x-remote-user',
+  'x-remote-group',
+]);
 
-export function proxyToApiService(req: IncomingMessage, res: ServerResponse, r: RemoteGroupVersion, user: UserInfo, deps: { catalog: ResourceCatalog; store: ObjectStore; connector?: KubeletConnector }): Promise<void> {
-  if (!r.available) throw new ApiError(503, 'ServiceUnavailable', `the server is currently unable to handle the request`, { group: r.group });
+export function proxyToApiService(
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: RemoteGroupVersion,
+  user: UserInfo,
+  deps: { catalog: ResourceCatalog; store: ObjectStore; connector?: KubeletConnector },
+): Promise<void> {
+  if (!r.available)
+    throw new ApiError(503, 'ServiceUnavailable', `the server is currently unable to handle the request`, {
+      group: r.group,
+    });
   const conn = deps.connector;
   if (!conn) throw new ApiError(503, 'ServiceUnavailable', 'this apiserver has no connection to the lab network');
   const b = resolveBackend(deps.catalog, deps.store, r);
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !DROP.has(k) && !k.startsWith('impersonate-') && !k.startsWith('x-remote-extra-')) headers[k] = v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined && !DROP.has(k) && !k.startsWith('impersonate-') && !k.startsWith('x-remote-extra-'))
+      headers[k] = v;
   headers.host = b.serverName;
   headers['x-remote-user'] = user.name;
   if (user.groups.length) headers['x-remote-group'] = user.groups;
   return new Promise((resolve) => {
-    const out = httpRequest({ method: req.method, path: req.url, headers, createConnection: () => backendSocket(conn, b, r) as never }, (up) => {
-      const h: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') h[k] = v;
-      res.writeHead(up.statusCode ?? 502, h);
-      res.flushHeaders();
-      up.pipe(res);
-      up.on('end', () => resolve());
-      up.on('error', () => resolve());
-    });
+    const out = httpRequest(
+      { method: req.method, path: req.url, headers, createConnection: () => backendSocket(conn, b, r) as never },
+      (up) => {
+        const h: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(up.headers))
+          if (v !== undefined && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') h[k] = v;
+        res.writeHead(up.statusCode ?? 502, h);
+        res.flushHeaders();
+        up.pipe(res);
+        up.on('end', () => resolve());
+        up.on('error', () => resolve());
+      },
+    );
     out.on('error', (err) => {
       if (!res.headersSent) {
-        const body = encodeForWire({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error trying to reach service: ${err.message}`, reason: 'ServiceUnavailable', code: 503 });
+        const body = encodeForWire({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `error trying to reach service: ${err.message}`,
+          reason: 'ServiceUnavailable',
+          code: 503,
+        });
         res.writeHead(503, { 'Content-Type': 'application/json' });
         res.end(body);
       } else res.destroy();

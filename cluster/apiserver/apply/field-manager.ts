@@ -12,7 +12,14 @@ import type { KObject } from '../registry/object-store.js';
 import type { ResourceInfo } from '../resources.js';
 import { ApiError } from '../status.js';
 import { FieldSet, fieldPE, pathString, type Path } from './field-set.js';
-import { decodeManagedFields, encodeManagedFields, ManagedFieldsError, managerKey, printManager, type ManagedEntry } from './managed-fields.js';
+import {
+  decodeManagedFields,
+  encodeManagedFields,
+  ManagedFieldsError,
+  managerKey,
+  printManager,
+  type ManagedEntry,
+} from './managed-fields.js';
 import type { Schema } from '../openapi/vendored-spec.js';
 import { TypedError, type Typed } from './typed-value.js';
 
@@ -29,7 +36,18 @@ export interface KindTypes {
 const STRIP = (() => {
   const s = new FieldSet();
   for (const f of ['apiVersion', 'kind', 'metadata']) s.insert([fieldPE(f)]);
-  for (const f of ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']) s.insert([fieldPE('metadata'), fieldPE(f)]);
+  for (const f of [
+    'name',
+    'namespace',
+    'creationTimestamp',
+    'selfLink',
+    'uid',
+    'clusterName',
+    'generation',
+    'managedFields',
+    'resourceVersion',
+  ])
+    s.insert([fieldPE('metadata'), fieldPE(f)]);
   return s;
 })();
 
@@ -59,7 +77,14 @@ export class FieldManager {
    * through a subresource. Never throws for a value the schema cannot type: kube then leaves the
    * entries as they were (UpdateNoErrors).
    */
-  update(r: ResourceInfo, live: KObject | undefined, next: KObject, manager: string, subresource: string, requested: unknown): unknown[] | undefined {
+  update(
+    r: ResourceInfo,
+    live: KObject | undefined,
+    next: KObject,
+    manager: string,
+    subresource: string,
+    requested: unknown,
+  ): unknown[] | undefined {
     const k = this.typesOf(r);
     try {
       let managers = decodeManagedFields(live?.metadata?.managedFields);
@@ -68,17 +93,31 @@ export class FieldManager {
       this.updateManagers(k, r, managers, base, next, manager, subresource);
       return encodeManagedFields(managers.values());
     } catch (err) {
-      if (err instanceof TypedError || err instanceof ManagedFieldsError) return live?.metadata?.managedFields as unknown[] | undefined;
+      if (err instanceof TypedError || err instanceof ManagedFieldsError)
+        return live?.metadata?.managedFields as unknown[] | undefined;
       throw err;
     }
   }
 
-  private updateManagers(k: KindTypes, r: ResourceInfo, managers: Map<string, ManagedEntry>, base: KObject, next: KObject, manager: string, subresource: string): void {
+  private updateManagers(
+    k: KindTypes,
+    r: ResourceInfo,
+    managers: Map<string, ManagedEntry>,
+    base: KObject,
+    next: KObject,
+    manager: string,
+    subresource: string,
+  ): void {
     const cmp = this.filtered(k.typed.compare(base, next, k.root), ignoredFields(r, subresource));
     this.takeFromOthers(managers, cmp, '', true);
     const changed = cmp.modified.union(cmp.added).difference(STRIP);
     if (changed.empty()) return;
-    const entry = { manager, operation: 'Update' as const, apiVersion: apiVersionOf(r), subresource: subresource || undefined };
+    const entry = {
+      manager,
+      operation: 'Update' as const,
+      apiVersion: apiVersionOf(r),
+      subresource: subresource || undefined,
+    };
     const key = managerKey(entry);
     const prev = managers.get(key);
     managers.delete(key);
@@ -86,7 +125,11 @@ export class FieldManager {
   }
 
   private filtered(c: Comparison, ignored: FieldSet): Comparison {
-    return { added: c.added.recursiveDifference(ignored), modified: c.modified.recursiveDifference(ignored), removed: c.removed.recursiveDifference(ignored) };
+    return {
+      added: c.added.recursiveDifference(ignored),
+      modified: c.modified.recursiveDifference(ignored),
+      removed: c.removed.recursiveDifference(ignored),
+    };
   }
 
   /** SMD's update(): conflicts (or, forced, the fields taken) and removed fields leave the others' sets. */
@@ -108,18 +151,43 @@ export class FieldManager {
    * The object after applying `config` as `manager` (live undefined: the apply creates it), with
    * its managedFields set. Throws 409 on conflicts unless `force`.
    */
-  apply(r: ResourceInfo, live: KObject | undefined, config: KObject, manager: string, force: boolean, subresource: string): KObject {
+  apply(
+    r: ResourceInfo,
+    live: KObject | undefined,
+    config: KObject,
+    manager: string,
+    force: boolean,
+    subresource: string,
+  ): KObject {
     const k = this.typesOf(r);
     try {
       return this.applyTyped(k, r, live, config, manager, force, subresource);
     } catch (err) {
-      if (err instanceof TypedError) throw new ApiError(500, 'InternalError', `failed to create typed patch object (${apiVersionOf(r)}, Kind=${r.kind}): ${err.message}`, undefined, { cause: err });
-      if (err instanceof ManagedFieldsError) throw new ApiError(500, 'InternalError', `failed to decode managed fields: ${err.message}`, undefined, { cause: err });
+      if (err instanceof TypedError)
+        throw new ApiError(
+          500,
+          'InternalError',
+          `failed to create typed patch object (${apiVersionOf(r)}, Kind=${r.kind}): ${err.message}`,
+          undefined,
+          { cause: err },
+        );
+      if (err instanceof ManagedFieldsError)
+        throw new ApiError(500, 'InternalError', `failed to decode managed fields: ${err.message}`, undefined, {
+          cause: err,
+        });
       throw err;
     }
   }
 
-  private applyTyped(k: KindTypes, r: ResourceInfo, live0: KObject | undefined, config: KObject, manager: string, force: boolean, subresource: string): KObject {
+  private applyTyped(
+    k: KindTypes,
+    r: ResourceInfo,
+    live0: KObject | undefined,
+    config: KObject,
+    manager: string,
+    force: boolean,
+    subresource: string,
+  ): KObject {
     const managers = decodeManagedFields(live0?.metadata?.managedFields);
     const zero = k.zero();
     const live = live0 ? structuredClone(live0) : zero;
@@ -128,7 +196,12 @@ export class FieldManager {
     if (live0 && managers.size === 0) this.updateManagers(k, r, managers, zero, live, 'before-first-apply', '');
     const ignored = ignoredFields(r, subresource);
     const applied = k.typed.toFieldSet(config, k.root).recursiveDifference(ignored);
-    const entry = { manager, operation: 'Apply' as const, apiVersion: apiVersionOf(r), subresource: subresource || undefined };
+    const entry = {
+      manager,
+      operation: 'Apply' as const,
+      apiVersion: apiVersionOf(r),
+      subresource: subresource || undefined,
+    };
     const key = managerKey(entry);
     const last = managers.get(key);
     const attempt = (forced: boolean) => {
@@ -159,7 +232,10 @@ export class FieldManager {
     const changed = !sameContent(live, merged);
     if (changed && ms.has(key)) own.time = rfc3339(this.clock.now());
     if (manager === 'kubectl' && live0?.metadata?.annotations?.[LAST_APPLIED] !== undefined) {
-      merged.metadata = { ...(merged.metadata ?? {}), annotations: { ...(merged.metadata?.annotations ?? {}), [LAST_APPLIED]: lastAppliedOf(config) } };
+      merged.metadata = {
+        ...(merged.metadata ?? {}),
+        annotations: { ...(merged.metadata?.annotations ?? {}), [LAST_APPLIED]: lastAppliedOf(config) },
+      };
     }
     merged.metadata = { ...(merged.metadata ?? {}), managedFields: encodeManagedFields(ms.values()) };
     return merged;
@@ -204,7 +280,11 @@ function lastAppliedOf(config: KObject): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
 }
 
 interface Conflict {
@@ -213,8 +293,17 @@ interface Conflict {
 }
 
 export class ConflictError extends ApiError {
-  constructor(readonly conflicts: Conflict[], message: string) {
-    super(409, 'Conflict', message, { causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c.entry)}`, field: pathString(c.path) })) });
+  constructor(
+    readonly conflicts: Conflict[],
+    message: string,
+  ) {
+    super(409, 'Conflict', message, {
+      causes: conflicts.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with ${printManager(c.entry)}`,
+        field: pathString(c.path),
+      })),
+    });
   }
 }
 
@@ -227,7 +316,11 @@ function conflictError(sets: { entry: ManagedEntry; set: FieldSet }[]): Conflict
 
 /** kube's getConflictMessage. */
 function conflictErrorOf(list: Conflict[]): ConflictError {
-  if (list.length === 1) return new ConflictError(list, `Apply failed with 1 conflict: conflict with ${printManager(list[0]!.entry)}: ${pathString(list[0]!.path)}`);
+  if (list.length === 1)
+    return new ConflictError(
+      list,
+      `Apply failed with 1 conflict: conflict with ${printManager(list[0]!.entry)}: ${pathString(list[0]!.path)}`,
+    );
   const byManager = new Map<string, Conflict[]>();
   for (const c of list) byManager.set(managerKey(c.entry), [...(byManager.get(managerKey(c.entry)) ?? []), c]);
   const lines: string[] = [];

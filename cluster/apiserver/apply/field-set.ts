@@ -14,7 +14,18 @@ function byteCompare(a: string, b: string): number {
 }
 
 function valueCompare(a: unknown, b: unknown): number {
-  const rank = (v: unknown) => (v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : Array.isArray(v) ? 4 : 5);
+  const rank = (v: unknown) =>
+    v === null
+      ? 0
+      : typeof v === 'boolean'
+        ? 1
+        : typeof v === 'number'
+          ? 2
+          : typeof v === 'string'
+            ? 3
+            : Array.isArray(v)
+              ? 4
+              : 5;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;

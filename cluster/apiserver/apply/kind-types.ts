@@ -11,7 +11,8 @@ import { Typed } from './typed-value.js';
 
 function zeroOf(def: string): KObject {
   const out: KObject = {};
-  for (const [k, v] of Object.entries(GO_ZERO[def] ?? {})) out[k] = typeof v === 'string' && v.startsWith('s:') ? (v.length > 2 ? zeroOf(v.slice(2)) : {}) : v;
+  for (const [k, v] of Object.entries(GO_ZERO[def] ?? {}))
+    out[k] = typeof v === 'string' && v.startsWith('s:') ? (v.length > 2 ? zeroOf(v.slice(2)) : {}) : v;
   return out;
 }
 

@@ -30,8 +30,10 @@ export function decodeManagedFields(v: unknown): Map<string, ManagedEntry> {
   for (const raw of v) {
     if (!raw || typeof raw !== 'object') throw new ManagedFieldsError('managedFields entries must be objects');
     const e = raw as Record<string, any>;
-    if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1') throw new ManagedFieldsError(`invalid fieldsType "${e.fieldsType}"`);
-    if (e.operation !== 'Apply' && e.operation !== 'Update') throw new ManagedFieldsError(`invalid operation "${e.operation ?? ''}"`);
+    if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1')
+      throw new ManagedFieldsError(`invalid fieldsType "${e.fieldsType}"`);
+    if (e.operation !== 'Apply' && e.operation !== 'Update')
+      throw new ManagedFieldsError(`invalid operation "${e.operation ?? ''}"`);
     const entry: ManagedEntry = {
       manager: String(e.manager ?? ''),
       operation: e.operation,
@@ -52,7 +54,14 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function encodeManagedFields(entries: Iterable<ManagedEntry>): Record<string, unknown>[] {
   const list = [...entries].filter((e) => !e.set.empty());
-  list.sort((p, q) => cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''));
+  list.sort(
+    (p, q) =>
+      cmp(p.operation, q.operation) ||
+      seconds(p.time) - seconds(q.time) ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource ?? '', q.subresource ?? ''),
+  );
   return list.map((e) => {
     const o: Record<string, unknown> = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion };
     if (e.time) o.time = e.time;

@@ -11,7 +11,13 @@ export type SmdType =
   | { kind: 'untyped' }
   | { kind: 'struct'; fields: Record<string, Schema>; extra?: Schema; atomic: boolean }
   | { kind: 'map'; elem: Schema; atomic: boolean }
-  | { kind: 'list'; elem: Schema; listType: 'atomic' | 'set' | 'map'; keys: string[]; keyDefaults: Record<string, unknown> };
+  | {
+      kind: 'list';
+      elem: Schema;
+      listType: 'atomic' | 'set' | 'map';
+      keys: string[];
+      keyDefaults: Record<string, unknown>;
+    };
 
 const SCALAR: SmdType = { kind: 'scalar' };
 const UNTYPED: SmdType = { kind: 'untyped' };
@@ -33,7 +39,12 @@ export class TypeModel {
     if (!this.kinds) {
       this.kinds = new Map();
       for (const [name, d] of Object.entries(this.definitions)) {
-        for (const gvk of (d['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[]) this.kinds.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
+        for (const gvk of (d['x-kubernetes-group-version-kind'] ?? []) as {
+          group: string;
+          version: string;
+          kind: string;
+        }[])
+          this.kinds.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
       }
     }
     const name = this.kinds.get(`${group}/${version}/${kind}`);
@@ -75,14 +86,24 @@ export class TypeModel {
         keys = [s['x-kubernetes-patch-merge-key']];
       }
       const itemDef = TypeModel.defName(elem);
-      return { kind: 'list', elem, listType, keys, keyDefaults: (itemDef && KEY_DEFAULTS[itemDef]) || keyDefaultsOf(elem) };
+      return {
+        kind: 'list',
+        elem,
+        listType,
+        keys,
+        keyDefaults: (itemDef && KEY_DEFAULTS[itemDef]) || keyDefaultsOf(elem),
+      };
     }
     const atomic = s['x-kubernetes-map-type'] === 'atomic';
     if (s.properties) {
-      const extra = s.additionalProperties && typeof s.additionalProperties === 'object' ? (s.additionalProperties as Schema) : undefined;
+      const extra =
+        s.additionalProperties && typeof s.additionalProperties === 'object'
+          ? (s.additionalProperties as Schema)
+          : undefined;
       return { kind: 'struct', fields: s.properties as Record<string, Schema>, extra, atomic };
     }
-    if (s.additionalProperties && typeof s.additionalProperties === 'object') return { kind: 'map', elem: s.additionalProperties as Schema, atomic };
+    if (s.additionalProperties && typeof s.additionalProperties === 'object')
+      return { kind: 'map', elem: s.additionalProperties as Schema, atomic };
     if (s.type === 'object' || s['x-kubernetes-preserve-unknown-fields'] || s.type === undefined) return UNTYPED;
     return SCALAR;
   }
@@ -91,6 +112,7 @@ export class TypeModel {
 /** Key defaults from an inline item schema (CRDs): its properties' `default` values. */
 function keyDefaultsOf(elem: Schema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, p] of Object.entries((elem.properties ?? {}) as Record<string, Schema>)) if (p.default !== undefined) out[k] = p.default;
+  for (const [k, p] of Object.entries((elem.properties ?? {}) as Record<string, Schema>))
+    if (p.default !== undefined) out[k] = p.default;
   return out;
 }

@@ -35,17 +35,22 @@ export class Typed {
   /** The path element of a list item: key fields, the value itself (sets) or the index. */
   listItemPE(t: ListType, item: unknown, index: number): PathElement {
     if (t.listType === 'map') {
-      if (!isObj(item)) throw new TypedError(`element ${index}: associative list with keys may not have non-map elements`);
+      if (!isObj(item))
+        throw new TypedError(`element ${index}: associative list with keys may not have non-map elements`);
       const key: Obj = {};
       for (const k of t.keys) {
         const v = item[k] ?? t.keyDefaults[k];
-        if (v === undefined) throw new TypedError(`element ${index}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`);
+        if (v === undefined)
+          throw new TypedError(
+            `element ${index}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`,
+          );
         key[k] = v;
       }
       return keyPE(key);
     }
     if (t.listType === 'set') {
-      if (item !== null && typeof item === 'object') throw new TypedError(`element ${index}: associative list without keys has an element that's a map type`);
+      if (item !== null && typeof item === 'object')
+        throw new TypedError(`element ${index}: associative list without keys has an element that's a map type`);
       return valuePE(item);
     }
     return indexPE(index);
@@ -95,13 +100,23 @@ export class Typed {
   }
 
   /** Fields rhs added, changed or removed relative to lhs (SMD's Compare). */
-  compare(lhs: unknown, rhs: unknown, schema: Schema | undefined): { added: FieldSet; modified: FieldSet; removed: FieldSet } {
+  compare(
+    lhs: unknown,
+    rhs: unknown,
+    schema: Schema | undefined,
+  ): { added: FieldSet; modified: FieldSet; removed: FieldSet } {
     const c = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
     this.cmpWalk(lhs, rhs, this.model.typeOf(schema), [], c);
     return c;
   }
 
-  private cmpWalk(l: unknown, r: unknown, t0: SmdType, path: Path, c: { added: FieldSet; modified: FieldSet; removed: FieldSet }): void {
+  private cmpWalk(
+    l: unknown,
+    r: unknown,
+    t0: SmdType,
+    path: Path,
+    c: { added: FieldSet; modified: FieldSet; removed: FieldSet },
+  ): void {
     if (l === undefined && r === undefined) return;
     const t = this.deduce(t0, r !== undefined && r !== null ? r : l);
     let inLeaf = false;
@@ -136,7 +151,13 @@ export class Typed {
     }
   }
 
-  private cmpList(t: ListType, l: unknown[] | undefined, r: unknown[] | undefined, path: Path, c: { added: FieldSet; modified: FieldSet; removed: FieldSet }): void {
+  private cmpList(
+    t: ListType,
+    l: unknown[] | undefined,
+    r: unknown[] | undefined,
+    path: Path,
+    c: { added: FieldSet; modified: FieldSet; removed: FieldSet },
+  ): void {
     const order: string[] = [];
     const lv = new Map<string, unknown[]>();
     const rv = new Map<string, unknown[]>();
@@ -178,12 +199,14 @@ export class Typed {
     const t = this.deduce(t0, r === null ? l : r);
     if (t.kind === 'scalar' || t.kind === 'untyped') return r;
     if (t.kind === 'list') {
-      if (t.listType === 'atomic' || !Array.isArray(r) || !Array.isArray(l)) return r === null && Array.isArray(l) && t.listType !== 'atomic' ? l : r;
+      if (t.listType === 'atomic' || !Array.isArray(r) || !Array.isArray(l))
+        return r === null && Array.isArray(l) && t.listType !== 'atomic' ? l : r;
       return this.mergeList(t, l, r);
     }
     if (t.atomic || !isObj(r) || !isObj(l)) return r === null && isObj(l) && !t.atomic ? l : r;
     const out: Obj = {};
-    for (const [k, v] of Object.entries(l)) out[k] = k in r ? this.mergeWalk(v, r[k], this.model.typeOf(this.childSchema(t, k))) : v;
+    for (const [k, v] of Object.entries(l))
+      out[k] = k in r ? this.mergeWalk(v, r[k], this.model.typeOf(this.childSchema(t, k))) : v;
     for (const [k, v] of Object.entries(r)) if (!(k in l)) out[k] = v;
     return out;
   }
@@ -293,7 +316,8 @@ export class Typed {
         const d = decide(pe, item, elem);
         if (!d.keep) return;
         // Key fields identify the item: they stay with it.
-        if (t.listType === 'map' && isObj(d.value) && isObj(item)) out.push({ ...Object.fromEntries(t.keys.filter((k) => k in item).map((k) => [k, item[k]])), ...d.value });
+        if (t.listType === 'map' && isObj(d.value) && isObj(item))
+          out.push({ ...Object.fromEntries(t.keys.filter((k) => k in item).map((k) => [k, item[k]])), ...d.value });
         else out.push(d.value);
       });
       return out;

@@ -26,7 +26,9 @@ export function authenticate(chain: readonly Authenticator[], req: Authenticatio
     const r = a.authenticate(req);
     if (!r) continue;
     if ('rejected' in r) return undefined;
-    const groups = r.user.groups.includes('system:authenticated') ? r.user.groups : [...r.user.groups, 'system:authenticated'];
+    const groups = r.user.groups.includes('system:authenticated')
+      ? r.user.groups
+      : [...r.user.groups, 'system:authenticated'];
     return { ...r.user, groups };
   }
   return undefined;

@@ -3,7 +3,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { ValidationError } from '../../../common/errors.js';
-import { bearerToken, type AuthenticationRequest, type AuthenticationResult, type Authenticator, type UserInfo } from './authenticator.js';
+import {
+  bearerToken,
+  type AuthenticationRequest,
+  type AuthenticationResult,
+  type Authenticator,
+  type UserInfo,
+} from './authenticator.js';
 
 interface Entry {
   token: string;

@@ -40,15 +40,20 @@ export class PrivilegedGroupAuthorizer implements Authorizer {
   readonly name = 'privileged-group';
   constructor(private readonly group = 'system:masters') {}
   authorize(attrs: AuthorizationAttributes): Decision {
-    return attrs.user.groups.includes(this.group) ? { decision: 'allow', reason: `member of ${this.group}` } : { decision: 'no-opinion', reason: '' };
+    return attrs.user.groups.includes(this.group)
+      ? { decision: 'allow', reason: `member of ${this.group}` }
+      : { decision: 'no-opinion', reason: '' };
   }
 }
 
 /** The 403 message kube-apiserver writes (forbidden.go). */
 export function forbiddenMessage(a: AuthorizationAttributes, reason: string): string {
-  if (!a.isResourceRequest) return `forbidden: User "${a.user.name}" cannot ${a.verb} path "${a.path}"${reason ? `: ${reason}` : ''}`;
+  if (!a.isResourceRequest)
+    return `forbidden: User "${a.user.name}" cannot ${a.verb} path "${a.path}"${reason ? `: ${reason}` : ''}`;
   const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const what = a.name ? `${a.resource}${a.apiGroup ? '.' + a.apiGroup : ''} "${a.name}"` : `${a.resource}${a.apiGroup ? '.' + a.apiGroup : ''}`;
+  const what = a.name
+    ? `${a.resource}${a.apiGroup ? '.' + a.apiGroup : ''} "${a.name}"`
+    : `${a.resource}${a.apiGroup ? '.' + a.apiGroup : ''}`;
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
   return `${what} is forbidden: User "${a.user.name}" cannot ${a.verb} resource "${res}" in API group "${a.apiGroup}" ${scope}${reason ? `: ${reason}` : ''}`;
 }

@@ -8,7 +8,12 @@ const bootstrapLabels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
 const autoupdate = { 'rbac.authorization.kubernetes.io/autoupdate': 'true' };
 
 function clusterRole(name: string, rules: KObject[]): KObject {
-  return { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name, labels: bootstrapLabels, annotations: autoupdate }, rules };
+  return {
+    apiVersion: RBAC,
+    kind: 'ClusterRole',
+    metadata: { name, labels: bootstrapLabels, annotations: autoupdate },
+    rules,
+  };
 }
 
 function clusterRoleBinding(name: string, role: string, subjects: KObject[]): KObject {
@@ -30,13 +35,40 @@ export function bootstrapClusterRoles(): KObject[] {
       { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
       { nonResourceURLs: ['*'], verbs: ['*'] },
     ]),
-    clusterRole('system:discovery', [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/openapi', '/openapi/*', '/version', '/version/'], verbs: ['get'] }]),
-    clusterRole('system:public-info-viewer', [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]),
+    clusterRole('system:discovery', [
+      {
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/readyz',
+          '/openapi',
+          '/openapi/*',
+          '/version',
+          '/version/',
+        ],
+        verbs: ['get'],
+      },
+    ]),
+    clusterRole('system:public-info-viewer', [
+      { nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
+    ]),
     clusterRole('system:basic-user', [
-      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+      {
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+        verbs: ['create'],
+      },
     ]),
     clusterRole('view', [
-      { apiGroups: ['', 'apps', 'batch', 'networking.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io'], resources: ['*'], verbs: read },
+      {
+        apiGroups: ['', 'apps', 'batch', 'networking.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io'],
+        resources: ['*'],
+        verbs: read,
+      },
     ]),
     // The static rules of the Node authorizer, published as kube-apiserver does (bound to nobody:
     // nodes get them, narrowed per object, from authz/node-authorizer.ts, not from RBAC).
@@ -56,7 +88,10 @@ export function bootstrapClusterRoleBindings(): KObject[] {
   return [
     clusterRoleBinding('cluster-admin', 'cluster-admin', [group('system:masters')]),
     clusterRoleBinding('system:discovery', 'system:discovery', [group('system:authenticated')]),
-    clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+    clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [
+      group('system:authenticated'),
+      group('system:unauthenticated'),
+    ]),
     clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
     // No subjects, as kube-apiserver since 1.8: the Node authorizer decides for nodes. An older
     // kubewire bound it to system:nodes, which let any node read every Secret; bootstrap reconciles it.
@@ -69,7 +104,11 @@ export function bootstrapClusterRoleBindings(): KObject[] {
 export function nodeRules(): PolicyRule[] {
   return [
     { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
-    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews', 'localsubjectaccessreviews'], verbs: ['create'] },
+    {
+      apiGroups: ['authorization.k8s.io'],
+      resources: ['subjectaccessreviews', 'localsubjectaccessreviews'],
+      verbs: ['create'],
+    },
     { apiGroups: [''], resources: ['services'], verbs: read },
     { apiGroups: [''], resources: ['nodes'], verbs: ['create', 'get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['nodes/status'], verbs: ['update', 'patch'] },
@@ -82,8 +121,16 @@ export function nodeRules(): PolicyRule[] {
     { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['persistentvolumeclaims', 'persistentvolumes'], verbs: ['get'] },
     { apiGroups: [''], resources: ['endpoints'], verbs: ['get'] },
-    { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch', 'delete'] },
+    {
+      apiGroups: ['certificates.k8s.io'],
+      resources: ['certificatesigningrequests'],
+      verbs: ['create', 'get', 'list', 'watch'],
+    },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['get', 'create', 'update', 'patch', 'delete'],
+    },
     { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get'] },
     { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
     { apiGroups: [''], resources: ['persistentvolumeclaims/status'], verbs: ['get', 'update', 'patch'] },

@@ -102,7 +102,9 @@ export class NodeAuthorizer implements Authorizer {
 
   private related(node: string, type: Related, a: AuthorizationAttributes): Decision {
     if (!a.name) return noOpinion('No Object name found');
-    return this.hasPath(node, type, a.namespace, a.name) ? allow : noOpinion(`no relationship found between node '${node}' and this object`);
+    return this.hasPath(node, type, a.namespace, a.name)
+      ? allow
+      : noOpinion(`no relationship found between node '${node}' and this object`);
   }
 
   /** Is there a path object → pod bound to `node` (→ node), as kube-apiserver's node graph has? */
@@ -135,10 +137,13 @@ export class NodeAuthorizer implements Authorizer {
 }
 
 function lease(node: string, a: AuthorizationAttributes): Decision {
-  if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return noOpinion('can only get, create, update, patch, or delete a node lease');
-  if (a.namespace !== NODE_LEASE_NAMESPACE) return noOpinion(`can only access leases in the "${NODE_LEASE_NAMESPACE}" system namespace`);
+  if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb))
+    return noOpinion('can only get, create, update, patch, or delete a node lease');
+  if (a.namespace !== NODE_LEASE_NAMESPACE)
+    return noOpinion(`can only access leases in the "${NODE_LEASE_NAMESPACE}" system namespace`);
   // On create the name is in the body: NodeRestriction admission checks it.
-  if (a.verb !== 'create' && a.name !== node) return noOpinion('can only access node lease with the same name as the requesting node');
+  if (a.verb !== 'create' && a.name !== node)
+    return noOpinion('can only access node lease with the same name as the requesting node');
   return allow;
 }
 

@@ -61,7 +61,8 @@ export class RbacAuthorizer implements Authorizer, PolicySnapshot {
     for (const o of this.maps.get('clusterrolebindings')!.values()) yield toBinding('ClusterRoleBinding', o);
   }
   *roleBindings(namespace: string): Iterable<Binding> {
-    for (const o of this.maps.get('rolebindings')!.values()) if (o.metadata?.namespace === namespace) yield toBinding('RoleBinding', o);
+    for (const o of this.maps.get('rolebindings')!.values())
+      if (o.metadata?.namespace === namespace) yield toBinding('RoleBinding', o);
   }
 
   private resync(plural: string): void {
@@ -77,5 +78,11 @@ function keyOf(o: KObject): string {
 }
 
 function toBinding(kind: Binding['kind'], o: KObject): Binding {
-  return { kind, name: o.metadata?.name, namespace: o.metadata?.namespace, subjects: o.subjects ?? [], roleRef: o.roleRef ?? { kind: '', name: '' } };
+  return {
+    kind,
+    name: o.metadata?.name,
+    namespace: o.metadata?.namespace,
+    subjects: o.subjects ?? [],
+    roleRef: o.roleRef ?? { kind: '', name: '' },
+  };
 }

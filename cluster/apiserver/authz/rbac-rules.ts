@@ -55,7 +55,9 @@ const has = (list: string[] | undefined, v: string) => !!list && (list.includes(
 export function ruleAllows(rule: PolicyRule, a: AuthorizationAttributes): boolean {
   if (!has(rule.verbs, a.verb)) return false;
   if (!a.isResourceRequest) {
-    return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === a.path || (u.endsWith('*') && a.path.startsWith(u.slice(0, -1))));
+    return (rule.nonResourceURLs ?? []).some(
+      (u) => u === '*' || u === a.path || (u.endsWith('*') && a.path.startsWith(u.slice(0, -1))),
+    );
   }
   if (!has(rule.apiGroups, a.apiGroup)) return false;
   const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
@@ -67,15 +69,21 @@ export function ruleAllows(rule: PolicyRule, a: AuthorizationAttributes): boolea
 }
 
 /** The rules that apply to the user in `namespace` ("" = cluster-wide bindings only), each with where it came from. */
-export function* rulesFor(p: PolicySnapshot, user: UserInfo, namespace: string): Generator<{ rule: PolicyRule; via: string }> {
+export function* rulesFor(
+  p: PolicySnapshot,
+  user: UserInfo,
+  namespace: string,
+): Generator<{ rule: PolicyRule; via: string }> {
   for (const b of p.clusterRoleBindings()) {
     if (b.roleRef.kind !== 'ClusterRole' || !b.subjects.some((s) => subjectMatches(s, user))) continue;
-    for (const rule of p.clusterRole(b.roleRef.name) ?? []) yield { rule, via: `ClusterRoleBinding "${b.name}" of ClusterRole "${b.roleRef.name}"` };
+    for (const rule of p.clusterRole(b.roleRef.name) ?? [])
+      yield { rule, via: `ClusterRoleBinding "${b.name}" of ClusterRole "${b.roleRef.name}"` };
   }
   if (!namespace) return;
   for (const b of p.roleBindings(namespace)) {
     if (!b.subjects.some((s) => subjectMatches(s, user, namespace))) continue;
     const rules = b.roleRef.kind === 'ClusterRole' ? p.clusterRole(b.roleRef.name) : p.role(namespace, b.roleRef.name);
-    for (const rule of rules ?? []) yield { rule, via: `RoleBinding "${b.name}/${namespace}" of ${b.roleRef.kind} "${b.roleRef.name}"` };
+    for (const rule of rules ?? [])
+      yield { rule, via: `RoleBinding "${b.name}/${namespace}" of ${b.roleRef.kind} "${b.roleRef.name}"` };
   }
 }

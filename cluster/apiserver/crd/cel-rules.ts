@@ -12,10 +12,22 @@ function toCel(v: unknown, s: JsonSchema | undefined): CelIn {
   if (Array.isArray(v)) return v.map((x) => toCel(x, s?.items)) as CelIn;
   if (v && typeof v === 'object') {
     const m = new Map<string, CelIn>();
-    for (const [k, x] of Object.entries(v)) m.set(k, toCel(x, s?.properties?.[k] ?? (typeof s?.additionalProperties === 'object' ? s.additionalProperties : undefined)));
+    for (const [k, x] of Object.entries(v))
+      m.set(
+        k,
+        toCel(
+          x,
+          s?.properties?.[k] ?? (typeof s?.additionalProperties === 'object' ? s.additionalProperties : undefined),
+        ),
+      );
     return m as CelIn;
   }
-  if (typeof v === 'number' && Number.isInteger(v) && (s?.type === 'integer' || s?.['x-kubernetes-int-or-string'] || !s)) return BigInt(v) as CelIn;
+  if (
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    (s?.type === 'integer' || s?.['x-kubernetes-int-or-string'] || !s)
+  )
+    return BigInt(v) as CelIn;
   return v as CelIn;
 }
 

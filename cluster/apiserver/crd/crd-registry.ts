@@ -12,7 +12,16 @@ import type { KObject, ObjectStore } from '../registry/object-store.js';
 import type { PrinterColumn, ResourceCatalog, ResourceInfo } from '../resources.js';
 import { customFragment, definitionName, publishedSchema } from './crd-openapi.js';
 
-const ALL_VERBS: ResourceInfo['verbs'] = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
+const ALL_VERBS: ResourceInfo['verbs'] = [
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'create',
+  'update',
+  'watch',
+];
 
 export class CrdRegistry implements FragmentSource {
   generation = 0;
@@ -55,7 +64,9 @@ export class CrdRegistry implements FragmentSource {
     try {
       this.catalog.setCustom(name, resources);
     } catch (err) {
-      this.log(`apiserver: CustomResourceDefinition ${name} not served: ${err instanceof Error ? err.message : String(err)}`);
+      this.log(
+        `apiserver: CustomResourceDefinition ${name} not served: ${err instanceof Error ? err.message : String(err)}`,
+      );
       this.catalog.setCustom(name, []);
       return;
     }
@@ -107,7 +118,13 @@ export class CrdRegistry implements FragmentSource {
 
   private deleteObjects(crd: KObject): void {
     const spec = crd.spec ?? {};
-    const r = { ...this.crdResource(), group: spec.group, plural: spec.names?.plural, storagePrefix: `${spec.group}/${spec.names?.plural}`, namespaced: false };
+    const r = {
+      ...this.crdResource(),
+      group: spec.group,
+      plural: spec.names?.plural,
+      storagePrefix: `${spec.group}/${spec.names?.plural}`,
+      namespaced: false,
+    };
     for (const o of this.store.list(r, '').items) {
       try {
         const ns = o.metadata?.namespace ?? '';
@@ -121,6 +138,23 @@ export class CrdRegistry implements FragmentSource {
 
 function columnsOf(v: KObject): PrinterColumn[] {
   const cols = (v.additionalPrinterColumns ?? []) as KObject[];
-  if (!cols.length) return [{ name: 'Age', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0, jsonPath: '.metadata.creationTimestamp' }];
-  return cols.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0, jsonPath: c.jsonPath }));
+  if (!cols.length)
+    return [
+      {
+        name: 'Age',
+        type: 'date',
+        format: '',
+        description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+        priority: 0,
+        jsonPath: '.metadata.creationTimestamp',
+      },
+    ];
+  return cols.map((c) => ({
+    name: c.name,
+    type: c.type,
+    format: c.format ?? '',
+    description: c.description ?? '',
+    priority: c.priority ?? 0,
+    jsonPath: c.jsonPath,
+  }));
 }

@@ -32,20 +32,45 @@ function structural(s: JsonSchema | undefined, path: string, out: Problem[], roo
   if (!s || typeof s !== 'object') return;
   const unknownOk = s['x-kubernetes-preserve-unknown-fields'] === true || s['x-kubernetes-int-or-string'] === true;
   if (!s.type && !unknownOk && (root || s.properties || s.items || !s.anyOf)) {
-    out.push({ field: `${path}.type`, reason: 'FieldValueRequired', message: 'Required value: must not be empty for specified object fields' });
+    out.push({
+      field: `${path}.type`,
+      reason: 'FieldValueRequired',
+      message: 'Required value: must not be empty for specified object fields',
+    });
   }
-  if (root && s.type && s.type !== 'object') out.push({ field: `${path}.type`, reason: 'FieldValueInvalid', message: `Invalid value: "${s.type}": must be object at the root` });
+  if (root && s.type && s.type !== 'object')
+    out.push({
+      field: `${path}.type`,
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${s.type}": must be object at the root`,
+    });
   if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
-    out.push({ field: `${path}.additionalProperties`, reason: 'FieldValueForbidden', message: 'Forbidden: additionalProperties and properties are mutual exclusive' });
+    out.push({
+      field: `${path}.additionalProperties`,
+      reason: 'FieldValueForbidden',
+      message: 'Forbidden: additionalProperties and properties are mutual exclusive',
+    });
   }
   for (const [k, p] of Object.entries((s.properties ?? {}) as Record<string, JsonSchema>)) {
-    if (root && k === 'metadata' && p.properties && Object.keys(p.properties).some((x) => x !== 'name' && x !== 'generateName')) {
-      out.push({ field: `${path}.properties[metadata]`, reason: 'FieldValueForbidden', message: 'Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified' });
+    if (
+      root &&
+      k === 'metadata' &&
+      p.properties &&
+      Object.keys(p.properties).some((x) => x !== 'name' && x !== 'generateName')
+    ) {
+      out.push({
+        field: `${path}.properties[metadata]`,
+        reason: 'FieldValueForbidden',
+        message:
+          'Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified',
+      });
     }
     structural(p, `${path}.properties[${k}]`, out, false);
   }
-  if (s.items && typeof s.items === 'object' && !Array.isArray(s.items)) structural(s.items, `${path}.items`, out, false);
-  if (s.additionalProperties && typeof s.additionalProperties === 'object') structural(s.additionalProperties, `${path}.additionalProperties`, out, false);
+  if (s.items && typeof s.items === 'object' && !Array.isArray(s.items))
+    structural(s.items, `${path}.items`, out, false);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    structural(s.additionalProperties, `${path}.additionalProperties`, out, false);
   (s['x-kubernetes-validations'] ?? []).forEach((rule: JsonSchema, i: number) => {
     const f = `${path}.x-kubernetes-validations[${i}].rule`;
     if (!rule?.rule) return void out.push({ field: f, reason: 'FieldValueRequired', message: 'Required value' });
@@ -53,7 +78,11 @@ function structural(s: JsonSchema | undefined, path: string, out: Problem[], roo
       celRule(rule);
     } catch (err) {
       if (!(err instanceof CelRuleError)) throw err;
-      out.push({ field: f, reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(rule.rule)}: ${err.message}` });
+      out.push({
+        field: f,
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(rule.rule)}: ${err.message}`,
+      });
     }
   });
 }
@@ -65,36 +94,105 @@ export function validateCrd(crd: KObject): void {
   const names = spec.names ?? {};
   const group = String(spec.group ?? '');
   if (!group) out.push({ field: 'spec.group', reason: 'FieldValueRequired', message: 'Required value' });
-  else if (!group.includes('.')) out.push({ field: 'spec.group', reason: 'FieldValueInvalid', message: `Invalid value: "${group}": should be a domain with at least one dot` });
-  if (name !== `${names.plural}.${group}`) out.push({ field: 'metadata.name', reason: 'FieldValueInvalid', message: `Invalid value: "${name}": must be spec.names.plural+"."+spec.group` });
-  for (const f of ['plural', 'kind'] as const) if (!names[f]) out.push({ field: `spec.names.${f}`, reason: 'FieldValueRequired', message: 'Required value' });
-  if (names.plural && !DNS_LABEL.test(names.plural)) out.push({ field: 'spec.names.plural', reason: 'FieldValueInvalid', message: `Invalid value: "${names.plural}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character` });
-  if (names.singular && !DNS_LABEL.test(names.singular)) out.push({ field: 'spec.names.singular', reason: 'FieldValueInvalid', message: `Invalid value: "${names.singular}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character` });
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') out.push({ field: 'spec.scope', reason: 'FieldValueNotSupported', message: `Unsupported value: "${spec.scope ?? ''}": supported values: "Cluster", "Namespaced"` });
+  else if (!group.includes('.'))
+    out.push({
+      field: 'spec.group',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${group}": should be a domain with at least one dot`,
+    });
+  if (name !== `${names.plural}.${group}`)
+    out.push({
+      field: 'metadata.name',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${name}": must be spec.names.plural+"."+spec.group`,
+    });
+  for (const f of ['plural', 'kind'] as const)
+    if (!names[f]) out.push({ field: `spec.names.${f}`, reason: 'FieldValueRequired', message: 'Required value' });
+  if (names.plural && !DNS_LABEL.test(names.plural))
+    out.push({
+      field: 'spec.names.plural',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${names.plural}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+    });
+  if (names.singular && !DNS_LABEL.test(names.singular))
+    out.push({
+      field: 'spec.names.singular',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${names.singular}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+    });
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    out.push({
+      field: 'spec.scope',
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: "${spec.scope ?? ''}": supported values: "Cluster", "Namespaced"`,
+    });
   const versions: KObject[] = Array.isArray(spec.versions) ? spec.versions : [];
-  if (!versions.length) out.push({ field: 'spec.versions', reason: 'FieldValueInvalid', message: 'Invalid value: null: must have exactly one version marked as storage version' });
-  else if (versions.filter((v) => v.storage).length !== 1) out.push({ field: 'spec.versions', reason: 'FieldValueInvalid', message: 'Invalid value: "versions": must have exactly one version marked as storage version' });
-  if (spec.conversion?.strategy && spec.conversion.strategy !== 'None') out.push({ field: 'spec.conversion.strategy', reason: 'FieldValueNotSupported', message: `Unsupported value: "${spec.conversion.strategy}": supported values: "None" (conversion webhooks are not offered here)` });
+  if (!versions.length)
+    out.push({
+      field: 'spec.versions',
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: null: must have exactly one version marked as storage version',
+    });
+  else if (versions.filter((v) => v.storage).length !== 1)
+    out.push({
+      field: 'spec.versions',
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: "versions": must have exactly one version marked as storage version',
+    });
+  if (spec.conversion?.strategy && spec.conversion.strategy !== 'None')
+    out.push({
+      field: 'spec.conversion.strategy',
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: "${spec.conversion.strategy}": supported values: "None" (conversion webhooks are not offered here)`,
+    });
   versions.forEach((v, i) => {
     const p = `spec.versions[${i}]`;
-    if (!v.name || !DNS_LABEL.test(v.name)) out.push({ field: `${p}.name`, reason: 'FieldValueInvalid', message: `Invalid value: "${v.name ?? ''}": a DNS-1035 label must consist of lower case alphanumeric characters or '-'` });
+    if (!v.name || !DNS_LABEL.test(v.name))
+      out.push({
+        field: `${p}.name`,
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${v.name ?? ''}": a DNS-1035 label must consist of lower case alphanumeric characters or '-'`,
+      });
     const schema = v.schema?.openAPIV3Schema;
-    if (!schema) out.push({ field: `${p}.schema.openAPIV3Schema`, reason: 'FieldValueRequired', message: 'Required value: schemas are required' });
+    if (!schema)
+      out.push({
+        field: `${p}.schema.openAPIV3Schema`,
+        reason: 'FieldValueRequired',
+        message: 'Required value: schemas are required',
+      });
     else structural(schema, `${p}.schema.openAPIV3Schema`, out, true);
     (v.additionalPrinterColumns ?? []).forEach((c: KObject, j: number) => {
       const cp = `${p}.additionalPrinterColumns[${j}]`;
       if (!c.name) out.push({ field: `${cp}.name`, reason: 'FieldValueRequired', message: 'Required value' });
       if (!c.jsonPath) out.push({ field: `${cp}.jsonPath`, reason: 'FieldValueRequired', message: 'Required value' });
-      if (!COLUMN_TYPES.includes(c.type)) out.push({ field: `${cp}.type`, reason: 'FieldValueNotSupported', message: `Unsupported value: "${c.type ?? ''}": supported values: ${COLUMN_TYPES.map((t) => `"${t}"`).join(', ')}` });
+      if (!COLUMN_TYPES.includes(c.type))
+        out.push({
+          field: `${cp}.type`,
+          reason: 'FieldValueNotSupported',
+          message: `Unsupported value: "${c.type ?? ''}": supported values: ${COLUMN_TYPES.map((t) => `"${t}"`).join(', ')}`,
+        });
     });
     const scale = v.subresources?.scale;
     if (scale) {
-      if (!/^\.spec(\.[A-Za-z0-9_-]+)+$/.test(scale.specReplicasPath ?? '')) out.push({ field: `${p}.subresources.scale.specReplicasPath`, reason: 'FieldValueInvalid', message: `Invalid value: "${scale.specReplicasPath ?? ''}": should be a json path under .spec` });
-      if (!/^\.status(\.[A-Za-z0-9_-]+)+$/.test(scale.statusReplicasPath ?? '')) out.push({ field: `${p}.subresources.scale.statusReplicasPath`, reason: 'FieldValueInvalid', message: `Invalid value: "${scale.statusReplicasPath ?? ''}": should be a json path under .status` });
+      if (!/^\.spec(\.[A-Za-z0-9_-]+)+$/.test(scale.specReplicasPath ?? ''))
+        out.push({
+          field: `${p}.subresources.scale.specReplicasPath`,
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: "${scale.specReplicasPath ?? ''}": should be a json path under .spec`,
+        });
+      if (!/^\.status(\.[A-Za-z0-9_-]+)+$/.test(scale.statusReplicasPath ?? ''))
+        out.push({
+          field: `${p}.subresources.scale.statusReplicasPath`,
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: "${scale.statusReplicasPath ?? ''}": should be a json path under .status`,
+        });
     }
   });
   if (!out.length) return;
-  const msg = out.length === 1 ? `${out[0]!.field}: ${out[0]!.message}` : `[${out.map((p) => `${p.field}: ${p.message}`).join(', ')}]`;
+  const msg =
+    out.length === 1
+      ? `${out[0]!.field}: ${out[0]!.message}`
+      : `[${out.map((p) => `${p.field}: ${p.message}`).join(', ')}]`;
   throw new ApiError(422, 'Invalid', `CustomResourceDefinition.apiextensions.k8s.io "${name}" is invalid: ${msg}`, {
     name,
     group: 'apiextensions.k8s.io',
@@ -106,7 +204,13 @@ export function validateCrd(crd: KObject): void {
 /** Status as the naming and establishing controllers leave it once names are accepted. */
 export function crdStatus(crd: KObject, old: KObject | undefined, now: string): KObject {
   const prev: KObject[] = old?.status?.conditions ?? [];
-  const cond = (type: string, reason: string, message: string) => ({ type, status: 'True', lastTransitionTime: prev.find((c) => c.type === type)?.lastTransitionTime ?? now, reason, message });
+  const cond = (type: string, reason: string, message: string) => ({
+    type,
+    status: 'True',
+    lastTransitionTime: prev.find((c) => c.type === type)?.lastTransitionTime ?? now,
+    reason,
+    message,
+  });
   const storage = (crd.spec?.versions ?? []).find((v: KObject) => v.storage)?.name;
   const stored = [...new Set([...(old?.status?.storedVersions ?? []), ...(storage ? [storage] : [])])];
   const { listKind, kind, plural, singular, shortNames, categories } = crd.spec?.names ?? {};
@@ -114,7 +218,10 @@ export function crdStatus(crd: KObject, old: KObject | undefined, now: string): 
   if (shortNames?.length) acceptedNames.shortNames = shortNames;
   if (categories?.length) acceptedNames.categories = categories;
   return {
-    conditions: [cond('NamesAccepted', 'NoConflicts', 'no conflicts found'), cond('Established', 'InitialNamesAccepted', 'the initial names have been accepted')],
+    conditions: [
+      cond('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+      cond('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+    ],
     acceptedNames,
     storedVersions: stored,
   };

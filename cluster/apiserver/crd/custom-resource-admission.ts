@@ -8,11 +8,15 @@ import type { CrdRegistry } from './crd-registry.js';
 import { crdStatus, defaultCrd, validateCrd } from './crd-validation.js';
 import { applyDefaults, prune, validate } from './structural.js';
 
-const isCrd = (a: AdmissionAttributes) => a.resource.group === 'apiextensions.k8s.io' && a.resource.plural === 'customresourcedefinitions';
+const isCrd = (a: AdmissionAttributes) =>
+  a.resource.group === 'apiextensions.k8s.io' && a.resource.plural === 'customresourcedefinitions';
 
 export class CustomResourceMutation implements MutatingPlugin {
   readonly name = 'CustomResourceSchema';
-  constructor(private readonly crds: CrdRegistry, private readonly clock: Clock) {}
+  constructor(
+    private readonly crds: CrdRegistry,
+    private readonly clock: Clock,
+  ) {}
 
   admit(a: AdmissionAttributes): void {
     if (!a.object || (a.operation !== 'CREATE' && a.operation !== 'UPDATE')) return;
@@ -42,12 +46,16 @@ export class CustomResourceValidation implements ValidatingPlugin {
     const r = a.resource;
     const gk = `${r.kind}.${r.group}`;
     const lines = errs.map((e) => `${e.field}: ${e.message}`);
-    throw new ApiError(422, 'Invalid', `${gk} "${a.name}" is invalid: ${lines.length === 1 ? lines[0] : `[${lines.join(', ')}]`}`, {
-      name: a.name,
-      group: r.group,
-      kind: r.kind,
-      causes: errs.map((e) => ({ reason: e.type, message: e.message, field: e.field })),
-    });
+    throw new ApiError(
+      422,
+      'Invalid',
+      `${gk} "${a.name}" is invalid: ${lines.length === 1 ? lines[0] : `[${lines.join(', ')}]`}`,
+      {
+        name: a.name,
+        group: r.group,
+        kind: r.kind,
+        causes: errs.map((e) => ({ reason: e.type, message: e.message, field: e.field })),
+      },
+    );
   }
 }
-

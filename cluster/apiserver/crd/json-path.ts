@@ -25,7 +25,14 @@ export function evalJsonPath(obj: unknown, path: string): unknown[] {
   for (const s of parseJsonPath(path)) {
     const next: unknown[] = [];
     for (const v of cur) {
-      if ('key' in s && v && typeof v === 'object' && !Array.isArray(v) && (v as Record<string, unknown>)[s.key] !== undefined) next.push((v as Record<string, unknown>)[s.key]);
+      if (
+        'key' in s &&
+        v &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        (v as Record<string, unknown>)[s.key] !== undefined
+      )
+        next.push((v as Record<string, unknown>)[s.key]);
       else if ('index' in s && Array.isArray(v) && v[s.index] !== undefined) next.push(v[s.index]);
       else if ('all' in s && Array.isArray(v)) next.push(...v);
     }

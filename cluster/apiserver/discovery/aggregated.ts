@@ -18,7 +18,8 @@ export function aggregatedDiscoveryVersion(accept: string | undefined): Discover
     if (type !== 'application/json') continue;
     const p = Object.fromEntries(params.map((kv) => kv.split('=').map((s) => s.trim()) as [string, string]));
     if (!p.g && !p.v && !p.as) return undefined;
-    if (p.g === 'apidiscovery.k8s.io' && p.as === 'APIGroupDiscoveryList' && (p.v === 'v2' || p.v === 'v2beta1')) return p.v;
+    if (p.g === 'apidiscovery.k8s.io' && p.as === 'APIGroupDiscoveryList' && (p.v === 'v2' || p.v === 'v2beta1'))
+      return p.v;
   }
   return undefined;
 }
@@ -39,13 +40,21 @@ function resourceEntry(r: ResourceInfo): Record<string, unknown> {
   if (r.categories.length) e.categories = r.categories;
   const subs = subresourcesOf(r);
   if (subs.length) {
-    e.subresources = subs.map((s) => ({ subresource: s.name, responseKind: { group: s.gv?.group ?? r.group, version: s.gv?.version ?? r.version, kind: s.kind }, verbs: s.verbs }));
+    e.subresources = subs.map((s) => ({
+      subresource: s.name,
+      responseKind: { group: s.gv?.group ?? r.group, version: s.gv?.version ?? r.version, kind: s.kind },
+      verbs: s.verbs,
+    }));
   }
   return e;
 }
 
 /** `/api` (legacy: true, the core group) or `/apis` (every named group) as an APIGroupDiscoveryList. */
-export function aggregatedDiscovery(catalog: ResourceCatalog, legacy: boolean, v: DiscoveryVersion): Record<string, unknown> {
+export function aggregatedDiscovery(
+  catalog: ResourceCatalog,
+  legacy: boolean,
+  v: DiscoveryVersion,
+): Record<string, unknown> {
   const groups = new Map<string, Map<string, ResourceInfo[]>>();
   for (const r of catalog.all) {
     if ((r.group === '') !== legacy) continue;
@@ -55,7 +64,11 @@ export function aggregatedDiscovery(catalog: ResourceCatalog, legacy: boolean, v
   }
   const items = [...groups].map(([group, versions]) => ({
     metadata: { ...(group ? { name: group } : {}), creationTimestamp: null },
-    versions: [...versions].map(([version, rs]) => ({ version, resources: rs.map(resourceEntry), freshness: 'Current' })),
+    versions: [...versions].map(([version, rs]) => ({
+      version,
+      resources: rs.map(resourceEntry),
+      freshness: 'Current',
+    })),
   }));
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${v}`, metadata: {}, items };
 }

@@ -28,7 +28,9 @@ function goTable(): Table {
   if (!table) {
     // dist/ mirrors the source tree; the generated table stays in the source folder.
     const root = process.env.KUBEWIRE_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-    table = JSON.parse(readFileSync(join(root, 'cluster', 'apiserver', 'encoding', 'go-json-table.generated.json'), 'utf8')) as Table;
+    table = JSON.parse(
+      readFileSync(join(root, 'cluster', 'apiserver', 'encoding', 'go-json-table.generated.json'), 'utf8'),
+    ) as Table;
   }
   return table;
 }
@@ -70,7 +72,8 @@ function encodeStruct(key: string, value: unknown): unknown {
   }
   // Fields the Go type does not have are kept (after the known ones) rather than pruned: the
   // store's schema check already refuses unknown fields on writes, so these come from kubewire.
-  for (const k of Object.keys(src)) if (!(k in out) && !fields.some((f) => f[0] === k) && src[k] !== undefined) out[k] = src[k];
+  for (const k of Object.keys(src))
+    if (!(k in out) && !fields.some((f) => f[0] === k) && src[k] !== undefined) out[k] = src[k];
   return out;
 }
 
@@ -90,7 +93,11 @@ function encodeValue(type: GoType, v: unknown): unknown {
       if (v === undefined || v === null) return null;
       if (!isObj(v)) return v;
       // encoding/json writes map keys sorted.
-      return Object.fromEntries(Object.keys(v).sort(byteOrder).map((k) => [k, encodeValue(type.of, v[k])]));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort(byteOrder)
+          .map((k) => [k, encodeValue(type.of, v[k])]),
+      );
     case 'struct':
       return encodeStruct(type.t, v);
   }

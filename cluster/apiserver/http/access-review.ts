@@ -12,7 +12,12 @@ import { decodeObject, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { checkTypeMeta } from './object-writes.js';
 
-export async function serveAccessReview(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
+export async function serveAccessReview(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  s: RequestScope,
+): Promise<void> {
   const r = s.resource;
   const body = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
   checkTypeMeta(r, body);
@@ -23,14 +28,44 @@ export async function serveAccessReview(ctx: ApiContext, req: IncomingMessage, r
   if (r.plural === 'selfsubjectaccessreviews') {
     const ra = spec.resourceAttributes;
     const nra = spec.nonResourceAttributes;
-    if (!ra && !nra) throw badRequest('SelfSubjectAccessReview: spec.resourceAttributes or spec.nonResourceAttributes is required');
-    const d = authorize(ctx.authorizers, ra
-      ? { user, verb: ra.verb ?? '', isResourceRequest: true, path: '', namespace: ra.namespace ?? '', apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', name: ra.name ?? '' }
-      : { user, verb: nra.verb ?? '', isResourceRequest: false, path: nra.path ?? '', namespace: '', apiGroup: '', resource: '', subresource: '', name: '' });
+    if (!ra && !nra)
+      throw badRequest('SelfSubjectAccessReview: spec.resourceAttributes or spec.nonResourceAttributes is required');
+    const d = authorize(
+      ctx.authorizers,
+      ra
+        ? {
+            user,
+            verb: ra.verb ?? '',
+            isResourceRequest: true,
+            path: '',
+            namespace: ra.namespace ?? '',
+            apiGroup: ra.group ?? '',
+            resource: ra.resource ?? '',
+            subresource: ra.subresource ?? '',
+            name: ra.name ?? '',
+          }
+        : {
+            user,
+            verb: nra.verb ?? '',
+            isResourceRequest: false,
+            path: nra.path ?? '',
+            namespace: '',
+            apiGroup: '',
+            resource: '',
+            subresource: '',
+            name: '',
+          },
+    );
     const status: Record<string, unknown> = { allowed: d.decision === 'allow' };
     if (d.decision === 'deny' && d.reason) status.denied = true;
     if (d.reason) status.reason = d.reason;
-    return sendJson(res, 201, { kind: r.kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status });
+    return sendJson(res, 201, {
+      kind: r.kind,
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status,
+    });
   }
   // Rules review: system:masters may do everything; otherwise the RBAC rules that apply.
   const namespace = spec.namespace ?? '';
@@ -43,11 +78,24 @@ export async function serveAccessReview(ctx: ApiContext, req: IncomingMessage, r
   const rbac = ctx.authorizers.find((a): a is RbacAuthorizer => a instanceof RbacAuthorizer);
   if (rbac) {
     for (const { rule } of rulesFor(rbac, user, namespace)) {
-      if (rule.nonResourceURLs?.length) nonResourceRules.push({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs });
-      else resourceRules.push({ verbs: rule.verbs, apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}) });
+      if (rule.nonResourceURLs?.length)
+        nonResourceRules.push({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs });
+      else
+        resourceRules.push({
+          verbs: rule.verbs,
+          apiGroups: rule.apiGroups ?? [],
+          resources: rule.resources ?? [],
+          ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}),
+        });
     }
   }
-  sendJson(res, 201, { kind: r.kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { resourceRules, nonResourceRules, incomplete: false } });
+  sendJson(res, 201, {
+    kind: r.kind,
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec,
+    status: { resourceRules, nonResourceRules, incomplete: false },
+  });
 }
 
 /** authentication.k8s.io/v1 TokenReview: who holds this token (the authenticator chain). */
@@ -55,23 +103,72 @@ function tokenReview(ctx: ApiContext, spec: { token?: string; audiences?: string
   if (typeof spec.token !== 'string' || !spec.token) throw badRequest('TokenReview: spec.token is required');
   const user = authenticate(ctx.authenticators, { headers: { authorization: `Bearer ${spec.token}` } });
   const status = user
-    ? { authenticated: true, user: { username: user.name, uid: user.uid, groups: user.groups }, audiences: spec.audiences ?? [] }
+    ? {
+        authenticated: true,
+        user: { username: user.name, uid: user.uid, groups: user.groups },
+        audiences: spec.audiences ?? [],
+      }
     : { authenticated: false, error: 'invalid bearer token' };
-  return { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { audiences: spec.audiences }, status };
+  return {
+    kind: 'TokenReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: { audiences: spec.audiences },
+    status,
+  };
 }
 
 /** authorization.k8s.io/v1 SubjectAccessReview: may user U do V (the authorizer chain). */
-function subjectAccessReview(ctx: ApiContext, spec: { user?: string; uid?: string; groups?: string[]; resourceAttributes?: Record<string, string>; nonResourceAttributes?: Record<string, string> }): unknown {
+function subjectAccessReview(
+  ctx: ApiContext,
+  spec: {
+    user?: string;
+    uid?: string;
+    groups?: string[];
+    resourceAttributes?: Record<string, string>;
+    nonResourceAttributes?: Record<string, string>;
+  },
+): unknown {
   const ra = spec.resourceAttributes;
   const nra = spec.nonResourceAttributes;
   if (!spec.user && !spec.groups?.length) throw badRequest('SubjectAccessReview: spec.user or spec.groups is required');
-  if (!ra && !nra) throw badRequest('SubjectAccessReview: spec.resourceAttributes or spec.nonResourceAttributes is required');
+  if (!ra && !nra)
+    throw badRequest('SubjectAccessReview: spec.resourceAttributes or spec.nonResourceAttributes is required');
   const user: UserInfo = { name: spec.user ?? '', uid: spec.uid ?? '', groups: spec.groups ?? [] };
-  const d = authorize(ctx.authorizers, ra
-    ? { user, verb: ra.verb ?? '', isResourceRequest: true, path: '', namespace: ra.namespace ?? '', apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', name: ra.name ?? '' }
-    : { user, verb: nra!.verb ?? '', isResourceRequest: false, path: nra!.path ?? '', namespace: '', apiGroup: '', resource: '', subresource: '', name: '' });
+  const d = authorize(
+    ctx.authorizers,
+    ra
+      ? {
+          user,
+          verb: ra.verb ?? '',
+          isResourceRequest: true,
+          path: '',
+          namespace: ra.namespace ?? '',
+          apiGroup: ra.group ?? '',
+          resource: ra.resource ?? '',
+          subresource: ra.subresource ?? '',
+          name: ra.name ?? '',
+        }
+      : {
+          user,
+          verb: nra!.verb ?? '',
+          isResourceRequest: false,
+          path: nra!.path ?? '',
+          namespace: '',
+          apiGroup: '',
+          resource: '',
+          subresource: '',
+          name: '',
+        },
+  );
   const status: Record<string, unknown> = { allowed: d.decision === 'allow' };
   if (d.decision === 'deny' && d.reason) status.denied = true;
   if (d.reason) status.reason = d.reason;
-  return { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status };
+  return {
+    kind: 'SubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec,
+    status,
+  };
 }

@@ -70,7 +70,8 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
   } else {
     throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest(`${what}: the request body must be a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw badRequest(`${what}: the request body must be a JSON object`);
   return value as Record<string, any>;
 }
 
@@ -106,7 +107,8 @@ export function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

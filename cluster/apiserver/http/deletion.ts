@@ -19,14 +19,18 @@ export interface DeleteOptions {
 
 export function parseDeleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, any>;
-  if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw badRequest(`expected DeleteOptions, got ${String(b.kind)}`);
+  if (b.kind !== undefined && b.kind !== 'DeleteOptions')
+    throw badRequest(`expected DeleteOptions, got ${String(b.kind)}`);
   const grace = query.get('gracePeriodSeconds') ?? b.gracePeriodSeconds;
   const policy = query.get('propagationPolicy') ?? b.propagationPolicy;
   if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-    throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    throw badRequest(
+      `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
   }
   const g = grace === undefined || grace === null ? undefined : Number(grace);
-  if (g !== undefined && (!Number.isInteger(g) || g < 0)) throw badRequest(`gracePeriodSeconds: Invalid value: ${grace}: must be a non-negative integer`);
+  if (g !== undefined && (!Number.isInteger(g) || g < 0))
+    throw badRequest(`gracePeriodSeconds: Invalid value: ${grace}: must be a non-negative integer`);
   const dry = query.getAll('dryRun').concat(b.dryRun ?? []);
   return {
     gracePeriodSeconds: g,
@@ -56,35 +60,75 @@ export interface DeleteResult {
   body: KObject;
 }
 
-export function deleteObject(ctx: ApiContext, r: ResourceInfo, namespace: string, name: string, opts: DeleteOptions, user: UserInfo): DeleteResult {
+export function deleteObject(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  name: string,
+  opts: DeleteOptions,
+  user: UserInfo,
+): DeleteResult {
   const current = ctx.store.get(r, namespace, name);
   const md = current.metadata!;
   if (opts.preconditions?.uid && opts.preconditions.uid !== md.uid) {
-    throw conflict(r.plural, r.group, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${md.uid}`);
+    throw conflict(
+      r.plural,
+      r.group,
+      name,
+      `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${md.uid}`,
+    );
   }
   if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== md.resourceVersion) {
-    throw conflict(r.plural, r.group, name, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${md.resourceVersion}`);
+    throw conflict(
+      r.plural,
+      r.group,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${md.resourceVersion}`,
+    );
   }
-  admit(ctx.admission, { operation: 'DELETE', resource: r, subresource: '', namespace, name, oldObject: current, user });
+  admit(ctx.admission, {
+    operation: 'DELETE',
+    resource: r,
+    subresource: '',
+    namespace,
+    name,
+    oldObject: current,
+    user,
+  });
 
   const grace = r.plural === 'pods' ? podGrace(current, opts) : 0;
   const extra = finalizersFor(opts);
   const finalizers: string[] = [...new Set([...(md.finalizers ?? []), ...extra])];
-  const nsFinalizers: string[] = r.plural === 'namespaces' ? current.spec?.finalizers ?? [] : [];
+  const nsFinalizers: string[] = r.plural === 'namespaces' ? (current.spec?.finalizers ?? []) : [];
   const pending = finalizers.length > 0 || nsFinalizers.length > 0 || grace > 0;
 
   if (!pending) {
-    if (opts.dryRun) return { code: 200, body: r.plural === 'pods' ? current : successStatus({ name, group: r.group || undefined, kind: r.plural, uid: md.uid }) };
+    if (opts.dryRun)
+      return {
+        code: 200,
+        body:
+          r.plural === 'pods'
+            ? current
+            : successStatus({ name, group: r.group || undefined, kind: r.plural, uid: md.uid }),
+      };
     const gone = ctx.store.delete(r, namespace, name, Number(md.resourceVersion));
     ctx.observeWrite(r, gone, true);
-    return { code: 200, body: r.plural === 'pods' ? gone : successStatus({ name, group: r.group || undefined, kind: r.plural, uid: md.uid }) };
+    return {
+      code: 200,
+      body:
+        r.plural === 'pods' ? gone : successStatus({ name, group: r.group || undefined, kind: r.plural, uid: md.uid }),
+    };
   }
 
   // Graceful: mark, keep. A second delete may only shorten the grace period.
   const now = ctx.clock.now();
   const next = structuredClone(current);
   const nm = next.metadata!;
-  if (md.deletionTimestamp && (md.deletionGracePeriodSeconds ?? 0) <= grace && extra.every((f) => (md.finalizers ?? []).includes(f))) {
+  if (
+    md.deletionTimestamp &&
+    (md.deletionGracePeriodSeconds ?? 0) <= grace &&
+    extra.every((f) => (md.finalizers ?? []).includes(f))
+  ) {
     return { code: 200, body: current };
   }
   nm.deletionTimestamp = rfc3339(now + grace * 1000);

@@ -18,16 +18,30 @@ export function versionInfo(): Record<string, string> {
 }
 
 export function apiVersions(serverAddress: string): Record<string, unknown> {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 function group(catalog: ResourceCatalog, name: string): Record<string, unknown> {
-  const versions = catalog.groupVersions().filter((gv) => gv.group === name).map((gv) => ({ groupVersion: apiVersionOf(gv), version: gv.version }));
+  const versions = catalog
+    .groupVersions()
+    .filter((gv) => gv.group === name)
+    .map((gv) => ({ groupVersion: apiVersionOf(gv), version: gv.version }));
   return { name, versions, preferredVersion: versions[0] };
 }
 
 export function apiGroupList(catalog: ResourceCatalog): Record<string, unknown> {
-  const names = [...new Set(catalog.groupVersions().map((gv) => gv.group).filter(Boolean))];
+  const names = [
+    ...new Set(
+      catalog
+        .groupVersions()
+        .map((gv) => gv.group)
+        .filter(Boolean),
+    ),
+  ];
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: names.map((n) => group(catalog, n)) };
 }
 
@@ -48,7 +62,13 @@ export interface SubresourceInfo {
 export function subresourcesOf(r: ResourceInfo): SubresourceInfo[] {
   const out: SubresourceInfo[] = [];
   if (r.status) out.push({ name: 'status', kind: r.kind, verbs: ['get', 'patch', 'update'] });
-  if (r.scale) out.push({ name: 'scale', kind: 'Scale', verbs: ['get', 'patch', 'update'], gv: { group: 'autoscaling', version: 'v1' } });
+  if (r.scale)
+    out.push({
+      name: 'scale',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
+      gv: { group: 'autoscaling', version: 'v1' },
+    });
   if (r.plural === 'pods') {
     out.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
     out.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
@@ -60,21 +80,48 @@ export function subresourcesOf(r: ResourceInfo): SubresourceInfo[] {
     out.push({ name: 'eviction', kind: 'Eviction', verbs: ['create'], gv: { group: 'policy', version: 'v1' } });
     out.push({ name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] });
   }
-  if (r.plural === 'nodes') out.push({ name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
-  if (r.plural === 'services') out.push({ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
+  if (r.plural === 'nodes')
+    out.push({ name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
+  if (r.plural === 'services')
+    out.push({ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
   if (r.plural === 'namespaces') out.push({ name: 'finalize', kind: 'Namespace', verbs: ['update'] });
   return out;
 }
 
 function entries(r: ResourceInfo): Record<string, unknown>[] {
-  const main: Record<string, unknown> = { name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs };
+  const main: Record<string, unknown> = {
+    name: r.plural,
+    singularName: r.singular,
+    namespaced: r.namespaced,
+    kind: r.kind,
+    verbs: r.verbs,
+  };
   if (r.shortNames.length) main.shortNames = r.shortNames;
   if (r.categories.length) main.categories = r.categories;
-  return [main, ...subresourcesOf(r).map((s) => ({ name: `${r.plural}/${s.name}`, singularName: '', namespaced: r.namespaced, ...(s.gv ?? {}), kind: s.kind, verbs: s.verbs }))];
+  return [
+    main,
+    ...subresourcesOf(r).map((s) => ({
+      name: `${r.plural}/${s.name}`,
+      singularName: '',
+      namespaced: r.namespaced,
+      ...(s.gv ?? {}),
+      kind: s.kind,
+      verbs: s.verbs,
+    })),
+  ];
 }
 
-export function apiResourceList(catalog: ResourceCatalog, group: string, version: string): Record<string, unknown> | undefined {
+export function apiResourceList(
+  catalog: ResourceCatalog,
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
   const rs = catalog.inGroupVersion(group, version);
   if (!rs.length) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources: rs.flatMap(entries) };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: apiVersionOf({ group, version }),
+    resources: rs.flatMap(entries),
+  };
 }

@@ -12,7 +12,13 @@ import { applyPatch } from './patching.js';
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const FORBIDDEN_FIELDS = ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources'];
 
-export async function serveEphemeralContainers(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, verb: string, s: RequestScope): Promise<void> {
+export async function serveEphemeralContainers(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  verb: string,
+  s: RequestScope,
+): Promise<void> {
   const r = s.resource;
   const current = ctx.store.get(r, s.namespace, s.name);
   if (verb === 'get') return sendJson(res, 200, current);
@@ -21,36 +27,57 @@ export async function serveEphemeralContainers(ctx: ApiContext, req: IncomingMes
   else if (verb === 'patch') next = applyPatch(r, current, await readBody(req), req.headers['content-type']);
   else throw methodNotAllowed();
   const rv = next.metadata?.resourceVersion;
-  if (rv && rv !== current.metadata?.resourceVersion) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods "${s.name}": the object has been modified; please apply your changes to the latest version and try again`);
+  if (rv && rv !== current.metadata?.resourceVersion)
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on pods "${s.name}": the object has been modified; please apply your changes to the latest version and try again`,
+    );
   const before: KObject[] = current.spec?.ephemeralContainers ?? [];
   const after: KObject[] = next.spec?.ephemeralContainers ?? [];
   checkEphemeral(current, before, after, s.name);
   const updated = structuredClone(current);
-  updated.spec.ephemeralContainers = after.map((c) => ({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent', ...c }));
+  updated.spec.ephemeralContainers = after.map((c) => ({
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+    imagePullPolicy: 'IfNotPresent',
+    ...c,
+  }));
   const stored = ctx.store.update(r, s.namespace, updated, Number(current.metadata!.resourceVersion));
   ctx.observeWrite(r, stored, false);
   sendJson(res, 200, stored);
 }
 
 function invalid(pod: string, field: string, message: string): ApiError {
-  return new ApiError(422, 'Invalid', `Pod "${pod}" is invalid: ${field}: ${message}`, { name: pod, kind: 'Pod', causes: [{ reason: 'FieldValueInvalid', message, field }] });
+  return new ApiError(422, 'Invalid', `Pod "${pod}" is invalid: ${field}: ${message}`, {
+    name: pod,
+    kind: 'Pod',
+    causes: [{ reason: 'FieldValueInvalid', message, field }],
+  });
 }
 
 function checkEphemeral(pod: KObject, before: KObject[], after: KObject[], name: string): void {
   for (const old of before) {
     const now = after.find((c) => c.name === old.name);
-    if (!now || JSON.stringify(now) !== JSON.stringify(old)) throw invalid(name, 'spec.ephemeralContainers', 'Forbidden: existing ephemeral containers may not be changed');
+    if (!now || JSON.stringify(now) !== JSON.stringify(old))
+      throw invalid(name, 'spec.ephemeralContainers', 'Forbidden: existing ephemeral containers may not be changed');
   }
-  const taken = new Set([...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c: KObject) => c.name as string));
+  const taken = new Set(
+    [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c: KObject) => c.name as string),
+  );
   const seen = new Set<string>();
   after.forEach((c, i) => {
     const f = `spec.ephemeralContainers[${i}]`;
-    if (typeof c.name !== 'string' || !NAME.test(c.name) || c.name.length > 63) throw invalid(name, `${f}.name`, `Invalid value: ${JSON.stringify(c.name)}: a lowercase RFC 1123 label`);
+    if (typeof c.name !== 'string' || !NAME.test(c.name) || c.name.length > 63)
+      throw invalid(name, `${f}.name`, `Invalid value: ${JSON.stringify(c.name)}: a lowercase RFC 1123 label`);
     if (taken.has(c.name) || seen.has(c.name)) throw invalid(name, `${f}.name`, `Duplicate value: "${c.name}"`);
     seen.add(c.name);
     if (!c.image) throw invalid(name, `${f}.image`, 'Required value');
-    for (const k of FORBIDDEN_FIELDS) if (c[k] !== undefined && !(typeof c[k] === 'object' && !Array.isArray(c[k]) && !Object.keys(c[k]).length)) throw invalid(name, `${f}.${k}`, 'Forbidden: cannot be set for an Ephemeral Container');
-    if (c.targetContainerName && !taken.has(c.targetContainerName)) throw invalid(name, `${f}.targetContainerName`, `Not found: "${c.targetContainerName}"`);
+    for (const k of FORBIDDEN_FIELDS)
+      if (c[k] !== undefined && !(typeof c[k] === 'object' && !Array.isArray(c[k]) && !Object.keys(c[k]).length))
+        throw invalid(name, `${f}.${k}`, 'Forbidden: cannot be set for an Ephemeral Container');
+    if (c.targetContainerName && !taken.has(c.targetContainerName))
+      throw invalid(name, `${f}.targetContainerName`, `Not found: "${c.targetContainerName}"`);
   });
   if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
 }

@@ -14,32 +14,64 @@ import { deleteObject, parseDeleteOptions } from './deletion.js';
 
 const DISRUPTED_TTL_MS = 2 * 60_000;
 
-export async function serveEviction(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
+export async function serveEviction(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  s: RequestScope,
+): Promise<void> {
   const body = decodeObject(await readBody(req), req.headers['content-type'], 'Eviction');
   if (body.kind && body.kind !== 'Eviction') throw badRequest(`expected Eviction, got ${body.kind}`);
-  if (body.metadata?.name && body.metadata.name !== s.name) throw badRequest(`name in URL does not match name in Eviction object`);
+  if (body.metadata?.name && body.metadata.name !== s.name)
+    throw badRequest(`name in URL does not match name in Eviction object`);
   const pods = s.resource;
   const pod = ctx.store.get(pods, s.namespace, s.name);
   const opts = parseDeleteOptions(body.deleteOptions, new URLSearchParams());
   const phase = pod.status?.phase;
   // Pods that are done, not yet running or already going need no budget (canIgnorePDB).
-  const ignore = phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || !!pod.metadata?.deletionTimestamp;
+  const ignore =
+    phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || !!pod.metadata?.deletionTimestamp;
   if (!ignore) {
     const pdbRes = ctx.catalog.find('policy', 'v1', 'poddisruptionbudgets')!;
-    const pdbs = ctx.store.list(pdbRes, s.namespace, {}).items.filter((p) => p.spec?.selector && Object.keys(p.spec.selector).length && matchesSelector(p.spec.selector, pod.metadata?.labels ?? {}));
-    if (pdbs.length > 1) throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    const pdbs = ctx.store
+      .list(pdbRes, s.namespace, {})
+      .items.filter(
+        (p) =>
+          p.spec?.selector &&
+          Object.keys(p.spec.selector).length &&
+          matchesSelector(p.spec.selector, pod.metadata?.labels ?? {}),
+      );
+    if (pdbs.length > 1)
+      throw new ApiError(
+        500,
+        'InternalError',
+        'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      );
     if (pdbs.length === 1) {
       const pdb = pdbs[0]!;
       const now = ctx.clock.now();
       const status = budgetStatus(pdb, ctx.store.list(pods, s.namespace, {}).items, now);
       if (status.disruptionsAllowed <= 0) {
         writeStatus(ctx, pdbRes, pdb, status);
-        throw new ApiError(429, 'TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.', {
-          causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${pdb.metadata!.name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently` }],
-        });
+        throw new ApiError(
+          429,
+          'TooManyRequests',
+          "Cannot evict pod as it would violate the pod's disruption budget.",
+          {
+            causes: [
+              {
+                reason: 'DisruptionBudget',
+                message: `The disruption budget ${pdb.metadata!.name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`,
+              },
+            ],
+          },
+        );
       }
       status.disruptionsAllowed -= 1;
-      status.disruptedPods = { ...(status.disruptedPods as Record<string, string>), [s.name]: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') };
+      status.disruptedPods = {
+        ...(status.disruptedPods as Record<string, string>),
+        [s.name]: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'),
+      };
       writeStatus(ctx, pdbRes, pdb, status);
     }
   }
@@ -58,10 +90,24 @@ interface BudgetStatus extends KObject {
 export function budgetStatus(pdb: KObject, pods: KObject[], now: number): BudgetStatus {
   const disrupted: Record<string, string> = {};
   for (const [name, at] of Object.entries((pdb.status?.disruptedPods ?? {}) as Record<string, string>)) {
-    if (now - Date.parse(at) < DISRUPTED_TTL_MS && pods.some((p) => p.metadata?.name === name && !p.metadata?.deletionTimestamp)) disrupted[name] = at;
+    if (
+      now - Date.parse(at) < DISRUPTED_TTL_MS &&
+      pods.some((p) => p.metadata?.name === name && !p.metadata?.deletionTimestamp)
+    )
+      disrupted[name] = at;
   }
-  const selected = pods.filter((p) => matchesSelector(pdb.spec.selector, p.metadata?.labels ?? {}) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-  const healthy = selected.filter((p) => !p.metadata?.deletionTimestamp && !disrupted[p.metadata!.name] && (p.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True')).length;
+  const selected = pods.filter(
+    (p) =>
+      matchesSelector(pdb.spec.selector, p.metadata?.labels ?? {}) &&
+      p.status?.phase !== 'Succeeded' &&
+      p.status?.phase !== 'Failed',
+  );
+  const healthy = selected.filter(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      !disrupted[p.metadata!.name] &&
+      (p.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
   const expected = selected.length;
   const asCount = (v: unknown, roundUp: boolean): number => {
     if (typeof v === 'number') return v;
@@ -72,7 +118,8 @@ export function budgetStatus(pdb: KObject, pods: KObject[], now: number): Budget
   };
   let desired: number;
   if (pdb.spec.minAvailable !== undefined) desired = asCount(pdb.spec.minAvailable, true);
-  else if (pdb.spec.maxUnavailable !== undefined) desired = Math.max(0, expected - asCount(pdb.spec.maxUnavailable, true));
+  else if (pdb.spec.maxUnavailable !== undefined)
+    desired = Math.max(0, expected - asCount(pdb.spec.maxUnavailable, true));
   else desired = expected;
   return {
     observedGeneration: pdb.metadata?.generation ?? 1,
@@ -81,11 +128,25 @@ export function budgetStatus(pdb: KObject, pods: KObject[], now: number): Budget
     desiredHealthy: desired,
     expectedPods: expected,
     disruptionsAllowed: Math.max(0, healthy - desired),
-    conditions: [{ type: 'DisruptionAllowed', status: healthy - desired > 0 ? 'True' : 'False', reason: healthy - desired > 0 ? 'SufficientPods' : 'InsufficientPods', message: '', observedGeneration: pdb.metadata?.generation ?? 1, lastTransitionTime: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') }],
+    conditions: [
+      {
+        type: 'DisruptionAllowed',
+        status: healthy - desired > 0 ? 'True' : 'False',
+        reason: healthy - desired > 0 ? 'SufficientPods' : 'InsufficientPods',
+        message: '',
+        observedGeneration: pdb.metadata?.generation ?? 1,
+        lastTransitionTime: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    ],
   };
 }
 
-function writeStatus(ctx: ApiContext, r: Parameters<ApiContext['store']['update']>[0], pdb: KObject, status: BudgetStatus): void {
+function writeStatus(
+  ctx: ApiContext,
+  r: Parameters<ApiContext['store']['update']>[0],
+  pdb: KObject,
+  status: BudgetStatus,
+): void {
   const next = { ...pdb, status };
   const stored = ctx.store.update(r, pdb.metadata!.namespace, next, Number(pdb.metadata!.resourceVersion));
   ctx.observeWrite(r, stored, false);

@@ -18,7 +18,9 @@ export function checkUnknownFields(r: ResourceInfo, obj: KObject, url: URL): str
   if (!unknown.length) return [];
   if (mode === 'Strict') {
     const list = unknown.map((f) => `unknown field "${f}"`);
-    throw badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${list.join(', ')}`);
+    throw badRequest(
+      `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${list.join(', ')}`,
+    );
   }
   return unknown.map((f) => `unknown field "${f}"`);
 }

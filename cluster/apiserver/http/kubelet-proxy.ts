@@ -32,8 +32,10 @@ export interface ProxyTarget {
 const CONNECT_VERBS = new Set(['exec', 'attach', 'portforward']);
 
 export function isConnectSubresource(resource: string, sub: string): boolean {
-  return (resource === 'pods' && (CONNECT_VERBS.has(sub) || sub === 'log' || sub === 'proxy' || sub.startsWith('proxy/')))
-    || ((resource === 'nodes' || resource === 'services') && (sub === 'proxy' || sub.startsWith('proxy/')));
+  return (
+    (resource === 'pods' && (CONNECT_VERBS.has(sub) || sub === 'log' || sub === 'proxy' || sub.startsWith('proxy/'))) ||
+    ((resource === 'nodes' || resource === 'services') && (sub === 'proxy' || sub.startsWith('proxy/')))
+  );
 }
 
 function kubeletAddress(ctx: ApiContext, nodeName: string): { host: string; port: number } {
@@ -52,12 +54,16 @@ function kubeletAddress(ctx: ApiContext, nodeName: string): { host: string; port
 
 function containerOf(pod: KObject, wanted: string | null, podName: string): string {
   const names: string[] = (pod.spec?.containers ?? []).map((c: KObject) => c.name);
-  const extra: string[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c: KObject) => c.name);
+  const extra: string[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map(
+    (c: KObject) => c.name,
+  );
   if (!wanted) {
-    if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`);
+    if (names.length !== 1)
+      throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`);
     return names[0]!;
   }
-  if (!names.includes(wanted) && !extra.includes(wanted)) throw badRequest(`container ${wanted} is not valid for pod ${podName}`);
+  if (!names.includes(wanted) && !extra.includes(wanted))
+    throw badRequest(`container ${wanted} is not valid for pod ${podName}`);
   return wanted;
 }
 
@@ -74,7 +80,8 @@ export function proxyTarget(ctx: ApiContext, s: RequestScope): ProxyTarget {
   if (s.resource.plural === 'services') return serviceTarget(ctx, obj, s);
   const pod = obj;
   const sub = s.subresource;
-  if (sub === 'proxy' || sub.startsWith('proxy/')) throw new ApiError(501, 'NotImplemented', 'pods/proxy is not served; use services/proxy or port-forward');
+  if (sub === 'proxy' || sub.startsWith('proxy/'))
+    throw new ApiError(501, 'NotImplemented', 'pods/proxy is not served; use services/proxy or port-forward');
   if (!pod.spec?.nodeName) throw badRequest(`pod ${s.name} does not have a host assigned`);
   const { host, port } = kubeletAddress(ctx, pod.spec.nodeName);
   const base = `${enc(s.namespace)}/${enc(s.name)}`;
@@ -98,7 +105,13 @@ function serviceTarget(ctx: ApiContext, svc: KObject, s: RequestScope): ProxyTar
   for (const sub of (eps.subsets ?? []) as KObject[]) {
     const ep = (sub.ports ?? []).find((p: KObject) => (sp.name ? p.name === sp.name : true));
     const addr = sub.addresses?.[0]?.ip;
-    if (ep && addr) return { host: addr, port: ep.port, path: `${s.subresource.slice('proxy'.length) || '/'}${s.url.search}`, tls: false };
+    if (ep && addr)
+      return {
+        host: addr,
+        port: ep.port,
+        path: `${s.subresource.slice('proxy'.length) || '/'}${s.url.search}`,
+        tls: false,
+      };
   }
   throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${s.name}"`);
 }
@@ -107,17 +120,44 @@ function connectTarget(conn: KubeletConnector, t: ProxyTarget): Duplex {
   const raw = conn.dial(t.host, t.port);
   if (!t.tls) return raw;
   // The kubelet's serving certificate names the node's address; checked against the cluster CA.
-  return tlsConnect({ socket: raw, host: t.host, servername: undefined, ca: conn.tls.ca, cert: conn.tls.cert, key: conn.tls.key, checkServerIdentity: (_h, cert) => checkIp(t.host, cert.subjectaltname) }) as TLSSocket;
+  return tlsConnect({
+    socket: raw,
+    host: t.host,
+    servername: undefined,
+    ca: conn.tls.ca,
+    cert: conn.tls.cert,
+    key: conn.tls.key,
+    checkServerIdentity: (_h, cert) => checkIp(t.host, cert.subjectaltname),
+  }) as TLSSocket;
 }
 
 function checkIp(ip: string, san: string | undefined): Error | undefined {
-  return (san ?? '').split(', ').includes(`IP Address:${ip}`) ? undefined : new Error(`kubelet certificate is not valid for ${ip}`);
+  return (san ?? '').split(', ').includes(`IP Address:${ip}`)
+    ? undefined
+    : new Error(`kubelet certificate is not valid for ${ip}`);
 }
 
-const HOP = new Set(['authorization', 'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'impersonate-user', 'impersonate-group']);
+const HOP = new Set([
+  'authorization',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'impersonate-user',
+  'impersonate-group',
+]);
 
 /** A plain request (pods/log, nodes/proxy, services/proxy): the response is streamed back. */
-export function proxyRequest(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
+export function proxyRequest(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  s: RequestScope,
+): Promise<void> {
   const conn = ctx.kubelet;
   if (!conn) throw new ApiError(503, 'ServiceUnavailable', 'this apiserver has no connection to the nodes');
   const t = proxyTarget(ctx, s);
@@ -125,16 +165,27 @@ export function proxyRequest(ctx: ApiContext, req: IncomingMessage, res: ServerR
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = v;
     headers.host = `${t.host}:${t.port}`;
-    const out = httpRequest({ method: req.method, path: t.path, headers, createConnection: () => connectTarget(conn, t) as never }, (up) => {
-      res.writeHead(up.statusCode ?? 502, filterHeaders(up.headers));
-      res.flushHeaders();
-      up.pipe(res);
-      up.on('end', resolve);
-      up.on('error', () => resolve());
-    });
+    const out = httpRequest(
+      { method: req.method, path: t.path, headers, createConnection: () => connectTarget(conn, t) as never },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, filterHeaders(up.headers));
+        res.flushHeaders();
+        up.pipe(res);
+        up.on('end', resolve);
+        up.on('error', () => resolve());
+      },
+    );
     out.on('error', (err) => {
       if (!res.headersSent) {
-        const body = encodeForWire({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing backend: ${err.message}`, reason: 'InternalError', code: 500 });
+        const body = encodeForWire({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `error dialing backend: ${err.message}`,
+          reason: 'InternalError',
+          code: 500,
+        });
         res.writeHead(500, { 'Content-Type': 'application/json' });
         res.end(body);
       } else res.destroy();
@@ -147,12 +198,19 @@ export function proxyRequest(ctx: ApiContext, req: IncomingMessage, res: ServerR
 
 function filterHeaders(h: IncomingMessage['headers']): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') out[k] = v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') out[k] = v;
   return out;
 }
 
 /** An upgrade (WebSocket or SPDY): the request goes on to the kubelet, then bytes flow both ways. */
-export function proxyUpgrade(ctx: ApiContext, req: IncomingMessage, socket: Duplex, head: Buffer, s: RequestScope): void {
+export function proxyUpgrade(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  s: RequestScope,
+): void {
   const conn = ctx.kubelet;
   if (!conn) throw new ApiError(503, 'ServiceUnavailable', 'this apiserver has no connection to the nodes');
   const t = proxyTarget(ctx, s);
@@ -171,7 +229,10 @@ export function proxyUpgrade(ctx: ApiContext, req: IncomingMessage, socket: Dupl
     up.destroy();
   };
   up.on('error', (err) => {
-    if (socket.writable && !(up as TLSSocket).authorized) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nerror dialing backend: ${err.message}\n`);
+    if (socket.writable && !(up as TLSSocket).authorized)
+      socket.end(
+        `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nerror dialing backend: ${err.message}\n`,
+      );
     else end();
   });
   socket.on('error', end);

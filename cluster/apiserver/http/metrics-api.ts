@@ -26,13 +26,21 @@ export function parseResourceMetrics(text: string, at: number): Sample {
     const m = /^(\w+)(?:\{([^}]*)\})? (\S+)/.exec(line);
     if (!m) continue;
     const [, name, labelText, value] = m;
-    const labels = Object.fromEntries([...(labelText ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]));
+    const labels = Object.fromEntries(
+      [...(labelText ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]),
+    );
     const v = Number(value);
     if (name === 'node_cpu_usage_seconds_total') s.nodeCpu = v;
     else if (name === 'node_memory_working_set_bytes') s.nodeMem = v;
     else if (name === 'container_cpu_usage_seconds_total' || name === 'container_memory_working_set_bytes') {
       const key = `${labels.namespace}/${labels.pod}/${labels.container}`;
-      const c = s.containers.get(key) ?? { ns: labels.namespace!, pod: labels.pod!, name: labels.container!, cpu: 0, mem: 0 };
+      const c = s.containers.get(key) ?? {
+        ns: labels.namespace!,
+        pod: labels.pod!,
+        name: labels.container!,
+        cpu: 0,
+        mem: 0,
+      };
       if (name === 'container_cpu_usage_seconds_total') c.cpu = v;
       else c.mem = v;
       s.containers.set(key, c);
@@ -53,9 +61,15 @@ export class MetricsApi {
 
   async serve(res: ServerResponse, path: string[], verb: string): Promise<void> {
     // path: after /apis/metrics.k8s.io/v1beta1
-    if (verb !== 'get' && verb !== 'list') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (verb !== 'get' && verb !== 'list')
+      throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     const conn = this.ctx.kubelet;
-    if (!conn) throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get nodes.metrics.k8s.io)');
+    if (!conn)
+      throw new ApiError(
+        503,
+        'ServiceUnavailable',
+        'the server is currently unable to handle the request (get nodes.metrics.k8s.io)',
+      );
     const nodes = this.ctx.store.list(this.ctx.catalog.find('', 'v1', 'nodes')!, '', {}).items;
     const windows = await this.refresh(conn, nodes);
     const ns = path[0] === 'namespaces' ? path[1]! : '';
@@ -65,7 +79,14 @@ export class MetricsApi {
       const items = nodes.flatMap((n) => {
         const w = windows.get(n.metadata!.name);
         if (!w) return [];
-        return [{ metadata: { name: n.metadata!.name, creationTimestamp: stamp(w.cur.at), labels: n.metadata!.labels ?? {} }, timestamp: stamp(w.prev.at), window: `${((w.cur.at - w.prev.at) / 1000).toFixed(3)}s`, usage: { cpu: cpuQuantity(w.rate(w.cur.nodeCpu, w.prev.nodeCpu)), memory: memQuantity(w.cur.nodeMem) } }];
+        return [
+          {
+            metadata: { name: n.metadata!.name, creationTimestamp: stamp(w.cur.at), labels: n.metadata!.labels ?? {} },
+            timestamp: stamp(w.prev.at),
+            window: `${((w.cur.at - w.prev.at) / 1000).toFixed(3)}s`,
+            usage: { cpu: cpuQuantity(w.rate(w.cur.nodeCpu, w.prev.nodeCpu)), memory: memQuantity(w.cur.nodeMem) },
+          },
+        ];
       });
       return this.answer(res, 'NodeMetrics', items, name, 'nodes');
     }
@@ -75,12 +96,29 @@ export class MetricsApi {
         const w = windows.get(p.spec?.nodeName ?? '');
         if (!w) return [];
         const key = `${p.metadata!.namespace}/${p.metadata!.name}/`;
-        const containers = [...w.cur.containers.entries()].filter(([k]) => k.startsWith(key)).map(([k, c]) => {
-          const before = w.prev.containers.get(k);
-          return { name: c.name, usage: { cpu: cpuQuantity(before ? w.rate(c.cpu, before.cpu) : 0), memory: memQuantity(c.mem) } };
-        });
+        const containers = [...w.cur.containers.entries()]
+          .filter(([k]) => k.startsWith(key))
+          .map(([k, c]) => {
+            const before = w.prev.containers.get(k);
+            return {
+              name: c.name,
+              usage: { cpu: cpuQuantity(before ? w.rate(c.cpu, before.cpu) : 0), memory: memQuantity(c.mem) },
+            };
+          });
         if (!containers.length) return [];
-        return [{ metadata: { name: p.metadata!.name, namespace: p.metadata!.namespace, creationTimestamp: stamp(w.cur.at), labels: p.metadata!.labels ?? {} }, timestamp: stamp(w.prev.at), window: `${((w.cur.at - w.prev.at) / 1000).toFixed(3)}s`, containers }];
+        return [
+          {
+            metadata: {
+              name: p.metadata!.name,
+              namespace: p.metadata!.namespace,
+              creationTimestamp: stamp(w.cur.at),
+              labels: p.metadata!.labels ?? {},
+            },
+            timestamp: stamp(w.prev.at),
+            window: `${((w.cur.at - w.prev.at) / 1000).toFixed(3)}s`,
+            containers,
+          },
+        ];
       });
       return this.answer(res, 'PodMetrics', items, name, 'pods');
     }
@@ -99,24 +137,26 @@ export class MetricsApi {
 
   /** A fresh scrape of every node, and the window against the one before (≥ 1 s apart). */
   private async refresh(conn: KubeletConnector, nodes: KObject[]) {
-    await Promise.all(nodes.map(async (n) => {
-      const name = n.metadata!.name as string;
-      const cur = this.last.get(name);
-      if (cur && Date.now() - cur.at < 1000 && this.prev.has(name)) return;
-      const addr = (n.status?.addresses ?? []).find((a: KObject) => a.type === 'InternalIP')?.address;
-      const ready = (n.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True');
-      if (!addr || !ready) return;
-      const port = n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-      try {
-        if (!cur) {
-          this.prev.set(name, await scrape(conn, addr, port));
-          await new Promise((r) => setTimeout(r, 1000));
-        } else if (Date.now() - cur.at >= 1000) this.prev.set(name, cur);
-        this.last.set(name, await scrape(conn, addr, port));
-      } catch {
-        this.last.delete(name); // an unreachable kubelet has no figures (metrics-server skips it)
-      }
-    }));
+    await Promise.all(
+      nodes.map(async (n) => {
+        const name = n.metadata!.name as string;
+        const cur = this.last.get(name);
+        if (cur && Date.now() - cur.at < 1000 && this.prev.has(name)) return;
+        const addr = (n.status?.addresses ?? []).find((a: KObject) => a.type === 'InternalIP')?.address;
+        const ready = (n.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True');
+        if (!addr || !ready) return;
+        const port = n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
+        try {
+          if (!cur) {
+            this.prev.set(name, await scrape(conn, addr, port));
+            await new Promise((r) => setTimeout(r, 1000));
+          } else if (Date.now() - cur.at >= 1000) this.prev.set(name, cur);
+          this.last.set(name, await scrape(conn, addr, port));
+        } catch {
+          this.last.delete(name); // an unreachable kubelet has no figures (metrics-server skips it)
+        }
+      }),
+    );
     const out = new Map<string, { cur: Sample; prev: Sample; rate(a: number, b: number): number }>();
     for (const n of nodes) {
       const name = n.metadata!.name as string;
@@ -132,17 +172,35 @@ export class MetricsApi {
 
 function scrape(conn: KubeletConnector, host: string, port: number): Promise<Sample> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      method: 'GET',
-      path: '/metrics/resource',
-      headers: { host: `${host}:${port}` },
-      timeout: 5000,
-      createConnection: () => tlsConnect({ socket: conn.dial(host, port), host, ca: conn.tls.ca, cert: conn.tls.cert, key: conn.tls.key, checkServerIdentity: (_h, c) => ((c.subjectaltname ?? '').split(', ').includes(`IP Address:${host}`) ? undefined : new Error('bad kubelet certificate')) }) as never,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => (res.statusCode === 200 ? resolve(parseResourceMetrics(Buffer.concat(chunks).toString(), Date.now())) : reject(new Error(`kubelet answered ${res.statusCode}`))));
-    });
+    const req = request(
+      {
+        method: 'GET',
+        path: '/metrics/resource',
+        headers: { host: `${host}:${port}` },
+        timeout: 5000,
+        createConnection: () =>
+          tlsConnect({
+            socket: conn.dial(host, port),
+            host,
+            ca: conn.tls.ca,
+            cert: conn.tls.cert,
+            key: conn.tls.key,
+            checkServerIdentity: (_h, c) =>
+              (c.subjectaltname ?? '').split(', ').includes(`IP Address:${host}`)
+                ? undefined
+                : new Error('bad kubelet certificate'),
+          }) as never,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (b: Buffer) => chunks.push(b));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(parseResourceMetrics(Buffer.concat(chunks).toString(), Date.now()))
+            : reject(new Error(`kubelet answered ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();

@@ -25,10 +25,24 @@ export interface WriteOptions {
  * the strategy and admission add what the server owns — as kube's field manager runs in the
  * handler, after the codec's defaulting and before the registry.
  */
-function trackFields(ctx: ApiContext, r: ResourceInfo, live: KObject | undefined, next: KObject, subresource: string, opts: WriteOptions): unknown[] | undefined {
+function trackFields(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  live: KObject | undefined,
+  next: KObject,
+  subresource: string,
+  opts: WriteOptions,
+): unknown[] | undefined {
   if (opts.managedFields) return opts.managedFields;
   if (!subresource && !r.custom) applyDefaults(r.plural, next);
-  return ctx.fieldManager.update(r, live, next, opts.manager ?? 'kube-apiserver', opts.fieldSubresource ?? subresource, next.metadata?.managedFields);
+  return ctx.fieldManager.update(
+    r,
+    live,
+    next,
+    opts.manager ?? 'kube-apiserver',
+    opts.fieldSubresource ?? subresource,
+    next.metadata?.managedFields,
+  );
 }
 
 function setManagedFields(obj: KObject, managed: unknown[] | undefined): void {
@@ -37,30 +51,58 @@ function setManagedFields(obj: KObject, managed: unknown[] | undefined): void {
 }
 
 /** Checks apiVersion/kind of a body against the URL's resource (400 when they disagree). */
-export function checkTypeMeta(r: ResourceInfo, obj: KObject, expectedKind = r.kind, expectedApiVersion = apiVersionOf(r)): void {
+export function checkTypeMeta(
+  r: ResourceInfo,
+  obj: KObject,
+  expectedKind = r.kind,
+  expectedApiVersion = apiVersionOf(r),
+): void {
   if (obj.apiVersion !== undefined && obj.apiVersion !== expectedApiVersion) {
-    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedApiVersion})`);
+    throw badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedApiVersion})`,
+    );
   }
   if (obj.kind !== undefined && obj.kind !== expectedKind) {
     throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${expectedKind})`);
   }
-  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
-    throw badRequest(`${expectedKind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: metadata must be an object`);
+  if (
+    obj.metadata !== undefined &&
+    (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
+  ) {
+    throw badRequest(
+      `${expectedKind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: metadata must be an object`,
+    );
   }
 }
 
 export function checkNamespace(r: ResourceInfo, obj: KObject, namespace: string): void {
   const ns = obj.metadata?.namespace;
-  if (r.namespaced && ns && ns !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  if (r.namespaced && ns && ns !== namespace)
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
 }
 
-export function createObject(ctx: ApiContext, r: ResourceInfo, namespace: string, obj: KObject, user: UserInfo, opts: WriteOptions): KObject {
+export function createObject(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  obj: KObject,
+  user: UserInfo,
+  opts: WriteOptions,
+): KObject {
   checkTypeMeta(r, obj);
   checkNamespace(r, obj, namespace);
   const managed = trackFields(ctx, r, undefined, obj, '', opts);
   ctx.strategy.prepareForCreate(r, obj, namespace);
   setManagedFields(obj, managed);
-  admit(ctx.admission, { operation: 'CREATE', resource: r, subresource: '', namespace, name: obj.metadata?.name ?? '', object: obj, user });
+  admit(ctx.admission, {
+    operation: 'CREATE',
+    resource: r,
+    subresource: '',
+    namespace,
+    name: obj.metadata?.name ?? '',
+    object: obj,
+    user,
+  });
   if (opts.dryRun) return obj;
   const stored = ctx.store.create(r, namespace, obj);
   ctx.observeWrite(r, stored, false);
@@ -77,15 +119,42 @@ function unchanged(a: KObject, b: KObject): boolean {
  * Stores `next` in place of `current` (main resource or a subresource view already merged into a
  * full object). `preconditionRv` is the resourceVersion the client sent, if any.
  */
-export function updateObject(ctx: ApiContext, r: ResourceInfo, namespace: string, subresource: string, next: KObject, current: KObject, user: UserInfo, opts: WriteOptions, preconditionRv?: string): KObject {
+export function updateObject(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  subresource: string,
+  next: KObject,
+  current: KObject,
+  user: UserInfo,
+  opts: WriteOptions,
+  preconditionRv?: string,
+): KObject {
   const name = current.metadata!.name as string;
-  if (preconditionRv && preconditionRv !== current.metadata!.resourceVersion) throw conflict(r.plural, r.group, name, STALE);
-  const managed = trackFields(ctx, r, current, subresource === 'status' ? ctx.strategy.prepareForStatusUpdate(r, next, current) : next, subresource, opts);
+  if (preconditionRv && preconditionRv !== current.metadata!.resourceVersion)
+    throw conflict(r.plural, r.group, name, STALE);
+  const managed = trackFields(
+    ctx,
+    r,
+    current,
+    subresource === 'status' ? ctx.strategy.prepareForStatusUpdate(r, next, current) : next,
+    subresource,
+    opts,
+  );
   if (subresource === 'status') next = ctx.strategy.prepareForStatusUpdate(r, next, current);
   else ctx.strategy.prepareForUpdate(r, next, current);
   setManagedFields(next, managed);
   next.metadata!.resourceVersion = current.metadata!.resourceVersion;
-  admit(ctx.admission, { operation: 'UPDATE', resource: r, subresource, namespace, name, object: next, oldObject: current, user });
+  admit(ctx.admission, {
+    operation: 'UPDATE',
+    resource: r,
+    subresource,
+    namespace,
+    name,
+    object: next,
+    oldObject: current,
+    user,
+  });
   if (unchanged(next, current)) return current;
   if (opts.dryRun) return next;
   if (deletionFinished(r, next)) {

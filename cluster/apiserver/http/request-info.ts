@@ -29,7 +29,18 @@ function decodeSegment(s: string): string {
 export function parseRequestInfo(method: string, url: URL): RequestInfo {
   const path = url.pathname;
   const lowerMethod = method.toLowerCase();
-  const info: RequestInfo = { isResourceRequest: false, path, verb: lowerMethod, apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '', parts: [] };
+  const info: RequestInfo = {
+    isResourceRequest: false,
+    path,
+    verb: lowerMethod,
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    parts: [],
+  };
   const segs = path.split('/').filter((s, i) => i > 0 || s !== '');
   const clean = segs[0] === '' ? segs.slice(1) : segs;
   if (clean[clean.length - 1] === '') clean.pop();

@@ -5,7 +5,14 @@ import type { KObject, ListOptions } from '../registry/object-store.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import { parseFieldSelector, selectableFields, checkFieldSelector } from '../selectors/field-selector.js';
 import { parseLabelSelector } from '../selectors/label-selector.js';
-import { ApiError, badRequest, methodNotAllowed, resourceNotFound, successStatus, unsupportedMediaType } from '../status.js';
+import {
+  ApiError,
+  badRequest,
+  methodNotAllowed,
+  resourceNotFound,
+  successStatus,
+  unsupportedMediaType,
+} from '../status.js';
 import { printerOf } from '../table/resource-printer.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/table.js';
 import { decodeJson, decodeObject, mediaType, readBody } from './body.js';
@@ -38,7 +45,8 @@ const SUBRESOURCES: Record<string, (r: ResourceInfo) => boolean> = {
 export function filterFor(r: ResourceInfo, url: URL): ((o: KObject) => boolean) | undefined {
   const ls = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
   const fs = parseFieldSelector(url.searchParams.get('fieldSelector') ?? '');
-  if (!fs.empty) checkFieldSelector(r.plural, fs, selectableFields(r.plural, { metadata: r.namespaced ? { namespace: '' } : {} }));
+  if (!fs.empty)
+    checkFieldSelector(r.plural, fs, selectableFields(r.plural, { metadata: r.namespaced ? { namespace: '' } : {} }));
   if (ls.empty && fs.empty) return undefined;
   return (o) => ls.matches(o.metadata?.labels) && fs.matches(selectableFields(r.plural, o));
 }
@@ -49,7 +57,13 @@ export function dryRunOf(url: URL): boolean {
   return d.includes('All');
 }
 
-export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, verb: string, s: RequestScope): Promise<void> {
+export async function serveResource(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  verb: string,
+  s: RequestScope,
+): Promise<void> {
   const r = s.resource;
   const subKind = s.subresource.startsWith('proxy/') ? 'proxy' : s.subresource;
   if (s.subresource && !(SUBRESOURCES[subKind]?.(r) ?? false)) throw resourceNotFound();
@@ -74,22 +88,41 @@ export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: 
       if (s.name) throw methodNotAllowed();
       const obj = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
       const warnings = checkUnknownFields(r, obj, s.url);
-      const created = createObject(ctx, r, s.namespace, obj, s.user, { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, 'CreateOptions') });
+      const created = createObject(ctx, r, s.namespace, obj, s.user, {
+        dryRun: dryRunOf(s.url),
+        manager: fieldManagerOf(req, s.url, 'CreateOptions'),
+      });
       return sendObject(ctx, res, 201, r, created, 'object', s.url, warnings);
     }
     case 'update': {
       const obj = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
       const warnings = checkUnknownFields(r, obj, s.url);
-      if (obj.metadata?.name && obj.metadata.name !== s.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${s.name})`);
+      if (obj.metadata?.name && obj.metadata.name !== s.name)
+        throw badRequest(
+          `the name of the object (${obj.metadata.name}) does not match the name on the URL (${s.name})`,
+        );
       const current = ctx.store.get(r, s.namespace, s.name);
       const rv = obj.metadata?.resourceVersion;
       obj.metadata = { ...(obj.metadata ?? {}), name: s.name };
-      const updated = updateObject(ctx, r, s.namespace, s.subresource, obj, current, s.user, { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, 'UpdateOptions') }, rv);
+      const updated = updateObject(
+        ctx,
+        r,
+        s.namespace,
+        s.subresource,
+        obj,
+        current,
+        s.user,
+        { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, 'UpdateOptions') },
+        rv,
+      );
       return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
     }
     case 'patch': {
       const type = mediaType(req.headers['content-type']);
-      if (type === APPLY_PATCH) return serveApply(ctx, req, res, s, dryRunOf(s.url), (code, obj, warnings) => sendObject(ctx, res, code, r, obj, 'object', s.url, warnings));
+      if (type === APPLY_PATCH)
+        return serveApply(ctx, req, res, s, dryRunOf(s.url), (code, obj, warnings) =>
+          sendObject(ctx, res, code, r, obj, 'object', s.url, warnings),
+        );
       if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType([...PATCH_TYPES, APPLY_PATCH]);
       checkPatchOptions(s.url, false);
       const manager = fieldManagerOf(req, s.url, 'PatchOptions');
@@ -97,20 +130,39 @@ export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: 
       const current = ctx.store.get(r, s.namespace, s.name);
       const patched = applyPatch(r, current, body, req.headers['content-type']);
       const warnings = checkUnknownFields(r, patched, s.url);
-      if (patched.metadata?.name !== s.name) throw badRequest(`the name of the object (${patched.metadata?.name}) does not match the name on the URL (${s.name})`);
+      if (patched.metadata?.name !== s.name)
+        throw badRequest(
+          `the name of the object (${patched.metadata?.name}) does not match the name on the URL (${s.name})`,
+        );
       const rv = patched.metadata?.resourceVersion;
-      const updated = updateObject(ctx, r, s.namespace, s.subresource, patched, current, s.user, { dryRun: dryRunOf(s.url), manager }, rv);
+      const updated = updateObject(
+        ctx,
+        r,
+        s.namespace,
+        s.subresource,
+        patched,
+        current,
+        s.user,
+        { dryRun: dryRunOf(s.url), manager },
+        rv,
+      );
       return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
     }
     case 'delete': {
       const body = await readBody(req);
-      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions', req.headers['content-type']) : undefined, s.url.searchParams);
+      const opts = parseDeleteOptions(
+        body.length ? decodeJson(body, 'DeleteOptions', req.headers['content-type']) : undefined,
+        s.url.searchParams,
+      );
       const out = deleteObject(ctx, r, s.namespace, s.name, opts, s.user);
       return sendJson(res, out.code, out.body);
     }
     case 'deletecollection': {
       const body = await readBody(req);
-      const opts = parseDeleteOptions(body.length ? decodeJson(body, 'DeleteOptions', req.headers['content-type']) : undefined, s.url.searchParams);
+      const opts = parseDeleteOptions(
+        body.length ? decodeJson(body, 'DeleteOptions', req.headers['content-type']) : undefined,
+        s.url.searchParams,
+      );
       const list = ctx.store.list(r, s.namespace, { filter: filterFor(r, s.url) });
       const items: KObject[] = [];
       for (const o of list.items) {
@@ -121,7 +173,12 @@ export async function serveResource(ctx: ApiContext, req: IncomingMessage, res: 
           if (!(err instanceof ApiError && err.code === 404)) throw err;
         }
       }
-      return sendJson(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(ctx.store.currentRevision()) }, items: items.map(stripTypeMeta) });
+      return sendJson(res, 200, {
+        kind: `${r.kind}List`,
+        apiVersion: apiVersionOf(r),
+        metadata: { resourceVersion: String(ctx.store.currentRevision()) },
+        items: items.map(stripTypeMeta),
+      });
     }
   }
   throw methodNotAllowed();
@@ -137,9 +194,13 @@ export function listOptions(url: URL): ListOptions {
   // limit of 0 or below means no limit, as the storage layer reads it.
   const n = Math.max(0, queryInt64(url.searchParams, 'limit'));
   const rvm = url.searchParams.get('resourceVersionMatch') ?? '';
-  if (rvm && rvm !== 'Exact' && rvm !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
+  if (rvm && rvm !== 'Exact' && rvm !== 'NotOlderThan')
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
   const rv = url.searchParams.get('resourceVersion') ?? '';
-  if (rvm && !rv) throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (rvm && !rv)
+    throw badRequest(
+      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+    );
   const cont = url.searchParams.get('continue') ?? '';
   if (cont && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
   return { limit: n, continueToken: cont || undefined, resourceVersion: rv, resourceVersionMatch: rvm };
@@ -152,15 +213,58 @@ function serveList(ctx: ApiContext, res: ServerResponse, s: RequestScope, form: 
   const meta: KObject = { resourceVersion: list.resourceVersion };
   if (list.continueToken) meta.continue = list.continueToken;
   if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
-  if (form === 'table') return sendJson(res, 200, toTable(printerOf(r), list.items, meta, parseIncludeObject(s.url.searchParams.get('includeObject')), ctx.clock.now()));
-  if (form === 'metadata') return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: list.items.map(partialObjectMetadata) });
-  sendJson(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: meta, items: list.items.map(stripTypeMeta) });
+  if (form === 'table')
+    return sendJson(
+      res,
+      200,
+      toTable(
+        printerOf(r),
+        list.items,
+        meta,
+        parseIncludeObject(s.url.searchParams.get('includeObject')),
+        ctx.clock.now(),
+      ),
+    );
+  if (form === 'metadata')
+    return sendJson(res, 200, {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: meta,
+      items: list.items.map(partialObjectMetadata),
+    });
+  sendJson(res, 200, {
+    kind: `${r.kind}List`,
+    apiVersion: apiVersionOf(r),
+    metadata: meta,
+    items: list.items.map(stripTypeMeta),
+  });
 }
 
-export function sendObject(ctx: ApiContext, res: ServerResponse, code: number, r: ResourceInfo, obj: KObject, form: ReturnType<typeof responseForm>, url: URL, warnings: string[] = []): void {
+export function sendObject(
+  ctx: ApiContext,
+  res: ServerResponse,
+  code: number,
+  r: ResourceInfo,
+  obj: KObject,
+  form: ReturnType<typeof responseForm>,
+  url: URL,
+  warnings: string[] = [],
+): void {
   const headers: Record<string, string> = {};
   if (warnings.length) headers.Warning = warnings.map(warningHeader).join(', ');
-  if (form === 'table') return sendJson(res, code, toTable(printerOf(r), [obj], { resourceVersion: obj.metadata?.resourceVersion }, parseIncludeObject(url.searchParams.get('includeObject')), ctx.clock.now()), headers);
+  if (form === 'table')
+    return sendJson(
+      res,
+      code,
+      toTable(
+        printerOf(r),
+        [obj],
+        { resourceVersion: obj.metadata?.resourceVersion },
+        parseIncludeObject(url.searchParams.get('includeObject')),
+        ctx.clock.now(),
+      ),
+      headers,
+    );
   if (form === 'metadata') return sendJson(res, code, partialObjectMetadata(obj), headers);
   sendJson(res, code, obj, headers);
 }

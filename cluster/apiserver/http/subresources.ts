@@ -15,7 +15,13 @@ import { proxyRequest } from './kubelet-proxy.js';
 import { serveEviction } from './eviction.js';
 import { serveEphemeralContainers } from './ephemeral-containers.js';
 
-export async function serveSubresource(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, verb: string, s: RequestScope): Promise<void> {
+export async function serveSubresource(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  verb: string,
+  s: RequestScope,
+): Promise<void> {
   switch (s.subresource) {
     case 'scale':
       return serveScale(ctx, req, res, verb, s);
@@ -43,7 +49,13 @@ export async function serveSubresource(ctx: ApiContext, req: IncomingMessage, re
   throw methodNotAllowed();
 }
 
-async function serveScale(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, verb: string, s: RequestScope): Promise<void> {
+async function serveScale(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  verb: string,
+  s: RequestScope,
+): Promise<void> {
   const r = s.resource;
   const current = ctx.store.get(r, s.namespace, s.name);
   const scale = ctx.strategy.scaleOf(r, current);
@@ -57,39 +69,92 @@ async function serveScale(ctx: ApiContext, req: IncomingMessage, res: ServerResp
   } else throw methodNotAllowed();
   const replicas = wanted.spec?.replicas;
   if (!Number.isInteger(replicas) || replicas < 0) {
-    throw new ApiError(422, 'Invalid', `Scale.autoscaling "${s.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
-      name: s.name,
-      group: 'autoscaling',
-      kind: 'Scale',
-      causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' }],
-    });
+    throw new ApiError(
+      422,
+      'Invalid',
+      `Scale.autoscaling "${s.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      {
+        name: s.name,
+        group: 'autoscaling',
+        kind: 'Scale',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+            field: 'spec.replicas',
+          },
+        ],
+      },
+    );
   }
   const next = structuredClone(current);
   if (r.custom?.scale) setJsonPath(next, r.custom.scale.specReplicasPath, replicas);
   else next.spec = { ...(next.spec ?? {}), replicas };
   const rv = wanted.metadata?.resourceVersion;
-  const updated = updateObject(ctx, r, s.namespace, '', next, current, s.user, { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, verb === 'patch' ? 'PatchOptions' : 'UpdateOptions'), fieldSubresource: 'scale' }, rv);
+  const updated = updateObject(
+    ctx,
+    r,
+    s.namespace,
+    '',
+    next,
+    current,
+    s.user,
+    {
+      dryRun: dryRunOf(s.url),
+      manager: fieldManagerOf(req, s.url, verb === 'patch' ? 'PatchOptions' : 'UpdateOptions'),
+      fieldSubresource: 'scale',
+    },
+    rv,
+  );
   sendJson(res, 200, ctx.strategy.scaleOf(r, updated));
 }
 
-async function serveBinding(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
+async function serveBinding(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  s: RequestScope,
+): Promise<void> {
   const r = s.resource;
   const binding = decodeObject(await readBody(req), req.headers['content-type'], 'Binding');
   checkTypeMeta(r, binding, 'Binding', 'v1');
   const target = binding.target ?? {};
-  if (!target.name) throw new ApiError(422, 'Invalid', `Binding "${s.name}" is invalid: target.name: Required value`, { name: s.name, kind: 'Binding', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }] });
-  if (target.kind && target.kind !== 'Node') throw badRequest(`invalid binding target kind ${target.kind}: only Node is supported`);
+  if (!target.name)
+    throw new ApiError(422, 'Invalid', `Binding "${s.name}" is invalid: target.name: Required value`, {
+      name: s.name,
+      kind: 'Binding',
+      causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }],
+    });
+  if (target.kind && target.kind !== 'Node')
+    throw badRequest(`invalid binding target kind ${target.kind}: only Node is supported`);
   const current = ctx.store.get(r, s.namespace, s.name);
-  if (current.metadata?.deletionTimestamp) throw conflict('pods', '', s.name, 'pod is being deleted, cannot be assigned to a host');
-  if (current.spec?.nodeName) throw conflict('pods', '', s.name, `pod ${s.name} is already assigned to node "${current.spec.nodeName}"`);
+  if (current.metadata?.deletionTimestamp)
+    throw conflict('pods', '', s.name, 'pod is being deleted, cannot be assigned to a host');
+  if (current.spec?.nodeName)
+    throw conflict('pods', '', s.name, `pod ${s.name} is already assigned to node "${current.spec.nodeName}"`);
   const next = structuredClone(current);
   next.spec.nodeName = target.name;
   const conds: KObject[] = (next.status ??= {}).conditions ?? [];
-  next.status.conditions = [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date(Math.floor(ctx.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z') }];
-  if (binding.metadata?.annotations) next.metadata!.annotations = { ...(next.metadata!.annotations ?? {}), ...binding.metadata.annotations };
+  next.status.conditions = [
+    ...conds.filter((c) => c.type !== 'PodScheduled'),
+    {
+      type: 'PodScheduled',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: new Date(Math.floor(ctx.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+    },
+  ];
+  if (binding.metadata?.annotations)
+    next.metadata!.annotations = { ...(next.metadata!.annotations ?? {}), ...binding.metadata.annotations };
   const rv = binding.metadata?.resourceVersion;
   // Binding writes spec.nodeName and status together, which the main and status paths each refuse.
-  if (rv && rv !== current.metadata?.resourceVersion) throw conflict('pods', '', s.name, 'the object has been modified; please apply your changes to the latest version and try again');
+  if (rv && rv !== current.metadata?.resourceVersion)
+    throw conflict(
+      'pods',
+      '',
+      s.name,
+      'the object has been modified; please apply your changes to the latest version and try again',
+    );
   if (!dryRunOf(s.url)) {
     const stored = ctx.store.update(r, s.namespace, next, Number(current.metadata!.resourceVersion));
     ctx.observeWrite(r, stored, false);
@@ -97,7 +162,12 @@ async function serveBinding(ctx: ApiContext, req: IncomingMessage, res: ServerRe
   sendJson(res, 201, { ...successStatus({}), code: 201 });
 }
 
-async function serveFinalize(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
+async function serveFinalize(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  s: RequestScope,
+): Promise<void> {
   const r = s.resource;
   const body = decodeObject(await readBody(req), req.headers['content-type'], 'Namespace');
   checkTypeMeta(r, body);

@@ -16,7 +16,13 @@ import { goEncode, goJsonText } from '../encoding/go-json.js';
 
 const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
-export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, s: RequestScope, form: ResponseForm): Promise<void> {
+export async function serveWatch(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  s: RequestScope,
+  form: ResponseForm,
+): Promise<void> {
   const r = s.resource;
   const q = s.url.searchParams;
   const filter = filterFor(r, s.url) ?? (() => true);
@@ -30,7 +36,11 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
   const include = form === 'table' ? parseIncludeObject(q.get('includeObject')) : 'Object';
   const sendInitialEvents = queryOptionalBool(q, 'sendInitialEvents') === true;
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
   res.flushHeaders();
 
   let closed = false;
@@ -48,7 +58,14 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
   let first = true;
   const render = (o: KObject): KObject => {
     if (form === 'table') {
-      const t = toTable(printerOf(r), [o], { resourceVersion: o.metadata?.resourceVersion }, include, ctx.clock.now(), first);
+      const t = toTable(
+        printerOf(r),
+        [o],
+        { resourceVersion: o.metadata?.resourceVersion },
+        include,
+        ctx.clock.now(),
+        first,
+      );
       first = false;
       return t;
     }
@@ -75,7 +92,11 @@ export async function serveWatch(ctx: ApiContext, req: IncomingMessage, res: Ser
   const bookmark = (annotations?: Record<string, string>) => {
     // The store may know that later revisions (of other resources) hold nothing for this watch.
     lastRevision = Math.max(lastRevision, delivered() ?? 0);
-    write('BOOKMARK', { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(lastRevision), ...(annotations ? { annotations } : {}) } });
+    write('BOOKMARK', {
+      kind: r.kind,
+      apiVersion: apiVersionOf(r),
+      metadata: { resourceVersion: String(lastRevision), ...(annotations ? { annotations } : {}) },
+    });
   };
 
   // A HEAD response has no body, and a client takes the headers as the whole answer and reuses the

@@ -10,7 +10,10 @@ export class BuiltinFragments implements FragmentSource {
   readonly generation = 0;
   private built?: ApiFragment[];
 
-  constructor(private readonly catalog: ResourceCatalog, private readonly isBuiltin: (r: ResourceInfo) => boolean = () => true) {}
+  constructor(
+    private readonly catalog: ResourceCatalog,
+    private readonly isBuiltin: (r: ResourceInfo) => boolean = () => true,
+  ) {}
 
   fragments(): ApiFragment[] {
     if (!this.built) {

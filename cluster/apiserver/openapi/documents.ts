@@ -19,12 +19,20 @@ export interface ServedDocument {
 
 export function servedDocument(value: unknown, contentType = 'application/json'): ServedDocument {
   const body = Buffer.from(JSON.stringify(value));
-  return { body, gzip: gzipSync(body, { level: 6 }), hash: createHash('sha512').update(body).digest('hex').toUpperCase(), contentType };
+  return {
+    body,
+    gzip: gzipSync(body, { level: 6 }),
+    hash: createHash('sha512').update(body).digest('hex').toUpperCase(),
+    contentType,
+  };
 }
 
 // kube-openapi's OpenAPIV3OneOfTypes: in v3 these two are a oneOf of their JSON forms, in v2 a string.
 const ONE_OF: Record<string, { format?: string; oneOf: Schema[] }> = {
-  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] },
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': {
+    format: 'int-or-string',
+    oneOf: [{ type: 'integer' }, { type: 'string' }],
+  },
   'io.k8s.apimachinery.pkg.api.resource.Quantity': { oneOf: [{ type: 'string' }, { type: 'number' }] },
 };
 
@@ -46,7 +54,10 @@ export class OpenApiDocuments {
   private v3Docs = new Map<string, { fragment: ApiFragment; doc: ServedDocument }>();
   private v3Index?: { generation: number; doc: ServedDocument };
 
-  constructor(private readonly sources: FragmentSource[], private readonly info: { title: string; version: string }) {}
+  constructor(
+    private readonly sources: FragmentSource[],
+    private readonly info: { title: string; version: string },
+  ) {}
 
   private generation(): number {
     return this.sources.reduce((n, s) => n * 1_000_003 + s.generation, 0);
@@ -65,13 +76,21 @@ export class OpenApiDocuments {
         Object.assign(paths, f.paths);
         Object.assign(definitions, f.definitions);
       }
-      const sorted = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      const sorted = <T>(o: Record<string, T>) =>
+        Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       const doc = {
         swagger: '2.0',
         info: this.info,
         paths: sorted(paths),
         definitions: sorted(definitions),
-        securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
+        securityDefinitions: {
+          BearerToken: {
+            description: 'Bearer Token authentication',
+            in: 'header',
+            name: 'authorization',
+            type: 'apiKey',
+          },
+        },
         security: [{ BearerToken: [] }],
       };
       this.v2Doc = { generation: gen, doc: servedDocument(doc) };
@@ -101,7 +120,8 @@ export class OpenApiDocuments {
     }
     this.v3Docs = next;
     const paths: Record<string, { serverRelativeURL: string }> = {};
-    for (const [key, { doc }] of [...next].sort(([a], [b]) => (a < b ? -1 : 1))) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${doc.hash}` };
+    for (const [key, { doc }] of [...next].sort(([a], [b]) => (a < b ? -1 : 1)))
+      paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${doc.hash}` };
     this.v3Index = { generation: gen, doc: servedDocument({ paths }) };
   }
 
@@ -109,14 +129,22 @@ export class OpenApiDocuments {
     const paths: Record<string, Schema> = {};
     for (const [p, item] of Object.entries(f.paths)) paths[p] = pathItemV3(item);
     const schemas: Record<string, Schema> = {};
-    for (const name of Object.keys(f.definitions).sort()) schemas[name] = oneOfTypes(name, schemaV3(f.definitions[name]));
+    for (const name of Object.keys(f.definitions).sort())
+      schemas[name] = oneOfTypes(name, schemaV3(f.definitions[name]));
     return {
       openapi: '3.0.0',
       info: this.info,
       paths,
       components: {
         schemas,
-        securitySchemes: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
+        securitySchemes: {
+          BearerToken: {
+            description: 'Bearer Token authentication',
+            in: 'header',
+            name: 'authorization',
+            type: 'apiKey',
+          },
+        },
       },
     };
   }

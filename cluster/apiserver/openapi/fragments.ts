@@ -53,7 +53,13 @@ export function reachableDefinitions(roots: unknown[], definitions: Record<strin
  * to the subresources `served(r, sub)` says exist here, with the definitions they reach (shared
  * parameters inlined, so the fragment stands alone).
  */
-export function builtinFragment(spec: SwaggerSpec, group: string, version: string, resources: ResourceInfo[], served: (r: ResourceInfo, sub: string) => boolean): ApiFragment {
+export function builtinFragment(
+  spec: SwaggerSpec,
+  group: string,
+  version: string,
+  resources: ResourceInfo[],
+  served: (r: ResourceInfo, sub: string) => boolean,
+): ApiFragment {
   const prefix = `/${gvPath({ group, version })}/`;
   const byPlural = new Map(resources.map((r) => [r.plural, r]));
   const paths: Record<string, Schema> = {};
@@ -70,11 +76,15 @@ export function builtinFragment(spec: SwaggerSpec, group: string, version: strin
 }
 
 function inlineParameters(item: Schema, shared: Record<string, Schema>): Schema {
-  const fix = (params: Schema[] | undefined) => params?.map((p) => (typeof p.$ref === 'string' && p.$ref.startsWith('#/parameters/') ? shared[refName(p.$ref)] ?? p : p));
+  const fix = (params: Schema[] | undefined) =>
+    params?.map((p) =>
+      typeof p.$ref === 'string' && p.$ref.startsWith('#/parameters/') ? (shared[refName(p.$ref)] ?? p) : p,
+    );
   const out: Schema = {};
   for (const [k, v] of Object.entries(item)) {
     if (k === 'parameters') out[k] = fix(v as Schema[]);
-    else if (v && typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as Schema).parameters)) out[k] = { ...v, parameters: fix((v as Schema).parameters) };
+    else if (v && typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as Schema).parameters))
+      out[k] = { ...v, parameters: fix((v as Schema).parameters) };
     else out[k] = v;
   }
   return out;

@@ -13,7 +13,10 @@ export function schemaV3(s: unknown): any {
   for (const [k, v] of Object.entries(o)) {
     if (k === '$ref') continue;
     // Property names and free-form maps are data, not schemas; their values are.
-    out[k] = k === 'enum' || k === 'example' || k === 'default' || k === 'required' || k.startsWith('x-kubernetes-') ? v : schemaV3(v);
+    out[k] =
+      k === 'enum' || k === 'example' || k === 'default' || k === 'required' || k.startsWith('x-kubernetes-')
+        ? v
+        : schemaV3(v);
   }
   if (typeof o.$ref === 'string') {
     const ref = V3_REF + o.$ref.slice(o.$ref.lastIndexOf('/') + 1);
@@ -26,7 +29,8 @@ export function schemaV3(s: unknown): any {
 function parameterV3(p: Schema): Schema {
   const { name, in: where, description, required, type: _t, items, ...rest } = p;
   const schema: Schema = {};
-  for (const k of ['type', 'format', 'uniqueItems', 'enum', 'default'] as const) if (p[k] !== undefined) schema[k] = p[k];
+  for (const k of ['type', 'format', 'uniqueItems', 'enum', 'default'] as const)
+    if (p[k] !== undefined) schema[k] = p[k];
   if (items) schema.items = schemaV3(items);
   const out: Schema = { name, in: where };
   if (description !== undefined) out.description = description;

@@ -77,7 +77,10 @@ const BY_RESOURCE: Record<string, TypeMeta> = {
   deployments: withMeta({ spec: nested(deploymentSpec), status: nested(workloadStatus) }),
   replicasets: withMeta({ spec: nested(templated), status: nested(workloadStatus) }),
   replicationcontrollers: withMeta({ spec: nested(templated), status: nested(workloadStatus) }),
-  daemonsets: withMeta({ spec: nested({ ...templated, updateStrategy: { strategy: 'retainKeys' } }), status: nested(workloadStatus) }),
+  daemonsets: withMeta({
+    spec: nested({ ...templated, updateStrategy: { strategy: 'retainKeys' } }),
+    status: nested(workloadStatus),
+  }),
   statefulsets: withMeta({ spec: nested(templated), status: nested(workloadStatus) }),
   jobs: withMeta({ spec: nested(templated), status: nested(workloadStatus) }),
   services: withMeta({ spec: nested(serviceSpec), status: nested({ conditions }) }),

@@ -21,7 +21,8 @@ function mergeMap(orig: Obj, patch: Obj, meta: TypeMeta | undefined): Obj | unde
     const { $patch: _, ...rest } = patch;
     return stripDirectives(rest);
   }
-  if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)}`);
+  if (directive !== undefined && directive !== 'merge')
+    throw new PatchError(`Unknown patch type: ${String(directive)}`);
   const out: Obj = isObj(orig) ? orig : {};
   const orders: [string, unknown[]][] = [];
   for (const [k, v] of Object.entries(patch)) {
@@ -44,9 +45,13 @@ function mergeMap(orig: Obj, patch: Obj, meta: TypeMeta | undefined): Obj | unde
     } else if (isObj(v)) {
       const merged = mergeMap(isObj(out[k]) ? out[k] : {}, v, fm?.fields);
       if (merged === undefined) delete out[k];
-      else out[k] = fm?.strategy?.includes('retainKeys') && Array.isArray(v.$retainKeys) ? retain(merged, v.$retainKeys) : merged;
+      else
+        out[k] =
+          fm?.strategy?.includes('retainKeys') && Array.isArray(v.$retainKeys) ? retain(merged, v.$retainKeys) : merged;
     } else if (Array.isArray(v)) {
-      out[k] = fm?.strategy?.includes('merge') ? mergeList(Array.isArray(out[k]) ? out[k] : [], v, fm) : stripDirectives(v);
+      out[k] = fm?.strategy?.includes('merge')
+        ? mergeList(Array.isArray(out[k]) ? out[k] : [], v, fm)
+        : stripDirectives(v);
     } else {
       out[k] = v;
     }
@@ -85,7 +90,10 @@ function mergeList(orig: unknown[], patch: unknown[], fm: FieldMeta): unknown[] 
     }
     if (idx >= 0) {
       const merged = mergeMap(out[idx] as Obj, p, fm.fields);
-      const withRetain = fm.strategy?.includes('retainKeys') && Array.isArray(p.$retainKeys) && merged ? retain(merged, p.$retainKeys) : merged;
+      const withRetain =
+        fm.strategy?.includes('retainKeys') && Array.isArray(p.$retainKeys) && merged
+          ? retain(merged, p.$retainKeys)
+          : merged;
       if (withRetain === undefined) out.splice(idx, 1);
       else out[idx] = withRetain;
     } else {

@@ -98,7 +98,9 @@ function special(type: string, buf: Buffer): { value: unknown } | undefined {
       const nanos = Number((f.get(2)?.[0]?.v as bigint) ?? 0n);
       if (!secs && !nanos) return { value: undefined };
       const iso = new Date(secs * 1000).toISOString().replace('.000Z', '');
-      return { value: type.endsWith('MicroTime') ? `${iso}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${iso}Z` };
+      return {
+        value: type.endsWith('MicroTime') ? `${iso}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${iso}Z`,
+      };
     }
     case `${META}.Duration`: {
       const ns = Number(BigInt.asIntN(64, (readFields(buf).get(1)?.[0]?.v as bigint) ?? 0n));
@@ -159,7 +161,17 @@ function message(type: string, buf: Buffer): Obj {
         // A packed repeated scalar arrives as one length-delimited run of values.
         if (!ftype.includes('.') && ftype !== 'string' && ftype !== 'bytes' && r.wire === 2) {
           const pr = new Reader(r.v as Buffer);
-          while (pr.pos < pr.buf.length) list.push(scalar(ftype, ftype === 'double' ? { wire: 1, v: pr.fixed(8) } : ftype === 'float' ? { wire: 5, v: pr.fixed(4) } : { wire: 0, v: pr.varint() }));
+          while (pr.pos < pr.buf.length)
+            list.push(
+              scalar(
+                ftype,
+                ftype === 'double'
+                  ? { wire: 1, v: pr.fixed(8) }
+                  : ftype === 'float'
+                    ? { wire: 5, v: pr.fixed(4) }
+                    : { wire: 0, v: pr.varint() },
+              ),
+            );
         } else list.push(value(ftype, r));
       }
       out[name] = list;
@@ -181,14 +193,21 @@ function message(type: string, buf: Buffer): Obj {
 
 /** Decodes an enveloped protobuf body into the object (with apiVersion and kind) it stands for. */
 export function decodeK8sProtobuf(body: Buffer): Obj {
-  if (body.length < 4 || body.subarray(0, 4).toString('latin1') !== 'k8s\u0000') throw badRequest('protobuf: missing the k8s envelope prefix');
+  if (body.length < 4 || body.subarray(0, 4).toString('latin1') !== 'k8s\u0000')
+    throw badRequest('protobuf: missing the k8s envelope prefix');
   const u = message('k8s.io.apimachinery.pkg.runtime.Unknown', body.subarray(4));
   const tm = (u.typeMeta ?? u) as { apiVersion?: string; kind?: string };
   const apiVersion = tm.apiVersion ?? '';
   const kind = tm.kind ?? '';
   const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
   const raw = Buffer.from((u.raw as string | undefined) ?? '', 'base64');
-  const type = kind === 'DeleteOptions' ? `${META}.DeleteOptions` : `k8s.io.api.${PACKAGE_OF_GROUP[group] ?? group}.${version}.${kind}`;
-  if (!MESSAGES[type]) throw badRequest(`protobuf: ${kind || 'an object'} in ${apiVersion || 'an unknown version'} cannot be read as protobuf by this server; send application/json`);
+  const type =
+    kind === 'DeleteOptions'
+      ? `${META}.DeleteOptions`
+      : `k8s.io.api.${PACKAGE_OF_GROUP[group] ?? group}.${version}.${kind}`;
+  if (!MESSAGES[type])
+    throw badRequest(
+      `protobuf: ${kind || 'an object'} in ${apiVersion || 'an unknown version'} cannot be read as protobuf by this server; send application/json`,
+    );
   return { apiVersion, kind, ...message(type, raw) };
 }

@@ -1,7 +1,14 @@
 // Objects over the revision log: keys as kube-apiserver lays them out in etcd
 // (`/registry/<resource>/<namespace>/<name>`), resourceVersion = the row's modRevision, optimistic
 // concurrency by expected revision, lists with limit/continue at one revision, and watches.
-import { ErrCompacted, ErrFutureRevision, ErrKeyExists, type Backend, type KeyValue, type WatchEvent } from '../../store/backend.js';
+import {
+  ErrCompacted,
+  ErrFutureRevision,
+  ErrKeyExists,
+  type Backend,
+  type KeyValue,
+  type WatchEvent,
+} from '../../store/backend.js';
 import type { ResourceInfo } from '../resources.js';
 import { ApiError, STALE, alreadyExists, badRequest, conflict, expired, notFound } from '../status.js';
 
@@ -91,7 +98,12 @@ export class ObjectStore {
    * Read-modify-write with retries on races (GuaranteedUpdate): `mutate` gets the current object and
    * returns the new one, or undefined for "no change". Throws what mutate throws.
    */
-  guaranteedUpdate(r: ResourceInfo, namespace: string, name: string, mutate: (current: KObject) => KObject | undefined): KObject {
+  guaranteedUpdate(
+    r: ResourceInfo,
+    namespace: string,
+    name: string,
+    mutate: (current: KObject) => KObject | undefined,
+  ): KObject {
     for (let attempt = 0; ; attempt++) {
       const current = this.get(r, namespace, name);
       const rev = Number(current.metadata!.resourceVersion);
@@ -132,7 +144,13 @@ export class ObjectStore {
     let atRev = rev;
     // Page through the log until `limit` objects pass the filter (kube-apiserver does the same).
     for (;;) {
-      const page = this.wrap(() => this.backend.list(prefix, { startKey, limit: limit ? Math.max(limit - items.length, 1) : undefined, revision: rev }));
+      const page = this.wrap(() =>
+        this.backend.list(prefix, {
+          startKey,
+          limit: limit ? Math.max(limit - items.length, 1) : undefined,
+          revision: rev,
+        }),
+      );
       atRev = page.revision;
       rev = page.revision;
       for (const kv of page.kvs) {
@@ -156,12 +174,23 @@ export class ObjectStore {
    * Events for one resource (one namespace, or all) after `afterRevision`, in order. Throws
    * 410 Expired if that revision was compacted. Returns a disposer.
    */
-  watch(r: ResourceInfo, namespace: string, afterRevision: number, onEvents: (events: ObjectEvent[]) => void, onError: (err: ApiError) => void): ObjectWatch {
+  watch(
+    r: ResourceInfo,
+    namespace: string,
+    afterRevision: number,
+    onEvents: (events: ObjectEvent[]) => void,
+    onError: (err: ApiError) => void,
+  ): ObjectWatch {
     try {
       const w = this.backend.watch(this.prefix(r, namespace), {
         afterRevision,
         onEvents: (events) => onEvents(events.map((e) => servedEvent(r, toObjectEvent(e)))),
-        onError: (err) => onError(err instanceof ErrCompacted ? expiredFor(err) : new ApiError(500, 'InternalError', err.message, undefined, { cause: err })),
+        onError: (err) =>
+          onError(
+            err instanceof ErrCompacted
+              ? expiredFor(err)
+              : new ApiError(500, 'InternalError', err.message, undefined, { cause: err }),
+          ),
       });
       return { stop: () => w.close(), deliveredRevision: () => w.deliveredRevision?.() };
     } catch (err) {
@@ -181,7 +210,11 @@ export class ObjectStore {
     const n = Number(resourceVersion);
     if (!exact) {
       const cur = this.backend.currentRevision();
-      if (n > cur) throw new ApiError(504, 'Timeout', `Too large resource version: ${n}, current: ${cur}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+      if (n > cur)
+        throw new ApiError(504, 'Timeout', `Too large resource version: ${n}, current: ${cur}`, {
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        });
       return 0;
     }
     return n;
@@ -192,7 +225,8 @@ export class ObjectStore {
       return fn();
     } catch (err) {
       if (err instanceof ErrCompacted) throw expiredFor(err);
-      if (err instanceof ErrFutureRevision) throw new ApiError(504, 'Timeout', `Too large resource version: ${err.message}`, { retryAfterSeconds: 1 });
+      if (err instanceof ErrFutureRevision)
+        throw new ApiError(504, 'Timeout', `Too large resource version: ${err.message}`, { retryAfterSeconds: 1 });
       throw err;
     }
   }
@@ -261,7 +295,8 @@ function isCleanStart(start: string): boolean {
 function decodeContinue(token: string, _prefix: string): { rv: number; start: string } {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || !isCleanStart(t.start)) throw new Error('bad token');
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || !isCleanStart(t.start))
+      throw new Error('bad token');
     return t;
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');

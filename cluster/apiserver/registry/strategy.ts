@@ -73,7 +73,14 @@ export class Strategy {
     const om = old.metadata ?? {};
     obj.apiVersion = apiVersionOf(r);
     obj.kind = r.kind;
-    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generation']) {
+    for (const f of [
+      'uid',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'namespace',
+      'generation',
+    ]) {
       if (om[f] === undefined) delete md[f];
       else md[f] = om[f];
     }
@@ -96,7 +103,8 @@ export class Strategy {
   prepareForStatusUpdate(r: ResourceInfo, obj: KObject, old: KObject): KObject {
     const next = structuredClone(old);
     next.status = obj.status;
-    if (r.plural === 'namespaces' && obj.status?.phase === undefined) next.status = { ...(obj.status ?? {}), phase: old.status?.phase };
+    if (r.plural === 'namespaces' && obj.status?.phase === undefined)
+      next.status = { ...(obj.status ?? {}), phase: old.status?.phase };
     return next;
   }
 
@@ -110,16 +118,36 @@ export class Strategy {
       return {
         kind: 'Scale',
         apiVersion: 'autoscaling/v1',
-        metadata: { name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp },
+        metadata: {
+          name: md.name,
+          namespace: md.namespace,
+          uid: md.uid,
+          resourceVersion: md.resourceVersion,
+          creationTimestamp: md.creationTimestamp,
+        },
         spec: { replicas: at(paths.specReplicasPath) ?? 0 },
-        status: { replicas: at(paths.statusReplicasPath) ?? 0, ...(typeof sel === 'string' && sel ? { selector: sel } : {}) },
+        status: {
+          replicas: at(paths.statusReplicasPath) ?? 0,
+          ...(typeof sel === 'string' && sel ? { selector: sel } : {}),
+        },
       };
     }
-    const selector = r.plural === 'replicationcontrollers' ? Object.entries(obj.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') : formatLabelSelector(obj.spec?.selector);
+    const selector =
+      r.plural === 'replicationcontrollers'
+        ? Object.entries(obj.spec?.selector ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')
+        : formatLabelSelector(obj.spec?.selector);
     return {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
-      metadata: { name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp },
+      metadata: {
+        name: md.name,
+        namespace: md.namespace,
+        uid: md.uid,
+        resourceVersion: md.resourceVersion,
+        creationTimestamp: md.creationTimestamp,
+      },
       spec: { replicas: obj.spec?.replicas ?? 1 },
       status: { replicas: obj.status?.replicas ?? 0, selector },
     };

@@ -55,7 +55,9 @@ export function checkTypes(r: Pick<ResourceInfo, 'group' | 'version' | 'kind'>, 
   const root = messageOfKind(r.group, r.version, r.kind);
   if (!root) return;
   const fail = (path: string, v: unknown, type: string): never => {
-    throw badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: json: cannot unmarshal ${jsonType(v)} into Go struct field ${r.kind}.${path} of type ${type}`);
+    throw badRequest(
+      `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: json: cannot unmarshal ${jsonType(v)} into Go struct field ${r.kind}.${path} of type ${type}`,
+    );
   };
   const walk = (message: string, value: Record<string, unknown>, path: string) => {
     const fields = jsonFields(message);

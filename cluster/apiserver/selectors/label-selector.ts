@@ -17,7 +17,8 @@ export interface LabelSelector {
   empty: boolean;
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 function bad(selector: string, why: string): Error {
@@ -67,7 +68,8 @@ export function parseLabelSelector(selector: string): LabelSelector {
       req = { key, operator: op, values: [v] };
     } else {
       const op = readWord();
-      if (op !== 'in' && op !== 'notin') throw bad(selector, `found '${op || src[i]}', expected: '=', '!=', '==', 'in', notin'`);
+      if (op !== 'in' && op !== 'notin')
+        throw bad(selector, `found '${op || src[i]}', expected: '=', '!=', '==', 'in', notin'`);
       skipWs();
       if (src[i] !== '(') throw bad(selector, `found '${src[i] ?? ''}', expected: '('`);
       i++;
@@ -131,7 +133,14 @@ export function selectorOf(requirements: LabelRequirement[]): LabelSelector {
 }
 
 /** metav1.LabelSelector (matchLabels + matchExpressions) in its string form, as Scale.status.selector shows it. */
-export function formatLabelSelector(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+export function formatLabelSelector(
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
+): string {
   if (!sel) return '';
   const parts: string[] = [];
   for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort()) parts.push(`${k}=${v}`);

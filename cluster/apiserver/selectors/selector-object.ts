@@ -3,7 +3,10 @@
 // An empty selector matches everything, a missing one nothing (apimachinery's convention).
 import type { LabelSelector } from '../../../common/api-types.js';
 
-export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector) return false;
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;

@@ -17,14 +17,26 @@ export interface Printer {
   cells(obj: KObject, now: number): unknown[];
 }
 
-const col = (name: string, type: Column['type'] = 'string', priority = 0, format = ''): Column => ({ name, type, format, description: name, priority });
+const col = (name: string, type: Column['type'] = 'string', priority = 0, format = ''): Column => ({
+  name,
+  type,
+  format,
+  description: name,
+  priority,
+});
 const nameCol = col('Name', 'string', 0, 'name');
 const age = col('Age');
 const ageOf = (o: KObject, now: number) => since(now, o.metadata?.creationTimestamp);
 const containersOf = (t: KObject | undefined) => (t?.spec?.containers ?? []).map((c: KObject) => c.name).join(',');
 const imagesOf = (t: KObject | undefined) => (t?.spec?.containers ?? []).map((c: KObject) => c.image).join(',');
 
-function podStatus(pod: KObject): { reason: string; ready: number; total: number; restarts: number; lastRestart?: number } {
+function podStatus(pod: KObject): {
+  reason: string;
+  ready: number;
+  total: number;
+  restarts: number;
+  lastRestart?: number;
+} {
   const st = pod.status ?? {};
   let reason: string = st.reason || st.phase || '';
   let restarts = 0;
@@ -45,7 +57,12 @@ function podStatus(pod: KObject): { reason: string; ready: number; total: number
     const wait = cs.state?.waiting;
     if (term && term.exitCode === 0) return;
     initializing = true;
-    if (term) reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
+    if (term)
+      reason = term.reason
+        ? `Init:${term.reason}`
+        : term.signal
+          ? `Init:Signal:${term.signal}`
+          : `Init:ExitCode:${term.exitCode}`;
     else if (wait?.reason && wait.reason !== 'PodInitializing') reason = `Init:${wait.reason}`;
     else reason = `Init:${i}/${(pod.spec?.initContainers ?? []).length}`;
   });
@@ -74,30 +91,96 @@ function podStatus(pod: KObject): { reason: string; ready: number; total: number
 }
 
 const pods: Printer = {
-  columns: [nameCol, col('Ready'), col('Status'), col('Restarts'), age, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+  columns: [
+    nameCol,
+    col('Ready'),
+    col('Status'),
+    col('Restarts'),
+    age,
+    col('IP', 'string', 1),
+    col('Node', 'string', 1),
+    col('Nominated Node', 'string', 1),
+    col('Readiness Gates', 'string', 1),
+  ],
   cells(o, now) {
     const s = podStatus(o);
-    const restarts = s.lastRestart ? `${s.restarts} (${since(now, new Date(s.lastRestart).toISOString())} ago)` : String(s.restarts);
+    const restarts = s.lastRestart
+      ? `${s.restarts} (${since(now, new Date(s.lastRestart).toISOString())} ago)`
+      : String(s.restarts);
     const gates: KObject[] = o.spec?.readinessGates ?? [];
-    const gateText = gates.length ? `${gates.filter((g) => (o.status?.conditions ?? []).some((c: KObject) => c.type === g.conditionType && c.status === 'True')).length}/${gates.length}` : '<none>';
-    return [o.metadata?.name, `${s.ready}/${s.total}`, s.reason, restarts, ageOf(o, now), orNone(o.status?.podIP), orNone(o.spec?.nodeName), orNone(o.status?.nominatedNodeName), gateText];
+    const gateText = gates.length
+      ? `${gates.filter((g) => (o.status?.conditions ?? []).some((c: KObject) => c.type === g.conditionType && c.status === 'True')).length}/${gates.length}`
+      : '<none>';
+    return [
+      o.metadata?.name,
+      `${s.ready}/${s.total}`,
+      s.reason,
+      restarts,
+      ageOf(o, now),
+      orNone(o.status?.podIP),
+      orNone(o.spec?.nodeName),
+      orNone(o.status?.nominatedNodeName),
+      gateText,
+    ];
   },
 };
 
 const deployments: Printer = {
-  columns: [nameCol, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), age, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
-  cells: (o, now) => [o.metadata?.name, `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`, o.status?.updatedReplicas ?? 0, o.status?.availableReplicas ?? 0, ageOf(o, now), containersOf(o.spec?.template), imagesOf(o.spec?.template), formatLabelSelector(o.spec?.selector)],
+  columns: [
+    nameCol,
+    col('Ready'),
+    col('Up-to-date', 'integer'),
+    col('Available', 'integer'),
+    age,
+    col('Containers', 'string', 1),
+    col('Images', 'string', 1),
+    col('Selector', 'string', 1),
+  ],
+  cells: (o, now) => [
+    o.metadata?.name,
+    `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`,
+    o.status?.updatedReplicas ?? 0,
+    o.status?.availableReplicas ?? 0,
+    ageOf(o, now),
+    containersOf(o.spec?.template),
+    imagesOf(o.spec?.template),
+    formatLabelSelector(o.spec?.selector),
+  ],
 };
 
 const replicasets: Printer = {
-  columns: [nameCol, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), age, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
-  cells: (o, now) => [o.metadata?.name, o.spec?.replicas ?? 0, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0, ageOf(o, now), containersOf(o.spec?.template), imagesOf(o.spec?.template), o.kind === 'ReplicationController' ? Object.entries(o.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') : formatLabelSelector(o.spec?.selector)],
+  columns: [
+    nameCol,
+    col('Desired', 'integer'),
+    col('Current', 'integer'),
+    col('Ready', 'integer'),
+    age,
+    col('Containers', 'string', 1),
+    col('Images', 'string', 1),
+    col('Selector', 'string', 1),
+  ],
+  cells: (o, now) => [
+    o.metadata?.name,
+    o.spec?.replicas ?? 0,
+    o.status?.replicas ?? 0,
+    o.status?.readyReplicas ?? 0,
+    ageOf(o, now),
+    containersOf(o.spec?.template),
+    imagesOf(o.spec?.template),
+    o.kind === 'ReplicationController'
+      ? Object.entries(o.spec?.selector ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')
+      : formatLabelSelector(o.spec?.selector),
+  ],
 };
 
 function servicePorts(o: KObject): string {
   const ports: KObject[] = o.spec?.ports ?? [];
   if (!ports.length) return '<none>';
-  return ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`)).join(',');
+  return ports
+    .map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`))
+    .join(',');
 }
 
 function externalIP(o: KObject): string {
@@ -113,15 +196,36 @@ function externalIP(o: KObject): string {
 }
 
 const services: Printer = {
-  columns: [nameCol, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), age, col('Selector', 'string', 1)],
-  cells: (o, now) => [o.metadata?.name, o.spec?.type ?? 'ClusterIP', orNone(o.spec?.clusterIP), externalIP(o), servicePorts(o), ageOf(o, now), o.spec?.selector ? Object.entries(o.spec.selector).map(([k, v]) => `${k}=${v}`).join(',') : '<none>'],
+  columns: [
+    nameCol,
+    col('Type'),
+    col('Cluster-IP'),
+    col('External-IP'),
+    col('Port(s)'),
+    age,
+    col('Selector', 'string', 1),
+  ],
+  cells: (o, now) => [
+    o.metadata?.name,
+    o.spec?.type ?? 'ClusterIP',
+    orNone(o.spec?.clusterIP),
+    externalIP(o),
+    servicePorts(o),
+    ageOf(o, now),
+    o.spec?.selector
+      ? Object.entries(o.spec.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')
+      : '<none>',
+  ],
 };
 
 function endpointsText(o: KObject): string {
   const list: string[] = [];
   for (const s of o.subsets ?? []) {
     const ports: KObject[] = s.ports?.length ? s.ports : [{}];
-    for (const a of s.addresses ?? []) for (const p of ports) list.push(p.port !== undefined ? `${a.ip}:${p.port}` : a.ip);
+    for (const a of s.addresses ?? [])
+      for (const p of ports) list.push(p.port !== undefined ? `${a.ip}:${p.port}` : a.ip);
   }
   if (!list.length) return '<none>';
   return list.length > 3 ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...` : list.join(',');
@@ -140,12 +244,36 @@ function nodeStatus(o: KObject): string {
 }
 
 const nodes: Printer = {
-  columns: [nameCol, col('Status'), col('Roles'), age, col('Version'), col('Internal-IP', 'string', 1), col('External-IP', 'string', 1), col('OS-Image', 'string', 1), col('Kernel-Version', 'string', 1), col('Container-Runtime', 'string', 1)],
+  columns: [
+    nameCol,
+    col('Status'),
+    col('Roles'),
+    age,
+    col('Version'),
+    col('Internal-IP', 'string', 1),
+    col('External-IP', 'string', 1),
+    col('OS-Image', 'string', 1),
+    col('Kernel-Version', 'string', 1),
+    col('Container-Runtime', 'string', 1),
+  ],
   cells(o, now) {
-    const roles = Object.keys(o.metadata?.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length));
+    const roles = Object.keys(o.metadata?.labels ?? {})
+      .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+      .map((k) => k.slice('node-role.kubernetes.io/'.length));
     const addr = (t: string) => orNone((o.status?.addresses ?? []).find((a: KObject) => a.type === t)?.address);
     const info = o.status?.nodeInfo ?? {};
-    return [o.metadata?.name, nodeStatus(o), roles.length ? roles.join(',') : '<none>', ageOf(o, now), info.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), orNone(info.osImage), orNone(info.kernelVersion), orNone(info.containerRuntimeVersion)];
+    return [
+      o.metadata?.name,
+      nodeStatus(o),
+      roles.length ? roles.join(',') : '<none>',
+      ageOf(o, now),
+      info.kubeletVersion ?? '',
+      addr('InternalIP'),
+      addr('ExternalIP'),
+      orNone(info.osImage),
+      orNone(info.kernelVersion),
+      orNone(info.containerRuntimeVersion),
+    ];
   },
 };
 
@@ -155,22 +283,51 @@ const namespaces: Printer = {
 };
 
 function eventTime(o: KObject, which: 'last' | 'first'): string | undefined {
-  if (which === 'last') return o.series?.lastObservedTime ?? o.lastTimestamp ?? o.eventTime ?? o.metadata?.creationTimestamp;
+  if (which === 'last')
+    return o.series?.lastObservedTime ?? o.lastTimestamp ?? o.eventTime ?? o.metadata?.creationTimestamp;
   return o.firstTimestamp ?? o.eventTime ?? o.metadata?.creationTimestamp;
 }
 
 const events: Printer = {
-  columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('Message'), col('First Seen', 'string', 1), col('Count', 'string', 1), { ...nameCol, priority: 1 }],
+  columns: [
+    col('Last Seen'),
+    col('Type'),
+    col('Reason'),
+    col('Object'),
+    col('Subobject', 'string', 1),
+    col('Source', 'string', 1),
+    col('Message'),
+    col('First Seen', 'string', 1),
+    col('Count', 'string', 1),
+    { ...nameCol, priority: 1 },
+  ],
   cells(o, now) {
     const io = o.involvedObject ?? {};
-    const source = o.source?.component ? [o.source.component, o.source.host].filter(Boolean).join(', ') : o.reportingComponent ?? '';
-    return [since(now, eventTime(o, 'last')), o.type ?? '', o.reason ?? '', `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, io.fieldPath ?? '', source, o.message ?? '', since(now, eventTime(o, 'first')), String(o.series?.count ?? o.count ?? 1), o.metadata?.name];
+    const source = o.source?.component
+      ? [o.source.component, o.source.host].filter(Boolean).join(', ')
+      : (o.reportingComponent ?? '');
+    return [
+      since(now, eventTime(o, 'last')),
+      o.type ?? '',
+      o.reason ?? '',
+      `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`,
+      io.fieldPath ?? '',
+      source,
+      o.message ?? '',
+      since(now, eventTime(o, 'first')),
+      String(o.series?.count ?? o.count ?? 1),
+      o.metadata?.name,
+    ];
   },
 };
 
 const configmaps: Printer = {
   columns: [nameCol, col('Data', 'integer'), age],
-  cells: (o, now) => [o.metadata?.name, Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length, ageOf(o, now)],
+  cells: (o, now) => [
+    o.metadata?.name,
+    Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length,
+    ageOf(o, now),
+  ],
 };
 
 const secrets: Printer = {
@@ -179,27 +336,85 @@ const secrets: Printer = {
 };
 
 const daemonsets: Printer = {
-  columns: [nameCol, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Node Selector'), age, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+  columns: [
+    nameCol,
+    col('Desired', 'integer'),
+    col('Current', 'integer'),
+    col('Ready', 'integer'),
+    col('Up-to-date', 'integer'),
+    col('Available', 'integer'),
+    col('Node Selector'),
+    age,
+    col('Containers', 'string', 1),
+    col('Images', 'string', 1),
+    col('Selector', 'string', 1),
+  ],
   cells: (o, now) => {
     const s = o.status ?? {};
     const ns = o.spec?.template?.spec?.nodeSelector;
-    return [o.metadata?.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0, ns ? Object.entries(ns).map(([k, v]) => `${k}=${v}`).join(',') : '<none>', ageOf(o, now), containersOf(o.spec?.template), imagesOf(o.spec?.template), formatLabelSelector(o.spec?.selector)];
+    return [
+      o.metadata?.name,
+      s.desiredNumberScheduled ?? 0,
+      s.currentNumberScheduled ?? 0,
+      s.numberReady ?? 0,
+      s.updatedNumberScheduled ?? 0,
+      s.numberAvailable ?? 0,
+      ns
+        ? Object.entries(ns)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')
+        : '<none>',
+      ageOf(o, now),
+      containersOf(o.spec?.template),
+      imagesOf(o.spec?.template),
+      formatLabelSelector(o.spec?.selector),
+    ];
   },
 };
 
 const statefulsets: Printer = {
   columns: [nameCol, col('Ready'), age, col('Containers', 'string', 1), col('Images', 'string', 1)],
-  cells: (o, now) => [o.metadata?.name, `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`, ageOf(o, now), containersOf(o.spec?.template), imagesOf(o.spec?.template)],
+  cells: (o, now) => [
+    o.metadata?.name,
+    `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`,
+    ageOf(o, now),
+    containersOf(o.spec?.template),
+    imagesOf(o.spec?.template),
+  ],
 };
 
 const jobs: Printer = {
-  columns: [nameCol, col('Status'), col('Completions'), col('Duration'), age, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+  columns: [
+    nameCol,
+    col('Status'),
+    col('Completions'),
+    col('Duration'),
+    age,
+    col('Containers', 'string', 1),
+    col('Images', 'string', 1),
+    col('Selector', 'string', 1),
+  ],
   cells(o, now) {
     const s = o.status ?? {};
     const conds: KObject[] = s.conditions ?? [];
-    const status = conds.some((c) => c.type === 'Complete' && c.status === 'True') ? 'Complete' : conds.some((c) => c.type === 'Failed' && c.status === 'True') ? 'Failed' : o.spec?.suspend ? 'Suspended' : 'Running';
+    const status = conds.some((c) => c.type === 'Complete' && c.status === 'True')
+      ? 'Complete'
+      : conds.some((c) => c.type === 'Failed' && c.status === 'True')
+        ? 'Failed'
+        : o.spec?.suspend
+          ? 'Suspended'
+          : 'Running';
     const duration = s.startTime ? since(s.completionTime ? Date.parse(s.completionTime) : now, s.startTime) : '';
-    return [o.metadata?.name, status, `${s.succeeded ?? 0}/${o.spec?.completions ?? 1}`, duration, ageOf(o, now), containersOf(o.spec?.template), imagesOf(o.spec?.template), formatLabelSelector(o.spec?.selector)];
+    return [
+      o.metadata?.name,
+      status,
+      `${s.succeeded ?? 0}/${o.spec?.completions ?? 1}`,
+      duration,
+      ageOf(o, now),
+      containersOf(o.spec?.template),
+      imagesOf(o.spec?.template),
+      formatLabelSelector(o.spec?.selector),
+    ];
   },
 };
 
@@ -215,16 +430,47 @@ const leases: Printer = {
 
 const pvcs: Printer = {
   columns: [nameCol, col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), age],
-  cells: (o, now) => [o.metadata?.name, o.status?.phase ?? '', o.spec?.volumeName ?? '', o.status?.capacity?.storage ?? '', accessModes(o.status?.accessModes ?? o.spec?.accessModes), o.spec?.storageClassName ?? '', ageOf(o, now)],
+  cells: (o, now) => [
+    o.metadata?.name,
+    o.status?.phase ?? '',
+    o.spec?.volumeName ?? '',
+    o.status?.capacity?.storage ?? '',
+    accessModes(o.status?.accessModes ?? o.spec?.accessModes),
+    o.spec?.storageClassName ?? '',
+    ageOf(o, now),
+  ],
 };
 
 const pvs: Printer = {
-  columns: [nameCol, col('Capacity'), col('Access Modes'), col('Reclaim Policy'), col('Status'), col('Claim'), col('StorageClass'), age],
-  cells: (o, now) => [o.metadata?.name, o.spec?.capacity?.storage ?? '', accessModes(o.spec?.accessModes), o.spec?.persistentVolumeReclaimPolicy ?? '', o.status?.phase ?? '', o.spec?.claimRef ? `${o.spec.claimRef.namespace}/${o.spec.claimRef.name}` : '', o.spec?.storageClassName ?? '', ageOf(o, now)],
+  columns: [
+    nameCol,
+    col('Capacity'),
+    col('Access Modes'),
+    col('Reclaim Policy'),
+    col('Status'),
+    col('Claim'),
+    col('StorageClass'),
+    age,
+  ],
+  cells: (o, now) => [
+    o.metadata?.name,
+    o.spec?.capacity?.storage ?? '',
+    accessModes(o.spec?.accessModes),
+    o.spec?.persistentVolumeReclaimPolicy ?? '',
+    o.status?.phase ?? '',
+    o.spec?.claimRef ? `${o.spec.claimRef.namespace}/${o.spec.claimRef.name}` : '',
+    o.spec?.storageClassName ?? '',
+    ageOf(o, now),
+  ],
 };
 
 function accessModes(modes: string[] | undefined): string {
-  const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+  const short: Record<string, string> = {
+    ReadWriteOnce: 'RWO',
+    ReadOnlyMany: 'ROX',
+    ReadWriteMany: 'RWX',
+    ReadWriteOncePod: 'RWOP',
+  };
   return (modes ?? []).map((m) => short[m] ?? m).join(',');
 }
 

@@ -7,7 +7,14 @@ import type { ResourceInfo } from '../resources.js';
 import { since } from './human.js';
 import { printerFor, type Column, type Printer } from './printers.js';
 
-const nameColumn: Column = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', priority: 0 };
+const nameColumn: Column = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+  priority: 0,
+};
 
 const crdPrinter: Printer = {
   columns: [nameColumn, { name: 'Created At', type: 'date', format: '', description: 'Created At', priority: 0 }],
@@ -15,19 +22,44 @@ const crdPrinter: Printer = {
 };
 
 const apiServicePrinter: Printer = {
-  columns: [nameColumn, { name: 'Service', type: 'string', format: '', description: 'The reference to the service that hosts this API endpoint.', priority: 0 }, { name: 'Available', type: 'string', format: '', description: 'Whether this service is available.', priority: 0 }, { name: 'Age', type: 'string', format: '', description: 'Age', priority: 0 }],
+  columns: [
+    nameColumn,
+    {
+      name: 'Service',
+      type: 'string',
+      format: '',
+      description: 'The reference to the service that hosts this API endpoint.',
+      priority: 0,
+    },
+    { name: 'Available', type: 'string', format: '', description: 'Whether this service is available.', priority: 0 },
+    { name: 'Age', type: 'string', format: '', description: 'Age', priority: 0 },
+  ],
   cells: (o: KObject, now: number) => {
     const svc = o.spec?.service;
     const c = ((o.status?.conditions ?? []) as KObject[]).find((x) => x.type === 'Available');
     const available = !c ? 'Unknown' : c.status === 'True' ? 'True' : `${c.status} (${c.reason})`;
-    return [o.metadata?.name, svc ? `${svc.namespace}/${svc.name}` : 'Local', available, since(now, o.metadata?.creationTimestamp)];
+    return [
+      o.metadata?.name,
+      svc ? `${svc.namespace}/${svc.name}` : 'Local',
+      available,
+      since(now, o.metadata?.creationTimestamp),
+    ];
   },
 };
 
 function customPrinter(r: ResourceInfo): Printer {
   const cols = r.custom!.columns;
   return {
-    columns: [nameColumn, ...cols.map((c) => ({ name: c.name, type: c.type, format: c.format, description: c.description, priority: c.priority }))],
+    columns: [
+      nameColumn,
+      ...cols.map((c) => ({
+        name: c.name,
+        type: c.type,
+        format: c.format,
+        description: c.description,
+        priority: c.priority,
+      })),
+    ],
     cells: (o: KObject, now: number) => [
       o.metadata?.name,
       ...cols.map((c) => {
@@ -38,7 +70,10 @@ function customPrinter(r: ResourceInfo): Printer {
           return null;
         }
         if (!vals.length) return null;
-        const v = vals.length === 1 ? vals[0] : vals.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',');
+        const v =
+          vals.length === 1
+            ? vals[0]
+            : vals.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',');
         if (c.type === 'date' && typeof v === 'string') return since(now, v);
         if (v !== null && typeof v === 'object') return JSON.stringify(v);
         return v;

@@ -16,7 +16,14 @@ export function partialObjectMetadata(obj: KObject): KObject {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata ?? {} };
 }
 
-export function toTable(plural: string | Printer, objects: KObject[], listMeta: KObject, include: IncludeObject, now: number, withColumns = true): KObject {
+export function toTable(
+  plural: string | Printer,
+  objects: KObject[],
+  listMeta: KObject,
+  include: IncludeObject,
+  now: number,
+  withColumns = true,
+): KObject {
   const p = typeof plural === 'string' ? printerFor(plural) : plural;
   return {
     kind: 'Table',

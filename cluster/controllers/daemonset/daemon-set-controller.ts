@@ -28,17 +28,26 @@ export class DaemonSetController implements Controller {
     this.pods = ctx.informers.pods();
     this.podControl = new PodControl(ctx.client, ctx.recorder(this.name));
     this.expectations = new Expectations(ctx.clock);
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
-    const all = () => { for (const ds of this.sets.store.list()) this.worker.enqueue(ds); };
+    const all = () => {
+      for (const ds of this.sets.store.list()) this.worker.enqueue(ds);
+    };
     const owner = (p: Pod) => {
       const ref = controllerRefOf(p);
       return ref?.kind === 'DaemonSet' ? `${p.metadata.namespace}/${ref.name}` : undefined;
     };
     const offs = [
-      this.sets.addEventHandler({ onAdd: (d) => this.worker.enqueue(d), onUpdate: (_, d) => this.worker.enqueue(d), onDelete: (d) => this.worker.enqueue(d) }),
+      this.sets.addEventHandler({
+        onAdd: (d) => this.worker.enqueue(d),
+        onUpdate: (_, d) => this.worker.enqueue(d),
+        onDelete: (d) => this.worker.enqueue(d),
+      }),
       this.nodes.addEventHandler({
         onAdd: all,
         onUpdate: (a, b) => {
@@ -47,13 +56,31 @@ export class DaemonSetController implements Controller {
         onDelete: all,
       }),
       this.pods.addEventHandler({
-        onAdd: (p) => { const k = owner(p); if (k) { this.expectations.creationObserved(k); this.worker.enqueueKey(k); } },
-        onUpdate: (_, p) => { const k = owner(p); if (k) this.worker.enqueueKey(k); },
-        onDelete: (p) => { const k = owner(p); if (k) { this.expectations.deletionObserved(k); this.worker.enqueueKey(k); } },
+        onAdd: (p) => {
+          const k = owner(p);
+          if (k) {
+            this.expectations.creationObserved(k);
+            this.worker.enqueueKey(k);
+          }
+        },
+        onUpdate: (_, p) => {
+          const k = owner(p);
+          if (k) this.worker.enqueueKey(k);
+        },
+        onDelete: (p) => {
+          const k = owner(p);
+          if (k) {
+            this.expectations.deletionObserved(k);
+            this.worker.enqueueKey(k);
+          }
+        },
       }),
     ];
     const stop = this.worker.run();
-    return () => { for (const o of offs) o(); stop(); };
+    return () => {
+      for (const o of offs) o();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -63,7 +90,12 @@ export class DaemonSetController implements Controller {
   private async reconcile(key: string): Promise<void> {
     const ds = this.sets.store.get(key);
     if (!ds) return this.expectations.delete(key);
-    const plan = planDaemonSet(ds, this.nodes.store.list(), this.pods.store.byIndex(NamespaceIndex, ds.metadata.namespace ?? ''), this.ctx.clock.now());
+    const plan = planDaemonSet(
+      ds,
+      this.nodes.store.list(),
+      this.pods.store.byIndex(NamespaceIndex, ds.metadata.namespace ?? ''),
+      this.ctx.clock.now(),
+    );
     const ref = objectRef(ds, 'apps/v1', 'DaemonSet');
     const errs: unknown[] = [];
     if (!ds.metadata.deletionTimestamp && this.expectations.satisfied(key)) {
@@ -72,7 +104,11 @@ export class DaemonSetController implements Controller {
       const results = await Promise.allSettled([
         ...plan.create.map(async (node) => {
           const pod = podFromTemplate(ds.spec.template, ds, cref);
-          pod.metadata.labels = { ...pod.metadata.labels, [RevisionHashLabel]: plan.hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) };
+          pod.metadata.labels = {
+            ...pod.metadata.labels,
+            [RevisionHashLabel]: plan.hash,
+            'pod-template-generation': String(ds.metadata.generation ?? 1),
+          };
           pod.spec = daemonPodSpec(ds, node);
           try {
             await this.podControl.create(pod, ref);
@@ -95,7 +131,10 @@ export class DaemonSetController implements Controller {
     const cur = ds.status ?? {};
     if (stableJson({ ...cur, ...plan.status }) !== stableJson(cur)) {
       try {
-        await this.ctx.client.daemonSets.patch(ds.metadata.name!, { status: plan.status }, 'merge', { namespace: ds.metadata.namespace, subresource: 'status' });
+        await this.ctx.client.daemonSets.patch(ds.metadata.name!, { status: plan.status }, 'merge', {
+          namespace: ds.metadata.namespace,
+          subresource: 'status',
+        });
       } catch (err) {
         if (!isNotFound(err)) errs.push(err);
       }

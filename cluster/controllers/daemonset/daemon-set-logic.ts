@@ -23,14 +23,17 @@ const DAEMON_TOLERATIONS: Toleration[] = [
 export function daemonPodSpec(ds: DaemonSet, nodeName: string): PodSpec {
   const spec = structuredClone(ds.spec.template.spec);
   const tolerations = [...(spec.tolerations ?? [])];
-  for (const t of DAEMON_TOLERATIONS) if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
+  for (const t of DAEMON_TOLERATIONS)
+    if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
   spec.tolerations = tolerations;
   // Replace any node affinity's required terms with "this node", keeping the rest of affinity.
   spec.affinity = {
     ...(spec.affinity ?? {}),
     nodeAffinity: {
       ...(spec.affinity?.nodeAffinity ?? {}),
-      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] },
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+      },
     },
   };
   return spec;
@@ -39,8 +42,10 @@ export function daemonPodSpec(ds: DaemonSet, nodeName: string): PodSpec {
 /** The node a daemon pod is for: its nodeName once bound, else its metadata.name affinity. */
 export function targetNode(p: Pod): string | undefined {
   if (p.spec.nodeName) return p.spec.nodeName;
-  for (const term of p.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
-    for (const f of term.matchFields ?? []) if (f.key === 'metadata.name' && f.operator === 'In' && f.values?.length === 1) return f.values[0];
+  for (const term of p.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ??
+    []) {
+    for (const f of term.matchFields ?? [])
+      if (f.key === 'metadata.name' && f.operator === 'In' && f.values?.length === 1) return f.values[0];
   }
   return undefined;
 }
@@ -70,7 +75,16 @@ export function planDaemonSet(ds: DaemonSet, nodes: Node[], pods: Pod[], now: nu
   }
   const create: string[] = [];
   const del: Pod[] = [];
-  const st = { desiredNumberScheduled: 0, currentNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, numberAvailable: 0, updatedNumberScheduled: 0, numberUnavailable: 0, observedGeneration: ds.metadata.generation };
+  const st = {
+    desiredNumberScheduled: 0,
+    currentNumberScheduled: 0,
+    numberMisscheduled: 0,
+    numberReady: 0,
+    numberAvailable: 0,
+    updatedNumberScheduled: 0,
+    numberUnavailable: 0,
+    observedGeneration: ds.metadata.generation,
+  };
   const minReady = (ds.spec as { minReadySeconds?: number }).minReadySeconds ?? 0;
   const oldPods: Pod[] = [];
   const nodeNames = new Set(nodes.map((n) => n.metadata.name!));
@@ -86,7 +100,11 @@ export function planDaemonSet(ds: DaemonSet, nodes: Node[], pods: Pod[], now: nu
       const ok = live.filter((p) => p.status?.phase !== 'Failed');
       if (ok.length === 0 && failed.length === 0 && (byNode.get(name) ?? []).length === 0) create.push(name);
       if (ok.length > 1) {
-        const sorted = [...ok].sort((a, b) => (Date.parse(a.metadata.creationTimestamp ?? '') || 0) - (Date.parse(b.metadata.creationTimestamp ?? '') || 0));
+        const sorted = [...ok].sort(
+          (a, b) =>
+            (Date.parse(a.metadata.creationTimestamp ?? '') || 0) -
+            (Date.parse(b.metadata.creationTimestamp ?? '') || 0),
+        );
         del.push(...sorted.slice(1));
       }
       const pod = ok[0];
@@ -106,7 +124,13 @@ export function planDaemonSet(ds: DaemonSet, nodes: Node[], pods: Pod[], now: nu
   for (const [n, ps] of byNode) if (!nodeNames.has(n)) del.push(...ps.filter((p) => !p.metadata.deletionTimestamp));
   st.numberUnavailable = st.desiredNumberScheduled - st.numberAvailable;
   if (ds.spec.updateStrategy?.type !== 'OnDelete' && oldPods.length > 0) {
-    const maxUnavailable = scaledValue(ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable, st.desiredNumberScheduled, true, 'spec.updateStrategy.rollingUpdate.maxUnavailable', 1);
+    const maxUnavailable = scaledValue(
+      ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable,
+      st.desiredNumberScheduled,
+      true,
+      'spec.updateStrategy.rollingUpdate.maxUnavailable',
+      1,
+    );
     // Unavailable old pods go first (it costs nothing); then available ones within the budget.
     const unavailableOld = oldPods.filter((p) => !isPodAvailable(p, minReady, now));
     del.push(...unavailableOld);

@@ -26,7 +26,10 @@ export class DeploymentController implements Controller {
     this.replicaSets = ctx.informers.replicaSets();
     this.pods = ctx.informers.pods();
     this.recorder = ctx.recorder(this.name);
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
@@ -75,7 +78,12 @@ export class DeploymentController implements Controller {
     const d = this.deployments.store.get(key);
     if (!d) return;
     const ns = splitKey(key).namespace ?? '';
-    const plan = planDeployment(d, this.replicaSets.store.byIndex(NamespaceIndex, ns), this.pods.store.byIndex(NamespaceIndex, ns), this.ctx.clock.now());
+    const plan = planDeployment(
+      d,
+      this.replicaSets.store.byIndex(NamespaceIndex, ns),
+      this.pods.store.byIndex(NamespaceIndex, ns),
+      this.ctx.clock.now(),
+    );
     const ref = objectRef(d, 'apps/v1', 'Deployment');
     for (const a of plan.actions) await this.apply(d, a);
     for (const e of plan.events) this.recorder.event(ref, e.type, e.reason, e.message);
@@ -93,9 +101,16 @@ export class DeploymentController implements Controller {
           if (!isAlreadyExists(err)) throw err;
           // Same name, different template: a hash collision. Count it so the next hash differs.
           const existing = await client.replicaSets.get(a.rs.metadata.name!, ns);
-          const ours = controllerRefOf(existing)?.uid === d.metadata.uid && equalIgnoreHash(existing.spec.template, d.spec.template);
+          const ours =
+            controllerRefOf(existing)?.uid === d.metadata.uid &&
+            equalIgnoreHash(existing.spec.template, d.spec.template);
           if (!ours) {
-            await client.deployments.patch(d.metadata.name!, { status: { collisionCount: (d.status?.collisionCount ?? 0) + 1 } }, 'merge', { namespace: ns, subresource: 'status' });
+            await client.deployments.patch(
+              d.metadata.name!,
+              { status: { collisionCount: (d.status?.collisionCount ?? 0) + 1 } },
+              'merge',
+              { namespace: ns, subresource: 'status' },
+            );
           }
           throw err;
         }
@@ -111,10 +126,15 @@ export class DeploymentController implements Controller {
         }
         return;
       case 'updateDeploymentAnnotations':
-        await client.deployments.patch(d.metadata.name!, { metadata: { annotations: a.annotations } }, 'merge', { namespace: ns });
+        await client.deployments.patch(d.metadata.name!, { metadata: { annotations: a.annotations } }, 'merge', {
+          namespace: ns,
+        });
         return;
       case 'updateStatus':
-        await client.deployments.patch(d.metadata.name!, { status: a.status }, 'merge', { namespace: ns, subresource: 'status' });
+        await client.deployments.patch(d.metadata.name!, { status: a.status }, 'merge', {
+          namespace: ns,
+          subresource: 'status',
+        });
         return;
     }
   }

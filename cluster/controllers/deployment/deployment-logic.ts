@@ -7,8 +7,20 @@ import type { Deployment, DeploymentStatus, Pod, ReplicaSet } from '../../../com
 import { stableJson } from '../util/hash.js';
 import { controllerRefOf, isControlledBy, newControllerRef } from '../util/pods.js';
 import {
-  byCreation, DesiredReplicasAnnotation, findNewReplicaSet, PodTemplateHashLabel, replicaSetAnnotations, replicasOf,
-  resolveFenceposts, revisionOf, RevisionAnnotation, RevisionHistoryAnnotation, specReplicas, sumSpec, sumStatus, templateHash,
+  byCreation,
+  DesiredReplicasAnnotation,
+  findNewReplicaSet,
+  PodTemplateHashLabel,
+  replicaSetAnnotations,
+  replicasOf,
+  resolveFenceposts,
+  revisionOf,
+  RevisionAnnotation,
+  RevisionHistoryAnnotation,
+  specReplicas,
+  sumSpec,
+  sumStatus,
+  templateHash,
 } from './deployment-util.js';
 
 export type DeploymentAction =
@@ -40,7 +52,12 @@ class Planner {
   old: ReplicaSet[];
   private createdNew = false;
 
-  constructor(readonly d: Deployment, owned: ReplicaSet[], readonly pods: Pod[], readonly now: number) {
+  constructor(
+    readonly d: Deployment,
+    owned: ReplicaSet[],
+    readonly pods: Pod[],
+    readonly now: number,
+  ) {
     this.newRS = findNewReplicaSet(d, owned);
     this.old = byCreation(owned.filter((rs) => rs !== this.newRS));
   }
@@ -57,7 +74,12 @@ class Planner {
     const { maxSurge } = this.fence();
     if (this.newRS) {
       const cur = revisionOf(this.newRS);
-      const annotations = replicaSetAnnotations(d, Math.max(cur, newRevision), maxSurge, this.newRS.metadata.annotations);
+      const annotations = replicaSetAnnotations(
+        d,
+        Math.max(cur, newRevision),
+        maxSurge,
+        this.newRS.metadata.annotations,
+      );
       if (cur < newRevision && cur > 0) {
         const hist = annotations[RevisionHistoryAnnotation];
         annotations[RevisionHistoryAnnotation] = hist ? `${hist},${cur}` : String(cur);
@@ -68,7 +90,10 @@ class Planner {
     } else if (create) {
       const hash = templateHash(d);
       const tmpl = structuredClone(d.spec.template);
-      tmpl.metadata = { ...(tmpl.metadata ?? {}), labels: { ...(tmpl.metadata?.labels ?? {}), [PodTemplateHashLabel]: hash } };
+      tmpl.metadata = {
+        ...(tmpl.metadata ?? {}),
+        labels: { ...(tmpl.metadata?.labels ?? {}), [PodTemplateHashLabel]: hash },
+      };
       const replicas = newReplicas();
       const rs: ReplicaSet = {
         apiVersion: 'apps/v1',
@@ -83,7 +108,10 @@ class Planner {
         spec: {
           replicas,
           minReadySeconds: d.spec.minReadySeconds ?? 0,
-          selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [PodTemplateHashLabel]: hash } },
+          selector: {
+            ...d.spec.selector,
+            matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [PodTemplateHashLabel]: hash },
+          },
           template: tmpl,
         },
         status: { replicas: 0 },
@@ -91,11 +119,15 @@ class Planner {
       this.actions.push({ type: 'createReplicaSet', rs });
       this.newRS = rs;
       this.createdNew = true;
-      if (replicas > 0) this.event('Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} to ${replicas}`);
+      if (replicas > 0)
+        this.event('Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} to ${replicas}`);
     }
     const rev = this.newRS ? String(revisionOf(this.newRS)) : undefined;
     if (rev && d.metadata.annotations?.[RevisionAnnotation] !== rev) {
-      this.actions.push({ type: 'updateDeploymentAnnotations', annotations: { ...(d.metadata.annotations ?? {}), [RevisionAnnotation]: rev } });
+      this.actions.push({
+        type: 'updateDeploymentAnnotations',
+        annotations: { ...(d.metadata.annotations ?? {}), [RevisionAnnotation]: rev },
+      });
     }
   }
 
@@ -110,13 +142,25 @@ class Planner {
     const before = specReplicas(rs);
     next.spec.replicas = replicas;
     const { maxSurge } = this.fence();
-    next.metadata.annotations = annotations ?? { ...(rs.metadata.annotations ?? {}), [DesiredReplicasAnnotation]: String(replicasOf(this.d)), 'deployment.kubernetes.io/max-replicas': String(replicasOf(this.d) + maxSurge) };
-    const pending = this.actions.find((a) => (a.type === 'createReplicaSet' || a.type === 'updateReplicaSet') && a.rs.metadata.name === rs.metadata.name);
+    next.metadata.annotations = annotations ?? {
+      ...(rs.metadata.annotations ?? {}),
+      [DesiredReplicasAnnotation]: String(replicasOf(this.d)),
+      'deployment.kubernetes.io/max-replicas': String(replicasOf(this.d) + maxSurge),
+    };
+    const pending = this.actions.find(
+      (a) =>
+        (a.type === 'createReplicaSet' || a.type === 'updateReplicaSet') && a.rs.metadata.name === rs.metadata.name,
+    );
     if (pending && (pending.type === 'createReplicaSet' || pending.type === 'updateReplicaSet')) pending.rs = next;
     else this.actions.push({ type: 'updateReplicaSet', rs: next });
     if (this.newRS === rs) this.newRS = next;
     this.old = this.old.map((o) => (o === rs ? next : o));
-    if (replicas !== before) this.event('Normal', 'ScalingReplicaSet', `Scaled ${replicas > before ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas}`);
+    if (replicas !== before)
+      this.event(
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${replicas > before ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas}`,
+      );
     return next;
   }
 
@@ -139,7 +183,12 @@ class Planner {
   isComplete(): boolean {
     const want = replicasOf(this.d);
     const s = this.statusOf();
-    return s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want && (s.observedGeneration ?? 0) >= (this.d.metadata.generation ?? 0);
+    return (
+      s.updatedReplicas === want &&
+      s.replicas === want &&
+      s.availableReplicas === want &&
+      (s.observedGeneration ?? 0) >= (this.d.metadata.generation ?? 0)
+    );
   }
 
   statusOf(): DeploymentStatus {
@@ -172,26 +221,40 @@ class Planner {
         if (touch) conds[i] = { ...cur, lastUpdateTime: t };
         return;
       }
-      const next = { type, status: st, lastUpdateTime: t, lastTransitionTime: cur && cur.status === st ? cur.lastTransitionTime ?? t : t, reason, message };
+      const next = {
+        type,
+        status: st,
+        lastUpdateTime: t,
+        lastTransitionTime: cur && cur.status === st ? (cur.lastTransitionTime ?? t) : t,
+        reason,
+        message,
+      };
       if (i >= 0) conds[i] = next;
       else conds.push(next);
     };
     const minAvailable = want - (this.d.spec.strategy?.type === 'Recreate' ? 0 : maxUnavailable);
-    if ((status.availableReplicas ?? 0) >= minAvailable) setCond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.');
+    if ((status.availableReplicas ?? 0) >= minAvailable)
+      setCond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.');
     else setCond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.');
     const name = this.newRS?.metadata.name;
     if (name && !this.d.spec.paused) {
       const complete = status.updatedReplicas === want && status.replicas === want && status.availableReplicas === want;
       const prev = this.d.status ?? {};
-      const moved = this.actions.length > 0 || (['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'] as const).some((k) => (prev[k] ?? 0) !== (status[k] ?? 0));
+      const moved =
+        this.actions.length > 0 ||
+        (['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'] as const).some(
+          (k) => (prev[k] ?? 0) !== (status[k] ?? 0),
+        );
       const progressing = conds.find((c) => c.type === 'Progressing');
       const deadlineMs = (this.d.spec.progressDeadlineSeconds ?? 600) * 1000;
       const since = Date.parse(progressing?.lastUpdateTime ?? '') || this.now;
       if (this.createdNew) setCond('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${name}"`);
-      else if (complete) setCond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`);
+      else if (complete)
+        setCond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`);
       else if (progressing?.reason === 'ProgressDeadlineExceeded' && !moved) {
         // Stays exceeded until the rollout moves again (kubectl rollout status reports it and exits 1).
-      } else if (!moved && progressing && since + deadlineMs <= this.now) setCond('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${name}" has timed out progressing.`);
+      } else if (!moved && progressing && since + deadlineMs <= this.now)
+        setCond('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${name}" has timed out progressing.`);
       else {
         setCond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`, moved);
         this.requeueAfterMs = Math.max(0, (moved ? this.now : since) + deadlineMs - this.now) + 1000;
@@ -223,7 +286,12 @@ class Planner {
     let left = diff;
     for (const rs of byRevision) {
       if (left <= 0) break;
-      if (specReplicas(rs) !== 0 || (rs.status?.replicas ?? 0) !== 0 || (rs.status?.observedGeneration ?? 0) < (rs.metadata.generation ?? 0)) continue;
+      if (
+        specReplicas(rs) !== 0 ||
+        (rs.status?.replicas ?? 0) !== 0 ||
+        (rs.status?.observedGeneration ?? 0) < (rs.metadata.generation ?? 0)
+      )
+        continue;
       this.actions.push({ type: 'deleteReplicaSet', rs });
       left--;
     }
@@ -250,7 +318,9 @@ function scale(p: Planner): void {
   const toAdd = allowed - total;
   if (toAdd === 0) return;
   // Bigger sets take more of a scale-up and give more of a scale-down; the leftover goes to the first.
-  const ordered = [...active].sort((a, b) => (toAdd > 0 ? specReplicas(b) - specReplicas(a) : specReplicas(a) - specReplicas(b)));
+  const ordered = [...active].sort((a, b) =>
+    toAdd > 0 ? specReplicas(b) - specReplicas(a) : specReplicas(a) - specReplicas(b),
+  );
   const shares = ordered.map((rs) => Math.trunc((specReplicas(rs) * toAdd) / total));
   const leftover = toAdd - shares.reduce((s, x) => s + x, 0);
   shares[0]! += leftover;
@@ -259,7 +329,12 @@ function scale(p: Planner): void {
 
 function isScalingEvent(p: Planner): boolean {
   const want = String(replicasOf(p.d));
-  return p.all.some((rs) => specReplicas(rs) > 0 && rs.metadata.annotations?.[DesiredReplicasAnnotation] !== undefined && rs.metadata.annotations[DesiredReplicasAnnotation] !== want);
+  return p.all.some(
+    (rs) =>
+      specReplicas(rs) > 0 &&
+      rs.metadata.annotations?.[DesiredReplicasAnnotation] !== undefined &&
+      rs.metadata.annotations[DesiredReplicasAnnotation] !== want,
+  );
 }
 
 function rolloutRolling(p: Planner): void {
@@ -352,5 +427,9 @@ export function planDeployment(d: Deployment, replicaSets: ReplicaSet[], pods: P
     }
   }
   p.finishStatus();
-  return { actions: p.actions, events: p.events, ...(p.requeueAfterMs !== undefined ? { requeueAfterMs: p.requeueAfterMs } : {}) };
+  return {
+    actions: p.actions,
+    events: p.events,
+    ...(p.requeueAfterMs !== undefined ? { requeueAfterMs: p.requeueAfterMs } : {}),
+  };
 }

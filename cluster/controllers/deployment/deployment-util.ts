@@ -11,7 +11,13 @@ export const MaxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';
 export const PodTemplateHashLabel = 'pod-template-hash';
 
 /** Deployment annotations that are not copied onto its ReplicaSets (deploymentutil.skipCopyAnnotation). */
-const SKIP_COPY = new Set(['kubectl.kubernetes.io/last-applied-configuration', RevisionAnnotation, RevisionHistoryAnnotation, DesiredReplicasAnnotation, MaxReplicasAnnotation]);
+const SKIP_COPY = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  RevisionAnnotation,
+  RevisionHistoryAnnotation,
+  DesiredReplicasAnnotation,
+  MaxReplicasAnnotation,
+]);
 
 export function revisionOf(rs: { metadata: { annotations?: Record<string, string> } }): number {
   const v = Number(rs.metadata.annotations?.[RevisionAnnotation] ?? '0');
@@ -25,7 +31,12 @@ export function replicasOf(d: Deployment): number {
 /** Go clients send `"creationTimestamp": null` inside templates (kubectl rollout undo does): absent and null are the same. */
 function dropNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropNulls);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, dropNulls(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== null)
+        .map(([k, x]) => [k, dropNulls(x)]),
+    );
   return v;
 }
 
@@ -50,7 +61,11 @@ export function findNewReplicaSet(d: Deployment, rss: ReplicaSet[]): ReplicaSet 
 }
 
 export function byCreation<T extends { metadata: { creationTimestamp?: string; name?: string } }>(list: T[]): T[] {
-  return [...list].sort((a, b) => (Date.parse(a.metadata.creationTimestamp ?? '') || 0) - (Date.parse(b.metadata.creationTimestamp ?? '') || 0) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  return [...list].sort(
+    (a, b) =>
+      (Date.parse(a.metadata.creationTimestamp ?? '') || 0) - (Date.parse(b.metadata.creationTimestamp ?? '') || 0) ||
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+  );
 }
 
 export function resolveFenceposts(d: Deployment): { maxSurge: number; maxUnavailable: number } {
@@ -76,7 +91,12 @@ export function sumStatus(rss: ReplicaSet[], f: 'replicas' | 'readyReplicas' | '
 }
 
 /** Annotations the ReplicaSet inherits from the Deployment, plus its revision bookkeeping. */
-export function replicaSetAnnotations(d: Deployment, revision: number, maxSurge: number, current: Record<string, string> = {}): Record<string, string> {
+export function replicaSetAnnotations(
+  d: Deployment,
+  revision: number,
+  maxSurge: number,
+  current: Record<string, string> = {},
+): Record<string, string> {
   const out: Record<string, string> = { ...current };
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (!SKIP_COPY.has(k)) out[k] = v;
   out[RevisionAnnotation] = String(revision);

@@ -10,7 +10,14 @@ import { QueueWorker, type Controller } from '../base-controller.js';
 import type { ControllerContext } from '../controller-context.js';
 import { stableJson } from '../util/hash.js';
 import { matchesSet } from '../util/labels.js';
-import { desiredEndpoints, desiredSlices, planSlices, ServiceNameLabel, SliceControllerName, SliceManagedByLabel } from './endpoints-logic.js';
+import {
+  desiredEndpoints,
+  desiredSlices,
+  planSlices,
+  ServiceNameLabel,
+  SliceControllerName,
+  SliceManagedByLabel,
+} from './endpoints-logic.js';
 
 export class EndpointsController implements Controller {
   readonly name: string;
@@ -22,25 +29,54 @@ export class EndpointsController implements Controller {
   /** Slices we created that the cache may not show yet (the EndpointSlice controller's own tracker). */
   private readonly created = new Map<string, EndpointSlice[]>();
 
-  constructor(private readonly ctx: ControllerContext, readonly mode: 'endpoints' | 'endpointslices') {
+  constructor(
+    private readonly ctx: ControllerContext,
+    readonly mode: 'endpoints' | 'endpointslices',
+  ) {
     this.name = mode === 'endpoints' ? 'endpoints-controller' : 'endpointslice-controller';
     this.services = ctx.informers.services();
     this.pods = ctx.informers.pods();
     if (mode === 'endpoints') this.endpoints = ctx.informers.endpoints();
     else this.slices = ctx.informers.endpointSlices();
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
     const forPod = (p: Pod) => {
-      for (const s of this.services.store.byIndex(NamespaceIndex, p.metadata.namespace ?? '')) if (matchesSet(s.spec.selector, p.metadata.labels)) this.worker.enqueue(s);
+      for (const s of this.services.store.byIndex(NamespaceIndex, p.metadata.namespace ?? ''))
+        if (matchesSet(s.spec.selector, p.metadata.labels)) this.worker.enqueue(s);
     };
     const offs = [
-      this.services.addEventHandler({ onAdd: (s) => this.worker.enqueue(s), onUpdate: (_, s) => this.worker.enqueue(s), onDelete: (s) => this.worker.enqueue(s) }),
+      this.services.addEventHandler({
+        onAdd: (s) => this.worker.enqueue(s),
+        onUpdate: (_, s) => this.worker.enqueue(s),
+        onDelete: (s) => this.worker.enqueue(s),
+      }),
       this.pods.addEventHandler({
         onAdd: forPod,
         onUpdate: (old, p) => {
-          if (stableJson([old.metadata.labels, old.status?.podIP, old.status?.phase, old.status?.conditions, old.metadata.deletionTimestamp, old.spec.nodeName]) === stableJson([p.metadata.labels, p.status?.podIP, p.status?.phase, p.status?.conditions, p.metadata.deletionTimestamp, p.spec.nodeName])) return;
+          if (
+            stableJson([
+              old.metadata.labels,
+              old.status?.podIP,
+              old.status?.phase,
+              old.status?.conditions,
+              old.metadata.deletionTimestamp,
+              old.spec.nodeName,
+            ]) ===
+            stableJson([
+              p.metadata.labels,
+              p.status?.podIP,
+              p.status?.phase,
+              p.status?.conditions,
+              p.metadata.deletionTimestamp,
+              p.spec.nodeName,
+            ])
+          )
+            return;
           forPod(old);
           forPod(p);
         },
@@ -48,16 +84,26 @@ export class EndpointsController implements Controller {
       }),
     ];
     // Someone else changing or deleting our object: put it back.
-    if (this.endpoints) offs.push(this.endpoints.addEventHandler({ onDelete: (e) => this.worker.enqueue(e), onUpdate: (_, e) => this.worker.enqueue(e) }));
+    if (this.endpoints)
+      offs.push(
+        this.endpoints.addEventHandler({
+          onDelete: (e) => this.worker.enqueue(e),
+          onUpdate: (_, e) => this.worker.enqueue(e),
+        }),
+      );
     if (this.slices) {
       const owner = (s: EndpointSlice) => {
         const svc = s.metadata.labels?.[ServiceNameLabel];
-        if (svc && s.metadata.labels?.[SliceManagedByLabel] === SliceControllerName) this.worker.enqueueKey(`${s.metadata.namespace}/${svc}`);
+        if (svc && s.metadata.labels?.[SliceManagedByLabel] === SliceControllerName)
+          this.worker.enqueueKey(`${s.metadata.namespace}/${svc}`);
       };
       offs.push(this.slices.addEventHandler({ onDelete: owner, onUpdate: (_, s) => owner(s) }));
     }
     const stop = this.worker.run();
-    return () => { for (const o of offs) o(); stop(); };
+    return () => {
+      for (const o of offs) o();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -76,7 +122,10 @@ export class EndpointsController implements Controller {
     const current = this.endpoints!.store.getByName(name, namespace);
     if (!svc) {
       // The Service is gone: so is its Endpoints object (the garbage collector has no owner link here).
-      if (current) await client.endpoints.delete(name, namespace).catch((e) => { if (!isNotFound(e)) throw e; });
+      if (current)
+        await client.endpoints.delete(name, namespace).catch((e) => {
+          if (!isNotFound(e)) throw e;
+        });
       return;
     }
     if (!svc.spec.selector || Object.keys(svc.spec.selector).length === 0) return; // a Service without selector: its Endpoints are the user's
@@ -90,23 +139,40 @@ export class EndpointsController implements Controller {
       }
       return;
     }
-    if (stableJson([current.subsets ?? [], current.metadata.labels ?? {}]) === stableJson([want.subsets, want.metadata.labels])) return;
-    await client.endpoints.update({ ...current, metadata: { ...current.metadata, labels: want.metadata.labels }, subsets: want.subsets });
+    if (
+      stableJson([current.subsets ?? [], current.metadata.labels ?? {}]) ===
+      stableJson([want.subsets, want.metadata.labels])
+    )
+      return;
+    await client.endpoints.update({
+      ...current,
+      metadata: { ...current.metadata, labels: want.metadata.labels },
+      subsets: want.subsets,
+    });
   }
 
   private async syncSlices(svc: Service | undefined, namespace: string, name: string): Promise<void> {
     const { client } = this.ctx;
-    const cached = this.slices!.store
-      .byIndex(NamespaceIndex, namespace)
-      .filter((s) => s.metadata.labels?.[ServiceNameLabel] === name && s.metadata.labels?.[SliceManagedByLabel] === SliceControllerName && !s.metadata.deletionTimestamp);
+    const cached = this.slices!.store.byIndex(NamespaceIndex, namespace).filter(
+      (s) =>
+        s.metadata.labels?.[ServiceNameLabel] === name &&
+        s.metadata.labels?.[SliceManagedByLabel] === SliceControllerName &&
+        !s.metadata.deletionTimestamp,
+    );
     const key = `${namespace}/${name}`;
-    const unseen = (this.created.get(key) ?? []).filter((c) => !this.slices!.store.getByName(c.metadata.name!, namespace));
+    const unseen = (this.created.get(key) ?? []).filter(
+      (c) => !this.slices!.store.getByName(c.metadata.name!, namespace),
+    );
     if (unseen.length) this.created.set(key, unseen);
     else this.created.delete(key);
     const existing = [...cached, ...unseen];
     if (!svc || !svc.spec.selector || Object.keys(svc.spec.selector).length === 0) {
       // Owned by the Service: the garbage collector removes them when it goes. A selector removed: we do.
-      if (svc) for (const s of existing) await client.endpointSlices.delete(s.metadata.name!, namespace).catch((e) => { if (!isNotFound(e)) throw e; });
+      if (svc)
+        for (const s of existing)
+          await client.endpointSlices.delete(s.metadata.name!, namespace).catch((e) => {
+            if (!isNotFound(e)) throw e;
+          });
       return;
     }
     const plan = planSlices(desiredSlices(svc, this.pods.store.byIndex(NamespaceIndex, namespace)), existing);
@@ -116,8 +182,13 @@ export class EndpointsController implements Controller {
       this.created.set(key, [...(this.created.get(key) ?? []), made]);
     }
     for (const s of plan.delete) {
-      this.created.set(key, (this.created.get(key) ?? []).filter((c) => c.metadata.name !== s.metadata.name));
-      await client.endpointSlices.delete(s.metadata.name!, namespace).catch((e) => { if (!isNotFound(e)) throw e; });
+      this.created.set(
+        key,
+        (this.created.get(key) ?? []).filter((c) => c.metadata.name !== s.metadata.name),
+      );
+      await client.endpointSlices.delete(s.metadata.name!, namespace).catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
     }
   }
 }

@@ -2,7 +2,14 @@
 // that have an IP (ready ones as addresses, the others as notReadyAddresses / ready=false), each
 // Service port resolved against the pod (a named targetPort looks up the container port by name,
 // so pods of different versions may differ), grouped by identical port lists as kube groups subsets.
-import type { EndpointAddress, EndpointPort, Endpoints, EndpointSlice, Pod, Service } from '../../../common/api-types.js';
+import type {
+  EndpointAddress,
+  EndpointPort,
+  Endpoints,
+  EndpointSlice,
+  Pod,
+  Service,
+} from '../../../common/api-types.js';
 import { stableJson } from '../util/hash.js';
 import { matchesSet } from '../util/labels.js';
 import { isPodReady, newControllerRef } from '../util/pods.js';
@@ -19,7 +26,9 @@ export function resolvePort(pod: Pod, sp: NonNullable<Service['spec']['ports']>[
   const tp = sp.targetPort ?? sp.port;
   if (typeof tp === 'number') return tp;
   if (/^\d+$/.test(tp)) return Number(tp);
-  for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.name === tp && (p.protocol ?? 'TCP') === (sp.protocol ?? 'TCP')) return p.containerPort;
+  for (const c of pod.spec.containers)
+    for (const p of c.ports ?? [])
+      if (p.name === tp && (p.protocol ?? 'TCP') === (sp.protocol ?? 'TCP')) return p.containerPort;
   return undefined;
 }
 
@@ -42,11 +51,16 @@ export function selectEndpoints(svc: Service, pods: Pod[]): PodEndpoint[] {
     const ports: EndpointPort[] = [];
     for (const sp of svc.spec.ports ?? []) {
       const port = resolvePort(pod, sp);
-      if (port !== undefined) ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' });
+      if (port !== undefined)
+        ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' });
     }
     out.push({ pod, ready: publishNotReady || (isPodReady(pod) && !terminating), terminating, ports });
   }
-  return out.sort((a, b) => ipKey(a.pod.status!.podIP!) - ipKey(b.pod.status!.podIP!) || (a.pod.metadata.name ?? '').localeCompare(b.pod.metadata.name ?? ''));
+  return out.sort(
+    (a, b) =>
+      ipKey(a.pod.status!.podIP!) - ipKey(b.pod.status!.podIP!) ||
+      (a.pod.metadata.name ?? '').localeCompare(b.pod.metadata.name ?? ''),
+  );
 }
 
 function ipKey(ip: string): number {
@@ -65,7 +79,10 @@ function address(e: PodEndpoint): EndpointAddress {
 
 /** The subsets of the Service's Endpoints object. */
 export function desiredSubsets(svc: Service, pods: Pod[]): NonNullable<Endpoints['subsets']> {
-  const groups = new Map<string, { addresses: EndpointAddress[]; notReadyAddresses: EndpointAddress[]; ports: EndpointPort[] }>();
+  const groups = new Map<
+    string,
+    { addresses: EndpointAddress[]; notReadyAddresses: EndpointAddress[]; ports: EndpointPort[] }
+  >();
   for (const e of selectEndpoints(svc, pods)) {
     // A Service with ports but a pod serving none of them contributes nothing.
     if ((svc.spec.ports ?? []).length > 0 && e.ports.length === 0) continue;
@@ -106,7 +123,11 @@ export function desiredSlices(svc: Service, pods: Pod[]): EndpointSlice[] {
     const a = address(e);
     g.endpoints.push({
       addresses: [a.ip],
-      conditions: { ready: e.ready, serving: e.ready || (e.terminating && isPodReady(e.pod)), terminating: e.terminating },
+      conditions: {
+        ready: e.ready,
+        serving: e.ready || (e.terminating && isPodReady(e.pod)),
+        terminating: e.terminating,
+      },
       ...(a.nodeName ? { nodeName: a.nodeName } : {}),
       ...(a.hostname ? { hostname: a.hostname } : {}),
       targetRef: a.targetRef!,
@@ -122,7 +143,11 @@ export function desiredSlices(svc: Service, pods: Pod[]): EndpointSlice[] {
         metadata: {
           generateName: `${svc.metadata.name}-`,
           namespace: svc.metadata.namespace,
-          labels: { ...(svc.metadata.labels ?? {}), [ServiceNameLabel]: svc.metadata.name!, [SliceManagedByLabel]: SliceControllerName },
+          labels: {
+            ...(svc.metadata.labels ?? {}),
+            [ServiceNameLabel]: svc.metadata.name!,
+            [SliceManagedByLabel]: SliceControllerName,
+          },
           ownerReferences: [newControllerRef(svc, 'v1', 'Service')],
         },
         addressType: 'IPv4',
@@ -137,7 +162,10 @@ export function desiredSlices(svc: Service, pods: Pod[]): EndpointSlice[] {
 }
 
 /** Pairs desired slices with existing ones (same ports first) so unchanged slices are left alone. */
-export function planSlices(desired: EndpointSlice[], existing: EndpointSlice[]): { create: EndpointSlice[]; update: EndpointSlice[]; delete: EndpointSlice[] } {
+export function planSlices(
+  desired: EndpointSlice[],
+  existing: EndpointSlice[],
+): { create: EndpointSlice[]; update: EndpointSlice[]; delete: EndpointSlice[] } {
   const left = [...existing];
   const create: EndpointSlice[] = [];
   const update: EndpointSlice[] = [];
@@ -149,8 +177,17 @@ export function planSlices(desired: EndpointSlice[], existing: EndpointSlice[]):
       continue;
     }
     const e = left.splice(i, 1)[0]!;
-    const same = stableJson([e.endpoints ?? [], e.ports ?? [], e.metadata.labels]) === stableJson([d.endpoints, d.ports ?? [], d.metadata.labels]);
-    if (!same) update.push({ ...e, metadata: { ...e.metadata, labels: d.metadata.labels }, endpoints: d.endpoints, ports: d.ports, addressType: d.addressType });
+    const same =
+      stableJson([e.endpoints ?? [], e.ports ?? [], e.metadata.labels]) ===
+      stableJson([d.endpoints, d.ports ?? [], d.metadata.labels]);
+    if (!same)
+      update.push({
+        ...e,
+        metadata: { ...e.metadata, labels: d.metadata.labels },
+        endpoints: d.endpoints,
+        ports: d.ports,
+        addressType: d.addressType,
+      });
   }
   return { create, update, delete: left };
 }

@@ -64,7 +64,18 @@ export class EventRecorder {
 
   event(ref: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const namespace = ref.namespace || 'default';
-    const key = [this.source.component, this.source.host ?? '', ref.kind, namespace, ref.name, ref.uid ?? '', ref.apiVersion ?? '', type, reason, message].join('\u0000');
+    const key = [
+      this.source.component,
+      this.source.host ?? '',
+      ref.kind,
+      namespace,
+      ref.name,
+      ref.uid ?? '',
+      ref.apiVersion ?? '',
+      type,
+      reason,
+      message,
+    ].join('\u0000');
     const now = this.clock.now();
     const prev = this.seen.get(key);
     if (prev && now - prev.lastMs <= WINDOW_MS) {
@@ -95,7 +106,14 @@ export class EventRecorder {
   }
 
   /** Builds a new event and remembers it as the aggregate for key (synchronously, so a repeat right after patches it). */
-  private newEvent(key: string, ref: ObjectReference, type: string, reason: string, message: string, now: number): Event {
+  private newEvent(
+    key: string,
+    ref: ObjectReference,
+    type: string,
+    reason: string,
+    message: string,
+    now: number,
+  ): Event {
     const namespace = ref.namespace || 'default';
     // client-go names an event <object>.<hex nanoseconds>: unique, and sorted by time.
     const name = `${ref.name}.${(BigInt(now) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`;

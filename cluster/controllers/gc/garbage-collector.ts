@@ -37,10 +37,18 @@ export class GarbageCollector implements Controller {
     const f = ctx.informers;
     const c = ctx.client;
     const pairs: [Informer<KubeObject>, ResourceClient<KubeObject>][] = [
-      [f.pods(), c.pods], [f.replicaSets(), c.replicaSets], [f.deployments(), c.deployments], [f.daemonSets(), c.daemonSets],
-      [f.statefulSets(), c.statefulSets], [f.jobs(), c.jobs], [f.replicationControllers(), c.replicationControllers],
-      [f.services(), c.services], [f.endpoints(), c.endpoints], [f.endpointSlices(), c.endpointSlices],
-      [f.persistentVolumeClaims(), c.persistentVolumeClaims], [f.nodes(), c.nodes],
+      [f.pods(), c.pods],
+      [f.replicaSets(), c.replicaSets],
+      [f.deployments(), c.deployments],
+      [f.daemonSets(), c.daemonSets],
+      [f.statefulSets(), c.statefulSets],
+      [f.jobs(), c.jobs],
+      [f.replicationControllers(), c.replicationControllers],
+      [f.services(), c.services],
+      [f.endpoints(), c.endpoints],
+      [f.endpointSlices(), c.endpointSlices],
+      [f.persistentVolumeClaims(), c.persistentVolumeClaims],
+      [f.nodes(), c.nodes],
     ] as unknown as [Informer<KubeObject>, ResourceClient<KubeObject>][];
     for (const [informer, client] of pairs) {
       informer.addIndexers({
@@ -49,7 +57,10 @@ export class GarbageCollector implements Controller {
       });
       this.monitors.set(client.type.resource, { type: client.type, informer, client });
     }
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
@@ -59,7 +70,8 @@ export class GarbageCollector implements Controller {
       const consider = (o: KubeObject) => {
         if (o.metadata.ownerReferences?.length) this.worker.enqueueKey(key(o));
         const fins = o.metadata.finalizers ?? [];
-        if (o.metadata.deletionTimestamp && (fins.includes(OrphanFinalizer) || fins.includes(ForegroundFinalizer))) this.worker.enqueueKey(key(o));
+        if (o.metadata.deletionTimestamp && (fins.includes(OrphanFinalizer) || fins.includes(ForegroundFinalizer)))
+          this.worker.enqueueKey(key(o));
       };
       offs.push(
         m.informer.addEventHandler({
@@ -77,7 +89,10 @@ export class GarbageCollector implements Controller {
       );
     }
     const stop = this.worker.run();
-    return () => { for (const o of offs) o(); stop(); };
+    return () => {
+      for (const o of offs) o();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -87,16 +102,21 @@ export class GarbageCollector implements Controller {
   private enqueueDependents(owner: KubeObject): void {
     const uid = owner.metadata.uid;
     if (!uid) return;
-    for (const m of this.monitors.values()) for (const d of m.informer.store.byIndex(OwnerIndex, uid)) this.worker.enqueueKey(`${m.type.resource}|${objectKey(d)}`);
+    for (const m of this.monitors.values())
+      for (const d of m.informer.store.byIndex(OwnerIndex, uid))
+        this.worker.enqueueKey(`${m.type.resource}|${objectKey(d)}`);
   }
 
   private enqueueUid(uid: string): void {
-    for (const m of this.monitors.values()) for (const o of m.informer.store.byIndex(UidIndex, uid)) this.worker.enqueueKey(`${m.type.resource}|${objectKey(o)}`);
+    for (const m of this.monitors.values())
+      for (const o of m.informer.store.byIndex(UidIndex, uid))
+        this.worker.enqueueKey(`${m.type.resource}|${objectKey(o)}`);
   }
 
   private dependents(uid: string): { monitor: Monitor; obj: KubeObject }[] {
     const out: { monitor: Monitor; obj: KubeObject }[] = [];
-    for (const m of this.monitors.values()) for (const obj of m.informer.store.byIndex(OwnerIndex, uid)) out.push({ monitor: m, obj });
+    for (const m of this.monitors.values())
+      for (const obj of m.informer.store.byIndex(OwnerIndex, uid)) out.push({ monitor: m, obj });
     return out;
   }
 
@@ -107,22 +127,30 @@ export class GarbageCollector implements Controller {
     if (!m || !obj) return;
     const fins = obj.metadata.finalizers ?? [];
     if (obj.metadata.deletionTimestamp && fins.includes(OrphanFinalizer)) await this.orphanDependents(m, obj);
-    else if (obj.metadata.deletionTimestamp && fins.includes(ForegroundFinalizer)) await this.deleteDependentsFirst(m, obj);
+    else if (obj.metadata.deletionTimestamp && fins.includes(ForegroundFinalizer))
+      await this.deleteDependentsFirst(m, obj);
     if (obj.metadata.ownerReferences?.length) await this.attemptToDelete(m, obj);
   }
 
   private async ownerState(ns: string | undefined, ref: OwnerReference): Promise<OwnerState> {
     for (const mon of this.monitors.values()) {
       const found = mon.informer.store.byIndex(UidIndex, ref.uid)[0];
-      if (found) return found.metadata.deletionTimestamp && (found.metadata.finalizers ?? []).includes(ForegroundFinalizer) ? 'waiting' : 'solid';
+      if (found)
+        return found.metadata.deletionTimestamp && (found.metadata.finalizers ?? []).includes(ForegroundFinalizer)
+          ? 'waiting'
+          : 'solid';
     }
     // Not in any cache: ask the API (a kind we cannot name is assumed alive, never collected).
-    const type = Object.values(Resources).find((t) => t.kind === ref.kind && (t.group ? `${t.group}/${t.version}` : t.version) === ref.apiVersion);
+    const type = Object.values(Resources).find(
+      (t) => t.kind === ref.kind && (t.group ? `${t.group}/${t.version}` : t.version) === ref.apiVersion,
+    );
     if (!type) return 'solid';
     try {
       const live = await this.ctx.client.resource<KubeObject>(type).get(ref.name, type.namespaced ? ns : undefined);
       if (live.metadata.uid !== ref.uid) return 'dangling';
-      return live.metadata.deletionTimestamp && (live.metadata.finalizers ?? []).includes(ForegroundFinalizer) ? 'waiting' : 'solid';
+      return live.metadata.deletionTimestamp && (live.metadata.finalizers ?? []).includes(ForegroundFinalizer)
+        ? 'waiting'
+        : 'solid';
     } catch (err) {
       if (isNotFound(err)) return 'dangling';
       throw err;
@@ -148,7 +176,10 @@ export class GarbageCollector implements Controller {
     const hasDependents = !!obj.metadata.uid && this.dependents(obj.metadata.uid).length > 0;
     const policy = waiting.length > 0 && hasDependents ? 'Foreground' : 'Background';
     try {
-      await m.client.delete(obj.metadata.name!, obj.metadata.namespace, { propagationPolicy: policy, preconditions: { uid: obj.metadata.uid } });
+      await m.client.delete(obj.metadata.name!, obj.metadata.namespace, {
+        propagationPolicy: policy,
+        preconditions: { uid: obj.metadata.uid },
+      });
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
@@ -156,7 +187,11 @@ export class GarbageCollector implements Controller {
 
   private async orphanDependents(m: Monitor, owner: KubeObject): Promise<void> {
     for (const { monitor, obj } of this.dependents(owner.metadata.uid!)) {
-      await this.patchOwnerRefs(monitor, obj, (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid));
+      await this.patchOwnerRefs(
+        monitor,
+        obj,
+        (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
+      );
     }
     await this.removeFinalizer(m, owner, OrphanFinalizer);
   }
@@ -166,18 +201,28 @@ export class GarbageCollector implements Controller {
     for (const { monitor, obj } of deps) {
       if (obj.metadata.deletionTimestamp) continue;
       try {
-        await monitor.client.delete(obj.metadata.name!, obj.metadata.namespace, { propagationPolicy: 'Foreground', preconditions: { uid: obj.metadata.uid } });
+        await monitor.client.delete(obj.metadata.name!, obj.metadata.namespace, {
+          propagationPolicy: 'Foreground',
+          preconditions: { uid: obj.metadata.uid },
+        });
       } catch (err) {
         if (!isNotFound(err) && !isConflict(err)) throw err;
       }
     }
-    const blocking = deps.filter(({ obj }) => obj.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid && r.blockOwnerDeletion));
+    const blocking = deps.filter(({ obj }) =>
+      obj.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid && r.blockOwnerDeletion),
+    );
     if (blocking.length === 0) await this.removeFinalizer(m, owner, ForegroundFinalizer);
   }
 
   private async patchOwnerRefs(m: Monitor, obj: KubeObject, refs: OwnerReference[]): Promise<void> {
     try {
-      await m.client.patch(obj.metadata.name!, { metadata: { uid: obj.metadata.uid, ownerReferences: refs.length ? refs : null } }, 'merge', { namespace: obj.metadata.namespace });
+      await m.client.patch(
+        obj.metadata.name!,
+        { metadata: { uid: obj.metadata.uid, ownerReferences: refs.length ? refs : null } },
+        'merge',
+        { namespace: obj.metadata.namespace },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -186,7 +231,12 @@ export class GarbageCollector implements Controller {
   private async removeFinalizer(m: Monitor, obj: KubeObject, finalizer: string): Promise<void> {
     const rest = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     try {
-      await m.client.patch(obj.metadata.name!, { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: rest.length ? rest : null } }, 'merge', { namespace: obj.metadata.namespace });
+      await m.client.patch(
+        obj.metadata.name!,
+        { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: rest.length ? rest : null } },
+        'merge',
+        { namespace: obj.metadata.namespace },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

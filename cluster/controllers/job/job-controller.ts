@@ -28,7 +28,10 @@ export class JobController implements Controller {
     this.recorder = ctx.recorder(this.name);
     this.podControl = new PodControl(ctx.client, this.recorder);
     this.expectations = new Expectations(ctx.clock);
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
@@ -37,15 +40,37 @@ export class JobController implements Controller {
       return ref?.kind === 'Job' ? `${p.metadata.namespace}/${ref.name}` : undefined;
     };
     const offs = [
-      this.jobs.addEventHandler({ onAdd: (j) => this.worker.enqueue(j), onUpdate: (_, j) => this.worker.enqueue(j), onDelete: (j) => this.worker.enqueue(j) }),
+      this.jobs.addEventHandler({
+        onAdd: (j) => this.worker.enqueue(j),
+        onUpdate: (_, j) => this.worker.enqueue(j),
+        onDelete: (j) => this.worker.enqueue(j),
+      }),
       this.pods.addEventHandler({
-        onAdd: (p) => { const k = owner(p); if (k) { this.expectations.creationObserved(k); this.worker.enqueueKey(k); } },
-        onUpdate: (_, p) => { const k = owner(p); if (k) this.worker.enqueueKey(k); },
-        onDelete: (p) => { const k = owner(p); if (k) { this.expectations.deletionObserved(k); this.worker.enqueueKey(k); } },
+        onAdd: (p) => {
+          const k = owner(p);
+          if (k) {
+            this.expectations.creationObserved(k);
+            this.worker.enqueueKey(k);
+          }
+        },
+        onUpdate: (_, p) => {
+          const k = owner(p);
+          if (k) this.worker.enqueueKey(k);
+        },
+        onDelete: (p) => {
+          const k = owner(p);
+          if (k) {
+            this.expectations.deletionObserved(k);
+            this.worker.enqueueKey(k);
+          }
+        },
       }),
     ];
     const stop = this.worker.run();
-    return () => { for (const o of offs) o(); stop(); };
+    return () => {
+      for (const o of offs) o();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -56,21 +81,38 @@ export class JobController implements Controller {
     const job = this.jobs.store.get(key);
     if (!job) return this.expectations.delete(key);
     if (job.metadata.deletionTimestamp) return;
-    const plan = planJob(job, this.pods.store.byIndex(NamespaceIndex, job.metadata.namespace ?? ''), this.ctx.clock.now());
+    const plan = planJob(
+      job,
+      this.pods.store.byIndex(NamespaceIndex, job.metadata.namespace ?? ''),
+      this.ctx.clock.now(),
+    );
     const ref = objectRef(job, 'batch/v1', 'Job');
     const errs: unknown[] = [];
     if (this.expectations.satisfied(key)) {
       this.expectations.expect(key, plan.create, plan.delete.length);
       const cref = newControllerRef(job, 'batch/v1', 'Job');
       const results = await Promise.allSettled([
-        ...Array.from({ length: plan.create }, () => this.podControl.create(podFromTemplate(job.spec.template, job, cref), ref).catch((e) => { this.expectations.lowerExpectations(key, 1, 0); throw e; })),
-        ...plan.delete.map((p) => this.podControl.delete(p, ref).catch((e) => { this.expectations.lowerExpectations(key, 0, 1); throw e; })),
+        ...Array.from({ length: plan.create }, () =>
+          this.podControl.create(podFromTemplate(job.spec.template, job, cref), ref).catch((e) => {
+            this.expectations.lowerExpectations(key, 1, 0);
+            throw e;
+          }),
+        ),
+        ...plan.delete.map((p) =>
+          this.podControl.delete(p, ref).catch((e) => {
+            this.expectations.lowerExpectations(key, 0, 1);
+            throw e;
+          }),
+        ),
       ]);
       for (const r of results) if (r.status === 'rejected') errs.push(r.reason);
     }
     if (stableJson(plan.status) !== stableJson(job.status ?? {})) {
       try {
-        await this.ctx.client.jobs.patch(job.metadata.name!, { status: plan.status }, 'merge', { namespace: job.metadata.namespace, subresource: 'status' });
+        await this.ctx.client.jobs.patch(job.metadata.name!, { status: plan.status }, 'merge', {
+          namespace: job.metadata.namespace,
+          subresource: 'status',
+        });
         for (const e of plan.events) this.recorder.event(ref, e.type, e.reason, e.message);
       } catch (err) {
         if (!isNotFound(err)) errs.push(err);

@@ -20,7 +20,9 @@ const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 360_000;
 
 export function isJobFinished(job: Job): boolean {
-  return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  return (job.status?.conditions ?? []).some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
 }
 
 export function planJob(job: Job, pods: Pod[], now: number): JobPlan {
@@ -47,23 +49,38 @@ export function planJob(job: Job, pods: Pod[], now: number): JobPlan {
   if (isJobFinished(job)) return { create: 0, delete: active, status: { ...status, conditions }, events };
 
   const finish = (type: 'Complete' | 'Failed', reason: string, message: string) => {
-    conditions.push({ type, status: 'True', lastProbeTime: ts, lastTransitionTime: ts, ...(reason ? { reason, message } : {}) });
+    conditions.push({
+      type,
+      status: 'True',
+      lastProbeTime: ts,
+      lastTransitionTime: ts,
+      ...(reason ? { reason, message } : {}),
+    });
     status.conditions = conditions;
     if (type === 'Complete') status.completionTime = ts;
   };
 
   if (failed > backoffLimit) {
     finish('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
-    events.push({ type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' });
+    events.push({
+      type: 'Warning',
+      reason: 'BackoffLimitExceeded',
+      message: 'Job has reached the specified backoff limit',
+    });
     return { create: 0, delete: active, status: { ...status, active: 0 }, events };
   }
   const deadline = job.spec.activeDeadlineSeconds;
   if (deadline !== undefined && Date.parse(startTime) + deadline * 1000 <= now) {
     finish('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline');
-    events.push({ type: 'Warning', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
+    events.push({
+      type: 'Warning',
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline',
+    });
     return { create: 0, delete: active, status: { ...status, active: 0 }, events };
   }
-  const done = completions !== undefined ? status.succeeded! >= completions : status.succeeded! > 0 && active.length === 0;
+  const done =
+    completions !== undefined ? status.succeeded! >= completions : status.succeeded! > 0 && active.length === 0;
   if (done) {
     finish('Complete', '', '');
     events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
@@ -79,7 +96,15 @@ export function planJob(job: Job, pods: Pod[], now: number): JobPlan {
   if (active.length > want) {
     del = [...active].sort((a, b) => (isPodReady(a) ? 1 : 0) - (isPodReady(b) ? 1 : 0)).slice(0, active.length - want);
   } else if (active.length < want) {
-    const lastFailure = Math.max(0, ...failedPods.map((p) => Date.parse(p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') || Date.parse(p.metadata.creationTimestamp ?? '') || 0));
+    const lastFailure = Math.max(
+      0,
+      ...failedPods.map(
+        (p) =>
+          Date.parse(p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') ||
+          Date.parse(p.metadata.creationTimestamp ?? '') ||
+          0,
+      ),
+    );
     const backoff = failed > 0 ? Math.min(BACKOFF_BASE_MS * 2 ** (failed - 1), BACKOFF_MAX_MS) : 0;
     const wait = lastFailure + backoff - now;
     if (failed > 0 && wait > 0) requeueAfterMs = wait;

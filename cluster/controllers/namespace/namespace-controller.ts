@@ -12,7 +12,6 @@ import type { ControllerContext } from '../controller-context.js';
 
 export const KubernetesFinalizer = 'kubernetes';
 
-
 interface DiscoveredResource {
   name: string;
   namespaced: boolean;
@@ -27,16 +26,26 @@ export class NamespaceController implements Controller {
 
   constructor(private readonly ctx: ControllerContext) {
     this.namespaces = ctx.informers.namespaces();
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
     const off = this.namespaces.addEventHandler({
-      onAdd: (n) => { if (n.metadata.deletionTimestamp) this.worker.enqueue(n); },
-      onUpdate: (_, n) => { if (n.metadata.deletionTimestamp) this.worker.enqueue(n); },
+      onAdd: (n) => {
+        if (n.metadata.deletionTimestamp) this.worker.enqueue(n);
+      },
+      onUpdate: (_, n) => {
+        if (n.metadata.deletionTimestamp) this.worker.enqueue(n);
+      },
     });
     const stop = this.worker.run();
-    return () => { off(); stop(); };
+    return () => {
+      off();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -46,8 +55,12 @@ export class NamespaceController implements Controller {
   /** Every namespaced resource that can be listed and deleted, from /api and /apis. */
   private async discover(): Promise<ResourceType[]> {
     const rest = this.ctx.client.rest;
-    const groupVersions: { group: string; version: string; path: string }[] = [{ group: '', version: 'v1', path: '/api/v1' }];
-    const groups = await rest.request<{ groups: { name: string; preferredVersion?: { version: string }; versions: { version: string }[] }[] }>('GET', '/apis');
+    const groupVersions: { group: string; version: string; path: string }[] = [
+      { group: '', version: 'v1', path: '/api/v1' },
+    ];
+    const groups = await rest.request<{
+      groups: { name: string; preferredVersion?: { version: string }; versions: { version: string }[] }[];
+    }>('GET', '/apis');
     for (const g of groups.groups) {
       const v = g.preferredVersion?.version ?? g.versions[0]?.version;
       if (v) groupVersions.push({ group: g.name, version: v, path: `/apis/${g.name}/${v}` });
@@ -96,7 +109,12 @@ export class NamespaceController implements Controller {
     }
     try {
       await this.ctx.client.rest.request('PUT', `/api/v1/namespaces/${encodeURIComponent(name)}/finalize`, {
-        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, resourceVersion: ns.metadata.resourceVersion }, spec: { finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== KubernetesFinalizer) } },
+        body: {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name, resourceVersion: ns.metadata.resourceVersion },
+          spec: { finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== KubernetesFinalizer) },
+        },
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;

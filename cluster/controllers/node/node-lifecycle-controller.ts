@@ -30,7 +30,10 @@ export class NodeLifecycleController implements Controller {
   private readonly gracePeriodMs: number;
   private readonly monitorPeriodMs: number;
 
-  constructor(private readonly ctx: ControllerContext, settings: NodeLifecycleSettings = {}) {
+  constructor(
+    private readonly ctx: ControllerContext,
+    settings: NodeLifecycleSettings = {},
+  ) {
     this.nodes = ctx.informers.nodes();
     this.leases = ctx.informers.leases();
     this.pods = ctx.informers.pods();
@@ -38,20 +41,37 @@ export class NodeLifecycleController implements Controller {
     this.evictRecorder = ctx.recorder('taint-eviction-controller');
     this.gracePeriodMs = settings.gracePeriodMs ?? 40_000;
     this.monitorPeriodMs = settings.monitorPeriodMs ?? 5_000;
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
     const offs = [
       this.nodes.addEventHandler({ onAdd: (n) => this.worker.enqueue(n), onUpdate: (_, n) => this.worker.enqueue(n) }),
       this.leases.addEventHandler({
-        onAdd: (l) => { if (l.metadata.namespace === NodeLeaseNamespace) this.worker.enqueueKey(l.metadata.name!); },
-        onUpdate: (_, l) => { if (l.metadata.namespace === NodeLeaseNamespace) this.worker.enqueueKey(l.metadata.name!); },
+        onAdd: (l) => {
+          if (l.metadata.namespace === NodeLeaseNamespace) this.worker.enqueueKey(l.metadata.name!);
+        },
+        onUpdate: (_, l) => {
+          if (l.metadata.namespace === NodeLeaseNamespace) this.worker.enqueueKey(l.metadata.name!);
+        },
       }),
-      this.pods.addEventHandler({ onAdd: (p) => { if (p.spec.nodeName) this.worker.enqueueKey(p.spec.nodeName); }, onUpdate: (o, p) => { if (p.spec.nodeName && !o.spec.nodeName) this.worker.enqueueKey(p.spec.nodeName); } }),
+      this.pods.addEventHandler({
+        onAdd: (p) => {
+          if (p.spec.nodeName) this.worker.enqueueKey(p.spec.nodeName);
+        },
+        onUpdate: (o, p) => {
+          if (p.spec.nodeName && !o.spec.nodeName) this.worker.enqueueKey(p.spec.nodeName);
+        },
+      }),
     ];
     const stop = this.worker.run();
-    return () => { for (const o of offs) o(); stop(); };
+    return () => {
+      for (const o of offs) o();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -68,17 +88,34 @@ export class NodeLifecycleController implements Controller {
     const ref = objectRef(node, 'v1', 'Node');
     if (plan.conditions) {
       await client.nodes.patch(name, { status: { conditions: plan.conditions } }, 'merge', { subresource: 'status' });
-      if (plan.event) this.recorder.event({ ...ref, namespace: undefined }, 'Normal', plan.event.reason, plan.event.message);
+      if (plan.event)
+        this.recorder.event({ ...ref, namespace: undefined }, 'Normal', plan.event.reason, plan.event.message);
     }
     let taints = node.spec?.taints ?? [];
     if (plan.taints) {
       taints = plan.taints;
-      await client.nodes.patch(name, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: plan.taints.length ? plan.taints : null } }, 'merge');
+      await client.nodes.patch(
+        name,
+        {
+          metadata: { resourceVersion: node.metadata.resourceVersion },
+          spec: { taints: plan.taints.length ? plan.taints : null },
+        },
+        'merge',
+      );
     }
     const decision = planEvictions(taints, this.pods.store.byIndex(PodNodeNameIndex, name), now);
     for (const p of decision.evict) {
-      this.evictRecorder.event(objectRef(p, 'v1', 'Pod'), 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`);
-      await client.pods.delete(p.metadata.name!, p.metadata.namespace, { preconditions: { uid: p.metadata.uid } }).catch((e) => { if (!isNotFound(e)) throw e; });
+      this.evictRecorder.event(
+        objectRef(p, 'v1', 'Pod'),
+        'Normal',
+        'TaintManagerEviction',
+        `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`,
+      );
+      await client.pods
+        .delete(p.metadata.name!, p.metadata.namespace, { preconditions: { uid: p.metadata.uid } })
+        .catch((e) => {
+          if (!isNotFound(e)) throw e;
+        });
     }
     return { requeueAfterMs: Math.min(this.monitorPeriodMs, decision.recheckAfterMs ?? Infinity) };
   }

@@ -36,35 +36,56 @@ export interface NodeHealthPlan {
   readyStatus: string;
 }
 
-export function planNodeHealth(node: Node, lease: Lease | undefined, now: number, s: NodeHealthSettings): NodeHealthPlan {
+export function planNodeHealth(
+  node: Node,
+  lease: Lease | undefined,
+  now: number,
+  s: NodeHealthSettings,
+): NodeHealthPlan {
   const conds = node.status?.conditions ?? [];
   const ready = conds.find((c) => c.type === 'Ready');
   let status = ready?.status ?? 'Unknown';
   const out: NodeHealthPlan = { readyStatus: status };
   const silent = now - lastHeartbeat(node, lease) > s.gracePeriodMs;
-  if (silent && (status !== 'Unknown' || !ready || conds.some((c) => CONDITIONS.includes(c.type) && c.status !== 'Unknown'))) {
+  if (
+    silent &&
+    (status !== 'Unknown' || !ready || conds.some((c) => CONDITIONS.includes(c.type) && c.status !== 'Unknown'))
+  ) {
     const ts = rfc3339(now);
     const next = conds.map((c) => ({ ...c }));
     for (const type of CONDITIONS) {
       const c = next.find((x) => x.type === type);
       const reason = 'NodeStatusUnknown';
       const message = 'Kubelet stopped posting node status.';
-      if (!c) next.push({ type, status: 'Unknown', reason, message: type === 'Ready' ? message : 'Kubelet never posted node status.', lastHeartbeatTime: ts, lastTransitionTime: ts });
+      if (!c)
+        next.push({
+          type,
+          status: 'Unknown',
+          reason,
+          message: type === 'Ready' ? message : 'Kubelet never posted node status.',
+          lastHeartbeatTime: ts,
+          lastTransitionTime: ts,
+        });
       else if (c.status !== 'Unknown') Object.assign(c, { status: 'Unknown', reason, message, lastTransitionTime: ts });
     }
     out.conditions = next;
-    if (status !== 'Unknown') out.event = { reason: 'NodeNotReady', message: `Node ${node.metadata.name} status is now: NodeNotReady` };
+    if (status !== 'Unknown')
+      out.event = { reason: 'NodeNotReady', message: `Node ${node.metadata.name} status is now: NodeNotReady` };
     status = 'Unknown';
     out.readyStatus = status;
   }
   const want: Taint[] = [];
   const ts = rfc3339(now);
-  if (status === 'False') want.push({ key: NotReadyTaintKey, effect: 'NoSchedule' }, { key: NotReadyTaintKey, effect: 'NoExecute' });
-  if (status === 'Unknown') want.push({ key: UnreachableTaintKey, effect: 'NoSchedule' }, { key: UnreachableTaintKey, effect: 'NoExecute' });
+  if (status === 'False')
+    want.push({ key: NotReadyTaintKey, effect: 'NoSchedule' }, { key: NotReadyTaintKey, effect: 'NoExecute' });
+  if (status === 'Unknown')
+    want.push({ key: UnreachableTaintKey, effect: 'NoSchedule' }, { key: UnreachableTaintKey, effect: 'NoExecute' });
   if (node.spec?.unschedulable) want.push({ key: UnschedulableTaintKey, effect: 'NoSchedule' });
   const current = node.spec?.taints ?? [];
   const kept = current.filter((t) => !MANAGED.has(t.key) || want.some((w) => w.key === t.key && w.effect === t.effect));
-  const added = want.filter((w) => !current.some((t) => t.key === w.key && t.effect === w.effect)).map((w) => ({ ...w, timeAdded: ts }));
+  const added = want
+    .filter((w) => !current.some((t) => t.key === w.key && t.effect === w.effect))
+    .map((w) => ({ ...w, timeAdded: ts }));
   if (added.length || kept.length !== current.length) out.taints = [...kept, ...added];
   return out;
 }

@@ -4,7 +4,12 @@
 // not as a stranger), so those creates are deferred; the rest get ordinary generated names.
 import type { KubeObject, Pod } from '../../../common/api-types.js';
 import { ANNOTATION_IP, ANNOTATION_MAC } from '../../../common/topology/types.js';
-import { ANNOTATION_PINNED_PODS, HOSTNAME_LABEL, parsePodPins, type PodPin } from '../../../common/topology/pod-pins.js';
+import {
+  ANNOTATION_PINNED_PODS,
+  HOSTNAME_LABEL,
+  parsePodPins,
+  type PodPin,
+} from '../../../common/topology/pod-pins.js';
 import { controllerRefOf } from '../util/pods.js';
 
 export interface PinPlan {
@@ -28,7 +33,12 @@ export function pinsOf(owner: KubeObject, onError?: (err: unknown) => void): Pod
   }
 }
 
-export function planPinnedCreates(pins: readonly PodPin[], namespacePods: readonly Pod[], ownerUid: string | undefined, count: number): PinPlan {
+export function planPinnedCreates(
+  pins: readonly PodPin[],
+  namespacePods: readonly Pod[],
+  ownerUid: string | undefined,
+  count: number,
+): PinPlan {
   const held = new Map(namespacePods.map((p) => [p.metadata.name, p]));
   const pinned: PodPin[] = [];
   let waiting = 0;

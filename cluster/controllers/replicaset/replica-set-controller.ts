@@ -16,7 +16,13 @@ import { Expectations } from '../util/expectations.js';
 import { stableJson } from '../util/hash.js';
 import { matchesSelector } from '../util/labels.js';
 import { controllerRefOf, isPodReady, podFromTemplate } from '../util/pods.js';
-import { fromReplicaSet, fromReplicationController, planReplicas, slowStartBatches, type ReplicaOwner } from './replica-set-logic.js';
+import {
+  fromReplicaSet,
+  fromReplicationController,
+  planReplicas,
+  slowStartBatches,
+  type ReplicaOwner,
+} from './replica-set-logic.js';
 import { applyPin, pinsOf, planPinnedCreates } from './pinned-pods.js';
 
 export class ReplicaSyncError extends KubewireError {}
@@ -33,16 +39,24 @@ export class ReplicaSetController implements Controller {
   private readonly recorder: EventRecorder;
   private readonly toOwner: (o: Owner) => ReplicaOwner;
 
-  constructor(private readonly ctx: ControllerContext, readonly kind: 'ReplicaSet' | 'ReplicationController' = 'ReplicaSet') {
+  constructor(
+    private readonly ctx: ControllerContext,
+    readonly kind: 'ReplicaSet' | 'ReplicationController' = 'ReplicaSet',
+  ) {
     const rs = kind === 'ReplicaSet';
     this.name = rs ? 'replicaset-controller' : 'replication-controller';
     this.owners = (rs ? ctx.informers.replicaSets() : ctx.informers.replicationControllers()) as Informer<Owner>;
     this.ownerClient = (rs ? ctx.client.replicaSets : ctx.client.replicationControllers) as ResourceClient<Owner>;
-    this.toOwner = rs ? (o) => fromReplicaSet(o as ReplicaSet) : (o) => fromReplicationController(o as ReplicationController);
+    this.toOwner = rs
+      ? (o) => fromReplicaSet(o as ReplicaSet)
+      : (o) => fromReplicationController(o as ReplicationController);
     this.pods = ctx.informers.pods();
     this.expectations = new Expectations(ctx.clock);
     this.recorder = ctx.recorder(this.name);
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
@@ -124,7 +138,11 @@ export class ReplicaSetController implements Controller {
     let waitingForPins = 0;
     try {
       for (const p of plan.adopt) await this.patchOwners(p, [...(p.metadata.ownerReferences ?? []), plan.ref]);
-      for (const p of plan.release) await this.patchOwners(p, (p.metadata.ownerReferences ?? []).filter((r) => r.uid !== cached.metadata.uid));
+      for (const p of plan.release)
+        await this.patchOwners(
+          p,
+          (p.metadata.ownerReferences ?? []).filter((r) => r.uid !== cached.metadata.uid),
+        );
       if (this.expectations.satisfied(key)) {
         if (plan.create > 0) waitingForPins = await this.createPods(key, o, plan.create, plan.ref, ref, pods);
         else if (plan.delete.length > 0) await this.deletePods(key, plan.delete, ref);
@@ -137,40 +155,67 @@ export class ReplicaSetController implements Controller {
     // A pinned pod is still terminating: its replacement takes its name once it is gone.
     if (waitingForPins > 0) return { requeueAfterMs: 1000 };
     // Pods ready but not yet available: look again when minReadySeconds will have passed.
-    if (o.minReadySeconds > 0 && plan.status.readyReplicas > plan.status.availableReplicas) return { requeueAfterMs: 1000 };
+    if (o.minReadySeconds > 0 && plan.status.readyReplicas > plan.status.availableReplicas)
+      return { requeueAfterMs: 1000 };
   }
 
   private async patchOwners(p: Pod, refs: KubeObject['metadata']['ownerReferences']): Promise<void> {
     try {
-      await this.ctx.client.pods.patch(p.metadata.name!, { metadata: { uid: p.metadata.uid, ownerReferences: refs && refs.length ? refs : null } }, 'merge', { namespace: p.metadata.namespace });
+      await this.ctx.client.pods.patch(
+        p.metadata.name!,
+        { metadata: { uid: p.metadata.uid, ownerReferences: refs && refs.length ? refs : null } },
+        'merge',
+        { namespace: p.metadata.namespace },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
   /** Creates up to `wanted` pods (pinned identities first); returns how many wait for a pin. */
-  private async createPods(key: string, o: ReplicaOwner, wanted: number, ownerRef: ReturnType<typeof planReplicas>['ref'], ref: ReturnType<typeof objectRef>, pods: Pod[]): Promise<number> {
-    const pins = planPinnedCreates(pinsOf(o.obj, (e) => this.ctx.onError(e, `${this.kind} ${key}: ${ANNOTATION_PINNED_PODS}`)), pods, o.obj.metadata.uid, wanted);
+  private async createPods(
+    key: string,
+    o: ReplicaOwner,
+    wanted: number,
+    ownerRef: ReturnType<typeof planReplicas>['ref'],
+    ref: ReturnType<typeof objectRef>,
+    pods: Pod[],
+  ): Promise<number> {
+    const pins = planPinnedCreates(
+      pinsOf(o.obj, (e) => this.ctx.onError(e, `${this.kind} ${key}: ${ANNOTATION_PINNED_PODS}`)),
+      pods,
+      o.obj.metadata.uid,
+      wanted,
+    );
     const template = podFromTemplate(o.template, o.obj, ownerRef);
-    const queue = [...pins.pinned.map((pin) => applyPin(template, pin)), ...Array.from({ length: pins.ordinary }, () => template)];
+    const queue = [
+      ...pins.pinned.map((pin) => applyPin(template, pin)),
+      ...Array.from({ length: pins.ordinary }, () => template),
+    ];
     const count = queue.length;
     if (count === 0) return pins.waiting;
     this.expectations.expect(key, count, 0);
     let left = count;
     for (const batch of slowStartBatches(count)) {
-      const results = await Promise.allSettled(queue.splice(0, batch).map((pod) => this.ctx.client.pods.create(pod, o.obj.metadata.namespace)));
+      const results = await Promise.allSettled(
+        queue.splice(0, batch).map((pod) => this.ctx.client.pods.create(pod, o.obj.metadata.namespace)),
+      );
       left -= batch;
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       for (const r of results) {
-        if (r.status === 'fulfilled') this.recorder.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+        if (r.status === 'fulfilled')
+          this.recorder.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
       }
       if (failed.length) {
         // Neither the failed creates nor the batches never started will be observed.
         this.expectations.lowerExpectations(key, failed.length + left, 0);
         const msg = failed[0]!.reason instanceof Error ? failed[0]!.reason.message : String(failed[0]!.reason);
         // kube stays quiet when the namespace is being deleted: that failure is expected.
-        if (!msg.includes('because it is being terminated')) this.recorder.event(ref, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
-        throw new ReplicaSyncError(`${this.kind} ${key}: ${failed.length} of ${batch} pod creates failed`, { cause: failed[0]!.reason });
+        if (!msg.includes('because it is being terminated'))
+          this.recorder.event(ref, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
+        throw new ReplicaSyncError(`${this.kind} ${key}: ${failed.length} of ${batch} pod creates failed`, {
+          cause: failed[0]!.reason,
+        });
       }
     }
     return pins.waiting;
@@ -178,7 +223,9 @@ export class ReplicaSetController implements Controller {
 
   private async deletePods(key: string, pods: Pod[], ref: ReturnType<typeof objectRef>): Promise<void> {
     this.expectations.expect(key, 0, pods.length);
-    const results = await Promise.allSettled(pods.map((p) => this.ctx.client.pods.delete(p.metadata.name!, p.metadata.namespace)));
+    const results = await Promise.allSettled(
+      pods.map((p) => this.ctx.client.pods.delete(p.metadata.name!, p.metadata.namespace)),
+    );
     let firstErr: unknown;
     results.forEach((r, i) => {
       const name = pods[i]!.metadata.name;
@@ -187,7 +234,12 @@ export class ReplicaSetController implements Controller {
         this.expectations.deletionObserved(key);
         if (!isNotFound(r.reason)) {
           firstErr ??= r.reason;
-          this.recorder.event(ref, 'Warning', 'FailedDelete', `Error deleting: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+          this.recorder.event(
+            ref,
+            'Warning',
+            'FailedDelete',
+            `Error deleting: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+          );
         }
       }
     });
@@ -199,7 +251,10 @@ export class ReplicaSetController implements Controller {
     const next = { ...cur, ...status };
     if (stableJson(next) === stableJson(cur)) return;
     try {
-      await this.ownerClient.patch(o.metadata.name!, { status }, 'merge', { namespace: o.metadata.namespace, subresource: 'status' });
+      await this.ownerClient.patch(o.metadata.name!, { status }, 'merge', {
+        namespace: o.metadata.namespace,
+        subresource: 'status',
+      });
     } catch (err) {
       if (!isNotFound(err) && !isAlreadyExists(err)) throw err;
     }

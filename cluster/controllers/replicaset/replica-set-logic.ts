@@ -1,7 +1,15 @@
 // What a ReplicaSet (or ReplicationController: same logic, map selector) must do to its pods: adopt
 // matching orphans, release owned pods that no longer match, create or delete to reach spec.replicas
 // (deleting the least useful pods first, as getPodsToDelete ranks them), and the status to write.
-import type { LabelSelector, Pod, PodTemplateSpec, ReplicaSet, ReplicationController, KubeObject, OwnerReference } from '../../../common/api-types.js';
+import type {
+  LabelSelector,
+  Pod,
+  PodTemplateSpec,
+  ReplicaSet,
+  ReplicationController,
+  KubeObject,
+  OwnerReference,
+} from '../../../common/api-types.js';
 import { matchesSelector } from '../util/labels.js';
 import { controllerRefOf, isPodActive, isPodAvailable, isPodReady, newControllerRef } from '../util/pods.js';
 
@@ -20,13 +28,29 @@ export interface ReplicaOwner {
 }
 
 export function fromReplicaSet(rs: ReplicaSet): ReplicaOwner {
-  return { obj: rs, apiVersion: 'apps/v1', kind: 'ReplicaSet', replicas: rs.spec.replicas ?? 1, selector: rs.spec.selector, template: rs.spec.template, minReadySeconds: rs.spec.minReadySeconds ?? 0 };
+  return {
+    obj: rs,
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    replicas: rs.spec.replicas ?? 1,
+    selector: rs.spec.selector,
+    template: rs.spec.template,
+    minReadySeconds: rs.spec.minReadySeconds ?? 0,
+  };
 }
 
 export function fromReplicationController(rc: ReplicationController): ReplicaOwner {
   // An RC with no selector selects its template's labels (the API defaults it so).
   const selector = rc.spec.selector ?? rc.spec.template?.metadata?.labels ?? {};
-  return { obj: rc, apiVersion: 'v1', kind: 'ReplicationController', replicas: rc.spec.replicas ?? 1, selector: { matchLabels: selector }, template: rc.spec.template, minReadySeconds: 0 };
+  return {
+    obj: rc,
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    replicas: rc.spec.replicas ?? 1,
+    selector: { matchLabels: selector },
+    template: rc.spec.template,
+    minReadySeconds: 0,
+  };
 }
 
 export interface ReplicaPlan {
@@ -36,7 +60,13 @@ export interface ReplicaPlan {
   create: number;
   /** Pods to delete, in the order chosen. */
   delete: Pod[];
-  status: { replicas: number; fullyLabeledReplicas: number; readyReplicas: number; availableReplicas: number; observedGeneration?: number };
+  status: {
+    replicas: number;
+    fullyLabeledReplicas: number;
+    readyReplicas: number;
+    availableReplicas: number;
+    observedGeneration?: number;
+  };
   ref: OwnerReference;
 }
 
@@ -44,7 +74,8 @@ export interface ReplicaPlan {
 export function rankForDeletion(a: Pod, b: Pod): number {
   const assigned = (p: Pod) => (p.spec.nodeName ? 1 : 0);
   if (assigned(a) !== assigned(b)) return assigned(a) - assigned(b);
-  const phaseRank = (p: Pod) => ({ Pending: 0, Unknown: 1, Running: 2 } as Record<string, number>)[p.status?.phase ?? 'Pending'] ?? 0;
+  const phaseRank = (p: Pod) =>
+    (({ Pending: 0, Unknown: 1, Running: 2 }) as Record<string, number>)[p.status?.phase ?? 'Pending'] ?? 0;
   if (phaseRank(a) !== phaseRank(b)) return phaseRank(a) - phaseRank(b);
   const ready = (p: Pod) => (isPodReady(p) ? 1 : 0);
   if (ready(a) !== ready(b)) return ready(a) - ready(b);
@@ -89,7 +120,9 @@ export function planReplicas(o: ReplicaOwner, pods: Pod[], now: number): Replica
   const templateLabels = o.template?.metadata?.labels ?? {};
   const status = {
     replicas: active.length,
-    fullyLabeledReplicas: active.filter((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
+    fullyLabeledReplicas: active.filter((p) =>
+      Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v),
+    ).length,
     readyReplicas: active.filter(isPodReady).length,
     availableReplicas: active.filter((p) => isPodAvailable(p, o.minReadySeconds, now)).length,
     observedGeneration: o.obj.metadata.generation,

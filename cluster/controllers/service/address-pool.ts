@@ -7,7 +7,8 @@ export const DefaultLoadBalancerPool = ['198.51.100.200-198.51.100.249'];
 
 function parseIp(s: string, where: string): number {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m || m.slice(1).some((o) => Number(o) > 255)) throw new ValidationError(where, `${JSON.stringify(s)} is not an IPv4 address`);
+  if (!m || m.slice(1).some((o) => Number(o) > 255))
+    throw new ValidationError(where, `${JSON.stringify(s)} is not an IPv4 address`);
   return m.slice(1).reduce((n, o) => n * 256 + Number(o), 0);
 }
 

@@ -26,7 +26,10 @@ export class ServiceLoadBalancerController implements Controller {
   /** Addresses handed out by this controller (service uid → ip): the cache may not show them yet. */
   private readonly allocated = new Map<string, string>();
 
-  constructor(private readonly ctx: ControllerContext, private readonly pool: AddressPool) {
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly pool: AddressPool,
+  ) {
     this.services = ctx.informers.services();
     this.recorder = ctx.recorder('service-controller');
     // One worker: allocation reads every Service's address, so two at once could hand out one twice.
@@ -34,21 +37,32 @@ export class ServiceLoadBalancerController implements Controller {
   }
 
   start(): Disposer {
-    const relevant = (s: Service) => s.spec.type === 'LoadBalancer' || (s.status?.loadBalancer?.ingress?.length ?? 0) > 0 || (s.metadata.finalizers ?? []).includes(LoadBalancerCleanupFinalizer);
+    const relevant = (s: Service) =>
+      s.spec.type === 'LoadBalancer' ||
+      (s.status?.loadBalancer?.ingress?.length ?? 0) > 0 ||
+      (s.metadata.finalizers ?? []).includes(LoadBalancerCleanupFinalizer);
     const off = this.services.addEventHandler({
-      onAdd: (s) => { if (relevant(s)) this.worker.enqueue(s); },
+      onAdd: (s) => {
+        if (relevant(s)) this.worker.enqueue(s);
+      },
       onUpdate: (old, s) => {
         if (relevant(s) || relevant(old)) this.worker.enqueue(s);
         // A freed address may let a waiting Service in.
-        if (!wantsLoadBalancer(s) && relevant(old)) for (const x of this.services.store.list()) if (wantsLoadBalancer(x) && !x.status?.loadBalancer?.ingress?.length) this.worker.enqueue(x);
+        if (!wantsLoadBalancer(s) && relevant(old))
+          for (const x of this.services.store.list())
+            if (wantsLoadBalancer(x) && !x.status?.loadBalancer?.ingress?.length) this.worker.enqueue(x);
       },
       onDelete: (gone) => {
         this.allocated.delete(gone.metadata.uid ?? '');
-        for (const x of this.services.store.list()) if (wantsLoadBalancer(x) && !x.status?.loadBalancer?.ingress?.length) this.worker.enqueue(x);
+        for (const x of this.services.store.list())
+          if (wantsLoadBalancer(x) && !x.status?.loadBalancer?.ingress?.length) this.worker.enqueue(x);
       },
     });
     const stop = this.worker.run();
-    return () => { off(); stop(); };
+    return () => {
+      off();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -83,12 +97,28 @@ export class ServiceLoadBalancerController implements Controller {
       this.recorder.event(ref, 'Normal', 'DeletingLoadBalancer', 'Deleting load balancer');
       let rv = s.metadata.resourceVersion;
       if (has.length) {
-        const cleared = await client.services.patch(s.metadata.name!, { status: { loadBalancer: { ingress: null } } }, 'merge', { namespace: ns, subresource: 'status' }).catch((e) => { if (!isNotFound(e)) throw e; });
+        const cleared = await client.services
+          .patch(s.metadata.name!, { status: { loadBalancer: { ingress: null } } }, 'merge', {
+            namespace: ns,
+            subresource: 'status',
+          })
+          .catch((e) => {
+            if (!isNotFound(e)) throw e;
+          });
         rv = cleared?.metadata.resourceVersion ?? rv;
       }
       if (fins.includes(LoadBalancerCleanupFinalizer)) {
         const rest = fins.filter((f) => f !== LoadBalancerCleanupFinalizer);
-        await client.services.patch(s.metadata.name!, { metadata: { resourceVersion: rv, finalizers: rest.length ? rest : null } }, 'merge', { namespace: ns }).catch((e) => { if (!isNotFound(e)) throw e; });
+        await client.services
+          .patch(
+            s.metadata.name!,
+            { metadata: { resourceVersion: rv, finalizers: rest.length ? rest : null } },
+            'merge',
+            { namespace: ns },
+          )
+          .catch((e) => {
+            if (!isNotFound(e)) throw e;
+          });
       }
       this.recorder.event(ref, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
       return;
@@ -97,26 +127,60 @@ export class ServiceLoadBalancerController implements Controller {
     const mine = this.allocated.get(s.metadata.uid ?? '');
     const current = mine ?? has.find((i) => i.ip && this.pool.contains(i.ip) && !used.has(i.ip))?.ip;
     const requested = s.spec.loadBalancerIP;
-    if (current && (!requested || requested === current) && has.length === 1 && has[0]!.ip === current && fins.includes(LoadBalancerCleanupFinalizer)) return;
+    if (
+      current &&
+      (!requested || requested === current) &&
+      has.length === 1 &&
+      has[0]!.ip === current &&
+      fins.includes(LoadBalancerCleanupFinalizer)
+    )
+      return;
     this.recorder.event(ref, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
     let ip: string | undefined;
     if (requested) {
       if (!this.pool.contains(requested) || used.has(requested)) {
-        const why = !this.pool.contains(requested) ? `requested ip ${requested} is not in the load balancer address pool` : `requested ip ${requested} is already in use`;
-        this.recorder.event(ref, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: failed to ensure load balancer: ${why}`);
+        const why = !this.pool.contains(requested)
+          ? `requested ip ${requested} is not in the load balancer address pool`
+          : `requested ip ${requested} is already in use`;
+        this.recorder.event(
+          ref,
+          'Warning',
+          'SyncLoadBalancerFailed',
+          `Error syncing load balancer: failed to ensure load balancer: ${why}`,
+        );
         return;
       }
       ip = requested;
     } else ip = current ?? this.pool.allocate(used);
     if (!ip) {
-      this.recorder.event(ref, 'Warning', 'SyncLoadBalancerFailed', 'Error syncing load balancer: failed to ensure load balancer: no addresses left in the load balancer address pool');
+      this.recorder.event(
+        ref,
+        'Warning',
+        'SyncLoadBalancerFailed',
+        'Error syncing load balancer: failed to ensure load balancer: no addresses left in the load balancer address pool',
+      );
       return;
     }
     this.allocated.set(s.metadata.uid ?? '', ip);
     if (!fins.includes(LoadBalancerCleanupFinalizer)) {
-      await client.services.patch(s.metadata.name!, { metadata: { resourceVersion: s.metadata.resourceVersion, finalizers: [...fins, LoadBalancerCleanupFinalizer] } }, 'merge', { namespace: ns });
+      await client.services.patch(
+        s.metadata.name!,
+        {
+          metadata: {
+            resourceVersion: s.metadata.resourceVersion,
+            finalizers: [...fins, LoadBalancerCleanupFinalizer],
+          },
+        },
+        'merge',
+        { namespace: ns },
+      );
     }
-    await client.services.patch(s.metadata.name!, { status: { loadBalancer: { ingress: [{ ip, ipMode: 'VIP' }] } } }, 'merge', { namespace: ns, subresource: 'status' });
+    await client.services.patch(
+      s.metadata.name!,
+      { status: { loadBalancer: { ingress: [{ ip, ipMode: 'VIP' }] } } },
+      'merge',
+      { namespace: ns, subresource: 'status' },
+    );
     this.recorder.event(ref, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
   }
 }

@@ -23,7 +23,10 @@ export class ServiceAccountController implements Controller {
     this.namespaces = ctx.informers.namespaces();
     this.client = ctx.client.resource<KubeObject>(Resources.serviceaccounts);
     this.accounts = ctx.informers.informerFor(this.client);
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
@@ -33,10 +36,17 @@ export class ServiceAccountController implements Controller {
     });
     // A deleted `default` account is made again (serviceAccountDeleted in the Go controller).
     const offSa = this.accounts.addEventHandler({
-      onDelete: (sa) => { if (sa.metadata.name === DefaultServiceAccount && sa.metadata.namespace) this.worker.enqueueKey(sa.metadata.namespace); },
+      onDelete: (sa) => {
+        if (sa.metadata.name === DefaultServiceAccount && sa.metadata.namespace)
+          this.worker.enqueueKey(sa.metadata.namespace);
+      },
     });
     const stop = this.worker.run();
-    return () => { offNs(); offSa(); stop(); };
+    return () => {
+      offNs();
+      offSa();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -49,7 +59,10 @@ export class ServiceAccountController implements Controller {
     if (!ns || ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') return;
     if (this.accounts.store.get(`${namespace}/${DefaultServiceAccount}`)) return;
     try {
-      await this.client.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DefaultServiceAccount, namespace } }, namespace);
+      await this.client.create(
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DefaultServiceAccount, namespace } },
+        namespace,
+      );
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }

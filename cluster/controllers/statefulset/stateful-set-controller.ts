@@ -25,7 +25,10 @@ export class StatefulSetController implements Controller {
     this.pods = ctx.informers.pods();
     this.claims = ctx.informers.persistentVolumeClaims();
     this.recorder = ctx.recorder(this.name);
-    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), { workers: ctx.workers, onError: ctx.onError });
+    this.worker = new QueueWorker(this.name, ctx.clock, (k) => this.reconcile(k), {
+      workers: ctx.workers,
+      onError: ctx.onError,
+    });
   }
 
   start(): Disposer {
@@ -34,11 +37,18 @@ export class StatefulSetController implements Controller {
       if (ref?.kind === 'StatefulSet') this.worker.enqueueKey(`${p.metadata.namespace}/${ref.name}`);
     };
     const offs = [
-      this.sets.addEventHandler({ onAdd: (s) => this.worker.enqueue(s), onUpdate: (_, s) => this.worker.enqueue(s), onDelete: (s) => this.worker.enqueue(s) }),
+      this.sets.addEventHandler({
+        onAdd: (s) => this.worker.enqueue(s),
+        onUpdate: (_, s) => this.worker.enqueue(s),
+        onDelete: (s) => this.worker.enqueue(s),
+      }),
       this.pods.addEventHandler({ onAdd: owner, onUpdate: (_, p) => owner(p), onDelete: owner }),
     ];
     const stop = this.worker.run();
-    return () => { for (const o of offs) o(); stop(); };
+    return () => {
+      for (const o of offs) o();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -49,35 +59,69 @@ export class StatefulSetController implements Controller {
     const set = this.sets.store.get(key);
     if (!set) return;
     const ns = set.metadata.namespace ?? '';
-    const plan = planStatefulSet(set, this.pods.store.byIndex(NamespaceIndex, ns), this.claims.store.byIndex(NamespaceIndex, ns));
+    const plan = planStatefulSet(
+      set,
+      this.pods.store.byIndex(NamespaceIndex, ns),
+      this.claims.store.byIndex(NamespaceIndex, ns),
+    );
     const ref = objectRef(set, 'apps/v1', 'StatefulSet');
     const setName = set.metadata.name;
     for (const a of plan.actions) {
       if (a.type === 'createClaim') {
         try {
           await this.ctx.client.persistentVolumeClaims.create(a.claim, ns);
-          this.recorder.event(ref, 'Normal', 'SuccessfulCreate', `create Claim ${a.claim.metadata.name} Pod ${a.pod} in StatefulSet ${setName} success`);
+          this.recorder.event(
+            ref,
+            'Normal',
+            'SuccessfulCreate',
+            `create Claim ${a.claim.metadata.name} Pod ${a.pod} in StatefulSet ${setName} success`,
+          );
         } catch (err) {
           if (isAlreadyExists(err)) continue;
-          this.recorder.event(ref, 'Warning', 'FailedCreate', `create Claim ${a.claim.metadata.name} for Pod ${a.pod} in StatefulSet ${setName} failed error: ${err instanceof Error ? err.message : err}`);
+          this.recorder.event(
+            ref,
+            'Warning',
+            'FailedCreate',
+            `create Claim ${a.claim.metadata.name} for Pod ${a.pod} in StatefulSet ${setName} failed error: ${err instanceof Error ? err.message : err}`,
+          );
           throw err;
         }
       } else if (a.type === 'createPod') {
         try {
           await this.ctx.client.pods.create(a.pod, ns);
-          this.recorder.event(ref, 'Normal', 'SuccessfulCreate', `create Pod ${a.pod.metadata.name} in StatefulSet ${setName} successful`);
+          this.recorder.event(
+            ref,
+            'Normal',
+            'SuccessfulCreate',
+            `create Pod ${a.pod.metadata.name} in StatefulSet ${setName} successful`,
+          );
         } catch (err) {
           if (isAlreadyExists(err)) continue;
-          this.recorder.event(ref, 'Warning', 'FailedCreate', `create Pod ${a.pod.metadata.name} in StatefulSet ${setName} failed error: ${err instanceof Error ? err.message : err}`);
+          this.recorder.event(
+            ref,
+            'Warning',
+            'FailedCreate',
+            `create Pod ${a.pod.metadata.name} in StatefulSet ${setName} failed error: ${err instanceof Error ? err.message : err}`,
+          );
           throw err;
         }
       } else {
         try {
           await this.ctx.client.pods.delete(a.pod.metadata.name!, ns, { preconditions: { uid: a.pod.metadata.uid } });
-          this.recorder.event(ref, 'Normal', 'SuccessfulDelete', `delete Pod ${a.pod.metadata.name} in StatefulSet ${setName} successful`);
+          this.recorder.event(
+            ref,
+            'Normal',
+            'SuccessfulDelete',
+            `delete Pod ${a.pod.metadata.name} in StatefulSet ${setName} successful`,
+          );
         } catch (err) {
           if (isNotFound(err)) continue;
-          this.recorder.event(ref, 'Warning', 'FailedDelete', `delete Pod ${a.pod.metadata.name} in StatefulSet ${setName} failed error: ${err instanceof Error ? err.message : err}`);
+          this.recorder.event(
+            ref,
+            'Warning',
+            'FailedDelete',
+            `delete Pod ${a.pod.metadata.name} in StatefulSet ${setName} failed error: ${err instanceof Error ? err.message : err}`,
+          );
           throw err;
         }
       }
@@ -85,7 +129,10 @@ export class StatefulSetController implements Controller {
     const cur = set.status ?? {};
     if (stableJson({ ...cur, ...plan.status }) !== stableJson(cur)) {
       try {
-        await this.ctx.client.statefulSets.patch(set.metadata.name!, { status: plan.status }, 'merge', { namespace: ns, subresource: 'status' });
+        await this.ctx.client.statefulSets.patch(set.metadata.name!, { status: plan.status }, 'merge', {
+          namespace: ns,
+          subresource: 'status',
+        });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

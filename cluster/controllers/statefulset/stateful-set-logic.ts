@@ -41,7 +41,10 @@ export function newStatefulPod(set: StatefulSet, ordinal: number): Pod {
   const name = `${set.metadata.name}-${ordinal}`;
   const t = set.spec.template;
   const spec = structuredClone(t.spec);
-  const claimVolumes = (set.spec.volumeClaimTemplates ?? []).map((c) => ({ name: c.metadata!.name!, persistentVolumeClaim: { claimName: claimName(c.metadata!.name!, set, ordinal) } }));
+  const claimVolumes = (set.spec.volumeClaimTemplates ?? []).map((c) => ({
+    name: c.metadata!.name!,
+    persistentVolumeClaim: { claimName: claimName(c.metadata!.name!, set, ordinal) },
+  }));
   spec.volumes = [...(spec.volumes ?? []).filter((v) => !claimVolumes.some((c) => c.name === v.name)), ...claimVolumes];
   spec.hostname = name;
   if (set.spec.serviceName) spec.subdomain = set.spec.serviceName;
@@ -51,7 +54,12 @@ export function newStatefulPod(set: StatefulSet, ordinal: number): Pod {
     metadata: {
       name,
       namespace: set.metadata.namespace,
-      labels: { ...(t.metadata?.labels ?? {}), [PodNameLabel]: name, [PodIndexLabel]: String(ordinal), [RevisionLabel]: revisionOf(set) },
+      labels: {
+        ...(t.metadata?.labels ?? {}),
+        [PodNameLabel]: name,
+        [PodIndexLabel]: String(ordinal),
+        [RevisionLabel]: revisionOf(set),
+      },
       ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
       ownerReferences: [newControllerRef(set, 'apps/v1', 'StatefulSet')],
     },
@@ -88,7 +96,9 @@ export function planStatefulSet(set: StatefulSet, pods: Pod[], claims: Persisten
     replicas: mine.filter((p) => !p.metadata.deletionTimestamp).length,
     readyReplicas: mine.filter((p) => !p.metadata.deletionTimestamp && isPodReady(p)).length,
     availableReplicas: mine.filter((p) => !p.metadata.deletionTimestamp && isPodReady(p)).length,
-    currentReplicas: mine.filter((p) => p.metadata.labels?.[RevisionLabel] === (set.status?.currentRevision ?? updateRevision)).length,
+    currentReplicas: mine.filter(
+      (p) => p.metadata.labels?.[RevisionLabel] === (set.status?.currentRevision ?? updateRevision),
+    ).length,
     updatedReplicas: mine.filter((p) => p.metadata.labels?.[RevisionLabel] === updateRevision).length,
     currentRevision: set.status?.currentRevision ?? updateRevision,
     updateRevision,
@@ -104,7 +114,9 @@ export function planStatefulSet(set: StatefulSet, pods: Pod[], claims: Persisten
       continue;
     }
     if (!p) {
-      for (const c of newClaims(set, i)) if (!claimNames.has(c.metadata.name)) actions.push({ type: 'createClaim', claim: c, pod: `${set.metadata.name}-${i}` });
+      for (const c of newClaims(set, i))
+        if (!claimNames.has(c.metadata.name))
+          actions.push({ type: 'createClaim', claim: c, pod: `${set.metadata.name}-${i}` });
       actions.push({ type: 'createPod', pod: newStatefulPod(set, i) });
       if (!parallel) return { actions, status };
       continue;
@@ -119,7 +131,8 @@ export function planStatefulSet(set: StatefulSet, pods: Pod[], claims: Persisten
       if (!parallel) return { actions, status };
       continue;
     }
-    if (!parallel && mine.some((q) => q !== p && ordinalOf(set, q) < replicas && !runningAndReady(q))) return { actions, status };
+    if (!parallel && mine.some((q) => q !== p && ordinalOf(set, q) < replicas && !runningAndReady(q)))
+      return { actions, status };
     actions.push({ type: 'deletePod', pod: p });
     if (!parallel) return { actions, status };
   }

@@ -2,7 +2,10 @@
 // matchExpressions both must hold; an empty selector matches everything, a missing one nothing.
 import type { LabelSelector } from '../../../common/api-types.js';
 
-export function matchesSelector(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesSelector(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector) return false;
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
@@ -10,18 +13,30 @@ export function matchesSelector(selector: LabelSelector | undefined, labels: Rec
     const has = Object.prototype.hasOwnProperty.call(l, e.key);
     const vals = e.values ?? [];
     switch (e.operator) {
-      case 'In': if (!has || !vals.includes(l[e.key]!)) return false; break;
-      case 'NotIn': if (has && vals.includes(l[e.key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !vals.includes(l[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && vals.includes(l[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
 }
 
 /** A plain map selector (ReplicationController, Service): every pair must match; empty matches nothing for services. */
-export function matchesSet(set: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesSet(
+  set: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!set || Object.keys(set).length === 0) return false;
   const l = labels ?? {};
   return Object.entries(set).every(([k, v]) => l[k] === v);

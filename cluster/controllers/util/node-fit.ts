@@ -9,18 +9,26 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
 }
 
 export function untoleratedTaint(spec: PodSpec, node: Node, effects: Taint['effect'][]): Taint | undefined {
-  return (node.spec?.taints ?? []).find((taint) => effects.includes(taint.effect) && !(spec.tolerations ?? []).some((t) => tolerates(t, taint)));
+  return (node.spec?.taints ?? []).find(
+    (taint) => effects.includes(taint.effect) && !(spec.tolerations ?? []).some((t) => tolerates(t, taint)),
+  );
 }
 
 function requirementHolds(r: NodeSelectorRequirement, value: string | undefined): boolean {
   const vals = r.values ?? [];
   switch (r.operator) {
-    case 'In': return value !== undefined && vals.includes(value);
-    case 'NotIn': return value === undefined || !vals.includes(value);
-    case 'Exists': return value !== undefined;
-    case 'DoesNotExist': return value === undefined;
-    case 'Gt': return value !== undefined && Number(value) > Number(vals[0]);
-    case 'Lt': return value !== undefined && Number(value) < Number(vals[0]);
+    case 'In':
+      return value !== undefined && vals.includes(value);
+    case 'NotIn':
+      return value === undefined || !vals.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+      return value !== undefined && Number(value) > Number(vals[0]);
+    case 'Lt':
+      return value !== undefined && Number(value) < Number(vals[0]);
   }
   return false;
 }
@@ -33,6 +41,8 @@ export function matchesNodeSelectorAndAffinity(spec: PodSpec, node: Node): boole
   return terms.some(
     (term) =>
       (term.matchExpressions ?? []).every((r) => requirementHolds(r, labels[r.key])) &&
-      (term.matchFields ?? []).every((r) => requirementHolds(r, r.key === 'metadata.name' ? node.metadata.name : undefined)),
+      (term.matchFields ?? []).every((r) =>
+        requirementHolds(r, r.key === 'metadata.name' ? node.metadata.name : undefined),
+      ),
   );
 }

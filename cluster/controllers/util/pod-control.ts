@@ -19,7 +19,8 @@ export class PodControl {
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       // kube stays quiet when the namespace is being deleted: that failure is expected.
-      if (!msg.includes('because it is being terminated')) this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
+      if (!msg.includes('because it is being terminated'))
+        this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
       throw err;
     }
   }
@@ -27,11 +28,18 @@ export class PodControl {
   /** Deleting what is already gone succeeds. */
   async delete(pod: Pod, owner: ObjectReference): Promise<void> {
     try {
-      await this.client.pods.delete(pod.metadata.name!, pod.metadata.namespace, { preconditions: { uid: pod.metadata.uid } });
+      await this.client.pods.delete(pod.metadata.name!, pod.metadata.namespace, {
+        preconditions: { uid: pod.metadata.uid },
+      });
       this.recorder.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
     } catch (err) {
       if (isNotFound(err)) return;
-      this.recorder.event(owner, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
+      this.recorder.event(
+        owner,
+        'Warning',
+        'FailedDelete',
+        `Error deleting: ${err instanceof Error ? err.message : String(err)}`,
+      );
       throw err;
     }
   }

@@ -33,11 +33,23 @@ export function isControlledBy(o: KubeObject, owner: KubeObject): boolean {
 }
 
 export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return { apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion,
+    kind,
+    name: owner.metadata.name!,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** controller.GetPodFromTemplate: labels, annotations, finalizers and spec from the template, a generateName of `<owner>-`. */
-export function podFromTemplate(template: PodTemplateSpec | undefined, owner: KubeObject, ref: OwnerReference, meta: Partial<ObjectMeta> = {}): Pod {
+export function podFromTemplate(
+  template: PodTemplateSpec | undefined,
+  owner: KubeObject,
+  ref: OwnerReference,
+  meta: Partial<ObjectMeta> = {},
+): Pod {
   const tm = template?.metadata ?? {};
   return {
     apiVersion: 'v1',

@@ -9,7 +9,13 @@ import type { Disposer } from '../../client/rest-client.js';
 import { QueueWorker, type Controller } from '../base-controller.js';
 import type { ControllerContext } from '../controller-context.js';
 import { objectRef, type EventRecorder } from '../events/event-recorder.js';
-import { BindCompletedAnnotation, BoundByControllerAnnotation, planClaim, planVolume, type VolumeAction } from './pv-binder-logic.js';
+import {
+  BindCompletedAnnotation,
+  BoundByControllerAnnotation,
+  planClaim,
+  planVolume,
+  type VolumeAction,
+} from './pv-binder-logic.js';
 
 export class PersistentVolumeBinderController implements Controller {
   readonly name = 'persistentvolume-binder-controller';
@@ -33,7 +39,9 @@ export class PersistentVolumeBinderController implements Controller {
       if (r?.namespace && r.name) this.worker.enqueueKey(`pvc:${r.namespace}/${r.name}`);
     };
     // A new or freed volume may serve a waiting claim.
-    const pending = () => { for (const c of this.claims.store.list()) if (!c.spec.volumeName) claim(c); };
+    const pending = () => {
+      for (const c of this.claims.store.list()) if (!c.spec.volumeName) claim(c);
+    };
     const offs = [
       this.claims.addEventHandler({
         onAdd: claim,
@@ -43,13 +51,24 @@ export class PersistentVolumeBinderController implements Controller {
         },
       }),
       this.volumes.addEventHandler({
-        onAdd: (v) => { volume(v); pending(); },
-        onUpdate: (_, v) => { volume(v); if (!v.spec.claimRef) pending(); },
-        onDelete: (v) => { volume(v); },
+        onAdd: (v) => {
+          volume(v);
+          pending();
+        },
+        onUpdate: (_, v) => {
+          volume(v);
+          if (!v.spec.claimRef) pending();
+        },
+        onDelete: (v) => {
+          volume(v);
+        },
       }),
     ];
     const stop = this.worker.run();
-    return () => { for (const o of offs) o(); stop(); };
+    return () => {
+      for (const o of offs) o();
+      stop();
+    };
   }
 
   idle(): boolean {
@@ -86,25 +105,62 @@ export class PersistentVolumeBinderController implements Controller {
     switch (a.type) {
       case 'bindVolume': {
         const c = a.claim;
-        const claimRef = { kind: 'PersistentVolumeClaim', namespace: c.metadata.namespace, name: c.metadata.name, uid: c.metadata.uid, apiVersion: 'v1', resourceVersion: c.metadata.resourceVersion };
-        const v = await client.persistentVolumes.update({ ...a.volume, metadata: { ...a.volume.metadata, annotations: { ...(a.volume.metadata.annotations ?? {}), [BoundByControllerAnnotation]: 'yes' } }, spec: { ...a.volume.spec, claimRef } });
-        await client.persistentVolumes.patch(v.metadata.name!, { status: { phase: 'Bound' } }, 'merge', { subresource: 'status' });
+        const claimRef = {
+          kind: 'PersistentVolumeClaim',
+          namespace: c.metadata.namespace,
+          name: c.metadata.name,
+          uid: c.metadata.uid,
+          apiVersion: 'v1',
+          resourceVersion: c.metadata.resourceVersion,
+        };
+        const v = await client.persistentVolumes.update({
+          ...a.volume,
+          metadata: {
+            ...a.volume.metadata,
+            annotations: { ...(a.volume.metadata.annotations ?? {}), [BoundByControllerAnnotation]: 'yes' },
+          },
+          spec: { ...a.volume.spec, claimRef },
+        });
+        await client.persistentVolumes.patch(v.metadata.name!, { status: { phase: 'Bound' } }, 'merge', {
+          subresource: 'status',
+        });
         return;
       }
       case 'setVolumePhase':
-        await client.persistentVolumes.patch(a.volume.metadata.name!, { status: { phase: a.phase, ...(a.message ? { message: a.message } : {}) } }, 'merge', { subresource: 'status' });
+        await client.persistentVolumes.patch(
+          a.volume.metadata.name!,
+          { status: { phase: a.phase, ...(a.message ? { message: a.message } : {}) } },
+          'merge',
+          { subresource: 'status' },
+        );
         return;
       case 'bindClaim': {
         const c = a.claim;
         const v = a.volume;
         if (c.spec.volumeName !== v.metadata.name || c.metadata.annotations?.[BindCompletedAnnotation] !== 'yes') {
-          await client.persistentVolumeClaims.patch(c.metadata.name!, { metadata: { annotations: { [BindCompletedAnnotation]: 'yes', [BoundByControllerAnnotation]: 'yes' } }, spec: { volumeName: v.metadata.name } }, 'merge', { namespace: c.metadata.namespace });
+          await client.persistentVolumeClaims.patch(
+            c.metadata.name!,
+            {
+              metadata: { annotations: { [BindCompletedAnnotation]: 'yes', [BoundByControllerAnnotation]: 'yes' } },
+              spec: { volumeName: v.metadata.name },
+            },
+            'merge',
+            { namespace: c.metadata.namespace },
+          );
         }
-        await client.persistentVolumeClaims.patch(c.metadata.name!, { status: { phase: 'Bound', accessModes: v.spec.accessModes, capacity: v.spec.capacity } }, 'merge', { namespace: c.metadata.namespace, subresource: 'status' });
+        await client.persistentVolumeClaims.patch(
+          c.metadata.name!,
+          { status: { phase: 'Bound', accessModes: v.spec.accessModes, capacity: v.spec.capacity } },
+          'merge',
+          { namespace: c.metadata.namespace, subresource: 'status' },
+        );
         return;
       }
       case 'setClaimPhase':
-        await client.persistentVolumeClaims.patch(a.claim.metadata.name!, { status: { phase: a.phase } }, 'merge', { namespace: a.claim.metadata.namespace, subresource: 'status' });
+        await client.persistentVolumeClaims.patch(a.claim.metadata.name!, { status: { phase: a.phase } }, 'merge', {
+          namespace: a.claim.metadata.namespace,
+          subresource: 'status',
+        });
         return;
       case 'deleteVolume':
         // There is no storage behind a lab volume to delete; the object is what Delete removes.
@@ -117,13 +173,23 @@ export class PersistentVolumeBinderController implements Controller {
       case 'recycleVolume': {
         // Recycle scrubs the volume (kube ran `rm -rf /scrub/*` in a recycler pod) and frees it.
         // Lab volumes hold no data of their own here, so freeing the claimRef is the whole step.
-        const v = await client.persistentVolumes.update({ ...a.volume, spec: { ...a.volume.spec, claimRef: undefined } });
-        await client.persistentVolumes.patch(v.metadata.name!, { status: { phase: 'Available' } }, 'merge', { subresource: 'status' });
+        const v = await client.persistentVolumes.update({
+          ...a.volume,
+          spec: { ...a.volume.spec, claimRef: undefined },
+        });
+        await client.persistentVolumes.patch(v.metadata.name!, { status: { phase: 'Available' } }, 'merge', {
+          subresource: 'status',
+        });
         this.recorder.event(objectRef(v, 'v1', 'PersistentVolume'), 'Normal', 'VolumeRecycled', `Volume recycled`);
         return;
       }
       case 'event':
-        this.recorder.event(objectRef(a.obj, 'v1', a.on === 'claim' ? 'PersistentVolumeClaim' : 'PersistentVolume'), a.kind, a.reason, a.message);
+        this.recorder.event(
+          objectRef(a.obj, 'v1', a.on === 'claim' ? 'PersistentVolumeClaim' : 'PersistentVolume'),
+          a.kind,
+          a.reason,
+          a.message,
+        );
         return;
     }
   }

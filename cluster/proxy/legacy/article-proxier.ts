@@ -105,7 +105,12 @@ export class ArticleProxier implements ProxyBackend {
       const existing = parseIptablesSave(await restorer.save(netns));
       const t1 = clock.now();
       const services = v116Services(this.state, this.services);
-      const out = renderV116({ config: this.config, services, existingNatChains: existing.get('nat')?.chains ?? new Set(), missingJumps: missingV116Jumps(existing) });
+      const out = renderV116({
+        config: this.config,
+        services,
+        existingNatChains: existing.get('nat')?.chains ?? new Set(),
+        missingJumps: missingV116Jumps(existing),
+      });
       const t2 = clock.now();
       await restorer.restore(netns, out.text);
       const t3 = clock.now();
@@ -113,7 +118,13 @@ export class ArticleProxier implements ProxyBackend {
       const flows = new Map<string, ServicePortFlows>();
       for (const s of services) {
         const p = s.port;
-        flows.set(p.portKey, { portKey: p.portKey, protocol: p.protocol, serviceIPs: [p.clusterIP, ...p.externalIPs, ...p.loadBalancerVIPs], nodePort: p.nodePort, endpointIPs: s.endpoints.filter((e) => e.ready).map((e) => e.ip) });
+        flows.set(p.portKey, {
+          portKey: p.portKey,
+          protocol: p.protocol,
+          serviceIPs: [p.clusterIP, ...p.externalIPs, ...p.loadBalancerVIPs],
+          nodePort: p.nodePort,
+          endpointIPs: s.endpoints.filter((e) => e.ready).map((e) => e.ip),
+        });
       }
       const filters = staleUdpFlows(this.lastFlows, flows);
       this.lastFlows = flows;
@@ -137,7 +148,10 @@ export class ArticleProxier implements ProxyBackend {
       });
     } catch (err) {
       this.dirty = true;
-      throw new ArticleProxierSyncError(`kube-proxy (article rules) sync of ${netns} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new ArticleProxierSyncError(
+        `kube-proxy (article rules) sync of ${netns} failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 }

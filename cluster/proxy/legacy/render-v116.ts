@@ -28,7 +28,12 @@ export interface LegacyJump {
 }
 
 const NEW = '-m conntrack --ctstate NEW ';
-const j = (table: 'filter' | 'nat', to: string, from: string, comment: string, extra = ''): LegacyJump => ({ table, from, to, spec: `${extra}-m comment --comment "${comment}" -j ${to}` });
+const j = (table: 'filter' | 'nat', to: string, from: string, comment: string, extra = ''): LegacyJump => ({
+  table,
+  from,
+  to,
+  spec: `${extra}-m comment --comment "${comment}" -j ${to}`,
+});
 
 /**
  * In ensure order (each prepended, so the last one ends up first in its chain). 1.16 also jumped
@@ -77,7 +82,9 @@ export function renderV116(input: V116Input): V116Output {
   const mark = markPair(c.mark);
   const cidr = c.clusterCIDR;
   const filterChains = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD'].map((ch) => `:${ch} - [0:0]`);
-  const natChains = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'].map((ch) => `:${ch} - [0:0]`);
+  const natChains = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'].map(
+    (ch) => `:${ch} - [0:0]`,
+  );
   const filterRules: string[] = [];
   const natRules: string[] = [
     `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -m mark --mark ${mark} -j MASQUERADE`,
@@ -113,7 +120,9 @@ export function renderV116(input: V116Input): V116Output {
       else if (cidr) natRules.push(`${head} ! -s ${cidr} -j KUBE-MARK-MASQ`);
       natRules.push(`${head} -j ${svcChain}`);
     } else {
-      filterRules.push(`-A KUBE-SERVICES -m comment --comment ${q(`${svcName} has no endpoints`)} ${match} -d ${svc.clusterIP}/32 --dport ${svc.port} -j REJECT`);
+      filterRules.push(
+        `-A KUBE-SERVICES -m comment --comment ${q(`${svcName} has no endpoints`)} ${match} -d ${svc.clusterIP}/32 --dport ${svc.port} -j REJECT`,
+      );
     }
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) {
@@ -123,13 +132,17 @@ export function renderV116(input: V116Input): V116Output {
         natRules.push(`${head} -m physdev ! --physdev-is-in -m addrtype ! --src-type LOCAL -j ${svcChain}`);
         natRules.push(`${head} -m addrtype --dst-type LOCAL -j ${svcChain}`);
       } else {
-        filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${svcName} has no endpoints`)} ${match} -d ${ip}/32 --dport ${svc.port} -j REJECT`);
+        filterRules.push(
+          `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${svcName} has no endpoints`)} ${match} -d ${ip}/32 --dport ${svc.port} -j REJECT`,
+        );
       }
     }
     if (hasEndpoints) {
       for (const ip of svc.loadBalancerVIPs) {
         declare(fwChain);
-        natRules.push(`-A KUBE-SERVICES -m comment --comment ${q(`${svcName} loadbalancer IP`)} ${match} -d ${ip}/32 --dport ${svc.port} -j ${fwChain}`);
+        natRules.push(
+          `-A KUBE-SERVICES -m comment --comment ${q(`${svcName} loadbalancer IP`)} ${match} -d ${ip}/32 --dport ${svc.port} -j ${fwChain}`,
+        );
         const head = `-A ${fwChain} -m comment --comment ${q(`${svcName} loadbalancer IP`)}`;
         let chosen = xlbChain;
         if (!onlyLocal) {
@@ -162,7 +175,9 @@ export function renderV116(input: V116Input): V116Output {
           natRules.push(`${head} -j ${xlbChain}`);
         }
       } else {
-        filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${svcName} has no endpoints`)} -m addrtype --dst-type LOCAL ${match} --dport ${svc.nodePort} -j REJECT`);
+        filterRules.push(
+          `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${svcName} has no endpoints`)} -m addrtype --dst-type LOCAL ${match} --dport ${svc.nodePort} -j REJECT`,
+        );
       }
     }
     if (!hasEndpoints) continue;
@@ -170,7 +185,8 @@ export function renderV116(input: V116Input): V116Output {
     const chains = eps.map((e) => serviceEndpointChain(svcName, proto, e.endpoint));
     for (const ch of chains) declare(ch);
     if (svc.stickySeconds) {
-      for (const ch of chains) natRules.push(`-A ${svcChain} -m recent --name ${ch} --rcheck --seconds ${svc.stickySeconds} --reap -j ${ch}`);
+      for (const ch of chains)
+        natRules.push(`-A ${svcChain} -m recent --name ${ch} --rcheck --seconds ${svc.stickySeconds} --reap -j ${ch}`);
     }
     const n = chains.length;
     chains.forEach((ch, i) => {
@@ -184,16 +200,25 @@ export function renderV116(input: V116Input): V116Output {
     if (!onlyLocal) continue;
 
     const local = eps.map((e, i) => ({ e, ch: chains[i]! })).filter((x) => x.e.isLocal);
-    if (cidr) natRules.push(`-A ${xlbChain} -m comment --comment "Redirect pods trying to reach external loadbalancer VIP to clusterIP" -s ${cidr} -j ${svcChain}`);
+    if (cidr)
+      natRules.push(
+        `-A ${xlbChain} -m comment --comment "Redirect pods trying to reach external loadbalancer VIP to clusterIP" -s ${cidr} -j ${svcChain}`,
+      );
     if (local.length === 0) {
       natRules.push(`-A ${xlbChain} -m comment --comment ${q(`${svcName} has no local endpoints`)} -j KUBE-MARK-DROP`);
       needsMarkDrop = true;
     } else {
       if (svc.stickySeconds) {
-        for (const { ch } of local) natRules.push(`-A ${xlbChain} -m comment --comment ${svcName} -m recent --name ${ch} --rcheck --seconds ${svc.stickySeconds} --reap -j ${ch}`);
+        for (const { ch } of local)
+          natRules.push(
+            `-A ${xlbChain} -m comment --comment ${svcName} -m recent --name ${ch} --rcheck --seconds ${svc.stickySeconds} --reap -j ${ch}`,
+          );
       }
       local.forEach(({ ch }, i) => {
-        const stat = i < local.length - 1 ? ` -m statistic --mode random --probability ${formatFixedLikeGo(1 / (local.length - i), 5)}` : '';
+        const stat =
+          i < local.length - 1
+            ? ` -m statistic --mode random --probability ${formatFixedLikeGo(1 / (local.length - i), 5)}`
+            : '';
         natRules.push(`-A ${xlbChain} -m comment --comment ${q(`Balancing rule ${i} for ${svcName}`)}${stat} -j ${ch}`);
       });
     }
@@ -211,14 +236,35 @@ export function renderV116(input: V116Input): V116Output {
     natChains.push(':KUBE-MARK-DROP - [0:0]');
     natRules.push('-A KUBE-MARK-DROP -j MARK --set-xmark 0x00008000/0x00008000');
   }
-  natRules.push('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  natRules.push(
+    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
   filterRules.push('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
-  filterRules.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark} -j ACCEPT`);
+  filterRules.push(
+    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark} -j ACCEPT`,
+  );
   if (cidr) {
-    filterRules.push(`-A KUBE-FORWARD -s ${cidr} -m comment --comment "kubernetes forwarding conntrack pod source rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
-    filterRules.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack pod destination rule" -d ${cidr} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+    filterRules.push(
+      `-A KUBE-FORWARD -s ${cidr} -m comment --comment "kubernetes forwarding conntrack pod source rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    );
+    filterRules.push(
+      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack pod destination rule" -d ${cidr} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    );
   }
-  const jumps = (t: string) => (input.missingJumps ?? []).filter((x) => x.table === t).map((x) => `-I ${x.from} 1 ${x.spec}`);
-  const text = ['*filter', ...filterChains, ...jumps('filter'), ...filterRules, 'COMMIT', '*nat', ...natChains, ...jumps('nat'), ...natRules, 'COMMIT', ''].join('\n');
+  const jumps = (t: string) =>
+    (input.missingJumps ?? []).filter((x) => x.table === t).map((x) => `-I ${x.from} 1 ${x.spec}`);
+  const text = [
+    '*filter',
+    ...filterChains,
+    ...jumps('filter'),
+    ...filterRules,
+    'COMMIT',
+    '*nat',
+    ...natChains,
+    ...jumps('nat'),
+    ...natRules,
+    'COMMIT',
+    '',
+  ].join('\n');
   return { text, chains: [...active], staleChainsDeleted };
 }

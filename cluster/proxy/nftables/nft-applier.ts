@@ -14,12 +14,17 @@ export interface NftApplier {
 }
 
 function checkNetns(netns: string): void {
-  if (!NETNS_NAME.test(netns)) throw new ValidationError('nft', `not a network namespace name: ${JSON.stringify(netns)}`);
+  if (!NETNS_NAME.test(netns))
+    throw new ValidationError('nft', `not a network namespace name: ${JSON.stringify(netns)}`);
 }
 
 /** The part of the runtime's HostDriver this needs (`ip netns exec <ns> …` with stdin). */
 export interface NetnsExec {
-  exec(netns: string, argv: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  exec(
+    netns: string,
+    argv: readonly string[],
+    opts?: { input?: string; timeoutMs?: number },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
 export class HostDriverNftApplier implements NftApplier {
@@ -28,7 +33,8 @@ export class HostDriverNftApplier implements NftApplier {
   async apply(netns: string, text: string): Promise<void> {
     checkNetns(netns);
     const r = await this.host.exec(netns, ['nft', '-f', '-'], { input: text, timeoutMs: 60_000 });
-    if (r.exitCode !== 0) throw new NftApplyError(`nft -f in ${netns} failed: ${r.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
+    if (r.exitCode !== 0)
+      throw new NftApplyError(`nft -f in ${netns} failed: ${r.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
   }
 
   async list(netns: string): Promise<string> {

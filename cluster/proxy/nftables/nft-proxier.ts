@@ -103,7 +103,13 @@ export class NftProxier implements ProxyBackend {
       const existing = new Set(listing.chains);
       const deleteChains = [...this.stale].filter(([ch, at]) => t0 - at >= 1000 && existing.has(ch)).map(([ch]) => ch);
       const services = nftServices(this.state, this.services);
-      const out = renderNft({ config: this.config, services, existingChains: listing.chains, existingSets: listing.sets, deleteChains });
+      const out = renderNft({
+        config: this.config,
+        services,
+        existingChains: listing.chains,
+        existingSets: listing.sets,
+        deleteChains,
+      });
       const t2 = clock.now();
       await nft.apply(netns, out.text);
       const t3 = clock.now();
@@ -114,7 +120,13 @@ export class NftProxier implements ProxyBackend {
       const flows = new Map<string, ServicePortFlows>();
       for (const s of services) {
         const p = s.port;
-        flows.set(p.portKey, { portKey: p.portKey, protocol: p.protocol, serviceIPs: [p.clusterIP, ...p.externalIPs, ...p.loadBalancerVIPs], nodePort: p.nodePort, endpointIPs: s.endpoints.filter((e) => e.ready).map((e) => e.ip) });
+        flows.set(p.portKey, {
+          portKey: p.portKey,
+          protocol: p.protocol,
+          serviceIPs: [p.clusterIP, ...p.externalIPs, ...p.loadBalancerVIPs],
+          nodePort: p.nodePort,
+          endpointIPs: s.endpoints.filter((e) => e.ready).map((e) => e.ip),
+        });
       }
       const filters = staleUdpFlows(this.lastFlows, flows);
       this.lastFlows = flows;
@@ -138,7 +150,10 @@ export class NftProxier implements ProxyBackend {
       });
     } catch (err) {
       this.dirty = true;
-      throw new NftProxierSyncError(`kube-proxy (nftables) sync of ${netns} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new NftProxierSyncError(
+        `kube-proxy (nftables) sync of ${netns} failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 }

@@ -110,8 +110,10 @@ export function renderNft(input: NftInput): NftOutput {
     add(`flush chain ${T} ${ch}`);
     created.add(ch);
   };
-  const rule = (chain: string, r: string, comment?: string) => add(`add rule ${T} ${chain} ${r}${comment ? ` comment ${q(comment)}` : ''}`);
-  const element = (map: string, key: string, value: string, comment?: string) => add(`add element ${T} ${map} { ${key}${comment ? ` comment ${q(comment)}` : ''} : ${value} }`);
+  const rule = (chain: string, r: string, comment?: string) =>
+    add(`add rule ${T} ${chain} ${r}${comment ? ` comment ${q(comment)}` : ''}`);
+  const element = (map: string, key: string, value: string, comment?: string) =>
+    add(`add element ${T} ${map} { ${key}${comment ? ` comment ${q(comment)}` : ''} : ${value} }`);
 
   for (const ch of input.deleteChains ?? []) add(`delete chain ${T} ${ch}`);
 
@@ -137,23 +139,44 @@ export function renderNft(input: NftInput): NftOutput {
     add(`flush set ${T} nodeport-ips`);
     for (const ip of c.nodePortAddresses!) if (!ip.startsWith('127.')) add(`add element ${T} nodeport-ips { ${ip} }`);
   }
-  add(`add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('vmap to drop or reject packets to services with no endpoints')} ; }`);
-  add(`add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment ${q('vmap to drop or reject packets to service nodeports with no endpoints')} ; }`);
+  add(
+    `add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('vmap to drop or reject packets to services with no endpoints')} ; }`,
+  );
+  add(
+    `add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment ${q('vmap to drop or reject packets to service nodeports with no endpoints')} ; }`,
+  );
   add(`add chain ${T} reject-chain { comment ${q('helper for @no-endpoint-services / @no-endpoint-nodeports')} ; }`);
   add(`flush chain ${T} reject-chain`);
   rule('reject-chain', 'reject');
   rule('endpoints-check', 'ip daddr . meta l4proto . th dport vmap @no-endpoint-services');
-  rule('endpoints-check', matchAll ? 'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports' : 'ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports');
-  add(`add map ${T} firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('destinations that are subject to LoadBalancerSourceRanges')} ; }`);
+  rule(
+    'endpoints-check',
+    matchAll
+      ? 'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports'
+      : 'ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports',
+  );
+  add(
+    `add map ${T} firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('destinations that are subject to LoadBalancerSourceRanges')} ; }`,
+  );
   ensureChain('firewall-check');
   rule('firewall-check', 'ip daddr . meta l4proto . th dport vmap @firewall-ips');
-  add(`add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('ClusterIP, ExternalIP and LoadBalancer IP traffic')} ; }`);
-  add(`add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; comment ${q('NodePort traffic')} ; }`);
+  add(
+    `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('ClusterIP, ExternalIP and LoadBalancer IP traffic')} ; }`,
+  );
+  add(
+    `add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; comment ${q('NodePort traffic')} ; }`,
+  );
   rule('services', 'ip daddr . meta l4proto . th dport vmap @service-ips');
-  rule('services', matchAll ? 'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports' : 'ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports');
+  rule(
+    'services',
+    matchAll
+      ? 'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports'
+      : 'ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports',
+  );
 
   // syncProxyRules
-  for (const m of ['firewall-ips', 'no-endpoint-services', 'no-endpoint-nodeports', 'service-ips', 'service-nodeports']) add(`flush map ${T} ${m}`);
+  for (const m of ['firewall-ips', 'no-endpoint-services', 'no-endpoint-nodeports', 'service-ips', 'service-nodeports'])
+    add(`flush map ${T} ${m}`);
   const active = new Set<string>();
   const activeSets = new Set<string>();
   const ensureActive = (ch: string) => {
@@ -207,26 +230,34 @@ export function renderNft(input: NftInput): NftOutput {
     if (usesFw) {
       ensureActive(fwChain);
       const sources = [...svc.loadBalancerSourceRanges];
-      if (c.nodeIP && svc.loadBalancerSourceRanges.some((r) => cidrContains(r, c.nodeIP!))) sources.push(...svc.loadBalancerVIPs);
+      if (c.nodeIP && svc.loadBalancerSourceRanges.some((r) => cidrContains(r, c.nodeIP!)))
+        sources.push(...svc.loadBalancerVIPs);
       rule(fwChain, `ip saddr != { ${sources.join(' , ')} } drop`);
     }
     for (const ip of svc.loadBalancerVIPs) {
       if (cat.hasAny) element('service-ips', key(ip, svc.port), `goto ${externalChain}`);
       if (usesFw) element('firewall-ips', key(ip, svc.port), `goto ${fwChain}`, name);
     }
-    if (!hasExternal) for (const ip of svc.loadBalancerVIPs) element('no-endpoint-services', key(ip, svc.port), externalVerdict, name);
+    if (!hasExternal)
+      for (const ip of svc.loadBalancerVIPs) element('no-endpoint-services', key(ip, svc.port), externalVerdict, name);
     if (svc.nodePort !== 0) {
       if (cat.hasAny) element('service-nodeports', `${proto} . ${svc.nodePort}`, `goto ${externalChain}`);
       if (!hasExternal) element('no-endpoint-nodeports', `${proto} . ${svc.nodePort}`, externalVerdict, name);
     }
     if (hasInternal) {
-      if (c.masqueradeAll) rule(internalChain, `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port} jump mark-for-masquerade`);
-      else if (c.clusterCIDR) rule(internalChain, `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port} ip saddr != ${c.clusterCIDR} jump mark-for-masquerade`);
+      if (c.masqueradeAll)
+        rule(internalChain, `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port} jump mark-for-masquerade`);
+      else if (c.clusterCIDR)
+        rule(
+          internalChain,
+          `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port} ip saddr != ${c.clusterCIDR} jump mark-for-masquerade`,
+        );
     }
     if (usesExt) {
       if (!svc.externalPolicyLocal) rule(externalChain, 'jump mark-for-masquerade');
       else {
-        if (c.clusterCIDR) rule(externalChain, `ip saddr ${c.clusterCIDR} goto ${clusterChain}`, 'short-circuit pod traffic');
+        if (c.clusterCIDR)
+          rule(externalChain, `ip saddr ${c.clusterCIDR} goto ${clusterChain}`, 'short-circuit pod traffic');
         rule(externalChain, 'fib saddr type local jump mark-for-masquerade', 'masquerade local traffic');
         rule(externalChain, `fib saddr type local goto ${clusterChain}`, 'short-circuit local traffic');
       }
@@ -240,8 +271,12 @@ export function renderNft(input: NftInput): NftOutput {
       }
     }
     const dispatch = (chain: string, eps: readonly EndpointInfo[]) => {
-      if (svc.stickySeconds) for (const e of eps) rule(chain, `ip saddr @affinity-${endpointChainBase(svc, e.endpoint)} goto ${epChain(e)}`);
-      rule(chain, `numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain(e)}`).join(' , ')} }`);
+      if (svc.stickySeconds)
+        for (const e of eps) rule(chain, `ip saddr @affinity-${endpointChainBase(svc, e.endpoint)} goto ${epChain(e)}`);
+      rule(
+        chain,
+        `numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain(e)}`).join(' , ')} }`,
+      );
     };
     if (usesCluster) dispatch(clusterChain, cat.cluster);
     if (usesLocal) dispatch(localChain, cat.local);
@@ -258,6 +293,7 @@ export function renderNft(input: NftInput): NftOutput {
     add(`flush chain ${T} ${ch}`);
     staleChains.push(ch);
   }
-  for (const s of input.existingSets ?? []) if (s.startsWith('affinity-') && !activeSets.has(s)) add(`delete set ${T} ${s}`);
+  for (const s of input.existingSets ?? [])
+    if (s.startsWith('affinity-') && !activeSets.has(s)) add(`delete set ${T} ${s}`);
   return { text: `${lines.join('\n')}\n`, activeChains: active, staleChains };
 }

@@ -1,6 +1,15 @@
 // Matching rules shared by several plugins: tolerations against taints, node selector terms
 // against a node, pod affinity terms against a pod (component-helpers/scheduling/corev1 in Go).
-import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodAffinityTerm, Taint, Toleration } from '../../../common/api-types.js';
+import type {
+  Node,
+  NodeSelector,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  Pod,
+  PodAffinityTerm,
+  Taint,
+  Toleration,
+} from '../../../common/api-types.js';
 import { matchesSelector } from '../../controllers/util/labels.js';
 import type { ClusterLister } from '../framework.js';
 

@@ -57,7 +57,14 @@ export const InterPodAffinityFilter: FilterPlugin = {
     const own = requiredTerms(pi.pod);
     const anyExistingAffinity = nodes.some((n) => n.podsWithAffinity > 0);
     if (!anyExistingAffinity && own.affinity.length === 0 && own.anti.length === 0) return 'skip';
-    const s: FilterState = { existingAnti: new Map(), affinity: new Map(), anti: new Map(), affinityTerms: own.affinity, antiTerms: own.anti, firstOfGroup: false };
+    const s: FilterState = {
+      existingAnti: new Map(),
+      affinity: new Map(),
+      anti: new Map(),
+      affinityTerms: own.affinity,
+      antiTerms: own.anti,
+      firstOfGroup: false,
+    };
     const scanAll = own.affinity.length > 0 || own.anti.length > 0;
     for (const n of nodes) {
       if (!scanAll && n.podsWithAffinity === 0) continue;
@@ -65,7 +72,8 @@ export const InterPodAffinityFilter: FilterPlugin = {
       for (const e of n.pods.values()) {
         if (e.hasAffinity) {
           for (const t of requiredTerms(e.pod).anti) {
-            if (affinityTermMatches(t, e.pod, pi.pod, cluster)) bump(s.existingAnti, t.topologyKey, labels[t.topologyKey], 1);
+            if (affinityTermMatches(t, e.pod, pi.pod, cluster))
+              bump(s.existingAnti, t.topologyKey, labels[t.topologyKey], 1);
           }
         }
         if (own.affinity.length && own.affinity.every((t) => affinityTermMatches(t, pi.pod, e.pod, cluster))) {
@@ -76,7 +84,10 @@ export const InterPodAffinityFilter: FilterPlugin = {
         }
       }
     }
-    s.firstOfGroup = own.affinity.length > 0 && s.affinity.size === 0 && own.affinity.every((t) => affinityTermMatches(t, pi.pod, pi.pod, cluster));
+    s.firstOfGroup =
+      own.affinity.length > 0 &&
+      s.affinity.size === 0 &&
+      own.affinity.every((t) => affinityTermMatches(t, pi.pod, pi.pod, cluster));
     state.write(FILTER_STATE, s);
     return undefined;
   },
@@ -86,11 +97,13 @@ export const InterPodAffinityFilter: FilterPlugin = {
     const labels = node.labels();
     for (const [key, byValue] of s.existingAnti) {
       const v = labels[key];
-      if (v !== undefined && (byValue.get(v) ?? 0) > 0) return reject('Unschedulable', ErrReasonExistingAntiAffinityRulesNotMatch);
+      if (v !== undefined && (byValue.get(v) ?? 0) > 0)
+        return reject('Unschedulable', ErrReasonExistingAntiAffinityRulesNotMatch);
     }
     if (!s.firstOfGroup) {
       for (const t of s.affinityTerms) {
-        if (countAt(s.affinity, t.topologyKey, node) <= 0) return reject('UnschedulableAndUnresolvable', ErrReasonAffinityRulesNotMatch);
+        if (countAt(s.affinity, t.topologyKey, node) <= 0)
+          return reject('UnschedulableAndUnresolvable', ErrReasonAffinityRulesNotMatch);
       }
     }
     for (const t of s.antiTerms) {
@@ -107,24 +120,35 @@ function preferred(p: Pod) {
   };
 }
 
-function scoreExisting(scores: TopologyCounts, pi: PodInfo, e: PodInfo, labels: Record<string, string>, cluster: ClusterLister): void {
+function scoreExisting(
+  scores: TopologyCounts,
+  pi: PodInfo,
+  e: PodInfo,
+  labels: Record<string, string>,
+  cluster: ClusterLister,
+): void {
   const mine = preferred(pi.pod);
   for (const t of mine.affinity) {
-    if (affinityTermMatches(t.podAffinityTerm, pi.pod, e.pod, cluster)) bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], t.weight);
+    if (affinityTermMatches(t.podAffinityTerm, pi.pod, e.pod, cluster))
+      bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], t.weight);
   }
   for (const t of mine.anti) {
-    if (affinityTermMatches(t.podAffinityTerm, pi.pod, e.pod, cluster)) bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], -t.weight);
+    if (affinityTermMatches(t.podAffinityTerm, pi.pod, e.pod, cluster))
+      bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], -t.weight);
   }
   if (!e.hasAffinity) return;
   const theirs = preferred(e.pod);
   for (const t of theirs.affinity) {
-    if (affinityTermMatches(t.podAffinityTerm, e.pod, pi.pod, cluster)) bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], t.weight);
+    if (affinityTermMatches(t.podAffinityTerm, e.pod, pi.pod, cluster))
+      bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], t.weight);
   }
   for (const t of theirs.anti) {
-    if (affinityTermMatches(t.podAffinityTerm, e.pod, pi.pod, cluster)) bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], -t.weight);
+    if (affinityTermMatches(t.podAffinityTerm, e.pod, pi.pod, cluster))
+      bump(scores, t.podAffinityTerm.topologyKey, labels[t.podAffinityTerm.topologyKey], -t.weight);
   }
   for (const t of requiredTerms(e.pod).affinity) {
-    if (affinityTermMatches(t, e.pod, pi.pod, cluster)) bump(scores, t.topologyKey, labels[t.topologyKey], HARD_POD_AFFINITY_WEIGHT);
+    if (affinityTermMatches(t, e.pod, pi.pod, cluster))
+      bump(scores, t.topologyKey, labels[t.topologyKey], HARD_POD_AFFINITY_WEIGHT);
   }
 }
 
@@ -159,6 +183,7 @@ export const InterPodAffinityScore: ScorePlugin = {
       if (s > max) max = s;
     }
     const diff = max - min;
-    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i]! - min)) / diff) : 0;
+    for (let i = 0; i < scores.length; i++)
+      scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i]! - min)) / diff) : 0;
   },
 };

@@ -10,18 +10,24 @@ export const NodeAffinityFilter: FilterPlugin = {
   name: 'NodeAffinity',
   preFilter(_s, pod) {
     const s = pod.pod.spec;
-    const has = (s.nodeSelector && Object.keys(s.nodeSelector).length > 0) || s.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    const has =
+      (s.nodeSelector && Object.keys(s.nodeSelector).length > 0) ||
+      s.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     return has ? undefined : 'skip';
   },
   filter(_s, pod, node) {
-    return podMatchesNodeSelectorAndAffinity(pod.pod, node.node) ? undefined : reject('UnschedulableAndUnresolvable', ErrReasonPod);
+    return podMatchesNodeSelectorAndAffinity(pod.pod, node.node)
+      ? undefined
+      : reject('UnschedulableAndUnresolvable', ErrReasonPod);
   },
 };
 
 export const NodeAffinityScore: ScorePlugin = {
   name: 'NodeAffinity',
   preScore(_s, pod) {
-    return pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? undefined : 'skip';
+    return pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length
+      ? undefined
+      : 'skip';
   },
   score(_s, pod, node) {
     let sum = 0;

@@ -15,7 +15,8 @@ export const NodeResourcesFit: FilterPlugin = {
     const used = node.requested;
     if (r.milliCPU > 0 && r.milliCPU > a.milliCPU - used.milliCPU) reasons.push('Insufficient cpu');
     if (r.memory > 0 && r.memory > a.memory - used.memory) reasons.push('Insufficient memory');
-    if (r.ephemeralStorage > 0 && r.ephemeralStorage > a.ephemeralStorage - used.ephemeralStorage) reasons.push('Insufficient ephemeral-storage');
+    if (r.ephemeralStorage > 0 && r.ephemeralStorage > a.ephemeralStorage - used.ephemeralStorage)
+      reasons.push('Insufficient ephemeral-storage');
     for (const [name, v] of Object.entries(r.scalar)) {
       if (v > 0 && v > (a.scalar[name] ?? 0) - (used.scalar[name] ?? 0)) reasons.push(`Insufficient ${name}`);
     }

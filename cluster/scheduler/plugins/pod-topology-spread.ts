@@ -21,7 +21,12 @@ interface Counted {
 
 function countConstraints(pod: Pod, constraints: TopologySpreadConstraint[], nodes: NodeInfo[]): Counted[] {
   const ns = pod.metadata.namespace ?? 'default';
-  const out: Counted[] = constraints.map((c) => ({ constraint: c, counts: new Map(), min: 0, selfMatch: matchesSelector(c.labelSelector, pod.metadata.labels) ? 1 : 0 }));
+  const out: Counted[] = constraints.map((c) => ({
+    constraint: c,
+    counts: new Map(),
+    min: 0,
+    selfMatch: matchesSelector(c.labelSelector, pod.metadata.labels) ? 1 : 0,
+  }));
   for (const n of nodes) {
     const labels = n.labels();
     // Only nodes the pod could go to by its node selector/affinity, carrying every key, are domains.
@@ -61,11 +66,13 @@ export const PodTopologySpreadFilter: FilterPlugin = {
     const counted = state.read<Counted[]>(FILTER_STATE)!;
     const labels = node.labels();
     for (const k of counted) {
-      if (labels[k.constraint.topologyKey] === undefined) return reject('UnschedulableAndUnresolvable', ErrReasonNodeLabelNotMatch);
+      if (labels[k.constraint.topologyKey] === undefined)
+        return reject('UnschedulableAndUnresolvable', ErrReasonNodeLabelNotMatch);
     }
     for (const k of counted) {
       const here = k.counts.get(labels[k.constraint.topologyKey]!) ?? 0;
-      if (here + k.selfMatch - k.min > k.constraint.maxSkew) return reject('Unschedulable', ErrReasonConstraintsNotMatch);
+      if (here + k.selfMatch - k.min > k.constraint.maxSkew)
+        return reject('Unschedulable', ErrReasonConstraintsNotMatch);
     }
     return undefined;
   },
@@ -97,6 +104,7 @@ export const PodTopologySpreadScore: ScorePlugin = {
       if (s < min) min = s;
       if (s > max) max = s;
     }
-    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? MAX_NODE_SCORE : Math.trunc((MAX_NODE_SCORE * (max + min - scores[i]!)) / max);
+    for (let i = 0; i < scores.length; i++)
+      scores[i] = max === 0 ? MAX_NODE_SCORE : Math.trunc((MAX_NODE_SCORE * (max + min - scores[i]!)) / max);
   },
 };

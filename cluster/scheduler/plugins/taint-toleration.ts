@@ -14,7 +14,8 @@ export const TaintTolerationFilter: FilterPlugin = {
   filter(_s, pod, node) {
     for (const taint of node.node.spec?.taints ?? []) {
       if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-      if (!toleratesAll(pod.pod.spec.tolerations, taint)) return reject('UnschedulableAndUnresolvable', untoleratedTaintReason(taint));
+      if (!toleratesAll(pod.pod.spec.tolerations, taint))
+        return reject('UnschedulableAndUnresolvable', untoleratedTaintReason(taint));
     }
     return undefined;
   },

@@ -14,16 +14,20 @@ const STATE = 'VolumeBinding';
 export const VolumeBinding: FilterPlugin = {
   name: 'VolumeBinding',
   preFilter(state, pod, cluster) {
-    const claims = (pod.pod.spec.volumes ?? []).filter((v) => v.persistentVolumeClaim).map((v) => v.persistentVolumeClaim!.claimName);
+    const claims = (pod.pod.spec.volumes ?? [])
+      .filter((v) => v.persistentVolumeClaim)
+      .map((v) => v.persistentVolumeClaim!.claimName);
     if (claims.length === 0) return 'skip';
     const ns = pod.pod.metadata.namespace ?? 'default';
     const volumes: PersistentVolume[] = [];
     for (const name of claims) {
       const pvc = cluster.pvc(ns, name);
       if (!pvc) return reject('UnschedulableAndUnresolvable', `persistentvolumeclaim "${name}" not found`);
-      if (pvc.metadata.deletionTimestamp) return reject('UnschedulableAndUnresolvable', `persistentvolumeclaim "${name}" is being deleted`);
+      if (pvc.metadata.deletionTimestamp)
+        return reject('UnschedulableAndUnresolvable', `persistentvolumeclaim "${name}" is being deleted`);
       const pvName = pvc.spec.volumeName;
-      if (!pvName || pvc.status?.phase === 'Pending') return reject('UnschedulableAndUnresolvable', ErrReasonBindConflict);
+      if (!pvName || pvc.status?.phase === 'Pending')
+        return reject('UnschedulableAndUnresolvable', ErrReasonBindConflict);
       const pv = cluster.pv(pvName);
       if (!pv) return reject('UnschedulableAndUnresolvable', `persistentvolume "${pvName}" not found`);
       volumes.push(pv);
@@ -34,7 +38,8 @@ export const VolumeBinding: FilterPlugin = {
   filter(state, _pod, node) {
     for (const pv of state.read<PersistentVolume[]>(STATE) ?? []) {
       const req = pv.spec.nodeAffinity?.required;
-      if (req && !nodeSelectorMatches(req, node.node)) return reject('UnschedulableAndUnresolvable', ErrReasonNodeConflict);
+      if (req && !nodeSelectorMatches(req, node.node))
+        return reject('UnschedulableAndUnresolvable', ErrReasonNodeConflict);
     }
     return undefined;
   },

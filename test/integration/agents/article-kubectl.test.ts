@@ -27,14 +27,28 @@ test('kubectl apply -f labs/manifests/kubia.yaml on the article lab', { timeout:
   const up = await cli(['up', defaultTopology()]);
   assert.equal(up.exitCode, 0, up.stderr);
   const kubeconfig = (await cli(['kubeconfig', '--lab', 'article'])).stdout.trim();
-  const kubectl = (...args: string[]) => execa(KUBECTL, args, { env: { KUBECONFIG: kubeconfig }, reject: false, timeout: 30_000 });
+  const kubectl = (...args: string[]) =>
+    execa(KUBECTL, args, { env: { KUBECONFIG: kubeconfig }, reject: false, timeout: 30_000 });
   const applied = await kubectl('apply', '-f', join(projectRoot(), 'labs', 'manifests', 'kubia.yaml'));
   assert.equal(applied.exitCode, 0, applied.stderr);
   const pods = await eventually(async () => {
     const r = await kubectl('get', 'pods', '-l', 'app=kubia', '-o', 'json');
-    const items = (JSON.parse(r.stdout) as { items: { metadata: { name: string; ownerReferences?: { kind: string }[] }; spec: { nodeName?: string }; status: { phase?: string; conditions?: { type: string; status: string }[] } }[] }).items;
+    const items = (
+      JSON.parse(r.stdout) as {
+        items: {
+          metadata: { name: string; ownerReferences?: { kind: string }[] };
+          spec: { nodeName?: string };
+          status: { phase?: string; conditions?: { type: string; status: string }[] };
+        }[];
+      }
+    ).items;
     const ours = items.filter((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'ReplicaSet'));
-    const ok = ours.length === 6 && ours.every((p) => p.status.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ok =
+      ours.length === 6 &&
+      ours.every(
+        (p) =>
+          p.status.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
     return ok ? ours : undefined;
   }, 180_000);
   assert.ok(new Set(pods.map((p) => p.spec.nodeName)).size >= 3, 'spread over several nodes');
@@ -42,7 +56,12 @@ test('kubectl apply -f labs/manifests/kubia.yaml on the article lab', { timeout:
   for (const host of ['kubia', 'kubia.default.svc.cluster.local']) {
     await eventually(async () => {
       // The article lab already has kubia (topology objects): apply changes nothing, six endpoints.
-      const r = await lab.exec(lab.pod('tools'), ['bash', '-c', 'for i in $(seq 150); do curl -s --max-time 2 "$0:8080"; done', host]);
+      const r = await lab.exec(lab.pod('tools'), [
+        'bash',
+        '-c',
+        'for i in $(seq 150); do curl -s --max-time 2 "$0:8080"; done',
+        host,
+      ]);
       const hit = new Set([...r.stdout.matchAll(/You've hit (\S+)/g)].map((m) => m[1]!));
       return [...want].every((n) => hit.has(n)) ? true : undefined;
     }, 60_000);

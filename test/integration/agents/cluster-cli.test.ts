@@ -36,38 +36,58 @@ after(() => lab.cleanup());
 
 function clientFrom(kubeconfig: string): KubeClient {
   const k = parse(readFileSync(kubeconfig, 'utf8'));
-  return new KubeClient({ server: k.clusters[0].cluster.server, ca: Buffer.from(k.clusters[0].cluster['certificate-authority-data'], 'base64'), token: k.users[0].user.token });
+  return new KubeClient({
+    server: k.clusters[0].cluster.server,
+    ca: Buffer.from(k.clusters[0].cluster['certificate-authority-data'], 'base64'),
+    token: k.users[0].user.token,
+  });
 }
 
-test('up runs the cluster process; kill -9 and up converge; down and reset stop everything', { timeout: 120_000 }, async () => {
-  const file = join(lab.stateBase, 'topo.yaml');
-  await lab.driver.writeFile(file, TOPOLOGY);
-  let r = await cli(['up', file]);
-  assert.equal(r.exitCode, 0, r.stderr);
-  const rec = (await loadState(lab.paths.state))!.processes.cluster!;
-  assert.ok(await readStartTime(rec.pid));
-  const kc = (await cli(['kubeconfig', '--lab', 'agents-cli'])).stdout.trim();
-  assert.match(kc, /agents-cli\/apiserver\/admin\.kubeconfig$/);
-  const client = clientFrom(kc);
-  await eventually(async () => ((await client.nodes.get('node1')).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined), 10_000);
-  await client.pods.create({ metadata: { name: 'sleeper', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'tools' }] } });
-  await eventually(async () => ((await client.pods.get('sleeper', 'default')).status?.phase === 'Running' ? true : undefined), 15_000);
+test(
+  'up runs the cluster process; kill -9 and up converge; down and reset stop everything',
+  { timeout: 120_000 },
+  async () => {
+    const file = join(lab.stateBase, 'topo.yaml');
+    await lab.driver.writeFile(file, TOPOLOGY);
+    let r = await cli(['up', file]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const rec = (await loadState(lab.paths.state))!.processes.cluster!;
+    assert.ok(await readStartTime(rec.pid));
+    const kc = (await cli(['kubeconfig', '--lab', 'agents-cli'])).stdout.trim();
+    assert.match(kc, /agents-cli\/apiserver\/admin\.kubeconfig$/);
+    const client = clientFrom(kc);
+    await eventually(
+      async () =>
+        (await client.nodes.get('node1')).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? true
+          : undefined,
+      10_000,
+    );
+    await client.pods.create({
+      metadata: { name: 'sleeper', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'tools' }] },
+    });
+    await eventually(
+      async () => ((await client.pods.get('sleeper', 'default')).status?.phase === 'Running' ? true : undefined),
+      15_000,
+    );
 
-  process.kill(rec.pid, 'SIGKILL');
-  r = await cli(['up', file]);
-  assert.equal(r.exitCode, 0, r.stderr);
-  const rec2 = (await loadState(lab.paths.state))!.processes.cluster!;
-  assert.notEqual(rec2.pid, rec.pid);
-  const again = clientFrom(kc);
-  const pod = await again.pods.get('sleeper', 'default');
-  assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0, 'the running pod was adopted, not restarted');
+    process.kill(rec.pid, 'SIGKILL');
+    r = await cli(['up', file]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const rec2 = (await loadState(lab.paths.state))!.processes.cluster!;
+    assert.notEqual(rec2.pid, rec.pid);
+    const again = clientFrom(kc);
+    const pod = await again.pods.get('sleeper', 'default');
+    assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0, 'the running pod was adopted, not restarted');
 
-  r = await cli(['down', '--lab', 'agents-cli']);
-  assert.equal(r.exitCode, 0, r.stderr);
-  assert.equal(await readStartTime(rec2.pid), undefined, 'down stopped the cluster process');
-  assert.deepEqual(namespacesWithPrefix(lab.prefix), [], 'down removed the kubelet\'s pod namespace too');
+    r = await cli(['down', '--lab', 'agents-cli']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(await readStartTime(rec2.pid), undefined, 'down stopped the cluster process');
+    assert.deepEqual(namespacesWithPrefix(lab.prefix), [], "down removed the kubelet's pod namespace too");
 
-  r = await cli(['reset', '--lab', 'agents-cli']);
-  assert.equal(r.exitCode, 0, r.stderr);
-  assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
-});
+    r = await cli(['reset', '--lab', 'agents-cli']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
+  },
+);

@@ -84,10 +84,18 @@ after(async () => {
 
 const tools = () => lab.pod('tools');
 const pods = async () => (await daemon.client.pods.list({ namespace: 'default', labelSelector: 'app=kubia' })).items;
-const ready = (p: Pod) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const ready = (p: Pod) =>
+  p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 /** The app needs a moment to listen after its process starts (no readiness probe in kubia.yaml). */
 const answers = (ip: string, name: string) =>
-  eventually(async () => ((await lab.exec(tools(), ['curl', '-s', '--max-time', '2', `http://${ip}:8080`])).stdout.trim() === `You've hit ${name}` ? true : undefined), 5000);
+  eventually(
+    async () =>
+      (await lab.exec(tools(), ['curl', '-s', '--max-time', '2', `http://${ip}:8080`])).stdout.trim() ===
+      `You've hit ${name}`
+        ? true
+        : undefined,
+    5000,
+  );
 const kubiaPod = async (name: string) => (await daemon.client.pods.get(name, 'default')) as Pod;
 
 test('each node registers: Ready, InternalIP, podCIDR, flannel annotations, a kube-node-lease Lease', async () => {
@@ -97,7 +105,10 @@ test('each node registers: Ready, InternalIP, podCIDR, flannel annotations, a ku
   }, 10_000);
   const node2 = nodes.find((n) => n.metadata.name === 'node2') as Node;
   assert.equal(node2.spec?.podCIDR, '192.168.129.0/24');
-  assert.deepEqual(node2.status?.addresses?.find((a) => a.type === 'InternalIP'), { type: 'InternalIP', address: '10.231.209.114' });
+  assert.deepEqual(
+    node2.status?.addresses?.find((a) => a.type === 'InternalIP'),
+    { type: 'InternalIP', address: '10.231.209.114' },
+  );
   assert.equal(node2.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
   assert.equal(node2.metadata.annotations?.[ANN_PUBLIC_IP], '10.231.209.114');
   const vtepMAC = (JSON.parse(node2.metadata.annotations![ANN_BACKEND_DATA]!) as { VtepMAC: string }).VtepMAC;
@@ -107,11 +118,14 @@ test('each node registers: Ready, InternalIP, podCIDR, flannel annotations, a ku
   await eventually(async () => {
     const neigh = await lab.exec(lab.names.node('node1'), ['ip', 'neigh', 'show', 'dev', 'flannel.1']);
     const fdb = await lab.exec(lab.names.node('node1'), ['bridge', 'fdb', 'show', 'dev', 'flannel.1']);
-    return neigh.stdout.includes(`192.168.129.0 lladdr ${vtepMAC} PERMANENT`) && fdb.stdout.includes(`${vtepMAC} dst 10.231.209.114`) ? true : undefined;
+    return neigh.stdout.includes(`192.168.129.0 lladdr ${vtepMAC} PERMANENT`) &&
+      fdb.stdout.includes(`${vtepMAC} dst 10.231.209.114`)
+      ? true
+      : undefined;
   });
 });
 
-test('the topology\'s static pod is mirrored into the API, Running and Ready', async () => {
+test("the topology's static pod is mirrored into the API, Running and Ready", async () => {
   const mirror = await eventually(async () => {
     const p = await kubiaPod('tools');
     return ready(p) ? p : undefined;
@@ -122,7 +136,9 @@ test('the topology\'s static pod is mirrored into the API, Running and Ready', a
 });
 
 test('kubia.yaml: six pods Running and Ready on both nodes, reached through the service by name', async () => {
-  const docs = parseAllDocuments(readFileSync(join(projectRoot(), 'labs', 'manifests', 'kubia.yaml'), 'utf8')).map((d) => d.toJSON());
+  const docs = parseAllDocuments(readFileSync(join(projectRoot(), 'labs', 'manifests', 'kubia.yaml'), 'utf8')).map(
+    (d) => d.toJSON(),
+  );
   await daemon.client.deployments.create(docs.find((d) => d.kind === 'Deployment') as Deployment);
   await daemon.client.services.create(docs.find((d) => d.kind === 'Service') as Service);
   const running = await eventually(async () => {
@@ -137,7 +153,12 @@ test('kubia.yaml: six pods Running and Ready on both nodes, reached through the 
   const names = new Set(running.map((p) => p.metadata.name));
   for (const host of ['kubia', 'kubia.default.svc.cluster.local']) {
     const seen = await eventually(async () => {
-      const r = await lab.exec(tools(), ['bash', '-c', 'for i in $(seq 60); do curl -s --max-time 2 "$0:8080"; done', host]);
+      const r = await lab.exec(tools(), [
+        'bash',
+        '-c',
+        'for i in $(seq 60); do curl -s --max-time 2 "$0:8080"; done',
+        host,
+      ]);
       const hit = new Set([...r.stdout.matchAll(/You've hit (\S+)/g)].map((m) => m[1]!));
       return hit.size === 6 ? hit : undefined;
     }, 20_000);
@@ -145,17 +166,23 @@ test('kubia.yaml: six pods Running and Ready on both nodes, reached through the 
   }
 });
 
-test('NodePort 32681 answers from the emulated Internet; the node\'s nat table has kube-proxy\'s chains; conntrack shows the DNAT', async () => {
+test("NodePort 32681 answers from the emulated Internet; the node's nat table has kube-proxy's chains; conntrack shows the DNAT", async () => {
   const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '3', 'http://10.231.209.114:32681']);
   assert.match(r.stdout, /You've hit kubia-/);
   const nat = await lab.exec(lab.names.node('node1'), ['iptables', '-t', 'nat', '-S']);
-  for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING']) assert.match(nat.stdout, new RegExp(`^-N ${chain}$`, 'm'));
+  for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING'])
+    assert.match(nat.stdout, new RegExp(`^-N ${chain}$`, 'm'));
   assert.match(nat.stdout, /-A KUBE-SVC-\w+ .*default\/kubia -> .* -m statistic --mode random --probability/);
   assert.match(nat.stdout, /-A KUBE-SEP-\w+ -p tcp .*-j DNAT --to-destination 192\.168\.\d+\.\d+:8080/);
   const svc = await daemon.client.services.get('kubia', 'default');
   await lab.exec(tools(), ['curl', '-s', '--max-time', '2', `http://${svc.spec?.clusterIP}:8080`]);
   const ct = await lab.exec(lab.names.node('node1'), ['conntrack', '-L', '-p', 'tcp', '-d', svc.spec!.clusterIP!]);
-  assert.match(ct.stdout, new RegExp(`src=192\\.168\\.128\\.100 dst=${svc.spec!.clusterIP!.replace(/\./g, '\\.')} .*dport=8080 .*src=192\\.168\\.\\d+\\.\\d+ dst=192\\.168\\.128\\.100 sport=8080`));
+  assert.match(
+    ct.stdout,
+    new RegExp(
+      `src=192\\.168\\.128\\.100 dst=${svc.spec!.clusterIP!.replace(/\./g, '\\.')} .*dport=8080 .*src=192\\.168\\.\\d+\\.\\d+ dst=192\\.168\\.128\\.100 sport=8080`,
+    ),
+  );
 });
 
 test('type LoadBalancer: the emulated cloud LB in the gateway answers on the external address from the Internet', async () => {
@@ -165,53 +192,115 @@ test('type LoadBalancer: the emulated cloud LB in the gateway answers on the ext
     metadata: { name: 'kubia-lb', namespace: 'default' },
     spec: { type: 'LoadBalancer', selector: { app: 'kubia' }, ports: [{ port: 80, targetPort: 8080 }] },
   } as Service);
-  const ip = await eventually(async () => (await daemon.client.services.get('kubia-lb', 'default')).status?.loadBalancer?.ingress?.[0]?.ip, 10_000);
+  const ip = await eventually(
+    async () => (await daemon.client.services.get('kubia-lb', 'default')).status?.loadBalancer?.ingress?.[0]?.ip,
+    10_000,
+  );
   const body = await eventually(async () => {
     const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '2', `http://${ip}/`]);
     return /You've hit kubia-/.test(r.stdout) ? r.stdout : undefined;
   }, 15_000);
   assert.match(body, /You've hit kubia-/);
   const nat = await lab.exec(lab.names.gateway, ['iptables', '-t', 'nat', '-S', 'KW-CLOUD-LB']);
-  assert.match(nat.stdout, new RegExp(`-d ${ip.replace(/\./g, '\\.')}/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0\\.5`));
+  assert.match(
+    nat.stdout,
+    new RegExp(
+      `-d ${ip.replace(/\./g, '\\.')}/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0\\.5`,
+    ),
+  );
   await daemon.client.services.delete('kubia-lb', 'default');
 });
 
-test('pods reach the apiserver through the kubernetes Service (192.168.192.1:443 → a node\'s relay)', async () => {
+test("pods reach the apiserver through the kubernetes Service (192.168.192.1:443 → a node's relay)", async () => {
   const body = await eventually(async () => {
-    const r = await lab.exec(tools(), ['curl', '-sk', '--max-time', '3', 'https://kubernetes.default.svc.cluster.local/version']);
+    const r = await lab.exec(tools(), [
+      'curl',
+      '-sk',
+      '--max-time',
+      '3',
+      'https://kubernetes.default.svc.cluster.local/version',
+    ]);
     return r.stdout.includes('"kind"') || r.stdout.includes('gitVersion') ? r.stdout : undefined;
   }, 15_000);
   assert.match(body, /gitVersion|Unauthorized/);
 });
 
-test('Ingress: host and path rules through the ingress controller\'s external address, with X-Forwarded-For', async () => {
+test("Ingress: host and path rules through the ingress controller's external address, with X-Forwarded-For", async () => {
   // A backend that echoes the headers it got.
-  const echo = 'require("http").createServer((q,s)=>s.end(JSON.stringify({path:q.url,xff:q.headers["x-forwarded-for"],host:q.headers["x-forwarded-host"]}))).listen(8080)';
-  await daemon.client.pods.create({ metadata: { name: 'echo', namespace: 'default', labels: { app: 'echo' } }, spec: { containers: [{ name: 'echo', image: 'kubia', command: ['node', '-e', echo] }] } });
-  await daemon.client.services.create({ metadata: { name: 'echo', namespace: 'default' }, spec: { selector: { app: 'echo' }, ports: [{ port: 8080 }] } } as Service);
+  const echo =
+    'require("http").createServer((q,s)=>s.end(JSON.stringify({path:q.url,xff:q.headers["x-forwarded-for"],host:q.headers["x-forwarded-host"]}))).listen(8080)';
+  await daemon.client.pods.create({
+    metadata: { name: 'echo', namespace: 'default', labels: { app: 'echo' } },
+    spec: { containers: [{ name: 'echo', image: 'kubia', command: ['node', '-e', echo] }] },
+  });
+  await daemon.client.services.create({
+    metadata: { name: 'echo', namespace: 'default' },
+    spec: { selector: { app: 'echo' }, ports: [{ port: 8080 }] },
+  } as Service);
   await daemon.client.resource(INGRESSES).create({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name: 'web', namespace: 'default' },
-    spec: { rules: [{ host: 'kubia.example.com', http: { paths: [
-      { path: '/echo', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 8080 } } } },
-      { path: '/', pathType: 'Prefix', backend: { service: { name: 'kubia', port: { number: 8080 } } } },
-    ] } }] },
+    spec: {
+      rules: [
+        {
+          host: 'kubia.example.com',
+          http: {
+            paths: [
+              { path: '/echo', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 8080 } } } },
+              { path: '/', pathType: 'Prefix', backend: { service: { name: 'kubia', port: { number: 8080 } } } },
+            ],
+          },
+        },
+      ],
+    },
   } as never);
-  const ip = await eventually(async () => (await daemon.client.services.get('ingress-controller', 'ingress')).status?.loadBalancer?.ingress?.[0]?.ip, 15_000);
+  const ip = await eventually(
+    async () =>
+      (await daemon.client.services.get('ingress-controller', 'ingress')).status?.loadBalancer?.ingress?.[0]?.ip,
+    15_000,
+  );
   const kubia = await eventually(async () => {
-    const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '2', '-H', 'Host: kubia.example.com', `http://${ip}/`]);
+    const r = await lab.exec(lab.names.internet, [
+      'curl',
+      '-s',
+      '--max-time',
+      '2',
+      '-H',
+      'Host: kubia.example.com',
+      `http://${ip}/`,
+    ]);
     return /You've hit kubia-/.test(r.stdout) ? r.stdout : undefined;
   }, 40_000);
   assert.match(kubia, /You've hit kubia-/);
   const echoed = await eventually(async () => {
-    const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '2', '-H', 'Host: kubia.example.com', `http://${ip}/echo/x`]);
+    const r = await lab.exec(lab.names.internet, [
+      'curl',
+      '-s',
+      '--max-time',
+      '2',
+      '-H',
+      'Host: kubia.example.com',
+      `http://${ip}/echo/x`,
+    ]);
     return r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as { path: string; xff: string; host: string }) : undefined;
   }, 20_000);
   assert.equal(echoed.path, '/echo/x');
   assert.equal(echoed.host, 'kubia.example.com');
   assert.ok(echoed.xff, 'X-Forwarded-For is set');
-  const other = await lab.exec(lab.names.internet, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', '-H', 'Host: other.example.com', `http://${ip}/`]);
+  const other = await lab.exec(lab.names.internet, [
+    'curl',
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '--max-time',
+    '2',
+    '-H',
+    'Host: other.example.com',
+    `http://${ip}/`,
+  ]);
   assert.equal(other.stdout, '404');
 });
 
@@ -221,7 +310,9 @@ test('a killed container restarts inside the same sandbox (restartCount rises)',
   const netns = lab.pod(name);
   // The pod's namespace is there and is the one named for the pod (not merely "a command ran").
   assert.equal((await lab.exec(netns, ['ip', 'netns', 'identify'])).stdout.trim(), netns);
-  const saved = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[`default/${name}`];
+  const saved = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[
+    `default/${name}`
+  ];
   const pause = saved.record.sandbox.pid as number;
   process.kill(saved.record.containers.kubia.pid as number, 'SIGKILL');
   const after = await eventually(async () => {
@@ -229,7 +320,9 @@ test('a killed container restarts inside the same sandbox (restartCount rises)',
     return q.status?.containerStatuses?.[0]?.restartCount === 1 && ready(q) ? q : undefined;
   }, 15_000);
   assert.equal(after.status?.podIP, p!.status?.podIP);
-  const again = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[`default/${name}`];
+  const again = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[
+    `default/${name}`
+  ];
   assert.equal(again.record.sandbox.pid, pause, 'same pause, same namespaces');
   await answers(after.status!.podIP!, name);
 });
@@ -243,9 +336,17 @@ test('a killed pause rebuilds the sandbox and all its containers', async () => {
   const after = await eventually(async () => {
     const q = await kubiaPod(name);
     const rec = JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`];
-    return rec.record.sandbox?.pid !== before.record.sandbox.pid && (q.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && ready(q) ? q : undefined;
+    return rec.record.sandbox?.pid !== before.record.sandbox.pid &&
+      (q.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 &&
+      ready(q)
+      ? q
+      : undefined;
   }, 15_000);
-  const hostname = await lab.exec(lab.pod(name), ['hostname'], JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`].record.sandbox.pid);
+  const hostname = await lab.exec(
+    lab.pod(name),
+    ['hostname'],
+    JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`].record.sandbox.pid,
+  );
   assert.equal(hostname.stdout.trim(), name, 'the new pause holds a UTS namespace named after the pod');
   await answers(after.status!.podIP!, name);
 });
@@ -254,17 +355,23 @@ test('deleting a pod terminates it gracefully, removes its namespace and confirm
   const p = (await pods())[2]!;
   const name = p.metadata.name!;
   await daemon.client.pods.delete(name, 'default', { gracePeriodSeconds: 5 });
-  await eventually(async () => ((await daemon.client.pods.get(name, 'default').catch(() => undefined)) ? undefined : true), 15_000);
+  await eventually(
+    async () => ((await daemon.client.pods.get(name, 'default').catch(() => undefined)) ? undefined : true),
+    15_000,
+  );
   const ns = await lab.exec(lab.pod(name), ['true']);
   assert.notEqual(ns.exitCode, 0, 'the sandbox namespace is gone');
   await eventually(async () => ((await pods()).filter(ready).length === 6 ? true : undefined), 30_000); // the ReplicaSet replaced it
 });
 
-test('a manifest in the node\'s static pod folder runs and is mirrored; removing the file stops it', async () => {
+test("a manifest in the node's static pod folder runs and is mirrored; removing the file stops it", async () => {
   const dir = join(lab.paths.node('node2'), 'manifests');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'broken.yaml'), 'kind: Pod\nmetadata: {}\n');
-  writeFileSync(join(dir, 'static-web.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: { name: static-web, namespace: default }\nspec:\n  terminationGracePeriodSeconds: 2\n  containers: [{ name: web, image: kubia }]\n');
+  writeFileSync(
+    join(dir, 'static-web.yaml'),
+    'apiVersion: v1\nkind: Pod\nmetadata: { name: static-web, namespace: default }\nspec:\n  terminationGracePeriodSeconds: 2\n  containers: [{ name: web, image: kubia }]\n',
+  );
   const mirror = await eventually(async () => {
     const p = await kubiaPod('static-web').catch(() => undefined);
     return p && ready(p) ? p : undefined;
@@ -272,10 +379,16 @@ test('a manifest in the node\'s static pod folder runs and is mirrored; removing
   assert.equal(mirror.spec.nodeName, 'node2');
   assert.ok(mirror.metadata.annotations?.[MIRROR_ANNOTATION]);
   assert.equal(mirror.metadata.ownerReferences?.[0]?.kind, 'Node');
-  assert.ok(logs.some((l) => l.includes('broken.yaml')), 'the bad manifest is reported');
+  assert.ok(
+    logs.some((l) => l.includes('broken.yaml')),
+    'the bad manifest is reported',
+  );
   rmSync(join(dir, 'static-web.yaml'));
   await eventually(async () => ((await kubiaPod('static-web').catch(() => undefined)) ? undefined : true), 20_000);
-  await eventually(async () => ((await lab.exec(lab.pod('static-web'), ['true'])).exitCode !== 0 ? true : undefined), 10_000);
+  await eventually(
+    async () => ((await lab.exec(lab.pod('static-web'), ['true'])).exitCode !== 0 ? true : undefined),
+    10_000,
+  );
 });
 
 test('probes: httpGet readiness gates Ready; a failing exec liveness probe restarts the container', async () => {
@@ -285,12 +398,19 @@ test('probes: httpGet readiness gates Ready; a failing exec liveness probe resta
       nodeName: 'node1',
       // kubia is PID 1 of its container and has no SIGTERM handler: only KILL after the grace period ends it.
       terminationGracePeriodSeconds: 2,
-      containers: [{
-        name: 'kubia',
-        image: 'kubia',
-        readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
-        livenessProbe: { exec: { command: ['false'] }, initialDelaySeconds: 1, periodSeconds: 1, failureThreshold: 2 },
-      }],
+      containers: [
+        {
+          name: 'kubia',
+          image: 'kubia',
+          readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+          livenessProbe: {
+            exec: { command: ['false'] },
+            initialDelaySeconds: 1,
+            periodSeconds: 1,
+            failureThreshold: 2,
+          },
+        },
+      ],
     },
   });
   const ready = await eventually(async () => {
@@ -298,10 +418,15 @@ test('probes: httpGet readiness gates Ready; a failing exec liveness probe resta
     return p.status?.containerStatuses?.[0]?.ready ? p : undefined;
   }, 20_000);
   assert.equal(ready.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
-  await eventually(async () => ((await kubiaPod('probed')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined, 30_000);
+  await eventually(
+    async () =>
+      ((await kubiaPod('probed')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined,
+    30_000,
+  );
   const events = await daemon.client.events.list({ namespace: 'default', fieldSelector: 'involvedObject.name=probed' });
   const reasons = new Set(events.items.map((e) => e.reason));
-  for (const r of ['Pulled', 'Created', 'Started', 'Unhealthy', 'Killing']) assert.ok(reasons.has(r), `event ${r}: ${[...reasons].join(',')}`);
+  for (const r of ['Pulled', 'Created', 'Started', 'Unhealthy', 'Killing'])
+    assert.ok(reasons.has(r), `event ${r}: ${[...reasons].join(',')}`);
   await daemon.client.pods.delete('probed', 'default', { gracePeriodSeconds: 0 });
 });
 

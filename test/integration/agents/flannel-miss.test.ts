@@ -43,7 +43,16 @@ before(async () => {
   lab = new TestLab(TOPOLOGY);
   try {
     await lab.runtime.up(lab.topo);
-    daemon = new ClusterDaemon({ paths: lab.paths, driver: lab.driver, images: await openImageService({ dir: imageStoreDir() }), pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: 0, log: (l) => logs.push(l) });
+    daemon = new ClusterDaemon({
+      paths: lab.paths,
+      driver: lab.driver,
+      images: await openImageService({ dir: imageStoreDir() }),
+      pauseBinary: pauseBinary(),
+      nodeInitBinary: nodeInitBinary(),
+      scriptsDir: scriptsDir(),
+      apiserverPort: 0,
+      log: (l) => logs.push(l),
+    });
     await daemon.start();
   } catch (err) {
     await daemon?.stop().catch(() => undefined);
@@ -61,8 +70,14 @@ after(async () => {
 });
 
 test('ip monitor lines are read as L3 and L2 misses of flannel.1 only', () => {
-  assert.deepEqual(parseMissLine('miss 192.168.129.0 dev flannel.1 INCOMPLETE ', 'flannel.1'), { kind: 'l3', ip: '192.168.129.0' });
-  assert.deepEqual(parseMissLine('miss dev flannel.1 lladdr 7a:52:54:58:5f:4c STALE ', 'flannel.1'), { kind: 'l2', mac: '7a:52:54:58:5f:4c' });
+  assert.deepEqual(parseMissLine('miss 192.168.129.0 dev flannel.1 INCOMPLETE ', 'flannel.1'), {
+    kind: 'l3',
+    ip: '192.168.129.0',
+  });
+  assert.deepEqual(parseMissLine('miss dev flannel.1 lladdr 7a:52:54:58:5f:4c STALE ', 'flannel.1'), {
+    kind: 'l2',
+    mac: '7a:52:54:58:5f:4c',
+  });
   assert.equal(parseMissLine('miss fe80::1 dev flannel.1 STALE ', 'flannel.1'), undefined);
   assert.equal(parseMissLine('miss 10.0.0.1 dev eth0 INCOMPLETE ', 'flannel.1'), undefined);
 });

@@ -32,20 +32,41 @@ describe('API aggregation', () => {
   before(async () => {
     const dir = join(process.env.TMPDIR ?? '/tmp', `kw-agg-${process.pid}-${Date.now()}`);
     const pki = await ensurePki(dir, ['DNS:metrics-server.kube-system.svc']);
-    backend = createServer({ cert: pki.cert, key: pki.key, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-      seen.push({ path: req.url ?? '', user: req.headers['x-remote-user'] as string, groups: req.headers['x-remote-group'], auth: req.headers.authorization, cert: !!(req.socket as import('node:tls').TLSSocket).getPeerCertificate?.()?.subject });
-      const json = (o: unknown) => {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(o));
-      };
-      const url = new URL(req.url ?? '/', 'https://x');
-      if (url.pathname === '/apis/metrics.k8s.io/v1beta1') return json(RESOURCES);
-      if (url.pathname === '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods') {
-        return json({ kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items: [{ metadata: { name: 'web-1', namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' }, timestamp: '2026-01-01T00:00:00Z', window: '15s', containers: [{ name: 'web', usage: { cpu: '12m', memory: '34Mi' } }] }] });
-      }
-      res.writeHead(404, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
-    });
+    backend = createServer(
+      { cert: pki.cert, key: pki.key, requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        seen.push({
+          path: req.url ?? '',
+          user: req.headers['x-remote-user'] as string,
+          groups: req.headers['x-remote-group'],
+          auth: req.headers.authorization,
+          cert: !!(req.socket as import('node:tls').TLSSocket).getPeerCertificate?.()?.subject,
+        });
+        const json = (o: unknown) => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(o));
+        };
+        const url = new URL(req.url ?? '/', 'https://x');
+        if (url.pathname === '/apis/metrics.k8s.io/v1beta1') return json(RESOURCES);
+        if (url.pathname === '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods') {
+          return json({
+            kind: 'PodMetricsList',
+            apiVersion: 'metrics.k8s.io/v1beta1',
+            metadata: {},
+            items: [
+              {
+                metadata: { name: 'web-1', namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' },
+                timestamp: '2026-01-01T00:00:00Z',
+                window: '15s',
+                containers: [{ name: 'web', usage: { cpu: '12m', memory: '34Mi' } }],
+              },
+            ],
+          });
+        }
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
+      },
+    );
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
     const port = (backend.address() as AddressInfo).port;
     h = await startApiServer({
@@ -63,13 +84,30 @@ describe('API aggregation', () => {
       const r = await h.request('POST', path, { body: JSON.stringify(body) });
       assert.equal(r.status, 201, r.text);
     };
-    await post('/api/v1/namespaces/kube-system/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server' }, spec: { ports: [{ name: 'https', port: 443, targetPort: 4443 }] } });
-    await post('/api/v1/namespaces/kube-system/endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'metrics-server' }, subsets: [{ addresses: [{ ip: POD_IP }], ports: [{ name: 'https', port: 4443 }] }] });
+    await post('/api/v1/namespaces/kube-system/services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'metrics-server' },
+      spec: { ports: [{ name: 'https', port: 443, targetPort: 4443 }] },
+    });
+    await post('/api/v1/namespaces/kube-system/endpoints', {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'metrics-server' },
+      subsets: [{ addresses: [{ ip: POD_IP }], ports: [{ name: 'https', port: 4443 }] }],
+    });
     await post('/apis/apiregistration.k8s.io/v1/apiservices', {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
       metadata: { name: 'v1beta1.metrics.k8s.io' },
-      spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server', port: 443 }, caBundle: pki.caCertPem.toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
+      spec: {
+        group: 'metrics.k8s.io',
+        version: 'v1beta1',
+        service: { namespace: 'kube-system', name: 'metrics-server', port: 443 },
+        caBundle: pki.caCertPem.toString('base64'),
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+      },
     });
   });
   after(async () => {
@@ -95,16 +133,31 @@ describe('API aggregation', () => {
 
   test('discovery lists the aggregated group, plain and aggregated', async () => {
     const plain = await h.request('GET', '/apis');
-    assert.deepEqual(plain.json.groups.find((g: any) => g.name === 'metrics.k8s.io'), { name: 'metrics.k8s.io', versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }], preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' } });
-    const agg = await h.request('GET', '/apis', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
+    assert.deepEqual(
+      plain.json.groups.find((g: any) => g.name === 'metrics.k8s.io'),
+      {
+        name: 'metrics.k8s.io',
+        versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }],
+        preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' },
+      },
+    );
+    const agg = await h.request('GET', '/apis', {
+      headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' },
+    });
     const item = agg.json.items.find((g: any) => g.metadata.name === 'metrics.k8s.io');
-    assert.deepEqual(item.versions[0].resources.map((r: any) => [r.resource, r.responseKind.kind, r.scope]), [['nodes', 'NodeMetrics', 'Cluster'], ['pods', 'PodMetrics', 'Namespaced']]);
+    assert.deepEqual(
+      item.versions[0].resources.map((r: any) => [r.resource, r.responseKind.kind, r.scope]),
+      [
+        ['nodes', 'NodeMetrics', 'Cluster'],
+        ['pods', 'PodMetrics', 'Namespaced'],
+      ],
+    );
     assert.equal(item.versions[0].freshness, 'Current');
     const gv = await h.request('GET', '/apis/metrics.k8s.io/v1beta1');
-    assert.deepEqual(gv.json, RESOURCES, 'the group-version document is the backend\'s');
+    assert.deepEqual(gv.json, RESOURCES, "the group-version document is the backend's");
   });
 
-  test('requests are proxied with the caller\'s identity, not its credentials', async () => {
+  test("requests are proxied with the caller's identity, not its credentials", async () => {
     const r = await h.request('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
     assert.equal(r.status, 200);
     assert.equal(r.json.items[0].metadata.name, 'web-1');
@@ -137,17 +190,52 @@ describe('API aggregation', () => {
   });
 
   test('an APIService with a wrong name is refused; a missing Service makes it unavailable', async () => {
-    const bad = await h.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', { body: JSON.stringify({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'wrong' }, spec: { group: 'x.example.com', version: 'v1', service: { namespace: 'default', name: 'none' }, insecureSkipTLSVerify: true, groupPriorityMinimum: 1, versionPriority: 1 } }) });
+    const bad = await h.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
+      body: JSON.stringify({
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: 'wrong' },
+        spec: {
+          group: 'x.example.com',
+          version: 'v1',
+          service: { namespace: 'default', name: 'none' },
+          insecureSkipTLSVerify: true,
+          groupPriorityMinimum: 1,
+          versionPriority: 1,
+        },
+      }),
+    });
     assert.equal(bad.status, 422);
-    assert.equal(bad.json.message, 'APIService.apiregistration.k8s.io "wrong" is invalid: metadata.name: Invalid value: "wrong": must be v1.x.example.com');
-    const ok = await h.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', { body: JSON.stringify({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1.x.example.com' }, spec: { group: 'x.example.com', version: 'v1', service: { namespace: 'default', name: 'none' }, insecureSkipTLSVerify: true, groupPriorityMinimum: 1, versionPriority: 1 } }) });
+    assert.equal(
+      bad.json.message,
+      'APIService.apiregistration.k8s.io "wrong" is invalid: metadata.name: Invalid value: "wrong": must be v1.x.example.com',
+    );
+    const ok = await h.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
+      body: JSON.stringify({
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: 'v1.x.example.com' },
+        spec: {
+          group: 'x.example.com',
+          version: 'v1',
+          service: { namespace: 'default', name: 'none' },
+          insecureSkipTLSVerify: true,
+          groupPriorityMinimum: 1,
+          versionPriority: 1,
+        },
+      }),
+    });
     assert.equal(ok.status, 201, ok.text);
     let c: any;
     for (let i = 0; i < 50 && !c; i++) {
       await new Promise((res) => setTimeout(res, 100));
-      c = (await h.request('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1.x.example.com')).json.status?.conditions?.[0];
+      c = (await h.request('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1.x.example.com')).json.status
+        ?.conditions?.[0];
     }
-    assert.deepEqual([c.status, c.reason, c.message], ['False', 'ServiceNotFound', 'service/none in "default" is not present']);
+    assert.deepEqual(
+      [c.status, c.reason, c.message],
+      ['False', 'ServiceNotFound', 'service/none in "default" is not present'],
+    );
     const r = await h.request('GET', '/apis/x.example.com/v1/things');
     assert.equal(r.status, 503);
   });

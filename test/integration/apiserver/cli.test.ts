@@ -22,11 +22,17 @@ test('kubewire kubeconfig prints a kubeconfig that kubectl can use against kubew
   assert.equal(path, join(state, 'apiserver', 'admin.kubeconfig'));
   const kc = parse(readFileSync(path, 'utf8'));
   assert.equal(kc.clusters[0].cluster.server, 'https://127.0.0.1:6443');
-  assert.match(Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), /BEGIN CERTIFICATE/);
+  assert.match(
+    Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+    /BEGIN CERTIFICATE/,
+  );
   const token = kc.users[0].user.token;
   assert.match(token, /^[A-Za-z0-9_-]{20,}$/);
 
-  const server = spawn(process.execPath, [cli, 'apiserver', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [cli, 'apiserver', '--listen', '127.0.0.1:0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => {
     server.kill('SIGKILL');
   });

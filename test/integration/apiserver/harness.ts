@@ -12,7 +12,9 @@ import type { KubeletConnector } from '../../../cluster/apiserver/http/kubelet-p
 
 export const KUBECTL = '/usr/bin/kubectl';
 export const hasKubectl = existsSync(KUBECTL);
-export const NO_KUBECTL = hasKubectl ? false : `${KUBECTL} is not installed; the kubectl compatibility tests need the real binary`;
+export const NO_KUBECTL = hasKubectl
+  ? false
+  : `${KUBECTL} is not installed; the kubectl compatibility tests need the real binary`;
 
 export interface Harness {
   server: ApiServer;
@@ -20,17 +22,28 @@ export interface Harness {
   dir: string;
   kubeconfig: string;
   token: string;
-  request(method: string, path: string, opts?: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; json: any }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null },
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; json: any }>;
   kubectl(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
 }
 
-export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory?: boolean; kubelet?: KubeletConnector } = {}): Promise<Harness> {
+export async function startApiServer(
+  opts: { bookmarkIntervalMs?: number; memory?: boolean; kubelet?: KubeletConnector } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-apiserver-test-'));
   const backend = openBackend(opts.memory ? undefined : join(dir, 'store.db'));
   const server = new ApiServer({
     backend,
-    config: { ...DEFAULT_CONFIG, stateDir: join(dir, 'apiserver'), listen: [{ host: '127.0.0.1', port: 0 }], bookmarkIntervalMs: opts.bookmarkIntervalMs },
+    config: {
+      ...DEFAULT_CONFIG,
+      stateDir: join(dir, 'apiserver'),
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    },
     kubelet: opts.kubelet,
   });
   let stopServer: () => Promise<void>;
@@ -78,7 +91,11 @@ export async function startApiServer(opts: { bookmarkIntervalMs?: number; memory
       });
     },
     async kubectl(...args) {
-      const r = await execa(KUBECTL, args, { env: { KUBECONFIG: server.kubeconfigPath, HOME: dir }, reject: false, timeout: 30_000 });
+      const r = await execa(KUBECTL, args, {
+        env: { KUBECONFIG: server.kubeconfigPath, HOME: dir },
+        reject: false,
+        timeout: 30_000,
+      });
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     async stop() {

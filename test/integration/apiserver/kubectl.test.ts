@@ -77,7 +77,10 @@ describe('kubectl against the apiserver', () => {
 
   test('apply reports unknown fields (server-side strict validation)', async () => {
     const file = join(h.dir, 'bad.yaml');
-    writeFileSync(file, 'apiVersion: v1\nkind: Pod\nmetadata: {name: typo}\nspec:\n  containers:\n  - name: c\n    imagee: nginx\n');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: typo}\nspec:\n  containers:\n  - name: c\n    imagee: nginx\n',
+    );
     const r = await h.kubectl('apply', '-f', file);
     assert.notEqual(r.exitCode, 0);
     assert.match(r.stderr, /unknown field "spec\.containers\[0\]\.imagee"/);
@@ -97,12 +100,22 @@ describe('kubectl against the apiserver', () => {
   });
 
   test('get -w streams changes another client makes', async () => {
-    const watch = execa(KUBECTL, ['get', 'pods', '-w', '--output-watch-events'], { env: { KUBECONFIG: h.kubeconfig, HOME: h.dir }, reject: false });
+    const watch = execa(KUBECTL, ['get', 'pods', '-w', '--output-watch-events'], {
+      env: { KUBECONFIG: h.kubeconfig, HOME: h.dir },
+      reject: false,
+    });
     let seen = '';
     watch.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
     try {
       await waitFor(() => seen.includes('web'), 'the initial list');
-      const created = await h.request('POST', '/api/v1/namespaces/default/pods', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'watched' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }) });
+      const created = await h.request('POST', '/api/v1/namespaces/default/pods', {
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'watched' },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        }),
+      });
       assert.equal(created.status, 201);
       await waitFor(() => /ADDED\s+watched\s+0\/1\s+Pending/.test(seen), 'ADDED watched');
       const del = await h.request('DELETE', '/api/v1/namespaces/default/pods/watched');
@@ -127,7 +140,16 @@ describe('kubectl against the apiserver', () => {
   });
 
   test('patch: strategic (default), merge and json', async () => {
-    assert.equal(await ok('patch', 'deploy', 'kubia', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"kubia","image":"luksa/kubia:v2"}]}}}}'), 'deployment.apps/kubia patched');
+    assert.equal(
+      await ok(
+        'patch',
+        'deploy',
+        'kubia',
+        '-p',
+        '{"spec":{"template":{"spec":{"containers":[{"name":"kubia","image":"luksa/kubia:v2"}]}}}}',
+      ),
+      'deployment.apps/kubia patched',
+    );
     const d = JSON.parse(await ok('get', 'deploy', 'kubia', '-o', 'json'));
     // Strategic merge kept the container's other fields (merged by name, not replaced).
     assert.equal(d.spec.template.spec.containers[0].image, 'luksa/kubia:v2');
@@ -137,7 +159,14 @@ describe('kubectl against the apiserver', () => {
     const after = JSON.parse(await ok('get', 'deploy', 'kubia', '-o', 'json'));
     assert.equal(after.metadata.labels.patched, 'merge');
     assert.equal(after.spec.replicas, 4);
-    const bad = await h.kubectl('patch', 'deploy', 'kubia', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":9}]');
+    const bad = await h.kubectl(
+      'patch',
+      'deploy',
+      'kubia',
+      '--type=json',
+      '-p',
+      '[{"op":"test","path":"/spec/replicas","value":9}]',
+    );
     assert.notEqual(bad.exitCode, 0);
   });
 
@@ -151,25 +180,46 @@ describe('kubectl against the apiserver', () => {
     const nodeToken = h.server.issueNodeToken('node5');
     const asNode = async (...args: string[]) => h.kubectl('--token', nodeToken, ...args);
     assert.equal((await asNode('auth', 'can-i', 'create', 'pods')).stdout, 'yes');
-    assert.equal((await asNode('auth', 'can-i', 'list', 'pods')).stdout, 'no - can only list/watch pods with spec.nodeName field selector');
-    assert.equal((await asNode('auth', 'can-i', 'list', 'secrets', '-A')).stdout, 'no - can only read namespaced object of this type');
+    assert.equal(
+      (await asNode('auth', 'can-i', 'list', 'pods')).stdout,
+      'no - can only list/watch pods with spec.nodeName field selector',
+    );
+    assert.equal(
+      (await asNode('auth', 'can-i', 'list', 'secrets', '-A')).stdout,
+      'no - can only read namespaced object of this type',
+    );
     const no = await asNode('auth', 'can-i', 'delete', 'deployments');
     assert.equal(no.stdout, 'no');
     const forbidden = await asNode('delete', 'deploy', 'kubia');
-    assert.match(forbidden.stderr, /deployments\.apps "kubia" is forbidden: User "system:node:node5" cannot delete resource "deployments" in API group "apps" in the namespace "default"/);
+    assert.match(
+      forbidden.stderr,
+      /deployments\.apps "kubia" is forbidden: User "system:node:node5" cannot delete resource "deployments" in API group "apps" in the namespace "default"/,
+    );
   });
 
   test('create subcommands (typed clients send protobuf bodies)', async () => {
     assert.equal(await ok('create', 'namespace', 'demo'), 'namespace/demo created');
-    assert.equal(await ok('create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=0', '-n', 'demo'), 'deployment.apps/web created');
+    assert.equal(
+      await ok('create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=0', '-n', 'demo'),
+      'deployment.apps/web created',
+    );
     assert.equal(await ok('create', 'configmap', 'cfg', '--from-literal=a=b', '-n', 'demo'), 'configmap/cfg created');
-    assert.equal(await ok('create', 'secret', 'generic', 's', '--from-literal=pw=hunter2', '-n', 'demo'), 'secret/s created');
-    assert.equal(await ok('create', 'role', 'r', '--verb=get', '--resource=pods', '-n', 'demo'), 'role.rbac.authorization.k8s.io/r created');
+    assert.equal(
+      await ok('create', 'secret', 'generic', 's', '--from-literal=pw=hunter2', '-n', 'demo'),
+      'secret/s created',
+    );
+    assert.equal(
+      await ok('create', 'role', 'r', '--verb=get', '--resource=pods', '-n', 'demo'),
+      'role.rbac.authorization.k8s.io/r created',
+    );
     assert.equal(await ok('expose', 'deployment', 'web', '-n', 'demo', '--port=80'), 'service/web exposed');
     const d = JSON.parse(await ok('get', 'deploy', 'web', '-n', 'demo', '-o', 'json'));
     assert.equal(d.spec.replicas, 0);
     assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
-    assert.equal(Buffer.from(await ok('get', 'secret', 's', '-n', 'demo', '-o', 'jsonpath={.data.pw}'), 'base64').toString(), 'hunter2');
+    assert.equal(
+      Buffer.from(await ok('get', 'secret', 's', '-n', 'demo', '-o', 'jsonpath={.data.pw}'), 'base64').toString(),
+      'hunter2',
+    );
     assert.equal(await ok('get', 'cm', 'cfg', '-n', 'demo', '-o', 'jsonpath={.data.a}'), 'b');
     const dup = await h.kubectl('create', 'namespace', 'demo');
     assert.match(dup.stderr, /Error from server \(AlreadyExists\): namespaces "demo" already exists/);
@@ -177,7 +227,10 @@ describe('kubectl against the apiserver', () => {
 
   test('delete', async () => {
     assert.equal(await ok('delete', 'pod', 'web'), 'pod "web" deleted');
-    assert.equal(await ok('delete', '-f', join(h.dir, 'app.yaml')), 'deployment.apps "kubia" deleted\nservice "kubia" deleted');
+    assert.equal(
+      await ok('delete', '-f', join(h.dir, 'app.yaml')),
+      'deployment.apps "kubia" deleted\nservice "kubia" deleted',
+    );
     assert.equal(await ok('get', 'deploy,pods', '-o', 'name'), '');
   });
 });

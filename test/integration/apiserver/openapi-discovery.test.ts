@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NO_KUBECTL, startApiServer, type Harness } from './harness.js';
 
-const KUBECTL_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+const KUBECTL_ACCEPT =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 describe('OpenAPI and aggregated discovery', () => {
   before(() => {
@@ -52,16 +53,25 @@ describe('OpenAPI and aggregated discovery', () => {
     assert.deepEqual(deploy.shortNames, ['deploy']);
     assert.deepEqual(
       deploy.subresources.map((s: any) => [s.subresource, s.responseKind.kind]),
-      [['status', 'Deployment'], ['scale', 'Scale']],
+      [
+        ['status', 'Deployment'],
+        ['scale', 'Scale'],
+      ],
     );
     assert.equal(apps.versions[0].freshness, 'Current');
     const core = await h.request('GET', '/api', { headers: { Accept: KUBECTL_ACCEPT } });
     assert.equal(core.json.items.length, 1);
     assert.equal(core.json.items[0].metadata.name, undefined);
-    assert.ok(core.json.items[0].versions[0].resources.some((x: any) => x.resource === 'pods' && x.subresources.some((s: any) => s.subresource === 'binding')));
+    assert.ok(
+      core.json.items[0].versions[0].resources.some(
+        (x: any) => x.resource === 'pods' && x.subresources.some((s: any) => s.subresource === 'binding'),
+      ),
+    );
     const plain = await h.request('GET', '/apis', { headers: { Accept: 'application/json' } });
     assert.equal(plain.json.kind, 'APIGroupList');
-    const again = await h.request('GET', '/apis', { headers: { Accept: KUBECTL_ACCEPT, 'If-None-Match': String(r.headers.etag) } });
+    const again = await h.request('GET', '/apis', {
+      headers: { Accept: KUBECTL_ACCEPT, 'If-None-Match': String(r.headers.etag) },
+    });
     assert.equal(again.status, 304);
   });
 
@@ -88,7 +98,10 @@ describe('OpenAPI and aggregated discovery', () => {
     assert.ok(patch.requestBody.content['application/apply-patch+yaml']);
     assert.ok(patch.parameters.some((p: any) => p.name === 'fieldValidation'));
     // Served through the kubelet (kubelet-proxy.ts), so documented as kube-apiserver documents it.
-    assert.equal(doc.json.paths['/api/v1/namespaces/{namespace}/pods/{name}/exec'].get['x-kubernetes-action'], 'connect');
+    assert.equal(
+      doc.json.paths['/api/v1/namespaces/{namespace}/pods/{name}/exec'].get['x-kubernetes-action'],
+      'connect',
+    );
     assert.ok(!index.json.paths['apis/storage.k8s.io/v1'], 'only served group-versions are listed');
     const cached = await h.request('GET', url, { headers: { 'If-None-Match': String(doc.headers.etag) } });
     assert.equal(cached.status, 304);
@@ -105,7 +118,10 @@ describe('OpenAPI and aggregated discovery', () => {
     const v2 = r.json;
     assert.equal(v2.swagger, '2.0');
     const ports = v2.definitions['io.k8s.api.core.v1.Container'].properties.ports;
-    assert.deepEqual([ports['x-kubernetes-list-type'], ports['x-kubernetes-list-map-keys']], ['map', ['containerPort', 'protocol']]);
+    assert.deepEqual(
+      [ports['x-kubernetes-list-type'], ports['x-kubernetes-list-map-keys']],
+      ['map', ['containerPort', 'protocol']],
+    );
     assert.ok(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale']);
     assert.ok(!v2.definitions['io.k8s.api.storage.v1.StorageClass'], 'kinds not served are left out');
   });

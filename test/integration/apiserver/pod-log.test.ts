@@ -19,13 +19,28 @@ describe('pods/log', () => {
   let h: Harness;
   let kubelet: Server;
   const asked: { path: string; user: string }[] = [];
-  const connector: KubeletConnector = { dial: () => createConnection((kubelet.address() as AddressInfo).port, '127.0.0.1'), tls: { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) } };
+  const connector: KubeletConnector = {
+    dial: () => createConnection((kubelet.address() as AddressInfo).port, '127.0.0.1'),
+    tls: { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) },
+  };
   before(async () => {
     h = await startApiServer({ kubelet: connector, memory: true });
     const caDir = dirname(h.server.caPath);
-    const client = await ensureLeafCert(caDir, { dir: join(h.dir, 'pki'), name: 'client', commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client' });
+    const client = await ensureLeafCert(caDir, {
+      dir: join(h.dir, 'pki'),
+      name: 'client',
+      commonName: 'kube-apiserver-kubelet-client',
+      organizations: ['system:masters'],
+      usage: 'client',
+    });
     connector.tls = { ca: client.ca, cert: client.cert, key: client.key };
-    const serving = await ensureLeafCert(caDir, { dir: join(h.dir, 'pki'), name: 'kubelet', commonName: 'system:node:node5', usage: 'server', sans: ['IP:10.231.209.117'] });
+    const serving = await ensureLeafCert(caDir, {
+      dir: join(h.dir, 'pki'),
+      name: 'kubelet',
+      commonName: 'system:node:node5',
+      usage: 'server',
+      sans: ['IP:10.231.209.117'],
+    });
     kubelet = createServer({ cert: serving.cert, key: serving.key, ca: serving.ca, requestCert: true }, (req, res) => {
       const sock = req.socket as TLSSocket;
       asked.push({ path: req.url ?? '', user: sock.authorized ? String(sock.getPeerCertificate().subject.CN) : '' });
@@ -42,10 +57,40 @@ describe('pods/log', () => {
     await h?.stop();
   });
 
-  test('kubectl logs reaches the node\'s kubelet; errors are Statuses', async () => {
-    await h.request('POST', '/api/v1/nodes', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node5' }, status: { addresses: [{ type: 'InternalIP', address: '10.231.209.117' }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } }) });
-    await h.request('PATCH', '/api/v1/nodes/node5/status', { body: JSON.stringify({ status: { addresses: [{ type: 'InternalIP', address: '10.231.209.117' }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } }), headers: { 'Content-Type': 'application/merge-patch+json' } });
-    const pod = (name: string, nodeName?: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName, containers: [{ name: 'a', image: 'i' }, { name: 'b', image: 'i' }] } });
+  test("kubectl logs reaches the node's kubelet; errors are Statuses", async () => {
+    await h.request('POST', '/api/v1/nodes', {
+      body: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'node5' },
+        status: {
+          addresses: [{ type: 'InternalIP', address: '10.231.209.117' }],
+          daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+        },
+      }),
+    });
+    await h.request('PATCH', '/api/v1/nodes/node5/status', {
+      body: JSON.stringify({
+        status: {
+          addresses: [{ type: 'InternalIP', address: '10.231.209.117' }],
+          daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+        },
+      }),
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    const pod = (name: string, nodeName?: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: {
+          nodeName,
+          containers: [
+            { name: 'a', image: 'i' },
+            { name: 'b', image: 'i' },
+          ],
+        },
+      });
     await h.request('POST', '/api/v1/namespaces/default/pods', { body: pod('on-node', 'node5') });
     await h.request('POST', '/api/v1/namespaces/default/pods', { body: pod('pending') });
     const r = await h.kubectl('logs', 'on-node', '-c', 'b', '--tail=5');
@@ -56,7 +101,10 @@ describe('pods/log', () => {
     assert.equal(f.stdout, 'default/on-node/a line 1\non-node/a line 2\non-node/a followed');
     const noContainer = await h.request('GET', '/api/v1/namespaces/default/pods/on-node/log');
     assert.equal(noContainer.status, 400);
-    assert.match(noContainer.json.message, /a container name must be specified for pod on-node, choose one of: \[a b\]/);
+    assert.match(
+      noContainer.json.message,
+      /a container name must be specified for pod on-node, choose one of: \[a b\]/,
+    );
     const pending = await h.kubectl('logs', 'pending', '-c', 'a');
     assert.match(pending.stderr, /pod pending does not have a host assigned/);
   });

@@ -9,7 +9,15 @@ let h: Harness;
 const CM = '/api/v1/namespaces/default/configmaps';
 before(async () => {
   h = await startApiServer({ memory: true });
-  for (const name of ['a', 'b', 'c']) assert.equal((await h.request('POST', CM, { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } }) })).status, 201);
+  for (const name of ['a', 'b', 'c'])
+    assert.equal(
+      (
+        await h.request('POST', CM, {
+          body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } }),
+        })
+      ).status,
+      201,
+    );
 });
 after(async () => {
   await h?.stop();
@@ -52,27 +60,49 @@ test('a watch with timeoutSeconds=-5 ends at once with no event', async () => {
 });
 
 test('bodies nested too deep are 400, also in patches; a deep but allowed body is stored', async () => {
-  const create = await h.request('POST', CM, { body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"x":${nested(5000)}}` });
+  const create = await h.request('POST', CM, {
+    body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"x":${nested(5000)}}`,
+  });
   assert.equal(create.status, 400);
   assert.match(create.json.message, /exceeded max depth$/);
   for (const type of ['application/strategic-merge-patch+json', 'application/merge-patch+json']) {
     const p = await h.request('PATCH', `${CM}/a`, { headers: { 'Content-Type': type }, body: `{"x":${nested(5000)}}` });
     assert.equal(p.status, 400, type);
   }
-  const jp = await h.request('PATCH', `${CM}/a`, { headers: { 'Content-Type': 'application/json-patch+json' }, body: `[{"op":"add","path":"/x","value":${nested(5000)}}]` });
+  const jp = await h.request('PATCH', `${CM}/a`, {
+    headers: { 'Content-Type': 'application/json-patch+json' },
+    body: `[{"op":"add","path":"/x","value":${nested(5000)}}]`,
+  });
   assert.equal(jp.status, 400);
-  const yaml = await h.request('POST', CM, { headers: { 'Content-Type': 'application/yaml' }, body: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\nx: ${'['.repeat(3000)}${']'.repeat(3000)}\n` });
+  const yaml = await h.request('POST', CM, {
+    headers: { 'Content-Type': 'application/yaml' },
+    body: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\nx: ${'['.repeat(3000)}${']'.repeat(3000)}\n`,
+  });
   assert.ok(yaml.status >= 400 && yaml.status < 500, String(yaml.status));
-  assert.equal((await h.request('POST', CM, { body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d900"},"x":${nested(900)}}` })).status, 201);
+  assert.equal(
+    (
+      await h.request('POST', CM, {
+        body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d900"},"x":${nested(900)}}`,
+      })
+    ).status,
+    201,
+  );
 });
 
-test('a bad escape in the path is Go net/http\'s 400; a body over 3 MiB is 413 with a Status', async () => {
+test("a bad escape in the path is Go net/http's 400; a body over 3 MiB is 413 with a Status", async () => {
   const bad = await h.request('GET', `${CM}/%zz`);
   assert.equal(bad.status, 400);
   assert.equal(bad.text, '400 Bad Request');
   const half = await h.request('GET', `${CM}/%E0%A4`);
   assert.equal(half.status, 404);
-  const big = await h.request('POST', CM, { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'y'.repeat(3 * 1024 * 1024) } }) });
+  const big = await h.request('POST', CM, {
+    body: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'big' },
+      data: { x: 'y'.repeat(3 * 1024 * 1024) },
+    }),
+  });
   assert.equal(big.status, 413);
   assert.deepEqual([big.json.kind, big.json.reason, big.json.code], ['Status', 'RequestEntityTooLarge', 413]);
 });
@@ -83,7 +113,12 @@ test('kind and apiVersion default from the URL as the JSON decoder does; a diffe
   const none = await h.request('POST', CM, { body: JSON.stringify({ metadata: { name: 'nokind' } }) });
   assert.equal(none.status, 201);
   assert.deepEqual([none.json.apiVersion, none.json.kind], ['v1', 'ConfigMap']);
-  const wrong = await h.request('POST', CM, { body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'w' } }) });
+  const wrong = await h.request('POST', CM, {
+    body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'w' } }),
+  });
   assert.equal(wrong.status, 400);
-  assert.equal(wrong.json.message, 'the API version in the data (apps/v1) does not match the expected API version (v1)');
+  assert.equal(
+    wrong.json.message,
+    'the API version in the data (apps/v1) does not match the expected API version (v1)',
+  );
 });

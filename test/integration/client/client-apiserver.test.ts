@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Node, Pod } from '../../../common/api-types.js';
-import { AlreadyExistsError, ConflictError, ExpiredError, NotFoundError, UnauthorizedError } from '../../../cluster/client/api-errors.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  ExpiredError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../../../cluster/client/api-errors.js';
 import { SystemClock } from '../../../cluster/client/clock.js';
 import { SharedInformerFactory, PodNodeNameIndex } from '../../../cluster/client/informer-factory.js';
 import { Informer } from '../../../cluster/client/informer.js';
@@ -18,8 +24,14 @@ async function until(what: string, cond: () => boolean, ms = 5000): Promise<void
   }
 }
 
-const pod = (name: string): Pod => ({ metadata: { name, namespace: 'default', labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'luksa/kubia' }] } });
-const node = (name: string): Node => ({ metadata: { name }, status: { allocatable: { cpu: '2', memory: '2Gi', pods: '110' } } });
+const pod = (name: string): Pod => ({
+  metadata: { name, namespace: 'default', labels: { app: 'kubia' } },
+  spec: { containers: [{ name: 'kubia', image: 'luksa/kubia' }] },
+});
+const node = (name: string): Node => ({
+  metadata: { name },
+  status: { allocatable: { cpu: '2', memory: '2Gi', pods: '110' } },
+});
 
 function connect(h: Harness, token = h.token): KubeClient {
   return new KubeClient({ server: h.server.url, ca: readFileSync(h.server.caPath), token });
@@ -38,14 +50,26 @@ test('typed verbs over HTTPS: create, get, typed errors, patches, status, bindin
   await assert.rejects(client.pods.create(pod('kubia-1')), AlreadyExistsError);
   await assert.rejects(client.pods.get('nope', 'default'), NotFoundError);
 
-  const labelled = await client.pods.update({ ...p, metadata: { ...p.metadata, labels: { app: 'kubia', tier: 'web' } } });
+  const labelled = await client.pods.update({
+    ...p,
+    metadata: { ...p.metadata, labels: { app: 'kubia', tier: 'web' } },
+  });
   await assert.rejects(client.pods.update(p), ConflictError, 'stale resourceVersion');
 
-  const merged = await client.pods.patch('kubia-1', { metadata: { labels: { merge: 'yes' } } }, 'merge', { namespace: 'default' });
+  const merged = await client.pods.patch('kubia-1', { metadata: { labels: { merge: 'yes' } } }, 'merge', {
+    namespace: 'default',
+  });
   assert.equal(merged.metadata.labels?.merge, 'yes');
-  const strategic = await client.pods.patch('kubia-1', { metadata: { labels: { strategic: 'yes' } } }, 'strategic', { namespace: 'default' });
+  const strategic = await client.pods.patch('kubia-1', { metadata: { labels: { strategic: 'yes' } } }, 'strategic', {
+    namespace: 'default',
+  });
   assert.equal(strategic.metadata.labels?.strategic, 'yes');
-  const json = await client.pods.patch('kubia-1', [{ op: 'add', path: '/metadata/labels/json', value: 'yes' }], 'json', { namespace: 'default' });
+  const json = await client.pods.patch(
+    'kubia-1',
+    [{ op: 'add', path: '/metadata/labels/json', value: 'yes' }],
+    'json',
+    { namespace: 'default' },
+  );
   assert.deepEqual(json.metadata.labels, { app: 'kubia', tier: 'web', merge: 'yes', strategic: 'yes', json: 'yes' });
   assert.notEqual(json.metadata.resourceVersion, labelled.metadata.resourceVersion);
 
@@ -53,11 +77,17 @@ test('typed verbs over HTTPS: create, get, typed errors, patches, status, bindin
   const bound = await client.pods.get('kubia-1', 'default');
   assert.equal(bound.spec.nodeName, 'node1');
 
-  const st = await client.pods.updateStatus({ ...bound, status: { ...bound.status, phase: 'Running', podIP: '192.168.128.5' } });
+  const st = await client.pods.updateStatus({
+    ...bound,
+    status: { ...bound.status, phase: 'Running', podIP: '192.168.128.5' },
+  });
   assert.equal(st.status?.podIP, '192.168.128.5');
 
   const list = await client.pods.list({ namespace: 'default', labelSelector: 'app=kubia' });
-  assert.deepEqual(list.items.map((x) => x.metadata.name), ['kubia-1']);
+  assert.deepEqual(
+    list.items.map((x) => x.metadata.name),
+    ['kubia-1'],
+  );
   assert.ok(list.metadata.resourceVersion);
 
   await client.pods.delete('kubia-1', 'default', { gracePeriodSeconds: 0 });
@@ -74,10 +104,15 @@ test('informer against the apiserver: cache, node-name index; a watch from a com
   const errors: string[] = [];
   // Short server-side watch timeouts make the informer re-watch often, so a compaction in between
   // is seen as 410 Expired on the next watch.
-  const factory = new SharedInformerFactory(client, new SystemClock(), { onError: (e, ctx) => errors.push(`${ctx}: ${(e as Error).message}`) });
+  const factory = new SharedInformerFactory(client, new SystemClock(), {
+    onError: (e, ctx) => errors.push(`${ctx}: ${(e as Error).message}`),
+  });
   const pods = factory.pods();
   const seen: string[] = [];
-  pods.addEventHandler({ onAdd: (p) => seen.push(`add ${p.metadata.name}`), onDelete: (p) => seen.push(`delete ${p.metadata.name}`) });
+  pods.addEventHandler({
+    onAdd: (p) => seen.push(`add ${p.metadata.name}`),
+    onDelete: (p) => seen.push(`delete ${p.metadata.name}`),
+  });
   t.after(async () => {
     factory.shutdown();
     client.close();
@@ -132,7 +167,10 @@ test('an informer whose watch ends after compaction relists (410 Expired) and ca
   for (let i = 0; i < 3; i++) await client.nodes.create(node(`n${i}`));
   h.backend.compact(h.backend.currentRevision());
   await until('relist', () => inf.relists === 2, 5000);
-  assert.ok(errors.some((e) => /watch expired/.test(e) && /410/.test(e)), errors.join('\n'));
+  assert.ok(
+    errors.some((e) => /watch expired/.test(e) && /410/.test(e)),
+    errors.join('\n'),
+  );
   await client.pods.create(pod('b'));
   await until('b after relist', () => inf.store.size() === 2);
 });

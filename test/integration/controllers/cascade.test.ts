@@ -30,7 +30,11 @@ async function cluster(t: { after(fn: () => Promise<void> | void): void }) {
 
 const deploy = (ns: string, name: string, replicas = 2): Deployment => ({
   metadata: { name, namespace: ns },
-  spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'luksa/kubia' }] } } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'luksa/kubia' }] } },
+  },
 });
 
 async function gone(get: () => Promise<unknown>): Promise<boolean> {
@@ -45,11 +49,17 @@ async function gone(get: () => Promise<unknown>): Promise<boolean> {
 
 test('propagation: Background removes ReplicaSet and pods after the Deployment; Orphan keeps pods without their owner; Foreground keeps the owner until its dependents are gone', async (t) => {
   const { client, kubelet } = await cluster(t);
-  const podsOf = async (app: string) => (await client.pods.list({ namespace: 'default', labelSelector: `app=${app}` })).items;
+  const podsOf = async (app: string) =>
+    (await client.pods.list({ namespace: 'default', labelSelector: `app=${app}` })).items;
   await client.deployments.create(deploy('default', 'bg'));
   await until('bg pods', async () => (await podsOf('bg')).length === 2);
   await client.deployments.delete('bg', 'default', { propagationPolicy: 'Background' });
-  await until('bg replicaset and pods collected', async () => (await podsOf('bg')).length === 0 && (await client.replicaSets.list({ namespace: 'default', labelSelector: 'app=bg' })).items.length === 0);
+  await until(
+    'bg replicaset and pods collected',
+    async () =>
+      (await podsOf('bg')).length === 0 &&
+      (await client.replicaSets.list({ namespace: 'default', labelSelector: 'app=bg' })).items.length === 0,
+  );
 
   await client.deployments.create(deploy('default', 'orph'));
   await until('orph pods', async () => (await podsOf('orph')).length === 2);
@@ -67,24 +77,37 @@ test('propagation: Background removes ReplicaSet and pods after the Deployment; 
   const deletedAt = new Map<string, number>();
   const owners = new Informer<Deployment>(client.deployments, new SystemClock(), { namespace: 'default' });
   owners.addEventHandler({ onDelete: (o) => deletedAt.set(`deployment/${o.metadata.name}`, ++seq) });
-  kubelet.pods.addEventHandler({ onDelete: (p) => { if (p.metadata.labels?.app === 'fg') deletedAt.set(`pod/${p.metadata.name}`, ++seq); } });
+  kubelet.pods.addEventHandler({
+    onDelete: (p) => {
+      if (p.metadata.labels?.app === 'fg') deletedAt.set(`pod/${p.metadata.name}`, ++seq);
+    },
+  });
   const stopOwners = owners.run();
   t.after(stopOwners);
   await owners.waitForSync();
   await client.deployments.delete('fg', 'default', { propagationPolicy: 'Foreground' });
   const d = await client.deployments.get('fg', 'default');
-  assert.ok(d.metadata.deletionTimestamp && d.metadata.finalizers?.includes('foregroundDeletion'), 'the owner waits, marked');
+  assert.ok(
+    d.metadata.deletionTimestamp && d.metadata.finalizers?.includes('foregroundDeletion'),
+    'the owner waits, marked',
+  );
   await until('fg deployment gone', () => deletedAt.has('deployment/fg'));
   const podDeletes = [...deletedAt].filter(([k]) => k.startsWith('pod/')).map(([, v]) => v);
   assert.equal(podDeletes.length, 2);
-  assert.ok(podDeletes.every((v) => v < deletedAt.get('deployment/fg')!), `pods went before their foreground-deleted owner: ${JSON.stringify([...deletedAt])}`);
+  assert.ok(
+    podDeletes.every((v) => v < deletedAt.get('deployment/fg')!),
+    `pods went before their foreground-deleted owner: ${JSON.stringify([...deletedAt])}`,
+  );
 });
 
 test('deleting a namespace deletes everything in it, then the namespace', async (t) => {
   const { h, client } = await cluster(t);
   await client.namespaces.create({ metadata: { name: 'shop' } });
   await client.deployments.create(deploy('shop', 'kubia', 3));
-  await client.services.create({ metadata: { name: 'kubia', namespace: 'shop' }, spec: { selector: { app: 'kubia' }, ports: [{ port: 80, targetPort: 8080 }] } });
+  await client.services.create({
+    metadata: { name: 'kubia', namespace: 'shop' },
+    spec: { selector: { app: 'kubia' }, ports: [{ port: 80, targetPort: 8080 }] },
+  });
   const configmaps = client.resource<KubeObject & { data?: Record<string, string> }>(Resources.configmaps);
   await configmaps.create({ metadata: { name: 'settings', namespace: 'shop' }, data: { a: 'b' } });
   await until('3 pods', async () => (await client.pods.list({ namespace: 'shop' })).items.length === 3);

@@ -38,11 +38,17 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
 
 export function fakeNode(name: string, labels: Record<string, string> = {}): Node {
   return {
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok', ...labels }, annotations: { 'kwok.x-k8s.io/node': 'fake' } },
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok', ...labels },
+      annotations: { 'kwok.x-k8s.io/node': 'fake' },
+    },
     status: {
       capacity: { cpu: '4', memory: '8Gi', pods: '110' },
       allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
       addresses: [{ type: 'InternalIP', address: '10.231.209.10' }],
     },
   };
@@ -63,7 +69,10 @@ export class FakeKubelet {
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly client: KubeClient, private readonly opts: FakeKubeletOptions = {}) {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: FakeKubeletOptions = {},
+  ) {
     this.pods = new Informer<Pod>(client.pods, new SystemClock(), { onError: () => {} });
     this.pods.addEventHandler({ onAdd: (p) => this.consider(p), onUpdate: (_, p) => this.consider(p) });
   }
@@ -79,11 +88,21 @@ export class FakeKubelet {
 
   /** Marks pods Succeeded (a Job's containers exited 0). */
   async succeed(p: Pod): Promise<void> {
-    await this.client.pods.patch(p.metadata.name!, { status: { phase: 'Succeeded', conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted' }] } }, 'merge', { namespace: p.metadata.namespace, subresource: 'status' });
+    await this.client.pods.patch(
+      p.metadata.name!,
+      { status: { phase: 'Succeeded', conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted' }] } },
+      'merge',
+      { namespace: p.metadata.namespace, subresource: 'status' },
+    );
   }
 
   async fail(p: Pod): Promise<void> {
-    await this.client.pods.patch(p.metadata.name!, { status: { phase: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'PodFailed' }] } }, 'merge', { namespace: p.metadata.namespace, subresource: 'status' });
+    await this.client.pods.patch(
+      p.metadata.name!,
+      { status: { phase: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'PodFailed' }] } },
+      'merge',
+      { namespace: p.metadata.namespace, subresource: 'status' },
+    );
   }
 
   private consider(p: Pod): void {
@@ -118,7 +137,14 @@ export class FakeKubelet {
                 { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
                 { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
               ],
-              containerStatuses: p.spec.containers.map((c) => ({ name: c.name, image: c.image, ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } })),
+              containerStatuses: p.spec.containers.map((c) => ({
+                name: c.name,
+                image: c.image,
+                ready: true,
+                restartCount: 0,
+                started: true,
+                state: { running: { startedAt: now } },
+              })),
             },
           },
           'merge',

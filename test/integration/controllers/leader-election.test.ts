@@ -40,17 +40,38 @@ async function relay(target: URL): Promise<{ url: string; cut(): void }> {
 const LE = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
 const rs = (name: string): ReplicaSet => ({
   metadata: { name, namespace: 'default' },
-  spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+  },
 });
 
 test('two controller managers in one process: one leads and acts; when it loses the apiserver the other takes over within the lease duration', async (t) => {
   const h = await startApiServer({ memory: true });
   const observer = connect(h);
   const partition = await relay(new URL(h.server.url));
-  const clientA = new KubeClient({ server: partition.url, ca: readFileSync(h.server.caPath), token: h.token, timeoutMs: 1000 });
+  const clientA = new KubeClient({
+    server: partition.url,
+    ca: readFileSync(h.server.caPath),
+    token: h.token,
+    timeoutMs: 1000,
+  });
   const clientB = connect(h);
-  const a = new ControllerManager({ client: clientA, identity: 'cm-a', controllers: ['replicaset'], leaderElection: LE, onError: () => {} });
-  const b = new ControllerManager({ client: clientB, identity: 'cm-b', controllers: ['replicaset'], leaderElection: LE, onError: () => {} });
+  const a = new ControllerManager({
+    client: clientA,
+    identity: 'cm-a',
+    controllers: ['replicaset'],
+    leaderElection: LE,
+    onError: () => {},
+  });
+  const b = new ControllerManager({
+    client: clientB,
+    identity: 'cm-b',
+    controllers: ['replicaset'],
+    leaderElection: LE,
+    onError: () => {},
+  });
   t.after(async () => {
     partition.cut();
     await a.stop();
@@ -66,7 +87,10 @@ test('two controller managers in one process: one leads and acts; when it loses 
   const lease = await observer.leases.get('kube-controller-manager', 'kube-system');
   assert.equal(lease.spec.holderIdentity, 'cm-a');
   await observer.replicaSets.create(rs('one'));
-  await until('a made the pods', async () => (await observer.pods.list({ namespace: 'default', labelSelector: 'app=one' })).items.length === 2);
+  await until(
+    'a made the pods',
+    async () => (await observer.pods.list({ namespace: 'default', labelSelector: 'app=one' })).items.length === 2,
+  );
   // a's connection breaks: it cannot renew, steps down after renewDeadline; b waits out the lease.
   partition.cut();
   const brokeAt = Date.now();
@@ -78,7 +102,10 @@ test('two controller managers in one process: one leads and acts; when it loses 
   assert.equal(after.spec.holderIdentity, 'cm-b');
   assert.equal(after.spec.leaseTransitions, 1);
   await observer.replicaSets.create(rs('two'));
-  await until('b made the pods', async () => (await observer.pods.list({ namespace: 'default', labelSelector: 'app=two' })).items.length === 2);
+  await until(
+    'b made the pods',
+    async () => (await observer.pods.list({ namespace: 'default', labelSelector: 'app=two' })).items.length === 2,
+  );
 });
 
 test('a leader in a child process killed with SIGKILL is replaced by the standby within the lease duration', async (t) => {
@@ -86,11 +113,36 @@ test('a leader in a child process killed with SIGKILL is replaced by the standby
   const client = connect(h);
   const standbyClient = connect(h);
   const main = join(dirname(fileURLToPath(import.meta.url)), '../../../cli/main.js');
-  const child = spawn(process.execPath, [main, 'controller-manager', '--kubeconfig', h.kubeconfig, '--identity', 'cm-child', '--controllers', 'replicaset', '--lease-duration', String(LE.leaseDurationMs), '--renew-deadline', String(LE.renewDeadlineMs), '--retry-period', String(LE.retryPeriodMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      'controller-manager',
+      '--kubeconfig',
+      h.kubeconfig,
+      '--identity',
+      'cm-child',
+      '--controllers',
+      'replicaset',
+      '--lease-duration',
+      String(LE.leaseDurationMs),
+      '--renew-deadline',
+      String(LE.renewDeadlineMs),
+      '--retry-period',
+      String(LE.retryPeriodMs),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let childOut = '';
   child.stdout.on('data', (d) => (childOut += d));
   child.stderr.on('data', (d) => (childOut += d));
-  const standby = new ControllerManager({ client: standbyClient, identity: 'cm-standby', controllers: ['replicaset'], leaderElection: LE, onError: () => {} });
+  const standby = new ControllerManager({
+    client: standbyClient,
+    identity: 'cm-standby',
+    controllers: ['replicaset'],
+    leaderElection: LE,
+    onError: () => {},
+  });
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await standby.stop();
@@ -98,12 +150,21 @@ test('a leader in a child process killed with SIGKILL is replaced by the standby
     standbyClient.close();
     await h.stop();
   });
-  await until('the child leads', async () => (await client.leases.get('kube-controller-manager', 'kube-system').catch(() => undefined))?.spec.holderIdentity === 'cm-child', 10_000).catch((e) => {
+  await until(
+    'the child leads',
+    async () =>
+      (await client.leases.get('kube-controller-manager', 'kube-system').catch(() => undefined))?.spec
+        .holderIdentity === 'cm-child',
+    10_000,
+  ).catch((e) => {
     throw new Error(`${e.message}; child said: ${childOut}`);
   });
   standby.start();
   await client.replicaSets.create(rs('by-child'));
-  await until('the child made the pods', async () => (await client.pods.list({ namespace: 'default', labelSelector: 'app=by-child' })).items.length === 2);
+  await until(
+    'the child made the pods',
+    async () => (await client.pods.list({ namespace: 'default', labelSelector: 'app=by-child' })).items.length === 2,
+  );
   assert.equal(standby.isActive(), false);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
@@ -114,7 +175,10 @@ test('a leader in a child process killed with SIGKILL is replaced by the standby
   assert.ok(takeover <= LE.leaseDurationMs + 2 * LE.retryPeriodMs * 1.2 + 1000, `takeover took ${takeover} ms`);
   t.diagnostic(`standby took over ${takeover} ms after SIGKILL (lease duration ${LE.leaseDurationMs} ms)`);
   await client.replicaSets.create(rs('by-standby'));
-  await until('the standby made the pods', async () => (await client.pods.list({ namespace: 'default', labelSelector: 'app=by-standby' })).items.length === 2);
+  await until(
+    'the standby made the pods',
+    async () => (await client.pods.list({ namespace: 'default', labelSelector: 'app=by-standby' })).items.length === 2,
+  );
   const lease = await client.leases.get('kube-controller-manager', 'kube-system');
   assert.equal(lease.spec.holderIdentity, 'cm-standby');
 });

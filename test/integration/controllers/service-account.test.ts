@@ -12,7 +12,12 @@ import { connect, until } from './kwok.js';
 test('the default ServiceAccount in every namespace, made again when deleted', async (t) => {
   const h = await startApiServer({ memory: true });
   const client = connect(h);
-  const cm = new ControllerManager({ client, leaderElection: false, onError: () => {}, controllers: ['serviceaccount'] });
+  const cm = new ControllerManager({
+    client,
+    leaderElection: false,
+    onError: () => {},
+    controllers: ['serviceaccount'],
+  });
   const stop = cm.start();
   t.after(async () => {
     stop();
@@ -33,6 +38,9 @@ test('the default ServiceAccount in every namespace, made again when deleted', a
   await until('team-a/default', () => has('team-a'));
   const first = await sas.get('default', 'team-a');
   await sas.delete('default', 'team-a');
-  await until('team-a/default made again', async () => (await has('team-a')) && (await sas.get('default', 'team-a')).metadata.uid !== first.metadata.uid);
+  await until(
+    'team-a/default made again',
+    async () => (await has('team-a')) && (await sas.get('default', 'team-a')).metadata.uid !== first.metadata.uid,
+  );
   assert.equal((await sas.list({ namespace: 'team-a' })).items.length, 1);
 });

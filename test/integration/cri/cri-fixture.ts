@@ -13,7 +13,30 @@ import { OciRuntime, pickOciRuntime } from '../../../runtime/cri/oci-runtime.js'
 import { NetnsDriver } from '../../../runtime/host/netns-driver.js';
 import { nodeInitBinary, pauseBinary, scriptsDir } from '../../../runtime/project-root.js';
 
-export const BUSYBOX_APPLETS = ['sh', 'sleep', 'ps', 'cat', 'echo', 'ls', 'hostname', 'id', 'head', 'dd', 'true', 'false', 'env', 'pwd', 'touch', 'wc', 'grep', 'kill', 'nslookup', 'wget', 'ip', 'mount'];
+export const BUSYBOX_APPLETS = [
+  'sh',
+  'sleep',
+  'ps',
+  'cat',
+  'echo',
+  'ls',
+  'hostname',
+  'id',
+  'head',
+  'dd',
+  'true',
+  'false',
+  'env',
+  'pwd',
+  'touch',
+  'wc',
+  'grep',
+  'kill',
+  'nslookup',
+  'wget',
+  'ip',
+  'mount',
+];
 
 export function busyboxImage(base: string): ResolvedImage {
   const layer = join(base, 'layers', 'busybox');
@@ -21,11 +44,18 @@ export function busyboxImage(base: string): ResolvedImage {
   copyFileSync('/usr/bin/busybox', join(layer, 'bin', 'busybox'));
   for (const a of BUSYBOX_APPLETS) symlinkSync('busybox', join(layer, 'bin', a));
   writeFileSync(join(layer, 'etc', 'os-release'), 'NAME="kubewire test busybox"\nID=kwtest\n');
-  writeFileSync(join(layer, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  writeFileSync(
+    join(layer, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+  );
   writeFileSync(join(layer, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
   return {
-    ref: 'docker.io/library/busybox:test', digest: `sha256:${'1'.repeat(64)}`, id: `sha256:${'2'.repeat(64)}`,
-    layers: [layer], config: { cmd: ['sh'], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] }, size: 1,
+    ref: 'docker.io/library/busybox:test',
+    digest: `sha256:${'1'.repeat(64)}`,
+    id: `sha256:${'2'.repeat(64)}`,
+    layers: [layer],
+    config: { cmd: ['sh'], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] },
+    size: 1,
   };
 }
 
@@ -43,11 +73,24 @@ export class CriFixture {
   constructor(opts: { memoryBytes?: number } = {}) {
     const state = join(this.base, 'node1');
     this.node = new NodeContainer(this.driver, {
-      prefix: this.prefix, node: 'node1', netns: this.netns, initBinary: nodeInitBinary(), stateDir: state,
-      memoryBytes: opts.memoryBytes ?? 2 * 1024 ** 3, cpuMilli: 2000, pids: 4096,
+      prefix: this.prefix,
+      node: 'node1',
+      netns: this.netns,
+      initBinary: nodeInitBinary(),
+      stateDir: state,
+      memoryBytes: opts.memoryBytes ?? 2 * 1024 ** 3,
+      cpuMilli: 2000,
+      pids: 4096,
     });
     const oci = new OciRuntime(pickOciRuntime(), join(state, 'oci'), this.node, scriptsDir());
-    this.runtime = new CrunRuntimeService({ driver: this.driver, node: this.node, oci, cgroups: this.cgroups, stateDir: join(state, 'cri'), pauseBinary: pauseBinary() });
+    this.runtime = new CrunRuntimeService({
+      driver: this.driver,
+      node: this.node,
+      oci,
+      cgroups: this.cgroups,
+      stateDir: join(state, 'cri'),
+      pauseBinary: pauseBinary(),
+    });
     this.image = busyboxImage(this.base);
   }
 
@@ -63,11 +106,24 @@ export class CriFixture {
     return `/run/netns/${ns}`;
   }
 
-  sandboxConfig(name: string, netnsPath: string, extra: Partial<import('../../../runtime/cri/cri-types.js').PodSandboxConfig> = {}) {
+  sandboxConfig(
+    name: string,
+    netnsPath: string,
+    extra: Partial<import('../../../runtime/cri/cri-types.js').PodSandboxConfig> = {},
+  ) {
     return {
-      name, namespace: 'default', uid: randomBytes(8).toString('hex'), hostname: name, netnsPath,
-      etc: { hosts: `127.0.0.1 localhost\n10.0.0.9 ${name}\n`, resolvConf: 'nameserver 192.168.192.10\nsearch default.svc.cluster.local\n', hostname: `${name}\n` },
-      logDirectory: join(this.base, 'logs', name), ...extra,
+      name,
+      namespace: 'default',
+      uid: randomBytes(8).toString('hex'),
+      hostname: name,
+      netnsPath,
+      etc: {
+        hosts: `127.0.0.1 localhost\n10.0.0.9 ${name}\n`,
+        resolvConf: 'nameserver 192.168.192.10\nsearch default.svc.cluster.local\n',
+        hostname: `${name}\n`,
+      },
+      logDirectory: join(this.base, 'logs', name),
+      ...extra,
     };
   }
 

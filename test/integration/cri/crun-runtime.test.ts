@@ -2,7 +2,7 @@
 // mount namespaces, hostname and /etc files, exit codes, OOMKilled, TERM-then-KILL, shared PID
 // namespace, securityContext, CRI logs, and removal leaving no cgroup, mount or process.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CriFixture } from './cri-fixture.js';
 
@@ -19,7 +19,15 @@ describe('crun runtime service', () => {
   after(() => fx.cleanup());
 
   const run = async (name: string, command: string[], extra: Record<string, unknown> = {}, sb = sandbox) => {
-    const id = await fx.runtime.createContainer(sb, { name, image: fx.image, command, env: [{ name: 'GREETING', value: 'hi' }], mounts: [], logPath: `${name}/0.log`, ...extra });
+    const id = await fx.runtime.createContainer(sb, {
+      name,
+      image: fx.image,
+      command,
+      env: [{ name: 'GREETING', value: 'hi' }],
+      mounts: [],
+      logPath: `${name}/0.log`,
+      ...extra,
+    });
     await fx.runtime.startContainer(id);
     return id;
   };
@@ -32,13 +40,20 @@ describe('crun runtime service', () => {
     throw new Error(`container ${id} did not exit`);
   };
 
-  it('runs the image: PID 1 is the command, no host process, the image\'s files, the pod\'s hostname and /etc', async () => {
+  it("runs the image: PID 1 is the command, no host process, the image's files, the pod's hostname and /etc", async () => {
     const id = await run('sleeper', ['sleep', '86400']);
     const ps = await fx.runtime.execSync(id, ['ps', '-o', 'pid,comm']);
     assert.equal(ps.exitCode, 0, ps.stderr);
-    const rows = ps.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    const rows = ps.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
     assert.deepEqual(rows[0], ['1', 'sleep']);
-    assert.ok(rows.every(([, comm]) => ['sleep', 'ps'].includes(comm!)), ps.stdout);
+    assert.ok(
+      rows.every(([, comm]) => ['sleep', 'ps'].includes(comm!)),
+      ps.stdout,
+    );
     assert.match((await fx.runtime.execSync(id, ['cat', '/etc/os-release'])).stdout, /kubewire test busybox/);
     assert.equal((await fx.runtime.execSync(id, ['hostname'])).stdout.trim(), 'bb');
     assert.match((await fx.runtime.execSync(id, ['cat', '/etc/resolv.conf'])).stdout, /nameserver 192\.168\.192\.10/);
@@ -56,7 +71,8 @@ describe('crun runtime service', () => {
     const st = await waitExited(id);
     assert.equal(st.exitCode, 3);
     assert.equal(st.reason, 'Error');
-    for (let i = 0; i < 100 && !/stderr F err/.test(readFileSync(st.logPath, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !/stderr F err/.test(readFileSync(st.logPath, 'utf8')); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const log = readFileSync(st.logPath, 'utf8');
     assert.match(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F out$/m);
     assert.match(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stderr F err$/m);
@@ -65,7 +81,9 @@ describe('crun runtime service', () => {
   });
 
   it('ends a container over its memory limit OOMKilled', async () => {
-    const id = await run('hog', ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1'], { resources: { memoryLimitBytes: 64 * MiB } });
+    const id = await run('hog', ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1'], {
+      resources: { memoryLimitBytes: 64 * MiB },
+    });
     const st = await waitExited(id);
     assert.equal(st.reason, 'OOMKilled');
     assert.equal(st.exitCode, 137);
@@ -79,16 +97,23 @@ describe('crun runtime service', () => {
     assert.equal(st?.state, 'CONTAINER_EXITED');
     assert.equal(st?.exitCode, 137);
     assert.ok(Date.now() - t0 >= 900, 'KILL came before the grace period ended');
-    const polite = await run('polite', ['sh', '-c', 'trap "exit 0" TERM; echo trapped; while true; do sleep 0.1; done']);
+    const polite = await run('polite', [
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; echo trapped; while true; do sleep 0.1; done',
+    ]);
     const log = (await fx.runtime.containerStatus(polite))!.logPath;
     // TERM only counts once the shell has its trap (as PID 1 it ignores TERM until then).
-    for (let i = 0; i < 200 && !/stdout F trapped/.test(readFileSync(log, 'utf8')); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !/stdout F trapped/.test(readFileSync(log, 'utf8')); i++)
+      await new Promise((r) => setTimeout(r, 25));
     await fx.runtime.stopContainer(polite, 10);
     assert.equal((await fx.runtime.containerStatus(polite))?.exitCode, 0);
   });
 
   it('honours securityContext: runAsUser/Group and readOnlyRootFilesystem', async () => {
-    const id = await run('locked', ['sleep', '3600'], { securityContext: { runAsUser: 65534, runAsGroup: 65534, readOnlyRootFilesystem: true } });
+    const id = await run('locked', ['sleep', '3600'], {
+      securityContext: { runAsUser: 65534, runAsGroup: 65534, readOnlyRootFilesystem: true },
+    });
     assert.equal((await fx.runtime.execSync(id, ['id', '-u'])).stdout.trim(), '65534');
     const touch = await fx.runtime.execSync(id, ['touch', '/x']);
     assert.notEqual(touch.exitCode, 0);
@@ -96,7 +121,9 @@ describe('crun runtime service', () => {
   });
 
   it('shares one PID namespace between containers with shareProcessNamespace', async () => {
-    const sb = await fx.runtime.runPodSandbox(fx.sandboxConfig('shared', await fx.podNetns('default_shared'), { shareProcessNamespace: true }));
+    const sb = await fx.runtime.runPodSandbox(
+      fx.sandboxConfig('shared', await fx.podNetns('default_shared'), { shareProcessNamespace: true }),
+    );
     await run('a', ['sleep', '7777'], {}, sb);
     const b = await run('b', ['sleep', '3600'], {}, sb);
     const ps = await fx.runtime.execSync(b, ['ps', '-o', 'pid,args']);
@@ -114,7 +141,10 @@ describe('crun runtime service', () => {
     assert.ok(existsSync(`/sys/fs/cgroup/memory${cg}`) || existsSync(`/sys/fs/cgroup${cg}`));
     await fx.runtime.removePodSandbox(sb);
     assert.ok(!existsSync(`/sys/fs/cgroup/memory${cg}`) && !existsSync(`/sys/fs/cgroup${cg}`));
-    assert.ok(!existsSync(`/proc/${st!.hostPid}`) || readFileSync(`/proc/${st!.hostPid}/cmdline`, 'utf8') !== 'sleep\x003600\x00');
+    assert.ok(
+      !existsSync(`/proc/${st!.hostPid}`) ||
+        readFileSync(`/proc/${st!.hostPid}/cmdline`, 'utf8') !== 'sleep\x003600\x00',
+    );
     const mounts = readFileSync(`/proc/${fx.node.pid}/mountinfo`, 'utf8');
     assert.doesNotMatch(mounts, new RegExp(id));
   });

@@ -28,13 +28,21 @@ test('build shows progress, ls lists the built-in under its names', async () => 
   const ls = await cli(['ls']);
   assert.match(ls.stdout, /registry\.k8s\.io\/pause\s+3\.10\s+[a-f0-9]{12}\s+\d/);
   const json = JSON.parse((await cli(['ls', '--json'])).stdout) as { refs: string[] }[];
-  assert.deepEqual(json.map((i) => i.refs), [['registry.k8s.io/pause:3.10']]);
+  assert.deepEqual(
+    json.map((i) => i.refs),
+    [['registry.k8s.io/pause:3.10']],
+  );
 });
 
 test('import takes a docker-archive tar and an OCI layout folder', async () => {
   const store = join(dir, 'store');
   const tar = join(dir, 'pause.tar');
-  await execa('skopeo', ['copy', '--quiet', `oci:${store}:registry.k8s.io/pause:3.10`, `docker-archive:${tar}:example.org/lab/pause:v1`]);
+  await execa('skopeo', [
+    'copy',
+    '--quiet',
+    `oci:${store}:registry.k8s.io/pause:3.10`,
+    `docker-archive:${tar}:example.org/lab/pause:v1`,
+  ]);
   const a = await cli(['import', tar], join(dir, 'other'));
   assert.equal(a.exitCode, 0, a.stderr);
   assert.match(a.stdout, /^example\.org\/lab\/pause:v1 sha256:/m);

@@ -21,13 +21,23 @@ const dir = mkdtempSync(join(tmpdir(), 'kw-registry-'));
 const srcDir = join(dir, 'src');
 let src: LocalImageService;
 const registry = new LabRegistry({ netns, address: '127.0.0.1', port: 5000, dir: join(dir, 'reg') });
-const secured = new LabRegistry({ netns, address: '127.0.0.1', port: 5001, dir: join(dir, 'reg-auth'), htpasswd: join(dir, 'htpasswd') });
+const secured = new LabRegistry({
+  netns,
+  address: '127.0.0.1',
+  port: 5001,
+  dir: join(dir, 'reg-auth'),
+  htpasswd: join(dir, 'htpasswd'),
+});
 
 /** A fresh store whose docker.io (and the registry's own host) goes to `reg` only: no Internet here. */
 async function client(name: string, reg: LabRegistry, onBuild?: (n: string) => void): Promise<LocalImageService> {
   return openImageService({
     dir: join(dir, name),
-    puller: (store) => new RegistryPuller(store, { mirrors: { 'docker.io': [reg.endpoint()], [reg.host]: [reg.endpoint()] }, upstream: false }),
+    puller: (store) =>
+      new RegistryPuller(store, {
+        mirrors: { 'docker.io': [reg.endpoint()], [reg.host]: [reg.endpoint()] },
+        upstream: false,
+      }),
     ...(onBuild ? { builtins: { onBuild } } : {}),
   });
 }
@@ -39,7 +49,11 @@ function curl(reg: LabRegistry, args: string[]): string {
 before(async () => {
   await execa('ip', ['netns', 'add', netns]);
   await execa('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-  const hash = execFileSync('/usr/bin/python3', ['-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', 's3cret'], { encoding: 'utf8' }).trim();
+  const hash = execFileSync(
+    '/usr/bin/python3',
+    ['-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', 's3cret'],
+    { encoding: 'utf8' },
+  ).trim();
   writeFileSync(join(dir, 'htpasswd'), `learner:${hash}\n`, { mode: 0o600 });
   await registry.start();
   await secured.start();
@@ -74,8 +88,16 @@ test('built-ins pushed with skopeo are pulled through the mirror with the same d
   assert.equal(img.id, orig.id);
   assert.deepEqual(img.config.cmd, ['sh']);
   assert.deepEqual(builds, [], 'pulled, not built');
-  assert.ok(phases.some((p) => p.startsWith('downloading')), phases.join('; '));
-  assert.match(execFileSync('chroot', [img.layers[0]!, '/bin/sh', '-c', 'echo hi from $(busybox | head -1 | cut -c1-7)'], { encoding: 'utf8' }), /hi from BusyBox/);
+  assert.ok(
+    phases.some((p) => p.startsWith('downloading')),
+    phases.join('; '),
+  );
+  assert.match(
+    execFileSync('chroot', [img.layers[0]!, '/bin/sh', '-c', 'echo hi from $(busybox | head -1 | cut -c1-7)'], {
+      encoding: 'utf8',
+    }),
+    /hi from BusyBox/,
+  );
 });
 
 test('an OCI index resolves to its linux/amd64 manifest', async () => {
@@ -83,40 +105,97 @@ test('an OCI index resolves to its linux/amd64 manifest', async () => {
   const pause = (await src.resolve('registry.k8s.io/pause:3.10'))!;
   const size = (d: string) => statSync(join(srcDir, 'blobs/sha256', d.slice(7))).size;
   await registry.push(srcDir, ['docker.io/library/busybox:latest']);
-  await execa('ip', ['netns', 'exec', netns, 'skopeo', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${srcDir}:registry.k8s.io/pause:3.10`, `docker://${registry.host}/lab/multi:pause`]);
-  await execa('ip', ['netns', 'exec', netns, 'skopeo', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${srcDir}:docker.io/library/busybox:latest`, `docker://${registry.host}/lab/multi:bb`]);
+  await execa('ip', [
+    'netns',
+    'exec',
+    netns,
+    'skopeo',
+    'copy',
+    '--quiet',
+    '--dest-tls-verify=false',
+    `oci:${srcDir}:registry.k8s.io/pause:3.10`,
+    `docker://${registry.host}/lab/multi:pause`,
+  ]);
+  await execa('ip', [
+    'netns',
+    'exec',
+    netns,
+    'skopeo',
+    'copy',
+    '--quiet',
+    '--dest-tls-verify=false',
+    `oci:${srcDir}:docker.io/library/busybox:latest`,
+    `docker://${registry.host}/lab/multi:bb`,
+  ]);
   const index = {
     schemaVersion: 2,
     mediaType: MT.ociIndex,
     manifests: [
-      { mediaType: MT.ociManifest, digest: pause.digest, size: size(pause.digest), platform: { os: 'linux', architecture: 'arm64' } },
-      { mediaType: MT.ociManifest, digest: bb.digest, size: size(bb.digest), platform: { os: 'linux', architecture: 'amd64' } },
+      {
+        mediaType: MT.ociManifest,
+        digest: pause.digest,
+        size: size(pause.digest),
+        platform: { os: 'linux', architecture: 'arm64' },
+      },
+      {
+        mediaType: MT.ociManifest,
+        digest: bb.digest,
+        size: size(bb.digest),
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
     ],
   };
-  const code = curl(registry, ['-o', '/dev/null', '-w', '%{http_code}', '-X', 'PUT', '-H', `content-type: ${MT.ociIndex}`, '--data-binary', JSON.stringify(index), `http://${registry.host}/v2/lab/multi/manifests/1`]);
+  const code = curl(registry, [
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '-X',
+    'PUT',
+    '-H',
+    `content-type: ${MT.ociIndex}`,
+    '--data-binary',
+    JSON.stringify(index),
+    `http://${registry.host}/v2/lab/multi/manifests/1`,
+  ]);
   assert.equal(code, '201');
   const node = await client('node-b', registry);
   const img = await node.ensure(`${registry.host}/lab/multi:1`, { policy: 'Always' });
   assert.equal(img.digest, bb.digest, 'the amd64 entry, not the arm64 one');
 });
 
-test('a missing tag fails NotFound with the registry\'s words', async () => {
+test("a missing tag fails NotFound with the registry's words", async () => {
   const node = await client('node-c', registry);
-  await assert.rejects(node.ensure(`${registry.host}/library/busybox:nope`, { policy: 'IfNotPresent' }), (e: unknown) => {
-    assert.ok(e instanceof ImagePullError);
-    assert.equal(e.reason, 'NotFound');
-    assert.match(e.message, /MANIFEST_UNKNOWN: manifest unknown/);
-    return true;
-  });
+  await assert.rejects(
+    node.ensure(`${registry.host}/library/busybox:nope`, { policy: 'IfNotPresent' }),
+    (e: unknown) => {
+      assert.ok(e instanceof ImagePullError);
+      assert.equal(e.reason, 'NotFound');
+      assert.match(e.message, /MANIFEST_UNKNOWN: manifest unknown/);
+      return true;
+    },
+  );
 });
 
-test('Basic auth: no or wrong credentials are Unauthorized in the registry\'s words; right ones pull', async () => {
+test("Basic auth: no or wrong credentials are Unauthorized in the registry's words; right ones pull", async () => {
   await secured.push(srcDir, ['registry.k8s.io/pause:3.10'], { username: 'learner', password: 's3cret' });
   const node = await client('node-d', secured);
   const ref = `${secured.host}/pause:3.10`;
-  await assert.rejects(node.ensure(ref, { policy: 'Always' }), (e: unknown) => e instanceof ImagePullError && e.reason === 'Unauthorized' && /imagePullSecret/.test(e.message));
-  await assert.rejects(node.ensure(ref, { policy: 'Always', auth: { [secured.host]: { username: 'learner', password: 'wrong' } } }), (e: unknown) => e instanceof ImagePullError && e.reason === 'Unauthorized' && /UNAUTHORIZED: authentication required/.test(e.message));
-  const img = await node.ensure(ref, { policy: 'Always', auth: { [secured.host]: { username: 'learner', password: 's3cret' } } });
+  await assert.rejects(
+    node.ensure(ref, { policy: 'Always' }),
+    (e: unknown) => e instanceof ImagePullError && e.reason === 'Unauthorized' && /imagePullSecret/.test(e.message),
+  );
+  await assert.rejects(
+    node.ensure(ref, { policy: 'Always', auth: { [secured.host]: { username: 'learner', password: 'wrong' } } }),
+    (e: unknown) =>
+      e instanceof ImagePullError &&
+      e.reason === 'Unauthorized' &&
+      /UNAUTHORIZED: authentication required/.test(e.message),
+  );
+  const img = await node.ensure(ref, {
+    policy: 'Always',
+    auth: { [secured.host]: { username: 'learner', password: 's3cret' } },
+  });
   assert.deepEqual(img.config.entrypoint, ['/pause']);
 });
 
@@ -144,5 +223,9 @@ test('mirror first, then the built-in: with the lab registry down, busybox is bu
   const img = await node.ensure('busybox', { policy: 'IfNotPresent' });
   assert.deepEqual(builds, ['busybox']);
   assert.deepEqual(img.config.cmd, ['sh']);
-  await assert.rejects(node.ensure(`${down.host}/none:1`, { policy: 'IfNotPresent' }), (e: unknown) => e instanceof ImagePullError && e.reason === 'Unreachable' && /cannot reach the registry/.test(e.message));
+  await assert.rejects(
+    node.ensure(`${down.host}/none:1`, { policy: 'IfNotPresent' }),
+    (e: unknown) =>
+      e instanceof ImagePullError && e.reason === 'Unreachable' && /cannot reach the registry/.test(e.message),
+  );
 });

@@ -32,13 +32,40 @@ function jwt(scope: string, key: ReturnType<typeof createPrivateKey>, certDer: B
   const [type, name, actions] = scope.split(':');
   const now = Math.floor(Date.now() / 1000);
   const header = { alg: 'RS256', typ: 'JWT', x5c: [certDer.toString('base64')] };
-  const claims = { iss: ISSUER, sub: 'learner', aud: SERVICE, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access: [{ type, name, actions: actions!.split(',') }] };
+  const claims = {
+    iss: ISSUER,
+    sub: 'learner',
+    aud: SERVICE,
+    exp: now + 300,
+    nbf: now - 10,
+    iat: now,
+    jti: randomBytes(8).toString('hex'),
+    access: [{ type, name, actions: actions!.split(',') }],
+  };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
   return `${input}.${b64url(sign('sha256', Buffer.from(input), key))}`;
 }
 
 before(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', `/CN=${ISSUER}`], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${ISSUER}`,
+    ],
+    { stdio: 'ignore' },
+  );
   const key = createPrivateKey(readFileSync(join(dir, 'key.pem')));
   const certDer = new X509Certificate(readFileSync(join(dir, 'cert.pem'))).raw;
   tokens = createServer((req, res) => {
@@ -57,7 +84,14 @@ before(async () => {
   await execa('ip', ['netns', 'add', netns]);
   await execa('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
   open = new LabRegistry({ netns, address: '127.0.0.1', port: 5000, dir: join(dir, 'open') });
-  secured = new LabRegistry({ netns, address: '127.0.0.1', port: 5002, dir: join(dir, 'secured'), dataDir: open.dataDir, token: { realm, service: SERVICE, issuer: ISSUER, rootCertBundle: join(dir, 'cert.pem') } });
+  secured = new LabRegistry({
+    netns,
+    address: '127.0.0.1',
+    port: 5002,
+    dir: join(dir, 'secured'),
+    dataDir: open.dataDir,
+    token: { realm, service: SERVICE, issuer: ISSUER, rootCertBundle: join(dir, 'cert.pem') },
+  });
   await open.start();
   await secured.start();
   const src = await openImageService({ dir: join(dir, 'src') });
@@ -74,27 +108,43 @@ after(async () => {
 });
 
 async function node(name: string) {
-  return openImageService({ dir: join(dir, name), puller: (store) => new RegistryPuller(store, { mirrors: { [secured.host]: [secured.endpoint()] }, upstream: false }) });
+  return openImageService({
+    dir: join(dir, name),
+    puller: (store) =>
+      new RegistryPuller(store, { mirrors: { [secured.host]: [secured.endpoint()] }, upstream: false }),
+  });
 }
 
 test('a Bearer challenge is answered with a token from its realm, scoped to the repository', async () => {
   const svc = await node('a');
-  const img = await svc.ensure(`${secured.host}/pause:3.10`, { policy: 'Always', auth: { [secured.host]: { username: 'learner', password: 's3cret' } } });
+  const img = await svc.ensure(`${secured.host}/pause:3.10`, {
+    policy: 'Always',
+    auth: { [secured.host]: { username: 'learner', password: 's3cret' } },
+  });
   assert.deepEqual(img.config.entrypoint, ['/pause']);
   assert.ok(asked.includes(`${SERVICE} repository:pause:pull`), asked.join(' | '));
 });
 
 test('a token service that refuses the credentials is Unauthorized, in its own words', async () => {
   const svc = await node('b');
-  await assert.rejects(svc.ensure(`${secured.host}/pause:3.10`, { policy: 'Always', auth: { [secured.host]: { username: 'learner', password: 'nope' } } }), (e: unknown) => {
-    assert.ok(e instanceof ImagePullError);
-    assert.equal(e.reason, 'Unauthorized');
-    assert.match(e.message, /token service refused \(incorrect username or password\)/);
-    return true;
-  });
+  await assert.rejects(
+    svc.ensure(`${secured.host}/pause:3.10`, {
+      policy: 'Always',
+      auth: { [secured.host]: { username: 'learner', password: 'nope' } },
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof ImagePullError);
+      assert.equal(e.reason, 'Unauthorized');
+      assert.match(e.message, /token service refused \(incorrect username or password\)/);
+      return true;
+    },
+  );
 });
 
 test('a given token the registry cannot verify is Unauthorized', async () => {
   const svc = await node('c');
-  await assert.rejects(svc.ensure(`${secured.host}/pause:3.10`, { policy: 'Always', auth: { [secured.host]: { token: 'not-a-jwt' } } }), (e: unknown) => e instanceof ImagePullError && e.reason === 'Unauthorized' && /UNAUTHORIZED/.test(e.message));
+  await assert.rejects(
+    svc.ensure(`${secured.host}/pause:3.10`, { policy: 'Always', auth: { [secured.host]: { token: 'not-a-jwt' } } }),
+    (e: unknown) => e instanceof ImagePullError && e.reason === 'Unauthorized' && /UNAUTHORIZED/.test(e.message),
+  );
 });

@@ -23,18 +23,27 @@ test('the store is an OCI layout readable only by root', () => {
 
 test('pause is built from the static pause binary with the upstream config', async () => {
   const phases: string[] = [];
-  const img = await svc.ensure('registry.k8s.io/pause:3.10', { policy: 'IfNotPresent', onProgress: (p) => phases.push(p.phase) });
+  const img = await svc.ensure('registry.k8s.io/pause:3.10', {
+    policy: 'IfNotPresent',
+    onProgress: (p) => phases.push(p.phase),
+  });
   assert.equal(img.ref, 'registry.k8s.io/pause:3.10');
   assert.deepEqual(img.config.entrypoint, ['/pause']);
   assert.equal(img.config.user, '65535:65535');
   assert.equal(img.layers.length, 1);
-  assert.ok(phases.some((p) => p.startsWith('built pause')), phases.join('; '));
+  assert.ok(
+    phases.some((p) => p.startsWith('built pause')),
+    phases.join('; '),
+  );
   assert.equal(execFileSync(join(img.layers[0]!, 'pause'), ['-v'], { encoding: 'utf8' }).trim(), 'kubewire-pause 1');
   assert.match(img.digest, /^sha256:[a-f0-9]{64}$/);
 });
 
 test('busybox is built from Debian busybox-static and runs as a root filesystem', async () => {
-  const [a, b] = await Promise.all([svc.ensure('busybox', { policy: 'IfNotPresent' }), svc.ensure('busybox:1.36', { policy: 'IfNotPresent' })]);
+  const [a, b] = await Promise.all([
+    svc.ensure('busybox', { policy: 'IfNotPresent' }),
+    svc.ensure('busybox:1.36', { policy: 'IfNotPresent' }),
+  ]);
   assert.equal(builds.filter((n) => n === 'busybox').length, 1, 'two asks at once build it once');
   assert.equal(a.digest, b.digest);
   assert.equal(b.ref, 'docker.io/library/busybox:1.36');
@@ -64,9 +73,21 @@ test('resolve finds images by name, image id and manifest digest; never builds',
 });
 
 test('policy Never and unknown images fail with ImagePullError', async () => {
-  await assert.rejects(svc.ensure('nginx:1.0', { policy: 'Never' }), (e: unknown) => e instanceof ImagePullError && e.reason === 'NeverPull' && /not present with pull policy of Never/.test(e.message));
-  await assert.rejects(svc.ensure('example.org/nothing:1', { policy: 'IfNotPresent' }), (e: unknown) => e instanceof ImagePullError && e.reason === 'NotFound');
-  await assert.rejects(svc.ensure('UPPER', { policy: 'IfNotPresent' }), (e: unknown) => e instanceof ImagePullError && e.reason === 'Invalid');
+  await assert.rejects(
+    svc.ensure('nginx:1.0', { policy: 'Never' }),
+    (e: unknown) =>
+      e instanceof ImagePullError &&
+      e.reason === 'NeverPull' &&
+      /not present with pull policy of Never/.test(e.message),
+  );
+  await assert.rejects(
+    svc.ensure('example.org/nothing:1', { policy: 'IfNotPresent' }),
+    (e: unknown) => e instanceof ImagePullError && e.reason === 'NotFound',
+  );
+  await assert.rejects(
+    svc.ensure('UPPER', { policy: 'IfNotPresent' }),
+    (e: unknown) => e instanceof ImagePullError && e.reason === 'Invalid',
+  );
 });
 
 test('list groups every name of an image', async () => {
@@ -81,9 +102,24 @@ test('gc keeps a layer an overlay in another mount namespace uses; remove frees 
   const layer = bb.layers[0]!;
   const m = join(dir, 'ov');
   for (const d of ['upper', 'work', 'merged']) mkdirSync(join(m, d), { recursive: true });
-  const holder = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c',
-    'mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4" && echo up && exec sleep 60',
-    'sh', layer, join(m, 'upper'), join(m, 'work'), join(m, 'merged')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      'mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4" && echo up && exec sleep 60',
+      'sh',
+      layer,
+      join(m, 'upper'),
+      join(m, 'work'),
+      join(m, 'merged'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       holder.stdout.once('data', () => resolve());
@@ -101,7 +137,10 @@ test('gc keeps a layer an overlay in another mount namespace uses; remove frees 
     await new Promise((r) => holder.once('close', r));
   }
   const r = await svc.gc({ graceMs: 0 });
-  assert.ok(r.removedLayers.some((d) => layer.endsWith(d.slice(7))), 'unmounted, it is collected');
+  assert.ok(
+    r.removedLayers.some((d) => layer.endsWith(d.slice(7))),
+    'unmounted, it is collected',
+  );
   assert.ok(!existsSync(layer));
   assert.ok(await svc.resolve('registry.k8s.io/pause:3.10'), 'pause untouched');
 });

@@ -28,14 +28,25 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
   const tmp = mkdtempSync(join(tmpdir(), 'kw-kubelet-test-'));
   let kubeconfig = '';
   const kubectl = (args: string[], env: Record<string, string> = {}, input?: string) =>
-    execa(KUBECTL, args, { env: { KUBECONFIG: kubeconfig, ...env }, reject: false, timeout: 60_000, ...(input !== undefined ? { input } : {}) });
+    execa(KUBECTL, args, {
+      env: { KUBECONFIG: kubeconfig, ...env },
+      reject: false,
+      timeout: 60_000,
+      ...(input !== undefined ? { input } : {}),
+    });
 
   before(async () => {
     writeFileSync(join(tmp, 'two.yaml'), TWO_NODES);
     const up = await lab.cli(['up', join(tmp, 'two.yaml')], { timeoutMs: 240_000 });
     assert.equal(up.exitCode, 0, up.stderr);
     kubeconfig = (await lab.cli(['kubeconfig', '--lab', 'two'])).stdout.trim();
-    await eventually(async () => ((await kubectl(['get', 'pod', 'tools', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' ? true : undefined), 60_000);
+    await eventually(
+      async () =>
+        (await kubectl(['get', 'pod', 'tools', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running'
+          ? true
+          : undefined,
+      60_000,
+    );
   });
   after(() => lab.cleanup());
 
@@ -46,7 +57,11 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     assert.match(r.stderr, /oops\ncommand terminated with exit code 3/);
     const cat = await kubectl(['exec', '-i', 'tools', '--', 'sh', '-c', 'tr a-z A-Z'], {}, 'through stdin\n');
     assert.equal(cat.stdout, 'THROUGH STDIN');
-    const spdy = await kubectl(['exec', '-i', 'kubia-b', '--', 'sh', '-c', 'cat; exit 5'], { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }, 'spdy in\n');
+    const spdy = await kubectl(
+      ['exec', '-i', 'kubia-b', '--', 'sh', '-c', 'cat; exit 5'],
+      { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' },
+      'spdy in\n',
+    );
     assert.equal(spdy.exitCode, 5);
     assert.equal(spdy.stdout, 'spdy in');
     // exec enters the container's mount namespace: the same /etc/resolv.conf as the container sees.
@@ -58,19 +73,31 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
 
   // Known gap: through crun exec the shell gets a real pty (/dev/pts/N), but the client's first
   // size does not reach it yet (stty size says 0 0). Reported as todo until the resize is applied.
-  test('kubectl exec -it: a real terminal with its size', { todo: 'the first terminal size through crun exec' }, async () => {
-    const script = `stty cols 101 rows 31; ${KUBECTL} exec -it tools -- sh -c 'tty; stty size; exit 7'`;
-    const r = await execa('script', ['-qfec', script, '/dev/null'], { env: { KUBECONFIG: kubeconfig }, reject: false, timeout: 60_000, input: '' });
-    const out = r.stdout.replace(/\r/g, '');
-    assert.match(out, /\/dev\/pts\/\d+/);
-    assert.match(out, /31 101/);
-    assert.match(out, /command terminated with exit code 7/);
-  });
+  test(
+    'kubectl exec -it: a real terminal with its size',
+    { todo: 'the first terminal size through crun exec' },
+    async () => {
+      const script = `stty cols 101 rows 31; ${KUBECTL} exec -it tools -- sh -c 'tty; stty size; exit 7'`;
+      const r = await execa('script', ['-qfec', script, '/dev/null'], {
+        env: { KUBECONFIG: kubeconfig },
+        reject: false,
+        timeout: 60_000,
+        input: '',
+      });
+      const out = r.stdout.replace(/\r/g, '');
+      assert.match(out, /\/dev\/pts\/\d+/);
+      assert.match(out, /31 101/);
+      assert.match(out, /command terminated with exit code 7/);
+    },
+  );
 
   test('kubectl port-forward + curl, through the WebSocket tunnel and through SPDY', async () => {
     for (const env of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]) {
       const port = await freePort();
-      const pf = execa(KUBECTL, ['port-forward', 'pod/kubia-b', `${port}:8080`], { env: { KUBECONFIG: kubeconfig, ...env }, reject: false });
+      const pf = execa(KUBECTL, ['port-forward', 'pod/kubia-b', `${port}:8080`], {
+        env: { KUBECONFIG: kubeconfig, ...env },
+        reject: false,
+      });
       try {
         const body = await eventually(async () => {
           const c = await execa('curl', ['-s', '--max-time', '3', `http://127.0.0.1:${port}/`], { reject: false });
@@ -101,7 +128,10 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     const tail = await kubectl(['logs', 'kubia-b', '--tail=1']);
     assert.equal(tail.stdout.split('\n').length, 1);
     assert.match((await kubectl(['logs', 'kubia-b'])).stdout, /^Kubia server starting/);
-    const follow = execa(KUBECTL, ['logs', '-f', '--timestamps', '--tail=0', 'kubia-b'], { env: { KUBECONFIG: kubeconfig }, reject: false });
+    const follow = execa(KUBECTL, ['logs', '-f', '--timestamps', '--tail=0', 'kubia-b'], {
+      env: { KUBECONFIG: kubeconfig },
+      reject: false,
+    });
     const attach = execa(KUBECTL, ['attach', 'kubia-b'], { env: { KUBECONFIG: kubeconfig }, reject: false });
     let seen = '';
     follow.stdout!.on('data', (b: Buffer) => (seen += b.toString()));
@@ -109,7 +139,13 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     attach.stdout!.on('data', (b: Buffer) => (attached += b.toString()));
     await new Promise((r) => setTimeout(r, 2000));
     await lab.exec(lab.pod('tools'), ['curl', '-s', '--max-time', '3', '192.168.132.73:8080']);
-    await eventually(async () => (/^\d{4}-\d\d-\d\dT[\d:.]+Z Received request from/m.test(seen) && attached.includes('Received request') ? true : undefined), 10_000);
+    await eventually(
+      async () =>
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z Received request from/m.test(seen) && attached.includes('Received request')
+          ? true
+          : undefined,
+      10_000,
+    );
     follow.kill('SIGINT');
     attach.kill('SIGINT');
     await Promise.allSettled([follow, attach]);
@@ -117,12 +153,23 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     // The container's process as its node's CRI runtime records it (what crictl inspect shows).
     const nodeName = (await kubectl(['get', 'pod', 'kubia-b', '-o', 'jsonpath={.spec.nodeName}'])).stdout;
     const store = new CriStore(join(lab.paths.node(nodeName), 'runtime', 'cri'));
-    const sandbox = [...store.sandboxes.values()].find((s) => s.name === 'kubia-b' && s.namespace === 'default' && s.state === 'SANDBOX_READY');
-    const running = [...store.containers.values()].find((c) => c.podSandboxId === sandbox?.id && c.finishedAt === undefined && c.hostPid);
+    const sandbox = [...store.sandboxes.values()].find(
+      (s) => s.name === 'kubia-b' && s.namespace === 'default' && s.state === 'SANDBOX_READY',
+    );
+    const running = [...store.containers.values()].find(
+      (c) => c.podSandboxId === sandbox?.id && c.finishedAt === undefined && c.hostPid,
+    );
     const pid = running?.hostPid;
     assert.ok(pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('app.js'), 'the kubia process of kubia-b');
     process.kill(Number(pid), 'SIGKILL');
-    await eventually(async () => ((await kubectl(['get', 'pod', 'kubia-b', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout === '1' ? true : undefined), 30_000);
+    await eventually(
+      async () =>
+        (await kubectl(['get', 'pod', 'kubia-b', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}']))
+          .stdout === '1'
+          ? true
+          : undefined,
+      30_000,
+    );
     const prev = await kubectl(['logs', 'kubia-b', '--previous']);
     assert.equal(prev.exitCode, 0, prev.stderr);
     assert.match(prev.stdout, /Received request from/);
@@ -131,41 +178,75 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
   // Known gap since pods became crun containers: an ephemeral container is still entered with
   // nsenter into pause (whose root has no sh) instead of being created by the CRI runtime from its
   // image inside the target's PID namespace with a TTY. Reported as todo until the runtime has it.
-  test('kubectl debug -it with an ephemeral busybox; its status and logs', { todo: 'ephemeral containers on the CRI runtime (target PID namespace, TTY containers)' }, async () => {
-    // The keys arrive once kubectl has attached to the shell the kubelet started.
-    const typed = `(sleep 5; printf 'echo debug-$((6*7)); exit\\r') | script -qfec '${KUBECTL} debug -it tools --profile=general --image=busybox -c dbg' /dev/null`;
-    const r = await execa('bash', ['-c', typed], { env: { KUBECONFIG: kubeconfig }, reject: false, timeout: 60_000 });
-    assert.match(r.stdout, /debug-42/);
-    const st = await eventually(async () => {
-      const s = (await kubectl(['get', 'pod', 'tools', '-o', 'jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}'])).stdout;
-      return s === '' ? undefined : s;
-    }, 20_000);
-    assert.equal(st, '0');
-    assert.match((await kubectl(['logs', 'tools', '-c', 'dbg'])).stdout, /debug-42/);
-  });
+  test(
+    'kubectl debug -it with an ephemeral busybox; its status and logs',
+    { todo: 'ephemeral containers on the CRI runtime (target PID namespace, TTY containers)' },
+    async () => {
+      // The keys arrive once kubectl has attached to the shell the kubelet started.
+      const typed = `(sleep 5; printf 'echo debug-$((6*7)); exit\\r') | script -qfec '${KUBECTL} debug -it tools --profile=general --image=busybox -c dbg' /dev/null`;
+      const r = await execa('bash', ['-c', typed], { env: { KUBECONFIG: kubeconfig }, reject: false, timeout: 60_000 });
+      assert.match(r.stdout, /debug-42/);
+      const st = await eventually(async () => {
+        const s = (
+          await kubectl([
+            'get',
+            'pod',
+            'tools',
+            '-o',
+            'jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}',
+          ])
+        ).stdout;
+        return s === '' ? undefined : s;
+      }, 20_000);
+      assert.equal(st, '0');
+      assert.match((await kubectl(['logs', 'tools', '-c', 'dbg'])).stdout, /debug-42/);
+    },
+  );
 
   test('nodes/proxy reaches the kubelet; the kubelet refuses anonymous callers itself', async () => {
     assert.equal((await kubectl(['get', '--raw', '/api/v1/nodes/node5/proxy/healthz'])).stdout, 'ok');
-    const pods = JSON.parse((await kubectl(['get', '--raw', '/api/v1/nodes/node5/proxy/pods'])).stdout) as { items: { metadata: { name: string } }[] };
+    const pods = JSON.parse((await kubectl(['get', '--raw', '/api/v1/nodes/node5/proxy/pods'])).stdout) as {
+      items: { metadata: { name: string } }[];
+    };
     assert.ok(pods.items.some((p) => p.metadata.name === 'tools'));
-    const summary = JSON.parse((await kubectl(['get', '--raw', '/api/v1/nodes/node5/proxy/stats/summary'])).stdout) as { pods: { podRef: { name: string }; memory: { workingSetBytes: number } }[] };
+    const summary = JSON.parse((await kubectl(['get', '--raw', '/api/v1/nodes/node5/proxy/stats/summary'])).stdout) as {
+      pods: { podRef: { name: string }; memory: { workingSetBytes: number } }[];
+    };
     assert.ok(summary.pods.find((p) => p.podRef.name === 'kubia-b')!.memory.workingSetBytes > 0);
-    const anon = await lab.exec(lab.pod('tools'), ['curl', '-sk', '-o', '/dev/null', '-w', '%{http_code}', 'https://10.231.209.117:10250/pods']);
+    const anon = await lab.exec(lab.pod('tools'), [
+      'curl',
+      '-sk',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      'https://10.231.209.117:10250/pods',
+    ]);
     assert.equal(anon.stdout, '401');
   });
 
-  test('kubectl top nodes|pods: metrics.k8s.io from the kubelets\' figures, non-zero', async () => {
+  test("kubectl top nodes|pods: metrics.k8s.io from the kubelets' figures, non-zero", async () => {
     const nodes = await kubectl(['top', 'nodes', '--no-headers']);
     assert.equal(nodes.exitCode, 0, nodes.stderr);
-    const node5 = nodes.stdout.split('\n').find((l) => l.startsWith('node5'))!.split(/\s+/);
+    const node5 = nodes.stdout
+      .split('\n')
+      .find((l) => l.startsWith('node5'))!
+      .split(/\s+/);
     assert.ok(parseInt(node5[3]!, 10) > 0, `node5 memory ${node5[3]}`);
     // Load kubia-b for a few seconds; the next window shows its CPU.
-    const load = lab.exec(lab.pod('tools'), ['bash', '-c', 'end=$((SECONDS+4)); while ((SECONDS < end)); do curl -s -o /dev/null 192.168.132.73:8080; done']);
+    const load = lab.exec(lab.pod('tools'), [
+      'bash',
+      '-c',
+      'end=$((SECONDS+4)); while ((SECONDS < end)); do curl -s -o /dev/null 192.168.132.73:8080; done',
+    ]);
     await new Promise((r) => setTimeout(r, 2500));
     const pods = await kubectl(['top', 'pods', '--no-headers']);
     await load;
     assert.equal(pods.exitCode, 0, pods.stderr);
-    const kubia = pods.stdout.split('\n').find((l) => l.startsWith('kubia-b'))!.split(/\s+/);
+    const kubia = pods.stdout
+      .split('\n')
+      .find((l) => l.startsWith('kubia-b'))!
+      .split(/\s+/);
     assert.ok(parseInt(kubia[1]!, 10) > 0, `kubia-b cpu ${kubia[1]}`);
     assert.ok(parseInt(kubia[2]!, 10) > 0, `kubia-b memory ${kubia[2]}`);
     const client = new KubeConfig();
@@ -179,7 +260,19 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     kc.loadFromFile(kubeconfig);
     const out = collect();
     const status = await new Promise<V1Status>((resolve, reject) => {
-      void new Exec(kc).exec('default', 'tools', 'netshoot', ['sh', '-c', 'echo from-client-node; exit 2'], out.stream, null, null, false, (s) => resolve(s)).catch(reject);
+      void new Exec(kc)
+        .exec(
+          'default',
+          'tools',
+          'netshoot',
+          ['sh', '-c', 'echo from-client-node; exit 2'],
+          out.stream,
+          null,
+          null,
+          false,
+          (s) => resolve(s),
+        )
+        .catch(reject);
     });
     assert.equal(out.text(), 'from-client-node\n');
     assert.equal(status.status, 'Failure');
@@ -190,7 +283,9 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     try {
       const port = (server.address() as AddressInfo).port;
-      const c = await execa('curl', ['-s', '--max-time', '5', '-H', 'Connection: close', `http://127.0.0.1:${port}/`], { reject: false });
+      const c = await execa('curl', ['-s', '--max-time', '5', '-H', 'Connection: close', `http://127.0.0.1:${port}/`], {
+        reject: false,
+      });
       assert.match(c.stdout, /You've hit kubia-b/);
     } finally {
       server.close();

@@ -17,7 +17,13 @@ const data = loadArticleCommands(join(projectRoot(), 'labs', 'article-commands.y
 let lab: TestLab;
 let kubeconfig = '';
 const work = mkdtempSync(join(tmpdir(), 'kubewire-article-'));
-const env = () => ({ CONTAINER: `${lab.prefix}demo`, WORK: work, PREFIX: lab.prefix, KUBECONFIG: kubeconfig, PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' });
+const env = () => ({
+  CONTAINER: `${lab.prefix}demo`,
+  WORK: work,
+  PREFIX: lab.prefix,
+  KUBECONFIG: kubeconfig,
+  PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+});
 
 function namespaceOf(where: string): string | undefined {
   if (where === 'kubectl') return undefined;
@@ -33,8 +39,16 @@ function namespaceOf(where: string): string | undefined {
 /** `bash -c` in the entry's place: inside its namespace with `ip netns exec`, or on the host. */
 function runIn(where: string, script: string, cwd?: string) {
   const ns = namespaceOf(where);
-  const argv = ns ? ['ip', ['netns', 'exec', ns, 'bash', '-c', script]] as const : ['bash', ['-c', script]] as const;
-  return execa(argv[0], [...argv[1]], { env: env(), extendEnv: false, reject: false, timeout: 60_000, ...(cwd ? { cwd } : {}) });
+  const argv = ns
+    ? (['ip', ['netns', 'exec', ns, 'bash', '-c', script]] as const)
+    : (['bash', ['-c', script]] as const);
+  return execa(argv[0], [...argv[1]], {
+    env: env(),
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+    ...(cwd ? { cwd } : {}),
+  });
 }
 
 before(async () => {
@@ -45,11 +59,16 @@ before(async () => {
   kubeconfig = (await lab.cli(['kubeconfig'])).stdout.trim();
   // The cluster makes the kubia pods after up returns: wait until all six answer.
   await eventually(async () => {
-    const r = await execa('kubectl', ['get', 'deploy', 'kubia', '-o', 'jsonpath={.status.availableReplicas}'], { env: { KUBECONFIG: kubeconfig }, reject: false });
+    const r = await execa('kubectl', ['get', 'deploy', 'kubia', '-o', 'jsonpath={.status.availableReplicas}'], {
+      env: { KUBECONFIG: kubeconfig },
+      reject: false,
+    });
     return r.stdout.trim() === '6' ? true : undefined;
   }, 120_000);
   await eventually(async () => {
-    const r = await execa('ip', ['netns', 'exec', lab.pod('tools'), 'curl', '-s', '-m', '2', '192.168.199.234:8080'], { reject: false });
+    const r = await execa('ip', ['netns', 'exec', lab.pod('tools'), 'curl', '-s', '-m', '2', '192.168.199.234:8080'], {
+      reject: false,
+    });
     return /You've hit kubia-/.test(r.stdout) ? true : undefined;
   }, 30_000);
 });

@@ -39,7 +39,8 @@ function topologyName(id: string): string {
   return topo.name;
 }
 
-const reset = (id: string) => execa(process.execPath, [cli, 'reset', '--lab', topologyName(id)], { env, reject: false });
+const reset = (id: string) =>
+  execa(process.execPath, [cli, 'reset', '--lab', topologyName(id)], { env, reject: false });
 
 after(async () => {
   for (const [id] of LABS) await reset(id);
@@ -55,13 +56,18 @@ type Result = { passed: boolean; steps: Array<{ step: number; passed: boolean; f
 // Reported as todo (counted, not passed) until the lab start also waits for the Service's rules.
 const FLAKY: Record<string, string> = {
   'service-network': "step 1 can run before kube-proxy's first sync of the kubia Service",
-  'same-node-l2': 'the lab start timed out once waiting 120 s for pod kubia-24hmb (no sandbox yet) under load; cause not found',
+  'same-node-l2':
+    'the lab start timed out once waiting 120 s for pod kubia-24hmb (no sandbox yet) under load; cause not found',
 };
 
 for (const [id, steps] of LABS) {
   test(`kubewire lab run ${id} --strict passes every step`, { timeout: 300_000, todo: FLAKY[id] }, async () => {
     try {
-      const r = await execa(process.execPath, [cli, 'lab', 'run', id, '--strict', '--json'], { env, reject: false, all: true });
+      const r = await execa(process.execPath, [cli, 'lab', 'run', id, '--strict', '--json'], {
+        env,
+        reject: false,
+        all: true,
+      });
       const line = r.stdout.trim().split('\n').pop() ?? '';
       let result: Result;
       try {
@@ -76,7 +82,10 @@ for (const [id, steps] of LABS) {
       assert.equal(r.exitCode, 0);
       // Strict: every step's check failed before the step was done (none of these labs has a
       // step that only looks).
-      assert.deepEqual(result.steps.filter((s) => s.failedBeforeSolve !== true).map((s) => s.step), []);
+      assert.deepEqual(
+        result.steps.filter((s) => s.failedBeforeSolve !== true).map((s) => s.step),
+        [],
+      );
     } finally {
       // The next lab reuses node names under the same prefix: this one must be gone first.
       await reset(id);

@@ -21,20 +21,37 @@ after(async () => {
   assert.deepEqual(left, [], 'reset left namespaces behind');
 });
 
-test('kubewire lab run veth-by-hand --strict passes every step on a fresh article cluster', { timeout: 240_000 }, async () => {
-  const r = await execa(process.execPath, [cli, 'lab', 'run', 'veth-by-hand', '--strict', '--json'], { env, reject: false, all: true });
-  const line = (r.stdout.trim().split('\n').pop() ?? '');
-  let result: { passed: boolean; steps: Array<{ step: number; passed: boolean; failedBeforeSolve: boolean | null; check: { failures: string[] } | null; solve: { failures: string[] } | null }> };
-  try {
-    result = JSON.parse(line);
-  } catch {
-    assert.fail(`lab run printed no JSON result (exit ${r.exitCode}):\n${r.all}`);
-  }
-  const failed = result.steps.filter((s) => !s.passed);
-  assert.deepEqual(failed, [], JSON.stringify(failed, null, 2));
-  assert.equal(result.steps.length, 8);
-  assert.equal(result.passed, true);
-  assert.equal(r.exitCode, 0);
-  // Every step that claims so had a check that failed before the step was done.
-  assert.ok(result.steps.filter((s) => s.failedBeforeSolve === true).length >= 7);
-});
+test(
+  'kubewire lab run veth-by-hand --strict passes every step on a fresh article cluster',
+  { timeout: 240_000 },
+  async () => {
+    const r = await execa(process.execPath, [cli, 'lab', 'run', 'veth-by-hand', '--strict', '--json'], {
+      env,
+      reject: false,
+      all: true,
+    });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    let result: {
+      passed: boolean;
+      steps: Array<{
+        step: number;
+        passed: boolean;
+        failedBeforeSolve: boolean | null;
+        check: { failures: string[] } | null;
+        solve: { failures: string[] } | null;
+      }>;
+    };
+    try {
+      result = JSON.parse(line);
+    } catch {
+      assert.fail(`lab run printed no JSON result (exit ${r.exitCode}):\n${r.all}`);
+    }
+    const failed = result.steps.filter((s) => !s.passed);
+    assert.deepEqual(failed, [], JSON.stringify(failed, null, 2));
+    assert.equal(result.steps.length, 8);
+    assert.equal(result.passed, true);
+    assert.equal(r.exitCode, 0);
+    // Every step that claims so had a check that failed before the step was done.
+    assert.ok(result.steps.filter((s) => s.failedBeforeSolve === true).length >= 7);
+  },
+);

@@ -25,15 +25,31 @@ const B = '192.168.129.10';
 
 before(async () => {
   lab = buildMiniLab(testPrefix(), 2);
-  for (const n of ['node1', 'node2']) execFileSync('ip', ['netns', 'exec', lab.ns(n), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  for (const n of ['node1', 'node2'])
+    execFileSync('ip', ['netns', 'exec', lab.ns(n), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
   // Both endpoints of default/kubia on node2, so every connection crosses the VXLAN tunnel.
-  const rules = readFileSync(join(root, 'test', 'fixtures', 'path', 'node1-nat.rules'), 'utf8').replaceAll('192.168.128.10', '192.168.129.11');
+  const rules = readFileSync(join(root, 'test', 'fixtures', 'path', 'node1-nat.rules'), 'utf8').replaceAll(
+    '192.168.128.10',
+    '192.168.129.11',
+  );
   execFileSync('ip', ['netns', 'exec', lab.ns('node1'), 'iptables-restore'], { input: rules });
   for (const pod of ['default_kubia-m4kz2', 'default_kubia-p8f5w']) {
-    const child = spawn('ip', ['netns', 'exec', lab.ns(pod), 'python3', '-m', 'http.server', '8080', '--bind', '0.0.0.0'], { stdio: 'ignore' });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', lab.ns(pod), 'python3', '-m', 'http.server', '8080', '--bind', '0.0.0.0'],
+      { stdio: 'ignore' },
+    );
     servers.push(child);
   }
-  await waitFor(() => ['default_kubia-m4kz2', 'default_kubia-p8f5w'].every((p) => execFileSync('ip', ['netns', 'exec', lab.ns(p), 'ss', '-Hltn', 'sport = :8080']).toString().includes('8080')), 5000);
+  await waitFor(
+    () =>
+      ['default_kubia-m4kz2', 'default_kubia-p8f5w'].every((p) =>
+        execFileSync('ip', ['netns', 'exec', lab.ns(p), 'ss', '-Hltn', 'sport = :8080'])
+          .toString()
+          .includes('8080'),
+      ),
+    5000,
+  );
   server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
   client = new UiTestClient(server.port, server.token);
 });
@@ -64,7 +80,11 @@ function encap(t: PathTrace): Extract<L2Step, { kind: 'vxlan-encap' }> {
 }
 
 test('pod on node1 → pod on node2, before any traffic: three hops, VXLAN between the nodes, confirmed by traceroute', async (t) => {
-  const trace = await client.mustCall('path.trace', { source: lab.ns('default_kubia-24hmb'), destination: B, probe: true });
+  const trace = await client.mustCall('path.trace', {
+    source: lab.ns('default_kubia-24hmb'),
+    destination: B,
+    probe: true,
+  });
   assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
   assert.deepEqual(
     trace.hops.map((h) => [h.ttl, h.label, h.address, h.inDev]),
@@ -77,15 +97,38 @@ test('pod on node1 → pod on node2, before any traffic: three hops, VXLAN betwe
   const v = encap(trace);
   assert.deepEqual([v.outerSrc, v.outerDst, v.udpPort, v.vni], ['10.231.209.116', '10.231.209.117', 8472, 1]);
   assert.equal(trace.probe?.reached, true, trace.probe?.summary);
-  assert.deepEqual(trace.probe!.traceroute.map((h) => h.address), ['192.168.128.1', '192.168.129.0', B]);
-  assert.deepEqual(trace.hops.map((h) => h.confirmed), [true, true, true]);
+  assert.deepEqual(
+    trace.probe!.traceroute.map((h) => h.address),
+    ['192.168.128.1', '192.168.129.0', B],
+  );
+  assert.deepEqual(
+    trace.hops.map((h) => h.confirmed),
+    [true, true, true],
+  );
   t.diagnostic(`derive ${trace.timing.deriveMs} ms, probe (ping + traceroute) ${trace.timing.probeMs} ms`);
 });
 
 test('capture on every hop at once: the underlay holds UDP 8472 packets whose inner packet is the ping; files download with the token', async (t) => {
-  const cap: PathCapture = await client.mustCall('path.capture', { source: lab.ns('default_kubia-24hmb'), destination: B, packets: 10, seconds: 5 });
-  t.diagnostic(`capture: tcpdumps ready ${cap.timing.startMs} ms, probe ${cap.timing.probeMs} ms, total ${cap.timing.totalMs} ms, ${cap.files.length} files`);
-  assert.deepEqual(cap.files.map((f) => `${f.namespace.slice(lab.prefix.length)}/${f.dev}`), ['default_kubia-24hmb/eth0', 'node1/cni0', 'node1/eth0', 'underlay/node1', 'node2/flannel.1', 'default_kubia-m4kz2/eth0']);
+  const cap: PathCapture = await client.mustCall('path.capture', {
+    source: lab.ns('default_kubia-24hmb'),
+    destination: B,
+    packets: 10,
+    seconds: 5,
+  });
+  t.diagnostic(
+    `capture: tcpdumps ready ${cap.timing.startMs} ms, probe ${cap.timing.probeMs} ms, total ${cap.timing.totalMs} ms, ${cap.files.length} files`,
+  );
+  assert.deepEqual(
+    cap.files.map((f) => `${f.namespace.slice(lab.prefix.length)}/${f.dev}`),
+    [
+      'default_kubia-24hmb/eth0',
+      'node1/cni0',
+      'node1/eth0',
+      'underlay/node1',
+      'node2/flannel.1',
+      'default_kubia-m4kz2/eth0',
+    ],
+  );
   for (const f of cap.files) assert.ok(f.packets >= 1, `${f.name}: ${f.packets} packets (filter ${f.filter})`);
   const url = `http://127.0.0.1:${server.port}`;
   for (const f of cap.files.filter((x) => x.role.includes('VXLAN'))) {
@@ -98,32 +141,77 @@ test('capture on every hop at once: the underlay holds UDP 8472 packets whose in
     const decoded = pcap.packets.map(decodeEthernet);
     assert.ok(decoded.length > 0);
     for (const d of decoded) {
-      assert.ok(d && d.protocol === 17 && (d.dport === 8472 || d.sport === 8472), `every packet is VXLAN: ${JSON.stringify(d)}`);
+      assert.ok(
+        d && d.protocol === 17 && (d.dport === 8472 || d.sport === 8472),
+        `every packet is VXLAN: ${JSON.stringify(d)}`,
+      );
     }
     const request = decoded.find((d) => d?.vxlan?.inner?.icmpType === 8);
     assert.ok(request, 'an ICMP echo request inside VXLAN');
-    assert.deepEqual([request.src, request.dst, request.dport, request.vxlan!.vni], ['10.231.209.116', '10.231.209.117', 8472, 1]);
+    assert.deepEqual(
+      [request.src, request.dst, request.dport, request.vxlan!.vni],
+      ['10.231.209.116', '10.231.209.117', 8472, 1],
+    );
     assert.deepEqual([request.vxlan!.inner!.src, request.vxlan!.inner!.dst], [A, B]);
     // The inner TTL was decremented once, by node1 (the VXLAN tunnel itself is not a hop).
     assert.equal(request.vxlan!.inner!.ttl, 63);
     const reply = decoded.find((d) => d?.vxlan?.inner?.icmpType === 0);
-    assert.ok(reply && reply.src === '10.231.209.117' && reply.vxlan!.inner!.dst === A, 'the echo reply comes back through the tunnel');
+    assert.ok(
+      reply && reply.src === '10.231.209.117' && reply.vxlan!.inner!.dst === A,
+      'the echo reply comes back through the tunnel',
+    );
   }
   const pod = cap.files.find((f) => f.role === 'source out')!;
-  const inner = readPcap(await (await fetch(url + pod.url, { headers: { 'x-kubewire-token': server.token } })).arrayBuffer().then((b) => Buffer.from(b))).packets.map(decodeEthernet);
-  assert.ok(inner.some((d) => d?.protocol === 1 && d.src === A && d.dst === B && d.ttl === 64), 'the pod sends the plain ICMP packet');
+  const inner = readPcap(
+    await (
+      await fetch(url + pod.url, { headers: { 'x-kubewire-token': server.token } })
+    )
+      .arrayBuffer()
+      .then((b) => Buffer.from(b)),
+  ).packets.map(decodeEthernet);
+  assert.ok(
+    inner.some((d) => d?.protocol === 1 && d.src === A && d.dst === B && d.ttl === 64),
+    'the pod sends the plain ICMP packet',
+  );
   assert.equal((await fetch(url + pod.url)).status, 401, 'no token, no file');
-  assert.equal((await fetch(`${url}/api/pcap/${cap.id}/..%2F..%2Fetc%2Fpasswd.pcap`, { headers: { 'x-kubewire-token': server.token } })).status, 404);
-  assert.equal((await fetch(`${url}/api/pcap/${'0'.repeat(16)}/${pod.name}`, { headers: { 'x-kubewire-token': server.token } })).status, 404);
-  assert.deepEqual(execFileSync('ip', ['netns', 'pids', lab.ns('node1')]).toString().trim(), '', 'no tcpdump left running');
+  assert.equal(
+    (
+      await fetch(`${url}/api/pcap/${cap.id}/..%2F..%2Fetc%2Fpasswd.pcap`, {
+        headers: { 'x-kubewire-token': server.token },
+      })
+    ).status,
+    404,
+  );
+  assert.equal(
+    (await fetch(`${url}/api/pcap/${'0'.repeat(16)}/${pod.name}`, { headers: { 'x-kubewire-token': server.token } }))
+      .status,
+    404,
+  );
+  assert.deepEqual(
+    execFileSync('ip', ['netns', 'pids', lab.ns('node1')])
+      .toString()
+      .trim(),
+    '',
+    'no tcpdump left running',
+  );
 });
 
 test('a service cluster IP: DNAT found in node1 (KUBE-SERVICES → KUBE-SVC → KUBE-SEP), endpoint named by conntrack', async (t) => {
-  const trace = await client.mustCall('path.trace', { source: lab.ns('default_kubia-24hmb'), destination: '192.168.192.50:80', probe: true });
+  const trace = await client.mustCall('path.trace', {
+    source: lab.ns('default_kubia-24hmb'),
+    destination: '192.168.192.50:80',
+    probe: true,
+  });
   assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
   const dnat = trace.hops[0]!.nat.find((n) => n.action === 'DNAT')!;
   assert.ok(dnat, 'DNAT at node1');
-  assert.deepEqual(dnat.candidates!.map((c) => [c.endpoint, c.probability]), [['192.168.129.10:8080', 0.5], ['192.168.129.11:8080', 0.5]]);
+  assert.deepEqual(
+    dnat.candidates!.map((c) => [c.endpoint, c.probability]),
+    [
+      ['192.168.129.10:8080', 0.5],
+      ['192.168.129.11:8080', 0.5],
+    ],
+  );
   assert.equal(trace.probe!.reached, true, trace.probe!.summary);
   assert.match(trace.probe!.summary, /HTTP 200/);
   assert.match(dnat.chosenBy ?? '', /^conntrack in node1: the probe's connection went to 192\.168\.129\.1[01]:8080$/);
@@ -133,7 +221,9 @@ test('a service cluster IP: DNAT found in node1 (KUBE-SERVICES → KUBE-SVC → 
   assert.equal(trace.hops[2]!.address, endpoint.split(':')[0]);
   assert.equal(trace.hops[2]!.packet.dport, 8080);
   assert.deepEqual(encap(trace).outerDst, '10.231.209.117');
-  t.diagnostic(`service: derive ${trace.timing.deriveMs} ms, probe (curl + conntrack + re-derive + traceroute -T) ${trace.timing.probeMs} ms`);
+  t.diagnostic(
+    `service: derive ${trace.timing.deriveMs} ms, probe (curl + conntrack + re-derive + traceroute -T) ${trace.timing.probeMs} ms`,
+  );
 });
 
 test('bad input is refused with the field named and nothing run', async () => {
@@ -141,20 +231,32 @@ test('bad input is refused with the field named and nothing run', async () => {
     const r = await client.call('path.trace', req);
     assert.ok(!r.ok && r.error.code === 'bad-request' && re.test(r.error.message), JSON.stringify(r));
   };
-  await bad({ source: 'kw-someoneelse-node1', destination: B }, /path\.trace\.source: 'kw-someoneelse-node1' is not a namespace of this lab/);
+  await bad(
+    { source: 'kw-someoneelse-node1', destination: B },
+    /path\.trace\.source: 'kw-someoneelse-node1' is not a namespace of this lab/,
+  );
   await bad({ source: `${lab.prefix}node9`, destination: B }, /does not exist/);
-  await bad({ source: lab.ns('default_kubia-24hmb'), destination: '192.168.129.10;reboot' }, /path\.trace\.destination/);
+  await bad(
+    { source: lab.ns('default_kubia-24hmb'), destination: '192.168.129.10;reboot' },
+    /path\.trace\.destination/,
+  );
   await bad({ source: lab.ns('default_kubia-24hmb'), destination: '$(id)' }, /path\.trace\.destination/);
   await bad({ source: lab.ns('default_kubia-24hmb'), destination: '192.168.129.10:99999' }, /outside 1…65535/);
   // No resolv.conf of its own: the host's resolver is never asked.
-  await bad({ source: lab.ns('default_kubia-24hmb'), destination: 'kubia-remote' }, /has no \/etc\/netns\/.*resolv\.conf/);
+  await bad(
+    { source: lab.ns('default_kubia-24hmb'), destination: 'kubia-remote' },
+    /has no \/etc\/netns\/.*resolv\.conf/,
+  );
 });
 
 test("a name resolves with the source's own /etc/netns files", async () => {
   etcDir = join('/etc/netns', lab.ns('default_kubia-24hmb'));
   mkdirSync(etcDir, { recursive: true });
   writeFileSync(join(etcDir, 'hosts'), `127.0.0.1 localhost\n${B} kubia-remote\n`);
-  const trace = await client.mustCall('path.trace', { source: lab.ns('default_kubia-24hmb'), destination: 'kubia-remote' });
+  const trace = await client.mustCall('path.trace', {
+    source: lab.ns('default_kubia-24hmb'),
+    destination: 'kubia-remote',
+  });
   assert.equal(trace.destination.ip, B);
   assert.match(trace.destination.resolvedBy ?? '', /hosts file \/etc\/netns\/.*\/hosts/);
   assert.equal(trace.hops.at(-1)!.address, B);

@@ -65,7 +65,16 @@ before(async () => {
   lab = new TestLab(TOPOLOGY);
   try {
     await lab.runtime.up(lab.topo);
-    daemon = new ClusterDaemon({ paths: lab.paths, driver: lab.driver, images: await openImageService({ dir: imageStoreDir() }), pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: 0, log: (l) => logs.push(l) });
+    daemon = new ClusterDaemon({
+      paths: lab.paths,
+      driver: lab.driver,
+      images: await openImageService({ dir: imageStoreDir() }),
+      pauseBinary: pauseBinary(),
+      nodeInitBinary: nodeInitBinary(),
+      scriptsDir: scriptsDir(),
+      apiserverPort: 0,
+      log: (l) => logs.push(l),
+    });
     await daemon.start();
   } catch (err) {
     await teardown();
@@ -86,7 +95,8 @@ after(async () => {
   await teardown();
 });
 
-const ready = (p: Pod) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const ready = (p: Pod) =>
+  p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 const kubias = async () => (await daemon.client.pods.list({ namespace: 'default', labelSelector: 'app=kubia' })).items;
 
 test('the pinned pods: the ReplicaSet made them with the pinned names, nodes, IPs and MAC', async () => {
@@ -107,7 +117,11 @@ test('the pinned pods: the ReplicaSet made them with the pinned names, nodes, IP
 
 test('nftables: cluster IP from a pod and NodePort from the Internet reach both pods through table ip kube-proxy', async () => {
   const seen = await eventually(async () => {
-    const r = await lab.exec(lab.pod('tools'), ['bash', '-c', 'for i in $(seq 30); do curl -s --max-time 2 192.168.199.234:8080; echo; done']);
+    const r = await lab.exec(lab.pod('tools'), [
+      'bash',
+      '-c',
+      'for i in $(seq 30); do curl -s --max-time 2 192.168.199.234:8080; echo; done',
+    ]);
     const hit = new Set([...r.stdout.matchAll(/You've hit (\S+)/g)].map((m) => m[1]!));
     return hit.size === 2 ? hit : undefined;
   }, 20_000);
@@ -120,7 +134,10 @@ test('nftables: cluster IP from a pod and NodePort from the Internet reach both 
   const nat = await lab.exec(lab.names.node('node1'), ['iptables', '-t', 'nat', '-S']);
   assert.doesNotMatch(nat.stdout, /KUBE-SERVICES/);
   const ct = await lab.exec(lab.names.node('node1'), ['conntrack', '-L', '-p', 'tcp', '-d', '192.168.199.234']);
-  assert.match(ct.stdout, /src=192\.168\.128\.100 dst=192\.168\.199\.234 .*dport=8080 .*src=192\.168\.12[89]\.2[12] dst=192\.168\.128\.100 sport=8080/);
+  assert.match(
+    ct.stdout,
+    /src=192\.168\.128\.100 dst=192\.168\.199\.234 .*dport=8080 .*src=192\.168\.12[89]\.2[12] dst=192\.168\.128\.100 sport=8080/,
+  );
 });
 
 test('a deleted pinned pod comes back with the same name, node and IP; scaling past the pins gives ordinary names', async () => {
@@ -134,6 +151,9 @@ test('a deleted pinned pod comes back with the same name, node and IP; scaling p
   assert.equal(back.status?.podIP, '192.168.129.22');
   assert.equal((await kubias()).length, 2, 'no stranger was made while the old pod terminated');
   await daemon.client.deployments.patch('kubia', { spec: { replicas: 3 } }, 'merge', { namespace: 'default' });
-  const third = await eventually(async () => (await kubias()).find((p) => !['kubia-aaaaa', 'kubia-bbbbb'].includes(p.metadata.name!)), 30_000);
+  const third = await eventually(
+    async () => (await kubias()).find((p) => !['kubia-aaaaa', 'kubia-bbbbb'].includes(p.metadata.name!)),
+    30_000,
+  );
   assert.match(third.metadata.name!, /^kubia-[a-z0-9]+-[a-z0-9]{5}$/);
 });

@@ -19,7 +19,7 @@ describe('article topology', () => {
     assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
   });
 
-  test('the static pods: web on node1 answers HTTP from the tools pod, whose eth0 has the article\'s MAC', async () => {
+  test("the static pods: web on node1 answers HTTP from the tools pod, whose eth0 has the article's MAC", async () => {
     const body = await eventually(async () => {
       const r = await lab.exec(lab.pod('tools'), ['curl', '-s', '-m', '2', 'http://192.168.128.10:8080/']);
       return r.exitCode === 0 ? r.stdout : undefined;
@@ -34,13 +34,18 @@ describe('article topology', () => {
 
   test('traceroute from node5 to 192.168.128.10 on node1: 192.168.132.1, 192.168.128.0, the pod', async () => {
     const r = await lab.exec(lab.pod('tools'), ['traceroute', '-n', '-q', '1', '-w', '2', '192.168.128.10']);
-    const hops = r.stdout.split('\n').slice(1).filter((l) => l.trim()).map((l) => l.trim().split(/\s+/)[1]);
+    const hops = r.stdout
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim())
+      .map((l) => l.trim().split(/\s+/)[1]);
     assert.deepEqual(hops, ['192.168.132.1', '192.168.128.0', '192.168.128.10'], r.stdout);
   });
 
   test('node5 routes every other /24 via flannel.1 onlink, like the article', async () => {
     const r = await lab.exec(lab.names.node('node5'), ['ip', 'route']);
-    for (const x of [128, 129, 130, 131, 133]) assert.match(r.stdout, new RegExp(`192\\.168\\.${x}\\.0/24 via 192\\.168\\.${x}\\.0 dev flannel\\.1 onlink`));
+    for (const x of [128, 129, 130, 131, 133])
+      assert.match(r.stdout, new RegExp(`192\\.168\\.${x}\\.0/24 via 192\\.168\\.${x}\\.0 dev flannel\\.1 onlink`));
     const neigh = await lab.exec(lab.names.node('node5'), ['ip', 'neigh', 'show', 'dev', 'flannel.1']);
     assert.match(neigh.stdout, /192\.168\.128\.0 lladdr 26:12:3f:ba:e9:f5 PERMANENT/);
   });

@@ -15,7 +15,8 @@ async function fingerprint(lab: TestLab): Promise<Record<string, string>> {
   const state = await loadState(lab.paths.state);
   for (const ns of state!.namespaces.sort()) {
     const r = await lab.exec(ns, [
-      'sh', '-c',
+      'sh',
+      '-c',
       // IPv4 only: IPv6 link-local addresses finish DAD on their own time, which is not a change.
       // Likewise operstate: a fresh bridge turns from UNKNOWN to UP whenever the kernel gets to it.
       'ip -j link show | sed "s/\\"operstate\\":\\"[A-Z]*\\"//g"; ip -4 -j addr show | sed "s/\\"operstate\\":\\"[A-Z]*\\"//g; s/\\"valid_life_time\\":[0-9]*//g; s/\\"preferred_life_time\\":[0-9]*//g"; ip -4 route show table all; ' +
@@ -47,14 +48,21 @@ describe('convergence', () => {
   test('kill -9 in the middle of up, then up again: the lab is complete, nothing runs twice', async () => {
     const child = lab.upChild(file);
     // Kill once the namespaces exist and the wiring has begun.
-    await eventually(async () => (namespacesWithPrefix(lab.prefix).includes(lab.names.node('node5')) ? true : undefined), 20_000);
+    await eventually(
+      async () => (namespacesWithPrefix(lab.prefix).includes(lab.names.node('node5')) ? true : undefined),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 150));
     child.kill('SIGKILL');
     await child;
     const r = await lab.upChild(file);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(await countProcesses(lab.names.internet), 1);
-    for (const n of ['node1', 'node5', 'underlay', 'gateway', 'internet']) assert.ok(namespacesWithPrefix(lab.prefix).includes(n.startsWith('node') ? lab.names.node(n) : `${lab.prefix}${n}`), n);
+    for (const n of ['node1', 'node5', 'underlay', 'gateway', 'internet'])
+      assert.ok(
+        namespacesWithPrefix(lab.prefix).includes(n.startsWith('node') ? lab.names.node(n) : `${lab.prefix}${n}`),
+        n,
+      );
     const ping = await lab.exec(lab.names.node('node5'), ['ping', '-c', '1', '-W', '2', '10.231.209.113']);
     assert.equal(ping.exitCode, 0, ping.stdout);
   });

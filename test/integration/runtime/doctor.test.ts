@@ -10,7 +10,11 @@ import { pauseBinary, scriptsDir } from '../../../runtime/project-root.js';
 
 test('veth, bridge and vxlan are reported available when the kernel can make them, and the host keeps no probe link', async () => {
   const before = (await execa('ip', ['-br', 'link'])).stdout;
-  const r = await runDoctor(new NetnsDriver(scriptsDir()), { snapshotPath: '/nonexistent', pauseBinary: pauseBinary(), orphans: () => [] });
+  const r = await runDoctor(new NetnsDriver(scriptsDir()), {
+    snapshotPath: '/nonexistent',
+    pauseBinary: pauseBinary(),
+    orphans: () => [],
+  });
   for (const kind of ['veth', 'bridge', 'vxlan']) {
     const c = r.checks.find((x) => x.name === `kernel ${kind}`);
     assert.ok(c?.ok, `doctor says: ${JSON.stringify(c)}`);
@@ -25,7 +29,12 @@ test('doctor checks socat (the apiserver relay) and brctl (the article), and lis
     pauseBinary: pauseBinary(),
     orphans: () => [{ pid: 4242, prefix: 'kw-tzz-', args: 'sleep infinity' }],
   });
-  for (const c of ['socat', 'brctl']) assert.equal(r.checks.find((x) => x.name === `command ${c}`)?.ok, true, `command ${c}: ${JSON.stringify(r.checks.find((x) => x.name === `command ${c}`))}`);
+  for (const c of ['socat', 'brctl'])
+    assert.equal(
+      r.checks.find((x) => x.name === `command ${c}`)?.ok,
+      true,
+      `command ${c}: ${JSON.stringify(r.checks.find((x) => x.name === `command ${c}`))}`,
+    );
   assert.deepEqual(r.orphans, [{ pid: 4242, prefix: 'kw-tzz-', args: 'sleep infinity' }]);
   assert.equal(r.checks.find((x) => x.name === 'no orphaned lab processes')?.ok, false);
 });

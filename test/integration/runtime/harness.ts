@@ -54,10 +54,14 @@ export class TestLab {
 
   /** `up` through the runtime API in a child process (killable; no cluster daemon). */
   upChild(file: string) {
-    return execa(process.execPath, [join(projectRoot(), 'dist', 'test', 'integration', 'runtime', 'up-child.js'), file, this.prefix, this.stateBase], {
-      reject: false,
-      timeout: 120_000,
-    });
+    return execa(
+      process.execPath,
+      [join(projectRoot(), 'dist', 'test', 'integration', 'runtime', 'up-child.js'), file, this.prefix, this.stateBase],
+      {
+        reject: false,
+        timeout: 120_000,
+      },
+    );
   }
 
   daemon: ClusterDaemon | undefined;
@@ -69,14 +73,24 @@ export class TestLab {
   async upWithPods(timeoutMs = 600_000): Promise<void> {
     await this.runtime.up(this.topo);
     this.daemon = new ClusterDaemon({
-      paths: this.paths, driver: this.driver, images: await openImageService({ dir: imageStoreDir() }),
-      pauseBinary: pauseBinary(), nodeInitBinary: nodeInitBinary(), scriptsDir: scriptsDir(), apiserverPort: 0, log: () => undefined,
+      paths: this.paths,
+      driver: this.driver,
+      images: await openImageService({ dir: imageStoreDir() }),
+      pauseBinary: pauseBinary(),
+      nodeInitBinary: nodeInitBinary(),
+      scriptsDir: scriptsDir(),
+      apiserverPort: 0,
+      log: () => undefined,
     });
     await this.daemon.start();
-    const want = this.topo.nodes.flatMap((n) => n.pods.map((p) => ({ key: podKey(p.namespace, p.name), n: p.containers.length })));
+    const want = this.topo.nodes.flatMap((n) =>
+      n.pods.map((p) => ({ key: podKey(p.namespace, p.name), n: p.containers.length })),
+    );
     await eventually(async () => {
       const s = await loadState(this.paths.state);
-      return want.every((w) => s?.pods[w.key]?.sandbox && Object.keys(s.pods[w.key]!.containers).length === w.n) ? true : undefined;
+      return want.every((w) => s?.pods[w.key]?.sandbox && Object.keys(s.pods[w.key]!.containers).length === w.n)
+        ? true
+        : undefined;
     }, timeoutMs);
   }
 

@@ -62,7 +62,8 @@ const alive = (pid: number) => {
   }
 };
 const ppid = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-const sleepers = (cg: LabCgroup) => cg.pids().filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\0'));
+const sleepers = (cg: LabCgroup) =>
+  cg.pids().filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\0'));
 
 test('a detached process a step started, orphaned in a nameless network namespace after a kill -9 of its starter, is ended by reset', async () => {
   const ns = `${prefix}node5`;
@@ -70,7 +71,22 @@ test('a detached process a step started, orphaned in a nameless network namespac
   const cg = new LabCgroup(trackingHierarchy(), prefix);
   // As the lab runner runs a solve: the script inside the lab's cgroup leaves a detached
   // `unshare --net sleep` behind (veth-by-hand's step 1), then its starter dies by SIGKILL.
-  const starter = execa(labExec, [prefix, 'guide', '--', 'ip', 'netns', 'exec', ns, 'bash', '-c', 'setsid unshare --net sleep 1000 </dev/null >/dev/null 2>&1 & wait'], { reject: false });
+  const starter = execa(
+    labExec,
+    [
+      prefix,
+      'guide',
+      '--',
+      'ip',
+      'netns',
+      'exec',
+      ns,
+      'bash',
+      '-c',
+      'setsid unshare --net sleep 1000 </dev/null >/dev/null 2>&1 & wait',
+    ],
+    { reject: false },
+  );
   const sleeper = await eventually(() => {
     const s = sleepers(cg);
     assert.equal(s.length, 1, `sleepers: ${s}`);
@@ -81,7 +97,10 @@ test('a detached process a step started, orphaned in a nameless network namespac
   await starter;
   await eventually(() => assert.notEqual(ppid(sleeper), starter.pid));
   // Its network namespace is its own and has no name: no `ip netns pids` finds it.
-  assert.notEqual((await execa('readlink', [`/proc/${sleeper}/ns/net`])).stdout, (await execa('stat', ['-L', '-c', 'net:[%i]', `/var/run/netns/${ns}`])).stdout);
+  assert.notEqual(
+    (await execa('readlink', [`/proc/${sleeper}/ns/net`])).stdout,
+    (await execa('stat', ['-L', '-c', 'net:[%i]', `/var/run/netns/${ns}`])).stdout,
+  );
   assert.equal((await execa('ip', ['netns', 'identify', String(sleeper)])).stdout.trim(), '');
   // proc-start.sh's processes carry the mark too.
   const log = join(work, 'p.log');
@@ -119,7 +138,10 @@ test('marked processes of no running lab are orphans; a lab with its state file 
   strays.push(child.pid!);
   await eventually(() => assert.deepEqual(cg.pids(), [child.pid]));
   const mine = () => orphanProcesses(h, owners).filter((p) => p.prefix === prefix);
-  assert.deepEqual(mine().map((p) => [p.pid, p.args]), [[child.pid, 'sleep 1003']]);
+  assert.deepEqual(
+    mine().map((p) => [p.pid, p.args]),
+    [[child.pid, 'sleep 1003']],
+  );
   const stateFile = join(work, 'state.json');
   writeFileSync(stateFile, '{}');
   owners.register({ prefix, lab: 'marks', stateFile });
@@ -132,14 +154,21 @@ test('marked processes of no running lab are orphans; a lab with its state file 
 });
 
 test('lab-exec.sh refuses a bad prefix or leaf; a namespace no lab marked runs its command unmarked', async () => {
-  for (const args of [['kw-x;id', 'procs'], ['', 'procs'], [prefix, 'nowhere'], [prefix, '../x']]) {
+  for (const args of [
+    ['kw-x;id', 'procs'],
+    ['', 'procs'],
+    [prefix, 'nowhere'],
+    [prefix, '../x'],
+  ]) {
     const r = await execa(labExec, [...args, '--', 'true'], { reject: false });
     assert.equal(r.exitCode, 2, `lab-exec ${args.join(' ')} was accepted`);
   }
   const unmarked = `${prefix}unmarked`;
   await execa('ip', ['netns', 'add', unmarked]);
   try {
-    const r = await execa(labExec, ['--netns', unmarked, 'captures', '--', 'cat', '/proc/self/cgroup'], { reject: false });
+    const r = await execa(labExec, ['--netns', unmarked, 'captures', '--', 'cat', '/proc/self/cgroup'], {
+      reject: false,
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /kubewire/);
   } finally {

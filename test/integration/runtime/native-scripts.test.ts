@@ -33,7 +33,20 @@ test('netns-up, attach, bridge, vxlan, peers, iptables: the second run is a no-o
   assert.deepEqual((await d.script('netns-up.sh', [prefix, '--forward', a, b])).json.created, []);
   assert.equal((await d.script('bridge.sh', [b, 'br0', '1500'])).json.created, true);
   assert.equal((await d.script('bridge.sh', [b, 'br0', '1500'])).json.created, false);
-  const attach = [a, 'eth0', b, 'porta', '1500', '--addr', '10.9.0.2/24', '--peer-master', 'br0', '--route', 'default', '10.9.0.1'];
+  const attach = [
+    a,
+    'eth0',
+    b,
+    'porta',
+    '1500',
+    '--addr',
+    '10.9.0.2/24',
+    '--peer-master',
+    'br0',
+    '--route',
+    'default',
+    '10.9.0.1',
+  ];
   assert.equal((await d.script('attach.sh', attach)).json.created, true);
   const index = await ip(a, '-j', 'link', 'show', 'eth0');
   assert.equal((await d.script('attach.sh', attach)).json.created, false);
@@ -47,11 +60,20 @@ test('netns-up, attach, bridge, vxlan, peers, iptables: the second run is a no-o
   await d.script('vxlan-peers.sh', peers);
   assert.equal((await ip(a, 'route', 'show', '10.244.2.0/24')).split('\n').length, 1);
   const rules = '-A KW-TEST -s 10.244.0.0/16 -j RETURN\n';
-  assert.equal((await d.script('iptables-apply.sh', [a, 'nat', 'KW-TEST', 'POSTROUTING'], { input: rules })).json.hooked, true);
-  assert.equal((await d.script('iptables-apply.sh', [a, 'nat', 'KW-TEST', 'POSTROUTING'], { input: rules })).json.hooked, false);
+  assert.equal(
+    (await d.script('iptables-apply.sh', [a, 'nat', 'KW-TEST', 'POSTROUTING'], { input: rules })).json.hooked,
+    true,
+  );
+  assert.equal(
+    (await d.script('iptables-apply.sh', [a, 'nat', 'KW-TEST', 'POSTROUTING'], { input: rules })).json.hooked,
+    false,
+  );
   const save = (await execa('ip', ['netns', 'exec', a, 'iptables-save', '-t', 'nat'])).stdout;
   assert.equal(save.split('\n').filter((l) => l.includes('KW-TEST') && l.startsWith('-A')).length, 2, save);
-  await assert.rejects(d.script('iptables-apply.sh', [a, 'nat', 'KW-TEST', 'POSTROUTING'], { input: '-A POSTROUTING -j ACCEPT\n' }), /rejected rule line/);
+  await assert.rejects(
+    d.script('iptables-apply.sh', [a, 'nat', 'KW-TEST', 'POSTROUTING'], { input: '-A POSTROUTING -j ACCEPT\n' }),
+    /rejected rule line/,
+  );
 });
 
 test('processes: start in a sandbox with its own hostname, stop by pid+start time only', async () => {

@@ -35,7 +35,9 @@ test(`reset removes ${N} marked namespaces, with a process in each, in one sweep
   await execa('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}`).join('\n') + '\n' });
   // A process in every tenth one, unmarked (started by hand, as a learner would): the sweep kills
   // what runs inside a namespace it removes.
-  const sleepers = names.filter((_, i) => i % 10 === 0).map((n) => execa('ip', ['netns', 'exec', n, 'sleep', '600'], { reject: false }));
+  const sleepers = names
+    .filter((_, i) => i % 10 === 0)
+    .map((n) => execa('ip', ['netns', 'exec', n, 'sleep', '600'], { reject: false }));
   // Each one inside its namespace (exec'd into sleep) before the reset starts.
   for (const s of sleepers) {
     for (let i = 0; !readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').startsWith('sleep\0'); i++) {
@@ -50,7 +52,13 @@ test(`reset removes ${N} marked namespaces, with a process in each, in one sweep
   t.diagnostic(`reset of ${N} namespaces: ${Math.round(ms)} ms`);
   assert.equal(r.namespaces.length, N);
   assert.deepEqual(ours(), []);
-  assert.deepEqual(readdirSync('/run/kubewire/netns').filter((n) => n.startsWith(prefix)), []);
+  assert.deepEqual(
+    readdirSync('/run/kubewire/netns').filter((n) => n.startsWith(prefix)),
+    [],
+  );
   const exits = await Promise.all(sleepers);
-  assert.ok(exits.every((e) => e.signal === 'SIGKILL'), 'a process inside a removed namespace survived');
+  assert.ok(
+    exits.every((e) => e.signal === 'SIGKILL'),
+    'a process inside a removed namespace survived',
+  );
 });

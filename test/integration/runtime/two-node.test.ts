@@ -36,7 +36,11 @@ describe('two-node lab', () => {
   test('cross-node traceroute shows exactly three hops: cni0 .1, the peer VTEP .0, the pod', async () => {
     const r = await lab.exec(tools(), ['traceroute', '-n', '-q', '1', '-w', '2', '192.168.128.10']);
     assert.equal(r.exitCode, 0, r.stderr);
-    const hops = r.stdout.split('\n').slice(1).filter((l) => l.trim()).map((l) => l.trim().split(/\s+/)[1]);
+    const hops = r.stdout
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim())
+      .map((l) => l.trim().split(/\s+/)[1]);
     assert.deepEqual(hops, ['192.168.132.1', '192.168.128.0', '192.168.128.10'], r.stdout);
   });
 
@@ -69,7 +73,10 @@ describe('two-node lab', () => {
   });
 
   test('HTTP pod -> pod: kubia answers with its hostname, locally and across nodes', async () => {
-    for (const [ip, name] of [['192.168.132.73', 'kubia-b'], ['192.168.128.10', 'kubia-a']] as const) {
+    for (const [ip, name] of [
+      ['192.168.132.73', 'kubia-b'],
+      ['192.168.128.10', 'kubia-a'],
+    ] as const) {
       const body = await eventually(async () => {
         const r = await lab.exec(tools(), ['curl', '-s', '-m', '2', `http://${ip}:8080/`]);
         return r.exitCode === 0 ? r.stdout : undefined;
@@ -115,7 +122,10 @@ describe('two-node lab', () => {
     const r = await lab.cli(['status', '--json']);
     assert.equal(r.exitCode, 0, r.stderr);
     const s = JSON.parse(r.stdout);
-    assert.deepEqual(s.nodes.map((n: { name: string }) => n.name), ['node1', 'node5']);
+    assert.deepEqual(
+      s.nodes.map((n: { name: string }) => n.name),
+      ['node1', 'node5'],
+    );
     const b = s.pods.find((p: { key: string }) => p.key === 'default/kubia-b');
     assert.equal(b.ip, '192.168.132.73');
     assert.ok(b.processes.length === 2 && b.processes.every((p: { alive: boolean }) => p.alive));

@@ -32,14 +32,25 @@ const alive = (pid: number) => {
 /** A lab's state as `up` leaves it: prefix, and a recorded cluster process (here a sleep). */
 function fakeLab(lab: string, prefix: string, cluster?: number) {
   mkdirSync(join(base, lab), { recursive: true });
-  const processes = cluster ? { cluster: { pid: cluster, startTime: startTime(cluster), netns: '-', argv: ['sleep'], log: '/dev/null' } } : {};
-  writeFileSync(join(base, lab, 'state.json'), JSON.stringify({ version: 1, lab, prefix, namespaces: [], pods: {}, processes, phase: 'up' }));
+  const processes = cluster
+    ? { cluster: { pid: cluster, startTime: startTime(cluster), netns: '-', argv: ['sleep'], log: '/dev/null' } }
+    : {};
+  writeFileSync(
+    join(base, lab, 'state.json'),
+    JSON.stringify({ version: 1, lab, prefix, namespaces: [], pods: {}, processes, phase: 'up' }),
+  );
 }
 
-const up = (args: string[]) => execa(process.execPath, [cliMain(), 'up', ...args, '--state-dir', base], { reject: false, env: { KUBEWIRE_APISERVER_PORT: '0' }, all: true });
-const namespaces = async (prefix: string) => (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(prefix));
+const up = (args: string[]) =>
+  execa(process.execPath, [cliMain(), 'up', ...args, '--state-dir', base], {
+    reject: false,
+    env: { KUBEWIRE_APISERVER_PORT: '0' },
+    all: true,
+  });
+const namespaces = async (prefix: string) =>
+  (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(prefix));
 
-test('up of the lab under another prefix refuses before it stops the running lab\'s cluster process', async () => {
+test("up of the lab under another prefix refuses before it stops the running lab's cluster process", async () => {
   fakeLab('article', p1, sleeper.pid!);
   const r = await up([defaultTopology(), '--prefix', p2]);
   assert.notEqual(r.exitCode, 0, r.all);

@@ -32,7 +32,10 @@ function deployment(name: string, replicas: number, spec: Partial<PodSpec>): Dep
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'luksa/kubia' }], ...spec } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'c', image: 'luksa/kubia' }], ...spec },
+      },
     },
   };
 }
@@ -53,12 +56,18 @@ async function podsOf(client: KubeClient, app: string): Promise<Pod[]> {
   return (await client.pods.list({ namespace: 'default', labelSelector: `app=${app}` })).items;
 }
 
-test('nodeSelector, taints and tolerations, and anti-affinity place a Deployment\'s pods as Kubernetes would', async (t) => {
+test("nodeSelector, taints and tolerations, and anti-affinity place a Deployment's pods as Kubernetes would", async (t) => {
   const h = await startApiServer({ memory: true });
   const client = new KubeClient({ server: h.server.url, ca: readFileSync(h.server.caPath), token: h.token });
   const errors: string[] = [];
   const onError = (e: unknown, c: string) => errors.push(`${c}: ${(e as Error).message}`);
-  const cm = new ControllerManager({ client, clock: new SystemClock(), leaderElection: false, controllers: ['deployment', 'replicaset'], onError });
+  const cm = new ControllerManager({
+    client,
+    clock: new SystemClock(),
+    leaderElection: false,
+    controllers: ['deployment', 'replicaset'],
+    onError,
+  });
   const sched = new SchedulerServer({ client, leaderElection: false, onError });
   t.after(async () => {
     await sched.stop();
@@ -68,7 +77,9 @@ test('nodeSelector, taints and tolerations, and anti-affinity place a Deployment
   });
   await client.nodes.create(makeNode('node1', { labels: { disktype: 'ssd' } }));
   await client.nodes.create(makeNode('node2'));
-  await client.nodes.create(makeNode('node3', { taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] }));
+  await client.nodes.create(
+    makeNode('node3', { taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] }),
+  );
   cm.start();
   sched.start();
 
@@ -84,25 +95,49 @@ test('nodeSelector, taints and tolerations, and anti-affinity place a Deployment
     const p = await podsOf(client, 'plain');
     return p.length === 4 && p.every((x) => x.spec.nodeName) ? p : undefined;
   });
-  assert.ok(plain.every((p) => p.spec.nodeName !== 'node3'), 'no pod lands on the tainted node without a toleration');
+  assert.ok(
+    plain.every((p) => p.spec.nodeName !== 'node3'),
+    'no pod lands on the tainted node without a toleration',
+  );
 
-  await apply(h, client, deployment('infra', 2, { nodeSelector: { 'kubernetes.io/hostname': 'node3' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }] }));
+  await apply(
+    h,
+    client,
+    deployment('infra', 2, {
+      nodeSelector: { 'kubernetes.io/hostname': 'node3' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],
+    }),
+  );
   const infra = await until('infra pods on node3', async () => {
     const p = await podsOf(client, 'infra');
     return p.length === 2 && p.every((x) => x.spec.nodeName) ? p : undefined;
   });
   assert.deepEqual([...new Set(infra.map((p) => p.spec.nodeName))], ['node3']);
 
-  const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+  const anti = {
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' },
+      ],
+    },
+  };
   await apply(h, client, deployment('web', 4, { affinity: anti, tolerations: [{ operator: 'Exists' }] }));
   const web = await until('3 web pods bound, 1 pending', async () => {
     const p = await podsOf(client, 'web');
     return p.length === 4 && p.filter((x) => x.spec.nodeName).length === 3 ? p : undefined;
   });
-  assert.deepEqual(web.filter((p) => p.spec.nodeName).map((p) => p.spec.nodeName).sort(), ['node1', 'node2', 'node3']);
+  assert.deepEqual(
+    web
+      .filter((p) => p.spec.nodeName)
+      .map((p) => p.spec.nodeName)
+      .sort(),
+    ['node1', 'node2', 'node3'],
+  );
   const pending = web.find((p) => !p.spec.nodeName)!;
   const ev = await until('FailedScheduling for the 4th web pod', async () =>
-    (await client.events.list({ namespace: 'default' })).items.find((e: Event) => e.involvedObject.name === pending.metadata.name && e.reason === 'FailedScheduling'),
+    (await client.events.list({ namespace: 'default' })).items.find(
+      (e: Event) => e.involvedObject.name === pending.metadata.name && e.reason === 'FailedScheduling',
+    ),
   );
   assert.equal(
     ev.message,

@@ -23,7 +23,14 @@ test('only the leader schedules; the standby takes over when it stops', async (t
   const client = new KubeClient({ server: h.server.url, ca: readFileSync(h.server.caPath), token: h.token });
   const errors: string[] = [];
   const le = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
-  const mk = (id: string) => new SchedulerServer({ client, identity: id, leaderElection: le, random: seededRandom(1), onError: (e, c) => errors.push(`${id} ${c}: ${(e as Error).message}`) });
+  const mk = (id: string) =>
+    new SchedulerServer({
+      client,
+      identity: id,
+      leaderElection: le,
+      random: seededRandom(1),
+      onError: (e, c) => errors.push(`${id} ${c}: ${(e as Error).message}`),
+    });
   const a = mk('sched-a');
   const b = mk('sched-b');
   t.after(async () => {

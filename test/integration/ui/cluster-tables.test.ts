@@ -22,7 +22,12 @@ type ClusterFrame = Extract<ServerMessage, { type: 'cluster' }>;
 
 before(async () => {
   api = await startApiServer({ memory: true });
-  ui = await startUiApp({ prefix: 'kw-tclus0-', staticDir: join(root, 'dist', 'renderer'), kubeconfig: api.kubeconfig, log: () => {} });
+  ui = await startUiApp({
+    prefix: 'kw-tclus0-',
+    staticDir: join(root, 'dist', 'renderer'),
+    kubeconfig: api.kubeconfig,
+    log: () => {},
+  });
   client = new UiTestClient(ui.port, ui.token);
   await client.connect();
 });
@@ -35,16 +40,38 @@ after(async () => {
 
 test('tables follow the apiserver through watch, and a row opens as YAML', async () => {
   client.send({ type: 'cluster.subscribe' });
-  const first = await client.waitFor<ClusterFrame>((m) => m.type === 'cluster' && m.snapshot.synced, 10_000, 'a synced cluster snapshot');
+  const first = await client.waitFor<ClusterFrame>(
+    (m) => m.type === 'cluster' && m.snapshot.synced,
+    10_000,
+    'a synced cluster snapshot',
+  );
   assert.equal(first.snapshot.error, undefined);
-  assert.deepEqual(first.snapshot.tables.map((t) => t.kind), ['nodes', 'pods', 'deployments', 'replicasets', 'services', 'endpoints', 'events']);
+  assert.deepEqual(
+    first.snapshot.tables.map((t) => t.kind),
+    ['nodes', 'pods', 'deployments', 'replicasets', 'services', 'endpoints', 'events'],
+  );
 
   const kube = new KubeClient(restConfigFromKubeconfig(readFileSync(api.kubeconfig, 'utf8'), api.kubeconfig));
   const mark = client.frames.length;
-  await kube.pods.create({ metadata: { name: 'kubia-b', namespace: 'default', labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'kubia' }] } } as never, 'default');
-  await kube.services.create({ metadata: { name: 'kubia', namespace: 'default' }, spec: { selector: { app: 'kubia' }, ports: [{ port: 80, targetPort: 8080 }] } } as never, 'default');
+  await kube.pods.create(
+    {
+      metadata: { name: 'kubia-b', namespace: 'default', labels: { app: 'kubia' } },
+      spec: { containers: [{ name: 'kubia', image: 'kubia' }] },
+    } as never,
+    'default',
+  );
+  await kube.services.create(
+    {
+      metadata: { name: 'kubia', namespace: 'default' },
+      spec: { selector: { app: 'kubia' }, ports: [{ port: 80, targetPort: 8080 }] },
+    } as never,
+    'default',
+  );
   const frame = await client.waitFor<ClusterFrame>(
-    (m) => m.type === 'cluster' && !!m.snapshot.tables.find((t) => t.kind === 'pods')?.rows.some((r) => r.name === 'kubia-b') && !!m.snapshot.tables.find((t) => t.kind === 'services')?.rows.some((r) => r.name === 'kubia'),
+    (m) =>
+      m.type === 'cluster' &&
+      !!m.snapshot.tables.find((t) => t.kind === 'pods')?.rows.some((r) => r.name === 'kubia-b') &&
+      !!m.snapshot.tables.find((t) => t.kind === 'services')?.rows.some((r) => r.name === 'kubia'),
     10_000,
     'the new pod and service in the tables',
     mark,

@@ -61,7 +61,10 @@ test('a kernel change reaches a topology frame fast, and an idle watcher costs n
   for (let i = 0; i < 50 && monitorsOf(node1).length === 0; i++) await sleep(100);
   assert.equal(monitorsOf(node1).length, 1, 'one ip monitor for the namespace');
   // Lab-marked, so `kubewire reset` ends it even after a kill -9 of the server.
-  assert.match(readFileSync(`/proc/${monitorsOf(node1)[0]}/cgroup`, 'utf8'), new RegExp(`/${lab.prefix}kubewire/_watchers$`, 'm'));
+  assert.match(
+    readFileSync(`/proc/${monitorsOf(node1)[0]}/cgroup`, 'utf8'),
+    new RegExp(`/${lab.prefix}kubewire/_watchers$`, 'm'),
+  );
   await sleep(500); // let the monitors subscribe
 
   // Idle: the old 500 ms poll cost ~54% of a core; events plus a 15 s safety read cost ~0.

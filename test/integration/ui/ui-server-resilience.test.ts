@@ -71,7 +71,8 @@ test('a frame over the limit closes that socket with 1009; the process and the o
   await b.waitFor((m) => m.type === 'pong' && m.t === 7, 5000, 'pong on the other socket');
   assert.equal((await b.call('session.info', {})).ok, true);
   // A paste split as the renderer splits it passes the limit frame by frame.
-  for (const chunk of splitTerminalInput('y'.repeat(3 * MAX_FRAME_BYTES))) b.send({ type: 'terminal.input', id: 'nope', data: chunk });
+  for (const chunk of splitTerminalInput('y'.repeat(3 * MAX_FRAME_BYTES)))
+    b.send({ type: 'terminal.input', id: 'nope', data: chunk });
   b.send({ type: 'ping', t: 8 });
   await b.waitFor((m) => m.type === 'pong' && m.t === 8, 5000, 'pong after the chunked paste');
   assert.equal(b.ws!.readyState, b.ws!.OPEN);
@@ -81,11 +82,17 @@ test('a frame over the limit closes that socket with 1009; the process and the o
 
 test('malformed targets, bad escapes and oversized bodies are 4xx, not a crash or a reset', async () => {
   const url = `http://127.0.0.1:${port}`;
-  const upgrade = await rawRequest('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+  const upgrade = await rawRequest(
+    'GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+  );
   assert.match(upgrade, /^HTTP\/1\.1 400/);
   const cookie = `kubewire_session_${port}=${token}`;
   assert.equal((await fetch(`${url}/%E0%A4%A`, { headers: { cookie } })).status, 400);
-  const big = await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'z'.repeat(100 * 1024) }) });
+  const big = await fetch(`${url}/api/call/session.info`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ pad: 'z'.repeat(100 * 1024) }),
+  });
   assert.equal(big.status, 413);
   assert.match(await big.text(), /larger than 65536 bytes/);
   const c = new UiTestClient(port, token);

@@ -35,12 +35,27 @@ test('requests without the token, with a foreign Origin or Host are refused', as
   assert.equal((await fetch(`${url}/main.js`)).status, 401);
   assert.equal((await fetch(`${url}/?token=${'0'.repeat(64)}`)).status, 401);
   const withToken = { 'x-kubewire-token': server.token, 'content-type': 'application/json' };
-  assert.equal((await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { ...withToken, origin: 'http://evil.example' }, body: '{}' })).status, 403);
-  assert.equal((await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { ...withToken }, body: '{}' })).status, 200);
+  assert.equal(
+    (
+      await fetch(`${url}/api/call/session.info`, {
+        method: 'POST',
+        headers: { ...withToken, origin: 'http://evil.example' },
+        body: '{}',
+      })
+    ).status,
+    403,
+  );
+  assert.equal(
+    (await fetch(`${url}/api/call/session.info`, { method: 'POST', headers: { ...withToken }, body: '{}' })).status,
+    200,
+  );
   const first = await fetch(`${url}/?token=${server.token}`, { redirect: 'manual' });
   assert.equal(first.status, 200);
   assert.match(await first.text(), /http-equiv="refresh" content="0;url=\/"/);
-  assert.match(first.headers.get('set-cookie') ?? '', new RegExp(`^kubewire_session_${server.port}=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict`));
+  assert.match(
+    first.headers.get('set-cookie') ?? '',
+    new RegExp(`^kubewire_session_${server.port}=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict`),
+  );
   const page = await fetch(`${url}/`, { headers: { cookie: (first.headers.get('set-cookie') ?? '').split(';')[0]! } });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<title>kubewire<\/title>/);
@@ -87,11 +102,23 @@ test('a shell in a pod namespace shows the pod IP, survives a reconnect with its
   assert.match(info.command[0]!, /\/native-scripts\/lab-exec\.sh$/);
   assert.deepEqual(info.command.slice(1, 8), [lab.prefix, 'terminals', '--', 'ip', 'netns', 'exec', podNs]);
   client.send({ type: 'terminal.attach', id: info.id });
-  client.send({ type: 'terminal.input', id: info.id, data: `grep -c ':/${lab.prefix}kubewire/_terminals$' /proc/self/cgroup | sed 's/^/marked=/'\r` });
-  await client.waitFor((m) => m.type === 'terminal.output' && client.output(info.id).includes('marked=1'), 5000, 'the shell in the lab cgroup');
+  client.send({
+    type: 'terminal.input',
+    id: info.id,
+    data: `grep -c ':/${lab.prefix}kubewire/_terminals$' /proc/self/cgroup | sed 's/^/marked=/'\r`,
+  });
+  await client.waitFor(
+    (m) => m.type === 'terminal.output' && client.output(info.id).includes('marked=1'),
+    5000,
+    'the shell in the lab cgroup',
+  );
   client.send({ type: 'terminal.resize', id: info.id, cols: 120, rows: 40 });
   client.send({ type: 'terminal.input', id: info.id, data: 'ip -br addr show dev eth0; stty size\r' });
-  await client.waitFor((m) => m.type === 'terminal.output' && client.output(info.id).includes('40 120'), 5000, 'stty size after resize');
+  await client.waitFor(
+    (m) => m.type === 'terminal.output' && client.output(info.id).includes('40 120'),
+    5000,
+    'stty size after resize',
+  );
   assert.match(client.output(info.id), new RegExp(`${pod.ip.replace(/\./g, '\\.')}/24`));
 
   // A second page (a reload) reattaches and gets what was printed before.
@@ -99,7 +126,11 @@ test('a shell in a pod namespace shows the pod IP, survives a reconnect with its
   await reload.connect();
   try {
     reload.send({ type: 'terminal.attach', id: info.id });
-    const sb = await reload.waitFor<Extract<ServerMessage, { type: 'terminal.scrollback' }>>((m) => m.type === 'terminal.scrollback' && m.id === info.id, 3000, 'scrollback');
+    const sb = await reload.waitFor<Extract<ServerMessage, { type: 'terminal.scrollback' }>>(
+      (m) => m.type === 'terminal.scrollback' && m.id === info.id,
+      3000,
+      'scrollback',
+    );
     assert.match(sb.data, new RegExp(pod.ip.replace(/\./g, '\\.')));
   } finally {
     reload.close();
@@ -108,13 +139,23 @@ test('a shell in a pod namespace shows the pod IP, survives a reconnect with its
   // Deleting the namespace (what a lab reset does) ends the shell.
   const mark = client.frames.length;
   lab.removeNamespace(podNs);
-  await client.waitFor((m) => m.type === 'terminals' && !m.terminals.some((t) => t.id === info.id), 5000, 'the shell to be closed', mark);
+  await client.waitFor(
+    (m) => m.type === 'terminals' && !m.terminals.some((t) => t.id === info.id),
+    5000,
+    'the shell to be closed',
+    mark,
+  );
 });
 
 test('the topology arrives on subscribe and follows a new pod without a reload', async () => {
   const mark = client.frames.length;
   client.send({ type: 'topology.subscribe' });
-  const first = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>((m) => m.type === 'topology', 5000, 'topology', mark);
+  const first = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>(
+    (m) => m.type === 'topology',
+    5000,
+    'topology',
+    mark,
+  );
   const names = first.graph.namespaces.map((n) => n.name);
   assert.ok(names.includes(lab.ns('node1')) && names.includes(lab.ns('underlay')));
   assert.ok(first.graph.edges.some((e) => e.kind === 'vxlan'));
@@ -134,7 +175,13 @@ test('the topology arrives on subscribe and follows a new pod without a reload',
 });
 
 test('a dropped WebSocket ends its shells after the grace period; more than the cap is refused', async () => {
-  const small = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {}, detachGraceMs: 400, maxTerminals: 2 });
+  const small = await startUiApp({
+    prefix: lab.prefix,
+    staticDir: join(root, 'dist', 'renderer'),
+    log: () => {},
+    detachGraceMs: 400,
+    maxTerminals: 2,
+  });
   const c = new UiTestClient(small.port, small.token);
   try {
     await c.connect();

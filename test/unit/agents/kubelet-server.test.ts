@@ -56,24 +56,40 @@ test('SPDY/3.1 session: streams with compressed headers, data, FIN, SYN_REPLY, P
   const streams: SpdyStream[] = [];
   session.on('stream', (s: SpdyStream) => streams.push(s));
   const deflate = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
-  const compress = (b: Buffer) => new Promise<Buffer>((resolve) => {
-    const chunks: Buffer[] = [];
-    const on = (c: Buffer) => chunks.push(c);
-    deflate.on('data', on);
-    deflate.write(b);
-    deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-      deflate.off('data', on);
-      resolve(Buffer.concat(chunks));
+  const compress = (b: Buffer) =>
+    new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      const on = (c: Buffer) => chunks.push(c);
+      deflate.on('data', on);
+      deflate.write(b);
+      deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        deflate.off('data', on);
+        resolve(Buffer.concat(chunks));
+      });
     });
-  });
-  for (const [id, type] of [[1, 'error'], [3, 'data']] as const) {
+  for (const [id, type] of [
+    [1, 'error'],
+    [3, 'data'],
+  ] as const) {
     const ids = Buffer.alloc(10);
     ids.writeUInt32BE(id);
-    session.receive(control(1, 0, Buffer.concat([ids, await compress(headerBlock({ streamtype: type, port: '8080', requestid: '0' }))])));
+    session.receive(
+      control(
+        1,
+        0,
+        Buffer.concat([ids, await compress(headerBlock({ streamtype: type, port: '8080', requestid: '0' }))]),
+      ),
+    );
   }
   const received: string[] = [];
   await until(() => streams.length === 2);
-  assert.deepEqual(streams.map((s) => [s.id, s.headers.streamtype, s.headers.port]), [[1, 'error', '8080'], [3, 'data', '8080']]);
+  assert.deepEqual(
+    streams.map((s) => [s.id, s.headers.streamtype, s.headers.port]),
+    [
+      [1, 'error', '8080'],
+      [3, 'data', '8080'],
+    ],
+  );
   streams[1]!.on('data', (b: Buffer) => received.push(b.toString()));
   let ended = false;
   streams[1]!.on('end', () => (ended = true));
@@ -105,26 +121,49 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 test('metrics text as metrics-server reads it', () => {
-  const s = parseResourceMetrics('# HELP x\nnode_cpu_usage_seconds_total 12.5 1\nnode_memory_working_set_bytes 2048 1\ncontainer_cpu_usage_seconds_total{container="c",namespace="ns",pod="p"} 1.5 1\ncontainer_memory_working_set_bytes{container="c",namespace="ns",pod="p"} 1024 1\n', 5);
+  const s = parseResourceMetrics(
+    '# HELP x\nnode_cpu_usage_seconds_total 12.5 1\nnode_memory_working_set_bytes 2048 1\ncontainer_cpu_usage_seconds_total{container="c",namespace="ns",pod="p"} 1.5 1\ncontainer_memory_working_set_bytes{container="c",namespace="ns",pod="p"} 1024 1\n',
+    5,
+  );
   assert.equal(s.nodeCpu, 12.5);
   assert.equal(s.nodeMem, 2048);
   assert.deepEqual(s.containers.get('ns/p/c'), { ns: 'ns', pod: 'p', name: 'c', cpu: 1.5, mem: 1024 });
 });
 
 test('PodDisruptionBudget arithmetic: minAvailable, maxUnavailable, percentages, disrupted pods', () => {
-  const pod = (name: string, ready = true, deleting = false) => ({ metadata: { name, labels: { app: 'a' }, ...(deleting ? { deletionTimestamp: 'x' } : {}) }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } });
-  const pdb = (spec: Record<string, unknown>, disruptedPods = {}) => ({ metadata: { name: 'b', generation: 1 }, spec: { selector: { matchLabels: { app: 'a' } }, ...spec }, status: { disruptedPods } });
+  const pod = (name: string, ready = true, deleting = false) => ({
+    metadata: { name, labels: { app: 'a' }, ...(deleting ? { deletionTimestamp: 'x' } : {}) },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  });
+  const pdb = (spec: Record<string, unknown>, disruptedPods = {}) => ({
+    metadata: { name: 'b', generation: 1 },
+    spec: { selector: { matchLabels: { app: 'a' } }, ...spec },
+    status: { disruptedPods },
+  });
   const pods = [pod('a'), pod('b'), pod('c', false)];
   assert.equal(budgetStatus(pdb({ minAvailable: 1 }), pods, 0).disruptionsAllowed, 1);
   assert.equal(budgetStatus(pdb({ maxUnavailable: 1 }), pods, 0).disruptionsAllowed, 0);
   assert.equal(budgetStatus(pdb({ minAvailable: '50%' }), pods, 0).desiredHealthy, 2);
-  assert.equal(budgetStatus(pdb({ minAvailable: 1 }, { a: new Date(0).toISOString() }), pods, 1000).disruptionsAllowed, 0);
+  assert.equal(
+    budgetStatus(pdb({ minAvailable: 1 }, { a: new Date(0).toISOString() }), pods, 1000).disruptionsAllowed,
+    0,
+  );
   assert.equal(budgetStatus(pdb({ minAvailable: 1 }), [pod('a'), pod('b', true, true)], 0).disruptionsAllowed, 0);
 });
 
 test('log options: since, tail, limit, and their errors', () => {
   const o = parseLogOptions(new URLSearchParams('follow=true&tailLines=5&sinceSeconds=10&timestamps=true'), 100_000);
-  assert.deepEqual(o, { follow: true, previous: false, tailLines: 5, limitBytes: undefined, timestamps: true, since: 90_000 });
-  assert.throws(() => parseLogOptions(new URLSearchParams('sinceSeconds=1&sinceTime=2020-01-01T00:00:00Z'), 0), /at most one/);
+  assert.deepEqual(o, {
+    follow: true,
+    previous: false,
+    tailLines: 5,
+    limitBytes: undefined,
+    timestamps: true,
+    since: 90_000,
+  });
+  assert.throws(
+    () => parseLogOptions(new URLSearchParams('sinceSeconds=1&sinceTime=2020-01-01T00:00:00Z'), 0),
+    /at most one/,
+  );
   assert.throws(() => parseLogOptions(new URLSearchParams('tailLines=-1'), 0), /non-negative/);
 });

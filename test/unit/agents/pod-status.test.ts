@@ -25,8 +25,12 @@ test('a running, ready container: Running, Ready, IPs and a running state', () =
   assert.deepEqual(s.containerStatuses?.[0]?.state, { running: { startedAt: '2026-11-26T20:00:01Z' } });
 });
 
-test('not ready yet: Ready False with kubelet\'s ContainersNotReady message', () => {
-  const s = podStatus(view({ containers: [{ name: 'kubia', image: 'kubia', restartCount: 2, runningSince: T, ready: false }] }), undefined, T);
+test("not ready yet: Ready False with kubelet's ContainersNotReady message", () => {
+  const s = podStatus(
+    view({ containers: [{ name: 'kubia', image: 'kubia', restartCount: 2, runningSince: T, ready: false }] }),
+    undefined,
+    T,
+  );
   const ready = s.conditions?.find((c) => c.type === 'Ready');
   assert.equal(ready?.status, 'False');
   assert.equal(ready?.reason, 'ContainersNotReady');
@@ -35,29 +39,72 @@ test('not ready yet: Ready False with kubelet\'s ContainersNotReady message', ()
 });
 
 test('phase follows restartPolicy once containers ended', () => {
-  const ended = (exitCode: number) => [{ name: 'c', image: 'x', restartCount: 0, ready: false, terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed', finishedAt: T } }];
+  const ended = (exitCode: number) => [
+    {
+      name: 'c',
+      image: 'x',
+      restartCount: 0,
+      ready: false,
+      terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed', finishedAt: T },
+    },
+  ];
   assert.equal(podPhase(view({ restartPolicy: 'Never', containers: ended(0) })), 'Succeeded');
   assert.equal(podPhase(view({ restartPolicy: 'Never', containers: ended(1) })), 'Failed');
   assert.equal(podPhase(view({ restartPolicy: 'OnFailure', containers: ended(0) })), 'Succeeded');
-  assert.equal(podPhase(view({ containers: [{ name: 'c', image: 'x', restartCount: 0, ready: false, waiting: { reason: 'ContainerCreating' } }] })), 'Pending');
+  assert.equal(
+    podPhase(
+      view({
+        containers: [
+          { name: 'c', image: 'x', restartCount: 0, ready: false, waiting: { reason: 'ContainerCreating' } },
+        ],
+      }),
+    ),
+    'Pending',
+  );
 });
 
 test('a crash-looping container waits with CrashLoopBackOff and keeps its last state', () => {
   const s = podStatus(
-    view({ containers: [{ name: 'kubia', image: 'kubia', restartCount: 3, ready: false, waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' }, lastTerminated: { exitCode: 137, reason: 'Error', startedAt: T, finishedAt: T + 5000 } }] }),
+    view({
+      containers: [
+        {
+          name: 'kubia',
+          image: 'kubia',
+          restartCount: 3,
+          ready: false,
+          waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' },
+          lastTerminated: { exitCode: 137, reason: 'Error', startedAt: T, finishedAt: T + 5000 },
+        },
+      ],
+    }),
     undefined,
     T + 6000,
   );
   assert.equal(s.phase, 'Running');
-  assert.deepEqual(s.containerStatuses?.[0]?.state, { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } });
+  assert.deepEqual(s.containerStatuses?.[0]?.state, {
+    waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' },
+  });
   assert.equal(s.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137);
 });
 
 test('transition times are kept for unchanged conditions; only real changes count', () => {
   const first = podStatus(view(), undefined, T);
   const later = podStatus(view(), first, T + 60_000);
-  assert.equal(later.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime, first.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime);
+  assert.equal(
+    later.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime,
+    first.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime,
+  );
   const pod = { metadata: { name: 'p' }, spec: { containers: [] }, status: first } as Pod;
   assert.equal(statusChanged(pod, later), false);
-  assert.equal(statusChanged(pod, podStatus(view({ containers: [{ name: 'kubia', image: 'kubia', restartCount: 1, runningSince: T, ready: true }] }), first, T)), true);
+  assert.equal(
+    statusChanged(
+      pod,
+      podStatus(
+        view({ containers: [{ name: 'kubia', image: 'kubia', restartCount: 1, runningSince: T, ready: true }] }),
+        first,
+        T,
+      ),
+    ),
+    true,
+  );
 });

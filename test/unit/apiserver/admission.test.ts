@@ -20,25 +20,53 @@ function setup() {
   store.create(ns, '', { metadata: { name: 'dying' }, status: { phase: 'Terminating' } });
   let seed = 0;
   const chain: AdmissionChain = {
-    mutating: [new DefaultsPlugin(), new ServiceAccountPlugin(), new ServiceAllocation(store, catalog, { serviceCidr: '192.168.192.0/18', nodePortRange: [30000, 30002], random: () => (seed++ * 0.37) % 1 })],
+    mutating: [
+      new DefaultsPlugin(),
+      new ServiceAccountPlugin(),
+      new ServiceAllocation(store, catalog, {
+        serviceCidr: '192.168.192.0/18',
+        nodePortRange: [30000, 30002],
+        random: () => (seed++ * 0.37) % 1,
+      }),
+    ],
     validating: [new NamespaceLifecycle({ get: (n) => store.tryGet(ns, '', n) }), new ValidationPlugin()],
   };
   const svcs = catalog.find('', 'v1', 'services')!;
   const create = (plural: string, namespace: string, object: KObject, group = '') => {
     const r = catalog.all.find((x) => x.plural === plural && x.group === group)!;
-    admit(chain, { operation: 'CREATE', resource: r, subresource: '', namespace, name: object.metadata?.name, object, user: ADMIN });
+    admit(chain, {
+      operation: 'CREATE',
+      resource: r,
+      subresource: '',
+      namespace,
+      name: object.metadata?.name,
+      object,
+      user: ADMIN,
+    });
     return object;
   };
   const storeSvc = (o: KObject) => store.create(svcs, 'default', o);
   return { create, storeSvc };
 }
 
-const svc = (name: string, spec: KObject = {}): KObject => ({ metadata: { name }, spec: { ports: [{ port: 80 }], ...spec } });
-const rejects = (fn: () => unknown, code: number, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof ApiError && e.code === code && re.test(e.message));
+const svc = (name: string, spec: KObject = {}): KObject => ({
+  metadata: { name },
+  spec: { ports: [{ port: 80 }], ...spec },
+});
+const rejects = (fn: () => unknown, code: number, re: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof ApiError && e.code === code && re.test(e.message));
 
 test('pod defaults and service account', () => {
   const { create } = setup();
-  const p = create('pods', 'default', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }, { name: 'd', image: 'busybox' }] } });
+  const p = create('pods', 'default', {
+    metadata: { name: 'p' },
+    spec: {
+      containers: [
+        { name: 'c', image: 'nginx:1.27', ports: [{ containerPort: 80 }] },
+        { name: 'd', image: 'busybox' },
+      ],
+    },
+  });
   assert.equal(p.spec.restartPolicy, 'Always');
   assert.equal(p.spec.dnsPolicy, 'ClusterFirst');
   assert.equal(p.spec.serviceAccountName, 'default');
@@ -51,7 +79,11 @@ test('NamespaceLifecycle: missing namespace 404, terminating namespace 403', () 
   const { create } = setup();
   const pod = () => ({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
   rejects(() => create('pods', 'nowhere', pod()), 404, /namespaces "nowhere" not found/);
-  rejects(() => create('pods', 'dying', pod()), 403, /unable to create new content in namespace dying because it is being terminated/);
+  rejects(
+    () => create('pods', 'dying', pod()),
+    403,
+    /unable to create new content in namespace dying because it is being terminated/,
+  );
 });
 
 test('ClusterIP: allocated from the service network above the static band, requested IPs checked', () => {
@@ -64,7 +96,11 @@ test('ClusterIP: allocated from the service network above the static band, reque
   const dns = create('services', 'default', svc('dns', { clusterIP: '192.168.192.10' }));
   assert.equal(dns.spec.clusterIP, '192.168.192.10');
   storeSvc(dns);
-  rejects(() => create('services', 'default', svc('dup', { clusterIP: '192.168.192.10' })), 422, /failed to allocate IP 192\.168\.192\.10: provided IP is already allocated/);
+  rejects(
+    () => create('services', 'default', svc('dup', { clusterIP: '192.168.192.10' })),
+    422,
+    /failed to allocate IP 192\.168\.192\.10: provided IP is already allocated/,
+  );
   rejects(() => create('services', 'default', svc('out', { clusterIP: '10.0.0.1' })), 422, /is not in the valid range/);
   const headless = create('services', 'default', svc('h', { clusterIP: 'None' }));
   assert.equal(headless.spec.clusterIP, 'None');
@@ -82,8 +118,16 @@ test('NodePort: allocated in range without collisions; requested ports checked',
     storeSvc(s);
   }
   rejects(() => create('services', 'default', svc('n4', { type: 'NodePort' })), 422, /range is full/);
-  rejects(() => create('services', 'default', svc('n5', { type: 'NodePort', ports: [{ port: 80, nodePort: 30001 }] })), 422, /spec\.ports\[0\]\.nodePort: Invalid value: 30001: provided port is already allocated/);
-  rejects(() => create('services', 'default', svc('n6', { type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] })), 422, /not in the valid range/);
+  rejects(
+    () => create('services', 'default', svc('n5', { type: 'NodePort', ports: [{ port: 80, nodePort: 30001 }] })),
+    422,
+    /spec\.ports\[0\]\.nodePort: Invalid value: 30001: provided port is already allocated/,
+  );
+  rejects(
+    () => create('services', 'default', svc('n6', { type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] })),
+    422,
+    /not in the valid range/,
+  );
   const cip = create('services', 'default', svc('c', { ports: [{ port: 80, nodePort: 30001 }] }));
   assert.equal(cip.spec.ports[0].nodePort, undefined);
 });
@@ -91,13 +135,37 @@ test('NodePort: allocated in range without collisions; requested ports checked',
 test('validation: field-level causes for pods and workloads', () => {
   const { create } = setup();
   try {
-    create('pods', 'default', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }, { name: 'c', image: 'x', ports: [{ containerPort: 0 }] }] } });
+    create('pods', 'default', {
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c' }, { name: 'c', image: 'x', ports: [{ containerPort: 0 }] }] },
+    });
     assert.fail('should be refused');
   } catch (e) {
     assert.ok(e instanceof ApiError);
     assert.equal(e.code, 422);
-    assert.deepEqual(e.details?.causes?.map((c) => `${c.reason} ${c.field}`), ['FieldValueRequired spec.containers[0].image', 'FieldValueDuplicate spec.containers[1].name', 'FieldValueInvalid spec.containers[1].ports[0].containerPort']);
+    assert.deepEqual(
+      e.details?.causes?.map((c) => `${c.reason} ${c.field}`),
+      [
+        'FieldValueRequired spec.containers[0].image',
+        'FieldValueDuplicate spec.containers[1].name',
+        'FieldValueInvalid spec.containers[1].ports[0].containerPort',
+      ],
+    );
   }
-  rejects(() => create('deployments', 'default', { metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'i' }] } } } }, 'apps'), 422, /spec\.selector: Required value/);
-  rejects(() => create('configmaps', 'default', { metadata: { name: 'UPPER' } }), 422, /metadata\.name: Invalid value: "UPPER"/);
+  rejects(
+    () =>
+      create(
+        'deployments',
+        'default',
+        { metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'i' }] } } } },
+        'apps',
+      ),
+    422,
+    /spec\.selector: Required value/,
+  );
+  rejects(
+    () => create('configmaps', 'default', { metadata: { name: 'UPPER' } }),
+    422,
+    /metadata\.name: Invalid value: "UPPER"/,
+  );
 });

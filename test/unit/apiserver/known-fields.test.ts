@@ -16,7 +16,13 @@ test('unknown fields are named by path; known ones (inlined, maps, int-or-string
         metadata: { labels: { a: 'b' }, creationTimestamp: null },
         spec: {
           containers: [
-            { name: 'c', image: 'i', imagee: 'typo', livenessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 5 }, resources: { limits: { cpu: '1' } } },
+            {
+              name: 'c',
+              image: 'i',
+              imagee: 'typo',
+              livenessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 5 },
+              resources: { limits: { cpu: '1' } },
+            },
           ],
           volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'k', path: 'p' }] }, emptyDirr: {} }],
         },
@@ -25,7 +31,18 @@ test('unknown fields are named by path; known ones (inlined, maps, int-or-string
     status: {},
     extra: 1,
   };
-  assert.deepEqual(unknownFields(deploy, obj), ['metadata.annotaions', 'spec.template.spec.containers[0].imagee', 'spec.template.spec.volumes[0].emptyDirr', 'extra']);
-  assert.deepEqual(unknownFields({ group: '', version: 'v1', kind: 'Secret' }, { type: 'Opaque', data: { a: 'eA==' }, stringData: { b: 'x' } }), []);
+  assert.deepEqual(unknownFields(deploy, obj), [
+    'metadata.annotaions',
+    'spec.template.spec.containers[0].imagee',
+    'spec.template.spec.volumes[0].emptyDirr',
+    'extra',
+  ]);
+  assert.deepEqual(
+    unknownFields(
+      { group: '', version: 'v1', kind: 'Secret' },
+      { type: 'Opaque', data: { a: 'eA==' }, stringData: { b: 'x' } },
+    ),
+    [],
+  );
   assert.deepEqual(unknownFields({ group: 'example.com', version: 'v1', kind: 'Widget' }, { anything: 1 }), []);
 });

@@ -13,7 +13,12 @@ const deployment = () => ({
     template: {
       spec: {
         containers: [
-          { name: 'app', image: 'v1', ports: [{ containerPort: 80 }, { containerPort: 81 }], env: [{ name: 'A', value: '1' }] },
+          {
+            name: 'app',
+            image: 'v1',
+            ports: [{ containerPort: 80 }, { containerPort: 81 }],
+            env: [{ name: 'A', value: '1' }],
+          },
           { name: 'side', image: 's1' },
         ],
         volumes: [{ name: 'data', emptyDir: {} }],
@@ -41,29 +46,79 @@ test('json patch: every op, and a failing test changes nothing', () => {
 });
 
 test('merge patch: null deletes, lists replace', () => {
-  assert.deepEqual(applyMergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { a: null, b: { c: 9 }, l: [3] }), { b: { c: 9, d: 3 }, l: [3] });
+  assert.deepEqual(applyMergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { a: null, b: { c: 9 }, l: [3] }), {
+    b: { c: 9, d: 3 },
+    l: [3],
+  });
 });
 
 test('strategic merge: containers merge by name, ports by containerPort, env by name', () => {
-  const out = applyStrategicMergePatch(deployment(), { spec: { template: { spec: { containers: [{ name: 'app', image: 'v2', env: [{ name: 'B', value: '2' }] }, { name: 'new', image: 'n' }] } } } }, patchMetaFor('deployments'));
+  const out = applyStrategicMergePatch(
+    deployment(),
+    {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              { name: 'app', image: 'v2', env: [{ name: 'B', value: '2' }] },
+              { name: 'new', image: 'n' },
+            ],
+          },
+        },
+      },
+    },
+    patchMetaFor('deployments'),
+  );
   const cs = out.spec.template.spec.containers;
-  assert.deepEqual(cs.map((c: any) => c.name), ['app', 'side', 'new']);
+  assert.deepEqual(
+    cs.map((c: any) => c.name),
+    ['app', 'side', 'new'],
+  );
   assert.equal(cs[0].image, 'v2');
   assert.deepEqual(cs[0].ports, [{ containerPort: 80 }, { containerPort: 81 }]);
-  assert.deepEqual(cs[0].env, [{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+  assert.deepEqual(cs[0].env, [
+    { name: 'A', value: '1' },
+    { name: 'B', value: '2' },
+  ]);
 });
 
 test('strategic merge directives: $patch delete/replace, $setElementOrder, $retainKeys, $deleteFromPrimitiveList', () => {
   const meta = patchMetaFor('deployments');
-  const del = applyStrategicMergePatch(deployment(), { spec: { template: { spec: { containers: [{ name: 'side', $patch: 'delete' }] } } } }, meta);
-  assert.deepEqual(del.spec.template.spec.containers.map((c: any) => c.name), ['app']);
-  const rep = applyStrategicMergePatch(deployment(), { spec: { template: { spec: { containers: [{ name: 'only', image: 'o' }, { $patch: 'replace' }] } } } }, meta);
+  const del = applyStrategicMergePatch(
+    deployment(),
+    { spec: { template: { spec: { containers: [{ name: 'side', $patch: 'delete' }] } } } },
+    meta,
+  );
+  assert.deepEqual(
+    del.spec.template.spec.containers.map((c: any) => c.name),
+    ['app'],
+  );
+  const rep = applyStrategicMergePatch(
+    deployment(),
+    { spec: { template: { spec: { containers: [{ name: 'only', image: 'o' }, { $patch: 'replace' }] } } } },
+    meta,
+  );
   assert.deepEqual(rep.spec.template.spec.containers, [{ name: 'only', image: 'o' }]);
-  const order = applyStrategicMergePatch(deployment(), { spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'side' }, { name: 'app' }] } } } }, meta);
-  assert.deepEqual(order.spec.template.spec.containers.map((c: any) => c.name), ['side', 'app']);
-  const retain = applyStrategicMergePatch(deployment(), { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }, meta);
+  const order = applyStrategicMergePatch(
+    deployment(),
+    { spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'side' }, { name: 'app' }] } } } },
+    meta,
+  );
+  assert.deepEqual(
+    order.spec.template.spec.containers.map((c: any) => c.name),
+    ['side', 'app'],
+  );
+  const retain = applyStrategicMergePatch(
+    deployment(),
+    { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } },
+    meta,
+  );
   assert.deepEqual(retain.spec.strategy, { type: 'Recreate' });
-  const prim = applyStrategicMergePatch(deployment(), { metadata: { '$deleteFromPrimitiveList/finalizers': ['x'], labels: { a: null, b: '2' } } }, meta);
+  const prim = applyStrategicMergePatch(
+    deployment(),
+    { metadata: { '$deleteFromPrimitiveList/finalizers': ['x'], labels: { a: null, b: '2' } } },
+    meta,
+  );
   assert.deepEqual(prim.metadata.finalizers, []);
   assert.deepEqual(prim.metadata.labels, { b: '2' });
   const fin = applyStrategicMergePatch(deployment(), { metadata: { finalizers: ['y'] } }, meta);
@@ -71,7 +126,19 @@ test('strategic merge directives: $patch delete/replace, $setElementOrder, $reta
 });
 
 test('strategic merge: list without merge key replaces; element without merge key is an error', () => {
-  const out = applyStrategicMergePatch({ spec: { tolerations: [{ key: 'a' }] } }, { spec: { tolerations: [{ key: 'b' }] } }, patchMetaFor('pods'));
+  const out = applyStrategicMergePatch(
+    { spec: { tolerations: [{ key: 'a' }] } },
+    { spec: { tolerations: [{ key: 'b' }] } },
+    patchMetaFor('pods'),
+  );
   assert.deepEqual(out.spec.tolerations, [{ key: 'b' }]);
-  assert.throws(() => applyStrategicMergePatch(deployment(), { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, patchMetaFor('deployments')), /merge key/);
+  assert.throws(
+    () =>
+      applyStrategicMergePatch(
+        deployment(),
+        { spec: { template: { spec: { containers: [{ image: 'x' }] } } } },
+        patchMetaFor('deployments'),
+      ),
+    /merge key/,
+  );
 });

@@ -28,18 +28,144 @@ function enc(fields: F[]): Buffer {
   }
   return Buffer.concat(parts);
 }
-const envelope = (apiVersion: string, kind: string, raw: Buffer) => Buffer.concat([Buffer.from('k8s\0', 'latin1'), enc([[1, [[1, apiVersion], [2, kind]]], [2, raw]])]);
+const envelope = (apiVersion: string, kind: string, raw: Buffer) =>
+  Buffer.concat([
+    Buffer.from('k8s\0', 'latin1'),
+    enc([
+      [
+        1,
+        [
+          [1, apiVersion],
+          [2, kind],
+        ],
+      ],
+      [2, raw],
+    ]),
+  ]);
 
 test('a Namespace: metadata with labels map, empty strings omitted, zero time dropped', () => {
-  const ns = enc([[1, [[1, 'demo'], [2, ''], [8, []], [11, [[1, 'team'], [2, 'a']]], [11, [[1, 'env'], [2, 'lab']]]]], [2, []], [3, []]]);
-  assert.deepEqual(decodeK8sProtobuf(envelope('v1', 'Namespace', ns)), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo', labels: { team: 'a', env: 'lab' } }, spec: {}, status: {} });
+  const ns = enc([
+    [
+      1,
+      [
+        [1, 'demo'],
+        [2, ''],
+        [8, []],
+        [
+          11,
+          [
+            [1, 'team'],
+            [2, 'a'],
+          ],
+        ],
+        [
+          11,
+          [
+            [1, 'env'],
+            [2, 'lab'],
+          ],
+        ],
+      ],
+    ],
+    [2, []],
+    [3, []],
+  ]);
+  assert.deepEqual(decodeK8sProtobuf(envelope('v1', 'Namespace', ns)), {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'demo', labels: { team: 'a', env: 'lab' } },
+    spec: {},
+    status: {},
+  });
 });
 
 test('a Deployment: replicas 0 kept, IntOrString and Quantity as their JSON forms, negative int', () => {
-  const container = [[1, 'web'], [2, 'nginx:1.27'], [6, [[3, 8080]]], [8, [[1, [[1, 'cpu'], [2, [[1, '100m']]]]]]]] as F[];
-  const probe = [[1, [[2, [[1, '/'], [2, [[1, 1], [3, 'http']]]]]]]] as F[];
-  const spec = [[1, 0], [2, [[1, [[1, 'app'], [2, 'web']]]]], [3, [[1, [[11, [[1, 'app'], [2, 'web']]]]], [2, [[2, [...container, [10, probe]]], [4, -1]]]]]] as F[];
-  const obj = decodeK8sProtobuf(envelope('apps/v1', 'Deployment', enc([[1, [[1, 'web']]], [2, spec]]))) as any;
+  const container = [
+    [1, 'web'],
+    [2, 'nginx:1.27'],
+    [6, [[3, 8080]]],
+    [
+      8,
+      [
+        [
+          1,
+          [
+            [1, 'cpu'],
+            [2, [[1, '100m']]],
+          ],
+        ],
+      ],
+    ],
+  ] as F[];
+  const probe = [
+    [
+      1,
+      [
+        [
+          2,
+          [
+            [1, '/'],
+            [
+              2,
+              [
+                [1, 1],
+                [3, 'http'],
+              ],
+            ],
+          ],
+        ],
+      ],
+    ],
+  ] as F[];
+  const spec = [
+    [1, 0],
+    [
+      2,
+      [
+        [
+          1,
+          [
+            [1, 'app'],
+            [2, 'web'],
+          ],
+        ],
+      ],
+    ],
+    [
+      3,
+      [
+        [
+          1,
+          [
+            [
+              11,
+              [
+                [1, 'app'],
+                [2, 'web'],
+              ],
+            ],
+          ],
+        ],
+        [
+          2,
+          [
+            [2, [...container, [10, probe]]],
+            [4, -1],
+          ],
+        ],
+      ],
+    ],
+  ] as F[];
+  const obj = decodeK8sProtobuf(
+    envelope(
+      'apps/v1',
+      'Deployment',
+      enc([
+        [1, [[1, 'web']]],
+        [2, spec],
+      ]),
+    ),
+  ) as any;
   assert.equal(obj.spec.replicas, 0);
   assert.deepEqual(obj.spec.selector, { matchLabels: { app: 'web' } });
   const c = obj.spec.template.spec.containers[0];
@@ -50,9 +176,34 @@ test('a Deployment: replicas 0 kept, IntOrString and Quantity as their JSON form
 });
 
 test('Secret data bytes become base64; unknown kinds and bad envelopes are 400', () => {
-  const s = decodeK8sProtobuf(envelope('v1', 'Secret', enc([[1, [[1, 's']]], [2, [[1, 'pw'], [2, Buffer.from('hunter2')]]], [3, 'Opaque']]))) as any;
+  const s = decodeK8sProtobuf(
+    envelope(
+      'v1',
+      'Secret',
+      enc([
+        [1, [[1, 's']]],
+        [
+          2,
+          [
+            [1, 'pw'],
+            [2, Buffer.from('hunter2')],
+          ],
+        ],
+        [3, 'Opaque'],
+      ]),
+    ),
+  ) as any;
   assert.deepEqual(s.data, { pw: Buffer.from('hunter2').toString('base64') });
-  assert.throws(() => decodeK8sProtobuf(envelope('example.com/v1', 'Widget', Buffer.alloc(0))), (e: unknown) => e instanceof ApiError && e.code === 400);
-  assert.throws(() => decodeK8sProtobuf(Buffer.from('{"kind":"Pod"}')), (e: unknown) => e instanceof ApiError && e.code === 400);
-  assert.throws(() => decodeK8sProtobuf(envelope('v1', 'Pod', Buffer.from([0x0a, 0x05, 0x01]))), (e: unknown) => e instanceof ApiError && e.code === 400);
+  assert.throws(
+    () => decodeK8sProtobuf(envelope('example.com/v1', 'Widget', Buffer.alloc(0))),
+    (e: unknown) => e instanceof ApiError && e.code === 400,
+  );
+  assert.throws(
+    () => decodeK8sProtobuf(Buffer.from('{"kind":"Pod"}')),
+    (e: unknown) => e instanceof ApiError && e.code === 400,
+  );
+  assert.throws(
+    () => decodeK8sProtobuf(envelope('v1', 'Pod', Buffer.from([0x0a, 0x05, 0x01]))),
+    (e: unknown) => e instanceof ApiError && e.code === 400,
+  );
 });

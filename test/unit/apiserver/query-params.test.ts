@@ -16,8 +16,12 @@ test('int64 as strconv.ParseInt(s, 10, 64), errors in its words', () => {
   assert.equal(parseGoInt64('-7'), -7);
   assert.equal(parseGoInt64('+7'), 7);
   assert.equal(parseGoInt64('9223372036854775807'), 2 ** 63); // the nearest double
-  assert.throws(() => parseGoInt64('9223372036854775808'), /strconv.ParseInt: parsing "9223372036854775808": value out of range/);
-  for (const v of ['', ' 1', '1.5', '0x10', '1_000', '+', '١']) assert.throws(() => parseGoInt64(v), /invalid syntax/, v);
+  assert.throws(
+    () => parseGoInt64('9223372036854775808'),
+    /strconv.ParseInt: parsing "9223372036854775808": value out of range/,
+  );
+  for (const v of ['', ' 1', '1.5', '0x10', '1_000', '+', '١'])
+    assert.throws(() => parseGoInt64(v), /invalid syntax/, v);
   assert.equal(goQuote('a"b\n\u0001é'), '"a\\"b\\n\\x01é"');
 });
 

@@ -13,7 +13,8 @@ after(() => rmSync(base, { recursive: true, force: true }));
 function lab(name: string, prefix: string, kubeconfig?: string) {
   mkdirSync(join(base, name), { recursive: true });
   writeFileSync(join(base, name, 'state.json'), JSON.stringify({ prefix }));
-  if (kubeconfig) writeFileSync(join(base, name, 'cluster.json'), JSON.stringify({ pid: 1, url: 'https://127.0.0.1:1', kubeconfig }));
+  if (kubeconfig)
+    writeFileSync(join(base, name, 'cluster.json'), JSON.stringify({ pid: 1, url: 'https://127.0.0.1:1', kubeconfig }));
 }
 
 test('the running lab of the prefix gives the kubeconfig, found by prefix, not by the name "default"', () => {
@@ -21,6 +22,9 @@ test('the running lab of the prefix gives the kubeconfig, found by prefix, not b
   lab('other', 'kw-other-');
   assert.equal(labKubeconfig('kw-', base), '/x/article/apiserver/admin.kubeconfig');
   assert.equal(labKubeconfig('kw-other-', base), join(base, 'other', 'apiserver', 'admin.kubeconfig'));
-  assert.equal(parseServeArgs(['--prefix', 'kw-'], 'serve', { KUBEWIRE_STATE_DIR: base }).kubeconfig, '/x/article/apiserver/admin.kubeconfig');
+  assert.equal(
+    parseServeArgs(['--prefix', 'kw-'], 'serve', { KUBEWIRE_STATE_DIR: base }).kubeconfig,
+    '/x/article/apiserver/admin.kubeconfig',
+  );
   assert.equal(parseServeArgs(['--kubeconfig', '/k'], 'serve', { KUBEWIRE_STATE_DIR: base }).kubeconfig, '/k');
 });

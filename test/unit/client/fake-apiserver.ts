@@ -80,7 +80,8 @@ export class FakePodServer {
     // An unlogged change is one no watcher ever hears of (as if it fell in a compacted window).
     if (!log) return;
     this.log.push(ev);
-    for (const w of this.watchers) if (ev.rv > w.after) w.res.write(JSON.stringify({ type: ev.type, object: ev.object }) + '\n');
+    for (const w of this.watchers)
+      if (ev.rv > w.after) w.res.write(JSON.stringify({ type: ev.type, object: ev.object }) + '\n');
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -106,7 +107,12 @@ export class FakePodServer {
     const [, , name, sub] = m;
     if (method === 'GET' && !name && url.searchParams.get('watch')) return this.watch(url, res);
     if (method === 'GET' && !name) {
-      return this.json(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(this.rv) }, items: [...this.pods.values()] });
+      return this.json(res, 200, {
+        apiVersion: 'v1',
+        kind: 'PodList',
+        metadata: { resourceVersion: String(this.rv) },
+        items: [...this.pods.values()],
+      });
     }
     if (method === 'GET' && name) {
       const pod = this.pods.get(`default/${name}`);
@@ -122,12 +128,19 @@ export class FakePodServer {
       const pod = JSON.parse(body) as Pod;
       const cur = this.pods.get(`default/${name}`);
       if (cur && pod.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-        return this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`, name);
+        return this.status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          name,
+        );
       }
       return this.json(res, 200, this.put(name, pod.metadata.labels));
     }
     if (method === 'PATCH' && name) return this.json(res, 200, this.pods.get(`default/${name}`) ?? {});
-    if (method === 'POST' && name && sub === 'binding') return this.json(res, 201, { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 });
+    if (method === 'POST' && name && sub === 'binding')
+      return this.json(res, 201, { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 });
     if (method === 'DELETE' && name) {
       const pod = this.pods.get(`default/${name}`);
       if (!pod) return this.status(res, 404, 'NotFound', `pods "${name}" not found`, name);
@@ -142,7 +155,14 @@ export class FakePodServer {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     if (from && from < this.compacted) {
       // The apiserver answers 200 and then one ERROR event carrying a 410 Status.
-      const st: Status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: `too old resource version: ${from} (${this.compacted})` };
+      const st: Status = {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 410,
+        reason: 'Expired',
+        message: `too old resource version: ${from} (${this.compacted})`,
+      };
       res.end(JSON.stringify({ type: 'ERROR', object: st }) + '\n');
       return;
     }
@@ -159,6 +179,15 @@ export class FakePodServer {
   }
 
   private status(res: http.ServerResponse, code: number, reason: string, message: string, name?: string): void {
-    this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details: name ? { name, kind: 'pods' } : undefined, code });
+    this.json(res, code, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      details: name ? { name, kind: 'pods' } : undefined,
+      code,
+    });
   }
 }

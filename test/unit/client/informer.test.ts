@@ -21,7 +21,8 @@ function recorder() {
     seen,
     handler: {
       onAdd: (p: Pod) => seen.push(`add ${p.metadata.name}`),
-      onUpdate: (o: Pod, n: Pod) => seen.push(`update ${n.metadata.name} ${o.metadata.resourceVersion}->${n.metadata.resourceVersion}`),
+      onUpdate: (o: Pod, n: Pod) =>
+        seen.push(`update ${n.metadata.name} ${o.metadata.resourceVersion}->${n.metadata.resourceVersion}`),
       onDelete: (p: Pod) => seen.push(`delete ${p.metadata.name}`),
     },
   };
@@ -55,14 +56,24 @@ test('informer lists, watches from the list version, and relists after 410 Expir
   assert.ok(listed.length <= 2);
   await until('watch open', () => server.openWatches() === 1);
   const watchReq = server.requests.find((r) => r.url.includes('watch=1'))!;
-  assert.match(watchReq.url, new RegExp(`resourceVersion=${inf.lastSyncResourceVersion()}(&|$)`), 'the watch starts at the list version');
+  assert.match(
+    watchReq.url,
+    new RegExp(`resourceVersion=${inf.lastSyncResourceVersion()}(&|$)`),
+    'the watch starts at the list version',
+  );
 
   server.put('c', { app: 'web' });
   server.put('a', { app: 'web' });
   server.remove('b');
   await until('c added, a updated, b deleted', () => rec.seen.includes('delete b'));
   assert.deepEqual(inf.store.keys().sort(), ['default/a', 'default/c']);
-  assert.deepEqual(inf.store.byIndex('app', 'web').map((p) => p.metadata.name).sort(), ['a', 'c']);
+  assert.deepEqual(
+    inf.store
+      .byIndex('app', 'web')
+      .map((p) => p.metadata.name)
+      .sort(),
+    ['a', 'c'],
+  );
   assert.deepEqual(inf.store.byIndex('app', 'db'), []);
   assert.deepEqual(inf.store.byIndex('namespace', 'default').length, 2);
   assert.ok(rec.seen.includes('add c'));
@@ -74,10 +85,20 @@ test('informer lists, watches from the list version, and relists after 410 Expir
   server.put('d', {}, false);
   server.remove('c', false);
   server.compactAndDropWatches();
-  await until('relist after 410', () => inf.relists === 2 && inf.store.size() === 2 && server.openWatches() === 1).catch((e) => { throw new Error(`${e.message}: relists=${inf.relists} keys=${inf.store.keys()} watches=${server.openWatches()} errors=${errors.join(';')} reqs=${server.requests.map((r) => r.url).join(' ')}`); });
+  await until(
+    'relist after 410',
+    () => inf.relists === 2 && inf.store.size() === 2 && server.openWatches() === 1,
+  ).catch((e) => {
+    throw new Error(
+      `${e.message}: relists=${inf.relists} keys=${inf.store.keys()} watches=${server.openWatches()} errors=${errors.join(';')} reqs=${server.requests.map((r) => r.url).join(' ')}`,
+    );
+  });
   assert.deepEqual(inf.store.keys().sort(), ['default/a', 'default/d']);
   assert.deepEqual(rec.seen.sort(), ['add d', 'delete c']);
-  assert.ok(errors.some((e) => /watch expired/.test(e) && /410|Expired/.test(e)), errors.join('\n'));
+  assert.ok(
+    errors.some((e) => /watch expired/.test(e) && /410|Expired/.test(e)),
+    errors.join('\n'),
+  );
 
   // And the new watch is live.
   server.put('e');
@@ -109,7 +130,10 @@ test('a watch that ends cleanly is reopened from the last version without a reli
   await until('rewatch', () => server.openWatches() === 1);
   const after = server.requests.slice(before);
   assert.equal(inf.relists, 1, 'no relist');
-  assert.ok(after.every((r) => r.url.includes('watch=1')), after.map((r) => r.url).join(', '));
+  assert.ok(
+    after.every((r) => r.url.includes('watch=1')),
+    after.map((r) => r.url).join(', '),
+  );
   assert.match(after[0]!.url, new RegExp(`resourceVersion=${server.rv}(&|$)`));
 });
 

@@ -18,12 +18,19 @@ test('paths follow the API layout for core, grouped, namespaced and cluster-scop
   assert.equal(resourcePath(Resources.pods), '/api/v1/pods');
   assert.equal(resourcePath(Resources.nodes, 'ignored', 'node1', 'status'), '/api/v1/nodes/node1/status');
   assert.equal(resourcePath(Resources.deployments, 'kube-system'), '/apis/apps/v1/namespaces/kube-system/deployments');
-  assert.equal(resourcePath(Resources.leases, 'kube-system', 'kube-scheduler'), '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler');
+  assert.equal(
+    resourcePath(Resources.leases, 'kube-system', 'kube-scheduler'),
+    '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler',
+  );
   assert.throws(() => resourcePath(Resources.pods, 'default', '../secrets'), /cannot be a path segment/);
 });
 
 test('errors become typed classes carrying the Status reason and code', () => {
-  const e = apiErrorFrom(410, JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired', message: 'too old' }), 'WATCH /api/v1/pods');
+  const e = apiErrorFrom(
+    410,
+    JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired', message: 'too old' }),
+    'WATCH /api/v1/pods',
+  );
   assert.ok(e instanceof ExpiredError);
   assert.equal(e.code, 410);
   const bare = apiErrorFrom(404, 'page not found', 'GET /x');
@@ -52,14 +59,26 @@ test('typed verbs against an HTTP server: create, get, conflict, patch types, bi
     assert.equal(e.reason, 'AlreadyExists');
     return true;
   });
-  await assert.rejects(client.pods.get('nope', 'default'), (e) => isNotFound(e) && /pods "nope" not found/.test(e.message));
+  await assert.rejects(
+    client.pods.get('nope', 'default'),
+    (e) => isNotFound(e) && /pods "nope" not found/.test(e.message),
+  );
 
   const got = await client.pods.get('p', 'default');
   await client.pods.update({ ...got, metadata: { ...got.metadata, labels: { a: '1' } } });
   await assert.rejects(client.pods.update(got), ConflictError, 'a stale resourceVersion gets 409 Conflict');
 
-  for (const [type, ct] of [['merge', 'application/merge-patch+json'], ['strategic', 'application/strategic-merge-patch+json'], ['json', 'application/json-patch+json']] as const) {
-    await client.pods.patch('p', type === 'json' ? [{ op: 'add', path: '/metadata/labels/b', value: '2' }] : { metadata: { labels: { b: '2' } } }, type, { namespace: 'default' });
+  for (const [type, ct] of [
+    ['merge', 'application/merge-patch+json'],
+    ['strategic', 'application/strategic-merge-patch+json'],
+    ['json', 'application/json-patch+json'],
+  ] as const) {
+    await client.pods.patch(
+      'p',
+      type === 'json' ? [{ op: 'add', path: '/metadata/labels/b', value: '2' }] : { metadata: { labels: { b: '2' } } },
+      type,
+      { namespace: 'default' },
+    );
     assert.equal(server.requests.at(-1)!.contentType, ct);
     assert.equal(server.requests.at(-1)!.method, 'PATCH');
   }
@@ -67,10 +86,19 @@ test('typed verbs against an HTTP server: create, get, conflict, patch types, bi
   await client.bind('default', 'p', 'node1');
   const bind = server.requests.at(-1)!;
   assert.equal(bind.url, '/api/v1/namespaces/default/pods/p/binding');
-  assert.deepEqual(bind.body, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p', namespace: 'default' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node1' } });
+  assert.deepEqual(bind.body, {
+    apiVersion: 'v1',
+    kind: 'Binding',
+    metadata: { name: 'p', namespace: 'default' },
+    target: { apiVersion: 'v1', kind: 'Node', name: 'node1' },
+  });
 
   await client.pods.delete('p', 'default', { propagationPolicy: 'Background' });
-  assert.deepEqual(server.requests.at(-1)!.body, { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' });
+  assert.deepEqual(server.requests.at(-1)!.body, {
+    apiVersion: 'v1',
+    kind: 'DeleteOptions',
+    propagationPolicy: 'Background',
+  });
   await assert.rejects(client.pods.delete('p', 'default'), NotFoundError);
   assert.throws(() => client.pods.get('p'), /a namespace is required/);
 });
@@ -102,14 +130,17 @@ test('watch delivers events line by line and ends with a typed error on ERROR 41
   const got: string[] = [];
   let stop!: () => void;
   await new Promise<void>((resolve) => {
-    stop = client.pods.watch({ resourceVersion: '2' }, {
-      onEvent: (e) => {
-        got.push(`${e.type} ${e.object.metadata.name}`);
-        if (got.length === 1) server.put('c'); // a live event after the replayed one
-        if (got.length === 2) resolve();
+    stop = client.pods.watch(
+      { resourceVersion: '2' },
+      {
+        onEvent: (e) => {
+          got.push(`${e.type} ${e.object.metadata.name}`);
+          if (got.length === 1) server.put('c'); // a live event after the replayed one
+          if (got.length === 2) resolve();
+        },
+        onClose: (err) => assert.fail(`closed early: ${err?.message}`),
       },
-      onClose: (err) => assert.fail(`closed early: ${err?.message}`),
-    });
+    );
   });
   stop();
   assert.deepEqual(got, ['ADDED b', 'ADDED c'], 'only events after resourceVersion 2 (a is 2, b is 3)');

@@ -5,7 +5,11 @@ import assert from 'node:assert/strict';
 import type { Deployment, Pod, ReplicaSet } from '../../../common/api-types.js';
 import { planDeployment } from '../../../cluster/controllers/deployment/deployment-logic.js';
 import { planReplicas, fromReplicaSet } from '../../../cluster/controllers/replicaset/replica-set-logic.js';
-import { PodTemplateHashLabel, RevisionAnnotation, revisionOf } from '../../../cluster/controllers/deployment/deployment-util.js';
+import {
+  PodTemplateHashLabel,
+  RevisionAnnotation,
+  revisionOf,
+} from '../../../cluster/controllers/deployment/deployment-util.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 
@@ -34,10 +38,21 @@ class World {
     const plan = planDeployment(this.d, this.rss, this.pods, NOW);
     for (const e of plan.events) this.events.push(`${e.reason} ${e.message}`);
     for (const a of plan.actions) {
-      if (a.type === 'createReplicaSet') this.rss.push({ ...a.rs, metadata: { ...a.rs.metadata, uid: `rs-${this.seq++}`, generation: 1, creationTimestamp: new Date(NOW + this.seq * 1000).toISOString() } });
-      else if (a.type === 'updateReplicaSet') this.rss = this.rss.map((r) => (r.metadata.name === a.rs.metadata.name ? a.rs : r));
+      if (a.type === 'createReplicaSet')
+        this.rss.push({
+          ...a.rs,
+          metadata: {
+            ...a.rs.metadata,
+            uid: `rs-${this.seq++}`,
+            generation: 1,
+            creationTimestamp: new Date(NOW + this.seq * 1000).toISOString(),
+          },
+        });
+      else if (a.type === 'updateReplicaSet')
+        this.rss = this.rss.map((r) => (r.metadata.name === a.rs.metadata.name ? a.rs : r));
       else if (a.type === 'deleteReplicaSet') this.rss = this.rss.filter((r) => r.metadata.name !== a.rs.metadata.name);
-      else if (a.type === 'updateDeploymentAnnotations') this.d = { ...this.d, metadata: { ...this.d.metadata, annotations: a.annotations } };
+      else if (a.type === 'updateDeploymentAnnotations')
+        this.d = { ...this.d, metadata: { ...this.d.metadata, annotations: a.annotations } };
       else if (a.type === 'updateStatus') this.d = { ...this.d, status: a.status };
     }
     return plan.actions.length;
@@ -47,7 +62,17 @@ class World {
     this.rss = this.rss.map((rs) => {
       const plan = planReplicas(fromReplicaSet(rs), this.pods, NOW);
       for (let i = 0; i < plan.create; i++) {
-        this.pods.push({ metadata: { name: `${rs.metadata.name}-${this.seq++}`, namespace: 'default', labels: { ...rs.spec.template!.metadata!.labels }, ownerReferences: [plan.ref], creationTimestamp: new Date(NOW).toISOString() }, spec: structuredClone(rs.spec.template!.spec), status: { phase: 'Pending' } });
+        this.pods.push({
+          metadata: {
+            name: `${rs.metadata.name}-${this.seq++}`,
+            namespace: 'default',
+            labels: { ...rs.spec.template!.metadata!.labels },
+            ownerReferences: [plan.ref],
+            creationTimestamp: new Date(NOW).toISOString(),
+          },
+          spec: structuredClone(rs.spec.template!.spec),
+          status: { phase: 'Pending' },
+        });
       }
       const gone = new Set(plan.delete.map((p) => p.metadata.name));
       this.pods = this.pods.filter((p) => !gone.has(p.metadata.name));
@@ -60,7 +85,8 @@ class World {
   readyAll(limit = Infinity): void {
     let n = 0;
     for (const p of this.pods) {
-      if (p.status?.phase === 'Pending' && n++ < limit) p.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+      if (p.status?.phase === 'Pending' && n++ < limit)
+        p.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
     }
   }
 
@@ -93,10 +119,27 @@ test('a new Deployment gets one ReplicaSet named <deployment>-<pod-template-hash
 });
 
 test('a rolling update never drops below replicas - maxUnavailable available pods nor exceeds replicas + maxSurge', () => {
-  const w = new World(deployment('luksa/kubia:v1', 6, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } }));
-  for (let i = 0; i < 5; i++) { w.syncDeployment(); w.syncReplicaSets(); w.readyAll(); w.syncReplicaSets(); }
+  const w = new World(
+    deployment('luksa/kubia:v1', 6, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } }),
+  );
+  for (let i = 0; i < 5; i++) {
+    w.syncDeployment();
+    w.syncReplicaSets();
+    w.readyAll();
+    w.syncReplicaSets();
+  }
   assert.equal(w.available(), 6);
-  w.d = { ...w.d, metadata: { ...w.d.metadata, generation: 2 }, spec: { ...w.d.spec, template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'luksa/kubia:v2' }] } } } };
+  w.d = {
+    ...w.d,
+    metadata: { ...w.d.metadata, generation: 2 },
+    spec: {
+      ...w.d.spec,
+      template: {
+        metadata: { labels: { app: 'kubia' } },
+        spec: { containers: [{ name: 'kubia', image: 'luksa/kubia:v2' }] },
+      },
+    },
+  };
   let minAvail = Infinity;
   let maxPods = 0;
   for (let round = 0; round < 40; round++) {
@@ -120,10 +163,23 @@ test('a rolling update never drops below replicas - maxUnavailable available pod
 
 test('undo: going back to the old template reuses the old ReplicaSet and gives it the next revision', () => {
   const w = new World(deployment('v1', 3));
-  const settle = () => { for (let i = 0; i < 20; i++) { w.syncDeployment(); w.syncReplicaSets(); w.readyAll(); w.syncReplicaSets(); } };
+  const settle = () => {
+    for (let i = 0; i < 20; i++) {
+      w.syncDeployment();
+      w.syncReplicaSets();
+      w.readyAll();
+      w.syncReplicaSets();
+    }
+  };
   settle();
   const v1 = w.d.spec.template;
-  w.d = { ...w.d, spec: { ...w.d.spec, template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'v2' }] } } } };
+  w.d = {
+    ...w.d,
+    spec: {
+      ...w.d.spec,
+      template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'v2' }] } },
+    },
+  };
   settle();
   assert.equal(w.rss.length, 2);
   w.d = { ...w.d, spec: { ...w.d.spec, template: v1 } };
@@ -138,18 +194,40 @@ test('undo: going back to the old template reuses the old ReplicaSet and gives i
 
 test('Recreate scales every old pod away before the new ReplicaSet gets any', () => {
   const w = new World(deployment('v1', 3, { type: 'Recreate' }));
-  const step = () => { w.syncDeployment(); w.syncReplicaSets(); w.readyAll(); w.syncReplicaSets(); };
+  const step = () => {
+    w.syncDeployment();
+    w.syncReplicaSets();
+    w.readyAll();
+    w.syncReplicaSets();
+  };
   for (let i = 0; i < 5; i++) step();
-  w.d = { ...w.d, spec: { ...w.d.spec, template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'v2' }] } } } };
+  w.d = {
+    ...w.d,
+    spec: {
+      ...w.d.spec,
+      template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: 'v2' }] } },
+    },
+  };
   const images: string[][] = [];
-  for (let i = 0; i < 6; i++) { step(); images.push(w.pods.map((p) => p.spec.containers[0]!.image!)); }
-  assert.ok(images.every((set) => !(set.includes('v1') && set.includes('v2'))), `old and new pods never overlap: ${JSON.stringify(images)}`);
+  for (let i = 0; i < 6; i++) {
+    step();
+    images.push(w.pods.map((p) => p.spec.containers[0]!.image!));
+  }
+  assert.ok(
+    images.every((set) => !(set.includes('v1') && set.includes('v2'))),
+    `old and new pods never overlap: ${JSON.stringify(images)}`,
+  );
   assert.deepEqual(images.at(-1), ['v2', 'v2', 'v2']);
 });
 
 test('scaling a settled Deployment scales its ReplicaSet only', () => {
   const w = new World(deployment('v1', 3));
-  for (let i = 0; i < 5; i++) { w.syncDeployment(); w.syncReplicaSets(); w.readyAll(); w.syncReplicaSets(); }
+  for (let i = 0; i < 5; i++) {
+    w.syncDeployment();
+    w.syncReplicaSets();
+    w.readyAll();
+    w.syncReplicaSets();
+  }
   w.d = { ...w.d, spec: { ...w.d.spec, replicas: 5 } };
   w.syncDeployment();
   assert.equal(w.rss.length, 1);
@@ -160,10 +238,26 @@ test('scaling a settled Deployment scales its ReplicaSet only', () => {
 test('revisionHistoryLimit prunes the oldest zero-sized ReplicaSets once the rollout is complete', () => {
   const w = new World({ ...deployment('v0', 1), spec: { ...deployment('v0', 1).spec, revisionHistoryLimit: 1 } });
   for (let v = 1; v <= 4; v++) {
-    for (let i = 0; i < 10; i++) { w.syncDeployment(); w.syncReplicaSets(); w.readyAll(); w.syncReplicaSets(); }
-    w.d = { ...w.d, spec: { ...w.d.spec, template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: `v${v}` }] } } } };
+    for (let i = 0; i < 10; i++) {
+      w.syncDeployment();
+      w.syncReplicaSets();
+      w.readyAll();
+      w.syncReplicaSets();
+    }
+    w.d = {
+      ...w.d,
+      spec: {
+        ...w.d.spec,
+        template: { metadata: { labels: { app: 'kubia' } }, spec: { containers: [{ name: 'kubia', image: `v${v}` }] } },
+      },
+    };
   }
-  for (let i = 0; i < 10; i++) { w.syncDeployment(); w.syncReplicaSets(); w.readyAll(); w.syncReplicaSets(); }
+  for (let i = 0; i < 10; i++) {
+    w.syncDeployment();
+    w.syncReplicaSets();
+    w.readyAll();
+    w.syncReplicaSets();
+  }
   assert.equal(w.rss.length, 2, 'the new one and one old');
 });
 
@@ -173,7 +267,10 @@ test('a rollout that makes no progress for progressDeadlineSeconds is reported P
   w.syncReplicaSets(); // pods exist but never become ready (an image that never pulls)
   w.syncDeployment();
   const first = planDeployment(w.d, w.rss, w.pods, NOW);
-  assert.ok(first.requeueAfterMs! > 0 && first.requeueAfterMs! <= 61_000, `asks to look again at the deadline (${first.requeueAfterMs})`);
+  assert.ok(
+    first.requeueAfterMs! > 0 && first.requeueAfterMs! <= 61_000,
+    `asks to look again at the deadline (${first.requeueAfterMs})`,
+  );
   const later = planDeployment(w.d, w.rss, w.pods, NOW + 61_000);
   const st = later.actions.find((a) => a.type === 'updateStatus');
   assert.ok(st && st.type === 'updateStatus');

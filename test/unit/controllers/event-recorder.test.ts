@@ -8,7 +8,10 @@ import { NotFoundError } from '../../../cluster/client/api-errors.js';
 function memorySink() {
   const events = new Map<string, Event>();
   const sink: EventSink = {
-    async create(ev) { events.set(ev.metadata.name!, structuredClone(ev)); return ev; },
+    async create(ev) {
+      events.set(ev.metadata.name!, structuredClone(ev));
+      return ev;
+    },
     async patch(name, patch) {
       const ev = events.get(name);
       if (!ev) throw new NotFoundError({ kind: 'Status', code: 404, reason: 'NotFound' }, `PATCH events/${name}`);
@@ -54,5 +57,10 @@ test('an aggregate deleted meanwhile is recreated; one older than the window sta
   r.event(rs, 'Normal', 'X', 'm');
   await r.flush();
   assert.equal(events.size, 2);
-  assert.ok([...events.values()].some((e) => e.count === 1 && e.lastTimestamp === e.firstTimestamp && Date.parse(e.firstTimestamp!) >= clock.now() - 1000));
+  assert.ok(
+    [...events.values()].some(
+      (e) =>
+        e.count === 1 && e.lastTimestamp === e.firstTimestamp && Date.parse(e.firstTimestamp!) >= clock.now() - 1000,
+    ),
+  );
 });

@@ -19,7 +19,11 @@ describe('OCI spec from a CRI config', () => {
 
   it('maps securityContext capabilities and resources', () => {
     const base = { args: ['x'], env: [], cwd: '/', uid: 0, gid: 0, namespaces: [], cgroupsPath: '/a/b', mounts: [] };
-    const s = ociSpec({ ...base, security: { capabilities: { add: ['NET_ADMIN'], drop: ['KILL'] } }, resources: { memoryLimitBytes: 64 << 20, cpuLimitMilli: 500, cpuRequestMilli: 250 } }) as any;
+    const s = ociSpec({
+      ...base,
+      security: { capabilities: { add: ['NET_ADMIN'], drop: ['KILL'] } },
+      resources: { memoryLimitBytes: 64 << 20, cpuLimitMilli: 500, cpuRequestMilli: 250 },
+    }) as any;
     assert.ok(s.process.capabilities.bounding.includes('CAP_NET_ADMIN'));
     assert.ok(!s.process.capabilities.bounding.includes('CAP_KILL'));
     assert.deepEqual(s.linux.resources.memory, { limit: 64 << 20, swap: 64 << 20 });

@@ -2,15 +2,34 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseDesktopMode, type DesktopEnvironment } from '../../../cli/commands/desktop-mode.js';
 
-const base: DesktopEnvironment = { electronBinary: '/opt/electron/electron', display: ':0', uid: 0, sudoUid: '1000', sudoGid: '1000', opener: '/usr/bin/xdg-open' };
+const base: DesktopEnvironment = {
+  electronBinary: '/opt/electron/electron',
+  display: ':0',
+  uid: 0,
+  sudoUid: '1000',
+  sudoGid: '1000',
+  opener: '/usr/bin/xdg-open',
+};
 
 test('with the binary and a display, under sudo: the window runs as the invoking user', () => {
-  assert.deepEqual(chooseDesktopMode(base), { mode: 'electron', binary: '/opt/electron/electron', runAs: { uid: 1000, gid: 1000 } });
+  assert.deepEqual(chooseDesktopMode(base), {
+    mode: 'electron',
+    binary: '/opt/electron/electron',
+    runAs: { uid: 1000, gid: 1000 },
+  });
 });
 
 test('without the Electron binary: serve to a browser, opened as the invoking user when a display exists', () => {
-  assert.deepEqual(chooseDesktopMode({ ...base, electronBinary: undefined }), { mode: 'browser', reason: 'the Electron binary is not installed', openWith: '/usr/bin/xdg-open', runAs: { uid: 1000, gid: 1000 } });
-  assert.deepEqual(chooseDesktopMode({ ...base, electronBinary: undefined, display: undefined }), { mode: 'browser', reason: 'the Electron binary is not installed' });
+  assert.deepEqual(chooseDesktopMode({ ...base, electronBinary: undefined }), {
+    mode: 'browser',
+    reason: 'the Electron binary is not installed',
+    openWith: '/usr/bin/xdg-open',
+    runAs: { uid: 1000, gid: 1000 },
+  });
+  assert.deepEqual(chooseDesktopMode({ ...base, electronBinary: undefined, display: undefined }), {
+    mode: 'browser',
+    reason: 'the Electron binary is not installed',
+  });
 });
 
 test('no display, or plain root (would need --no-sandbox): print the URL', () => {
@@ -23,5 +42,8 @@ test('no display, or plain root (would need --no-sandbox): print the URL', () =>
 });
 
 test('a non-root user with the binary gets the window directly', () => {
-  assert.deepEqual(chooseDesktopMode({ ...base, uid: 1000, sudoUid: undefined }), { mode: 'electron', binary: '/opt/electron/electron' });
+  assert.deepEqual(chooseDesktopMode({ ...base, uid: 1000, sudoUid: undefined }), {
+    mode: 'electron',
+    binary: '/opt/electron/electron',
+  });
 });

@@ -5,8 +5,19 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { windowOptions } from '../../../electron/window-options.js';
-import { appOriginOf, decideNavigation, decideWindowOpen, isExternalWebUrl } from '../../../electron/navigation-guard.js';
-import { createDesktopApi, DESKTOP_API_MEMBERS, IPC_CHANNELS, isIpcChannel, parseIpcArgs } from '../../../electron/preload-api.js';
+import {
+  appOriginOf,
+  decideNavigation,
+  decideWindowOpen,
+  isExternalWebUrl,
+} from '../../../electron/navigation-guard.js';
+import {
+  createDesktopApi,
+  DESKTOP_API_MEMBERS,
+  IPC_CHANNELS,
+  isIpcChannel,
+  parseIpcArgs,
+} from '../../../electron/preload-api.js';
 import { createIpcHandlers, senderIsApp } from '../../../electron/ipc-main.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
@@ -45,7 +56,10 @@ test('the preload exposes exactly info and openExternal, over the allowed channe
   assert.deepEqual(await api.info(), { version: '1', electron: '39', platform: 'linux' });
   assert.equal(await api.openExternal('https://kubernetes.io/'), true);
   await assert.rejects(api.openExternal(42 as unknown as string), /url must be a string/);
-  assert.deepEqual(calls, [['app:info', []], ['shell:open-external', ['https://kubernetes.io/']]]);
+  assert.deepEqual(calls, [
+    ['app:info', []],
+    ['shell:open-external', ['https://kubernetes.io/']],
+  ]);
   assert.deepEqual([...IPC_CHANNELS], ['app:info', 'shell:open-external']);
   for (const bad of ['app:quit', 'ipc:send', '', 42, undefined]) assert.equal(isIpcChannel(bad), false);
 });
@@ -59,11 +73,18 @@ test('the bundled preload uses only contextBridge and the allow-listed invoke', 
 
 test('main re-checks channel, sender and arguments', async () => {
   const opened: string[] = [];
-  const h = createIpcHandlers({ appOrigin: APP, info: () => ({ version: '1', electron: '39', platform: 'linux' }), openExternal: async (u) => void opened.push(u) });
+  const h = createIpcHandlers({
+    appOrigin: APP,
+    info: () => ({ version: '1', electron: '39', platform: 'linux' }),
+    openExternal: async (u) => void opened.push(u),
+  });
   assert.equal(await h['shell:open-external'](`${APP}/`, ['https://example.com/docs']), true);
   assert.equal(await h['shell:open-external'](`${APP}/`, ['file:///etc/passwd']), false);
   assert.equal(await h['shell:open-external'](`${APP}/`, [`${APP}/?token=x`]), false);
-  await assert.rejects(h['shell:open-external']('https://evil.example/', ['https://example.com/']), /refused a call from https:\/\/evil.example/);
+  await assert.rejects(
+    h['shell:open-external']('https://evil.example/', ['https://example.com/']),
+    /refused a call from https:\/\/evil.example/,
+  );
   await assert.rejects(h['shell:open-external'](undefined, ['https://example.com/']), /refused/);
   await assert.rejects(h['shell:open-external'](`${APP}/`, [1, 2]), /one URL string/);
   await assert.rejects(h['app:info'](`${APP}/`, ['x']), /no arguments/);
@@ -77,10 +98,21 @@ test('navigation stays on the app origin; new windows never open inside the app'
   assert.throws(() => appOriginOf('http://0.0.0.0:4242/'), /127\.0\.0\.1/);
   assert.throws(() => appOriginOf('https://127.0.0.1:4242/'), /127\.0\.0\.1/);
   assert.deepEqual(decideNavigation(`${APP}/`, APP), { action: 'allow' });
-  for (const url of ['https://evil.example/', 'http://127.0.0.1:4243/', 'http://localhost:4242/', 'file:///etc/passwd', 'javascript:alert(1)', 'not a url']) {
+  for (const url of [
+    'https://evil.example/',
+    'http://127.0.0.1:4243/',
+    'http://localhost:4242/',
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'not a url',
+  ]) {
     assert.equal(decideNavigation(url, APP).action, 'deny', url);
   }
-  assert.deepEqual(decideWindowOpen('https://kubernetes.io/docs', APP), { action: 'deny', openExternally: true, reason: 'web link: system browser' });
+  assert.deepEqual(decideWindowOpen('https://kubernetes.io/docs', APP), {
+    action: 'deny',
+    openExternally: true,
+    reason: 'web link: system browser',
+  });
   assert.equal((decideWindowOpen(`${APP}/other`, APP) as { openExternally: boolean }).openExternally, false);
   assert.equal((decideWindowOpen('file:///etc/passwd', APP) as { openExternally: boolean }).openExternally, false);
   assert.equal((decideWindowOpen('mailto:x@y', APP) as { openExternally: boolean }).openExternally, false);

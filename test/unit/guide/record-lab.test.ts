@@ -42,7 +42,10 @@ test('recorder: only while on, tagged by target, capped', () => {
 });
 
 test('contract validates record calls', () => {
-  assert.deepEqual(guideRequestValidators['guide.record.save']({ id: 'my-lab', title: 'T' }, 'req'), { id: 'my-lab', title: 'T' });
+  assert.deepEqual(guideRequestValidators['guide.record.save']({ id: 'my-lab', title: 'T' }, 'req'), {
+    id: 'my-lab',
+    title: 'T',
+  });
   assert.throws(() => guideRequestValidators['guide.record.save']({ id: '../x', title: 'T' }, 'req'), /req\.id/);
   assert.throws(() => guideRequestValidators['guide.record.stop']({ x: 1 }, 'req'));
 });
@@ -73,20 +76,46 @@ test('a saved recording loads as a lab and its solve.sh runs exactly the typed c
   rec.input('a', ns, 'true\r');
   rec.input('a', ns, `${typed}\r`);
   rec.input('b', `${tag}default_web`, 'ip link\r');
-  const { id, dir } = writeRecordedLab({ labsRoot, id: 'demo', title: 'Demo', topologyFile: join(labsRoot, 'topologies/article.yaml'), commands: rec.stop() });
+  const { id, dir } = writeRecordedLab({
+    labsRoot,
+    id: 'demo',
+    title: 'Demo',
+    topologyFile: join(labsRoot, 'topologies/article.yaml'),
+    commands: rec.stop(),
+  });
   assert.equal(id, 'recorded-demo');
-  assert.throws(() => writeRecordedLab({ labsRoot, id: 'demo', title: 'Demo', topologyFile: join(labsRoot, 'topologies/article.yaml'), commands: rec.recorded() }), /already exists/);
-  assert.throws(() => writeRecordedLab({ labsRoot, id: 'Bad!', title: 'x', topologyFile: '', commands: rec.recorded() }), /does not match/);
+  assert.throws(
+    () =>
+      writeRecordedLab({
+        labsRoot,
+        id: 'demo',
+        title: 'Demo',
+        topologyFile: join(labsRoot, 'topologies/article.yaml'),
+        commands: rec.recorded(),
+      }),
+    /already exists/,
+  );
+  assert.throws(
+    () => writeRecordedLab({ labsRoot, id: 'Bad!', title: 'x', topologyFile: '', commands: rec.recorded() }),
+    /does not match/,
+  );
 
   const lab = loadLab(dir, labsRoot);
   assert.equal(lab.steps.length, 2);
-  assert.deepEqual(lab.terminals.map((t) => t.target), ['rec', 'default/web']);
+  assert.deepEqual(
+    lab.terminals.map((t) => t.target),
+    ['rec', 'default/web'],
+  );
   assert.deepEqual(lab.steps[0]!.commands, [{ terminal: lab.terminals[0]!.name, lines: ['true', typed] }]);
   assert.ok(lab.steps.every((s) => !s.checkFailsBeforeSolve));
 
   execFileSync('ip', ['netns', 'add', ns]);
   const prelude = 'source "$1"; source "$2"';
-  const run = (script: string) => spawnSync('bash', ['-c', prelude, 'kubewire-lab', join(labsRoot, 'lib/lab.sh'), script], { env: { ...process.env, KW_PREFIX: tag }, encoding: 'utf8' });
+  const run = (script: string) =>
+    spawnSync('bash', ['-c', prelude, 'kubewire-lab', join(labsRoot, 'lib/lab.sh'), script], {
+      env: { ...process.env, KW_PREFIX: tag },
+      encoding: 'utf8',
+    });
   const solved = run(lab.steps[0]!.solveScript);
   assert.equal(solved.status, 0, solved.stderr);
   assert.equal(readFileSync(out, 'utf8'), `it's $(not run); ok\n`);
@@ -99,14 +128,24 @@ test('a saved recording loads as a lab and its solve.sh runs exactly the typed c
 
 test('guide service: record in a lab, stop, save; the new lab is listed and shown', () => {
   const labsRoot = join(work, 'svc-labs');
-  for (const d of ['lib', 'topologies', 'veth-by-hand']) cpSync(join(repo, 'labs', d), join(labsRoot, d), { recursive: true });
+  for (const d of ['lib', 'topologies', 'veth-by-hand'])
+    cpSync(join(repo, 'labs', d), join(labsRoot, d), { recursive: true });
   const recorder = new CommandRecorder({ prefix: 'kw-tguide-', now: () => 5, maxCommands: 100 });
-  const svc = new GuideService({ labsRoot, runner: new LabRunner(cliLabEnvironment('kw-tguide-', join(work, 'state')), join(labsRoot, 'lib', 'lab.sh')), prefix: 'kw-tguide-', namespaceExists: () => false, recorder });
+  const svc = new GuideService({
+    labsRoot,
+    runner: new LabRunner(cliLabEnvironment('kw-tguide-', join(work, 'state')), join(labsRoot, 'lib', 'lab.sh')),
+    prefix: 'kw-tguide-',
+    namespaceExists: () => false,
+    recorder,
+  });
   assert.throws(() => svc.recordSave('early', 'x'), /nothing was recorded/);
   assert.equal(svc.recordStart('veth-by-hand').recording, true);
   recorder.input('t', 'kw-tguide-node5', 'ip -br link\r');
   const stopped = svc.recordStop();
-  assert.deepEqual([stopped.recording, stopped.lab, stopped.commands.map((c) => c.line)], [false, 'veth-by-hand', ['ip -br link']]);
+  assert.deepEqual(
+    [stopped.recording, stopped.lab, stopped.commands.map((c) => c.line)],
+    [false, 'veth-by-hand', ['ip -br link']],
+  );
   assert.deepEqual(svc.recordSave('mine', 'My recording'), { id: 'recorded-mine' });
   assert.ok(svc.list().some((l) => l.id === 'recorded-mine' && l.title === 'My recording' && l.steps === 1));
   assert.deepEqual(svc.show('recorded-mine').terminals[0]!.namespace, 'kw-tguide-node5');

@@ -13,7 +13,11 @@ test('short names are Docker Hub official images with tag latest', () => {
 });
 
 test('a first component with a dot, a port or localhost is a registry', () => {
-  assert.deepEqual(parseImageRef('registry.k8s.io/pause:3.10'), { registry: 'registry.k8s.io', repository: 'pause', tag: '3.10' });
+  assert.deepEqual(parseImageRef('registry.k8s.io/pause:3.10'), {
+    registry: 'registry.k8s.io',
+    repository: 'pause',
+    tag: '3.10',
+  });
   assert.equal(normaliseImageRef('localhost:5000/a/b'), 'localhost:5000/a/b:latest');
   assert.equal(normaliseImageRef('10.0.0.1:5000/x:1'), '10.0.0.1:5000/x:1');
   assert.equal(normaliseImageRef('localhost/x'), 'localhost/x:latest');

@@ -21,14 +21,17 @@ function blob(members: TarMember[], gzip = false): string {
 }
 
 test('files, dirs and links land with their modes; gzip is sniffed', async () => {
-  const b = blob([
-    { name: 'etc/', type: 'dir' },
-    { name: 'etc/motd', data: 'hello\n', mode: 0o600 },
-    { name: 'bin/', type: 'dir' },
-    { name: 'bin/sh', data: '#!', mode: 0o755 },
-    { name: 'bin/ash', type: 'symlink', linkname: '/bin/sh' },
-    { name: 'bin/dash', type: 'hardlink', linkname: 'bin/sh' },
-  ], true);
+  const b = blob(
+    [
+      { name: 'etc/', type: 'dir' },
+      { name: 'etc/motd', data: 'hello\n', mode: 0o600 },
+      { name: 'bin/', type: 'dir' },
+      { name: 'bin/sh', data: '#!', mode: 0o755 },
+      { name: 'bin/ash', type: 'symlink', linkname: '/bin/sh' },
+      { name: 'bin/dash', type: 'hardlink', linkname: 'bin/sh' },
+    ],
+    true,
+  );
   assert.equal(await sniffCompression(b), 'gzip');
   const dest = join(work, 'plain');
   await unpackLayer(b, dest);
@@ -58,15 +61,32 @@ test('whiteouts and opaque dirs become overlayfs whiteouts; device nodes are dro
   assert.ok(wh.isCharacterDevice() && wh.rdev === 0, 'etc/motd is a 0:0 whiteout');
   assert.ok(!existsSync(join(dest, 'etc/.wh.motd')));
   assert.ok(!existsSync(join(dest, 'var/cache/.wh..wh..opq')));
-  assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(dest, 'var/cache')], { encoding: 'utf8' }), 'y');
+  assert.equal(
+    execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(dest, 'var/cache')], {
+      encoding: 'utf8',
+    }),
+    'y',
+  );
   assert.ok(existsSync(join(dest, 'var/cache/new')));
   assert.ok(!existsSync(join(dest, 'dev/sda')) && !existsSync(join(dest, 'dev/null')));
-  assert.ok(lstatSync(join(dest, 'gone')).isCharacterDevice(), 'a 0:0 char device is already an overlay whiteout: kept');
+  assert.ok(
+    lstatSync(join(dest, 'gone')).isCharacterDevice(),
+    'a 0:0 char device is already an overlay whiteout: kept',
+  );
 });
 
 test('a member with .. is refused and nothing is written outside', async () => {
   const dest = join(work, 'dots');
-  await assert.rejects(unpackLayer(blob([{ name: '../escaped', data: 'bad' }, { name: 'a/../../escaped2', data: 'bad' }]), dest), /rejected by tar/);
+  await assert.rejects(
+    unpackLayer(
+      blob([
+        { name: '../escaped', data: 'bad' },
+        { name: 'a/../../escaped2', data: 'bad' },
+      ]),
+      dest,
+    ),
+    /rejected by tar/,
+  );
   assert.ok(!existsSync(join(work, 'escaped')) && !existsSync(join(work, 'escaped2')));
   assert.ok(!existsSync(dest), 'a refused layer leaves no folder');
 });
@@ -74,12 +94,18 @@ test('a member with .. is refused and nothing is written outside', async () => {
 test('writing through a symlink that points out of the layer is refused', async () => {
   const outside = join(work, 'outside');
   const dest = join(work, 'through-link');
-  await assert.rejects(unpackLayer(blob([
-    { name: 'lnk', type: 'symlink', linkname: outside },
-    { name: 'lnk/pwned', data: 'bad' },
-    { name: 'up', type: 'symlink', linkname: '../..' },
-    { name: 'up/pwned2', data: 'bad' },
-  ]), dest), /rejected by tar/);
+  await assert.rejects(
+    unpackLayer(
+      blob([
+        { name: 'lnk', type: 'symlink', linkname: outside },
+        { name: 'lnk/pwned', data: 'bad' },
+        { name: 'up', type: 'symlink', linkname: '../..' },
+        { name: 'up/pwned2', data: 'bad' },
+      ]),
+      dest,
+    ),
+    /rejected by tar/,
+  );
   assert.ok(!existsSync(join(outside, 'pwned')) && !existsSync(join(work, 'pwned2')) && !existsSync('/pwned2'));
 });
 
@@ -87,6 +113,15 @@ test('a hard link to a file outside is refused', async () => {
   const secret = join(work, 'secret');
   writeFileSync(secret, 's');
   const dest = join(work, 'hard');
-  await assert.rejects(unpackLayer(blob([{ name: 'h', type: 'hardlink', linkname: secret }, { name: 'h2', type: 'hardlink', linkname: '../secret' }]), dest), /rejected by tar/);
+  await assert.rejects(
+    unpackLayer(
+      blob([
+        { name: 'h', type: 'hardlink', linkname: secret },
+        { name: 'h2', type: 'hardlink', linkname: '../secret' },
+      ]),
+      dest,
+    ),
+    /rejected by tar/,
+  );
   assert.equal(lstatSync(secret).nlink, 1);
 });

@@ -9,8 +9,30 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 test('dockerconfigjson and dockercfg secrets become auth by registry host', () => {
   const auth = authFromPullSecrets([
-    { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: b64('luksa:pw:with:colons') }, 'reg.lab:5000': { username: 'u', password: 'p' } } })) } },
-    { type: 'kubernetes.io/dockercfg', data: { '.dockercfg': b64(JSON.stringify({ 'https://other.example/v2/': { identitytoken: 'tok' }, 'reg.lab:5000': { username: 'later', password: 'x' } })) } },
+    {
+      type: 'kubernetes.io/dockerconfigjson',
+      data: {
+        '.dockerconfigjson': b64(
+          JSON.stringify({
+            auths: {
+              'https://index.docker.io/v1/': { auth: b64('luksa:pw:with:colons') },
+              'reg.lab:5000': { username: 'u', password: 'p' },
+            },
+          }),
+        ),
+      },
+    },
+    {
+      type: 'kubernetes.io/dockercfg',
+      data: {
+        '.dockercfg': b64(
+          JSON.stringify({
+            'https://other.example/v2/': { identitytoken: 'tok' },
+            'reg.lab:5000': { username: 'later', password: 'x' },
+          }),
+        ),
+      },
+    },
     { type: 'Opaque', data: { x: b64('{}') } },
     { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64('not json') } },
   ]);
@@ -24,14 +46,29 @@ test('dockerconfigjson and dockercfg secrets become auth by registry host', () =
 });
 
 test('a Bearer challenge gives realm, service and scope (commas inside quotes kept)', () => {
-  assert.deepEqual(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull,push"'), {
-    scheme: 'bearer',
-    params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull,push' },
-  });
+  assert.deepEqual(
+    parseChallenge(
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull,push"',
+    ),
+    {
+      scheme: 'bearer',
+      params: {
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/nginx:pull,push',
+      },
+    },
+  );
   assert.equal(parseChallenge('Basic realm="kubewire-lab"').scheme, 'basic');
 });
 
-test('the registry\'s error body is kept in its own words', () => {
-  assert.equal(registryErrorText(404, Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}')), 'MANIFEST_UNKNOWN: manifest unknown');
+test("the registry's error body is kept in its own words", () => {
+  assert.equal(
+    registryErrorText(
+      404,
+      Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}'),
+    ),
+    'MANIFEST_UNKNOWN: manifest unknown',
+  );
   assert.equal(registryErrorText(502, Buffer.from('<html>bad gateway</html>')), 'HTTP 502: <html>bad gateway</html>');
 });

@@ -12,17 +12,35 @@ test('the article commands file: every command the article prints, with a place 
   const by = new Map(d.commands.map((c) => [c.id, c]));
   assert.equal(by.get('iptables-nat')!.verbatim, true);
   assert.equal(by.get('iptables-nat')!.where, 'node5');
-  assert.ok(by.get('iptables-nat')!.expect.some((r) => r.test('KUBE-SEP-DHEI6HLVRKMGWFA5  0    --  0.0.0.0/0            0.0.0.0/0            statistic mode random probability 0.16667000018')));
+  assert.ok(
+    by
+      .get('iptables-nat')!
+      .expect.some((r) =>
+        r.test(
+          'KUBE-SEP-DHEI6HLVRKMGWFA5  0    --  0.0.0.0/0            0.0.0.0/0            statistic mode random probability 0.16667000018',
+        ),
+      ),
+  );
   for (const c of d.commands) {
-    if (c.article.startsWith('docker ')) assert.ok(c.pending, `${c.id}: docker commands are pending until the nodes have docker`);
+    if (c.article.startsWith('docker '))
+      assert.ok(c.pending, `${c.id}: docker commands are pending until the nodes have docker`);
     if (!c.verbatim) assert.ok(c.why || c.pending, c.id);
   }
 });
 
 test('the format refuses duplicate ids, silent equivalents and bad regexes', () => {
   const one = (extra: string) => `commands:\n  - { id: a, section: s, article: ls, where: node5 }\n${extra}`;
-  assert.throws(() => parseArticleCommands(one('  - { id: a, section: s, article: ls, where: node5 }\n'), 'f'), /duplicate id a/);
-  assert.throws(() => parseArticleCommands(one('  - { id: b, section: s, article: ls, run: ls -l, where: node5 }\n'), 'f'), /must say why/);
-  assert.throws(() => parseArticleCommands(one("  - { id: c, section: s, article: ls, where: node5, expect: ['('] }\n"), 'f'), /not a regular expression/);
+  assert.throws(
+    () => parseArticleCommands(one('  - { id: a, section: s, article: ls, where: node5 }\n'), 'f'),
+    /duplicate id a/,
+  );
+  assert.throws(
+    () => parseArticleCommands(one('  - { id: b, section: s, article: ls, run: ls -l, where: node5 }\n'), 'f'),
+    /must say why/,
+  );
+  assert.throws(
+    () => parseArticleCommands(one("  - { id: c, section: s, article: ls, where: node5, expect: ['('] }\n"), 'f'),
+    /not a regular expression/,
+  );
   assert.throws(() => parseArticleCommands(one('  - { id: d, section: s, article: ls, where: host }\n'), 'f'), /where/);
 });

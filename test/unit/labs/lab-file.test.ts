@@ -25,23 +25,43 @@ test('every shipped lab loads, names only declared terminals, and has check and 
   for (const d of dirs) {
     const lab = loadLab(d, labsRoot);
     assert.ok(lab.steps.length > 0, lab.id);
-    for (const s of lab.steps) assert.ok(s.commands.length > 0, `${lab.id} step ${s.number} shows the learner no command`);
+    for (const s of lab.steps)
+      assert.ok(s.commands.length > 0, `${lab.id} step ${s.number} shows the learner no command`);
   }
 });
 
 test('the veth lab follows the article: 192.168.132.150, cni0, two routes, google.com', () => {
   const lab = loadLab(join(labsRoot, 'veth-by-hand'), labsRoot);
   const all = lab.steps.flatMap((s) => s.commands.flatMap((c) => c.lines)).join('\n');
-  for (const needle of ['unshare --net', '/var/run/netns', 'master cni0', 'name eth0', '192.168.132.150/24',
-    'default via 192.168.132.1', '192.168.128.0/18 via 192.168.132.1', 'curl -s 192.168.132.73:8080', '172.17.0.2', 'curl -s google.com', 'ping -c 2 -W 1 google.com']) {
+  for (const needle of [
+    'unshare --net',
+    '/var/run/netns',
+    'master cni0',
+    'name eth0',
+    '192.168.132.150/24',
+    'default via 192.168.132.1',
+    '192.168.128.0/18 via 192.168.132.1',
+    'curl -s 192.168.132.73:8080',
+    '172.17.0.2',
+    'curl -s google.com',
+    'ping -c 2 -W 1 google.com',
+  ]) {
     assert.ok(all.includes(needle), `the lab's commands should include ${needle}`);
   }
   assert.equal(lab.vars.CONTAINER, '{prefix}demo');
 });
 
 test('command blocks are read with their terminal', () => {
-  const blocks = parseCommandBlocks('text\n```bash node5\nip a\n\nip r\n```\n```\nnot a command\n```\n```bash container\nping x\n```\n');
-  assert.deepEqual(blocks.map((b) => [b.terminal, b.lines]), [['node5', ['ip a', 'ip r']], ['container', ['ping x']]]);
+  const blocks = parseCommandBlocks(
+    'text\n```bash node5\nip a\n\nip r\n```\n```\nnot a command\n```\n```bash container\nping x\n```\n',
+  );
+  assert.deepEqual(
+    blocks.map((b) => [b.terminal, b.lines]),
+    [
+      ['node5', ['ip a', 'ip r']],
+      ['container', ['ping x']],
+    ],
+  );
 });
 
 test('bad lab files are rejected with the file, the field and the problem', (t) => {
@@ -51,16 +71,27 @@ test('bad lab files are rejected with the file, the field and the problem', (t) 
   const good = readFileSync(yamlFile, 'utf8');
   const expectError = (yaml: string, field: RegExp, problem: RegExp) => {
     writeFileSync(yamlFile, yaml);
-    assert.throws(() => loadLab(labDir, dir), (e: unknown) => {
-      assert.ok(e instanceof ValidationError, String(e));
-      assert.match(e.where, field);
-      assert.match(e.problem, problem);
-      return true;
-    });
+    assert.throws(
+      () => loadLab(labDir, dir),
+      (e: unknown) => {
+        assert.ok(e instanceof ValidationError, String(e));
+        assert.match(e.where, field);
+        assert.match(e.problem, problem);
+        return true;
+      },
+    );
   };
   expectError(good.replace('id: veth-by-hand', 'id: "x; rm -rf /"'), /lab\.yaml: id$/, /does not match/);
-  expectError(good.replace('topology: ../topologies/article.yaml', 'topology: ../../../etc/passwd'), /topology$/, /outside/);
-  expectError(good.replace('  CONTAINER: "{prefix}demo"', '  CONTAINER: "$(reboot)"'), /vars\.CONTAINER$/, /must match/);
+  expectError(
+    good.replace('topology: ../topologies/article.yaml', 'topology: ../../../etc/passwd'),
+    /topology$/,
+    /outside/,
+  );
+  expectError(
+    good.replace('  CONTAINER: "{prefix}demo"', '  CONTAINER: "$(reboot)"'),
+    /vars\.CONTAINER$/,
+    /must match/,
+  );
   expectError(good.replace('dir: steps/05-routes', 'dir: steps/nope'), /steps\[4\]\.dir$/, /no such folder/);
   expectError(good.replace('  - name: container\n', '  - name: other\n'), /text\.md:\d+$/, /"container"/);
   expectError(good + '\n  - [unclosed', /lab\.yaml:\d+:\d+$/, /malformed YAML/);
@@ -70,7 +101,11 @@ test('bad lab files are rejected with the file, the field and the problem', (t) 
 });
 
 test('lab scripts are shellcheck clean', () => {
-  assert.equal(spawnSync('shellcheck', ['--version']).status, 0, 'shellcheck is not installed (scripts/bootstrap.mjs installs it for npm test)');
+  assert.equal(
+    spawnSync('shellcheck', ['--version']).status,
+    0,
+    'shellcheck is not installed (scripts/bootstrap.mjs installs it for npm test)',
+  );
   const files: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {

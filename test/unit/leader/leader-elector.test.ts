@@ -12,13 +12,24 @@ class MemoryLock implements LeaseLock {
   lease: Lease | undefined;
   private rv = 0;
   down = new Set<string>();
-  constructor(private readonly who: string, private readonly shared: { lock?: MemoryLock } = {}) {}
+  constructor(
+    private readonly who: string,
+    private readonly shared: { lock?: MemoryLock } = {},
+  ) {}
   view(who: string): LeaseLock {
     const self = this;
     return {
       description: this.description,
-      async get() { if (self.down.has(who)) throw new Error('connection refused'); return self.lease && structuredClone(self.lease); },
-      async create(l) { if (self.down.has(who)) throw new Error('connection refused'); if (self.lease) throw new Error('AlreadyExists'); self.lease = { ...l, metadata: { name: 'test', namespace: 'kube-system', resourceVersion: String(++self.rv) } }; return structuredClone(self.lease); },
+      async get() {
+        if (self.down.has(who)) throw new Error('connection refused');
+        return self.lease && structuredClone(self.lease);
+      },
+      async create(l) {
+        if (self.down.has(who)) throw new Error('connection refused');
+        if (self.lease) throw new Error('AlreadyExists');
+        self.lease = { ...l, metadata: { name: 'test', namespace: 'kube-system', resourceVersion: String(++self.rv) } };
+        return structuredClone(self.lease);
+      },
       async update(l) {
         if (self.down.has(who)) throw new Error('connection refused');
         if (l.metadata.resourceVersion !== self.lease?.metadata.resourceVersion) throw new Error('Conflict');
@@ -27,9 +38,15 @@ class MemoryLock implements LeaseLock {
       },
     };
   }
-  get(): never { throw new Error(); }
-  create(): never { throw new Error(); }
-  update(): never { throw new Error(); }
+  get(): never {
+    throw new Error();
+  }
+  create(): never {
+    throw new Error();
+  }
+  update(): never {
+    throw new Error();
+  }
 }
 
 async function advance(clock: FakeClock, ms: number, step = 100): Promise<void> {
@@ -40,10 +57,24 @@ async function advance(clock: FakeClock, ms: number, step = 100): Promise<void> 
 }
 
 function candidate(lock: MemoryLock, id: string, clock: FakeClock, log: string[]) {
-  return new LeaderElector({ lock: lock.view(id), identity: id, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, onError: () => {} }, clock, {
-    onStartedLeading: () => { log.push(`${id} started`); return () => log.push(`${id} stopped acting`); },
-    onStoppedLeading: () => log.push(`${id} stopped leading`),
-  });
+  return new LeaderElector(
+    {
+      lock: lock.view(id),
+      identity: id,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      onError: () => {},
+    },
+    clock,
+    {
+      onStartedLeading: () => {
+        log.push(`${id} started`);
+        return () => log.push(`${id} stopped acting`);
+      },
+      onStoppedLeading: () => log.push(`${id} stopped leading`),
+    },
+  );
 }
 
 test('two candidates: exactly one leads; the standby takes over within the lease duration after the leader goes silent', async () => {
@@ -86,7 +117,11 @@ test('a leader that stops with releaseOnCancel hands over at once', async () => 
   const clock = new FakeClock();
   const lock = new MemoryLock('x');
   const log: string[] = [];
-  const a = new LeaderElector({ lock: lock.view('a'), identity: 'a', releaseOnCancel: true }, clock, { onStartedLeading: () => { log.push('a'); } });
+  const a = new LeaderElector({ lock: lock.view('a'), identity: 'a', releaseOnCancel: true }, clock, {
+    onStartedLeading: () => {
+      log.push('a');
+    },
+  });
   const b = candidate(lock, 'b', clock, log);
   a.run();
   await advance(clock, 100);
@@ -118,5 +153,13 @@ test('renewing keeps acquireTime and leaseTransitions and moves renewTime', asyn
 test('a renew deadline not shorter than the lease duration is refused', () => {
   const clock = new FakeClock();
   const lock = new MemoryLock('x');
-  assert.throws(() => new LeaderElector({ lock: lock.view('a'), identity: 'a', leaseDurationMs: 5_000, renewDeadlineMs: 5_000 }, clock, { onStartedLeading() {} }), LeaderElectionConfigError);
+  assert.throws(
+    () =>
+      new LeaderElector(
+        { lock: lock.view('a'), identity: 'a', leaseDurationMs: 5_000, renewDeadlineMs: 5_000 },
+        clock,
+        { onStartedLeading() {} },
+      ),
+    LeaderElectionConfigError,
+  );
 });

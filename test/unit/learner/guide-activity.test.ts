@@ -25,7 +25,10 @@ test('a start reports its phases as they run and end; a second start meanwhile i
   ]);
   assert.equal(mid.elapsedMs, 1500);
   assert.match(seen[0]!, /^Starting veth-by-hand: creating namespaces \(2\/10\) · 2 s$/);
-  await assert.rejects(a.run('replay', 'veth-by-hand', 7, async () => 0), /veth-by-hand is starting; wait/);
+  await assert.rejects(
+    a.run('replay', 'veth-by-hand', 7, async () => 0),
+    /veth-by-hand is starting; wait/,
+  );
   release();
   assert.equal(await run, 42);
   assert.equal(a.get(), null);
@@ -33,7 +36,10 @@ test('a start reports its phases as they run and end; a second start meanwhile i
 
 test('a failed start leaves the guide idle, and a replay counts its steps after the cluster phase', async () => {
   const a = new GuideActivity(() => 0);
-  await assert.rejects(a.run('start', 'x', 0, async () => Promise.reject(new Error('up failed'))), /up failed/);
+  await assert.rejects(
+    a.run('start', 'x', 0, async () => Promise.reject(new Error('up failed'))),
+    /up failed/,
+  );
   assert.equal(a.get(), null);
   await a.run('replay', 'x', 4, async (onPhase, onStep) => {
     onPhase({ name: 'cluster', event: 'done', ms: 3 });

@@ -23,9 +23,23 @@ test('hints are remembered once; progress of a lab that lost steps is clamped', 
 });
 
 test('"show me" links: devices, chains, views; malformed ones are plain text', () => {
-  assert.deepEqual(parseShowLink('show:topology node5/cni0 node5/veth123', 'kw-t1-'), { view: 'topology', devices: [{ namespace: 'kw-t1-node5', ifname: 'cni0' }, { namespace: 'kw-t1-node5', ifname: 'veth123' }] });
-  assert.deepEqual(parseShowLink('show:topology {prefix}demo', 'kw-'), { view: 'topology', devices: [{ namespace: 'kw-demo' }] });
-  assert.deepEqual(parseShowLink('show:iptables gateway nat POSTROUTING', 'kw-'), { view: 'iptables', namespace: 'kw-gateway', table: 'nat', chain: 'POSTROUTING' });
+  assert.deepEqual(parseShowLink('show:topology node5/cni0 node5/veth123', 'kw-t1-'), {
+    view: 'topology',
+    devices: [
+      { namespace: 'kw-t1-node5', ifname: 'cni0' },
+      { namespace: 'kw-t1-node5', ifname: 'veth123' },
+    ],
+  });
+  assert.deepEqual(parseShowLink('show:topology {prefix}demo', 'kw-'), {
+    view: 'topology',
+    devices: [{ namespace: 'kw-demo' }],
+  });
+  assert.deepEqual(parseShowLink('show:iptables gateway nat POSTROUTING', 'kw-'), {
+    view: 'iptables',
+    namespace: 'kw-gateway',
+    table: 'nat',
+    chain: 'POSTROUTING',
+  });
   assert.deepEqual(parseShowLink('show:cluster pods', 'kw-'), { view: 'cluster', kind: 'pods' });
   assert.equal(parseShowLink('show:topology', 'kw-'), undefined);
   assert.equal(parseShowLink('show:topology node5/"><script>', 'kw-'), undefined);

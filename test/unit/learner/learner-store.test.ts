@@ -47,19 +47,35 @@ test('a file edited into nonsense is set aside, not trusted, and the store start
 
 test('requests are validated: unknown fields, out-of-range steps, huge layouts and bad themes are refused', () => {
   const v = requestValidators;
-  assert.deepEqual(v['learner.progress']({ lab: 'a', progress: { done: [2, 1, 2], current: 1, hints: [] } }, 'r'), { lab: 'a', progress: { done: [1, 2], current: 1, hints: [] } });
-  assert.throws(() => v['learner.progress']({ lab: 'a', progress: { done: [0], current: 1, hints: [] } }, 'r'), /outside/);
-  assert.throws(() => v['learner.progress']({ lab: '../x', progress: { done: [], current: 1, hints: [] } }, 'r'), /does not match/);
+  assert.deepEqual(v['learner.progress']({ lab: 'a', progress: { done: [2, 1, 2], current: 1, hints: [] } }, 'r'), {
+    lab: 'a',
+    progress: { done: [1, 2], current: 1, hints: [] },
+  });
+  assert.throws(
+    () => v['learner.progress']({ lab: 'a', progress: { done: [0], current: 1, hints: [] } }, 'r'),
+    /outside/,
+  );
+  assert.throws(
+    () => v['learner.progress']({ lab: '../x', progress: { done: [], current: 1, hints: [] } }, 'r'),
+    /does not match/,
+  );
   assert.throws(() => v['learner.prefs']({ theme: 'pink' }, 'r'), /dark or light/);
   assert.throws(() => v['learner.prefs']({ evil: 1 }, 'r'), /unknown field/);
   const big = Object.fromEntries(Array.from({ length: 1501 }, (_, i) => [`n${i}`, { x: 0, y: 0 }]));
   assert.throws(() => v['layout.save']({ key: 'a', positions: big }, 'r'), /more than 1500/);
   assert.throws(() => v['layout.save']({ key: 'a', positions: { 'a b': { x: 0, y: 0 } } }, 'r'), /does not match/);
-  assert.throws(() => learnerRequestValidators['layout.save']({ key: 'a', positions: { a: { x: 1e9, y: 0 } } }, 'r'), /out of range/);
+  assert.throws(
+    () => learnerRequestValidators['layout.save']({ key: 'a', positions: { a: { x: 1e9, y: 0 } } }, 'r'),
+    /out of range/,
+  );
 });
 
 test('phase lines from `kubewire up` parse; anything else is not a phase', () => {
-  assert.deepEqual(parseProgressLine('kubewire-progress {"name":"nodes+cloud","event":"done","ms":12.5}'), { name: 'nodes+cloud', event: 'done', ms: 12.5 });
+  assert.deepEqual(parseProgressLine('kubewire-progress {"name":"nodes+cloud","event":"done","ms":12.5}'), {
+    name: 'nodes+cloud',
+    event: 'done',
+    ms: 12.5,
+  });
   assert.equal(parseProgressLine('lab article is up'), undefined);
   assert.equal(parseProgressLine('kubewire-progress {"name":"x","event":"maybe","ms":1}'), undefined);
   assert.equal(parseProgressLine('kubewire-progress {not json'), undefined);

@@ -7,7 +7,13 @@ import { sweepStaleCaptureFolders } from '../../../server/path/capture-store.js'
 
 test('only capture folders of dead owners are swept', () => {
   const base = mkdtempSync(join(tmpdir(), 'kw-sweep-'));
-  for (const n of ['kubewire-captures-111-abcdef', 'kubewire-captures-222-abcdef', 'kubewire-captures-x-abcdef', 'other-111-abcdef']) mkdirSync(join(base, n));
+  for (const n of [
+    'kubewire-captures-111-abcdef',
+    'kubewire-captures-222-abcdef',
+    'kubewire-captures-x-abcdef',
+    'other-111-abcdef',
+  ])
+    mkdirSync(join(base, n));
   const removed = sweepStaleCaptureFolders(base, (pid) => pid === 222);
   assert.deepEqual(removed, ['kubewire-captures-111-abcdef']);
   assert.equal(existsSync(join(base, 'kubewire-captures-222-abcdef')), true);

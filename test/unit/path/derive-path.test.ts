@@ -49,7 +49,10 @@ test('pod on node1 → pod on node2: the article three hops (cni0 .1, flannel.1 
   assert.match(t.source.route, /default via 192\.168\.128\.1 dev eth0/);
   assert.match(t.hops[0]!.route, /192\.168\.129\.0\/24 via 192\.168\.129\.0 dev flannel\.1 .*onlink/);
   // Into node1: through the pod's veth, and cni0 takes the frame up to IP (its own MAC).
-  assert.deepEqual(t.hops[0]!.arrival.map((s) => s.kind), ['veth', 'bridge']);
+  assert.deepEqual(
+    t.hops[0]!.arrival.map((s) => s.kind),
+    ['veth', 'bridge'],
+  );
   const br = t.hops[0]!.arrival[1]!;
   assert.ok(br.kind === 'bridge' && br.port === 'local' && br.bridge === 'cni0');
 });
@@ -66,11 +69,26 @@ test('the VXLAN segment: neighbour → VTEP MAC, FDB → outer destination, UDP 
   assert.equal(v.vtepMac, '02:42:c0:a8:81:00');
   assert.match(v.neighbour, /^192\.168\.129\.0 dev flannel\.1 lladdr 02:42:c0:a8:81:00 PERMANENT/);
   assert.match(v.fdb, /dst 10\.231\.209\.117/);
-  const kinds = t.hops[1]!.arrival.map((s) => (s.kind === 'veth' ? `veth ${s.namespace.slice(P.length)}/${s.dev}→${s.peerNamespace.slice(P.length)}/${s.peerDev}` : s.kind === 'bridge' ? `bridge ${s.bridge}→${s.port}` : s.kind));
-  assert.deepEqual(kinds, ['vxlan-encap', 'veth node1/eth0→underlay/node1', 'bridge br0→node2', 'veth underlay/node2→node2/eth0', 'vxlan-decap']);
+  const kinds = t.hops[1]!.arrival.map((s) =>
+    s.kind === 'veth'
+      ? `veth ${s.namespace.slice(P.length)}/${s.dev}→${s.peerNamespace.slice(P.length)}/${s.peerDev}`
+      : s.kind === 'bridge'
+        ? `bridge ${s.bridge}→${s.port}`
+        : s.kind,
+  );
+  assert.deepEqual(kinds, [
+    'vxlan-encap',
+    'veth node1/eth0→underlay/node1',
+    'bridge br0→node2',
+    'veth underlay/node2→node2/eth0',
+    'vxlan-decap',
+  ]);
   // Capture points include the underlay wire with the outer addresses and port.
   const under = t.capturePoints.filter((p) => p.match.udpPort === 8472);
-  assert.deepEqual(under.map((p) => `${p.namespace.slice(P.length)}/${p.dev}`), ['node1/eth0', 'underlay/node1']);
+  assert.deepEqual(
+    under.map((p) => `${p.namespace.slice(P.length)}/${p.dev}`),
+    ['node1/eth0', 'underlay/node1'],
+  );
   assert.deepEqual(under[0]!.match.hosts, ['10.231.209.116', '10.231.209.117']);
 });
 
@@ -86,19 +104,31 @@ test('a service cluster IP: KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT wit
     { endpoint: '192.168.129.10:8080', probability: 0.5, chain: 'KUBE-SEP-DHEI6HLVRKMGWFA5' },
     { endpoint: '192.168.128.10:8080', probability: 0.5, chain: 'KUBE-SEP-5A4LPBRVHCEID4EO' },
   ]);
-  assert.deepEqual(dnat.rules.map((r) => r.split(' ')[1]), ['PREROUTING', 'KUBE-SERVICES', 'KUBE-SVC-L5EAUEZ74VZL5GSC', 'KUBE-SEP-DHEI6HLVRKMGWFA5']);
+  assert.deepEqual(
+    dnat.rules.map((r) => r.split(' ')[1]),
+    ['PREROUTING', 'KUBE-SERVICES', 'KUBE-SVC-L5EAUEZ74VZL5GSC', 'KUBE-SEP-DHEI6HLVRKMGWFA5'],
+  );
   // Pod to pod inside the flannel network: flannel's RETURN keeps the source, no MASQUERADE.
   assert.equal(t.hops[0]!.nat.length, 1);
-  assert.deepEqual(t.hops.map((h) => h.address), ['192.168.128.1', '192.168.129.0', '192.168.129.10']);
+  assert.deepEqual(
+    t.hops.map((h) => h.address),
+    ['192.168.128.1', '192.168.129.0', '192.168.129.10'],
+  );
   assert.equal(t.hops[2]!.packet.dport, 8080);
 });
 
 test('choosing another endpoint asks the kernel a new question; the replay refuses to guess its answer', async () => {
   const rec = recording('pod-to-service');
   // The second endpoint is the source pod itself (hairpin), a route lookup the recording never made.
-  const t = await derivePath(new RecordedPathView(rec), input('192.168.192.50', 80, { chooseEndpoint: (c) => c.findIndex((x) => x.endpoint.startsWith('192.168.128.10')) })).catch((e: Error) => e);
+  const t = await derivePath(
+    new RecordedPathView(rec),
+    input('192.168.192.50', 80, { chooseEndpoint: (c) => c.findIndex((x) => x.endpoint.startsWith('192.168.128.10')) }),
+  ).catch((e: Error) => e);
   // The recording does not hold the kernel's answer for this route: the replay must say so, not guess.
-  assert.ok(t instanceof Error && /no answer for 'kw-tracer-node1 route get 192\.168\.128\.10 from 192\.168\.128\.10 iif cni0'/.test(t.message));
+  assert.ok(
+    t instanceof Error &&
+      /no answer for 'kw-tracer-node1 route get 192\.168\.128\.10 from 192\.168\.128\.10 iif cni0'/.test(t.message),
+  );
 });
 
 test('a missing FDB entry on flannel.1 stops the trace with the L3 miss named', async () => {
@@ -108,7 +138,10 @@ test('a missing FDB entry on flannel.1 stops the trace with the L3 miss named', 
   const t = await derivePath(new RecordedPathView(rec), input('192.168.129.10'));
   assert.equal(t.outcome, 'unresolved');
   assert.equal(t.hops.length, 1);
-  assert.ok(t.notes.some((n) => /no FDB entry for 02:42:c0:a8:81:00 on flannel\.1.*L3 miss/.test(n)), t.notes.join('; '));
+  assert.ok(
+    t.notes.some((n) => /no FDB entry for 02:42:c0:a8:81:00 on flannel\.1.*L3 miss/.test(n)),
+    t.notes.join('; '),
+  );
 });
 
 test('a missing neighbour entry on flannel.1 stops the trace with the L2 miss named', async () => {
@@ -117,7 +150,10 @@ test('a missing neighbour entry on flannel.1 stops the trace with the L2 miss na
   node1.neighbours = node1.neighbours.filter((n) => n.dev !== 'flannel.1');
   const t = await derivePath(new RecordedPathView(rec), input('192.168.129.10'));
   assert.equal(t.outcome, 'unresolved');
-  assert.ok(t.notes.some((n) => /no neighbour entry for 192\.168\.129\.0 on flannel\.1.*L2 miss/.test(n)), t.notes.join('; '));
+  assert.ok(
+    t.notes.some((n) => /no neighbour entry for 192\.168\.129\.0 on flannel\.1.*L2 miss/.test(n)),
+    t.notes.join('; '),
+  );
 });
 
 test('without learned MACs the bridge port is found through the address behind it', async () => {
@@ -128,7 +164,15 @@ test('without learned MACs the bridge port is found through the address behind i
   }
   const t = await derivePath(new RecordedPathView(rec), input('192.168.129.10'));
   assert.equal(t.outcome, 'delivered', t.notes.join('; '));
-  assert.deepEqual(t.hops.map((h) => h.address), ['192.168.128.1', '192.168.129.0', '192.168.129.10']);
+  assert.deepEqual(
+    t.hops.map((h) => h.address),
+    ['192.168.128.1', '192.168.129.0', '192.168.129.10'],
+  );
   const last = t.hops[2]!.arrival[0]!;
-  assert.ok(last.kind === 'bridge' && last.mac === null && /no neighbour entry for 192\.168\.129\.10 yet \(ARP would ask/.test(last.decidedBy), JSON.stringify(last));
+  assert.ok(
+    last.kind === 'bridge' &&
+      last.mac === null &&
+      /no neighbour entry for 192\.168\.129\.10 yet \(ARP would ask/.test(last.decidedBy),
+    JSON.stringify(last),
+  );
 });

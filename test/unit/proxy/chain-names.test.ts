@@ -8,7 +8,7 @@ import {
   servicePortNameString,
 } from '../../../cluster/proxy/chain-names.js';
 
-test("the article's chain names come from kube-proxy's hash of the pre-1.10 port name \"default/kubia:\"", () => {
+test('the article\'s chain names come from kube-proxy\'s hash of the pre-1.10 port name "default/kubia:"', () => {
   // The article's cluster printed KUBE-SVC-L5EAUEZ74VZL5GSC for default/kubia (unnamed port, TCP)
   // and KUBE-SEP-DHEI6HLVRKMGWFA5 for its endpoint 192.168.131.21:8080. Both are
   // base32(sha256(...))[:16] of "default/kubia:" + "tcp" (+ "192.168.131.21:8080"): old kube-proxy

@@ -19,12 +19,34 @@ class RecordingCleaner implements ConntrackCleaner {
   }
 }
 
-const dns = () => service({ namespace: 'kube-system', name: 'kube-dns', clusterIP: '192.168.192.10', port: 53, protocol: 'UDP', portName: 'dns' });
-const dnsSlice = (ips: string[]) => endpointSlice({ namespace: 'kube-system', service: 'kube-dns', port: 53, portName: 'dns', protocol: 'UDP', endpoints: ips });
+const dns = () =>
+  service({
+    namespace: 'kube-system',
+    name: 'kube-dns',
+    clusterIP: '192.168.192.10',
+    port: 53,
+    protocol: 'UDP',
+    portName: 'dns',
+  });
+const dnsSlice = (ips: string[]) =>
+  endpointSlice({
+    namespace: 'kube-system',
+    service: 'kube-dns',
+    port: 53,
+    portName: 'dns',
+    protocol: 'UDP',
+    endpoints: ips,
+  });
 
 test('UDP flows to a removed endpoint are deleted after the sync; TCP ones are left to TCP', async () => {
   const cleaner = new RecordingCleaner();
-  const p = new Proxier({ netns: 'kw-unit-n', restorer: new Restorer(), conntrack: cleaner, clock: { now: () => 0 }, config: { nodeName: 'node1' } });
+  const p = new Proxier({
+    netns: 'kw-unit-n',
+    restorer: new Restorer(),
+    conntrack: cleaner,
+    clock: { now: () => 0 },
+    config: { nodeName: 'node1' },
+  });
   p.onServiceUpsert(dns());
   p.onEndpointSliceUpsert(dnsSlice(['192.168.128.5', '192.168.129.5']));
   p.onServiceUpsert(kubiaService());
@@ -45,10 +67,29 @@ test('UDP flows to a removed endpoint are deleted after the sync; TCP ones are l
 });
 
 test('a NodePort UDP service also clears flows by node port; a failing cleanup does not fail the sync', async () => {
-  const failing: ConntrackCleaner = { deleteFlows: async () => Promise.reject(new Error('conntrack: permission denied')) };
-  const p = new Proxier({ netns: 'kw-unit-n', restorer: new Restorer(), conntrack: failing, clock: { now: () => 0 }, config: { nodeName: 'node1' } });
-  p.onServiceUpsert(service({ name: 'syslog', clusterIP: '192.168.192.40', port: 514, protocol: 'UDP', type: 'NodePort', nodePort: 30514 }));
-  p.onEndpointSliceUpsert(endpointSlice({ service: 'syslog', port: 514, protocol: 'UDP', endpoints: ['192.168.128.8'] }));
+  const failing: ConntrackCleaner = {
+    deleteFlows: async () => Promise.reject(new Error('conntrack: permission denied')),
+  };
+  const p = new Proxier({
+    netns: 'kw-unit-n',
+    restorer: new Restorer(),
+    conntrack: failing,
+    clock: { now: () => 0 },
+    config: { nodeName: 'node1' },
+  });
+  p.onServiceUpsert(
+    service({
+      name: 'syslog',
+      clusterIP: '192.168.192.40',
+      port: 514,
+      protocol: 'UDP',
+      type: 'NodePort',
+      nodePort: 30514,
+    }),
+  );
+  p.onEndpointSliceUpsert(
+    endpointSlice({ service: 'syslog', port: 514, protocol: 'UDP', endpoints: ['192.168.128.8'] }),
+  );
   const r = await p.sync();
   assert.equal(r.udpFlowFilters, 2);
   assert.match(r.conntrackError ?? '', /permission denied/);

@@ -3,9 +3,19 @@ import assert from 'node:assert/strict';
 import { linesAround, requestWholeTableCache } from '../../../cluster/proxy/iptables-restorer.js';
 
 test('a block declaring many chains gets one read-only -S right after *table; others are left as they are', () => {
-  const big = ['*nat', ...Array.from({ length: 5 }, (_, i) => `:KUBE-SEP-${i} - [0:0]`), ...Array.from({ length: 5 }, (_, i) => `-A KUBE-SEP-${i} -j ACCEPT`), 'COMMIT'];
+  const big = [
+    '*nat',
+    ...Array.from({ length: 5 }, (_, i) => `:KUBE-SEP-${i} - [0:0]`),
+    ...Array.from({ length: 5 }, (_, i) => `-A KUBE-SEP-${i} -j ACCEPT`),
+    'COMMIT',
+  ];
   // Many rules but one chain: a partial sync rewriting KUBE-SERVICES.
-  const manyRules = ['*filter', ':KUBE-SERVICES - [0:0]', ...Array.from({ length: 50 }, (_, i) => `-A KUBE-SERVICES -d 10.0.0.${i} -j REJECT`), 'COMMIT'];
+  const manyRules = [
+    '*filter',
+    ':KUBE-SERVICES - [0:0]',
+    ...Array.from({ length: 50 }, (_, i) => `-A KUBE-SERVICES -d 10.0.0.${i} -j REJECT`),
+    'COMMIT',
+  ];
   const text = [...manyRules, ...big, ''].join('\n');
   const out = requestWholeTableCache(text, 5);
   assert.equal(out, [...manyRules, '*nat', '-S', ...big.slice(1), ''].join('\n'));
@@ -13,8 +23,21 @@ test('a block declaring many chains gets one read-only -S right after *table; ot
 });
 
 test('the -S goes after the jump rules inserted into built-in chains', () => {
-  const block = ['*nat', ':KUBE-SERVICES - [0:0]', '-I PREROUTING 1 -j KUBE-SERVICES', '-I OUTPUT 1 -j KUBE-SERVICES', ':KUBE-SVC-A - [0:0]', '-A KUBE-SVC-A -j ACCEPT', 'COMMIT', ''];
-  assert.deepEqual(requestWholeTableCache(block.join('\n'), 2).split('\n'), [...block.slice(0, 4), '-S', ...block.slice(4)]);
+  const block = [
+    '*nat',
+    ':KUBE-SERVICES - [0:0]',
+    '-I PREROUTING 1 -j KUBE-SERVICES',
+    '-I OUTPUT 1 -j KUBE-SERVICES',
+    ':KUBE-SVC-A - [0:0]',
+    '-A KUBE-SVC-A -j ACCEPT',
+    'COMMIT',
+    '',
+  ];
+  assert.deepEqual(requestWholeTableCache(block.join('\n'), 2).split('\n'), [
+    ...block.slice(0, 4),
+    '-S',
+    ...block.slice(4),
+  ]);
 });
 
 test('linesAround quotes the input lines iptables-restore complains about', () => {

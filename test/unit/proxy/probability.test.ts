@@ -4,7 +4,10 @@ import { formatFixedLikeGo, ProbabilityCache } from '../../../cluster/proxy/prob
 
 test('probabilities are 1/n with ten decimals, as current kube-proxy writes them', () => {
   const p = new ProbabilityCache();
-  assert.deepEqual([6, 5, 4, 3, 2].map((n) => p.probability(n)), ['0.1666666667', '0.2000000000', '0.2500000000', '0.3333333333', '0.5000000000']);
+  assert.deepEqual(
+    [6, 5, 4, 3, 2].map((n) => p.probability(n)),
+    ['0.1666666667', '0.2000000000', '0.2500000000', '0.3333333333', '0.5000000000'],
+  );
   assert.equal(p.probability(1), '1.0000000000');
   assert.equal(p.probability(10), '0.1000000000');
   assert.equal(p.probability(7), '0.1428571429');

@@ -34,15 +34,26 @@ class FakeClock {
 function setup() {
   const restorer = new RecordingRestorer();
   const clock = new FakeClock();
-  const proxier = new Proxier({ netns: 'kw-unit-node5', restorer, clock, config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' } });
+  const proxier = new Proxier({
+    netns: 'kw-unit-node5',
+    restorer,
+    clock,
+    config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' },
+  });
   proxier.onServiceUpsert(kubiaService());
   proxier.onEndpointSliceUpsert(kubiaSlice());
   proxier.onServiceUpsert(service({ name: 'other', clusterIP: '192.168.192.20', port: 80 }));
-  proxier.onEndpointSliceUpsert(endpointSlice({ service: 'other', port: 80, endpoints: ['192.168.128.30', '192.168.129.30'] }));
+  proxier.onEndpointSliceUpsert(
+    endpointSlice({ service: 'other', port: 80, endpoints: ['192.168.128.30', '192.168.129.30'] }),
+  );
   return { restorer, clock, proxier };
 }
 
-const declared = (text: string) => text.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!);
+const declared = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith(':'))
+    .map((l) => l.slice(1).split(' ')[0]!);
 
 test('the first sync is full: reads iptables-save, prepends the missing jump rules, declares every chain', async () => {
   const { restorer, proxier } = setup();
@@ -59,19 +70,27 @@ test('the first sync is full: reads iptables-save, prepends the missing jump rul
 
 test('a full sync does not add jump rules that iptables-save already shows', async () => {
   const { restorer, proxier } = setup();
-  restorer.saved = ['*nat', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES', 'COMMIT', ''].join('\n');
+  restorer.saved = [
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    'COMMIT',
+    '',
+  ].join('\n');
   await proxier.sync();
   const text = restorer.restored[0]!;
   assert.ok(!text.includes('-I PREROUTING'));
   assert.ok(text.includes('-I OUTPUT 1 -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'));
 });
 
-test('a partial sync writes only the changed service\'s chains and deletes the chain of a removed endpoint', async () => {
+test("a partial sync writes only the changed service's chains and deletes the chain of a removed endpoint", async () => {
   const { restorer, proxier } = setup();
   await proxier.sync();
   const firstChains = declared(restorer.restored[0]!);
   // One kubia pod goes away.
-  proxier.onEndpointSliceUpsert(kubiaSlice(['192.168.128.12', '192.168.129.7', '192.168.130.9', '192.168.132.5', '192.168.133.3']));
+  proxier.onEndpointSliceUpsert(
+    kubiaSlice(['192.168.128.12', '192.168.129.7', '192.168.130.9', '192.168.132.5', '192.168.133.3']),
+  );
   const r = await proxier.sync();
   assert.equal(r.full, false);
   assert.equal(restorer.saves, 1, 'no iptables-save on a partial sync');
@@ -81,7 +100,8 @@ test('a partial sync writes only the changed service\'s chains and deletes the c
   assert.ok(chains.includes('KUBE-SVC-XCCRWSFD2BRL7CRI'));
   const otherSeps = firstChains.filter((c) => c.startsWith('KUBE-SEP-') && !text.includes(c));
   assert.equal(otherSeps.length, 2, 'the two KUBE-SEP chains of "other" are left alone');
-  for (const line of text.split('\n')) assert.ok(!line.includes('default/other ->'), `unchanged service written: ${line}`);
+  for (const line of text.split('\n'))
+    assert.ok(!line.includes('default/other ->'), `unchanged service written: ${line}`);
   // KUBE-SERVICES still holds the same rules, so it is not rewritten (kube-proxy would), and the
   // filter table, unchanged, is not in the input at all.
   assert.ok(!text.includes(':KUBE-SERVICES'));
@@ -124,7 +144,7 @@ test('after a failed restore the next sync is full again and rewrites everything
   assert.equal(restorer.saves, 2);
 });
 
-test('kube-proxy\'s hourly full sync follows the injected clock', async () => {
+test("kube-proxy's hourly full sync follows the injected clock", async () => {
   const { clock, proxier } = setup();
   assert.equal((await proxier.sync()).full, true);
   clock.t += 59 * 60_000;
@@ -136,7 +156,10 @@ test('kube-proxy\'s hourly full sync follows the injected clock', async () => {
 test('a bad object is refused and changes nothing', async () => {
   const { restorer, proxier } = setup();
   await proxier.sync();
-  assert.throws(() => proxier.onServiceUpsert(service({ name: 'kubia', clusterIP: 'not-an-ip', port: 8080 })), ValidationError);
+  assert.throws(
+    () => proxier.onServiceUpsert(service({ name: 'kubia', clusterIP: 'not-an-ip', port: 8080 })),
+    ValidationError,
+  );
   assert.equal(proxier.pending(), false);
   const r = await proxier.sync();
   assert.equal(restorer.restored.length, 1, 'nothing changed, so no iptables-restore ran');
@@ -162,10 +185,18 @@ test('a service getting its first endpoint rewrites the shared chains it appears
   assert.ok(text.includes('*filter\n:KUBE-SERVICES - [0:0]\nCOMMIT'));
 });
 
-test('the apiserver client\'s Service and EndpointSlice types can be handed to the Proxier as they are', () => {
+test("the apiserver client's Service and EndpointSlice types can be handed to the Proxier as they are", () => {
   // Compile-time check (tsc fails if the shapes drift apart); the runtime part is trivial.
-  const fromInformer = (svc: import('../../../common/api-types.js').Service, slice: import('../../../common/api-types.js').EndpointSlice) => {
-    const p = new Proxier({ netns: 'kw-unit-types', restorer: new RecordingRestorer(), clock: new FakeClock(), config: { nodeName: 'node1' } });
+  const fromInformer = (
+    svc: import('../../../common/api-types.js').Service,
+    slice: import('../../../common/api-types.js').EndpointSlice,
+  ) => {
+    const p = new Proxier({
+      netns: 'kw-unit-types',
+      restorer: new RecordingRestorer(),
+      clock: new FakeClock(),
+      config: { nodeName: 'node1' },
+    });
     p.onServiceUpsert(svc);
     p.onEndpointSliceUpsert(slice);
     p.onServiceDelete(svc);

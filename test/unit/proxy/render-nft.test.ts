@@ -14,7 +14,14 @@ test('chain name bases match kube-proxy: ULMVA6XW-ns1/svc1/tcp/p80 and 5OJB2KTY-
 });
 
 test('kubia in nftables mode: service-ips and service-nodeports elements, numgen over six endpoint chains', () => {
-  const eps = ['192.168.131.21', '192.168.131.22', '192.168.132.72', '192.168.132.73', '192.168.133.86', '192.168.133.87'];
+  const eps = [
+    '192.168.131.21',
+    '192.168.131.22',
+    '192.168.132.72',
+    '192.168.132.73',
+    '192.168.133.86',
+    '192.168.133.87',
+  ];
   const text = renderRulesetAs('nftables', {
     services: [service({ name: 'kubia', clusterIP: '192.168.199.234', type: 'NodePort', nodePort: 32681 })],
     endpointSlices: [endpointSlice({ service: 'kubia', endpoints: eps })],
@@ -23,21 +30,42 @@ test('kubia in nftables mode: service-ips and service-nodeports elements, numgen
   const base = hashAndTruncate('default/kubia/tcp/');
   assert.ok(text.startsWith('add table ip kube-proxy { comment "rules for kube-proxy" ; }\n'));
   assert.ok(text.includes('add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100 ; }'));
-  assert.ok(text.includes(`add element ip kube-proxy service-ips { 192.168.199.234 . tcp . 8080 : goto service-${base} }`));
+  assert.ok(
+    text.includes(`add element ip kube-proxy service-ips { 192.168.199.234 . tcp . 8080 : goto service-${base} }`),
+  );
   assert.ok(text.includes(`add element ip kube-proxy service-nodeports { tcp . 32681 : goto external-${base} }`));
-  assert.ok(text.includes(`add rule ip kube-proxy service-${base} ip daddr 192.168.199.234 tcp dport 8080 ip saddr != 192.168.128.0/18 jump mark-for-masquerade`));
+  assert.ok(
+    text.includes(
+      `add rule ip kube-proxy service-${base} ip daddr 192.168.199.234 tcp dport 8080 ip saddr != 192.168.128.0/18 jump mark-for-masquerade`,
+    ),
+  );
   const numgen = text.split('\n').find((l) => l.includes('numgen random mod 6'))!;
   assert.equal((numgen.match(/goto endpoint-/g) ?? []).length, 6);
-  assert.ok(text.includes(`add rule ip kube-proxy endpoint-${hashAndTruncate('default/kubia/tcp/__192.168.131.21/8080')} meta l4proto tcp dnat to 192.168.131.21:8080`));
+  assert.ok(
+    text.includes(
+      `add rule ip kube-proxy endpoint-${hashAndTruncate('default/kubia/tcp/__192.168.131.21/8080')} meta l4proto tcp dnat to 192.168.131.21:8080`,
+    ),
+  );
   assert.ok(text.includes('add rule ip kube-proxy masquerading masquerade fully-random'));
 });
 
 test('a service without endpoints goes to no-endpoint-services with its name as comment', () => {
-  const text = renderRulesetAs('nftables', { services: [service({ name: 'web', clusterIP: '192.168.200.1', port: 80 })], endpointSlices: [], config: { nodeName: 'node5' } });
-  assert.ok(text.includes('add element ip kube-proxy no-endpoint-services { 192.168.200.1 . tcp . 80 comment "default/web" : goto reject-chain }'), text);
+  const text = renderRulesetAs('nftables', {
+    services: [service({ name: 'web', clusterIP: '192.168.200.1', port: 80 })],
+    endpointSlices: [],
+    config: { nodeName: 'node5' },
+  });
+  assert.ok(
+    text.includes(
+      'add element ip kube-proxy no-endpoint-services { 192.168.200.1 . tcp . 80 comment "default/web" : goto reject-chain }',
+    ),
+    text,
+  );
 });
 
 test('parseNftListing finds chains and sets', () => {
-  const l = parseNftListing('table ip kube-proxy {\n\tset affinity-X {\n\t}\n\tmap service-ips {\n\t}\n\tchain service-AB-default/x/tcp/ {\n\t}\n}\n');
+  const l = parseNftListing(
+    'table ip kube-proxy {\n\tset affinity-X {\n\t}\n\tmap service-ips {\n\t}\n\tchain service-AB-default/x/tcp/ {\n\t}\n}\n',
+  );
   assert.deepEqual(l, { chains: ['service-AB-default/x/tcp/'], sets: ['affinity-X'] });
 });

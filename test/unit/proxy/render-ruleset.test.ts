@@ -45,7 +45,10 @@ test('kubia (NodePort 32681, six endpoints): the exact nat table kube-proxy writ
     `-A ${SVC} -m comment --comment "default/kubia cluster IP" -m tcp -p tcp -d 192.168.199.234 --dport 8080 ! -s 192.168.128.0/18 -j KUBE-MARK-MASQ`,
     `-A ${EXT} -m comment --comment "masquerade traffic for default/kubia external destinations" -j KUBE-MARK-MASQ`,
     `-A ${EXT} -j ${SVC}`,
-    ...eps.map(([ep, sep], i) => `-A ${SVC} -m comment --comment "default/kubia -> ${ep}"${i < 5 ? ` -m statistic --mode random --probability ${probs[i]}` : ''} -j ${sep}`),
+    ...eps.map(
+      ([ep, sep], i) =>
+        `-A ${SVC} -m comment --comment "default/kubia -> ${ep}"${i < 5 ? ` -m statistic --mode random --probability ${probs[i]}` : ''} -j ${sep}`,
+    ),
     ...eps.flatMap(([ep, sep]) => [
       `-A ${sep} -m comment --comment default/kubia -s ${ep.split(':')[0]} -j KUBE-MARK-MASQ`,
       `-A ${sep} -m comment --comment default/kubia -m tcp -p tcp -j DNAT --to-destination ${ep}`,
@@ -73,20 +76,49 @@ test('a service without endpoints gets no nat chains, only REJECT in filter (clu
   const nat = table(text, 'nat');
   assert.ok(!nat.some((l) => /KUBE-(SVC|SEP|EXT)-/.test(l)), nat.join('\n'));
   const filter = table(text, 'filter');
-  assert.ok(filter.includes('-A KUBE-SERVICES -m comment --comment "default/lonely has no endpoints" -m tcp -p tcp -d 192.168.192.50 --dport 80 -j REJECT'));
-  assert.ok(filter.includes('-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/lonely has no endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30080 -j REJECT'));
+  assert.ok(
+    filter.includes(
+      '-A KUBE-SERVICES -m comment --comment "default/lonely has no endpoints" -m tcp -p tcp -d 192.168.192.50 --dport 80 -j REJECT',
+    ),
+  );
+  assert.ok(
+    filter.includes(
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/lonely has no endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30080 -j REJECT',
+    ),
+  );
 });
 
 test('endpoints that are not ready are left out; serving terminating ones are used only when none is ready', () => {
   const svc = service({ name: 'web', clusterIP: '192.168.192.60', port: 80 });
-  const mixed = endpointSlice({ service: 'web', port: 80, endpoints: [{ ip: '192.168.128.2' }, { ip: '192.168.128.3', ready: false, serving: false }, { ip: '192.168.128.4', ready: false, serving: true, terminating: true }] });
+  const mixed = endpointSlice({
+    service: 'web',
+    port: 80,
+    endpoints: [
+      { ip: '192.168.128.2' },
+      { ip: '192.168.128.3', ready: false, serving: false },
+      { ip: '192.168.128.4', ready: false, serving: true, terminating: true },
+    ],
+  });
   const nat = table(renderRuleset({ services: [svc], endpointSlices: [mixed], config: node5 }), 'nat');
   const dnat = nat.filter((l) => l.includes('DNAT'));
-  assert.deepEqual(dnat.map((l) => l.split('--to-destination ')[1]), ['192.168.128.2:80']);
+  assert.deepEqual(
+    dnat.map((l) => l.split('--to-destination ')[1]),
+    ['192.168.128.2:80'],
+  );
 
-  const terminatingOnly = endpointSlice({ service: 'web', port: 80, endpoints: [{ ip: '192.168.128.3', ready: false, serving: false }, { ip: '192.168.128.4', ready: false, serving: true, terminating: true }] });
+  const terminatingOnly = endpointSlice({
+    service: 'web',
+    port: 80,
+    endpoints: [
+      { ip: '192.168.128.3', ready: false, serving: false },
+      { ip: '192.168.128.4', ready: false, serving: true, terminating: true },
+    ],
+  });
   const nat2 = table(renderRuleset({ services: [svc], endpointSlices: [terminatingOnly], config: node5 }), 'nat');
-  assert.deepEqual(nat2.filter((l) => l.includes('DNAT')).map((l) => l.split('--to-destination ')[1]), ['192.168.128.4:80']);
+  assert.deepEqual(
+    nat2.filter((l) => l.includes('DNAT')).map((l) => l.split('--to-destination ')[1]),
+    ['192.168.128.4:80'],
+  );
 });
 
 test('sessionAffinity ClientIP: recent --rcheck in the SVC chain before the random choice, --set in each SEP', () => {
@@ -102,11 +134,19 @@ test('sessionAffinity ClientIP: recent --rcheck in the SVC chain before the rand
     `-A ${svcChain} -m comment --comment "default/sticky -> 192.168.128.5:80" -m statistic --mode random --probability 0.5000000000 -j ${seps[0]}`,
     `-A ${svcChain} -m comment --comment "default/sticky -> 192.168.129.5:80" -j ${seps[1]}`,
   ]);
-  assert.ok(nat.includes(`-A ${seps[0]} -m comment --comment default/sticky -m recent --name ${seps[0]} --set -m tcp -p tcp -j DNAT --to-destination 192.168.128.5:80`));
+  assert.ok(
+    nat.includes(
+      `-A ${seps[0]} -m comment --comment default/sticky -m recent --name ${seps[0]} --set -m tcp -p tcp -j DNAT --to-destination 192.168.128.5:80`,
+    ),
+  );
 });
 
 test('NodePorts on listed node addresses: one jump per address instead of addrtype LOCAL', () => {
-  const text = renderRuleset({ services: [kubiaService()], endpointSlices: [kubiaSlice()], config: { ...node5, nodePortAddresses: ['10.231.209.117', '10.231.209.118'] } });
+  const text = renderRuleset({
+    services: [kubiaService()],
+    endpointSlices: [kubiaSlice()],
+    config: { ...node5, nodePortAddresses: ['10.231.209.117', '10.231.209.118'] },
+  });
   const last = table(text, 'nat').filter((l) => l.includes('KUBE-NODEPORTS') && l.startsWith('-A KUBE-SERVICES'));
   assert.deepEqual(last, [
     '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -d 10.231.209.117 -j KUBE-NODEPORTS',
@@ -116,18 +156,35 @@ test('NodePorts on listed node addresses: one jump per address instead of addrty
   assert.ok(!table(text, 'filter').some((l) => l.startsWith('-A KUBE-FIREWALL')));
 });
 
-test('externalTrafficPolicy Local: EXT keeps the source for outside traffic and sends it to this node\'s endpoints only', () => {
-  const svc = service({ name: 'local', clusterIP: '192.168.192.80', port: 80, type: 'NodePort', nodePort: 30081, externalTrafficPolicy: 'Local' });
-  const slice = endpointSlice({ service: 'local', port: 80, endpoints: [{ ip: '192.168.132.7', nodeName: 'node5' }, { ip: '192.168.128.7', nodeName: 'node1' }] });
+test("externalTrafficPolicy Local: EXT keeps the source for outside traffic and sends it to this node's endpoints only", () => {
+  const svc = service({
+    name: 'local',
+    clusterIP: '192.168.192.80',
+    port: 80,
+    type: 'NodePort',
+    nodePort: 30081,
+    externalTrafficPolicy: 'Local',
+  });
+  const slice = endpointSlice({
+    service: 'local',
+    port: 80,
+    endpoints: [
+      { ip: '192.168.132.7', nodeName: 'node5' },
+      { ip: '192.168.128.7', nodeName: 'node1' },
+    ],
+  });
   const nat = table(renderRuleset({ services: [svc], endpointSlices: [slice], config: node5 }), 'nat');
   const ext = nat.find((l) => l.startsWith(':KUBE-EXT-'))!.slice(1, -8);
   const hash = ext.slice('KUBE-EXT-'.length);
-  assert.deepEqual(nat.filter((l) => l.startsWith(`-A ${ext} `)), [
-    `-A ${ext} -m comment --comment "pod traffic for default/local external destinations" -s 192.168.128.0/18 -j KUBE-SVC-${hash}`,
-    `-A ${ext} -m comment --comment "masquerade LOCAL traffic for default/local external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
-    `-A ${ext} -m comment --comment "route LOCAL traffic for default/local external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-${hash}`,
-    `-A ${ext} -j KUBE-SVL-${hash}`,
-  ]);
+  assert.deepEqual(
+    nat.filter((l) => l.startsWith(`-A ${ext} `)),
+    [
+      `-A ${ext} -m comment --comment "pod traffic for default/local external destinations" -s 192.168.128.0/18 -j KUBE-SVC-${hash}`,
+      `-A ${ext} -m comment --comment "masquerade LOCAL traffic for default/local external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+      `-A ${ext} -m comment --comment "route LOCAL traffic for default/local external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-${hash}`,
+      `-A ${ext} -j KUBE-SVL-${hash}`,
+    ],
+  );
   const svl = nat.filter((l) => l.startsWith(`-A KUBE-SVL-${hash} `));
   assert.equal(svl.length, 1);
   assert.match(svl[0]!, /192\.168\.132\.7:80/);
@@ -137,16 +194,36 @@ test('internalTrafficPolicy Local with no endpoint on this node: DROP in filter,
   const svc = service({ name: 'itp', clusterIP: '192.168.192.90', port: 80, internalTrafficPolicy: 'Local' });
   const slice = endpointSlice({ service: 'itp', port: 80, endpoints: [{ ip: '192.168.128.9', nodeName: 'node1' }] });
   const text = renderRuleset({ services: [svc], endpointSlices: [slice], config: node5 });
-  assert.ok(table(text, 'filter').includes('-A KUBE-SERVICES -m comment --comment "default/itp has no local endpoints" -m tcp -p tcp -d 192.168.192.90 --dport 80 -j DROP'));
+  assert.ok(
+    table(text, 'filter').includes(
+      '-A KUBE-SERVICES -m comment --comment "default/itp has no local endpoints" -m tcp -p tcp -d 192.168.192.90 --dport 80 -j DROP',
+    ),
+  );
 });
 
 test('LoadBalancer ingress and external IPs go through the EXT chain', () => {
-  const svc = service({ name: 'lb', clusterIP: '192.168.192.100', port: 80, type: 'LoadBalancer', nodePort: 30082, loadBalancerIPs: ['203.0.113.10'], externalIPs: ['198.51.100.20'] });
+  const svc = service({
+    name: 'lb',
+    clusterIP: '192.168.192.100',
+    port: 80,
+    type: 'LoadBalancer',
+    nodePort: 30082,
+    loadBalancerIPs: ['203.0.113.10'],
+    externalIPs: ['198.51.100.20'],
+  });
   const slice = endpointSlice({ service: 'lb', port: 80, endpoints: ['192.168.128.10'] });
   const nat = table(renderRuleset({ services: [svc], endpointSlices: [slice], config: node5 }), 'nat');
   const ext = nat.find((l) => l.startsWith(':KUBE-EXT-'))!.slice(1, -8);
-  assert.ok(nat.includes(`-A KUBE-SERVICES -m comment --comment "default/lb external IP" -m tcp -p tcp -d 198.51.100.20 --dport 80 -j ${ext}`));
-  assert.ok(nat.includes(`-A KUBE-SERVICES -m comment --comment "default/lb loadbalancer IP" -m tcp -p tcp -d 203.0.113.10 --dport 80 -j ${ext}`));
+  assert.ok(
+    nat.includes(
+      `-A KUBE-SERVICES -m comment --comment "default/lb external IP" -m tcp -p tcp -d 198.51.100.20 --dport 80 -j ${ext}`,
+    ),
+  );
+  assert.ok(
+    nat.includes(
+      `-A KUBE-SERVICES -m comment --comment "default/lb loadbalancer IP" -m tcp -p tcp -d 203.0.113.10 --dport 80 -j ${ext}`,
+    ),
+  );
 });
 
 test('over 1,000 endpoints kube-proxy leaves out per-endpoint comments', () => {
@@ -156,21 +233,45 @@ test('over 1,000 endpoints kube-proxy leaves out per-endpoint comments', () => {
   const sepRules = nat.filter((l) => l.startsWith('-A KUBE-SEP-'));
   assert.equal(sepRules.length, 2002);
   assert.ok(sepRules.every((l) => !l.includes('--comment')));
-  assert.ok(nat.some((l) => l.includes('"default/kubia cluster IP"')), 'service-level comments stay');
+  assert.ok(
+    nat.some((l) => l.includes('"default/kubia cluster IP"')),
+    'service-level comments stay',
+  );
 });
 
 test('bad input is refused with a message naming the field', () => {
   const bad = service({ name: 'bad', clusterIP: '192.168.192.300', port: 80 });
-  assert.throws(() => renderRuleset({ services: [bad], endpointSlices: [], config: node5 }), (e: unknown) => e instanceof ValidationError && /spec\.clusterIP/.test(e.message));
+  assert.throws(
+    () => renderRuleset({ services: [bad], endpointSlices: [], config: node5 }),
+    (e: unknown) => e instanceof ValidationError && /spec\.clusterIP/.test(e.message),
+  );
   const inject = service({ name: 'x', clusterIP: '192.168.192.3', port: 80, portName: 'a" -j ACCEPT' });
-  assert.throws(() => renderRuleset({ services: [inject], endpointSlices: [], config: node5 }), (e: unknown) => e instanceof ValidationError && /ports\[0\]\.name/.test(e.message));
+  assert.throws(
+    () => renderRuleset({ services: [inject], endpointSlices: [], config: node5 }),
+    (e: unknown) => e instanceof ValidationError && /ports\[0\]\.name/.test(e.message),
+  );
   const badSlice = endpointSlice({ service: 'kubia', endpoints: ['10.0.0.1; rm'] });
-  assert.throws(() => renderRuleset({ services: [kubiaService()], endpointSlices: [badSlice], config: node5 }), (e: unknown) => e instanceof ValidationError && /addresses\[0\]/.test(e.message));
-  assert.throws(() => renderRuleset({ services: [], endpointSlices: [], config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/33' } }), ValidationError);
+  assert.throws(
+    () => renderRuleset({ services: [kubiaService()], endpointSlices: [badSlice], config: node5 }),
+    (e: unknown) => e instanceof ValidationError && /addresses\[0\]/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      renderRuleset({
+        services: [],
+        endpointSlices: [],
+        config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/33' },
+      }),
+    ValidationError,
+  );
 });
 
 test('headless and ExternalName services get no rules', () => {
   const headless = service({ name: 'hl', clusterIP: 'None', port: 80 });
-  const text = renderRuleset({ services: [headless], endpointSlices: [endpointSlice({ service: 'hl', port: 80, endpoints: ['192.168.128.2'] })], config: node5 });
+  const text = renderRuleset({
+    services: [headless],
+    endpointSlices: [endpointSlice({ service: 'hl', port: 80, endpoints: ['192.168.128.2'] })],
+    config: node5,
+  });
   assert.ok(!text.includes('default/hl'));
 });

@@ -4,21 +4,36 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseTopology } from '../../../common/topology/parse-topology.js';
-import { cniBridgeConfig, forwardRules, masqueradeRules, subnetEnv, vtepMacFor, vtepPeers } from '../../../runtime/network/flannel-config.js';
+import {
+  cniBridgeConfig,
+  forwardRules,
+  masqueradeRules,
+  subnetEnv,
+  vtepMacFor,
+  vtepPeers,
+} from '../../../runtime/network/flannel-config.js';
 import { projectRoot } from '../../../runtime/project-root.js';
 
 const file = join(projectRoot(), 'labs', 'topologies', 'article.yaml');
 const topo = parseTopology(readFileSync(file, 'utf8'), file);
 const node5 = topo.nodes.find((n) => n.name === 'node5')!;
 
-test('subnet.env of node5 is the article\'s', () => {
-  assert.equal(subnetEnv(topo, node5), 'FLANNEL_NETWORK=192.168.128.0/18\nFLANNEL_SUBNET=192.168.132.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n');
+test("subnet.env of node5 is the article's", () => {
+  assert.equal(
+    subnetEnv(topo, node5),
+    'FLANNEL_NETWORK=192.168.128.0/18\nFLANNEL_SUBNET=192.168.132.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+  );
 });
 
-test('peers of node5: every other node, with the article\'s VtepMACs where it shows them', () => {
+test("peers of node5: every other node, with the article's VtepMACs where it shows them", () => {
   const peers = vtepPeers(topo, node5);
   assert.equal(peers.length, 5);
-  assert.deepEqual(peers[0], { subnet: '192.168.128.0/24', vtep: '192.168.128.0', mac: '26:12:3f:ba:e9:f5', underlay: '10.231.209.113' });
+  assert.deepEqual(peers[0], {
+    subnet: '192.168.128.0/24',
+    vtep: '192.168.128.0',
+    mac: '26:12:3f:ba:e9:f5',
+    underlay: '10.231.209.113',
+  });
 });
 
 test('derived VtepMACs are stable, unicast and locally administered', () => {
@@ -42,7 +57,7 @@ test('CNI config: cbr0 on cni0, gateway, hairpin, no ipMasq, routes default + po
   assert.deepEqual(c.ipam.routes, [{ dst: '0.0.0.0/0' }, { dst: '192.168.128.0/18' }]);
 });
 
-test('masquerade rules are flannel\'s four', () => {
+test("masquerade rules are flannel's four", () => {
   assert.deepEqual(masqueradeRules(topo, node5), [
     '-A KW-FLANNEL-POSTRTG -s 192.168.128.0/18 -d 192.168.128.0/18 -j RETURN',
     '-A KW-FLANNEL-POSTRTG -s 192.168.128.0/18 ! -d 224.0.0.0/4 -j MASQUERADE',
@@ -51,6 +66,9 @@ test('masquerade rules are flannel\'s four', () => {
   ]);
 });
 
-test('flanneld\'s forward rules accept the pod network both ways, as the article\'s FORWARD chain lists them', () => {
-  assert.deepEqual(forwardRules(topo), ['-A KW-FLANNEL-FWD -s 192.168.128.0/18 -j ACCEPT', '-A KW-FLANNEL-FWD -d 192.168.128.0/18 -j ACCEPT']);
+test("flanneld's forward rules accept the pod network both ways, as the article's FORWARD chain lists them", () => {
+  assert.deepEqual(forwardRules(topo), [
+    '-A KW-FLANNEL-FWD -s 192.168.128.0/18 -j ACCEPT',
+    '-A KW-FLANNEL-FWD -d 192.168.128.0/18 -j ACCEPT',
+  ]);
 });

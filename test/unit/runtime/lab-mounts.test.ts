@@ -22,5 +22,8 @@ test("the lab's mounts, deepest first, and none of another lab", () => {
     '/run/kubewire/kw-/x',
     '/run/netns/kw-node1',
   ]);
-  assert.deepEqual(labMounts('kw-t1a2b3-', '/tmp/x', (ns) => ns === 'kw-t1a2b3-node1', MOUNTS), ['/run/kubewire/kw-t1a2b3-/x', '/run/netns/kw-t1a2b3-node1']);
+  assert.deepEqual(
+    labMounts('kw-t1a2b3-', '/tmp/x', (ns) => ns === 'kw-t1a2b3-node1', MOUNTS),
+    ['/run/kubewire/kw-t1a2b3-/x', '/run/netns/kw-t1a2b3-node1'],
+  );
 });

@@ -10,7 +10,10 @@ import { makeNode, makePod, seededRandom } from './fixtures.js';
 
 const noVictims = () => 'No preemption victims found for incoming pod';
 
-function setup(nodes = [makeNode('node1'), makeNode('node2'), makeNode('node3')], lookups?: ConstructorParameters<typeof SchedulerCache>[0]) {
+function setup(
+  nodes = [makeNode('node1'), makeNode('node2'), makeNode('node3')],
+  lookups?: ConstructorParameters<typeof SchedulerCache>[0],
+) {
   const cache = new SchedulerCache(lookups);
   for (const n of nodes) cache.upsertNode(n);
   const algo = new ScheduleAlgorithm(defaultProfile(), seededRandom(1));
@@ -26,7 +29,9 @@ function setup(nodes = [makeNode('node1'), makeNode('node2'), makeNode('node3')]
 test('requests that fit nowhere give the FailedScheduling message kube-scheduler writes', () => {
   const nodes = [
     ...['node1', 'node2', 'node3'].map((n) => makeNode(n, { cpu: '1' })),
-    ...['node4', 'node5', 'node6'].map((n) => makeNode(n, { cpu: '8', taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] })),
+    ...['node4', 'node5', 'node6'].map((n) =>
+      makeNode(n, { cpu: '8', taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] }),
+    ),
   ];
   const { place } = setup(nodes);
   const d = place(makePod('big', { cpu: '2' }));
@@ -41,9 +46,17 @@ test('requests that fit nowhere give the FailedScheduling message kube-scheduler
 });
 
 test('a toleration lets the pod onto tainted nodes', () => {
-  const nodes = [makeNode('node1', { taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] }), makeNode('node2', { cpu: '1' })];
+  const nodes = [
+    makeNode('node1', { taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] }),
+    makeNode('node2', { cpu: '1' }),
+  ];
   const { place } = setup(nodes);
-  const d = place(makePod('p', { cpu: '2', spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }] } }));
+  const d = place(
+    makePod('p', {
+      cpu: '2',
+      spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }] },
+    }),
+  );
   assert.equal(d.selected, 'node1');
   const any = place(makePod('q', { spec: { tolerations: [{ operator: 'Exists' }] } }));
   assert.ok(any.selected);
@@ -68,7 +81,10 @@ test('Too many pods when the node is at its pod capacity', () => {
   assert.ok(place(makePod('a')).selected);
   assert.ok(place(makePod('b')).selected);
   const d = place(makePod('c'));
-  assert.equal(fitErrorMessage(d, noVictims), '0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.');
+  assert.equal(
+    fitErrorMessage(d, noVictims),
+    '0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+  );
 });
 
 test('pods without requests spread one per node over identical nodes (ties broken at random)', () => {
@@ -96,14 +112,45 @@ test('reservoir sampling picks each of k tied nodes about 1/k of the time', () =
 });
 
 test('nodeSelector and required node affinity restrict, preferred affinity scores', () => {
-  const nodes = [makeNode('node1', { labels: { disktype: 'ssd', zone: 'a' } }), makeNode('node2', { labels: { zone: 'b' } }), makeNode('node3', { labels: { zone: 'c' } })];
+  const nodes = [
+    makeNode('node1', { labels: { disktype: 'ssd', zone: 'a' } }),
+    makeNode('node2', { labels: { zone: 'b' } }),
+    makeNode('node3', { labels: { zone: 'c' } }),
+  ];
   const { place } = setup(nodes);
   assert.equal(place(makePod('ssd', { spec: { nodeSelector: { disktype: 'ssd' } } })).selected, 'node1');
   const none = place(makePod('gpu', { spec: { nodeSelector: { gpu: 'true' } } }));
-  assert.equal(fitErrorMessage(none, noVictims), "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
-  const req = place(makePod('notA', { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a', 'b'] }] }] } } } } }));
+  assert.equal(
+    fitErrorMessage(none, noVictims),
+    "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+  );
+  const req = place(
+    makePod('notA', {
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a', 'b'] }] }],
+            },
+          },
+        },
+      },
+    }),
+  );
   assert.equal(req.selected, 'node3');
-  const pref = place(makePod('preferB', { spec: { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] } }] } } } }));
+  const pref = place(
+    makePod('preferB', {
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] } },
+            ],
+          },
+        },
+      },
+    }),
+  );
   assert.equal(pref.selected, 'node2');
   const v2 = pref.nodes.find((v) => v.node === 'node2')!;
   assert.equal(v2.scores!.NodeAffinity, 100);
@@ -111,7 +158,11 @@ test('nodeSelector and required node affinity restrict, preferred affinity score
 });
 
 test('a cordoned node is skipped; PreferNoSchedule lowers the score', () => {
-  const nodes = [makeNode('node1', { unschedulable: true }), makeNode('node2', { taints: [{ key: 'k', value: 'v', effect: 'PreferNoSchedule' }] }), makeNode('node3')];
+  const nodes = [
+    makeNode('node1', { unschedulable: true }),
+    makeNode('node2', { taints: [{ key: 'k', value: 'v', effect: 'PreferNoSchedule' }] }),
+    makeNode('node3'),
+  ];
   const { place } = setup(nodes);
   const d = place(makePod('p'));
   assert.equal(d.selected, 'node3');
@@ -122,11 +173,15 @@ test('a cordoned node is skipped; PreferNoSchedule lowers the score', () => {
 
 test('host ports conflict', () => {
   const { place } = setup([makeNode('node1'), makeNode('node2')]);
-  const withPort = (name: string) => makePod(name, { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] } });
+  const withPort = (name: string) =>
+    makePod(name, { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] } });
   assert.ok(place(withPort('a')).selected);
   assert.ok(place(withPort('b')).selected);
   const d = place(withPort('c'));
-  assert.match(fitErrorMessage(d, noVictims), /^0\/2 nodes are available: 2 node\(s\) didn't have free ports for the requested pod ports\./);
+  assert.match(
+    fitErrorMessage(d, noVictims),
+    /^0\/2 nodes are available: 2 node\(s\) didn't have free ports for the requested pod ports\./,
+  );
 });
 
 test('required anti-affinity on hostname: one per node, then none fits', () => {
@@ -134,51 +189,143 @@ test('required anti-affinity on hostname: one per node, then none fits', () => {
   const web = (n: string) =>
     makePod(n, {
       labels: { app: 'web' },
-      spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } } },
+      spec: {
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' },
+            ],
+          },
+        },
+      },
     });
   const placed = ['w1', 'w2', 'w3'].map((n) => place(web(n)).selected);
   assert.deepEqual([...placed].sort(), ['node1', 'node2', 'node3']);
   const d = place(web('w4'));
   // The newcomer's own anti-affinity and the existing pods' anti-affinity both rule each node out;
   // the existing pods' rule is checked first, as in kube-scheduler.
-  assert.match(fitErrorMessage(d, noVictims), /^0\/3 nodes are available: 3 node\(s\) didn't satisfy existing pods anti-affinity rules\./);
+  assert.match(
+    fitErrorMessage(d, noVictims),
+    /^0\/3 nodes are available: 3 node\(s\) didn't satisfy existing pods anti-affinity rules\./,
+  );
   // A pod without anti-affinity but matching the label is kept out by the existing pods' rule too.
   const plain = place(makePod('plain', { labels: { app: 'web' } }));
   assert.equal(plain.selected, undefined);
 });
 
 test('required pod affinity follows a matching pod to its zone; the first of a group may go anywhere', () => {
-  const nodes = [makeNode('node1', { labels: { zone: 'a' } }), makeNode('node2', { labels: { zone: 'b' } }), makeNode('node3', { labels: { zone: 'b' } })];
+  const nodes = [
+    makeNode('node1', { labels: { zone: 'a' } }),
+    makeNode('node2', { labels: { zone: 'b' } }),
+    makeNode('node3', { labels: { zone: 'b' } }),
+  ];
   const { cache, place } = setup(nodes);
   cache.addPod(makePod('db', { labels: { app: 'db' }, nodeName: 'node2' }));
-  const withDb = makePod('api', { spec: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }] } } } });
+  const withDb = makePod('api', {
+    spec: {
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' },
+          ],
+        },
+      },
+    },
+  });
   const d = place(withDb);
   assert.ok(d.selected === 'node2' || d.selected === 'node3', String(d.selected));
   assert.equal(d.nodes.find((v) => v.node === 'node1')!.reasons![0], "node(s) didn't match pod affinity rules");
-  const self = makePod('cache-0', { labels: { app: 'cache' }, spec: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: 'zone' }] } } } });
+  const self = makePod('cache-0', {
+    labels: { app: 'cache' },
+    spec: {
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: 'zone' },
+          ],
+        },
+      },
+    },
+  });
   assert.ok(place(self).selected, 'no cache pod exists yet and it matches its own term');
 });
 
 test('preferred anti-affinity spreads, preferred affinity attracts', () => {
   const { cache, place } = setup();
   cache.addPod(makePod('front', { labels: { app: 'front' }, nodeName: 'node1' }));
-  const attract = place(makePod('side', { spec: { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: 'front' } }, topologyKey: 'kubernetes.io/hostname' } }] } } } }));
+  const attract = place(
+    makePod('side', {
+      spec: {
+        affinity: {
+          podAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 100,
+                podAffinityTerm: {
+                  labelSelector: { matchLabels: { app: 'front' } },
+                  topologyKey: 'kubernetes.io/hostname',
+                },
+              },
+            ],
+          },
+        },
+      },
+    }),
+  );
   assert.equal(attract.selected, 'node1');
   assert.equal(attract.nodes.find((v) => v.node === 'node1')!.scores!.InterPodAffinity, 100);
-  const repel = place(makePod('away', { spec: { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: 'front' } }, topologyKey: 'kubernetes.io/hostname' } }] } } } }));
+  const repel = place(
+    makePod('away', {
+      spec: {
+        affinity: {
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 100,
+                podAffinityTerm: {
+                  labelSelector: { matchLabels: { app: 'front' } },
+                  topologyKey: 'kubernetes.io/hostname',
+                },
+              },
+            ],
+          },
+        },
+      },
+    }),
+  );
   assert.notEqual(repel.selected, 'node1');
 });
 
 test('topology spread with maxSkew 1 across zones', () => {
-  const nodes = [makeNode('node1', { labels: { zone: 'a' } }), makeNode('node2', { labels: { zone: 'a' } }), makeNode('node3', { labels: { zone: 'b' } }), makeNode('node4')];
+  const nodes = [
+    makeNode('node1', { labels: { zone: 'a' } }),
+    makeNode('node2', { labels: { zone: 'a' } }),
+    makeNode('node3', { labels: { zone: 'b' } }),
+    makeNode('node4'),
+  ];
   const { cache, place } = setup(nodes);
   const spread = (n: string) =>
-    makePod(n, { labels: { app: 's' }, spec: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 's' } } }] } });
+    makePod(n, {
+      labels: { app: 's' },
+      spec: {
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: 'zone',
+            whenUnsatisfiable: 'DoNotSchedule',
+            labelSelector: { matchLabels: { app: 's' } },
+          },
+        ],
+      },
+    });
   const zones: string[] = [];
   for (let i = 0; i < 4; i++) {
     const d = place(spread(`s${i}`));
     zones.push(cache.nodeInfo(d.selected!)!.labels().zone!);
-    assert.equal(d.nodes.find((v) => v.node === 'node4')!.reasons![0], "node(s) didn't match pod topology spread constraints (missing required label)");
+    assert.equal(
+      d.nodes.find((v) => v.node === 'node4')!.reasons![0],
+      "node(s) didn't match pod topology spread constraints (missing required label)",
+    );
   }
   assert.equal(zones.filter((z) => z === 'a').length, 2);
   assert.equal(zones.filter((z) => z === 'b').length, 2);
@@ -187,15 +334,38 @@ test('topology spread with maxSkew 1 across zones', () => {
 test('volume binding: unbound claims wait; a bound volume with node affinity pins the node', () => {
   const pvcs: Record<string, PersistentVolumeClaim> = {
     'default/unbound': { metadata: { name: 'unbound', namespace: 'default' }, spec: {}, status: { phase: 'Pending' } },
-    'default/data': { metadata: { name: 'data', namespace: 'default' }, spec: { volumeName: 'pv-1' }, status: { phase: 'Bound' } },
+    'default/data': {
+      metadata: { name: 'data', namespace: 'default' },
+      spec: { volumeName: 'pv-1' },
+      status: { phase: 'Bound' },
+    },
   };
   const pvs: Record<string, PersistentVolume> = {
-    'pv-1': { metadata: { name: 'pv-1' }, spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node3'] }] }] } } } },
+    'pv-1': {
+      metadata: { name: 'pv-1' },
+      spec: {
+        nodeAffinity: {
+          required: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node3'] }] },
+            ],
+          },
+        },
+      },
+    },
   };
-  const { place } = setup(undefined, { pvc: (ns, n) => pvcs[`${ns}/${n}`], pv: (n) => pvs[n], namespace: () => undefined });
-  const claim = (n: string, c: string) => makePod(n, { spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: c } }] } });
+  const { place } = setup(undefined, {
+    pvc: (ns, n) => pvcs[`${ns}/${n}`],
+    pv: (n) => pvs[n],
+    namespace: () => undefined,
+  });
+  const claim = (n: string, c: string) =>
+    makePod(n, { spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: c } }] } });
   const waiting = place(claim('a', 'unbound'));
-  assert.equal(fitErrorMessage(waiting, noVictims), '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
+  assert.equal(
+    fitErrorMessage(waiting, noVictims),
+    '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+  );
   assert.equal(place(claim('b', 'data')).selected, 'node3');
   assert.match(fitErrorMessage(place(claim('c', 'missing')), noVictims), /persistentvolumeclaim "missing" not found/);
 });

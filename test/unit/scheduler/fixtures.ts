@@ -1,7 +1,17 @@
 // Builders for in-memory nodes and pods used by the scheduler's unit tests and benchmark.
 import type { Node, Pod, PodSpec, Taint } from '../../../common/api-types.js';
 
-export function makeNode(name: string, opts: { cpu?: string; memory?: string; pods?: string; labels?: Record<string, string>; taints?: Taint[]; unschedulable?: boolean } = {}): Node {
+export function makeNode(
+  name: string,
+  opts: {
+    cpu?: string;
+    memory?: string;
+    pods?: string;
+    labels?: Record<string, string>;
+    taints?: Taint[];
+    unschedulable?: boolean;
+  } = {},
+): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -11,7 +21,17 @@ export function makeNode(name: string, opts: { cpu?: string; memory?: string; po
   };
 }
 
-export function makePod(name: string, opts: { cpu?: string; memory?: string; labels?: Record<string, string>; nodeName?: string; spec?: Partial<PodSpec>; namespace?: string } = {}): Pod {
+export function makePod(
+  name: string,
+  opts: {
+    cpu?: string;
+    memory?: string;
+    labels?: Record<string, string>;
+    nodeName?: string;
+    spec?: Partial<PodSpec>;
+    namespace?: string;
+  } = {},
+): Pod {
   const requests: Record<string, string> = {};
   if (opts.cpu) requests.cpu = opts.cpu;
   if (opts.memory) requests.memory = opts.memory;

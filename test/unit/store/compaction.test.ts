@@ -32,14 +32,20 @@ test('compaction removes superseded rows and tombstones at or below the target, 
   assert.deepEqual(rowIds(path), [3, 4, 5, 6]); // 1 and 2 were superseded at or below 4
   assert.equal(s.compactRevision(), 4);
   assert.deepEqual(s.list('/c/', { revision: 4 }), before4);
-  assert.throws(() => s.get('/c/a', 3), (err: unknown) => err instanceof ErrCompacted && err.requested === 3 && err.compacted === 4);
+  assert.throws(
+    () => s.get('/c/a', 3),
+    (err: unknown) => err instanceof ErrCompacted && err.requested === 3 && err.compacted === 4,
+  );
   assert.throws(() => s.list('/c/', { revision: 2 }), ErrCompacted);
   assert.throws(() => s.count('/c/', 1), ErrCompacted);
   assert.deepEqual(s.get('/c/b', 4).kv?.value, v('b1'));
 
   assert.equal(s.compact(5), 5);
   assert.deepEqual(rowIds(path), [3, 6]); // b's tombstone and what it deleted
-  assert.deepEqual(s.list('/c/').kvs.map((x) => `${x.key}@${x.modRevision}`), ['/c/a@3', '/c/d@6']);
+  assert.deepEqual(
+    s.list('/c/').kvs.map((x) => `${x.key}@${x.modRevision}`),
+    ['/c/a@3', '/c/d@6'],
+  );
   assert.equal(s.compact(2), 5, 'compacting below the compact revision changes nothing');
 
   s.create('/c/e', v('e1')); // 7
@@ -67,7 +73,10 @@ test('a large compaction runs in batches and leaves only the newest rows', (t) =
   s.create('/other', v('x')); // 2601
   assert.equal(s.compact(2500), 2500);
   const ids = rowIds(path);
-  assert.deepEqual(ids, Array.from({ length: 102 }, (_, i) => 2500 + i)); // /big@2500..2600, /other@2601
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 102 }, (_, i) => 2500 + i),
+  ); // /big@2500..2600, /other@2601
   assert.deepEqual(s.get('/big', 2500).kv?.value, v('2499'));
   assert.deepEqual(s.get('/big').kv?.value, v('2599'));
 });
@@ -103,7 +112,13 @@ test('the periodic compactor keeps the last keepMs and keepRevisions, and stops 
   const s = openStore(t, tempStorePath(t));
   const clock = fakeClock();
   const errors: Error[] = [];
-  const compactor = new StoreCompactor(s, { clock, intervalMs: 10_000, keepMs: 60_000, keepRevisions: 50, onError: (e) => errors.push(e) });
+  const compactor = new StoreCompactor(s, {
+    clock,
+    intervalMs: 10_000,
+    keepMs: 60_000,
+    keepRevisions: 50,
+    onError: (e) => errors.push(e),
+  });
   const stop = compactor.start();
   const write = (n: number) => {
     for (let i = 0; i < n; i++) s.create(`/k/${s.currentRevision()}`, v('x'));
@@ -129,7 +144,13 @@ test('a compactor pass that fails is reported, not thrown into the timer', (t) =
   const s = openStore(t, tempStorePath(t));
   const clock = fakeClock();
   const errors: Error[] = [];
-  const compactor = new StoreCompactor(s, { clock, intervalMs: 1000, keepMs: 0, keepRevisions: 0, onError: (e) => errors.push(e) });
+  const compactor = new StoreCompactor(s, {
+    clock,
+    intervalMs: 1000,
+    keepMs: 0,
+    keepRevisions: 0,
+    onError: (e) => errors.push(e),
+  });
   t.after(compactor.start());
   s.create('/k', v('1'));
   s.close();

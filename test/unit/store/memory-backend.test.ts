@@ -27,9 +27,15 @@ test('list: prefix, order, limit, at a revision', () => {
   for (const k of ['c', 'a', 'b']) m.create(`/registry/pods/ns/${k}`, b(k));
   m.create('/registry/pods/other/z', b('z'));
   const page = m.list('/registry/pods/ns/', { limit: 2 });
-  assert.deepEqual(page.kvs.map((kv) => kv.key), ['/registry/pods/ns/a', '/registry/pods/ns/b']);
+  assert.deepEqual(
+    page.kvs.map((kv) => kv.key),
+    ['/registry/pods/ns/a', '/registry/pods/ns/b'],
+  );
   assert.equal(page.more, true);
-  assert.deepEqual(m.list('/registry/pods/ns/', { revision: 2 }).kvs.map((kv) => kv.key), ['/registry/pods/ns/a', '/registry/pods/ns/c']);
+  assert.deepEqual(
+    m.list('/registry/pods/ns/', { revision: 2 }).kvs.map((kv) => kv.key),
+    ['/registry/pods/ns/a', '/registry/pods/ns/c'],
+  );
   assert.equal(m.count('/registry/pods/').count, 4);
 });
 
@@ -43,7 +49,14 @@ test('watch replays from a revision then follows, in order, without gap or dupli
   m.delete('/p/b');
   m.create('/q/other', b('x'));
   await new Promise((r) => setTimeout(r, 0));
-  assert.deepEqual(got.map((e) => [e.type, e.kv.key, e.kv.modRevision]), [['create', '/p/b', 2], ['update', '/p/a', 3], ['delete', '/p/b', 4]]);
+  assert.deepEqual(
+    got.map((e) => [e.type, e.kv.key, e.kv.modRevision]),
+    [
+      ['create', '/p/b', 2],
+      ['update', '/p/a', 3],
+      ['delete', '/p/b', 4],
+    ],
+  );
   assert.equal(got[1]!.prevKv?.value.toString(), '1');
   w.close();
 });

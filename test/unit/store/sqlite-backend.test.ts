@@ -8,7 +8,13 @@ import { SqliteBackend } from '../../../cluster/store/sqlite-backend.js';
 import { ValidationError } from '../../../common/errors.js';
 import { openStore, spawnWriter, tempStorePath, v } from './temp-store.js';
 
-const kv = (key: string, createRevision: number, modRevision: number, value: string) => ({ key, createRevision, modRevision, value: v(value), lease: 0 });
+const kv = (key: string, createRevision: number, modRevision: number, value: string) => ({
+  key,
+  createRevision,
+  modRevision,
+  value: v(value),
+  lease: 0,
+});
 
 test('writes get exact global revisions; CAS and ErrKeyExists', (t) => {
   const s = openStore(t, tempStorePath(t));
@@ -51,7 +57,8 @@ test('list with prefix, startKey and limit, now and at an old revision', (t) => 
   assert.equal(s.update('/registry/pods/b', v('b2'), 2).revision, 8);
   assert.equal(s.delete('/registry/pods/c').revision, 9);
 
-  const names = (r: { kvs: { key: string; modRevision: number }[] }) => r.kvs.map((x) => `${x.key.slice(15)}@${x.modRevision}`);
+  const names = (r: { kvs: { key: string; modRevision: number }[] }) =>
+    r.kvs.map((x) => `${x.key.slice(15)}@${x.modRevision}`);
   const now = s.list('/registry/pods/');
   assert.equal(now.revision, 9);
   assert.deepEqual(names(now), ['a@1', 'b@8', 'd@4', 'e@5']);
@@ -63,11 +70,26 @@ test('list with prefix, startKey and limit, now and at an old revision', (t) => 
   assert.deepEqual({ ...page2, kvs: names(page2) }, { revision: 5, kvs: ['c@3', 'd@4'], more: true });
   const page3 = s.list('/registry/pods/', { revision: 5, limit: 2, startKey: '/registry/pods/d\0' });
   assert.deepEqual({ ...page3, kvs: names(page3) }, { revision: 5, kvs: ['e@5'], more: false });
-  assert.deepEqual(s.list('/registry/pods/', { revision: 5, limit: 3, startKey: '/registry/pods/c' }).kvs.map((x) => x.value.toString()), ['c1', 'd1', 'e1']);
+  assert.deepEqual(
+    s
+      .list('/registry/pods/', { revision: 5, limit: 3, startKey: '/registry/pods/c' })
+      .kvs.map((x) => x.value.toString()),
+    ['c1', 'd1', 'e1'],
+  );
   // A startKey before the prefix does not widen the range; an exact limit reports no more.
   assert.deepEqual(names(s.list('/registry/pods/', { startKey: '/a', limit: 4 })), ['a@1', 'b@8', 'd@4', 'e@5']);
   assert.equal(s.list('/registry/pods/', { limit: 4 }).more, false);
-  assert.deepEqual(s.list('', {}).kvs.map((x) => x.key), ['/registry/pod', '/registry/pods/a', '/registry/pods/b', '/registry/pods/d', '/registry/pods/e', '/registry/podsecurity/x']);
+  assert.deepEqual(
+    s.list('', {}).kvs.map((x) => x.key),
+    [
+      '/registry/pod',
+      '/registry/pods/a',
+      '/registry/pods/b',
+      '/registry/pods/d',
+      '/registry/pods/e',
+      '/registry/podsecurity/x',
+    ],
+  );
   assert.deepEqual(s.count('/registry/pods/'), { revision: 9, count: 4 });
   assert.deepEqual(s.count('/registry/pods/', 8), { revision: 8, count: 5 });
   assert.deepEqual(s.count('/registry/pods/', 5, '/registry/pods/b\0'), { revision: 5, count: 3 });
@@ -83,11 +105,21 @@ test('the (name, prev_revision) rule refuses a second successor of the same row'
   // A writer that ignores the lock and tries to supersede revision 1 again, from another connection.
   const raw = new Database(path);
   t.after(() => raw.close());
-  const insert = raw.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value) VALUES ('/k', 0, 0, 1, 1, 0, x'33', x'31')`);
-  assert.throws(() => insert.run(), (err: { code?: string }) => err.code === 'SQLITE_CONSTRAINT_UNIQUE');
+  const insert = raw.prepare(
+    `INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value) VALUES ('/k', 0, 0, 1, 1, 0, x'33', x'31')`,
+  );
+  assert.throws(
+    () => insert.run(),
+    (err: { code?: string }) => err.code === 'SQLITE_CONSTRAINT_UNIQUE',
+  );
   // Nor may a second "first create" of a key appear beside the first one.
-  const create = raw.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value) VALUES ('/k', 1, 0, 0, 0, 0, x'33', NULL)`);
-  assert.throws(() => create.run(), (err: { code?: string }) => err.code === 'SQLITE_CONSTRAINT_UNIQUE');
+  const create = raw.prepare(
+    `INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value) VALUES ('/k', 1, 0, 0, 0, 0, x'33', NULL)`,
+  );
+  assert.throws(
+    () => create.run(),
+    (err: { code?: string }) => err.code === 'SQLITE_CONSTRAINT_UNIQUE',
+  );
   assert.equal(s.currentRevision(), 2);
 });
 
@@ -105,10 +137,17 @@ test('two processes racing compare-and-swap on one key: every win is a distinct 
   assert.equal(new Set(wins).size, wins.length, 'no revision won twice');
   const raw = new Database(path, { readonly: true });
   t.after(() => raw.close());
-  const rows = raw.prepare(`SELECT id, prev_revision FROM kine WHERE name = '/race' ORDER BY id`).all() as { id: number; prev_revision: number }[];
+  const rows = raw.prepare(`SELECT id, prev_revision FROM kine WHERE name = '/race' ORDER BY id`).all() as {
+    id: number;
+    prev_revision: number;
+  }[];
   assert.equal(rows.length, wins.length + 1);
-  for (let i = 1; i < rows.length; i++) assert.equal(rows[i]!.prev_revision, rows[i - 1]!.id, 'each write supersedes the one before it');
-  assert.deepEqual([...wins].sort((x, y) => x - y), rows.slice(1).map((r) => r.id));
+  for (let i = 1; i < rows.length; i++)
+    assert.equal(rows[i]!.prev_revision, rows[i - 1]!.id, 'each write supersedes the one before it');
+  assert.deepEqual(
+    [...wins].sort((x, y) => x - y),
+    rows.slice(1).map((r) => r.id),
+  );
   assert.equal(s.get('/race').kv!.modRevision, rows.at(-1)!.id);
 });
 
@@ -135,7 +174,10 @@ test('two processes creating the same keys: each key is created once, the other 
 });
 
 test('a store that cannot be opened says where', () => {
-  assert.throws(() => new SqliteBackend({ path: '/nonexistent-kw-dir/state.db' }), (err: unknown) => err instanceof StoreError && err.message.includes('/nonexistent-kw-dir/state.db'));
+  assert.throws(
+    () => new SqliteBackend({ path: '/nonexistent-kw-dir/state.db' }),
+    (err: unknown) => err instanceof StoreError && err.message.includes('/nonexistent-kw-dir/state.db'),
+  );
 });
 
 test('data and revisions survive reopening; revisions never go back', (t) => {

@@ -24,7 +24,10 @@ export function openStore(t: TestContext, path: string, opts: Partial<SqliteBack
 export const v = (s: string): Buffer => Buffer.from(s);
 
 /** Starts store-writer-child.js; it is killed when the test ends if still running. */
-export function spawnWriter(t: TestContext, args: string[]): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+export function spawnWriter(
+  t: TestContext,
+  args: string[],
+): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
   const script = fileURLToPath(new URL('./store-writer-child.js', import.meta.url));
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => {

@@ -17,11 +17,22 @@ function collector(): Collected & { onEvents(e: WatchEvent[]): void; onError(e: 
   const c: Collected = { events: [], errors: [], batches: 0 };
   return {
     ...c,
-    get events() { return c.events; },
-    get errors() { return c.errors; },
-    get batches() { return c.batches; },
-    onEvents(e) { c.batches++; c.events.push(...e); },
-    onError(e) { c.errors.push(e); },
+    get events() {
+      return c.events;
+    },
+    get errors() {
+      return c.errors;
+    },
+    get batches() {
+      return c.batches;
+    },
+    onEvents(e) {
+      c.batches++;
+      c.events.push(...e);
+    },
+    onError(e) {
+      c.errors.push(e);
+    },
   };
 }
 
@@ -34,7 +45,14 @@ test('local writes are delivered promptly, after the call returns, with prevKv',
   s.create('/w/a', v('a1')); // 1, before the watch: not delivered
   const c = collector();
   let deliveredAt = 0;
-  const w = s.watch('/w/', { afterRevision: 0, ...c, onEvents: (e) => { deliveredAt ||= performance.now(); c.onEvents(e); } });
+  const w = s.watch('/w/', {
+    afterRevision: 0,
+    ...c,
+    onEvents: (e) => {
+      deliveredAt ||= performance.now();
+      c.onEvents(e);
+    },
+  });
   s.update('/w/a', v('a2'), 1); // 2
   s.create('/other', v('x')); // 3: outside the prefix
   s.delete('/w/a'); // 4
@@ -44,8 +62,16 @@ test('local writes are delivered promptly, after the call returns, with prevKv',
   assert.ok(deliveredAt - t0 < 500, `delivered in ${deliveredAt - t0} ms`);
   assert.equal(c.batches, 1, 'writes of one tick arrive as one batch');
   assert.deepEqual(c.events, [
-    { type: 'update', kv: { key: '/w/a', createRevision: 1, modRevision: 2, value: v('a2'), lease: 0 }, prevKv: { key: '/w/a', createRevision: 1, modRevision: 1, value: v('a1'), lease: 0 } },
-    { type: 'delete', kv: { key: '/w/a', createRevision: 1, modRevision: 4, value: v('a2'), lease: 0 }, prevKv: { key: '/w/a', createRevision: 1, modRevision: 2, value: v('a2'), lease: 0 } },
+    {
+      type: 'update',
+      kv: { key: '/w/a', createRevision: 1, modRevision: 2, value: v('a2'), lease: 0 },
+      prevKv: { key: '/w/a', createRevision: 1, modRevision: 1, value: v('a1'), lease: 0 },
+    },
+    {
+      type: 'delete',
+      kv: { key: '/w/a', createRevision: 1, modRevision: 4, value: v('a2'), lease: 0 },
+      prevKv: { key: '/w/a', createRevision: 1, modRevision: 2, value: v('a2'), lease: 0 },
+    },
   ]);
   w.close();
   w.close();
@@ -127,7 +153,10 @@ test('concurrent writers in this process and in another process: one ordered str
   // The stream is exactly the log of the prefix after the start, in order.
   const raw = new Database(path, { readonly: true });
   t.after(() => raw.close());
-  const logIds = raw.prepare(`SELECT id FROM kine WHERE id > 1 AND name >= '/cw/' AND name < '/cw0' ORDER BY id`).pluck().all() as number[];
+  const logIds = raw
+    .prepare(`SELECT id FROM kine WHERE id > 1 AND name >= '/cw/' AND name < '/cw0' ORDER BY id`)
+    .pluck()
+    .all() as number[];
   assert.deepEqual(revs(c.events), logIds);
   assert.equal(logIds.length, localAcks + writer.lines.length);
   const child = writer.lines.map((l) => l.split(' '));
@@ -148,7 +177,10 @@ test('a watch that starts before the compacted revision is expired', (t) => {
   for (let i = 0; i < 10; i++) if (s.create('/e/k', v(String(i)))) s.delete('/e/k'); // 1..20
   s.compact(12);
   const c = collector();
-  assert.throws(() => s.watch('/e/', { afterRevision: 11, ...c }), (err: unknown) => err instanceof ErrCompacted && err.compacted === 12 && err.requested === 11);
+  assert.throws(
+    () => s.watch('/e/', { afterRevision: 11, ...c }),
+    (err: unknown) => err instanceof ErrCompacted && err.compacted === 12 && err.requested === 11,
+  );
   s.watch('/e/', { afterRevision: 12, ...c }).close();
 });
 
@@ -173,7 +205,7 @@ test('a lagging watcher whose rows another instance compacted away is expired, n
   assert.deepEqual(revs(fresh.events), [7]);
 });
 
-test('compaction in this process never expires this process\'s own watchers', async (t) => {
+test("compaction in this process never expires this process's own watchers", async (t) => {
   const s = openStore(t, tempStorePath(t));
   const c = collector();
   s.create('/o/k', v('0'));
@@ -190,7 +222,13 @@ test('closing the store ends each watch with one error; a throwing callback ends
   const c = collector();
   s.watch('/', { afterRevision: 0, ...c });
   const errs: Error[] = [];
-  s.watch('/', { afterRevision: 0, onEvents: () => { throw new Error('boom'); }, onError: (e) => errs.push(e) });
+  s.watch('/', {
+    afterRevision: 0,
+    onEvents: () => {
+      throw new Error('boom');
+    },
+    onError: (e) => errs.push(e),
+  });
   s.create('/k', v('1'));
   await until(() => errs.length === 1, 1000, 'the throwing watch to end');
   assert.ok(errs[0] instanceof StoreError);
@@ -219,7 +257,7 @@ test('deliveredRevision advances over revisions without events for the prefix (w
   assert.deepEqual(revs(h.events), [2, 3]);
 });
 
-test('a hole in the log above the compact revision (a row removed behind the store\'s back) expires the watch instead of skipping it', async (t) => {
+test("a hole in the log above the compact revision (a row removed behind the store's back) expires the watch instead of skipping it", async (t) => {
   const path = tempStorePath(t);
   const a = openStore(t, path, { pollIntervalMs: 10 });
   const b = openStore(t, path);

@@ -49,7 +49,10 @@ test('the article topology: 6 nodes, node5 is 192.168.132.0/24 at 10.231.209.117
   assert.equal(t.prefix, 'kw-');
   assert.equal(t.podNetwork, '192.168.128.0/18');
   assert.equal(t.serviceNetwork, '192.168.192.0/18');
-  assert.deepEqual(t.nodes.map((n) => n.subnet), ['128', '129', '130', '131', '132', '133'].map((x) => `192.168.${x}.0/24`));
+  assert.deepEqual(
+    t.nodes.map((n) => n.subnet),
+    ['128', '129', '130', '131', '132', '133'].map((x) => `192.168.${x}.0/24`),
+  );
   const node5 = t.nodes.find((n) => n.subnet === '192.168.132.0/24')!;
   assert.equal(node5.address, '10.231.209.117');
   assert.equal(node5.vtepMAC, '86:4f:51:1e:bb:38');
@@ -57,12 +60,24 @@ test('the article topology: 6 nodes, node5 is 192.168.132.0/24 at 10.231.209.117
   assert.equal(node5.cniBridgeMAC, '4e:a6:bb:c7:b9:d7');
   assert.equal(node5.bridge?.host, '172.17.0.2');
   // No static pod carries app=kubia: the Deployment's ReplicaSet is the kubia pods' one owner.
-  assert.deepEqual(t.nodes.flatMap((n) => n.pods).filter((p) => (p.manifest as any).metadata.labels?.app === 'kubia'), []);
+  assert.deepEqual(
+    t.nodes.flatMap((n) => n.pods).filter((p) => (p.manifest as any).metadata.labels?.app === 'kubia'),
+    [],
+  );
   assert.deepEqual(t.kubeProxy, { mode: 'iptables', rules: 'article' });
-  assert.deepEqual(t.objects!.map((o) => `${o.kind} ${o.namespace}/${o.name}`), ['Deployment default/kubia', 'Service default/kubia']);
+  assert.deepEqual(
+    t.objects!.map((o) => `${o.kind} ${o.namespace}/${o.name}`),
+    ['Deployment default/kubia', 'Service default/kubia'],
+  );
   const pins = parsePodPins((t.objects![0]!.manifest as any).metadata.annotations['kubewire.io/pinned-pods']);
-  assert.deepEqual(pins.map((p) => p.ip), ['192.168.131.21', '192.168.131.22', '192.168.132.72', '192.168.132.73', '192.168.133.86', '192.168.133.87']);
-  assert.deepEqual(pins.find((p) => p.name === 'kubia-24hmb'), { name: 'kubia-24hmb', node: 'node5', ip: '192.168.132.73', mac: '3e:43:3e:1f:48:a1' });
+  assert.deepEqual(
+    pins.map((p) => p.ip),
+    ['192.168.131.21', '192.168.131.22', '192.168.132.72', '192.168.132.73', '192.168.133.86', '192.168.133.87'],
+  );
+  assert.deepEqual(
+    pins.find((p) => p.name === 'kubia-24hmb'),
+    { name: 'kubia-24hmb', node: 'node5', ip: '192.168.132.73', mac: '3e:43:3e:1f:48:a1' },
+  );
   const svc = t.objects![1]!.manifest as any;
   assert.equal(svc.spec.clusterIP, '192.168.199.234');
   assert.equal(svc.spec.ports[0].nodePort, 32681);
@@ -87,9 +102,21 @@ test('objects: pins must name topology nodes, fit the node subnet, and not clash
   rejects(obj('kubia-x node5 192.168.132.1'), /pinned-pods/, /reserved/);
   rejects(obj('kubia-x node1 192.168.128.10'), /pinned-pods/, /already used by static pod default\/kubia-a/);
   rejects(obj('kubia-a node1'), /pinned-pods/, /static pod of node1 has that name/);
-  rejects(`${BASE}objects:\n  - { apiVersion: v1, kind: Secret, metadata: { name: s } }\n`, /objects\[0\]\.kind/, /kinds kubewire creates/);
-  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/24\n    cniBridgeMAC: 4f:a6:bb:c7:b9:d7'), /nodes\[1\]\.cniBridgeMAC/, /unicast/);
-  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/24\n    eth0MAC: FA:16'), /nodes\[1\]\.eth0MAC/, /MAC address/);
+  rejects(
+    `${BASE}objects:\n  - { apiVersion: v1, kind: Secret, metadata: { name: s } }\n`,
+    /objects\[0\]\.kind/,
+    /kinds kubewire creates/,
+  );
+  rejects(
+    BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/24\n    cniBridgeMAC: 4f:a6:bb:c7:b9:d7'),
+    /nodes\[1\]\.cniBridgeMAC/,
+    /unicast/,
+  );
+  rejects(
+    BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/24\n    eth0MAC: FA:16'),
+    /nodes\[1\]\.eth0MAC/,
+    /MAC address/,
+  );
   rejects(`${BASE}kubeProxy: { mode: ipvs }\n`, /kubeProxy\.mode/, /iptables, nftables/);
   rejects(`${BASE}kubeProxy: { mode: nftables, rules: article }\n`, /kubeProxy\.rules/, /one format/);
 });
@@ -103,12 +130,24 @@ test('a small topology parses with defaults, and --prefix overrides the file', (
 });
 
 test('overlapping node subnets are rejected', () => {
-  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.128.0/25'), /nodes\[1\]\.subnet/, /overlaps the subnet of nodes\[0\] \(node1\)/);
+  rejects(
+    BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.128.0/25'),
+    /nodes\[1\]\.subnet/,
+    /overlaps the subnet of nodes\[0\] \(node1\)/,
+  );
 });
 
 test('a pod IP outside its node subnet is rejected', () => {
-  rejects(BASE.replace('kubewire.io/ip: 192.168.128.10', 'kubewire.io/ip: 192.168.132.10'), /nodes\[0\]\.pods\[0\]\.metadata\.annotations\["kubewire\.io\/ip"\]/, /outside its node's subnet 192\.168\.128\.0\/24/);
-  rejects(BASE.replace('kubewire.io/ip: 192.168.128.10', 'kubewire.io/ip: 192.168.128.1'), /kubewire\.io\/ip/, /reserved/);
+  rejects(
+    BASE.replace('kubewire.io/ip: 192.168.128.10', 'kubewire.io/ip: 192.168.132.10'),
+    /nodes\[0\]\.pods\[0\]\.metadata\.annotations\["kubewire\.io\/ip"\]/,
+    /outside its node's subnet 192\.168\.128\.0\/24/,
+  );
+  rejects(
+    BASE.replace('kubewire.io/ip: 192.168.128.10', 'kubewire.io/ip: 192.168.128.1'),
+    /kubewire\.io\/ip/,
+    /reserved/,
+  );
 });
 
 test('names with ;, $(…), spaces, upper case, reserved words or longer than 15 characters are rejected', () => {
@@ -117,9 +156,17 @@ test('names with ;, $(…), spaces, upper case, reserved words or longer than 15
   }
   rejects(BASE.replace('name: node1', 'name: gateway'), /nodes\[0\]\.name/, /reserved/);
   rejects(BASE.replace('name: node1', 'name: a-very-long-node-name'), /nodes\[0\]\.name/, /longer than 15 characters/);
-  rejects(BASE.replace('name: kubia-a', 'name: "kubia;rm -rf"'), /nodes\[0\]\.pods\[0\]\.metadata\.name/, /not a valid Kubernetes name/);
+  rejects(
+    BASE.replace('name: kubia-a', 'name: "kubia;rm -rf"'),
+    /nodes\[0\]\.pods\[0\]\.metadata\.name/,
+    /not a valid Kubernetes name/,
+  );
   rejects(BASE.replace('name: small', 'name: "lab$(id)"'), /lab\.yaml: name/, /lowercase/);
-  rejects(BASE.replace('name: node5\n', 'name: node5\n    bridge: { name: "docker0;x", address: 172.17.0.1/16 }\n'), /nodes\[1\]\.bridge\.name/, /interface name/);
+  rejects(
+    BASE.replace('name: node5\n', 'name: node5\n    bridge: { name: "docker0;x", address: 172.17.0.1/16 }\n'),
+    /nodes\[1\]\.bridge\.name/,
+    /interface name/,
+  );
 });
 
 test('an unknown node (a pod whose node is not declared) and unknown fields are rejected', () => {
@@ -130,15 +177,27 @@ test('an unknown node (a pod whose node is not declared) and unknown fields are 
 test('duplicates: node names, node addresses, pod IPs', () => {
   rejects(BASE.replace('name: node5', 'name: node1'), /nodes\[1\]\.name/, /duplicate node name/);
   rejects(BASE.replace('address: 10.231.209.117', 'address: 10.231.209.113'), /nodes\[1\]\.address/, /already used/);
-  rejects(BASE.replace('address: 10.231.209.117', 'address: 10.231.209.1'), /nodes\[1\]\.address/, /already used by gateway/);
+  rejects(
+    BASE.replace('address: 10.231.209.117', 'address: 10.231.209.1'),
+    /nodes\[1\]\.address/,
+    /already used by gateway/,
+  );
 });
 
 test('networks: malformed CIDRs, host bits, overlaps, addresses outside', () => {
   rejects(BASE.replace('podNetwork: 192.168.128.0/18', 'podNetwork: 192.168.128.0/33'), /podNetwork/, /not a CIDR/);
   rejects(BASE.replace('podNetwork: 192.168.128.0/18', 'podNetwork: 192.168.128.1/18'), /podNetwork/, /host bits/);
-  rejects(BASE.replace('serviceNetwork: 192.168.192.0/18', 'serviceNetwork: 192.168.160.0/19'), /serviceNetwork/, /overlaps podNetwork/);
+  rejects(
+    BASE.replace('serviceNetwork: 192.168.192.0/18', 'serviceNetwork: 192.168.160.0/19'),
+    /serviceNetwork/,
+    /overlaps podNetwork/,
+  );
   rejects(BASE.replace('address: 10.231.209.117', 'address: 10.9.9.9'), /nodes\[1\]\.address/, /outside nodeNetwork/);
-  rejects(BASE.replace('subnet: 192.168.132.0/24', 'subnet: 10.1.0.0/24'), /nodes\[1\]\.subnet/, /not inside podNetwork/);
+  rejects(
+    BASE.replace('subnet: 192.168.132.0/24', 'subnet: 10.1.0.0/24'),
+    /nodes\[1\]\.subnet/,
+    /not inside podNetwork/,
+  );
 });
 
 test('malformed YAML is reported with line and column', () => {
@@ -156,11 +215,15 @@ test('a prefix that is present is validated as written: "" or a bad one is an er
   rejects(BASE.replace('name: small', 'name: small\nprefix: ""'), /prefix/, /must be "kw-"/);
   rejects(BASE.replace('name: small', 'name: small\nprefix: kw-x'), /prefix/, /must be "kw-"/);
   rejects(BASE.replace('name: small', 'name: small\nprefix: 7'), /prefix/, /./);
-  assert.equal(parseTopology(BASE.replace('name: small', 'name: small\nprefix: kw-lab2-'), 'lab.yaml').prefix, 'kw-lab2-');
+  assert.equal(
+    parseTopology(BASE.replace('name: small', 'name: small\nprefix: kw-lab2-'), 'lab.yaml').prefix,
+    'kw-lab2-',
+  );
 });
 
 test('a multicast, broadcast or zero VTEP MAC is rejected before anything is built', () => {
-  const withMac = (mac: string) => BASE.replace('subnet: 192.168.132.0/24', `subnet: 192.168.132.0/24\n    vtepMAC: "${mac}"`);
+  const withMac = (mac: string) =>
+    BASE.replace('subnet: 192.168.132.0/24', `subnet: 192.168.132.0/24\n    vtepMAC: "${mac}"`);
   rejects(withMac('01:00:5e:00:00:01'), /nodes\[1\]\.vtepMAC/, /multicast or broadcast/);
   rejects(withMac('ff:ff:ff:ff:ff:ff'), /nodes\[1\]\.vtepMAC/, /multicast or broadcast/);
   rejects(withMac('00:00:00:00:00:00'), /nodes\[1\]\.vtepMAC/, /not a usable/);
@@ -168,15 +231,35 @@ test('a multicast, broadcast or zero VTEP MAC is rejected before anything is bui
 });
 
 const pods = (n: number, prefix = 'p') =>
-  Array.from({ length: n }, (_, i) => `      - metadata: { name: ${prefix}${i} }\n        spec: { containers: [{ name: c, image: tools }] }`).join('\n');
+  Array.from(
+    { length: n },
+    (_, i) => `      - metadata: { name: ${prefix}${i} }\n        spec: { containers: [{ name: c, image: tools }] }`,
+  ).join('\n');
 
 test('pods that do not fit their node subnet, and labs over the node and pod limits, are rejected', () => {
   const small = BASE.replace('subnet: 192.168.132.0/24', 'subnet: 192.168.132.0/28');
-  rejects(`${small}    pods:\n${pods(14)}\n`, /nodes\[1\]\.pods/, /14 pods do not fit 192\.168\.132\.0\/28: it has room for 13/);
+  rejects(
+    `${small}    pods:\n${pods(14)}\n`,
+    /nodes\[1\]\.pods/,
+    /14 pods do not fit 192\.168\.132\.0\/28: it has room for 13/,
+  );
   assert.equal(parseTopology(`${small}    pods:\n${pods(13)}\n`, 'lab.yaml').nodes[1]!.pods.length, 13);
-  rejects(`${BASE}    pods:\n${pods(300)}\n`, /nodes\[1\]\.pods/, /300 pods do not fit 192\.168\.132\.0\/24: it has room for 253/);
-  const manyNodes = Array.from({ length: 65 }, (_, i) => `  - { name: n${i}, address: 10.231.209.${10 + i}, subnet: 192.168.${128 + (i >> 2)}.${(i & 3) * 64}/26 }`).join('\n');
+  rejects(
+    `${BASE}    pods:\n${pods(300)}\n`,
+    /nodes\[1\]\.pods/,
+    /300 pods do not fit 192\.168\.132\.0\/24: it has room for 253/,
+  );
+  const manyNodes = Array.from(
+    { length: 65 },
+    (_, i) =>
+      `  - { name: n${i}, address: 10.231.209.${10 + i}, subnet: 192.168.${128 + (i >> 2)}.${(i & 3) * 64}/26 }`,
+  ).join('\n');
   rejects(BASE.replace(/nodes:[\s\S]*$/, `nodes:\n${manyNodes}\n`), /nodes/, /65 nodes: a lab has at most 64/);
-  const bigNodes = [0, 1, 2, 3, 4].map((i) => `  - name: n${i}\n    address: 10.231.209.${10 + i}\n    subnet: 192.168.${128 + i}.0/24\n    pods:\n${pods(201, `n${i}p`)}`).join('\n');
+  const bigNodes = [0, 1, 2, 3, 4]
+    .map(
+      (i) =>
+        `  - name: n${i}\n    address: 10.231.209.${10 + i}\n    subnet: 192.168.${128 + i}.0/24\n    pods:\n${pods(201, `n${i}p`)}`,
+    )
+    .join('\n');
   rejects(BASE.replace(/nodes:[\s\S]*$/, `nodes:\n${bigNodes}\n`), /nodes/, /1005 pods: a lab has at most 1000/);
 });

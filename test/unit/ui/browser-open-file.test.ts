@@ -15,11 +15,17 @@ test('the opener gets a file path with no token; the file is 0600 in a 0700 fold
   const f = writeBrowserOpenFile(URL_WITH_TOKEN, { baseDir: base });
   try {
     const argv = browserOpenArgs(f);
-    assert.ok(argv.every((a) => !a.includes(TOKEN)), `argv leaks the token: ${argv.join(' ')}`);
+    assert.ok(
+      argv.every((a) => !a.includes(TOKEN)),
+      `argv leaks the token: ${argv.join(' ')}`,
+    );
     assert.match(argv[0]!, /^file:\/\/\/.*open\.html$/);
     assert.equal(statSync(f.path).mode & 0o777, 0o600);
     assert.equal(statSync(dirname(f.path)).mode & 0o777, 0o700);
-    assert.match(readFileSync(f.path, 'utf8'), new RegExp(`http-equiv="refresh" content="0;url=http://127.0.0.1:4242/\\?token=${TOKEN}"`));
+    assert.match(
+      readFileSync(f.path, 'utf8'),
+      new RegExp(`http-equiv="refresh" content="0;url=http://127.0.0.1:4242/\\?token=${TOKEN}"`),
+    );
   } finally {
     f.remove();
   }

@@ -13,7 +13,10 @@ const text = readFileSync(join(root, 'test', 'fixtures', 'iptables', 'node-kube-
 
 test('reads tables, chain policies and counters', () => {
   const tables = parseIptablesSave(text);
-  assert.deepEqual(tables.map((t) => t.name), ['filter', 'nat']);
+  assert.deepEqual(
+    tables.map((t) => t.name),
+    ['filter', 'nat'],
+  );
   const nat = tables.find((t) => t.name === 'nat')!;
   const post = nat.chains.find((c) => c.name === 'POSTROUTING')!;
   assert.deepEqual([post.policy, post.packets, post.bytes], ['ACCEPT', 5, 300]);
@@ -31,7 +34,10 @@ test('follows OUTPUT → KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT with t
   assert.equal(svc.jump, 'KUBE-SVC-L65ENXXZWWSAPRCR');
   assert.match(svc.spec, /^-d 192\.168\.199\.65\/32 -p tcp/);
   const seps = chain('KUBE-SVC-L65ENXXZWWSAPRCR').rules;
-  assert.deepEqual(seps.map((r) => r.jump), ['KUBE-SEP-AAAAAAAAAAAAAAAA', 'KUBE-SEP-BBBBBBBBBBBBBBBB']);
+  assert.deepEqual(
+    seps.map((r) => r.jump),
+    ['KUBE-SEP-AAAAAAAAAAAAAAAA', 'KUBE-SEP-BBBBBBBBBBBBBBBB'],
+  );
   assert.equal(seps[0]!.packets + seps[1]!.packets, 5);
   const dnat = chain('KUBE-SEP-BBBBBBBBBBBBBBBB').rules[1]!;
   assert.equal(dnat.target, 'DNAT');
@@ -40,14 +46,20 @@ test('follows OUTPUT → KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT with t
 });
 
 test('a line that is not iptables-save -c output is an error naming the line', () => {
-  assert.throws(() => parseIptablesSave('*nat\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j ACCEPT\nCOMMIT\n'), /line 3: cannot read '-A OUTPUT -j ACCEPT' \(was it saved with -c\?\)/);
+  assert.throws(
+    () => parseIptablesSave('*nat\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j ACCEPT\nCOMMIT\n'),
+    /line 3: cannot read '-A OUTPUT -j ACCEPT' \(was it saved with -c\?\)/,
+  );
   assert.throws(() => parseIptablesSave('*nat\n[0:0] -A NOPE -j ACCEPT\n'), /line 2: rule for undeclared chain NOPE/);
   assert.throws(() => parseIptablesSave(':OUTPUT ACCEPT [0:0]\n'), /before any \*table/);
 });
 
 test('iptables.get validates the namespace and the table names', () => {
   const v = iptablesRequestValidators['iptables.get'];
-  assert.deepEqual(v({ namespace: 'kw-node1', tables: ['nat', 'filter', 'nat'] }, 'q'), { namespace: 'kw-node1', tables: ['nat', 'filter'] });
+  assert.deepEqual(v({ namespace: 'kw-node1', tables: ['nat', 'filter', 'nat'] }, 'q'), {
+    namespace: 'kw-node1',
+    tables: ['nat', 'filter'],
+  });
   assert.throws(() => v({ namespace: 'kw-node1', tables: ['security'] }, 'q'), /q.tables\[0\]/);
   assert.throws(() => v({ namespace: 'kw-node1', tables: [] }, 'q'), /q.tables/);
   assert.throws(() => v({ namespace: 'kw-node1;x', tables: ['nat'] }, 'q'), /q.namespace/);

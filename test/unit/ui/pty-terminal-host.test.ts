@@ -44,7 +44,14 @@ test('a shell echoes input, keeps scrollback, resizes, and closes', async () => 
 
 test('a shell that ignores SIGHUP is killed after the grace period; dispose closes all', async () => {
   const host = new PtyTerminalHost(spawn, { scrollbackChars: 1024, now: Date.now, killGraceMs: 300 });
-  const a = await host.open({ namespace: 'kw-x', title: 'stubborn', argv: ['bash', '-c', 'trap "" HUP; echo ready; sleep 60'], env, cols: 80, rows: 24 });
+  const a = await host.open({
+    namespace: 'kw-x',
+    title: 'stubborn',
+    argv: ['bash', '-c', 'trap "" HUP; echo ready; sleep 60'],
+    env,
+    cols: 80,
+    rows: 24,
+  });
   await until(host, () => host.scrollback(a.id).includes('ready'), 3000).catch(() => {});
   const b = await host.open({ namespace: 'kw-x', title: 'cat', argv: ['cat'], env, cols: 80, rows: 24 });
   assert.equal(host.list().length, 2);
@@ -59,7 +66,14 @@ test('an exited shell reports its exit code and stays listed until closed', asyn
   const host = new PtyTerminalHost(spawn, { scrollbackChars: 1024, now: Date.now, killGraceMs: 300 });
   try {
     const exited = until(host, (e) => e.type === 'exit', 3000);
-    const t = await host.open({ namespace: 'kw-x', title: 'false', argv: ['bash', '-c', 'exit 3'], env, cols: 80, rows: 24 });
+    const t = await host.open({
+      namespace: 'kw-x',
+      title: 'false',
+      argv: ['bash', '-c', 'exit 3'],
+      env,
+      cols: 80,
+      rows: 24,
+    });
     await exited;
     assert.equal(host.get(t.id)!.exitCode, 3);
     host.write(t.id, 'ignored');

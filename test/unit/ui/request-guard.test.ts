@@ -4,7 +4,14 @@ import { RequestGuard, readCookie, type GuardInput } from '../../../server/reque
 
 const TOKEN = 'a'.repeat(64);
 const guard = new RequestGuard(TOKEN, 4242);
-const base: GuardInput = { host: '127.0.0.1:4242', origin: undefined, secFetchSite: undefined, cookie: undefined, tokenHeader: undefined, queryToken: null };
+const base: GuardInput = {
+  host: '127.0.0.1:4242',
+  origin: undefined,
+  secFetchSite: undefined,
+  cookie: undefined,
+  tokenHeader: undefined,
+  queryToken: null,
+};
 const page = { allowQueryToken: true, upgrade: false };
 const api = { allowQueryToken: false, upgrade: false };
 const ws = { allowQueryToken: false, upgrade: true };
@@ -18,7 +25,12 @@ test('the first page load may carry the token in the URL; later requests use the
 });
 
 test('no token, a wrong token or a wrong-length token is 401', () => {
-  for (const input of [base, { ...base, queryToken: 'b'.repeat(64) }, { ...base, tokenHeader: 'short' }, { ...base, cookie: `${guard.cookieName}=${'c'.repeat(64)}` }]) {
+  for (const input of [
+    base,
+    { ...base, queryToken: 'b'.repeat(64) },
+    { ...base, tokenHeader: 'short' },
+    { ...base, cookie: `${guard.cookieName}=${'c'.repeat(64)}` },
+  ]) {
     const d = guard.check(input, page);
     assert.equal(d.allow, false);
     assert.equal(!d.allow && d.status, 401);
@@ -40,7 +52,10 @@ test('a foreign Origin or a cross-site fetch is refused even with a valid cookie
   assert.equal(guard.check({ ...base, cookie, origin: 'http://127.0.0.1:9999' }, api).allow, false);
   assert.equal(guard.check({ ...base, cookie, origin: 'null' }, api).allow, false);
   assert.equal(guard.check({ ...base, cookie, secFetchSite: 'cross-site' }, api).allow, false);
-  assert.equal(guard.check({ ...base, cookie, origin: 'http://127.0.0.1:4242', secFetchSite: 'same-origin' }, api).allow, true);
+  assert.equal(
+    guard.check({ ...base, cookie, origin: 'http://127.0.0.1:4242', secFetchSite: 'same-origin' }, api).allow,
+    true,
+  );
 });
 
 test('a WebSocket upgrade always needs our Origin, whether the token comes in the cookie or the header', () => {
@@ -54,7 +69,10 @@ test('a WebSocket upgrade always needs our Origin, whether the token comes in th
 });
 
 test('the token page may be opened from elsewhere (the desktop open file) only with the right token', () => {
-  assert.deepEqual(guard.check({ ...base, queryToken: TOKEN, secFetchSite: 'cross-site' }, page), { allow: true, via: 'query' });
+  assert.deepEqual(guard.check({ ...base, queryToken: TOKEN, secFetchSite: 'cross-site' }, page), {
+    allow: true,
+    via: 'query',
+  });
   assert.equal(guard.check({ ...base, queryToken: 'b'.repeat(64), secFetchSite: 'cross-site' }, page).allow, false);
   assert.equal(guard.check({ ...base, queryToken: TOKEN, secFetchSite: 'cross-site' }, api).allow, false);
   assert.equal(guard.check({ ...base, queryToken: TOKEN, origin: 'http://evil.example' }, page).allow, false);

@@ -14,7 +14,21 @@ test('a node shell is `ip netns exec <ns> bash`, argv only', () => {
 
 test('a pod shell with a known pause pid also joins its UTS and IPC namespaces', () => {
   const p = planShell({ prefix: 'kw-', namespace: 'kw-default_kubia-24hmb', pausePid: 4321, baseEnv: env });
-  assert.deepEqual(p.argv, ['ip', 'netns', 'exec', 'kw-default_kubia-24hmb', 'nsenter', '-t', '4321', '-u', '-i', 'bash', '--noprofile', '--norc', '-i']);
+  assert.deepEqual(p.argv, [
+    'ip',
+    'netns',
+    'exec',
+    'kw-default_kubia-24hmb',
+    'nsenter',
+    '-t',
+    '4321',
+    '-u',
+    '-i',
+    'bash',
+    '--noprofile',
+    '--norc',
+    '-i',
+  ]);
   assert.equal(p.title, 'pod default/kubia-24hmb');
 });
 
@@ -26,11 +40,29 @@ test('a pod without pause, the gateway and the Internet use ip netns exec', () =
 test('refuses names outside the lab or with shell syntax, and bad pids', () => {
   assert.throws(() => planShell({ prefix: 'kw-', namespace: 'other-ns', baseEnv: env }), /not a namespace of lab kw-/);
   assert.throws(() => planShell({ prefix: 'kw-', namespace: 'kw-a$(id)', baseEnv: env }), /not a namespace/);
-  assert.throws(() => planShell({ prefix: 'kw-', namespace: 'kw-default_p', pausePid: 1, baseEnv: env }), /not a process id/);
+  assert.throws(
+    () => planShell({ prefix: 'kw-', namespace: 'kw-default_p', pausePid: 1, baseEnv: env }),
+    /not a process id/,
+  );
 });
 
 test('with lab-exec.sh the shell joins the lab cgroup first (its terminals leaf)', () => {
   const p = planShell({ prefix: 'kw-', namespace: 'kw-node5', baseEnv: {}, labExec: '/x/native-scripts/lab-exec.sh' });
-  assert.deepEqual(p.argv, ['/x/native-scripts/lab-exec.sh', 'kw-', 'terminals', '--', 'ip', 'netns', 'exec', 'kw-node5', 'env', `PS1=${p.env.PS1}`, 'bash', '--noprofile', '--norc', '-i']);
+  assert.deepEqual(p.argv, [
+    '/x/native-scripts/lab-exec.sh',
+    'kw-',
+    'terminals',
+    '--',
+    'ip',
+    'netns',
+    'exec',
+    'kw-node5',
+    'env',
+    `PS1=${p.env.PS1}`,
+    'bash',
+    '--noprofile',
+    '--norc',
+    '-i',
+  ]);
   assert.match(p.env.PS1!, /\[node5\]/);
 });

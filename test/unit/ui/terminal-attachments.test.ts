@@ -101,7 +101,12 @@ test('the host refuses shells beyond its cap with a clear error; exited ones do 
     const short = await host.open({ ...spec, argv: ['true'] });
     await until(() => host.get(short.id)?.exitCode !== null, 3000);
     await host.open(spec);
-    await assert.rejects(host.open(spec), (err: unknown) => err instanceof TerminalLimit && /2 shells are already open on this server \(the limit\); close one first/.test(err.message));
+    await assert.rejects(
+      host.open(spec),
+      (err: unknown) =>
+        err instanceof TerminalLimit &&
+        /2 shells are already open on this server \(the limit\); close one first/.test(err.message),
+    );
   } finally {
     await host.dispose();
   }

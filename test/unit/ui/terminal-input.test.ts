@@ -16,6 +16,8 @@ test('a paste is split into frames under the limit that rejoin to the same text,
     parseClientMessage(JSON.parse(frame)); // each frame passes the contract
   }
   const worst = '\u0001'.repeat(INPUT_CHUNK_CHARS);
-  assert.ok(Buffer.byteLength(JSON.stringify({ type: 'terminal.input', id: 'x'.repeat(64), data: worst })) < MAX_FRAME_BYTES);
+  assert.ok(
+    Buffer.byteLength(JSON.stringify({ type: 'terminal.input', id: 'x'.repeat(64), data: worst })) < MAX_FRAME_BYTES,
+  );
   assert.deepEqual(splitTerminalInput('ls\r'), ['ls\r']);
 });

@@ -6,7 +6,7 @@ import { labLayout } from '../../../common/topology-layout.js';
 import { projectTopology } from '../../../common/topology-projection.js';
 import { syntheticLab } from '../../helpers/synthetic-lab.js';
 
-test('20 nodes × 10 pods: each node\'s pods become one shape with one line to its cni0', () => {
+test("20 nodes × 10 pods: each node's pods become one shape with one line to its cni0", () => {
   const full = projectTopology(buildTopologyGraph('kw-', syntheticLab({ nodes: 20, podsPerNode: 10 })));
   const view = clusterPods(full, { minPods: 40, perNode: 4, expanded: new Set() });
   const clusters = view.nodes.filter((n) => n.kind === 'ns-cluster');
@@ -16,7 +16,10 @@ test('20 nodes × 10 pods: each node\'s pods become one shape with one line to i
   assert.equal(c5.label, '10 pods\n192.168.132.1/24');
   const line = view.edges.find((e) => e.source === c5.id)!;
   assert.equal(line.target, 'dev:kw-node5/cni0');
-  assert.ok(view.nodes.length + view.edges.length < (full.nodes.length + full.edges.length) / 2, `${view.nodes.length + view.edges.length} elements vs ${full.nodes.length + full.edges.length}`);
+  assert.ok(
+    view.nodes.length + view.edges.length < (full.nodes.length + full.edges.length) / 2,
+    `${view.nodes.length + view.edges.length} elements vs ${full.nodes.length + full.edges.length}`,
+  );
   // Every edge still ends at a drawn shape, and the lab layout places every shape.
   const ids = new Set(view.nodes.map((n) => n.id));
   for (const e of view.edges) assert.ok(ids.has(e.source) && ids.has(e.target), e.id);

@@ -36,7 +36,9 @@ test('lab layout is deterministic and adding a pod does not move the other nodes
   const before = labLayout(projectTopology(buildTopologyGraph('kw-', syntheticLab({ nodes: 2, podsPerNode: 3 }))));
   const again = labLayout(projectTopology(buildTopologyGraph('kw-', syntheticLab({ nodes: 2, podsPerNode: 3 }))));
   assert.deepEqual([...before], [...again]);
-  const more = labLayout(projectTopology(buildTopologyGraph('kw-', syntheticLab({ nodes: 2, podsPerNode: 3, extraPodOn: 1 }))));
+  const more = labLayout(
+    projectTopology(buildTopologyGraph('kw-', syntheticLab({ nodes: 2, podsPerNode: 3, extraPodOn: 1 }))),
+  );
   assert.deepEqual(more.get('dev:kw-node2/cni0'), before.get('dev:kw-node2/cni0'));
   assert.deepEqual(more.get('ns:kw-default_pod-2-0'), before.get('ns:kw-default_pod-2-0'));
   assert.ok(more.has('ns:kw-default_extra-1'));
