@@ -228,17 +228,35 @@ export class GarbageCollector implements Controller {
     }
   }
 
+  /**
+   * Drops one finalizer. The owner's controller may write it meanwhile (a Deployment's status is
+   * still synced while it is being deleted), so a conflict re-reads the live object and tries
+   * again at once instead of waiting for the queue's back-off, as the real collector does.
+   */
   private async removeFinalizer(m: Monitor, obj: KubeObject, finalizer: string): Promise<void> {
-    const rest = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    try {
-      await m.client.patch(
-        obj.metadata.name!,
-        { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: rest.length ? rest : null } },
-        'merge',
-        { namespace: obj.metadata.namespace },
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    let current = obj;
+    for (let attempt = 0; ; attempt++) {
+      const rest = (current.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+      if (rest.length === (current.metadata.finalizers ?? []).length) return;
+      try {
+        await m.client.patch(
+          current.metadata.name!,
+          { metadata: { resourceVersion: current.metadata.resourceVersion, finalizers: rest.length ? rest : null } },
+          'merge',
+          { namespace: current.metadata.namespace },
+        );
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= 4) throw err;
+      }
+      try {
+        current = await m.client.get(obj.metadata.name!, obj.metadata.namespace);
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      if (current.metadata.uid !== obj.metadata.uid) return;
     }
   }
 }

@@ -14,7 +14,13 @@ import { connect, fakeNode, FakeKubelet, until } from './kwok.js';
 async function cluster(t: { after(fn: () => Promise<void> | void): void }) {
   const h = await startApiServer({ memory: true });
   const client = connect(h);
-  const cm = new ControllerManager({ client, leaderElection: false, onError: () => {} });
+  // Controller errors are kept (not printed) and named by a failing wait, so a timeout says why.
+  const errors: string[] = [];
+  const cm = new ControllerManager({
+    client,
+    leaderElection: false,
+    onError: (err, where) => errors.push(`${where ?? ''}: ${err instanceof Error ? err.message : String(err)}`),
+  });
   const kubelet = new FakeKubelet(client);
   const stopKubelet = kubelet.start();
   const stopCm = cm.start();
@@ -25,7 +31,11 @@ async function cluster(t: { after(fn: () => Promise<void> | void): void }) {
     await h.stop();
   });
   await client.nodes.create(fakeNode('node1'));
-  return { h, client, kubelet };
+  const waitFor = (what: string, cond: () => boolean | Promise<boolean>, ms?: number) =>
+    until(what, cond, ms).catch((err: Error) => {
+      throw new Error(`${err.message}; last controller errors: ${errors.slice(-5).join(' | ') || 'none'}`);
+    });
+  return { h, client, kubelet, waitFor };
 }
 
 const deploy = (ns: string, name: string, replicas = 2): Deployment => ({
@@ -48,13 +58,13 @@ async function gone(get: () => Promise<unknown>): Promise<boolean> {
 }
 
 test('propagation: Background removes ReplicaSet and pods after the Deployment; Orphan keeps pods without their owner; Foreground keeps the owner until its dependents are gone', async (t) => {
-  const { client, kubelet } = await cluster(t);
+  const { client, kubelet, waitFor } = await cluster(t);
   const podsOf = async (app: string) =>
     (await client.pods.list({ namespace: 'default', labelSelector: `app=${app}` })).items;
   await client.deployments.create(deploy('default', 'bg'));
-  await until('bg pods', async () => (await podsOf('bg')).length === 2);
+  await waitFor('bg pods', async () => (await podsOf('bg')).length === 2);
   await client.deployments.delete('bg', 'default', { propagationPolicy: 'Background' });
-  await until(
+  await waitFor(
     'bg replicaset and pods collected',
     async () =>
       (await podsOf('bg')).length === 0 &&
@@ -62,16 +72,16 @@ test('propagation: Background removes ReplicaSet and pods after the Deployment; 
   );
 
   await client.deployments.create(deploy('default', 'orph'));
-  await until('orph pods', async () => (await podsOf('orph')).length === 2);
+  await waitFor('orph pods', async () => (await podsOf('orph')).length === 2);
   const rs = (await client.replicaSets.list({ namespace: 'default', labelSelector: 'app=orph' })).items[0]!;
   await client.deployments.delete('orph', 'default', { propagationPolicy: 'Orphan' });
-  await until('deployment gone', () => gone(() => client.deployments.get('orph', 'default')));
+  await waitFor('deployment gone', () => gone(() => client.deployments.get('orph', 'default')));
   const kept = await client.replicaSets.get(rs.metadata.name!, 'default');
   assert.equal(kept.metadata.ownerReferences?.length ?? 0, 0, 'the orphaned ReplicaSet no longer names its owner');
   assert.equal((await podsOf('orph')).length, 2, 'its pods stay');
 
   await client.deployments.create(deploy('default', 'fg'));
-  await until('fg pods', async () => (await podsOf('fg')).length === 2);
+  await waitFor('fg pods', async () => (await podsOf('fg')).length === 2);
   // The order of the DELETED events tells whether the owner outlived its dependents.
   let seq = 0;
   const deletedAt = new Map<string, number>();
@@ -91,7 +101,7 @@ test('propagation: Background removes ReplicaSet and pods after the Deployment; 
     d.metadata.deletionTimestamp && d.metadata.finalizers?.includes('foregroundDeletion'),
     'the owner waits, marked',
   );
-  await until('fg deployment gone', () => deletedAt.has('deployment/fg'));
+  await waitFor('fg deployment gone', () => deletedAt.has('deployment/fg'));
   const podDeletes = [...deletedAt].filter(([k]) => k.startsWith('pod/')).map(([, v]) => v);
   assert.equal(podDeletes.length, 2);
   assert.ok(
