@@ -76,6 +76,22 @@ export interface Backend {
    * On success `revision` is the delete's revision and kv the value as it was (its own modRevision).
    */
   delete(key: string, expectedRevision?: number): { revision: number; kv: KeyValue | undefined; ok: boolean };
+  /**
+   * create/update/delete that may share one commit with other writes submitted in the same turn of
+   * the event loop (group commit). Each settles only after its write is committed, with the result
+   * (or error) the synchronous call would have given; a failing write fails alone.
+   */
+  createAsync(key: string, value: Buffer, lease?: number): Promise<number>;
+  updateAsync(
+    key: string,
+    value: Buffer,
+    expectedRevision: number,
+    lease?: number,
+  ): Promise<{ revision: number; kv: KeyValue | undefined; ok: boolean }>;
+  deleteAsync(
+    key: string,
+    expectedRevision?: number,
+  ): Promise<{ revision: number; kv: KeyValue | undefined; ok: boolean }>;
   /** Keys with `prefix`, ordered by key, starting at startKey (inclusive), at `revision` (0 = now). */
   list(prefix: string, opts?: { startKey?: string; limit?: number; revision?: number }): ListResult;
   /** Live keys with `prefix` at `revision` (0 = now), from startKey (inclusive) on: remainingItemCount. */

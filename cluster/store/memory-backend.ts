@@ -107,6 +107,24 @@ export class MemoryBackend implements Backend {
     return { revision: rev, kv: toKv(latest), ok: true };
   }
 
+  // Nothing to batch in memory: the async writes are the synchronous ones, settled at once.
+  createAsync(key: string, value: Buffer, lease = 0): Promise<number> {
+    return settle(() => this.create(key, value, lease));
+  }
+
+  updateAsync(
+    key: string,
+    value: Buffer,
+    expectedRevision: number,
+    lease?: number,
+  ): Promise<{ revision: number; kv: KeyValue | undefined; ok: boolean }> {
+    return settle(() => this.update(key, value, expectedRevision, lease));
+  }
+
+  deleteAsync(key: string, expectedRevision = 0): Promise<{ revision: number; kv: KeyValue | undefined; ok: boolean }> {
+    return settle(() => this.delete(key, expectedRevision));
+  }
+
   list(prefix: string, opts: { startKey?: string; limit?: number; revision?: number } = {}): ListResult {
     const at = this.readRevision(opts.revision ?? 0);
     const keys = [...this.history.keys()]
@@ -247,4 +265,12 @@ function toKv(row: Row): KeyValue {
     value: row.value,
     lease: row.lease,
   };
+}
+
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
 }

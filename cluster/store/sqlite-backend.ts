@@ -1,7 +1,8 @@
 // The store: kine's log-structured Backend on one SQLite file (better-sqlite3, WAL). Every write is
 // a short IMMEDIATE transaction that reads the key's newest row and appends its successor; several
 // processes may serve the same file (SQLite serializes their writes, and the unique (name,
-// prev_revision) index refuses a second successor of the same row).
+// prev_revision) index refuses a second successor of the same row). The *Async writes are
+// group-committed: those arriving in one turn of the event loop share one transaction.
 import type Database from 'better-sqlite3';
 import {
   ErrCompacted,
@@ -19,6 +20,8 @@ import { prefixEnd } from './key-range.js';
 import { KV_COLUMNS, LOG_COLUMNS, createRevisionOf, rowToEvent, rowToKeyValue, type LogRow } from './log-row.js';
 import { openLogDatabase, type Durability } from './sqlite-schema.js';
 import { WatchHub, type LogTail } from './watch-hub.js';
+import { GroupCommit } from './group-commit.js';
+import { checkKey, checkLease, checkPrefix, checkRevision, checkValue, toStoreError } from './arguments.js';
 
 export interface SqliteBackendOptions {
   /** File of the store (':memory:' for a private in-process store). */
@@ -39,6 +42,7 @@ export class SqliteBackend implements Backend {
   private readonly q;
   /** Runs a callback in a transaction; created once (better-sqlite3 wraps it in BEGIN/COMMIT). */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly group: GroupCommit;
   private closed = false;
 
   constructor(opts: SqliteBackendOptions) {
@@ -46,6 +50,14 @@ export class SqliteBackend implements Backend {
     this.q = prepareStatements(this.db);
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.hub = new WatchHub(this.logTail(), opts.pollIntervalMs ?? 15);
+    this.group = new GroupCommit({
+      transaction: (body) => void this.tx.immediate(body),
+      // Nested in the open transaction, better-sqlite3 runs it as a SAVEPOINT.
+      step: (fn) => this.tx(fn) as ReturnType<typeof fn>,
+      inTransaction: () => this.db.inTransaction,
+      toStoreError,
+      committed: () => this.hub.notify(),
+    });
   }
 
   currentRevision(): number {
@@ -67,17 +79,8 @@ export class SqliteBackend implements Backend {
   }
 
   create(key: string, value: Buffer, lease = 0): number {
-    checkKey('create', key);
-    checkValue('create', value);
-    checkLease('create', lease);
-    const rev = this.write(`create ${key}`, () => {
-      const latest = this.q.latest.get(key) as LogRow | undefined;
-      if (latest && !latest.deleted) throw new ErrKeyExists(`key ${key} already exists (modRevision ${latest.id})`);
-      // prev_revision: the tombstone this create follows, or 0 for a key never seen (or compacted
-      // away entirely), so two racing creates claim the same (name, prev_revision).
-      return this.append(key, 1, 0, 0, latest?.id ?? 0, lease, value, null);
-    });
-    return rev;
+    this.checkCreate(key, value, lease);
+    return this.write(`create ${key}`, () => this.createRow(key, value, lease));
   }
 
   update(
@@ -86,42 +89,51 @@ export class SqliteBackend implements Backend {
     expectedRevision: number,
     lease?: number,
   ): { revision: number; kv: KeyValue | undefined; ok: boolean } {
-    checkKey('update', key);
-    checkValue('update', value);
-    checkRevision('update', expectedRevision, 'expectedRevision');
-    if (lease !== undefined) checkLease('update', lease);
-    return this.write(`update ${key}`, () => {
-      const latest = this.q.latest.get(key) as LogRow | undefined;
-      if (!latest || latest.deleted || latest.id !== expectedRevision) {
-        return {
-          revision: this.heads().currentRevision,
-          kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined,
-          ok: false,
-        };
-      }
-      const createRevision = createRevisionOf(latest);
-      const nextLease = lease ?? latest.lease;
-      const rev = this.append(key, 0, 0, createRevision, latest.id, nextLease, value, latest.value);
-      return { revision: rev, kv: { key, createRevision, modRevision: rev, value, lease: nextLease }, ok: true };
-    });
+    this.checkUpdate(key, value, expectedRevision, lease);
+    return this.write(`update ${key}`, () => this.updateRow(key, value, expectedRevision, lease));
   }
 
   /** On success `revision` is the delete's revision and kv the value as it was before (kine's prevKV). */
   delete(key: string, expectedRevision = 0): { revision: number; kv: KeyValue | undefined; ok: boolean } {
-    checkKey('delete', key);
-    checkRevision('delete', expectedRevision, 'expectedRevision');
-    return this.write(`delete ${key}`, () => {
-      const latest = this.q.latest.get(key) as LogRow | undefined;
-      if (!latest || latest.deleted || (expectedRevision !== 0 && latest.id !== expectedRevision)) {
-        return {
-          revision: this.heads().currentRevision,
-          kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined,
-          ok: false,
-        };
-      }
-      const rev = this.append(key, 0, 1, createRevisionOf(latest), latest.id, latest.lease, latest.value, latest.value);
-      return { revision: rev, kv: rowToKeyValue(latest), ok: true };
-    });
+    this.checkDelete(key, expectedRevision);
+    return this.write(`delete ${key}`, () => this.deleteRow(key, expectedRevision));
+  }
+
+  // The same writes, group-committed: those submitted in one turn of the event loop share a
+  // transaction (group-commit.ts); each settles after that transaction committed.
+
+  createAsync(key: string, value: Buffer, lease = 0): Promise<number> {
+    return this.submit(
+      `create ${key}`,
+      () => this.checkCreate(key, value, lease),
+      () => this.createRow(key, value, lease),
+    );
+  }
+
+  updateAsync(
+    key: string,
+    value: Buffer,
+    expectedRevision: number,
+    lease?: number,
+  ): Promise<{ revision: number; kv: KeyValue | undefined; ok: boolean }> {
+    return this.submit(
+      `update ${key}`,
+      () => this.checkUpdate(key, value, expectedRevision, lease),
+      () => this.updateRow(key, value, expectedRevision, lease),
+    );
+  }
+
+  deleteAsync(key: string, expectedRevision = 0): Promise<{ revision: number; kv: KeyValue | undefined; ok: boolean }> {
+    return this.submit(
+      `delete ${key}`,
+      () => this.checkDelete(key, expectedRevision),
+      () => this.deleteRow(key, expectedRevision),
+    );
+  }
+
+  /** Batches committed by group commit and the writes they carried (writes / batches = mean batch). */
+  groupCommitStats(): { batches: number; writes: number } {
+    return { ...this.group.stats };
   }
 
   list(prefix: string, opts: { startKey?: string; limit?: number; revision?: number } = {}): ListResult {
@@ -195,9 +207,84 @@ export class SqliteBackend implements Backend {
 
   close(): void {
     if (this.closed) return;
+    this.group.flush(); // what was submitted before close is committed and acknowledged
     this.closed = true;
+    this.group.close(new StoreError('the store is closed'));
     this.hub.close();
     this.db.close();
+  }
+
+  private checkCreate(key: string, value: Buffer, lease: number): void {
+    checkKey('create', key);
+    checkValue('create', value);
+    checkLease('create', lease);
+  }
+
+  private checkUpdate(key: string, value: Buffer, expectedRevision: number, lease: number | undefined): void {
+    checkKey('update', key);
+    checkValue('update', value);
+    checkRevision('update', expectedRevision, 'expectedRevision');
+    if (lease !== undefined) checkLease('update', lease);
+  }
+
+  private checkDelete(key: string, expectedRevision: number): void {
+    checkKey('delete', key);
+    checkRevision('delete', expectedRevision, 'expectedRevision');
+  }
+
+  /** Inside a write transaction: the key's next row, or ErrKeyExists. */
+  private createRow(key: string, value: Buffer, lease: number): number {
+    const latest = this.q.latest.get(key) as LogRow | undefined;
+    if (latest && !latest.deleted) throw new ErrKeyExists(`key ${key} already exists (modRevision ${latest.id})`);
+    // prev_revision: the tombstone this create follows, or 0 for a key never seen (or compacted
+    // away entirely), so two racing creates claim the same (name, prev_revision).
+    return this.append(key, 1, 0, 0, latest?.id ?? 0, lease, value, null);
+  }
+
+  private updateRow(
+    key: string,
+    value: Buffer,
+    expectedRevision: number,
+    lease: number | undefined,
+  ): { revision: number; kv: KeyValue | undefined; ok: boolean } {
+    const latest = this.q.latest.get(key) as LogRow | undefined;
+    if (!latest || latest.deleted || latest.id !== expectedRevision) {
+      return {
+        revision: this.heads().currentRevision,
+        kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined,
+        ok: false,
+      };
+    }
+    const createRevision = createRevisionOf(latest);
+    const nextLease = lease ?? latest.lease;
+    const rev = this.append(key, 0, 0, createRevision, latest.id, nextLease, value, latest.value);
+    return { revision: rev, kv: { key, createRevision, modRevision: rev, value, lease: nextLease }, ok: true };
+  }
+
+  private deleteRow(
+    key: string,
+    expectedRevision: number,
+  ): { revision: number; kv: KeyValue | undefined; ok: boolean } {
+    const latest = this.q.latest.get(key) as LogRow | undefined;
+    if (!latest || latest.deleted || (expectedRevision !== 0 && latest.id !== expectedRevision)) {
+      return {
+        revision: this.heads().currentRevision,
+        kv: latest && !latest.deleted ? rowToKeyValue(latest) : undefined,
+        ok: false,
+      };
+    }
+    const rev = this.append(key, 0, 1, createRevisionOf(latest), latest.id, latest.lease, latest.value, latest.value);
+    return { revision: rev, kv: rowToKeyValue(latest), ok: true };
+  }
+
+  private submit<T>(what: string, check: () => void, fn: () => T): Promise<T> {
+    try {
+      check();
+      this.checkOpen(what);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.group.submit(what, fn);
   }
 
   private heads(): { currentRevision: number; compactRevision: number } {
@@ -255,11 +342,7 @@ export class SqliteBackend implements Backend {
     try {
       result = this.tx.immediate(fn) as T;
     } catch (err) {
-      if (err instanceof StoreError || err instanceof ValidationError) throw err;
-      const code = (err as { code?: string }).code;
-      if (code === 'SQLITE_BUSY')
-        throw new StoreError(`${what}: another process held the store's write lock too long`, { cause: err });
-      throw new StoreError(`${what} failed`, { cause: err });
+      throw toStoreError(what, err);
     }
     this.hub.notify();
     return result;
@@ -323,28 +406,4 @@ function prepareStatements(db: Database.Database) {
         SELECT id FROM kine WHERE id > ? AND id <= ? AND deleted != 0)`),
     setCompact: db.prepare(`UPDATE kine_compaction SET revision = ? WHERE id = 1`),
   };
-}
-
-function checkKey(op: string, key: unknown): void {
-  if (typeof key !== 'string' || key.length === 0)
-    throw new ValidationError(`store.${op}: key`, 'must be a non-empty string');
-}
-
-function checkPrefix(op: string, prefix: unknown): void {
-  if (typeof prefix !== 'string') throw new ValidationError(`store.${op}: prefix`, 'must be a string');
-}
-
-function checkValue(op: string, value: unknown): void {
-  if (!Buffer.isBuffer(value)) throw new ValidationError(`store.${op}: value`, 'must be a Buffer');
-}
-
-function checkLease(op: string, lease: unknown): void {
-  if (!Number.isSafeInteger(lease) || (lease as number) < 0)
-    throw new ValidationError(`store.${op}: lease`, `must be a non-negative integer, got ${String(lease)}`);
-}
-
-function checkRevision(op: string, revision: unknown, name = 'revision'): void {
-  if (!Number.isSafeInteger(revision) || (revision as number) < 0) {
-    throw new ValidationError(`store.${op}: ${name}`, `must be a non-negative integer, got ${String(revision)}`);
-  }
 }

@@ -89,6 +89,37 @@ export function createObject(
   user: UserInfo,
   opts: WriteOptions,
 ): KObject {
+  prepareCreate(ctx, r, namespace, obj, user, opts);
+  if (opts.dryRun) return obj;
+  const stored = ctx.store.create(r, namespace, obj);
+  ctx.observeWrite(r, stored, false);
+  return stored;
+}
+
+/** createObject for request handlers: the write shares a commit with others of the same moment. */
+export async function createObjectAsync(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  obj: KObject,
+  user: UserInfo,
+  opts: WriteOptions,
+): Promise<KObject> {
+  prepareCreate(ctx, r, namespace, obj, user, opts);
+  if (opts.dryRun) return obj;
+  const stored = await ctx.store.createAsync(r, namespace, obj);
+  ctx.observeWrite(r, stored, false);
+  return stored;
+}
+
+function prepareCreate(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  obj: KObject,
+  user: UserInfo,
+  opts: WriteOptions,
+): void {
   checkTypeMeta(r, obj);
   checkNamespace(r, obj, namespace);
   const managed = trackFields(ctx, r, undefined, obj, '', opts);
@@ -103,10 +134,6 @@ export function createObject(
     object: obj,
     user,
   });
-  if (opts.dryRun) return obj;
-  const stored = ctx.store.create(r, namespace, obj);
-  ctx.observeWrite(r, stored, false);
-  return stored;
 }
 
 /** Server-owned fields equal: nothing to write (no new revision, no watch event), as kube does. */

@@ -19,7 +19,7 @@ import { decodeJson, decodeObject, mediaType, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { deleteObject, parseDeleteOptions } from './deletion.js';
 import { responseForm } from './negotiation.js';
-import { createObject, updateObject } from './object-writes.js';
+import { createObjectAsync, updateObject } from './object-writes.js';
 import { applyPatch, PATCH_TYPES } from './patching.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch-handler.js';
@@ -88,7 +88,7 @@ export async function serveResource(
       if (s.name) throw methodNotAllowed();
       const obj = decodeObject(await readBody(req), req.headers['content-type'], r.kind);
       const warnings = checkUnknownFields(r, obj, s.url);
-      const created = createObject(ctx, r, s.namespace, obj, s.user, {
+      const created = await createObjectAsync(ctx, r, s.namespace, obj, s.user, {
         dryRun: dryRunOf(s.url),
         manager: fieldManagerOf(req, s.url, 'CreateOptions'),
       });

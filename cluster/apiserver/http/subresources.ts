@@ -156,7 +156,7 @@ async function serveBinding(
       'the object has been modified; please apply your changes to the latest version and try again',
     );
   if (!dryRunOf(s.url)) {
-    const stored = ctx.store.update(r, s.namespace, next, Number(current.metadata!.resourceVersion));
+    const stored = await ctx.store.updateAsync(r, s.namespace, next, Number(current.metadata!.resourceVersion));
     ctx.observeWrite(r, stored, false);
   }
   sendJson(res, 201, { ...successStatus({}), code: 201 });

@@ -83,6 +83,30 @@ export class ObjectStore {
     }
   }
 
+  /** create(), committed together with the other writes of this turn of the event loop (group commit). */
+  async createAsync(r: ResourceInfo, namespace: string, obj: KObject): Promise<KObject> {
+    const name = obj.metadata!.name as string;
+    const value = encode(obj);
+    try {
+      const rev = await this.backend.createAsync(this.key(r, namespace, name), value);
+      return asServed(r, withRevision(obj, rev));
+    } catch (err) {
+      if (err instanceof ErrKeyExists) throw alreadyExists(r.plural, r.group, name);
+      throw err;
+    }
+  }
+
+  /** update(), group-committed. */
+  async updateAsync(r: ResourceInfo, namespace: string, obj: KObject, expectedRevision: number): Promise<KObject> {
+    const name = obj.metadata!.name as string;
+    const res = await this.backend.updateAsync(this.key(r, namespace, name), encode(obj), expectedRevision);
+    if (!res.ok) {
+      if (!res.kv) throw notFound(r.plural, r.group, name);
+      throw conflict(r.plural, r.group, name, STALE);
+    }
+    return asServed(r, withRevision(obj, res.revision));
+  }
+
   /** Replaces the object if it is still at `expectedRevision`; 409 Conflict otherwise. */
   update(r: ResourceInfo, namespace: string, obj: KObject, expectedRevision: number): KObject {
     const name = obj.metadata!.name as string;

@@ -1,6 +1,7 @@
 // A second process that writes to the same store file as a test: prints `ack <op> <key> <revision>`
 // after each write has committed, so the test knows exactly what was acknowledged.
 //   create-loop DB PREFIX            create PREFIX0, PREFIX1, ... until killed
+//   create-loop-async DB PREFIX      the same through group commit: bursts of 16 concurrent creates
 //   mixed DB PREFIX COUNT            COUNT writes: creates, updates and deletes on a few keys
 //   race DB KEY ROUNDS               read KEY and compare-and-swap it ROUNDS times
 //   create-race DB PREFIX COUNT      create PREFIX0..PREFIX<COUNT-1>; `exists ...` when another won
@@ -16,6 +17,16 @@ if (mode === 'create-loop') {
   for (let i = 0; ; i++) {
     const key = `${arg1}${i}`;
     out(`ack create ${key} ${store.create(key, Buffer.from(`value-${i}`))}`);
+  }
+} else if (mode === 'create-loop-async') {
+  for (let i = 0; ; i += 16) {
+    await Promise.all(
+      Array.from({ length: 16 }, (_, j) =>
+        store
+          .createAsync(`${arg1}${i + j}`, Buffer.from(`value-${i + j}`))
+          .then((rev) => out(`ack create ${arg1}${i + j} ${rev}`)),
+      ),
+    );
   }
 } else if (mode === 'mixed') {
   const count = Number(arg2);

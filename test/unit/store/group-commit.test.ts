@@ -1,0 +1,145 @@
+// Group commit: writes submitted in one turn of the event loop share one transaction, each is
+// acknowledged only once that transaction committed (another connection sees it by then), a write
+// that fails in a batch fails alone, revisions follow submission order, watchers get the batch in
+// order with no gap, and a batch that cannot commit fails every write in it and leaves nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { ErrKeyExists, StoreError, type WatchEvent } from '../../../cluster/store/backend.js';
+import { openStore, tempStorePath, until, v } from './temp-store.js';
+
+/** What another connection (another process would see the same) finds in the file now. */
+function committedKeys(path: string): string[] {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return (raw.prepare('SELECT name FROM kine WHERE deleted = 0 ORDER BY id').pluck().all() as string[]).sort();
+  } finally {
+    raw.close();
+  }
+}
+
+test('concurrent creates share one commit and are acknowledged only after it', async (t) => {
+  const path = tempStorePath(t);
+  const s = openStore(t, path);
+  s.create('/gc/before', v('x')); // 1
+  const before = s.groupCommitStats();
+  const keys = Array.from({ length: 20 }, (_, i) => `/gc/k${String(i).padStart(2, '0')}`);
+  const settled: string[] = [];
+  const seenAtAck: boolean[] = [];
+  const acks = keys.map((k) =>
+    s.createAsync(k, v(k)).then((rev) => {
+      settled.push(k);
+      // At the moment of the acknowledgement the row is in the file for everyone.
+      seenAtAck.push(committedKeys(path).includes(k));
+      return rev;
+    }),
+  );
+  // Submitted, not committed: no other connection sees them, no promise has settled.
+  assert.deepEqual(committedKeys(path), ['/gc/before']);
+  for (let i = 0; i < 5; i++) await Promise.resolve(); // microtasks run; the commit waits for the immediate
+  assert.equal(settled.length, 0, 'nothing acknowledged before the batch committed');
+  const revs = await Promise.all(acks);
+  assert.deepEqual(
+    revs,
+    keys.map((_, i) => i + 2),
+    'revisions follow submission order',
+  );
+  assert.deepEqual(settled, keys, 'acknowledged in revision order');
+  assert.ok(seenAtAck.every(Boolean), 'every write was visible to another connection when acknowledged');
+  const after = s.groupCommitStats();
+  assert.deepEqual(
+    { batches: after.batches - before.batches, writes: after.writes - before.writes },
+    { batches: 1, writes: 20 },
+  );
+  for (const [i, k] of keys.entries()) assert.equal(s.get(k).kv?.modRevision, i + 2);
+});
+
+test('a failing write in a batch fails alone; the others commit with consecutive revisions', async (t) => {
+  const s = openStore(t, tempStorePath(t));
+  const r1 = s.create('/c/x', v('x1')); // 1
+  const results = await Promise.allSettled([
+    s.createAsync('/c/a', v('a')), // 2
+    s.createAsync('/c/a', v('again')), // exists by now, inside the same transaction
+    s.updateAsync('/c/x', v('x2'), r1), // 3: wins the compare-and-swap
+    s.updateAsync('/c/x', v('x3'), r1), // loses it: /c/x moved on at 3 in this very batch
+    s.createAsync('/c/b', v('b')), // 4
+    s.deleteAsync('/c/none'), // nothing to delete
+    s.deleteAsync('/c/b', 4), // 5
+  ]);
+  assert.equal(s.groupCommitStats().batches, 1);
+  assert.deepEqual(results[0], { status: 'fulfilled', value: 2 });
+  assert.equal(results[1].status, 'rejected');
+  assert.ok((results[1] as PromiseRejectedResult).reason instanceof ErrKeyExists);
+  assert.deepEqual(results[2].status === 'fulfilled' && [results[2].value.ok, results[2].value.revision], [true, 3]);
+  assert.deepEqual(results[3].status === 'fulfilled' && [results[3].value.ok, results[3].value.kv?.modRevision], [
+    false,
+    3,
+  ]);
+  assert.deepEqual(results[4], { status: 'fulfilled', value: 4 });
+  assert.deepEqual(results[5].status === 'fulfilled' && results[5].value.ok, false);
+  assert.deepEqual(results[6].status === 'fulfilled' && [results[6].value.ok, results[6].value.revision], [true, 5]);
+  assert.equal(s.currentRevision(), 5, 'failed writes took no revision');
+  assert.equal(s.get('/c/a').kv?.value.toString(), 'a');
+  assert.equal(s.get('/c/x').kv?.value.toString(), 'x2');
+});
+
+test('watchers get a batch in revision order with no gap, after it committed', async (t) => {
+  const s = openStore(t, tempStorePath(t), { pollIntervalMs: 60_000 });
+  const events: WatchEvent[] = [];
+  const errors: Error[] = [];
+  const w = s.watch('/w/', { afterRevision: 0, onEvents: (e) => events.push(...e), onError: (e) => errors.push(e) });
+  const writes: Promise<unknown>[] = [];
+  for (let i = 0; i < 50; i++) writes.push(s.createAsync(`/w/${i}`, v(String(i))));
+  writes.push(s.createAsync('/w/0', v('dup')).catch(() => undefined)); // fails, must leave no hole
+  for (let i = 0; i < 10; i++) writes.push(s.updateAsync(`/w/${i}`, v(`u${i}`), i + 1));
+  await Promise.all(writes);
+  await until(() => events.length >= 60, 5_000, '60 events');
+  assert.deepEqual(
+    events.map((e) => e.kv.modRevision),
+    Array.from({ length: 60 }, (_, i) => i + 1),
+  );
+  assert.deepEqual(
+    events.slice(50).map((e) => [e.type, e.prevKv?.modRevision]),
+    Array.from({ length: 10 }, (_, i) => ['update', i + 1]),
+  );
+  assert.deepEqual(errors, []);
+  w.close();
+});
+
+test('a batch that cannot commit fails every write in it and leaves nothing behind', async (t) => {
+  const path = tempStorePath(t);
+  const s = openStore(t, path, { busyTimeoutMs: 50 });
+  s.create('/l/first', v('1'));
+  // Another connection holds the write lock, as another process's long write would.
+  const other = new Database(path);
+  t.after(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  const results = await Promise.allSettled([s.createAsync('/l/a', v('a')), s.createAsync('/l/b', v('b'))]);
+  other.exec('ROLLBACK');
+  for (const r of results) {
+    assert.equal(r.status, 'rejected');
+    assert.ok((r as PromiseRejectedResult).reason instanceof StoreError);
+    assert.match((r as PromiseRejectedResult).reason.message, /write lock/);
+  }
+  assert.deepEqual(committedKeys(path), ['/l/first']);
+  // The store goes on: the next batch commits.
+  assert.equal(await s.createAsync('/l/a', v('a')), 2);
+});
+
+test('close commits what was submitted before it, then refuses more', async (t) => {
+  const path = tempStorePath(t);
+  const s = openStore(t, path);
+  const pending = [s.createAsync('/z/a', v('a')), s.createAsync('/z/b', v('b'))];
+  s.close();
+  assert.deepEqual(await Promise.all(pending), [1, 2]);
+  assert.deepEqual(committedKeys(path), ['/z/a', '/z/b']);
+  await assert.rejects(s.createAsync('/z/c', v('c')), StoreError);
+});
+
+test('bad input is refused by the promise, before it joins a batch', async (t) => {
+  const s = openStore(t, tempStorePath(t));
+  await assert.rejects(s.createAsync('', v('x')), /key/);
+  await assert.rejects(s.updateAsync('/k', 'not a buffer' as unknown as Buffer, 1), /value/);
+  await assert.rejects(s.deleteAsync('/k', -1), /expectedRevision/);
+  assert.equal(s.groupCommitStats().batches, 0);
+});
