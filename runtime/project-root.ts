@@ -16,3 +16,4 @@ export const kubewireBin = (root = projectRoot()) => join(root, 'bin', 'kubewire
 export const cliMain = (root = projectRoot()) => join(root, 'dist', 'cli', 'main.js');
 export const nodeInitBinary = (root = projectRoot()) => join(root, 'dist', 'native', 'node-init');
 export const nodeToolsMain = (root = projectRoot()) => join(root, 'dist', 'cli', 'node-tools-main.js');
+export const netnsAddon = (root = projectRoot()) => join(root, 'dist', 'native', 'netns.node');

@@ -69,5 +69,17 @@ for (const f of existsSync(join(root, 'native')) ? readdirSync(join(root, 'nativ
   const out = join(dist, 'native', f.replace(/\.c$/, ''));
   step(`cc ${f}`, 'cc', ['-O2', '-Wall', '-Werror', '-static-pie', '-o', out, join(root, 'native', f)]);
 }
+// Node addons (N-API, so one build serves every Node version): headers from Debian's nodejs.
+const addonDir = join(root, 'native', 'addon');
+for (const f of existsSync(addonDir) ? readdirSync(addonDir) : []) {
+  if (!f.endsWith('.c')) continue;
+  const name = f.replace(/\.c$/, '');
+  const out = join(dist, 'native', `${name}.node`);
+  const include = join(dirname(process.execPath), '..', 'include', 'node');
+  step(`cc addon ${f}`, 'cc', [
+    ...['-O2', '-Wall', '-Werror', '-shared', '-fPIC', `-DNODE_GYP_MODULE_NAME=${name}`, `-I${include}`],
+    ...['-o', out, join(addonDir, f)],
+  ]);
+}
 
 writeFileSync(join(dist, '.build-stamp'), new Date().toISOString() + '\n');

@@ -81,9 +81,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
   // A reload reattaches within a second or two; a closed page's shells end after this.
   const attachments = new TerminalAttachments(terminals, { graceMs: o.detachGraceMs ?? 30_000, log });
   // Kernel events drive the topology; the full read every 15 s only catches what an event missed.
-  const events = o.topologyPolling
-    ? undefined
-    : { netnsDir: o.netnsDir ?? '/run/netns', labExec: join(scriptsDir(), 'lab-exec.sh'), debounceMs: 15 };
+  const events = o.topologyPolling ? undefined : { netnsDir: o.netnsDir ?? '/run/netns', debounceMs: 15 };
   const topology = new KernelTopology({
     namespaces,
     run: runCommand,

@@ -1,17 +1,11 @@
 // What the path derivation asks the kernel, namespace by namespace, behind one small interface: the
-// real one runs iproute2/iptables with argument arrays; tests replay recorded JSON through the same
-// interface. Snapshots are read once per trace (one `ip -batch` + one `bridge fdb` per namespace).
+// real one reads rtnetlink (a socket opened inside each namespace, runtime/kernel/) and runs
+// `ip route get`/iptables-save with argument arrays; tests replay recorded JSON through the same
+// interface. Snapshots are read once per trace.
 import { KubewireError } from '../../common/errors.js';
 import type { AddressRecord, FdbRecord, LinkRecord, NeighbourRecord } from '../../common/topology-model.js';
 import type { RunCommand } from '../run-command.js';
-import {
-  parseAddresses,
-  parseFdb,
-  parseLinks,
-  parseNeighbours,
-  parsePeers,
-  splitBatchOutput,
-} from '../topology/ip-json.js';
+import { RtnlNamespace } from '../../runtime/kernel/rtnl-namespace.js';
 
 export interface PathSnapshot {
   name: string;
@@ -59,8 +53,6 @@ export function routeGetArgv(ns: string, q: RouteQuery): string[] {
   return argv;
 }
 
-const BATCH = ['link show', 'addr show', 'route show', 'neigh show', 'netns list-id'];
-
 export class KernelPathView implements PathKernel {
   private readonly snaps = new Map<string, Promise<PathSnapshot>>();
   private readonly saved = new Map<string, Promise<string>>();
@@ -70,6 +62,7 @@ export class KernelPathView implements PathKernel {
     private readonly listNamespaces: () => Promise<string[]>,
     /** Namespaces the tracer may read: the lab's own (a veth into anything else stops the trace). */
     private readonly allow: (ns: string) => boolean = () => true,
+    private readonly netnsDir = '/run/netns',
   ) {}
 
   namespaces(): Promise<string[]> {
@@ -90,23 +83,28 @@ export class KernelPathView implements PathKernel {
     return p;
   }
 
+  /** Over an rtnetlink socket opened inside the namespace: no process (was `ip -batch` + `bridge fdb`). */
   private async readSnapshot(ns: string): Promise<PathSnapshot> {
-    const [r, f] = await Promise.all([
-      this.run(['ip', '-j', '-d', '-n', ns, '-batch', '-'], { input: BATCH.join('\n') + '\n', timeoutMs: 5000 }),
-      this.run(['bridge', '-j', '-n', ns, 'fdb', 'show'], { timeoutMs: 5000 }),
-    ]);
-    if (r.exitCode !== 0)
-      throw new KubewireError(`ip -n ${ns} -batch failed (${r.exitCode}): ${r.stderr.trim().slice(0, 300)}`);
-    const [links, addrs, routes, neigh, peers] = splitBatchOutput(r.stdout, BATCH.length, `ip -n ${ns}`);
-    return {
-      name: ns,
-      links: parseLinks(links!),
-      addresses: parseAddresses(addrs!),
-      routes: routes!.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null),
-      neighbours: parseNeighbours(neigh!),
-      fdb: f.exitCode === 0 ? parseFdb(JSON.parse(f.stdout || '[]') as unknown[]) : [],
-      peers: parsePeers(peers!),
-    };
+    let sock: RtnlNamespace;
+    try {
+      sock = RtnlNamespace.open(ns, this.netnsDir);
+    } catch (cause) {
+      throw new KubewireError(`cannot read namespace ${ns}`, { cause });
+    }
+    try {
+      const s = await sock.snapshot('full', await this.listNamespaces());
+      return {
+        name: ns,
+        links: s.links,
+        addresses: s.addresses,
+        routes: s.routeRows,
+        neighbours: s.neighbours,
+        fdb: s.fdb,
+        peers: s.peers,
+      };
+    } finally {
+      sock.close();
+    }
   }
 
   async routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer> {

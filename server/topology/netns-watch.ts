@@ -1,29 +1,22 @@
 // Kernel events for the live topology, instead of polling every namespace twice a second.
 //
-// Per lab namespace, one long-lived `ip -n NS monitor link address nsid`: its lines are only a
-// trigger ("this namespace changed"); the state itself is still read by the `ip -j -batch` reader,
-// so there is one parser. `ip` rather than the `netlink` npm package: a Node process cannot setns
-// per socket, so a socket inside another namespace needs a process there anyway, and iproute2's
-// is the one already on every lab machine. Routes and neighbours are not watched: the graph does
-// not draw them (the details panel and path tracer read them on demand), and ARP churn would cost
-// re-reads for frames that never change.
+// Per lab namespace, one rtnetlink socket held by this process (runtime/kernel/rtnl-namespace.ts:
+// opened inside the namespace by the netns addon, subscribed to link, address, route, neighbour,
+// FDB and nsid notifications): a notification marks the namespace dirty, and the same socket then
+// dumps its state, so no process is spawned per namespace, per event or per read. (Before: one
+// long-lived `ip monitor` per namespace plus one `ip -j -batch` and one `bridge fdb` per read.)
 //
-// A monitor's netlink socket holds its namespace alive and shows in `ip netns pids`, so:
-// - /run/netns is watched (fs.watch, no process): the moment a namespace's file goes, its monitor
-//   gets SIGKILL, so `ip netns del` frees the namespace as before;
-// - a monitor that ends (reset or netns-down killed it) is not restarted until the caller's slow
-//   safety read, and only if the namespace still exists, so it never races a deletion in progress;
-// - each monitor runs through lab-exec.sh in the lab's `watchers` cgroup leaf, so `kubewire reset`
-//   ends it even after a kill -9 of the UI server.
-import { spawn, type ChildProcess } from 'node:child_process';
+// A socket inside a namespace holds the namespace alive, so /run/netns is watched (fs.watch): the
+// moment a namespace's file goes, its socket is closed and `ip netns del` frees it as before. A
+// socket is never reopened for a name that no longer exists. Sockets are this process's file
+// descriptors: they end with it, whatever kills it.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { RtnlNamespace } from '../../runtime/kernel/rtnl-namespace.js';
 
 export interface NetnsWatchDeps {
   prefix: string;
   netnsDir: string;
-  /** lab-exec.sh; without it (tests of hand-built namespaces) monitors run unmarked. */
-  labExec?: string;
   /** A namespace's kernel state changed (or it appeared or disappeared). */
   onChange: (ns: string) => void;
   /** The set of namespaces may have changed (a file in netnsDir came or went). */
@@ -32,7 +25,7 @@ export interface NetnsWatchDeps {
 }
 
 export class NetnsWatch {
-  private readonly monitors = new Map<string, ChildProcess>();
+  private readonly monitors = new Map<string, RtnlNamespace>();
   private dirWatcher: FSWatcher | undefined;
   private closed = false;
 
@@ -82,34 +75,28 @@ export class NetnsWatch {
     this.d.onListChange();
   }
 
+  /** The socket watching `ns`, for reads (undefined when `ns` is not watched). */
+  socket(ns: string): RtnlNamespace | undefined {
+    return this.monitors.get(ns);
+  }
+
   private startMonitor(ns: string): void {
-    const argv = ['-n', ns, 'monitor', 'link', 'address', 'nsid'];
-    const child = this.d.labExec
-      ? spawn(this.d.labExec, [this.d.prefix, 'watchers', '--', 'ip', ...argv], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, LC_ALL: 'C' },
-        })
-      : spawn('ip', argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    this.monitors.set(ns, child);
-    let stderr = '';
-    child.stdout!.on('data', () => this.d.onChange(ns));
-    child.stderr!.on('data', (b: Buffer) => {
-      stderr = (stderr + b.toString('utf8')).slice(-300);
-    });
-    child.on('error', (err) => this.d.log(`topology: ip monitor in ${ns} could not start: ${err.message}`));
-    child.on('exit', (code, signal) => {
-      if (this.monitors.get(ns) !== child) return; // stopped on purpose
-      this.monitors.delete(ns);
-      // Killed by reset or a namespace teardown, or the namespace went: the next safety read decides.
-      if (signal !== 'SIGKILL' && existsSync(join(this.d.netnsDir, ns)))
-        this.d.log(`topology: ip monitor in ${ns} ended (${signal ?? code}): ${stderr.trim()}`);
-      this.d.onChange(ns);
-    });
+    let sock: RtnlNamespace;
+    try {
+      sock = RtnlNamespace.open(ns, this.d.netnsDir);
+    } catch (err) {
+      // Gone between the listing and now; a namespace that exists but cannot be entered is logged.
+      if (existsSync(join(this.d.netnsDir, ns)))
+        this.d.log(`topology: no netlink socket in ${ns}: ${(err as Error).message}`);
+      return;
+    }
+    this.monitors.set(ns, sock);
+    sock.watch(() => this.d.onChange(ns));
   }
 
   private stopMonitor(ns: string): void {
-    const child = this.monitors.get(ns);
+    const sock = this.monitors.get(ns);
     this.monitors.delete(ns);
-    child?.kill('SIGKILL');
+    sock?.close();
   }
 }

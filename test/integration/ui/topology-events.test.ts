@@ -1,10 +1,11 @@
-// The topology driven by kernel events (issue 13): a change made with `ip` reaches a frame long
-// before the 15 s safety read, an idle watcher costs the server next to no CPU, and a deleted
-// namespace's `ip monitor` ends at once, so the monitor never keeps a namespace alive.
+// The topology driven by kernel events (issue 13): the server holds one rtnetlink socket inside
+// each lab namespace (no `ip` process at all), a change made with `ip` reaches a frame long before
+// the 15 s safety read, an idle watcher costs the server next to no CPU, and a deleted namespace's
+// socket closes at once, so the namespace is really freed (its veth peer disappears).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMiniLab, testPrefix, type MiniLab } from '../../helpers/mini-lab.js';
 import { UiTestClient } from '../../helpers/ui-client.js';
@@ -36,14 +37,45 @@ function selfCpuMs(): number {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
-/** Pids of `ip … monitor` processes whose argv names `ns`. */
-function monitorsOf(ns: string): number[] {
+/** Inodes of this process's sockets. */
+function ownSockets(): Set<string> {
+  const out = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) out.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+/** How many of this process's sockets are rtnetlink sockets inside `ns` (its /proc/net/netlink). */
+function socketsIn(ns: string): number {
+  let table: string;
+  try {
+    table = execFileSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netlink'], { encoding: 'utf8' });
+  } catch {
+    return 0; // the namespace is gone
+  }
+  const own = ownSockets();
+  // Columns: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode; Eth 0 is NETLINK_ROUTE.
+  return table
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((c) => c[1] === '0' && own.has(c[9] ?? '')).length;
+}
+
+/** `ip` processes whose argv names `ns` (the old per-namespace `ip monitor`). */
+function ipProcessesFor(ns: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(d)) continue;
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.endsWith('ip') && argv.includes('monitor') && argv.includes(ns)) out.push(Number(d));
+      if (argv[0]?.endsWith('ip') && argv.includes(ns)) out.push(Number(d));
     } catch {
       // ended meanwhile
     }
@@ -58,14 +90,11 @@ test('a kernel change reaches a topology frame fast, and an idle watcher costs n
   client.send({ type: 'topology.subscribe' });
   await client.waitFor((m) => m.type === 'topology', 10_000, 'topology', mark);
   const node1 = lab.ns('node1');
-  for (let i = 0; i < 50 && monitorsOf(node1).length === 0; i++) await sleep(100);
-  assert.equal(monitorsOf(node1).length, 1, 'one ip monitor for the namespace');
-  // Lab-marked, so `kubewire reset` ends it even after a kill -9 of the server.
-  assert.match(
-    readFileSync(`/proc/${monitorsOf(node1)[0]}/cgroup`, 'utf8'),
-    new RegExp(`/${lab.prefix}kubewire/_watchers$`, 'm'),
-  );
-  await sleep(500); // let the monitors subscribe
+  for (let i = 0; i < 50 && socketsIn(node1) === 0; i++) await sleep(100);
+  // Two: one for dumps, one for notifications (runtime/kernel/rtnl-namespace.ts says why).
+  assert.equal(socketsIn(node1), 2, 'the server holds its rtnetlink sockets inside the namespace');
+  assert.deepEqual(ipProcessesFor(node1), [], 'no ip process for the namespace');
+  await sleep(500);
 
   // Idle: the old 500 ms poll cost ~54% of a core; events plus a 15 s safety read cost ~0.
   const cpu0 = selfCpuMs();
@@ -90,18 +119,29 @@ test('a kernel change reaches a topology frame fast, and an idle watcher costs n
   client.send({ type: 'topology.unsubscribe' });
 });
 
-test('a deleted namespace loses its monitor at once and is never held alive', async () => {
+test('a deleted namespace loses its socket at once and is never held alive', async () => {
   const mark = client.frames.length;
   client.send({ type: 'topology.subscribe' });
   await client.waitFor((m) => m.type === 'topology', 10_000, 'topology', mark);
   lab.addPod({ k8sNamespace: 'default', name: 'gone-pod', node: 'node1', ip: '192.168.128.91' });
   const podNs = lab.ns('default_gone-pod');
-  for (let i = 0; i < 50 && monitorsOf(podNs).length === 0; i++) await sleep(100);
-  assert.equal(monitorsOf(podNs).length, 1, 'the new namespace got a monitor');
+  const node1 = lab.ns('node1');
+  for (let i = 0; i < 50 && socketsIn(podNs) === 0; i++) await sleep(100);
+  assert.equal(socketsIn(podNs), 2, 'the new namespace got its sockets');
+  const vethsOnNode = () =>
+    (
+      JSON.parse(execFileSync('ip', ['-j', '-n', node1, 'link', 'show', 'type', 'veth'], { encoding: 'utf8' })) as {
+        ifname: string;
+      }[]
+    ).length;
+  const before = vethsOnNode();
+  const socketsBefore = ownSockets().size;
   lab.removeNamespace(podNs);
-  for (let i = 0; i < 30 && monitorsOf(podNs).length > 0; i++) await sleep(100);
-  assert.deepEqual(monitorsOf(podNs), [], 'the monitor ended with its namespace');
+  // Held alive by a socket, the namespace would keep the pod's veth pair: its node end would stay.
+  for (let i = 0; i < 30 && vethsOnNode() === before; i++) await sleep(100);
+  assert.equal(vethsOnNode(), before - 1, 'the pod veth went with its namespace: nothing held it');
+  assert.equal(ownSockets().size, socketsBefore - 2, 'the sockets inside the namespace were closed');
   client.send({ type: 'topology.unsubscribe' });
   await sleep(200);
-  assert.deepEqual(monitorsOf(lab.ns('node1')), [], 'no monitor left when nobody watches');
+  assert.equal(socketsIn(node1), 0, 'no socket left when nobody watches');
 });

@@ -1,0 +1,173 @@
+// rtnetlink sockets inside one lab namespace, held by this process (netns-enter.ts opens them
+// there): dumps of links, addresses, routes, neighbours and FDB in a few milliseconds without a
+// process, and the namespace's change notifications. Two sockets, because the kernel runs one dump
+// at a time per socket and the `netlink` package's reassembly of a multipart dump breaks when a
+// notification arrives in the middle of it: dumps go one after another on one socket, the
+// notifications arrive on the other. Routes: IPv4's main table, as `ip route show`.
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { KubewireError } from '../../common/errors.js';
+import type { NamespaceSnapshot } from '../../common/topology-model.js';
+import { withNetns } from './netns-enter.js';
+import {
+  addressRecords,
+  fdbRecords,
+  linkRecords,
+  nestedAttrs,
+  neighbourRecords,
+  routeRecords,
+  routeRows,
+  type RtMessage,
+} from './rtnl-records.js';
+
+/** The few members of the `netlink` package's RtNetlinkSocket used here. */
+interface RtSocket {
+  getLinks(): Promise<RtMessage[]>;
+  getAddresses(): Promise<RtMessage[]>;
+  getRoutes(): Promise<RtMessage[]>;
+  getNeighbors(data?: { family: number }): Promise<RtMessage[]>;
+  addMembership(group: string): void;
+  on(event: 'message', l: (msgs: RtMessage[]) => void): void;
+  on(event: 'error', l: (err: Error) => void): void;
+  socket: {
+    request(type: number, data: Uint8Array[], options?: { timeout?: number }): Promise<[NlMessage[], unknown]>;
+    close(): void;
+    unref(): void;
+  };
+}
+interface NlMessage {
+  type: number;
+  data: Buffer;
+}
+
+const netlink = createRequire(import.meta.url)('netlink') as { createRtNetlink(o?: { ref?: boolean }): RtSocket };
+
+const AF_BRIDGE = 7;
+const RTM_GETNSID = 90;
+const RTM_NEWNSID = 88;
+const NETNSA_NSID = 1;
+const NETNSA_FD = 3;
+/** Links, IPv4/IPv6 addresses, IPv4 routes, neighbours (ARP/NDP and FDB arrive as RTM_NEWNEIGH), nsids. */
+const GROUPS = ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR', 'IPV4_ROUTE', 'NEIGH', 'NSID'];
+
+export class RtnlError extends KubewireError {}
+
+export type SnapshotDetail = 'graph' | 'full';
+
+/** A full snapshot plus the routes as `ip -j route show` rows (with flags such as onlink). */
+export type FullSnapshot = NamespaceSnapshot & { routeRows: Record<string, unknown>[] };
+
+export class RtnlNamespace {
+  private readonly sock: RtSocket;
+  private events: RtSocket | undefined;
+  private closed = false;
+  /** Dumps on `sock` run one after another. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** This namespace's nsid → the peer's name, learnt once (nsids never change while both live). */
+  private readonly nsids = new Map<number, string>();
+
+  private constructor(
+    readonly name: string,
+    private readonly netnsDir: string,
+  ) {
+    this.sock = withNetns(join(netnsDir, name), () => netlink.createRtNetlink({ ref: false }));
+    this.sock.on('error', () => undefined); // a socket error surfaces as a failed request
+  }
+
+  /** Opens the socket inside `name` (throws NetnsGoneError when the namespace is gone). */
+  static open(name: string, netnsDir = '/run/netns'): RtnlNamespace {
+    return new RtnlNamespace(name, netnsDir);
+  }
+
+  /** The namespace's state; 'graph' skips routes and neighbours (the live graph draws neither). */
+  snapshot(detail: SnapshotDetail = 'full', peerCandidates: readonly string[] = []): Promise<FullSnapshot> {
+    const run = this.queue.then(() => this.read(detail, peerCandidates));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async read(detail: SnapshotDetail, peerCandidates: readonly string[]): Promise<FullSnapshot> {
+    if (this.closed) throw new RtnlError(`the netlink socket in ${this.name} is closed`);
+    const s = this.sock;
+    const links = await s.getLinks();
+    const addrs = await s.getAddresses();
+    const routes = detail === 'full' ? await s.getRoutes() : [];
+    const neigh = detail === 'full' ? await s.getNeighbors() : [];
+    const fdb = await s.getNeighbors({ family: AF_BRIDGE });
+    const linkRecs = linkRecords(links);
+    const names = new Map(linkRecs.map((l) => [l.ifindex, l.ifname]));
+    const wanted = new Set(linkRecs.flatMap((l) => (l.linkNetnsid === undefined ? [] : [l.linkNetnsid])));
+    return {
+      name: this.name,
+      links: linkRecs,
+      addresses: addressRecords(addrs, names),
+      routes: routeRecords(routes, names),
+      routeRows: routeRows(routes, names),
+      neighbours: neighbourRecords(neigh, names),
+      // Only VXLAN devices' entries matter to the graph; the path tracer reads bridge ports' too.
+      fdb: fdbRecords(fdb, names).filter(
+        (f) => detail === 'full' || linkRecs.some((l) => l.ifname === f.ifname && l.kind === 'vxlan'),
+      ),
+      peers: await this.peers(wanted, peerCandidates),
+    };
+  }
+
+  /** Calls `onChange` on every notification (link, address, route, neighbour, FDB, nsid). */
+  watch(onChange: () => void): void {
+    if (this.events || this.closed) return;
+    const ev = withNetns(join(this.netnsDir, this.name), () => netlink.createRtNetlink({ ref: false }));
+    ev.on('error', () => undefined);
+    for (const g of GROUPS) ev.addMembership(g);
+    ev.on('message', () => {
+      if (!this.closed) onChange();
+    });
+    this.events = ev;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sock.socket.close();
+    this.events?.socket.close();
+  }
+
+  /**
+   * `ip netns list-id` for the nsids this namespace's veths name: RTM_GETNSID with each candidate
+   * namespace's fd answers "which id has this namespace for that one", learnt once per nsid.
+   */
+  private async peers(wanted: Set<number>, candidates: readonly string[]): Promise<{ nsid: number; name: string }[]> {
+    // A peer that went away freed its id, which a new namespace may get: forget it.
+    const live = new Set(candidates);
+    for (const [id, n] of [...this.nsids]) if (!live.has(n)) this.nsids.delete(id);
+    for (const cand of candidates) {
+      if ([...wanted].every((id) => this.nsids.has(id))) break;
+      if (cand === this.name || [...this.nsids.values()].includes(cand)) continue;
+      const id = await this.nsidOf(cand).catch(() => undefined);
+      if (id !== undefined && id >= 0) this.nsids.set(id, cand);
+    }
+    return [...this.nsids].filter(([id]) => wanted.has(id)).map(([nsid, name]) => ({ nsid, name }));
+  }
+
+  private async nsidOf(peer: string): Promise<number | undefined> {
+    let fd: number;
+    try {
+      fd = openSync(join(this.netnsDir, peer), 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const head = Buffer.alloc(4); // struct rtgenmsg, padded
+      const attr = Buffer.alloc(8);
+      attr.writeUInt16LE(8, 0);
+      attr.writeUInt16LE(NETNSA_FD, 2);
+      attr.writeUInt32LE(fd, 4);
+      const [reply] = await this.sock.socket.request(RTM_GETNSID, [head, attr], { timeout: 2000 });
+      const m = reply.find((r) => r.type === RTM_NEWNSID);
+      const v = m ? nestedAttrs(m.data.subarray(4)).get(NETNSA_NSID) : undefined;
+      return v ? v.readInt32LE(0) : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
