@@ -3,6 +3,7 @@
 // is created; a problem throws a ValidationError naming file, field and what is wrong.
 import { parseDocument } from 'yaml';
 import { ValidationError } from '../errors.js';
+import { MAX_YAML_DEPTH, yamlDepth } from '../yaml-depth.js';
 import {
   cidrContains,
   cidrContainsCidr,
@@ -55,6 +56,9 @@ export interface ParseOptions {
 }
 
 export function parseTopology(text: string, file: string, opts: ParseOptions = {}): Topology {
+  // Before the composer, which would overflow the stack on a deeply nested file (yaml-depth.ts).
+  if (yamlDepth(text, MAX_YAML_DEPTH) > MAX_YAML_DEPTH)
+    throw new ValidationError(file, `malformed YAML: nested deeper than ${MAX_YAML_DEPTH} levels`);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;

@@ -4,6 +4,7 @@
 // PatchOptions checks kube-apiserver makes (fieldManager required for apply, force only there).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { assertYamlDepth } from '../../../common/yaml-depth.js';
 import type { KObject } from '../registry/object-store.js';
 import { apiVersionOf } from '../resources.js';
 import { ApiError, badRequest } from '../status.js';
@@ -74,9 +75,11 @@ function decodeApply(body: Buffer): KObject {
   const text = body.toString('utf8');
   try {
     // JSON is YAML; clients (client-go, client-node) send JSON, which JSON.parse reads ~20× faster.
-    v = /^\s*\{/.test(text)
-      ? (tryJson(text) ?? parseYaml(text, { version: '1.1', merge: false }))
-      : parseYaml(text, { version: '1.1', merge: false });
+    v = /^\s*\{/.test(text) ? tryJson(text) : undefined;
+    if (v === undefined) {
+      assertYamlDepth(text);
+      v = parseYaml(text, { version: '1.1', merge: false });
+    }
   } catch (err) {
     throw badRequest(`error decoding YAML: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -2,6 +2,7 @@
 // JSON or YAML into one object; anything else is a 400/415 naming the problem.
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { assertYamlDepth } from '../../../common/yaml-depth.js';
 import { decodeK8sProtobuf } from '../protobuf/decode.js';
 import { ApiError, badRequest, tooLarge, unsupportedMediaType } from '../status.js';
 
@@ -55,7 +56,9 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
     }
   } else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
     try {
-      value = parseYaml(body.toString('utf8'));
+      const text = body.toString('utf8');
+      assertYamlDepth(text);
+      value = parseYaml(text);
       if (valueDepth(value) > MAX_JSON_DEPTH) throw new SyntaxError('exceeded max depth');
     } catch (err) {
       throw badRequest(`${what}: error converting YAML to JSON: ${(err as Error).message}`);
@@ -87,11 +90,16 @@ export function decodeJson(body: Buffer, what: string, contentType?: string): un
 
 /**
  * Nesting depth a body may have. Go's encoding/json (under apimachinery's decoder) stops at 10000
- * with "exceeded max depth"; here the limit is lower because V8's JSON.stringify and the
- * registry's recursive walks overflow the default stack between 5,000 and 10,000 levels. No
- * Kubernetes object comes near: the deepest built-in schemas are a few dozen levels.
+ * with "exceeded max depth"; here the limit is far lower because the registry's walks (merge and
+ * strategic-merge patches, managed fields, validation) recurse per level and use ~800 bytes of
+ * stack each in V8's interpreter: a 999-deep merge patch used ~800 KiB of Node's 984 KiB stack.
+ * Near the limit the overflow is not always a RangeError: where it lands inside V8's regexp
+ * compiler, the process aborts ("RegExpCompiler Allocation failed - process out of memory"), which
+ * is how 1,000-deep bodies intermittently killed the apiserver under the fuzz suite. 200 levels
+ * keep every walk under a fifth of the stack; no Kubernetes object comes near (the deepest
+ * built-in schemas are a few dozen levels, CRD schemas about twice theirs).
  */
-export const MAX_JSON_DEPTH = 1000;
+export const MAX_JSON_DEPTH = 200;
 
 /** JSON.parse after an iterative depth check, so a deeply nested body is a 400, not a stack overflow. */
 export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {

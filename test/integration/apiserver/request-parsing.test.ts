@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApiServer, type Harness } from './harness.js';
+import { MAX_JSON_DEPTH } from '../../../cluster/apiserver/http/body.js';
 
 let h: Harness;
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -82,11 +83,16 @@ test('bodies nested too deep are 400, also in patches; a deep but allowed body i
   assert.equal(
     (
       await h.request('POST', CM, {
-        body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d900"},"x":${nested(900)}}`,
+        // The whole body is exactly MAX_JSON_DEPTH deep: the object, then x's nesting.
+        body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d200"},"x":${nested(MAX_JSON_DEPTH - 1)}}`,
       })
     ).status,
     201,
   );
+  const over = await h.request('POST', CM, {
+    body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d201"},"x":${nested(MAX_JSON_DEPTH)}}`,
+  });
+  assert.equal(over.status, 400, 'one level more is refused');
 });
 
 test("a bad escape in the path is Go net/http's 400; a body over 3 MiB is 413 with a Status", async () => {
