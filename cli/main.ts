@@ -5,7 +5,9 @@ import { describeError } from '../common/errors.js';
 
 const USAGE = `usage: kubewire <command> [args]
 
-  up [TOPOLOGY.yaml]      build the lab, or converge a half-built one (default: the article's)
+  up [TOPOLOGY.yaml] [--dry-run]
+                          build the lab, or converge a half-built one (default: the article's);
+                          --dry-run: only the checks made before the first kernel change
   status [--json]         nodes, pods, links, agents of the running lab
   exec TARGET -- CMD...   run CMD inside a node's or a pod's namespace
   trace FROM TO [--probe] [--capture DIR] [--json]

@@ -31,7 +31,9 @@ function progressReporter(env = process.env): ((e: PhaseEvent) => void) | undefi
 }
 
 export async function up(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
+  // --dry-run: every check `up` makes before its first kernel change, then stop (nothing created).
+  const dryRun = args.includes('--dry-run');
+  const o = parseLabOptions(args.filter((a) => a !== '--dry-run'));
   if (o.rest.length > 1) throw new ValidationError('command line', 'up takes at most one topology file');
   const file = o.rest[0] ?? defaultTopology();
   let text: string;
@@ -47,6 +49,18 @@ export async function up(args: string[]): Promise<number> {
   const { runtime, driver, paths } = makeRuntime(o, topo.name);
   // Every refusal before any change: a clash of prefixes must not cost the running lab its cluster.
   await assertPrefixFree(o.stateBase, topo, new LabOwners());
+  if (dryRun) {
+    const pods = topo.nodes.reduce((n, node) => n + node.pods.length, 0);
+    if (o.json)
+      console.log(
+        JSON.stringify({ lab: topo.name, prefix: topo.prefix, nodes: topo.nodes.length, pods, dryRun: true }),
+      );
+    else
+      console.log(
+        `lab ${topo.name} is valid: ${topo.nodes.length} nodes, ${pods} pods (prefix ${topo.prefix}); --dry-run: nothing was created`,
+      );
+    return 0;
+  }
   // The kubelets would race the runtime's convergence of the same pods: the daemon is stopped
   // first (its pods keep running) and started again on the converged lab.
   await stopClusterProcess(paths, driver);

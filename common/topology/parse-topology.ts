@@ -1,9 +1,8 @@
 // Reads a topology file (YAML) into a validated Topology. Everything that later becomes a kernel
 // object name, an address or an argument of a privileged helper is checked here, before anything
 // is created; a problem throws a ValidationError naming file, field and what is wrong.
-import { parseDocument } from 'yaml';
 import { ValidationError } from '../errors.js';
-import { MAX_YAML_DEPTH, yamlDepth } from '../yaml-depth.js';
+import { MAX_YAML_DEPTH, parseYamlDocument, YamlTooDeepError } from '../yaml-depth.js';
 import {
   cidrContains,
   cidrContainsCidr,
@@ -56,10 +55,14 @@ export interface ParseOptions {
 }
 
 export function parseTopology(text: string, file: string, opts: ParseOptions = {}): Topology {
-  // Before the composer, which would overflow the stack on a deeply nested file (yaml-depth.ts).
-  if (yamlDepth(text, MAX_YAML_DEPTH) > MAX_YAML_DEPTH)
+  let doc;
+  try {
+    // Depth-checked before yaml's recursive composer, which overflows on a deep file (yaml-depth.ts).
+    doc = parseYamlDocument(text, { uniqueKeys: true });
+  } catch (err) {
+    if (!(err instanceof YamlTooDeepError)) throw err;
     throw new ValidationError(file, `malformed YAML: nested deeper than ${MAX_YAML_DEPTH} levels`);
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
@@ -68,7 +71,14 @@ export function parseTopology(text: string, file: string, opts: ParseOptions = {
       `malformed YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
     );
   }
-  const root = new FieldReader(file, '', doc.toJS()).object(TOP_FIELDS);
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (cause) {
+    // yaml refuses an alias bomb (ReferenceError "Excessive alias count") only while converting.
+    throw new ValidationError(file, `malformed YAML: ${(cause as Error).message}`);
+  }
+  const root = new FieldReader(file, '', value).object(TOP_FIELDS);
   const apiVersion = root.child('apiVersion').string({ optional: true });
   if (apiVersion && apiVersion !== 'kubewire.io/v1alpha1')
     root.child('apiVersion').fail(`must be kubewire.io/v1alpha1`);

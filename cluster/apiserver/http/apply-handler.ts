@@ -3,8 +3,7 @@
 // (201, when absent) or updated through the usual strategy/admission/store path. Also the
 // PatchOptions checks kube-apiserver makes (fieldManager required for apply, force only there).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
-import { assertYamlDepth } from '../../../common/yaml-depth.js';
+import { parseYaml } from '../../../common/yaml-depth.js';
 import type { KObject } from '../registry/object-store.js';
 import { apiVersionOf } from '../resources.js';
 import { ApiError, badRequest } from '../status.js';
@@ -76,10 +75,8 @@ function decodeApply(body: Buffer): KObject {
   try {
     // JSON is YAML; clients (client-go, client-node) send JSON, which JSON.parse reads ~20× faster.
     v = /^\s*\{/.test(text) ? tryJson(text) : undefined;
-    if (v === undefined) {
-      assertYamlDepth(text);
-      v = parseYaml(text, { version: '1.1', merge: false });
-    }
+    // Depth-checked before yaml's recursive composer (common/yaml-depth.ts).
+    if (v === undefined) v = parseYaml(text, { version: '1.1', merge: false });
   } catch (err) {
     throw badRequest(`error decoding YAML: ${err instanceof Error ? err.message : String(err)}`);
   }

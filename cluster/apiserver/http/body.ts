@@ -1,8 +1,7 @@
 // Request bodies: read with a size cap (413 beyond it, like kube-apiserver's 3 MiB), then decode
 // JSON or YAML into one object; anything else is a 400/415 naming the problem.
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
-import { assertYamlDepth } from '../../../common/yaml-depth.js';
+import { parseYaml } from '../../../common/yaml-depth.js';
 import { decodeK8sProtobuf } from '../protobuf/decode.js';
 import { ApiError, badRequest, tooLarge, unsupportedMediaType } from '../status.js';
 
@@ -56,9 +55,8 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
     }
   } else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
     try {
-      const text = body.toString('utf8');
-      assertYamlDepth(text);
-      value = parseYaml(text);
+      // Depth-checked before yaml's recursive composer (common/yaml-depth.ts).
+      value = parseYaml(body.toString('utf8'));
       if (valueDepth(value) > MAX_JSON_DEPTH) throw new SyntaxError('exceeded max depth');
     } catch (err) {
       throw badRequest(`${what}: error converting YAML to JSON: ${(err as Error).message}`);
