@@ -2,23 +2,9 @@
 // tty is asked, so resize works), Attach follows the container's own stdout/stderr as they reach
 // its log. The kubelet's server (kubectl exec/attach) builds on these.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import type { ContainerLogPump } from './container-log.js';
 import type { ExecOptions, ExecSyncResult, StreamSession } from './cri-types.js';
-
-interface Pty {
-  onData(cb: (d: string) => void): void;
-  onExit(cb: (e: { exitCode: number; signal?: number }) => void): void;
-  write(d: string): void;
-  resize(cols: number, rows: number): void;
-  kill(signal?: string): void;
-}
-type PtySpawn = (
-  file: string,
-  args: string[],
-  opts: { cols: number; rows: number; name: string; env: NodeJS.ProcessEnv },
-) => Pty;
 
 export async function execSync(argv: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -35,45 +21,35 @@ export async function execSync(argv: string[], timeoutSeconds: number): Promise<
   return { exitCode, stdout, stderr };
 }
 
+/**
+ * A live exec. With a TTY, `argv` is the exec console's (OciRuntime.execConsoleArgv): its stdout is
+ * the terminal's output, its stdin the keys, and its fd 3 takes resizes; no pty is held here.
+ */
 export function execSession(argv: string[], opts: ExecOptions): StreamSession {
-  if (opts.tty) {
-    const pty = (createRequire(import.meta.url)('node-pty') as { spawn: PtySpawn }).spawn(argv[0]!, argv.slice(1), {
-      cols: opts.cols ?? 80,
-      rows: opts.rows ?? 24,
-      name: 'xterm-256color',
-      env: { ...process.env, TERM: 'xterm-256color' },
-    });
-    const stdout = new PassThrough();
-    const stdin = new PassThrough();
-    stdin.on('data', (d: Buffer) => pty.write(d.toString()));
-    pty.onData((d) => stdout.write(d));
-    const exited = new Promise<number>((resolve) =>
-      pty.onExit((e) => {
-        stdout.end();
-        resolve(e.exitCode);
-      }),
-    );
-    return {
-      stdin,
-      stdout,
-      stderr: undefined,
-      resize: (c, r) => pty.resize(c, r),
-      wait: () => exited,
-      close: () => pty.kill('SIGKILL'),
-    };
-  }
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const tty = !!opts.tty;
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: [opts.stdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(tty ? (['pipe'] as const) : [])],
+  });
   const exited = new Promise<number>((resolve) => {
     child.on('error', () => resolve(126));
     child.on('close', (code, sig) => resolve(code ?? (sig ? 137 : 1)));
   });
+  child.stdin?.on('error', () => undefined);
+  const control = tty ? (child.stdio[3] as Writable) : undefined;
+  control?.on('error', () => undefined);
+  let err = '';
+  if (tty) child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4096)));
   return {
-    stdin: child.stdin ?? undefined,
+    stdin: opts.stdin ? (child.stdin ?? undefined) : undefined,
     stdout: child.stdout!,
-    stderr: child.stderr!,
-    resize: () => undefined,
+    // With a terminal the process's stderr is the terminal; the console's own complaints stay here.
+    stderr: tty ? undefined : child.stderr!,
+    resize: (c, r) => {
+      if (control && c > 0 && r > 0) control.write(`${Math.floor(c)} ${Math.floor(r)}\n`);
+    },
     wait: () => exited,
-    close: () => child.kill('SIGKILL'),
+    // A hang-up for a terminal (the process gets SIGHUP, as when a terminal window closes).
+    close: () => (control ? control.end() : child.kill('SIGKILL')),
   };
 }
 

@@ -359,7 +359,25 @@ export class CrunRuntimeService implements RuntimeService {
 
   async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<StreamSession> {
     const rec = this.container(id);
-    return execSession(this.d.oci.execArgv(id, cmd, { tty: !!opts.tty, user: rec.user }), opts);
+    if (opts.tty) return this.execTty(id, cmd, opts);
+    return execSession(this.d.oci.execArgv(id, cmd, { user: rec.user }), opts);
+  }
+
+  /**
+   * exec -t as containerd builds it: the container's own process spec (env, user, cwd,
+   * capabilities) with the command, a terminal and its first size, which the runtime sets on the
+   * pty before the process starts — the shell's first prompt already knows its size.
+   */
+  private async execTty(id: string, cmd: string[], opts: ExecOptions): Promise<StreamSession> {
+    const dir = this.store.containerDir(id);
+    const spec = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { process: Record<string, unknown> };
+    const size = { cols: clampSize(opts.cols, 80), rows: clampSize(opts.rows, 24) };
+    const file = join(dir, `exec-${randomBytes(6).toString('hex')}.json`);
+    const proc = { ...spec.process, args: cmd, terminal: true, consoleSize: { width: size.cols, height: size.rows } };
+    writeFileSync(file, JSON.stringify(proc), { mode: 0o600 });
+    const session = execSession(this.d.oci.execConsoleArgv(id, file, size), opts);
+    void session.wait().finally(() => rm(file, { force: true }));
+    return session;
   }
 
   async attach(id: string): Promise<StreamSession> {
@@ -447,6 +465,10 @@ export class CrunRuntimeService implements RuntimeService {
     }
     return dir;
   }
+}
+
+function clampSize(v: number | undefined, fallback: number): number {
+  return v && Number.isFinite(v) && v > 0 ? Math.min(Math.floor(v), 10000) : fallback;
 }
 
 function matches(labels: Record<string, string>, want: Record<string, string> | undefined): boolean {

@@ -4,7 +4,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { NodeContainer } from './node-container.js';
 import { RuntimeError } from './cri-types.js';
@@ -73,6 +73,32 @@ export class OciRuntime {
     const argv = this.node.enter([join(this.scriptsDir, 'container-remove.sh'), this.name, this.root, id, bundle]);
     const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 30_000 });
     if (r.exitCode !== 0) throw new RuntimeError(`${this.name} delete ${id.slice(0, 12)}: ${r.stderr || r.stdout}`);
+  }
+
+  /**
+   * argv of `exec -t` under the node's exec console (native/exec-console.c, as conmon does): the
+   * process is `processFile` (an OCI process with terminal and consoleSize, so the runtime sizes
+   * the pty before the process runs), the runtime hands the pty's master to the console, which
+   * relays stdin/stdout and applies resizes arriving on its fd 3 as "COLS ROWS\n" lines.
+   */
+  execConsoleArgv(id: string, processFile: string, size: { cols: number; rows: number }): string[] {
+    const cfg = this.node.cfg;
+    return this.node.enter([
+      join(dirname(cfg.initBinary), 'exec-console'),
+      String(size.cols),
+      String(size.rows),
+      join(cfg.stateDir, 'consoles'),
+      '--',
+      this.name,
+      '--root',
+      this.root,
+      'exec',
+      '--process',
+      processFile,
+      '--console-socket',
+      '@CONSOLE@',
+      id,
+    ]);
   }
 
   /** argv of `exec` in the container (through the node): the caller spawns it with its own stdio. */

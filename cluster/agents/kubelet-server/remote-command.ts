@@ -44,6 +44,22 @@ export function failureStatus(message: string): string {
   return JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 });
 }
 
+/**
+ * A resize message's size: {"Width":w,"Height":h} as client-go sends it, or lowercase as
+ * @kubernetes/client-node does (Go's JSON decoding ignores case, so the kubelet takes both).
+ */
+export function parseTerminalSize(text: string): { cols: number; rows: number } | undefined {
+  try {
+    const o = JSON.parse(text) as Record<string, unknown>;
+    const pick = (k: string) => Number(Object.entries(o).find(([key]) => key.toLowerCase() === k)?.[1]);
+    const cols = pick('width');
+    const rows = pick('height');
+    return cols > 0 && rows > 0 ? { cols, rows } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function frame(ch: number, data: Buffer | string): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data) : data;
   const out = Buffer.allocUnsafe(body.length + 1);
@@ -56,8 +72,9 @@ export type StartProcess = (size?: { cols: number; rows: number }) => StreamProc
 
 /**
  * Connects one negotiated WebSocket to a process until it exits. With a TTY the process starts
- * once the client's first resize arrives (at most 300 ms later), so it sees its terminal's size
- * from the start; what the client sends meanwhile is replayed.
+ * once the client's first resize arrives (at most 1 s later: kubectl sends it at once, but a loaded
+ * machine delays it), so it sees its terminal's size from the start; what the client sends
+ * meanwhile is replayed.
  */
 export function serveRemoteCommand(ws: WebSocket, start: StartProcess, f: StreamFlags): void {
   const early: [Buffer, boolean][] = [];
@@ -76,19 +93,15 @@ export function serveRemoteCommand(ws: WebSocket, start: StartProcess, f: Stream
     connect(ws, proc, f, early);
   };
   if (!f.tty) return go();
-  const timer = setTimeout(() => go(), 300);
+  const timer = setTimeout(() => go(), 1000);
   const onFirst = (d: Buffer) => {
     const buf = Buffer.isBuffer(d) ? d : Buffer.from(d as unknown as ArrayBuffer);
     if (buf[0] !== CH.resize) return;
-    try {
-      const sz = JSON.parse(buf.subarray(1).toString()) as { Width?: number; Height?: number };
-      if (!sz.Width || !sz.Height) return;
-      clearTimeout(timer);
-      ws.off('message', onFirst);
-      go({ cols: sz.Width, rows: sz.Height });
-    } catch {
-      /* not a size */
-    }
+    const sz = parseTerminalSize(buf.subarray(1).toString());
+    if (!sz) return;
+    clearTimeout(timer);
+    ws.off('message', onFirst);
+    go(sz);
   };
   ws.on('message', onFirst);
   ws.on('close', () => clearTimeout(timer));
@@ -122,12 +135,9 @@ function connect(ws: WebSocket, proc: StreamProcess, f: StreamFlags, early: [Buf
     const body = buf.subarray(1);
     if (ch === CH.stdin && proc.stdin && body.length) proc.stdin.write(body);
     else if (ch === CH.resize) {
-      try {
-        const sz = JSON.parse(body.toString()) as { Width?: number; Height?: number };
-        if (sz.Width && sz.Height) proc.resize(sz.Width, sz.Height);
-      } catch {
-        /* a malformed resize is ignored, as kubelet's handleResizing does */
-      }
+      // A malformed resize is ignored, as kubelet's handleResizing does.
+      const sz = parseTerminalSize(body.toString());
+      if (sz) proc.resize(sz.cols, sz.rows);
     } else if (v5 && ch === STREAM_CLOSE && body[0] === CH.stdin) proc.stdin?.end();
   };
   for (const [d, b] of early) onMessage(d, b);

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { exitStatus, failureStatus, type StreamFlags } from './remote-command.js';
+import { exitStatus, failureStatus, parseTerminalSize, type StreamFlags } from './remote-command.js';
 import { SpdySession, type SpdyStream } from './spdy-session.js';
 import type { StreamProcess } from './stream-runtime.js';
 
@@ -134,12 +134,8 @@ function remoteCommand(session: SpdySession, socket: Duplex, o: Extract<SpdyServ
       for (;;) {
         const end = pending.indexOf('}');
         if (end < 0) break;
-        try {
-          const sz = JSON.parse(pending.slice(0, end + 1)) as { Width?: number; Height?: number };
-          if (sz.Width && sz.Height) proc.resize(sz.Width, sz.Height);
-        } catch {
-          /* ignored as kubelet does */
-        }
+        const sz = parseTerminalSize(pending.slice(0, end + 1)); // a bad one is ignored, as kubelet does
+        if (sz) proc.resize(sz.cols, sz.rows);
         pending = pending.slice(end + 1);
       }
     });

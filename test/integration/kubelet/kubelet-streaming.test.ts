@@ -71,25 +71,49 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     assert.equal(resolv.stdout, readFileSync(`/proc/${sleeper}/root/etc/resolv.conf`, 'utf8').trimEnd());
   });
 
-  // Known gap: through crun exec the shell gets a real pty (/dev/pts/N), but the client's first
-  // size does not reach it yet (stty size says 0 0). Reported as todo until the resize is applied.
-  test(
-    'kubectl exec -it: a real terminal with its size',
-    { todo: 'the first terminal size through crun exec' },
-    async () => {
-      const script = `stty cols 101 rows 31; ${KUBECTL} exec -it tools -- sh -c 'tty; stty size; exit 7'`;
-      const r = await execa('script', ['-qfec', script, '/dev/null'], {
-        env: { KUBECONFIG: kubeconfig },
-        reject: false,
-        timeout: 60_000,
-        input: '',
-      });
-      const out = r.stdout.replace(/\r/g, '');
-      assert.match(out, /\/dev\/pts\/\d+/);
-      assert.match(out, /31 101/);
-      assert.match(out, /command terminated with exit code 7/);
-    },
-  );
+  // crun exec --tty under the node's exec console (native/exec-console.c): the pty's master comes
+  // to the kubelet's side, the first size is set on it before the shell reads it, later resizes too.
+  test('kubectl exec -it: a real terminal with its size, resized later', async () => {
+    const script = `stty cols 101 rows 31; ${KUBECTL} exec -it tools -- sh -c 'tty; stty size; exit 7'`;
+    const r = await execa('script', ['-qfec', script, '/dev/null'], {
+      env: { KUBECONFIG: kubeconfig },
+      reject: false,
+      timeout: 60_000,
+      input: '',
+    });
+    const out = r.stdout.replace(/\r/g, '');
+    assert.match(out, /\/dev\/pts\/\d+/);
+    assert.match(out, /31 101/);
+    assert.match(out, /command terminated with exit code 7/);
+    // A resize after the start (client-node's terminal size queue: a resizable stdout) reaches the pty.
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const term = collect();
+    const screen = Object.assign(term.stream, { rows: 24, columns: 80 });
+    const status = await new Promise<V1Status>((resolve, reject) => {
+      void new Exec(kc)
+        .exec(
+          'default',
+          'tools',
+          'netshoot',
+          ['sh', '-c', 'stty size; sleep 2; stty size'],
+          screen,
+          null,
+          null,
+          true,
+          resolve,
+        )
+        .then(() =>
+          setTimeout(() => {
+            Object.assign(screen, { rows: 40, columns: 132 });
+            screen.emit('resize');
+          }, 1500),
+        )
+        .catch(reject);
+    });
+    assert.equal(status.status, 'Success');
+    assert.match(term.text().replace(/\r/g, ''), /^24 80\n40 132\n$/);
+  });
 
   test('kubectl port-forward + curl, through the WebSocket tunnel and through SPDY', async () => {
     for (const env of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]) {
