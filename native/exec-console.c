@@ -7,8 +7,12 @@
    End of stdin is sent as the terminal's EOF (^D); closing fd 3 hangs the terminal up (SIGHUP to
    the process, as a closed terminal window does). Exits with the runtime's exit code, which
    crun/runc exec make the process's own.
-   usage: exec-console COLS ROWS SOCKDIR -- RUNTIME ARGS... (an argument "@CONSOLE@" becomes the
-   socket's path; SOCKDIR is a private folder, the socket lives there while the runtime starts). */
+   usage: exec-console [--hold] COLS ROWS SOCKDIR -- RUNTIME ARGS... (an argument "@CONSOLE@"
+   becomes the socket's path; SOCKDIR is a private folder, the socket lives there while the
+   runtime starts). With --hold the command is a `create` that exits once the container exists
+   (an ephemeral container with a TTY): this then holds the terminal, as conmon does, says
+   "created" on stderr, and relays until the container's last process closed it; the container's
+   exit code is the node init's record, not this one's. The command's fd 3 is its stderr. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +85,11 @@ static size_t apply_resizes(int master, char *buf, size_t len) {
 }
 
 int main(int argc, char **argv) {
+  int hold = argc > 1 && strcmp(argv[1], "--hold") == 0;
+  if (hold) {
+    argv++;
+    argc--;
+  }
   if (argc < 6 || strcmp(argv[4], "--") != 0 || argv[3][0] != '/') {
     fprintf(stderr, "usage: exec-console COLS ROWS SOCKDIR -- RUNTIME ARGS...\n");
     return 2;
@@ -110,6 +119,7 @@ int main(int argc, char **argv) {
     return 126;
   }
   if (pid == 0) {
+    dup2(2, 3);
     execvp(child_argv[0], child_argv);
     perror("exec-console: exec");
     _exit(127);
@@ -148,11 +158,17 @@ int main(int argc, char **argv) {
   size_t ctl_len = 0;
   int in_open = 1, ctl_open = 1, child_done = 0, status = 0;
   for (;;) {
-    if (!child_done) {
+    if (!child_done && pid > 0) {
       int st;
       if (waitpid(pid, &st, WNOHANG) == pid) {
         child_done = 1;
         status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (hold && status != 0) return status;
+        if (hold) {
+          write_all(2, "created\n", 8);
+          child_done = 0;
+          pid = -1;
+        }
       }
     }
     struct pollfd pf[3] = {
@@ -171,7 +187,7 @@ int main(int argc, char **argv) {
       }
       if (r < 0 && errno == EAGAIN) continue;
       /* EIO: every process on the terminal is gone. */
-      if (!child_done) {
+      if (!child_done && pid > 0) {
         int st;
         waitpid(pid, &st, 0);
         status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -197,6 +213,7 @@ int main(int argc, char **argv) {
         /* The kubelet hung up: close the terminal, the process gets SIGHUP. */
         ctl_open = 0;
         close(master);
+        if (pid <= 0) return status;
         int st;
         waitpid(pid, &st, 0);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -1,10 +1,10 @@
 // Exec and Attach as streams: ExecSync collects output, Exec gives a live process (a pty when
 // tty is asked, so resize works), Attach follows the container's own stdout/stderr as they reach
 // its log. The kubelet's server (kubectl exec/attach) builds on these.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, type Writable } from 'node:stream';
 import type { ContainerLogPump } from './container-log.js';
-import type { ExecOptions, ExecSyncResult, StreamSession } from './cri-types.js';
+import { RuntimeError, type ExecOptions, type ExecSyncResult, type StreamSession } from './cri-types.js';
 
 export async function execSync(argv: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -25,7 +25,7 @@ export async function execSync(argv: string[], timeoutSeconds: number): Promise<
  * A live exec. With a TTY, `argv` is the exec console's (OciRuntime.execConsoleArgv): its stdout is
  * the terminal's output, its stdin the keys, and its fd 3 takes resizes; no pty is held here.
  */
-export function execSession(argv: string[], opts: ExecOptions): StreamSession {
+export function execSession(argv: string[], opts: ExecOptions): StreamSession & { child: ChildProcess } {
   const tty = !!opts.tty;
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: [opts.stdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(tty ? (['pipe'] as const) : [])],
@@ -40,6 +40,7 @@ export function execSession(argv: string[], opts: ExecOptions): StreamSession {
   let err = '';
   if (tty) child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4096)));
   return {
+    child,
     stdin: opts.stdin ? (child.stdin ?? undefined) : undefined,
     stdout: child.stdout!,
     // With a terminal the process's stderr is the terminal; the console's own complaints stay here.
@@ -51,6 +52,30 @@ export function execSession(argv: string[], opts: ExecOptions): StreamSession {
     // A hang-up for a terminal (the process gets SIGHUP, as when a terminal window closes).
     close: () => (control ? control.end() : child.kill('SIGKILL')),
   };
+}
+
+/**
+ * The exec console in hold mode (OciRuntime.createHeldArgv): a terminal session like exec -t's,
+ * and `created`, which settles once the runtime's create is done (the console says so on stderr)
+ * or failed (its complaint is the error).
+ */
+export function heldSession(argv: string[]): { session: StreamSession; created: Promise<void> } {
+  const session = execSession(argv, { tty: true, stdin: true });
+  const child = session.child;
+  let err = '';
+  const created = new Promise<void>((resolve, reject) => {
+    const onErr = (d: Buffer) => {
+      err += d.toString();
+      if (/^created$/m.test(err)) {
+        child.stderr!.off('data', onErr);
+        resolve();
+      }
+    };
+    child.stderr!.on('data', onErr);
+    void session.wait().then((code) => reject(new RuntimeError(`create: ${err.trim() || `exit ${code}`}`)));
+  });
+  created.catch(() => undefined);
+  return { session, created };
 }
 
 export function attachSession(pump: ContainerLogPump): StreamSession {

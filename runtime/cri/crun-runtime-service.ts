@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { HostDriver } from '../host/host-driver.js';
 import type { Cgroups } from './cgroups.js';
 import { closeFd, ContainerLogPump, openLogFifos } from './container-log.js';
-import { attachSession, execSession, execSync } from './container-streams.js';
+import { attachSession, execSession, execSync, heldSession } from './container-streams.js';
 import { CriStore, type ContainerRecord, type SandboxRecord } from './cri-store.js';
 import {
   NotFoundError,
@@ -192,6 +192,37 @@ export class CrunRuntimeService implements RuntimeService {
   }
 
   async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<string> {
+    const { rec, dir, img } = await this.prepare(sandboxId, cfg);
+    const id = rec.id;
+    const fifos = await openLogFifos(dir);
+    const pump = new ContainerLogPump(rec.logPath, fifos.paths, { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
+    try {
+      await pump.start();
+      rec.pid = await this.d.oci.create(id, dir, [...img.layers].reverse(), {
+        stdout: fifos.stdout,
+        stderr: fifos.stderr,
+      });
+    } finally {
+      closeFd(fifos.stdout);
+      closeFd(fifos.stderr);
+    }
+    this.track(id, pump);
+    await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true }); // a reused pid's old record
+    Object.assign(rec, await this.hostProcess(rec.cgroupsPath));
+    this.store.putContainer(rec);
+    return id;
+  }
+
+  /**
+   * The bundle and record of a new container in a sandbox: its spec from the image and the
+   * config; with `pidTarget` (an ephemeral container's --target) it joins that container's PID
+   * namespace, and with `console` its process gets a terminal of that size.
+   */
+  private async prepare(
+    sandboxId: string,
+    cfg: ContainerConfig,
+    o: { pidTarget?: string; console?: { cols: number; rows: number } } = {},
+  ): Promise<{ rec: ContainerRecord; dir: string; img: ContainerConfig['image'] }> {
     const sb = this.store.sandboxes.get(sandboxId);
     if (!sb?.pid) throw new NotFoundError(`pod sandbox ${sandboxId.slice(0, 12)}`);
     const id = newId();
@@ -206,11 +237,18 @@ export class CrunRuntimeService implements RuntimeService {
       type: t,
       path: `/proc/${sb.pid}/ns/${t === 'network' ? 'net' : t}`,
     });
+    const target = o.pidTarget ? this.store.containers.get(o.pidTarget) : undefined;
+    if (o.pidTarget && !target?.pid) throw new NotFoundError(`target container ${o.pidTarget.slice(0, 12)}`);
+    const pidNamespace: OciNamespace = target
+      ? { type: 'pid', path: `/proc/${target.pid}/ns/pid` }
+      : sb.shareProcessNamespace
+        ? ns('pid')
+        : { type: 'pid' };
     const namespaces: OciNamespace[] = [
       ns('network'),
       ns('ipc'),
       ns('uts'),
-      sb.shareProcessNamespace ? ns('pid') : { type: 'pid' },
+      pidNamespace,
       { type: 'mount' },
       { type: 'cgroup' },
     ];
@@ -233,7 +271,10 @@ export class CrunRuntimeService implements RuntimeService {
       security: sec,
       resources: cfg.resources ?? {},
       readonlyRoot: !!sec.readOnlyRootFilesystem,
+      ...(o.console ? { terminal: true } : {}),
     });
+    if (o.console)
+      (spec.process as Record<string, unknown>).consoleSize = { width: o.console.cols, height: o.console.rows };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     const rec: ContainerRecord = {
       id,
@@ -251,23 +292,33 @@ export class CrunRuntimeService implements RuntimeService {
       ...(img.config.stopSignal ? { stopSignal: img.config.stopSignal } : {}),
     };
     this.store.putContainer(rec);
-    const fifos = await openLogFifos(dir);
-    const pump = new ContainerLogPump(rec.logPath, fifos.paths, { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
-    try {
-      await pump.start();
-      rec.pid = await this.d.oci.create(id, dir, [...img.layers].reverse(), {
-        stdout: fifos.stdout,
-        stderr: fifos.stderr,
-      });
-    } finally {
-      closeFd(fifos.stdout);
-      closeFd(fifos.stderr);
-    }
-    this.track(id, pump);
-    await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true }); // a reused pid's old record
-    Object.assign(rec, await this.hostProcess(cgroupsPath));
+    return { rec, dir, img };
+  }
+
+  /**
+   * An ephemeral container with a terminal (`kubectl debug -it`): created from its image in the
+   * sandbox (in `pidTarget`'s PID namespace when given) under the exec console, which holds the
+   * pty as conmon does; started at once. The session is the terminal: its output, keys, resizes;
+   * it ends when the container's processes are gone (their exit code: containerStatus).
+   */
+  async runWithTerminal(
+    sandboxId: string,
+    cfg: ContainerConfig,
+    o: { pidTarget?: string; cols?: number; rows?: number },
+  ): Promise<{ id: string; session: StreamSession }> {
+    const size = { cols: clampSize(o.cols, 80), rows: clampSize(o.rows, 24) };
+    const { rec, dir, img } = await this.prepare(sandboxId, cfg, {
+      ...(o.pidTarget ? { pidTarget: o.pidTarget } : {}),
+      console: size,
+    });
+    const { session, created } = heldSession(this.d.oci.createHeldArgv(rec.id, dir, [...img.layers].reverse(), size));
+    await created;
+    rec.pid = Number((await readFile(join(dir, 'pid'), 'utf8')).trim());
+    await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true });
+    Object.assign(rec, await this.hostProcess(rec.cgroupsPath));
     this.store.putContainer(rec);
-    return id;
+    await this.startContainer(rec.id);
+    return { id: rec.id, session };
   }
 
   async startContainer(id: string): Promise<void> {

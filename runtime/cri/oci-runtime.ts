@@ -101,6 +101,30 @@ export class OciRuntime {
     ]);
   }
 
+  /**
+   * argv that creates a container whose spec asks for a terminal under the exec console in hold
+   * mode: the console says "created" on its stderr once the container exists (then `start` it),
+   * holds the pty's master and relays it on its stdin/stdout until the container's processes end.
+   */
+  createHeldArgv(id: string, bundle: string, lowerdirs: string[], size: { cols: number; rows: number }): string[] {
+    const cfg = this.node.cfg;
+    return this.node.enter([
+      join(dirname(cfg.initBinary), 'exec-console'),
+      '--hold',
+      String(size.cols),
+      String(size.rows),
+      join(cfg.stateDir, 'consoles'),
+      '--',
+      join(this.scriptsDir, 'container-create.sh'),
+      this.name,
+      this.root,
+      id,
+      bundle,
+      lowerdirs.join(':'),
+      '@CONSOLE@',
+    ]);
+  }
+
   /** argv of `exec` in the container (through the node): the caller spawns it with its own stdio. */
   execArgv(id: string, cmd: string[], opts: { tty?: boolean; user?: { uid: number; gid: number } } = {}): string[] {
     const user = opts.user ? ['--user', `${opts.user.uid}:${opts.user.gid}`] : [];

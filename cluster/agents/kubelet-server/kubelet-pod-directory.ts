@@ -4,12 +4,15 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../../common/api-types.js';
 import type { PodRecord } from '../../../runtime/lab/lab-state.js';
+import type { ImageService } from '../../../runtime/images/image-service.js';
 import type { PodDirectory, RunningContainer } from './kubelet-server.js';
 import type { StatsTarget } from './node-stats.js';
 import type { EphemeralContainers } from './ephemeral-containers.js';
 
 export interface KubeletPods {
   runningPods(): { pod: Pod; record: PodRecord | undefined; startTime: number }[];
+  /** The node's images (ephemeral containers are made from theirs). */
+  readonly images?: ImageService;
 }
 
 export class KubeletPodDirectory implements PodDirectory {

@@ -10,6 +10,7 @@ import { KubeletPodDirectory, type KubeletPods } from './kubelet-pod-directory.j
 import { KubeletServer } from './kubelet-server.js';
 import { NodeStats } from './node-stats.js';
 import type { RuntimeService } from '../../../runtime/cri/cri-types.js';
+import { CrunRuntimeService } from '../../../runtime/cri/crun-runtime-service.js';
 import { NsenterStreamRuntime, type StreamRuntime } from './stream-runtime.js';
 
 export interface KubeletServingOptions {
@@ -35,7 +36,15 @@ export interface KubeletServing {
 
 export async function startKubeletServer(o: KubeletServingOptions): Promise<KubeletServing> {
   const runtime = o.runtime ?? new NsenterStreamRuntime();
-  const ephemeral = new EphemeralContainers(o.kubelet, runtime, o.client, o.podLogDir, o.log);
+  const ephemeral = new EphemeralContainers(
+    o.kubelet,
+    runtime,
+    o.client,
+    o.podLogDir,
+    o.log,
+    o.cri instanceof CrunRuntimeService ? o.cri : undefined,
+    o.kubelet.images,
+  );
   const pods = new KubeletPodDirectory(o.kubelet, o.podLogDir, o.alive, ephemeral);
   const server = new KubeletServer({
     nodeName: o.node.name,

@@ -94,6 +94,11 @@ export class Kubelet {
   private ticks = 0;
   private cancelTick: (() => void) | undefined;
 
+  /** The node's images (the kubelet server makes ephemeral containers from them). */
+  get images(): ImageService {
+    return this.d.images;
+  }
+
   constructor(private readonly d: KubeletDeps) {
     this.factory = new SharedInformerFactory(d.client, d.clock, {
       onError: (e, c) => d.log(`kubelet ${d.node.name}: informer ${c}: ${describeError(e)}`),

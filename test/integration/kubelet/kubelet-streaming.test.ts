@@ -199,33 +199,31 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     assert.match(prev.stdout, /Received request from/);
   });
 
-  // Known gap since pods became crun containers: an ephemeral container is still entered with
-  // nsenter into pause (whose root has no sh) instead of being created by the CRI runtime from its
-  // image inside the target's PID namespace with a TTY. Reported as todo until the runtime has it.
-  test(
-    'kubectl debug -it with an ephemeral busybox; its status and logs',
-    { todo: 'ephemeral containers on the CRI runtime (target PID namespace, TTY containers)' },
-    async () => {
-      // The keys arrive once kubectl has attached to the shell the kubelet started.
-      const typed = `(sleep 5; printf 'echo debug-$((6*7)); exit\\r') | script -qfec '${KUBECTL} debug -it tools --profile=general --image=busybox -c dbg' /dev/null`;
-      const r = await execa('bash', ['-c', typed], { env: { KUBECONFIG: kubeconfig }, reject: false, timeout: 60_000 });
-      assert.match(r.stdout, /debug-42/);
-      const st = await eventually(async () => {
-        const s = (
-          await kubectl([
-            'get',
-            'pod',
-            'tools',
-            '-o',
-            'jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}',
-          ])
-        ).stdout;
-        return s === '' ? undefined : s;
-      }, 20_000);
-      assert.equal(st, '0');
-      assert.match((await kubectl(['logs', 'tools', '-c', 'dbg'])).stdout, /debug-42/);
-    },
-  );
+  // The ephemeral container is made by the node's CRI runtime from the busybox image inside the pod's
+  // sandbox, in the target container's PID namespace (--target), under a terminal the runtime's
+  // exec console holds; kubectl debug -it attaches to it.
+  test('kubectl debug -it --target with an ephemeral busybox; its status and logs', async () => {
+    // The keys arrive once kubectl has attached to the shell the kubelet started.
+    const typed = `(sleep 8; printf 'echo debug-$((6*7)); ps -o pid,args; exit\\r') | script -qfec '${KUBECTL} debug -it tools --profile=general --image=busybox --target=netshoot -c dbg -- sh' /dev/null`;
+    const r = await execa('bash', ['-c', typed], { env: { KUBECONFIG: kubeconfig }, reject: false, timeout: 60_000 });
+    assert.match(r.stdout, /debug-42/);
+    // busybox's ps sees the target's processes: netshoot's `sleep infinity` is its PID 1.
+    assert.match(r.stdout, /\n\s*1 sleep infinity/);
+    const st = await eventually(async () => {
+      const s = (
+        await kubectl([
+          'get',
+          'pod',
+          'tools',
+          '-o',
+          'jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}',
+        ])
+      ).stdout;
+      return s === '' ? undefined : s;
+    }, 20_000);
+    assert.equal(st, '0');
+    assert.match((await kubectl(['logs', 'tools', '-c', 'dbg'])).stdout, /debug-42/);
+  });
 
   test('nodes/proxy reaches the kubelet; the kubelet refuses anonymous callers itself', async () => {
     assert.equal((await kubectl(['get', '--raw', '/api/v1/nodes/node5/proxy/healthz'])).stdout, 'ok');
