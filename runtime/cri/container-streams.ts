@@ -2,6 +2,8 @@
 // tty is asked, so resize works), Attach follows the container's own stdout/stderr as they reach
 // its log. The kubelet's server (kubectl exec/attach) builds on these.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, openSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { PassThrough, type Writable } from 'node:stream';
 import type { ContainerLogPump } from './container-log.js';
 import { RuntimeError, type ExecOptions, type ExecSyncResult, type StreamSession } from './cri-types.js';
@@ -78,7 +80,18 @@ export function heldSession(argv: string[]): { session: StreamSession; created: 
   return { session, created };
 }
 
-export function attachSession(pump: ContainerLogPump): StreamSession {
+/**
+ * Attach: the container's output from now on (as its log pump reads it) and, with `stdinFifo`,
+ * its input: what the client types is written into the FIFO the container reads as stdin.
+ */
+export function attachSession(pump: ContainerLogPump, stdinFifo?: string): StreamSession {
+  let stdin: Socket | undefined;
+  if (stdinFifo) {
+    // Non-blocking: the container holds the read end, so the open never waits.
+    const fd = openSync(stdinFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    stdin = new Socket({ fd, readable: false, writable: true });
+    stdin.on('error', () => undefined);
+  }
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const onOut = (d: string) => stdout.write(d);
@@ -88,6 +101,7 @@ export function attachSession(pump: ContainerLogPump): StreamSession {
   const close = () => {
     pump.off('stdout', onOut);
     pump.off('stderr', onErr);
+    stdin?.destroy();
     stdout.end();
     stderr.end();
     finish(0);
@@ -95,5 +109,5 @@ export function attachSession(pump: ContainerLogPump): StreamSession {
   pump.on('stdout', onOut);
   pump.on('stderr', onErr);
   pump.once('end', close);
-  return { stdin: undefined, stdout, stderr, resize: () => undefined, wait: () => done, close };
+  return { stdin, stdout, stderr, resize: () => undefined, wait: () => done, close };
 }

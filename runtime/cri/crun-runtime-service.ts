@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { HostDriver } from '../host/host-driver.js';
 import type { Cgroups } from './cgroups.js';
 import { closeFd, ContainerLogPump, openLogFifos } from './container-log.js';
@@ -195,16 +196,22 @@ export class CrunRuntimeService implements RuntimeService {
     const { rec, dir, img } = await this.prepare(sandboxId, cfg);
     const id = rec.id;
     const fifos = await openLogFifos(dir);
+    // stdin: true — the container's stdin is a FIFO it holds read-write itself (so it never sees
+    // end of input between attaches, and a kubelet restart does not close it); attach -i writes
+    // into it, as conmon's stdin pipe does.
+    const stdinFd = cfg.stdin ? await openStdinFifo(dir) : undefined;
     const pump = new ContainerLogPump(rec.logPath, fifos.paths, { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
     try {
       await pump.start();
       rec.pid = await this.d.oci.create(id, dir, [...img.layers].reverse(), {
+        ...(stdinFd !== undefined ? { stdin: stdinFd } : {}),
         stdout: fifos.stdout,
         stderr: fifos.stderr,
       });
     } finally {
       closeFd(fifos.stdout);
       closeFd(fifos.stderr);
+      if (stdinFd !== undefined) closeFd(stdinFd);
     }
     this.track(id, pump);
     await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true }); // a reused pid's old record
@@ -416,8 +423,9 @@ export class CrunRuntimeService implements RuntimeService {
 
   /**
    * exec -t as containerd builds it: the container's own process spec (env, user, cwd,
-   * capabilities) with the command, a terminal and its first size, which the runtime sets on the
-   * pty before the process starts — the shell's first prompt already knows its size.
+   * capabilities) with the command, a terminal and its first size (consoleSize; crun sets it from
+   * its parent once the pty exists, and the exec console sets it again at once, so a shell's first
+   * prompt has it — only a command reading its size at its very first instant can miss it).
    */
   private async execTty(id: string, cmd: string[], opts: ExecOptions): Promise<StreamSession> {
     const dir = this.store.containerDir(id);
@@ -431,11 +439,13 @@ export class CrunRuntimeService implements RuntimeService {
     return session;
   }
 
-  async attach(id: string): Promise<StreamSession> {
+  async attach(id: string, opts: { stdin?: boolean } = {}): Promise<StreamSession> {
     this.container(id);
     const pump = this.pumps.get(id);
     if (!pump) throw new RuntimeError(`container ${id.slice(0, 12)} is not running`);
-    return attachSession(pump);
+    // A container started without stdin: true has none to attach to (its stdin is /dev/null).
+    const fifo = join(this.store.containerDir(id), 'stdin.fifo');
+    return attachSession(pump, opts.stdin && existsSync(fifo) ? fifo : undefined);
   }
 
   /** Reads the exit record the node's init wrote; returns the container's current state. */
@@ -516,6 +526,13 @@ export class CrunRuntimeService implements RuntimeService {
     }
     return dir;
   }
+}
+
+/** The stdin FIFO, opened read-write: the fd the container gets (a writer that never goes away). */
+async function openStdinFifo(bundle: string): Promise<number> {
+  const path = join(bundle, 'stdin.fifo');
+  await execa('mkfifo', ['-m', '0600', path]);
+  return openSync(path, 'r+');
 }
 
 function clampSize(v: number | undefined, fallback: number): number {

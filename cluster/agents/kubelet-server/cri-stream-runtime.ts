@@ -66,3 +66,43 @@ function ended(r: NodeJS.ReadableStream): Promise<void> {
     r.once('close', () => resolve());
   });
 }
+
+/**
+ * Attach through the node's CRI runtime: the container's output from now on and, with stdin, its
+ * input (its stdin FIFO; the container must have been started with stdin: true). Ends when the
+ * container does or the client leaves (the container keeps running).
+ */
+export function criAttach(cri: RuntimeService, containerId: string, withStdin: boolean): StreamProcess {
+  const stdin = withStdin ? new PassThrough() : undefined;
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let session: StreamSession | undefined;
+  let left = false;
+  const exited = cri.attach(containerId, { stdin: withStdin }).then(
+    async (s) => {
+      session = s;
+      if (left) s.close();
+      if (stdin && s.stdin) stdin.pipe(s.stdin);
+      s.stdout.pipe(stdout);
+      if (s.stderr) s.stderr.pipe(stderr);
+      else stderr.end();
+      return s.wait();
+    },
+    (err: unknown) => {
+      stdout.end();
+      stderr.end(`${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    },
+  );
+  return {
+    stdin,
+    stdout,
+    stderr,
+    resize: () => undefined,
+    kill: () => {
+      left = true;
+      session?.close();
+    },
+    exited,
+  };
+}

@@ -17,7 +17,7 @@ import { parsePorts, PORT_FORWARD_WS_PROTOCOLS, servePortForwardWs } from './por
 import { REMOTE_COMMAND_PROTOCOLS, serveRemoteCommand, streamFlags } from './remote-command.js';
 import type { StreamRuntime, StreamProcess, ExecOptions } from './stream-runtime.js';
 import type { RuntimeService } from '../../../runtime/cri/cri-types.js';
-import { criExec } from './cri-stream-runtime.js';
+import { criAttach, criExec } from './cri-stream-runtime.js';
 import { serveSpdyUpgrade, SPDY_TUNNEL_PROTOCOL, isSpdyUpgrade } from './spdy-upgrade.js';
 import type { NodeStats } from './node-stats.js';
 
@@ -251,7 +251,10 @@ export class KubeletServer {
           if (!cmd.length) throw new HttpError(400, 'you must specify at least 1 command');
           return this.exec(c, cmd, { tty: f.tty, stdin: f.stdin, ...(size ?? {}) });
         }
-        return c.attach?.({ tty: f.tty, stdin: f.stdin }) ?? followLog(c);
+        if (c.attach) return c.attach({ tty: f.tty, stdin: f.stdin });
+        // A container of the node's CRI runtime: its output and its stdin FIFO (stdin: true).
+        if (c.containerId && this.d.cri) return criAttach(this.d.cri, c.containerId, f.stdin);
+        return followLog(c);
       };
       if (isSpdyUpgrade(req)) return serveSpdyUpgrade(req, socket, { kind: 'exec', start, flags: f, log: this.d.log });
       this.currentProtocols = REMOTE_COMMAND_PROTOCOLS;
