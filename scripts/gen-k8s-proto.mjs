@@ -30,6 +30,7 @@ function read(repo, path) {
  * non-pointer scalars with omitempty (JSON leaves their zero value out). message -> proto name -> flags.
  */
 const goFlags = {};
+const jsonNames = {};
 function readGoTypes(repo, dir, pkg) {
   let text;
   try {
@@ -47,6 +48,9 @@ function readGoTypes(repo, dir, pkg) {
       (goFlags[`${pkg}.${current}`] ??= {})[emb[3]] = 1;
       continue;
     }
+    // A JSON name that differs from the proto one (BoundObjectReference's uID is `uid` in JSON).
+    const named = /^\t\w+\s+[\w.\[\]*]+\s+`json:"(\w+)[^"]*"\s+protobuf:"[^"]*name=(\w+)/.exec(line);
+    if (named && named[1] !== named[2]) (jsonNames[`${pkg}.${current}`] ??= {})[named[2]] = named[1];
     const f = /^\t\w+\s+(\*?)([\w.\[\]*]+)\s+`json:"[^",]*(,omitempty)?[^"]*"\s+protobuf:"[^"]*name=(\w+)/.exec(line);
     if (f && !f[1] && f[3] && !f[2].includes('[')) {
       // A named Go type (e.g. RestartPolicy) over a string or number is omitted when zero too.
@@ -69,6 +73,8 @@ const files = [
     'networking/v1',
     'rbac/v1',
     'authorization/v1',
+    'authentication/v1',
+    'certificates/v1',
     'autoscaling/v1',
     'policy/v1',
   ].map((d) => [apiDir, `${d}/generated.proto`]),
@@ -106,6 +112,9 @@ for (const [repo, path] of files) {
 for (const [msg, flags] of Object.entries(goFlags)) {
   for (const f of messages[msg] ?? []) if (flags[f[1]]) f.push(flags[f[1]]);
 }
+for (const [msg, names] of Object.entries(jsonNames)) {
+  for (const f of messages[msg] ?? []) if (names[f[1]]) f[1] = names[f[1]];
+}
 
 // Keep what the served kinds (and the request bodies next to them) reach.
 const roots = [
@@ -136,6 +145,10 @@ const roots = [
   'rbac.v1.ClusterRoleBinding',
   'authorization.v1.SelfSubjectAccessReview',
   'authorization.v1.SelfSubjectRulesReview',
+  'authentication.v1.TokenRequest',
+  'authentication.v1.TokenReview',
+  'authentication.v1.SelfSubjectReview',
+  'certificates.v1.CertificateSigningRequest',
   'autoscaling.v1.Scale',
   'policy.v1.Eviction',
 ].map((r) => `k8s.io.api.${r}`);

@@ -181,7 +181,11 @@ export class ClusterDaemon {
     const cm = new ControllerManager({
       client: this.client,
       clock: this.clock,
-      ...(this.o.controllerSettings ? { settings: this.o.controllerSettings } : {}),
+      settings: {
+        ...this.o.controllerSettings,
+        rootCa: ca.toString(),
+        signer: { certFile: this.apiserver.caPath, keyFile: join(dirname(this.apiserver.caPath), 'ca.key') },
+      },
       onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`),
       log: this.o.log,
     });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Backend } from '../store/backend.js';
 import { StoreCompactor, systemClock as compactorClock } from '../store/compactor.js';
-import { DefaultsPlugin, ServiceAccountPlugin } from './admission/defaults.js';
+import { DefaultsPlugin } from './admission/defaults.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { ServiceAllocation, formatIPv4, parseCidr } from './admission/service-allocation.js';
 import { ValidationPlugin } from './admission/validation.js';
@@ -16,6 +16,14 @@ import { RbacEscalation } from './admission/rbac-escalation.js';
 import type { AdmissionChain } from './admission/admission.js';
 import { authenticate, type Authenticator, type UserInfo } from './authn/authenticator.js';
 import { ADMIN_USER, TokenFile, nodeUser } from './authn/token-file.js';
+import { ClientCertAuthenticator, verifiedClientCert } from './authn/client-cert.js';
+import { loadServiceAccountKey } from './authn/service-account-key.js';
+import { ServiceAccountTokens } from './authn/service-account-token.js';
+import { ServiceAccountAdmission } from './admission/service-account.js';
+import {
+  CertificateSigningRequestMutation,
+  CertificateSigningRequestValidation,
+} from './admission/certificate-signing-request.js';
 import {
   authorize,
   forbiddenMessage,
@@ -112,6 +120,7 @@ export class ApiServer {
   readonly kindTypes = new KindTypeRegistry();
   readonly store: ObjectStore;
   private readonly tokens: TokenFile;
+  readonly serviceAccountTokens: ServiceAccountTokens;
   private readonly rbac: RbacAuthorizer;
   private readonly namespaces: NamespaceCache;
   private readonly authenticators: Authenticator[];
@@ -138,7 +147,24 @@ export class ApiServer {
     this.tokens = new TokenFile(join(deps.config.stateDir, 'tokens.csv'));
     this.rbac = new RbacAuthorizer(this.store, this.catalog);
     this.namespaces = new NamespaceCache(this.store, this.catalog);
-    this.authenticators = [...(deps.authenticators ?? []), this.tokens];
+    // The service-account signing key lives beside the CA in the private state folder.
+    this.serviceAccountTokens = new ServiceAccountTokens(
+      loadServiceAccountKey(deps.config.stateDir),
+      {
+        get: (plural, ns, name) => {
+          const r = this.catalog.find('', 'v1', plural)!;
+          return this.store.tryGet(r, r.namespaced ? ns : '', name);
+        },
+      },
+      () => Math.floor(clock.now() / 1000),
+    );
+    // x509 first, then tokens: kube-apiserver's union authenticator order.
+    this.authenticators = [
+      new ClientCertAuthenticator(),
+      ...(deps.authenticators ?? []),
+      this.serviceAccountTokens,
+      this.tokens,
+    ];
     this.crds = new CrdRegistry(this.catalog, this.kindTypes, this.store, this.log);
     this.apiServices = new ApiServiceRegistry(this.catalog, this.store, clock, () => deps.kubelet, this.log);
     this.openapi = new OpenApiDocuments(
@@ -150,8 +176,11 @@ export class ApiServer {
       mutating: [
         new DefaultsPlugin(),
         new CustomResourceMutation(this.crds, clock),
-        new ServiceAccountPlugin(),
+        new ServiceAccountAdmission({
+          serviceAccount: (ns, name) => this.store.tryGet(this.catalog.find('', 'v1', 'serviceaccounts')!, ns, name),
+        }),
         new DefaultTolerationSeconds(),
+        new CertificateSigningRequestMutation(clock),
         new ServiceAllocation(this.store, this.catalog, {
           serviceCidr: deps.config.serviceCidr,
           nodePortRange: deps.config.nodePortRange,
@@ -166,6 +195,7 @@ export class ApiServer {
           rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)),
         }),
         new ValidationPlugin(),
+        new CertificateSigningRequestValidation(),
         new CustomResourceValidation(this.crds),
         new ApiServiceValidation(),
       ],
@@ -189,6 +219,7 @@ export class ApiServer {
       },
       bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
       fieldManager: new FieldManager((r) => this.kindTypes.get(r), clock),
+      serviceAccountTokens: this.serviceAccountTokens,
     };
   }
 
@@ -234,7 +265,16 @@ export class ApiServer {
     try {
       for (const l of cfg.listen) {
         const server = createServer(
-          { cert: pki.cert, key: pki.key, keepAliveTimeout: 60_000 },
+          {
+            cert: pki.cert,
+            key: pki.key,
+            keepAliveTimeout: 60_000,
+            // Client certificates are asked for and checked against the cluster CA, but optional:
+            // most clients log in with a bearer token (x509 authentication, --client-ca-file).
+            requestCert: true,
+            rejectUnauthorized: false,
+            ca: pki.caCertPem,
+          },
           (req, res) => void this.handle(req, res),
         );
         server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
@@ -310,7 +350,8 @@ export class ApiServer {
 
   /** Authentication and authorization of one request (both the plain and the upgrade path). */
   private admitRequest(req: IncomingMessage, url: URL): { user: UserInfo; info: RequestInfo } {
-    const user = authenticate(this.authenticators, { headers: req.headers });
+    const clientCert = verifiedClientCert(req.socket);
+    const user = authenticate(this.authenticators, { headers: req.headers, ...(clientCert ? { clientCert } : {}) });
     if (!user) throw unauthorized();
     const info = parseRequestInfo(req.method ?? 'GET', url);
     const attrs: AuthorizationAttributes = {

@@ -175,6 +175,14 @@ const ENTRIES: Entry[] = [
     status: true,
   },
   {
+    gv: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    plural: 'certificatesigningrequests',
+    short: ['csr'],
+    cluster: true,
+    status: true,
+  },
+  {
     gv: 'authorization.k8s.io/v1',
     kind: 'SelfSubjectAccessReview',
     plural: 'selfsubjectaccessreviews',
@@ -195,6 +203,15 @@ const ENTRIES: Entry[] = [
     gv: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
     plural: 'subjectaccessreviews',
+    cluster: true,
+    verbs: ['create'],
+    virtual: true,
+  },
+  // `kubectl auth whoami`: the caller's own user as the authenticators saw it.
+  {
+    gv: 'authentication.k8s.io/v1',
+    kind: 'SelfSubjectReview',
+    plural: 'selfsubjectreviews',
     cluster: true,
     verbs: ['create'],
     virtual: true,

@@ -45,6 +45,13 @@ export const Resources = {
   statefulsets: apps('statefulsets', 'StatefulSet'),
   jobs: { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true },
+  certificatesigningrequests: {
+    group: 'certificates.k8s.io',
+    version: 'v1',
+    resource: 'certificatesigningrequests',
+    kind: 'CertificateSigningRequest',
+    namespaced: false,
+  },
   endpointslices: {
     group: 'discovery.k8s.io',
     version: 'v1',

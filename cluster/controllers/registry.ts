@@ -14,12 +14,19 @@ import { NodeLifecycleController, type NodeLifecycleSettings } from './node/node
 import { AddressPool, DefaultLoadBalancerPool } from './service/address-pool.js';
 import { ServiceLoadBalancerController } from './service/service-lb-controller.js';
 import { ServiceAccountController } from './serviceaccount/service-account-controller.js';
+import { RootCaPublisher } from './certificates/root-ca-publisher.js';
+import { CsrSignerController } from './certificates/csr-signer-controller.js';
+import { TtlAfterFinishedController } from './ttlafterfinished/ttl-after-finished-controller.js';
 
 /** Knobs some controllers take (the emulated cloud's address pool, node monitor timings, …). */
 export interface ControllerSettings {
   /** The emulated cloud's load-balancer addresses: CIDRs or `first-last` ranges (default 198.51.100.200-198.51.100.249). */
   loadBalancerPool?: string[];
   nodeLifecycle?: NodeLifecycleSettings;
+  /** The CA bundle (PEM) published as kube-root-ca.crt in every namespace (kube's --root-ca-file). */
+  rootCa?: string;
+  /** The cluster CA's files, for signing approved CSRs (--cluster-signing-cert-file/-key-file). */
+  signer?: { certFile: string; keyFile: string };
 }
 
 export type ControllerFactory = (
@@ -37,6 +44,11 @@ export const controllerFactories: Record<string, ControllerFactory> = {
   'persistentvolume-binder': (ctx: ControllerContext) => new PersistentVolumeBinderController(ctx),
   namespace: (ctx: ControllerContext) => new NamespaceController(ctx),
   serviceaccount: (ctx: ControllerContext) => new ServiceAccountController(ctx),
+  'root-ca-cert-publisher': (ctx: ControllerContext, s: ControllerSettings) =>
+    s.rootCa ? new RootCaPublisher(ctx, s.rootCa) : idleController('root-ca-cert-publisher'),
+  'ttl-after-finished': (ctx: ControllerContext) => new TtlAfterFinishedController(ctx),
+  csrsigning: (ctx: ControllerContext, s: ControllerSettings) =>
+    s.signer ? new CsrSignerController(ctx, s.signer) : idleController('csrsigning'),
   garbagecollector: (ctx: ControllerContext) => new GarbageCollector(ctx),
   endpoints: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpoints'),
   endpointslice: (ctx: ControllerContext) => new EndpointsController(ctx, 'endpointslices'),
@@ -50,3 +62,8 @@ export const controllerFactories: Record<string, ControllerFactory> = {
 };
 
 export type ControllerName = string;
+
+/** A controller whose inputs were not given (no CA to publish or sign with): it does nothing. */
+function idleController(name: string): Controller {
+  return { name, start: () => () => {} };
+}

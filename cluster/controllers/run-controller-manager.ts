@@ -60,8 +60,11 @@ export interface RunningControllerManager {
 }
 
 export function runControllerManager(opts: RunOptions): RunningControllerManager {
-  const client = new KubeClient(restConfigFromKubeconfig(opts.kubeconfig));
+  const config = restConfigFromKubeconfig(opts.kubeconfig);
+  const client = new KubeClient(config);
   const { kubeconfig: _k, clock, ...rest } = opts;
+  // kube-controller-manager's --root-ca-file defaults to the CA it trusts the apiserver with.
+  if (!rest.settings?.rootCa && config.ca) rest.settings = { ...rest.settings, rootCa: config.ca.toString() };
   let manager: ControllerManager;
   try {
     manager = new ControllerManager({ ...rest, client, clock: clock ?? new SystemClock() });

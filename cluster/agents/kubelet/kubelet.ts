@@ -93,6 +93,7 @@ export class Kubelet {
   private started = false;
   private ticks = 0;
   private cancelTick: (() => void) | undefined;
+  private readonly volumes: PodVolumes;
 
   /** The node's images (the kubelet server makes ephemeral containers from them). */
   get images(): ImageService {
@@ -108,17 +109,19 @@ export class Kubelet {
     );
     this.limit = new Semaphore(d.concurrency ?? 4);
     const services = this.factory.informerFor(d.client.services);
+    this.volumes = new PodVolumes({
+      client: d.client,
+      podDir: (p) => d.podVolumeDir(p.metadata.uid ?? `${p.metadata.namespace}_${p.metadata.name}`),
+      mountTmpfs: d.mountTmpfs,
+      unmount: d.unmount,
+      pvDir: d.pvDir,
+      now: () => d.clock.now(),
+    });
     this.sync = new ContainerSync({
       driver: d.driver,
       cri: d.cri,
       network: new PodNetwork(d.driver, d.prefix),
-      volumes: new PodVolumes({
-        client: d.client,
-        podDir: (p) => d.podVolumeDir(p.metadata.uid ?? `${p.metadata.namespace}_${p.metadata.name}`),
-        mountTmpfs: d.mountTmpfs,
-        unmount: d.unmount,
-        pvDir: d.pvDir,
-      }),
+      volumes: this.volumes,
       env: new ContainerEnv(d.client),
       services: (ns) => services.store.list().filter((x: Service) => x.metadata.namespace === ns),
       clock: d.clock,
@@ -433,6 +436,11 @@ export class Kubelet {
           this.enqueue(w);
           return;
         }
+        // Projected service-account tokens are rewritten before they expire.
+        if (w.pod && w.record?.sandbox && !w.pod.metadata.deletionTimestamp)
+          await this.volumes
+            .refresh(w.pod)
+            .catch((e) => this.d.log(`kubelet ${this.d.node.name}: pod ${w.key}: token refresh: ${describeError(e)}`));
         if (await this.sync.needsSync(w)) this.enqueue(w);
         else if (w.pod && !w.pod.metadata.deletionTimestamp) this.sync.runProbes(w, w.pod);
       }),

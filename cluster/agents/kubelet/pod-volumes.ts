@@ -3,7 +3,9 @@
 // node's own filesystem, DirectoryOrCreate/FileOrCreate honoured), configMap, secret, downwardAPI
 // and projected (files written from the API objects, with items, modes and ..data swaps as the
 // kubelet's atomic writer does), persistentVolumeClaim (the bound PV's hostPath/local path).
-import { chmod, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+// A projected serviceAccountToken is a bound token asked of the apiserver (TokenRequest, bound to
+// the pod) and rewritten before it expires (refresh(), which the kubelet's housekeeping calls).
+import { chmod, mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import type { Container, DownwardAPIFile, KeyToPath, KubeObject, Pod, Volume } from '../../../common/api-types.js';
 import { Resources } from '../../client/resources.js';
@@ -20,6 +22,12 @@ export interface VolumeDeps {
   unmount(dir: string): Promise<void>;
   /** Folder for PVs that name no path on this machine. */
   pvDir: string;
+  /** Milliseconds since the epoch (token refresh); default Date.now. */
+  now?: () => number;
+}
+
+interface TokenRequestStatus {
+  status?: { token?: string; expirationTimestamp?: string };
 }
 
 export class VolumeError extends Error {
@@ -32,7 +40,34 @@ export class VolumeError extends Error {
 type Files = Map<string, { data: Buffer; mode?: number }>;
 
 export class PodVolumes {
+  /** Per pod uid: when its projected tokens are due for a refresh (the token manager's 80 % rule). */
+  private readonly tokenRefreshAt = new Map<string, number>();
+
   constructor(private readonly d: VolumeDeps) {}
+
+  private now(): number {
+    return this.d.now?.() ?? Date.now();
+  }
+
+  /**
+   * Rewrites the projected volumes that hold a service-account token once a token is past 80 % of
+   * its life (or 24 h old), as the kubelet's token manager does; true when it rewrote something.
+   * The ..data swap makes the new token appear at once in the running containers' bind mounts.
+   */
+  async refresh(pod: Pod): Promise<boolean> {
+    const uid = pod.metadata.uid ?? '';
+    const due = this.tokenRefreshAt.get(uid);
+    if (due === undefined || this.now() < due) return false;
+    this.tokenRefreshAt.delete(uid);
+    try {
+      for (const v of pod.spec.volumes ?? [])
+        if (v.projected?.sources.some((s) => s.serviceAccountToken)) await this.volume(pod, v);
+    } catch (err) {
+      this.tokenRefreshAt.set(uid, this.now() + 10_000); // the apiserver may be briefly away: again soon
+      throw err;
+    }
+    return true;
+  }
 
   /** Makes every volume of the pod present; returns the node path per volume name. */
   async setUp(pod: Pod): Promise<Map<string, string>> {
@@ -55,6 +90,7 @@ export class PodVolumes {
 
   /** Removes the pod's volume folders (tmpfs unmounted first); PV and hostPath data stay. */
   async tearDown(pod: Pod): Promise<void> {
+    this.tokenRefreshAt.delete(pod.metadata.uid ?? '');
     for (const v of pod.spec.volumes ?? [])
       if (v.emptyDir?.medium === 'Memory')
         await this.d.unmount(join(this.d.podDir(pod), 'empty-dir', v.name)).catch(() => undefined);
@@ -91,10 +127,11 @@ export class PodVolumes {
         if (src.configMap) await this.configMap(ns, src.configMap, files, v.projected!.defaultMode);
         if (src.secret) await this.secret(ns, src.secret, files, v.projected!.defaultMode ?? 0o644);
         if (src.downwardAPI) this.downward(pod, src.downwardAPI.items ?? [], files, v.projected!.defaultMode);
-        if (src.serviceAccountToken)
-          throw new VolumeError(
-            `volume ${v.name}: serviceAccountToken projection needs the TokenRequest API, which this apiserver does not serve`,
-          );
+        if (src.serviceAccountToken) {
+          const token = await this.token(pod, src.serviceAccountToken);
+          const mode = v.projected!.defaultMode ?? 0o644;
+          files.set(src.serviceAccountToken.path, { data: Buffer.from(token), mode });
+        }
       }
       const dir = at(v.secret ? 'secret' : v.configMap ? 'configmap' : 'projected');
       await writeAtomically(dir, files, v.secret ? 0o750 : 0o755);
@@ -145,6 +182,38 @@ export class PodVolumes {
       Object.entries(s.data ?? {}).map(([k, val]) => [k, Buffer.from(val, 'base64')]),
     );
     pick(data, src.items, files, mode, `secret ${src.name}`);
+  }
+
+  /** A token bound to the pod, for its account and the source's audience and expiry. */
+  private async token(pod: Pod, src: { audience?: string; expirationSeconds?: number }): Promise<string> {
+    const ns = pod.metadata.namespace ?? 'default';
+    const sa = pod.spec.serviceAccountName ?? 'default';
+    const expirationSeconds = src.expirationSeconds ?? 3600;
+    const tr = await this.d.client
+      .resource(Resources.serviceaccounts)
+      .createSubresource<TokenRequestStatus>(sa, ns, 'token', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {
+          ...(src.audience ? { audiences: [src.audience] } : {}),
+          expirationSeconds,
+          boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+        },
+      })
+      .catch((e) => {
+        throw new VolumeError(`failed to fetch token for serviceaccount "${sa}": ${(e as Error).message}`, {
+          cause: e,
+        });
+      });
+    const token = tr.status?.token;
+    if (!token) throw new VolumeError(`token request for serviceaccount "${sa}" returned no token`);
+    const now = this.now();
+    const exp = Date.parse(tr.status?.expirationTimestamp ?? '');
+    const life = Number.isNaN(exp) ? expirationSeconds * 1000 : exp - now;
+    const due = now + Math.min(life * 0.8, 24 * 3600_000);
+    const uid = pod.metadata.uid ?? '';
+    this.tokenRefreshAt.set(uid, Math.min(this.tokenRefreshAt.get(uid) ?? Infinity, due));
+    return token;
   }
 
   private downward(pod: Pod, items: DownwardAPIFile[], files: Files, mode?: number): void {
@@ -198,9 +267,13 @@ async function writeAtomically(dir: string, files: Files, dirMode: number): Prom
     await chmod(join(target, rel), f.mode ?? 0o644);
   }
   await mkdir(target, { recursive: true });
+  const previous = await readlink(join(dir, '..data')).catch(() => undefined);
   await rm(join(dir, '..data_tmp'), { force: true });
   await symlink(stamp, join(dir, '..data_tmp'));
   await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+  // The previous generation goes once nothing points at it (a rewrite: a refreshed token).
+  if (previous && previous.startsWith('..') && previous !== stamp)
+    await rm(join(dir, previous), { recursive: true, force: true });
   for (const path of files.keys()) {
     const top = normalize(path).split('/')[0]!;
     await rm(join(dir, top), { force: true, recursive: false }).catch(() => undefined);

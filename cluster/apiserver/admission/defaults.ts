@@ -195,16 +195,3 @@ export class DefaultsPlugin implements MutatingPlugin {
 }
 
 /** ServiceAccount admission, the cheap part: pods run as "default" unless they say otherwise. */
-export class ServiceAccountPlugin implements MutatingPlugin {
-  readonly name = 'ServiceAccount';
-  admit(a: AdmissionAttributes): void {
-    if (a.resource.plural !== 'pods' || a.operation !== 'CREATE' || !a.object?.spec) return;
-    // A mirror pod's spec is the kubelet's static manifest: changing it would make the kubelet
-    // recreate it forever, and NodeRestriction forbids it to name a ServiceAccount.
-    if (Object.prototype.hasOwnProperty.call(a.object.metadata?.annotations ?? {}, 'kubernetes.io/config.mirror'))
-      return;
-    const spec = a.object.spec;
-    spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
-    spec.serviceAccount = spec.serviceAccountName;
-  }
-}

@@ -62,6 +62,7 @@ export function bootstrapClusterRoles(): KObject[] {
         resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
         verbs: ['create'],
       },
+      { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
     ]),
     clusterRole('view', [
       {

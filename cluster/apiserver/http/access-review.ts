@@ -4,7 +4,7 @@
 // chains asked on behalf of another component — a kubelet in webhook mode checking its callers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorize } from '../authz/authorizer.js';
-import { authenticate, type UserInfo } from '../authn/authenticator.js';
+import { authenticateRequest, type UserInfo } from '../authn/authenticator.js';
 import { RbacAuthorizer } from '../authz/rbac-authorizer.js';
 import { rulesFor } from '../authz/rbac-rules.js';
 import { badRequest } from '../status.js';
@@ -24,6 +24,13 @@ export async function serveAccessReview(
   const spec = body.spec ?? {};
   const user = s.user;
   if (r.plural === 'tokenreviews') return sendJson(res, 201, tokenReview(ctx, spec));
+  if (r.plural === 'selfsubjectreviews')
+    return sendJson(res, 201, {
+      kind: 'SelfSubjectReview',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      status: { userInfo: userInfoOf(user) },
+    });
   if (r.plural === 'subjectaccessreviews') return sendJson(res, 201, subjectAccessReview(ctx, spec));
   if (r.plural === 'selfsubjectaccessreviews') {
     const ra = spec.resourceAttributes;
@@ -98,17 +105,34 @@ export async function serveAccessReview(
   });
 }
 
+/** authentication/v1 UserInfo: extra only when there is some (it is omitempty). */
+function userInfoOf(user: UserInfo): Record<string, unknown> {
+  return {
+    username: user.name,
+    uid: user.uid,
+    groups: user.groups,
+    ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}),
+  };
+}
+
 /** authentication.k8s.io/v1 TokenReview: who holds this token (the authenticator chain). */
 function tokenReview(ctx: ApiContext, spec: { token?: string; audiences?: string[] }): unknown {
   if (typeof spec.token !== 'string' || !spec.token) throw badRequest('TokenReview: spec.token is required');
-  const user = authenticate(ctx.authenticators, { headers: { authorization: `Bearer ${spec.token}` } });
+  const audiences = Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences : undefined;
+  const r = authenticateRequest(ctx.authenticators, {
+    headers: { authorization: `Bearer ${spec.token}` },
+    ...(audiences ? { audiences } : {}),
+  });
+  const user = r && 'user' in r ? r.user : undefined;
+  // Without spec.audiences the token must be meant for the apiserver, and the answer names those.
   const status = user
     ? {
         authenticated: true,
-        user: { username: user.name, uid: user.uid, groups: user.groups },
-        audiences: spec.audiences ?? [],
+        user: userInfoOf(user),
+        audiences:
+          r && 'user' in r && r.audiences ? r.audiences : (audiences ?? ctx.serviceAccountTokens?.apiAudiences ?? []),
       }
-    : { authenticated: false, error: 'invalid bearer token' };
+    : { authenticated: false, user: {}, error: r && 'rejected' in r ? r.rejected : 'invalid bearer token' };
   return {
     kind: 'TokenReview',
     apiVersion: 'authentication.k8s.io/v1',

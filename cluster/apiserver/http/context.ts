@@ -13,6 +13,7 @@ import type { ResourceCatalog, ResourceInfo } from '../resources.js';
 import type { ApiError } from '../status.js';
 import type { FieldManager } from '../apply/field-manager.js';
 import { encodeForWire } from '../encoding/go-json.js';
+import type { ServiceAccountTokens } from '../authn/service-account-token.js';
 
 export interface WriteObserver {
   /** Called after every stored write (used to keep in-memory policy current at once). */
@@ -34,6 +35,8 @@ export interface ApiContext {
   bookmarkIntervalMs: number;
   /** managedFields bookkeeping and server-side apply. */
   fieldManager: FieldManager;
+  /** Issues bound service-account tokens (serviceaccounts/token); absent: the subresource answers 405. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export interface RequestScope {

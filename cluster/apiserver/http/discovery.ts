@@ -69,6 +69,15 @@ export function subresourcesOf(r: ResourceInfo): SubresourceInfo[] {
       verbs: ['get', 'patch', 'update'],
       gv: { group: 'autoscaling', version: 'v1' },
     });
+  if (r.plural === 'certificatesigningrequests' && r.group === 'certificates.k8s.io')
+    out.push({ name: 'approval', kind: r.kind, verbs: ['get', 'patch', 'update'] });
+  if (r.plural === 'serviceaccounts' && r.group === '')
+    out.push({
+      name: 'token',
+      kind: 'TokenRequest',
+      verbs: ['create'],
+      gv: { group: 'authentication.k8s.io', version: 'v1' },
+    });
   if (r.plural === 'pods') {
     out.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
     out.push({ name: 'log', kind: 'Pod', verbs: ['get'] });

@@ -164,11 +164,11 @@ export function updateObject(
     ctx,
     r,
     current,
-    subresource === 'status' ? ctx.strategy.prepareForStatusUpdate(r, next, current) : next,
+    statusLike(subresource) ? ctx.strategy.prepareForStatusUpdate(r, next, current) : next,
     subresource,
     opts,
   );
-  if (subresource === 'status') next = ctx.strategy.prepareForStatusUpdate(r, next, current);
+  if (statusLike(subresource)) next = ctx.strategy.prepareForStatusUpdate(r, next, current);
   else ctx.strategy.prepareForUpdate(r, next, current);
   setManagedFields(next, managed);
   next.metadata!.resourceVersion = current.metadata!.resourceVersion;
@@ -192,6 +192,11 @@ export function updateObject(
   const stored = ctx.store.update(r, namespace, next, Number(current.metadata!.resourceVersion));
   ctx.observeWrite(r, stored, false);
   return stored;
+}
+
+/** Subresources that write the status of the whole object (a CSR's /approval is one). */
+function statusLike(subresource: string): boolean {
+  return subresource === 'status' || subresource === 'approval';
 }
 
 /** An object marked for deletion whose finalizers are all gone (and, for pods, whose grace is over). */

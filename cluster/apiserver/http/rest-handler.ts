@@ -40,6 +40,8 @@ const SUBRESOURCES: Record<string, (r: ResourceInfo) => boolean> = {
   ephemeralcontainers: (r) => r.plural === 'pods',
   proxy: (r) => r.plural === 'nodes' || r.plural === 'services',
   finalize: (r) => r.plural === 'namespaces',
+  token: (r) => r.plural === 'serviceaccounts' && r.group === '',
+  approval: (r) => r.plural === 'certificatesigningrequests' && r.group === 'certificates.k8s.io',
 };
 
 export function filterFor(r: ResourceInfo, url: URL): ((o: KObject) => boolean) | undefined {
@@ -71,7 +73,9 @@ export async function serveResource(
     if (verb !== 'create') throw methodNotAllowed();
     return serveAccessReview(ctx, req, res, s);
   }
-  if (s.subresource && s.subresource !== 'status') return serveSubresource(ctx, req, res, verb, s);
+  // /approval (CSRs) is a status-like view of the whole object: the same verbs, its own strategy.
+  if (s.subresource && s.subresource !== 'status' && s.subresource !== 'approval')
+    return serveSubresource(ctx, req, res, verb, s);
   const base = s.subresource ? (['get', 'update', 'patch'] as string[]) : r.verbs;
   if (!base.includes(verb)) throw methodNotAllowed();
   const form = responseForm(req.headers.accept);

@@ -14,6 +14,7 @@ import { dryRunOf } from './rest-handler.js';
 import { proxyRequest } from './kubelet-proxy.js';
 import { serveEviction } from './eviction.js';
 import { serveEphemeralContainers } from './ephemeral-containers.js';
+import { serveTokenRequest } from './token-request.js';
 
 export async function serveSubresource(
   ctx: ApiContext,
@@ -36,6 +37,8 @@ export async function serveSubresource(
       return serveEviction(ctx, req, res, s);
     case 'ephemeralcontainers':
       return serveEphemeralContainers(ctx, req, res, verb, s);
+    case 'token':
+      return serveTokenRequest(ctx, req, res, verb, s);
     case 'exec':
     case 'attach':
     case 'portforward':

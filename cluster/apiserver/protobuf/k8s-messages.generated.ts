@@ -168,6 +168,57 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [1, 'type', 'string', 0, 2],
     [2, 'rollingUpdate', 'k8s.io.api.apps.v1.RollingUpdateStatefulSetStrategy', 0],
   ],
+  'k8s.io.api.authentication.v1.AttestationValue': [[1, 'items', 'string', 1]],
+  'k8s.io.api.authentication.v1.BoundObjectReference': [
+    [1, 'kind', 'string', 0, 2],
+    [2, 'apiVersion', 'string', 0, 2],
+    [3, 'name', 'string', 0, 2],
+    [4, 'uid', 'string', 0, 2],
+  ],
+  'k8s.io.api.authentication.v1.ExtraValue': [[1, 'items', 'string', 1]],
+  'k8s.io.api.authentication.v1.SelfSubjectReview': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'status', 'k8s.io.api.authentication.v1.SelfSubjectReviewStatus', 0, 2],
+  ],
+  'k8s.io.api.authentication.v1.SelfSubjectReviewStatus': [
+    [1, 'userInfo', 'k8s.io.api.authentication.v1.UserInfo', 0, 2],
+  ],
+  'k8s.io.api.authentication.v1.TokenRequest': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.authentication.v1.TokenRequestSpec', 0],
+    [3, 'status', 'k8s.io.api.authentication.v1.TokenRequestStatus', 0, 2],
+  ],
+  'k8s.io.api.authentication.v1.TokenRequestSpec': [
+    [1, 'audiences', 'string', 1],
+    [4, 'expirationSeconds', 'int64', 0],
+    [3, 'boundObjectRef', 'k8s.io.api.authentication.v1.BoundObjectReference', 0],
+    [5, 'attestations', 'string,k8s.io.api.authentication.v1.AttestationValue', 2],
+  ],
+  'k8s.io.api.authentication.v1.TokenRequestStatus': [
+    [1, 'token', 'string', 0],
+    [2, 'expirationTimestamp', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0],
+  ],
+  'k8s.io.api.authentication.v1.TokenReview': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.authentication.v1.TokenReviewSpec', 0],
+    [3, 'status', 'k8s.io.api.authentication.v1.TokenReviewStatus', 0, 2],
+  ],
+  'k8s.io.api.authentication.v1.TokenReviewSpec': [
+    [1, 'token', 'string', 0, 2],
+    [2, 'audiences', 'string', 1],
+  ],
+  'k8s.io.api.authentication.v1.TokenReviewStatus': [
+    [1, 'authenticated', 'bool', 0, 2],
+    [2, 'user', 'k8s.io.api.authentication.v1.UserInfo', 0, 2],
+    [4, 'audiences', 'string', 1],
+    [3, 'error', 'string', 0, 2],
+  ],
+  'k8s.io.api.authentication.v1.UserInfo': [
+    [1, 'username', 'string', 0, 2],
+    [2, 'uid', 'string', 0, 2],
+    [3, 'groups', 'string', 1],
+    [4, 'extra', 'string,k8s.io.api.authentication.v1.ExtraValue', 2],
+  ],
   'k8s.io.api.authorization.v1.FieldSelectorAttributes': [
     [1, 'rawSelector', 'string', 0, 2],
     [2, 'requirements', 'k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement', 1],
@@ -308,6 +359,34 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [1, 'succeeded', 'string', 1],
     [2, 'failed', 'string', 1],
   ],
+  'k8s.io.api.certificates.v1.CertificateSigningRequest': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.certificates.v1.CertificateSigningRequestSpec', 0],
+    [3, 'status', 'k8s.io.api.certificates.v1.CertificateSigningRequestStatus', 0, 2],
+  ],
+  'k8s.io.api.certificates.v1.CertificateSigningRequestCondition': [
+    [1, 'type', 'string', 0],
+    [6, 'status', 'string', 0],
+    [2, 'reason', 'string', 0, 2],
+    [3, 'message', 'string', 0, 2],
+    [4, 'lastUpdateTime', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0, 2],
+    [5, 'lastTransitionTime', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0, 2],
+  ],
+  'k8s.io.api.certificates.v1.CertificateSigningRequestSpec': [
+    [1, 'request', 'bytes', 0],
+    [7, 'signerName', 'string', 0],
+    [8, 'expirationSeconds', 'int32', 0],
+    [5, 'usages', 'string', 1],
+    [2, 'username', 'string', 0, 2],
+    [3, 'uid', 'string', 0, 2],
+    [4, 'groups', 'string', 1],
+    [6, 'extra', 'string,k8s.io.api.certificates.v1.ExtraValue', 2],
+  ],
+  'k8s.io.api.certificates.v1.CertificateSigningRequestStatus': [
+    [1, 'conditions', 'k8s.io.api.certificates.v1.CertificateSigningRequestCondition', 1],
+    [2, 'certificate', 'bytes', 0],
+  ],
+  'k8s.io.api.certificates.v1.ExtraValue': [[1, 'items', 'string', 1]],
   'k8s.io.api.coordination.v1.Lease': [
     [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
     [2, 'spec', 'k8s.io.api.coordination.v1.LeaseSpec', 0, 2],

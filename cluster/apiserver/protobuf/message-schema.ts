@@ -19,6 +19,8 @@ export const PACKAGE_OF_GROUP: Record<string, string> = {
   'networking.k8s.io': 'networking',
   'rbac.authorization.k8s.io': 'rbac',
   'authorization.k8s.io': 'authorization',
+  'authentication.k8s.io': 'authentication',
+  'certificates.k8s.io': 'certificates',
   autoscaling: 'autoscaling',
   policy: 'policy',
 };

@@ -2,7 +2,7 @@
 // kind, with priority 1 for the `-o wide` ones. Kinds without a printer get NAME and AGE.
 import type { KObject } from '../registry/object-store.js';
 import { formatLabelSelector } from '../selectors/label-selector.js';
-import { orNone, since } from './human.js';
+import { humanDuration, orNone, since } from './human.js';
 
 export interface Column {
   name: string;
@@ -423,6 +423,24 @@ const serviceaccounts: Printer = {
   cells: (o, now) => [o.metadata?.name, (o.secrets ?? []).length, ageOf(o, now)],
 };
 
+// kubectl's CSR columns: conditions in order, Issued once a certificate is there, else Pending.
+const csrs: Printer = {
+  columns: [nameCol, age, col('SignerName'), col('Requestor'), col('RequestedDuration'), col('Condition')],
+  cells: (o, now) => {
+    const conds = ((o.status?.conditions ?? []) as { type: string }[]).map((c) => c.type);
+    if (o.status?.certificate) conds.push('Issued');
+    const secs = o.spec?.expirationSeconds;
+    return [
+      o.metadata?.name,
+      ageOf(o, now),
+      o.spec?.signerName ?? '',
+      o.spec?.username ?? '',
+      typeof secs === 'number' ? humanDuration(secs * 1000) : '<none>',
+      conds.length ? conds.join(',') : 'Pending',
+    ];
+  },
+};
+
 const leases: Printer = {
   columns: [nameCol, col('Holder'), age],
   cells: (o, now) => [o.metadata?.name, o.spec?.holderIdentity ?? '', ageOf(o, now)],
@@ -495,6 +513,7 @@ const PRINTERS: Record<string, Printer> = {
   statefulsets,
   jobs,
   serviceaccounts,
+  certificatesigningrequests: csrs,
   leases,
   persistentvolumeclaims: pvcs,
   persistentvolumes: pvs,

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { admit, type AdmissionChain } from '../../../cluster/apiserver/admission/admission.js';
-import { DefaultsPlugin, ServiceAccountPlugin } from '../../../cluster/apiserver/admission/defaults.js';
+import { DefaultsPlugin } from '../../../cluster/apiserver/admission/defaults.js';
+import { ServiceAccountAdmission } from '../../../cluster/apiserver/admission/service-account.js';
 import { NamespaceLifecycle } from '../../../cluster/apiserver/admission/namespace-lifecycle.js';
 import { ServiceAllocation } from '../../../cluster/apiserver/admission/service-allocation.js';
 import { ValidationPlugin } from '../../../cluster/apiserver/admission/validation.js';
@@ -22,7 +23,7 @@ function setup() {
   const chain: AdmissionChain = {
     mutating: [
       new DefaultsPlugin(),
-      new ServiceAccountPlugin(),
+      new ServiceAccountAdmission({ serviceAccount: () => undefined }),
       new ServiceAllocation(store, catalog, {
         serviceCidr: '192.168.192.0/18',
         nodePortRange: [30000, 30002],
