@@ -49,6 +49,22 @@ export function downwardField(pod: Pod, path: string, extra: { podIP?: string; h
   }
 }
 
+/**
+ * The Services whose variables a pod gets (getServiceEnvVarMap): its namespace's when service
+ * links are on, and always default/kubernetes — KUBERNETES_SERVICE_HOST/PORT are how in-cluster
+ * clients find the apiserver — unless a Service of that name in the pod's namespace replaces it.
+ */
+export function linkedServices(ns: string, services: Service[], links: boolean): Service[] {
+  const byName = new Map<string, Service>();
+  for (const s of services) {
+    const name = s.metadata.name ?? '';
+    if (s.metadata.namespace === 'default' && name === 'kubernetes') {
+      if (!byName.has(name)) byName.set(name, s);
+    } else if (s.metadata.namespace === ns && links) byName.set(name, s);
+  }
+  return [...byName.values()];
+}
+
 /** FOO_SERVICE_HOST, FOO_SERVICE_PORT, FOO_PORT_80_TCP… for each Service with a cluster IP. */
 export function serviceEnv(services: Service[]): { name: string; value: string }[] {
   const out: { name: string; value: string }[] = [];
@@ -95,7 +111,8 @@ export class ContainerEnv {
   ): Promise<{ name: string; value: string }[]> {
     const ns = pod.metadata.namespace ?? 'default';
     const env = new Map<string, string>();
-    if (pod.spec.enableServiceLinks !== false) for (const e of serviceEnv(services)) env.set(e.name, e.value);
+    for (const e of serviceEnv(linkedServices(ns, services, pod.spec.enableServiceLinks !== false)))
+      env.set(e.name, e.value);
     for (const src of c.envFrom ?? []) {
       const ref = src.configMapRef ?? src.secretRef;
       if (!ref) continue;

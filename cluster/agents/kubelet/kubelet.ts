@@ -123,7 +123,14 @@ export class Kubelet {
       network: new PodNetwork(d.driver, d.prefix),
       volumes: this.volumes,
       env: new ContainerEnv(d.client),
-      services: (ns) => services.store.list().filter((x: Service) => x.metadata.namespace === ns),
+      // The pod's namespace's Services, and default/kubernetes for every pod (the master service).
+      services: (ns) =>
+        services.store
+          .list()
+          .filter(
+            (x: Service) =>
+              x.metadata.namespace === ns || (x.metadata.namespace === 'default' && x.metadata.name === 'kubernetes'),
+          ),
       clock: d.clock,
       events: this.events,
       node: d.node,
