@@ -1,4 +1,4 @@
-// The store alone (creates/s, updates/s, gets/s with p50/p99, watch delivery to 100 watchers), then
+// The store alone (creates/s one at a time and group-committed from 8 and 64 callers, updates/s, gets/s with p50/p99, watch delivery to 100 watchers), then
 // the same write pattern against the store and against etcd from Debian's etcd-server with 1, 8 and
 // 32 concurrent clients, in the same run, with the ratio kubewire/etcd.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,7 @@ import type { BenchReport } from './main.js';
 import { EtcdServer, runConcurrent, runKvPattern, type KvTarget, type PatternResult } from './etcd-reference.js';
 import { SqliteBackend } from '../cluster/store/sqlite-backend.js';
 import type { Durability } from '../cluster/store/sqlite-schema.js';
+import { loadNote } from './apiserver-floors.js';
 
 export const name = 'store';
 
@@ -36,7 +37,25 @@ async function storeAlone(report: BenchReport, path: string, durability: Durabil
       report.figure(`${what} (${sync})`, r.opsPerSec, 'ops/s');
       report.figure(`${what} p50 / p99`, r.p50Ms, 'ms', { note: `p99 ${r.p99Ms.toFixed(3)} ms` });
     };
-    fig('creates', await runConcurrent(1, n, (_, i) => (revs[i] = s.create(`/registry/pods/default/p${i}`, VALUE))));
+    const single = await runConcurrent(1, n, (_, i) => (revs[i] = s.create(`/registry/pods/default/p${i}`, VALUE)));
+    fig('creates', single);
+    // Group commit: concurrent callers' creates share transactions (what the apiserver's requests do).
+    for (const callers of [8, 64]) {
+      const before = s.groupCommitStats();
+      const grouped = await runConcurrent(callers, n, (c, i) =>
+        s.createAsync(`/registry/pods/g${callers}/c${c}-${i}`, VALUE),
+      );
+      const after = s.groupCommitStats();
+      fig(`creates, ${callers} concurrent callers, group commit`, grouped);
+      report.figure(
+        `  group commit (${callers} callers) / one transaction per create`,
+        grouped.opsPerSec / single.opsPerSec,
+        'x',
+        {
+          note: `${((after.writes - before.writes) / Math.max(1, after.batches - before.batches)).toFixed(1)} writes per commit; ${loadNote()}`,
+        },
+      );
+    }
     fig(
       'updates (CAS)',
       await runConcurrent(

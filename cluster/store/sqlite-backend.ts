@@ -43,6 +43,8 @@ export class SqliteBackend implements Backend {
   /** Runs a callback in a transaction; created once (better-sqlite3 wraps it in BEGIN/COMMIT). */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly group: GroupCommit;
+  /** Rows appended by the open write transaction (kept only while someone watches). */
+  private written: LogRow[] = [];
   private closed = false;
 
   constructor(opts: SqliteBackendOptions) {
@@ -51,12 +53,28 @@ export class SqliteBackend implements Backend {
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.hub = new WatchHub(this.logTail(), opts.pollIntervalMs ?? 15);
     this.group = new GroupCommit({
-      transaction: (body) => void this.tx.immediate(body),
-      // Nested in the open transaction, better-sqlite3 runs it as a SAVEPOINT.
-      step: (fn) => this.tx(fn) as ReturnType<typeof fn>,
+      transaction: (body) => {
+        this.written = [];
+        try {
+          this.tx.immediate(body);
+        } catch (err) {
+          this.written = [];
+          throw err;
+        }
+      },
+      step: (fn) => {
+        const mark = this.written.length;
+        try {
+          // Nested in the open transaction, better-sqlite3 runs it as a SAVEPOINT.
+          return this.tx(fn) as ReturnType<typeof fn>;
+        } catch (err) {
+          this.written.length = mark; // rolled back with its savepoint
+          throw err;
+        }
+      },
       inTransaction: () => this.db.inTransaction,
       toStoreError,
-      committed: () => this.hub.notify(),
+      committed: () => this.publishWritten(),
     });
   }
 
@@ -314,9 +332,24 @@ export class SqliteBackend implements Backend {
     oldValue: Buffer | null,
   ): number {
     try {
-      return Number(
+      const id = Number(
         this.q.insert.run(name, created, deleted, createRevision, prev, lease, value, oldValue).lastInsertRowid,
       );
+      // The row as the log would read it back: handed to the watchers once the commit is done.
+      if (this.hub.active()) {
+        this.written.push({
+          id,
+          name,
+          created,
+          deleted,
+          create_revision: createRevision,
+          prev_revision: prev,
+          lease,
+          value,
+          old_value: oldValue,
+        });
+      }
+      return id;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         // Cannot happen under the IMMEDIATE lock unless the file is shared with a writer that does
@@ -339,13 +372,22 @@ export class SqliteBackend implements Backend {
   private write<T>(what: string, fn: () => T): T {
     this.checkOpen(what);
     let result: T;
+    this.written = [];
     try {
       result = this.tx.immediate(fn) as T;
     } catch (err) {
+      this.written = [];
       throw toStoreError(what, err);
     }
-    this.hub.notify();
+    this.publishWritten();
     return result;
+  }
+
+  /** Rows just committed go to the watchers as they are, without reading them back. */
+  private publishWritten(): void {
+    const rows = this.written;
+    this.written = [];
+    this.hub.committed(rows.map(rowToEvent));
   }
 
   private checkOpen(what: string): void {

@@ -46,6 +46,8 @@ export class WatchHub {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
+  /** Something was committed that the tail has not read yet (not handed over by committed()). */
+  private pullNeeded = false;
 
   constructor(
     private readonly tail: LogTail,
@@ -78,13 +80,37 @@ export class WatchHub {
       this.timer = setInterval(() => this.flush(), this.pollIntervalMs);
       this.timer.unref();
     }
+    this.pullNeeded = true;
     this.schedule();
     return { close: () => this.remove(w), deliveredRevision: () => w.delivered };
   }
 
   /** A write committed in this process: deliver it soon (after the current task). */
   notify(): void {
-    if (this.watchers.size > 0) this.schedule();
+    if (this.watchers.size === 0) return;
+    this.pullNeeded = true;
+    this.schedule();
+  }
+
+  /** Whether anyone watches (the store keeps its committed rows for committed() only then). */
+  active(): boolean {
+    return this.watchers.size > 0 && !this.closed;
+  }
+
+  /**
+   * Events of a commit made in this process, in revision order. When they follow right after what
+   * the tail has read, they join the queues as they are (no read of the log); otherwise (another
+   * process wrote in between, or the tail is behind) the tail reads the log as after notify().
+   */
+  committed(events: WatchEvent[]): void {
+    if (this.watchers.size === 0 || events.length === 0) return;
+    const consecutive = events.every((ev, i) => ev.kv.modRevision === this.lastRead + 1 + i);
+    if (!consecutive || this.pullNeeded) {
+      this.notify();
+      return;
+    }
+    for (const ev of events) this.take(ev);
+    this.schedule();
   }
 
   /**
@@ -104,15 +130,21 @@ export class WatchHub {
         const rev = ev.kv.modRevision;
         if (rev <= this.lastRead) continue; // a row that compaction kept, below where we stand now
         if (rev !== this.lastRead + 1) this.failBehind(rev - 1);
-        for (const w of this.watchers) {
-          if (rev <= w.position || w.error) continue;
-          w.position = rev;
-          if (ev.kv.key.startsWith(w.prefix)) w.queue.push(ev);
-        }
-        this.lastRead = rev;
+        this.take(ev);
       }
       if (events.length < BATCH) return;
     }
+  }
+
+  /** Queues the event at lastRead + 1 (or after a hole already failed) for the watchers it concerns. */
+  private take(ev: WatchEvent): void {
+    const rev = ev.kv.modRevision;
+    for (const w of this.watchers) {
+      if (rev <= w.position || w.error) continue;
+      w.position = rev;
+      if (ev.kv.key.startsWith(w.prefix)) w.queue.push(ev);
+    }
+    this.lastRead = rev;
   }
 
   /** Stops every watch; each gets onError once. */
@@ -124,9 +156,12 @@ export class WatchHub {
     this.stopTimers();
   }
 
-  private flush(): void {
+  private flush(pull = true): void {
     try {
-      this.pull();
+      if (pull) {
+        this.pullNeeded = false;
+        this.pull();
+      }
     } catch (err) {
       for (const w of this.watchers) w.error ??= new StoreError('watch ended: reading the log failed', { cause: err });
     }
@@ -166,7 +201,7 @@ export class WatchHub {
     if (this.immediate || this.closed) return;
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
-      this.flush();
+      this.flush(this.pullNeeded);
     });
   }
 

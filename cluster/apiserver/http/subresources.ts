@@ -135,7 +135,9 @@ async function serveBinding(
     throw conflict('pods', '', s.name, 'pod is being deleted, cannot be assigned to a host');
   if (current.spec?.nodeName)
     throw conflict('pods', '', s.name, `pod ${s.name} is already assigned to node "${current.spec.nodeName}"`);
-  const next = structuredClone(current);
+  // `current` was decoded for this request alone: changed in place instead of cloned.
+  const currentRv = current.metadata!.resourceVersion as string;
+  const next = current;
   next.spec.nodeName = target.name;
   const conds: KObject[] = (next.status ??= {}).conditions ?? [];
   next.status.conditions = [
@@ -151,7 +153,7 @@ async function serveBinding(
     next.metadata!.annotations = { ...(next.metadata!.annotations ?? {}), ...binding.metadata.annotations };
   const rv = binding.metadata?.resourceVersion;
   // Binding writes spec.nodeName and status together, which the main and status paths each refuse.
-  if (rv && rv !== current.metadata?.resourceVersion)
+  if (rv && rv !== currentRv)
     throw conflict(
       'pods',
       '',
@@ -159,7 +161,7 @@ async function serveBinding(
       'the object has been modified; please apply your changes to the latest version and try again',
     );
   if (!dryRunOf(s.url)) {
-    const stored = await ctx.store.updateAsync(r, s.namespace, next, Number(current.metadata!.resourceVersion));
+    const stored = await ctx.store.updateAsync(r, s.namespace, next, Number(currentRv));
     ctx.observeWrite(r, stored, false);
   }
   sendJson(res, 201, { ...successStatus({}), code: 201 });

@@ -25,9 +25,12 @@ export async function serveWatch(
 ): Promise<void> {
   const r = s.resource;
   const q = s.url.searchParams;
-  const filter = filterFor(r, s.url) ?? (() => true);
+  const selector = filterFor(r, s.url);
+  const filter = selector ?? (() => true);
   // A GET of one object with ?watch=1 watches that object only.
   const matches = s.name ? (o: KObject) => o.metadata?.name === s.name && filter(o) : filter;
+  // Without a selector every object matches, before and after: no need to look at the old one.
+  const everything = !selector && !s.name;
   const rv = q.get('resourceVersion') ?? '';
   if (rv !== '' && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version "${rv}"`);
   const bookmarks = queryBool(q, 'allowWatchBookmarks');
@@ -123,7 +126,7 @@ export async function serveWatch(
     for (const e of events) {
       lastRevision = e.revision;
       const now = matches(e.object);
-      const before = e.previous ? matches(e.previous) : false;
+      const before = e.type !== 'ADDED' && (everything || (e.previous ? matches(e.previous) : false));
       if (e.type === 'ADDED') {
         if (now) write('ADDED', render(e.object));
       } else if (e.type === 'MODIFIED') {

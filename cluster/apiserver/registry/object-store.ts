@@ -278,9 +278,19 @@ function servedEvent(r: ResourceInfo, e: ObjectEvent): ObjectEvent {
 
 function toObjectEvent(e: WatchEvent): ObjectEvent {
   const object = decode(e.kv);
-  const previous = e.prevKv ? decode(e.prevKv) : undefined;
   const type = e.type === 'create' ? 'ADDED' : e.type === 'update' ? 'MODIFIED' : 'DELETED';
-  return { type, object, previous, revision: e.kv.modRevision };
+  const ev: ObjectEvent = { type, object, revision: e.kv.modRevision };
+  // The object before is only looked at by watches with a selector: decoded on first use.
+  const prevKv = e.prevKv;
+  if (prevKv) {
+    let previous: KObject | undefined;
+    Object.defineProperty(ev, 'previous', {
+      enumerable: true,
+      get: () => (previous ??= decode(prevKv)),
+      set: (v: KObject) => (previous = v),
+    });
+  }
+  return ev;
 }
 
 export function encode(obj: KObject): Buffer {
