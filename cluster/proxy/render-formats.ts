@@ -5,7 +5,7 @@
 import { v116Services } from './legacy/article-proxier.js';
 import { renderV116, V116_JUMPS } from './legacy/render-v116.js';
 import { nftServices } from './nftables/nft-proxier.js';
-import { renderNft } from './nftables/render-nft.js';
+import { renderNft } from './nftables/nft-transaction.js';
 import { normalizeNodeConfig } from './node-config.js';
 import { ProxyState } from './proxy-state.js';
 import type { EndpointSliceObject, ProxyNodeConfig, ServiceObject } from './proxy-types.js';
