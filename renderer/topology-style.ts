@@ -152,7 +152,6 @@ export function topologyStyle(theme: Theme, zoom: number): cytoscape.StylesheetJ
         'z-index': 0,
       },
     },
-    { selector: 'edge[kind = "vxlan"].mesh', style: { 'curve-style': 'haystack', 'haystack-radius': 0 } },
     { selector: 'edge.hl', style: { opacity: 1, width: 2.5, 'z-index': 10 } },
     { selector: 'edge[kind = "vxlan"].hl', style: { label: 'data(label)' } },
     { selector: 'edge[kind = "bridge-port"]', style: { 'line-style': 'dotted' } },

@@ -16,9 +16,6 @@ import type { Point, Theme } from '../common/learner-contract.js';
 import { PALETTES, topologyStyle, zoomBucket } from './topology-style.js';
 import { shapeMoveOffset } from '../common/shape-move-keys.js';
 
-/** More VXLAN lines than a full mesh of 8 nodes has (28): drawn as straight lines. */
-const MESH_EDGES = 28;
-
 export interface Selection {
   namespace: string;
   ifname?: string;
@@ -53,8 +50,6 @@ export class TopologyView {
   /** Pods clustered per node in big labs (off: every pod drawn, as the benchmark's baseline). */
   private clustering = true;
   private readonly expanded = new Set<string>();
-  /** flannel's VXLAN lines are drawn as a straight mesh (many nodes). */
-  private mesh = false;
   /** Positions the user dragged shapes to (restored from the saved layout). */
   private saved = new Map<string, Point>();
 
@@ -211,15 +206,7 @@ export class TopologyView {
     const view = this.clustering ? clusterPods(full, { minPods: 40, perNode: 4, expanded: this.expanded }) : full;
     const wanted = new Map<string, ElementDefinition>();
     for (const n of view.nodes) wanted.set(n.id, { group: 'nodes', data: { ...n, short: shortLabel(n) } });
-    // Beyond 8 nodes flannel's full mesh is drawn with straight haystack lines: a bezier per
-    // pair of nodes (190 for 20 nodes) cost the first frame ~10% of its CPU for a hairball.
-    const mesh = view.edges.filter((e) => e.kind === 'vxlan').length > MESH_EDGES;
-    for (const e of view.edges)
-      wanted.set(e.id, {
-        group: 'edges',
-        data: { ...e },
-        ...(mesh && e.kind === 'vxlan' ? { classes: 'mesh' } : {}),
-      });
+    for (const e of view.edges) wanted.set(e.id, { group: 'edges', data: { ...e } });
     const shape = [...wanted.keys()].sort().join('\n');
     const reshaped = shape !== this.lastShape;
     // In the lab layout, new shapes are added already in place: no separate layout pass.
@@ -256,8 +243,6 @@ export class TopologyView {
           if (p && !n.isParent()) n.position(p);
         });
       }
-      if (mesh !== this.mesh) this.cy.edges('[kind = "vxlan"]').toggleClass('mesh', mesh);
-      this.mesh = mesh;
       // Parents first: cytoscape needs a compound parent to exist before its children.
       toAdd.sort((a, b) => rank(a) - rank(b));
       this.cy.add(toAdd);
