@@ -489,6 +489,10 @@ export class ApiServer {
       return;
     }
     if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/.well-known/openid-configuration')
+      return sendJson(res, 200, this.serviceAccountTokens.openIdConfiguration());
+    if (path === '/openid/v1/jwks')
+      return sendJson(res, 200, this.serviceAccountTokens.jwks(), { 'Content-Type': 'application/jwk-set+json' });
     if (path === '/api' || path === '/apis') {
       const v =
         this.deps.config.aggregatedDiscovery === false ? undefined : aggregatedDiscoveryVersion(req.headers.accept);

@@ -52,6 +52,22 @@ export class ServiceAccountTokens implements Authenticator {
     readonly apiAudiences: string[] = [DEFAULT_ISSUER],
   ) {}
 
+  /** The OIDC discovery document (/.well-known/openid-configuration), as kube-apiserver serves it. */
+  openIdConfiguration(): Record<string, unknown> {
+    return {
+      issuer: this.issuer,
+      jwks_uri: `${this.issuer}/openid/v1/jwks`,
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+    };
+  }
+
+  /** The public keys that verify the tokens (/openid/v1/jwks). */
+  jwks(): Record<string, unknown> {
+    return { keys: [this.key.jwk()] };
+  }
+
   issue(r: IssueRequest): { token: string; expiresAt: number } {
     const exp = r.now + r.expirationSeconds;
     const k8s: Record<string, unknown> = { namespace: r.namespace };

@@ -71,6 +71,18 @@ export function bootstrapClusterRoles(): KObject[] {
         verbs: read,
       },
     ]),
+    // Service-account issuer discovery (OIDC): what a relying party reads to verify the tokens.
+    clusterRole('system:service-account-issuer-discovery', [
+      {
+        nonResourceURLs: [
+          '/.well-known/openid-configuration',
+          '/.well-known/openid-configuration/',
+          '/openid/v1/jwks',
+          '/openid/v1/jwks/',
+        ],
+        verbs: ['get'],
+      },
+    ]),
     // The static rules of the Node authorizer, published as kube-apiserver does (bound to nobody:
     // nodes get them, narrowed per object, from authz/node-authorizer.ts, not from RBAC).
     clusterRole('system:node', nodeRules()),
@@ -98,6 +110,9 @@ export function bootstrapClusterRoleBindings(): KObject[] {
     // kubewire bound it to system:nodes, which let any node read every Secret; bootstrap reconciles it.
     clusterRoleBinding('system:node', 'system:node', []),
     clusterRoleBinding('system:node-proxier', 'system:node-proxier', [group('system:nodes')]),
+    clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [
+      group('system:serviceaccounts'),
+    ]),
   ];
 }
 

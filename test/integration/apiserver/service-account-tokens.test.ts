@@ -188,3 +188,38 @@ test(
     assert.equal((await h.request('GET', '/version', { token: bound })).status, 401);
   },
 );
+
+test(
+  'issuer discovery: any service account reads the OIDC document and the keys that verify its token',
+  { skip: NO_KUBECTL },
+  async (t) => {
+    const h = await startApiServer({ memory: true });
+    t.after(() => h.stop());
+    await ok(h, 'create', 'serviceaccount', 'relying-party', '-n', 'default');
+    const token = (await ok(h, 'create', 'token', 'relying-party', '-n', 'default')).trim();
+    const conf = await h.request('GET', '/.well-known/openid-configuration', { token });
+    assert.equal(conf.status, 200, conf.text);
+    assert.equal(conf.json.issuer, ISSUER);
+    assert.equal(conf.json.jwks_uri, `${ISSUER}/openid/v1/jwks`);
+    assert.deepEqual(conf.json.id_token_signing_alg_values_supported, ['ES256']);
+    const jwks = await h.request('GET', '/openid/v1/jwks', { token });
+    assert.equal(jwks.status, 200, jwks.text);
+    assert.equal(jwks.headers['content-type'], 'application/jwk-set+json');
+    const [key] = jwks.json.keys;
+    const [header, payload, sig] = token.split('.') as [string, string, string];
+    assert.equal(key.kid, JSON.parse(Buffer.from(header, 'base64url').toString()).kid);
+    // Verified as a relying party would, with nothing but the published key.
+    const { createPublicKey, verify } = await import('node:crypto');
+    const pub = createPublicKey({ key: key, format: 'jwk' });
+    assert.ok(
+      verify(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        { key: pub, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(sig, 'base64url'),
+      ),
+    );
+    // Not for callers without credentials (this apiserver has no anonymous authentication).
+    assert.equal((await h.request('GET', '/openid/v1/jwks', { token: null })).status, 401);
+  },
+);
