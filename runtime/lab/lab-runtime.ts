@@ -10,6 +10,8 @@ import { attachNode, deployNodeNetwork, writeNodeFiles } from '../network/node-n
 import { deployGateway, deployUnderlaySwitch, attachToUnderlay, nodeNetLength } from '../network/cloud.js';
 import { vtepMacFor } from '../network/flannel-config.js';
 import { takeHostSnapshot } from './host-snapshot.js';
+import { ConvergingDriver } from './converging-driver.js';
+import { readLabKernelState } from '../kernel/lab-kernel-state.js';
 import { LabCgroup, trackingHierarchy, type CgroupHierarchy } from './lab-cgroup.js';
 import { unmountLab } from './lab-mounts.js';
 import { LabOwners } from './lab-owners.js';
@@ -31,6 +33,8 @@ export interface LabRuntimeOptions {
 
 export interface UpReport {
   phases: { name: string; ms: number }[];
+  /** Helper calls answered from the kernel's state (nothing to change), by script. */
+  converged: Record<string, number>;
   totalMs: number;
   state: LabState;
 }
@@ -72,6 +76,8 @@ export class LabRuntime {
       );
     }
     const state = this.initialState(topo, names, previous);
+    let driver: HostDriver = this.driver;
+    let converging: ConvergingDriver | undefined;
     await timer.run('prepare', async () => {
       // A previous `up` that never finished may have been killed: its orphaned helpers finish first.
       if (previous?.phase === 'building') await this.driver.settle(topo.prefix);
@@ -85,6 +91,12 @@ export class LabRuntime {
       await this.save(state);
       // Before any process starts: the mark's owner, so doctor can tell this lab's processes from orphans.
       this.owners.register({ prefix: topo.prefix, lab: topo.name, stateFile: this.paths.state });
+      // What already stands, read once in this process (rtnetlink): helpers with nothing to do are
+      // not started, so a second `up` of a built lab is close to free.
+      if (this.driver.kind === 'netns' && previous) {
+        const kernel = await readLabKernelState(this.expectedNamespaces(topo, names));
+        if (kernel.size > 0) driver = converging = new ConvergingDriver(this.driver, kernel);
+      }
     });
 
     await timer.run('namespaces', async () => {
@@ -95,8 +107,8 @@ export class LabRuntime {
         ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
       ];
       await Promise.all([
-        this.driver.script('netns-up.sh', [topo.prefix, '--forward', ...routers]),
-        this.driver.script('netns-up.sh', [topo.prefix, ...others]),
+        driver.script('netns-up.sh', [topo.prefix, '--forward', ...routers]),
+        driver.script('netns-up.sh', [topo.prefix, ...others]),
       ]);
     });
 
@@ -104,35 +116,33 @@ export class LabRuntime {
     // branches run side by side (their phase times overlap).
     const network = async () => {
       await timer.run('underlay', async () => {
-        await deployUnderlaySwitch(this.driver, names);
+        await deployUnderlaySwitch(driver, names);
         const len = nodeNetLength(topo);
         await mapLimit([undefined, ...topo.nodes], limit, (n) =>
           n
-            ? attachNode(this.driver, names, topo, n)
-            : attachToUnderlay(this.driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
+            ? attachNode(driver, names, topo, n)
+            : attachToUnderlay(driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
         );
       });
       await timer.run('nodes+cloud', async () => {
         await Promise.all([
           (async () => {
-            await deployGateway(this.driver, names, topo);
+            await deployGateway(driver, names, topo);
             await this.startInternet(topo, names, state);
           })(),
-          mapLimit(topo.nodes, limit, (n) => deployNodeNetwork(this.driver, names, topo, n)),
+          mapLimit(topo.nodes, limit, (n) => deployNodeNetwork(driver, names, topo, n)),
         ]);
       });
     };
     // Pods are the kubelets' (the topology's pods are their static pods): `up` only writes each
     // node's CNI config and subnet.env, which the kubelet's CNI calls read.
     const nodeFiles = () =>
-      timer.run('node files', () =>
-        mapLimit(topo.nodes, limit, (n) => writeNodeFiles(this.driver, this.paths, topo, n)),
-      );
+      timer.run('node files', () => mapLimit(topo.nodes, limit, (n) => writeNodeFiles(driver, this.paths, topo, n)));
     await Promise.all([network(), nodeFiles()]);
     await timer.run('prune', () => this.prune(topo, names, state));
     state.phase = 'up';
     await this.save(state);
-    return { phases: timer.phases, totalMs: timer.totalMs, state };
+    return { phases: timer.phases, converged: converging?.skipped ?? {}, totalMs: timer.totalMs, state };
   }
 
   /** Stops the lab's processes and removes its namespaces; state (IPs, IPAM files) stays. */
@@ -251,6 +261,7 @@ export class LabRuntime {
   }
 
   private async startInternet(topo: Topology, names: LabNames, state: LabState): Promise<void> {
+    // Processes are never "converged": they go through the real driver.
     const existing = state.processes.internet;
     if (existing && (await this.driver.alive([existing]))[0]) return;
     await this.driver.script('proc-stop.sh', ['--all-in', names.internet]); // strays of a crashed run

@@ -69,8 +69,27 @@ describe('convergence', () => {
 
   test('up a second time changes nothing', async () => {
     const before1 = await fingerprint(lab);
-    await lab.runtime.up(lab.topo);
+    const r = await lab.runtime.up(lab.topo);
     assert.deepEqual(await fingerprint(lab), before1);
+    // Found converged from the kernel's state (rtnetlink, iptables-save), not by running helpers.
+    for (const s of ['netns-up.sh', 'attach.sh', 'vxlan.sh', 'vxlan-peers.sh', 'iptables-apply.sh'])
+      assert.ok((r.converged[s] ?? 0) > 0, `${s} was run again: ${JSON.stringify(r.converged)}`);
+  });
+
+  test('up after real damage repairs exactly it: an FDB entry, ip_forward, a flushed chain', async () => {
+    const before1 = await fingerprint(lab);
+    const node1 = lab.names.node('node1');
+    const fdb = await lab.exec(node1, ['bridge', 'fdb', 'show', 'dev', 'flannel.1']);
+    const entry = fdb.stdout.split('\n').find((l) => l.includes(' dst '))!;
+    const mac = entry.split(' ')[0]!;
+    assert.equal((await lab.exec(node1, ['bridge', 'fdb', 'del', mac, 'dev', 'flannel.1'])).exitCode, 0);
+    assert.equal((await lab.exec(node1, ['sysctl', '-qw', 'net.ipv4.ip_forward=0'])).exitCode, 0);
+    assert.equal((await lab.exec(node1, ['iptables', '-t', 'nat', '-F', 'KW-FLANNEL-POSTRTG'])).exitCode, 0);
+    const r = await lab.runtime.up(lab.topo);
+    assert.deepEqual(await fingerprint(lab), before1);
+    const fwd = await lab.exec(node1, ['sysctl', '-n', 'net.ipv4.ip_forward']);
+    assert.equal(fwd.stdout.trim(), '1');
+    assert.ok((r.converged['attach.sh'] ?? 0) > 0, 'untouched links were still found converged');
   });
 
   test('down removes the namespaces and keeps state; up brings the same addresses back', async () => {

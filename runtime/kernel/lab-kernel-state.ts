@@ -1,0 +1,73 @@
+// The kernel state of a lab's namespaces, read in this process: rtnetlink dumps (links, addresses,
+// routes, neighbours, FDB, veth peers), each router's ip_forward, and iptables-save run inside a
+// namespace without `ip netns exec`/nsenter in front of it (the child is forked from a thread that
+// stands in the namespace). What `up` consults before deciding a helper has work to do.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NamespaceSnapshot } from '../../common/topology-model.js';
+import { NetnsGoneError, withNetns } from './netns-enter.js';
+import { RtnlNamespace } from './rtnl-namespace.js';
+
+export type KernelNamespaceState = NamespaceSnapshot & { forwarding?: boolean };
+
+/** Every namespace of `names` that exists, read; a missing one is simply absent from the map. */
+export async function readLabKernelState(
+  names: readonly string[],
+  netnsDir = '/run/netns',
+): Promise<Map<string, KernelNamespaceState>> {
+  const out = new Map<string, KernelNamespaceState>();
+  const present = names.filter((ns) => existsSync(join(netnsDir, ns)));
+  await Promise.all(
+    present.map(async (ns) => {
+      let sock: RtnlNamespace;
+      try {
+        sock = RtnlNamespace.open(ns, netnsDir);
+      } catch (err) {
+        if (err instanceof NetnsGoneError) return;
+        throw err;
+      }
+      try {
+        const snap: KernelNamespaceState = await sock.snapshot('full', present);
+        // /proc/sys/net is the opening thread's namespace's.
+        snap.forwarding = withNetns(
+          join(netnsDir, ns),
+          () => readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1',
+        );
+        out.set(ns, snap);
+      } finally {
+        sock.close();
+      }
+    }),
+  );
+  return out;
+}
+
+/** `iptables-save -t TABLE` inside `ns`: one process (forked inside the namespace), '' on failure. */
+export function iptablesSaveIn(ns: string, table: string, netnsDir = '/run/netns'): Promise<string> {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = withNetns(join(netnsDir, ns), () =>
+        spawn('iptables-save', ['-t', table], { stdio: ['ignore', 'pipe', 'ignore'] }),
+      );
+    } catch {
+      resolve('');
+      return;
+    }
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (out += d));
+    child.on('error', () => resolve(''));
+    child.on('close', (code) => resolve(code === 0 ? out : ''));
+  });
+}
+
+/** Whether `iptables-save` text holds exactly `rules` in `chain` (in order) and HOOK jumps to it. */
+export function chainMatches(save: string, chain: string, hook: string, rules: readonly string[]): boolean {
+  const lines = save.split('\n').map((l) => l.trim());
+  if (!lines.some((l) => l.startsWith(`:${chain} `))) return false;
+  const have = lines.filter((l) => l.startsWith(`-A ${chain} `));
+  const want = rules.map((r) => r.trim().replace(/\s+/g, ' ')).filter((r) => r.length > 0);
+  return have.length === want.length && have.every((l, i) => l === want[i]) && lines.includes(`-A ${hook} -j ${chain}`);
+}
