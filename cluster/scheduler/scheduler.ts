@@ -14,7 +14,7 @@ import type { Disposer } from '../client/rest-client.js';
 import { ExponentialFailureRateLimiter } from '../client/workqueue/rate-limiter.js';
 import { RateLimitingQueue } from '../client/workqueue/rate-limiting-queue.js';
 import { ScheduleAlgorithm } from './algorithm.js';
-import { fitErrorMessage, type SchedulingDecision } from './decision.js';
+import { fitErrorMessage, type NodeVerdict, type SchedulingDecision } from './decision.js';
 import { newPodInfo, podKey } from './node-info.js';
 import { defaultProfile, type Profile } from './profile.js';
 import { SchedulerCache } from './scheduler-cache.js';
@@ -290,13 +290,20 @@ export class Scheduler {
 
 /** One line for the pod's annotation: where, with what score, among how many. */
 export function summarize(d: SchedulingDecision): string {
-  const top = d.nodes
-    .filter((v) => v.total !== undefined)
-    .sort((a, b) => b.total! - a.total!)
-    .slice(0, 3)
-    .map((v) => `${v.node}=${v.total}`);
+  // One pass over the verdicts (hundreds per pod): the three best totals, first seen first among
+  // equals as a stable sort would keep them, and the rejections per plugin.
+  const best: NodeVerdict[] = [];
   const rejected = new Map<string, number>();
-  for (const v of d.nodes) if (v.rejectedBy) rejected.set(v.rejectedBy, (rejected.get(v.rejectedBy) ?? 0) + 1);
+  for (const v of d.nodes) {
+    if (v.rejectedBy) rejected.set(v.rejectedBy, (rejected.get(v.rejectedBy) ?? 0) + 1);
+    if (v.total === undefined) continue;
+    if (best.length === 3 && v.total <= best[2]!.total!) continue;
+    let i = best.length;
+    while (i > 0 && best[i - 1]!.total! < v.total) i--;
+    best.splice(i, 0, v);
+    if (best.length > 3) best.pop();
+  }
+  const top = best.map((v) => `${v.node}=${v.total}`);
   const rej = [...rejected].map(([p, n]) => `${p}:${n}`).join(',');
   return `${d.selected}; feasible ${d.feasible}/${d.evaluated} of ${d.totalNodes}${top.length ? `; top ${top.join(' ')}` : ''}${rej ? `; rejected ${rej}` : ''}${d.tiedBest && d.tiedBest > 1 ? `; tie of ${d.tiedBest}` : ''}`;
 }
