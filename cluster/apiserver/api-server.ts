@@ -190,6 +190,7 @@ export class ApiServer {
         new NamespaceLifecycle(this.namespaces),
         new NodeRestriction({
           nodeUid: (name) => this.store.tryGet(this.catalog.find('', 'v1', 'nodes')!, '', name)?.metadata?.uid,
+          pod: (ns, name) => this.store.tryGet(this.catalog.find('', 'v1', 'pods')!, ns, name),
         }),
         new RbacEscalation(this.authorizers, {
           rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)),

@@ -14,6 +14,8 @@ export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 export interface NodeLookup {
   /** The Node's uid, or undefined when there is no such Node. */
   nodeUid(name: string): string | undefined;
+  /** A pod as stored, for the pod a node's token request is bound to. */
+  pod?(namespace: string, name: string): KObject | undefined;
 }
 
 /** Labels a kubelet may set on its Node (kubelet's KubeletLabels and label namespaces). */
@@ -44,6 +46,26 @@ export class NodeRestriction implements ValidatingPlugin {
     if (key === '/pods') return this.pod(node, a);
     if (key === '/nodes') return admitNode(node, a);
     if (key === 'coordination.k8s.io/leases') return admitLease(node, a);
+    if (key === '/serviceaccounts') return this.serviceAccountToken(node, a);
+  }
+
+  /** A node's token requests must be bound to a pod scheduled on it (admitServiceAccount). */
+  private serviceAccountToken(node: string, a: AdmissionAttributes): void {
+    if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
+    const ref = a.object?.spec?.boundObjectRef as
+      { apiVersion?: string; kind?: string; name?: string; uid?: string } | undefined;
+    if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name)
+      throw forbidden(a, 'node requested token not bound to a pod');
+    if (!ref.uid) throw forbidden(a, 'node requested token with a pod binding without a uid');
+    const pod = this.nodes.pod?.(a.namespace, ref.name);
+    if (!pod) throw forbidden(a, `pods "${ref.name}" not found`);
+    if (pod.metadata?.uid !== ref.uid)
+      throw forbidden(
+        a,
+        `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+      );
+    if (spec(pod).nodeName !== node)
+      throw forbidden(a, 'node requested token bound to a pod scheduled on a different node');
   }
 
   private pod(node: string, a: AdmissionAttributes): void {

@@ -11,6 +11,7 @@ import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { checkTypeMeta } from './object-writes.js';
 import { dryRunOf } from './rest-handler.js';
 import type { ObjectRef } from '../authn/service-account-token.js';
+import { admit } from '../admission/admission.js';
 
 const MIN_SECONDS = 600;
 const MAX_SECONDS = 2 ** 32;
@@ -28,6 +29,16 @@ export async function serveTokenRequest(
   const body = decodeObject(await readBody(req), req.headers['content-type'], 'TokenRequest');
   checkTypeMeta(s.resource, body, 'TokenRequest', 'authentication.k8s.io/v1');
   const sa = ctx.store.get(s.resource, s.namespace, s.name);
+  // Admission sees the TokenRequest (NodeRestriction: a kubelet only gets tokens for its pods).
+  admit(ctx.admission, {
+    operation: 'CREATE',
+    resource: s.resource,
+    subresource: 'token',
+    namespace: s.namespace,
+    name: s.name,
+    object: body,
+    user: s.user,
+  });
   const spec = (body.spec ?? {}) as {
     audiences?: unknown;
     expirationSeconds?: unknown;

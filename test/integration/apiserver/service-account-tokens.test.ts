@@ -223,3 +223,46 @@ test(
     assert.equal((await h.request('GET', '/openid/v1/jwks', { token: null })).status, 401);
   },
 );
+
+test('NodeRestriction: a kubelet gets tokens only bound to pods scheduled on its node', async (t) => {
+  const h = await startApiServer({ memory: true });
+  t.after(() => h.stop());
+  const node1 = h.server.issueNodeToken('n1');
+  const post = (path: string, body: unknown, token = h.token) =>
+    h.request('POST', path, { body: JSON.stringify(body), token });
+  for (const sa of ['default', 'other'])
+    assert.equal((await post('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: sa } })).status, 201);
+  const pods: Record<string, any> = {};
+  for (const [name, nodeName, sa] of [
+    ['here', 'n1', 'default'],
+    ['there', 'n2', 'other'],
+  ] as const) {
+    const r = await post('/api/v1/namespaces/default/pods', {
+      metadata: { name },
+      spec: { nodeName, serviceAccountName: sa, containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    assert.equal(r.status, 201, r.text);
+    pods[name] = r.json;
+  }
+  const ask = (sa: string, boundObjectRef?: unknown) =>
+    post(
+      `/api/v1/namespaces/default/serviceaccounts/${sa}/token`,
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { ...(boundObjectRef ? { boundObjectRef } : {}) },
+      },
+      node1,
+    );
+  const ref = (p: any) => ({ apiVersion: 'v1', kind: 'Pod', name: p.metadata.name, uid: p.metadata.uid });
+  const good = await ask('default', ref(pods.here));
+  assert.equal(good.status, 201, good.text);
+  assert.ok(good.json.status.token);
+  const unbound = await ask('default');
+  assert.equal(unbound.status, 403);
+  assert.match(unbound.json.message, /node requested token not bound to a pod/);
+  const noUid = await ask('default', { ...ref(pods.here), uid: undefined });
+  assert.match(noUid.json.message, /node requested token with a pod binding without a uid/);
+  // The other node's pod: its account is no business of n1 (Node authorizer), nor its pod (admission).
+  assert.equal((await ask('other', ref(pods.there))).status, 403);
+});
