@@ -71,10 +71,11 @@ export const START_PHASES: readonly { name: string; label: string }[] = [
   { name: 'namespaces', label: 'creating namespaces' },
   { name: 'underlay', label: 'wiring the underlay network' },
   { name: 'nodes+cloud', label: 'node networks, gateway and Internet' },
+  { name: 'registry', label: 'starting the lab\u2019s image registry' },
   { name: 'pods', label: 'starting pods' },
   { name: 'prune', label: 'removing what the topology no longer has' },
   { name: 'cluster', label: 'cluster ready (apiserver, kubelets, kube-proxy)' },
-  { name: 'pods-running', label: 'waiting for the lab\u2019s pods to run (the kubelets start them)' },
+  { name: 'pods-running', label: 'waiting for the lab\u2019s pods to run and kube-proxy to serve its Services' },
   { name: 'claim', label: 'marking the lab\u2019s own namespaces' },
 ];
 

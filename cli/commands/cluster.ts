@@ -6,6 +6,10 @@ import { ClusterDaemon } from '../../cluster/agents/cluster-daemon.js';
 import { clusterInfoPath } from '../../cluster/agents/cluster-process.js';
 import { imageStoreDir } from '../../runtime/images/oci-store.js';
 import { openImageService } from '../../runtime/images/local-image-service.js';
+import { RegistryPuller } from '../../runtime/images/registry-puller.js';
+import { LabNames } from '../../runtime/lab/lab-names.js';
+import { loadState } from '../../runtime/lab/lab-state.js';
+import { labRegistry, publishToLabRegistry, readRegistries } from '../../runtime/lab/lab-registry-process.js';
 import { nodeInitBinary, pauseBinary, scriptsDir } from '../../runtime/project-root.js';
 import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 import { apiserverPort } from './up.js';
@@ -16,7 +20,12 @@ export async function cluster(args: string[]): Promise<number> {
   const { driver, paths } = makeRuntime(o, lab);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   // The machine's image store, shared by every lab: built-in images are built there at first use.
-  const images = await openImageService({ dir: imageStoreDir() });
+  // Pulls go to the lab's registry first (registries.json, written by `up`), then upstream.
+  const registries = await readRegistries(paths);
+  const images = await openImageService({
+    dir: imageStoreDir(),
+    puller: (store) => new RegistryPuller(store, registries ?? {}),
+  });
   const daemon = new ClusterDaemon({
     paths,
     driver,
@@ -36,6 +45,14 @@ export async function cluster(args: string[]): Promise<number> {
   );
   renameSync(`${info}.tmp`, info);
   log(`cluster of lab ${lab} is up: apiserver ${daemon.apiserver.url}, ${daemon.agents.size} nodes`);
+  // The store's images into the lab's registry (once per machine: its storage is shared), after
+  // the start, so they never delay it.
+  const prefix = (await loadState(paths.state))?.prefix;
+  if (registries && prefix)
+    void publishToLabRegistry(labRegistry(paths, new LabNames(prefix)), images, imageStoreDir()).then(
+      (n) => n && log(`lab registry: pushed ${n} image(s) from the store`),
+      (e: unknown) => log(`lab registry: push failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -456,7 +456,7 @@ export class ClusterDaemon {
       pvDir: join(this.o.paths.dir, 'pv'),
       nameserver: this.topo.internet.dns,
       resolvConf: (ns) => clusterDnsResolvConf(dns, ns),
-      records: new KubeletRecords(join(this.o.paths.node(node.name), 'kubelet', 'pods.json')),
+      records: new KubeletRecords(this.o.paths.kubeletPods(node.name)),
       staticPods: node.pods.map((p) => ({
         pod: p.manifest as unknown as Pod,
         record: state.pods[podKey(p.namespace, p.name)],
@@ -528,13 +528,16 @@ export class ClusterDaemon {
 
   /** The topology's pods stay recorded in state.json, where up/down/reset look for them. */
   private saveStaticRecord(key: string, rec: PodRecord | undefined): Promise<void> {
-    this.stateWrites = this.stateWrites.then(async () => {
-      const s = await loadState(this.o.paths.state);
-      if (!s) return;
-      if (rec) s.pods[key] = rec;
-      else delete s.pods[key];
-      await saveState(this.o.paths.state, s);
-    });
+    // One failed write must not poison the chain: every later record would be lost silently.
+    this.stateWrites = this.stateWrites
+      .catch(() => undefined)
+      .then(async () => {
+        const s = await loadState(this.o.paths.state);
+        if (!s) return;
+        if (rec) s.pods[key] = rec;
+        else delete s.pods[key];
+        await saveState(this.o.paths.state, s);
+      });
     return this.stateWrites;
   }
 }

@@ -21,6 +21,21 @@ in_ns() {
   ip netns exec "$ns" "$@"
 }
 
+# ct_list NS ARGS...: `conntrack -L ARGS` in NS. A dump of a busy table can be interrupted (the
+# kernel restarts it and conntrack gives up): read it again, up to three times.
+ct_list() {
+  local ns=$1 out _
+  shift
+  for _ in 1 2 3; do
+    if out=$(in_ns "$ns" conntrack -L "$@" 2>/dev/null); then
+      [ -n "$out" ] && printf '%s\n' "$out"
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
 _kw_failed=0
 # fail MESSAGE: report one problem to the learner; the check exits non-zero at the end.
 fail() {

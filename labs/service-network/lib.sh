@@ -9,7 +9,7 @@ KUBIA_IPS="192.168.131.21 192.168.131.22 192.168.132.72 192.168.132.73 192.168.1
 # whose original direction went from ORIG_SRC to ORIG_DST:DPORT, i.e. the address the request was
 # really translated to (the second src= of a conntrack line).
 reply_sources() {
-  in_ns "$1" conntrack -L -p tcp --orig-src "$2" --orig-dst "$3" --dport "$4" 2>/dev/null \
+  ct_list "$1" -p tcp --orig-src "$2" --orig-dst "$3" --dport "$4" 2>/dev/null \
     | awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^src=/) { n++; if (n == 2) print substr($i, 5) } }'
 }
 

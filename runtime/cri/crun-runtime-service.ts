@@ -115,17 +115,24 @@ export class CrunRuntimeService implements RuntimeService {
       annotations: cfg.annotations ?? {},
     };
     this.store.putSandbox(rec);
-    const log = openSync(join(dir, 'pause.log'), 'a', 0o600);
     try {
-      rec.pid = await this.d.oci.create(id, dir, lowers, { stdout: log, stderr: log });
-    } finally {
-      closeFd(log);
+      const log = openSync(join(dir, 'pause.log'), 'a', 0o600);
+      try {
+        rec.pid = await this.d.oci.create(id, dir, lowers, { stdout: log, stderr: log });
+      } finally {
+        closeFd(log);
+      }
+      await this.d.oci.start(id);
+      const host = await this.hostProcess(`${cgroupParent}/${id}`);
+      if (!host.hostPid) throw new RuntimeError(`sandbox ${id.slice(0, 12)}: its pause process is not in its cgroup`);
+      Object.assign(rec, host, { state: 'SANDBOX_READY' });
+      this.store.putSandbox(rec);
+      return id;
+    } catch (err) {
+      // containerd's RunPodSandbox leaves nothing behind on failure: the caller never learns the id.
+      await this.removePodSandbox(id).catch(() => undefined);
+      throw err;
     }
-    await this.d.oci.start(id);
-    const host = await this.hostProcess(`${cgroupParent}/${id}`);
-    Object.assign(rec, host, { state: 'SANDBOX_READY' });
-    this.store.putSandbox(rec);
-    return id;
   }
 
   async stopPodSandbox(id: string): Promise<void> {

@@ -11,6 +11,8 @@ import { RuntimeError } from './cri-types.js';
 
 export type OciRuntimeName = 'crun' | 'runc';
 
+const CREATE_TIMEOUT_MS = 60_000;
+
 /** crun where installed (faster, smaller), else runc; KUBEWIRE_OCI_RUNTIME forces one. */
 export function pickOciRuntime(env: NodeJS.ProcessEnv = process.env): OciRuntimeName {
   const forced = env.KUBEWIRE_OCI_RUNTIME;
@@ -44,10 +46,16 @@ export class OciRuntime {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: stdios });
     let complaint = '';
     child.stdio[3]?.on('data', (d: Buffer) => (complaint += d.toString()));
+    // Bounded like every other runtime call: a create stuck under load fails (and is cleaned up
+    // by the caller) instead of holding one of the kubelet's sync slots forever.
+    const timer = setTimeout(() => {
+      complaint += `no answer within ${CREATE_TIMEOUT_MS / 1000} s; `;
+      child.kill('SIGKILL');
+    }, CREATE_TIMEOUT_MS);
     const code = await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
-    });
+    }).finally(() => clearTimeout(timer));
     if (code !== 0) {
       const log = await readFile(join(bundle, 'runtime.log'), 'utf8').catch(() => '');
       throw new RuntimeError(

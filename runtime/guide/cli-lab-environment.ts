@@ -10,6 +10,7 @@ import type { PhaseEvent } from '../concurrency.js';
 import { parseProgressLine } from '../../common/learner-contract.js';
 import { NetnsDriver } from '../host/netns-driver.js';
 import { DEFAULT_STATE_BASE, LabPaths } from '../lab/lab-paths.js';
+import { LabNames } from '../lab/lab-names.js';
 import { waitForPods } from './pod-readiness.js';
 import { cliMain, kubewireBin, scriptsDir } from '../project-root.js';
 
@@ -55,8 +56,21 @@ export function cliLabEnvironment(
     removeNamespaces: async (names) => {
       await new NetnsDriver(scriptsDir()).script('netns-down.sh', names);
     },
-    waitForPods: (topologyFile) =>
-      waitForPods(topology(topologyFile), new LabPaths(stateBase, labName(topologyFile)).state),
+    waitForPods: (topologyFile) => {
+      const paths = new LabPaths(stateBase, labName(topologyFile));
+      const names = new LabNames(prefix);
+      const driver = new NetnsDriver(scriptsDir());
+      return waitForPods(topology(topologyFile), {
+        statePath: paths.state,
+        kubeletPods: (node) => paths.kubeletPods(node),
+        clusterLog: join(paths.logs, 'cluster.log'),
+        proxyRules: async (node, mode) => {
+          const argv =
+            mode === 'nftables' ? ['nft', 'list', 'table', 'ip', 'kube-proxy'] : ['iptables-save', '-t', 'nat'];
+          return (await driver.exec(names.node(node), argv, { timeoutMs: 10_000 })).stdout;
+        },
+      });
+    },
     reset: (topologyFile) =>
       call(['reset', '--lab', labName(topologyFile), '--prefix', prefix, '--state-dir', stateBase]),
   };

@@ -1,13 +1,28 @@
-// Waits until a lab's pods run: since the kubelets own the pods (runtime/cri), `up` returns before
-// they exist, and a lab's step 1 must not race them. A pod counts as running when its sandbox's
-// network namespace exists, its pause and every app container's process live, and each declared
-// containerPort listens inside the pod (the Ready the guided labs need: a Service reaches it).
+// Waits until a lab is what its step 1 counts on: since the kubelets own the pods (runtime/cri),
+// `up` returns before they exist. A pod counts as running when its sandbox's network namespace
+// exists, its pause and every app container's process live, and each declared containerPort
+// listens inside the pod; a Service counts as served when every node's kube-proxy has written its
+// rules with all its expected endpoints (a curl in step 1 must not race kube-proxy's first sync).
 import { existsSync, readFileSync } from 'node:fs';
 import { KubewireError } from '../../common/errors.js';
 import type { Topology } from '../../common/topology/types.js';
-import { loadState, podKey, type LabState } from '../lab/lab-state.js';
+import { loadState, podKey, type LabState, type PodRecord } from '../lab/lab-state.js';
+import { expectedPods, expectedServices, type ExpectedPod, type ExpectedService } from './lab-expectations.js';
+
+export { declaredPorts } from './lab-expectations.js';
 
 export const POD_READY_TIMEOUT_MS = 120_000;
+
+/** Where the wait reads the cluster: the lab's state, each kubelet's records, each node's rules. */
+export interface LabProbe {
+  statePath: string;
+  /** The kubelet's records of a node (nodes/<node>/kubelet/pods.json). */
+  kubeletPods(node: string): string;
+  /** kube-proxy's rules in a node's namespace: `iptables-save -t nat` or `nft list table ip kube-proxy`. */
+  proxyRules(node: string, mode: 'iptables' | 'nftables'): Promise<string>;
+  /** The cluster's log: its last lines about a pod still waiting go into the timeout's message. */
+  clusterLog?: string;
+}
 
 /** Why the pod is not running yet, or undefined when it is. */
 export function podNotReady(
@@ -17,8 +32,15 @@ export function podNotReady(
   containers: number,
   ports: number[],
 ): string | undefined {
-  const key = podKey(namespace, name);
-  const pod = state?.pods[key];
+  return recordNotReady(state?.pods[podKey(namespace, name)], podKey(namespace, name), containers, ports);
+}
+
+export function recordNotReady(
+  pod: PodRecord | undefined,
+  key: string,
+  containers: number,
+  ports: number[],
+): string | undefined {
   if (!pod?.sandbox) return `${key}: no sandbox yet`;
   if (!existsSync(`/var/run/netns/${pod.netns}`)) return `${key}: network namespace ${pod.netns} missing`;
   if (!alive(pod.sandbox.pid)) return `${key}: sandbox process ${pod.sandbox.pid} gone`;
@@ -30,39 +52,115 @@ export function podNotReady(
   return undefined;
 }
 
-/** containerPort of every container of the Pod object as written. */
-export function declaredPorts(manifest: Record<string, unknown>): number[] {
-  const spec = manifest['spec'] as
-    { containers?: { ports?: { containerPort?: unknown; protocol?: unknown }[] }[] } | undefined;
-  const out: number[] = [];
-  for (const c of spec?.containers ?? []) {
-    for (const p of c.ports ?? []) {
-      if (typeof p.containerPort === 'number' && (p.protocol === undefined || p.protocol === 'TCP'))
-        out.push(p.containerPort);
-    }
+/** Why a node's rules do not serve the Service with all its endpoints yet, or undefined. */
+export function serviceNotServed(
+  rules: string,
+  svc: ExpectedService,
+  mode: 'iptables' | 'nftables',
+): string | undefined {
+  const what = `${svc.namespace}/${svc.name}`;
+  if (mode === 'nftables') {
+    if (!rules.includes(svc.clusterIP)) return `${what}: no rule for ${svc.clusterIP} yet`;
+    const chains = new Set(
+      [...rules.matchAll(/chain (endpoint-[A-Z0-9]+-([^/\s]+)\/([^/\s]+)\/[^\s]*)/g)]
+        .filter((m) => m[2] === svc.namespace && m[3] === svc.name)
+        .map((m) => m[1]),
+    );
+    return chains.size >= svc.endpoints
+      ? undefined
+      : `${what}: ${chains.size} of ${svc.endpoints} endpoints in the rules`;
   }
-  return out;
+  const lines = rules.split('\n');
+  for (const p of svc.ports) {
+    const entry = lines.find(
+      (l) =>
+        l.startsWith('-A KUBE-SERVICES ') &&
+        l.includes(` -d ${svc.clusterIP}/32 `) &&
+        l.includes(` --dport ${p.port} `) &&
+        l.includes(` -p ${p.protocol} `) &&
+        / -j KUBE-SVC-/.test(l),
+    );
+    if (!entry) return `${what}: no KUBE-SERVICES rule for ${svc.clusterIP}:${p.port} yet`;
+    const chain = / -j (KUBE-SVC-\S+)/.exec(entry)![1]!;
+    const seps = lines.filter((l) => l.startsWith(`-A ${chain} `) && / -j KUBE-SEP-/.test(l)).length;
+    if (seps < svc.endpoints) return `${what}: ${chain} lists ${seps} of ${svc.endpoints} endpoints`;
+  }
+  return undefined;
+}
+
+/** What is still missing (empty when the lab is ready). */
+export async function labNotReady(topology: Topology, probe: LabProbe): Promise<string[]> {
+  const pods = expectedPods(topology);
+  const state = await loadState(probe.statePath).catch(() => undefined);
+  const kubelets = new Map<string, Record<string, { record?: PodRecord }>>();
+  const kubeletRecord = (p: ExpectedPod): PodRecord | undefined => {
+    if (!kubelets.has(p.node)) kubelets.set(p.node, readJson(probe.kubeletPods(p.node)) ?? {});
+    return kubelets.get(p.node)![podKey(p.namespace, p.name)]?.record;
+  };
+  const waiting = pods
+    .map((p) =>
+      recordNotReady(
+        p.source === 'static' ? state?.pods[podKey(p.namespace, p.name)] : kubeletRecord(p),
+        podKey(p.namespace, p.name),
+        p.containers,
+        p.ports,
+      ),
+    )
+    .filter((w): w is string => !!w);
+  // Rules are read only once every pod runs: before, endpoints are missing anyway.
+  if (waiting.length) return waiting;
+  const services = expectedServices(topology, pods);
+  if (!services.length) return [];
+  const mode = topology.kubeProxy?.mode ?? 'iptables';
+  const perNode = await Promise.all(
+    topology.nodes.map(async (n) => {
+      const rules = await probe.proxyRules(n.name, mode).catch(() => '');
+      return services
+        .map((s) => serviceNotServed(rules, s, mode))
+        .filter((w): w is string => !!w)
+        .map((w) => `${n.name}: ${w}`);
+    }),
+  );
+  return perNode.flat();
 }
 
 export async function waitForPods(
   topology: Topology,
-  statePath: string,
+  probe: LabProbe,
   timeoutMs = POD_READY_TIMEOUT_MS,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
-  const pods = topology.nodes.flatMap((n) => n.pods);
   for (;;) {
-    const state = await loadState(statePath).catch(() => undefined);
-    const waiting = pods
-      .map((p) => podNotReady(state, p.namespace, p.name, p.containers.length, declaredPorts(p.manifest)))
-      .filter((w): w is string => !!w);
+    const waiting = await labNotReady(topology, probe);
     if (!waiting.length) return;
     if (Date.now() > until) {
       throw new KubewireError(
-        `the lab's pods did not start within ${Math.round(timeoutMs / 1000)} s (${waiting.join('; ')}); see \`kubewire status\` and the kubelet logs`,
+        `the lab's pods and Services were not ready within ${Math.round(timeoutMs / 1000)} s (${waiting.join('; ')})${logAbout(probe.clusterLog, waiting)}; see \`kubewire status\` and the lab's logs/cluster.log`,
       );
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The cluster log's last lines naming a waiting pod (the kubelet's sync errors, its events). */
+function logAbout(log: string | undefined, waiting: string[]): string {
+  if (!log) return '';
+  const keys = [...new Set(waiting.map((w) => /^(?:\w+: )?([a-z0-9-]+\/[a-z0-9-]+):/.exec(w)?.[1]).filter(Boolean))];
+  let text = '';
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return '';
+  }
+  const lines = text.split('\n').filter((l) => keys.some((k) => l.includes(k!)));
+  return lines.length ? `; cluster log: ${lines.slice(-5).join(' | ')}` : '';
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
 

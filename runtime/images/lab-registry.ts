@@ -131,6 +131,35 @@ export class LabRegistry {
     throw new LabRegistryError(`the lab registry did not answer on ${this.host} (last status ${last || 'none'})`);
   }
 
+  /** True when the registry holds a manifest for the tagged reference (HEAD through the relay). */
+  async has(ref: string): Promise<boolean> {
+    const r = parseImageRef(ref);
+    const accept = [
+      'application/vnd.oci.image.manifest.v1+json',
+      'application/vnd.oci.image.index.v1+json',
+      'application/vnd.docker.distribution.manifest.v2+json',
+      'application/vnd.docker.distribution.manifest.list.v2+json',
+    ].join(', ');
+    const res = await execa(
+      'curl',
+      [
+        '-s',
+        '-I',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-H',
+        `Accept: ${accept}`,
+        '--unix-socket',
+        this.socketPath,
+        `http://${this.host}/v2/${r.repository}/manifests/${r.tag ?? 'latest'}`,
+      ],
+      { reject: false },
+    );
+    return res.stdout === '200';
+  }
+
   /** Copies images from the OCI store into the registry under their repository and tag. */
   async push(storeDir: string, refs: string[], creds?: { username: string; password: string }): Promise<void> {
     // Credentials go in a 0600 auth file, never in skopeo's argv.

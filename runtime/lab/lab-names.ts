@@ -15,6 +15,10 @@ export class LabNames {
   get gateway(): string {
     return `${this.prefix}gateway`;
   }
+  /** The lab's image registry listens on this namespace's loopback. */
+  get registry(): string {
+    return `${this.prefix}registry`;
+  }
   get internet(): string {
     return `${this.prefix}internet`;
   }

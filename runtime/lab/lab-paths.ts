@@ -26,6 +26,10 @@ export class LabPaths {
   node(node: string): string {
     return join(this.dir, 'nodes', node);
   }
+  /** The kubelet's records of the pods it runs (a restarted kubelet adopts them). */
+  kubeletPods(node: string): string {
+    return join(this.node(node), 'kubelet', 'pods.json');
+  }
   cniConf(node: string): string {
     return join(this.node(node), 'cni', 'net.d', '10-flannel.conf');
   }

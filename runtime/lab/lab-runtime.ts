@@ -16,6 +16,7 @@ import { LabCgroup, trackingHierarchy, type CgroupHierarchy } from './lab-cgroup
 import { unmountLab } from './lab-mounts.js';
 import { LabOwners } from './lab-owners.js';
 import { LabNames } from './lab-names.js';
+import { ensureLabRegistry } from './lab-registry-process.js';
 import type { LabPaths } from './lab-paths.js';
 import { loadState, podKey, saveState, type LabState, type ProcessRecord } from './lab-state.js';
 import { existsSync } from 'node:fs';
@@ -104,6 +105,7 @@ export class LabRuntime {
       const others = [
         names.underlay,
         names.internet,
+        names.registry,
         ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
       ];
       await Promise.all([
@@ -138,7 +140,10 @@ export class LabRuntime {
     // node's CNI config and subnet.env, which the kubelet's CNI calls read.
     const nodeFiles = () =>
       timer.run('node files', () => mapLimit(topo.nodes, limit, (n) => writeNodeFiles(driver, this.paths, topo, n)));
-    await Promise.all([network(), nodeFiles()]);
+    // The lab's image registry (the nodes' pull mirror) needs only its namespace; its processes
+    // are started for real (this.driver), whatever the kernel already shows.
+    const registry = () => timer.run('registry', () => ensureLabRegistry(this.driver, this.paths, names, state));
+    await Promise.all([network(), nodeFiles(), registry()]);
     await timer.run('prune', () => this.prune(topo, names, state));
     state.phase = 'up';
     await this.save(state);
@@ -255,6 +260,7 @@ export class LabRuntime {
       names.underlay,
       names.gateway,
       names.internet,
+      names.registry,
       ...topo.nodes.map((n) => names.node(n.name)),
       ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
     ];

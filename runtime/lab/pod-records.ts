@@ -2,7 +2,6 @@
 // node kubelet's own records (nodes/<node>/kubelet/pods.json: Deployment pods, kubectl run …),
 // so `kubewire status`, `exec` and the UI see the same set the kubelets run.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LabPaths } from './lab-paths.js';
 import type { LabState, PodRecord } from './lab-state.js';
 
@@ -11,7 +10,7 @@ export function allPodRecords(paths: LabPaths, state: LabState): Record<string, 
   for (const n of state.topology.nodes) {
     let saved: Record<string, { record?: PodRecord }> = {};
     try {
-      saved = JSON.parse(readFileSync(join(paths.node(n.name), 'kubelet', 'pods.json'), 'utf8')) as typeof saved;
+      saved = JSON.parse(readFileSync(paths.kubeletPods(n.name), 'utf8')) as typeof saved;
     } catch {
       continue;
     }

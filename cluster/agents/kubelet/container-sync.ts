@@ -50,6 +50,8 @@ export interface PodWorker {
   dirty: boolean;
   running?: Promise<void>;
   retryAt?: number;
+  /** Back-off of the last failed sync (0 after a good one). */
+  syncBackoffMs?: number;
   wakeAt?: number;
   lastPosted?: string;
   volumePaths?: Map<string, string>;
@@ -208,9 +210,48 @@ export class ContainerSync {
       delete old.sandboxId;
       w.initialized = false;
     }
+    // Volumes first, as kubelet waits for mounts before it asks for a sandbox.
+    try {
+      w.volumePaths = await this.d.volumes.setUp(pod);
+    } catch (err) {
+      this.d.events.warning(pod, 'FailedMount', `MountVolume.SetUp failed: ${describeError(err)}`);
+      throw err;
+    }
+    try {
+      await this.createSandbox(w, pod, old);
+    } catch (err) {
+      // As containerd does when RunPodSandbox fails: nothing half-made stays (the pause container,
+      // the CNI attachment and its address, the namespace), so the pod worker's retry starts clean.
+      this.d.events.warning(pod, 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${describeError(err)}`);
+      await this.discardSandbox(w);
+      throw err;
+    }
+  }
+
+  private async discardSandbox(w: PodWorker): Promise<void> {
+    const rec = w.record;
+    if (!rec) return;
+    if (rec.sandboxId) await this.d.cri.removePodSandbox(rec.sandboxId).catch(() => undefined);
+    await this.d.network
+      .tearDown(rec, this.d.node.cniConf, this.d.node.netns, { releaseIp: true })
+      .catch(() => undefined);
+    w.record = undefined;
+  }
+
+  private async createSandbox(w: PodWorker, pod: Pod, old: PodRecord | undefined): Promise<void> {
     const netns = this.d.podNetns(w.namespace, w.name);
     const ann = pod.metadata.annotations ?? {};
-    const rec = await this.d.network.setUp(
+    // Recorded before CNI runs: a failure halfway still names the namespace and container id to undo.
+    const rec: PodRecord = old ?? {
+      namespace: w.namespace,
+      name: w.name,
+      node: this.d.node.name,
+      netns,
+      containerId: this.d.containerId(w),
+      containers: {},
+    };
+    w.record = rec;
+    await this.d.network.setUp(
       {
         namespace: w.namespace,
         name: w.name,
@@ -218,23 +259,16 @@ export class ContainerSync {
         nodeNetns: this.d.node.netns,
         netns,
         cniConf: this.d.node.cniConf,
-        containerId: old?.containerId ?? this.d.containerId(w),
+        containerId: rec.containerId,
         ...(ann['kubewire.io/ip'] ? { ip: ann['kubewire.io/ip'] } : {}),
         ...(ann['kubewire.io/mac'] ? { mac: ann['kubewire.io/mac'] } : {}),
         nameserver: this.d.nameserver,
       },
-      old,
+      rec,
     );
     const resolv = this.d.resolvConf(w.namespace) ?? `nameserver ${this.d.nameserver}\n`;
     // `ip netns exec` into the pod's namespace (kubewire exec, lab terminals) sees the same resolver.
     await this.d.driver.writeFile(`/etc/netns/${netns}/resolv.conf`, resolv);
-    try {
-      w.volumePaths = await this.d.volumes.setUp(pod);
-    } catch (err) {
-      this.d.events.warning(pod, 'FailedMount', `MountVolume.SetUp failed: ${describeError(err)}`);
-      w.record = rec;
-      throw err;
-    }
     const hostname = pod.spec.hostname ?? w.name;
     const id = await this.d.cri.runPodSandbox({
       name: w.name,
@@ -251,13 +285,14 @@ export class ContainerSync {
       },
       shareProcessNamespace: !!pod.spec.shareProcessNamespace,
     });
-    const st = await this.d.cri.podSandboxStatus(id);
     rec.sandboxId = id;
     rec.containerIds = {};
     rec.containers = {};
-    if (st?.hostPid)
-      rec.sandbox = { pid: st.hostPid, startTime: st.hostStartTime ?? 0, netns, argv: ['/pause'], log: '' };
-    w.record = rec;
+    const st = await this.d.cri.podSandboxStatus(id);
+    // A sandbox without a live pause process holds nothing: a failure, not a pod to build on.
+    if (!st?.hostPid || st.state !== 'SANDBOX_READY')
+      throw new Error(`the pause container of sandbox ${id.slice(0, 12)} is not running`);
+    rec.sandbox = { pid: st.hostPid, startTime: st.hostStartTime ?? 0, netns, argv: ['/pause'], log: '' };
   }
 
   private async syncInit(w: PodWorker, pod: Pod, rec: PodRecord): Promise<boolean> {

@@ -82,6 +82,7 @@ export interface KubeletDeps {
 }
 
 const HOUSEKEEPING_MS = 1000;
+const SYNC_BACKOFF_MAX_MS = 10_000;
 
 export class Kubelet {
   private readonly workers = new Map<string, PodWorker>();
@@ -321,9 +322,16 @@ export class Kubelet {
         const release = await this.limit.acquire();
         try {
           await this.syncPod(w);
+          w.syncBackoffMs = 0;
         } catch (err) {
-          this.d.log(`kubelet ${this.d.node.name}: pod ${w.key}: ${describeError(err)}`);
-          w.retryAt = this.d.clock.now() + 2000;
+          // A failed sync (a sandbox that could not be made, …) is retried after a back-off that
+          // doubles from 1 s up to kubelet's pod-worker backOffPeriod (10 s); housekeeping does
+          // not bring it forward.
+          w.syncBackoffMs = Math.min(Math.max(1000, (w.syncBackoffMs ?? 0) * 2), SYNC_BACKOFF_MAX_MS);
+          w.retryAt = this.d.clock.now() + w.syncBackoffMs;
+          this.d.log(
+            `kubelet ${this.d.node.name}: pod ${w.key}: ${describeError(err)} (retry in ${w.syncBackoffMs / 1000} s)`,
+          );
         } finally {
           release();
         }
@@ -438,6 +446,7 @@ export class Kubelet {
     await Promise.all(
       [...this.workers.values()].map(async (w) => {
         if (w.running) return;
+        if (w.retryAt && now < w.retryAt) return;
         if ((w.retryAt && now >= w.retryAt) || (w.wakeAt && now >= w.wakeAt)) {
           w.retryAt = w.wakeAt = undefined;
           this.enqueue(w);

@@ -51,17 +51,8 @@ after(async () => {
 
 type Result = { passed: boolean; steps: Array<{ step: number; passed: boolean; failedBeforeSolve: boolean | null }> };
 
-// Known flaky since pods became the kubelets' (each failed in one of three full runs, under load): a step
-// can run before the cluster's kube-proxy has rendered the lab's Service, so its curl times out.
-// Reported as todo (counted, not passed) until the lab start also waits for the Service's rules.
-const FLAKY: Record<string, string> = {
-  'service-network': "step 1 can run before kube-proxy's first sync of the kubia Service",
-  'same-node-l2':
-    'the lab start timed out once waiting 120 s for pod kubia-24hmb (no sandbox yet) under load; cause not found',
-};
-
 for (const [id, steps] of LABS) {
-  test(`kubewire lab run ${id} --strict passes every step`, { timeout: 300_000, todo: FLAKY[id] }, async () => {
+  test(`kubewire lab run ${id} --strict passes every step`, { timeout: 300_000 }, async () => {
     try {
       const r = await execa(process.execPath, [cli, 'lab', 'run', id, '--strict', '--json'], {
         env,

@@ -7,7 +7,7 @@ pod_ip=$(kw_api GET '/api/v1/namespaces/ingress/pods?labelSelector=app.kubernete
 if [ -z "$pod_ip" ]; then
   fail "cannot find the ingress controller's pod"
 else
-  in_ns node5 conntrack -L -p tcp --orig-src "$pod_ip" --orig-dst 192.168.199.234 --dport 8080 2>/dev/null | grep -q . \
+  ct_list node5 -p tcp --orig-src "$pod_ip" --orig-dst 192.168.199.234 --dport 8080 2>/dev/null | grep -q . \
     || fail "the ingress controller ($pod_ip) has not connected to kubia's cluster IP yet; curl its address with -H 'Host: kubia.example.com' from the internet terminal"
 fi
 done_checking
