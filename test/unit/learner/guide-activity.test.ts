@@ -24,7 +24,7 @@ test('a start reports its phases as they run and end; a second start meanwhile i
     { name: 'namespaces', state: 'running', ms: 0 },
   ]);
   assert.equal(mid.elapsedMs, 1500);
-  assert.match(seen[0]!, /^Starting veth-by-hand: creating namespaces \(2\/10\) · 2 s$/);
+  assert.match(seen[0]!, /^Starting veth-by-hand: creating namespaces \(2\/11\) · 2 s$/);
   await assert.rejects(
     a.run('replay', 'veth-by-hand', 7, async () => 0),
     /veth-by-hand is starting; wait/,
