@@ -5,6 +5,7 @@
 //   node-tools.js STATE_DIR crictl ps|pods|inspect|inspectp|exec|logs|images …
 //   node-tools.js STATE_DIR docker ps|inspect|exec|logs|images|network inspect …
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CriStore, type ContainerRecord, type SandboxRecord } from '../runtime/cri/cri-store.js';
@@ -106,6 +107,19 @@ function dockerName(c: ContainerRecord, store: CriStore): string {
   return `k8s_${c.name}_${sb?.name ?? ''}_${sb?.namespace ?? ''}_${sb?.uid ?? ''}_${attempt}`;
 }
 
+/**
+ * Docker's view of a pod's network, as the article's dockershim made it: every pause container
+ * sits on the node's built-in `none` network (driver null: docker only gave it a loopback; the
+ * kubelet's CNI plugin wired eth0 into cni0 afterwards). Its id and each endpoint's id are stable
+ * hashes (of the node's state folder, of the sandbox id), as docker's are random but fixed.
+ */
+function noneNetworkId(stateDir: string): string {
+  return createHash('sha256').update(`network none ${stateDir}`).digest('hex');
+}
+function endpointId(sandboxId: string): string {
+  return createHash('sha256').update(`endpoint ${sandboxId}`).digest('hex');
+}
+
 /** `{{.State.Pid}}`-style templates over an object, as `docker inspect -f` takes them. */
 export function goTemplate(tpl: string, obj: unknown): string {
   return tpl.replace(/\{\{\s*(\.[A-Za-z0-9_.]*)\s*\}\}/g, (_, path: string) => {
@@ -126,7 +140,19 @@ function dockerInspect(t: NodeTools, id: string): Record<string, unknown> {
       Created: new Date(s.createdAt).toISOString(),
       State: { Status: alive ? 'running' : 'exited', Running: alive, Pid: alive ? s.pid : 0 },
       Config: { Image: s.image, Hostname: s.hostname, Cmd: ['/pause'], Labels: s.labels },
-      HostConfig: { NetworkMode: s.netnsPath, CgroupParent: s.cgroupParent },
+      HostConfig: { NetworkMode: 'none', CgroupParent: s.cgroupParent },
+      NetworkSettings: {
+        SandboxKey: s.netnsPath,
+        Networks: {
+          none: {
+            NetworkID: noneNetworkId(t.stateDir),
+            EndpointID: endpointId(s.id),
+            Gateway: '',
+            IPAddress: '',
+            MacAddress: '',
+          },
+        },
+      },
     };
   }
   const c = f.rec;
@@ -300,21 +326,39 @@ export async function nodeTools(argv: string[]): Promise<number> {
         return 0;
       case 'network':
         if (args[0] === 'inspect') {
+          const want = args[1] ?? '';
+          const id = noneNetworkId(stateDir);
+          if (want !== 'none' && !(want.length >= 3 && id.startsWith(want))) {
+            console.error(`Error: No such network: ${want} (this node's pods are on network none, ${id.slice(0, 12)})`);
+            return 1;
+          }
           const pods = [...t.store.sandboxes.values()].filter((s) => s.state === 'SANDBOX_READY');
           out(
             JSON.stringify(
               [
                 {
-                  Name: args[1] ?? 'cni0',
-                  Driver: 'bridge',
+                  Name: 'none',
+                  Id: id,
                   Scope: 'local',
-                  Options: { 'com.docker.network.bridge.name': 'cni0' },
+                  Driver: 'null',
+                  EnableIPv6: false,
+                  IPAM: { Driver: 'default', Options: null, Config: [] },
+                  Internal: false,
+                  Attachable: false,
                   Containers: Object.fromEntries(
                     pods.map((s) => [
                       s.id,
-                      { Name: `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`, NetNs: s.netnsPath },
+                      {
+                        Name: `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`,
+                        EndpointID: endpointId(s.id),
+                        MacAddress: '',
+                        IPv4Address: '',
+                        IPv6Address: '',
+                      },
                     ]),
                   ),
+                  Options: {},
+                  Labels: {},
                 },
               ],
               null,

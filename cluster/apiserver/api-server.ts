@@ -68,6 +68,7 @@ import { ensurePki, servingNames } from './pki.js';
 import { ObjectStore } from './registry/object-store.js';
 import { Strategy } from './registry/strategy.js';
 import { NamespaceCache } from './registry/namespace-cache.js';
+import { RequestMetrics } from './request-metrics.js';
 import { ResourceCatalog } from './resources.js';
 import { ApiError, internalError, resourceNotFound, unauthorized } from './status.js';
 import { encodeForWire } from './encoding/go-json.js';
@@ -130,6 +131,7 @@ export class ApiServer {
   private readonly apiServices: ApiServiceRegistry;
   private readonly openapi: OpenApiDocuments;
   private readonly openapiInfo = { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, '') };
+  private readonly requests = new RequestMetrics();
   private readonly discoveryCache = new Map<string, { generation: number; doc: ReturnType<typeof servedDocument> }>();
   private readonly servers: Server[] = [];
   private bound: ListenAddress[] = [];
@@ -432,6 +434,7 @@ export class ApiServer {
     }
     try {
       const { user, info } = this.admitRequest(req, url);
+      this.requests.observe(info, req.headers['content-type'], res);
       // Group-versions an APIService hands to a Service in the lab (kube-aggregator's proxy).
       const gv = /^\/apis\/([^/]+)\/([^/]+)(\/|$)/.exec(url.pathname);
       const remote = gv ? this.apiServices.remote(gv[1]!, gv[2]!) : undefined;
@@ -494,6 +497,10 @@ export class ApiServer {
       return sendJson(res, 200, this.serviceAccountTokens.openIdConfiguration());
     if (path === '/openid/v1/jwks')
       return sendJson(res, 200, this.serviceAccountTokens.jwks(), { 'Content-Type': 'application/jwk-set+json' });
+    if (path === '/metrics') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      return void res.end(this.requests.text());
+    }
     if (path === '/api' || path === '/apis') {
       const v =
         this.deps.config.aggregatedDiscovery === false ? undefined : aggregatedDiscoveryVersion(req.headers.accept);

@@ -12,9 +12,25 @@ pod_pid() {
   return 1
 }
 
-# recorded NAME: a PID the learner wrote down in step 1 ($KW_LAB_STATE/NAME.pid).
+# to_host PID: the host's pid of one of the pod's processes, given as the host sees it or as the
+# node container does (a node terminal's `docker inspect -f '{{.State.Pid}}'`, its ps: the second
+# NSpid of /proc/<pid>/status); fails if PID is none of the pod's processes.
+to_host() {
+  local p nspid
+  for p in $(ip netns pids "$POD_NS" 2>/dev/null); do
+    [ "$p" = "$1" ] && { echo "$p"; return 0; }
+    nspid=$(awk '$1 == "NSpid:" { print $3 }' "/proc/$p/status" 2>/dev/null)
+    [ -n "$nspid" ] && [ "$nspid" = "$1" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# recorded NAME: a PID the learner wrote down in step 1 ($KW_LAB_STATE/NAME.pid), as the host's pid
+# when it still is one of the pod's processes (else as written).
 recorded() {
-  cat "$KW_LAB_STATE/$1.pid" 2>/dev/null
+  local r
+  r=$(cat "$KW_LAB_STATE/$1.pid" 2>/dev/null) || return 0
+  to_host "$r" || echo "$r"
 }
 
 # same_ns A B KIND: processes A and B share namespace KIND (net, uts, ipc).

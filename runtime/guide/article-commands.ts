@@ -16,6 +16,8 @@ export interface ArticleCommand {
   why?: string;
   where: string;
   cwd?: 'node-dir';
+  /** node-container: in the node's container, as a node terminal is (its crictl and docker). */
+  shell?: 'node-container';
   setup?: string;
   expect: RegExp[];
   fails: boolean;
@@ -29,7 +31,20 @@ export interface ArticleCommands {
 
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const WHERE = /^(node[0-9]+|pod:[a-z0-9-]+\/[a-z0-9-]+|kubectl|internet|gateway)$/;
-const FIELDS = ['id', 'section', 'article', 'run', 'why', 'where', 'cwd', 'setup', 'expect', 'fails', 'pending'];
+const FIELDS = [
+  'id',
+  'section',
+  'article',
+  'run',
+  'why',
+  'where',
+  'cwd',
+  'shell',
+  'setup',
+  'expect',
+  'fails',
+  'pending',
+];
 
 export function parseArticleCommands(text: string, file: string): ArticleCommands {
   const root = new FieldReader(file, '', parse(text)).object(['commands', 'cleanup']);
@@ -55,6 +70,9 @@ export function parseArticleCommands(text: string, file: string): ArticleCommand
       });
       const cwd = c.child('cwd').string({ optional: true });
       if (cwd && cwd !== 'node-dir') c.child('cwd').fail('must be node-dir');
+      const shell = c.child('shell').string({ optional: true });
+      if (shell && (shell !== 'node-container' || !/^node[0-9]+$/.test(where ?? '')))
+        c.child('shell').fail('must be node-container, with where: nodeN');
       const expect = (c.child('expect').stringList() ?? []).map((r, i) => {
         try {
           return new RegExp(r, 'm');
@@ -80,6 +98,7 @@ export function parseArticleCommands(text: string, file: string): ArticleCommand
       if (why) out.why = why;
       if (pending) out.pending = pending;
       if (cwd) out.cwd = 'node-dir';
+      if (shell) out.shell = 'node-container';
       if (setup) out.setup = setup;
       return out;
     });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadArticleCommands, type ArticleCommand } from '../../../runtime/guide/article-commands.js';
+import { nodeInitPid } from '../../../runtime/cri/node-marks.js';
 import { defaultTopology, projectRoot } from '../../../runtime/project-root.js';
 import { eventually, namespacesWithPrefix, TestLab } from '../runtime/harness.js';
 
@@ -36,12 +37,20 @@ function namespaceOf(where: string): string | undefined {
   return lab.names.node(where);
 }
 
-/** `bash -c` in the entry's place: inside its namespace with `ip netns exec`, or on the host. */
-function runIn(where: string, script: string, cwd?: string) {
+/**
+ * `bash -c` in the entry's place: inside its namespace with `ip netns exec`, in the node's container
+ * (shell: node-container, where a node terminal is: its own processes, crictl and docker), or on
+ * the host.
+ */
+function runIn(where: string, script: string, cwd?: string, shell?: 'node-container') {
   const ns = namespaceOf(where);
-  const argv = ns
-    ? (['ip', ['netns', 'exec', ns, 'bash', '-c', script]] as const)
-    : (['bash', ['-c', script]] as const);
+  const init = shell && ns ? nodeInitPid(ns) : undefined;
+  if (shell && !init) throw new Error(`node container of ${where} is not running`);
+  const argv = init
+    ? (['nsenter', ['-t', String(init), '-m', '-u', '-i', '-n', '-p', '--', 'bash', '-c', script]] as const)
+    : ns
+      ? (['ip', ['netns', 'exec', ns, 'bash', '-c', script]] as const)
+      : (['bash', ['-c', script]] as const);
   return execa(argv[0], [...argv[1]], {
     env: env(),
     extendEnv: false,
@@ -87,8 +96,8 @@ const counts = { verbatim: 0, equivalent: 0, pending: [] as string[] };
 
 async function runEntry(c: ArticleCommand): Promise<void> {
   const cwd = c.cwd === 'node-dir' ? lab.paths.node(c.where) : undefined;
-  if (c.setup) await runIn(c.where, c.setup, cwd);
-  const r = await runIn(c.where, c.run, cwd);
+  if (c.setup) await runIn(c.where, c.setup, cwd, c.shell);
+  const r = await runIn(c.where, c.run, cwd, c.shell);
   const shown = `${c.id}: ${c.run}\n(exit ${r.exitCode})\n${r.stdout}\n${r.stderr}`;
   if (c.fails) assert.notEqual(r.exitCode, 0, `expected it to fail\n${shown}`);
   else assert.equal(r.exitCode, 0, shown);
