@@ -18,6 +18,8 @@ import { startUiApp } from '../server/ui-app.js';
 import { buildMiniLab, testPrefix } from '../test/helpers/mini-lab.js';
 import { syntheticLab } from '../test/helpers/synthetic-lab.js';
 import { UiTestClient } from '../test/helpers/ui-client.js';
+import { RtnlNamespace } from '../runtime/kernel/rtnl-namespace.js';
+import { readNamespace } from '../server/topology/namespace-reader.js';
 import type { BenchReport } from './main.js';
 import { createRequire } from 'node:module';
 import type { ServerMessage } from '../common/ui-contract.js';
@@ -237,8 +239,55 @@ async function topologyFigures(
   return { pct, latMax: Math.max(...lat), readMs: first.readMs, namespaces: first.graph.namespaces.length };
 }
 
+/**
+ * Reading every namespace of the lab: `ip -j -batch` + `bridge -j fdb` per namespace (the reader
+ * before, the baseline) against the rtnetlink sockets the server now holds; processes spawned and
+ * time, best of 5 each, alternating.
+ */
+async function readerFigures(report: BenchReport, lab: ReturnType<typeof buildMiniLab>): Promise<void> {
+  const names = (
+    await new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand }).list()
+  ).sort();
+  let spawned = 0;
+  const counting: typeof runCommand = (argv, o) => {
+    spawned++;
+    return runCommand(argv, o);
+  };
+  const socks = names.map((ns) => RtnlNamespace.open(ns));
+  const ipMs: number[] = [];
+  const nlMs: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      spawned = 0;
+      let t0 = performance.now();
+      for (const ns of names) await readNamespace(counting, ns, 'full');
+      ipMs.push(performance.now() - t0);
+      t0 = performance.now();
+      for (const s of socks) await s.snapshot('full', names);
+      nlMs.push(performance.now() - t0);
+    }
+  } finally {
+    for (const s of socks) s.close();
+  }
+  report.figure(
+    `baseline: full read of ${names.length} namespaces with ip -j (${spawned} processes)`,
+    Math.min(...ipMs),
+    'ms',
+  );
+  report.figure(
+    `full read of ${names.length} namespaces over rtnetlink sockets (0 processes)`,
+    Math.min(...nlMs),
+    'ms',
+    {
+      note: `${(Math.min(...ipMs) / Math.max(Math.min(...nlMs), 0.01)).toFixed(0)}× faster`,
+    },
+  );
+}
+
 async function kernelAndEchoBench(report: BenchReport): Promise<void> {
   const lab = buildMiniLab(testPrefix(), 5);
+  report.log(`load average (uptime): ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  await readerFigures(report, lab);
   // Baseline in the same run: the pre-events path, a full `ip -batch` read of every namespace each 500 ms.
   const polling = await startUiApp({
     prefix: lab.prefix,
@@ -261,14 +310,14 @@ async function kernelAndEchoBench(report: BenchReport): Promise<void> {
     await client.connect();
     // Topology from the kernel, driven by rtnetlink events (`ip monitor` per namespace) vs the poll.
     const ev = await topologyFigures(lab, client, 'ev', 1);
-    report.figure(`kernel read of ${ev.namespaces} namespaces (one ip -batch + bridge fdb each)`, ev.readMs, 'ms');
+    report.figure(`kernel read of ${ev.namespaces} namespaces (rtnetlink, first frame)`, ev.readMs, 'ms');
     report.figure(
       'topology watched on an idle lab, baseline: 500 ms poll (server + its ip children)',
       poll.pct,
       '% of one core',
     );
     report.figure(
-      'topology watched on an idle lab: kernel events + 15 s safety read (server + its ip children)',
+      'topology watched on an idle lab: rtnetlink events + 15 s safety read (server, no children)',
       ev.pct,
       '% of one core',
       {
