@@ -11,7 +11,7 @@
 //     _guide/                            a guided step's solve/check and what they leave running
 //     _terminals/                        lab terminal shells (and what a learner starts in them)
 //     _captures/                         packet captures
-//     _watchers/                         the UI server's `ip monitor` per namespace (topology events)
+//     _watchers/                         long-lived watchers (the topology's `ip monitor`s were here; it now holds rtnetlink sockets, no process)
 //     <node>/…                           a node container and crun's pods in it (cri's)
 // Leaves start with `_`, which no node name has. Every process lives in a leaf, so cgroup v2's
 // "no internal processes" rule holds when node-container.sh enables controllers on the lab.
