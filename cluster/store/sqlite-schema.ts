@@ -39,6 +39,9 @@ const SCHEMA = [
   `INSERT OR IGNORE INTO kine_compaction (id, revision) VALUES (1, 0)`,
 ];
 
+/** WAL pages after which a commit checkpoints (see openAndPrepare). */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 export interface OpenOptions {
   durability?: Durability;
   /** How long a write waits for another process's write lock before failing (ms). */
@@ -62,6 +65,13 @@ function openAndPrepare(path: string, opts: OpenOptions): Database.Database {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal' && path !== ':memory:') throw new Error(`journal_mode is ${String(mode)}, expected wal`);
     db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    // The checkpoint runs inside the commit that crosses this many WAL pages, fsyncs included. A
+    // write touches the same few pages again and again (the table's last leaf, both index leaves,
+    // AUTOINCREMENT's counter), so a longer window copies each of them once for many commits:
+    // 10,000 pages (≤ 40 MiB of WAL) instead of SQLite's 1,000 took group-committed creates from
+    // ~16k/s to ~28k/s with a third of the p99 (bench run of issue 13). Durability is unchanged:
+    // a commit is in the WAL file before it returns, checkpointed or not.
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     // Creating the schema takes the write lock; a second process opening the file at the same
     // moment waits on busy_timeout and then finds everything there (IF NOT EXISTS).
     db.transaction(() => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { ErrKeyExists, StoreError, type WatchEvent } from '../../../cluster/store/backend.js';
 import { openStore, tempStorePath, until, v } from './temp-store.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../../cluster/store/sqlite-schema.js';
 
 /** What another connection (another process would see the same) finds in the file now. */
 function committedKeys(path: string): string[] {
@@ -164,4 +165,20 @@ test('events handed to watchers at commit equal the ones read back from the log'
     type: 'create',
     kv: { key: '/e/a', createRevision: 1, modRevision: 1, value: v('a1'), lease: 7 },
   });
+});
+
+test('commits checkpoint the WAL only after the longer window, and it is checkpointed at the latest then', async (t) => {
+  const path = tempStorePath(t);
+  const s = openStore(t, path);
+  const db = (s as unknown as { db: Database.Database }).db;
+  assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), WAL_AUTOCHECKPOINT_PAGES);
+  // A small window makes the rule visible quickly: past it, a commit checkpoints and the WAL's
+  // frames are all in the database file (PASSIVE then finds nothing left to copy).
+  db.pragma('wal_autocheckpoint = 50');
+  const value = Buffer.alloc(3000, 'x');
+  for (let i = 0; i < 10; i++)
+    await Promise.all(Array.from({ length: 20 }, (_, j) => s.createAsync(`/wal/${i}-${j}`, value)));
+  const [cp] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+  assert.ok(cp!.log < 200, `the WAL was checkpointed along the way (${cp!.log} frames now)`);
+  assert.equal(s.count('/wal/').count, 200);
 });
