@@ -76,7 +76,9 @@ const files = [
     'authentication/v1',
     'certificates/v1',
     'autoscaling/v1',
+    'autoscaling/v2',
     'policy/v1',
+    'scheduling/v1',
   ].map((d) => [apiDir, `${d}/generated.proto`]),
 ];
 
@@ -151,6 +153,13 @@ const roots = [
   'certificates.v1.CertificateSigningRequest',
   'autoscaling.v1.Scale',
   'policy.v1.Eviction',
+  'policy.v1.PodDisruptionBudget',
+  'batch.v1.CronJob',
+  'autoscaling.v2.HorizontalPodAutoscaler',
+  'autoscaling.v1.HorizontalPodAutoscaler',
+  'core.v1.ResourceQuota',
+  'core.v1.LimitRange',
+  'scheduling.v1.PriorityClass',
 ].map((r) => `k8s.io.api.${r}`);
 roots.push('k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions', 'k8s.io.apimachinery.pkg.runtime.Unknown');
 const keep = {};

@@ -34,6 +34,10 @@ import {
 import { RbacAuthorizer } from './authz/rbac-authorizer.js';
 import { NodeAuthorizer, exactFieldValue } from './authz/node-authorizer.js';
 import { NodeRestriction } from './admission/node-restriction.js';
+import { impersonatedUser } from './authz/impersonation.js';
+import { LimitRanger } from './admission/limit-ranger.js';
+import { PolicyKindDefaults, PolicyKindValidation } from './admission/policy-kinds.js';
+import { ResourceQuotaAdmission } from './admission/resource-quota.js';
 import { systemClock, type Clock } from './clock.js';
 import { bootstrap } from './bootstrap.js';
 import { sendError, sendJson, type ApiContext } from './http/context.js';
@@ -174,15 +178,18 @@ export class ApiServer {
       this.openapiInfo,
     );
     this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
+    const limitRanger = new LimitRanger(this.store, this.catalog);
     const admission: AdmissionChain = {
       mutating: [
         new DefaultsPlugin(),
+        new PolicyKindDefaults(),
         new CustomResourceMutation(this.crds, clock),
         new ServiceAccountAdmission({
           serviceAccount: (ns, name) => this.store.tryGet(this.catalog.find('', 'v1', 'serviceaccounts')!, ns, name),
         }),
         new DefaultTolerationSeconds(),
         new CertificateSigningRequestMutation(clock),
+        limitRanger,
         new ServiceAllocation(this.store, this.catalog, {
           serviceCidr: deps.config.serviceCidr,
           nodePortRange: deps.config.nodePortRange,
@@ -199,6 +206,10 @@ export class ApiServer {
         }),
         new ValidationPlugin(),
         new CertificateSigningRequestValidation(),
+        new PolicyKindValidation(),
+        limitRanger,
+        // Last, as in kube-apiserver: only what every other plugin let through is charged.
+        new ResourceQuotaAdmission(this.store, this.catalog, () => clock.now()),
         new CustomResourceValidation(this.crds),
         new ApiServiceValidation(),
       ],
@@ -354,8 +365,9 @@ export class ApiServer {
   /** Authentication and authorization of one request (both the plain and the upgrade path). */
   private admitRequest(req: IncomingMessage, url: URL): { user: UserInfo; info: RequestInfo } {
     const clientCert = verifiedClientCert(req.socket);
-    const user = authenticate(this.authenticators, { headers: req.headers, ...(clientCert ? { clientCert } : {}) });
-    if (!user) throw unauthorized();
+    const caller = authenticate(this.authenticators, { headers: req.headers, ...(clientCert ? { clientCert } : {}) });
+    if (!caller) throw unauthorized();
+    const user = impersonatedUser(caller, req.headers, req.headersDistinct, this.authorizers);
     const info = parseRequestInfo(req.method ?? 'GET', url);
     const attrs: AuthorizationAttributes = {
       user,

@@ -142,6 +142,38 @@ const ENTRIES: Entry[] = [
     generation: true,
   },
   { gv: 'batch/v1', kind: 'Job', plural: 'jobs', categories: ['all'], status: true, generation: true },
+  {
+    gv: 'batch/v1',
+    kind: 'CronJob',
+    plural: 'cronjobs',
+    short: ['cj'],
+    categories: ['all'],
+    status: true,
+    generation: true,
+  },
+  // Listed before v1: the first version of a group is its preferred one in discovery.
+  {
+    gv: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    short: ['hpa'],
+    categories: ['all'],
+    status: true,
+    generation: true,
+  },
+  // autoscaling/v1, converted to and from the stored v2 (registry/version-conversion.ts).
+  {
+    gv: 'autoscaling/v1',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    short: ['hpa'],
+    categories: ['all'],
+    status: true,
+    generation: true,
+  },
+  { gv: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', short: ['quota'], status: true },
+  { gv: 'v1', kind: 'LimitRange', plural: 'limitranges', short: ['limits'] },
+  { gv: 'scheduling.k8s.io/v1', kind: 'PriorityClass', plural: 'priorityclasses', short: ['pc'], cluster: true },
   { gv: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
   { gv: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' },
   {

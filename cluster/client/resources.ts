@@ -44,6 +44,16 @@ export const Resources = {
   daemonsets: apps('daemonsets', 'DaemonSet'),
   statefulsets: apps('statefulsets', 'StatefulSet'),
   jobs: { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true },
+  cronjobs: { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', namespaced: true },
+  horizontalpodautoscalers: {
+    group: 'autoscaling',
+    version: 'v2',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+  },
+  resourcequotas: core('resourcequotas', 'ResourceQuota'),
+  limitranges: core('limitranges', 'LimitRange'),
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true },
   certificatesigningrequests: {
     group: 'certificates.k8s.io',

@@ -17,6 +17,9 @@ import { ServiceAccountController } from './serviceaccount/service-account-contr
 import { RootCaPublisher } from './certificates/root-ca-publisher.js';
 import { CsrSignerController } from './certificates/csr-signer-controller.js';
 import { TtlAfterFinishedController } from './ttlafterfinished/ttl-after-finished-controller.js';
+import { CronJobController } from './cronjob/cronjob-controller.js';
+import { ResourceQuotaController } from './resourcequota/resource-quota-controller.js';
+import { HorizontalPodAutoscalerController } from './podautoscaler/hpa-controller.js';
 
 /** Knobs some controllers take (the emulated cloud's address pool, node monitor timings, …). */
 export interface ControllerSettings {
@@ -40,6 +43,9 @@ export const controllerFactories: Record<string, ControllerFactory> = {
   deployment: (ctx: ControllerContext) => new DeploymentController(ctx),
   daemonset: (ctx: ControllerContext) => new DaemonSetController(ctx),
   job: (ctx: ControllerContext) => new JobController(ctx),
+  cronjob: (ctx: ControllerContext) => new CronJobController(ctx),
+  resourcequota: (ctx: ControllerContext) => new ResourceQuotaController(ctx),
+  horizontalpodautoscaling: (ctx: ControllerContext) => new HorizontalPodAutoscalerController(ctx),
   statefulset: (ctx: ControllerContext) => new StatefulSetController(ctx),
   'persistentvolume-binder': (ctx: ControllerContext) => new PersistentVolumeBinderController(ctx),
   namespace: (ctx: ControllerContext) => new NamespaceController(ctx),

@@ -279,6 +279,29 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [3, 'incomplete', 'bool', 0],
     [4, 'evaluationError', 'string', 0, 2],
   ],
+  'k8s.io.api.autoscaling.v1.CrossVersionObjectReference': [
+    [1, 'kind', 'string', 0],
+    [2, 'name', 'string', 0],
+    [3, 'apiVersion', 'string', 0, 2],
+  ],
+  'k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerSpec', 0, 2],
+    [3, 'status', 'k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerStatus', 0, 2],
+  ],
+  'k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerSpec': [
+    [1, 'scaleTargetRef', 'k8s.io.api.autoscaling.v1.CrossVersionObjectReference', 0],
+    [2, 'minReplicas', 'int32', 0],
+    [3, 'maxReplicas', 'int32', 0],
+    [4, 'targetCPUUtilizationPercentage', 'int32', 0],
+  ],
+  'k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerStatus': [
+    [1, 'observedGeneration', 'int64', 0],
+    [2, 'lastScaleTime', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0],
+    [3, 'currentReplicas', 'int32', 0],
+    [4, 'desiredReplicas', 'int32', 0],
+    [5, 'currentCPUUtilizationPercentage', 'int32', 0],
+  ],
   'k8s.io.api.autoscaling.v1.Scale': [
     [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
     [2, 'spec', 'k8s.io.api.autoscaling.v1.ScaleSpec', 0, 2],
@@ -288,6 +311,149 @@ export const MESSAGES: Record<string, ProtoField[]> = {
   'k8s.io.api.autoscaling.v1.ScaleStatus': [
     [1, 'replicas', 'int32', 0],
     [2, 'selector', 'string', 0, 2],
+  ],
+  'k8s.io.api.autoscaling.v2.ContainerResourceMetricSource': [
+    [1, 'name', 'string', 0],
+    [2, 'target', 'k8s.io.api.autoscaling.v2.MetricTarget', 0],
+    [3, 'container', 'string', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus': [
+    [1, 'name', 'string', 0],
+    [2, 'current', 'k8s.io.api.autoscaling.v2.MetricValueStatus', 0],
+    [3, 'container', 'string', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.CrossVersionObjectReference': [
+    [1, 'kind', 'string', 0],
+    [2, 'name', 'string', 0],
+    [3, 'apiVersion', 'string', 0, 2],
+  ],
+  'k8s.io.api.autoscaling.v2.ExternalMetricSource': [
+    [1, 'metric', 'k8s.io.api.autoscaling.v2.MetricIdentifier', 0],
+    [2, 'target', 'k8s.io.api.autoscaling.v2.MetricTarget', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.ExternalMetricStatus': [
+    [1, 'metric', 'k8s.io.api.autoscaling.v2.MetricIdentifier', 0],
+    [2, 'current', 'k8s.io.api.autoscaling.v2.MetricValueStatus', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.HPAScalingPolicy': [
+    [1, 'type', 'string', 0],
+    [2, 'value', 'int32', 0],
+    [3, 'periodSeconds', 'int32', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.HPAScalingRules': [
+    [3, 'stabilizationWindowSeconds', 'int32', 0],
+    [1, 'selectPolicy', 'string', 0],
+    [2, 'policies', 'k8s.io.api.autoscaling.v2.HPAScalingPolicy', 1],
+    [4, 'tolerance', 'k8s.io.apimachinery.pkg.api.resource.Quantity', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerSpec', 0, 2],
+    [3, 'status', 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerStatus', 0, 2],
+  ],
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerBehavior': [
+    [1, 'scaleUp', 'k8s.io.api.autoscaling.v2.HPAScalingRules', 0],
+    [2, 'scaleDown', 'k8s.io.api.autoscaling.v2.HPAScalingRules', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerCondition': [
+    [1, 'type', 'string', 0],
+    [2, 'status', 'string', 0],
+    [3, 'lastTransitionTime', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0, 2],
+    [4, 'reason', 'string', 0, 2],
+    [5, 'message', 'string', 0, 2],
+    [6, 'observedGeneration', 'int64', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerSpec': [
+    [1, 'scaleTargetRef', 'k8s.io.api.autoscaling.v2.CrossVersionObjectReference', 0],
+    [2, 'minReplicas', 'int32', 0],
+    [3, 'maxReplicas', 'int32', 0],
+    [4, 'metrics', 'k8s.io.api.autoscaling.v2.MetricSpec', 1],
+    [5, 'behavior', 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerBehavior', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerStatus': [
+    [1, 'observedGeneration', 'int64', 0],
+    [2, 'lastScaleTime', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0],
+    [3, 'currentReplicas', 'int32', 0, 2],
+    [4, 'desiredReplicas', 'int32', 0],
+    [5, 'currentMetrics', 'k8s.io.api.autoscaling.v2.MetricStatus', 1],
+    [6, 'conditions', 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerCondition', 1],
+  ],
+  'k8s.io.api.autoscaling.v2.MetricIdentifier': [
+    [1, 'name', 'string', 0],
+    [2, 'selector', 'k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.MetricSpec': [
+    [1, 'type', 'string', 0],
+    [2, 'object', 'k8s.io.api.autoscaling.v2.ObjectMetricSource', 0],
+    [3, 'pods', 'k8s.io.api.autoscaling.v2.PodsMetricSource', 0],
+    [4, 'resource', 'k8s.io.api.autoscaling.v2.ResourceMetricSource', 0],
+    [7, 'containerResource', 'k8s.io.api.autoscaling.v2.ContainerResourceMetricSource', 0],
+    [5, 'external', 'k8s.io.api.autoscaling.v2.ExternalMetricSource', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.MetricStatus': [
+    [1, 'type', 'string', 0],
+    [2, 'object', 'k8s.io.api.autoscaling.v2.ObjectMetricStatus', 0],
+    [3, 'pods', 'k8s.io.api.autoscaling.v2.PodsMetricStatus', 0],
+    [4, 'resource', 'k8s.io.api.autoscaling.v2.ResourceMetricStatus', 0],
+    [7, 'containerResource', 'k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus', 0],
+    [5, 'external', 'k8s.io.api.autoscaling.v2.ExternalMetricStatus', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.MetricTarget': [
+    [1, 'type', 'string', 0],
+    [2, 'value', 'k8s.io.apimachinery.pkg.api.resource.Quantity', 0],
+    [3, 'averageValue', 'k8s.io.apimachinery.pkg.api.resource.Quantity', 0],
+    [4, 'averageUtilization', 'int32', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.MetricValueStatus': [
+    [1, 'value', 'k8s.io.apimachinery.pkg.api.resource.Quantity', 0],
+    [2, 'averageValue', 'k8s.io.apimachinery.pkg.api.resource.Quantity', 0],
+    [3, 'averageUtilization', 'int32', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.ObjectMetricSource': [
+    [1, 'describedObject', 'k8s.io.api.autoscaling.v2.CrossVersionObjectReference', 0],
+    [2, 'target', 'k8s.io.api.autoscaling.v2.MetricTarget', 0],
+    [3, 'metric', 'k8s.io.api.autoscaling.v2.MetricIdentifier', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.ObjectMetricStatus': [
+    [1, 'metric', 'k8s.io.api.autoscaling.v2.MetricIdentifier', 0],
+    [2, 'current', 'k8s.io.api.autoscaling.v2.MetricValueStatus', 0],
+    [3, 'describedObject', 'k8s.io.api.autoscaling.v2.CrossVersionObjectReference', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.PodsMetricSource': [
+    [1, 'metric', 'k8s.io.api.autoscaling.v2.MetricIdentifier', 0],
+    [2, 'target', 'k8s.io.api.autoscaling.v2.MetricTarget', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.PodsMetricStatus': [
+    [1, 'metric', 'k8s.io.api.autoscaling.v2.MetricIdentifier', 0],
+    [2, 'current', 'k8s.io.api.autoscaling.v2.MetricValueStatus', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.ResourceMetricSource': [
+    [1, 'name', 'string', 0],
+    [2, 'target', 'k8s.io.api.autoscaling.v2.MetricTarget', 0],
+  ],
+  'k8s.io.api.autoscaling.v2.ResourceMetricStatus': [
+    [1, 'name', 'string', 0],
+    [2, 'current', 'k8s.io.api.autoscaling.v2.MetricValueStatus', 0],
+  ],
+  'k8s.io.api.batch.v1.CronJob': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.batch.v1.CronJobSpec', 0, 2],
+    [3, 'status', 'k8s.io.api.batch.v1.CronJobStatus', 0, 2],
+  ],
+  'k8s.io.api.batch.v1.CronJobSpec': [
+    [1, 'schedule', 'string', 0],
+    [8, 'timeZone', 'string', 0],
+    [2, 'startingDeadlineSeconds', 'int64', 0],
+    [3, 'concurrencyPolicy', 'string', 0, 2],
+    [4, 'suspend', 'bool', 0],
+    [5, 'jobTemplate', 'k8s.io.api.batch.v1.JobTemplateSpec', 0],
+    [6, 'successfulJobsHistoryLimit', 'int32', 0],
+    [7, 'failedJobsHistoryLimit', 'int32', 0],
+  ],
+  'k8s.io.api.batch.v1.CronJobStatus': [
+    [1, 'active', 'k8s.io.api.core.v1.ObjectReference', 1],
+    [4, 'lastScheduleTime', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0],
+    [5, 'lastSuccessfulTime', 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', 0],
   ],
   'k8s.io.api.batch.v1.Job': [
     [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
@@ -334,6 +500,10 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [10, 'failedIndexes', 'string', 0],
     [8, 'uncountedTerminatedPods', 'k8s.io.api.batch.v1.UncountedTerminatedPods', 0],
     [9, 'ready', 'int32', 0],
+  ],
+  'k8s.io.api.batch.v1.JobTemplateSpec': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.batch.v1.JobSpec', 0, 2],
   ],
   'k8s.io.api.batch.v1.PodFailurePolicy': [[1, 'rules', 'k8s.io.api.batch.v1.PodFailurePolicyRule', 1]],
   'k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement': [
@@ -876,6 +1046,19 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [3, 'tcpSocket', 'k8s.io.api.core.v1.TCPSocketAction', 0],
     [4, 'sleep', 'k8s.io.api.core.v1.SleepAction', 0],
   ],
+  'k8s.io.api.core.v1.LimitRange': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.core.v1.LimitRangeSpec', 0, 2],
+  ],
+  'k8s.io.api.core.v1.LimitRangeItem': [
+    [1, 'type', 'string', 0],
+    [2, 'max', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+    [3, 'min', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+    [4, 'default', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+    [5, 'defaultRequest', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+    [6, 'maxLimitRequestRatio', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+  ],
+  'k8s.io.api.core.v1.LimitRangeSpec': [[1, 'limits', 'k8s.io.api.core.v1.LimitRangeItem', 1]],
   'k8s.io.api.core.v1.LinuxContainerUser': [
     [1, 'uid', 'int64', 0],
     [2, 'gid', 'int64', 0],
@@ -1392,6 +1575,20 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [2, 'health', 'string', 0, 2],
     [6, 'message', 'string', 0],
   ],
+  'k8s.io.api.core.v1.ResourceQuota': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.core.v1.ResourceQuotaSpec', 0, 2],
+    [3, 'status', 'k8s.io.api.core.v1.ResourceQuotaStatus', 0, 2],
+  ],
+  'k8s.io.api.core.v1.ResourceQuotaSpec': [
+    [1, 'hard', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+    [2, 'scopes', 'string', 1],
+    [3, 'scopeSelector', 'k8s.io.api.core.v1.ScopeSelector', 0],
+  ],
+  'k8s.io.api.core.v1.ResourceQuotaStatus': [
+    [1, 'hard', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+    [2, 'used', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
+  ],
   'k8s.io.api.core.v1.ResourceRequirements': [
     [1, 'limits', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
     [2, 'requests', 'string,k8s.io.apimachinery.pkg.api.resource.Quantity', 2, 2],
@@ -1430,6 +1627,14 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [8, 'volumeName', 'string', 0, 2],
     [9, 'fsType', 'string', 0, 2],
     [10, 'readOnly', 'bool', 0, 2],
+  ],
+  'k8s.io.api.core.v1.ScopeSelector': [
+    [1, 'matchExpressions', 'k8s.io.api.core.v1.ScopedResourceSelectorRequirement', 1],
+  ],
+  'k8s.io.api.core.v1.ScopedResourceSelectorRequirement': [
+    [1, 'scopeName', 'string', 0],
+    [2, 'operator', 'string', 0],
+    [3, 'values', 'string', 1],
   ],
   'k8s.io.api.core.v1.SeccompProfile': [
     [1, 'type', 'string', 0],
@@ -1777,6 +1982,26 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
     [2, 'deleteOptions', 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions', 0],
   ],
+  'k8s.io.api.policy.v1.PodDisruptionBudget': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'spec', 'k8s.io.api.policy.v1.PodDisruptionBudgetSpec', 0, 2],
+    [3, 'status', 'k8s.io.api.policy.v1.PodDisruptionBudgetStatus', 0, 2],
+  ],
+  'k8s.io.api.policy.v1.PodDisruptionBudgetSpec': [
+    [1, 'minAvailable', 'k8s.io.apimachinery.pkg.util.intstr.IntOrString', 0],
+    [2, 'selector', 'k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector', 0],
+    [3, 'maxUnavailable', 'k8s.io.apimachinery.pkg.util.intstr.IntOrString', 0],
+    [4, 'unhealthyPodEvictionPolicy', 'string', 0],
+  ],
+  'k8s.io.api.policy.v1.PodDisruptionBudgetStatus': [
+    [1, 'observedGeneration', 'int64', 0, 2],
+    [2, 'disruptedPods', 'string,k8s.io.apimachinery.pkg.apis.meta.v1.Time', 2],
+    [3, 'disruptionsAllowed', 'int32', 0],
+    [4, 'currentHealthy', 'int32', 0],
+    [5, 'desiredHealthy', 'int32', 0],
+    [6, 'expectedPods', 'int32', 0],
+    [7, 'conditions', 'k8s.io.apimachinery.pkg.apis.meta.v1.Condition', 1],
+  ],
   'k8s.io.api.rbac.v1.AggregationRule': [
     [1, 'clusterRoleSelectors', 'k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector', 1],
   ],
@@ -1816,6 +2041,13 @@ export const MESSAGES: Record<string, ProtoField[]> = {
     [2, 'apiGroup', 'string', 0, 2],
     [3, 'name', 'string', 0],
     [4, 'namespace', 'string', 0, 2],
+  ],
+  'k8s.io.api.scheduling.v1.PriorityClass': [
+    [1, 'metadata', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', 0],
+    [2, 'value', 'int32', 0],
+    [3, 'globalDefault', 'bool', 0, 2],
+    [4, 'description', 'string', 0, 2],
+    [5, 'preemptionPolicy', 'string', 0],
   ],
   'k8s.io.apimachinery.pkg.api.resource.Quantity': [[1, 'string', 'string', 0]],
   'k8s.io.apimachinery.pkg.apis.meta.v1.Condition': [

@@ -23,6 +23,7 @@ export const PACKAGE_OF_GROUP: Record<string, string> = {
   'certificates.k8s.io': 'certificates',
   autoscaling: 'autoscaling',
   policy: 'policy',
+  'scheduling.k8s.io': 'scheduling',
 };
 
 /** Messages whose JSON form is a scalar or free-form (no fields to check). */

@@ -9,6 +9,7 @@ import {
   type KeyValue,
   type WatchEvent,
 } from '../../store/backend.js';
+import { conversionFor } from './version-conversion.js';
 import type { ResourceInfo } from '../resources.js';
 import { ApiError, STALE, alreadyExists, badRequest, conflict, expired, notFound } from '../status.js';
 
@@ -73,7 +74,7 @@ export class ObjectStore {
 
   create(r: ResourceInfo, namespace: string, obj: KObject): KObject {
     const name = obj.metadata!.name as string;
-    const value = encode(obj);
+    const value = encode(toStored(r, obj));
     try {
       const rev = this.backend.create(this.key(r, namespace, name), value);
       return asServed(r, withRevision(obj, rev));
@@ -86,7 +87,7 @@ export class ObjectStore {
   /** create(), committed together with the other writes of this turn of the event loop (group commit). */
   async createAsync(r: ResourceInfo, namespace: string, obj: KObject): Promise<KObject> {
     const name = obj.metadata!.name as string;
-    const value = encode(obj);
+    const value = encode(toStored(r, obj));
     try {
       const rev = await this.backend.createAsync(this.key(r, namespace, name), value);
       return asServed(r, withRevision(obj, rev));
@@ -99,7 +100,11 @@ export class ObjectStore {
   /** update(), group-committed. */
   async updateAsync(r: ResourceInfo, namespace: string, obj: KObject, expectedRevision: number): Promise<KObject> {
     const name = obj.metadata!.name as string;
-    const res = await this.backend.updateAsync(this.key(r, namespace, name), encode(obj), expectedRevision);
+    const res = await this.backend.updateAsync(
+      this.key(r, namespace, name),
+      encode(toStored(r, obj)),
+      expectedRevision,
+    );
     if (!res.ok) {
       if (!res.kv) throw notFound(r.plural, r.group, name);
       throw conflict(r.plural, r.group, name, STALE);
@@ -110,7 +115,7 @@ export class ObjectStore {
   /** Replaces the object if it is still at `expectedRevision`; 409 Conflict otherwise. */
   update(r: ResourceInfo, namespace: string, obj: KObject, expectedRevision: number): KObject {
     const name = obj.metadata!.name as string;
-    const res = this.backend.update(this.key(r, namespace, name), encode(obj), expectedRevision);
+    const res = this.backend.update(this.key(r, namespace, name), encode(toStored(r, obj)), expectedRevision);
     if (!res.ok) {
       if (!res.kv) throw notFound(r.plural, r.group, name);
       throw conflict(r.plural, r.group, name, STALE);
@@ -133,7 +138,7 @@ export class ObjectStore {
       const rev = Number(current.metadata!.resourceVersion);
       const next = mutate(structuredClone(current));
       if (!next) return current;
-      const res = this.backend.update(this.key(r, namespace, name), encode(next), rev);
+      const res = this.backend.update(this.key(r, namespace, name), encode(toStored(r, next)), rev);
       if (res.ok) return asServed(r, withRevision(next, res.revision));
       if (!res.kv) throw notFound(r.plural, r.group, name);
       if (attempt >= 5) throw conflict(r.plural, r.group, name, STALE);
@@ -266,14 +271,18 @@ function expiredFor(err: ErrCompacted): ApiError {
  */
 function asServed(r: ResourceInfo, obj: KObject): KObject {
   if (r.custom) obj.apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-  return obj;
+  const conv = conversionFor(r);
+  return conv ? conv.fromStorage(obj) : obj;
+}
+
+function toStored(r: ResourceInfo, obj: KObject): KObject {
+  const conv = conversionFor(r);
+  return conv ? conv.toStorage(obj) : obj;
 }
 
 function servedEvent(r: ResourceInfo, e: ObjectEvent): ObjectEvent {
-  if (!r.custom) return e;
-  asServed(r, e.object);
-  if (e.previous) asServed(r, e.previous);
-  return e;
+  if (!r.custom && !conversionFor(r)) return e;
+  return { ...e, object: asServed(r, e.object), previous: e.previous ? asServed(r, e.previous) : undefined };
 }
 
 function toObjectEvent(e: WatchEvent): ObjectEvent {

@@ -3,6 +3,7 @@
 import type { KObject } from '../registry/object-store.js';
 import { formatLabelSelector } from '../selectors/label-selector.js';
 import { humanDuration, orNone, since } from './human.js';
+import { POLICY_PRINTERS } from './policy-printers.js';
 
 export interface Column {
   name: string;
@@ -520,5 +521,5 @@ const PRINTERS: Record<string, Printer> = {
 };
 
 export function printerFor(plural: string): Printer {
-  return PRINTERS[plural] ?? generic;
+  return PRINTERS[plural] ?? POLICY_PRINTERS[plural] ?? generic;
 }

@@ -43,6 +43,8 @@ export class GarbageCollector implements Controller {
       [f.daemonSets(), c.daemonSets],
       [f.statefulSets(), c.statefulSets],
       [f.jobs(), c.jobs],
+      // CronJobs own their Jobs (the cronjob controller): deleting one must collect them.
+      [f.informerFor(c.resource(Resources.cronjobs)), c.resource(Resources.cronjobs)],
       [f.replicationControllers(), c.replicationControllers],
       [f.services(), c.services],
       [f.endpoints(), c.endpoints],
