@@ -249,13 +249,13 @@ export const createCases: ParityCase[] = [
   },
   {
     name: 'create quota',
-    args: ['create', 'quota', 'q', '-n', 'parity-extra', '--hard=pods=2,configmaps=1,services=3,requests.cpu=1'],
+    args: ['create', 'quota', 'q', '-n', 'parity-extra', '--hard=pods=2,configmaps=2,services=3,requests.cpu=1'],
     out: /^resourcequota\/q created$/m,
     effect: async (c) =>
       c.until('quota status.hard and status.used', async () => {
         const q = await c.get('/api/v1/namespaces/parity-extra/resourcequotas/q');
         return (
-          q.status?.hard?.pods === '2' && q.status?.used?.configmaps === '0' && q.status?.used?.['requests.cpu'] === '0'
+          q.status?.hard?.pods === '2' && q.status?.used?.configmaps === '1' && q.status?.used?.['requests.cpu'] === '0'
         );
       }),
   },
@@ -265,15 +265,15 @@ export const createCases: ParityCase[] = [
     out: /^configmap\/fits created$/m,
     effect: async (c) =>
       c.until(
-        'used configmaps=1',
-        async () => (await c.get('/api/v1/namespaces/parity-extra/resourcequotas/q')).status?.used?.configmaps === '1',
+        'used configmaps=2',
+        async () => (await c.get('/api/v1/namespaces/parity-extra/resourcequotas/q')).status?.used?.configmaps === '2',
       ),
   },
   {
     name: 'quota: the second configmap is refused',
     args: ['create', 'configmap', 'too-many', '-n', 'parity-extra'],
     exit: 1,
-    out: /configmaps "too-many" is forbidden: exceeded quota: q, requested: configmaps=1, used: configmaps=1, limited: configmaps=1/,
+    out: /configmaps "too-many" is forbidden: exceeded quota: q, requested: configmaps=1, used: configmaps=2, limited: configmaps=2/,
   },
   {
     name: 'quota: concurrent creates cannot overshoot',
@@ -306,14 +306,14 @@ export const createCases: ParityCase[] = [
   {
     name: 'describe quota',
     args: ['describe', 'quota', 'q', '-n', 'parity-extra'],
-    out: [/^Resource\s+Used\s+Hard$/m, /^configmaps\s+1\s+1$/m, /^pods\s+0\s+2$/m, /^requests\.cpu\s+0\s+1$/m],
+    out: [/^Resource\s+Used\s+Hard$/m, /^configmaps\s+2\s+2$/m, /^pods\s+0\s+2$/m, /^requests\.cpu\s+0\s+1$/m],
   },
   {
     name: 'get quota',
     args: ['get', 'quota', '-n', 'parity-extra'],
     out: [
       /^NAME\s+AGE\s+REQUEST\s+LIMIT$/m,
-      /^q\s+\S+\s+configmaps: 1\/1, pods: 0\/2, requests\.cpu: 0\/1, services: 0\/3\s*$/m,
+      /^q\s+\S+\s+configmaps: 2\/2, pods: 0\/2, requests\.cpu: 0\/1, services: 0\/3\s*$/m,
     ],
   },
   {
