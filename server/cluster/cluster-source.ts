@@ -85,11 +85,17 @@ export class KubeClusterSource implements ClusterSource {
     this.informers = new Map(
       CLUSTER_KINDS.map((k) => [k, f.informerFor(clients[k] as never) as unknown as Informer<KubeObject>]),
     );
-    for (const inf of this.informers.values()) {
+    const informers = this.informers;
+    for (const inf of informers.values()) {
       inf.addEventHandler({
         onAdd: () => this.changed(),
         onUpdate: () => this.changed(),
         onDelete: () => this.changed(),
+      });
+      // A kind that lists empty fires no event, yet its sync is news: when it is the last kind to
+      // sync, only this tells the listeners that the tables are complete ("watching").
+      void inf.waitForSync().then(() => {
+        if (this.informers === informers) this.schedule();
       });
     }
     f.start();

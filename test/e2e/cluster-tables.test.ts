@@ -47,7 +47,7 @@ after(async () => {
 test('the Cluster view lists pods live and opens one as YAML', async () => {
   await page.goto(ui.url);
   await page.locator('.view-tab[data-view="cluster"]').click();
-  await page.locator('#cluster-status', { hasText: 'watching' }).waitFor({ timeout: 10_000 });
+  await page.locator('#cluster-status', { hasText: 'watching' }).waitFor({ timeout: 30_000 });
   const kube = new KubeClient(restConfigFromKubeconfig(readFileSync(api.kubeconfig, 'utf8'), api.kubeconfig));
   for (const name of ['kubia-24hmb', 'kubia-7x9dq']) {
     await kube.pods.create(
@@ -59,7 +59,7 @@ test('the Cluster view lists pods live and opens one as YAML', async () => {
     );
   }
   const row = page.locator('#cluster-table tr[data-name="kubia-7x9dq"]');
-  await row.waitFor({ timeout: 10_000 });
+  await row.waitFor({ timeout: 30_000 });
   assert.deepEqual(
     await row
       .locator('td')
