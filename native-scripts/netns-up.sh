@@ -3,18 +3,21 @@
 # brings their loopback up and, with --forward, turns on IPv4 forwarding inside them (routers:
 # nodes, the gateway). Each namespace is first marked as the lab's in /run/kubewire/netns/<ns>
 # (before it exists, so a crash cannot leave an unmarked one): a sweep removes only what carries
-# its lab's mark, never a look-alike name. Idempotent. Usage: netns-up.sh PREFIX [--forward] NS...
+# its lab's mark, never a look-alike name. Idempotent. Usage: netns-up.sh PREFIX [--create-only | --forward] NS...
+# --create-only: only mark and create (the caller brings lo up and sets forwarding itself, as
+# kubewire's local driver does over rtnetlink).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "${BASH_SOURCE[0]%/*}/lib.sh"
 
-(( $# >= 2 )) || kw_die "usage: netns-up.sh PREFIX [--forward] NS..."
+(( $# >= 2 )) || kw_die "usage: netns-up.sh PREFIX [--create-only | --forward] NS..."
 prefix=$1
 shift
 kw_prefix "$prefix"
-forward=0
-if [[ ${1:-} == --forward ]]; then forward=1; shift; fi
-(( $# > 0 )) || kw_die "usage: netns-up.sh PREFIX [--forward] NS..."
+forward=0 setup=1
+if [[ ${1:-} == --forward ]]; then forward=1; shift
+elif [[ ${1:-} == --create-only ]]; then setup=0; shift; fi
+(( $# > 0 )) || kw_die "usage: netns-up.sh PREFIX [--create-only | --forward] NS..."
 for ns in "$@"; do
   kw_netns "$ns"
   [[ $ns == "$prefix"?* ]] || kw_die "namespace $ns does not start with the lab prefix $prefix"
@@ -31,6 +34,7 @@ done
 # One ip process adds them all (lines built from the names validated above).
 (( ${#created[@]} == 0 )) || printf 'netns add %s\n' "${created[@]}" | ip -batch -
 for ns in "$@"; do
+  (( setup )) || break
   ip -n "$ns" link set lo up
   if (( forward )); then
     # /proc/sys/net is per network namespace: the write lands in $ns only.

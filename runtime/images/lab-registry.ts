@@ -5,6 +5,7 @@
 // copied into it with skopeo from the OCI store; pulls then go mirror-first (docker.io → here).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
@@ -119,14 +120,18 @@ export class LabRegistry {
     const deadline = Date.now() + 15_000;
     let last = '';
     while (Date.now() < deadline) {
-      const r = await execa(
-        'curl',
-        ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--unix-socket', this.socketPath, `http://${this.host}/v2/`],
-        { reject: false },
-      );
-      last = r.stdout;
-      if (r.stdout === '200' || r.stdout === '401') return;
-      await new Promise((res) => setTimeout(res, 100));
+      // GET /v2/ through the relay's socket, from this process (a curl per try was a fork each).
+      last = await new Promise<string>((resolve) => {
+        const req = httpRequest({ socketPath: this.socketPath, path: '/v2/', headers: { host: this.host } }, (res) => {
+          res.resume();
+          resolve(String(res.statusCode ?? ''));
+        });
+        req.setTimeout(5000, () => req.destroy());
+        req.on('error', () => resolve(''));
+        req.end();
+      });
+      if (last === '200' || last === '401') return;
+      await new Promise((res) => setTimeout(res, 25));
     }
     throw new LabRegistryError(`the lab registry did not answer on ${this.host} (last status ${last || 'none'})`);
   }

@@ -10,7 +10,9 @@ import { scriptsDir } from '../../../runtime/project-root.js';
 import { namespacesWithPrefix } from './harness.js';
 
 const prefix = `kw-t${randomBytes(3).toString('hex')}-`;
-const d = new NetnsDriver(scriptsDir());
+const d = new NetnsDriver(scriptsDir(), undefined, { inProcess: false });
+// The same helpers as the local driver runs them: in this process (rtnetlink, batched iptables-restore).
+const local = new NetnsDriver(scriptsDir(), undefined, { inProcess: true });
 const a = `${prefix}a`;
 const b = `${prefix}b`;
 const unmarked = `${prefix}unmarked`;
@@ -28,7 +30,7 @@ after(async () => {
 
 const ip = async (ns: string, ...args: string[]) => (await execa('ip', ['-n', ns, ...args])).stdout;
 
-test('netns-up, attach, bridge, vxlan, peers, iptables: the second run is a no-op', async () => {
+async function helpersAreIdempotent(d: NetnsDriver, a: string, b: string): Promise<void> {
   assert.deepEqual((await d.script('netns-up.sh', [prefix, '--forward', a, b])).json.created, [a, b]);
   assert.deepEqual((await d.script('netns-up.sh', [prefix, '--forward', a, b])).json.created, []);
   assert.equal((await d.script('bridge.sh', [b, 'br0', '1500'])).json.created, true);
@@ -74,6 +76,24 @@ test('netns-up, attach, bridge, vxlan, peers, iptables: the second run is a no-o
     d.script('iptables-apply.sh', [a, 'nat', 'KW-TEST', 'POSTROUTING'], { input: '-A POSTROUTING -j ACCEPT\n' }),
     /rejected rule line/,
   );
+}
+
+test('netns-up, attach, bridge, vxlan, peers, iptables: the second run is a no-op (scripts)', async () => {
+  await helpersAreIdempotent(d, a, b);
+});
+
+test('the same helpers in this process (rtnetlink, iptables-restore per namespace): the second run is a no-op', async () => {
+  assert.equal(local.inProcess, true, 'the netns addon is built (npm run build)');
+  await helpersAreIdempotent(local, `${prefix}la`, `${prefix}lb`);
+  // Bad input gets the script's error and changes nothing.
+  await assert.rejects(local.script('bridge.sh', [`${prefix}lb`, 'br0;reboot', '1500']), /invalid interface name/);
+  await assert.rejects(local.script('attach.sh', [`${prefix}la`, 'x', `${prefix}nope`, 'y', '1500']), /does not exist/);
+  await assert.rejects(
+    local.script('vxlan-peers.sh', [`${prefix}la`, 'flannel.1', '10.244.9.0/24', '10.244.9.0', 'zz', '10.9.0.9']),
+    /invalid MAC address/,
+  );
+  assert.equal((await ip(`${prefix}la`, 'route', 'show', '10.244.9.0/24')).trim(), '');
+  await d.script('netns-down.sh', [`${prefix}la`, `${prefix}lb`]);
 });
 
 test('processes: start in a sandbox with its own hostname, stop by pid+start time only', async () => {
