@@ -3,6 +3,7 @@
 // when the lab is busy so the graph and the buttons that cannot work yet can say so.
 import type { LabActivity } from '../common/learner-contract.js';
 import { describeActivity } from '../common/activity-text.js';
+import { AnswerOrder } from '../common/answer-order.js';
 
 export { describeActivity };
 import type { ApiClient } from './api-client.js';
@@ -15,6 +16,8 @@ export class ActivityBar {
   private readonly fill: HTMLElement;
   private readonly text: HTMLElement;
   private polling: ReturnType<typeof setInterval> | undefined;
+  /** A poll sent before the work ended must not bring its activity back once it has ended. */
+  private readonly answers = new AnswerOrder();
 
   constructor(private readonly d: { api: ApiClient; root: HTMLElement; intervalMs: number }) {
     this.fill = h('div', { class: 'activity-fill' });
@@ -49,6 +52,7 @@ export class ActivityBar {
     try {
       return await work;
     } finally {
+      this.answers.supersede();
       this.set(null);
       this.stopPolling();
     }
@@ -56,8 +60,12 @@ export class ActivityBar {
 
   /** A start begun before this page loaded (another window, or before a reload) shows too. */
   async poll(): Promise<void> {
+    const n = this.answers.next();
     try {
       const { activity } = await this.d.api.call('guide.activity', {});
+      // Under load a poll can be answered after the start it asked about has finished (or after a
+      // newer poll): applied, it would mark the lab busy again and wipe the "ready" status.
+      if (!this.answers.accept(n)) return;
       this.set(activity);
       if (activity) this.startPolling();
       else this.stopPolling();

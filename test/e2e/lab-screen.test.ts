@@ -90,6 +90,14 @@ test(
   'open the lab, start it: a progress bar names the phases, the graph waits, buttons say why they are off',
   { timeout: 300_000 },
   async () => {
+    // Under load the server answers polls late. Here every activity poll reaches the page 1.5 s
+    // late, so polls sent while the lab starts arrive after the start has finished: the page must
+    // not take them for news (the lab busy again, its "ready" status wiped).
+    await page.route('**/api/call/guide.activity', async (route) => {
+      const response = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({ response });
+    });
     await page.goto(ui.url);
     await shot('overview');
     await page.locator('.lab-card[data-lab="veth-by-hand"]').click();
