@@ -105,6 +105,10 @@ export function selectableFields(plural: string, obj: Obj): Record<string, strin
     case 'jobs':
       f['status.successful'] = String(obj.status?.succeeded ?? 0);
       break;
+    // certificates.k8s.io's SelectableFields: how a signer controller lists only its own requests.
+    case 'certificatesigningrequests':
+      f['spec.signerName'] = obj.spec?.signerName ?? '';
+      break;
   }
   return f;
 }

@@ -76,4 +76,9 @@ test('field selectors on pod and event fields', () => {
   );
   assert.equal(parseFieldSelector('reason=Scheduled,type=Normal,source=default-scheduler').matches(ef), true);
   assert.equal(parseFieldSelector('metadata.name=a\\,b').requirements[0]!.value, 'a,b');
+  const csr = { metadata: { name: 'node-csr-1' }, spec: { signerName: 'kubernetes.io/kube-apiserver-client-kubelet' } };
+  const cf = selectableFields('certificatesigningrequests', csr);
+  assert.deepEqual(Object.keys(cf).sort(), ['metadata.name', 'spec.signerName']);
+  assert.equal(parseFieldSelector('spec.signerName=kubernetes.io/kube-apiserver-client-kubelet').matches(cf), true);
+  assert.equal(parseFieldSelector('spec.signerName=kubernetes.io/kubelet-serving').matches(cf), false);
 });
