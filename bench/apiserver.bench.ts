@@ -3,11 +3,13 @@
 // SQLite store; watch delivery latency to 100 watchers; and, in the same run, the same write
 // pattern against etcd (Debian's etcd-server, HTTP/JSON gateway) with the ratio. The goal figure
 // (8 clients create) stands next to its two floors from the same run: the store's own ceiling (no
-// HTTP) and a bare HTTPS server answering the same bytes (apiserver-floors.ts). KW_BENCH_QUICK=1:
-// only the goal figure and its floors.
+// HTTP) and a bare HTTPS server answering the same bytes (apiserver-floors.ts); beside it, the same
+// creates with one admission webhook configured (for another resource, then for these creates).
+// KW_BENCH_QUICK=1: only the goal figure, its floors and the webhook pair.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent, createServer as createHttpsServer, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import type { BenchReport } from './main.js';
 import { EtcdServer, runConcurrent, runKvPattern, type KvTarget, type PatternResult } from './etcd-reference.js';
 import { cpuSeconds, loadNote, startHttpsFloor, storeCeiling, STORED_BYTES } from './apiserver-floors.js';
+import { ensurePki } from '../cluster/apiserver/pki.js';
 
 export const name = 'apiserver';
 
@@ -278,6 +281,96 @@ async function createGoal(
   });
 }
 
+/**
+ * 8 clients create ConfigMaps with one ValidatingWebhookConfiguration present: first for pods only
+ * (the common path: the chain checks the rules and stays synchronous), then for configmaps (every
+ * create waits for an AdmissionReview round trip to a bare HTTPS webhook in this process).
+ */
+async function webhookPair(
+  report: BenchReport,
+  srv: { url: string; dir: string; child: ChildProcess },
+  ca: Buffer,
+  token: string,
+): Promise<void> {
+  const clients = 8;
+  const ops = 2000;
+  const pki = await ensurePki(join(srv.dir, 'bench-webhook'), ['IP:127.0.0.1']);
+  let calls = 0;
+  const hook = createHttpsServer({ cert: pki.cert, key: pki.key }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      calls++;
+      const uid = JSON.parse(Buffer.concat(chunks).toString('utf8')).request.uid;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          response: { uid, allowed: true },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const c = client(srv.url, ca, token, clients);
+  try {
+    const ns = 'create-webhook';
+    await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const target = apiTarget(c, ns);
+    const value = Buffer.alloc(1024, 'x');
+    const config = (resource: string) => ({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'bench-webhook' },
+      webhooks: [
+        {
+          name: 'bench.webhooks.example.com',
+          clientConfig: {
+            url: `https://127.0.0.1:${(hook.address() as AddressInfo).port}/validate`,
+            caBundle: pki.caCertPem.toString('base64'),
+          },
+          rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: [resource] }],
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+        },
+      ],
+    });
+    const path = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+    let r = await c.call('POST', path, config('pods'));
+    if (r.status !== 201) throw new Error(`webhook configuration: ${r.status} ${r.json?.message}`);
+    await runConcurrent(clients, 400, (k, i) => target.create(`warm-${k}-${i}`, value));
+    let cpu0 = cpuSeconds(srv.child.pid!);
+    const other = await runConcurrent(clients, ops, (k, i) => target.create(`other-${k}-${i}`, value));
+    let cpu = ((cpuSeconds(srv.child.pid!) - cpu0) / ops) * 1000;
+    if (calls) throw new Error(`the pods-only webhook was called ${calls} times for configmaps`);
+    report.figure(
+      `${clients} clients create: one webhook configured, for pods (not called)`,
+      other.opsPerSec,
+      'ops/s',
+      {
+        note: `p50 ${other.p50Ms.toFixed(2)} ms, p99 ${other.p99Ms.toFixed(2)} ms, apiserver CPU ${cpu.toFixed(3)} ms/request; ${loadNote()}`,
+      },
+    );
+    const current = await c.call('GET', `${path}/bench-webhook`);
+    r = await c.call('PUT', `${path}/bench-webhook`, { ...config('configmaps'), metadata: current.json.metadata });
+    if (r.status !== 200) throw new Error(`webhook configuration: ${r.status} ${r.json?.message}`);
+    await runConcurrent(clients, 200, (k, i) => target.create(`warm2-${k}-${i}`, value));
+    const before = calls;
+    cpu0 = cpuSeconds(srv.child.pid!);
+    const hooked = await runConcurrent(clients, ops, (k, i) => target.create(`hooked-${k}-${i}`, value));
+    cpu = ((cpuSeconds(srv.child.pid!) - cpu0) / ops) * 1000;
+    if (calls - before !== ops) throw new Error(`the webhook was called ${calls - before} times for ${ops} creates`);
+    report.figure(`${clients} clients create: each through one validating webhook`, hooked.opsPerSec, 'ops/s', {
+      note: `p50 ${hooked.p50Ms.toFixed(2)} ms, p99 ${hooked.p99Ms.toFixed(2)} ms, apiserver CPU ${cpu.toFixed(3)} ms/request; ${loadNote()}`,
+    });
+    await c.call('DELETE', `${path}/bench-webhook`);
+  } finally {
+    c.close();
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+  }
+}
+
 export async function run(report: BenchReport): Promise<void> {
   const srv = await startServer();
   const kc = parseYaml(readFileSync(srv.kubeconfig, 'utf8'));
@@ -286,6 +379,7 @@ export async function run(report: BenchReport): Promise<void> {
   if (process.env.KW_BENCH_QUICK) {
     try {
       await createGoal(report, srv, ca, token);
+      await webhookPair(report, srv, ca, token);
     } finally {
       srv.child.kill('SIGTERM');
       await new Promise((r) => srv.child.once('exit', r));
@@ -335,6 +429,7 @@ export async function run(report: BenchReport): Promise<void> {
     await watchDelivery(report, c);
     c.close();
     await createGoal(report, srv, ca, token);
+    await webhookPair(report, srv, ca, token);
   } finally {
     await etcd?.stop();
     srv.child.kill('SIGTERM');

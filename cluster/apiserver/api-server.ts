@@ -38,6 +38,10 @@ import { impersonatedUser } from './authz/impersonation.js';
 import { LimitRanger } from './admission/limit-ranger.js';
 import { PolicyKindDefaults, PolicyKindValidation } from './admission/policy-kinds.js';
 import { ResourceQuotaAdmission } from './admission/resource-quota.js';
+import { AdmissionConfigurations } from './admission/webhooks/configurations.js';
+import { AdmissionConfigDefaults, AdmissionConfigValidation } from './admission/webhooks/config-validation.js';
+import { WebhookAdmission } from './admission/webhooks/dispatcher.js';
+import { ValidatingAdmissionPolicyPlugin } from './admission/webhooks/validating-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { bootstrap } from './bootstrap.js';
 import { sendError, sendJson, type ApiContext } from './http/context.js';
@@ -133,6 +137,7 @@ export class ApiServer {
   private readonly ctx: ApiContext;
   private readonly crds: CrdRegistry;
   private readonly apiServices: ApiServiceRegistry;
+  private readonly admissionConfigs: AdmissionConfigurations;
   private readonly openapi: OpenApiDocuments;
   private readonly openapiInfo = { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, '') };
   private readonly requests = new RequestMetrics();
@@ -179,10 +184,13 @@ export class ApiServer {
     );
     this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
     const limitRanger = new LimitRanger(this.store, this.catalog);
+    this.admissionConfigs = new AdmissionConfigurations(this.store, this.catalog);
+    const namespaceOf = (name: string) => this.namespaces.get(name);
     const admission: AdmissionChain = {
       mutating: [
         new DefaultsPlugin(),
         new PolicyKindDefaults(),
+        new AdmissionConfigDefaults(),
         new CustomResourceMutation(this.crds, clock),
         new ServiceAccountAdmission({
           serviceAccount: (ns, name) => this.store.tryGet(this.catalog.find('', 'v1', 'serviceaccounts')!, ns, name),
@@ -207,12 +215,25 @@ export class ApiServer {
         new ValidationPlugin(),
         new CertificateSigningRequestValidation(),
         new PolicyKindValidation(),
+        new AdmissionConfigValidation(),
         limitRanger,
+        new ValidatingAdmissionPolicyPlugin(this.admissionConfigs, {
+          store: this.store,
+          catalog: this.catalog,
+          namespace: namespaceOf,
+        }),
         // Last, as in kube-apiserver: only what every other plugin let through is charged.
         new ResourceQuotaAdmission(this.store, this.catalog, () => clock.now()),
         new CustomResourceValidation(this.crds),
         new ApiServiceValidation(),
       ],
+      // MutatingAdmissionWebhook after the built-in mutating plugins, ValidatingAdmissionWebhook last.
+      webhooks: new WebhookAdmission(this.admissionConfigs, {
+        store: this.store,
+        catalog: this.catalog,
+        namespace: namespaceOf,
+        dialer: () => deps.kubelet,
+      }),
     };
     this.ctx = {
       catalog: this.catalog,
@@ -229,6 +250,7 @@ export class ApiServer {
           this.crds.observe(obj, deleted);
         else if (r.plural === 'apiservices' && r.group === 'apiregistration.k8s.io')
           this.apiServices.observe(obj, deleted);
+        else if (r.group === 'admissionregistration.k8s.io') this.admissionConfigs.observe(r, obj, deleted);
         else this.rbac.observe(r.plural, obj, deleted);
       },
       bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
@@ -324,7 +346,12 @@ export class ApiServer {
         );
       };
       publish();
-      const stops = [this.rbac.start(), this.namespaces.start(), this.apiServices.start(10_000, () => publish())];
+      const stops = [
+        this.rbac.start(),
+        this.namespaces.start(),
+        this.admissionConfigs.start(),
+        this.apiServices.start(10_000, () => publish()),
+      ];
       if (cfg.compaction !== false) {
         const compactor = new StoreCompactor(this.deps.backend, {
           clock: compactorClock,

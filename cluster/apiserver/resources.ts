@@ -206,6 +206,37 @@ const ENTRIES: Entry[] = [
     cluster: true,
     status: true,
   },
+  // Dynamic admission: webhooks called by the apiserver, and CEL policies it evaluates itself.
+  {
+    gv: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    plural: 'mutatingwebhookconfigurations',
+    categories: ['api-extensions'],
+    cluster: true,
+  },
+  {
+    gv: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    plural: 'validatingwebhookconfigurations',
+    categories: ['api-extensions'],
+    cluster: true,
+  },
+  {
+    gv: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    plural: 'validatingadmissionpolicies',
+    categories: ['api-extensions'],
+    cluster: true,
+    status: true,
+    generation: true,
+  },
+  {
+    gv: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    plural: 'validatingadmissionpolicybindings',
+    categories: ['api-extensions'],
+    cluster: true,
+  },
   {
     gv: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',

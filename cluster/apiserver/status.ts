@@ -41,6 +41,9 @@ export class ApiError extends KubewireError {
     super(message, options);
   }
 
+  /** Warnings collected before the failure (admission), sent as Warning headers with it. */
+  warnings?: string[];
+
   toStatus(): StatusBody {
     const s: StatusBody = {
       kind: 'Status',

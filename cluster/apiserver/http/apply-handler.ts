@@ -10,7 +10,7 @@ import { ApiError, badRequest } from '../status.js';
 import { MAX_JSON_DEPTH, readBody, valueDepth } from './body.js';
 import type { ApiContext, RequestScope } from './context.js';
 import { checkUnknownFields } from './field-validation.js';
-import { createObject, updateObject } from './object-writes.js';
+import { createObjectAsync, updateObjectAsync } from './object-writes.js';
 import { queryOptionalBool } from './query-params.js';
 
 export const APPLY_PATCH = 'application/apply-patch+yaml';
@@ -121,12 +121,12 @@ export async function serveApply(
     if (!(err instanceof ApiError && err.code === 404) || s.subresource) throw err;
   }
   const merged = ctx.fieldManager.apply(r, current, config, manager, force, s.subresource);
-  const opts = { dryRun, manager, managedFields: (merged.metadata?.managedFields ?? []) as unknown[] };
+  const opts = { dryRun, manager, managedFields: (merged.metadata?.managedFields ?? []) as unknown[], warnings };
   if (!current) {
     merged.metadata = { ...(merged.metadata ?? {}), name: s.name };
-    return send(201, createObject(ctx, r, s.namespace, merged, s.user, opts), warnings);
+    return send(201, await createObjectAsync(ctx, r, s.namespace, merged, s.user, opts), warnings);
   }
   const rv = md?.resourceVersion;
-  const updated = updateObject(ctx, r, s.namespace, s.subresource, merged, current, s.user, opts, rv);
+  const updated = await updateObjectAsync(ctx, r, s.namespace, s.subresource, merged, current, s.user, opts, rv);
   send(200, updated, warnings);
 }

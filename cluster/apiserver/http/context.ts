@@ -59,5 +59,23 @@ export function sendError(res: ServerResponse, err: ApiError): void {
     res.destroy();
     return;
   }
-  sendJson(res, err.code, err.toStatus());
+  // Warnings admission gave before it refused travel with the refusal, as kube-apiserver sends them.
+  sendJson(
+    res,
+    err.code,
+    err.toStatus(),
+    err.warnings?.length ? { Warning: err.warnings.map(warningHeader).join(', ') } : {},
+  );
+}
+
+/**
+ * One RFC 7234 warning as apimachinery's NewWarningHeader writes it: `299 - "<text>"` with `"` and
+ * `\` escaped and the text's UTF-8 bytes as they are. Node sends header strings as Latin-1, so the
+ * UTF-8 bytes are handed over one per character (a field name like `é` used to throw, a 500); control
+ * characters, which no header may carry, are dropped.
+ */
+export function warningHeader(text: string): string {
+  const printable = [...text].filter((c) => c === '\t' || (c >= ' ' && c !== '\u007f')).join('');
+  const quoted = `299 - "${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  return Buffer.from(quoted, 'utf8').toString('latin1');
 }

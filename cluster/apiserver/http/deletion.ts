@@ -1,7 +1,7 @@
 // DELETE as the generic registry does it: preconditions, propagation policy recorded as finalizers
 // (orphan, foregroundDeletion) for the garbage collector, finalizers that hold the object with a
 // deletionTimestamp, graceful deletion of pods, namespaces that enter Terminating.
-import { admit } from '../admission/admission.js';
+import { admit, admitRequest, type AdmissionAttributes } from '../admission/admission.js';
 import type { UserInfo } from '../authn/authenticator.js';
 import { rfc3339 } from '../clock.js';
 import type { KObject } from '../registry/object-store.js';
@@ -68,6 +68,42 @@ export function deleteObject(
   opts: DeleteOptions,
   user: UserInfo,
 ): DeleteResult {
+  const { current, attrs } = prepareDelete(ctx, r, namespace, name, opts, user);
+  admit(ctx.admission, attrs);
+  return finishDelete(ctx, r, namespace, name, opts, current);
+}
+
+/** deleteObject for the DELETE verb: admission webhooks are called when one concerns the request. */
+export async function deleteObjectAsync(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  name: string,
+  opts: DeleteOptions,
+  user: UserInfo,
+  warnings: string[],
+): Promise<DeleteResult> {
+  const { current, attrs } = prepareDelete(ctx, r, namespace, name, opts, user);
+  attrs.warnings = warnings;
+  const pending = admitRequest(ctx.admission, attrs);
+  if (pending) {
+    await pending;
+    // The object may have changed while the webhooks answered: preconditions hold against the live one.
+    const live = ctx.store.get(r, namespace, name);
+    if (live.metadata?.resourceVersion !== current.metadata?.resourceVersion)
+      return finishDelete(ctx, r, namespace, name, opts, live);
+  }
+  return finishDelete(ctx, r, namespace, name, opts, current);
+}
+
+function prepareDelete(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  name: string,
+  opts: DeleteOptions,
+  user: UserInfo,
+): { current: KObject; attrs: AdmissionAttributes } {
   const current = ctx.store.get(r, namespace, name);
   const md = current.metadata!;
   if (opts.preconditions?.uid && opts.preconditions.uid !== md.uid) {
@@ -86,7 +122,11 @@ export function deleteObject(
       `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${md.resourceVersion}`,
     );
   }
-  admit(ctx.admission, {
+  const options: KObject = {};
+  if (opts.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = opts.gracePeriodSeconds;
+  if (opts.propagationPolicy) options.propagationPolicy = opts.propagationPolicy;
+  if (opts.preconditions) options.preconditions = opts.preconditions;
+  const attrs: AdmissionAttributes = {
     operation: 'DELETE',
     resource: r,
     subresource: '',
@@ -94,8 +134,21 @@ export function deleteObject(
     name,
     oldObject: current,
     user,
-  });
+    dryRun: opts.dryRun,
+    options,
+  };
+  return { current, attrs };
+}
 
+function finishDelete(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  name: string,
+  opts: DeleteOptions,
+  current: KObject,
+): DeleteResult {
+  const md = current.metadata!;
   const grace = r.plural === 'pods' ? podGrace(current, opts) : 0;
   const extra = finalizersFor(opts);
   const finalizers: string[] = [...new Set([...(md.finalizers ?? []), ...extra])];

@@ -2,7 +2,7 @@
 // admission (mutating, then validating), then the store; and the finish of a deletion once the
 // last finalizer is gone.
 import { isDeepStrictEqual } from 'node:util';
-import { admit } from '../admission/admission.js';
+import { admit, admitRequest, type AdmissionAttributes } from '../admission/admission.js';
 import { applyDefaults } from '../admission/defaults.js';
 import type { UserInfo } from '../authn/authenticator.js';
 import type { KObject } from '../registry/object-store.js';
@@ -18,6 +18,8 @@ export interface WriteOptions {
   fieldSubresource?: string;
   /** managedFields already computed (server-side apply); skips the Update bookkeeping. */
   managedFields?: unknown[];
+  /** Collects admission warnings (webhooks, policies) for the response's Warning headers. */
+  warnings?: string[];
 }
 
 /**
@@ -89,14 +91,17 @@ export function createObject(
   user: UserInfo,
   opts: WriteOptions,
 ): KObject {
-  prepareCreate(ctx, r, namespace, obj, user, opts);
+  admit(ctx.admission, prepareCreate(ctx, r, namespace, obj, user, opts));
   if (opts.dryRun) return obj;
   const stored = ctx.store.create(r, namespace, obj);
   ctx.observeWrite(r, stored, false);
   return stored;
 }
 
-/** createObject for request handlers: the write shares a commit with others of the same moment. */
+/**
+ * createObject for request handlers: admission webhooks are called when one concerns the request,
+ * and the write shares a commit with others of the same moment.
+ */
 export async function createObjectAsync(
   ctx: ApiContext,
   r: ResourceInfo,
@@ -105,7 +110,8 @@ export async function createObjectAsync(
   user: UserInfo,
   opts: WriteOptions,
 ): Promise<KObject> {
-  prepareCreate(ctx, r, namespace, obj, user, opts);
+  const pending = admitRequest(ctx.admission, prepareCreate(ctx, r, namespace, obj, user, opts));
+  if (pending) await pending;
   if (opts.dryRun) return obj;
   const stored = await ctx.store.createAsync(r, namespace, obj);
   ctx.observeWrite(r, stored, false);
@@ -119,13 +125,13 @@ function prepareCreate(
   obj: KObject,
   user: UserInfo,
   opts: WriteOptions,
-): void {
+): AdmissionAttributes {
   checkTypeMeta(r, obj);
   checkNamespace(r, obj, namespace);
   const managed = trackFields(ctx, r, undefined, obj, '', opts);
   ctx.strategy.prepareForCreate(r, obj, namespace);
   setManagedFields(obj, managed);
-  admit(ctx.admission, {
+  return {
     operation: 'CREATE',
     resource: r,
     subresource: '',
@@ -133,7 +139,10 @@ function prepareCreate(
     name: obj.metadata?.name ?? '',
     object: obj,
     user,
-  });
+    dryRun: opts.dryRun,
+    options: opts.manager ? { fieldManager: opts.manager } : undefined,
+    warnings: opts.warnings,
+  };
 }
 
 /** Server-owned fields equal: nothing to write (no new revision, no watch event), as kube does. */
@@ -157,6 +166,40 @@ export function updateObject(
   opts: WriteOptions,
   preconditionRv?: string,
 ): KObject {
+  const a = prepareUpdate(ctx, r, namespace, subresource, next, current, user, opts, preconditionRv);
+  admit(ctx.admission, a);
+  return finishUpdate(ctx, r, namespace, a.object!, current, opts);
+}
+
+/** updateObject for request handlers: admission webhooks are called when one concerns the request. */
+export async function updateObjectAsync(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  subresource: string,
+  next: KObject,
+  current: KObject,
+  user: UserInfo,
+  opts: WriteOptions,
+  preconditionRv?: string,
+): Promise<KObject> {
+  const a = prepareUpdate(ctx, r, namespace, subresource, next, current, user, opts, preconditionRv);
+  const pending = admitRequest(ctx.admission, a);
+  if (pending) await pending;
+  return finishUpdate(ctx, r, namespace, a.object!, current, opts);
+}
+
+function prepareUpdate(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  subresource: string,
+  next: KObject,
+  current: KObject,
+  user: UserInfo,
+  opts: WriteOptions,
+  preconditionRv?: string,
+): AdmissionAttributes {
   const name = current.metadata!.name as string;
   if (preconditionRv && preconditionRv !== current.metadata!.resourceVersion)
     throw conflict(r.plural, r.group, name, STALE);
@@ -172,7 +215,7 @@ export function updateObject(
   else ctx.strategy.prepareForUpdate(r, next, current);
   setManagedFields(next, managed);
   next.metadata!.resourceVersion = current.metadata!.resourceVersion;
-  admit(ctx.admission, {
+  return {
     operation: 'UPDATE',
     resource: r,
     subresource,
@@ -181,7 +224,21 @@ export function updateObject(
     object: next,
     oldObject: current,
     user,
-  });
+    dryRun: opts.dryRun,
+    options: opts.manager ? { fieldManager: opts.manager } : undefined,
+    warnings: opts.warnings,
+  };
+}
+
+function finishUpdate(
+  ctx: ApiContext,
+  r: ResourceInfo,
+  namespace: string,
+  next: KObject,
+  current: KObject,
+  opts: WriteOptions,
+): KObject {
+  const name = current.metadata!.name as string;
   if (unchanged(next, current)) return current;
   if (opts.dryRun) return next;
   if (deletionFinished(r, next)) {

@@ -16,10 +16,10 @@ import {
 import { printerOf } from '../table/resource-printer.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from '../table/table.js';
 import { decodeJson, decodeObject, mediaType, readBody } from './body.js';
-import { sendJson, type ApiContext, type RequestScope } from './context.js';
-import { deleteObject, parseDeleteOptions } from './deletion.js';
+import { sendJson, warningHeader, type ApiContext, type RequestScope } from './context.js';
+import { deleteObject, deleteObjectAsync, parseDeleteOptions } from './deletion.js';
 import { responseForm } from './negotiation.js';
-import { createObjectAsync, updateObject } from './object-writes.js';
+import { createObjectAsync, updateObjectAsync } from './object-writes.js';
 import { applyPatch, PATCH_TYPES } from './patching.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch-handler.js';
@@ -95,6 +95,7 @@ export async function serveResource(
       const created = await createObjectAsync(ctx, r, s.namespace, obj, s.user, {
         dryRun: dryRunOf(s.url),
         manager: fieldManagerOf(req, s.url, 'CreateOptions'),
+        warnings,
       });
       return sendObject(ctx, res, 201, r, created, 'object', s.url, warnings);
     }
@@ -108,7 +109,7 @@ export async function serveResource(
       const current = ctx.store.get(r, s.namespace, s.name);
       const rv = obj.metadata?.resourceVersion;
       obj.metadata = { ...(obj.metadata ?? {}), name: s.name };
-      const updated = updateObject(
+      const updated = await updateObjectAsync(
         ctx,
         r,
         s.namespace,
@@ -116,7 +117,7 @@ export async function serveResource(
         obj,
         current,
         s.user,
-        { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, 'UpdateOptions') },
+        { dryRun: dryRunOf(s.url), manager: fieldManagerOf(req, s.url, 'UpdateOptions'), warnings },
         rv,
       );
       return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
@@ -139,7 +140,7 @@ export async function serveResource(
           `the name of the object (${patched.metadata?.name}) does not match the name on the URL (${s.name})`,
         );
       const rv = patched.metadata?.resourceVersion;
-      const updated = updateObject(
+      const updated = await updateObjectAsync(
         ctx,
         r,
         s.namespace,
@@ -147,7 +148,7 @@ export async function serveResource(
         patched,
         current,
         s.user,
-        { dryRun: dryRunOf(s.url), manager },
+        { dryRun: dryRunOf(s.url), manager, warnings },
         rv,
       );
       return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
@@ -158,8 +159,14 @@ export async function serveResource(
         body.length ? decodeJson(body, 'DeleteOptions', req.headers['content-type']) : undefined,
         s.url.searchParams,
       );
-      const out = deleteObject(ctx, r, s.namespace, s.name, opts, s.user);
-      return sendJson(res, out.code, out.body);
+      const warnings: string[] = [];
+      const out = await deleteObjectAsync(ctx, r, s.namespace, s.name, opts, s.user, warnings);
+      return sendJson(
+        res,
+        out.code,
+        out.body,
+        warnings.length ? { Warning: warnings.map(warningHeader).join(', ') } : {},
+      );
     }
     case 'deletecollection': {
       const body = await readBody(req);
@@ -275,14 +282,4 @@ export function sendObject(
 
 export { successStatus };
 
-/**
- * One RFC 7234 warning as apimachinery's NewWarningHeader writes it: `299 - "<text>"` with `"` and
- * `\` escaped and the text's UTF-8 bytes as they are. Node sends header strings as Latin-1, so the
- * UTF-8 bytes are handed over one per character (a field name like `é` used to throw, a 500); control
- * characters, which no header may carry, are dropped.
- */
-export function warningHeader(text: string): string {
-  const printable = [...text].filter((c) => c === '\t' || (c >= ' ' && c !== '\u007f')).join('');
-  const quoted = `299 - "${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-  return Buffer.from(quoted, 'utf8').toString('latin1');
-}
+export { warningHeader };

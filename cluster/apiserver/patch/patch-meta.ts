@@ -88,6 +88,8 @@ const BY_RESOURCE: Record<string, TypeMeta> = {
   namespaces: withMeta({ status: nested({ conditions }) }),
   persistentvolumeclaims: withMeta({ status: nested({ conditions }) }),
   ingresses: withMeta({}),
+  mutatingwebhookconfigurations: withMeta({ webhooks: merge('name') }),
+  validatingwebhookconfigurations: withMeta({ webhooks: merge('name') }),
 };
 
 export function patchMetaFor(plural: string): TypeMeta {

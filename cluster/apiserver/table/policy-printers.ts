@@ -151,7 +151,41 @@ const pdbs: Printer = {
   ],
 };
 
+// admissionregistration.k8s.io: printWebhookConfiguration, printValidatingAdmissionPolicy(Binding).
+const webhookConfigurations: Printer = {
+  columns: [nameCol, col('Webhooks', 'integer'), age],
+  cells: (o, now) => [o.metadata?.name, (o.webhooks ?? []).length, ageOf(o, now)],
+};
+
+const validatingAdmissionPolicies: Printer = {
+  columns: [nameCol, col('Validations', 'integer'), col('ParamKind'), age],
+  cells: (o, now) => {
+    const pk = o.spec?.paramKind;
+    return [
+      o.metadata?.name,
+      (o.spec?.validations ?? []).length,
+      pk ? `${pk.apiVersion}/${pk.kind}` : '<unset>',
+      ageOf(o, now),
+    ];
+  },
+};
+
+const validatingAdmissionPolicyBindings: Printer = {
+  columns: [nameCol, col('PolicyName'), col('ParamRef'), age],
+  cells: (o, now) => {
+    const ref = o.spec?.paramRef;
+    let paramRef = '<unset>';
+    if (ref?.name) paramRef = ref.namespace ? `${ref.namespace}/${ref.name}` : `*/${ref.name}`;
+    else if (ref?.selector) paramRef = formatLabelSelector(ref.selector) || '<none>';
+    return [o.metadata?.name, o.spec?.policyName, paramRef, ageOf(o, now)];
+  },
+};
+
 export const POLICY_PRINTERS: Record<string, Printer> = {
+  mutatingwebhookconfigurations: webhookConfigurations,
+  validatingwebhookconfigurations: webhookConfigurations,
+  validatingadmissionpolicies: validatingAdmissionPolicies,
+  validatingadmissionpolicybindings: validatingAdmissionPolicyBindings,
   cronjobs,
   horizontalpodautoscalers: hpas,
   resourcequotas,
