@@ -33,6 +33,13 @@ export class LabPaths {
   cniConf(node: string): string {
     return join(this.node(node), 'cni', 'net.d', '10-flannel.conf');
   }
+  /**
+   * The same network for pods without an address of their own, with the pinned addresses left out
+   * of host-local's ranges (flannel-config.ts cniDynamicConfig); outside net.d, which holds one config.
+   */
+  cniDynamicConf(node: string): string {
+    return join(this.node(node), 'cni', 'dynamic-ipam.conf');
+  }
   /** host-local's dataDir: `<it>/cbr0/<ip>` holds the container id, as in the article. */
   cniDataDir(node: string): string {
     return join(this.node(node), 'cni', 'networks');

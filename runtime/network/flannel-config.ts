@@ -1,7 +1,8 @@
 // What flannel and its CNI delegate would configure on a node, computed from the topology: the
 // VtepMAC, subnet.env, the bridge plugin's config and the masquerade rules. Pure.
 import { createHash } from 'node:crypto';
-import { cidrNth, formatIpv4, parseCidr } from '../../common/net/ipv4.js';
+import { cidrNth, cidrSize, formatIpv4, parseCidr, parseIpv4 } from '../../common/net/ipv4.js';
+import { ANNOTATION_PINNED_PODS, parsePodPins } from '../../common/topology/pod-pins.js';
 import type { NodeSpec, Topology } from '../../common/topology/types.js';
 
 /** A stable, locally administered unicast MAC for a node's flannel.1 when the topology gives none. */
@@ -50,6 +51,46 @@ export function cniBridgeConfig(topo: Topology, node: NodeSpec, dataDir: string)
       routes: [{ dst: '0.0.0.0/0' }, { dst: topo.podNetwork }],
     },
   };
+}
+
+/** The addresses the topology pins on a node: its static pods' and its Deployments' pinned pods'. */
+export function pinnedAddresses(topo: Topology, node: NodeSpec): string[] {
+  const out = new Set(node.pods.flatMap((p) => (p.ip ? [p.ip] : [])));
+  for (const o of topo.objects ?? []) {
+    const meta = o.manifest.metadata as { annotations?: Record<string, string> } | undefined;
+    const text = meta?.annotations?.[ANNOTATION_PINNED_PODS];
+    if (!text) continue;
+    for (const pin of parsePodPins(text)) if (pin.node === node.name && pin.ip) out.add(pin.ip);
+  }
+  return [...out];
+}
+
+/**
+ * The same network for pods that bring no address of their own: host-local's range set leaves out
+ * the addresses the topology pins on this node. host-local walks on from the last address it
+ * reserved, a requested one included, so after kubia-rpr99 took .72 a coredns or ingress pod
+ * created before kubia-24hmb would otherwise take .73 and the pinned pod could never start. The
+ * store (dataDir, network cbr0) is shared with cniBridgeConfig's, so both see every reservation.
+ */
+export function cniDynamicConfig(topo: Topology, node: NodeSpec, dataDir: string): object {
+  const base = cniBridgeConfig(topo, node, dataDir) as { ipam: Record<string, unknown> };
+  const net = parseCidr(node.subnet);
+  const pinned = new Set(pinnedAddresses(topo, node).map(parseIpv4));
+  const gateway = bridgeGateway(node);
+  const ranges: { subnet: string; rangeStart: string; rangeEnd: string; gateway: string }[] = [];
+  let start: number | undefined;
+  // From .2 (after cni0's .1) to the last address before broadcast.
+  const first = net.network + 2;
+  const last = net.network + cidrSize(net) - 2;
+  for (let ip = first; ip <= last + 1; ip++) {
+    const usable = ip <= last && !pinned.has(ip);
+    if (usable && start === undefined) start = ip;
+    if (!usable && start !== undefined) {
+      ranges.push({ subnet: node.subnet, rangeStart: formatIpv4(start), rangeEnd: formatIpv4(ip - 1), gateway });
+      start = undefined;
+    }
+  }
+  return { ...base, ipam: { ...base.ipam, ranges: [ranges] } };
 }
 
 export const MASQ_CHAIN = 'KW-FLANNEL-POSTRTG';

@@ -10,6 +10,7 @@ import { writeNetnsEtc } from '../lab/netns-etc.js';
 import { attachToUnderlay, nodeNetLength, UNDERLAY_MTU } from './cloud.js';
 import {
   cniBridgeConfig,
+  cniDynamicConfig,
   FORWARD_CHAIN,
   forwardRules,
   masqueradeRules,
@@ -46,6 +47,10 @@ export async function writeNodeFiles(
     driver.writeFile(
       paths.cniConf(node.name),
       JSON.stringify(cniBridgeConfig(topo, node, paths.cniDataDir(node.name)), null, 2) + '\n',
+    ),
+    driver.writeFile(
+      paths.cniDynamicConf(node.name),
+      JSON.stringify(cniDynamicConfig(topo, node, paths.cniDataDir(node.name)), null, 2) + '\n',
     ),
   ]);
 }

@@ -14,6 +14,8 @@ export interface PodNetworkConfig {
   netns: string;
   /** CNI config file of the node (network cbr0). */
   cniConf: string;
+  /** The same network for a pod without `ip`: the node's pinned addresses left out of its ranges. */
+  dynamicCniConf?: string;
   /** 64 hex, like containerd's sandbox ids; host-local records it next to the IP. */
   containerId: string;
   ip?: string;
@@ -75,7 +77,7 @@ export class PodNetwork {
       cfg.containerId,
       'eth0',
       'bridge',
-      cfg.cniConf,
+      ip ? cfg.cniConf : (cfg.dynamicCniConf ?? cfg.cniConf),
       cniArgs,
     ]);
     const result = r.json as CniResult;

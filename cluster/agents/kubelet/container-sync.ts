@@ -69,7 +69,7 @@ export interface ContainerSyncDeps {
   services(namespace: string): Service[];
   clock: Clock;
   events: EventRecorder;
-  node: { name: string; address: string; netns: string; cniConf: string };
+  node: { name: string; address: string; netns: string; cniConf: string; dynamicCniConf?: string };
   podNetns(namespace: string, name: string): string;
   /** CRI's log_directory of a pod. */
   podLogDir(namespace: string, name: string, uid: string): string;
@@ -259,6 +259,7 @@ export class ContainerSync {
         nodeNetns: this.d.node.netns,
         netns,
         cniConf: this.d.node.cniConf,
+        ...(this.d.node.dynamicCniConf ? { dynamicCniConf: this.d.node.dynamicCniConf } : {}),
         containerId: rec.containerId,
         ...(ann['kubewire.io/ip'] ? { ip: ann['kubewire.io/ip'] } : {}),
         ...(ann['kubewire.io/mac'] ? { mac: ann['kubewire.io/mac'] } : {}),

@@ -38,6 +38,8 @@ export interface KubeletNode {
   address: string;
   netns: string;
   cniConf: string;
+  /** CNI config for pods without a pinned address (the node's pinned addresses left out). */
+  dynamicCniConf?: string;
 }
 
 export interface StaticPod {

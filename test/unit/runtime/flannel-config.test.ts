@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import { parseTopology } from '../../../common/topology/parse-topology.js';
 import {
   cniBridgeConfig,
+  cniDynamicConfig,
+  pinnedAddresses,
   forwardRules,
   masqueradeRules,
   subnetEnv,
@@ -55,6 +57,34 @@ test('CNI config: cbr0 on cni0, gateway, hairpin, no ipMasq, routes default + po
   assert.equal(c.mtu, 1450);
   assert.deepEqual(c.ipam.ranges, [[{ subnet: '192.168.132.0/24' }]]);
   assert.deepEqual(c.ipam.routes, [{ dst: '0.0.0.0/0' }, { dst: '192.168.128.0/18' }]);
+});
+
+test('pods without an address of their own get ranges around the pinned ones (same network, same store)', () => {
+  assert.deepEqual(pinnedAddresses(topo, node5).sort(), ['192.168.132.100', '192.168.132.72', '192.168.132.73']);
+  const c = cniDynamicConfig(topo, node5, '/x/networks') as Record<string, any>;
+  const full = cniBridgeConfig(topo, node5, '/x/networks') as Record<string, any>;
+  assert.equal(c.name, full.name);
+  assert.equal(c.ipam.dataDir, full.ipam.dataDir);
+  assert.deepEqual(c.ipam.routes, full.ipam.routes);
+  const r = (start: string, end: string) => ({
+    subnet: '192.168.132.0/24',
+    rangeStart: `192.168.132.${start}`,
+    rangeEnd: `192.168.132.${end}`,
+    gateway: '192.168.132.1',
+  });
+  assert.deepEqual(c.ipam.ranges, [[r('2', '71'), r('74', '99'), r('101', '254')]]);
+  const node2 = topo.nodes.find((n) => n.name === 'node2')!;
+  assert.deepEqual(pinnedAddresses(topo, node2), []);
+  assert.deepEqual((cniDynamicConfig(topo, node2, '/x') as Record<string, any>).ipam.ranges, [
+    [
+      {
+        subnet: '192.168.129.0/24',
+        rangeStart: '192.168.129.2',
+        rangeEnd: '192.168.129.254',
+        gateway: '192.168.129.1',
+      },
+    ],
+  ]);
 });
 
 test("masquerade rules are flannel's four", () => {
