@@ -17,6 +17,9 @@ import { controllerFactories, type ControllerName, type ControllerSettings } fro
 
 export class ControllerManagerConfigError extends KubewireError {}
 
+/** How long a new leader's controllers wait for their caches' first lists at most. */
+const CACHE_SYNC_LIMIT_MS = 60_000;
+
 export interface LeaderElectionSettings {
   namespace?: string;
   name?: string;
@@ -44,7 +47,14 @@ export class ControllerManager {
   readonly identity: string;
   private readonly clock: Clock;
   private running:
-    { controllers: (Controller & { idle?(): boolean })[]; stop: Disposer; recorders: EventRecorder[] } | undefined;
+    | {
+        controllers: (Controller & { idle?(): boolean })[];
+        stop: Disposer;
+        recorders: EventRecorder[];
+        /** The caches are listed and the controllers' workers run. */
+        started: boolean;
+      }
+    | undefined;
   private elector: LeaderElector | undefined;
   private readonly log: (line: string) => void;
 
@@ -68,9 +78,9 @@ export class ControllerManager {
     return !!this.running;
   }
 
-  /** No controller has a key queued or in progress (tests wait on this). */
+  /** No controller has a key queued or in progress (tests wait on this); false while caches fill. */
   idle(): boolean {
-    return !this.running || this.running.controllers.every((c) => c.idle?.() ?? true);
+    return !this.running || (this.running.started && this.running.controllers.every((c) => c.idle?.() ?? true));
   }
 
   start(): Disposer {
@@ -138,16 +148,39 @@ export class ControllerManager {
     };
     const names = this.opts.controllers ?? (Object.keys(controllerFactories) as ControllerName[]);
     const controllers = names.map((n) => controllerFactories[n](ctx, this.opts.settings ?? {}));
-    const stops = controllers.map((c) => c.start());
+    // The controllers asked the factory for their informers when they were made: list them all
+    // before any worker runs, as kube-controller-manager waits for its caches before Run. A new
+    // leader starts from empty caches; a ReplicaSet controller that sees its ReplicaSets before
+    // their pods would create every replica again.
     informers.start();
-    this.running = {
+    const stops: Disposer[] = [];
+    const running: NonNullable<ControllerManager['running']> = {
       controllers,
       recorders,
+      started: false,
       stop: () => {
-        for (const s of stops) s();
+        running.started = false;
+        for (const s of stops.splice(0)) s();
         informers.shutdown();
       },
     };
+    this.running = running;
+    // A list that keeps failing must not stall every controller for good: they start anyway after
+    // CACHE_SYNC_LIMIT_MS (the informer goes on retrying; its handlers get the objects when it lists).
+    const begin = (why?: string) => {
+      cancelLimit();
+      if (this.running !== running || running.started) return; // stopped (lost the lease) meanwhile
+      if (why) this.log(`${this.identity}: ${why}`);
+      stops.push(...controllers.map((c) => c.start()));
+      informers.start(); // informers a controller asked for only in start()
+      running.started = true;
+    };
+    const cancelLimit = this.clock.setTimer(
+      () => begin(`caches not synced after ${CACHE_SYNC_LIMIT_MS / 1000} s; starting the controllers anyway`),
+      CACHE_SYNC_LIMIT_MS,
+    );
+    stops.push(() => cancelLimit());
+    void informers.waitForCacheSync().then(() => begin());
   }
 
   private stopControllers(): void {
