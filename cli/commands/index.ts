@@ -9,6 +9,7 @@ import { exec } from './exec.js';
 import { image } from './image.js';
 import { kubeconfig } from './kubeconfig.js';
 import { reset } from './reset.js';
+import { scheduler } from './scheduler.js';
 import { serve } from './serve.js';
 import { start } from './start.js';
 import { status } from './status.js';
@@ -26,6 +27,7 @@ export const commands: Record<string, Command> = {
   kubeconfig,
   apiserver,
   'controller-manager': controllerManager,
+  scheduler,
   up,
   status,
   exec,

@@ -1,6 +1,7 @@
 // The composition root of a running lab's cluster (`kubewire cluster`, started by `up`): the
 // apiserver on the lab's store (127.0.0.1 only), the scheduler and the controller-manager (each
-// campaigning for its Lease), and per node its agents — node registration, kubelet, flanneld,
+// campaigning for its Lease: in this process, or, when the topology asks for
+// `controlPlane.replicas`, as that many processes of each, control-plane-replicas.ts), and per node its agents — node registration, kubelet, flanneld,
 // kube-proxy — each acting on its own node's namespace and talking only to the apiserver with its
 // node's identity (system:node:<name>). One process keeps the machine's two cores for the pods.
 import { readFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import type { Deployment, KubeObject, Pod, Service } from '../../common/api-types.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlreadyExists } from '../client/api-errors.js';
+import { isAlreadyExists, isNotFound } from '../client/api-errors.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { ApiserverRelay, publishKubernetesEndpoints } from './apiserver-relay.js';
 import { IngressController } from './ingress/ingress-controller.js';
@@ -34,6 +35,11 @@ import { SharedInformerFactory } from '../client/informer-factory.js';
 import { KubeClient } from '../client/kube-client.js';
 import type { Disposer } from '../client/rest-client.js';
 import { ControllerManager } from '../controllers/controller-manager.js';
+import { writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { LabCgroup } from '../../runtime/lab/lab-cgroup.js';
+import { readStartTime } from '../../runtime/host/netns-driver.js';
+import { cliMain } from '../../runtime/project-root.js';
+import { ControlPlaneReplicas, type ControlPlaneComponent } from './control-plane-replicas.js';
 import type { ControllerSettings } from '../controllers/registry.js';
 import { LeaderElector } from '../leader/leader-elector.js';
 import { ApiLeaseLock } from '../leader/lease-lock.js';
@@ -74,6 +80,8 @@ export interface ClusterDaemonOptions {
   controllerSettings?: ControllerSettings;
   /** Node lease renewal (10 s by default; tests shorten it). */
   nodeRenewMs?: number;
+  /** How to run `kubewire` for control-plane replicas (default: this node, dist/cli/main.js). */
+  kubewireCommand?: string[];
   log(line: string): void;
 }
 
@@ -93,6 +101,8 @@ export class ClusterDaemon {
   client!: KubeClient;
   readonly agents = new Map<string, NodeAgents>();
   cloudLB: CloudLoadBalancer | undefined;
+  /** The scheduler and controller-manager processes (topology `controlPlane.replicas` > 0). */
+  controlPlane: ControlPlaneReplicas | undefined;
   private relay!: NodePortRelay;
   private state!: LabState;
   private caPem!: Buffer;
@@ -177,20 +187,24 @@ export class ClusterDaemon {
       this.client,
       this.topo.nodes.map((n) => n.address),
     );
-    this.startScheduler();
-    const cm = new ControllerManager({
-      client: this.client,
-      clock: this.clock,
-      settings: {
-        ...this.o.controllerSettings,
-        rootCa: ca.toString(),
-        signer: { certFile: this.apiserver.caPath, keyFile: join(dirname(this.apiserver.caPath), 'ca.key') },
-      },
-      onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`),
-      log: this.o.log,
-    });
-    cm.start();
-    this.stops.push(() => cm.stop()); // hands the lease back, so the next daemon leads at once
+    const replicas = this.topo.controlPlane?.replicas ?? 0;
+    if (replicas > 0) await this.startControlPlaneReplicas(replicas, state.prefix);
+    else {
+      this.startScheduler();
+      const cm = new ControllerManager({
+        client: this.client,
+        clock: this.clock,
+        settings: {
+          ...this.o.controllerSettings,
+          rootCa: ca.toString(),
+          signer: { certFile: this.apiserver.caPath, keyFile: join(dirname(this.apiserver.caPath), 'ca.key') },
+        },
+        onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`),
+        log: this.o.log,
+      });
+      cm.start();
+      this.stops.push(() => cm.stop()); // hands the lease back, so the next daemon leads at once
+    }
     await this.startClusterDns();
     this.startCloudLoadBalancer();
     await this.startIngressController();
@@ -353,6 +367,60 @@ export class ClusterDaemon {
     a.stop();
     this.agents.delete(name);
     void this.relay.stop(name);
+  }
+
+  /**
+   * The scheduler and controller manager as `replicas` processes each, electing their leaders
+   * through their Leases; each gets a kubeconfig of its own user (system:kube-scheduler,
+   * system:kube-controller-manager) next to the admin's.
+   */
+  private async startControlPlaneReplicas(replicas: number, prefix: string): Promise<void> {
+    const dir = join(this.o.paths.dir, 'apiserver');
+    const caPem = readFileSync(this.apiserver.caPath);
+    const kubeconfig = (component: ControlPlaneComponent): string => {
+      const path = join(dir, `${component}.kubeconfig`);
+      const user = `system:${component}`;
+      // kube binds these users to roles of their own (system:kube-scheduler, ...); kubewire's RBAC
+      // bootstrap has no such roles yet, so they are members of system:masters.
+      const token = this.apiserver.issueToken({ name: user, uid: user, groups: ['system:masters'] });
+      writeKubeconfig(path, { server: this.apiserver.url, caPem, user, token });
+      return path;
+    };
+    const cs = this.o.controllerSettings ?? {};
+    const cmArgs = [
+      '--kubeconfig',
+      kubeconfig('kube-controller-manager'),
+      '--root-ca-file',
+      this.apiserver.caPath,
+      '--cluster-signing-cert-file',
+      this.apiserver.caPath,
+      '--cluster-signing-key-file',
+      join(dirname(this.apiserver.caPath), 'ca.key'),
+      ...(cs.loadBalancerPool ?? []).flatMap((p) => ['--lb-pool', p]),
+      ...(cs.nodeLifecycle?.gracePeriodMs !== undefined
+        ? ['--node-monitor-grace-period', String(cs.nodeLifecycle.gracePeriodMs)]
+        : []),
+      ...(cs.nodeLifecycle?.monitorPeriodMs !== undefined
+        ? ['--node-monitor-period', String(cs.nodeLifecycle.monitorPeriodMs)]
+        : []),
+    ];
+    const cgroup = LabCgroup.of(prefix);
+    const cp = new ControlPlaneReplicas({
+      command: this.o.kubewireCommand ?? [process.execPath, cliMain()],
+      replicas,
+      args: { 'kube-scheduler': ['--kubeconfig', kubeconfig('kube-scheduler')], 'kube-controller-manager': cmArgs },
+      logDir: this.o.paths.logs,
+      statusFile: join(this.o.paths.dir, CONTROL_PLANE_STATUS_FILE),
+      lease: (name) =>
+        this.client.leases.get(name, 'kube-system').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e))),
+      mark: (pid) => cgroup.join('cluster', pid),
+      startTime: readStartTime,
+      clock: this.clock,
+      log: this.o.log,
+    });
+    this.controlPlane = cp;
+    await cp.start();
+    this.stops.push(() => cp.stop());
   }
 
   private startScheduler(): void {
@@ -549,6 +617,9 @@ export class ClusterDaemon {
 }
 
 type KubeClientResource = ResourceClient<KubeObject>;
+
+/** What the control-plane replicas' supervisor saw, in the lab's folder (control-plane-replicas.ts). */
+export const CONTROL_PLANE_STATUS_FILE = 'control-plane.json';
 
 /** CRI's pod log folder name (/var/log/pods/<namespace>_<name>_<uid> on a real node). */
 export function podLogFolder(namespace: string, name: string, uid: string): string {

@@ -1,14 +1,15 @@
 // The topology's cluster-level sections: `kubeProxy` (which kube-proxy backend and rule format the
-// nodes run) and `objects` (Kubernetes objects the cluster daemon creates through the apiserver
-// when the lab comes up, such as the article's kubia Deployment and Service). Objects are checked
-// here only as far as kubewire reads them — kind, name, and a Deployment's pinned pods, whose
-// nodes, IPs and names must fit the topology; the apiserver validates the rest when it gets them.
+// nodes run), `controlPlane` (the scheduler and controller manager as replicated processes) and
+// `objects` (Kubernetes objects the cluster daemon creates through the apiserver when the lab
+// comes up, such as the article's kubia Deployment and Service). Objects are checked here only as
+// far as kubewire reads them — kind, name, and a Deployment's pinned pods, whose nodes, IPs and
+// names must fit the topology; the apiserver validates the rest when it gets them.
 import { cidrContains, cidrSize, parseCidr, parseIpv4 } from '../net/ipv4.js';
 import { ValidationError } from '../errors.js';
 import type { FieldReader, Plain } from './field-reader.js';
 import { DNS_LABEL_RE } from './parse-pod.js';
 import { ANNOTATION_PINNED_PODS, parsePodPins, type PodPin } from './pod-pins.js';
-import type { ClusterObject, KubeProxySpec, NodeSpec } from './types.js';
+import type { ClusterObject, ControlPlaneSpec, KubeProxySpec, NodeSpec } from './types.js';
 
 export const PROXY_MODES = ['iptables', 'nftables'] as const;
 export const PROXY_RULE_FORMATS = ['current', 'article'] as const;
@@ -32,6 +33,15 @@ export function parseKubeProxy(f: FieldReader): KubeProxySpec {
   if (mode === 'nftables' && rules !== 'current')
     f.child('rules').fail('the nftables backend has one format (kube-proxy 1.31+): leave rules out or set "current"');
   return { mode: mode as KubeProxySpec['mode'], rules: rules as KubeProxySpec['rules'] };
+}
+
+/** Most control-plane replicas a lab runs: each is a Node process on a 2-core machine. */
+export const MAX_CONTROL_PLANE_REPLICAS = 3;
+
+export function parseControlPlane(f: FieldReader): ControlPlaneSpec {
+  if (!f.present) return { replicas: 0 };
+  f.object(['replicas']);
+  return { replicas: f.child('replicas').int(0, MAX_CONTROL_PLANE_REPLICAS, 0) };
 }
 
 export function parseClusterObjects(f: FieldReader, nodes: readonly NodeSpec[]): ClusterObject[] {

@@ -15,7 +15,7 @@ import {
 } from '../net/ipv4.js';
 import { FieldReader } from './field-reader.js';
 import { parsePodManifest } from './parse-pod.js';
-import { parseClusterObjects, parseKubeProxy } from './parse-cluster-objects.js';
+import { parseClusterObjects, parseControlPlane, parseKubeProxy } from './parse-cluster-objects.js';
 import { RESERVED_NODE_NAMES, type InternetHost, type NodeSpec, type Topology } from './types.js';
 
 /** Linux interface names are at most 15 characters (IFNAMSIZ - 1). */
@@ -47,6 +47,7 @@ const TOP_FIELDS = [
   'nodes',
   'kubeProxy',
   'objects',
+  'controlPlane',
 ];
 
 export interface ParseOptions {
@@ -162,6 +163,7 @@ export function parseTopology(text: string, file: string, opts: ParseOptions = {
     nodes,
     kubeProxy: parseKubeProxy(root.child('kubeProxy')),
     objects: parseClusterObjects(root.child('objects'), nodes),
+    controlPlane: parseControlPlane(root.child('controlPlane')),
   };
   return topo;
 }

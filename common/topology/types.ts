@@ -22,6 +22,16 @@ export interface Topology {
   kubeProxy?: KubeProxySpec;
   /** Kubernetes objects created through the apiserver when the cluster starts (if absent). */
   objects?: ClusterObject[];
+  /** How kube-scheduler and kube-controller-manager run (default: inside the cluster process). */
+  controlPlane?: ControlPlaneSpec;
+}
+
+export interface ControlPlaneSpec {
+  /**
+   * 0: the scheduler and controller manager run inside the cluster process (one of each);
+   * 1–3: each runs as that many processes of its own, electing a leader through its Lease.
+   */
+  replicas: number;
 }
 
 export interface KubeProxySpec {

@@ -26,7 +26,7 @@ const LABS: Array<[string, number]> = [
   ['pause-container', 3],
   ['controllers', 3],
   ['scheduling', 3],
-  ['dns-and-ha', 2],
+  ['dns-and-ha', 4],
   ['control-plane', 2],
 ];
 

@@ -121,6 +121,14 @@ test('objects: pins must name topology nodes, fit the node subnet, and not clash
   rejects(`${BASE}kubeProxy: { mode: nftables, rules: article }\n`, /kubeProxy\.rules/, /one format/);
 });
 
+test('controlPlane.replicas: absent is 0 (in the cluster process), 1..3 processes each, anything else named', () => {
+  assert.deepEqual(parseTopology(BASE, 'lab.yaml').controlPlane, { replicas: 0 });
+  assert.deepEqual(parseTopology(`${BASE}controlPlane: { replicas: 2 }\n`, 'lab.yaml').controlPlane, { replicas: 2 });
+  rejects(`${BASE}controlPlane: { replicas: 4 }\n`, /controlPlane\.replicas/, /outside 0\.\.3/);
+  rejects(`${BASE}controlPlane: { replicas: two }\n`, /controlPlane\.replicas/, /integer/);
+  rejects(`${BASE}controlPlane: { replica: 2 }\n`, /controlPlane\.replica\b/, /unknown field/);
+});
+
 test('a small topology parses with defaults, and --prefix overrides the file', () => {
   const t = parseTopology(BASE, 'lab.yaml', { prefix: 'kw-t0a1b2c-' });
   assert.equal(t.prefix, 'kw-t0a1b2c-');
