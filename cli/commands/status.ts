@@ -1,4 +1,13 @@
-// `kubewire status [--json]`: nodes, pods, links and processes of the running lab.
+// `kubewire status [--json]`: nodes, pods, links and processes of the running lab, and its
+// control-plane replicas when the topology runs them as processes (control-plane.json).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONTROL_PLANE_STATUS_FILE } from '../../cluster/agents/cluster-daemon.js';
+import {
+  formatControlPlane,
+  type ControlPlaneStatus,
+  type ReplicaStatus,
+} from '../../cluster/agents/control-plane-replicas.js';
 import { labStatus, formatStatus } from '../../runtime/lab/lab-status.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
 import { allPodRecords } from '../../runtime/lab/pod-records.js';
@@ -15,6 +24,26 @@ export async function status(args: string[]): Promise<number> {
     return 1;
   }
   const s = await labStatus(driver, state, allPodRecords(paths, state));
-  console.log(o.json ? JSON.stringify(s) : formatStatus(s));
+  const cp = readControlPlane(join(paths.dir, CONTROL_PLANE_STATUS_FILE));
+  if (o.json) console.log(JSON.stringify(cp ? { ...s, controlPlane: cp } : s));
+  else console.log(cp ? `${formatStatus(s)}\n\n${formatControlPlane(cp, sameProcess)}` : formatStatus(s));
   return 0;
+}
+
+function readControlPlane(path: string): ControlPlaneStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ControlPlaneStatus;
+  } catch {
+    return undefined; // none: the scheduler and controller manager run inside the cluster process
+  }
+}
+
+/** The recorded replica is still that process (pid and kernel start time). */
+function sameProcess(r: ReplicaStatus): boolean {
+  try {
+    const stat = readFileSync(`/proc/${r.pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) === r.startTime;
+  } catch {
+    return false;
+  }
 }

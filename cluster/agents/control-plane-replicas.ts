@@ -298,3 +298,16 @@ export class ControlPlaneReplicas {
     });
   }
 }
+
+/** `kubewire status`'s control-plane table: each replica, its pid (dead ones marked) and who leads. */
+export function formatControlPlane(s: ControlPlaneStatus, alive: (r: ReplicaStatus) => boolean): string {
+  const lines = ['CONTROL PLANE              PID      LEADS  IDENTITY (Lease holderIdentity)'];
+  for (const r of s.replicas)
+    lines.push(
+      `${`${r.component}-${r.replica}`.padEnd(26)} ${`${r.pid}${alive(r) ? '' : '(dead)'}`.padEnd(8)} ${(r.leading ? 'yes' : '-').padEnd(6)} ${r.identity}`,
+    );
+  const died = s.exits.filter((e) => e.wasLeader).length;
+  if (s.exits.length)
+    lines.push(`${s.exits.length} replica exit(s) restarted, ${died} of them while leading (control-plane.json)`);
+  return lines.join('\n');
+}
