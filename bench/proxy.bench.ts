@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { loadavg } from 'node:os';
 import type { IptablesRestorer } from '../cluster/proxy/iptables-restorer.js';
 import {
-  NetnsIptablesRestorer,
+  HostDriverIptablesRestorer,
   restoreArgs,
   restoreInput,
   type IptablesVariant,
@@ -19,6 +19,7 @@ import { NftProxier } from '../cluster/proxy/nftables/nft-proxier.js';
 import type { ProxyBackend } from '../cluster/proxy/proxy-backend.js';
 import { endpointSlice, service } from '../test/support/proxy-objects.js';
 import { NetnsLab } from '../test/support/netns-lab.js';
+import { NetnsDriver } from '../runtime/host/netns-driver.js';
 
 export const name = 'proxy';
 
@@ -48,14 +49,14 @@ function slice(i: number, count = ENDPOINTS) {
 }
 
 /**
- * The same restore as NetnsIptablesRestorer, run under /usr/bin/time so the bench also reports the
+ * The same restore as HostDriverIptablesRestorer, run under /usr/bin/time so the bench also reports the
  * CPU it took: on this shared 2-core machine wall time swings with other sessions' load.
  */
 class CpuTimedRestorer implements IptablesRestorer {
   lastCpuMs = 0;
-  private readonly plain: NetnsIptablesRestorer;
+  private readonly plain: HostDriverIptablesRestorer;
   constructor(private readonly variant: IptablesVariant) {
-    this.plain = new NetnsIptablesRestorer(variant);
+    this.plain = new HostDriverIptablesRestorer(new NetnsDriver('/nonexistent-no-scripts-needed'), variant);
   }
   async restore(netns: string, text: string): Promise<void> {
     const r = await execa(

@@ -41,13 +41,11 @@ import { readStartTime } from '../../runtime/host/netns-driver.js';
 import { cliMain } from '../../runtime/project-root.js';
 import { ControlPlaneReplicas, type ControlPlaneComponent } from './control-plane-replicas.js';
 import type { ControllerSettings } from '../controllers/registry.js';
-import { LeaderElector } from '../leader/leader-elector.js';
-import { ApiLeaseLock } from '../leader/lease-lock.js';
 import { HostDriverConntrackCleaner } from '../proxy/conntrack-cleanup.js';
 import { HostDriverIptablesRestorer } from '../proxy/netns-iptables-restorer.js';
 import { makeProxyBackend } from '../proxy/make-proxy-backend.js';
 import { HostDriverNftApplier } from '../proxy/nftables/nft-applier.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import { SchedulerServer } from '../scheduler/scheduler-server.js';
 import { Flanneld } from './flannel/flanneld.js';
 import { Kubelet, MIRROR_ANNOTATION } from './kubelet/kubelet.js';
 import { KubeletRecords } from './kubelet/kubelet-records.js';
@@ -424,31 +422,17 @@ export class ClusterDaemon {
   }
 
   private startScheduler(): void {
-    const lock = new ApiLeaseLock(this.client.leases, 'kube-system', 'kube-scheduler');
-    const elector = new LeaderElector(
-      {
-        lock,
-        identity: `kubewire-scheduler_${process.pid}`,
-        releaseOnCancel: true,
-        onError: (e) => this.o.log(`scheduler: leader election: ${describeError(e)}`),
-      },
-      this.clock,
-      {
-        onStartedLeading: () => {
-          const factory = new SharedInformerFactory(this.client, this.clock);
-          const scheduler = new Scheduler(this.client, factory, this.clock, {
-            onError: (e, c) => this.o.log(`scheduler: ${c}: ${describeError(e)}`),
-          });
-          const stop = scheduler.start();
-          return () => {
-            stop();
-            factory.shutdown();
-          };
-        },
-      },
-    );
-    elector.run();
-    this.stops.push(() => elector.stop());
+    // The one scheduler path (tests and bench run the same SchedulerServer): it campaigns for the
+    // kube-system/kube-scheduler Lease and schedules, over its own informers, only while it leads.
+    const scheduler = new SchedulerServer({
+      client: this.client,
+      clock: this.clock,
+      identity: `kubewire-scheduler_${process.pid}`,
+      leaderElection: {},
+      onError: (e, c) => this.o.log(`scheduler: ${c}: ${describeError(e)}`),
+    });
+    scheduler.start();
+    this.stops.push(() => scheduler.stop());
   }
 
   /** Starts the node's agents; with `deferPods`, its kubelet syncs pods only once the returned function runs. */

@@ -7,7 +7,7 @@ import type { KubeClient } from '../client/kube-client.js';
 import { SystemClock, type Clock } from '../client/clock.js';
 import type { Disposer } from '../client/rest-client.js';
 import { describeError, KubewireError } from '../../common/errors.js';
-import { LeaderElector } from '../leader/leader-elector.js';
+import { LeaderElector, type ElectionStats } from '../leader/leader-elector.js';
 import { ApiLeaseLock } from '../leader/lease-lock.js';
 import type { Controller } from './base-controller.js';
 import type { ControllerContext } from './controller-context.js';
@@ -73,6 +73,14 @@ export class ControllerManager {
     }
   }
 
+  /** Terms this instance acted in (its loops started): 0 for a standby that never led. */
+  terms = 0;
+
+  /** Its elector's counts (reads of the Lease, acquisitions); undefined without leader election. */
+  get election(): ElectionStats | undefined {
+    return this.elector?.stats;
+  }
+
   /** True while this instance leads (or always, without leader election) and its controllers run. */
   isActive(): boolean {
     return !!this.running;
@@ -126,6 +134,7 @@ export class ControllerManager {
 
   private startControllers(): void {
     if (this.running) return;
+    this.terms++;
     const informers = new SharedInformerFactory(this.opts.client, this.clock, {
       onError: (e, c) => this.opts.onError?.(e, `informer ${c}`),
     });

@@ -41,6 +41,24 @@ export function microTime(ms: number): string {
 
 const JITTER = 1.2;
 
+/** What an elector did, counted: tests bound a takeover by these, not by the wall clock. */
+export interface ElectionStats {
+  /** Attempts whose read of the lease succeeded. */
+  reads: number;
+  /** Successful reads since the record last changed (the holder's renewals reset it). */
+  readsOfSameRecord: number;
+  /** Times this elector took the lease from another holder (or from none). */
+  acquisitions: number;
+  /** At the last acquisition: the previous holder, how many of our reads saw its last record, and
+   *  that record's renewTime next to the acquireTime we wrote. */
+  lastAcquisition?: {
+    previousHolder: string;
+    readsOfLastRecord: number;
+    previousRenewTime?: string;
+    acquireTime?: string;
+  };
+}
+
 export class LeaderElector {
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
@@ -53,6 +71,7 @@ export class LeaderElector {
   private stopActing: Disposer | void = undefined;
   private reportedLeader = '';
   private attempt: Promise<void> = Promise.resolve();
+  readonly stats: ElectionStats = { reads: 0, readsOfSameRecord: 0, acquisitions: 0 };
 
   constructor(
     private readonly config: LeaderElectionConfig,
@@ -148,8 +167,10 @@ export class LeaderElector {
 
   private observe(lease: Lease, now: number): void {
     const json = JSON.stringify(lease.spec);
-    if (json !== this.observed.json) this.observed = { json, holder: lease.spec.holderIdentity ?? '', at: now, lease };
-    else this.observed.lease = lease;
+    if (json !== this.observed.json) {
+      this.observed = { json, holder: lease.spec.holderIdentity ?? '', at: now, lease };
+      this.stats.readsOfSameRecord = 0;
+    } else this.observed.lease = lease;
     const holder = lease.spec.holderIdentity ?? '';
     if (holder && holder !== this.reportedLeader) {
       this.reportedLeader = holder;
@@ -169,12 +190,16 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     const current = await lock.get();
+    this.stats.reads++;
     if (!current) {
       const created = await lock.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {}, spec });
+      this.stats.acquisitions++;
+      this.stats.lastAcquisition = { previousHolder: '', readsOfLastRecord: 1, acquireTime: spec.acquireTime };
       this.observe(created, this.clock.now());
       return true;
     }
     this.observe(current, now);
+    this.stats.readsOfSameRecord++;
     const holder = current.spec.holderIdentity ?? '';
     const durationMs = (current.spec.leaseDurationSeconds ?? 0) * 1000;
     if (holder && holder !== identity && this.observed.at + durationMs > now) return false;
@@ -185,6 +210,15 @@ export class LeaderElector {
       spec.leaseTransitions = (current.spec.leaseTransitions ?? 0) + 1;
     }
     const updated = await lock.update({ ...current, spec: { ...current.spec, ...spec } });
+    if (holder !== identity) {
+      this.stats.acquisitions++;
+      this.stats.lastAcquisition = {
+        previousHolder: holder,
+        readsOfLastRecord: this.stats.readsOfSameRecord,
+        previousRenewTime: current.spec.renewTime ?? undefined,
+        acquireTime: spec.acquireTime,
+      };
+    }
     this.observe(updated, this.clock.now());
     return true;
   }

@@ -1,6 +1,5 @@
-// IptablesRestorer for nodes that are network namespaces on this machine: runs
-// `ip netns exec <ns> iptables-restore` through execa with an argument array (no shell).
-import { execa } from 'execa';
+// IptablesRestorer for a node's network namespace: `iptables-restore` run through the runtime's
+// HostDriver (`ip netns exec <ns> …` on this machine).
 import { ValidationError } from '../../common/errors.js';
 import type { HostDriver } from '../../runtime/host/host-driver.js';
 import {
@@ -35,31 +34,8 @@ function checkNetns(netns: string): void {
     throw new ValidationError('iptables-restore', `not a network namespace name: ${JSON.stringify(netns)}`);
 }
 
-export class NetnsIptablesRestorer implements IptablesRestorer {
-  constructor(private readonly variant: IptablesVariant = 'iptables') {}
-
-  async restore(netns: string, text: string): Promise<void> {
-    checkNetns(netns);
-    const input = restoreInput(this.variant, text);
-    const r = await execa('ip', ['netns', 'exec', netns, ...restoreArgs(this.variant)], {
-      input,
-      stdout: 'ignore',
-      reject: false,
-      timeout: RESTORE_TIMEOUT_MS,
-    });
-    if (r.exitCode !== 0)
-      throw new IptablesRestoreError(netns, r.stderr || String(r.exitCode), linesAround(input, r.stderr));
-  }
-
-  async save(netns: string): Promise<string> {
-    checkNetns(netns);
-    const r = await execa('ip', ['netns', 'exec', netns, `${this.variant}-save`], { reject: false });
-    if (r.exitCode !== 0) throw new IptablesRestoreError(netns, r.stderr || `iptables-save exited ${r.exitCode}`, '');
-    return r.stdout;
-  }
-}
-
-/** The same through the runtime's HostDriver, so an SSH node works the same way. */
+/** iptables-restore/-save in a node's namespace through the runtime's HostDriver (execa, argument
+ * arrays, no shell), so an SSH node works the same way. */
 export class HostDriverIptablesRestorer implements IptablesRestorer {
   constructor(
     private readonly host: HostDriver,

@@ -6,7 +6,7 @@ import { SystemClock, type Clock } from '../client/clock.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
 import type { KubeClient } from '../client/kube-client.js';
 import type { Disposer } from '../client/rest-client.js';
-import { LeaderElector } from '../leader/leader-elector.js';
+import { LeaderElector, type ElectionStats } from '../leader/leader-elector.js';
 import { ApiLeaseLock } from '../leader/lease-lock.js';
 import type { SchedulingDecision } from './decision.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
@@ -38,6 +38,14 @@ export class SchedulerServer {
   /** The scheduler while this instance leads, else undefined. */
   get scheduler(): Scheduler | undefined {
     return this.running?.scheduler;
+  }
+
+  /** Terms this instance acted in (its loops started): 0 for a standby that never led. */
+  terms = 0;
+
+  /** Its elector's counts (reads of the Lease, acquisitions); undefined without leader election. */
+  get election(): ElectionStats | undefined {
+    return this.elector?.stats;
   }
 
   isActive(): boolean {
@@ -94,6 +102,7 @@ export class SchedulerServer {
 
   private startScheduling(): void {
     if (this.running) return;
+    this.terms++;
     const informers = new SharedInformerFactory(this.opts.client, this.clock, {
       onError: (e, c) => this.opts.onError?.(e, `informer ${c}`),
     });

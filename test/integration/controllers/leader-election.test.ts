@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { ReplicaSet } from '../../../common/api-types.js';
 import { ControllerManager } from '../../../cluster/controllers/controller-manager.js';
+import type { ElectionStats } from '../../../cluster/leader/leader-elector.js';
 import { startApiServer } from '../apiserver/harness.js';
 import { connect, until } from './kwok.js';
 import { readFileSync } from 'node:fs';
@@ -38,6 +39,29 @@ async function relay(target: URL): Promise<{ url: string; cut(): void }> {
 }
 
 const LE = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
+/** Reads a standby makes in more than one lease duration (they are at least retryPeriod apart). */
+const STANDBY_READS = Math.ceil(LE.leaseDurationMs / LE.retryPeriodMs) + 2;
+
+/**
+ * The takeover's bound in leader election's own terms: the new holder took the lease from `from`
+ * after reading its last record at most leaseDuration/retryPeriod + 1 times (reads are at least
+ * retryPeriod apart, and it takes over at the first read a lease duration after the record last
+ * changed). Load slows the reads down; it cannot add reads, so this holds on a busy machine too.
+ * And not before: the new acquireTime is a lease duration past the old record's renewTime.
+ */
+function assertTakeoverBound(stats: ElectionStats, from: string): void {
+  assert.equal(stats.acquisitions, 1);
+  assert.equal(stats.lastAcquisition?.previousHolder, from);
+  const { readsOfLastRecord: reads, previousRenewTime, acquireTime } = stats.lastAcquisition!;
+  const max = Math.ceil(LE.leaseDurationMs / LE.retryPeriodMs) + 1;
+  assert.ok(reads >= 2 && reads <= max, `took over after ${reads} reads of the old record (expected 2..${max})`);
+  // Not before: the lease's own times say the old holder's last renewal was a lease duration old.
+  const waited = Date.parse(acquireTime!) - Date.parse(previousRenewTime!);
+  assert.ok(
+    waited >= LE.leaseDurationMs,
+    `acquired ${waited} ms after the last renewal (lease ${LE.leaseDurationMs} ms)`,
+  );
+}
 const rs = (name: string): ReplicaSet => ({
   metadata: { name, namespace: 'default' },
   spec: {
@@ -58,12 +82,16 @@ test('two controller managers in one process: one leads and acts; when it loses 
     timeoutMs: 1000,
   });
   const clientB = connect(h);
+  // Leadership changes as they happen, in order (each manager logs them from its elector's callbacks).
+  const order: string[] = [];
+  const log = (line: string) => order.push(line.replace(/( of)? kube-system\/.*/, ''));
   const a = new ControllerManager({
     client: clientA,
     identity: 'cm-a',
     controllers: ['replicaset'],
     leaderElection: LE,
     onError: () => {},
+    log,
   });
   const b = new ControllerManager({
     client: clientB,
@@ -71,6 +99,7 @@ test('two controller managers in one process: one leads and acts; when it loses 
     controllers: ['replicaset'],
     leaderElection: LE,
     onError: () => {},
+    log,
   });
   t.after(async () => {
     partition.cut();
@@ -82,7 +111,11 @@ test('two controller managers in one process: one leads and acts; when it loses 
   a.start();
   await until('a leads', () => a.isActive());
   b.start();
-  await new Promise((r) => setTimeout(r, 1500));
+  // Standing by for longer than a lease duration, counted in b's own reads of the Lease (spaced at
+  // least retryPeriod apart): had b ignored a's renewals, it would have taken the lease by now.
+  await until('b stood by for a lease duration', () => b.election!.reads >= STANDBY_READS, 30_000);
+  assert.equal(b.election!.acquisitions, 0, 'the standby never took the lease');
+  assert.equal(b.terms, 0, "the standby's controllers never ran");
   assert.equal(b.isActive(), false, 'the standby does not act');
   const lease = await observer.leases.get('kube-controller-manager', 'kube-system');
   assert.equal(lease.spec.holderIdentity, 'cm-a');
@@ -92,12 +125,14 @@ test('two controller managers in one process: one leads and acts; when it loses 
     async () => (await observer.pods.list({ namespace: 'default', labelSelector: 'app=one' })).items.length === 2,
   );
   // a's connection breaks: it cannot renew, steps down after renewDeadline; b waits out the lease.
+  const termsLogged = order.length;
   partition.cut();
-  const brokeAt = Date.now();
-  await until('b leads', () => b.isActive(), 10_000);
-  const takeover = Date.now() - brokeAt;
-  assert.ok(takeover <= LE.leaseDurationMs + 2 * LE.retryPeriodMs * 1.2 + 1000, `takeover took ${takeover} ms`);
+  await until('b leads', () => b.isActive(), 60_000);
+  // a stops acting (renewDeadline) before b may start (leaseDuration): never two leaders.
+  assert.deepEqual(order.slice(termsLogged), ['cm-a: stopped leading', 'cm-b: became leader']);
+  assert.equal(b.terms, 1);
   assert.equal(a.isActive(), false, 'a stopped acting');
+  assertTakeoverBound(b.election!, 'cm-a');
   const after = await observer.leases.get('kube-controller-manager', 'kube-system');
   assert.equal(after.spec.holderIdentity, 'cm-b');
   assert.equal(after.spec.leaseTransitions, 1);
@@ -166,14 +201,16 @@ test('a leader in a child process killed with SIGKILL is replaced by the standby
     async () => (await client.pods.list({ namespace: 'default', labelSelector: 'app=by-child' })).items.length === 2,
   );
   assert.equal(standby.isActive(), false);
+  assert.equal(standby.terms, 0, "the standby's controllers never ran");
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
-  const killedAt = Date.now();
-  await until('the standby leads', () => standby.isActive(), 10_000);
-  const takeover = Date.now() - killedAt;
-  assert.ok(takeover <= LE.leaseDurationMs + 2 * LE.retryPeriodMs * 1.2 + 1000, `takeover took ${takeover} ms`);
-  t.diagnostic(`standby took over ${takeover} ms after SIGKILL (lease duration ${LE.leaseDurationMs} ms)`);
+  await until('the standby leads', () => standby.isActive(), 60_000);
+  // Not released (SIGKILL): the standby waited out the lease, and no longer.
+  assertTakeoverBound(standby.election!, 'cm-child');
+  t.diagnostic(
+    `standby took over after ${standby.election!.lastAcquisition!.readsOfLastRecord} reads of the dead holder's record`,
+  );
   await client.replicaSets.create(rs('by-standby'));
   await until(
     'the standby made the pods',

@@ -3,7 +3,7 @@
 // the article's three hops, curl google.com vs ping google.com, a service cluster IP and a NodePort.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetnsIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
+import { HostDriverIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
 import { Proxier } from '../../../cluster/proxy/proxier.js';
 import type { L2Step, PathTrace } from '../../../common/path-model.js';
 import { CaptureStore } from '../../../server/path/capture-store.js';
@@ -32,7 +32,7 @@ before(async () => {
     }, 120_000);
     const proxier = new Proxier({
       netns: lab.names.node('node5'),
-      restorer: new NetnsIptablesRestorer(),
+      restorer: new HostDriverIptablesRestorer(lab.driver),
       clock: { now: () => performance.now() },
       config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' },
     });
