@@ -31,12 +31,22 @@ function args(pid: string): string {
   }
 }
 
-/** One line per leftover, stable across scans so that two scans can be compared. */
-export function scanLeftovers(): string[] {
+/** Names of one lab prefix exactly (`kw-t1a2b3c-`, `kw-hts15-`): for a test or the soak's own lab. */
+export function prefixPattern(prefix: string): RegExp {
+  if (!/^kw-[a-z0-9-]*$/.test(prefix)) throw new Error(`not a lab prefix: ${JSON.stringify(prefix)}`);
+  return new RegExp(`^${prefix}[a-z0-9-]*$`);
+}
+
+/**
+ * One line per leftover, stable across scans so that two scans can be compared. `match` names the
+ * labs looked at (default: every test lab, kw-t…): their processes, namespaces and marks, mounts,
+ * cgroups, /etc/netns folders and links left in the host's own namespace.
+ */
+export function scanLeftovers(match: RegExp = TEST_PREFIX): string[] {
   const out: string[] = [];
   for (const root of cgroupMounts()) {
     for (const name of dirs(root)) {
-      if (!name.endsWith('kubewire') || !TEST_PREFIX.test(name.slice(0, -'kubewire'.length))) continue;
+      if (!name.endsWith('kubewire') || !match.test(name.slice(0, -'kubewire'.length))) continue;
       out.push(`cgroup ${join(root, name)}`);
       for (const d of subtree(join(root, name))) {
         let procs: string[] = [];
@@ -49,15 +59,17 @@ export function scanLeftovers(): string[] {
       }
     }
   }
-  for (const ns of [...dirs('/run/netns'), ...safeList('/run/netns')])
-    if (TEST_PREFIX.test(ns)) out.push(`namespace ${ns}`);
+  for (const ns of [...dirs('/run/netns'), ...safeList('/run/netns')]) if (match.test(ns)) out.push(`namespace ${ns}`);
   for (const m of safeList('/run/kubewire/netns'))
-    if (TEST_PREFIX.test(m)) out.push(`namespace mark /run/kubewire/netns/${m}`);
+    if (match.test(m)) out.push(`namespace mark /run/kubewire/netns/${m}`);
+  for (const d of safeList('/etc/netns')) if (match.test(d)) out.push(`netns folder /etc/netns/${d}`);
+  // This process's network namespace is the host's (tests and the soak run there).
+  for (const l of safeList('/sys/class/net')) if (match.test(l)) out.push(`host link ${l}`);
   const tmp = tmpdir();
   for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
     const [source, point] = line.split(' ');
     if (!point) continue;
-    const byName = [...point.split('/'), ...(source ?? '').split('/')].some((c) => TEST_PREFIX.test(c) && c.length > 4);
+    const byName = [...point.split('/'), ...(source ?? '').split('/')].some((c) => match.test(c) && c.length > 4);
     const inTestTmp = point.startsWith(`${tmp}/`) && /\/(kubewire|kw)-/.test(point.slice(tmp.length));
     if (byName || inTestTmp) out.push(`mount ${point} (${source})`);
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { loadState } from '../../../runtime/lab/lab-state.js';
-import { eventually, namespacesWithPrefix, TestLab, TWO_NODES } from './harness.js';
+import { killAtPhase, namespacesWithPrefix, TestLab, TWO_NODES } from './harness.js';
 
 /** Everything kernel-side of the lab, in a form where any re-creation or change shows. */
 async function fingerprint(lab: TestLab): Promise<Record<string, string>> {
@@ -46,15 +46,10 @@ describe('convergence', () => {
   });
 
   test('kill -9 in the middle of up, then up again: the lab is complete, nothing runs twice', async () => {
-    const child = lab.upChild(file);
-    // Kill once the namespaces exist and the wiring has begun.
-    await eventually(
-      async () => (namespacesWithPrefix(lab.prefix).includes(lab.names.node('node5')) ? true : undefined),
-      20_000,
-    );
-    await new Promise((r) => setTimeout(r, 150));
-    child.kill('SIGKILL');
-    await child;
+    // Killed when the nodes' wiring has begun (its phase reported), and checked to be unfinished.
+    const { events } = await killAtPhase(lab.upChild(file), 'nodes+cloud');
+    assert.ok(!events.includes('prune start'), `up had finished: ${events.join(', ')}`);
+    assert.equal((await loadState(lab.paths.state))?.phase, 'building');
     const r = await lab.upChild(file);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(await countProcesses(lab.names.internet), 1);

@@ -16,6 +16,7 @@ import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
 import { openImageService } from '../../../runtime/images/local-image-service.js';
 import { imageStoreDir } from '../../../runtime/images/oci-store.js';
 import { loadState, podKey } from '../../../runtime/lab/lab-state.js';
+import { parseProgressLine } from '../../../common/learner-contract.js';
 
 export class TestLab {
   readonly prefix = `kw-t${randomBytes(3).toString('hex')}-`;
@@ -59,9 +60,23 @@ export class TestLab {
       [join(projectRoot(), 'dist', 'test', 'integration', 'runtime', 'up-child.js'), file, this.prefix, this.stateBase],
       {
         reject: false,
-        timeout: 120_000,
+        timeout: 300_000,
       },
     );
+  }
+
+  /** `kubewire up FILE` through the CLI (it then starts the cluster process), reporting its phases. */
+  upCli(file: string) {
+    return execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), 'up', file], {
+      env: {
+        KUBEWIRE_STATE_DIR: this.stateBase,
+        KUBEWIRE_PREFIX: this.prefix,
+        KUBEWIRE_APISERVER_PORT: '0',
+        KUBEWIRE_PROGRESS: '1',
+      },
+      reject: false,
+      timeout: 600_000,
+    });
   }
 
   daemon: ClusterDaemon | undefined;
@@ -106,6 +121,36 @@ export class TestLab {
       rmSync(this.stateBase, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Kills `child` (an `up` that reports its phases on stderr) with SIGKILL as soon as it reports that
+ * `phase` started (or, with `event` 'done', ended), and returns the phase events it had reported.
+ * Fails if `up` ended on its own before that (a kill that came too late proves nothing).
+ */
+export async function killAtPhase(
+  child: ReturnType<typeof execa>,
+  phase: string,
+  event: 'start' | 'done' = 'start',
+): Promise<{ events: string[]; stdout: string }> {
+  const events: string[] = [];
+  let buf = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const e = parseProgressLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      if (!e) continue;
+      events.push(`${e.name} ${e.event}`);
+      if (e.name === phase && e.event === event) child.kill('SIGKILL');
+    }
+  });
+  const r = await child;
+  if (r.signal !== 'SIGKILL')
+    throw new Error(
+      `up ended (exit ${r.exitCode}) before phase ${phase} ${event} was reported (phases: ${events.join(', ')}): ${r.stderr}`,
+    );
+  return { events, stdout: String(r.stdout) };
 }
 
 /** Lab namespaces present now with this prefix. */
