@@ -335,7 +335,10 @@ export class ClusterDaemon {
         template: {
           metadata: { labels },
           spec: {
-            ...systemPodSpec('coredns', server, records, [{ name: 'dns', containerPort: 53, protocol: 'UDP' }]),
+            ...systemPodSpec('coredns', server, records, [
+              { name: 'dns', containerPort: 53, protocol: 'UDP' },
+              { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+            ]),
           },
         },
       },

@@ -1,5 +1,7 @@
-// Just enough of the DNS wire format (RFC 1035) for the emulated Internet's resolver: read a
-// query's question, write an answer with A records. Pure; unit-tested.
+// DNS messages for the lab's resolvers (the emulated Internet's and cluster DNS), read and written by
+// dns-packet: a query's one question, an answer with A records, and TCP's two-byte length framing
+// (RFC 1035 4.2.2, RFC 7766). Pure; unit-tested.
+import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
 
 export const TYPE_A = 1;
 export const CLASS_IN = 1;
@@ -7,90 +9,113 @@ export const RCODE_NOERROR = 0;
 export const RCODE_FORMERR = 1;
 export const RCODE_NXDOMAIN = 3;
 
+/** The opcode and RD bits of a query's flags, echoed in its answer. */
+const OPCODE_MASK = 0x7800;
+
 export interface DnsQuestion {
   id: number;
-  /** Header flags of the query (RD is echoed in the answer). */
+  /** Header flags of the query (opcode and RD are echoed in the answer). */
   flags: number;
+  /** Lower case, no trailing dot (as looked up). */
   name: string;
-  type: number;
-  qclass: number;
-  /** Byte range of the question section, echoed verbatim in the answer. */
-  questionEnd: number;
+  /** As asked (echoed in the answer: resolvers may randomise its case). */
+  asked: string;
+  /** 'A', 'AAAA', … (dns-packet's names). */
+  type: string;
+  qclass: string;
+  packet: DecodedPacket;
 }
 
-/** Parses a query with one question; returns undefined for anything malformed. */
+/** Reads a query with exactly one question; undefined for anything malformed or a response. */
 export function parseQuery(msg: Uint8Array): DnsQuestion | undefined {
-  if (msg.length < 12) return undefined;
-  const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
-  const id = view.getUint16(0);
-  const flags = view.getUint16(2);
-  if (flags & 0x8000 || view.getUint16(4) !== 1) return undefined; // a response, or not one question
-  const labels: string[] = [];
-  let off = 12;
-  for (;;) {
-    if (off >= msg.length) return undefined;
-    const len = msg[off]!;
-    off += 1;
-    if (len === 0) break;
-    if (len > 63 || off + len > msg.length) return undefined; // compression never occurs in a question
-    labels.push(String.fromCharCode(...msg.subarray(off, off + len)));
-    off += len;
+  let packet: DecodedPacket;
+  try {
+    packet = dnsPacket.decode(Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength));
+  } catch {
+    return undefined;
   }
-  if (off + 4 > msg.length) return undefined;
+  if (packet.type !== 'query' || packet.questions?.length !== 1) return undefined;
+  const q = packet.questions[0]!;
   return {
-    id,
-    flags,
-    name: labels.join('.').toLowerCase(),
-    type: view.getUint16(off),
-    qclass: view.getUint16(off + 2),
-    questionEnd: off + 4,
+    id: packet.id ?? 0,
+    flags: packet.flags ?? 0,
+    name: q.name.toLowerCase().replace(/\.$/, ''),
+    asked: q.name,
+    type: q.type,
+    qclass: q.class ?? 'IN',
+    packet,
   };
 }
 
-/** An answer to `q` (whose bytes are `query`) carrying A records `addresses` (dotted quads). */
-export function buildAnswer(
-  query: Uint8Array,
-  q: DnsQuestion,
-  rcode: number,
-  addresses: string[],
-  ttl = 60,
-): Uint8Array {
-  const out = new Uint8Array(q.questionEnd + addresses.length * 16);
-  out.set(query.subarray(0, q.questionEnd));
-  const view = new DataView(out.buffer);
-  // QR=1, opcode copied, AA=1, RD copied, RA=1, rcode.
-  view.setUint16(2, 0x8000 | (q.flags & 0x7800) | 0x0400 | (q.flags & 0x0100) | 0x0080 | (rcode & 0xf));
-  view.setUint16(4, 1);
-  view.setUint16(6, addresses.length);
-  view.setUint16(8, 0);
-  view.setUint16(10, 0);
-  let off = q.questionEnd;
-  for (const a of addresses) {
-    view.setUint16(off, 0xc00c); // pointer to the name in the question
-    view.setUint16(off + 2, TYPE_A);
-    view.setUint16(off + 4, CLASS_IN);
-    view.setUint32(off + 6, ttl);
-    view.setUint16(off + 10, 4);
-    a.split('.').forEach((o, i) => view.setUint8(off + 12 + i, Number(o)));
-    off += 16;
-  }
-  return out;
+/** An authoritative answer to `q` with rcode and A records `addresses` (dotted quads). */
+export function buildAnswer(q: DnsQuestion, rcode: number, addresses: string[], ttl = 60): Buffer {
+  const answers: Answer[] = addresses.map((data) => ({ type: 'A', class: 'IN', name: q.asked, ttl, data }));
+  const reply: Packet = {
+    type: 'response',
+    id: q.id,
+    flags:
+      (q.flags & OPCODE_MASK) |
+      dnsPacket.AUTHORITATIVE_ANSWER |
+      (q.flags & dnsPacket.RECURSION_DESIRED) |
+      dnsPacket.RECURSION_AVAILABLE |
+      (rcode & 0xf),
+    questions: [{ type: q.type as 'A', class: q.qclass as 'IN', name: q.asked }],
+    answers,
+  };
+  return dnsPacket.encode(reply);
 }
 
-/** A header-only FORMERR answer for a query we could not read (id kept when present). */
-export function formatError(query: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12);
-  if (query.length >= 2) out.set(query.subarray(0, 2));
-  new DataView(out.buffer).setUint16(2, 0x8000 | 0x0080 | RCODE_FORMERR);
-  return out;
+/** A header-only FORMERR answer for a query that could not be read (its id kept when present). */
+export function formatError(query: Uint8Array): Buffer {
+  const id = query.length >= 2 ? (query[0]! << 8) | query[1]! : 0;
+  return dnsPacket.encode({ type: 'response', id, flags: dnsPacket.RECURSION_AVAILABLE | RCODE_FORMERR });
 }
 
 /** Resolves a question against a table of names; AAAA and other types get an empty NOERROR. */
-export function answerQuery(query: Uint8Array, table: ReadonlyMap<string, string[]>): Uint8Array {
+export function answerQuery(query: Uint8Array, table: ReadonlyMap<string, string[]>): Buffer {
   const q = parseQuery(query);
   if (!q) return formatError(query);
-  const addrs = table.get(q.name.replace(/\.$/, ''));
-  if (!addrs) return buildAnswer(query, q, RCODE_NXDOMAIN, []);
-  const wantsA = (q.type === TYPE_A || q.type === 255) && q.qclass === CLASS_IN;
-  return buildAnswer(query, q, RCODE_NOERROR, wantsA ? addrs : []);
+  return answerFor(q, table);
+}
+
+/** The answer to a parsed question from `table`: NXDOMAIN for a name it does not hold. */
+export function answerFor(q: DnsQuestion, table: ReadonlyMap<string, string[]>): Buffer {
+  const addrs = table.get(q.name);
+  if (!addrs) return buildAnswer(q, RCODE_NXDOMAIN, []);
+  const wantsA = (q.type === 'A' || q.type === 'ANY') && q.qclass === 'IN';
+  return buildAnswer(q, RCODE_NOERROR, wantsA ? addrs : []);
+}
+
+/**
+ * DNS over TCP: messages with a two-byte length before each (RFC 1035 4.2.2). Feed it the bytes of
+ * a connection as they come; it calls `onMessage` with each whole message.
+ */
+export class TcpFramer {
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(
+    private readonly onMessage: (msg: Buffer) => void,
+    /** RFC 1035 caps a message at 65,535 bytes; a lab query is far smaller. */
+    private readonly maxBuffered = 65_537,
+  ) {}
+
+  /** false when the peer sent more than a message's worth without completing one. */
+  push(chunk: Buffer): boolean {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    while (this.buf.length >= 2) {
+      const len = this.buf.readUInt16BE(0);
+      if (this.buf.length < 2 + len) break;
+      const msg = this.buf.subarray(2, 2 + len);
+      this.buf = this.buf.subarray(2 + len);
+      this.onMessage(msg);
+    }
+    return this.buf.length <= this.maxBuffered;
+  }
+}
+
+/** A message framed for TCP: its length, then the message. */
+export function tcpFrame(msg: Uint8Array): Buffer {
+  const out = Buffer.alloc(2 + msg.length);
+  out.writeUInt16BE(msg.length, 0);
+  out.set(msg, 2);
+  return out;
 }

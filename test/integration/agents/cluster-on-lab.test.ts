@@ -287,6 +287,28 @@ test("pods reach the apiserver through the kubernetes Service (192.168.192.1:443
   await daemon.client.pods.delete('sa-client', 'default');
 });
 
+test("cluster DNS answers over TCP too (the kube-dns Service's dns-tcp port): dig +tcp from a pod", async () => {
+  const dns = (await daemon.client.services.get('kube-dns', 'kube-system')).spec!.clusterIP!;
+  const dig = async (...args: string[]) =>
+    (await lab.exec(tools(), ['dig', '+tries=1', '+time=3', `@${dns}`, ...args])).stdout;
+  // The cluster's own name, over TCP through kube-proxy's rule for 53/TCP to the coredns pod.
+  const tcp = await eventually(async () => {
+    const out = await dig('+tcp', 'kubernetes.default.svc.cluster.local', 'A');
+    return /status: NOERROR/.test(out) ? out : undefined;
+  }, 120_000);
+  assert.match(tcp, /kubernetes\.default\.svc\.cluster\.local\.\s+\d+\s+IN\s+A\s+192\.168\.192\.1\b/);
+  assert.match(tcp, /;; SERVER: [\d.]+#53\(.*\) \(TCP\)/);
+  // A name of the cluster domain that does not exist: NXDOMAIN, over TCP as over UDP.
+  for (const proto of ['+tcp', '+notcp'])
+    assert.match(await dig(proto, 'nothing-here.default.svc.cluster.local', 'A'), /status: NXDOMAIN/, proto);
+  // Other names are forwarded to the upstream resolver (the emulated Internet's), TCP clients too.
+  const fwd = await dig('+tcp', 'google.com', 'A');
+  assert.match(fwd, /google\.com\.\s+\d+\s+IN\s+A\s+203\.0\.113\.10\b/);
+  // Two queries on one connection (RFC 7766 pipelining; dig +keepopen reuses it).
+  const both = await dig('+tcp', '+keepopen', 'kubernetes.default.svc.cluster.local', 'google.com');
+  assert.equal((both.match(/status: NOERROR/g) ?? []).length, 2, both);
+});
+
 test("Ingress: host and path rules through the ingress controller's external address, with X-Forwarded-For", async () => {
   // A backend that echoes the headers it got.
   const echo =
