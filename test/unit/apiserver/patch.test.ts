@@ -45,6 +45,39 @@ test('json patch: every op, and a failing test changes nothing', () => {
   assert.throws(() => applyJsonPatch(doc, { op: 'add' }), PatchError);
 });
 
+test("json patch errors name the operation and path as kube's do, never the document; __proto__ is refused", () => {
+  const doc = { spec: { secret: 'do-not-echo' }, l: [1] };
+  const msg = (patch: unknown) => {
+    try {
+      applyJsonPatch(doc, patch);
+    } catch (e) {
+      assert.ok(e instanceof PatchError, String(e));
+      assert.doesNotMatch(e.message, /do-not-echo/);
+      return e.message;
+    }
+    assert.fail('no error');
+  };
+  assert.equal(
+    msg([{ op: 'test', path: '/spec/secret', value: 'x' }]),
+    'testing value /spec/secret failed: test failed',
+  );
+  assert.equal(msg([{ op: 'remove', path: '/nope' }]), 'remove operation does not apply: doc is missing path: "/nope"');
+  assert.equal(
+    msg([{ op: 'move', from: '/gone', path: '/x' }]),
+    'move operation does not apply: doc is missing from path: "/gone"',
+  );
+  assert.equal(msg([{ op: 'frob', path: '/x' }]), 'Unexpected kind: frob');
+  assert.match(msg([{ op: 'add', path: '/l/5', value: 1 }]), /out of bounds/);
+  assert.match(msg([{ op: 'add', path: '/__proto__/polluted', value: 1 }]), /__proto__/);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  // A failure in the middle leaves the input as it was.
+  msg([
+    { op: 'replace', path: '/spec/secret', value: 'changed' },
+    { op: 'remove', path: '/nope' },
+  ]);
+  assert.equal(doc.spec.secret, 'do-not-echo');
+});
+
 test('merge patch: null deletes, lists replace', () => {
   assert.deepEqual(applyMergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { a: null, b: { c: 9 }, l: [3] }), {
     b: { c: 9, d: 3 },
