@@ -103,12 +103,11 @@ test('no entries up front; the first ping is answered through L3 and L2 misses',
   assert.match(fdb.stdout, /7a:52:54:58:5f:4c dst 10\.231\.209\.114/);
 });
 
-test('a node leaving: the other node drops its route within a second', async () => {
+test('a node leaving: the other node drops its route', async () => {
   await daemon.client.nodes.delete('node2');
-  const t0 = Date.now();
+  // A bounded wait, not a timing claim (bench measures how fast): the Node's deletion event does it.
   await eventually(async () => {
     const r = await lab.exec(lab.names.node('node1'), ['ip', 'route', 'show', '192.168.129.0/24']);
     return r.stdout.trim() === '' ? true : undefined;
-  }, 5000);
-  assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
+  }, 30_000);
 });

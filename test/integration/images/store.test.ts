@@ -56,12 +56,10 @@ test('busybox is built from Debian busybox-static and runs as a root filesystem'
   assert.match(out, /\btmp\b/);
 });
 
-test('a second ensure builds nothing and is fast', async () => {
+test('a second ensure builds nothing', async () => {
   const before = builds.length;
-  const t0 = performance.now();
   for (const ref of ['busybox', 'registry.k8s.io/pause:3.10']) await svc.ensure(ref, { policy: 'IfNotPresent' });
   assert.equal(builds.length, before);
-  assert.ok(performance.now() - t0 < 500, `cached ensure took ${performance.now() - t0} ms`);
 });
 
 test('resolve finds images by name, image id and manifest digest; never builds', async () => {

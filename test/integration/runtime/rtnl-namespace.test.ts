@@ -60,16 +60,16 @@ test('a watching socket is told of a change made with ip, and a missing namespac
   const ns = lab.ns('node2');
   const sock = RtnlNamespace.open(ns);
   try {
-    const seen = new Promise<number>((resolve) => {
-      const t0 = performance.now();
-      sock.watch(() => resolve(performance.now() - t0));
-    });
+    const seen = new Promise<void>((resolve) => sock.watch(() => resolve()));
     execFileSync('ip', ['-n', ns, 'neigh', 'replace', '192.168.129.77', 'lladdr', '02:00:00:00:00:77', 'dev', 'cni0']);
-    const ms = await Promise.race([
+    // Bounded wait for the event (nothing else calls the watcher): no timing claim.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
       seen,
-      new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no event')), 3000)),
-    ]);
-    assert.ok(ms < 3000);
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error('no event')), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     const snap = await sock.snapshot('full');
     assert.ok(snap.neighbours.some((n) => n.dst === '192.168.129.77' && n.lladdr === '02:00:00:00:00:77'));
   } finally {

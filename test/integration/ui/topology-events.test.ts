@@ -1,6 +1,6 @@
 // The topology driven by kernel events (issue 13): the server holds one rtnetlink socket inside
-// each lab namespace (no `ip` process at all), a change made with `ip` reaches a frame long before
-// the 15 s safety read, an idle watcher costs the server next to no CPU, and a deleted namespace's
+// each lab namespace (no `ip` process at all), a change made with `ip` reaches a frame by its event
+// (the safety read is set an hour away here), an idle watcher costs the server next to no CPU, and a deleted namespace's
 // socket closes at once, so the namespace is really freed (its veth peer disappears).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,10 +17,18 @@ const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
 let lab: MiniLab;
 let server: RunningUiServer;
 let client: UiTestClient;
+/** Far beyond any wait below, so a frame that shows a change can only come from a kernel event. */
+const SAFETY_READ_MS = 3_600_000;
 
 before(async () => {
   lab = buildMiniLab(testPrefix(), 1);
-  server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
+  // The safety read is put out of the test's reach: every frame after the first comes from events.
+  server = await startUiApp({
+    prefix: lab.prefix,
+    staticDir: join(root, 'dist', 'renderer'),
+    log: () => {},
+    topologyIntervalMs: SAFETY_READ_MS,
+  });
   client = new UiTestClient(server.port, server.token);
   await client.connect();
 });
@@ -104,18 +112,15 @@ test('a kernel change reaches a topology frame fast, and an idle watcher costs n
   assert.ok(pct < 10, `idle watcher used ${pct.toFixed(1)}% of a core`);
 
   const at = client.frames.length;
-  const t0 = performance.now();
   execFileSync('ip', ['-n', node1, 'link', 'add', 'kwev0', 'type', 'veth', 'peer', 'name', 'kwev1']);
+  // How fast is bench/ui.bench.ts's to measure; here only that the event brought it (the safety
+  // read is an hour away), within a generous bound.
   await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>(
     (m) => m.type === 'topology' && m.graph.devices.some((d) => d.namespace === node1 && d.ifname === 'kwev0'),
-    5000,
+    60_000,
     'the new device',
     at,
   );
-  const ms = performance.now() - t0;
-  // ≤ 150 ms is the goal on an idle machine (bench/ui.bench.ts); the bound here holds under load
-  // and still fails if only the 15 s safety read found the change.
-  assert.ok(ms < 2500, `change → frame took ${ms.toFixed(0)} ms`);
   client.send({ type: 'topology.unsubscribe' });
 });
 
