@@ -8,6 +8,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
+import { mkfifoLight } from '../kernel/light-spawn.js';
 
 /** A line longer than this is split into P(artial) records, as containerd does at 16 KiB. */
 const MAX_LINE = 16 * 1024;
@@ -54,7 +55,7 @@ export async function openLogFifos(
   bundle: string,
 ): Promise<{ stdout: number; stderr: number; paths: [string, string] }> {
   const paths: [string, string] = [`${bundle}/stdout.fifo`, `${bundle}/stderr.fifo`];
-  await execa('mkfifo', ['-m', '0600', ...paths]);
+  if (!(mkfifoLight(paths[0], 0o600) && mkfifoLight(paths[1], 0o600))) await execa('mkfifo', ['-m', '0600', ...paths]);
   return { stdout: openSync(paths[0], 'r+'), stderr: openSync(paths[1], 'r+'), paths };
 }
 

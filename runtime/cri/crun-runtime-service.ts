@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, w
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { mkfifoLight } from '../kernel/light-spawn.js';
 import type { HostDriver } from '../host/host-driver.js';
 import type { Cgroups } from './cgroups.js';
 import { closeFd, ContainerLogPump, openLogFifos } from './container-log.js';
@@ -538,7 +539,7 @@ export class CrunRuntimeService implements RuntimeService {
 /** The stdin FIFO, opened read-write: the fd the container gets (a writer that never goes away). */
 async function openStdinFifo(bundle: string): Promise<number> {
   const path = join(bundle, 'stdin.fifo');
-  await execa('mkfifo', ['-m', '0600', path]);
+  if (!mkfifoLight(path, 0o600)) await execa('mkfifo', ['-m', '0600', path]);
   return openSync(path, 'r+');
 }
 

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { lightRun, lightSpawn, lightSpawnAvailable } from '../kernel/light-spawn.js';
 import type { NodeContainer } from './node-container.js';
 import { RuntimeError } from './cri-types.js';
 
@@ -42,20 +43,42 @@ export class OciRuntime {
   async create(id: string, bundle: string, lowerdirs: string[], stdio: CreateStdio): Promise<number> {
     const script = join(this.scriptsDir, 'container-create.sh');
     const argv = this.node.enter([script, this.name, this.root, id, bundle, lowerdirs.join(':')]);
-    const stdios: StdioOptions = [stdio.stdin ?? 'ignore', stdio.stdout, stdio.stderr, 'pipe'];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: stdios });
     let complaint = '';
-    child.stdio[3]?.on('data', (d: Buffer) => (complaint += d.toString()));
-    // Bounded like every other runtime call: a create stuck under load fails (and is cleaned up
-    // by the caller) instead of holding one of the kubelet's sync slots forever.
-    const timer = setTimeout(() => {
-      complaint += `no answer within ${CREATE_TIMEOUT_MS / 1000} s; `;
-      child.kill('SIGKILL');
-    }, CREATE_TIMEOUT_MS);
-    const code = await new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
-    }).finally(() => clearTimeout(timer));
+    let code: number;
+    if (lightSpawnAvailable() && [stdio.stdin ?? 3, stdio.stdout, stdio.stderr].every((fd) => fd > 2)) {
+      // posix_spawn (light-spawn.ts): the cluster process's page tables are not copied per container.
+      const child = await lightSpawn(argv[0]!, argv.slice(1), [
+        stdio.stdin ?? 'ignore',
+        stdio.stdout,
+        stdio.stderr,
+        'pipe',
+      ]);
+      const fd3 = child.out.get(3)!;
+      fd3.on('data', (d: Buffer) => (complaint += d.toString()));
+      fd3.on('error', () => undefined);
+      const timer = setTimeout(() => {
+        complaint += `no answer within ${CREATE_TIMEOUT_MS / 1000} s; `;
+        child.kill('SIGKILL');
+      }, CREATE_TIMEOUT_MS);
+      const r = await child.exited.finally(() => clearTimeout(timer));
+      // The complaint pipe closes with the script (its fd 3 is closed before the runtime runs).
+      await new Promise((res) => (fd3.closed ? res(undefined) : fd3.once('close', res)));
+      code = r.code ?? 128;
+    } else {
+      const stdios: StdioOptions = [stdio.stdin ?? 'ignore', stdio.stdout, stdio.stderr, 'pipe'];
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: stdios });
+      child.stdio[3]?.on('data', (d: Buffer) => (complaint += d.toString()));
+      // Bounded like every other runtime call: a create stuck under load fails (and is cleaned up
+      // by the caller) instead of holding one of the kubelet's sync slots forever.
+      const timer = setTimeout(() => {
+        complaint += `no answer within ${CREATE_TIMEOUT_MS / 1000} s; `;
+        child.kill('SIGKILL');
+      }, CREATE_TIMEOUT_MS);
+      code = await new Promise<number>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
+      }).finally(() => clearTimeout(timer));
+    }
     if (code !== 0) {
       const log = await readFile(join(bundle, 'runtime.log'), 'utf8').catch(() => '');
       throw new RuntimeError(
@@ -150,7 +173,9 @@ export class OciRuntime {
 
   private async run(args: string[], tolerateGone = false): Promise<void> {
     const argv = this.node.enter([this.name, '--root', this.root, ...args]);
-    const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 30_000 });
+    const r = lightSpawnAvailable()
+      ? await lightRun(argv[0]!, argv.slice(1), { timeoutMs: 30_000 })
+      : await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 30_000 });
     if (r.exitCode === 0) return;
     const text = `${r.stderr}${r.stdout}`;
     if (tolerateGone && /not running|does not exist|no such|not found|container not running/i.test(text)) return;

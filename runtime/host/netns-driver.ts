@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
+import { lightRun, lightSpawnAvailable } from '../kernel/light-spawn.js';
 import { netnsAddon } from '../project-root.js';
 import { HelperError } from './helper-error.js';
 import {
@@ -139,6 +140,15 @@ export class NetnsDriver implements HostDriver {
 
   async exec(netns: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const enter = opts.joinPid ? ['nsenter', '-t', String(opts.joinPid), '-u', '-i', '--'] : [];
+    if (!opts.inherit && lightSpawnAvailable()) {
+      const r = await lightRun('ip', ['netns', 'exec', netns, ...enter, ...argv], {
+        input: opts.input ?? '',
+        timeoutMs: opts.timeoutMs ?? 30_000,
+      });
+      // As execa gives them (callers compare texts): without the final newline.
+      const strip = (t: string) => t.replace(/\r?\n$/, '');
+      return { exitCode: r.exitCode, stdout: strip(r.stdout), stderr: strip(r.stderr) };
+    }
     const r = await execa('ip', ['netns', 'exec', netns, ...enter, ...argv], {
       ...(opts.inherit ? { stdio: 'inherit' as const } : { input: opts.input ?? '' }),
       ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : opts.inherit ? {} : { timeout: 30_000 }),
@@ -188,6 +198,11 @@ function runScript(
   input: string,
   timeoutMs: number,
 ): Promise<{ exitCode: number | undefined; stdout: string; stderr: string; timedOut: boolean }> {
+  if (lightSpawnAvailable())
+    return lightRun(file, args, { input, timeoutMs }).then(
+      (r) => ({ ...r, stdout: r.stdout.replace(/\r?\n$/, ''), stderr: r.stderr.replace(/\r?\n$/, '') }),
+      (err: Error) => ({ exitCode: undefined, stdout: '', stderr: err.message, timedOut: false }),
+    );
   return new Promise((resolve) => {
     const child = spawn(file, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
