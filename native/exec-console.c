@@ -7,7 +7,9 @@
    End of stdin is sent as the terminal's EOF (^D); closing fd 3 hangs the terminal up (SIGHUP to
    the process, as a closed terminal window does). Exits with the runtime's exit code, which
    crun/runc exec make the process's own.
-   usage: exec-console [--hold] COLS ROWS SOCKDIR -- RUNTIME ARGS... (an argument "@CONSOLE@"
+   With --ready PROGRAM the command's fd 3 is PROGRAM opened for reading (the runtime passes it
+   into the container with --preserve-fds 1, and the process runs /proc/self/fd/3: tty-ready.c).
+   usage: exec-console [--hold] [--ready PROGRAM] COLS ROWS SOCKDIR -- RUNTIME ARGS... (an argument "@CONSOLE@"
    becomes the socket's path; SOCKDIR is a private folder, the socket lives there while the
    runtime starts). With --hold the command is a `create` that exits once the container exists
    (an ephemeral container with a TTY): this then holds the terminal, as conmon does, says
@@ -90,6 +92,12 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  const char *ready = NULL;
+  if (argc > 2 && strcmp(argv[1], "--ready") == 0) {
+    ready = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 6 || strcmp(argv[4], "--") != 0 || argv[3][0] != '/') {
     fprintf(stderr, "usage: exec-console COLS ROWS SOCKDIR -- RUNTIME ARGS...\n");
     return 2;
@@ -119,7 +127,13 @@ int main(int argc, char **argv) {
     return 126;
   }
   if (pid == 0) {
-    dup2(2, 3);
+    int rfd = ready ? open(ready, O_RDONLY) : -1;
+    if (ready && rfd < 0) {
+      perror("exec-console: --ready");
+      _exit(126);
+    }
+    dup2(ready ? rfd : 2, 3);
+    if (rfd > 3) close(rfd);
     execvp(child_argv[0], child_argv);
     perror("exec-console: exec");
     _exit(127);

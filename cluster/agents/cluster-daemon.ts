@@ -51,7 +51,7 @@ import { Kubelet, MIRROR_ANNOTATION } from './kubelet/kubelet.js';
 import { KubeletRecords } from './kubelet/kubelet-records.js';
 import { NodeAgent } from './node/node-agent.js';
 import { startKubeletServer, type KubeletServing } from './kubelet-server/kubelet-serving.js';
-import { labDialer, NodePortRelay, type RelayNode } from './kubelet-server/node-port-relay.js';
+import { kubeletListenFd, labDialer, type NodePort } from './kubelet-server/node-port.js';
 import { ensureLeafCert } from '../apiserver/leaf-certs.js';
 import { kubeletStopped, watchKubeletSwitches } from '../../runtime/lab/kubelet-switch.js';
 import type { KubeletConnector } from '../apiserver/http/kubelet-proxy.js';
@@ -101,7 +101,6 @@ export class ClusterDaemon {
   cloudLB: CloudLoadBalancer | undefined;
   /** The scheduler and controller-manager processes (topology `controlPlane.replicas` > 0). */
   controlPlane: ControlPlaneReplicas | undefined;
-  private relay!: NodePortRelay;
   private state!: LabState;
   private caPem!: Buffer;
   private readonly stops: (Disposer | (() => Promise<void>))[] = [];
@@ -126,8 +125,6 @@ export class ClusterDaemon {
     this.stops.push(() => backend.close());
     // The apiserver reaches kubelets only through the nodes' port 10250 (its client certificate is
     // issued once the CA exists, right after start).
-    this.relay = new NodePortRelay(this.o.driver, (ns) => join(this.o.paths.logs, `${ns}-kubelet-relay.log`));
-    this.stops.push(() => this.relay.stopAll());
     const connector: KubeletConnector = {
       dial: labDialer(() => this.relayNodes()),
       tls: { ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0) },
@@ -242,18 +239,11 @@ export class ClusterDaemon {
     );
   }
 
-  private relayNode(n: NodeSpec): RelayNode {
-    const dir = join(this.o.paths.node(n.name), 'kubelet');
-    return {
-      name: n.name,
-      netns: this.names.node(n.name),
-      address: n.address,
-      serverSocket: join(dir, 'kubelet.sock'),
-      dialSocket: join(dir, 'apiserver-dial.sock'),
-    };
+  private relayNode(n: NodeSpec): NodePort {
+    return { name: n.name, netns: this.names.node(n.name), address: n.address };
   }
 
-  private relayNodes(): RelayNode[] {
+  private relayNodes(): NodePort[] {
     return this.topo.nodes.map((n) => this.relayNode(n));
   }
 
@@ -367,7 +357,6 @@ export class ClusterDaemon {
     if (!a) return;
     a.stop();
     this.agents.delete(name);
-    void this.relay.stop(name);
   }
 
   /**
@@ -543,7 +532,7 @@ export class ClusterDaemon {
         usage: 'server',
         sans: [`IP:${node.address}`, `DNS:${node.name}`],
       }),
-      socketPath: rn.serverSocket,
+      listen: () => kubeletListenFd(rn),
       api: client.rest,
       client,
       kubelet,
@@ -562,7 +551,6 @@ export class ClusterDaemon {
       log,
     });
     stops.push(() => void serving.stop());
-    await this.relay.start(rn);
     const proxier = makeProxyBackend(this.topo.kubeProxy, {
       netns,
       restorer: new HostDriverIptablesRestorer(this.o.driver),

@@ -310,6 +310,9 @@ export class ApiServer {
             requestCert: true,
             rejectUnauthorized: false,
             ca: pki.caCertPem,
+            // Nagle off on every connection, as Go's net package does for kube-apiserver: a
+            // keystroke of exec -t or a watch event is one small write that must leave at once.
+            noDelay: true,
           },
           (req, res) => void this.handle(req, res),
         );

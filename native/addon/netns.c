@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <node_api.h>
 #include <signal.h>
 #include <spawn.h>
@@ -262,6 +265,61 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value throw_sock(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_throw_error(env, "ESOCKET", msg);
+  return NULL;
+}
+
+static napi_value fd_value(napi_env env, int fd) {
+  napi_value v;
+  napi_create_int32(env, fd, &v);
+  return v;
+}
+
+// tcpSocket(): a new, unconnected IPv4 TCP socket's fd (close-on-exec), created in the calling
+// thread's network namespace: called inside withNetns, the socket lives in that namespace (the
+// caller wraps it in a net.Socket and connects it, as Go's netns.Do + net.Dial does).
+static napi_value tcp_socket(napi_env env, napi_callback_info info) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_sock(env, "socket", errno);
+  return fd_value(env, fd);
+}
+
+// tcpListen(address, port): a listening IPv4 TCP socket bound to address:port (SO_REUSEADDR),
+// in the calling thread's network namespace; the caller hands the fd to net.Server.listen({fd}).
+static napi_value tcp_listen(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char addr[64];
+  size_t len = 0;
+  int32_t port = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
+      napi_get_value_string_utf8(env, argv[0], addr, sizeof addr, &len) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &port) != napi_ok || port < 1 || port > 65535) {
+    napi_throw_type_error(env, NULL, "tcpListen(address, port)");
+    return NULL;
+  }
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+    napi_throw_type_error(env, NULL, "tcpListen: address must be an IPv4 address");
+    return NULL;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_sock(env, "socket", errno);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 511) != 0) {
+    int e = errno;
+    close(fd);
+    char what[128];
+    snprintf(what, sizeof what, "listen on %s:%d", addr, (int)port);
+    return throw_sock(env, what, e);
+  }
+  return fd_value(env, fd);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "withNetns", NAPI_AUTO_LENGTH, with_netns, NULL, &fn);
@@ -274,6 +332,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "pipe", fn);
   napi_create_function(env, "mkfifo", NAPI_AUTO_LENGTH, make_fifo, NULL, &fn);
   napi_set_named_property(env, exports, "mkfifo", fn);
+  napi_create_function(env, "tcpSocket", NAPI_AUTO_LENGTH, tcp_socket, NULL, &fn);
+  napi_set_named_property(env, exports, "tcpSocket", fn);
+  napi_create_function(env, "tcpListen", NAPI_AUTO_LENGTH, tcp_listen, NULL, &fn);
+  napi_set_named_property(env, exports, "tcpListen", fn);
   return exports;
 }
 

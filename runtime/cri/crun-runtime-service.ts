@@ -29,7 +29,7 @@ import {
 } from './cri-types.js';
 import type { NodeContainer } from './node-container.js';
 import { containerArgv, containerEnv, ociSpec, type OciNamespace } from './oci-spec.js';
-import type { OciRuntime } from './oci-runtime.js';
+import { TTY_READY_ARGV0, type OciRuntime } from './oci-runtime.js';
 import { resolveUser } from './image-user.js';
 
 export interface CrunRuntimeDeps {
@@ -431,16 +431,22 @@ export class CrunRuntimeService implements RuntimeService {
 
   /**
    * exec -t as containerd builds it: the container's own process spec (env, user, cwd,
-   * capabilities) with the command, a terminal and its first size (consoleSize; crun sets it from
-   * its parent once the pty exists, and the exec console sets it again at once, so a shell's first
-   * prompt has it — only a command reading its size at its very first instant can miss it).
+   * capabilities) with the command, a terminal and its first size (consoleSize). crun sets that
+   * size from its parent once the pty exists, after it let the process start: the process is the
+   * node's tty-ready first (passed on fd 3), which execs the command once the size is there, so
+   * even a command reading its size at its very first instant has it.
    */
   private async execTty(id: string, cmd: string[], opts: ExecOptions): Promise<StreamSession> {
     const dir = this.store.containerDir(id);
     const spec = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { process: Record<string, unknown> };
     const size = { cols: clampSize(opts.cols, 80), rows: clampSize(opts.rows, 24) };
     const file = join(dir, `exec-${randomBytes(6).toString('hex')}.json`);
-    const proc = { ...spec.process, args: cmd, terminal: true, consoleSize: { width: size.cols, height: size.rows } };
+    const proc = {
+      ...spec.process,
+      args: [TTY_READY_ARGV0, ...cmd],
+      terminal: true,
+      consoleSize: { width: size.cols, height: size.rows },
+    };
     writeFileSync(file, JSON.stringify(proc), { mode: 0o600 });
     const session = execSession(this.d.oci.execConsoleArgv(id, file, size), opts);
     void session.wait().finally(() => rm(file, { force: true }));

@@ -12,6 +12,9 @@ import { RuntimeError } from './cri-types.js';
 
 export type OciRuntimeName = 'crun' | 'runc';
 
+/** argv[0] of an exec -t process under execConsoleArgv: the tty-ready program on fd 3. */
+export const TTY_READY_ARGV0 = '/proc/self/fd/3';
+
 const CREATE_TIMEOUT_MS = 60_000;
 
 /** crun where installed (faster, smaller), else runc; KUBEWIRE_OCI_RUNTIME forces one. */
@@ -111,11 +114,16 @@ export class OciRuntime {
    * process is `processFile` (an OCI process with terminal and consoleSize, so the runtime sizes
    * the pty before the process runs), the runtime hands the pty's master to the console, which
    * relays stdin/stdout and applies resizes arriving on its fd 3 as "COLS ROWS\n" lines.
+   * The process's fd 3 is the node's tty-ready program (TTY_READY_ARGV0 runs it), which waits for
+   * the terminal's size before it execs the command: crun sets consoleSize after the command may
+   * already run, runc before.
    */
   execConsoleArgv(id: string, processFile: string, size: { cols: number; rows: number }): string[] {
     const cfg = this.node.cfg;
     return this.node.enter([
       join(dirname(cfg.initBinary), 'exec-console'),
+      '--ready',
+      join(dirname(cfg.initBinary), 'tty-ready'),
       String(size.cols),
       String(size.rows),
       join(cfg.stateDir, 'consoles'),
@@ -124,6 +132,8 @@ export class OciRuntime {
       '--root',
       this.root,
       'exec',
+      '--preserve-fds',
+      '1',
       '--process',
       processFile,
       '--console-socket',

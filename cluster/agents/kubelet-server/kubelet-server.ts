@@ -1,12 +1,12 @@
 // The kubelet's HTTPS server (port 10250 of its node): a serving certificate signed by the
 // cluster CA, every request authenticated and authorized through the apiserver (delegated-auth.ts),
 // and kubelet's endpoints: /healthz, /pods, /containerLogs, /exec, /attach, /portForward, /run,
-// /stats/summary, /metrics/resource. It listens on a Unix socket; a relay in the node's network
-// namespace (node-port-relay.ts) publishes it on <node address>:10250, so TLS ends here.
+// /stats/summary, /metrics/resource. It listens on <node address>:10250 with a socket made in the
+// node's network namespace (node-port.ts), so TLS ends here and no relay copies the bytes.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Pod } from '../../../common/api-types.js';
@@ -45,7 +45,8 @@ export interface RunningContainer {
 
 export interface KubeletServerDeps {
   nodeName: string;
-  socketPath: string;
+  /** The listening socket's fd (bound in the node's namespace). */
+  listen: () => number;
   tls: { cert: Buffer; key: Buffer; ca: Buffer };
   auth: DelegatedAuth;
   pods: PodDirectory;
@@ -77,9 +78,15 @@ export class KubeletServer {
   constructor(private readonly d: KubeletServerDeps) {}
 
   async start(): Promise<() => Promise<void>> {
-    rmSync(this.d.socketPath, { force: true });
     const server = createServer(
-      { cert: this.d.tls.cert, key: this.d.tls.key, ca: this.d.tls.ca, requestCert: true, rejectUnauthorized: false },
+      {
+        cert: this.d.tls.cert,
+        key: this.d.tls.key,
+        ca: this.d.tls.ca,
+        requestCert: true,
+        rejectUnauthorized: false,
+        noDelay: true,
+      },
       (req, res) => {
         void this.handle(req, res).catch((err) => this.fail(res, err));
       },
@@ -96,14 +103,13 @@ export class KubeletServer {
     server.requestTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.d.socketPath, () => resolve());
+      server.listen({ fd: this.d.listen() }, () => resolve());
     });
     this.server = server;
     return async () => {
       this.wss.clients.forEach((c) => c.terminate());
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      rmSync(this.d.socketPath, { force: true });
     };
   }
 

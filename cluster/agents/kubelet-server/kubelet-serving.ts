@@ -17,7 +17,8 @@ export interface KubeletServingOptions {
   node: { name: string; address: string };
   /** The serving certificate (signed by the cluster CA for the node's address and name) and the CA. */
   tls: { cert: Buffer; key: Buffer; ca: Buffer };
-  socketPath: string;
+  /** The listening socket: made inside the node's namespace on <address>:10250 (its fd). */
+  listen: () => number;
   api: RestClient;
   client: KubeClient;
   kubelet: KubeletPods;
@@ -48,7 +49,7 @@ export async function startKubeletServer(o: KubeletServingOptions): Promise<Kube
   const pods = new KubeletPodDirectory(o.kubelet, o.podLogDir, o.alive, ephemeral);
   const server = new KubeletServer({
     nodeName: o.node.name,
-    socketPath: o.socketPath,
+    listen: o.listen,
     tls: o.tls,
     auth: new DelegatedAuth(o.api, o.node.name),
     pods,

@@ -20,8 +20,13 @@ export function parsePorts(q: URLSearchParams): number[] {
 }
 
 export function servePortForwardWs(ws: WebSocket, ports: number[], dial: (port: number) => Duplex): void {
-  const send = (ch: number, d: Buffer) =>
-    ws.readyState === ws.OPEN && ws.send(Buffer.concat([Buffer.from([ch]), d]), { binary: true });
+  // A large chunk goes as one message in two frames (the channel byte, then the bytes): no copy.
+  const send = (ch: number, d: Buffer) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (d.length < 4096) return ws.send(Buffer.concat([Buffer.from([ch]), d]), { binary: true });
+    ws.send(Buffer.from([ch]), { binary: true, fin: false });
+    ws.send(d, { binary: true, fin: true });
+  };
   const conns: Duplex[] = [];
   ports.forEach((port, i) => {
     const pb = Buffer.alloc(2);

@@ -79,9 +79,16 @@ export class SpdySession extends EventEmitter {
   private readonly streams = new Map<number, SpdyStream>();
   /** Frames are handled in order even though header blocks inflate asynchronously. */
   private chain: Promise<void> = Promise.resolve();
+  /** Frames queued on `chain` and not handled yet: a DATA frame may skip the queue only when 0. */
+  private queued = 0;
   private closed = false;
 
-  constructor(private readonly write: (b: Buffer) => void) {
+  /**
+   * `write` gets a frame as its header and, for DATA frames, the payload apart: the connection
+   * writes both without copying the payload into a new buffer (a corked socket, or two WebSocket
+   * frames of one message).
+   */
+  constructor(private readonly write: (head: Buffer, payload?: Buffer) => void) {
     super();
   }
 
@@ -93,11 +100,19 @@ export class SpdySession extends EventEmitter {
       if (this.buf.length < 8 + len) break;
       const frame = this.buf.subarray(0, 8 + len);
       this.buf = this.buf.subarray(8 + len);
+      // The bulk of a session is DATA frames: handled at once (no promise per frame) unless a
+      // control frame before them is still inflating its headers.
+      if (this.queued === 0 && !(frame[0]! & 0x80)) {
+        this.dataFrame(frame);
+        continue;
+      }
+      this.queued++;
       this.chain = this.chain
         .then(() => this.frame(frame))
         .catch((err) => {
           this.emit('error', err);
-        });
+        })
+        .finally(() => this.queued--);
     }
   }
 
@@ -122,17 +137,18 @@ export class SpdySession extends EventEmitter {
     this.control(GOAWAY, 0, b);
   }
 
+  /** A DATA frame: its payload to the stream (a view of the bytes read, which nothing reuses). */
+  private dataFrame(f: Buffer): void {
+    const s = this.streams.get(f.readUInt32BE(0) & 0x7fffffff);
+    if (!s) return;
+    if (f.length > 8) s.emit('data', f.subarray(8));
+    if (f[4]! & FLAG_FIN) this.remoteEnd(s);
+  }
+
   private async frame(f: Buffer): Promise<void> {
     const flags = f[4]!;
     const body = f.subarray(8);
-    if (!(f[0]! & 0x80)) {
-      const id = f.readUInt32BE(0) & 0x7fffffff;
-      const s = this.streams.get(id);
-      if (!s) return;
-      if (body.length) s.emit('data', Buffer.from(body));
-      if (flags & FLAG_FIN) this.remoteEnd(s);
-      return;
-    }
+    if (!(f[0]! & 0x80)) return this.dataFrame(f);
     const version = f.readUInt16BE(0) & 0x7fff;
     const type = f.readUInt16BE(2);
     if (version !== 3) throw new Error(`SPDY version ${version} is not supported`);
@@ -194,10 +210,8 @@ export class SpdySession extends EventEmitter {
     const h = Buffer.alloc(8);
     h.writeUInt32BE(id & 0x7fffffff);
     h.writeUInt32BE(((fin ? FLAG_FIN : 0) << 24) | data.length, 4);
-    // Frames after the stream's SYN_REPLY: wait for the reply still being compressed, if any.
-    void this.chain.then(() => {
-      this.write(data.length ? Buffer.concat([h, data]) : h);
-    });
+    // Written at once: a stream is only handed out ('stream') after its SYN_REPLY was written.
+    this.write(h, data.length ? data : undefined);
     const s = this.streams.get(id);
     if (fin && s) this.maybeForget(s);
   }

@@ -26,11 +26,19 @@ export type SpdyServe =
 export function serveSpdyUpgrade(req: IncomingMessage, socket: Duplex, o: SpdyServe): void {
   if (o.kind === 'portforward' && o.tunnel) {
     const ws = o.tunnel;
-    const session = new SpdySession((b) => ws.readyState === ws.OPEN && ws.send(b, { binary: true }));
+    // kubectl's tunnel reads the messages as one byte stream (client-go's TunnelingConnection):
+    // a large DATA frame goes as one message in two WebSocket frames, its header and its payload.
+    const session = new SpdySession((head, payload) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (!payload) return ws.send(head, { binary: true });
+      if (payload.length < 4096) return ws.send(Buffer.concat([head, payload]), { binary: true });
+      ws.send(head, { binary: true, fin: false });
+      ws.send(payload, { binary: true, fin: true });
+    });
     ws.on('message', (d: Buffer) => session.receive(Buffer.isBuffer(d) ? d : Buffer.from(d as unknown as ArrayBuffer)));
     ws.on('close', () => session.close());
     session.on('error', () => ws.terminate());
-    return portForward(session, o);
+    return portForward(session, socket, o);
   }
   const offered = String(req.headers['x-stream-protocol-version'] ?? '')
     .split(',')
@@ -50,16 +58,26 @@ export function serveSpdyUpgrade(req: IncomingMessage, socket: Duplex, o: SpdySe
   socket.write(
     `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
   );
-  const session = new SpdySession((b) => socket.writable && socket.write(b));
+  const session = new SpdySession((head, payload) => {
+    if (!socket.writable) return;
+    if (!payload) return void socket.write(head);
+    socket.cork();
+    socket.write(head);
+    socket.write(payload);
+    socket.uncork();
+  });
   socket.on('data', (d: Buffer) => session.receive(d));
   socket.on('close', () => session.close());
   socket.on('end', () => session.close());
   session.on('error', () => socket.destroy());
-  if (o.kind === 'portforward') return portForward(session, o);
+  if (o.kind === 'portforward') return portForward(session, socket, o);
   return remoteCommand(session, socket, o);
 }
 
-function portForward(session: SpdySession, o: Extract<SpdyServe, { kind: 'portforward' }>): void {
+/** Above this many bytes waiting in the client connection, reading from the pod pauses. */
+const HIGH_WATER = 1 << 20;
+
+function portForward(session: SpdySession, socket: Duplex, o: Extract<SpdyServe, { kind: 'portforward' }>): void {
   const pairs = new Map<string, { data?: SpdyStream; error?: SpdyStream }>();
   session.on('stream', (s: SpdyStream) => {
     const id = s.headers.requestid ?? '';
@@ -71,7 +89,7 @@ function portForward(session: SpdySession, o: Extract<SpdyServe, { kind: 'portfo
     pairs.set(id, pair);
     if (!pair.data || !pair.error) return;
     pairs.delete(id);
-    forward(pair.data, pair.error, Number(pair.data.headers.port), o);
+    forward(pair.data, pair.error, Number(pair.data.headers.port), socket, o);
   });
 }
 
@@ -79,6 +97,7 @@ function forward(
   data: SpdyStream,
   error: SpdyStream,
   port: number,
+  socket: Duplex,
   o: Extract<SpdyServe, { kind: 'portforward' }>,
 ): void {
   let conn: Duplex;
@@ -95,7 +114,16 @@ function forward(
   data.on('data', (b: Buffer) => conn.write(b));
   data.on('end', () => conn.end());
   data.on('reset', () => conn.destroy());
-  conn.on('data', (b: Buffer) => data.write(b));
+  data.on('close', () => conn.destroy());
+  // Backpressure as an io.Copy has it: the pod's bytes wait in its socket while the client's
+  // connection is behind (else they pile up in this process's memory).
+  conn.on('data', (b: Buffer) => {
+    data.write(b);
+    if (socket.writableLength > HIGH_WATER && !conn.isPaused()) {
+      conn.pause();
+      socket.once('drain', () => conn.resume());
+    }
+  });
   conn.on('error', (e) => finish(e));
   conn.on('close', () => finish());
 }

@@ -4,11 +4,12 @@
 // is the runtime of this lab's pods (a container is a process joined to its pod's namespaces, see
 // runtime/pod/pod-runtime.ts): exec enters the container process's mount, UTS, IPC and network
 // namespaces with nsenter (its mount namespace is the one `ip netns exec` made, so the pod's
-// /etc/resolv.conf and hosts apply); port-forward runs socat inside the pod's network namespace,
-// as dockershim's nsenter + socat did.
-import { spawn, type ChildProcess } from 'node:child_process';
+// /etc/resolv.conf and hosts apply); port-forward connects to the pod's loopback with a socket
+// made inside the pod's network namespace, as containerd's PortForward does.
+import { spawn } from 'node:child_process';
+import { connectIn } from '../../../runtime/kernel/netns-enter.js';
 import { createRequire } from 'node:module';
-import { Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 
 export interface ExecTarget {
   /** Pid of the container's process (joined namespaces are taken from it). */
@@ -67,12 +68,10 @@ export class NsenterStreamRuntime implements StreamRuntime {
 
   portForward(sandboxPid: number, port: number): Duplex {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${port}`);
-    const child = spawn(
-      'nsenter',
-      ['-t', String(sandboxPid), '-n', '--', 'socat', '-b', '131072', 'STDIO', `TCP4:127.0.0.1:${port}`],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    return childDuplex(child);
+    if (!Number.isInteger(sandboxPid) || sandboxPid <= 1) throw new Error(`bad sandbox pid ${sandboxPid}`);
+    // A socket made in the pod's network namespace, connected to its loopback: what containerd's
+    // PortForward does (netns.Do + net.Dial), with no process or pipe in between.
+    return connectIn(`/proc/${sandboxPid}/ns/net`, '127.0.0.1', port);
   }
 
   private withPty(args: string[], env: Record<string, string>, o: ExecOptions): StreamProcess {
@@ -127,36 +126,4 @@ function withPipes(args: string[], env: Record<string, string>, wantStdin: boole
 function signalNumber(s: NodeJS.Signals): number {
   const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
   return table[s] ?? 0;
-}
-
-/** A child's stdin/stdout as one Duplex (stderr kept for the error message). */
-function childDuplex(child: ChildProcess): Duplex {
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()).length > 4096 && (err = err.slice(-4096)));
-  const d = new Duplex({
-    write(chunk, _enc, cb) {
-      if (!child.stdin!.write(chunk)) child.stdin!.once('drain', cb);
-      else cb();
-    },
-    final(cb) {
-      child.stdin!.end();
-      cb();
-    },
-    read() {
-      child.stdout!.resume();
-    },
-    destroy(e, cb) {
-      child.kill('SIGKILL');
-      cb(e);
-    },
-  });
-  child.stdin!.on('error', () => undefined);
-  child.stdout!.on('data', (c: Buffer) => {
-    if (!d.push(c)) child.stdout!.pause();
-  });
-  child.stdout!.on('end', () => d.push(null));
-  child.on('close', (code) => {
-    if (code && code !== 0) d.destroy(new Error(err.trim() || `socat exited with ${code}`));
-  });
-  return d;
 }

@@ -238,7 +238,37 @@ export function proxyUpgrade(
   socket.on('error', end);
   up.on('close', () => socket.end());
   socket.on('close', () => up.destroy());
-  up.pipe(socket);
-  socket.pipe(up);
+  splice(up, socket);
+  splice(socket, up);
   if ('setNoDelay' in socket) (socket as unknown as { setNoDelay(v: boolean): void }).setNoDelay(true);
+}
+
+/**
+ * `from.pipe(to)` for a spliced upgrade, with bulk reads gathered: a TLS socket hands out at most
+ * 16 KiB per read, and writing each on its own costs an encryption call, a write(2) and a
+ * stream round trip apiece. Reads of a full record are corked until the loop has read what is
+ * there (setImmediate) and leave as one write; a short read (a keystroke, a status) leaves at once.
+ */
+function splice(from: Duplex, to: Duplex): void {
+  let corked = false;
+  const flush = () => {
+    corked = false;
+    to.uncork();
+  };
+  from.on('data', (b: Buffer) => {
+    if (b.length >= 16384 && !corked) {
+      corked = true;
+      to.cork();
+      setImmediate(flush);
+    }
+    // Backpressure past 256 KiB (a corked batch may pass the socket's 16 KiB mark on purpose).
+    if (!to.write(b) && to.writableLength > 262144 && !from.isPaused()) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.on('end', () => {
+    if (corked) flush();
+    to.end();
+  });
 }

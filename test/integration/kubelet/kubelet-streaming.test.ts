@@ -116,13 +116,12 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
     assert.match(term.text().replace(/\r/g, ''), /^24 80\n40 132\n$/);
   });
 
-  // crun 1.8.1 sets an exec's consoleSize from its parent once the pty's master is there, while
-  // the process may already run: a command that reads its size at its very first instant can
-  // still see 0 0 on a loaded machine (8 of 12 tries at load 25). runc sets it in the child.
-  test(
-    "kubectl exec -it: the size is there at the process's first instant",
-    { todo: "crun applies consoleSize after the process may have started (runc's init does it before exec)" },
-    async () => {
+  // crun 1.8.1 sets an exec's consoleSize from its parent after it let the process start, so the
+  // process is the node's tty-ready first (native/tty-ready.c, on fd 3), which execs the command
+  // once the terminal has its size: a command reading it at its very first instant gets it (before,
+  // 8 of 12 tries at load 25 saw 0 0). Several tries, since the race was one of timing.
+  test("kubectl exec -it: the size is there at the process's first instant", async () => {
+    for (let i = 0; i < 4; i++) {
       const script = `stty cols 101 rows 31; ${KUBECTL} exec -it tools -- stty size`;
       const r = await execa('script', ['-qfec', script, '/dev/null'], {
         env: { KUBECONFIG: kubeconfig },
@@ -131,8 +130,29 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
         input: '',
       });
       assert.match(r.stdout, /31 101/);
-    },
-  );
+    }
+    // The command is the process itself once it runs (same pid, no wrapper left), and a command
+    // that does not exist fails as crun's own lookup does.
+    const ps = await execa(
+      'script',
+      ['-qfec', `${KUBECTL} exec -it tools -- sh -c 'echo $$; cat /proc/$$/cmdline'`, '/dev/null'],
+      {
+        env: { KUBECONFIG: kubeconfig },
+        reject: false,
+        timeout: 60_000,
+        input: '',
+      },
+    );
+    assert.match(ps.stdout.replace(/\0/g, ' '), /sh -c echo/);
+    const missing = await execa('script', ['-qfec', `${KUBECTL} exec -it tools -- no-such-command`, '/dev/null'], {
+      env: { KUBECONFIG: kubeconfig },
+      reject: false,
+      timeout: 60_000,
+      input: '',
+    });
+    assert.match(missing.stdout, /executable file `no-such-command` not found in \$PATH/);
+    assert.match(missing.stdout, /command terminated with exit code 255/);
+  });
 
   test('kubectl port-forward + curl, through the WebSocket tunnel and through SPDY', async () => {
     for (const env of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]) {

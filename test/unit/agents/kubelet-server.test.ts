@@ -52,7 +52,11 @@ function control(type: number, flags: number, body: Buffer): Buffer {
 
 test('SPDY/3.1 session: streams with compressed headers, data, FIN, SYN_REPLY, PING', async () => {
   const out: Buffer[] = [];
-  const session = new SpdySession((b) => out.push(b));
+  const payloads: Buffer[] = [];
+  const session = new SpdySession((head, payload) => {
+    if (payload) payloads.push(payload);
+    out.push(payload ? Buffer.concat([head, payload]) : head);
+  });
   const streams: SpdyStream[] = [];
   session.on('stream', (s: SpdyStream) => streams.push(s));
   const deflate = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
@@ -113,6 +117,13 @@ test('SPDY/3.1 session: streams with compressed headers, data, FIN, SYN_REPLY, P
   const frames = out.filter((b) => !(b[0]! & 0x80));
   assert.equal(frames[0]!.subarray(8).toString(), 'back');
   assert.equal(frames[1]![4], 1, 'FIN');
+  // A DATA frame's payload leaves apart from its 8-byte header, as the caller's buffer (no copy),
+  // and a large write is cut into frames of at most 64 KiB.
+  const big = Buffer.alloc(100_000, 7);
+  streams[0]!.write(big);
+  const [first, second] = payloads.slice(-2);
+  assert.equal(first!.buffer, big.buffer);
+  assert.deepEqual([first!.length, second!.length], [65536, 100_000 - 65536]);
   session.close();
 });
 
