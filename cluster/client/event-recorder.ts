@@ -4,6 +4,7 @@
 import type { Event, KubeObject } from '../../common/api-types.js';
 import type { Clock } from './clock.js';
 import type { KubeClient } from './kube-client.js';
+import { rfc3339 } from '../../common/time.js';
 
 export interface EventSource {
   /** `default-scheduler`, `replicaset-controller`, `kubelet`. */
@@ -19,10 +20,6 @@ interface Seen {
 }
 
 const MAX_REMEMBERED = 4096;
-
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();

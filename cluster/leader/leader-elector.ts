@@ -10,6 +10,7 @@ import type { Clock } from '../client/clock.js';
 import type { Disposer } from '../client/rest-client.js';
 import { describeError, KubewireError } from '../../common/errors.js';
 import type { LeaseLock } from './lease-lock.js';
+import { microTime } from '../../common/time.js';
 
 export interface LeaderCallbacks {
   /** Now leading: start acting. May return what stops that. */
@@ -35,9 +36,7 @@ export interface LeaderElectionConfig {
 export class LeaderElectionConfigError extends KubewireError {}
 
 /** Lease times are MicroTime: RFC 3339 with microseconds. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
+export { microTime };
 
 const JITTER = 1.2;
 

@@ -18,6 +18,7 @@ import { fitErrorMessage, type NodeVerdict, type SchedulingDecision } from './de
 import { newPodInfo, podKey } from './node-info.js';
 import { defaultProfile, type Profile } from './profile.js';
 import { SchedulerCache } from './scheduler-cache.js';
+import { rfc3339 } from '../../common/time.js';
 
 /** Annotation the binding carries (the apiserver copies it onto the pod): a short decision summary. */
 export const DECISION_ANNOTATION = 'scheduler.kubewire.io/decision';
@@ -261,7 +262,7 @@ export class Scheduler {
       reason: 'Unschedulable',
       message,
       lastProbeTime: null,
-      lastTransitionTime: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastTransitionTime: rfc3339(this.clock.now()),
     };
     const { namespace = 'default', name = '' } = pod.metadata;
     this.client.pods

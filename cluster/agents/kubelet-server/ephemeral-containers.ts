@@ -16,6 +16,7 @@ import type { KubeClient } from '../../client/kube-client.js';
 import type { KubeletPods } from './kubelet-pod-directory.js';
 import type { RunningContainer } from './kubelet-server.js';
 import type { StreamProcess, StreamRuntime } from './stream-runtime.js';
+import { rfc3339 } from '../../../common/time.js';
 
 interface Running {
   c: RunningContainer;
@@ -167,7 +168,7 @@ export class EphemeralContainers {
     const r: Running = {
       c,
       proc,
-      startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      startedAt: rfc3339(Date.now()),
       image,
     };
     const file = createWriteStream(logFile, { flags: 'a' });
@@ -202,7 +203,7 @@ export class EphemeralContainers {
     };
     void proc.exited.then((code) => {
       r.exit = code;
-      r.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      r.finishedAt = rfc3339(Date.now());
       file.end();
       void this.report(pod).catch((e) => this.log(`kubelet: ephemeral status ${key}: ${describeError(e)}`));
     });

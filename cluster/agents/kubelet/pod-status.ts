@@ -1,6 +1,7 @@
 // The status a kubelet reports for a pod, computed from what it knows of the sandbox and each
 // container (kubelet's generateAPIPodStatus): phase, conditions, IPs and containerStatuses. Pure.
 import type { ContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from '../../../common/api-types.js';
+import { rfc3339 } from '../../../common/time.js';
 
 export interface ContainerRuntimeState {
   name: string;
@@ -32,7 +33,7 @@ export interface PodRuntimeView {
   failed?: boolean;
 }
 
-const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+const iso = (ms: number) => rfc3339(ms);
 
 export function podPhase(v: PodRuntimeView): PodPhase {
   if (v.failed) return 'Failed';

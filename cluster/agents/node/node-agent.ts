@@ -8,7 +8,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-errors
 import type { Clock } from '../../client/clock.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Disposer } from '../../client/rest-client.js';
-import { microTime } from '../../leader/leader-elector.js';
+import { rfc3339, microTime } from '../../../common/time.js';
 
 export interface NodeAgentConfig {
   name: string;
@@ -25,8 +25,6 @@ export interface NodeAgentConfig {
   /** The kubelet's own health: '' when healthy, else the reason (Ready=False). */
   health?: () => Promise<string>;
 }
-
-const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export class NodeAgent {
   private timers: (() => void)[] = [];

@@ -11,6 +11,7 @@ import { ApiError, badRequest } from '../status.js';
 import { decodeObject, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { deleteObject, parseDeleteOptions } from './deletion.js';
+import { rfc3339 } from '../../../common/time.js';
 
 const DISRUPTED_TTL_MS = 2 * 60_000;
 
@@ -70,7 +71,7 @@ export async function serveEviction(
       status.disruptionsAllowed -= 1;
       status.disruptedPods = {
         ...(status.disruptedPods as Record<string, string>),
-        [s.name]: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'),
+        [s.name]: rfc3339(now),
       };
       writeStatus(ctx, pdbRes, pdb, status);
     }
@@ -135,7 +136,7 @@ export function budgetStatus(pdb: KObject, pods: KObject[], now: number): Budget
         reason: healthy - desired > 0 ? 'SufficientPods' : 'InsufficientPods',
         message: '',
         observedGeneration: pdb.metadata?.generation ?? 1,
-        lastTransitionTime: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'),
+        lastTransitionTime: rfc3339(now),
       },
     ],
   };

@@ -10,6 +10,7 @@ import type { KObject } from '../registry/object-store.js';
 import { ApiError, notFound } from '../status.js';
 import { sendJson, type ApiContext } from './context.js';
 import type { KubeletConnector } from './kubelet-proxy.js';
+import { rfc3339 } from '../../../common/time.js';
 
 interface Sample {
   at: number;
@@ -51,7 +52,7 @@ export function parseResourceMetrics(text: string, at: number): Sample {
 
 const cpuQuantity = (cores: number) => `${Math.max(0, Math.round(cores * 1e9))}n`;
 const memQuantity = (bytes: number) => `${Math.round(bytes / 1024)}Ki`;
-const stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+const stamp = (ms: number) => rfc3339(ms);
 
 export class MetricsApi {
   private readonly last = new Map<string, Sample>();

@@ -15,6 +15,7 @@ import { proxyRequest } from './kubelet-proxy.js';
 import { serveEviction } from './eviction.js';
 import { serveEphemeralContainers } from './ephemeral-containers.js';
 import { serveTokenRequest } from './token-request.js';
+import { rfc3339 } from '../../../common/time.js';
 
 export async function serveSubresource(
   ctx: ApiContext,
@@ -146,7 +147,7 @@ async function serveBinding(
       type: 'PodScheduled',
       status: 'True',
       lastProbeTime: null,
-      lastTransitionTime: new Date(Math.floor(ctx.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      lastTransitionTime: rfc3339(ctx.clock.now()),
     },
   ];
   if (binding.metadata?.annotations)

@@ -12,6 +12,7 @@ import { checkTypeMeta } from './object-writes.js';
 import { dryRunOf } from './rest-handler.js';
 import type { ObjectRef } from '../authn/service-account-token.js';
 import { admit } from '../admission/admission.js';
+import { rfc3339 } from '../../../common/time.js';
 
 const MIN_SECONDS = 600;
 const MAX_SECONDS = 2 ** 32;
@@ -121,9 +122,9 @@ export async function serveTokenRequest(
   const out: KObject = {
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
-    metadata: { name: s.name, namespace: s.namespace, creationTimestamp: rfc3339(now) },
+    metadata: { name: s.name, namespace: s.namespace, creationTimestamp: fromSeconds(now) },
     spec: { audiences, expirationSeconds, boundObjectRef: ref ?? null },
-    status: { token: '', expirationTimestamp: rfc3339(now + expirationSeconds) },
+    status: { token: '', expirationTimestamp: fromSeconds(now + expirationSeconds) },
   };
   if (!dryRunOf(s.url)) {
     const issued = tokens.issue({
@@ -134,11 +135,11 @@ export async function serveTokenRequest(
       expirationSeconds,
       now,
     });
-    out.status = { token: issued.token, expirationTimestamp: rfc3339(issued.expiresAt) };
+    out.status = { token: issued.token, expirationTimestamp: fromSeconds(issued.expiresAt) };
   }
   sendJson(res, 201, out);
 }
 
-function rfc3339(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+function fromSeconds(seconds: number): string {
+  return rfc3339(seconds * 1000);
 }

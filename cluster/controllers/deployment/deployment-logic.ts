@@ -22,6 +22,7 @@ import {
   sumStatus,
   templateHash,
 } from './deployment-util.js';
+import { rfc3339 } from '../../../common/time.js';
 
 export type DeploymentAction =
   | { type: 'createReplicaSet'; rs: ReplicaSet }
@@ -212,7 +213,7 @@ class Planner {
     const want = replicasOf(this.d);
     const { maxUnavailable } = this.fence();
     const conds = (this.d.status?.conditions ?? []).map((c) => ({ ...c }));
-    const t = new Date(Math.floor(this.now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const t = rfc3339(this.now);
     const setCond = (type: string, st: string, reason: string, message: string, touch = false) => {
       const i = conds.findIndex((c) => c.type === type);
       const cur = conds[i];

@@ -7,6 +7,7 @@ import type { Event, KubeObject, ObjectReference } from '../../../common/api-typ
 import type { Clock } from '../../client/clock.js';
 import { isNotFound } from '../../client/api-errors.js';
 import { describeError } from '../../../common/errors.js';
+import { rfc3339, microTime } from '../../../common/time.js';
 
 /** Where events are written: the events resource of the typed client fits. */
 export interface EventSink {
@@ -31,12 +32,10 @@ interface Seen {
 const MAX_KEYS = 4096;
 const WINDOW_MS = 10 * 60_000;
 
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
+export { microTime };
 
 function seconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return rfc3339(ms);
 }
 
 export function objectRef(obj: KubeObject, apiVersion: string, kind: string): ObjectReference {

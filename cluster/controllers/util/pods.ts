@@ -1,6 +1,7 @@
 // What controllers ask of a pod (k8s.io/kubernetes/pkg/api/v1/pod and controller_utils): is it
 // active, ready, available; and how a pod is made from an owner's template.
 import type { KubeObject, ObjectMeta, OwnerReference, Pod, PodTemplateSpec } from '../../../common/api-types.js';
+import { rfc3339 } from '../../../common/time.js';
 
 export function isPodActive(p: Pod): boolean {
   return p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp;
@@ -68,6 +69,4 @@ export function podFromTemplate(
 }
 
 /** Timestamps as the API writes them: RFC 3339, second precision. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+export { rfc3339 };
