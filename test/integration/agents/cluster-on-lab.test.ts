@@ -100,6 +100,26 @@ const answers = (ip: string, name: string) =>
   );
 const kubiaPod = async (name: string) => (await daemon.client.pods.get(name, 'default')) as Pod;
 
+let kubiaMade: Promise<Pod[]> | undefined;
+/**
+ * kubia.yaml's Deployment and Service, made by whichever test needs them first (each test that uses
+ * kubia awaits this, so any one of them also runs alone): the six pods once all are Ready.
+ */
+function kubia(): Promise<Pod[]> {
+  kubiaMade ??= (async () => {
+    const docs = parseAllDocuments(readFileSync(join(projectRoot(), 'labs', 'manifests', 'kubia.yaml'), 'utf8')).map(
+      (d) => d.toJSON(),
+    );
+    await daemon.client.deployments.create(docs.find((d) => d.kind === 'Deployment') as Deployment);
+    await daemon.client.services.create(docs.find((d) => d.kind === 'Service') as Service);
+    return eventually(async () => {
+      const l = await pods();
+      return l.length === 6 && l.every(ready) ? l : undefined;
+    }, 60_000);
+  })();
+  return kubiaMade;
+}
+
 test('each node registers: Ready, InternalIP, podCIDR, flannel annotations, a kube-node-lease Lease', async () => {
   const nodes = await eventually(async () => {
     const l = (await daemon.client.nodes.list()).items;
@@ -138,15 +158,7 @@ test("the topology's static pod is mirrored into the API, Running and Ready", as
 });
 
 test('kubia.yaml: six pods Running and Ready on both nodes, reached through the service by name', async () => {
-  const docs = parseAllDocuments(readFileSync(join(projectRoot(), 'labs', 'manifests', 'kubia.yaml'), 'utf8')).map(
-    (d) => d.toJSON(),
-  );
-  await daemon.client.deployments.create(docs.find((d) => d.kind === 'Deployment') as Deployment);
-  await daemon.client.services.create(docs.find((d) => d.kind === 'Service') as Service);
-  const running = await eventually(async () => {
-    const l = await pods();
-    return l.length === 6 && l.every(ready) ? l : undefined;
-  }, 60_000);
+  const running = await kubia();
   assert.deepEqual(new Set(running.map((p) => p.spec.nodeName)), new Set(['node1', 'node2']));
   for (const p of running) {
     assert.equal(p.status?.hostIP, p.spec.nodeName === 'node1' ? '10.231.209.113' : '10.231.209.114');
@@ -169,6 +181,7 @@ test('kubia.yaml: six pods Running and Ready on both nodes, reached through the 
 });
 
 test("NodePort 32681 answers from the emulated Internet; the node's nat table has kube-proxy's chains; conntrack shows the DNAT", async () => {
+  await kubia();
   const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '3', 'http://10.231.209.114:32681']);
   assert.match(r.stdout, /You've hit kubia-/);
   const nat = await lab.exec(lab.names.node('node1'), ['iptables', '-t', 'nat', '-S']);
@@ -188,6 +201,7 @@ test("NodePort 32681 answers from the emulated Internet; the node's nat table ha
 });
 
 test('type LoadBalancer: the emulated cloud LB in the gateway answers on the external address from the Internet', async () => {
+  await kubia();
   await daemon.client.services.create({
     apiVersion: 'v1',
     kind: 'Service',
@@ -311,6 +325,7 @@ test("cluster DNS answers over TCP too (the kube-dns Service's dns-tcp port): di
 });
 
 test("Ingress: host and path rules through the ingress controller's external address, with X-Forwarded-For", async () => {
+  await kubia();
   // A backend that echoes the headers it got.
   const echo =
     'require("http").createServer((q,s)=>s.end(JSON.stringify({path:q.url,xff:q.headers["x-forwarded-for"],host:q.headers["x-forwarded-host"]}))).listen(8080)';
@@ -345,7 +360,7 @@ test("Ingress: host and path rules through the ingress controller's external add
       (await daemon.client.services.get('ingress-controller', 'ingress')).status?.loadBalancer?.ingress?.[0]?.ip,
     15_000,
   );
-  const kubia = await eventually(async () => {
+  const viaKubia = await eventually(async () => {
     const r = await lab.exec(lab.names.internet, [
       'curl',
       '-s',
@@ -357,7 +372,7 @@ test("Ingress: host and path rules through the ingress controller's external add
     ]);
     return /You've hit kubia-/.test(r.stdout) ? r.stdout : undefined;
   }, 40_000);
-  assert.match(kubia, /You've hit kubia-/);
+  assert.match(viaKubia, /You've hit kubia-/);
   const echoed = await eventually(async () => {
     const r = await lab.exec(lab.names.internet, [
       'curl',
@@ -390,6 +405,7 @@ test("Ingress: host and path rules through the ingress controller's external add
 });
 
 test('a killed container restarts inside the same sandbox (restartCount rises)', async () => {
+  await kubia();
   const [p] = await pods();
   const name = p!.metadata.name!;
   const netns = lab.pod(name);
@@ -413,6 +429,7 @@ test('a killed container restarts inside the same sandbox (restartCount rises)',
 });
 
 test('a killed pause rebuilds the sandbox and all its containers', async () => {
+  await kubia();
   const p = (await pods())[1]!;
   const name = p.metadata.name!;
   const file = join(lab.paths.node(p.spec.nodeName!), 'kubelet', 'pods.json');
@@ -437,6 +454,7 @@ test('a killed pause rebuilds the sandbox and all its containers', async () => {
 });
 
 test('deleting a pod terminates it gracefully, removes its namespace and confirms to the apiserver', async () => {
+  await kubia();
   const p = (await pods())[2]!;
   const name = p.metadata.name!;
   await daemon.client.pods.delete(name, 'default', { gracePeriodSeconds: 5 });
