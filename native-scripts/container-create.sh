@@ -24,8 +24,13 @@ IFS=: read -ra dirs <<<"$lowers"
 for d in "${dirs[@]}"; do kw_abspath "$d"; [[ -d $d ]] || kw_die "layer $d is not a folder"; done
 [[ -f $bundle/config.json ]] || kw_die "no config.json in $bundle"
 
-mkdir -p "$bundle/rootfs" "$bundle/upper" "$bundle/work"
-if ! mountpoint -q "$bundle/rootfs"; then
+# The runtime makes these folders before it calls; mkdir(1) only when it did not.
+[[ -d $bundle/rootfs && -d $bundle/upper && -d $bundle/work ]] || mkdir -p "$bundle/rootfs" "$bundle/upper" "$bundle/work"
+# Mounted already? The mount table of this (the node's) mount namespace, read by bash itself
+# ($(<file) forks nothing; paths passed kw_abspath, so no spaces or escapes), instead of a
+# mountpoint(1) process.
+mounts=$(</proc/self/mountinfo)
+if [[ $mounts != *" $bundle/rootfs "* ]]; then
   mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$bundle/upper,workdir=$bundle/work" "$bundle/rootfs"
 fi
 exec 2>&4 4>&- 3>&-

@@ -73,6 +73,7 @@ export class CrunRuntimeService implements RuntimeService {
     const id = newId();
     const dir = this.store.sandboxDir(id);
     mkdirSync(join(dir, 'etc'), { recursive: true, mode: 0o755 });
+    for (const d of BUNDLE_DIRS) mkdirSync(join(dir, d), { recursive: true });
     writeFileSync(join(dir, 'etc', 'hosts'), cfg.etc.hosts);
     writeFileSync(join(dir, 'etc', 'resolv.conf'), cfg.etc.resolvConf);
     writeFileSync(join(dir, 'etc', 'hostname'), cfg.etc.hostname);
@@ -243,6 +244,7 @@ export class CrunRuntimeService implements RuntimeService {
     const id = newId();
     const dir = this.store.containerDir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const d of BUNDLE_DIRS) mkdirSync(join(dir, d), { recursive: true });
     const img = cfg.image;
     const sec = cfg.securityContext ?? {};
     const user = await resolveUser(img, sec);
@@ -541,6 +543,9 @@ export class CrunRuntimeService implements RuntimeService {
     return dir;
   }
 }
+
+/** The bundle's overlay folders, made here so container-create.sh needs no mkdir(1). */
+const BUNDLE_DIRS = ['rootfs', 'upper', 'work'];
 
 /** The stdin FIFO, opened read-write: the fd the container gets (a writer that never goes away). */
 async function openStdinFifo(bundle: string): Promise<number> {
