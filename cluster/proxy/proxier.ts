@@ -12,13 +12,12 @@ import { normalizeNodeConfig } from './node-config.js';
 import { ProbabilityCache } from './probability.js';
 import { ProxyState } from './proxy-state.js';
 import type { EndpointSliceObject, ProxyNodeConfig, ServiceObject } from './proxy-types.js';
+import type { NowClock } from '../../common/clock.js';
 import { assembleRuleset, type NormalizedNodeConfig } from './render-ruleset.js';
 import type { RenderContext, RenderedServicePort, ServicePortFlows } from './render-service.js';
 
-export interface Clock {
-  /** Milliseconds, monotonic enough to measure a sync. */
-  now(): number;
-}
+/** Times a sync (common/clock.ts's clock, read side). */
+export type Clock = NowClock;
 
 export interface ProxierOptions {
   /** The node's network namespace. */
