@@ -19,6 +19,10 @@ export async function cluster(args: string[]): Promise<number> {
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  // Signals are heard from the first instant: `up` returns once cluster.json exists, and a SIGTERM
+  // sent right then (before a later handler) was lost while the start's helpers ran, leaving the
+  // daemon running. One that comes during the start stops the daemon once it has started.
+  const stopSignal = new StopSignal();
   // The machine's image store, shared by every lab: built-in images are built there at first use.
   // Pulls go to the lab's registry first (registries.json, written by `up`), then upstream.
   const registries = await readRegistries(paths);
@@ -53,17 +57,40 @@ export async function cluster(args: string[]): Promise<number> {
       (n) => n && log(`lab registry: pushed ${n} image(s) from the store`),
       (e: unknown) => log(`lab registry: push failed: ${e instanceof Error ? e.message : String(e)}`),
     );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    const t = setInterval(() => {
-      if (!existsSync(paths.state)) {
-        clearInterval(t);
-        resolve();
-      }
-    }, 2000);
-  });
-  log('stopping');
+  const why = await stopSignal.wait(() => !existsSync(paths.state));
+  log(`stopping (${why})`);
   await daemon.stop();
+  log('stopped');
   return 0;
+}
+
+/**
+ * SIGINT/SIGTERM, or a condition polled every 2 s: the first ends the wait. Whichever it is, the
+ * timer and the handlers are undone (a timer left running kept the process alive after the daemon
+ * stopped), and a second signal during the stop ends the process at once (the default action).
+ */
+class StopSignal {
+  private reason: string | undefined;
+  private wake: (() => void) | undefined;
+  private readonly onInt = () => this.fire('SIGINT');
+  private readonly onTerm = () => this.fire('SIGTERM');
+
+  constructor() {
+    process.on('SIGINT', this.onInt);
+    process.on('SIGTERM', this.onTerm);
+  }
+
+  async wait(gone: () => boolean): Promise<string> {
+    const t = setInterval(() => gone() && this.fire('the lab state is gone'), 2000);
+    if (!this.reason) await new Promise<void>((resolve) => (this.wake = resolve));
+    clearInterval(t);
+    return this.reason!;
+  }
+
+  private fire(reason: string): void {
+    this.reason ??= reason;
+    process.off('SIGINT', this.onInt);
+    process.off('SIGTERM', this.onTerm);
+    this.wake?.();
+  }
 }

@@ -450,6 +450,8 @@ export class ClusterDaemon {
       scriptsDir: this.o.scriptsDir,
     });
     await rt.container.ensure();
+    // When the daemon stops, its pods run on: their log FIFOs are let go, or this process could not exit.
+    this.stops.push(() => rt.cri.detachLogs());
     const agent = new NodeAgent(
       client,
       this.clock,

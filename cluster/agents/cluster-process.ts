@@ -2,7 +2,7 @@
 // the lab's logs/cluster.log) and records it in state.json like any lab process, so `down` and
 // `reset` stop it, even after a kill -9 of up (the daemon also exits once its lab's state is gone).
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostDriver } from '../../runtime/host/host-driver.js';
 import { readStartTime } from '../../runtime/host/netns-driver.js';
@@ -42,9 +42,12 @@ export async function ensureClusterProcess(
   paths: LabPaths,
   driver: HostDriver,
   argv: string[],
-  opts: { timeoutMs?: number; labExec?: string } = {},
+  opts: { timeoutMs?: number; limitMs?: number; labExec?: string } = {},
 ): Promise<ClusterInfo> {
+  // A start that still makes progress (its log grows: nodes registered, subnets leased) is given
+  // time on a loaded machine; one silent for timeoutMs is stuck. limitMs bounds the whole wait.
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  const limitMs = opts.limitMs ?? 600_000;
   const state = await loadState(paths.state);
   if (!state) throw new ClusterStartError(`lab ${paths.lab} has no state`);
   const existing = state.processes[CLUSTER_PROCESS];
@@ -65,17 +68,33 @@ export async function ensureClusterProcess(
   const fresh = (await loadState(paths.state))!;
   fresh.processes[CLUSTER_PROCESS] = rec;
   await saveState(paths.state, fresh);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const started = Date.now();
+  let quietSince = started;
+  let logSize = logBytes(log);
+  while (Date.now() - quietSince < timeoutMs && Date.now() - started < limitMs) {
     const info = readClusterInfo(paths);
     if (info?.pid === pid) return info;
     if ((await readStartTime(pid)) !== startTime) {
       const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' | ');
       throw new ClusterStartError(`the cluster process exited while starting: ${tail} (log: ${log})`);
     }
+    const size = logBytes(log);
+    if (size !== logSize) [logSize, quietSince] = [size, Date.now()];
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new ClusterStartError(`the cluster process did not come up within ${timeoutMs / 1000} s (log: ${log})`);
+  const why =
+    Date.now() - started >= limitMs
+      ? `did not come up within ${limitMs / 1000} s`
+      : `made no progress for ${timeoutMs / 1000} s (its log was silent)`;
+  throw new ClusterStartError(`the cluster process ${why} (log: ${log})`);
+}
+
+function logBytes(log: string): number {
+  try {
+    return statSync(log).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Stops the recorded daemon (SIGTERM, then SIGKILL); pods keep running. */

@@ -64,6 +64,7 @@ export class ContainerLogPump extends EventEmitter {
   private out: WriteStream | undefined;
   private size = 0;
   private open = 0;
+  private readonly sockets: Socket[] = [];
   private readonly done: Promise<void>;
   private finish!: () => void;
 
@@ -90,6 +91,7 @@ export class ContainerLogPump extends EventEmitter {
     for (const [i, stream] of (['stdout', 'stderr'] as const).entries()) {
       const fd = openSync(this.fifos[i]!, constants.O_RDONLY | constants.O_NONBLOCK);
       const sock = new Socket({ fd, readable: true, writable: false });
+      this.sockets.push(sock);
       let pending = '';
       this.open++;
       sock.setEncoding('utf8');
@@ -110,6 +112,15 @@ export class ContainerLogPump extends EventEmitter {
       sock.once('close', end);
       sock.on('error', () => undefined);
     }
+  }
+
+  /**
+   * Stops reading while the container runs on (the runtime's process is exiting): the log is
+   * flushed and closed, the container keeps its FIFOs open (no SIGPIPE), and the next runtime
+   * re-attaches (CrunRuntimeService.resume). Open read ends would keep this process alive.
+   */
+  detach(): void {
+    for (const s of this.sockets) s.destroy();
   }
 
   /** Resolves once the container's stdio closed and the log is flushed. */

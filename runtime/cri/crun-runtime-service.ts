@@ -60,12 +60,21 @@ export class CrunRuntimeService implements RuntimeService {
       if (c.startedAt === undefined || c.finishedAt !== undefined || this.pumps.has(c.id)) continue;
       const dir = this.store.containerDir(c.id);
       if (!existsSync(join(dir, 'stdout.fifo'))) continue;
+      // A container that ended while no runtime ran (`down`, its node killed) writes nothing more:
+      // a read end opened now would wait for a writer that never comes (no EOF), and whatever
+      // waits for its log to end (removeContainer) with it. refresh() records how it ended.
+      if (!(await this.hostAlive(c))) continue;
       const pump = new ContainerLogPump(c.logPath, [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')], {
         maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024,
       });
       await pump.start();
       this.track(c.id, pump);
     }
+  }
+
+  /** Stops reading every container's log FIFOs (the runtime's process exits; containers run on). */
+  detachLogs(): void {
+    for (const pump of this.pumps.values()) pump.detach();
   }
 
   async runPodSandbox(cfg: PodSandboxConfig): Promise<string> {
@@ -364,7 +373,12 @@ export class CrunRuntimeService implements RuntimeService {
     if (!rec) return;
     await this.refresh(rec);
     await this.d.oci.delete(id, this.store.containerDir(id));
-    await this.pumps.get(id)?.ended();
+    const pump = this.pumps.get(id);
+    if (pump) {
+      // Gone, its log drains at once; bounded all the same, a stuck read end must not stall the pod.
+      await Promise.race([pump.ended(), new Promise((r) => setTimeout(r, 2000))]);
+      pump.detach();
+    }
     if (rec.pid) await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true });
     this.store.dropContainer(id);
   }

@@ -45,7 +45,7 @@ function clientFrom(kubeconfig: string): KubeClient {
 
 test(
   'up runs the cluster process; kill -9 and up converge; down and reset stop everything',
-  { timeout: 120_000 },
+  { timeout: 400_000 },
   async () => {
     const file = join(lab.stateBase, 'topo.yaml');
     await lab.driver.writeFile(file, TOPOLOGY);
@@ -80,11 +80,27 @@ test(
     const again = clientFrom(kc);
     const pod = await again.pods.get('sleeper', 'default');
     assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0, 'the running pod was adopted, not restarted');
+    again.close();
+
+    const clusterLog = () => readFileSync(join(lab.paths.logs, 'cluster.log'), 'utf8');
 
     r = await cli(['down', '--lab', 'agents-cli']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(await readStartTime(rec2.pid), undefined, 'down stopped the cluster process');
     assert.deepEqual(namespacesWithPrefix(lab.prefix), [], "down removed the kubelet's pod namespace too");
+
+    // up after down: the kubelet finds its pod's containers gone (not running as recorded) and
+    // starts them again (it once waited forever on the dead container's log, the pod shown Running).
+    r = await cli(['up', file]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    await eventually(
+      async () => ((await cli(['exec', 'default/sleeper', '--', 'true'])).exitCode === 0 ? true : undefined),
+      90_000,
+    ).catch((err: Error) =>
+      assert.fail(
+        `${err.message}: the pod did not run again after down and up; cluster log:\n${clusterLog().slice(-1500)}`,
+      ),
+    );
 
     r = await cli(['reset', '--lab', 'agents-cli']);
     assert.equal(r.exitCode, 0, r.stderr);
