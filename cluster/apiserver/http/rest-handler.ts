@@ -132,26 +132,35 @@ export async function serveResource(
       checkPatchOptions(s.url, false);
       const manager = fieldManagerOf(req, s.url, 'PatchOptions');
       const body = await readBody(req);
-      const current = ctx.store.get(r, s.namespace, s.name);
-      const patched = applyPatch(r, current, body, req.headers['content-type']);
-      const warnings = checkUnknownFields(r, patched, s.url);
-      if (patched.metadata?.name !== s.name)
-        throw badRequest(
-          `the name of the object (${patched.metadata?.name}) does not match the name on the URL (${s.name})`,
-        );
-      const rv = patched.metadata?.resourceVersion;
-      const updated = await updateObjectAsync(
-        ctx,
-        r,
-        s.namespace,
-        s.subresource,
-        patched,
-        current,
-        s.user,
-        { dryRun: dryRunOf(s.url), manager, warnings },
-        rv,
-      );
-      return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
+      // As GuaranteedUpdate does: a write that lost a race with another (possible while admission
+      // webhooks answer) is patched again onto the newer object; a stale resourceVersion in the
+      // patch itself still fails, as it did the first time.
+      for (let attempt = 1; ; attempt++) {
+        const current = ctx.store.get(r, s.namespace, s.name);
+        const patched = applyPatch(r, current, body, req.headers['content-type']);
+        const warnings = checkUnknownFields(r, patched, s.url);
+        if (patched.metadata?.name !== s.name)
+          throw badRequest(
+            `the name of the object (${patched.metadata?.name}) does not match the name on the URL (${s.name})`,
+          );
+        const rv = patched.metadata?.resourceVersion;
+        try {
+          const updated = await updateObjectAsync(
+            ctx,
+            r,
+            s.namespace,
+            s.subresource,
+            patched,
+            current,
+            s.user,
+            { dryRun: dryRunOf(s.url), manager, warnings },
+            rv,
+          );
+          return sendObject(ctx, res, 200, r, updated, 'object', s.url, warnings);
+        } catch (err) {
+          if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 5) throw err;
+        }
+      }
     }
     case 'delete': {
       const body = await readBody(req);

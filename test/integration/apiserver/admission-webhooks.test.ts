@@ -32,6 +32,8 @@ describe('admission webhooks and policies', () => {
   let caBundle: string;
   let otherCa: string;
   const seen: Seen[] = [];
+  let raced = false;
+  let innerStatus = 0;
 
   before(async () => {
     dir = join(process.env.TMPDIR ?? '/tmp', `kw-webhooks-${process.pid}-${Date.now()}`);
@@ -78,6 +80,21 @@ describe('admission webhooks and policies', () => {
             return reply({ allowed: false, status: { code: 403, message: 'label deny=true is not allowed here' } });
           return reply({ allowed: true });
         }
+        if (path === '/race' && r.name === 'racy' && r.operation === 'UPDATE' && !raced) {
+          // Another writer changes the object while this webhook is answering.
+          raced = true;
+          void h
+            .request('PATCH', '/api/v1/namespaces/hooked/configmaps/racy', {
+              body: JSON.stringify({ metadata: { labels: { raced: 'yes' } } }),
+              headers: { 'Content-Type': 'application/merge-patch+json' },
+            })
+            .then((inner) => {
+              innerStatus = inner.status;
+              reply({ allowed: true });
+            });
+          return;
+        }
+        if (path === '/race') return reply({ allowed: true });
         if (path === '/slow') {
           setTimeout(() => reply({ allowed: true }), 3000);
           return;
@@ -331,6 +348,32 @@ describe('admission webhooks and policies', () => {
     assert.deepEqual(calls, ['/count', '/mutate', '/count']);
     assert.equal(seen.at(-1)!.review.request.object.metadata.labels['mutated-by'], 'webhook');
     assert.equal((await h.kubectl('delete', 'mutatingwebhookconfiguration', 'a-counter', 'b-labeler')).exitCode, 0);
+  });
+
+  test('a patch that lost a race while its webhook answered is applied again onto the newer object', async () => {
+    let r = await applyYaml({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'racer' },
+      webhooks: [
+        {
+          name: 'race.webhooks.example.com',
+          clientConfig: service('/race'),
+          rules,
+          namespaceSelector: selector,
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+        },
+      ],
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal((await h.kubectl('-n', 'hooked', 'create', 'configmap', 'racy')).exitCode, 0);
+    r = await h.kubectl('-n', 'hooked', 'label', 'configmap', 'racy', 'mine=yes');
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(innerStatus, 200);
+    r = await h.kubectl('-n', 'hooked', 'get', 'configmap', 'racy', '-o', 'jsonpath={.metadata.labels}');
+    assert.deepEqual(JSON.parse(r.stdout), { mine: 'yes', raced: 'yes' });
+    assert.equal((await h.kubectl('delete', 'validatingwebhookconfiguration', 'racer')).exitCode, 0);
   });
 
   test('ValidatingAdmissionPolicy with kubectl: Deny and Warn bindings, params, discovery', async () => {
