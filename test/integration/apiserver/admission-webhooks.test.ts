@@ -350,6 +350,50 @@ describe('admission webhooks and policies', () => {
     assert.equal((await h.kubectl('delete', 'mutatingwebhookconfiguration', 'a-counter', 'b-labeler')).exitCode, 0);
   });
 
+  test('matchConditions: a false condition skips the webhook, an error refuses under Fail', async () => {
+    const cfg = (expression: string) => ({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'conditional' },
+      webhooks: [
+        {
+          name: 'conditional.webhooks.example.com',
+          clientConfig: service('/validate'),
+          rules,
+          namespaceSelector: selector,
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          matchConditions: [{ name: 'not-exempt', expression }],
+        },
+      ],
+    });
+    let r = await applyYaml(cfg('object.metadata.name != "exempt"'));
+    assert.equal(r.exitCode, 0, r.stderr);
+    const create = (name: string) =>
+      h.request('POST', '/api/v1/namespaces/hooked/configmaps', {
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { deny: 'true' } } }),
+      });
+    assert.equal((await create('exempt')).status, 201);
+    const refused = await create('not-exempt');
+    assert.equal(refused.status, 403);
+    assert.match(refused.json.message, /admission webhook "conditional\.webhooks\.example\.com" denied the request/);
+    r = await applyYaml(cfg('object.metadata.labels.missing == "x"'));
+    assert.equal(r.exitCode, 0, r.stderr);
+    const broken = await create('any');
+    assert.equal(broken.status, 403);
+    assert.equal(
+      broken.json.message,
+      `configmaps "any" is forbidden: failed to evaluate matchCondition 'not-exempt': expression 'object.metadata.labels.missing == "x"' resulted in error: no such key: missing`,
+    );
+    r = await applyYaml(cfg('object.metadata.'));
+    assert.notEqual(r.exitCode, 0);
+    assert.match(
+      r.stderr,
+      /webhooks\[0\]\.matchConditions\[0\]\.expression: Invalid value: "object\.metadata\.": compilation failed/,
+    );
+    assert.equal((await h.kubectl('delete', 'validatingwebhookconfiguration', 'conditional')).exitCode, 0);
+  });
+
   test('a patch that lost a race while its webhook answered is applied again onto the newer object', async () => {
     let r = await applyYaml({
       apiVersion: 'admissionregistration.k8s.io/v1',

@@ -142,6 +142,17 @@ function validateWebhooks(plural: string, obj: O, errs: FieldError[]): void {
       if (s.path !== undefined && !String(s.path).startsWith('/'))
         errs.push(bad(`${p}.clientConfig.service.path`, s.path, "must start with a '/'"));
     }
+    const conditions = Array.isArray(w?.matchConditions) ? w.matchConditions : [];
+    if (conditions.length > 64)
+      errs.push({ type: 'FieldValueTooLong', field: `${p}.matchConditions`, detail: 'must have at most 64 items' });
+    const condNames = new Set<string>();
+    conditions.forEach((m: O, j: number) => {
+      if (!m?.name) errs.push(req(`${p}.matchConditions[${j}].name`));
+      else if (condNames.has(m.name))
+        errs.push({ type: 'FieldValueDuplicate', field: `${p}.matchConditions[${j}].name`, value: m.name, detail: '' });
+      if (m?.name) condNames.add(m.name);
+      checkExpression(m?.expression, `${p}.matchConditions[${j}].expression`, errs);
+    });
     if (cc.caBundle !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(String(cc.caBundle)))
       errs.push(bad(`${p}.clientConfig.caBundle`, '<bytes>', 'must be base64 encoded'));
   });

@@ -11,10 +11,11 @@ import { applyJsonPatch, PatchError } from '../../patch/json-patch.js';
 import type { KObject, ObjectStore } from '../../registry/object-store.js';
 import { conversionFor } from '../../registry/version-conversion.js';
 import { apiVersionOf, type ResourceCatalog, type ResourceInfo } from '../../resources.js';
-import { ApiError, badRequest, notFound } from '../../status.js';
+import { ApiError, badRequest, notFound, qualified } from '../../status.js';
 import type { AdmissionAttributes, DynamicAdmission } from '../admission.js';
 import type { AdmissionConfigurations, Webhook } from './configurations.js';
 import { isExemptConfiguration, matchRules, namespaceSelectorMatches, objectSelectorMatches } from './matching.js';
+import { celRequest, compileExpression, evaluate, toCel } from './validating-policy.js';
 import { resolveEndpoint, WebhookCallError, WebhookClient, type Dialer } from './webhook-client.js';
 
 /** A webhook that could not be called or gave an unusable answer (failurePolicy applies). */
@@ -173,7 +174,36 @@ export class WebhookAdmission implements DynamicAdmission {
     const r = matchRules(s.rules ?? [], s.matchPolicy ?? 'Equivalent', a, this.deps.catalog);
     if (!r) return undefined;
     if (nsMatch === 'missing') throw notFound('namespaces', '', a.namespace);
+    const conditions = (s.matchConditions ?? []) as KObject[];
+    if (conditions.length && !this.conditionsHold(h, a, r, conditions)) return undefined;
     return { hook: h, resource: r };
+  }
+
+  /**
+   * matchConditions (CEL over object, oldObject, request): any false skips the webhook; otherwise an
+   * evaluation error refuses the request (failurePolicy Fail) or skips the webhook (Ignore).
+   */
+  private conditionsHold(h: Webhook, a: AdmissionAttributes, r: ResourceInfo, conditions: KObject[]): boolean {
+    const vars = {
+      object: toCel(typed(convert(a.object, a.resource, r), r)),
+      oldObject: toCel(typed(convert(a.oldObject, a.resource, r), r)),
+      request: toCel(celRequest(a, r)),
+    };
+    const errors: string[] = [];
+    for (const c of conditions) {
+      const out = evaluate(compileExpression(String(c.expression ?? '')), vars);
+      if ('error' in out) errors.push(`failed to evaluate matchCondition '${String(c.name)}': ${out.error}`);
+      else if (out.value !== true) return false;
+    }
+    if (!errors.length) return true;
+    if (h.spec.failurePolicy === 'Ignore') return false;
+    const name = a.name || a.object?.metadata?.name || '';
+    const res = qualified(a.resource.plural, a.resource.group);
+    throw new ApiError(403, 'Forbidden', `${res} "${name}" is forbidden: ${errors.join(', ')}`, {
+      name: name || undefined,
+      group: a.resource.group || undefined,
+      kind: a.resource.plural,
+    });
   }
 
   /** Any webhook concerned at all? (Cheap: callers skip the asynchronous path without one.) */

@@ -101,7 +101,8 @@ const REASON_CODES: Record<string, number> = {
   RequestEntityTooLarge: 413,
 };
 
-function requestOf(a: AdmissionAttributes, r: ResourceInfo): KObject {
+/** The `request` variable of CEL admission expressions (an AdmissionRequest without its objects). */
+export function celRequest(a: AdmissionAttributes, r: ResourceInfo): KObject {
   const req: KObject = {
     kind: { group: r.group, version: r.version, kind: r.kind },
     resource: { group: r.group, version: r.version, resource: r.plural },
@@ -199,7 +200,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     const base: Record<string, CelIn> = {
       object: toCel(a.object),
       oldObject: toCel(a.oldObject),
-      request: toCel(requestOf(a, matched)),
+      request: toCel(celRequest(a, matched)),
       namespaceObject: toCel(
         namespaceObject
           ? { metadata: namespaceObject.metadata, spec: namespaceObject.spec, status: namespaceObject.status }
