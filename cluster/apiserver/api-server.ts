@@ -69,6 +69,7 @@ import { publishExtensionAuthentication } from './aggregation/extension-authenti
 import { CustomResourceMutation, CustomResourceValidation } from './crd/custom-resource-admission.js';
 import { OpenApiDocuments, servedDocument } from './openapi/documents.js';
 import { serveDocument } from './openapi/serve-document.js';
+import { acceptsOpenApiV2Protobuf } from './openapi/v2-protobuf.js';
 import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
 import { serveResource } from './http/rest-handler.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -552,7 +553,10 @@ export class ApiServer {
       (groups.groups as unknown[]).push(...remoteGroups(this.apiServices.all()));
       return sendJson(res, 200, groups);
     }
-    if (path === '/openapi/v2') return serveDocument(req, res, this.openapi.v2(), url);
+    if (path === '/openapi/v2') {
+      const doc = acceptsOpenApiV2Protobuf(req.headers.accept) ? this.openapi.v2Protobuf() : this.openapi.v2();
+      return serveDocument(req, res, doc, url);
+    }
     if (path === '/openapi/v3') return serveDocument(req, res, this.openapi.v3IndexDocument(), url);
     if (path.startsWith('/openapi/v3/')) {
       const doc = this.openapi.v3(path.slice('/openapi/v3/'.length));

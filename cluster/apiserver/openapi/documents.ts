@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { gvPath, type ApiFragment } from './fragments.js';
 import { pathItemV3, schemaV3 } from './v3-convert.js';
+import { OPENAPI_V2_PROTOBUF, openApiV2Protobuf } from './v2-protobuf.js';
 import type { Schema } from './vendored-spec.js';
 
 export interface ServedDocument {
@@ -18,7 +19,10 @@ export interface ServedDocument {
 }
 
 export function servedDocument(value: unknown, contentType = 'application/json'): ServedDocument {
-  const body = Buffer.from(JSON.stringify(value));
+  return servedBytes(Buffer.from(JSON.stringify(value)), contentType);
+}
+
+export function servedBytes(body: Buffer, contentType: string): ServedDocument {
   return {
     body,
     gzip: gzipSync(body, { level: 6 }),
@@ -50,7 +54,7 @@ export interface FragmentSource {
 }
 
 export class OpenApiDocuments {
-  private v2Doc?: { generation: number; doc: ServedDocument };
+  private v2Doc?: { generation: number; doc: ServedDocument; value: Schema; protobuf?: ServedDocument };
   private v3Docs = new Map<string, { fragment: ApiFragment; doc: ServedDocument }>();
   private v3Index?: { generation: number; doc: ServedDocument };
 
@@ -93,9 +97,17 @@ export class OpenApiDocuments {
         },
         security: [{ BearerToken: [] }],
       };
-      this.v2Doc = { generation: gen, doc: servedDocument(doc) };
+      this.v2Doc = { generation: gen, doc: servedDocument(doc), value: doc };
     }
     return this.v2Doc.doc;
+  }
+
+  /** The same document as gnostic's openapi.v2.Document protobuf, encoded once per generation. */
+  v2Protobuf(): ServedDocument {
+    this.v2();
+    const cur = this.v2Doc!;
+    cur.protobuf ??= servedBytes(openApiV2Protobuf(cur.value), OPENAPI_V2_PROTOBUF);
+    return cur.protobuf;
   }
 
   /** One group-version's v3 document, by its path (`api/v1`, `apis/apps/v1`). */

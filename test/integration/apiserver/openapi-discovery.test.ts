@@ -3,6 +3,8 @@
 // one apidiscovery.k8s.io/v2 document, documents are cached by ETag and sent gzipped.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NO_KUBECTL, startApiServer, type Harness } from './harness.js';
 
 const KUBECTL_ACCEPT =
@@ -124,5 +126,51 @@ describe('OpenAPI and aggregated discovery', () => {
     );
     assert.ok(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale']);
     assert.ok(!v2.definitions['io.k8s.api.storage.v1.StorageClass'], 'kinds not served are left out');
+  });
+
+  // client-go's discovery.OpenAPISchema() asks for gnostic's protobuf and unmarshals the body as
+  // such; `kubectl apply` of a `kind: List` goes through it and failed with "proto: cannot parse
+  // invalid wire-format data" while /openapi/v2 answered JSON.
+  test('kubectl apply of a v1 List reads /openapi/v2 as protobuf', async () => {
+    const file = join(h.dir, 'list.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: listed-a, namespace: default}
+  data: {k: a}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: listed-b, namespace: default}
+  data: {k: b}
+`,
+    );
+    const r = await h.kubectl('apply', '-f', file);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'configmap/listed-a created\nconfigmap/listed-b created');
+    const again = await h.kubectl('apply', '-f', file);
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.equal(again.stdout.trim(), 'configmap/listed-a unchanged\nconfigmap/listed-b unchanged');
+    const got = await h.kubectl('get', 'configmap', 'listed-b', '-o', 'jsonpath={.data.k}');
+    assert.equal(got.stdout, 'b');
+    const e = await h.kubectl('explain', 'configmap.data');
+    assert.equal(e.exitCode, 0, e.stderr);
+    assert.match(e.stdout, /Data contains the configuration data/);
+
+    const accept = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+    const pb = await h.request('GET', '/openapi/v2', { headers: { Accept: accept } });
+    assert.equal(pb.status, 200);
+    // kube-openapi's answer: `@` is no MIME token character, client-go's mime.ParseMediaType rejects it.
+    assert.equal(pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    const json = await h.request('GET', '/openapi/v2', { headers: { Accept: 'application/json' } });
+    assert.equal(json.headers['content-type'], 'application/json');
+    assert.notEqual(pb.headers.etag, json.headers.etag);
+    const cached = await h.request('GET', '/openapi/v2', {
+      headers: { Accept: accept, 'If-None-Match': String(pb.headers.etag) },
+    });
+    assert.equal(cached.status, 304);
   });
 });
