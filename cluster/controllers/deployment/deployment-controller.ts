@@ -2,7 +2,7 @@
 // and applies one planned rollout step per sync; the ReplicaSet status changes that step causes
 // bring the next sync. Events go on the Deployment, as `kubectl describe deploy` shows them.
 import type { Deployment, Pod, ReplicaSet } from '../../../common/api-types.js';
-import { isAlreadyExists, isNotFound } from '../../client/api-errors.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-errors.js';
 import { NamespaceIndex, splitKey } from '../../client/indexer.js';
 import type { Informer } from '../../client/informer.js';
 import type { Disposer } from '../../client/rest-client.js';
@@ -85,12 +85,27 @@ export class DeploymentController implements Controller {
       this.ctx.clock.now(),
     );
     const ref = objectRef(d, 'apps/v1', 'Deployment');
-    for (const a of plan.actions) await this.apply(d, a);
+    // The resourceVersion the status write is conditional on: the cached one, or the one this
+    // sync's own annotation write produced.
+    const at = { resourceVersion: d.metadata.resourceVersion };
+    let stale = false;
+    for (const a of plan.actions) {
+      try {
+        await this.apply(d, a, at);
+      } catch (err) {
+        // The cached Deployment was stale (the status write carries its resourceVersion, as kube's
+        // UpdateStatus does): the newer one is on its way through the watch and brings the next
+        // sync. Planning from it, not overwriting it, is what lets the status settle.
+        if (a.type !== 'updateStatus' || !isConflict(err)) throw err;
+        stale = true;
+      }
+    }
     for (const e of plan.events) this.recorder.event(ref, e.type, e.reason, e.message);
+    if (stale) return { requeueAfterMs: 1000 };
     if (plan.requeueAfterMs !== undefined) return { requeueAfterMs: plan.requeueAfterMs };
   }
 
-  private async apply(d: Deployment, a: DeploymentAction): Promise<void> {
+  private async apply(d: Deployment, a: DeploymentAction, at: { resourceVersion?: string }): Promise<void> {
     const ns = d.metadata.namespace;
     const { client } = this.ctx;
     switch (a.type) {
@@ -126,15 +141,23 @@ export class DeploymentController implements Controller {
         }
         return;
       case 'updateDeploymentAnnotations':
-        await client.deployments.patch(d.metadata.name!, { metadata: { annotations: a.annotations } }, 'merge', {
-          namespace: ns,
-        });
+        at.resourceVersion = (
+          await client.deployments.patch(d.metadata.name!, { metadata: { annotations: a.annotations } }, 'merge', {
+            namespace: ns,
+          })
+        ).metadata.resourceVersion;
         return;
       case 'updateStatus':
-        await client.deployments.patch(d.metadata.name!, { status: a.status }, 'merge', {
-          namespace: ns,
-          subresource: 'status',
-        });
+        // Conditional on the resourceVersion the plan was made from: an unconditional write from a
+        // stale cache put back an older status (its condition times included), and two such
+        // writers each answering the other's write rewrote the status without end — while the
+        // garbage collector's conditional removal of the `orphan` finalizer lost every race.
+        await client.deployments.patch(
+          d.metadata.name!,
+          { metadata: { resourceVersion: at.resourceVersion }, status: a.status },
+          'merge',
+          { namespace: ns, subresource: 'status' },
+        );
         return;
     }
   }

@@ -265,7 +265,7 @@ class Planner {
     // Keep kube's order: Available first, then Progressing.
     conds.sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
     status.conditions = conds;
-    if (stableJson(status) !== stableJson(this.d.status ?? {})) this.actions.push({ type: 'updateStatus', status });
+    if (!sameStatus(status, this.d.status)) this.actions.push({ type: 'updateStatus', status });
   }
 
   oldPodsRunning(): boolean {
@@ -297,6 +297,33 @@ class Planner {
       left--;
     }
   }
+}
+
+/**
+ * DeploymentStatus as kube-apiserver serves it: its counters and observedGeneration are
+ * `omitempty`, so a stored 0 comes back absent (collisionCount is a pointer and keeps its 0), and
+ * so do a condition's empty strings. Comparing the planned status with the cached one without this
+ * saw `replicas: 0` against nothing as a change on every sync (a Deployment without pods, such as
+ * one whose ReplicaSet was just orphaned), and each such write brought another sync.
+ */
+function servedStatus(s: DeploymentStatus | undefined): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s ?? {})) {
+    if (v === undefined || (v === 0 && k !== 'collisionCount')) continue;
+    if (k === 'conditions' && Array.isArray(v)) {
+      out[k] = (v as Record<string, unknown>[]).map((c) =>
+        Object.fromEntries(Object.entries(c).filter(([, x]) => x !== undefined && x !== '')),
+      );
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Whether two statuses are the same once served (kube compares the Go structs, where absent is 0). */
+export function sameStatus(a: DeploymentStatus | undefined, b: DeploymentStatus | undefined): boolean {
+  return stableJson(servedStatus(a)) === stableJson(servedStatus(b));
 }
 
 /** Proportional scaling (dc.scale) when spec.replicas changed in the middle of things. */

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment, Pod, ReplicaSet } from '../../../common/api-types.js';
 import { planDeployment } from '../../../cluster/controllers/deployment/deployment-logic.js';
+import { goEncode } from '../../../cluster/apiserver/encoding/go-json.js';
 import { planReplicas, fromReplicaSet } from '../../../cluster/controllers/replicaset/replica-set-logic.js';
 import {
   PodTemplateHashLabel,
@@ -278,4 +279,60 @@ test('a rollout that makes no progress for progressDeadlineSeconds is reported P
   assert.equal(prog.status, 'False');
   assert.equal(prog.reason, 'ProgressDeadlineExceeded');
   assert.match(prog.message!, /^ReplicaSet "kubia-\w+" has timed out progressing\.$/);
+});
+
+/** The Deployment after the status write, as the apiserver serves it back (omitempty counters dropped). */
+function served(d: Deployment, status: Deployment['status']): Deployment {
+  return goEncode({ ...d, status }) as Deployment;
+}
+
+/** Plans twice, the second time from what the first wrote: the second must not write again. */
+function assertFixedPoint(what: string, d: Deployment, rss: ReplicaSet[], pods: Pod[]): Deployment {
+  const first = planDeployment(d, rss, pods, NOW + 1000);
+  const st = first.actions.find((a) => a.type === 'updateStatus');
+  const next = st?.type === 'updateStatus' ? served(d, st.status) : served(d, d.status);
+  // A second later, as a sync brought by the write's own watch event would be.
+  const second = planDeployment(next, rss, pods, NOW + 2000);
+  const again = second.actions.find((a) => a.type === 'updateStatus');
+  assert.equal(
+    again,
+    undefined,
+    `${what}: the status planned from the status just written is written again: ${JSON.stringify(again)} over ${JSON.stringify(next.status)}`,
+  );
+  return next;
+}
+
+test('the planned status is a fixed point: planned again from what the apiserver serves back, nothing is written (while deleting, and with no ReplicaSet left)', () => {
+  const w = new World(deployment('v1', 2));
+  for (let i = 0; i < 4; i++) {
+    w.syncDeployment();
+    w.syncReplicaSets();
+    w.readyAll();
+    w.syncReplicaSets();
+  }
+  w.syncDeployment();
+  assert.equal(w.d.status?.availableReplicas, 2);
+  const settled = assertFixedPoint('settled', served(w.d, w.d.status), w.rss, w.pods);
+  // Deleted with propagationPolicy Orphan: the deletionTimestamp comes first, the ReplicaSet still owned.
+  const deleting: Deployment = {
+    ...settled,
+    metadata: { ...settled.metadata, deletionTimestamp: new Date(NOW).toISOString(), finalizers: ['orphan'] },
+  };
+  const stillDeleting = assertFixedPoint('deleting, ReplicaSet owned', deleting, w.rss, w.pods);
+  // Then the garbage collector takes the owner out of the ReplicaSet's ownerReferences: the
+  // Deployment controls nothing, its counters are all 0 and the apiserver serves them absent.
+  const orphaned = w.rss.map((rs) => ({ ...rs, metadata: { ...rs.metadata, ownerReferences: [] } }));
+  const noRs = planDeployment(stillDeleting, orphaned, w.pods, NOW + 1000);
+  const st = noRs.actions.find((a) => a.type === 'updateStatus');
+  assert.ok(st?.type === 'updateStatus', 'the status says the pods are no longer counted');
+  assert.equal(st.status.conditions?.find((c) => c.type === 'Available')?.status, 'False');
+  const after = assertFixedPoint('deleting, no ReplicaSet owned', stillDeleting, orphaned, w.pods);
+  assertFixedPoint('deleting, no ReplicaSet owned, once more', after, orphaned, w.pods);
+  // And a Deployment scaled to zero (its counters served absent too) outside any deletion.
+  const zero = new World(deployment('v1', 0));
+  for (let i = 0; i < 3; i++) {
+    zero.syncDeployment();
+    zero.syncReplicaSets();
+  }
+  assertFixedPoint('scaled to zero', served(zero.d, zero.d.status), zero.rss, zero.pods);
 });
