@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sweepStaleCaptureFolders } from '../../../server/path/capture-store.js';
 
-test('only capture folders of dead owners are swept', () => {
+test('only capture folders of dead owners are swept', (t) => {
   const base = mkdtempSync(join(tmpdir(), 'kw-sweep-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
   for (const n of [
     'kubewire-captures-111-abcdef',
     'kubewire-captures-222-abcdef',

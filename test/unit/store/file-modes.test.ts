@@ -2,7 +2,7 @@
 // folder 0700, for a new store and for one an older kubewire left world-readable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,8 +18,10 @@ function assertPrivate(dir: string, path: string): void {
   }
 }
 
-test('a new store and its WAL files are 0600 in a 0700 folder, whatever the umask', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'kw-modes-')), 'lab');
+test('a new store and its WAL files are 0600 in a 0700 folder, whatever the umask', (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'kw-modes-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const dir = join(base, 'lab');
   mkdirSync(dir, { mode: 0o755 });
   chmodSync(dir, 0o755);
   const path = join(dir, 'store.db');
@@ -35,8 +37,9 @@ test('a new store and its WAL files are 0600 in a 0700 folder, whatever the umas
   assert.equal(process.umask(), 0o022, 'the process umask is restored');
 });
 
-test('an existing world-readable store is tightened when opened', () => {
+test('an existing world-readable store is tightened when opened', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kw-modes-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o755);
   const path = join(dir, 'store.db');
   // What an older kubewire left: 0644 files made under umask 022, WAL files kept by a crash.

@@ -1,7 +1,7 @@
 // The desktop's browser hand-over: the token URL lives only in a private file, never in argv.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeBrowserOpenFile } from '../../../cli/commands/browser-open-file.js';
@@ -10,8 +10,9 @@ import { browserOpenArgs } from '../../../cli/commands/desktop.js';
 const TOKEN = 'f'.repeat(64);
 const URL_WITH_TOKEN = `http://127.0.0.1:4242/?token=${TOKEN}`;
 
-test('the opener gets a file path with no token; the file is 0600 in a 0700 folder and redirects to the URL', () => {
+test('the opener gets a file path with no token; the file is 0600 in a 0700 folder and redirects to the URL', (t) => {
   const base = mkdtempSync(join(tmpdir(), 'kw-open-test-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
   const f = writeBrowserOpenFile(URL_WITH_TOKEN, { baseDir: base });
   try {
     const argv = browserOpenArgs(f);
