@@ -5,6 +5,7 @@
 // X-Remote-User/Group, and the real `kubectl top pod` and `kubectl get apiservices` work.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { createConnection, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -29,8 +30,8 @@ describe('API aggregation', () => {
   let h: Harness;
   let backend: Server;
   const seen: { path: string; user?: string; groups?: string | string[]; auth?: string; cert: boolean }[] = [];
+  const dir = join(process.env.TMPDIR ?? '/tmp', `kw-agg-${process.pid}-${Date.now()}`);
   before(async () => {
-    const dir = join(process.env.TMPDIR ?? '/tmp', `kw-agg-${process.pid}-${Date.now()}`);
     const pki = await ensurePki(dir, ['DNS:metrics-server.kube-system.svc']);
     backend = createServer(
       { cert: pki.cert, key: pki.key, requestCert: true, rejectUnauthorized: false },
@@ -113,6 +114,7 @@ describe('API aggregation', () => {
   after(async () => {
     await h?.stop();
     backend?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const available = async () => {

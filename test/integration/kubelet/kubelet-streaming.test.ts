@@ -7,7 +7,7 @@
 import { CriStore } from '../../../runtime/cri/cri-store.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,13 @@ describe('kubelet server: exec, attach, port-forward, cp, logs, debug', { timeou
       60_000,
     );
   });
-  after(() => lab.cleanup());
+  after(async () => {
+    try {
+      await lab.cleanup();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 
   test('kubectl exec: output, stderr, exit code, stdin, over WebSocket and SPDY', async () => {
     const r = await kubectl(['exec', 'tools', '--', 'sh', '-c', 'hostname; echo oops >&2; exit 3']);

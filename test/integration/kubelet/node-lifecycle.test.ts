@@ -6,7 +6,7 @@
 // brings it back Ready without the taint.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -65,7 +65,13 @@ describe('drain and node lifecycle', { timeout: 600_000 }, () => {
     kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
   });
-  after(() => lab.cleanup());
+  after(async () => {
+    try {
+      await lab.cleanup();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 
   test('kubectl drain node5 evicts through the PodDisruptionBudget; the pods move to node1', async () => {
     await kubectl('cordon', 'node1');
