@@ -57,10 +57,16 @@ export class OciStore {
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     await chmod(this.root, 0o700);
-    for (const d of ['blobs/sha256', 'layers/sha256', 'tmp', 'locks'])
+    // Folders an older kubewire made 0755 are tightened too; a layer's own files keep the image's modes
+    // (containers read them through overlayfs), the 0700 folders above them keep other users out.
+    for (const d of ['blobs', 'blobs/sha256', 'layers', 'layers/sha256', 'tmp', 'locks']) {
       await mkdir(join(this.root, d), { recursive: true, mode: 0o700 });
+      await chmod(join(this.root, d), 0o700);
+    }
     const layout = join(this.root, 'oci-layout');
-    if (!(await exists(layout))) await writeFile(layout, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    if (!(await exists(layout)))
+      await writeFile(layout, JSON.stringify({ imageLayoutVersion: '1.0.0' }), { mode: 0o600 });
+    await chmod(layout, 0o600);
     if (!(await exists(this.indexPath)))
       await this.writeIndex({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
   }

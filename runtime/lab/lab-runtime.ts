@@ -1,7 +1,7 @@
 // Builds a topology on real kernel objects (`up`), stops it keeping its state (`down`) and removes
 // everything it made (`reset`). `up` is check-then-act all the way down, so running it again, or
 // after a kill -9 in the middle of a previous run, converges to the same lab.
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology } from '../../common/topology/types.js';
 import { mapLimit, PhaseTimer, type PhaseEvent } from '../concurrency.js';
@@ -82,11 +82,13 @@ export class LabRuntime {
     await timer.run('prepare', async () => {
       // A previous `up` that never finished may have been killed: its orphaned helpers finish first.
       if (previous?.phase === 'building') await this.driver.settle(topo.prefix);
+      // The state base holds every lab's store (Secrets) and keys: 0700, also when an older kubewire made it 0755.
+      await mkdir(this.paths.base, { recursive: true, mode: 0o700 });
+      await chmod(this.paths.base, 0o700);
       if (!existsSync(this.paths.hostSnapshot)) {
         // The reference doctor compares against: the host before this machine's first lab.
         const snap = await takeHostSnapshot(this.driver);
-        await mkdir(this.paths.base, { recursive: true });
-        await writeFile(this.paths.hostSnapshot, JSON.stringify(snap) + '\n');
+        await writeFile(this.paths.hostSnapshot, JSON.stringify(snap) + '\n', { mode: 0o600 });
       }
       await mkdir(this.paths.logs, { recursive: true });
       await this.save(state);
