@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { cidrNth, formatIpv4, parseCidr } from '../common/net/ipv4.js';
 import { parseTopology } from '../common/topology/parse-topology.js';
 import type { Topology } from '../common/topology/types.js';
 import { mapLimit } from '../runtime/concurrency.js';
@@ -92,7 +93,7 @@ async function floor(
       ],
     );
     await mapLimit(topo.nodes, CONCURRENCY, (n) => {
-      const sub = n.subnet.split('/')[0]!.split('.').slice(0, 3).join('.');
+      const sub = parseCidr(n.subnet);
       return ipBatch(
         ['-n', names.node(n.name)],
         [
@@ -101,10 +102,10 @@ async function floor(
           'link set eth0 up',
           `route add default via ${topo.gateway.address}`,
           `link add flannel.1 type vxlan id 1 local ${n.address} dev eth0 dstport 8472 nolearning`,
-          `addr add ${sub}.0/32 dev flannel.1`,
+          `addr add ${formatIpv4(sub.network)}/32 dev flannel.1`,
           'link set flannel.1 up',
           'link add cni0 type bridge',
-          `addr add ${sub}.1/24 dev cni0`,
+          `addr add ${formatIpv4(cidrNth(sub, 1))}/${sub.length} dev cni0`,
           'link set cni0 up',
         ],
       );
@@ -112,7 +113,7 @@ async function floor(
     const tp = performance.now();
     const cpuNet = childCpuMs();
     await mapLimit(pods, CONCURRENCY, async (p, i) => {
-      const sub = p.node.subnet.split('/')[0]!.split('.').slice(0, 3).join('.');
+      const gw = formatIpv4(cidrNth(parseCidr(p.node.subnet), 1));
       const veth = `veth${i.toString(16).padStart(8, '0')}`;
       await ipBatch(
         ['-n', names.node(p.node.name)],
@@ -124,8 +125,8 @@ async function floor(
           'link set lo up',
           `addr add ${p.ip}/24 dev eth0`,
           'link set eth0 up',
-          `route add default via ${sub}.1`,
-          `route add ${topo.podNetwork} via ${sub}.1`,
+          `route add default via ${gw}`,
+          `route add ${topo.podNetwork} via ${gw}`,
         ],
       );
     });

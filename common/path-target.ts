@@ -3,18 +3,13 @@
 // DNS name (optionally with a port) to resolve with the source's resolver. Nothing else gets near a
 // command line.
 import { ValidationError } from './errors.js';
+import { isIpv4 } from './net/ipv4.js';
 
 export type PathTarget = ({ kind: 'ip'; ip: string } | { kind: 'name'; name: string }) & { port?: number; udp?: true };
 
-const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-export const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 /** RFC 1123 host names: labels of letters, digits and inner hyphens, at most 253 characters. */
 const HOST_NAME =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-export function isIpv4(s: string): boolean {
-  return IPV4.test(s);
-}
 
 export function parsePort(s: string, where: string): number {
   if (!/^[0-9]{1,5}$/.test(s)) throw new ValidationError(where, `port '${s.slice(0, 20)}' is not a number`);
@@ -46,28 +41,4 @@ export function parsePathTarget(input: string, where: string): PathTarget {
   if (!HOST_NAME.test(host))
     throw new ValidationError(where, `'${host.slice(0, 60)}' is neither an IPv4 address nor a host name`);
   return withPort({ kind: 'name' as const, name: host.replace(/\.$/, '').toLowerCase() });
-}
-
-// ---- IPv4 arithmetic the derivation needs (prefix match for routes and iptables -s/-d) ----
-
-export function ipv4ToInt(ip: string): number {
-  const p = ip.split('.').map(Number);
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
-}
-
-/** `a.b.c.d/n` or a bare address (a /32). */
-export function parseCidr(cidr: string): { base: number; bits: number } | undefined {
-  const [ip, len] = cidr.split('/');
-  if (!ip || !isIpv4(ip)) return undefined;
-  const bits = len === undefined ? 32 : Number(len);
-  if (!Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { base: (ipv4ToInt(ip) & mask) >>> 0, bits };
-}
-
-export function cidrContains(cidr: string, ip: string): boolean {
-  const c = parseCidr(cidr);
-  if (!c || !isIpv4(ip)) return false;
-  const mask = c.bits === 0 ? 0 : (0xffffffff << (32 - c.bits)) >>> 0;
-  return (ipv4ToInt(ip) & mask) >>> 0 === c.base;
 }

@@ -9,7 +9,8 @@ import type { Backend } from '../store/backend.js';
 import { StoreCompactor, systemClock as compactorClock } from '../store/compactor.js';
 import { DefaultsPlugin } from './admission/defaults.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
-import { ServiceAllocation, formatIPv4, parseCidr } from './admission/service-allocation.js';
+import { isIpv4 } from '../../common/net/ipv4.js';
+import { ServiceAllocation, kubernetesServiceIP } from './admission/service-allocation.js';
 import { ValidationPlugin } from './admission/validation.js';
 import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import { RbacEscalation } from './admission/rbac-escalation.js';
@@ -294,8 +295,8 @@ export class ApiServer {
 
   async start(): Promise<() => Promise<void>> {
     const cfg = this.deps.config;
-    const serviceIP = formatIPv4(parseCidr(cfg.serviceCidr).base + 1);
-    const ips = cfg.listen.map((l) => l.host).filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h) && h !== '0.0.0.0');
+    const serviceIP = kubernetesServiceIP(cfg.serviceCidr);
+    const ips = cfg.listen.map((l) => l.host).filter((h) => isIpv4(h) && h !== '0.0.0.0');
     const pki = await ensurePki(cfg.stateDir, servingNames([...ips, serviceIP], cfg.extraSans));
     const adminToken = this.adminToken;
     let stopRbac = () => {};

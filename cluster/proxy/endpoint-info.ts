@@ -2,9 +2,10 @@
 // (its EndpointSliceCache), and CategorizeEndpoints picks which of them each traffic policy uses:
 // ready ones first, serving-but-terminating ones only when nothing is ready.
 import { ValidationError } from '../../common/errors.js';
+import { isIpv4 } from '../../common/net/ipv4.js';
 import { serviceEndpointChain, servicePortNameString, type HashProtocol } from './chain-names.js';
 import { SERVICE_NAME_LABEL, type EndpointSliceObject } from './proxy-types.js';
-import { isIPv4, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-port-info.js';
+import { usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-port-info.js';
 
 export interface EndpointInfo {
   ip: string;
@@ -58,7 +59,7 @@ export function validateEndpointSlice(slice: EndpointSliceObject): void {
   if (slice.addressType !== 'IPv4') return;
   (slice.endpoints ?? []).forEach((ep, i) => {
     (ep.addresses ?? []).forEach((a, j) => {
-      if (!isIPv4(a))
+      if (!isIpv4(a))
         throw new ValidationError(
           `${where}: endpoints[${i}].addresses[${j}]`,
           `is not an IPv4 address: ${JSON.stringify(a)}`,

@@ -1,9 +1,9 @@
 // Checks kube-proxy's node settings and fills in kube-proxy's defaults (mark bit 14 → 0x4000,
 // localhost NodePorts on, --random-fully on).
 import { ValidationError } from '../../common/errors.js';
+import { isIpv4, isIpv4Cidr } from '../../common/net/ipv4.js';
 import type { ProxyNodeConfig } from './proxy-types.js';
 import type { NormalizedNodeConfig } from './render-ruleset.js';
-import { isIPv4, isIPv4CIDR } from './service-port-info.js';
 
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -15,7 +15,7 @@ export function masqueradeMark(bit: number): string {
 export function normalizeNodeConfig(cfg: ProxyNodeConfig, where = 'kube-proxy config'): NormalizedNodeConfig {
   if (!NODE_NAME.test(cfg.nodeName ?? ''))
     throw new ValidationError(`${where}: nodeName`, `is not a node name: ${JSON.stringify(cfg.nodeName)}`);
-  if (cfg.clusterCIDR !== undefined && !isIPv4CIDR(cfg.clusterCIDR))
+  if (cfg.clusterCIDR !== undefined && !isIpv4Cidr(cfg.clusterCIDR))
     throw new ValidationError(`${where}: clusterCIDR`, `is not an IPv4 CIDR: ${JSON.stringify(cfg.clusterCIDR)}`);
   const bit = cfg.masqueradeBit ?? 14;
   if (!Number.isInteger(bit) || bit < 0 || bit > 31)
@@ -23,7 +23,7 @@ export function normalizeNodeConfig(cfg: ProxyNodeConfig, where = 'kube-proxy co
   let nodePortAddresses: string[] | undefined;
   if (cfg.nodePortAddresses !== undefined) {
     nodePortAddresses = cfg.nodePortAddresses.map((ip, i) => {
-      if (!isIPv4(ip))
+      if (!isIpv4(ip))
         throw new ValidationError(`${where}: nodePortAddresses[${i}]`, `is not an IPv4 address: ${JSON.stringify(ip)}`);
       return ip;
     });
@@ -41,7 +41,7 @@ export function normalizeNodeConfig(cfg: ProxyNodeConfig, where = 'kube-proxy co
     randomFully: cfg.randomFully ?? true,
   };
   if (cfg.nodeIP !== undefined) {
-    if (!isIPv4(cfg.nodeIP))
+    if (!isIpv4(cfg.nodeIP))
       throw new ValidationError(`${where}: nodeIP`, `is not an IPv4 address: ${JSON.stringify(cfg.nodeIP)}`);
     out.nodeIP = cfg.nodeIP;
   }

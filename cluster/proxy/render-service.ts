@@ -1,6 +1,7 @@
 // The rules of one service port, as kube-proxy's iptables proxier writes them in syncProxyRules:
 // its entries in the shared chains (KUBE-SERVICES, KUBE-NODEPORTS, the filter chains) and its own
 // chains (KUBE-SVC/SVL/EXT/FW/SEP). Pure: the same input always gives the same lines.
+import { prefixContains } from '../../common/net/ipv4.js';
 import { categorizeEndpoints, type EndpointInfo } from './endpoint-info.js';
 import type { ProbabilityCache } from './probability.js';
 import { usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-port-info.js';
@@ -190,7 +191,7 @@ export function renderServicePort(
     let allowFromNode = false;
     for (const cidr of svc.loadBalancerSourceRanges) {
       rules.push(`${head} -s ${cidr} -j ${chains.external}`);
-      if (ctx.nodeIP && cidrContains(cidr, ctx.nodeIP)) allowFromNode = true;
+      if (ctx.nodeIP && prefixContains(cidr, ctx.nodeIP)) allowFromNode = true;
     }
     // A VIP routed locally makes node-to-VIP requests loop back with the VIP as source.
     if (allowFromNode) for (const ip of svc.loadBalancerVIPs) rules.push(`${head} -s ${ip} -j ${chains.external}`);
@@ -237,15 +238,4 @@ function writeDispatchRules(
     const stat = i < n - 1 ? ` -m statistic --mode random --probability ${ctx.probabilities.probability(n - i)}` : '';
     rules.push(`-A ${chain}${comment(ep)}${stat} -j ${ep.chain}`);
   });
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
-}
-
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [base, bits] = cidr.split('/') as [string, string];
-  const n = Number(bits);
-  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
-  return (ipv4ToInt(base) & mask) >>> 0 === (ipv4ToInt(ip) & mask) >>> 0;
 }

@@ -2,6 +2,7 @@
 // answers on, its traffic policies and the names of its chains. Input is checked here, because
 // names and addresses end up in iptables-restore text: a bad one is refused, never written.
 import { ValidationError } from '../../common/errors.js';
+import { isIpv4, isIpv4Cidr } from '../../common/net/ipv4.js';
 import {
   serviceClusterChain,
   serviceExternalChain,
@@ -39,18 +40,8 @@ export interface ServicePortInfo {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DEFAULT_STICKY_SECONDS = 10800;
-
-export function isIPv4(s: string): boolean {
-  return IPV4.test(s);
-}
-
-export function isIPv4CIDR(s: string): boolean {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(s);
-  return !!m && isIPv4(m[1]!) && Number(m[2]) <= 32;
-}
 
 function checkPort(where: string, value: unknown, allowZero: boolean): number {
   if (value === undefined || value === null) return 0;
@@ -65,11 +56,11 @@ function checkIPs(where: string, list: unknown): string[] {
   if (!Array.isArray(list)) throw new ValidationError(where, 'must be a list of addresses');
   const out: string[] = [];
   list.forEach((ip, i) => {
-    if (typeof ip !== 'string' || (!isIPv4(ip) && !ip.includes(':'))) {
+    if (typeof ip !== 'string' || (!isIpv4(ip) && !ip.includes(':'))) {
       throw new ValidationError(`${where}[${i}]`, `is not an IP address: ${JSON.stringify(ip)}`);
     }
     // This is the IPv4 proxier: IPv6 addresses belong to the other family and are left out.
-    if (isIPv4(ip)) out.push(ip);
+    if (isIpv4(ip)) out.push(ip);
   });
   return out;
 }
@@ -88,10 +79,10 @@ export function servicePortsOf(svc: ServiceObject): ServicePortInfo[] {
   if (spec.type === 'ExternalName') return [];
   const clusterIP = spec.clusterIP ?? '';
   if (clusterIP === '' || clusterIP === 'None') return [];
-  if (!isIPv4(clusterIP) && !clusterIP.includes(':'))
+  if (!isIpv4(clusterIP) && !clusterIP.includes(':'))
     throw new ValidationError(`${where}: spec.clusterIP`, `is not an IP address: ${JSON.stringify(clusterIP)}`);
   // The IPv4 proxier takes the IPv4 one of clusterIPs (dual-stack Services list both).
-  const v4 = isIPv4(clusterIP) ? clusterIP : (spec.clusterIPs ?? []).find((ip) => isIPv4(ip));
+  const v4 = isIpv4(clusterIP) ? clusterIP : (spec.clusterIPs ?? []).find((ip) => isIpv4(ip));
   if (!v4) return [];
 
   const externalIPs = checkIPs(`${where}: spec.externalIPs`, spec.externalIPs);
@@ -106,14 +97,14 @@ export function servicePortsOf(svc: ServiceObject): ServicePortInfo[] {
   const ranges = (spec.loadBalancerSourceRanges ?? [])
     .map((r, i) => {
       const t = String(r).trim();
-      if (!isIPv4CIDR(t) && !t.includes(':'))
+      if (!isIpv4Cidr(t) && !t.includes(':'))
         throw new ValidationError(
           `${where}: spec.loadBalancerSourceRanges[${i}]`,
           `is not a CIDR: ${JSON.stringify(r)}`,
         );
       return t;
     })
-    .filter(isIPv4CIDR);
+    .filter(isIpv4Cidr);
   // apiservice.ExternallyAccessible: decides whether externalTrafficPolicy applies at all.
   const type = spec.type ?? 'ClusterIP';
   const serviceExternallyAccessible =

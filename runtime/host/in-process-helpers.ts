@@ -9,13 +9,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isIpv4 } from '../../common/net/ipv4.js';
 import { withNetns } from '../kernel/netns-enter.js';
 import { inNamespace, RtnlWriter } from '../kernel/rtnl-writer.js';
 import { HelperError } from './helper-error.js';
 
 const RE_IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const RE_NETNS = /^kw-[a-z0-9][a-z0-9_.-]*$/;
-const RE_IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 const RE_MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const RE_UINT = /^[0-9]{1,10}$/;
 const NETNS_DIR = '/run/netns';
@@ -33,7 +33,7 @@ function netns(v: string | undefined): string {
   return v;
 }
 function ipv4(v: string | undefined): string {
-  if (v === undefined || !RE_IPV4.test(v)) throw new Bad(`invalid IPv4 address: '${v ?? ''}'`);
+  if (v === undefined || !isIpv4(v)) throw new Bad(`invalid IPv4 address: '${v ?? ''}'`);
   return v;
 }
 function mac(v: string | undefined): string {

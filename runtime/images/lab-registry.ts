@@ -9,6 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
+import { isIpv4 } from '../../common/net/ipv4.js';
 import { parseImageRef } from './image-ref.js';
 import type { RegistryEndpoint } from './registry-client.js';
 
@@ -58,7 +59,6 @@ export interface LabRegistryOptions {
 }
 
 const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
-const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 export class LabRegistry {
   private running: { stop(): Promise<void> }[] = [];
@@ -67,7 +67,7 @@ export class LabRegistry {
 
   constructor(private readonly opts: LabRegistryOptions) {
     if (!NETNS_RE.test(opts.netns)) throw new LabRegistryError(`bad namespace name ${opts.netns}`);
-    if (!IPV4_RE.test(opts.address)) throw new LabRegistryError(`bad registry address ${opts.address}`);
+    if (!isIpv4(opts.address)) throw new LabRegistryError(`bad registry address ${opts.address}`);
     this.port = opts.port ?? 5000;
     this.processes = opts.processes ?? childProcesses(opts.log ?? (() => {}));
   }

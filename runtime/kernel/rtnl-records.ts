@@ -1,6 +1,7 @@
 // rtnetlink messages (as the `netlink` package decodes them) → the plain records of
 // common/topology-model.ts, in the same shapes and spellings as `ip -j`/`bridge -j` print, so the
 // graph, the path tracer and their tests see no difference between the two readers.
+import { formatIpv4 } from '../../common/net/ipv4.js';
 import type {
   AddressRecord,
   FdbRecord,
@@ -37,7 +38,7 @@ export function mac(b: unknown): string {
 
 export function ip(b: unknown): string | undefined {
   if (!Buffer.isBuffer(b)) return undefined;
-  if (b.length === 4) return [...b].join('.');
+  if (b.length === 4) return formatIpv4(b.readUInt32BE(0));
   if (b.length !== 16) return undefined;
   const words = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16));
   // RFC 5952: the longest run (≥ 2) of zero words becomes '::'.

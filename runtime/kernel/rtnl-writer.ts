@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { KubewireError } from '../../common/errors.js';
+import { ipv4Octets, tryParseIpv4 } from '../../common/net/ipv4.js';
 import { withNetns } from './netns-enter.js';
 
 interface NlMessage {
@@ -104,10 +105,9 @@ const str = (type: number, s: string) => attr(type, Buffer.from(`${s}\0`));
 const nest = (type: number, parts: Buffer[]) => attr(type, Buffer.concat(parts));
 
 export function ipv4Bytes(ip: string): Buffer {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new RtnlWriteError(`not an IPv4 address: ${ip}`);
-  return Buffer.from(parts);
+  const n = tryParseIpv4(ip);
+  if (n === undefined) throw new RtnlWriteError(`not an IPv4 address: ${ip}`);
+  return Buffer.from(ipv4Octets(n));
 }
 export function macBytes(mac: string): Buffer {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) throw new RtnlWriteError(`not a MAC address: ${mac}`);

@@ -3,6 +3,7 @@
 // for what is already there (it used to start ~190 processes to find that out, helper by helper).
 // Each predicate mirrors what its script ensures; anything it cannot see (policy rules, sysctls
 // other than ip_forward) is "not converged", so the helper runs and the result stays the same.
+import { formatIpv4, isIpv4Cidr, parseCidr } from '../../common/net/ipv4.js';
 import type { NamespaceSnapshot } from '../../common/topology-model.js';
 
 export type LabKernelState = ReadonlyMap<string, NamespaceSnapshot & { forwarding?: boolean }>;
@@ -10,8 +11,11 @@ export type LabKernelState = ReadonlyMap<string, NamespaceSnapshot & { forwardin
 type Check = (s: LabKernelState, args: readonly string[]) => boolean;
 
 const hasAddr = (snap: NamespaceSnapshot, ifname: string, cidr: string): boolean => {
-  const [ip, len] = cidr.split('/');
-  return snap.addresses.some((a) => a.ifname === ifname && a.local === ip && a.prefixlen === Number(len));
+  if (!isIpv4Cidr(cidr)) return false;
+  const c = parseCidr(cidr, false);
+  return snap.addresses.some(
+    (a) => a.ifname === ifname && a.local === formatIpv4(c.address) && a.prefixlen === c.length,
+  );
 };
 const link = (snap: NamespaceSnapshot | undefined, ifname: string) => snap?.links.find((l) => l.ifname === ifname);
 const hasRoute = (snap: NamespaceSnapshot, dst: string, via: string, dev: string): boolean =>

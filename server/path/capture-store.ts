@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubewireError } from '../../common/errors.js';
 import type { CaptureFile, CapturePoint, PathCapture, PathTrace } from '../../common/path-model.js';
-import { isIpv4 } from '../../common/path-target.js';
+import { isIpv4 } from '../../common/net/ipv4.js';
 import { INTERFACE_NAME, NAMESPACE_NAME } from '../../common/lab-names.js';
 import { countPcapPackets } from './pcap-reader.js';
 

@@ -14,7 +14,7 @@ import type {
   PathProtocol,
   PathTrace,
 } from '../../common/path-model.js';
-import { cidrContains } from '../../common/path-target.js';
+import { parseIpv4Prefix, prefixContains } from '../../common/net/ipv4.js';
 import { followFrame } from './frame-forwarding.js';
 import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable, type NatCandidate } from './iptables-walk.js';
 import type { PathKernel, PathSnapshot, RouteAnswer } from './kernel-view.js';
@@ -325,8 +325,8 @@ export function describeRoute(snap: PathSnapshot, r: RouteAnswer): string {
   let bestBits = -1;
   for (const row of snap.routes) {
     const dst = row.dst === 'default' ? '0.0.0.0/0' : String(row.dst);
-    const bits = dst.includes('/') ? Number(dst.split('/')[1]) : 32;
-    if (row.dev === r.dev && cidrContains(dst, r.dst) && bits > bestBits) {
+    const bits = parseIpv4Prefix(dst)?.length ?? -1;
+    if (row.dev === r.dev && prefixContains(dst, r.dst) && bits > bestBits) {
       best = row;
       bestBits = bits;
     }

@@ -4,7 +4,7 @@
 // FORWARD, INPUT → ACCEPT, DROP or REJECT (kube-proxy rejects a service without endpoints there).
 // Pure: text in, decision out. Matches it does not understand make the rule not match, and are
 // reported. The packet is the first of a new connection (conntrack state NEW, plus DNAT if one applied).
-import { cidrContains } from '../../common/path-target.js';
+import { prefixContains } from '../../common/net/ipv4.js';
 import type { PacketHeader } from '../../common/path-model.js';
 
 export interface NatRule {
@@ -289,9 +289,9 @@ function matchOne(
 ): boolean | undefined {
   switch (opt) {
     case '-s':
-      return cidrContains(value, pkt.src);
+      return prefixContains(value, pkt.src);
     case '-d':
-      return cidrContains(value, pkt.dst);
+      return prefixContains(value, pkt.dst);
     case '-p':
       return value === 'all' || value === pkt.protocol;
     case '-i':

@@ -3,7 +3,7 @@
 // `dig`. Never the host's resolver: a namespace without its own resolv.conf gets an error instead.
 import { readFile } from 'node:fs/promises';
 import { KubewireError, ValidationError } from '../../common/errors.js';
-import { isIpv4 } from '../../common/path-target.js';
+import { isIpv4 } from '../../common/net/ipv4.js';
 import type { RunCommand } from '../run-command.js';
 
 export interface Resolution {

@@ -4,6 +4,7 @@
 // node picked at random per connection (statistic 1/n, 1/(n-1), … as kube-proxy does).
 import type { Node, Service } from '../../../common/api-types.js';
 import { describeError } from '../../../common/errors.js';
+import { isIpv4 } from '../../../common/net/ipv4.js';
 import type { HostDriver } from '../../../runtime/host/host-driver.js';
 import type { Clock } from '../../client/clock.js';
 import type { SharedInformerFactory } from '../../client/informer-factory.js';
@@ -34,7 +35,7 @@ export function planLoadBalancers(services: Service[], nodes: Node[]): LoadBalan
   for (const s of sorted) {
     if (s.spec?.type !== 'LoadBalancer') continue;
     for (const ing of s.status?.loadBalancer?.ingress ?? []) {
-      if (!ing.ip || !/^\d+\.\d+\.\d+\.\d+$/.test(ing.ip)) continue;
+      if (!ing.ip || !isIpv4(ing.ip)) continue;
       addresses.add(ing.ip);
       for (const p of s.spec.ports ?? []) {
         if (!p.nodePort || !targets.length) continue;

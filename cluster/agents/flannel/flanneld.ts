@@ -5,6 +5,7 @@
 // mode nothing is pre-programmed: the MissResponder answers the kernel's L2/L3 misses instead.
 import type { Node } from '../../../common/api-types.js';
 import { describeError } from '../../../common/errors.js';
+import { formatIpv4, isIpv4Cidr, parseCidr } from '../../../common/net/ipv4.js';
 import type { HostDriver } from '../../../runtime/host/host-driver.js';
 import type { Clock } from '../../client/clock.js';
 import { SharedInformerFactory } from '../../client/informer-factory.js';
@@ -42,6 +43,7 @@ export function peerOf(n: Node): VtepPeer | undefined {
   const a = n.metadata.annotations ?? {};
   const cidr = n.spec?.podCIDR;
   if (a[ANN_BACKEND_TYPE] !== 'vxlan' || !cidr || !a[ANN_PUBLIC_IP] || !a[ANN_BACKEND_DATA]) return undefined;
+  if (!isIpv4Cidr(cidr)) return undefined;
   let data: { VtepMAC?: string };
   try {
     data = JSON.parse(a[ANN_BACKEND_DATA]) as { VtepMAC?: string };
@@ -52,7 +54,7 @@ export function peerOf(n: Node): VtepPeer | undefined {
   return {
     node: n.metadata.name!,
     subnet: cidr,
-    vtep: cidr.split('/')[0]!,
+    vtep: formatIpv4(parseCidr(cidr, false).network),
     mac: data.VtepMAC.toLowerCase(),
     publicIP: a[ANN_PUBLIC_IP],
   };

@@ -1,35 +1,30 @@
 // ClusterIP and NodePort allocation for Services: a ClusterIP from the service network (the lower
 // band is kept for addresses asked for by name, such as the `kubernetes` service at .1 and DNS at
 // .10, as kube-apiserver does), a NodePort from 30000–32767, never one already in use.
+import {
+  cidrContains,
+  cidrSize,
+  formatCidr,
+  formatIpv4,
+  parseCidr,
+  tryParseIpv4,
+  type Cidr,
+} from '../../../common/net/ipv4.js';
 import type { ResourceCatalog } from '../resources.js';
 import type { KObject, ObjectStore } from '../registry/object-store.js';
 import { invalid, type FieldError } from '../status.js';
 import type { AdmissionAttributes, MutatingPlugin } from './admission.js';
 
-export interface Cidr {
-  base: number;
-  bits: number;
+/** The service network: a /8…/30 (host bits ignored), as kube-apiserver's --service-cluster-ip-range. */
+export function parseServiceCidr(s: string): Cidr {
+  const c = parseCidr(s, false);
+  if (c.length < 8 || c.length > 30) throw new Error(`invalid CIDR ${s}: the service network must be a /8 … /30`);
+  return c;
 }
 
-export function parseIPv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
-}
-
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function parseCidr(s: string): Cidr {
-  const [ip, bits] = s.split('/');
-  const base = parseIPv4(ip ?? '');
-  const b = Number(bits);
-  if (base === undefined || !Number.isInteger(b) || b < 8 || b > 30) throw new Error(`invalid CIDR ${s}`);
-  const mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
-  return { base: (base & mask) >>> 0, bits: b };
+/** The address of the `kubernetes` Service: the first of the service network. */
+export function kubernetesServiceIP(serviceCidr: string): string {
+  return formatIpv4(parseServiceCidr(serviceCidr).network + 1);
 }
 
 export interface AllocationConfig {
@@ -49,7 +44,7 @@ export class ServiceAllocation implements MutatingPlugin {
     private readonly catalog: ResourceCatalog,
     private readonly config: AllocationConfig,
   ) {
-    this.cidr = parseCidr(config.serviceCidr);
+    this.cidr = parseServiceCidr(config.serviceCidr);
     this.random = config.random ?? Math.random;
   }
 
@@ -99,7 +94,7 @@ export class ServiceAllocation implements MutatingPlugin {
     }
     const used = new Set(others.map((s) => s.spec?.clusterIP).filter((ip): ip is string => !!ip && ip !== 'None'));
     if (requested) {
-      const n = parseIPv4(requested);
+      const n = tryParseIpv4(requested);
       if (n === undefined) {
         errors.push({
           type: 'FieldValueInvalid',
@@ -114,7 +109,7 @@ export class ServiceAllocation implements MutatingPlugin {
           type: 'FieldValueInvalid',
           field: 'spec.clusterIPs',
           value: [requested],
-          detail: `failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${formatIPv4(this.cidr.base)}/${this.cidr.bits}`,
+          detail: `failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${formatCidr(this.cidr)}`,
         });
         return;
       }
@@ -131,13 +126,13 @@ export class ServiceAllocation implements MutatingPlugin {
       spec.clusterIPs = [requested];
       return;
     }
-    const size = 2 ** (32 - this.cidr.bits);
+    const size = cidrSize(this.cidr);
     const reserved = Math.min(Math.max(16, Math.floor(size / 16)), 256);
     // Dynamic addresses come from above the reserved band; start at a random offset, take the first free.
     const span = size - 1 - reserved;
     const start = Math.floor(this.random() * span);
     for (let i = 0; i < span; i++) {
-      const ip = formatIPv4(this.cidr.base + reserved + ((start + i) % span));
+      const ip = formatIpv4(this.cidr.network + reserved + ((start + i) % span));
       if (!used.has(ip)) {
         spec.clusterIP = ip;
         spec.clusterIPs = [ip];
@@ -152,9 +147,9 @@ export class ServiceAllocation implements MutatingPlugin {
     });
   }
 
+  /** Inside the network, neither its network nor its broadcast address. */
   private inRange(n: number): boolean {
-    const size = 2 ** (32 - this.cidr.bits);
-    return n > this.cidr.base && n < this.cidr.base + size - 1;
+    return cidrContains(this.cidr, n) && n !== this.cidr.network && n !== this.cidr.network + cidrSize(this.cidr) - 1;
   }
 
   private allocateNodePorts(spec: KObject, old: KObject | undefined, others: KObject[], errors: FieldError[]): void {

@@ -10,6 +10,7 @@ import type {
   Pod,
   Service,
 } from '../../../common/api-types.js';
+import { tryParseIpv4 } from '../../../common/net/ipv4.js';
 import { stableJson } from '../util/hash.js';
 import { matchesSet } from '../util/labels.js';
 import { isPodReady, newControllerRef } from '../util/pods.js';
@@ -63,8 +64,9 @@ export function selectEndpoints(svc: Service, pods: Pod[]): PodEndpoint[] {
   );
 }
 
+/** Pods sort by address as numbers (10.0.0.9 before 10.0.0.10); an IPv6 podIP sorts last. */
 function ipKey(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  return tryParseIpv4(ip) ?? Infinity;
 }
 
 function address(e: PodEndpoint): EndpointAddress {

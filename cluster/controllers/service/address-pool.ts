@@ -2,18 +2,14 @@
 // Defaults to 198.51.100.200–198.51.100.249: the gateway↔Internet network of docs/architecture.md,
 // i.e. the cloud's public side. Configurable as CIDRs and/or `first-last` ranges.
 import { ValidationError } from '../../../common/errors.js';
+import { formatIpv4, parseCidr, tryParseIpv4 } from '../../../common/net/ipv4.js';
 
 export const DefaultLoadBalancerPool = ['198.51.100.200-198.51.100.249'];
 
 function parseIp(s: string, where: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m || m.slice(1).some((o) => Number(o) > 255))
-    throw new ValidationError(where, `${JSON.stringify(s)} is not an IPv4 address`);
-  return m.slice(1).reduce((n, o) => n * 256 + Number(o), 0);
-}
-
-export function formatIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => (Math.floor(n / 2 ** s) & 255).toString()).join('.');
+  const n = tryParseIpv4(s.trim());
+  if (n === undefined) throw new ValidationError(where, `${JSON.stringify(s)} is not an IPv4 address`);
+  return n;
 }
 
 export class AddressPool {
@@ -28,9 +24,9 @@ export class AddressPool {
       if (cidr) {
         const len = Number(cidr[2]);
         if (len > 32) throw new ValidationError(at, `prefix length ${len} is more than 32`);
-        const size = 2 ** (32 - len);
-        const base = Math.floor(parseIp(cidr[1]!, at) / size) * size;
-        this.ranges.push(len <= 30 ? [base + 1, base + size - 2] : [base, base + size - 1]);
+        const { network } = parseCidr(`${formatIpv4(parseIp(cidr[1]!, at))}/${len}`, false);
+        const last = network + 2 ** (32 - len) - 1;
+        this.ranges.push(len <= 30 ? [network + 1, last - 1] : [network, last]);
         return;
       }
       const range = /^([^-]+)-([^-]+)$/.exec(e);
@@ -43,18 +39,13 @@ export class AddressPool {
   }
 
   contains(ip: string): boolean {
-    let n: number;
-    try {
-      n = parseIp(ip, 'ip');
-    } catch {
-      return false;
-    }
-    return this.ranges.some(([a, b]) => n >= a && n <= b);
+    const n = tryParseIpv4(ip.trim());
+    return n !== undefined && this.ranges.some(([a, b]) => n >= a && n <= b);
   }
 
   /** The lowest address not in use (undefined when the pool is exhausted). */
   allocate(inUse: Set<string>): string | undefined {
-    for (const [a, b] of this.ranges) for (let n = a; n <= b; n++) if (!inUse.has(formatIp(n))) return formatIp(n);
+    for (const [a, b] of this.ranges) for (let n = a; n <= b; n++) if (!inUse.has(formatIpv4(n))) return formatIpv4(n);
     return undefined;
   }
 }

@@ -16,7 +16,7 @@ import { legacyServicePortNameString, portProtoHash, serviceEndpointChain } from
 import type { EndpointInfo } from '../endpoint-info.js';
 import { formatFixedLikeGo } from '../probability.js';
 import type { NormalizedNodeConfig } from '../render-ruleset.js';
-import { cidrContains } from '../render-service.js';
+import { prefixContains } from '../../../common/net/ipv4.js';
 import type { ServicePortInfo } from '../service-port-info.js';
 
 /** One jump rule of 1.16's iptablesJumpChains, ensured with EnsureRule(Prepend). */
@@ -155,7 +155,7 @@ export function renderV116(input: V116Input): V116Output {
           let allowFromNode = false;
           for (const src of svc.loadBalancerSourceRanges) {
             natRules.push(`${head} -s ${src} -j ${chosen}`);
-            if (c.nodeIP && cidrContains(src, c.nodeIP)) allowFromNode = true;
+            if (c.nodeIP && prefixContains(src, c.nodeIP)) allowFromNode = true;
           }
           if (allowFromNode) natRules.push(`${head} -s ${ip}/32 -j ${chosen}`);
         }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { EndpointInfo } from '../endpoint-info.js';
 import type { NormalizedNodeConfig } from '../render-ruleset.js';
 import { categorizeEndpoints } from '../endpoint-info.js';
-import { cidrContains } from '../render-service.js';
+import { prefixContains } from '../../../common/net/ipv4.js';
 import { usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from '../service-port-info.js';
 
 export const NFT_TABLE = 'kube-proxy';
@@ -261,7 +261,7 @@ export function renderNftServicePort(
   if (usesFw) {
     ensureActive(fwChain);
     const sources = [...svc.loadBalancerSourceRanges];
-    if (c.nodeIP && svc.loadBalancerSourceRanges.some((r) => cidrContains(r, c.nodeIP!)))
+    if (c.nodeIP && svc.loadBalancerSourceRanges.some((r) => prefixContains(r, c.nodeIP!)))
       sources.push(...svc.loadBalancerVIPs);
     rule(fwChain, `ip saddr != { ${sources.join(' , ')} } drop`);
   }

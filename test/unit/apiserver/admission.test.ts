@@ -103,6 +103,17 @@ test('ClusterIP: allocated from the service network above the static band, reque
     /failed to allocate IP 192\.168\.192\.10: provided IP is already allocated/,
   );
   rejects(() => create('services', 'default', svc('out', { clusterIP: '10.0.0.1' })), 422, /is not in the valid range/);
+  // A leading zero is not another spelling of .10 (it would slip past the "already allocated" check).
+  rejects(
+    () => create('services', 'default', svc('zero', { clusterIP: '192.168.192.010' })),
+    422,
+    /must be a valid IP address/,
+  );
+  rejects(
+    () => create('services', 'default', svc('bcast', { clusterIP: '192.168.255.255' })),
+    422,
+    /is not in the valid range.*192\.168\.192\.0\/18/,
+  );
   const headless = create('services', 'default', svc('h', { clusterIP: 'None' }));
   assert.equal(headless.spec.clusterIP, 'None');
 });

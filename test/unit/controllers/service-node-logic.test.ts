@@ -233,6 +233,12 @@ test('LB address pool: ranges and CIDRs, lowest free first, bad entries refused 
     () => new AddressPool(['example.com']),
     (e: unknown) => e instanceof ValidationError && e.where === 'loadBalancerPool[0]',
   );
+  assert.throws(
+    () => new AddressPool(['203.0.113.1-203.0.113.2', '203.0.113.010-203.0.113.20']),
+    (e: unknown) => e instanceof ValidationError && e.where === 'loadBalancerPool[1]' && /not an IPv4/.test(e.message),
+  );
+  assert.deepEqual(new AddressPool(['203.0.113.7/31']).allocate(new Set(['203.0.113.6'])), '203.0.113.7');
+  assert.ok(!pool.contains('198.51.100.01') && !pool.contains('not an ip'));
 });
 
 test('selectors and quantities as the API means them', () => {
