@@ -9,7 +9,8 @@
    crun/runc exec make the process's own.
    With --ready PROGRAM the command's fd 3 is PROGRAM opened for reading (the runtime passes it
    into the container with --preserve-fds 1, and the process runs /proc/self/fd/3: tty-ready.c).
-   usage: exec-console [--hold] [--ready PROGRAM] COLS ROWS SOCKDIR -- RUNTIME ARGS... (an argument "@CONSOLE@"
+   With --no-stdin the terminal gets no input (fd 0 is not read; a container with tty but not stdin).
+   usage: exec-console [--hold] [--no-stdin] [--ready PROGRAM] COLS ROWS SOCKDIR -- RUNTIME ARGS... (an argument "@CONSOLE@"
    becomes the socket's path; SOCKDIR is a private folder, the socket lives there while the
    runtime starts). With --hold the command is a `create` that exits once the container exists
    (an ephemeral container with a TTY): this then holds the terminal, as conmon does, says
@@ -92,6 +93,11 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  int no_stdin = argc > 1 && strcmp(argv[1], "--no-stdin") == 0;
+  if (no_stdin) {
+    argv++;
+    argc--;
+  }
   const char *ready = NULL;
   if (argc > 2 && strcmp(argv[1], "--ready") == 0) {
     ready = argv[2];
@@ -170,7 +176,7 @@ int main(int argc, char **argv) {
 
   char buf[65536], ctl[256];
   size_t ctl_len = 0;
-  int in_open = 1, ctl_open = 1, child_done = 0, status = 0;
+  int in_open = !no_stdin, ctl_open = 1, child_done = 0, status = 0;
   for (;;) {
     if (!child_done && pid > 0) {
       int st;

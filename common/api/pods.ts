@@ -93,6 +93,8 @@ export interface Container {
   lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   stdin?: boolean;
+  /** Close the container's stdin after the first attach with stdin ends (a container without tty). */
+  stdinOnce?: boolean;
   tty?: boolean;
   terminationMessagePath?: string;
 }

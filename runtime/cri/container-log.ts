@@ -35,7 +35,8 @@ export function criRecords(
   for (;;) {
     const nl = text.indexOf('\n');
     if (nl < 0) break;
-    let line = text.slice(0, nl);
+    // A line's end is "\n" or "\r\n" (a terminal's output), as Go's bufio ReadLine takes it in containerd.
+    let line = text.slice(0, nl > 0 && text[nl - 1] === '\r' ? nl - 1 : nl);
     while (line.length > MAX_LINE) {
       lines.push(`${now} ${stream} P ${line.slice(0, MAX_LINE)}\n`);
       line = line.slice(MAX_LINE);
@@ -48,6 +49,11 @@ export function criRecords(
     text = text.slice(MAX_LINE);
   }
   return { lines, rest: text };
+}
+
+/** Makes one FIFO (mode 0600) at `path`. */
+export async function makeFifo(path: string): Promise<void> {
+  if (!mkfifoLight(path, 0o600)) await execa('mkfifo', ['-m', '0600', path]);
 }
 
 /** Makes the two FIFOs and opens them read-write: the fds to hand to the container. */
@@ -70,7 +76,8 @@ export class ContainerLogPump extends EventEmitter {
 
   constructor(
     readonly logPath: string,
-    private readonly fifos: [string, string],
+    /** stdout's FIFO and stderr's; a container with a terminal has only the first (the pty merges both). */
+    private readonly fifos: [string, string] | [string],
     private readonly rotation: LogRotation = { maxBytes: 10 * 1024 * 1024 },
   ) {
     super();
@@ -89,7 +96,8 @@ export class ContainerLogPump extends EventEmitter {
     })();
     this.out = createWriteStream(this.logPath, { flags: 'a', mode: 0o640 });
     for (const [i, stream] of (['stdout', 'stderr'] as const).entries()) {
-      const fd = openSync(this.fifos[i]!, constants.O_RDONLY | constants.O_NONBLOCK);
+      if (!this.fifos[i]) continue;
+      const fd = openSync(this.fifos[i], constants.O_RDONLY | constants.O_NONBLOCK);
       const sock = new Socket({ fd, readable: true, writable: false });
       this.sockets.push(sock);
       let pending = '';

@@ -2,7 +2,7 @@
 // tty is asked, so resize works), Attach follows the container's own stdout/stderr as they reach
 // its log. The kubelet's server (kubectl exec/attach) builds on these.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { PassThrough, type Writable } from 'node:stream';
 import type { ContainerLogPump } from './container-log.js';
@@ -81,16 +81,79 @@ export function heldSession(argv: string[]): { session: StreamSession; created: 
 }
 
 /**
+ * The exec console in hold mode for a container of the pod's spec with `tty: true`, as conmon or
+ * containerd's shim hold a container's terminal: it creates the container (OciRuntime.createHeldArgv),
+ * then relays the pty on its own, independent of this process — the terminal's output into the
+ * container's stdout FIFO (its log), `stdin` (the stdin FIFO) into the terminal, "COLS ROWS" lines
+ * from `control` (the resize FIFO) onto it — until the container's last process closed it.
+ * Settles once the create is done (the console says "created") or failed (its complaint).
+ */
+export function spawnHeldConsole(
+  argv: string[],
+  fds: { stdin?: number; stdout: number; control: number },
+  timeoutMs = 60_000,
+): Promise<void> {
+  // Its own session: it outlives this process (a restarted runtime finds the container as it was).
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: [fds.stdin ?? 'ignore', fds.stdout, 'pipe', fds.control],
+    detached: true,
+  });
+  return new Promise<void>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => {
+      err += `no answer within ${timeoutMs / 1000} s; `;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new RuntimeError(`create: ${err.trim() || `exit ${code}`}`));
+    };
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('exit', onExit);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (!/^created$/m.test(err)) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      // What it might say later has no reader (SIGPIPE is ignored there); nothing here waits for it.
+      child.stderr!.destroy();
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+export interface AttachStreams {
+  /** The FIFO the container (or its terminal's console) reads as stdin; the client's input goes there. */
+  stdinFifo?: string;
+  /** A container with a terminal: its console's resize FIFO ("COLS ROWS\n" lines). */
+  resizeFifo?: string;
+  /** Called once when this session's input has ended (stdinOnce closes the container's stdin then). */
+  onStdinEnd?: () => void;
+}
+
+/**
  * Attach: the container's output from now on (as its log pump reads it) and, with `stdinFifo`,
  * its input: what the client types is written into the FIFO the container reads as stdin.
  */
-export function attachSession(pump: ContainerLogPump, stdinFifo?: string): StreamSession {
+export function attachSession(pump: ContainerLogPump, o: AttachStreams = {}): StreamSession {
   let stdin: Socket | undefined;
-  if (stdinFifo) {
+  if (o.stdinFifo) {
     // Non-blocking: the container holds the read end, so the open never waits.
-    const fd = openSync(stdinFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const fd = openSync(o.stdinFifo, constants.O_WRONLY | constants.O_NONBLOCK);
     stdin = new Socket({ fd, readable: false, writable: true });
     stdin.on('error', () => undefined);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      o.onStdinEnd?.();
+    };
+    stdin.once('finish', end);
+    stdin.once('close', end);
   }
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -109,5 +172,19 @@ export function attachSession(pump: ContainerLogPump, stdinFifo?: string): Strea
   pump.on('stdout', onOut);
   pump.on('stderr', onErr);
   pump.once('end', close);
-  return { stdin, stdout, stderr, resize: () => undefined, wait: () => done, close };
+  const resize = (cols: number, rows: number) => {
+    if (!o.resizeFifo || !(cols > 0 && rows > 0)) return;
+    try {
+      // The console holds the read end; a few bytes never block.
+      const fd = openSync(o.resizeFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      try {
+        writeSync(fd, `${Math.floor(cols)} ${Math.floor(rows)}\n`);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      /* the console is gone with the container */
+    }
+  };
+  return { stdin, stdout, stderr, resize, wait: () => done, close };
 }

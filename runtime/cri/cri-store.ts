@@ -45,6 +45,11 @@ export interface ContainerRecord {
   cgroupsPath: string;
   logPath: string;
   stopSignal?: string;
+  /** Created with a terminal (the exec console holds its master; no stderr FIFO). */
+  tty?: boolean;
+  stdinOnce?: boolean;
+  /** stdinOnce: the first attach with input has ended, the container's stdin is closed. */
+  stdinClosed?: boolean;
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }

@@ -62,6 +62,9 @@ export interface ContainerConfig {
   /** Relative to the sandbox's logDirectory (<container>/<restart>.log), as CRI's log_path. */
   logPath: string;
   stdin?: boolean;
+  /** With stdin: the first attach that sends input closes it when it ends (containerd: not with tty). */
+  stdinOnce?: boolean;
+  /** The process gets a terminal the runtime holds (its output is the log's stdout; attach reaches it). */
   tty?: boolean;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;

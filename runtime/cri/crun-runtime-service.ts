@@ -8,12 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { mkfifoLight } from '../kernel/light-spawn.js';
 import type { HostDriver } from '../host/host-driver.js';
 import type { Cgroups } from './cgroups.js';
-import { closeFd, ContainerLogPump, openLogFifos } from './container-log.js';
-import { attachSession, execSession, execSync, heldSession } from './container-streams.js';
+import { closeFd, ContainerLogPump, makeFifo, openLogFifos } from './container-log.js';
+import { attachSession, execSession, execSync, heldSession, spawnHeldConsole } from './container-streams.js';
 import { CriStore, type ContainerRecord, type SandboxRecord } from './cri-store.js';
 import {
   NotFoundError,
@@ -49,6 +47,12 @@ const newId = () => randomBytes(32).toString('hex');
 export class CrunRuntimeService implements RuntimeService {
   readonly store: CriStore;
   private readonly pumps = new Map<string, ContainerLogPump>();
+  /**
+   * stdinOnce containers' stdin FIFOs, held open for writing here until the first attach with
+   * input ends (then the container reads EOF). A runtime that restarts lets them go (containerd's
+   * FIFO writer goes the same way when containerd restarts).
+   */
+  private readonly stdinHolds = new Map<string, number>();
 
   constructor(private readonly d: CrunRuntimeDeps) {
     this.store = new CriStore(d.stateDir);
@@ -64,9 +68,10 @@ export class CrunRuntimeService implements RuntimeService {
       // a read end opened now would wait for a writer that never comes (no EOF), and whatever
       // waits for its log to end (removeContainer) with it. refresh() records how it ended.
       if (!(await this.hostAlive(c))) continue;
-      const pump = new ContainerLogPump(c.logPath, [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')], {
-        maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024,
-      });
+      const fifos: [string, string] | [string] = c.tty
+        ? [join(dir, 'stdout.fifo')]
+        : [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')];
+      const pump = new ContainerLogPump(c.logPath, fifos, { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
       await pump.start();
       this.track(c.id, pump);
     }
@@ -211,29 +216,87 @@ export class CrunRuntimeService implements RuntimeService {
   }
 
   async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<string> {
+    if (cfg.tty) return this.createWithTerminal(sandboxId, cfg);
     const { rec, dir, img } = await this.prepare(sandboxId, cfg);
     const id = rec.id;
     const fifos = await openLogFifos(dir);
     // stdin: true — the container's stdin is a FIFO it holds read-write itself (so it never sees
     // end of input between attaches, and a kubelet restart does not close it); attach -i writes
-    // into it, as conmon's stdin pipe does.
-    const stdinFd = cfg.stdin ? await openStdinFifo(dir) : undefined;
+    // into it, as conmon's stdin pipe does. With stdinOnce it holds only the read end and this
+    // runtime the write end, until the first attach with input ends: then the container reads EOF.
+    const stdin = cfg.stdin ? await openStdinFifo(dir, !!cfg.stdinOnce) : undefined;
     const pump = new ContainerLogPump(rec.logPath, fifos.paths, { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
     try {
       await pump.start();
       rec.pid = await this.d.oci.create(id, dir, [...img.layers].reverse(), {
-        ...(stdinFd !== undefined ? { stdin: stdinFd } : {}),
+        ...(stdin ? { stdin: stdin.fd } : {}),
         stdout: fifos.stdout,
         stderr: fifos.stderr,
       });
+    } catch (err) {
+      if (stdin?.hold !== undefined) closeFd(stdin.hold);
+      throw err;
     } finally {
       closeFd(fifos.stdout);
       closeFd(fifos.stderr);
-      if (stdinFd !== undefined) closeFd(stdinFd);
+      if (stdin) closeFd(stdin.fd);
+    }
+    if (stdin?.hold !== undefined) {
+      this.stdinHolds.set(id, stdin.hold);
+      rec.stdinOnce = true;
     }
     this.track(id, pump);
     await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true }); // a reused pid's old record
     Object.assign(rec, await this.hostProcess(rec.cgroupsPath));
+    this.store.putContainer(rec);
+    return id;
+  }
+
+  /**
+   * A container whose spec asks for a terminal (`tty: true`), run with no client attached, as
+   * containerd does it: the runtime creates the pty (terminal: true) and hands its master to the
+   * node's exec console in hold mode (native/exec-console.c, conmon's job), which stays on its own:
+   * the terminal's output goes into the stdout FIFO (the CRI log, stream stdout: a terminal merges
+   * both), the stdin FIFO (stdin: true) into the terminal, and sizes from attach into its resize
+   * FIFO. The container's exit code is the node init's record as for any container.
+   */
+  private async createWithTerminal(sandboxId: string, cfg: ContainerConfig): Promise<string> {
+    // No consoleSize: as with containerd, the terminal has none until a client attaches and sizes it.
+    const { rec, dir, img } = await this.prepare(sandboxId, cfg, { console: { cols: 0, rows: 0 } });
+    const id = rec.id;
+    const paths = { out: join(dir, 'stdout.fifo'), resize: join(dir, 'resize.fifo'), in: join(dir, 'stdin.fifo') };
+    await makeFifo(paths.out);
+    await makeFifo(paths.resize);
+    if (cfg.stdin) await makeFifo(paths.in);
+    // Read-write: the console never sees EOF on its input or control (nor the log's reader a
+    // missing writer) while no client is attached or the runtime restarts.
+    const out = openSync(paths.out, 'r+');
+    const resize = openSync(paths.resize, 'r+');
+    const input = cfg.stdin ? openSync(paths.in, 'r+') : undefined;
+    const pump = new ContainerLogPump(rec.logPath, [paths.out], { maxBytes: this.d.logMaxBytes ?? 10 * 1024 * 1024 });
+    try {
+      await pump.start();
+      const argv = this.d.oci.createHeldArgv(
+        id,
+        dir,
+        [...img.layers].reverse(),
+        { cols: 0, rows: 0 },
+        { noStdin: !cfg.stdin },
+      );
+      await spawnHeldConsole(argv, { ...(input !== undefined ? { stdin: input } : {}), stdout: out, control: resize });
+    } catch (err) {
+      pump.detach();
+      throw err;
+    } finally {
+      closeFd(out);
+      closeFd(resize);
+      if (input !== undefined) closeFd(input);
+    }
+    this.track(id, pump);
+    rec.pid = Number((await readFile(join(dir, 'pid'), 'utf8')).trim());
+    if (!Number.isInteger(rec.pid) || rec.pid <= 0) throw new RuntimeError(`create ${id.slice(0, 12)}: no pid file`);
+    await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true });
+    Object.assign(rec, await this.hostProcess(rec.cgroupsPath), { tty: true });
     this.store.putContainer(rec);
     return id;
   }
@@ -299,7 +362,7 @@ export class CrunRuntimeService implements RuntimeService {
       readonlyRoot: !!sec.readOnlyRootFilesystem,
       ...(o.console ? { terminal: true } : {}),
     });
-    if (o.console)
+    if (o.console && o.console.cols > 0 && o.console.rows > 0)
       (spec.process as Record<string, unknown>).consoleSize = { width: o.console.cols, height: o.console.rows };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     const rec: ContainerRecord = {
@@ -380,6 +443,7 @@ export class CrunRuntimeService implements RuntimeService {
       pump.detach();
     }
     if (rec.pid) await rm(join(this.d.node.exitDir, String(rec.pid)), { force: true });
+    this.releaseStdin(id);
     this.store.dropContainer(id);
   }
 
@@ -470,12 +534,35 @@ export class CrunRuntimeService implements RuntimeService {
   }
 
   async attach(id: string, opts: { stdin?: boolean } = {}): Promise<StreamSession> {
-    this.container(id);
+    const rec = this.container(id);
     const pump = this.pumps.get(id);
     if (!pump) throw new RuntimeError(`container ${id.slice(0, 12)} is not running`);
-    // A container started without stdin: true has none to attach to (its stdin is /dev/null).
-    const fifo = join(this.store.containerDir(id), 'stdin.fifo');
-    return attachSession(pump, opts.stdin && existsSync(fifo) ? fifo : undefined);
+    const dir = this.store.containerDir(id);
+    // A container started without stdin: true has none to attach to (its stdin is /dev/null), nor
+    // has a stdinOnce one whose first attach is over.
+    const fifo = join(dir, 'stdin.fifo');
+    const withStdin = !!opts.stdin && existsSync(fifo) && !rec.stdinClosed;
+    return attachSession(pump, {
+      ...(withStdin ? { stdinFifo: fifo } : {}),
+      ...(rec.tty ? { resizeFifo: join(dir, 'resize.fifo') } : {}),
+      // containerd closes a stdinOnce container's stdin when the attach's input ends, not with a
+      // TTY (kubectl's end of a terminal session is no reliable end of input): containerd#1373.
+      ...(withStdin && rec.stdinOnce && !rec.tty ? { onStdinEnd: () => this.closeStdinOnce(rec) } : {}),
+    });
+  }
+
+  /** The first attach with input of a stdinOnce container ended: its stdin reads EOF from now on. */
+  private closeStdinOnce(rec: ContainerRecord): void {
+    rec.stdinClosed = true;
+    if (this.store.containers.has(rec.id)) this.store.putContainer(rec);
+    this.releaseStdin(rec.id);
+  }
+
+  private releaseStdin(id: string): void {
+    const fd = this.stdinHolds.get(id);
+    if (fd === undefined) return;
+    this.stdinHolds.delete(id);
+    closeFd(fd);
   }
 
   /** Reads the exit record the node's init wrote; returns the container's current state. */
@@ -561,11 +648,17 @@ export class CrunRuntimeService implements RuntimeService {
 /** The bundle's overlay folders, made here so container-create.sh needs no mkdir(1). */
 const BUNDLE_DIRS = ['rootfs', 'upper', 'work'];
 
-/** The stdin FIFO, opened read-write: the fd the container gets (a writer that never goes away). */
-async function openStdinFifo(bundle: string): Promise<number> {
+/**
+ * The stdin FIFO: `fd` is what the container gets. Opened read-write (a writer that never goes
+ * away); with `once`, read-only, and `hold` is the writer this runtime keeps until the first
+ * attach with input ends (opened first, so the read-only open does not wait for a writer).
+ */
+async function openStdinFifo(bundle: string, once: boolean): Promise<{ fd: number; hold?: number }> {
   const path = join(bundle, 'stdin.fifo');
-  if (!mkfifoLight(path, 0o600)) await execa('mkfifo', ['-m', '0600', path]);
-  return openSync(path, 'r+');
+  await makeFifo(path);
+  if (!once) return { fd: openSync(path, 'r+') };
+  const hold = openSync(path, 'r+');
+  return { fd: openSync(path, 'r'), hold };
 }
 
 function clampSize(v: number | undefined, fallback: number): number {

@@ -146,12 +146,20 @@ export class OciRuntime {
    * argv that creates a container whose spec asks for a terminal under the exec console in hold
    * mode: the console says "created" on its stderr once the container exists (then `start` it),
    * holds the pty's master and relays it on its stdin/stdout until the container's processes end.
+   * With `noStdin` the terminal gets no input (a container with tty but without stdin).
    */
-  createHeldArgv(id: string, bundle: string, lowerdirs: string[], size: { cols: number; rows: number }): string[] {
+  createHeldArgv(
+    id: string,
+    bundle: string,
+    lowerdirs: string[],
+    size: { cols: number; rows: number },
+    o: { noStdin?: boolean } = {},
+  ): string[] {
     const cfg = this.node.cfg;
     return this.node.enter([
       join(dirname(cfg.initBinary), 'exec-console'),
       '--hold',
+      ...(o.noStdin ? ['--no-stdin'] : []),
       String(size.cols),
       String(size.rows),
       join(cfg.stateDir, 'consoles'),

@@ -48,7 +48,9 @@ export function parseLogOptions(q: URLSearchParams, now: number): LogOptions {
   };
 }
 
-const CRI_LINE = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) ([FP]) (.*)$/;
+// The text is anything up to the record's "\n", a terminal's "\r" included (a tty container's output):
+// `s`, so `.` takes it too, as the kubelet's parser splits on the first three spaces only.
+const CRI_LINE = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) ([FP]) (.*)$/s;
 
 /** Formats raw file text into what the client receives, line by line. */
 class LineFormatter {

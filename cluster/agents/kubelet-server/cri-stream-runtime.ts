@@ -69,19 +69,27 @@ function ended(r: NodeJS.ReadableStream): Promise<void> {
 
 /**
  * Attach through the node's CRI runtime: the container's output from now on and, with stdin, its
- * input (its stdin FIFO; the container must have been started with stdin: true). Ends when the
- * container does or the client leaves (the container keeps running).
+ * input (its stdin FIFO; the container must have been started with stdin: true). A container with
+ * a terminal (tty: true) takes the client's sizes, `size` the first. Ends when the container does
+ * or the client leaves (the container keeps running).
  */
-export function criAttach(cri: RuntimeService, containerId: string, withStdin: boolean): StreamProcess {
+export function criAttach(
+  cri: RuntimeService,
+  containerId: string,
+  withStdin: boolean,
+  size?: { cols: number; rows: number },
+): StreamProcess {
   const stdin = withStdin ? new PassThrough() : undefined;
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let session: StreamSession | undefined;
   let left = false;
+  let pendingSize = size;
   const exited = cri.attach(containerId, { stdin: withStdin }).then(
     async (s) => {
       session = s;
       if (left) s.close();
+      if (pendingSize) s.resize(pendingSize.cols, pendingSize.rows);
       if (stdin && s.stdin) stdin.pipe(s.stdin);
       s.stdout.pipe(stdout);
       if (s.stderr) s.stderr.pipe(stderr);
@@ -98,7 +106,11 @@ export function criAttach(cri: RuntimeService, containerId: string, withStdin: b
     stdin,
     stdout,
     stderr,
-    resize: () => undefined,
+    resize: (cols, rows) => {
+      if (cols <= 0 || rows <= 0) return;
+      if (session) session.resize(cols, rows);
+      else pendingSize = { cols, rows };
+    },
     kill: () => {
       left = true;
       session?.close();

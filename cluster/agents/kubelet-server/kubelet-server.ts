@@ -259,7 +259,7 @@ export class KubeletServer {
         }
         if (c.attach) return c.attach({ tty: f.tty, stdin: f.stdin });
         // A container of the node's CRI runtime: its output and its stdin FIFO (stdin: true).
-        if (c.containerId && this.d.cri) return criAttach(this.d.cri, c.containerId, f.stdin);
+        if (c.containerId && this.d.cri) return criAttach(this.d.cri, c.containerId, f.stdin, size);
         return followLog(c);
       };
       if (isSpdyUpgrade(req)) return serveSpdyUpgrade(req, socket, { kind: 'exec', start, flags: f, log: this.d.log });

@@ -69,6 +69,7 @@ export function containerConfig(
     },
     logPath: `${c.name}/${restart}.log`,
     ...(c.stdin ? { stdin: true } : {}),
+    ...(c.stdin && c.stdinOnce ? { stdinOnce: true } : {}),
     ...(c.tty ? { tty: true } : {}),
     labels: {
       'io.kubernetes.container.name': c.name,

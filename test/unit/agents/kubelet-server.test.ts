@@ -5,11 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { nodeAttributes } from '../../../cluster/agents/kubelet-server/delegated-auth.js';
 import { exitStatus } from '../../../cluster/agents/kubelet-server/remote-command.js';
 import { SpdySession, type SpdyStream } from '../../../cluster/agents/kubelet-server/spdy-session.js';
 import { SPDY3_DICTIONARY } from '../../../cluster/agents/kubelet-server/spdy-dictionary.js';
-import { parseLogOptions } from '../../../cluster/agents/kubelet-server/container-logs.js';
+import { parseLogOptions, streamContainerLog } from '../../../cluster/agents/kubelet-server/container-logs.js';
 import { parseResourceMetrics } from '../../../cluster/apiserver/http/metrics-api.js';
 import { budgetStatus } from '../../../cluster/apiserver/http/eviction.js';
 
@@ -177,4 +180,21 @@ test('log options: since, tail, limit, and their errors', () => {
     /at most one/,
   );
   assert.throws(() => parseLogOptions(new URLSearchParams('tailLines=-1'), 0), /non-negative/);
+});
+
+test("container logs: a record whose text holds a terminal's \\r is read as a record (a tty container)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-logs-test-'));
+  try {
+    const file = join(dir, '0.log');
+    writeFileSync(
+      file,
+      '2026-12-03T14:24:16.867000000Z stdout F / # \x1b[6n\r/ # echo hi\n2026-12-03T14:24:16.900000000Z stdout F hi\n',
+    );
+    const chunks: Buffer[] = [];
+    const o = parseLogOptions(new URLSearchParams(), Date.now());
+    await streamContainerLog(file, o, (b) => chunks.push(b), new AbortController().signal);
+    assert.equal(Buffer.concat(chunks).toString(), '/ # \x1b[6n\r/ # echo hi\nhi\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -49,4 +49,14 @@ describe('CRI log records', () => {
     assert.match(long.lines[0]!, /^T stderr P x+\n$/);
     assert.equal(long.lines[1], 'T stderr F xxx\n');
   });
+
+  it("a terminal's \\r\\n ends a line as \\n does (a tty container's output), also across chunks", () => {
+    assert.deepEqual(criRecords('stdout', '', '/dev/pts/0\r\nok\n', 'T').lines, [
+      'T stdout F /dev/pts/0\n',
+      'T stdout F ok\n',
+    ]);
+    const first = criRecords('stdout', '', 'a\r', 'T');
+    assert.deepEqual(first.lines, []);
+    assert.deepEqual(criRecords('stdout', first.rest, '\nb\rc\n', 'T').lines, ['T stdout F a\n', 'T stdout F b\rc\n']);
+  });
 });
