@@ -53,6 +53,9 @@ const GROUPS = ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR', 'IPV4_ROUTE', 'NEIGH', 'NS
 
 export class RtnlError extends KubewireError {}
 
+/** The socket was closed (the namespace went, or its reader stopped) while a read waited on it. */
+export class RtnlClosedError extends RtnlError {}
+
 export type SnapshotDetail = 'graph' | 'full';
 
 /** A full snapshot plus the routes as `ip -j route show` rows (with flags such as onlink). */
@@ -62,6 +65,13 @@ export class RtnlNamespace {
   private readonly sock: RtSocket;
   private events: RtSocket | undefined;
   private closed = false;
+  /**
+   * Rejects once close() is called. The `netlink` package never settles a request whose socket is
+   * closed under it, so every request here races this: a read in flight when its namespace goes (or
+   * when the live topology stops) fails at once instead of hanging its caller forever.
+   */
+  private readonly closing: Promise<never>;
+  private rejectClosing: (err: Error) => void = () => undefined;
   /** Dumps on `sock` run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
   /** This namespace's nsid → the peer's name, learnt once (nsids never change while both live). */
@@ -73,6 +83,8 @@ export class RtnlNamespace {
   ) {
     this.sock = withNetns(join(netnsDir, name), () => netlink.createRtNetlink({ ref: false }));
     this.sock.on('error', () => undefined); // a socket error surfaces as a failed request
+    this.closing = new Promise<never>((_, reject) => (this.rejectClosing = reject));
+    this.closing.catch(() => undefined); // nobody may be waiting when it closes
   }
 
   /** Opens the socket inside `name` (throws NetnsGoneError when the namespace is gone). */
@@ -87,14 +99,19 @@ export class RtnlNamespace {
     return run;
   }
 
+  /** `p` (a request on `sock`), or RtnlClosedError as soon as the socket is closed. */
+  private live<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.closing]);
+  }
+
   private async read(detail: SnapshotDetail, peerCandidates: readonly string[]): Promise<FullSnapshot> {
-    if (this.closed) throw new RtnlError(`the netlink socket in ${this.name} is closed`);
+    if (this.closed) throw new RtnlClosedError(`the netlink socket in ${this.name} is closed`);
     const s = this.sock;
-    const links = await s.getLinks();
-    const addrs = await s.getAddresses();
-    const routes = detail === 'full' ? await s.getRoutes() : [];
-    const neigh = detail === 'full' ? await s.getNeighbors() : [];
-    const fdb = await s.getNeighbors({ family: AF_BRIDGE });
+    const links = await this.live(s.getLinks());
+    const addrs = await this.live(s.getAddresses());
+    const routes = detail === 'full' ? await this.live(s.getRoutes()) : [];
+    const neigh = detail === 'full' ? await this.live(s.getNeighbors()) : [];
+    const fdb = await this.live(s.getNeighbors({ family: AF_BRIDGE }));
     const linkRecs = linkRecords(links);
     const names = new Map(linkRecs.map((l) => [l.ifindex, l.ifname]));
     const wanted = new Set(linkRecs.flatMap((l) => (l.linkNetnsid === undefined ? [] : [l.linkNetnsid])));
@@ -128,6 +145,7 @@ export class RtnlNamespace {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.rejectClosing(new RtnlClosedError(`the netlink socket in ${this.name} was closed during a read`));
     this.sock.socket.close();
     this.events?.socket.close();
   }
@@ -144,6 +162,7 @@ export class RtnlNamespace {
       if ([...wanted].every((id) => this.nsids.has(id))) break;
       if (cand === this.name || [...this.nsids.values()].includes(cand)) continue;
       const id = await this.nsidOf(cand).catch(() => undefined);
+      if (this.closed) throw new RtnlClosedError(`the netlink socket in ${this.name} was closed during a read`);
       if (id !== undefined && id >= 0) this.nsids.set(id, cand);
     }
     return [...this.nsids].filter(([id]) => wanted.has(id)).map(([nsid, name]) => ({ nsid, name }));
@@ -162,7 +181,7 @@ export class RtnlNamespace {
       attr.writeUInt16LE(8, 0);
       attr.writeUInt16LE(NETNSA_FD, 2);
       attr.writeUInt32LE(fd, 4);
-      const [reply] = await this.sock.socket.request(RTM_GETNSID, [head, attr], { timeout: 2000 });
+      const [reply] = await this.live(this.sock.socket.request(RTM_GETNSID, [head, attr], { timeout: 2000 }));
       const m = reply.find((r) => r.type === RTM_NEWNSID);
       const v = m ? nestedAttrs(m.data.subarray(4)).get(NETNSA_NSID) : undefined;
       return v ? v.readInt32LE(0) : undefined;

@@ -12,7 +12,7 @@ import type { LabNamespaces } from '../lab-namespaces.js';
 import type { RunCommand } from '../run-command.js';
 import { NamespaceGoneError, readNamespace } from './namespace-reader.js';
 import { NetnsWatch } from './netns-watch.js';
-import { RtnlNamespace } from '../../runtime/kernel/rtnl-namespace.js';
+import { RtnlClosedError, RtnlNamespace } from '../../runtime/kernel/rtnl-namespace.js';
 import { NetnsGoneError } from '../../runtime/kernel/netns-enter.js';
 
 export interface TopologyUpdate {
@@ -50,6 +50,11 @@ export class KernelTopology implements TopologySource {
   private listDirty = false;
   private debounce: NodeJS.Timeout | undefined;
   private busy = false;
+  /**
+   * Bumped by stop(): a read still in flight from before (its sockets closed under it) must neither
+   * publish into nor hold up the next watch — a page reload is exactly unsubscribe, then subscribe.
+   */
+  private generation = 0;
   /** The earliest event not yet reflected in a pushed frame (for readMs: event → graph). */
   private firstEventAt: number | undefined;
   private watch: NetnsWatch | undefined;
@@ -98,6 +103,10 @@ export class KernelTopology implements TopologySource {
 
   private stop(): void {
     this.running = false;
+    this.generation++;
+    this.busy = false;
+    this.listDirty = false;
+    this.firstEventAt = undefined;
     if (this.timer) clearTimeout(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
     this.timer = this.debounce = undefined;
@@ -123,6 +132,7 @@ export class KernelTopology implements TopologySource {
     this.debounce = undefined;
     if (!this.running || this.busy) return;
     this.busy = true;
+    const gen = this.generation;
     try {
       const t0 = this.firstEventAt ?? this.deps.now();
       this.firstEventAt = undefined;
@@ -130,6 +140,7 @@ export class KernelTopology implements TopologySource {
       if (this.listDirty) {
         this.listDirty = false;
         names = await this.deps.namespaces.list();
+        if (gen !== this.generation) return;
         this.known = names;
         for (const ns of names) {
           if (this.snaps.has(ns)) continue;
@@ -143,6 +154,7 @@ export class KernelTopology implements TopologySource {
       const todo = [...this.dirty];
       this.dirty.clear();
       const fresh = await this.readSome(todo);
+      if (gen !== this.generation) return;
       for (const ns of todo) {
         const s = fresh.get(ns);
         if (s) this.snaps.set(ns, s);
@@ -150,10 +162,11 @@ export class KernelTopology implements TopologySource {
       }
       this.publish(this.deps.now() - t0);
     } catch (err) {
-      this.deps.log(`topology: read failed: ${describeError(err)}`);
+      if (gen === this.generation) this.deps.log(`topology: read failed: ${describeError(err)}`);
     } finally {
-      this.busy = false;
+      if (gen === this.generation) this.busy = false;
     }
+    if (gen !== this.generation) return;
     // Events that arrived while reading.
     if (this.running && (this.dirty.size > 0 || this.listDirty) && !this.debounce)
       this.debounce = setTimeout(() => void this.eventTick(), this.deps.events?.debounceMs ?? 0);
@@ -167,24 +180,27 @@ export class KernelTopology implements TopologySource {
       return;
     }
     this.busy = true;
+    const gen = this.generation;
     try {
       const t0 = this.deps.now();
       if (this.watch && !this.watch.watchDir())
         this.deps.log(`topology: ${this.deps.events?.netnsDir} cannot be watched yet`);
       const names = await this.deps.namespaces.list();
+      if (gen !== this.generation) return;
       this.known = names;
       // Monitors first, then the read: a change between the two is seen by both at worst.
       this.watch?.sync(names);
       const fresh = await this.readSome(names);
+      if (gen !== this.generation) return;
       this.snaps.clear();
       for (const [ns, s] of fresh) this.snaps.set(ns, s);
       this.publish(this.deps.now() - t0);
     } catch (err) {
-      this.deps.log(`topology: read failed: ${describeError(err)}`);
+      if (gen === this.generation) this.deps.log(`topology: read failed: ${describeError(err)}`);
     } finally {
-      this.busy = false;
+      if (gen === this.generation) this.busy = false;
     }
-    if (!this.running) return;
+    if (gen !== this.generation || !this.running) return;
     if (this.dirty.size > 0 || this.listDirty) void this.eventTick();
     // A chain of timeouts, not setInterval: a slow read never overlaps the next one. Until the
     // namespace directory exists (no lab yet), look again each second.
@@ -212,8 +228,9 @@ export class KernelTopology implements TopologySource {
       try {
         return await this.readOne(ns);
       } catch (err) {
-        // Deleted between listing and reading.
-        if (err instanceof NamespaceGoneError || err instanceof NetnsGoneError) return undefined;
+        // Deleted between listing and reading (its socket closed as its file went).
+        if (err instanceof NamespaceGoneError || err instanceof NetnsGoneError || err instanceof RtnlClosedError)
+          return undefined;
         throw err;
       }
     });

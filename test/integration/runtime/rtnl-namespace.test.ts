@@ -1,11 +1,12 @@
 // The rtnetlink reader (runtime/kernel/rtnl-namespace.ts) against iproute2 on real namespaces: every
 // namespace of a small lab read both ways gives the same links, addresses, routes, neighbours, FDB
-// and veth peers; a socket sees a change made by `ip` as a notification; it costs no process.
+// and veth peers; a socket sees a change made by `ip` as a notification; it costs no process; a read
+// in flight when its socket closes fails at once instead of hanging.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { buildMiniLab, testPrefix, type MiniLab } from '../../helpers/mini-lab.js';
-import { RtnlNamespace, type FullSnapshot } from '../../../runtime/kernel/rtnl-namespace.js';
+import { RtnlClosedError, RtnlNamespace, type FullSnapshot } from '../../../runtime/kernel/rtnl-namespace.js';
 import { NetnsGoneError } from '../../../runtime/kernel/netns-enter.js';
 import { readNamespace } from '../../../server/topology/namespace-reader.js';
 import { runCommand } from '../../../server/run-command.js';
@@ -76,4 +77,30 @@ test('a watching socket is told of a change made with ip, and a missing namespac
     sock.close();
   }
   assert.throws(() => RtnlNamespace.open(`${lab.prefix}no-such-namespace`), NetnsGoneError);
+});
+
+test('a read in flight when its socket is closed fails at once with RtnlClosedError, and so do queued ones', async () => {
+  const sock = RtnlNamespace.open(lab.ns('node1'));
+  // Closed exactly while the address dump is on the wire (the live topology's stop, or a namespace
+  // whose file went, close a socket at any moment). The netlink package never settles such a request:
+  // before, the read hung forever, and the live topology behind it never drew again.
+  const inner = (sock as unknown as { sock: { getAddresses(): Promise<unknown> } }).sock;
+  const getAddresses = inner.getAddresses.bind(inner);
+  inner.getAddresses = () => {
+    const pending = getAddresses();
+    sock.close();
+    return pending;
+  };
+  const inFlight = sock.snapshot('graph');
+  const queued = sock.snapshot('graph');
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error('the read never settled after close')), 30_000);
+  });
+  try {
+    await assert.rejects(Promise.race([inFlight, bound]), RtnlClosedError);
+    await assert.rejects(Promise.race([queued, bound]), RtnlClosedError);
+  } finally {
+    clearTimeout(timer);
+  }
 });

@@ -1,7 +1,8 @@
 // The topology driven by kernel events (issue 13): the server holds one rtnetlink socket inside
 // each lab namespace (no `ip` process at all), a change made with `ip` reaches a frame by its event
 // (the safety read is set an hour away here), an idle watcher costs the server next to no CPU, and a deleted namespace's
-// socket closes at once, so the namespace is really freed (its veth peer disappears).
+// socket closes at once, so the namespace is really freed (its veth peer disappears); the last
+// watcher leaving during a read and a new one coming (a page reload) still gets the whole graph.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -12,6 +13,9 @@ import { UiTestClient } from '../../helpers/ui-client.js';
 import { startUiApp } from '../../../server/ui-app.js';
 import type { RunningUiServer } from '../../../server/ui-server.js';
 import type { ServerMessage } from '../../../common/ui-contract.js';
+import { KernelTopology, type TopologyUpdate } from '../../../server/topology/kernel-topology.js';
+import { LabNamespaces } from '../../../server/lab-namespaces.js';
+import { runCommand } from '../../../server/run-command.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
 let lab: MiniLab;
@@ -149,4 +153,56 @@ test('a deleted namespace loses its socket at once and is never held alive', asy
   client.send({ type: 'topology.unsubscribe' });
   await sleep(200);
   assert.equal(socketsIn(node1), 0, 'no socket left when nobody watches');
+});
+
+test('a page reload during a read (the last watcher leaves, a new one comes) still gets the whole graph', async () => {
+  const real = new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
+  const all = await real.list();
+  assert.ok(all.length >= 3, `namespaces: ${all.join(' ')}`);
+  let reload: (() => void) | undefined;
+  const namespaces = Object.assign(Object.create(real) as LabNamespaces, {
+    // The first full read: once it has listed, the reads over the watching sockets start in the
+    // same turn and take several more (one dump each, one namespace at a time): the turn after
+    // this one is the middle of the read.
+    list: async () => {
+      const names = await real.list();
+      if (reload) setImmediate(reload);
+      reload = undefined;
+      return names;
+    },
+  });
+  const topology = new KernelTopology({
+    namespaces,
+    run: runCommand,
+    intervalMs: SAFETY_READ_MS, // only a subscription's own first read can bring the graph
+    concurrency: 1,
+    now: () => performance.now(),
+    log: () => {},
+    events: { netnsDir: '/run/netns', debounceMs: 15 },
+  });
+  let offSecond: (() => void) | undefined;
+  const whole = new Promise<TopologyUpdate>((resolve) => {
+    reload = () => {
+      // Before: stop() closed the sockets under the read, whose requests never settled; the
+      // topology stayed busy forever and the new page's first read never ran.
+      offFirst();
+      offSecond = topology.subscribe((u) => {
+        if (all.every((ns) => u.graph.namespaces.some((n) => n.name === ns))) resolve(u);
+      });
+    };
+  });
+  const offFirst = topology.subscribe(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      whole,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error('no whole graph after the re-subscription')), 60_000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    offFirst(); // twice is once
+    offSecond?.();
+  }
 });
