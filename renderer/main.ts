@@ -412,6 +412,9 @@ function main(): void {
     svg: () => topologySvg(inspect.shapes(topo.core), topo.background()),
     position: (id: string) => inspect.position(topo.core, id),
   };
+  // Every control has its handler now: the page takes input (index.html holds it inert until here,
+  // so a click during the load waits instead of landing on a button that does nothing yet).
+  document.body.inert = false;
 }
 
 /** Opens and scrolls to a chain in the iptables view once it has been drawn. */
