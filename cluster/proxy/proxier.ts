@@ -6,7 +6,7 @@ import { KubewireError } from '../../common/errors.js';
 import { isServiceChainName } from './chain-names.js';
 import { staleUdpFlows, type ConntrackCleaner } from './conntrack-cleanup.js';
 import type { IptablesRestorer } from './iptables-restorer.js';
-import { parseIptablesSave } from './iptables-save-parse.js';
+import { parseIptablesSave, savedRuleSets } from '../../common/iptables-save.js';
 import { CANARY_CHAIN, JUMP_RULES, type JumpRule } from './jump-rules.js';
 import { normalizeNodeConfig } from './node-config.js';
 import { ProbabilityCache } from './probability.js';
@@ -152,10 +152,10 @@ export class Proxier {
   private async write(full: boolean, changed: Set<string>): Promise<SyncReport> {
     const { clock, netns, restorer } = this.opts;
     let saveMs = 0;
-    let existing: ReturnType<typeof parseIptablesSave> | undefined;
+    let existing: ReturnType<typeof savedRuleSets> | undefined;
     if (full) {
       const t = clock.now();
-      existing = parseIptablesSave(await restorer.save(netns));
+      existing = savedRuleSets(parseIptablesSave(await restorer.save(netns)));
       saveMs = clock.now() - t;
     }
 
@@ -258,7 +258,7 @@ export class Proxier {
 }
 
 /** Jump rules iptables-save does not show, in kube-proxy's order. */
-export function missingJumps(existing: ReturnType<typeof parseIptablesSave>): JumpRule[] {
+export function missingJumps(existing: ReturnType<typeof savedRuleSets>): JumpRule[] {
   return JUMP_RULES.filter((j) => !existing.get(j.table)?.rules.has(`-A ${j.from} ${j.spec}`));
 }
 

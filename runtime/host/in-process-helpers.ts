@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseIptablesSave, savedRuleSets } from '../../common/iptables-save.js';
 import { isIpv4 } from '../../common/net/ipv4.js';
 import { withNetns } from '../kernel/netns-enter.js';
 import { inNamespace, RtnlWriter } from '../kernel/rtnl-writer.js';
@@ -354,19 +355,10 @@ export class IptablesBatcher {
         save = s.out;
       }
       const tables = new Map<string, { chains: ChainRequest[]; existing: Set<string> }>();
-      let current = '';
-      const hooks = new Map<string, Set<string>>();
-      for (const l of save.split('\n')) {
-        if (l.startsWith('*')) current = l.slice(1).trim();
-        else if (l.startsWith('-A ')) {
-          let s = hooks.get(current);
-          if (!s) hooks.set(current, (s = new Set()));
-          s.add(l.trim());
-        }
-      }
+      const saved = savedRuleSets(parseIptablesSave(save));
       for (const r of batch) {
         let t = tables.get(r.table);
-        if (!t) tables.set(r.table, (t = { chains: [], existing: hooks.get(r.table) ?? new Set() }));
+        if (!t) tables.set(r.table, (t = { chains: [], existing: saved.get(r.table)?.rules ?? new Set() }));
         // The same chain twice in one batch: the later call's rules win, as two script runs would.
         t.chains = t.chains.filter((c) => c.chain !== r.chain);
         t.chains.push(r);

@@ -5,6 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ChainView } from '../../common/iptables-model.js';
+import { parseIptablesSave, ruleLine } from '../../common/iptables-save.js';
 import type { NamespaceSnapshot } from '../../common/topology-model.js';
 import { NetnsGoneError, withNetns } from './netns-enter.js';
 import { RtnlNamespace } from './rtnl-namespace.js';
@@ -65,9 +67,19 @@ export function iptablesSaveIn(ns: string, table: string, netnsDir = '/run/netns
 
 /** Whether `iptables-save` text holds exactly `rules` in `chain` (in order) and HOOK jumps to it. */
 export function chainMatches(save: string, chain: string, hook: string, rules: readonly string[]): boolean {
-  const lines = save.split('\n').map((l) => l.trim());
-  if (!lines.some((l) => l.startsWith(`:${chain} `))) return false;
-  const have = lines.filter((l) => l.startsWith(`-A ${chain} `));
+  let chains: ChainView[];
+  try {
+    chains = parseIptablesSave(save).flatMap((t) => t.chains);
+  } catch {
+    return false; // unreadable: not converged, so the helper runs
+  }
+  const lines = (name: string) => chains.find((c) => c.name === name)?.rules.map((r) => ruleLine(name, r));
+  const have = lines(chain);
+  if (!have) return false;
   const want = rules.map((r) => r.trim().replace(/\s+/g, ' ')).filter((r) => r.length > 0);
-  return have.length === want.length && have.every((l, i) => l === want[i]) && lines.includes(`-A ${hook} -j ${chain}`);
+  return (
+    have.length === want.length &&
+    have.every((l, i) => l === want[i]) &&
+    !!lines(hook)?.includes(`-A ${hook} -j ${chain}`)
+  );
 }

@@ -3,8 +3,8 @@
 import { KubewireError } from '../../common/errors.js';
 import type { IptablesTable } from '../../common/iptables-contract.js';
 import type { IptablesView } from '../../common/iptables-model.js';
+import { parseIptablesSave } from '../../common/iptables-save.js';
 import type { RunCommand } from '../run-command.js';
-import { parseIptablesSave } from './iptables-save-parser.js';
 
 export async function readIptables(
   run: RunCommand,

@@ -4,6 +4,7 @@
 // FORWARD, INPUT → ACCEPT, DROP or REJECT (kube-proxy rejects a service without endpoints there).
 // Pure: text in, decision out. Matches it does not understand make the rule not match, and are
 // reported. The packet is the first of a new connection (conntrack state NEW, plus DNAT if one applied).
+import { parseIptablesSave, ruleLine, tokenizeRule } from '../../common/iptables-save.js';
 import { prefixContains } from '../../common/net/ipv4.js';
 import type { PacketHeader } from '../../common/path-model.js';
 
@@ -52,14 +53,6 @@ export interface NatDecision {
   unknownMatches: string[];
 }
 
-/** Splits a rule line the way a shell would (iptables-save quotes comments), without running one. */
-export function tokenize(line: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
-  return out;
-}
-
 export function parseNatTable(text: string): NatTable {
   return parseIptablesTable(text, 'nat');
 }
@@ -67,20 +60,12 @@ export function parseNatTable(text: string): NatTable {
 export function parseIptablesTable(text: string, table: 'nat' | 'filter'): NatTable {
   const chains = new Map<string, NatRule[]>();
   const policies = new Map<string, string>();
-  let inTable = false;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('*')) inTable = line === `*${table}`;
-    if (!inTable) continue;
-    if (line.startsWith(':')) {
-      const [name, policy] = line.slice(1).split(/\s+/);
-      if (!chains.has(name!)) chains.set(name!, []);
-      if (policy && policy !== '-') policies.set(name!, policy);
-    } else if (line.startsWith('-A ')) {
-      const rule = parseRule(line);
-      if (!chains.has(rule.chain)) chains.set(rule.chain, []);
-      chains.get(rule.chain)!.push(rule);
-    }
+  for (const c of parseIptablesSave(text).find((t) => t.name === table)?.chains ?? []) {
+    chains.set(
+      c.name,
+      c.rules.map((r) => parseRule(c.name, r.spec)),
+    );
+    if (c.policy) policies.set(c.name, c.policy);
   }
   return { chains, policies };
 }
@@ -111,12 +96,12 @@ const VALUE_OPTS = new Set([
   '--set-mark',
 ]);
 
-function parseRule(line: string): NatRule {
-  const tokens = tokenize(line);
-  const rule: NatRule = { chain: tokens[1] ?? '', text: line, matches: [], targetArgs: {} };
+function parseRule(chain: string, spec: string): NatRule {
+  const tokens = tokenizeRule(spec);
+  const rule: NatRule = { chain, text: ruleLine(chain, { spec }), matches: [], targetArgs: {} };
   let negate = false;
   let afterTarget = false;
-  for (let i = 2; i < tokens.length; i++) {
+  for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t === '!') {
       negate = true;

@@ -5,7 +5,7 @@
 import { KubewireError } from '../../../common/errors.js';
 import { staleUdpFlows, type ConntrackCleaner } from '../conntrack-cleanup.js';
 import type { IptablesRestorer } from '../iptables-restorer.js';
-import { parseIptablesSave } from '../iptables-save-parse.js';
+import { parseIptablesSave, savedRuleSets } from '../../../common/iptables-save.js';
 import { normalizeNodeConfig } from '../node-config.js';
 import { fullSyncReport, type ProxyBackend } from '../proxy-backend.js';
 import { ProxyState } from '../proxy-state.js';
@@ -38,7 +38,7 @@ export function v116Services(state: ProxyState, services: ReadonlyMap<string, Se
   return out;
 }
 
-export function missingV116Jumps(existing: ReturnType<typeof parseIptablesSave>): LegacyJump[] {
+export function missingV116Jumps(existing: ReturnType<typeof savedRuleSets>): LegacyJump[] {
   return V116_JUMPS.filter((x) => !existing.get(x.table)?.rules.has(`-A ${x.from} ${x.spec}`));
 }
 
@@ -102,7 +102,7 @@ export class ArticleProxier implements ProxyBackend {
     this.dirty = false;
     try {
       const t0 = clock.now();
-      const existing = parseIptablesSave(await restorer.save(netns));
+      const existing = savedRuleSets(parseIptablesSave(await restorer.save(netns)));
       const t1 = clock.now();
       const services = v116Services(this.state, this.services);
       const out = renderV116({

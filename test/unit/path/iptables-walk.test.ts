@@ -4,30 +4,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  evaluateFilter,
-  evaluateNat,
-  parseIptablesTable,
-  parseNatTable,
-  tokenize,
-} from '../../../server/path/iptables-walk.js';
+import { evaluateFilter, evaluateNat, parseIptablesTable, parseNatTable } from '../../../server/path/iptables-walk.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const table = parseNatTable(readFileSync(join(root, 'test', 'fixtures', 'path', 'node1-nat.rules'), 'utf8'));
 const node1 = ['10.231.209.116', '192.168.128.1', '192.168.128.0'];
-
-test('tokenize keeps quoted comments whole', () => {
-  assert.deepEqual(tokenize('-A X -m comment --comment "default/kubia: cluster IP" -j Y'), [
-    '-A',
-    'X',
-    '-m',
-    'comment',
-    '--comment',
-    'default/kubia: cluster IP',
-    '-j',
-    'Y',
-  ]);
-});
 
 test('NodePort on the node address: KUBE-NODEPORTS marks for MASQUERADE and reaches the service chain', () => {
   const pkt = { src: '10.231.209.117', dst: '10.231.209.116', protocol: 'tcp' as const, dport: 32681 };
