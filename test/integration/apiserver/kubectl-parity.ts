@@ -31,7 +31,8 @@ export interface Ctx {
   /** A file in the test's folder with this content; returns its path. */
   file(name: string, content: string, mode?: number): string;
   kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<Result>;
-  until: typeof until;
+  /** Waits for an effect (a case's `effect` resolves to nothing). */
+  until(what: string, cond: () => boolean | Promise<boolean>, ms?: number): Promise<void>;
   errors: string[];
 }
 
@@ -88,7 +89,9 @@ export async function startParityCluster(): Promise<{ ctx: Ctx; stop(): Promise<
       h,
       client,
       errors,
-      until,
+      async until(what, cond, ms) {
+        await until(what, cond, ms);
+      },
       async get(path) {
         const r = await h.request('GET', path);
         assert.ok(r.status >= 200 && r.status < 300, `GET ${path}: ${r.status} ${r.text}`);

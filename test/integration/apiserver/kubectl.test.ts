@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { KUBECTL, NO_KUBECTL, startApiServer, type Harness } from './harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const MANIFEST = (replicas: number, value: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -107,7 +108,7 @@ describe('kubectl against the apiserver', () => {
     let seen = '';
     watch.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
     try {
-      await waitFor(() => seen.includes('web'), 'the initial list');
+      await eventually('the initial list', () => seen.includes('web'));
       const created = await h.request('POST', '/api/v1/namespaces/default/pods', {
         body: JSON.stringify({
           apiVersion: 'v1',
@@ -117,10 +118,10 @@ describe('kubectl against the apiserver', () => {
         }),
       });
       assert.equal(created.status, 201);
-      await waitFor(() => /ADDED\s+watched\s+0\/1\s+Pending/.test(seen), 'ADDED watched');
+      await eventually('ADDED watched', () => /ADDED\s+watched\s+0\/1\s+Pending/.test(seen));
       const del = await h.request('DELETE', '/api/v1/namespaces/default/pods/watched');
       assert.equal(del.status, 200);
-      await waitFor(() => /DELETED\s+watched/.test(seen), 'DELETED watched');
+      await eventually('DELETED watched', () => /DELETED\s+watched/.test(seen));
     } finally {
       watch.kill();
       await watch;
@@ -234,11 +235,3 @@ describe('kubectl against the apiserver', () => {
     assert.equal(await ok('get', 'deploy,pods', '-o', 'name'), '');
   });
 });
-
-async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

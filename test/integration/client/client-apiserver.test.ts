@@ -15,14 +15,7 @@ import { SharedInformerFactory, PodNodeNameIndex } from '../../../cluster/client
 import { Informer } from '../../../cluster/client/informer.js';
 import { KubeClient } from '../../../cluster/client/kube-client.js';
 import { startApiServer, type Harness } from '../apiserver/harness.js';
-
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { eventually as until } from '../../helpers/eventually.js';
 
 const pod = (name: string): Pod => ({
   metadata: { name, namespace: 'default', labels: { app: 'kubia' } },

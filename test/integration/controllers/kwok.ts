@@ -28,13 +28,7 @@ export function connect(h: Harness): KubeClient {
   return new KubeClient({ server: h.server.url, ca: readFileSync(h.server.caPath), token: h.token });
 }
 
-export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually as until } from '../../helpers/eventually.js';
 
 export function fakeNode(name: string, labels: Record<string, string> = {}): Node {
   return {

@@ -13,6 +13,7 @@ import { decodeEthernet, readPcap } from '../../helpers/pcap.js';
 import { UiTestClient } from '../../helpers/ui-client.js';
 import { startUiApp } from '../../../server/ui-app.js';
 import type { RunningUiServer } from '../../../server/ui-server.js';
+import { eventually as waitFor } from '../../helpers/eventually.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
 let lab: MiniLab;
@@ -60,19 +61,6 @@ after(async () => {
   if (etcDir) rmSync(etcDir, { recursive: true, force: true });
   lab?.remove();
 });
-
-async function waitFor(pred: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if (pred()) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out waiting for the HTTP servers');
-}
 
 function encap(t: PathTrace): Extract<L2Step, { kind: 'vxlan-encap' }> {
   for (const h of t.hops) for (const s of h.arrival) if (s.kind === 'vxlan-encap') return s;

@@ -17,6 +17,7 @@ import { openImageService } from '../../../runtime/images/local-image-service.js
 import { imageStoreDir } from '../../../runtime/images/oci-store.js';
 import { loadState, podKey } from '../../../runtime/lab/lab-state.js';
 import { parseProgressLine } from '../../../common/learner-contract.js';
+import { eventually } from '../../helpers/eventually.js';
 
 export class TestLab {
   readonly prefix = `kw-t${randomBytes(3).toString('hex')}-`;
@@ -162,15 +163,7 @@ export function namespacesWithPrefix(prefix: string): string[] {
   }
 }
 
-export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { eventually };
 
 export const CLOUD = `
 nodeNetwork: 10.231.209.0/24

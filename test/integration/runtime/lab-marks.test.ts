@@ -18,6 +18,7 @@ import { cliLabEnvironment } from '../../../runtime/guide/cli-lab-environment.js
 import { LabRunner } from '../../../runtime/guide/lab-runner.js';
 import { loadLab } from '../../../runtime/guide/lab-file.js';
 import { labsDir, scriptsDir } from '../../../runtime/project-root.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const prefix = `kw-t${randomBytes(3).toString('hex')}-`;
 const labExec = join(scriptsDir(), 'lab-exec.sh');
@@ -27,19 +28,6 @@ const paths = new LabPaths(work, 'marks');
 const owners = new LabOwners(join(work, 'owners'));
 const runtime = new LabRuntime(driver, paths, { internetServer: '/nonexistent', owners });
 const strays: number[] = [];
-
-/** fn's value once it stops throwing; its last error after `ms`. */
-async function eventually<T>(fn: () => T, ms = 5000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
 
 after(async () => {
   for (const pid of strays) {
@@ -95,7 +83,7 @@ test('a detached process a step started, orphaned in a nameless network namespac
   strays.push(sleeper);
   starter.kill('SIGKILL');
   await starter;
-  await eventually(() => assert.notEqual(ppid(sleeper), starter.pid));
+  await eventually('the sleeper reparented', () => ppid(sleeper) !== starter.pid);
   // Its network namespace is its own and has no name: no `ip netns pids` finds it.
   assert.notEqual(
     (await execa('readlink', [`/proc/${sleeper}/ns/net`])).stdout,
@@ -111,7 +99,7 @@ test('a detached process a step started, orphaned in a nameless network namespac
 
   const r = await runtime.reset(prefix);
   assert.ok(r.processes.includes(sleeper) && r.processes.includes(pid), `reset ended ${r.processes}`);
-  await eventually(() => assert.ok(!alive(sleeper) && !alive(pid), 'a lab process survived reset'));
+  await eventually('no lab process alive after reset', () => !alive(sleeper) && !alive(pid));
   assert.ok(!existsSync(cg.dir), `${cg.dir} is left after reset`);
   assert.ok(r.namespaces.includes(ns));
 });
@@ -136,7 +124,10 @@ test('marked processes of no running lab are orphans; a lab with its state file 
   const cg = new LabCgroup(h, prefix);
   const child = execa(labExec, [prefix, 'terminals', '--', 'sleep', '1003'], { reject: false });
   strays.push(child.pid!);
-  await eventually(() => assert.deepEqual(cg.pids(), [child.pid]));
+  await eventually(`only ${child.pid} in the cgroup`, () => {
+    assert.deepEqual(cg.pids(), [child.pid]);
+    return true;
+  });
   const mine = () => orphanProcesses(h, owners).filter((p) => p.prefix === prefix);
   assert.deepEqual(
     mine().map((p) => [p.pid, p.args]),
@@ -183,13 +174,16 @@ test("veth-by-hand's step 1 check ignores another lab's `sleep infinity` in a na
   // A stale one, as the issue found it: not started by this lab (no mark).
   const stale = execa('unshare', ['--net', 'sleep', 'infinity'], { reject: false });
   strays.push(stale.pid!);
-  await eventually(() => assert.equal(readFileSync(`/proc/${stale.pid}/cmdline`, 'utf8'), 'sleep\0infinity\0'));
+  await eventually(
+    "the stale sleep exec'd",
+    () => readFileSync(`/proc/${stale.pid}/cmdline`, 'utf8') === 'sleep\0infinity\0',
+  );
   const before = await runner.check(lab, step1);
   assert.equal(before.ok, false, `the check passed on a stale process:\n${before.output}`);
   // This lab's: started from a lab terminal (its shell is in the lab's cgroup).
   const ours = execa(labExec, [prefix, 'terminals', '--', 'unshare', '--net', 'sleep', 'infinity'], { reject: false });
   strays.push(ours.pid!);
-  await eventually(() => assert.equal(readFileSync(`/proc/${ours.pid}/cmdline`, 'utf8'), 'sleep\0infinity\0'));
+  await eventually("our sleep exec'd", () => readFileSync(`/proc/${ours.pid}/cmdline`, 'utf8') === 'sleep\0infinity\0');
   const check = await runner.check(lab, step1);
   assert.equal(check.ok, true, check.output);
   stale.kill('SIGKILL');

@@ -13,16 +13,7 @@ import { ControllerManager } from '../../../cluster/controllers/controller-manag
 import { SchedulerServer } from '../../../cluster/scheduler/scheduler-server.js';
 import { hasKubectl, startApiServer, type Harness } from '../apiserver/harness.js';
 import { makeNode } from '../../unit/scheduler/fixtures.js';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { eventually as until } from '../../helpers/eventually.js';
 
 function deployment(name: string, replicas: number, spec: Partial<PodSpec>): Deployment {
   return {

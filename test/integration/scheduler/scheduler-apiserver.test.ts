@@ -11,16 +11,7 @@ import { KubeClient } from '../../../cluster/client/kube-client.js';
 import { DECISION_ANNOTATION, Scheduler } from '../../../cluster/scheduler/scheduler.js';
 import { startApiServer } from '../apiserver/harness.js';
 import { makeNode, makePod, seededRandom } from '../../unit/scheduler/fixtures.js';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually as until } from '../../helpers/eventually.js';
 
 async function startAll() {
   const h = await startApiServer({ memory: true });

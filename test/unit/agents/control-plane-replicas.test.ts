@@ -14,16 +14,7 @@ import {
   type ReplicaStatus,
 } from '../../../cluster/agents/control-plane-replicas.js';
 import { readStartTime } from '../../../runtime/host/netns-driver.js';
-
-async function until<T>(what: string, fn: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { eventually as until } from '../../helpers/eventually.js';
 
 const cmdline = (pid: number): string[] => {
   try {

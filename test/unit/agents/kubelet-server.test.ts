@@ -15,6 +15,7 @@ import { SPDY3_DICTIONARY } from '../../../cluster/agents/kubelet-server/spdy-di
 import { parseLogOptions, streamContainerLog } from '../../../cluster/agents/kubelet-server/container-logs.js';
 import { parseResourceMetrics } from '../../../cluster/apiserver/http/metrics-api.js';
 import { budgetStatus } from '../../../cluster/apiserver/http/eviction.js';
+import { eventually as until } from '../../helpers/eventually.js';
 
 test('kubelet maps paths to nodes subresources and methods to verbs', () => {
   assert.deepEqual(nodeAttributes('GET', '/stats/summary'), { verb: 'get', subresource: 'stats' });
@@ -129,10 +130,6 @@ test('SPDY/3.1 session: streams with compressed headers, data, FIN, SYN_REPLY, P
   assert.deepEqual([first!.length, second!.length], [65536, 100_000 - 65536]);
   session.close();
 });
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-}
 
 test('metrics text as metrics-server reads it', () => {
   const s = parseResourceMetrics(

@@ -6,14 +6,7 @@ import { Informer } from '../../../cluster/client/informer.js';
 import { KubeClient } from '../../../cluster/client/kube-client.js';
 import { SharedInformerFactory } from '../../../cluster/client/informer-factory.js';
 import { FakePodServer } from './fake-apiserver.js';
-
-async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { eventually as until } from '../../helpers/eventually.js';
 
 function recorder() {
   const seen: string[] = [];

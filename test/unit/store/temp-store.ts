@@ -45,11 +45,4 @@ export function spawnWriter(
   return { child, lines, exited };
 }
 
-/** Waits until cond() holds, checking every 5 ms; fails after timeoutMs. */
-export async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { eventually as until } from '../../helpers/eventually.js';

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { PtyTerminalHost, TerminalLimit, type PtySpawn } from '../../../server/terminals/pty-terminal-host.js';
 import { TerminalAttachments, type GraceTimers } from '../../../server/terminals/terminal-attachments.js';
+import { eventually as until } from '../../helpers/eventually.js';
 
 const spawn = (createRequire(import.meta.url)('node-pty') as { spawn: PtySpawn }).spawn;
 const env = { PATH: '/usr/bin:/bin', TERM: 'xterm-256color' };
@@ -36,14 +37,6 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
-
-async function until(pred: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('a dropped socket ends its shells after the grace; a reattach in time keeps them', async () => {
   const host = new PtyTerminalHost(spawn, { scrollbackChars: 1024, now: Date.now, killGraceMs: 300 });
