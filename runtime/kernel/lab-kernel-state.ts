@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ChainView } from '../../common/iptables-model.js';
 import { parseIptablesSave, ruleLine } from '../../common/iptables-save.js';
 import type { NamespaceSnapshot } from '../../common/topology-model.js';
+import { lightRun, lightSpawnAvailable } from './light-spawn.js';
 import { NetnsGoneError, withNetns } from './netns-enter.js';
 import { RtnlNamespace } from './rtnl-namespace.js';
 
@@ -45,13 +46,52 @@ export async function readLabKernelState(
   return out;
 }
 
-/** `iptables-save -t TABLE` inside `ns`: one process (forked inside the namespace), '' on failure. */
-export function iptablesSaveIn(ns: string, table: string, netnsDir = '/run/netns'): Promise<string> {
+/**
+ * `iptables-save` of every table inside `ns`, by table name (each text from its `*table` line to its
+ * COMMIT): one process per namespace, not one per table; an empty map on failure. Started with
+ * posix_spawn (light-spawn.ts) through nsenter where the addon has it: a fork of this process from
+ * its main thread (child_process) costs it 20-30 ms each under load, which a second `up` paid 13
+ * times in a row while its other phases waited.
+ */
+export async function iptablesSaveTablesIn(ns: string, netnsDir = '/run/netns'): Promise<Map<string, string>> {
+  const path = join(netnsDir, ns);
+  let text: string;
+  if (lightSpawnAvailable()) {
+    const r = await lightRun('nsenter', [`--net=${path}`, 'iptables-save'], { timeoutMs: 30_000 }).catch(
+      () => undefined,
+    );
+    text = r?.exitCode === 0 ? r.stdout : '';
+  } else text = await iptablesSaveIn(ns, undefined, netnsDir);
+  return splitIptablesSave(text);
+}
+
+/** iptables-save output split by table: `*nat` … `COMMIT` under "nat". */
+export function splitIptablesSave(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let table: string | undefined;
+  let lines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) {
+      table = line.slice(1).trim();
+      lines = [line];
+    } else if (table !== undefined) {
+      lines.push(line);
+      if (line.trim() === 'COMMIT') {
+        out.set(table, lines.join('\n') + '\n');
+        table = undefined;
+      }
+    }
+  }
+  return out;
+}
+
+/** `iptables-save [-t TABLE]` inside `ns`: one process (forked inside the namespace), '' on failure. */
+export function iptablesSaveIn(ns: string, table: string | undefined, netnsDir = '/run/netns'): Promise<string> {
   return new Promise((resolve) => {
     let child;
     try {
       child = withNetns(join(netnsDir, ns), () =>
-        spawn('iptables-save', ['-t', table], { stdio: ['ignore', 'pipe', 'ignore'] }),
+        spawn('iptables-save', table ? ['-t', table] : [], { stdio: ['ignore', 'pipe', 'ignore'] }),
       );
     } catch {
       resolve('');

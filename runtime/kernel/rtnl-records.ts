@@ -31,9 +31,14 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 const RT_TABLE_MAIN = 254;
 
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** aa:bb:… of a link-layer address (a dump of a node's FDB holds hundreds: no per-byte arrays). */
 export function mac(b: unknown): string {
-  if (!Buffer.isBuffer(b)) return '';
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  if (!Buffer.isBuffer(b) || b.length === 0) return '';
+  let s = HEX2[b[0]!]!;
+  for (let i = 1; i < b.length; i++) s += `:${HEX2[b[i]!]!}`;
+  return s;
 }
 
 export function ip(b: unknown): string | undefined {

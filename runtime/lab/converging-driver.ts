@@ -3,8 +3,9 @@
 // without running it; iptables-apply.sh is skipped when iptables-save inside the namespace already
 // holds the chain as given and the hook. Everything else goes to the real driver.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { ExecOptions, ExecResult, HostDriver, ProcessRef, ScriptResult } from '../host/host-driver.js';
-import { chainMatches, iptablesSaveIn } from '../kernel/lab-kernel-state.js';
+import { chainMatches, iptablesSaveTablesIn } from '../kernel/lab-kernel-state.js';
 import { alreadyConverged, type LabKernelState } from '../network/converged.js';
 
 const MARK_DIR = '/run/kubewire/netns';
@@ -13,7 +14,8 @@ export class ConvergingDriver implements HostDriver {
   readonly kind: HostDriver['kind'];
   /** Helper calls answered from the kernel's state, by script. */
   readonly skipped: Record<string, number> = {};
-  private readonly saves = new Map<string, Promise<string>>();
+  /** iptables-save of a namespace, every table, read once per `up`. */
+  private readonly saves = new Map<string, Promise<Map<string, string>>>();
 
   constructor(
     private readonly inner: HostDriver,
@@ -38,10 +40,9 @@ export class ConvergingDriver implements HostDriver {
     if (script === 'iptables-apply.sh') {
       const [ns, table, chain, hook] = args as [string, string, string, string];
       if (!this.state.has(ns)) return false;
-      const key = `${ns} ${table}`;
-      let save = this.saves.get(key);
-      if (!save) this.saves.set(key, (save = iptablesSaveIn(ns, table)));
-      return chainMatches(await save, chain, hook, (input ?? '').split('\n'));
+      let save = this.saves.get(ns);
+      if (!save) this.saves.set(ns, (save = iptablesSaveTablesIn(ns)));
+      return chainMatches((await save).get(table) ?? '', chain, hook, (input ?? '').split('\n'));
     }
     if (script === 'netns-up.sh') {
       const nss = args.slice(1).filter((a) => a !== '--forward');
@@ -59,7 +60,13 @@ export class ConvergingDriver implements HostDriver {
   settle(prefix: string, timeoutMs?: number): Promise<void> {
     return this.inner.settle(prefix, timeoutMs);
   }
-  writeFile(path: string, content: string): Promise<void> {
+  /** A file that already holds `content` is left as it is (no folder check, temp file or rename). */
+  async writeFile(path: string, content: string): Promise<void> {
+    const now = await readFile(path, 'utf8').catch(() => undefined);
+    if (now === content) {
+      this.skipped.writeFile = (this.skipped.writeFile ?? 0) + 1;
+      return;
+    }
     return this.inner.writeFile(path, content);
   }
 }

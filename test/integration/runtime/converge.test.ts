@@ -2,7 +2,7 @@
 // an `up`, the next `up` finishes the lab with no duplicate process; `down` then `up` restores it.
 // (Pods are the kubelets', not `up`'s: their convergence is tested with the cluster, agents/.)
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
@@ -80,8 +80,14 @@ describe('convergence', () => {
     assert.equal((await lab.exec(node1, ['bridge', 'fdb', 'del', mac, 'dev', 'flannel.1'])).exitCode, 0);
     assert.equal((await lab.exec(node1, ['sysctl', '-qw', 'net.ipv4.ip_forward=0'])).exitCode, 0);
     assert.equal((await lab.exec(node1, ['iptables', '-t', 'nat', '-F', 'KW-FLANNEL-POSTRTG'])).exitCode, 0);
+    // A file up writes, changed: written again (one that still holds its content is left alone).
+    const resolv = `/etc/netns/${node1}/resolv.conf`;
+    const resolvText = readFileSync(resolv, 'utf8');
+    writeFileSync(resolv, 'nameserver 192.0.2.1\n');
     const r = await lab.runtime.up(lab.topo);
     assert.deepEqual(await fingerprint(lab), before1);
+    assert.equal(readFileSync(resolv, 'utf8'), resolvText);
+    assert.ok((r.converged.writeFile ?? 0) > 0, 'files holding their content were written again');
     const fwd = await lab.exec(node1, ['sysctl', '-n', 'net.ipv4.ip_forward']);
     assert.equal(fwd.stdout.trim(), '1');
     assert.ok((r.converged['attach.sh'] ?? 0) > 0, 'untouched links were still found converged');
