@@ -45,11 +45,15 @@ const RUNTIME_PACKAGES = [
   // The article's `brctl show`, and `nft` for kube-proxy's nftables mode (table ip kube-proxy).
   'bridge-utils',
   'nftables',
+  // The apiserver's store as an etcd cluster (topology controlPlane.store kind etcd; the dns-and-ha
+  // lab): the members and `etcdctl`.
+  'etcd-server',
+  'etcd-client',
 ];
 const EXTRA_PACKAGES = {
   start: [],
   test: ['chromium', 'shellcheck', 'xvfb', 'busybox-static'],
-  bench: ['etcd-server', 'etcd-client'],
+  bench: [],
 };
 
 function fail(message) {

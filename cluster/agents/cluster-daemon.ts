@@ -30,6 +30,9 @@ import { nodeRuntime, type NodeRuntime } from './node/node-runtime.js';
 import { systemPodSpec } from './system-pod.js';
 import { ApiServer, DEFAULT_CONFIG } from '../apiserver/api-server.js';
 import { openBackend } from '../apiserver/open-backend.js';
+import type { Backend } from '../store/backend.js';
+import { EtcdBackend } from '../store/etcd-backend.js';
+import { clientUrl, ETCD_CLIENT_PORT, etcdStore } from '../../runtime/lab/etcd-members.js';
 import { SystemClock, type Clock } from '../client/clock.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
 import { KubeClient } from '../client/kube-client.js';
@@ -38,7 +41,7 @@ import { ControllerManager } from '../controllers/controller-manager.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { LabCgroup } from '../../runtime/lab/lab-cgroup.js';
 import { readStartTime } from '../../runtime/host/netns-driver.js';
-import { cliMain } from '../../runtime/project-root.js';
+import { cliMain, netnsAddon } from '../../runtime/project-root.js';
 import { ControlPlaneReplicas, type ControlPlaneComponent } from './control-plane-replicas.js';
 import type { ControllerSettings } from '../controllers/registry.js';
 import { HostDriverConntrackCleaner } from '../proxy/conntrack-cleanup.js';
@@ -112,6 +115,31 @@ export class ClusterDaemon {
     this.clock = o.clock ?? new SystemClock();
   }
 
+  /**
+   * The apiserver's store: the topology's etcd cluster (each member dialled from inside its own
+   * namespace, runtime/lab/etcd-members.ts started it) or the SQLite revision log in the lab's folder.
+   */
+  private openStore(): Backend {
+    const store = etcdStore(this.topo);
+    if (!store) return openBackend(join(this.o.paths.dir, 'store.db'));
+    this.o.log(`apiserver store: etcd ${store.members.map((m) => `${m.name}=${clientUrl(m)}`).join(', ')}`);
+    return new EtcdBackend({
+      endpoints: store.members.map((m) => ({
+        host: m.address,
+        port: ETCD_CLIENT_PORT,
+        netns: join('/run/netns', this.names.etcd(m.name)),
+      })),
+      netnsAddon: netnsAddon(),
+      // The first calls wait for a cluster that `up` found healthy; a failover takes an election.
+      retryForMs: 60_000,
+      // A call a follower forwarded to a leader that just died waits for etcd's own timeout (5 s +
+      // two election timeouts); 2 s ends it sooner and the gateway tries the next member (a
+      // create or update that was applied after all is recognised, etcd-ops.ts).
+      requestTimeoutMs: 2000,
+      log: this.o.log,
+    });
+  }
+
   get dns(): ClusterDnsConfig {
     return clusterDnsConfig(this.topo);
   }
@@ -121,7 +149,7 @@ export class ClusterDaemon {
     if (!state) throw new Error(`lab ${this.o.paths.lab} has no state (${this.o.paths.state}): run up first`);
     this.topo = state.topology;
     this.names = new LabNames(state.prefix);
-    const backend = openBackend(join(this.o.paths.dir, 'store.db'));
+    const backend = this.openStore();
     this.stops.push(() => backend.close());
     // The apiserver reaches kubelets only through the nodes' port 10250 (its client certificate is
     // issued once the CA exists, right after start).

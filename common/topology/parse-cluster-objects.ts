@@ -4,12 +4,12 @@
 // comes up, such as the article's kubia Deployment and Service). Objects are checked here only as
 // far as kubewire reads them — kind, name, and a Deployment's pinned pods, whose nodes, IPs and
 // names must fit the topology; the apiserver validates the rest when it gets them.
-import { cidrContains, cidrSize, parseCidr, parseIpv4 } from '../net/ipv4.js';
+import { cidrContains, cidrSize, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../net/ipv4.js';
 import { ValidationError } from '../errors.js';
 import type { FieldReader, Plain } from './field-reader.js';
 import { DNS_LABEL_RE } from './parse-pod.js';
 import { ANNOTATION_PINNED_PODS, parsePodPins, type PodPin } from './pod-pins.js';
-import type { ClusterObject, ControlPlaneSpec, KubeProxySpec, NodeSpec } from './types.js';
+import type { ClusterObject, ControlPlaneSpec, KubeProxySpec, NodeSpec, StoreSpec } from './types.js';
 
 export const PROXY_MODES = ['iptables', 'nftables'] as const;
 export const PROXY_RULE_FORMATS = ['current', 'article'] as const;
@@ -38,10 +38,75 @@ export function parseKubeProxy(f: FieldReader): KubeProxySpec {
 /** Most control-plane replicas a lab runs: each is a Node process on a 2-core machine. */
 export const MAX_CONTROL_PLANE_REPLICAS = 3;
 
-export function parseControlPlane(f: FieldReader): ControlPlaneSpec {
+/** Member counts an etcd store may have: a majority of 3 survives one loss, of 5 two. */
+export const ETCD_MEMBER_COUNTS = [1, 3, 5] as const;
+
+/** What the store's member addresses must fit: the node network and the addresses already taken. */
+export interface StoreContext {
+  nodeNet: Cidr;
+  /** Taken addresses of the node network (the gateway's, the nodes') and who has them. */
+  taken: Map<number, string>;
+  nodeNames: ReadonlySet<string>;
+}
+
+export function parseControlPlane(f: FieldReader, ctx?: StoreContext): ControlPlaneSpec {
   if (!f.present) return { replicas: 0 };
-  f.object(['replicas']);
-  return { replicas: f.child('replicas').int(0, MAX_CONTROL_PLANE_REPLICAS, 0) };
+  f.object(['replicas', 'store']);
+  const spec: ControlPlaneSpec = { replicas: f.child('replicas').int(0, MAX_CONTROL_PLANE_REPLICAS, 0) };
+  const store = f.child('store');
+  if (store.present && ctx) {
+    const parsed = parseStore(store, ctx);
+    if (parsed) spec.store = parsed;
+  }
+  return spec;
+}
+
+/**
+ * `store: { kind: etcd, members: 3, addresses: [...] }`: `kind: sqlite` (the default) is the
+ * in-process revision log; etcd members get the given node-network addresses or, without them,
+ * the highest free ones (below the broadcast address, skipping the gateway's and the nodes').
+ */
+function parseStore(f: FieldReader, ctx: StoreContext): StoreSpec | undefined {
+  f.object(['kind', 'members', 'addresses']);
+  const kind = f.child('kind').string();
+  if (kind === 'sqlite') {
+    for (const k of ['members', 'addresses']) if (f.child(k).present) f.child(k).fail('only an etcd store has members');
+    return undefined;
+  }
+  if (kind !== 'etcd') f.child('kind').fail('must be "sqlite" (the default) or "etcd"');
+  const count = f.child('members').int(1, 5, 3);
+  if (!(ETCD_MEMBER_COUNTS as readonly number[]).includes(count))
+    f.child('members').fail(`must be ${ETCD_MEMBER_COUNTS.join(', ')} (an odd count: a majority decides)`);
+  const names = Array.from({ length: count }, (_, i) => `etcd${i}`);
+  for (const n of names)
+    if (ctx.nodeNames.has(n)) f.fail(`a node is named ${n}, the name (and namespace suffix) of an etcd member`);
+  const taken = new Map(ctx.taken);
+  const addrField = f.child('addresses');
+  let addresses: number[];
+  if (addrField.present) {
+    const list = addrField.list();
+    if (list.length !== count) addrField.fail(`lists ${list.length} addresses for ${count} members`);
+    addresses = list.map((a) => {
+      const ip = a.parsed(parseIpv4)!;
+      if (!cidrContains(ctx.nodeNet, ip))
+        a.fail(`${formatIpv4(ip)} is outside nodeNetwork ${formatIpv4(ctx.nodeNet.network)}/${ctx.nodeNet.length}`);
+      if (ip === ctx.nodeNet.network || ip === ctx.nodeNet.network + cidrSize(ctx.nodeNet) - 1)
+        a.fail(`${formatIpv4(ip)} is the network or broadcast address of nodeNetwork`);
+      if (taken.has(ip)) a.fail(`${formatIpv4(ip)} is already used by ${taken.get(ip)}`);
+      taken.set(ip, a.path);
+      return ip;
+    });
+  } else {
+    addresses = [];
+    for (
+      let ip = ctx.nodeNet.network + cidrSize(ctx.nodeNet) - 2;
+      ip > ctx.nodeNet.network && addresses.length < count;
+      ip--
+    )
+      if (!taken.has(ip)) addresses.push(ip);
+    if (addresses.length < count) f.fail(`nodeNetwork has no ${count} free addresses for the etcd members`);
+  }
+  return { kind: 'etcd', members: names.map((name, i) => ({ name, address: formatIpv4(addresses[i]!) })) };
 }
 
 export function parseClusterObjects(f: FieldReader, nodes: readonly NodeSpec[]): ClusterObject[] {

@@ -163,7 +163,14 @@ export function parseTopology(text: string, file: string, opts: ParseOptions = {
     nodes,
     kubeProxy: parseKubeProxy(root.child('kubeProxy')),
     objects: parseClusterObjects(root.child('objects'), nodes),
-    controlPlane: parseControlPlane(root.child('controlPlane')),
+    controlPlane: parseControlPlane(root.child('controlPlane'), {
+      nodeNet,
+      taken: new Map<number, string>([
+        [gwAddr, 'gateway.address'],
+        ...nodes.map((n, i) => [parseIpv4(n.address), `nodes[${i}].address`] as [number, string]),
+      ]),
+      nodeNames: new Set(nodes.map((n) => n.name)),
+    }),
   };
   return topo;
 }

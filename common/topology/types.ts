@@ -32,6 +32,24 @@ export interface ControlPlaneSpec {
    * 1–3: each runs as that many processes of its own, electing a leader through its Lease.
    */
   replicas: number;
+  /** Where the apiserver keeps its objects (absent: the SQLite revision log in the cluster process). */
+  store?: StoreSpec;
+}
+
+/**
+ * The apiserver's store as an etcd cluster: `members` etcd processes, each in a lab namespace of its
+ * own (`<prefix>etcd<i>`) on the node network, peer and client URLs on that address only.
+ */
+export interface StoreSpec {
+  kind: 'etcd';
+  members: EtcdMemberSpec[];
+}
+
+export interface EtcdMemberSpec {
+  /** etcd's --name and the namespace's suffix: etcd0, etcd1, ... */
+  name: string;
+  /** Its address on the node network (client URL :2379, peer URL :2380). */
+  address: string;
 }
 
 export interface KubeProxySpec {

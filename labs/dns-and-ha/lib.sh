@@ -99,3 +99,45 @@ await_takeover() {
   echo "no standby of $1 took its Lease over within about 90 s" >&2
   return 1
 }
+
+# etcd_members: "name pid netns address" of each etcd member of the lab's store, one per line
+# (the members `kubewire up` started: state.json's processes etcd0, etcd1, ...).
+etcd_members() {
+  json 'o.topology.controlPlane.store.members.map(m => [m.name, (o.processes[m.name] || {}).pid || 0, (o.processes[m.name] || {}).netns || "", m.address].join(" ")).join("\n") + "\n"' <"$KW_STATE_DIR/state.json"
+}
+
+# etcd_endpoints: the client URLs of every member, comma-separated (what etcdctl --endpoints takes).
+etcd_endpoints() {
+  etcd_members | awk '{ printf "%shttp://%s:2379", (NR > 1 ? "," : ""), $4 }'
+}
+
+# etcd_alive PID: is PID still an etcd process of this lab?
+etcd_alive() {
+  [ "$1" != 0 ] && kw_marked "$1" && [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = /usr/bin/etcd ]
+}
+
+# etcdctl_in NS ARGS...: etcdctl against every member, run inside member namespace NS.
+etcdctl_in() {
+  local ns=$1
+  shift
+  ip netns exec "$ns" etcdctl --endpoints "$(etcd_endpoints)" --command-timeout 5s "$@"
+}
+
+# etcd_leader_name: the name of the member that reports itself leader (empty when none does).
+etcd_leader_name() {
+  local name pid ns addr
+  while read -r name pid ns addr; do
+    etcd_alive "$pid" || continue
+    # Simple output: endpoint, ID, version, DB size, IS LEADER, IS LEARNER, term, index, ...
+    if ip netns exec "$ns" etcdctl --endpoints "http://$addr:2379" --command-timeout 3s endpoint status 2>/dev/null |
+      awk -F', ' '$5 == "true" { found = 1 } END { exit !found }'; then
+      echo "$name"
+      return 0
+    fi
+  done < <(etcd_members)
+}
+
+# etcd_member_id NS NAME: the hex ID of member NAME, as `etcdctl member list` (run in NS) prints it.
+etcd_member_id() {
+  etcdctl_in "$1" member list 2>/dev/null | awk -F', ' -v n="$2" '$3 == n { print $1 }'
+}

@@ -22,6 +22,10 @@ export class LabNames {
   get internet(): string {
     return `${this.prefix}internet`;
   }
+  /** An etcd member of the lab's store (topology controlPlane.store), on the node network. */
+  etcd(member: string): string {
+    return `${this.prefix}${member}`;
+  }
   dockerHost(node: string): string {
     return `${this.prefix}docker_${node}`;
   }

@@ -47,6 +47,10 @@ export class LabPaths {
   subnetEnv(node: string): string {
     return join(this.node(node), 'run', 'flannel', 'subnet.env');
   }
+  /** An etcd member's --data-dir (0700; the folder above it too). */
+  etcdData(member: string): string {
+    return join(this.dir, 'etcd', member);
+  }
   podLogs(netns: string): string {
     return join(this.logs, netns);
   }

@@ -3,7 +3,7 @@
 // after a kill -9 in the middle of a previous run, converges to the same lab.
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Topology } from '../../common/topology/types.js';
+import type { EtcdMemberSpec, Topology } from '../../common/topology/types.js';
 import { mapLimit, PhaseTimer, type PhaseEvent } from '../concurrency.js';
 import type { HostDriver } from '../host/host-driver.js';
 import { attachNode, deployNodeNetwork, writeNodeFiles } from '../network/node-network.js';
@@ -21,6 +21,9 @@ import type { LabPaths } from './lab-paths.js';
 import { loadState, podKey, saveState, type LabState, type ProcessRecord } from './lab-state.js';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { ensureEtcdMembers, etcdStore } from './etcd-members.js';
+
+const etcdMembers = (topo: Topology): EtcdMemberSpec[] => etcdStore(topo)?.members ?? [];
 
 export interface LabRuntimeOptions {
   /** The compiled internet-server.js. */
@@ -109,6 +112,7 @@ export class LabRuntime {
         names.internet,
         names.registry,
         ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
+        ...etcdMembers(topo).map((m) => names.etcd(m.name)),
       ];
       await Promise.all([
         driver.script('netns-up.sh', [topo.prefix, '--forward', ...routers]),
@@ -127,7 +131,15 @@ export class LabRuntime {
             ? attachNode(driver, names, topo, n)
             : attachToUnderlay(driver, names, names.gateway, 'gateway', `${topo.gateway.address}/${len}`),
         );
+        // The store's members: on the node network only (no default route: they talk to each other
+        // and to the apiserver, which dials them from inside their namespaces).
+        for (const m of etcdMembers(topo))
+          await attachToUnderlay(driver, names, names.etcd(m.name), m.name, `${m.address}/${len}`);
       });
+      if (etcdMembers(topo).length)
+        await timer.run('etcd', () =>
+          ensureEtcdMembers(this.driver, this.paths, names, topo, state, () => this.save(state)),
+        );
       await timer.run('nodes+cloud', async () => {
         await Promise.all([
           (async () => {
@@ -265,6 +277,7 @@ export class LabRuntime {
       names.registry,
       ...topo.nodes.map((n) => names.node(n.name)),
       ...topo.nodes.filter((n) => n.bridge?.host).map((n) => names.dockerHost(n.name)),
+      ...etcdMembers(topo).map((m) => names.etcd(m.name)),
     ];
   }
 

@@ -26,7 +26,7 @@ const LABS: Array<[string, number]> = [
   ['pause-container', 3],
   ['controllers', 3],
   ['scheduling', 3],
-  ['dns-and-ha', 4],
+  ['dns-and-ha', 5],
   ['control-plane', 2],
 ];
 

@@ -129,6 +129,56 @@ test('controlPlane.replicas: absent is 0 (in the cluster process), 1..3 processe
   rejects(`${BASE}controlPlane: { replica: 2 }\n`, /controlPlane\.replica\b/, /unknown field/);
 });
 
+test('controlPlane.store: sqlite by default; etcd members get the given or the highest free addresses; bad ones named', () => {
+  const cp = (store: string) =>
+    parseTopology(`${BASE}controlPlane: { replicas: 0, store: ${store} }\n`, 'lab.yaml').controlPlane;
+  assert.deepEqual(cp('{ kind: sqlite }'), { replicas: 0 });
+  assert.deepEqual(cp('{ kind: etcd }')!.store, {
+    kind: 'etcd',
+    members: [
+      { name: 'etcd0', address: '10.231.209.254' },
+      { name: 'etcd1', address: '10.231.209.253' },
+      { name: 'etcd2', address: '10.231.209.252' },
+    ],
+  });
+  assert.deepEqual(cp('{ kind: etcd, members: 1, addresses: [10.231.209.11] }')!.store!.members, [
+    { name: 'etcd0', address: '10.231.209.11' },
+  ]);
+  rejects(`${BASE}controlPlane: { store: { kind: consul } }\n`, /controlPlane\.store\.kind/, /"sqlite".*"etcd"/);
+  rejects(`${BASE}controlPlane: { store: { kind: etcd, members: 2 } }\n`, /controlPlane\.store\.members/, /odd count/);
+  rejects(
+    `${BASE}controlPlane: { store: { kind: etcd, members: 7 } }\n`,
+    /controlPlane\.store\.members/,
+    /outside 1\.\.5/,
+  );
+  rejects(
+    `${BASE}controlPlane: { store: { kind: sqlite, members: 3 } }\n`,
+    /controlPlane\.store\.members/,
+    /only an etcd store/,
+  );
+  rejects(
+    `${BASE}controlPlane: { store: { kind: etcd, members: 1, addresses: [10.231.209.113] } }\n`,
+    /controlPlane\.store\.addresses\[0\]/,
+    /already used by nodes\[0\]\.address/,
+  );
+  rejects(
+    `${BASE}controlPlane: { store: { kind: etcd, members: 1, addresses: [10.9.9.9] } }\n`,
+    /controlPlane\.store\.addresses\[0\]/,
+    /outside nodeNetwork/,
+  );
+  rejects(
+    `${BASE}controlPlane: { store: { kind: etcd, members: 3, addresses: [10.231.209.11] } }\n`,
+    /controlPlane\.store\.addresses/,
+    /1 addresses for 3 members/,
+  );
+  rejects(
+    `${BASE}controlPlane: { store: { kind: etcd, members: 3, addresses: [10.231.209.11, 10.231.209.11, 10.231.209.12] } }\n`,
+    /controlPlane\.store\.addresses\[1\]/,
+    /already used by/,
+  );
+  rejects(`${BASE}controlPlane: { store: { kind: etcd, size: 3 } }\n`, /controlPlane\.store\.size/, /unknown field/);
+});
+
 test('a small topology parses with defaults, and --prefix overrides the file', () => {
   const t = parseTopology(BASE, 'lab.yaml', { prefix: 'kw-t0a1b2c-' });
   assert.equal(t.prefix, 'kw-t0a1b2c-');
