@@ -19,30 +19,17 @@ import WebSocket from 'ws';
 import { projectRoot } from '../runtime/project-root.js';
 import { CriStore } from '../runtime/cri/cri-store.js';
 import type { BenchReport } from './main.js';
+import { labTopology, NODE5, pinnedPod, toolsPod } from '../test/helpers/lab-topology.js';
 
 export const name = 'kubelet';
 const KUBECTL = '/usr/bin/kubectl';
 
-const TOPO = `name: kbench
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet:
-  router: 198.51.100.2/24
-  dns: 198.51.100.53
-  hosts:
-    - { name: google.com, address: 203.0.113.10 }
-nodes:
-  - name: node5
-    address: 10.231.209.117
-    subnet: 192.168.132.0/24
-    pods:
-      - metadata: { name: kubia-b, annotations: { kubewire.io/ip: 192.168.132.73 } }
-        spec: { containers: [{ name: kubia, image: kubia }] }
-      - metadata: { name: tools, annotations: { kubewire.io/ip: 192.168.132.150 } }
-        spec: { containers: [{ name: netshoot, image: netshoot }] }
-`;
+const TOPO = labTopology('kbench', [
+  {
+    ...NODE5,
+    pods: [pinnedPod('kubia-b', '192.168.132.73', { name: 'kubia', image: 'kubia' }), toolsPod('192.168.132.150')],
+  },
+]);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

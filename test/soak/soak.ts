@@ -22,6 +22,7 @@ import type { KubeObject } from '../../common/api-types.js';
 import { LabPaths } from '../../runtime/lab/lab-paths.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { prefixPattern, scanLeftovers } from '../support/leftovers.js';
+import { labTopology, NODE1, NODE2 } from '../helpers/lab-topology.js';
 
 const UP_KILLS = Number(process.env.SOAK_UP_KILLS ?? 50);
 const WRITE_KILLS = Number(process.env.SOAK_WRITE_KILLS ?? 50);
@@ -40,23 +41,7 @@ function random(): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-const TOPOLOGY = `name: ${LAB}
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet:
-  router: 198.51.100.2/24
-  dns: 198.51.100.53
-  hosts: [{ name: google.com, address: 203.0.113.10 }]
-nodes:
-  - name: node1
-    address: 10.231.209.113
-    subnet: 192.168.128.0/24
-  - name: node2
-    address: 10.231.209.114
-    subnet: 192.168.129.0/24
-`;
+const TOPOLOGY = labTopology(LAB, [NODE1, NODE2]);
 const file = join(stateBase, 'soak.yaml');
 const paths = new LabPaths(stateBase, LAB);
 const cli = join(projectRoot(), 'dist', 'cli', 'main.js');

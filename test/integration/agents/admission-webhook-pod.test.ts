@@ -5,24 +5,13 @@
 // words it.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { ensurePki } from '../../../cluster/apiserver/pki.js';
-import { projectRoot } from '../../../runtime/project-root.js';
+import { assertKubectlInstalled, kubectlOn, upWithKubeconfig } from '../../helpers/kubectl-lab.js';
+import { labTopology, NODE1 } from '../../helpers/lab-topology.js';
 import { eventually, TestLab } from '../runtime/harness.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-const TOPOLOGY = `
-name: webhook-pod
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet: { router: 198.51.100.2/24, dns: 198.51.100.53, hosts: [] }
-nodes:
-  - { name: node1, address: 10.231.209.113, subnet: 192.168.128.0/24 }
-`;
+const TOPOLOGY = labTopology('webhook-pod', [NODE1], { hosts: [] });
 
 // The webhook: /mutate labels the object admitted-by=pod-webhook (a JSONPatch) with a warning,
 // /validate refuses objects labelled deny=true.
@@ -54,33 +43,12 @@ https.createServer(tls, (q, s) => {
 `;
 
 const lab = new TestLab(TOPOLOGY);
-const cli = (args: string[]) =>
-  execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), ...args], {
-    env: { KUBEWIRE_STATE_DIR: lab.stateBase, KUBEWIRE_PREFIX: lab.prefix, KUBEWIRE_APISERVER_PORT: '0' },
-    reject: false,
-    timeout: 180_000,
-  });
 after(() => lab.cleanup());
 
 test('a webhook pod in the lab mutates and refuses what kubectl creates', { timeout: 500_000 }, async () => {
-  assert.ok(existsSync(KUBECTL), `${KUBECTL} is not installed: npm start installs it (scripts/bootstrap.mjs)`);
-  const file = join(lab.stateBase, 'topo.yaml');
-  await lab.driver.writeFile(file, TOPOLOGY);
-  const up = await cli(['up', file]);
-  assert.equal(up.exitCode, 0, up.stderr);
-  const kubeconfig = (await cli(['kubeconfig', '--lab', 'webhook-pod'])).stdout.trim();
-  const kubectl = (args: string[], input?: string) =>
-    execa(KUBECTL, args, {
-      env: { KUBECONFIG: kubeconfig, HOME: lab.stateBase },
-      reject: false,
-      timeout: 60_000,
-      ...(input === undefined ? {} : { input }),
-    });
-  const ok = async (args: string[], input?: string) => {
-    const r = await kubectl(args, input);
-    assert.equal(r.exitCode, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r;
-  };
+  assertKubectlInstalled();
+  const { kubeconfig } = await upWithKubeconfig(lab, TOPOLOGY, 180_000);
+  const { run: kubectl, ok } = kubectlOn(kubeconfig, lab.stateBase);
 
   const pki = await ensurePki(join(lab.stateBase, 'hook-pki'), ['DNS:admission-hook.default.svc']);
   await ok([
@@ -190,6 +158,6 @@ test('a webhook pod in the lab mutates and refuses what kubectl creates', { time
       : undefined;
   }, 60_000);
 
-  const down = await cli(['reset', '--lab', 'webhook-pod']);
+  const down = await lab.cli(['reset', '--lab', 'webhook-pod'], { timeoutMs: 180_000 });
   assert.equal(down.exitCode, 0, down.stderr);
 });

@@ -21,28 +21,9 @@ import { nodeInitBinary, pauseBinary, projectRoot, scriptsDir } from '../../../r
 import { eventually, TestLab } from '../runtime/harness.js';
 import { execInPod } from '../../../cluster/client/remote-command-client.js';
 import { Writable } from 'node:stream';
+import { labTopology, NODE1, NODE2, toolsPod } from '../../helpers/lab-topology.js';
 
-const TOPOLOGY = `
-name: agents-two
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet:
-  router: 198.51.100.2/24
-  dns: 198.51.100.53
-  hosts: [{ name: google.com, address: 203.0.113.10 }]
-nodes:
-  - name: node1
-    address: 10.231.209.113
-    subnet: 192.168.128.0/24
-    pods:
-      - metadata: { name: tools, annotations: { kubewire.io/ip: 192.168.128.100 } }
-        spec: { containers: [{ name: netshoot, image: netshoot }] }
-  - name: node2
-    address: 10.231.209.114
-    subnet: 192.168.129.0/24
-`;
+const TOPOLOGY = labTopology('agents-two', [{ ...NODE1, pods: [toolsPod('192.168.128.100')] }, NODE2]);
 
 let lab: TestLab;
 let daemon: ClusterDaemon;

@@ -9,37 +9,18 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { Lease } from '../../../common/api-types.js';
-import { KubeClient } from '../../../cluster/client/kube-client.js';
 import type { ControlPlaneStatus, ReplicaStatus } from '../../../cluster/agents/control-plane-replicas.js';
 import { readStartTime } from '../../../runtime/host/netns-driver.js';
 import { loadState } from '../../../runtime/lab/lab-state.js';
+import { clientFromKubeconfig, upWithKubeconfig } from '../../helpers/kubectl-lab.js';
+import { labTopology, NODE1 } from '../../helpers/lab-topology.js';
 import { eventually, namespacesWithPrefix, TestLab } from '../runtime/harness.js';
 
-const TOPOLOGY = `
-name: cp-ha
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet: { router: 198.51.100.2/24, dns: 198.51.100.53, hosts: [] }
-controlPlane: { replicas: 2 }
-nodes:
-  - { name: node1, address: 10.231.209.113, subnet: 192.168.128.0/24 }
-`;
+const TOPOLOGY = labTopology('cp-ha', [NODE1], { hosts: [], extra: { controlPlane: { replicas: 2 } } });
 
 const lab = new TestLab(TOPOLOGY);
 after(() => lab.cleanup());
-
-function clientFrom(kubeconfig: string): KubeClient {
-  const k = parse(readFileSync(kubeconfig, 'utf8'));
-  return new KubeClient({
-    server: k.clusters[0].cluster.server,
-    ca: Buffer.from(k.clusters[0].cluster['certificate-authority-data'], 'base64'),
-    token: k.users[0].user.token,
-  });
-}
 
 const status = (): ControlPlaneStatus =>
   JSON.parse(readFileSync(join(lab.paths.dir, 'control-plane.json'), 'utf8')) as ControlPlaneStatus;
@@ -58,11 +39,8 @@ test(
   'two schedulers and two controller managers elect leaders; a killed leader is replaced by the standby and restarted',
   { timeout: 300_000 },
   async () => {
-    const file = join(lab.stateBase, 'topo.yaml');
-    await lab.driver.writeFile(file, TOPOLOGY);
-    const up = await lab.cli(['up', file], { timeoutMs: 120_000 });
-    assert.equal(up.exitCode, 0, up.stderr);
-    const client = clientFrom((await lab.cli(['kubeconfig', '--lab', 'cp-ha'])).stdout.trim());
+    const { kubeconfig } = await upWithKubeconfig(lab, TOPOLOGY, 120_000);
+    const client = clientFromKubeconfig(kubeconfig);
     const lease = (name: string): Promise<Lease> => client.leases.get(name, 'kube-system');
 
     // Both pairs run as marked processes of the lab, and each Lease names one of its pair.

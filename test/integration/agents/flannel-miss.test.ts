@@ -9,31 +9,20 @@ import { openImageService } from '../../../runtime/images/local-image-service.js
 import { imageStoreDir } from '../../../runtime/images/oci-store.js';
 import { nodeInitBinary, pauseBinary, scriptsDir } from '../../../runtime/project-root.js';
 import { eventually, TestLab } from '../runtime/harness.js';
+import { labTopology, NODE1, NODE2, pinnedPod, toolsPod } from '../../helpers/lab-topology.js';
 
-const TOPOLOGY = `
-name: agents-miss
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-flannel: { mode: miss }
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet: { router: 198.51.100.2/24, dns: 198.51.100.53, hosts: [] }
-nodes:
-  - name: node1
-    address: 10.231.209.113
-    subnet: 192.168.128.0/24
-    vtepMAC: 26:12:3f:ba:e9:f5
-    pods:
-      - metadata: { name: tools, annotations: { kubewire.io/ip: 192.168.128.100 } }
-        spec: { containers: [{ name: netshoot, image: netshoot }] }
-  - name: node2
-    address: 10.231.209.114
-    subnet: 192.168.129.0/24
-    vtepMAC: 7a:52:54:58:5f:4c
-    pods:
-      - metadata: { name: kubia, annotations: { kubewire.io/ip: 192.168.129.14 } }
-        spec: { containers: [{ name: kubia, image: kubia }] }
-`;
+const TOPOLOGY = labTopology(
+  'agents-miss',
+  [
+    { ...NODE1, vtepMAC: '26:12:3f:ba:e9:f5', pods: [toolsPod('192.168.128.100')] },
+    {
+      ...NODE2,
+      vtepMAC: '7a:52:54:58:5f:4c',
+      pods: [pinnedPod('kubia', '192.168.129.14', { name: 'kubia', image: 'kubia' })],
+    },
+  ],
+  { hosts: [], extra: { flannel: { mode: 'miss' } } },
+);
 
 let lab: TestLab;
 let daemon: ClusterDaemon;

@@ -5,32 +5,14 @@
 // published CA. RBAC answers 403 for what the account may not do, 200 once a RoleBinding allows it.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { parse } from 'yaml';
-import { projectRoot } from '../../../runtime/project-root.js';
+import { restConfigFromKubeconfig } from '../../../cluster/client/kubeconfig-file.js';
+import { assertKubectlInstalled, kubectlOn, upWithKubeconfig } from '../../helpers/kubectl-lab.js';
+import { labTopology, NODE1 } from '../../helpers/lab-topology.js';
 import { eventually, TestLab } from '../runtime/harness.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-const TOPOLOGY = `
-name: sa-token
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet: { router: 198.51.100.2/24, dns: 198.51.100.53, hosts: [] }
-nodes:
-  - { name: node1, address: 10.231.209.113, subnet: 192.168.128.0/24 }
-`;
+const TOPOLOGY = labTopology('sa-token', [NODE1], { hosts: [] });
 
 const lab = new TestLab(TOPOLOGY);
-const cli = (args: string[]) =>
-  execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), ...args], {
-    env: { KUBEWIRE_STATE_DIR: lab.stateBase, KUBEWIRE_PREFIX: lab.prefix, KUBEWIRE_APISERVER_PORT: '0' },
-    reject: false,
-    timeout: 180_000,
-  });
 after(() => lab.cleanup());
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -44,23 +26,12 @@ test(
   'a pod calls the apiserver with its projected token: 403, then 200 after a RoleBinding',
   { timeout: 400_000 },
   async () => {
-    assert.ok(existsSync(KUBECTL), `${KUBECTL} is not installed: npm start installs it (scripts/bootstrap.mjs)`);
-    const file = join(lab.stateBase, 'topo.yaml');
-    await lab.driver.writeFile(file, TOPOLOGY);
-    const up = await cli(['up', file]);
-    assert.equal(up.exitCode, 0, up.stderr);
-    const kubeconfig = (await cli(['kubeconfig', '--lab', 'sa-token'])).stdout.trim();
-    const kubectl = (...args: string[]) =>
-      execa(KUBECTL, args, { env: { KUBECONFIG: kubeconfig, HOME: lab.stateBase }, reject: false, timeout: 60_000 });
-    const ok = async (...args: string[]) => {
-      const r = await kubectl(...args);
-      assert.equal(r.exitCode, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
-    const ca = Buffer.from(
-      parse(readFileSync(kubeconfig, 'utf8')).clusters[0].cluster['certificate-authority-data'],
-      'base64',
-    ).toString();
+    assertKubectlInstalled();
+    const { kubeconfig } = await upWithKubeconfig(lab, TOPOLOGY, 180_000);
+    const k = kubectlOn(kubeconfig, lab.stateBase);
+    const kubectl = (...args: string[]) => k.run(args);
+    const ok = async (...args: string[]) => (await k.ok(args)).stdout;
+    const ca = String(restConfigFromKubeconfig(kubeconfig, 'kubewire-test').ca);
 
     await ok('create', 'namespace', 'team');
     await ok('create', 'serviceaccount', 'reader', '-n', 'team');
@@ -126,7 +97,7 @@ test(
     );
     assert.equal(forged.stdout, '401');
 
-    const down = await cli(['reset', '--lab', 'sa-token']);
+    const down = await lab.cli(['reset', '--lab', 'sa-token'], { timeoutMs: 180_000 });
     assert.equal(down.exitCode, 0, down.stderr);
   },
 );

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { labTopology, NODE5 } from '../../helpers/lab-topology.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? resolve('.');
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -22,21 +23,7 @@ const socket = join(dir, 'registry', 'registry.sock');
 const repo = `library/kwmirror-${randomBytes(3).toString('hex')}`;
 const run = (args: string[]) => execa(process.execPath, [cli, ...args], { env, reject: false, timeout: 300_000 });
 
-const TOPO = `name: ${lab}
-nodeNetwork: 10.231.209.0/24
-podNetwork: 192.168.128.0/18
-serviceNetwork: 192.168.192.0/18
-gateway: { address: 10.231.209.1, uplink: 198.51.100.1/24 }
-internet:
-  router: 198.51.100.2/24
-  dns: 198.51.100.53
-  hosts:
-    - { name: google.com, address: 203.0.113.10 }
-nodes:
-  - name: node5
-    address: 10.231.209.117
-    subnet: 192.168.132.0/24
-`;
+const TOPO = labTopology(lab, [NODE5]);
 
 const curl = async (args: string[]) =>
   (await execa('curl', ['-s', '--unix-socket', socket, ...args], { reject: false })).stdout;
