@@ -96,6 +96,25 @@ export async function deleteObjectAsync(
   return finishDelete(ctx, r, namespace, name, opts, current);
 }
 
+/** DeleteOptions.preconditions against the object's metadata: a 409 worded as kube-apiserver words it. */
+function checkPreconditions(
+  r: ResourceInfo,
+  name: string,
+  pre: DeleteOptions['preconditions'],
+  md: NonNullable<KObject['metadata']>,
+): void {
+  const failed = (field: string, want: string, got: unknown) =>
+    conflict(
+      r.plural,
+      r.group,
+      name,
+      `Precondition failed: ${field} in precondition: ${want}, ${field} in object meta: ${got}`,
+    );
+  if (pre?.uid && pre.uid !== md.uid) throw failed('UID', pre.uid, md.uid);
+  if (pre?.resourceVersion && pre.resourceVersion !== md.resourceVersion)
+    throw failed('ResourceVersion', pre.resourceVersion, md.resourceVersion);
+}
+
 function prepareDelete(
   ctx: ApiContext,
   r: ResourceInfo,
@@ -105,23 +124,7 @@ function prepareDelete(
   user: UserInfo,
 ): { current: KObject; attrs: AdmissionAttributes } {
   const current = ctx.store.get(r, namespace, name);
-  const md = current.metadata!;
-  if (opts.preconditions?.uid && opts.preconditions.uid !== md.uid) {
-    throw conflict(
-      r.plural,
-      r.group,
-      name,
-      `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${md.uid}`,
-    );
-  }
-  if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== md.resourceVersion) {
-    throw conflict(
-      r.plural,
-      r.group,
-      name,
-      `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${md.resourceVersion}`,
-    );
-  }
+  checkPreconditions(r, name, opts.preconditions, current.metadata!);
   const options: KObject = {};
   if (opts.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = opts.gracePeriodSeconds;
   if (opts.propagationPolicy) options.propagationPolicy = opts.propagationPolicy;
@@ -155,22 +158,16 @@ function finishDelete(
   const nsFinalizers: string[] = r.plural === 'namespaces' ? (current.spec?.finalizers ?? []) : [];
   const pending = finalizers.length > 0 || nsFinalizers.length > 0 || grace > 0;
 
-  if (!pending) {
-    if (opts.dryRun)
-      return {
-        code: 200,
-        body:
-          r.plural === 'pods'
-            ? current
-            : successStatus({ name, group: r.group || undefined, kind: r.plural, uid: md.uid }),
-      };
+  const removeNow = (): KObject => {
     const gone = ctx.store.delete(r, namespace, name, Number(md.resourceVersion));
     ctx.observeWrite(r, gone, true);
-    return {
-      code: 200,
-      body:
-        r.plural === 'pods' ? gone : successStatus({ name, group: r.group || undefined, kind: r.plural, uid: md.uid }),
-    };
+    return gone;
+  };
+  if (!pending) {
+    // A pod comes back as the object; anything else as a Status naming what went.
+    const body = (gone: KObject) =>
+      r.plural === 'pods' ? gone : successStatus({ name, group: r.group || undefined, kind: r.plural, uid: md.uid });
+    return { code: 200, body: body(opts.dryRun ? current : removeNow()) };
   }
 
   // Graceful: mark, keep. A second delete may only shorten the grace period.
@@ -188,11 +185,7 @@ function finishDelete(
   nm.deletionGracePeriodSeconds = grace;
   if (finalizers.length) nm.finalizers = finalizers;
   if (r.plural === 'namespaces') next.status = { ...(next.status ?? {}), phase: 'Terminating' };
-  if (r.plural === 'pods' && grace === 0 && !finalizers.length) {
-    const gone = ctx.store.delete(r, namespace, name, Number(md.resourceVersion));
-    ctx.observeWrite(r, gone, true);
-    return { code: 200, body: gone };
-  }
+  if (r.plural === 'pods' && grace === 0 && !finalizers.length) return { code: 200, body: removeNow() };
   if (opts.dryRun) return { code: 200, body: next };
   const stored = ctx.store.update(r, namespace, next, Number(md.resourceVersion));
   ctx.observeWrite(r, stored, false);
