@@ -2,7 +2,7 @@
 // control-plane replicas when the topology runs them as processes (control-plane.json).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTROL_PLANE_STATUS_FILE } from '../../cluster/agents/cluster-daemon.js';
+import { CONTROL_PLANE_STATUS_FILE } from '../../cluster/agents/control-plane-replicas.js';
 import {
   formatControlPlane,
   type ControlPlaneStatus,

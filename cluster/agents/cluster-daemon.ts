@@ -1,65 +1,51 @@
 // The composition root of a running lab's cluster (`kubewire cluster`, started by `up`): the
 // apiserver on the lab's store (127.0.0.1 only), the scheduler and the controller-manager (each
 // campaigning for its Lease: in this process, or, when the topology asks for
-// `controlPlane.replicas`, as that many processes of each, control-plane-replicas.ts), and per node its agents — node registration, kubelet, flanneld,
-// kube-proxy — each acting on its own node's namespace and talking only to the apiserver with its
-// node's identity (system:node:<name>). One process keeps the machine's two cores for the pods.
+// `controlPlane.replicas`, as that many processes of each, control-plane-replicas.ts), the add-ons
+// (cluster-addons.ts) and per node its agents (node-agents.ts) — node registration, kubelet,
+// flanneld, kube-proxy — each acting on its own node's namespace and talking only to the apiserver
+// with its node's identity (system:node:<name>). One process keeps the machine's two cores for the pods.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Deployment, KubeObject, Pod, Service } from '../../common/api-types.js';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isAlreadyExists, isNotFound } from '../client/api-errors.js';
-import type { ResourceClient } from '../client/resource-client.js';
-import { ApiserverRelay, publishKubernetesEndpoints } from './apiserver-relay.js';
-import { IngressController } from './ingress/ingress-controller.js';
-import { createTopologyObjects } from './topology-objects.js';
-import { publishKubeProxyConfig } from './proxy/kube-proxy-configmap.js';
-import { CloudLoadBalancer } from './cloud/cloud-load-balancer.js';
-import { DnsRecordsWriter } from './dns/dns-records.js';
+import { dirname, join } from 'node:path';
 import { describeError } from '../../common/errors.js';
+import { readStartTime } from '../../runtime/host/netns-driver.js';
+import { LabCgroup } from '../../runtime/lab/lab-cgroup.js';
+import { cliMain, netnsAddon } from '../../runtime/project-root.js';
+import { writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { isNotFound } from '../client/api-errors.js';
+import { ControllerManager } from '../controllers/controller-manager.js';
+import { SchedulerServer } from '../scheduler/scheduler-server.js';
 import type { NodeSpec, Topology } from '../../common/topology/types.js';
 import type { HostDriver } from '../../runtime/host/host-driver.js';
+import type { ImageService } from '../../runtime/images/image-service.js';
+import { kubeletStopped, watchKubeletSwitches } from '../../runtime/lab/kubelet-switch.js';
 import { LabNames } from '../../runtime/lab/lab-names.js';
 import type { LabPaths } from '../../runtime/lab/lab-paths.js';
-import { loadState, podKey, saveState, type LabState, type PodRecord } from '../../runtime/lab/lab-state.js';
-import { vtepMacFor } from '../../runtime/network/flannel-config.js';
-import { VXLAN_DEV } from '../../runtime/network/node-network.js';
-import type { ImageService } from '../../runtime/images/image-service.js';
-import { nodeRuntime, type NodeRuntime } from './node/node-runtime.js';
-import { systemPodSpec } from './system-pod.js';
+import { loadState, saveState, type LabState, type PodRecord } from '../../runtime/lab/lab-state.js';
 import { ApiServer, DEFAULT_CONFIG } from '../apiserver/api-server.js';
+import type { KubeletConnector } from '../apiserver/http/kubelet-proxy.js';
+import { ensureLeafCert } from '../apiserver/leaf-certs.js';
 import { openBackend } from '../apiserver/open-backend.js';
 import type { Backend } from '../store/backend.js';
 import { EtcdBackend } from '../store/etcd-backend.js';
 import { clientUrl, ETCD_CLIENT_PORT, etcdStore } from '../../runtime/lab/etcd-members.js';
 import { SystemClock, type Clock } from '../client/clock.js';
-import { SharedInformerFactory } from '../client/informer-factory.js';
 import { KubeClient } from '../client/kube-client.js';
 import type { Disposer } from '../client/rest-client.js';
-import { ControllerManager } from '../controllers/controller-manager.js';
-import { writeKubeconfig } from '../apiserver/kubeconfig.js';
-import { LabCgroup } from '../../runtime/lab/lab-cgroup.js';
-import { readStartTime } from '../../runtime/host/netns-driver.js';
-import { cliMain, netnsAddon } from '../../runtime/project-root.js';
-import { ControlPlaneReplicas, type ControlPlaneComponent } from './control-plane-replicas.js';
 import type { ControllerSettings } from '../controllers/registry.js';
-import { HostDriverConntrackCleaner } from '../proxy/conntrack-cleanup.js';
-import { HostDriverIptablesRestorer } from '../proxy/netns-iptables-restorer.js';
-import { makeProxyBackend } from '../proxy/make-proxy-backend.js';
-import { HostDriverNftApplier } from '../proxy/nftables/nft-applier.js';
-import { SchedulerServer } from '../scheduler/scheduler-server.js';
-import { Flanneld } from './flannel/flanneld.js';
-import { Kubelet, MIRROR_ANNOTATION } from './kubelet/kubelet.js';
-import { KubeletRecords } from './kubelet/kubelet-records.js';
-import { NodeAgent } from './node/node-agent.js';
-import { startKubeletServer, type KubeletServing } from './kubelet-server/kubelet-serving.js';
-import { kubeletListenFd, labDialer, type NodePort } from './kubelet-server/node-port.js';
-import { ensureLeafCert } from '../apiserver/leaf-certs.js';
-import { kubeletStopped, watchKubeletSwitches } from '../../runtime/lab/kubelet-switch.js';
-import type { KubeletConnector } from '../apiserver/http/kubelet-proxy.js';
-import { KubeProxyAgent } from './proxy/kube-proxy-agent.js';
-import { clusterDnsIP, clusterDnsResolvConf, type ClusterDnsConfig } from './dns/cluster-dns-config.js';
+import { ApiserverRelay, publishKubernetesEndpoints } from './apiserver-relay.js';
+import type { CloudLoadBalancer } from './cloud/cloud-load-balancer.js';
+import { startCloudLoadBalancer, startClusterDns, startIngressController } from './cluster-addons.js';
+import {
+  CONTROL_PLANE_STATUS_FILE,
+  ControlPlaneReplicas,
+  type ControlPlaneComponent,
+} from './control-plane-replicas.js';
+import { clusterDnsConfig, type ClusterDnsConfig } from './dns/cluster-dns-config.js';
+import { labDialer, type NodePort } from './kubelet-server/node-port.js';
+import { nodePortOf, startNodeAgents, type NodeAgents } from './node-agents.js';
+import { publishKubeProxyConfig } from './proxy/kube-proxy-configmap.js';
+import { createTopologyObjects } from './topology-objects.js';
 
 /** Nodes started at once: enough to overlap their helpers' waits, few enough for 2 cores. */
 const NODE_START_CONCURRENCY = 4;
@@ -84,16 +70,6 @@ export interface ClusterDaemonOptions {
   /** How to run `kubewire` for control-plane replicas (default: this node, dist/cli/main.js). */
   kubewireCommand?: string[];
   log(line: string): void;
-}
-
-export interface NodeAgents {
-  node: NodeSpec;
-  netns: string;
-  kubelet: Kubelet;
-  flanneld: Flanneld;
-  proxy: KubeProxyAgent;
-  runtime: NodeRuntime;
-  stop: Disposer;
 }
 
 export class ClusterDaemon {
@@ -210,27 +186,22 @@ export class ClusterDaemon {
       this.client,
       this.topo.nodes.map((n) => n.address),
     );
-    const replicas = this.topo.controlPlane?.replicas ?? 0;
-    if (replicas > 0) await this.startControlPlaneReplicas(replicas, state.prefix);
-    else {
-      this.startScheduler();
-      const cm = new ControllerManager({
-        client: this.client,
-        clock: this.clock,
-        settings: {
-          ...this.o.controllerSettings,
-          rootCa: ca.toString(),
-          signer: { certFile: this.apiserver.caPath, keyFile: join(dirname(this.apiserver.caPath), 'ca.key') },
-        },
-        onError: (e, c) => this.o.log(`controller-manager: ${c}: ${describeError(e)}`),
-        log: this.o.log,
-      });
-      cm.start();
-      this.stops.push(() => cm.stop()); // hands the lease back, so the next daemon leads at once
-    }
-    await this.startClusterDns();
-    this.startCloudLoadBalancer();
-    await this.startIngressController();
+    const controlPlane = await startControlPlane({
+      ...this.o,
+      apiserver: this.apiserver,
+      client: this.client,
+      clock: this.clock,
+      prefix: state.prefix,
+      replicas: this.topo.controlPlane?.replicas ?? 0,
+    });
+    this.controlPlane = controlPlane.replicas;
+    this.stops.push(() => controlPlane.stop());
+    const addons = { ...this.o, client: this.client, clock: this.clock };
+    this.stops.push(await startClusterDns(addons, this.dns));
+    const lb = startCloudLoadBalancer(addons, this.names.gateway);
+    this.cloudLB = lb.cloudLB;
+    this.stops.push(lb.stop);
+    this.stops.push(await startIngressController(addons));
     await publishKubeProxyConfig(
       this.client,
       this.topo.podNetwork,
@@ -267,12 +238,8 @@ export class ClusterDaemon {
     );
   }
 
-  private relayNode(n: NodeSpec): NodePort {
-    return { name: n.name, netns: this.names.node(n.name), address: n.address };
-  }
-
   private relayNodes(): NodePort[] {
-    return this.topo.nodes.map((n) => this.relayNode(n));
+    return this.topo.nodes.map((n) => nodePortOf(this.names, n));
   }
 
   /** Starts a stopped node's agents again (`kubewire node start`): the node turns Ready. */
@@ -280,97 +247,6 @@ export class ClusterDaemon {
     const node = this.topo.nodes.find((n) => n.name === name);
     if (!node || this.agents.has(name)) return;
     await this.startNode(node, this.state, this.caPem);
-  }
-
-  /** The Ingress controller: its proxy pod behind a LoadBalancer Service, routes from Ingress objects. */
-  private async startIngressController(): Promise<void> {
-    const factory = new SharedInformerFactory(this.client, this.clock);
-    const file = join(this.o.paths.dir, 'ingress', 'routes.json');
-    const ctl = new IngressController(this.client, factory, this.clock, file, (text) =>
-      this.o.driver.writeFile(file, text),
-    );
-    const stop = await ctl.start();
-    this.stops.push(() => {
-      stop();
-      factory.shutdown();
-    });
-  }
-
-  /** The emulated cloud's L4 load balancer in the gateway namespace (Service type LoadBalancer). */
-  private startCloudLoadBalancer(): void {
-    const factory = new SharedInformerFactory(this.client, this.clock);
-    this.cloudLB = new CloudLoadBalancer(
-      factory,
-      this.clock,
-      this.o.driver,
-      { netns: this.names.gateway, device: 'eth1' },
-      this.o.log,
-    );
-    const stop = this.cloudLB.start();
-    this.stops.push(() => {
-      stop();
-      factory.shutdown();
-    });
-  }
-
-  /**
-   * Cluster DNS the way a cluster gets it from its add-ons: the kube-dns Service at the service
-   * network's tenth address and a Deployment whose pod runs the DNS server; its records come from a
-   * file kept current here from Services and EndpointSlices (pods cannot reach 127.0.0.1:6443).
-   */
-  private async startClusterDns(): Promise<void> {
-    const cfg = this.dns;
-    const records = join(this.o.paths.dir, 'dns', 'records.json');
-    const factory = new SharedInformerFactory(this.client, this.clock);
-    const writer = new DnsRecordsWriter(factory, this.clock, cfg, (text) => this.o.driver.writeFile(records, text));
-    const stop = writer.start();
-    this.stops.push(() => {
-      stop();
-      factory.shutdown();
-    });
-    const labels = { 'k8s-app': 'kube-dns' };
-    const svc: Service = {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/name': 'CoreDNS' } },
-      spec: {
-        selector: labels,
-        clusterIP: clusterDnsIP(cfg),
-        ports: [
-          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
-          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
-        ],
-      },
-    } as Service;
-    const server = join(dirname(fileURLToPath(import.meta.url)), 'dns', 'dns-server.js');
-    const deploy: Deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'coredns', namespace: 'kube-system', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            ...systemPodSpec('coredns', server, records, [
-              { name: 'dns', containerPort: 53, protocol: 'UDP' },
-              { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
-            ]),
-          },
-        },
-      },
-    };
-    for (const [rc, obj] of [
-      [this.client.services, svc],
-      [this.client.deployments, deploy],
-    ] as const) {
-      try {
-        await (rc as KubeClientResource).create(obj, 'kube-system');
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-      }
-    }
   }
 
   async stop(): Promise<void> {
@@ -387,220 +263,39 @@ export class ClusterDaemon {
     this.agents.delete(name);
   }
 
-  /**
-   * The scheduler and controller manager as `replicas` processes each, electing their leaders
-   * through their Leases; each gets a kubeconfig of its own user (system:kube-scheduler,
-   * system:kube-controller-manager) next to the admin's.
-   */
-  private async startControlPlaneReplicas(replicas: number, prefix: string): Promise<void> {
-    const dir = join(this.o.paths.dir, 'apiserver');
-    const caPem = readFileSync(this.apiserver.caPath);
-    const kubeconfig = (component: ControlPlaneComponent): string => {
-      const path = join(dir, `${component}.kubeconfig`);
-      const user = `system:${component}`;
-      // kube binds these users to roles of their own (system:kube-scheduler, ...); kubewire's RBAC
-      // bootstrap has no such roles yet, so they are members of system:masters.
-      const token = this.apiserver.issueToken({ name: user, uid: user, groups: ['system:masters'] });
-      writeKubeconfig(path, { server: this.apiserver.url, caPem, user, token });
-      return path;
-    };
-    const cs = this.o.controllerSettings ?? {};
-    const cmArgs = [
-      '--kubeconfig',
-      kubeconfig('kube-controller-manager'),
-      '--root-ca-file',
-      this.apiserver.caPath,
-      '--cluster-signing-cert-file',
-      this.apiserver.caPath,
-      '--cluster-signing-key-file',
-      join(dirname(this.apiserver.caPath), 'ca.key'),
-      ...(cs.loadBalancerPool ?? []).flatMap((p) => ['--lb-pool', p]),
-      ...(cs.nodeLifecycle?.gracePeriodMs !== undefined
-        ? ['--node-monitor-grace-period', String(cs.nodeLifecycle.gracePeriodMs)]
-        : []),
-      ...(cs.nodeLifecycle?.monitorPeriodMs !== undefined
-        ? ['--node-monitor-period', String(cs.nodeLifecycle.monitorPeriodMs)]
-        : []),
-    ];
-    const cgroup = LabCgroup.of(prefix);
-    const cp = new ControlPlaneReplicas({
-      command: this.o.kubewireCommand ?? [process.execPath, cliMain()],
-      replicas,
-      args: { 'kube-scheduler': ['--kubeconfig', kubeconfig('kube-scheduler')], 'kube-controller-manager': cmArgs },
-      logDir: this.o.paths.logs,
-      statusFile: join(this.o.paths.dir, CONTROL_PLANE_STATUS_FILE),
-      lease: (name) =>
-        this.client.leases.get(name, 'kube-system').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e))),
-      mark: (pid) => cgroup.join('cluster', pid),
-      startTime: readStartTime,
-      clock: this.clock,
-      log: this.o.log,
-    });
-    this.controlPlane = cp;
-    await cp.start();
-    this.stops.push(() => cp.stop());
-  }
-
-  private startScheduler(): void {
-    // The one scheduler path (tests and bench run the same SchedulerServer): it campaigns for the
-    // kube-system/kube-scheduler Lease and schedules, over its own informers, only while it leads.
-    const scheduler = new SchedulerServer({
-      client: this.client,
-      clock: this.clock,
-      identity: `kubewire-scheduler_${process.pid}`,
-      leaderElection: {},
-      onError: (e, c) => this.o.log(`scheduler: ${c}: ${describeError(e)}`),
-    });
-    scheduler.start();
-    this.stops.push(() => scheduler.stop());
-  }
-
   /** Starts the node's agents; with `deferPods`, its kubelet syncs pods only once the returned function runs. */
   private async startNode(node: NodeSpec, state: LabState, ca: Buffer, deferPods = false): Promise<() => void> {
-    const netns = this.names.node(node.name);
-    const client = new KubeClient({
-      server: this.apiserver.url,
-      ca,
-      token: this.apiserver.issueNodeToken(node.name),
-      userAgent: `kubelet/${node.name}`,
-    });
-    const log = (line: string) => this.o.log(line);
-    // The node container first: its init, namespaces and cgroup parent; pods run inside it.
-    const rt = nodeRuntime({
-      driver: this.o.driver,
-      paths: this.o.paths,
-      prefix: state.prefix,
-      node: node.name,
-      netns,
-      nodeCount: this.topo.nodes.length,
-      nodeInitBinary: this.o.nodeInitBinary,
-      pauseBinary: this.o.pauseBinary,
-      scriptsDir: this.o.scriptsDir,
-    });
-    await rt.container.ensure();
-    // When the daemon stops, its pods run on: their log FIFOs are let go, or this process could not exit.
-    this.stops.push(() => rt.cri.detachLogs());
-    const agent = new NodeAgent(
-      client,
-      this.clock,
+    const { agents, startKubelet } = await startNodeAgents(
       {
-        name: node.name,
-        address: node.address,
-        podCIDR: node.subnet,
-        ...(this.o.nodeRenewMs ? { renewIntervalMs: this.o.nodeRenewMs } : {}),
-        resources: () => rt.resources(),
-        images: () => rt.imageList(this.o.images),
-        health: () => rt.health(),
+        ...this.o,
+        clock: this.clock,
+        topo: this.topo,
+        names: this.names,
+        dns: this.dns,
+        state,
+        nodeClient: (n) =>
+          new KubeClient({
+            server: this.apiserver.url,
+            ca,
+            token: this.apiserver.issueNodeToken(n.name),
+            userAgent: `kubelet/${n.name}`,
+          }),
+        kubeletServingCert: (n) =>
+          ensureLeafCert(join(this.o.paths.dir, 'apiserver'), {
+            dir: join(this.o.paths.node(n.name), 'kubelet', 'pki'),
+            name: 'kubelet',
+            commonName: `system:node:${n.name}`,
+            organizations: ['system:nodes'],
+            usage: 'server',
+            sans: [`IP:${n.address}`, `DNS:${n.name}`],
+          }),
+        onStop: (stop) => void this.stops.push(stop),
+        saveStaticRecord: (key, rec) => this.saveStaticRecord(key, rec),
+        isCurrent: (kubelet) => this.agents.get(node.name)?.kubelet === kubelet,
       },
-      log,
-    );
-    const stops: Disposer[] = [await agent.start()];
-    const flanneld = new Flanneld(
-      client,
-      this.clock,
-      this.o.driver,
-      {
-        node: node.name,
-        netns,
-        publicIP: node.address,
-        subnet: node.subnet,
-        vni: this.topo.flannel.vni,
-        vtepMAC: vtepMacFor(this.topo, node),
-        mode: this.topo.flannel.mode,
-        device: VXLAN_DEV,
-      },
-      log,
-    );
-    stops.push(await flanneld.start());
-    const dns = this.dns;
-    const kubelet = new Kubelet({
-      client,
-      clock: this.clock,
-      driver: this.o.driver,
-      cri: rt.cri,
-      prefix: state.prefix,
-      images: this.o.images,
-      node: {
-        name: node.name,
-        address: node.address,
-        netns,
-        cniConf: this.o.paths.cniConf(node.name),
-        dynamicCniConf: this.o.paths.cniDynamicConf(node.name),
-      },
-      lab: state.lab,
-      podNetns: (ns, name) => this.names.pod(ns, name),
-      podLogDir: (ns, name, uid) => join(this.o.paths.node(node.name), 'pods', podLogFolder(ns, name, uid)),
-      podVolumeDir: (uid) => join(this.o.paths.node(node.name), 'runtime', 'volumes', uid),
-      mountTmpfs: (dir, size) => rt.mountTmpfs(dir, size),
-      unmount: (dir) => rt.unmount(dir),
-      pvDir: join(this.o.paths.dir, 'pv'),
-      nameserver: this.topo.internet.dns,
-      resolvConf: (ns) => clusterDnsResolvConf(dns, ns),
-      records: new KubeletRecords(this.o.paths.kubeletPods(node.name)),
-      staticPods: node.pods.map((p) => ({
-        pod: p.manifest as unknown as Pod,
-        record: state.pods[podKey(p.namespace, p.name)],
-      })),
-      saveStaticRecord: (key, rec) => this.saveStaticRecord(key, rec),
-      manifestDir: join(this.o.paths.node(node.name), 'manifests'),
-      log,
-    });
-    let stopKubelet: Disposer | undefined;
-    const startKubelet = (): void => {
-      if (!stopKubelet && this.agents.get(node.name)?.kubelet === kubelet) stopKubelet = kubelet.start();
-    };
-    stops.push(() => stopKubelet?.());
-    const rn = this.relayNode(node);
-    const serving: KubeletServing = await startKubeletServer({
-      node: { name: node.name, address: node.address },
-      // What a kubelet gets through a CSR; here the cluster process, which holds the CA, signs it.
-      tls: await ensureLeafCert(join(this.o.paths.dir, 'apiserver'), {
-        dir: join(this.o.paths.node(node.name), 'kubelet', 'pki'),
-        name: 'kubelet',
-        commonName: `system:node:${node.name}`,
-        organizations: ['system:nodes'],
-        usage: 'server',
-        sans: [`IP:${node.address}`, `DNS:${node.name}`],
-      }),
-      listen: () => kubeletListenFd(rn),
-      api: client.rest,
-      client,
-      kubelet,
-      podLogDir: (pod) =>
-        join(
-          this.o.paths.node(node.name),
-          'pods',
-          podLogFolder(
-            pod.metadata.namespace ?? 'default',
-            pod.metadata.name ?? '',
-            pod.metadata.annotations?.[MIRROR_ANNOTATION] ?? pod.metadata.uid ?? '',
-          ),
-        ),
-      alive: (pid, startTime) => processAlive(pid, startTime),
-      cri: rt.cri,
-      log,
-    });
-    stops.push(() => void serving.stop());
-    const proxier = makeProxyBackend(this.topo.kubeProxy, {
-      netns,
-      restorer: new HostDriverIptablesRestorer(this.o.driver),
-      nft: new HostDriverNftApplier(this.o.driver),
-      // A pod whose DNS server went away must not keep talking to it through a stale UDP flow.
-      conntrack: new HostDriverConntrackCleaner(this.o.driver),
-      clock: { now: () => performance.now() },
-      config: { nodeName: node.name, nodeIP: node.address, clusterCIDR: this.topo.podNetwork },
-    });
-    const proxy = new KubeProxyAgent(client, this.clock, proxier, { log: (l) => log(`${node.name}: ${l}`) });
-    stops.push(proxy.start());
-    this.agents.set(node.name, {
       node,
-      netns,
-      kubelet,
-      flanneld,
-      proxy,
-      runtime: rt,
-      stop: () => stops.reverse().forEach((s) => s()),
-    });
+    );
+    this.agents.set(node.name, agents);
     if (!deferPods) startKubelet();
     return startKubelet;
   }
@@ -621,26 +316,115 @@ export class ClusterDaemon {
   }
 }
 
-type KubeClientResource = ResourceClient<KubeObject>;
-
-/** What the control-plane replicas' supervisor saw, in the lab's folder (control-plane-replicas.ts). */
-export const CONTROL_PLANE_STATUS_FILE = 'control-plane.json';
-
-/** CRI's pod log folder name (/var/log/pods/<namespace>_<name>_<uid> on a real node). */
-export function podLogFolder(namespace: string, name: string, uid: string): string {
-  return `${namespace}_${name}_${uid}`;
+interface ControlPlaneContext {
+  apiserver: ApiServer;
+  /** The admin client. */
+  client: KubeClient;
+  clock: Clock;
+  paths: LabPaths;
+  /** The lab's prefix (its cgroup marks the replicas). */
+  prefix: string;
+  /** Processes of each component; 0 runs both in this process. */
+  replicas: number;
+  controllerSettings?: ControllerSettings;
+  /** How to run `kubewire` for control-plane replicas (default: this node, dist/cli/main.js). */
+  kubewireCommand?: string[];
+  log(line: string): void;
 }
 
-export function clusterDnsConfig(topo: Topology): ClusterDnsConfig {
-  return { serviceNetwork: topo.serviceNetwork, domain: 'cluster.local', upstream: topo.internet.dns };
+interface StartedControlPlane {
+  /** The replica processes' supervisor (none when both run in this process). */
+  replicas?: ControlPlaneReplicas;
+  stop(): Promise<void>;
 }
 
-/** Same pid and kernel start time (field 22 of /proc/<pid>/stat): the same process. */
-function processAlive(pid: number, startTime: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) === startTime;
-  } catch {
-    return false;
-  }
+/** The scheduler and controller manager: in this process, or as `replicas` processes of each. */
+async function startControlPlane(c: ControlPlaneContext): Promise<StartedControlPlane> {
+  if (c.replicas > 0) return startReplicas(c);
+  const scheduler = startScheduler(c);
+  const cm = new ControllerManager({
+    client: c.client,
+    clock: c.clock,
+    settings: {
+      ...c.controllerSettings,
+      rootCa: readFileSync(c.apiserver.caPath).toString(),
+      signer: { certFile: c.apiserver.caPath, keyFile: join(dirname(c.apiserver.caPath), 'ca.key') },
+    },
+    onError: (e, ctx) => c.log(`controller-manager: ${ctx}: ${describeError(e)}`),
+    log: c.log,
+  });
+  cm.start();
+  return {
+    stop: async () => {
+      await cm.stop(); // hands the lease back, so the next daemon leads at once
+      await scheduler.stop();
+    },
+  };
+}
+
+function startScheduler(c: ControlPlaneContext): SchedulerServer {
+  // The one scheduler path (tests and bench run the same SchedulerServer): it campaigns for the
+  // kube-system/kube-scheduler Lease and schedules, over its own informers, only while it leads.
+  const scheduler = new SchedulerServer({
+    client: c.client,
+    clock: c.clock,
+    identity: `kubewire-scheduler_${process.pid}`,
+    leaderElection: {},
+    onError: (e, ctx) => c.log(`scheduler: ${ctx}: ${describeError(e)}`),
+  });
+  scheduler.start();
+  return scheduler;
+}
+
+/**
+ * The scheduler and controller manager as `replicas` processes each, electing their leaders
+ * through their Leases; each gets a kubeconfig of its own user (system:kube-scheduler,
+ * system:kube-controller-manager) next to the admin's.
+ */
+async function startReplicas(c: ControlPlaneContext): Promise<StartedControlPlane> {
+  const dir = join(c.paths.dir, 'apiserver');
+  const caPem = readFileSync(c.apiserver.caPath);
+  const kubeconfig = (component: ControlPlaneComponent): string => {
+    const path = join(dir, `${component}.kubeconfig`);
+    const user = `system:${component}`;
+    // kube binds these users to roles of their own (system:kube-scheduler, ...); kubewire's RBAC
+    // bootstrap has no such roles yet, so they are members of system:masters.
+    const token = c.apiserver.issueToken({ name: user, uid: user, groups: ['system:masters'] });
+    writeKubeconfig(path, { server: c.apiserver.url, caPem, user, token });
+    return path;
+  };
+  const cs = c.controllerSettings ?? {};
+  const cmArgs = [
+    '--kubeconfig',
+    kubeconfig('kube-controller-manager'),
+    '--root-ca-file',
+    c.apiserver.caPath,
+    '--cluster-signing-cert-file',
+    c.apiserver.caPath,
+    '--cluster-signing-key-file',
+    join(dirname(c.apiserver.caPath), 'ca.key'),
+    ...(cs.loadBalancerPool ?? []).flatMap((p) => ['--lb-pool', p]),
+    ...(cs.nodeLifecycle?.gracePeriodMs !== undefined
+      ? ['--node-monitor-grace-period', String(cs.nodeLifecycle.gracePeriodMs)]
+      : []),
+    ...(cs.nodeLifecycle?.monitorPeriodMs !== undefined
+      ? ['--node-monitor-period', String(cs.nodeLifecycle.monitorPeriodMs)]
+      : []),
+  ];
+  const cgroup = LabCgroup.of(c.prefix);
+  const cp = new ControlPlaneReplicas({
+    command: c.kubewireCommand ?? [process.execPath, cliMain()],
+    replicas: c.replicas,
+    args: { 'kube-scheduler': ['--kubeconfig', kubeconfig('kube-scheduler')], 'kube-controller-manager': cmArgs },
+    logDir: c.paths.logs,
+    statusFile: join(c.paths.dir, CONTROL_PLANE_STATUS_FILE),
+    lease: (name) =>
+      c.client.leases.get(name, 'kube-system').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e))),
+    mark: (pid) => cgroup.join('cluster', pid),
+    startTime: readStartTime,
+    clock: c.clock,
+    log: c.log,
+  });
+  await cp.start();
+  return { replicas: cp, stop: () => cp.stop() };
 }

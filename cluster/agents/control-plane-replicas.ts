@@ -24,6 +24,9 @@ import type { Lease } from '../../common/api-types.js';
 import { describeError } from '../../common/errors.js';
 import type { Clock } from '../client/clock.js';
 
+/** What the control-plane replicas' supervisor saw, in the lab's folder. */
+export const CONTROL_PLANE_STATUS_FILE = 'control-plane.json';
+
 export const CONTROL_PLANE_COMPONENTS = ['kube-scheduler', 'kube-controller-manager'] as const;
 export type ControlPlaneComponent = (typeof CONTROL_PLANE_COMPONENTS)[number];
 

@@ -1,6 +1,7 @@
 // Cluster DNS settings shared by the kubelet (pods' resolv.conf) and the DNS records writer: the
 // server sits at the service network's tenth address (kube-dns' 10.96.0.10 convention).
 import { cidrNth, formatIpv4, parseCidr } from '../../../common/net/ipv4.js';
+import type { Topology } from '../../../common/topology/types.js';
 
 export interface ClusterDnsConfig {
   serviceNetwork: string;
@@ -8,6 +9,11 @@ export interface ClusterDnsConfig {
   domain: string;
   /** Where names outside the cluster go: the emulated Internet's resolver. */
   upstream: string;
+}
+
+/** A lab's cluster DNS: domain cluster.local, names outside it sent to the emulated Internet's resolver. */
+export function clusterDnsConfig(topo: Pick<Topology, 'serviceNetwork' | 'internet'>): ClusterDnsConfig {
+  return { serviceNetwork: topo.serviceNetwork, domain: 'cluster.local', upstream: topo.internet.dns };
 }
 
 export function clusterDnsIP(cfg: ClusterDnsConfig): string {
