@@ -7,71 +7,35 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Backend } from '../store/backend.js';
 import { StoreCompactor, systemClock as compactorClock } from '../store/compactor.js';
-import { DefaultsPlugin } from './admission/defaults.js';
-import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { isIpv4 } from '../../common/net/ipv4.js';
-import { ServiceAllocation, kubernetesServiceIP } from './admission/service-allocation.js';
-import { ValidationPlugin } from './admission/validation.js';
-import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
-import { RbacEscalation } from './admission/rbac-escalation.js';
-import type { AdmissionChain } from './admission/admission.js';
-import { authenticate, type Authenticator, type UserInfo } from './authn/authenticator.js';
+import { kubernetesServiceIP } from './admission/service-allocation.js';
+import type { Authenticator, UserInfo } from './authn/authenticator.js';
 import { ADMIN_USER, TokenFile, nodeUser } from './authn/token-file.js';
-import { ClientCertAuthenticator, verifiedClientCert } from './authn/client-cert.js';
+import { ClientCertAuthenticator } from './authn/client-cert.js';
 import { loadServiceAccountKey } from './authn/service-account-key.js';
 import { ServiceAccountTokens } from './authn/service-account-token.js';
-import { ServiceAccountAdmission } from './admission/service-account.js';
-import {
-  CertificateSigningRequestMutation,
-  CertificateSigningRequestValidation,
-} from './admission/certificate-signing-request.js';
-import {
-  authorize,
-  forbiddenMessage,
-  PrivilegedGroupAuthorizer,
-  type AuthorizationAttributes,
-  type Authorizer,
-} from './authz/authorizer.js';
+import { PrivilegedGroupAuthorizer, type Authorizer } from './authz/authorizer.js';
 import { RbacAuthorizer } from './authz/rbac-authorizer.js';
-import { NodeAuthorizer, exactFieldValue } from './authz/node-authorizer.js';
-import { NodeRestriction } from './admission/node-restriction.js';
-import { impersonatedUser } from './authz/impersonation.js';
-import { LimitRanger } from './admission/limit-ranger.js';
-import { PolicyKindDefaults, PolicyKindValidation } from './admission/policy-kinds.js';
-import { ResourceQuotaAdmission } from './admission/resource-quota.js';
+import { NodeAuthorizer } from './authz/node-authorizer.js';
 import { AdmissionConfigurations } from './admission/webhooks/configurations.js';
-import { AdmissionConfigDefaults, AdmissionConfigValidation } from './admission/webhooks/config-validation.js';
-import { WebhookAdmission } from './admission/webhooks/dispatcher.js';
-import { ValidatingAdmissionPolicyPlugin } from './admission/webhooks/validating-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { bootstrap } from './bootstrap.js';
-import { sendError, sendJson, type ApiContext } from './http/context.js';
+import { sendError, type ApiContext } from './http/context.js';
 import { MetricsApi } from './http/metrics-api.js';
 import { isConnectSubresource, proxyUpgrade, type KubeletConnector } from './http/kubelet-proxy.js';
 import type { Duplex } from 'node:stream';
-import {
-  apiGroup,
-  apiGroupList,
-  apiResourceList,
-  apiVersions,
-  KUBERNETES_VERSION,
-  versionInfo,
-} from './http/discovery.js';
-import { aggregatedDiscovery, aggregatedDiscoveryVersion, discoveryContentType } from './discovery/aggregated.js';
+import { KUBERNETES_VERSION } from './http/discovery.js';
 import { BuiltinFragments } from './openapi/builtin-source.js';
 import { FieldManager } from './apply/field-manager.js';
 import { KindTypeRegistry } from './apply/kind-types.js';
 import { CrdRegistry } from './crd/crd-registry.js';
 import { ApiServiceRegistry } from './aggregation/api-services.js';
-import { remoteDiscoveryItems, remoteGroups } from './aggregation/discovery.js';
 import { proxyToApiService } from './aggregation/proxy.js';
-import { ApiServiceValidation } from './aggregation/validation.js';
 import { publishExtensionAuthentication } from './aggregation/extension-authentication.js';
-import { CustomResourceMutation, CustomResourceValidation } from './crd/custom-resource-admission.js';
-import { OpenApiDocuments, servedDocument } from './openapi/documents.js';
-import { serveDocument } from './openapi/serve-document.js';
-import { acceptsOpenApiV2Protobuf } from './openapi/v2-protobuf.js';
-import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
+import { OpenApiDocuments } from './openapi/documents.js';
+import { authenticateAndAuthorize } from './http/request-authorization.js';
+import { NonResourceEndpoints } from './http/non-resource.js';
+import { admissionChain } from './admission/admission-chain.js';
 import { serveResource } from './http/rest-handler.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki, servingNames } from './pki.js';
@@ -80,7 +44,7 @@ import { Strategy } from './registry/strategy.js';
 import { NamespaceCache } from './registry/namespace-cache.js';
 import { RequestMetrics } from './request-metrics.js';
 import { ResourceCatalog } from './resources.js';
-import { ApiError, internalError, resourceNotFound, unauthorized } from './status.js';
+import { ApiError, internalError, resourceNotFound } from './status.js';
 import { encodeForWire } from './encoding/go-json.js';
 
 export interface ListenAddress {
@@ -141,9 +105,8 @@ export class ApiServer {
   private readonly apiServices: ApiServiceRegistry;
   private readonly admissionConfigs: AdmissionConfigurations;
   private readonly openapi: OpenApiDocuments;
-  private readonly openapiInfo = { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, '') };
   private readonly requests = new RequestMetrics();
-  private readonly discoveryCache = new Map<string, { generation: number; doc: ReturnType<typeof servedDocument> }>();
+  private readonly nonResource: NonResourceEndpoints;
   private readonly servers: Server[] = [];
   private bound: ListenAddress[] = [];
   private readonly log: (line: string) => void;
@@ -180,63 +143,33 @@ export class ApiServer {
     ];
     this.crds = new CrdRegistry(this.catalog, this.kindTypes, this.store, this.log);
     this.apiServices = new ApiServiceRegistry(this.catalog, this.store, clock, () => deps.kubelet, this.log);
-    this.openapi = new OpenApiDocuments(
-      [new BuiltinFragments(this.catalog, (r) => !r.custom), this.crds],
-      this.openapiInfo,
-    );
+    this.openapi = new OpenApiDocuments([new BuiltinFragments(this.catalog, (r) => !r.custom), this.crds], {
+      title: 'Kubernetes',
+      version: KUBERNETES_VERSION.gitVersion.replace(/\+.*/, ''),
+    });
+    this.nonResource = new NonResourceEndpoints({
+      catalog: this.catalog,
+      apiServices: this.apiServices,
+      openapi: this.openapi,
+      serviceAccountTokens: this.serviceAccountTokens,
+      requests: this.requests,
+      aggregatedDiscovery: deps.config.aggregatedDiscovery !== false,
+      address: () => `${this.bound[0]?.host}:${this.bound[0]?.port}`,
+    });
     this.authorizers = [new PrivilegedGroupAuthorizer(), new NodeAuthorizer(this.store, this.catalog), this.rbac];
-    const limitRanger = new LimitRanger(this.store, this.catalog);
     this.admissionConfigs = new AdmissionConfigurations(this.store, this.catalog);
-    const namespaceOf = (name: string) => this.namespaces.get(name);
-    const admission: AdmissionChain = {
-      mutating: [
-        new DefaultsPlugin(),
-        new PolicyKindDefaults(),
-        new AdmissionConfigDefaults(),
-        new CustomResourceMutation(this.crds, clock),
-        new ServiceAccountAdmission({
-          serviceAccount: (ns, name) => this.store.tryGet(this.catalog.find('', 'v1', 'serviceaccounts')!, ns, name),
-        }),
-        new DefaultTolerationSeconds(),
-        new CertificateSigningRequestMutation(clock),
-        limitRanger,
-        new ServiceAllocation(this.store, this.catalog, {
-          serviceCidr: deps.config.serviceCidr,
-          nodePortRange: deps.config.nodePortRange,
-        }),
-      ],
-      validating: [
-        new NamespaceLifecycle(this.namespaces),
-        new NodeRestriction({
-          nodeUid: (name) => this.store.tryGet(this.catalog.find('', 'v1', 'nodes')!, '', name)?.metadata?.uid,
-          pod: (ns, name) => this.store.tryGet(this.catalog.find('', 'v1', 'pods')!, ns, name),
-        }),
-        new RbacEscalation(this.authorizers, {
-          rules: (kind, ns, name) => (kind === 'Role' ? this.rbac.role(ns, name) : this.rbac.clusterRole(name)),
-        }),
-        new ValidationPlugin(),
-        new CertificateSigningRequestValidation(),
-        new PolicyKindValidation(),
-        new AdmissionConfigValidation(),
-        limitRanger,
-        new ValidatingAdmissionPolicyPlugin(this.admissionConfigs, {
-          store: this.store,
-          catalog: this.catalog,
-          namespace: namespaceOf,
-        }),
-        // Last, as in kube-apiserver: only what every other plugin let through is charged.
-        new ResourceQuotaAdmission(this.store, this.catalog, () => clock.now()),
-        new CustomResourceValidation(this.crds),
-        new ApiServiceValidation(),
-      ],
-      // MutatingAdmissionWebhook after the built-in mutating plugins, ValidatingAdmissionWebhook last.
-      webhooks: new WebhookAdmission(this.admissionConfigs, {
-        store: this.store,
-        catalog: this.catalog,
-        namespace: namespaceOf,
-        dialer: () => deps.kubelet,
-      }),
-    };
+    const admission = admissionChain({
+      store: this.store,
+      catalog: this.catalog,
+      clock,
+      config: deps.config,
+      crds: this.crds,
+      rbac: this.rbac,
+      authorizers: this.authorizers,
+      namespaces: this.namespaces,
+      admissionConfigs: this.admissionConfigs,
+      kubelet: () => deps.kubelet,
+    });
     this.ctx = {
       catalog: this.catalog,
       store: this.store,
@@ -394,59 +327,13 @@ export class ApiServer {
     this.bound = [];
   }
 
-  /** Authentication and authorization of one request (both the plain and the upgrade path). */
-  private admitRequest(req: IncomingMessage, url: URL): { user: UserInfo; info: RequestInfo } {
-    const clientCert = verifiedClientCert(req.socket);
-    const caller = authenticate(this.authenticators, { headers: req.headers, ...(clientCert ? { clientCert } : {}) });
-    if (!caller) throw unauthorized();
-    const user = impersonatedUser(caller, req.headers, req.headersDistinct, this.authorizers);
-    const info = parseRequestInfo(req.method ?? 'GET', url);
-    const attrs: AuthorizationAttributes = {
-      user,
-      verb: info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase(),
-      isResourceRequest: info.isResourceRequest,
-      path: url.pathname,
-      namespace: info.namespace,
-      apiGroup: info.apiGroup,
-      resource: info.resource,
-      // services/x/proxy/a/b is authorized as the `proxy` subresource, as RequestInfoFactory does.
-      subresource: info.subresource.split('/')[0]!,
-      name: info.name || listedName(info.verb, url),
-      fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
-    };
-    const verbs = [attrs.verb];
-    // A WebSocket exec/attach/portforward arrives as GET; 1.32 also demands create on it
-    // (AuthorizePodWebsocketUpgradeCreatePermission), since it is the same power as the POST.
-    if (
-      attrs.resource === 'pods' &&
-      ['exec', 'attach', 'portforward'].includes(attrs.subresource) &&
-      attrs.verb === 'get'
-    )
-      verbs.push('create');
-    for (const verb of verbs) {
-      const a = { ...attrs, verb };
-      const d = authorize(this.authorizers, a);
-      if (d.decision !== 'allow') {
-        throw new ApiError(
-          403,
-          'Forbidden',
-          forbiddenMessage(a, d.reason),
-          info.isResourceRequest
-            ? { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource }
-            : undefined,
-        );
-      }
-    }
-    return { user, info };
-  }
-
   /** Upgrades (WebSocket, SPDY) are only for the streaming subresources, spliced to the kubelet. */
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     try {
       const url = requestTarget(req.url);
       if (!url) throw new ApiError(400, 'BadRequest', '400 Bad Request');
-      const { user, info } = this.admitRequest(req, url);
+      const { user, info } = authenticateAndAuthorize(req, url, this.authenticators, this.authorizers);
       const r = info.isResourceRequest ? this.catalog.find(info.apiGroup, info.apiVersion, info.resource) : undefined;
       if (!r || !isConnectSubresource(r.plural, info.subresource)) throw resourceNotFound();
       proxyUpgrade(this.ctx, req, socket, head, {
@@ -477,7 +364,7 @@ export class ApiServer {
       return void res.end('400 Bad Request');
     }
     try {
-      const { user, info } = this.admitRequest(req, url);
+      const { user, info } = authenticateAndAuthorize(req, url, this.authenticators, this.authorizers);
       this.requests.observe(info, req.headers['content-type'], res);
       // Group-versions an APIService hands to a Service in the lab (kube-aggregator's proxy).
       const gv = /^\/apis\/([^/]+)\/([^/]+)(\/|$)/.exec(url.pathname);
@@ -488,7 +375,7 @@ export class ApiServer {
           store: this.store,
           connector: this.deps.kubelet,
         });
-      if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
+      if (!info.isResourceRequest) return this.nonResource.serve(req, res, url, info);
       if (info.apiGroup === 'metrics.k8s.io' && info.apiVersion === 'v1beta1')
         return await this.metrics.serve(res, info.parts, info.verb);
       const r = this.catalog.find(info.apiGroup, info.apiVersion, info.resource);
@@ -507,87 +394,6 @@ export class ApiServer {
       sendError(res, internalError(err));
     }
   }
-
-  /** The APIGroupDiscoveryList of /api or /apis, rebuilt when the catalog changed (CRDs). */
-  private aggregatedDocument(legacy: boolean, v: 'v2' | 'v2beta1'): ReturnType<typeof servedDocument> {
-    const key = `${legacy}/${v}`;
-    const cached = this.discoveryCache.get(key);
-    const generation = this.catalog.generation * 1_000_003 + this.apiServices.generation;
-    if (cached && cached.generation === generation) return cached.doc;
-    const list = aggregatedDiscovery(this.catalog, legacy, v);
-    if (!legacy) (list.items as unknown[]).push(...remoteDiscoveryItems(this.apiServices.all()));
-    const doc = servedDocument(list, discoveryContentType(v));
-    this.discoveryCache.set(key, { generation, doc });
-    return doc;
-  }
-
-  private serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): void {
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw resourceNotFound();
-    if (
-      path === '/healthz' ||
-      path === '/livez' ||
-      path === '/readyz' ||
-      path.startsWith('/healthz/') ||
-      path.startsWith('/livez/') ||
-      path.startsWith('/readyz/')
-    ) {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('ok');
-      return;
-    }
-    if (path === '/version') return sendJson(res, 200, versionInfo());
-    if (path === '/.well-known/openid-configuration')
-      return sendJson(res, 200, this.serviceAccountTokens.openIdConfiguration());
-    if (path === '/openid/v1/jwks')
-      return sendJson(res, 200, this.serviceAccountTokens.jwks(), { 'Content-Type': 'application/jwk-set+json' });
-    if (path === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      return void res.end(this.requests.text());
-    }
-    if (path === '/api' || path === '/apis') {
-      const v =
-        this.deps.config.aggregatedDiscovery === false ? undefined : aggregatedDiscoveryVersion(req.headers.accept);
-      if (v) return serveDocument(req, res, this.aggregatedDocument(path === '/api', v), url);
-      if (path === '/api') return sendJson(res, 200, apiVersions(`${this.bound[0]?.host}:${this.bound[0]?.port}`));
-      const groups = apiGroupList(this.catalog);
-      (groups.groups as unknown[]).push(...remoteGroups(this.apiServices.all()));
-      return sendJson(res, 200, groups);
-    }
-    if (path === '/openapi/v2') {
-      const doc = acceptsOpenApiV2Protobuf(req.headers.accept) ? this.openapi.v2Protobuf() : this.openapi.v2();
-      return serveDocument(req, res, doc, url);
-    }
-    if (path === '/openapi/v3') return serveDocument(req, res, this.openapi.v3IndexDocument(), url);
-    if (path.startsWith('/openapi/v3/')) {
-      const doc = this.openapi.v3(path.slice('/openapi/v3/'.length));
-      if (!doc) throw resourceNotFound();
-      return serveDocument(req, res, doc, url);
-    }
-    const parts = path.split('/').filter(Boolean);
-    if (parts[0] === 'api' && parts.length === 2) {
-      const list = apiResourceList(this.catalog, '', parts[1]!);
-      if (list) return sendJson(res, 200, list);
-    }
-    if (parts[0] === 'apis' && parts.length === 2) {
-      const g = apiGroup(this.catalog, parts[1]!);
-      if (g) return sendJson(res, 200, g);
-      const remote = remoteGroups(this.apiServices.all()).find((x) => x.name === parts[1]);
-      if (remote) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...remote });
-    }
-    if (parts[0] === 'apis' && parts.length === 3) {
-      const list = apiResourceList(this.catalog, info.apiGroup, info.apiVersion);
-      if (list) return sendJson(res, 200, list);
-    }
-    throw resourceNotFound();
-  }
-}
-
-/** RequestInfo's name for a list/watch: the field selector's exact `metadata.name=`, when it is a valid path segment. */
-function listedName(verb: string, url: URL): string {
-  if (verb !== 'list' && verb !== 'watch') return '';
-  const name = exactFieldValue(url.searchParams.get('fieldSelector') ?? undefined, 'metadata.name') ?? '';
-  return name && name !== '.' && name !== '..' && !/[/%]/.test(name) ? name : '';
 }
 
 function requestTarget(raw: string | undefined): URL | undefined {
