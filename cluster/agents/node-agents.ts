@@ -23,7 +23,8 @@ import { clusterDnsResolvConf, type ClusterDnsConfig } from './dns/cluster-dns-c
 import { Flanneld } from './flannel/flanneld.js';
 import { startKubeletServer, type KubeletServing } from './kubelet-server/kubelet-serving.js';
 import { kubeletListenFd, type NodePort } from './kubelet-server/node-port.js';
-import { Kubelet, MIRROR_ANNOTATION } from './kubelet/kubelet.js';
+import { Kubelet } from './kubelet/kubelet.js';
+import { MIRROR_ANNOTATION } from './kubelet/static-pods.js';
 import { KubeletRecords } from './kubelet/kubelet-records.js';
 import { NodeAgent } from './node/node-agent.js';
 import { nodeRuntime, type NodeRuntime } from './node/node-runtime.js';

@@ -15,49 +15,20 @@ import type { Clock } from '../../client/clock.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import type { ContainerEnv } from './container-env.js';
 import { containerConfig, pullPolicy, runHook } from './container-spec.js';
-import { podEtc } from './pod-etc.js';
-import type { ContainerRuntimeState, PodRuntimeView } from './pod-status.js';
+import type { PodRuntimeView } from './pod-status.js';
 import type { PodVolumes } from './pod-volumes.js';
-import { ProbeState, runProbe } from './probes.js';
-
-export interface ContainerState extends ContainerRuntimeState {
-  backoffMs: number;
-  nextStart: number;
-  startedOnce: boolean;
-  liveness?: ProbeState;
-  readiness?: ProbeState;
-  probing?: boolean;
-}
-
-export interface PodWorker {
-  key: string;
-  namespace: string;
-  name: string;
-  uid: string;
-  pod?: Pod;
-  static?: Pod;
-  fromTopology?: boolean;
-  successorStatic?: Pod;
-  mirror?: Pod;
-  successor?: Pod;
-  gone?: boolean;
-  record?: PodRecord;
-  containers: Map<string, ContainerState>;
-  initContainers?: Map<string, ContainerState>;
-  initialized?: boolean;
-  restartCounts: Record<string, number>;
-  startTime: number;
-  dirty: boolean;
-  running?: Promise<void>;
-  retryAt?: number;
-  /** Back-off of the last failed sync (0 after a good one). */
-  syncBackoffMs?: number;
-  wakeAt?: number;
-  lastPosted?: string;
-  volumePaths?: Map<string, string>;
-  /** The pod failed for good (an init container failed under restartPolicy Never). */
-  failed?: boolean;
-}
+import { ProbeState } from './probes.js';
+import { runDueProbes } from './pod-probes.js';
+import { runSandbox } from './pod-sandbox.js';
+import {
+  containerState,
+  nextBackoff,
+  podFinished,
+  recordExit,
+  shouldRestart,
+  type ContainerState,
+  type PodWorker,
+} from './pod-worker.js';
 
 export interface ContainerSyncDeps {
   driver: HostDriver;
@@ -79,11 +50,13 @@ export interface ContainerSyncDeps {
   enqueue(w: PodWorker): void;
 }
 
-const BACKOFF_START_MS = 10_000;
-const BACKOFF_MAX_MS = 300_000;
-
 export class ContainerSync {
   constructor(private readonly d: ContainerSyncDeps) {}
+
+  /** Starts probes that are due (each runs on its own; a result re-syncs the worker). */
+  runProbes(w: PodWorker, pod: Pod): void {
+    runDueProbes(this.d, w, pod);
+  }
 
   view(w: PodWorker, pod: Pod): PodRuntimeView {
     return {
@@ -91,9 +64,12 @@ export class ContainerSync {
       hostIP: this.d.node.address,
       startTime: w.startTime,
       restartPolicy: pod.spec.restartPolicy ?? 'Always',
-      containers: pod.spec.containers.map((c) => this.state(w, c)),
+      containers: pod.spec.containers.map((c) => containerState(w, c, this.d.clock.now())),
       ...(pod.spec.initContainers?.length
-        ? { initialized: !!w.initialized, initContainers: pod.spec.initContainers.map((c) => this.state(w, c, true)) }
+        ? {
+            initialized: !!w.initialized,
+            initContainers: pod.spec.initContainers.map((c) => containerState(w, c, this.d.clock.now(), true)),
+          }
         : {}),
       ...(w.failed ? { failed: true } : {}),
     };
@@ -102,7 +78,7 @@ export class ContainerSync {
   /** True when something recorded no longer runs, a restart is due, or init containers are at work. */
   async needsSync(w: PodWorker): Promise<boolean> {
     const rec = w.record;
-    if (!rec?.sandbox) return !!w.pod && !this.finished(w);
+    if (!rec?.sandbox) return !!w.pod && !podFinished(w);
     if (w.pod?.spec.initContainers?.length && !w.initialized && !w.failed) return true;
     const alive = await this.d.driver.alive([rec.sandbox, ...Object.values(rec.containers)]);
     return alive.some((a) => !a);
@@ -110,11 +86,11 @@ export class ContainerSync {
 
   /** Makes the pod's sandbox and containers run; true when the record changed. */
   async syncContainers(w: PodWorker, pod: Pod): Promise<boolean> {
-    if (this.finished(w)) return false;
+    if (podFinished(w)) return false;
     let changed = false;
     const sandboxAlive = !!w.record?.sandbox && (await this.d.driver.alive([w.record.sandbox]))[0]!;
     if (!sandboxAlive) {
-      await this.runSandbox(w, pod);
+      await runSandbox(this.d, w, pod);
       changed = true;
     }
     const rec = w.record!;
@@ -125,48 +101,6 @@ export class ContainerSync {
     const policy = pod.spec.restartPolicy ?? 'Always';
     for (const c of pod.spec.containers) changed = (await this.syncOne(w, pod, c, rec, policy, false)) || changed;
     return changed;
-  }
-
-  /** Starts probes that are due (each runs on its own; a result re-syncs the worker). */
-  runProbes(w: PodWorker, pod: Pod): void {
-    const rec = w.record;
-    if (!rec?.sandbox || !rec.ip) return;
-    const now = this.d.clock.now();
-    for (const c of pod.spec.containers) {
-      const cs = w.containers.get(c.name);
-      const id = rec.containerIds?.[c.name];
-      if (!cs || !id || cs.runningSince === undefined || cs.probing) continue;
-      for (const kind of ['readiness', 'liveness'] as const) {
-        const probe = kind === 'readiness' ? c.readinessProbe : c.livenessProbe;
-        const st = cs[kind];
-        if (!probe || !st) continue;
-        if (now - cs.runningSince < (probe.initialDelaySeconds ?? 0) * 1000) continue;
-        if (now - st.lastRun < (probe.periodSeconds ?? 10) * 1000) continue;
-        st.lastRun = now;
-        cs.probing = true;
-        const target = {
-          nodeNetns: this.d.node.netns,
-          podIP: rec.ip,
-          exec: async (cmd: string[], t: number) => (await this.d.cri.execSync(id, cmd, t)).exitCode,
-        };
-        void runProbe(this.d.driver, probe, c, target).then(async (ok) => {
-          cs.probing = false;
-          const before = st.ok;
-          const verdict = st.record(probe, ok);
-          if (!ok)
-            this.d.events.warning(pod, 'Unhealthy', `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed`);
-          if (kind === 'readiness' && verdict !== before) {
-            cs.ready = verdict;
-            this.d.enqueue(w);
-          }
-          if (kind === 'liveness' && !verdict && before) {
-            this.d.events.normal(pod, 'Killing', `Container ${c.name} failed liveness probe, will be restarted`);
-            await this.d.cri.stopContainer(id, pod.spec.terminationGracePeriodSeconds ?? 30).catch(() => undefined);
-            this.d.enqueue(w);
-          }
-        });
-      }
-    }
   }
 
   /** preStop hooks, then TERM to every container and KILL after the grace period. */
@@ -198,107 +132,9 @@ export class ContainerSync {
     if (pod) await this.d.volumes.tearDown(pod);
   }
 
-  private async runSandbox(w: PodWorker, pod: Pod): Promise<void> {
-    const old = w.record;
-    if (old?.sandboxId) {
-      this.d.events.normal(pod, 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-      await this.d.cri.removePodSandbox(old.sandboxId).catch(() => undefined);
-      for (const cs of w.containers.values()) this.exited(cs, { exitCode: 137, reason: 'Error' }, true);
-      old.containers = {};
-      old.containerIds = {};
-      delete old.sandbox;
-      delete old.sandboxId;
-      w.initialized = false;
-    }
-    // Volumes first, as kubelet waits for mounts before it asks for a sandbox.
-    try {
-      w.volumePaths = await this.d.volumes.setUp(pod);
-    } catch (err) {
-      this.d.events.warning(pod, 'FailedMount', `MountVolume.SetUp failed: ${describeError(err)}`);
-      throw err;
-    }
-    try {
-      await this.createSandbox(w, pod, old);
-    } catch (err) {
-      // As containerd does when RunPodSandbox fails: nothing half-made stays (the pause container,
-      // the CNI attachment and its address, the namespace), so the pod worker's retry starts clean.
-      this.d.events.warning(pod, 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${describeError(err)}`);
-      await this.discardSandbox(w);
-      throw err;
-    }
-  }
-
-  private async discardSandbox(w: PodWorker): Promise<void> {
-    const rec = w.record;
-    if (!rec) return;
-    if (rec.sandboxId) await this.d.cri.removePodSandbox(rec.sandboxId).catch(() => undefined);
-    await this.d.network
-      .tearDown(rec, this.d.node.cniConf, this.d.node.netns, { releaseIp: true })
-      .catch(() => undefined);
-    w.record = undefined;
-  }
-
-  private async createSandbox(w: PodWorker, pod: Pod, old: PodRecord | undefined): Promise<void> {
-    const netns = this.d.podNetns(w.namespace, w.name);
-    const ann = pod.metadata.annotations ?? {};
-    // Recorded before CNI runs: a failure halfway still names the namespace and container id to undo.
-    const rec: PodRecord = old ?? {
-      namespace: w.namespace,
-      name: w.name,
-      node: this.d.node.name,
-      netns,
-      containerId: this.d.containerId(w),
-      containers: {},
-    };
-    w.record = rec;
-    await this.d.network.setUp(
-      {
-        namespace: w.namespace,
-        name: w.name,
-        node: this.d.node.name,
-        nodeNetns: this.d.node.netns,
-        netns,
-        cniConf: this.d.node.cniConf,
-        ...(this.d.node.dynamicCniConf ? { dynamicCniConf: this.d.node.dynamicCniConf } : {}),
-        containerId: rec.containerId,
-        ...(ann['kubewire.io/ip'] ? { ip: ann['kubewire.io/ip'] } : {}),
-        ...(ann['kubewire.io/mac'] ? { mac: ann['kubewire.io/mac'] } : {}),
-        nameserver: this.d.nameserver,
-      },
-      rec,
-    );
-    const resolv = this.d.resolvConf(w.namespace) ?? `nameserver ${this.d.nameserver}\n`;
-    // `ip netns exec` into the pod's namespace (kubewire exec, lab terminals) sees the same resolver.
-    await this.d.driver.writeFile(`/etc/netns/${netns}/resolv.conf`, resolv);
-    const hostname = pod.spec.hostname ?? w.name;
-    const id = await this.d.cri.runPodSandbox({
-      name: w.name,
-      namespace: w.namespace,
-      uid: w.uid || pod.metadata.uid || w.key,
-      hostname,
-      netnsPath: `/run/netns/${netns}`,
-      etc: podEtc(pod, hostname, rec.ip, resolv),
-      logDirectory: this.d.podLogDir(w.namespace, w.name, w.uid),
-      labels: {
-        'io.kubernetes.pod.name': w.name,
-        'io.kubernetes.pod.namespace': w.namespace,
-        'io.kubernetes.pod.uid': w.uid,
-      },
-      shareProcessNamespace: !!pod.spec.shareProcessNamespace,
-    });
-    rec.sandboxId = id;
-    rec.containerIds = {};
-    rec.containers = {};
-    const st = await this.d.cri.podSandboxStatus(id);
-    // A sandbox without a live pause process holds nothing: a failure, not a pod to build on.
-    if (!st?.hostPid || st.state !== 'SANDBOX_READY')
-      throw new Error(`the pause container of sandbox ${id.slice(0, 12)} is not running`);
-    rec.sandbox = { pid: st.hostPid, startTime: st.hostStartTime ?? 0, netns, argv: ['/pause'], log: '' };
-  }
-
   private async syncInit(w: PodWorker, pod: Pod, rec: PodRecord): Promise<boolean> {
     for (const c of pod.spec.initContainers ?? []) {
-      const cs = this.state(w, c, true);
+      const cs = containerState(w, c, this.d.clock.now(), true);
       const id = rec.containerIds?.[c.name];
       if (id) {
         const st = await this.d.cri.containerStatus(id);
@@ -330,7 +166,7 @@ export class ContainerSync {
           await this.d.cri.removeContainer(id);
           delete rec.containerIds![c.name];
           cs.nextStart = this.d.clock.now() + cs.backoffMs;
-          cs.backoffMs = cs.backoffMs === 0 ? BACKOFF_START_MS : Math.min(cs.backoffMs * 2, BACKOFF_MAX_MS);
+          cs.backoffMs = nextBackoff(cs.backoffMs);
         }
       }
       if (this.d.clock.now() < cs.nextStart) {
@@ -356,7 +192,7 @@ export class ContainerSync {
     policy: string,
     _init: boolean,
   ): Promise<boolean> {
-    const cs = this.state(w, c);
+    const cs = containerState(w, c, this.d.clock.now());
     const proc = rec.containers[c.name];
     if (proc && (await this.d.driver.alive([proc]))[0]) return false;
     let changed = false;
@@ -367,7 +203,7 @@ export class ContainerSync {
       delete rec.containers[c.name];
       delete rec.containerIds![c.name];
       changed = true;
-      this.exited(
+      recordExit(
         cs,
         {
           exitCode: st?.exitCode ?? 137,
@@ -376,6 +212,7 @@ export class ContainerSync {
           ...(st?.finishedAt ? { finishedAt: st.finishedAt } : {}),
         },
         false,
+        this.d.clock.now(),
       );
       if (st?.reason === 'OOMKilled')
         this.d.events.warning(
@@ -385,7 +222,7 @@ export class ContainerSync {
         );
       await this.d.cri.removeContainer(id).catch(() => undefined); // its log file stays for --previous
     }
-    if (cs.startedOnce && cs.runningSince === undefined && !this.shouldRestart(policy, cs)) {
+    if (cs.startedOnce && cs.runningSince === undefined && !shouldRestart(policy, cs)) {
       cs.terminated = cs.lastTerminated;
       return changed;
     }
@@ -419,7 +256,7 @@ export class ContainerSync {
       const again = cs.waiting?.reason === 'ErrImagePull' || cs.waiting?.reason === 'ImagePullBackOff';
       cs.waiting = { reason: again ? 'ImagePullBackOff' : 'ErrImagePull', message: describeError(err) };
       this.d.events.warning(pod, 'Failed', `Failed to pull image "${c.image}": ${describeError(err)}`);
-      cs.pullBackoffMs = cs.pullBackoffMs ? Math.min(cs.pullBackoffMs * 2, BACKOFF_MAX_MS) : BACKOFF_START_MS;
+      cs.pullBackoffMs = nextBackoff(cs.pullBackoffMs);
       cs.nextStart = this.d.clock.now() + cs.pullBackoffMs;
       w.wakeAt = Math.min(w.wakeAt ?? Infinity, cs.nextStart);
       return false;
@@ -474,67 +311,5 @@ export class ContainerSync {
       if (!ok) await this.d.cri.stopContainer(id, pod.spec.terminationGracePeriodSeconds ?? 30);
     }
     return true;
-  }
-
-  private state(w: PodWorker, c: Container, init = false): ContainerState {
-    const map = init ? (w.initContainers ??= new Map()) : w.containers;
-    let cs = map.get(c.name);
-    if (!cs) {
-      const proc = init ? undefined : w.record?.containers[c.name];
-      const id = w.record?.containerIds?.[c.name];
-      cs = {
-        name: c.name,
-        image: c.image ?? '',
-        restartCount: w.restartCounts[c.name] ?? 0,
-        ready: !!proc && !c.readinessProbe,
-        backoffMs: 0,
-        nextStart: 0,
-        startedOnce: !!proc || (w.restartCounts[c.name] ?? 0) > 0,
-        ...(proc
-          ? { runningSince: this.d.clock.now(), ...(id ? { containerID: id } : {}) }
-          : { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } }),
-      };
-      if (proc) {
-        cs.readiness = c.readinessProbe ? new ProbeState(false) : undefined;
-        cs.liveness = c.livenessProbe ? new ProbeState(true) : undefined;
-      }
-      map.set(c.name, cs);
-    }
-    return cs;
-  }
-
-  private exited(
-    cs: ContainerState,
-    exit: { exitCode: number; reason: string; startedAt?: number; finishedAt?: number },
-    sandboxGone: boolean,
-  ): void {
-    if (cs.runningSince === undefined) return;
-    const now = this.d.clock.now();
-    cs.lastTerminated = {
-      exitCode: exit.exitCode,
-      reason: exit.reason,
-      startedAt: exit.startedAt ?? cs.runningSince,
-      finishedAt: exit.finishedAt ?? now,
-    };
-    cs.runningSince = undefined;
-    cs.ready = false;
-    // A crash loop backs off; a sandbox rebuild or the first crash restarts at once.
-    cs.nextStart = sandboxGone || cs.backoffMs === 0 ? now : now + cs.backoffMs;
-    cs.backoffMs = cs.backoffMs === 0 ? BACKOFF_START_MS : Math.min(cs.backoffMs * 2, BACKOFF_MAX_MS);
-    if (sandboxGone) cs.backoffMs = 0;
-  }
-
-  private shouldRestart(policy: string, cs: ContainerState): boolean {
-    if (policy === 'Always') return true;
-    if (policy === 'Never') return false;
-    return (cs.lastTerminated?.exitCode ?? 1) !== 0;
-  }
-
-  /** A pod whose containers all ended and will not be restarted. */
-  private finished(w: PodWorker): boolean {
-    const pod = w.pod;
-    if (w.failed) return true;
-    if (!pod || (pod.spec.restartPolicy ?? 'Always') === 'Always') return false;
-    return pod.spec.containers.every((c) => w.containers.get(c.name)?.terminated);
   }
 }

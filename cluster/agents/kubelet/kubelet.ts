@@ -17,20 +17,14 @@ import { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Disposer } from '../../client/rest-client.js';
 import { ContainerEnv } from './container-env.js';
-import { ContainerSync, type PodWorker } from './container-sync.js';
+import { ContainerSync } from './container-sync.js';
+import type { PodWorker } from './pod-worker.js';
 import { PodVolumes } from './pod-volumes.js';
 import { podStatus, statusChanged } from './pod-status.js';
 import { KubeletRecords } from './kubelet-records.js';
 import { Semaphore } from './semaphore.js';
 import { readStaticManifests } from './static-manifests.js';
-
-export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
-export const CONFIG_SOURCE_ANNOTATION = 'kubernetes.io/config.source';
-
-/** A static pod's uid: the hash of its manifest, as kubelet derives it (a change = a new pod). */
-export function staticUid(pod: Pod): string {
-  return createHash('sha256').update(JSON.stringify(pod)).digest('hex').slice(0, 32);
-}
+import { MIRROR_ANNOTATION, mirrorPodOf, staticPodObject, staticUid, type StaticPod } from './static-pods.js';
 
 export interface KubeletNode {
   name: string;
@@ -40,13 +34,6 @@ export interface KubeletNode {
   cniConf: string;
   /** CNI config for pods without a pinned address (the node's pinned addresses left out). */
   dynamicCniConf?: string;
-}
-
-export interface StaticPod {
-  /** The Pod object as written in the topology or the manifest folder. */
-  pod: Pod;
-  /** Set for the topology's pods: their record lives in the lab's state.json. */
-  record?: PodRecord;
 }
 
 export interface KubeletDeps {
@@ -248,19 +235,8 @@ export class Kubelet {
   private addStatic(sp: StaticPod, fromTopology: boolean): void {
     const m = sp.pod.metadata;
     const key = `${m.namespace ?? 'default'}/${m.name}`;
-    const hash = staticUid(sp.pod);
-    const pod: Pod = {
-      ...sp.pod,
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        ...m,
-        namespace: m.namespace ?? 'default',
-        uid: hash,
-        annotations: { ...(m.annotations ?? {}), [MIRROR_ANNOTATION]: hash, [CONFIG_SOURCE_ANNOTATION]: 'file' },
-      },
-      spec: { ...sp.pod.spec, nodeName: this.d.node.name, restartPolicy: sp.pod.spec?.restartPolicy ?? 'Always' },
-    };
+    const pod = staticPodObject(sp.pod, this.d.node.name);
+    const hash = pod.metadata.uid!;
     const w = this.newWorker(key, hash);
     w.static = pod;
     w.fromTopology = fromTopology;
@@ -387,16 +363,10 @@ export class Kubelet {
   }
 
   private async createMirror(w: PodWorker): Promise<void> {
-    const { uid: _uid, resourceVersion: _rv, ...meta } = w.static!.metadata;
     // Owned by the Node as a controller (as kubelet does), so no ReplicaSet adopts a mirror pod.
     const node = await this.d.client.nodes.get(this.d.node.name);
-    const owner = { apiVersion: 'v1', kind: 'Node', name: this.d.node.name, uid: node.metadata.uid!, controller: true };
     try {
-      w.mirror = await this.d.client.pods.create({
-        ...w.static!,
-        metadata: { ...meta, ownerReferences: [owner] },
-        status: undefined,
-      } as Pod);
+      w.mirror = await this.d.client.pods.create(mirrorPodOf(w.static!, node));
     } catch (err) {
       w.mirror = await this.d.client.pods.get(w.name, w.namespace).catch(() => undefined);
       if (!w.mirror) throw err;

@@ -13,7 +13,7 @@ import type { Deployment, Node, Pod, Service } from '../../../common/api-types.j
 import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
 import { ANN_BACKEND_DATA, ANN_PUBLIC_IP } from '../../../cluster/agents/flannel/flanneld.js';
 import { INGRESSES } from '../../../cluster/agents/ingress/ingress-controller.js';
-import { MIRROR_ANNOTATION } from '../../../cluster/agents/kubelet/kubelet.js';
+import { MIRROR_ANNOTATION } from '../../../cluster/agents/kubelet/static-pods.js';
 import { openImageService } from '../../../runtime/images/local-image-service.js';
 import { imageStoreDir } from '../../../runtime/images/oci-store.js';
 import { setKubeletStopped } from '../../../runtime/lab/kubelet-switch.js';
