@@ -3,18 +3,7 @@
 import type { KObject } from '../registry/object-store.js';
 import { formatLabelSelector } from '../selectors/label-selector.js';
 import { orNone, since } from './human.js';
-import type { Column, Printer } from './printers.js';
-
-const col = (name: string, type: Column['type'] = 'string', priority = 0, format = ''): Column => ({
-  name,
-  type,
-  format,
-  description: name,
-  priority,
-});
-const nameCol = col('Name', 'string', 0, 'name');
-const age = col('Age');
-const ageOf = (o: KObject, now: number) => since(now, o.metadata?.creationTimestamp);
+import { age, ageOf, col, nameCol, type Printer } from './columns.js';
 
 const cronjobs: Printer = {
   columns: [

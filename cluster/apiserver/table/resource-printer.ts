@@ -5,7 +5,8 @@ import { evalJsonPath } from '../crd/json-path.js';
 import type { KObject } from '../registry/object-store.js';
 import type { ResourceInfo } from '../resources.js';
 import { since } from './human.js';
-import { printerFor, type Column, type Printer } from './printers.js';
+import type { Column, Printer } from './columns.js';
+import { printerFor } from './printers.js';
 
 const nameColumn: Column = {
   name: 'Name',

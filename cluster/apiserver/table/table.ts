@@ -2,7 +2,8 @@
 // object's metadata (PartialObjectMetadata, the default) or the whole object.
 import type { KObject } from '../registry/object-store.js';
 import { badRequest } from '../status.js';
-import { printerFor, type Printer } from './printers.js';
+import type { Printer } from './columns.js';
+import { printerFor } from './printers.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
