@@ -1,6 +1,7 @@
 // What a server-side printer is (the columns of a kind's Table and how a row's cells are made) and
 // the columns and cells most kinds share: Name, Age, a template's containers and images.
 import type { KObject } from '../registry/object-store.js';
+import { formatLabelSelector } from '../selectors/label-selector.js';
 import { since } from './human.js';
 
 export interface Column {
@@ -34,3 +35,17 @@ export const containersOf = (t: KObject | undefined) =>
   (t?.spec?.containers ?? []).map((c: KObject) => c.name).join(',');
 
 export const imagesOf = (t: KObject | undefined) => (t?.spec?.containers ?? []).map((c: KObject) => c.image).join(',');
+
+/** The `-o wide` columns of a kind with a pod template and a selector. */
+export const templateColumns: Column[] = [
+  col('Containers', 'string', 1),
+  col('Images', 'string', 1),
+  col('Selector', 'string', 1),
+];
+
+/** The cells of templateColumns: spec.template's containers and images, spec.selector. */
+export const templateCells = (o: KObject): unknown[] => [
+  containersOf(o.spec?.template),
+  imagesOf(o.spec?.template),
+  formatLabelSelector(o.spec?.selector),
+];

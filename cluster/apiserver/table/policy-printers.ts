@@ -3,7 +3,7 @@
 import type { KObject } from '../registry/object-store.js';
 import { formatLabelSelector } from '../selectors/label-selector.js';
 import { orNone, since } from './human.js';
-import { age, ageOf, col, nameCol, type Printer } from './columns.js';
+import { age, ageOf, col, nameCol, templateColumns, type Printer } from './columns.js';
 
 const cronjobs: Printer = {
   columns: [
@@ -14,9 +14,7 @@ const cronjobs: Printer = {
     col('Active', 'integer'),
     col('Last Schedule'),
     age,
-    col('Containers', 'string', 1),
-    col('Images', 'string', 1),
-    col('Selector', 'string', 1),
+    ...templateColumns,
   ],
   cells: (o, now) => {
     const pod = o.spec?.jobTemplate?.spec?.template?.spec ?? {};

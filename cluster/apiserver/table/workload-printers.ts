@@ -2,7 +2,17 @@
 // kubectl computes it), Deployment, ReplicaSet and ReplicationController, DaemonSet, StatefulSet, Job.
 import type { KObject } from '../registry/object-store.js';
 import { formatLabelSelector } from '../selectors/label-selector.js';
-import { age, ageOf, col, containersOf, imagesOf, nameCol, type Printer } from './columns.js';
+import {
+  age,
+  ageOf,
+  col,
+  containersOf,
+  imagesOf,
+  nameCol,
+  templateCells,
+  templateColumns,
+  type Printer,
+} from './columns.js';
 import { orNone, since } from './human.js';
 
 function podStatus(pod: KObject): {
@@ -101,25 +111,14 @@ const pods: Printer = {
 };
 
 const deployments: Printer = {
-  columns: [
-    nameCol,
-    col('Ready'),
-    col('Up-to-date', 'integer'),
-    col('Available', 'integer'),
-    age,
-    col('Containers', 'string', 1),
-    col('Images', 'string', 1),
-    col('Selector', 'string', 1),
-  ],
+  columns: [nameCol, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), age, ...templateColumns],
   cells: (o, now) => [
     o.metadata?.name,
     `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`,
     o.status?.updatedReplicas ?? 0,
     o.status?.availableReplicas ?? 0,
     ageOf(o, now),
-    containersOf(o.spec?.template),
-    imagesOf(o.spec?.template),
-    formatLabelSelector(o.spec?.selector),
+    ...templateCells(o),
   ],
 };
 
@@ -130,9 +129,7 @@ const replicasets: Printer = {
     col('Current', 'integer'),
     col('Ready', 'integer'),
     age,
-    col('Containers', 'string', 1),
-    col('Images', 'string', 1),
-    col('Selector', 'string', 1),
+    ...templateColumns,
   ],
   cells: (o, now) => [
     o.metadata?.name,
@@ -160,9 +157,7 @@ const daemonsets: Printer = {
     col('Available', 'integer'),
     col('Node Selector'),
     age,
-    col('Containers', 'string', 1),
-    col('Images', 'string', 1),
-    col('Selector', 'string', 1),
+    ...templateColumns,
   ],
   cells: (o, now) => {
     const s = o.status ?? {};
@@ -180,9 +175,7 @@ const daemonsets: Printer = {
             .join(',')
         : '<none>',
       ageOf(o, now),
-      containersOf(o.spec?.template),
-      imagesOf(o.spec?.template),
-      formatLabelSelector(o.spec?.selector),
+      ...templateCells(o),
     ];
   },
 };
@@ -199,16 +192,7 @@ const statefulsets: Printer = {
 };
 
 const jobs: Printer = {
-  columns: [
-    nameCol,
-    col('Status'),
-    col('Completions'),
-    col('Duration'),
-    age,
-    col('Containers', 'string', 1),
-    col('Images', 'string', 1),
-    col('Selector', 'string', 1),
-  ],
+  columns: [nameCol, col('Status'), col('Completions'), col('Duration'), age, ...templateColumns],
   cells(o, now) {
     const s = o.status ?? {};
     const conds: KObject[] = s.conditions ?? [];
@@ -226,9 +210,7 @@ const jobs: Printer = {
       `${s.succeeded ?? 0}/${o.spec?.completions ?? 1}`,
       duration,
       ageOf(o, now),
-      containersOf(o.spec?.template),
-      imagesOf(o.spec?.template),
-      formatLabelSelector(o.spec?.selector),
+      ...templateCells(o),
     ];
   },
 };
