@@ -16,8 +16,6 @@ import { isNotFound } from '../client/api-errors.js';
 import { ControllerManager } from '../controllers/controller-manager.js';
 import { SchedulerServer } from '../scheduler/scheduler-server.js';
 import type { NodeSpec, Topology } from '../../common/topology/types.js';
-import type { HostDriver } from '../../runtime/host/host-driver.js';
-import type { ImageService } from '../../runtime/images/image-service.js';
 import { kubeletStopped, watchKubeletSwitches } from '../../runtime/lab/kubelet-switch.js';
 import { LabNames } from '../../runtime/lab/lab-names.js';
 import type { LabPaths } from '../../runtime/lab/lab-paths.js';
@@ -43,21 +41,14 @@ import {
 } from './control-plane-replicas.js';
 import { clusterDnsConfig, type ClusterDnsConfig } from './dns/cluster-dns-config.js';
 import { labDialer, type NodePort } from './kubelet-server/node-port.js';
-import { nodePortOf, startNodeAgents, type NodeAgents } from './node-agents.js';
+import { nodePortOf, startNodeAgents, type NodeAgents, type NodeHost } from './node-agents.js';
 import { publishKubeProxyConfig } from './proxy/kube-proxy-configmap.js';
 import { createTopologyObjects } from './topology-objects.js';
 
 /** Nodes started at once: enough to overlap their helpers' waits, few enough for 2 cores. */
 const NODE_START_CONCURRENCY = 4;
 
-export interface ClusterDaemonOptions {
-  paths: LabPaths;
-  driver: HostDriver;
-  images: ImageService;
-  pauseBinary: string;
-  /** native/node-init: the init of each node container. */
-  nodeInitBinary: string;
-  scriptsDir: string;
+export interface ClusterDaemonOptions extends NodeHost {
   /** 127.0.0.1:<port> (6443 by default; 0 picks a free one: tests). */
   apiserverPort: number;
   /** When apiserverPort is taken, listen on a free port instead of failing. */
@@ -65,11 +56,8 @@ export interface ClusterDaemonOptions {
   clock?: Clock;
   /** Controller knobs (tests shorten the node monitor grace period). */
   controllerSettings?: ControllerSettings;
-  /** Node lease renewal (10 s by default; tests shorten it). */
-  nodeRenewMs?: number;
   /** How to run `kubewire` for control-plane replicas (default: this node, dist/cli/main.js). */
   kubewireCommand?: string[];
-  log(line: string): void;
 }
 
 export class ClusterDaemon {

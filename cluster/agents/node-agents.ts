@@ -40,17 +40,22 @@ export interface NodeAgents {
   stop: Disposer;
 }
 
-/** What a node's agents need from the cluster process that starts them. */
-export interface NodeAgentsContext {
+/** The host side of a lab's nodes: its folders, the host driver, images and binaries. */
+export interface NodeHost {
   paths: LabPaths;
   driver: HostDriver;
   images: ImageService;
   pauseBinary: string;
+  /** native/node-init: the init of each node container. */
   nodeInitBinary: string;
   scriptsDir: string;
   /** Node lease renewal (10 s by default; tests shorten it). */
   nodeRenewMs?: number;
   log(line: string): void;
+}
+
+/** What a node's agents need from the cluster process that starts them. */
+export interface NodeAgentsContext extends NodeHost {
   /** The apiserver's client config for the node (its system:node:<name> token, the cluster CA). */
   nodeClient(node: NodeSpec): KubeClient;
   /**
