@@ -1,11 +1,10 @@
-// kubectl parity, part 2: LimitRange, get/describe, rollout, set, scale, autoscale, wait, expose,
+// kubectl parity, part 3: LimitRange, get/describe, rollout, set, scale, autoscale, wait, expose,
 // auth, nodes (cordon, taint, drain), discovery and explain, events.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { NS, type ParityCase } from './kubectl-parity.js';
+import { apis, NS, type ParityCase } from './kubectl-parity.js';
 
-const apis = (gv: string, path: string) => `/apis/${gv}/namespaces/${NS}/${path}`;
 const web = (c: { get(p: string): Promise<any> }) => c.get(apis('apps/v1', 'deployments/web'));
 
 const LIMITS = `apiVersion: v1

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NO_KUBECTL } from './harness.js';
 import { runCase, startParityCluster, type Ctx } from './kubectl-parity.js';
+import { applyCases } from './kubectl-parity-apply.cases.js';
 import { createCases } from './kubectl-parity-create.cases.js';
 import { workloadCases } from './kubectl-parity-workloads.cases.js';
 
@@ -22,7 +23,7 @@ describe('kubectl parity', { timeout: 120_000 }, () => {
     await stop?.();
   });
 
-  const cases = [...createCases, ...workloadCases];
+  const cases = [...createCases, ...applyCases, ...workloadCases];
   test('the table has about 80 commands, none of them twice', () => {
     assert.ok(cases.length >= 80, `${cases.length} cases`);
     assert.equal(new Set(cases.map((c) => c.name)).size, cases.length);

@@ -15,6 +15,10 @@ import { KUBECTL, startApiServer, type Harness } from './harness.js';
 
 export const NS = 'parity';
 
+/** A namespaced path in the parity namespace: core (`api`) or of a group/version (`apis`). */
+export const api = (path: string) => `/api/v1/namespaces/${NS}/${path}`;
+export const apis = (gv: string, path: string) => `/apis/${gv}/namespaces/${NS}/${path}`;
+
 export interface Result {
   exitCode: number;
   stdout: string;
