@@ -231,6 +231,9 @@ export class KernelTopology implements TopologySource {
         // Deleted between listing and reading (its socket closed as its file went).
         if (err instanceof NamespaceGoneError || err instanceof NetnsGoneError || err instanceof RtnlClosedError)
           return undefined;
+        // Not a namespace yet: `ip netns add` made its file and has not mounted it (the watch
+        // tries again, and reads it then).
+        if ((err as { code?: unknown }).code === 'ESETNS') return undefined;
         throw err;
       }
     });

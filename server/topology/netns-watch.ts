@@ -24,10 +24,17 @@ export interface NetnsWatchDeps {
   log: (line: string) => void;
 }
 
+/** A namespace that cannot be entered yet is tried again this often, up to RETRIES times (~10 s). */
+const RETRY_MS = 250;
+const RETRIES = 40;
+
 export class NetnsWatch {
   private readonly monitors = new Map<string, RtnlNamespace>();
   private dirWatcher: FSWatcher | undefined;
   private closed = false;
+  /** Namespaces whose socket could not be opened yet, with the attempts made. */
+  private readonly retries = new Map<string, number>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: NetnsWatchDeps) {}
 
@@ -62,6 +69,9 @@ export class NetnsWatch {
 
   close(): void {
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retries.clear();
     this.dirWatcher?.close();
     this.dirWatcher = undefined;
     for (const ns of [...this.monitors.keys()]) this.stopMonitor(ns);
@@ -85,11 +95,26 @@ export class NetnsWatch {
     try {
       sock = RtnlNamespace.open(ns, this.d.netnsDir);
     } catch (err) {
-      // Gone between the listing and now; a namespace that exists but cannot be entered is logged.
-      if (existsSync(join(this.d.netnsDir, ns)))
+      // Gone between the listing and now: nothing to watch. There but not enterable: most likely
+      // caught between `ip netns add` creating its file (the event that brought us here) and
+      // mounting the namespace on it, which under load takes a while; no event tells when the
+      // mount is done, so look again a few times before giving up on it.
+      if (!existsSync(join(this.d.netnsDir, ns))) return;
+      const tries = (this.retries.get(ns) ?? 0) + 1;
+      this.retries.set(ns, tries);
+      if (tries > RETRIES) {
+        this.retries.delete(ns);
         this.d.log(`topology: no netlink socket in ${ns}: ${(err as Error).message}`);
+        return;
+      }
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = undefined;
+        if (!this.closed) this.d.onListChange();
+      }, RETRY_MS);
+      this.retryTimer.unref();
       return;
     }
+    this.retries.delete(ns);
     this.monitors.set(ns, sock);
     sock.watch(() => this.d.onChange(ns));
   }

@@ -1,14 +1,17 @@
-// The topology driven by kernel events (issue 13): the server holds one rtnetlink socket inside
-// each lab namespace (no `ip` process at all), a change made with `ip` reaches a frame by its event
-// (the safety read is set an hour away here), an idle watcher costs the server next to no CPU, and a deleted namespace's
-// socket closes at once, so the namespace is really freed (its veth peer disappears); the last
-// watcher leaving during a read and a new one coming (a page reload) still gets the whole graph.
+// The topology driven by kernel events (issue 13), on a lab `kubewire up` builds (this test's
+// prefix and state folder): the server holds one rtnetlink socket inside each lab namespace (no
+// `ip` process at all), a change made with `ip` reaches a frame by its event (the safety read is
+// set an hour away here), an idle watcher costs the server next to no CPU, a deleted pod's
+// namespace loses its sockets at once, so the namespace is really freed (its nsid in the node goes),
+// a namespace file seen before its mount still gets its sockets, and the last watcher leaving
+// during a read and a new one coming (a page reload) still gets the whole graph.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildMiniLab, testPrefix, type MiniLab } from '../../helpers/mini-lab.js';
+import { kubectl, twoNodeTopology, upWithCli, waitForTopologyPods } from '../../helpers/cli-lab.js';
+import type { TestLab } from '../runtime/harness.js';
 import { UiTestClient } from '../../helpers/ui-client.js';
 import { startUiApp } from '../../../server/ui-app.js';
 import type { RunningUiServer } from '../../../server/ui-server.js';
@@ -18,14 +21,15 @@ import { LabNamespaces } from '../../../server/lab-namespaces.js';
 import { runCommand } from '../../../server/run-command.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
-let lab: MiniLab;
+let lab: TestLab;
 let server: RunningUiServer;
 let client: UiTestClient;
 /** Far beyond any wait below, so a frame that shows a change can only come from a kernel event. */
 const SAFETY_READ_MS = 3_600_000;
 
 before(async () => {
-  lab = buildMiniLab(testPrefix(), 1);
+  lab = await upWithCli(twoNodeTopology('topology-events'));
+  await waitForTopologyPods(lab);
   // The safety read is put out of the test's reach: every frame after the first comes from events.
   server = await startUiApp({
     prefix: lab.prefix,
@@ -40,7 +44,7 @@ before(async () => {
 after(async () => {
   client?.close();
   await server?.dispose();
-  lab?.remove();
+  await lab?.cleanup();
 });
 
 /** This process's own CPU time (the server runs in it), ms; USER_HZ = 100. */
@@ -80,14 +84,18 @@ function socketsIn(ns: string): number {
     .filter((c) => c[1] === '0' && own.has(c[9] ?? '')).length;
 }
 
-/** `ip` processes whose argv names `ns` (the old per-namespace `ip monitor`). */
+/**
+ * `ip` processes of this process (the server runs in it) whose argv names `ns`: the old
+ * per-namespace `ip monitor`. (The lab's own agents run `ip` in their namespaces too, elsewhere.)
+ */
 function ipProcessesFor(ns: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(d)) continue;
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.endsWith('ip') && argv.includes(ns)) out.push(Number(d));
+      const ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === process.pid && argv[0]?.endsWith('ip') && argv.includes(ns)) out.push(Number(d));
     } catch {
       // ended meanwhile
     }
@@ -101,7 +109,7 @@ test('a kernel change reaches a topology frame fast, and an idle watcher costs n
   const mark = client.frames.length;
   client.send({ type: 'topology.subscribe' });
   await client.waitFor((m) => m.type === 'topology', 10_000, 'topology', mark);
-  const node1 = lab.ns('node1');
+  const node1 = lab.names.node('node1');
   for (let i = 0; i < 50 && socketsIn(node1) === 0; i++) await sleep(100);
   // Two: one for dumps, one for notifications (runtime/kernel/rtnl-namespace.ts says why).
   assert.equal(socketsIn(node1), 2, 'the server holds its rtnetlink sockets inside the namespace');
@@ -128,31 +136,86 @@ test('a kernel change reaches a topology frame fast, and an idle watcher costs n
   client.send({ type: 'topology.unsubscribe' });
 });
 
-test('a deleted namespace loses its socket at once and is never held alive', async () => {
+test("a deleted pod's namespace loses its sockets at once and is never held alive", async () => {
   const mark = client.frames.length;
   client.send({ type: 'topology.subscribe' });
   await client.waitFor((m) => m.type === 'topology', 10_000, 'topology', mark);
-  lab.addPod({ k8sNamespace: 'default', name: 'gone-pod', node: 'node1', ip: '192.168.128.91' });
-  const podNs = lab.ns('default_gone-pod');
-  const node1 = lab.ns('node1');
-  for (let i = 0; i < 50 && socketsIn(podNs) === 0; i++) await sleep(100);
-  assert.equal(socketsIn(podNs), 2, 'the new namespace got its sockets');
-  const vethsOnNode = () =>
+  const node1 = lab.names.node('node1');
+  const podNs = lab.pod('gone-pod');
+  // A pod made and deleted through the API, as a user does: its kubelet makes and removes the namespace.
+  await kubectl(
+    lab,
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'gone-pod', namespace: 'default', annotations: { 'kubewire.io/ip': '192.168.128.91' } },
+      spec: { nodeName: 'node1', terminationGracePeriodSeconds: 0, containers: [{ name: 'tools', image: 'tools' }] },
+    }),
+  );
+  for (let i = 0; i < 600 && socketsIn(podNs) < 2; i++) await sleep(100);
+  if (socketsIn(podNs) !== 2)
+    assert.fail(
+      `the new namespace got no sockets (namespace there: ${existsSync(`/run/netns/${podNs}`)}; pod: ${await kubectl(
+        lab,
+        ['get', 'pod', 'gone-pod', '-o', 'wide', '--no-headers'],
+      ).catch((e: unknown) => String(e))})`,
+    );
+  // node1's id for the pod's namespace (its veth's peer): the kernel drops it only once the
+  // namespace is freed, so a socket holding the namespace alive would keep it.
+  const nsidOfPod = (): number | undefined =>
     (
-      JSON.parse(execFileSync('ip', ['-j', '-n', node1, 'link', 'show', 'type', 'veth'], { encoding: 'utf8' })) as {
-        ifname: string;
+      JSON.parse(execFileSync('ip', ['-j', '-n', node1, 'netns', 'list-id'], { encoding: 'utf8' }) || '[]') as {
+        nsid: number;
+        name?: string;
       }[]
-    ).length;
-  const before = vethsOnNode();
+    ).find((e) => e.name === podNs)?.nsid;
+  const nsid = nsidOfPod();
+  assert.ok(nsid !== undefined, `node1 has an id for ${podNs}`);
+  const nsids = (): number[] =>
+    (
+      JSON.parse(execFileSync('ip', ['-j', '-n', node1, 'netns', 'list-id'], { encoding: 'utf8' }) || '[]') as {
+        nsid: number;
+      }[]
+    ).map((e) => e.nsid);
   const socketsBefore = ownSockets().size;
-  lab.removeNamespace(podNs);
-  // Held alive by a socket, the namespace would keep the pod's veth pair: its node end would stay.
-  for (let i = 0; i < 30 && vethsOnNode() === before; i++) await sleep(100);
-  assert.equal(vethsOnNode(), before - 1, 'the pod veth went with its namespace: nothing held it');
+  await kubectl(lab, ['delete', 'pod', 'gone-pod', '--wait=false']);
+  for (let i = 0; i < 600 && existsSync(`/run/netns/${podNs}`); i++) await sleep(100);
+  assert.equal(existsSync(`/run/netns/${podNs}`), false, 'the kubelet removed the namespace');
+  for (let i = 0; i < 300 && nsids().includes(nsid); i++) await sleep(100);
+  assert.equal(nsids().includes(nsid), false, 'the namespace was freed: nothing held it');
+  for (let i = 0; i < 30 && ownSockets().size !== socketsBefore - 2; i++) await sleep(100);
   assert.equal(ownSockets().size, socketsBefore - 2, 'the sockets inside the namespace were closed');
   client.send({ type: 'topology.unsubscribe' });
   await sleep(200);
   assert.equal(socketsIn(node1), 0, 'no socket left when nobody watches');
+});
+
+test('a namespace whose file shows up before it is mounted (ip netns add under load) still gets its sockets', async () => {
+  // `ip netns add` creates the file (the only event the watch gets), then mounts the namespace on
+  // it. Here the two steps are a second apart: the first attempts to enter it fail, and no event
+  // comes when the mount is done (the safety read is an hour away).
+  const ns = `${lab.prefix}late-ns`;
+  const mark = client.frames.length;
+  client.send({ type: 'topology.subscribe' });
+  await client.waitFor((m) => m.type === 'topology', 10_000, 'topology', mark);
+  writeFileSync(`/run/netns/${ns}`, '');
+  try {
+    await sleep(1000);
+    execFileSync('unshare', [`--net=/run/netns/${ns}`, 'true']);
+    for (let i = 0; i < 300 && socketsIn(ns) < 2; i++) await sleep(100);
+    assert.equal(socketsIn(ns), 2, 'the namespace got its sockets once mounted');
+    execFileSync('ip', ['-n', ns, 'link', 'add', 'late0', 'type', 'veth', 'peer', 'name', 'late1']);
+    await client.waitFor(
+      (m) => m.type === 'topology' && m.graph.devices.some((d) => d.namespace === ns && d.ifname === 'late0'),
+      30_000,
+      'a device made in it, by its event',
+      mark,
+    );
+  } finally {
+    client.send({ type: 'topology.unsubscribe' });
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
 });
 
 test('a page reload during a read (the last watcher leaves, a new one comes) still gets the whole graph', async () => {
