@@ -1,10 +1,12 @@
-// The UI server against real namespaces (a mini lab with this test's own prefix): the guard,
-// terminals entered into a pod namespace, reattach with scrollback, a deleted namespace closing
-// its shell, and live topology updates.
+// The UI server against a lab `kubewire up` builds (this test's own prefix and state folder): the
+// guard, terminals entered into a pod namespace, reattach with scrollback, live topology updates
+// (a pod made through the API), shells ended after a dropped WebSocket, and a reset of the lab
+// closing the shells in its namespaces.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { buildMiniLab, testPrefix, type MiniLab } from '../../helpers/mini-lab.js';
+import { kubectl, twoNodeTopology, upWithCli, waitForTopologyPods } from '../../helpers/cli-lab.js';
+import type { TestLab } from '../runtime/harness.js';
 import { UiTestClient } from '../../helpers/ui-client.js';
 import { startUiApp } from '../../../server/ui-app.js';
 import type { RunningUiServer } from '../../../server/ui-server.js';
@@ -12,12 +14,13 @@ import type { ServerMessage, TerminalInfo } from '../../../common/ui-contract.js
 import WebSocket from 'ws';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
-let lab: MiniLab;
+let lab: TestLab;
 let server: RunningUiServer;
 let client: UiTestClient;
 
 before(async () => {
-  lab = buildMiniLab(testPrefix(), 1);
+  lab = await upWithCli(twoNodeTopology('ui-server'));
+  await waitForTopologyPods(lab);
   server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
   client = new UiTestClient(server.port, server.token);
   await client.connect();
@@ -26,7 +29,7 @@ before(async () => {
 after(async () => {
   client?.close();
   await server?.dispose();
-  lab?.remove();
+  await lab?.cleanup();
 });
 
 test('requests without the token, with a foreign Origin or Host are refused', async () => {
@@ -89,14 +92,17 @@ test('bad input gets a clear error and opens nothing', async () => {
   assert.match(!r1.ok ? r1.error.message : '', /not a namespace of this lab/);
   const r2 = await client.call('terminal.open', { namespace: `${lab.prefix}nope`, cols: 80, rows: 24 });
   assert.match(!r2.ok ? r2.error.message : '', /does not exist/);
-  const r3 = await client.call('device.details', { namespace: lab.ns('node1'), ifname: 'eth9' });
+  const r3 = await client.call('device.details', { namespace: lab.names.node('node1'), ifname: 'eth9' });
   assert.match(!r3.ok ? r3.error.message : '', /no device 'eth9'/);
   assert.equal((await client.mustCall('terminal.list', {})).length, before);
 });
 
-test('a shell in a pod namespace shows the pod IP, survives a reconnect with its scrollback, and closes with its namespace', async () => {
-  const pod = lab.pods[0]!;
-  const podNs = lab.ns(`${pod.k8sNamespace}_${pod.name}`);
+/** The shell the reset at the end must close. */
+let podShell: TerminalInfo | undefined;
+
+test('a shell in a pod namespace shows the pod IP and survives a reconnect with its scrollback', async () => {
+  const pod = { name: 'kubia-24hmb', ip: '192.168.128.10' };
+  const podNs = lab.pod(pod.name);
   const info: TerminalInfo = await client.mustCall('terminal.open', { namespace: podNs, cols: 100, rows: 30 });
   // The shell starts inside the lab's cgroup (lab-exec.sh), so a reset ends what is typed in it.
   assert.match(info.command[0]!, /\/native-scripts\/lab-exec\.sh$/);
@@ -135,16 +141,7 @@ test('a shell in a pod namespace shows the pod IP, survives a reconnect with its
   } finally {
     reload.close();
   }
-
-  // Deleting the namespace (what a lab reset does) ends the shell.
-  const mark = client.frames.length;
-  lab.removeNamespace(podNs);
-  await client.waitFor(
-    (m) => m.type === 'terminals' && !m.terminals.some((t) => t.id === info.id),
-    5000,
-    'the shell to be closed',
-    mark,
-  );
+  podShell = info;
 });
 
 test('the topology arrives on subscribe and follows a new pod without a reload', async () => {
@@ -157,9 +154,19 @@ test('the topology arrives on subscribe and follows a new pod without a reload',
     mark,
   );
   const names = first.graph.namespaces.map((n) => n.name);
-  assert.ok(names.includes(lab.ns('node1')) && names.includes(lab.ns('underlay')));
+  assert.ok(names.includes(lab.names.node('node1')) && names.includes(`${lab.prefix}underlay`));
   assert.ok(first.graph.edges.some((e) => e.kind === 'vxlan'));
-  lab.addPod({ k8sNamespace: 'default', name: 'late-pod', node: 'node2', ip: '192.168.129.77' });
+  // A pod made through the API, as a user makes one; its kubelet on node2 wires it.
+  await kubectl(
+    lab,
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'late-pod', namespace: 'default', annotations: { 'kubewire.io/ip': '192.168.129.77' } },
+      spec: { nodeName: 'node2', containers: [{ name: 'tools', image: 'tools' }] },
+    }),
+  );
   // A bounded wait: how fast is bench/ui.bench.ts's to measure.
   const upd = await client.waitFor<Extract<ServerMessage, { type: 'topology' }>>(
     (m) => m.type === 'topology' && m.graph.devices.some((d) => d.addresses.includes('192.168.129.77/24')),
@@ -182,7 +189,7 @@ test('a dropped WebSocket ends its shells after the grace period; more than the 
   const c = new UiTestClient(small.port, small.token);
   try {
     await c.connect();
-    const node = lab.ns('node1');
+    const node = lab.names.node('node1');
     const t = await c.mustCall('terminal.open', { namespace: node, cols: 80, rows: 24 });
     c.send({ type: 'terminal.attach', id: t.id });
     await c.waitFor((m) => m.type === 'terminal.scrollback' && m.id === t.id, 5000, 'scrollback');
@@ -204,4 +211,22 @@ test('a dropped WebSocket ends its shells after the grace period; more than the 
     c.close();
     await small.dispose();
   }
+});
+
+test('resetting the lab closes the shells in its namespaces', async () => {
+  assert.ok(podShell, 'the pod shell of the test above');
+  assert.ok(
+    (await client.mustCall('terminal.list', {})).some((t) => t.id === podShell!.id),
+    'the pod shell is still open',
+  );
+  const mark = client.frames.length;
+  const r = await lab.cli(['reset', '--lab', lab.topo.name], { timeoutMs: 180_000 });
+  assert.equal(r.exitCode, 0, String(r.stderr));
+  await client.waitFor(
+    (m) => m.type === 'terminals' && !m.terminals.some((t) => t.id === podShell!.id),
+    30_000,
+    'the shell to be closed',
+    mark,
+  );
+  assert.throws(() => process.kill(podShell!.pid, 0), 'the shell process is gone');
 });
