@@ -1,65 +1,49 @@
-// The path tracer on real namespaces, through the UI server's HTTP calls: a two-node mini lab with
-// this test's own prefix (flannel.1 VXLAN between the nodes), HTTP servers in node2's pods, and a
-// kube-proxy-style nat table on node1 (test/fixtures/path/node1-nat.rules with both endpoints on
-// node2). Everything it made is removed in `after`, also when a test fails.
+// The path tracer through the UI server's HTTP calls, on a lab `kubewire up` builds with this
+// test's own prefix and state folder: two nodes (flannel.1 VXLAN between them), kubia pods serving
+// HTTP on node2, and the Service default/kubia (192.168.199.50:80) whose two endpoints are both on
+// node2, rendered by the lab's own kube-proxy on node1. The lab is reset in `after`, also when a
+// test fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { L2Step, PathCapture, PathTrace } from '../../../common/path-model.js';
-import { buildMiniLab, testPrefix, type MiniLab } from '../../helpers/mini-lab.js';
+import { twoNodeTopology, upWithCli, waitForTopologyPods } from '../../helpers/cli-lab.js';
+import { eventually, type TestLab } from '../runtime/harness.js';
 import { decodeEthernet, readPcap } from '../../helpers/pcap.js';
 import { UiTestClient } from '../../helpers/ui-client.js';
 import { startUiApp } from '../../../server/ui-app.js';
 import type { RunningUiServer } from '../../../server/ui-server.js';
-import { eventually as waitFor } from '../../helpers/eventually.js';
 
 const root = process.env.KUBEWIRE_ROOT ?? process.cwd();
-let lab: MiniLab;
+let lab: TestLab;
 let server: RunningUiServer;
 let client: UiTestClient;
-const servers: ChildProcess[] = [];
-let etcDir: string | undefined;
 const A = '192.168.128.10';
 const B = '192.168.129.10';
+const B2 = '192.168.129.11';
+const ns = (name: string): string => `${lab.prefix}${name}`;
 
 before(async () => {
-  lab = buildMiniLab(testPrefix(), 2);
-  for (const n of ['node1', 'node2'])
-    execFileSync('ip', ['netns', 'exec', lab.ns(n), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-  // Both endpoints of default/kubia on node2, so every connection crosses the VXLAN tunnel.
-  const rules = readFileSync(join(root, 'test', 'fixtures', 'path', 'node1-nat.rules'), 'utf8').replaceAll(
-    '192.168.128.10',
-    '192.168.129.11',
-  );
-  execFileSync('ip', ['netns', 'exec', lab.ns('node1'), 'iptables-restore'], { input: rules });
-  for (const pod of ['default_kubia-m4kz2', 'default_kubia-p8f5w']) {
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', lab.ns(pod), 'python3', '-m', 'http.server', '8080', '--bind', '0.0.0.0'],
-      { stdio: 'ignore' },
-    );
-    servers.push(child);
-  }
-  await waitFor(
-    () =>
-      ['default_kubia-m4kz2', 'default_kubia-p8f5w'].every((p) =>
-        execFileSync('ip', ['netns', 'exec', lab.ns(p), 'ss', '-Hltn', 'sport = :8080'])
-          .toString()
-          .includes('8080'),
-      ),
-    5000,
-  );
+  lab = await upWithCli(twoNodeTopology('path-tracer', { podsPerNode: 2, service: true }));
+  await waitForTopologyPods(lab);
+  // kubia listens in node2's pods, and node1's kube-proxy has rendered the service's two endpoints.
+  await eventually(async () => {
+    for (const pod of ['kubia-m4kz2', 'kubia-p8f5w']) {
+      const r = await lab.exec(lab.pod(pod), ['ss', '-Hltn', 'sport = :8080']);
+      if (!r.stdout.includes('8080')) return undefined;
+    }
+    const nat = await lab.exec(lab.names.node('node1'), ['iptables-save', '-t', 'nat']);
+    return [B, B2].every((ip) => nat.stdout.includes(`--to-destination ${ip}:8080`)) ? true : undefined;
+  }, 180_000);
   server = await startUiApp({ prefix: lab.prefix, staticDir: join(root, 'dist', 'renderer'), log: () => {} });
   client = new UiTestClient(server.port, server.token);
 });
 
 after(async () => {
-  for (const s of servers) s.kill('SIGKILL');
   await server?.dispose();
-  if (etcDir) rmSync(etcDir, { recursive: true, force: true });
-  lab?.remove();
+  await lab?.cleanup();
 });
 
 function encap(t: PathTrace): Extract<L2Step, { kind: 'vxlan-encap' }> {
@@ -69,7 +53,7 @@ function encap(t: PathTrace): Extract<L2Step, { kind: 'vxlan-encap' }> {
 
 test('pod on node1 → pod on node2, before any traffic: three hops, VXLAN between the nodes, confirmed by traceroute', async (t) => {
   const trace = await client.mustCall('path.trace', {
-    source: lab.ns('default_kubia-24hmb'),
+    source: ns('default_kubia-24hmb'),
     destination: B,
     probe: true,
   });
@@ -98,7 +82,7 @@ test('pod on node1 → pod on node2, before any traffic: three hops, VXLAN betwe
 
 test('capture on every hop at once: the underlay holds UDP 8472 packets whose inner packet is the ping; files download with the token', async (t) => {
   const cap: PathCapture = await client.mustCall('path.capture', {
-    source: lab.ns('default_kubia-24hmb'),
+    source: ns('default_kubia-24hmb'),
     destination: B,
     packets: 10,
     seconds: 5,
@@ -175,19 +159,25 @@ test('capture on every hop at once: the underlay holds UDP 8472 packets whose in
       .status,
     404,
   );
-  assert.deepEqual(
-    execFileSync('ip', ['netns', 'pids', lab.ns('node1')])
-      .toString()
-      .trim(),
-    '',
-    'no tcpdump left running',
-  );
+  // (The node's own agents run in its namespace too: only tcpdump counts here.)
+  const tcpdumps = execFileSync('ip', ['netns', 'pids', ns('node1')])
+    .toString()
+    .split('\n')
+    .filter((pid) => /^\d+$/.test(pid.trim()))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid.trim()}/comm`, 'utf8').trim() === 'tcpdump';
+      } catch {
+        return false;
+      }
+    });
+  assert.deepEqual(tcpdumps, [], 'no tcpdump left running');
 });
 
 test('a service cluster IP: DNAT found in node1 (KUBE-SERVICES → KUBE-SVC → KUBE-SEP), endpoint named by conntrack', async (t) => {
   const trace = await client.mustCall('path.trace', {
-    source: lab.ns('default_kubia-24hmb'),
-    destination: '192.168.192.50:80',
+    source: ns('default_kubia-24hmb'),
+    destination: '192.168.199.50:80',
     probe: true,
   });
   assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
@@ -196,8 +186,8 @@ test('a service cluster IP: DNAT found in node1 (KUBE-SERVICES → KUBE-SVC → 
   assert.deepEqual(
     dnat.candidates!.map((c) => [c.endpoint, c.probability]),
     [
-      ['192.168.129.10:8080', 0.5],
-      ['192.168.129.11:8080', 0.5],
+      [`${B}:8080`, 0.5],
+      [`${B2}:8080`, 0.5],
     ],
   );
   assert.equal(trace.probe!.reached, true, trace.probe!.summary);
@@ -224,28 +214,22 @@ test('bad input is refused with the field named and nothing run', async () => {
     /path\.trace\.source: 'kw-someoneelse-node1' is not a namespace of this lab/,
   );
   await bad({ source: `${lab.prefix}node9`, destination: B }, /does not exist/);
-  await bad(
-    { source: lab.ns('default_kubia-24hmb'), destination: '192.168.129.10;reboot' },
-    /path\.trace\.destination/,
-  );
-  await bad({ source: lab.ns('default_kubia-24hmb'), destination: '$(id)' }, /path\.trace\.destination/);
-  await bad({ source: lab.ns('default_kubia-24hmb'), destination: '192.168.129.10:99999' }, /outside 1…65535/);
-  // No resolv.conf of its own: the host's resolver is never asked.
-  await bad(
-    { source: lab.ns('default_kubia-24hmb'), destination: 'kubia-remote' },
-    /has no \/etc\/netns\/.*resolv\.conf/,
-  );
+  await bad({ source: ns('default_kubia-24hmb'), destination: '192.168.129.10;reboot' }, /path\.trace\.destination/);
+  await bad({ source: ns('default_kubia-24hmb'), destination: '$(id)' }, /path\.trace\.destination/);
+  await bad({ source: ns('default_kubia-24hmb'), destination: '192.168.129.10:99999' }, /outside 1…65535/);
+  // No resolv.conf of its own (the gateway has none): the host's resolver is never asked.
+  await bad({ source: ns('gateway'), destination: 'kubia-remote' }, /has no \/etc\/netns\/.*resolv\.conf/);
 });
 
-test("a name resolves with the source's own /etc/netns files", async () => {
-  etcDir = join('/etc/netns', lab.ns('default_kubia-24hmb'));
-  mkdirSync(etcDir, { recursive: true });
-  writeFileSync(join(etcDir, 'hosts'), `127.0.0.1 localhost\n${B} kubia-remote\n`);
-  const trace = await client.mustCall('path.trace', {
-    source: lab.ns('default_kubia-24hmb'),
-    destination: 'kubia-remote',
-  });
-  assert.equal(trace.destination.ip, B);
-  assert.match(trace.destination.resolvedBy ?? '', /hosts file \/etc\/netns\/.*\/hosts/);
-  assert.equal(trace.hops.at(-1)!.address, B);
+test("a name resolves with the source's own /etc/netns files: the pod asks the cluster's DNS", async () => {
+  const trace = await client.mustCall('path.trace', { source: ns('default_kubia-24hmb'), destination: 'kubia:80' });
+  assert.equal(trace.destination.ip, '192.168.199.50');
+  assert.match(
+    trace.destination.resolvedBy ?? '',
+    new RegExp(
+      `^dig @192\\.168\\.192\\.10 kubia\\.default\\.svc\\.cluster\\.local A \\(inside ${ns('default_kubia-24hmb')}\\)$`,
+    ),
+  );
+  // Through the service's DNAT on node1, to one of its endpoints on node2.
+  assert.ok([B, B2].includes(trace.hops.at(-1)!.address), JSON.stringify(trace.hops.at(-1)));
 });
