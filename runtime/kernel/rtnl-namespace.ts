@@ -4,7 +4,7 @@
 // at a time per socket and the `netlink` package's reassembly of a multipart dump breaks when a
 // notification arrives in the middle of it: dumps go one after another on one socket, the
 // notifications arrive on the other. Routes: IPv4's main table, as `ip route show`.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { KubewireError } from '../../common/errors.js';
@@ -61,6 +61,22 @@ export type SnapshotDetail = 'graph' | 'full';
 /** A full snapshot plus the routes as `ip -j route show` rows (with flags such as onlink). */
 export type FullSnapshot = NamespaceSnapshot & { routeRows: Record<string, unknown>[] };
 
+/**
+ * nsid → peer namespace, learnt per namespace (by name, checked against the namespace's inode so a
+ * namespace made again under the same name starts over). Kept apart from the sockets: a page
+ * reload stops and restarts the topology's watch, and learning every veth peer again costs one
+ * request per candidate namespace (in a 20-node, 200-pod lab some 20 000, a minute under load).
+ */
+const learnt = new Map<string, { ino: number; ids: Map<number, { name: string; ino: number }> }>();
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
 export class RtnlNamespace {
   private readonly sock: RtSocket;
   private events: RtSocket | undefined;
@@ -74,13 +90,14 @@ export class RtnlNamespace {
   private rejectClosing: (err: Error) => void = () => undefined;
   /** Dumps on `sock` run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** This namespace's nsid → the peer's name, learnt once (nsids never change while both live). */
-  private readonly nsids = new Map<number, string>();
+  /** This namespace's inode (its identity while it lives), when it could be read. */
+  private readonly ino: number | undefined;
 
   private constructor(
     readonly name: string,
     private readonly netnsDir: string,
   ) {
+    this.ino = inodeOf(join(netnsDir, name));
     this.sock = withNetns(join(netnsDir, name), () => netlink.createRtNetlink({ ref: false }));
     this.sock.on('error', () => undefined); // a socket error surfaces as a failed request
     this.closing = new Promise<never>((_, reject) => (this.rejectClosing = reject));
@@ -155,17 +172,36 @@ export class RtnlNamespace {
    * namespace's fd answers "which id has this namespace for that one", learnt once per nsid.
    */
   private async peers(wanted: Set<number>, candidates: readonly string[]): Promise<{ nsid: number; name: string }[]> {
-    // A peer that went away freed its id, which a new namespace may get: forget it.
+    // nsids never change while both namespaces live; a peer that went away freed its id, which a
+    // new namespace may get: forget it (and every namespace that is gone).
     const live = new Set(candidates);
-    for (const [id, n] of [...this.nsids]) if (!live.has(n)) this.nsids.delete(id);
-    for (const cand of candidates) {
-      if ([...wanted].every((id) => this.nsids.has(id))) break;
-      if (cand === this.name || [...this.nsids.values()].includes(cand)) continue;
+    // Namespaces that are gone (checked now and then: callers pass different candidate lists).
+    if (learnt.size > 2 * candidates.length + 64)
+      for (const [n, e] of learnt) if (inodeOf(join(this.netnsDir, n)) !== e.ino) learnt.delete(n);
+    let mine = learnt.get(this.name);
+    if (!mine || mine.ino !== this.ino) {
+      mine = { ino: this.ino ?? -1, ids: new Map() };
+      if (this.ino !== undefined) learnt.set(this.name, mine);
+    }
+    const ids = mine.ids;
+    for (const [id, peer] of [...ids])
+      if (!live.has(peer.name) || inodeOf(join(this.netnsDir, peer.name)) !== peer.ino) ids.delete(id);
+    const known = (): boolean => [...wanted].every((id) => ids.has(id));
+    // Pods' veths lead to their node: nodes and the lab's own namespaces (no "_") are asked first.
+    const ordered = [...candidates].sort((a, b) => Number(a.includes('_')) - Number(b.includes('_')));
+    const named = new Set([...ids.values()].map((p) => p.name));
+    for (const cand of ordered) {
+      if (known()) break;
+      if (cand === this.name || named.has(cand)) continue;
+      const ino = inodeOf(join(this.netnsDir, cand));
       const id = await this.nsidOf(cand).catch(() => undefined);
       if (this.closed) throw new RtnlClosedError(`the netlink socket in ${this.name} was closed during a read`);
-      if (id !== undefined && id >= 0) this.nsids.set(id, cand);
+      if (id !== undefined && id >= 0 && ino !== undefined) {
+        ids.set(id, { name: cand, ino });
+        named.add(cand);
+      }
     }
-    return [...this.nsids].filter(([id]) => wanted.has(id)).map(([nsid, name]) => ({ nsid, name }));
+    return [...ids].filter(([id]) => wanted.has(id)).map(([nsid, peer]) => ({ nsid, name: peer.name }));
   }
 
   private async nsidOf(peer: string): Promise<number | undefined> {
