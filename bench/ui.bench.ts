@@ -15,7 +15,8 @@ import { PtyTerminalHost, type PtySpawn } from '../server/terminals/pty-terminal
 import type { TopologySource, TopologyUpdate } from '../server/topology/kernel-topology.js';
 import { UiServer } from '../server/ui-server.js';
 import { startUiApp } from '../server/ui-app.js';
-import { buildMiniLab, testPrefix } from '../test/helpers/mini-lab.js';
+import { buildMiniLab } from './kernel-mini-lab.js';
+import { testPrefix } from '../test/helpers/cli-lab.js';
 import { syntheticLab } from '../test/helpers/synthetic-lab.js';
 import { UiTestClient } from '../test/helpers/ui-client.js';
 import { RtnlNamespace } from '../runtime/kernel/rtnl-namespace.js';

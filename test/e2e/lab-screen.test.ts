@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { testPrefix } from '../helpers/mini-lab.js';
+import { testPrefix } from '../helpers/cli-lab.js';
 import { startUiApp } from '../../server/ui-app.js';
 import type { RunningUiServer } from '../../server/ui-server.js';
 

@@ -1,5 +1,5 @@
 // The path derivation replayed on kernel answers recorded from a real two-node lab
-// (test/helpers/mini-lab.ts, prefix kw-tracer-, node1's nat table from node1-nat.rules): every
+// (bench/kernel-mini-lab.ts, prefix kw-tracer-, node1's nat table from node1-nat.rules): every
 // `ip route get`, `ip -j -d` batch, `bridge -j fdb` and `iptables-save -t nat` it asks for is in
 // the recording, and a question that is not fails the test.
 import { test } from 'node:test';

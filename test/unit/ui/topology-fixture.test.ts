@@ -1,5 +1,5 @@
 // Parses `ip -j -d -batch` and `bridge -j fdb` output recorded from a real two-node lab
-// (test/helpers/mini-lab.ts with prefix kw-ui-) and checks the graph built from it.
+// (the hand-made lab bench/kernel-mini-lab.ts builds, prefix kw-ui-) and checks the graph built from it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
