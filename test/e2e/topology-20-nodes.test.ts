@@ -4,13 +4,12 @@
 // kept across a reload, and the graph exports as SVG. Screenshots: test-output/screenshots/topology-20-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { testPrefix } from '../helpers/mini-lab.js';
+import { upWithCli } from '../helpers/cli-lab.js';
 import { gridTopology } from '../helpers/grid-topology.js';
+import type { TestLab } from '../integration/runtime/harness.js';
 import { startUiApp } from '../../server/ui-app.js';
 import type { RunningUiServer } from '../../server/ui-server.js';
 
@@ -21,7 +20,6 @@ const skip = !existsSync('/usr/bin/chromium')
   : process.getuid?.() !== 0
     ? 'needs root (namespaces)'
     : false;
-const cli = join(root, 'dist', 'cli', 'main.js');
 
 interface FontSize {
   label: string;
@@ -41,9 +39,8 @@ declare const window: {
   };
 };
 
-const prefix = testPrefix();
-const stateBase = mkdtempSync(join(tmpdir(), 'kubewire-topo20-'));
-const env = { ...process.env, KUBEWIRE_APISERVER_PORT: '0' };
+let lab: TestLab;
+let prefix: string;
 let ui: RunningUiServer;
 let browser: Browser;
 let page: Page;
@@ -52,17 +49,12 @@ before(async () => {
   // A missing tool fails every test of the file, loudly; nothing here passes by skipping.
   if (skip) throw new Error(skip);
   mkdirSync(shots, { recursive: true });
-  const file = join(stateBase, 'grid.yaml');
-  writeFileSync(file, gridTopology(20, 10));
-  execFileSync(process.execPath, [cli, 'up', file, '--prefix', prefix, '--state-dir', stateBase], {
-    env,
-    stdio: 'pipe',
-    timeout: 600_000,
-  });
+  lab = await upWithCli(gridTopology(20, 10), 600_000);
+  prefix = lab.prefix;
   ui = await startUiApp({
     prefix,
-    stateBase,
-    learnerStateFile: join(stateBase, 'ui.json'),
+    stateBase: lab.stateBase,
+    learnerStateFile: join(lab.stateBase, 'ui.json'),
     staticDir: join(root, 'dist', 'renderer'),
     log: () => {},
   });
@@ -76,13 +68,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await ui?.dispose();
-  if (!skip)
-    execFileSync(
-      process.execPath,
-      [cli, 'reset', '--lab', 'grid-20x10', '--prefix', prefix, '--state-dir', stateBase],
-      { env, stdio: 'ignore' },
-    );
-  rmSync(stateBase, { recursive: true, force: true });
+  // The CLI's reset, then a sweep of the prefix (also when the reset failed), then the state folder.
+  await lab?.cleanup(600_000);
 });
 
 test(

@@ -110,13 +110,16 @@ export class TestLab {
     }, timeoutMs);
   }
 
-  /** Always safe to call: reset by state and by sweep of this lab's prefix, then the temp folder. */
-  async cleanup(): Promise<void> {
+  /**
+   * Always safe to call: reset by state and by sweep of this lab's prefix, then the temp folder.
+   * A big lab needs more than the CLI's default minute to reset under load.
+   */
+  async cleanup(resetTimeoutMs = 60_000): Promise<void> {
     try {
       await this.daemon?.stop().catch(() => undefined);
       // The CLI reset also stops a cluster daemon a CLI `up` may have started (its kubelet would
       // otherwise keep making pods while the sweep runs); the API reset then sweeps again.
-      await this.cli(['reset', '--lab', this.topo.name]);
+      await this.cli(['reset', '--lab', this.topo.name], { timeoutMs: resetTimeoutMs });
       await this.runtime.reset(this.prefix);
     } finally {
       rmSync(this.stateBase, { recursive: true, force: true });
