@@ -4,12 +4,7 @@
 
 export type NamespaceKind = 'node' | 'pod' | 'underlay' | 'gateway' | 'internet' | 'docker' | 'other';
 
-/** A network namespace name we accept anywhere: what `ip netns add` can create and no shell syntax. */
-export const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
-/** Interface names as the kernel allows them (IFNAMSIZ 16 incl. NUL) minus anything odd. */
-export const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
-/** A lab prefix: `kw-`, `kw-t1a2b3c-`, `kw-ui-`. */
-export const LAB_PREFIX = /^kw-([a-z0-9]{1,20}-)?$/;
+export { INTERFACE_NAME, LAB_PREFIX, NAMESPACE_NAME } from './names.js';
 
 export interface NamespaceIdentity {
   name: string;

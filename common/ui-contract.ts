@@ -10,6 +10,7 @@ import { iptablesRequestValidators, type IptablesCalls } from './iptables-contra
 import { clusterRequestValidators, type ClusterCalls, type ClusterSnapshot } from './cluster-contract.js';
 import { guideRequestValidators, type GuideCalls } from './guide-contract.js';
 import { learnerRequestValidators, type LearnerCalls } from './learner-contract.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './names.js';
 
 export type ErrorCode =
   'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
@@ -131,7 +132,7 @@ export const requestValidators: { [K in CallName]: (v: unknown, where: string) =
   'terminal.exec': (v, where) => {
     const o = asObject(v, where);
     onlyKeys(o, where, ['namespace', 'pod', 'container', 'cols', 'rows']);
-    const k8sName = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+    const k8sName = DNS1123_SUBDOMAIN;
     const req: { namespace: string; pod: string; container?: string; cols: number; rows: number } = {
       namespace: asString(o.namespace, `${where}.namespace`, { pattern: k8sName }),
       pod: asString(o.pod, `${where}.pod`, { pattern: k8sName }),
@@ -145,7 +146,7 @@ export const requestValidators: { [K in CallName]: (v: unknown, where: string) =
     const o = asObject(v, where);
     onlyKeys(o, where, ['node', 'action']);
     const action = asString(o.action, `${where}.action`, { pattern: /^(stop|start)$/ }) as 'stop' | 'start';
-    return { node: asString(o.node, `${where}.node`, { pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/ }), action };
+    return { node: asString(o.node, `${where}.node`, { pattern: DNS1123_LABEL }), action };
   },
   'terminal.close': (v, where) => {
     const o = asObject(v, where);

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../../common/errors.js';
-import { PREFIX_RE } from '../../common/topology/parse-topology.js';
+import { LAB_PREFIX, isLabName } from '../../common/names.js';
 import { NetnsDriver } from '../../runtime/host/netns-driver.js';
 import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../runtime/lab/lab-runtime.js';
@@ -20,8 +20,6 @@ export interface LabOptions {
   /** Everything after `--`. */
   command: string[];
 }
-
-const LAB_RE = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 export function parseLabOptions(args: string[], env = process.env): LabOptions {
   const o: LabOptions = { stateBase: env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE, json: false, rest: [], command: [] };
@@ -45,9 +43,9 @@ export function parseLabOptions(args: string[], env = process.env): LabOptions {
     else if (a.startsWith('--')) throw new ValidationError('command line', `unknown option ${a}`);
     else o.rest.push(a);
   }
-  if (o.lab !== undefined && !LAB_RE.test(o.lab))
+  if (o.lab !== undefined && !isLabName(o.lab))
     throw new ValidationError('command line: --lab', `${JSON.stringify(o.lab)} is not a lab name`);
-  if (o.prefix !== undefined && !PREFIX_RE.test(o.prefix)) {
+  if (o.prefix !== undefined && !LAB_PREFIX.test(o.prefix)) {
     throw new ValidationError(
       'command line: --prefix',
       `${JSON.stringify(o.prefix)} must be "kw-" optionally followed by [a-z0-9-] ending with "-"`,

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { ValidationError } from '../../common/errors.js';
 import { execInPod } from '../../cluster/client/remote-command-client.js';
 import { restConfigFromKubeconfig } from '../../server/cluster/kubeconfig-reader.js';
+import { DNS1123_SUBDOMAIN } from '../../common/names.js';
 
-const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const NAME = DNS1123_SUBDOMAIN;
 
 export async function podExec(args: string[]): Promise<number> {
   let kubeconfig = '';

@@ -6,6 +6,7 @@ import { isIpv4 } from '../../common/net/ipv4.js';
 import { serviceEndpointChain, servicePortNameString, type HashProtocol } from './chain-names.js';
 import { SERVICE_NAME_LABEL, type EndpointSliceObject } from './proxy-types.js';
 import { usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-port-info.js';
+import { isDnsLabel } from '../../common/names.js';
 
 export interface EndpointInfo {
   ip: string;
@@ -20,7 +21,6 @@ export interface EndpointInfo {
   chain: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** The Service ("ns/name") a slice belongs to; throws on a slice kube-proxy could not place. */
@@ -28,10 +28,10 @@ export function sliceServiceKey(slice: EndpointSliceObject): string {
   const ns = slice.metadata?.namespace ?? 'default';
   const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
   const where = `EndpointSlice ${ns}/${String(slice.metadata?.name)}`;
-  if (!DNS_LABEL.test(ns)) throw new ValidationError(where, 'metadata.namespace must be a DNS label');
+  if (!isDnsLabel(ns)) throw new ValidationError(where, 'metadata.namespace must be a DNS label');
   if (typeof slice.metadata?.name !== 'string' || !DNS_SUBDOMAIN.test(slice.metadata.name))
     throw new ValidationError(where, 'metadata.name must be a DNS subdomain');
-  if (typeof svc !== 'string' || !DNS_LABEL.test(svc))
+  if (typeof svc !== 'string' || !isDnsLabel(svc))
     throw new ValidationError(where, `label ${SERVICE_NAME_LABEL} must name the Service`);
   return `${ns}/${svc}`;
 }
@@ -46,7 +46,7 @@ export function validateEndpointSlice(slice: EndpointSliceObject): void {
       `must be IPv4, IPv6 or FQDN, got ${JSON.stringify(slice.addressType)}`,
     );
   (slice.ports ?? []).forEach((p, i) => {
-    if (p.name != null && p.name !== '' && !DNS_LABEL.test(p.name))
+    if (p.name != null && p.name !== '' && !isDnsLabel(p.name))
       throw new ValidationError(`${where}: ports[${i}].name`, `is not a valid port name: ${JSON.stringify(p.name)}`);
     if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol))
       throw new ValidationError(

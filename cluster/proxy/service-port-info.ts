@@ -12,6 +12,7 @@ import {
   type HashProtocol,
 } from './chain-names.js';
 import type { ServiceObject, ServiceProtocol } from './proxy-types.js';
+import { isDnsLabel } from '../../common/names.js';
 
 export interface ServicePortInfo {
   /** "namespace/name" of the Service: the unit of change for partial syncs. */
@@ -39,7 +40,6 @@ export interface ServicePortInfo {
   chains: { cluster: string; local: string; external: string; firewall: string };
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DEFAULT_STICKY_SECONDS = 10800;
 
@@ -70,9 +70,9 @@ export function servicePortsOf(svc: ServiceObject): ServicePortInfo[] {
   const namespace = svc.metadata?.namespace ?? 'default';
   const name = svc.metadata?.name;
   const where = `Service ${namespace}/${String(name)}`;
-  if (typeof name !== 'string' || !DNS_LABEL.test(name))
+  if (typeof name !== 'string' || !isDnsLabel(name))
     throw new ValidationError(where, 'metadata.name must be a DNS label');
-  if (!DNS_LABEL.test(namespace)) throw new ValidationError(where, 'metadata.namespace must be a DNS label');
+  if (!isDnsLabel(namespace)) throw new ValidationError(where, 'metadata.namespace must be a DNS label');
   const spec = svc.spec;
   if (!spec || typeof spec !== 'object') throw new ValidationError(where, 'spec is missing');
   // ExternalName and headless Services get no rules (proxyutil.ShouldSkipService).

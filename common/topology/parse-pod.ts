@@ -3,9 +3,10 @@
 import { cidrContains, cidrSize, formatIpv4, parseIpv4, type Cidr } from '../net/ipv4.js';
 import type { FieldReader, Plain } from './field-reader.js';
 import { ANNOTATION_IP, ANNOTATION_MAC, BUILTIN_IMAGES, type ContainerSpec, type PodSpec } from './types.js';
+import { DNS1123_LABEL as DNS_LABEL_RE } from '../names.js';
 
 /** DNS-1123 label, as Kubernetes requires for pod and namespace names. */
-export const DNS_LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export { DNS_LABEL_RE };
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parsePodManifest(p: FieldReader, subnet: Cidr): PodSpec {

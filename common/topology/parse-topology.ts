@@ -1,6 +1,7 @@
 // Reads a topology file (YAML) into a validated Topology. Everything that later becomes a kernel
 // object name, an address or an argument of a privileged helper is checked here, before anything
 // is created; a problem throws a ValidationError naming file, field and what is wrong.
+import { LAB_NAME, LAB_PREFIX } from '../names.js';
 import { ValidationError } from '../errors.js';
 import { MAX_YAML_DEPTH, parseYamlDocument, YamlTooDeepError } from '../yaml-depth.js';
 import {
@@ -21,8 +22,6 @@ import { RESERVED_NODE_NAMES, type InternetHost, type NodeSpec, type Topology } 
 /** Linux interface names are at most 15 characters (IFNAMSIZ - 1). */
 export const IFNAME_MAX = 15;
 const NODE_NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const LAB_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
-export const PREFIX_RE = /^kw-([a-z0-9-]{0,20}-)?$/;
 const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const BRIDGE_NAME_RE = /^[a-z][a-z0-9]{0,9}$/;
@@ -88,17 +87,17 @@ export function parseTopology(text: string, file: string, opts: ParseOptions = {
 
   const name = root
     .child('name')
-    .string({ pattern: LAB_NAME_RE, describe: 'must be lowercase letters, digits and -, at most 32 characters' });
+    .string({ pattern: LAB_NAME, describe: 'must be lowercase letters, digits and -, at most 32 characters' });
   // Present means meant: an empty or odd prefix is an error, never the default lab's `kw-` (a
   // second lab would be built on top of the running one).
   let prefix = root.child('prefix').present ? root.child('prefix').string() : 'kw-';
   if (opts.prefix !== undefined) prefix = opts.prefix;
-  if (!PREFIX_RE.test(prefix)) {
+  if (!LAB_PREFIX.test(prefix)) {
     (opts.prefix !== undefined
       ? new FieldReader(file, 'prefix (from the command line)', prefix)
       : root.child('prefix')
     ).fail(
-      `${JSON.stringify(prefix)} must be "kw-" optionally followed by [a-z0-9-] ending with "-" (at most 24 characters)`,
+      `${JSON.stringify(prefix)} must be "kw-" optionally followed by [a-z0-9-] ending with "-" (at most 23 characters, so lib.sh takes it too)`,
     );
   }
 

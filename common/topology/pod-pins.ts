@@ -7,6 +7,7 @@
 // delete while a ReplicaSet stays their one owner; pods beyond the pins get ordinary names.
 import { ValidationError } from '../errors.js';
 import { parseIpv4 } from '../net/ipv4.js';
+import { isDnsLabel } from '../names.js';
 
 export const ANNOTATION_PINNED_PODS = 'kubewire.io/pinned-pods';
 /** The node label the pin's node is selected by (set by every kubelet on its Node). */
@@ -19,7 +20,6 @@ export interface PodPin {
   mac?: string;
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const IP_RE = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -34,12 +34,12 @@ export function parsePodPins(text: string, where = ANNOTATION_PINNED_PODS): PodP
     const at = `${where} line ${i + 1}`;
     const [name, node, ...rest] = line.split(/\s+/);
     if (!name || !node) throw new ValidationError(at, `${JSON.stringify(line)}: expected "NAME NODE [IP] [MAC]"`);
-    if (!DNS1123_LABEL.test(name))
+    if (!isDnsLabel(name))
       throw new ValidationError(
         at,
         `${JSON.stringify(name)} is not a valid pod name (lowercase letters, digits, -; at most 63)`,
       );
-    if (!DNS1123_LABEL.test(node)) throw new ValidationError(at, `${JSON.stringify(node)} is not a valid node name`);
+    if (!isDnsLabel(node)) throw new ValidationError(at, `${JSON.stringify(node)} is not a valid node name`);
     if (names.has(name)) throw new ValidationError(at, `pod ${name} is pinned twice`);
     names.add(name);
     const pin: PodPin = { name, node };

@@ -11,12 +11,11 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFil
 import { join } from 'node:path';
 import { parseIptablesSave, savedRuleSets } from '../../common/iptables-save.js';
 import { isIpv4 } from '../../common/net/ipv4.js';
+import { isInterfaceName, isLabNamespace } from '../../common/names.js';
 import { withNetns } from '../kernel/netns-enter.js';
 import { inNamespace, RtnlWriter } from '../kernel/rtnl-writer.js';
 import { HelperError } from './helper-error.js';
 
-const RE_IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
-const RE_NETNS = /^kw-[a-z0-9][a-z0-9_.-]*$/;
 const RE_MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const RE_UINT = /^[0-9]{1,10}$/;
 const NETNS_DIR = '/run/netns';
@@ -26,11 +25,11 @@ export type Json = Record<string, unknown>;
 class Bad extends Error {}
 
 function ifname(v: string | undefined): string {
-  if (v === undefined || !RE_IFNAME.test(v)) throw new Bad(`invalid interface name: '${v ?? ''}'`);
+  if (v === undefined || !isInterfaceName(v)) throw new Bad(`invalid interface name: '${v ?? ''}'`);
   return v;
 }
 function netns(v: string | undefined): string {
-  if (v === undefined || v.length > 200 || !RE_NETNS.test(v)) throw new Bad(`invalid namespace name: '${v ?? ''}'`);
+  if (v === undefined || !isLabNamespace(v)) throw new Bad(`invalid namespace name: '${v ?? ''}'`);
   return v;
 }
 function ipv4(v: string | undefined): string {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { KubewireError } from '../../common/errors.js';
 import { isIpv4 } from '../../common/net/ipv4.js';
+import { isNamespaceName } from '../../common/names.js';
 import { parseImageRef } from './image-ref.js';
 import type { RegistryEndpoint } from './registry-client.js';
 
@@ -58,15 +59,13 @@ export interface LabRegistryOptions {
   processes?: RegistryProcesses;
 }
 
-const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
-
 export class LabRegistry {
   private running: { stop(): Promise<void> }[] = [];
   private readonly processes: RegistryProcesses;
   readonly port: number;
 
   constructor(private readonly opts: LabRegistryOptions) {
-    if (!NETNS_RE.test(opts.netns)) throw new LabRegistryError(`bad namespace name ${opts.netns}`);
+    if (!isNamespaceName(opts.netns)) throw new LabRegistryError(`bad namespace name ${opts.netns}`);
     if (!isIpv4(opts.address)) throw new LabRegistryError(`bad registry address ${opts.address}`);
     this.port = opts.port ?? 5000;
     this.processes = opts.processes ?? childProcesses(opts.log ?? (() => {}));

@@ -24,7 +24,7 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubewireError } from '../../common/errors.js';
-import { PREFIX_RE } from '../../common/topology/parse-topology.js';
+import { LAB_PREFIX, isDnsLabel } from '../../common/names.js';
 
 /** The lab's cgroup is named `<prefix>kubewire` in every hierarchy. */
 export const LAB_CGROUP_SUFFIX = 'kubewire';
@@ -38,8 +38,6 @@ export interface CgroupHierarchy {
   /** Mount point of the hierarchy used for the mark. */
   root: string;
 }
-
-const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** The hierarchy that holds the marks; $KUBEWIRE_CGROUP_ROOT (a cgroup mount) overrides, for tests. */
 export function trackingHierarchy(env: NodeJS.ProcessEnv = process.env, base = '/sys/fs/cgroup'): CgroupHierarchy {
@@ -74,7 +72,7 @@ export class LabCgroup {
     /** Hierarchies searched when killing and removing (default: every cgroup mount). */
     private readonly allRoots: () => string[] = () => [...new Set([hierarchy.root, ...cgroupMounts()])],
   ) {
-    if (!PREFIX_RE.test(prefix)) throw new LabCgroupError(`${JSON.stringify(prefix)} is not a lab prefix`);
+    if (!LAB_PREFIX.test(prefix)) throw new LabCgroupError(`${JSON.stringify(prefix)} is not a lab prefix`);
   }
 
   static of(prefix: string): LabCgroup {
@@ -97,7 +95,7 @@ export class LabCgroup {
 
   /** A node's cgroup parent (relative to each hierarchy's root), as node-container.sh makes it. */
   nodePath(node: string): string {
-    if (!NAME_RE.test(node)) throw new LabCgroupError(`node ${JSON.stringify(node)} cannot name a cgroup`);
+    if (!isDnsLabel(node)) throw new LabCgroupError(`node ${JSON.stringify(node)} cannot name a cgroup`);
     return `/${this.name}/${node}`;
   }
 
@@ -183,7 +181,7 @@ export function labCgroupPrefixes(
   for (const root of roots) {
     for (const name of listDirs(root)) {
       const prefix = name.slice(0, -LAB_CGROUP_SUFFIX.length);
-      if (name.endsWith(LAB_CGROUP_SUFFIX) && PREFIX_RE.test(prefix)) out.add(prefix);
+      if (name.endsWith(LAB_CGROUP_SUFFIX) && LAB_PREFIX.test(prefix)) out.add(prefix);
     }
   }
   return [...out].sort();

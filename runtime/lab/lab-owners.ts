@@ -4,7 +4,7 @@
 // Under /run, so a reboot (which ends every process anyway) forgets it.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PREFIX_RE } from '../../common/topology/parse-topology.js';
+import { LAB_PREFIX } from '../../common/names.js';
 
 export const OWNERS_DIR = '/run/kubewire/labs';
 
@@ -42,14 +42,14 @@ export class LabOwners {
 
   prefixes(): string[] {
     try {
-      return readdirSync(this.dir).filter((n) => PREFIX_RE.test(n));
+      return readdirSync(this.dir).filter((n) => LAB_PREFIX.test(n));
     } catch {
       return [];
     }
   }
 
   private file(prefix: string): string {
-    if (!PREFIX_RE.test(prefix)) throw new Error(`${JSON.stringify(prefix)} is not a lab prefix`);
+    if (!LAB_PREFIX.test(prefix)) throw new Error(`${JSON.stringify(prefix)} is not a lab prefix`);
     return join(this.dir, prefix);
   }
 }

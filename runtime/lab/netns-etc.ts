@@ -3,6 +3,7 @@
 // namespace knows its own name. Written as plain files (no helper process: they are just files,
 // named from validated namespace names); netns-down.sh and sweep.sh remove them.
 import type { HostDriver } from '../host/host-driver.js';
+import { isLabNamespace } from '../../common/names.js';
 
 export async function writeNetnsEtc(
   driver: HostDriver,
@@ -11,7 +12,7 @@ export async function writeNetnsEtc(
   nameserver: string,
   ip?: string,
 ): Promise<void> {
-  if (!/^kw-[a-z0-9][a-z0-9_.-]*$/.test(netns)) throw new Error(`not a lab namespace name: ${netns}`);
+  if (!isLabNamespace(netns)) throw new Error(`not a lab namespace name: ${netns}`);
   const dir = `/etc/netns/${netns}`;
   const hosts = [
     '127.0.0.1\tlocalhost',

@@ -5,8 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Pod } from '../../../common/api-types.js';
-
-const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { isDnsLabel } from '../../../common/names.js';
 
 export function readStaticManifests(dir: string, report: (problem: string) => void): Pod[] {
   let files: string[];
@@ -36,7 +35,7 @@ export function readStaticManifests(dir: string, report: (problem: string) => vo
       if (pod?.kind !== 'Pod') return report(`${where}: kind must be Pod`);
       const name = pod.metadata?.name ?? '';
       const ns = pod.metadata?.namespace ?? 'default';
-      if (!NAME.test(name) || !NAME.test(ns)) return report(`${where}: metadata.name/namespace must be DNS labels`);
+      if (!isDnsLabel(name) || !isDnsLabel(ns)) return report(`${where}: metadata.name/namespace must be DNS labels`);
       if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0)
         return report(`${where}: spec.containers is empty`);
       out.push({ ...pod, metadata: { ...pod.metadata, namespace: ns } });

@@ -6,9 +6,8 @@ import type { KObject } from '../registry/object-store.js';
 import { selectorOf, type LabelRequirement } from '../selectors/label-selector.js';
 import { invalid, type FieldError } from '../status.js';
 import type { AdmissionAttributes, ValidatingPlugin } from './admission.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../../../common/names.js';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;

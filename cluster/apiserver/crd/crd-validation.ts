@@ -6,6 +6,7 @@ import type { KObject } from '../registry/object-store.js';
 import { ApiError } from '../status.js';
 import { CelRuleError, celRule } from './cel-rules.js';
 import type { JsonSchema } from './structural.js';
+import { isDnsLabel } from '../../../common/names.js';
 
 interface Problem {
   field: string;
@@ -25,7 +26,6 @@ export function defaultCrd(crd: KObject): void {
   }
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const COLUMN_TYPES = ['integer', 'number', 'string', 'boolean', 'date'];
 
 function structural(s: JsonSchema | undefined, path: string, out: Problem[], root: boolean): void {
@@ -108,13 +108,13 @@ export function validateCrd(crd: KObject): void {
     });
   for (const f of ['plural', 'kind'] as const)
     if (!names[f]) out.push({ field: `spec.names.${f}`, reason: 'FieldValueRequired', message: 'Required value' });
-  if (names.plural && !DNS_LABEL.test(names.plural))
+  if (names.plural && !isDnsLabel(names.plural))
     out.push({
       field: 'spec.names.plural',
       reason: 'FieldValueInvalid',
       message: `Invalid value: "${names.plural}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
     });
-  if (names.singular && !DNS_LABEL.test(names.singular))
+  if (names.singular && !isDnsLabel(names.singular))
     out.push({
       field: 'spec.names.singular',
       reason: 'FieldValueInvalid',
@@ -147,7 +147,7 @@ export function validateCrd(crd: KObject): void {
     });
   versions.forEach((v, i) => {
     const p = `spec.versions[${i}]`;
-    if (!v.name || !DNS_LABEL.test(v.name))
+    if (!v.name || !isDnsLabel(v.name))
       out.push({
         field: `${p}.name`,
         reason: 'FieldValueInvalid',

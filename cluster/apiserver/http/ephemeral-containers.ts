@@ -8,8 +8,8 @@ import { ApiError, badRequest, methodNotAllowed } from '../status.js';
 import { decodeObject, readBody } from './body.js';
 import { sendJson, type ApiContext, type RequestScope } from './context.js';
 import { applyPatch } from './patching.js';
+import { isDnsLabel } from '../../../common/names.js';
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const FORBIDDEN_FIELDS = ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources'];
 
 export async function serveEphemeralContainers(
@@ -68,7 +68,7 @@ function checkEphemeral(pod: KObject, before: KObject[], after: KObject[], name:
   const seen = new Set<string>();
   after.forEach((c, i) => {
     const f = `spec.ephemeralContainers[${i}]`;
-    if (typeof c.name !== 'string' || !NAME.test(c.name) || c.name.length > 63)
+    if (typeof c.name !== 'string' || !isDnsLabel(c.name))
       throw invalid(name, `${f}.name`, `Invalid value: ${JSON.stringify(c.name)}: a lowercase RFC 1123 label`);
     if (taken.has(c.name) || seen.has(c.name)) throw invalid(name, `${f}.name`, `Duplicate value: "${c.name}"`);
     seen.add(c.name);

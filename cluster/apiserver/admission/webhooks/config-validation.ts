@@ -7,6 +7,7 @@ import type { KObject } from '../../registry/object-store.js';
 import { invalid, type FieldError } from '../../status.js';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin } from '../admission.js';
 import { compileExpression } from './validating-policy.js';
+import { isDnsSubdomain } from '../../../../common/names.js';
 
 type O = Record<string, any>;
 const GROUP = 'admissionregistration.k8s.io';
@@ -71,8 +72,6 @@ export function defaultAdmissionConfig(plural: string, obj: O): void {
   }
 }
 
-const QUALIFIED = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 function validateRule(r: O, path: string, named: boolean, errs: FieldError[]): void {
   for (const f of ['operations', 'apiGroups', 'apiVersions', 'resources'] as const) {
     if (!Array.isArray(r?.[f]) || !r[f].length) errs.push(req(`${path}.${f}`));
@@ -92,7 +91,7 @@ function validateWebhooks(plural: string, obj: O, errs: FieldError[]): void {
   hooks.forEach((w: O, i: number) => {
     const p = `webhooks[${i}]`;
     if (!w?.name) errs.push(req(`${p}.name`));
-    else if (!QUALIFIED.test(w.name) || w.name.split('.').length < 3)
+    else if (!isDnsSubdomain(w.name) || w.name.split('.').length < 3)
       errs.push(bad(`${p}.name`, w.name, 'should be a domain with at least three segments separated by dots'));
     else if (seen.has(w.name))
       errs.push({ type: 'FieldValueDuplicate', field: `${p}.name`, value: w.name, detail: '' });
