@@ -42,6 +42,8 @@ export interface UiAppOptions {
   topologyIntervalMs?: number;
   /** The pre-events path (a full read every topologyIntervalMs, default 500 ms): the benchmark's baseline. */
   topologyPolling?: boolean;
+  /** How long the topology watch outlives the last page watching it (default 10 s; 0: at once). */
+  topologyIdleStopMs?: number;
   netnsDir?: string;
   /** The lab apiserver's admin kubeconfig, for the cluster tables (absent: the view says so). */
   kubeconfig?: string;
@@ -86,6 +88,8 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
     namespaces,
     run: runCommand,
     intervalMs: o.topologyIntervalMs ?? (events ? 15_000 : 500),
+    // A reload comes back within a second or two: it finds the graph, not a cold read.
+    idleStopMs: o.topologyIdleStopMs ?? 10_000,
     concurrency: 2,
     now: () => performance.now(),
     log,
@@ -162,6 +166,7 @@ export async function startUiApp(o: UiAppOptions): Promise<RunningUiServer> {
       stopReaper();
       attachments.dispose();
       await running.dispose();
+      topology.close(); // its sockets hold the lab's namespaces: not a moment longer than the server
       await terminals.dispose();
       await captures.dispose();
       process.off('exit', onExit);

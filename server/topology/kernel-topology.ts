@@ -38,6 +38,13 @@ export interface KernelTopologyDeps {
   log: (line: string) => void;
   /** Kernel events; absent = poll only. */
   events?: { netnsDir: string; debounceMs: number };
+  /**
+   * How long the watch outlives its last listener (0: it stops at once). A page reload is an
+   * unsubscribe then a subscribe a second later: within this time the new page gets the graph at
+   * once, where a stop meant a cold read of every namespace again (on 20 nodes × 10 pods, new
+   * sockets learn every veth peer's nsid anew: minutes at CI load, and the reload test timed out).
+   */
+  idleStopMs?: number;
 }
 
 export class KernelTopology implements TopologySource {
@@ -60,6 +67,7 @@ export class KernelTopology implements TopologySource {
   private watch: NetnsWatch | undefined;
   /** The namespaces of the last listing: candidates when naming a veth's peer namespace. */
   private known: readonly string[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: KernelTopologyDeps) {}
 
@@ -79,6 +87,8 @@ export class KernelTopology implements TopologySource {
 
   subscribe(listener: (u: TopologyUpdate) => void): () => void {
     this.listeners.add(listener);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     if (this.last) listener(this.last.update);
     if (!this.running) {
       this.running = true;
@@ -96,9 +106,23 @@ export class KernelTopology implements TopologySource {
       void this.fullTick();
     }
     return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
+      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+      const idle = this.deps.idleStopMs ?? 0;
+      if (idle <= 0) return this.stop();
+      this.idleTimer ??= setTimeout(() => {
+        this.idleTimer = undefined;
+        if (this.listeners.size === 0) this.stop();
+      }, idle);
+      this.idleTimer.unref();
     };
+  }
+
+  /** Stops now, whoever still listens (the server's dispose). */
+  close(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.listeners.clear();
+    if (this.running) this.stop();
   }
 
   private stop(): void {

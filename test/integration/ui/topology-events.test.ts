@@ -36,6 +36,8 @@ before(async () => {
     staticDir: join(root, 'dist', 'renderer'),
     log: () => {},
     topologyIntervalMs: SAFETY_READ_MS,
+    // The last test counts sockets right after the page stops watching: no idle grace here.
+    topologyIdleStopMs: 0,
   });
   client = new UiTestClient(server.port, server.token);
   await client.connect();
@@ -268,4 +270,53 @@ test('a page reload during a read (the last watcher leaves, a new one comes) sti
     offFirst(); // twice is once
     offSecond?.();
   }
+});
+
+test('a page back within the idle grace (a reload) gets the last graph at once, with no cold read', async () => {
+  const real = new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
+  let lists = 0;
+  const namespaces = Object.assign(Object.create(real) as LabNamespaces, {
+    list: async () => {
+      lists++;
+      return real.list();
+    },
+  });
+  const topology = new KernelTopology({
+    namespaces,
+    run: runCommand,
+    intervalMs: SAFETY_READ_MS,
+    concurrency: 2,
+    now: () => performance.now(),
+    log: () => {},
+    events: { netnsDir: '/run/netns', debounceMs: 15 },
+    idleStopMs: 60_000,
+  });
+  try {
+    let first: TopologyUpdate | undefined;
+    const got = new Promise<void>((resolve) => {
+      const off = topology.subscribe((u) => {
+        first = u;
+        off();
+        resolve();
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      got,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error('no first graph')), 60_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const listsBefore = lists;
+    // Subscribing again hands over the graph before subscribe returns: no read in between.
+    let again: TopologyUpdate | undefined;
+    const off = topology.subscribe((u) => (again ??= u));
+    off();
+    assert.ok(again, 'the returning page got the graph at once');
+    assert.deepEqual(again.graph, first!.graph);
+    assert.equal(lists, listsBefore, 'no new listing for the returning page');
+  } finally {
+    topology.close();
+  }
+  assert.equal(socketsIn(lab.names.node('node1')), 0, 'close() lets the sockets go at once');
 });
