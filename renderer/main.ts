@@ -107,6 +107,10 @@ function main(): void {
         if (learner) learner.layouts[labKey] = positions;
         api
           .call('layout.save', { key: labKey, positions })
+          .then(() => {
+            // How many layouts the server has acknowledged (what a test waits for before a reload).
+            document.body.dataset.layoutSaves = String(Number(document.body.dataset.layoutSaves ?? '0') + 1);
+          })
           .catch((err: unknown) => showError(`layout not saved: ${String(err)}`));
       }, 400);
     },

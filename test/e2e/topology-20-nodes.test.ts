@@ -140,14 +140,26 @@ test(
     await page.mouse.up();
     const moved = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
     assert.ok(Math.abs(moved.model.x - before.model.x) > 20, `dragged: ${JSON.stringify([before.model, moved.model])}`);
-    await page.waitForTimeout(1000); // the save is debounced
+    // The save is debounced, then acknowledged by the server: reload only after that.
+    await page.waitForFunction("Number(document.body.dataset.layoutSaves ?? '0') >= 1", undefined, { timeout: 30_000 });
     await page.reload();
-    await page.waitForFunction((i) => !!window.kubewireDebug?.position(i), id, { timeout: 60_000 });
-    const after = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
-    assert.ok(
-      Math.abs(after.model.x - moved.model.x) < 1 && Math.abs(after.model.y - moved.model.y) < 1,
-      JSON.stringify([moved.model, after.model]),
-    );
+    // After the reload the graph is drawn first from the computed layout, then again once the
+    // learner's saved layout has been read: wait for the shape to come back to where it was dropped.
+    const back = await page
+      .waitForFunction(
+        ([i, m]) => {
+          const p = window.kubewireDebug?.position(i);
+          return !!p && Math.abs(p.model.x - m.x) < 1 && Math.abs(p.model.y - m.y) < 1;
+        },
+        [id, moved.model] as const,
+        { timeout: 60_000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
+    const after = await page.evaluate((i) => window.kubewireDebug!.position(i), id);
+    assert.ok(back, `dropped at ${JSON.stringify(moved.model)}, after the reload at ${JSON.stringify(after?.model)}`);
     await page.screenshot({ path: join(shots, 'topology-20-dragged.png') });
   },
 );
