@@ -38,6 +38,7 @@ declare const window: {
     position(id: string): Where | undefined;
   };
 };
+declare const document: { body: { dataset: Record<string, string | undefined> } };
 
 let lab: TestLab;
 let prefix: string;
@@ -141,7 +142,10 @@ test(
     const moved = (await page.evaluate((i) => window.kubewireDebug!.position(i), id))!;
     assert.ok(Math.abs(moved.model.x - before.model.x) > 20, `dragged: ${JSON.stringify([before.model, moved.model])}`);
     // The save is debounced, then acknowledged by the server: reload only after that.
-    await page.waitForFunction("Number(document.body.dataset.layoutSaves ?? '0') >= 1", undefined, { timeout: 30_000 });
+    // (A function, not a string: the page's CSP forbids eval.)
+    await page.waitForFunction(() => Number(document.body.dataset.layoutSaves ?? '0') >= 1, undefined, {
+      timeout: 30_000,
+    });
     await page.reload();
     // After the reload the graph is drawn first from the computed layout, then again once the
     // learner's saved layout has been read: wait for the shape to come back to where it was dropped.
