@@ -5,8 +5,8 @@
 // image's unpacked layers, cgroups sit under the node's cgroup parent, exit codes come from the
 // node's init, logs are CRI log files. Nothing per container stays running besides the container.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { existsSync, openSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostDriver } from '../host/host-driver.js';
 import type { Cgroups } from './cgroups.js';
@@ -26,9 +26,10 @@ import {
   type StreamSession,
 } from './cri-types.js';
 import type { NodeContainer } from './node-container.js';
-import { containerArgv, containerEnv, ociSpec, type OciNamespace } from './oci-spec.js';
 import { TTY_READY_ARGV0, type OciRuntime } from './oci-runtime.js';
-import { resolveUser } from './image-user.js';
+import { readExit } from './exit-records.js';
+import { containerStatusOf, labelsMatch, sandboxStatusOf } from './cri-status.js';
+import { openStdinFifo, pauseRootfs, writeContainerBundle, writeSandboxBundle } from './bundles.js';
 
 export interface CrunRuntimeDeps {
   driver: HostDriver;
@@ -86,34 +87,8 @@ export class CrunRuntimeService implements RuntimeService {
     await this.d.node.ensure();
     const id = newId();
     const dir = this.store.sandboxDir(id);
-    mkdirSync(join(dir, 'etc'), { recursive: true, mode: 0o755 });
-    for (const d of BUNDLE_DIRS) mkdirSync(join(dir, d), { recursive: true });
-    writeFileSync(join(dir, 'etc', 'hosts'), cfg.etc.hosts);
-    writeFileSync(join(dir, 'etc', 'resolv.conf'), cfg.etc.resolvConf);
-    writeFileSync(join(dir, 'etc', 'hostname'), cfg.etc.hostname);
-    const cgroupParent = `${this.d.node.cgroup}/pod${cfg.uid.replace(/[^a-zA-Z0-9-]/g, '')}`;
-    const namespaces: OciNamespace[] = [
-      { type: 'network', path: cfg.netnsPath },
-      { type: 'ipc' },
-      { type: 'uts' },
-      { type: 'pid' },
-      { type: 'mount' },
-    ];
-    const spec = ociSpec({
-      args: ['/pause'],
-      env: [`PATH=/`],
-      cwd: '/',
-      uid: 0,
-      gid: 0,
-      hostname: cfg.hostname,
-      namespaces,
-      cgroupsPath: `${cgroupParent}/${id}`,
-      mounts: [],
-      readonlyRoot: false,
-      security: { capabilities: { drop: ['ALL'] } },
-    });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-    const lowers = cfg.image ? [...cfg.image.layers].reverse() : [this.pauseRootfs()];
+    const cgroupParent = writeSandboxBundle(dir, id, cfg, this.d.node.cgroup);
+    const lowers = cfg.image ? [...cfg.image.layers].reverse() : [pauseRootfs(this.d.stateDir, this.d.pauseBinary)];
     const rec: SandboxRecord = {
       id,
       name: cfg.name,
@@ -181,38 +156,12 @@ export class CrunRuntimeService implements RuntimeService {
       sb.state = 'SANDBOX_NOTREADY';
       this.store.putSandbox(sb);
     }
-    const {
-      id: _i,
-      name,
-      namespace,
-      uid,
-      state,
-      createdAt,
-      netnsPath,
-      pid,
-      hostPid,
-      hostStart,
-      labels,
-      annotations,
-    } = sb;
-    return {
-      id,
-      name,
-      namespace,
-      uid,
-      state,
-      createdAt,
-      netnsPath,
-      labels,
-      annotations,
-      ...(pid ? { pid } : {}),
-      ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}),
-    };
+    return sandboxStatusOf(sb);
   }
 
   async listPodSandbox(filter: { labels?: Record<string, string> } = {}): Promise<PodSandboxStatus[]> {
     const out = await Promise.all([...this.store.sandboxes.keys()].map((id) => this.podSandboxStatus(id)));
-    return out.filter((s): s is PodSandboxStatus => !!s && matches(s.labels, filter.labels));
+    return out.filter((s): s is PodSandboxStatus => !!s && labelsMatch(s.labels, filter.labels));
   }
 
   async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<string> {
@@ -315,71 +264,14 @@ export class CrunRuntimeService implements RuntimeService {
     if (!sb?.pid) throw new NotFoundError(`pod sandbox ${sandboxId.slice(0, 12)}`);
     const id = newId();
     const dir = this.store.containerDir(id);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const d of BUNDLE_DIRS) mkdirSync(join(dir, d), { recursive: true });
-    const img = cfg.image;
-    const sec = cfg.securityContext ?? {};
-    const user = await resolveUser(img, sec);
-    const argv = containerArgv(cfg, img.config);
-    if (!argv.length) throw new RuntimeError(`container ${cfg.name}: no command (the image has no Entrypoint or Cmd)`);
-    const ns = (t: 'network' | 'ipc' | 'uts' | 'pid') => ({
-      type: t,
-      path: `/proc/${sb.pid}/ns/${t === 'network' ? 'net' : t}`,
-    });
     const target = o.pidTarget ? this.store.containers.get(o.pidTarget) : undefined;
     if (o.pidTarget && !target?.pid) throw new NotFoundError(`target container ${o.pidTarget.slice(0, 12)}`);
-    const pidNamespace: OciNamespace = target
-      ? { type: 'pid', path: `/proc/${target.pid}/ns/pid` }
-      : sb.shareProcessNamespace
-        ? ns('pid')
-        : { type: 'pid' };
-    const namespaces: OciNamespace[] = [
-      ns('network'),
-      ns('ipc'),
-      ns('uts'),
-      pidNamespace,
-      { type: 'mount' },
-      { type: 'cgroup' },
-    ];
-    const etc = join(this.store.sandboxDir(sandboxId), 'etc');
-    const cgroupsPath = `${sb.cgroupParent}/${id}`;
-    const spec = ociSpec({
-      args: argv,
-      env: containerEnv(img.config.env, cfg.env, sb.hostname),
-      cwd: cfg.workingDir || img.config.workingDir || '/',
-      uid: user.uid,
-      gid: user.gid,
-      namespaces,
-      cgroupsPath,
-      mounts: [
-        { containerPath: '/etc/hosts', hostPath: join(etc, 'hosts') },
-        { containerPath: '/etc/resolv.conf', hostPath: join(etc, 'resolv.conf') },
-        { containerPath: '/etc/hostname', hostPath: join(etc, 'hostname') },
-        ...cfg.mounts,
-      ],
-      security: sec,
-      resources: cfg.resources ?? {},
-      readonlyRoot: !!sec.readOnlyRootFilesystem,
-      ...(o.console ? { terminal: true } : {}),
+    const img = cfg.image;
+    const rec = await writeContainerBundle(dir, id, sb, cfg, {
+      etcDir: join(this.store.sandboxDir(sandboxId), 'etc'),
+      ...(target?.pid ? { targetPid: target.pid } : {}),
+      ...(o.console ? { console: o.console } : {}),
     });
-    if (o.console && o.console.cols > 0 && o.console.rows > 0)
-      (spec.process as Record<string, unknown>).consoleSize = { width: o.console.cols, height: o.console.rows };
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-    const rec: ContainerRecord = {
-      id,
-      podSandboxId: sandboxId,
-      name: cfg.name,
-      image: img.ref,
-      imageId: img.id,
-      argv,
-      user,
-      createdAt: Date.now(),
-      cgroupsPath,
-      logPath: join(sb.logDirectory, cfg.logPath),
-      labels: cfg.labels ?? {},
-      annotations: cfg.annotations ?? {},
-      ...(img.config.stopSignal ? { stopSignal: img.config.stopSignal } : {}),
-    };
     this.store.putContainer(rec);
     return { rec, dir, img };
   }
@@ -450,42 +342,7 @@ export class CrunRuntimeService implements RuntimeService {
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const rec = this.store.containers.get(id);
     if (!rec) return undefined;
-    const state = await this.refresh(rec);
-    const {
-      podSandboxId,
-      name,
-      image,
-      imageId,
-      createdAt,
-      startedAt,
-      finishedAt,
-      exitCode,
-      reason,
-      pid,
-      hostPid,
-      hostStart,
-      logPath,
-      labels,
-      annotations,
-    } = rec;
-    return {
-      id,
-      podSandboxId,
-      name,
-      image,
-      imageId,
-      state,
-      createdAt,
-      logPath,
-      labels,
-      annotations,
-      ...(startedAt !== undefined ? { startedAt } : {}),
-      ...(finishedAt !== undefined ? { finishedAt } : {}),
-      ...(exitCode !== undefined ? { exitCode } : {}),
-      ...(reason ? { reason } : {}),
-      ...(pid ? { pid } : {}),
-      ...(hostPid ? { hostPid, hostStartTime: hostStart ?? 0 } : {}),
-    };
+    return containerStatusOf(rec, await this.refresh(rec));
   }
 
   async listContainers(
@@ -495,7 +352,7 @@ export class CrunRuntimeService implements RuntimeService {
       .filter((c) => !filter.podSandboxId || c.podSandboxId === filter.podSandboxId)
       .map((c) => c.id);
     const out = await Promise.all(ids.map((id) => this.containerStatus(id)));
-    return out.filter((s): s is ContainerStatus => !!s && matches(s.labels, filter.labels));
+    return out.filter((s): s is ContainerStatus => !!s && labelsMatch(s.labels, filter.labels));
   }
 
   async execSync(id: string, cmd: string[], timeoutSeconds = 0): Promise<ExecSyncResult> {
@@ -565,34 +422,17 @@ export class CrunRuntimeService implements RuntimeService {
     closeFd(fd);
   }
 
-  /** Reads the exit record the node's init wrote; returns the container's current state. */
+  /** The container's current state; an exit the node's init recorded is stored with its code and reason. */
   private async refresh(rec: ContainerRecord): Promise<ContainerStatus['state']> {
     if (rec.finishedAt !== undefined) return 'CONTAINER_EXITED';
     if (rec.startedAt === undefined) return 'CONTAINER_CREATED';
-    const file = join(this.d.node.exitDir, String(rec.pid));
-    let text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined) {
-      if (await this.hostAlive(rec)) return 'CONTAINER_RUNNING';
-      // Dead (or a zombie) before the node's init has reaped it and written the record: wait for it.
-      for (let i = 0; i < 80 && text === undefined; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-        text = await readFile(file, 'utf8').catch(() => undefined);
-      }
-    }
-    if (text === undefined) {
-      // Gone with no record: its node's init died with it (the node was killed).
-      Object.assign(rec, { finishedAt: Date.now(), exitCode: 137, reason: 'Error' });
-      this.store.putContainer(rec);
-      return 'CONTAINER_EXITED';
-    }
-    const [code, signal] = text.trim().split(' ').map(Number) as [number, number];
-    const oom = signal === 9 && (await this.d.cgroups.oomKills(rec.cgroupsPath)) > 0;
-    const finishedAt = (await stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
-    Object.assign(rec, {
-      exitCode: code,
-      finishedAt: Math.round(finishedAt),
-      reason: oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
+    const exit = await readExit(rec, {
+      exitDir: this.d.node.exitDir,
+      cgroups: this.d.cgroups,
+      alive: (r) => this.hostAlive(r),
     });
+    if (!exit) return 'CONTAINER_RUNNING';
+    Object.assign(rec, exit);
     this.store.putContainer(rec);
     return 'CONTAINER_EXITED';
   }
@@ -630,41 +470,8 @@ export class CrunRuntimeService implements RuntimeService {
     if (!rec.hostPid) return false;
     return (await this.d.driver.alive([{ pid: rec.hostPid, startTime: rec.hostStart ?? 0 }]))[0]!;
   }
-
-  /** A root filesystem holding only the static pause binary (what the pause image is). */
-  private pauseRootfs(): string {
-    const dir = join(this.d.stateDir, 'pause-rootfs');
-    if (!existsSync(join(dir, 'pause'))) {
-      mkdirSync(dir, { recursive: true });
-      for (const d of ['proc', 'dev', 'sys', 'etc']) mkdirSync(join(dir, d), { recursive: true });
-      copyFileSync(this.d.pauseBinary, join(dir, 'pause.tmp'));
-      chmodSync(join(dir, 'pause.tmp'), 0o755);
-      renameSync(join(dir, 'pause.tmp'), join(dir, 'pause'));
-    }
-    return dir;
-  }
-}
-
-/** The bundle's overlay folders, made here so container-create.sh needs no mkdir(1). */
-const BUNDLE_DIRS = ['rootfs', 'upper', 'work'];
-
-/**
- * The stdin FIFO: `fd` is what the container gets. Opened read-write (a writer that never goes
- * away); with `once`, read-only, and `hold` is the writer this runtime keeps until the first
- * attach with input ends (opened first, so the read-only open does not wait for a writer).
- */
-async function openStdinFifo(bundle: string, once: boolean): Promise<{ fd: number; hold?: number }> {
-  const path = join(bundle, 'stdin.fifo');
-  await makeFifo(path);
-  if (!once) return { fd: openSync(path, 'r+') };
-  const hold = openSync(path, 'r+');
-  return { fd: openSync(path, 'r'), hold };
 }
 
 function clampSize(v: number | undefined, fallback: number): number {
   return v && Number.isFinite(v) && v > 0 ? Math.min(Math.floor(v), 10000) : fallback;
-}
-
-function matches(labels: Record<string, string>, want: Record<string, string> | undefined): boolean {
-  return !want || Object.entries(want).every(([k, v]) => labels[k] === v);
 }
