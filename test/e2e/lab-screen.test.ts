@@ -25,6 +25,8 @@ const skip = !existsSync('/usr/bin/chromium')
 
 interface PageElement {
   textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(s: string): PageElement | null;
 }
 declare const document: {
   querySelectorAll(s: string): Iterable<PageElement>;
@@ -33,6 +35,25 @@ declare const document: {
 declare const window: { kubewireDebug?: { activeTerminal(): string | undefined } };
 const anyTerminalHas = (text: string): boolean =>
   [...document.querySelectorAll('.terminal-pane .xterm-rows')].some((e) => (e.textContent ?? '').includes(text));
+
+/** Waits for a terminal to show text; on timeout the error carries what each terminal shows. */
+async function waitTerminalText(text: string, timeout: number): Promise<void> {
+  try {
+    await page.waitForFunction(anyTerminalHas, text, { timeout });
+  } catch (err) {
+    await shot('terminal-text-missing').catch(() => undefined);
+    const panes = await page
+      .evaluate(() =>
+        [...document.querySelectorAll('.terminal-pane')].map((p) => ({
+          ns: p.getAttribute('data-namespace'),
+          id: p.getAttribute('data-terminal-id'),
+          text: (p.querySelector('.xterm-rows')?.textContent ?? '<no rows>').replace(/\s+/g, ' ').slice(-600),
+        })),
+      )
+      .catch((e: unknown) => String(e));
+    throw new Error(`no terminal shows ${JSON.stringify(text)}: ${JSON.stringify(panes)}`, { cause: err });
+  }
+}
 
 // The guide runs `kubewire up`, whose cluster would otherwise take port 6443 (another lab's).
 process.env.KUBEWIRE_APISERVER_PORT = '0';
@@ -137,7 +158,7 @@ test(
       'the terminal has the keyboard focus',
     );
     await step(1).locator('[data-run="node5"]').click();
-    await page.waitForFunction(anyTerminalHas, '1: lo: <LOOPBACK', { timeout: 60_000 });
+    await waitTerminalText('1: lo: <LOOPBACK', 60_000);
     // Nobody pressed Check: the loop did.
     await page.locator('.step.done[data-step="1"]').waitFor({ timeout: 30_000 });
     await page.locator('.step.current.open[data-step="2"]').waitFor({ timeout: 5000 });
