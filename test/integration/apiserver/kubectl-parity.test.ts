@@ -12,7 +12,7 @@ import { applyCases } from './kubectl-parity-apply.cases.js';
 import { createCases } from './kubectl-parity-create.cases.js';
 import { workloadCases } from './kubectl-parity-workloads.cases.js';
 
-describe('kubectl parity', { timeout: 120_000 }, () => {
+describe('kubectl parity', { timeout: 300_000 }, () => {
   let ctx: Ctx;
   let stop: (() => Promise<void>) | undefined;
   before(async () => {
