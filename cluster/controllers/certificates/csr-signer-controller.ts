@@ -11,7 +11,8 @@ import { Resources } from '../../client/resources.js';
 import type { Disposer } from '../../client/rest-client.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { describeError } from '../../../common/errors.js';
-import { QueueWorker, type Controller } from '../base-controller.js';
+import type { Controller } from '../base-controller.js';
+import { QueueWorker } from '../../client/workqueue/queue-worker.js';
 import type { ControllerContext } from '../controller-context.js';
 import { SignerError, type RequestSubject, X509Signer } from './x509-signer.js';
 

@@ -6,7 +6,8 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-errors
 import { NamespaceIndex, splitKey } from '../../client/indexer.js';
 import type { Informer } from '../../client/informer.js';
 import type { Disposer } from '../../client/rest-client.js';
-import { QueueWorker, type Controller, type ReconcileResult } from '../base-controller.js';
+import type { Controller } from '../base-controller.js';
+import { QueueWorker, type ReconcileResult } from '../../client/workqueue/queue-worker.js';
 import type { ControllerContext } from '../controller-context.js';
 import { objectRef, type EventRecorder } from '../events/event-recorder.js';
 import { controllerRefOf } from '../util/pods.js';

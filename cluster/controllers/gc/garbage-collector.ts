@@ -12,7 +12,8 @@ import { objectKey } from '../../client/indexer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { Resources, type ResourceType } from '../../client/resources.js';
 import type { Disposer } from '../../client/rest-client.js';
-import { QueueWorker, type Controller } from '../base-controller.js';
+import type { Controller } from '../base-controller.js';
+import { QueueWorker } from '../../client/workqueue/queue-worker.js';
 import type { ControllerContext } from '../controller-context.js';
 
 export const OrphanFinalizer = 'orphan';

@@ -7,7 +7,8 @@ import { isConflict, isNotFound } from '../../client/api-errors.js';
 import type { Informer } from '../../client/informer.js';
 import { type ResourceType } from '../../client/resources.js';
 import type { Disposer } from '../../client/rest-client.js';
-import { QueueWorker, type Controller, type ReconcileResult } from '../base-controller.js';
+import type { Controller } from '../base-controller.js';
+import { QueueWorker, type ReconcileResult } from '../../client/workqueue/queue-worker.js';
 import type { ControllerContext } from '../controller-context.js';
 
 export const KubernetesFinalizer = 'kubernetes';

@@ -12,7 +12,8 @@ import type { Informer } from '../../client/informer.js';
 import { Resources, type ResourceType } from '../../client/resources.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { Disposer } from '../../client/rest-client.js';
-import { QueueWorker, type Controller, type ReconcileResult } from '../base-controller.js';
+import type { Controller } from '../base-controller.js';
+import { QueueWorker, type ReconcileResult } from '../../client/workqueue/queue-worker.js';
 import type { ControllerContext } from '../controller-context.js';
 import { stableJson } from '../util/hash.js';
 

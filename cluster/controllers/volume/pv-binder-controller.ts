@@ -6,7 +6,8 @@ import { isNotFound } from '../../client/api-errors.js';
 import type { Informer } from '../../client/informer.js';
 import { objectKey } from '../../client/indexer.js';
 import type { Disposer } from '../../client/rest-client.js';
-import { QueueWorker, type Controller } from '../base-controller.js';
+import type { Controller } from '../base-controller.js';
+import { QueueWorker } from '../../client/workqueue/queue-worker.js';
 import type { ControllerContext } from '../controller-context.js';
 import { objectRef, type EventRecorder } from '../events/event-recorder.js';
 import {
