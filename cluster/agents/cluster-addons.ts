@@ -62,7 +62,7 @@ export function startCloudLoadBalancer(
 export async function startClusterDns(c: AddonContext, cfg: ClusterDnsConfig): Promise<() => void> {
   const records = join(c.paths.dir, 'dns', 'records.json');
   const factory = new SharedInformerFactory(c.client, c.clock);
-  const writer = new DnsRecordsWriter(factory, c.clock, cfg, (text) => c.driver.writeFile(records, text));
+  const writer = new DnsRecordsWriter(factory, c.clock, cfg, (text) => c.driver.writeFile(records, text), c.log);
   const stopWriter = writer.start();
   const stop = () => {
     stopWriter();
