@@ -3,6 +3,9 @@
 // backend-data {"VNI":1,"VtepMAC":…}, public-ip) and, for every other node with such annotations,
 // programs a route, a permanent neighbour entry and an FDB entry on flannel.1 (static mode). In miss
 // mode nothing is pre-programmed: the MissResponder answers the kernel's L2/L3 misses instead.
+// Each other node's lease is a key of the work queue every agent here uses: a Node change queues
+// its name, the sync makes that peer's entries match the Node (added, changed, removed), and a
+// failed sync is retried with backoff.
 import type { Node } from '../../../common/api-types.js';
 import { describeError } from '../../../common/errors.js';
 import { formatIpv4, isIpv4Cidr, parseCidr } from '../../../common/net/ipv4.js';
@@ -11,6 +14,8 @@ import type { Clock } from '../../client/clock.js';
 import { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Disposer } from '../../client/rest-client.js';
+import { QueueWorker } from '../../client/workqueue/queue-worker.js';
+import { ExponentialFailureRateLimiter } from '../../client/workqueue/rate-limiter.js';
 import { MissResponder } from './miss-responder.js';
 
 export const ANN_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
@@ -60,22 +65,39 @@ export function peerOf(n: Node): VtepPeer | undefined {
   };
 }
 
+/** A failed peer sync is retried after 200 ms, doubling up to 30 s, until it succeeds. */
+const RETRY_BASE_MS = 200;
+const RETRY_MAX_MS = 30_000;
+
+const samePeer = (a: VtepPeer, b: VtepPeer) =>
+  a.subnet === b.subnet && a.vtep === b.vtep && a.mac === b.mac && a.publicIP === b.publicIP;
+
 export class Flanneld {
   private readonly factory: SharedInformerFactory;
+  private readonly worker: QueueWorker;
   private readonly programmed = new Map<string, VtepPeer>();
-  private queue: Promise<void> = Promise.resolve();
   readonly peers = new Map<string, VtepPeer>();
   readonly missResponder: MissResponder;
 
   constructor(
     private readonly client: KubeClient,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly driver: HostDriver,
     private readonly cfg: FlanneldConfig,
     private readonly log: (line: string) => void,
+    /** The informers to watch Nodes with (default: flanneld's own). */
+    factory?: SharedInformerFactory,
   ) {
-    this.factory = new SharedInformerFactory(client, clock, {
-      onError: (e, c) => log(`flanneld ${cfg.node}: informer ${c}: ${describeError(e)}`),
+    this.factory =
+      factory ??
+      new SharedInformerFactory(client, clock, {
+        onError: (e, c) => log(`flanneld ${cfg.node}: informer ${c}: ${describeError(e)}`),
+      });
+    this.worker = new QueueWorker(`flanneld ${cfg.node}`, clock, (name) => this.sync(name), {
+      workers: 1,
+      maxRetries: Infinity,
+      rateLimiter: new ExponentialFailureRateLimiter(RETRY_BASE_MS, RETRY_MAX_MS),
+      onError: (e, context) => log(`${context}: ${describeError(e)}`),
     });
     this.missResponder = new MissResponder(
       driver,
@@ -106,63 +128,63 @@ export class Flanneld {
       },
       'merge',
     );
-    const nodes = this.factory.nodes();
-    const stop = nodes.addEventHandler({
-      onAdd: (n) => this.onNode(n),
-      onUpdate: (_o, n) => this.onNode(n),
-      onDelete: (n) => this.onNodeGone(n.metadata.name!),
+    const enqueue = (n: Node) => {
+      if (n.metadata.name !== this.cfg.node) this.worker.enqueue(n);
+    };
+    const stop = this.factory.nodes().addEventHandler({
+      onAdd: enqueue,
+      onUpdate: (_o, n) => enqueue(n),
+      onDelete: enqueue,
     });
     this.factory.start();
+    const stopWorker = this.worker.run();
     const stopMiss = this.cfg.mode === 'miss' ? await this.missResponder.start() : () => {};
     return () => {
       stopMiss();
+      stopWorker();
       stop();
       this.factory.shutdown();
     };
   }
 
-  /** Resolves when every change seen so far is programmed (tests). */
-  async settled(): Promise<void> {
-    await this.queue;
+  /** Resolves when every change seen so far is programmed or waiting out a retry (tests). */
+  settled(): Promise<void> {
+    return this.worker.whenIdle();
   }
 
-  private onNode(n: Node): void {
-    if (n.metadata.name === this.cfg.node) return;
-    const p = peerOf(n);
-    if (!p) return this.onNodeGone(n.metadata.name!);
-    this.peers.set(p.node, p);
-    const before = this.programmed.get(p.node);
-    if (before && JSON.stringify(before) === JSON.stringify(p)) return;
-    this.enqueue(async () => {
-      if (before) await this.remove(before);
-      if (this.cfg.mode === 'static')
-        await this.driver.script('vxlan-peers.sh', [this.cfg.netns, this.device, p.subnet, p.vtep, p.mac, p.publicIP]);
-      else
-        await this.driver.exec(this.cfg.netns, [
-          'ip',
-          'route',
-          'replace',
-          p.subnet,
-          'via',
-          p.vtep,
-          'dev',
-          this.device,
-          'onlink',
-        ]); // neigh/FDB: on miss
-      this.programmed.set(p.node, p);
-      this.log(`flanneld ${this.cfg.node}: subnet ${p.subnet} via ${p.vtep} (${p.mac}) at ${p.publicIP}`);
-    });
-  }
-
-  private onNodeGone(name: string): void {
-    this.peers.delete(name);
+  /** Makes one peer's route (static mode: and neighbour and FDB entry) match its Node. */
+  private async sync(name: string): Promise<void> {
+    const n = this.factory.nodes().store.get(name);
+    const p = n ? peerOf(n) : undefined;
+    if (p) this.peers.set(name, p);
+    else this.peers.delete(name);
     const before = this.programmed.get(name);
-    if (!before) return;
-    this.enqueue(async () => {
+    if (p && before && samePeer(before, p)) return;
+    if (before) {
       await this.remove(before);
       this.programmed.delete(name);
-      this.log(`flanneld ${this.cfg.node}: removed subnet ${before.subnet} of ${name}`);
-    });
+      if (!p) this.log(`flanneld ${this.cfg.node}: removed subnet ${before.subnet} of ${name}`);
+    }
+    if (!p) return;
+    if (this.cfg.mode === 'static')
+      await this.driver.script('vxlan-peers.sh', [this.cfg.netns, this.device, p.subnet, p.vtep, p.mac, p.publicIP]);
+    else {
+      // neigh/FDB: on miss
+      const r = await this.driver.exec(this.cfg.netns, [
+        'ip',
+        'route',
+        'replace',
+        p.subnet,
+        'via',
+        p.vtep,
+        'dev',
+        this.device,
+        'onlink',
+      ]);
+      if (r.exitCode !== 0) throw new Error(`route ${p.subnet} via ${p.vtep} in ${this.cfg.netns}: ${r.stderr.trim()}`);
+    }
+    this.programmed.set(name, p);
+    this.log(`flanneld ${this.cfg.node}: subnet ${p.subnet} via ${p.vtep} (${p.mac}) at ${p.publicIP}`);
   }
 
   /** Route, neighbour and FDB entry of a peer; an entry already gone counts as removed. */
@@ -173,9 +195,5 @@ export class Flanneld {
       this.driver.exec(ns, ['ip', 'neigh', 'del', p.vtep, 'dev', this.device]),
       this.driver.exec(ns, ['bridge', 'fdb', 'del', p.mac, 'dev', this.device]),
     ]);
-  }
-
-  private enqueue(fn: () => Promise<void>): void {
-    this.queue = this.queue.then(fn).catch((e) => this.log(`flanneld ${this.cfg.node}: ${describeError(e)}`));
   }
 }
