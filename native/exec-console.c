@@ -10,9 +10,13 @@
    With --ready PROGRAM the command's fd 3 is PROGRAM opened for reading (the runtime passes it
    into the container with --preserve-fds 1, and the process runs /proc/self/fd/3: tty-ready.c).
    With --no-stdin the terminal gets no input (fd 0 is not read; a container with tty but not stdin).
-   usage: exec-console [--hold] [--no-stdin] [--ready PROGRAM] COLS ROWS SOCKDIR -- RUNTIME ARGS... (an argument "@CONSOLE@"
-   becomes the socket's path; SOCKDIR is a private folder, the socket lives there while the
-   runtime starts). With --hold the command is a `create` that exits once the container exists
+   With --detached the runtime exits once the process runs (runc: its `exec` takes a console socket
+   only with --detach) and writes the process's pid to the file "@PIDFILE@" names: this is the
+   child subreaper the orphaned process falls to, waits for it and exits with its exit code, as
+   conmon does with runc (crun exec keeps the process as its child and passes its exit code on).
+   usage: exec-console [--hold] [--no-stdin] [--detached] [--ready PROGRAM] COLS ROWS SOCKDIR -- RUNTIME ARGS...
+   (an argument "@CONSOLE@" becomes the socket's path, "@PIDFILE@" the pid file's; SOCKDIR is a
+   private folder, they live there while the runtime starts). With --hold the command is a `create` that exits once the container exists
    (an ephemeral container with a TTY): this then holds the terminal, as conmon does, says
    "created" on stderr, and relays until the container's last process closed it; the container's
    exit code is the node init's record, not this one's. The command's fd 3 is its stderr. */
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -98,6 +103,11 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  int detached = argc > 1 && strcmp(argv[1], "--detached") == 0;
+  if (detached) {
+    argv++;
+    argc--;
+  }
   const char *ready = NULL;
   if (argc > 2 && strcmp(argv[1], "--ready") == 0) {
     ready = argv[2];
@@ -123,9 +133,19 @@ int main(int argc, char **argv) {
     return 126;
   }
   chmod(addr.sun_path, 0600);
+  char pidfile[sizeof addr.sun_path];
+  snprintf(pidfile, sizeof pidfile, "%s/pid.%d", argv[3], (int)getpid());
   char **child_argv = &argv[5];
   for (char **a = child_argv; *a; a++)
-    if (strcmp(*a, "@CONSOLE@") == 0) *a = addr.sun_path;
+    if (strcmp(*a, "@CONSOLE@") == 0)
+      *a = addr.sun_path;
+    else if (strcmp(*a, "@PIDFILE@") == 0)
+      *a = pidfile;
+  /* Before the runtime runs: the process it leaves behind must fall to this one, not the node's init. */
+  if (detached && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+    perror("exec-console: PR_SET_CHILD_SUBREAPER");
+    return 126;
+  }
   signal(SIGPIPE, SIG_IGN);
   pid_t pid = fork();
   if (pid < 0) {
@@ -160,6 +180,7 @@ int main(int argc, char **argv) {
     int st;
     if (waitpid(pid, &st, WNOHANG) == pid) {
       unlink(addr.sun_path);
+      unlink(pidfile);
       return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     }
   }
@@ -172,6 +193,26 @@ int main(int argc, char **argv) {
     return 126;
   }
   set_size(master, cols, rows);
+  if (detached) {
+    /* The runtime has sent the terminal; it exits once the process runs, leaving its pid. */
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+      ;
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    long child = 0;
+    FILE *f = rc == 0 ? fopen(pidfile, "r") : NULL;
+    if (f) {
+      if (fscanf(f, "%ld", &child) != 1) child = 0;
+      fclose(f);
+    }
+    unlink(pidfile);
+    if (rc != 0) return rc;
+    if (child <= 1) {
+      fprintf(stderr, "exec-console: %s wrote no pid to %s\n", child_argv[0], pidfile);
+      return 126;
+    }
+    pid = (pid_t)child;
+  }
   fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 
   char buf[65536], ctl[256];

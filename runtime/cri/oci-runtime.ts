@@ -117,11 +117,18 @@ export class OciRuntime {
    * The process's fd 3 is the node's tty-ready program (TTY_READY_ARGV0 runs it), which waits for
    * the terminal's size before it execs the command: crun sets consoleSize after the command may
    * already run, runc before.
+   * runc takes a console socket only from an exec that detaches (`exec --tty` without --detach
+   * answers "cannot use console socket if runc will not detach or allocate tty"): then it exits
+   * once the process runs, leaving its pid in a file, and the console, the child subreaper the
+   * process falls to, waits for it (--detached), as conmon does. crun keeps the process as its
+   * child and passes its exit code on.
    */
   execConsoleArgv(id: string, processFile: string, size: { cols: number; rows: number }): string[] {
     const cfg = this.node.cfg;
+    const detach = this.name === 'runc';
     return this.node.enter([
       join(dirname(cfg.initBinary), 'exec-console'),
+      ...(detach ? ['--detached'] : []),
       '--ready',
       join(dirname(cfg.initBinary), 'tty-ready'),
       String(size.cols),
@@ -132,6 +139,7 @@ export class OciRuntime {
       '--root',
       this.root,
       'exec',
+      ...(detach ? ['--detach', '--pid-file', '@PIDFILE@'] : []),
       '--preserve-fds',
       '1',
       '--process',

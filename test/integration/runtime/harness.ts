@@ -46,9 +46,14 @@ export class TestLab {
   }
 
   /** The kubewire CLI with this lab's prefix and state folder. */
-  cli(args: string[], opts: { timeoutMs?: number } = {}) {
+  cli(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}) {
     return execa(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), ...args], {
-      env: { KUBEWIRE_STATE_DIR: this.stateBase, KUBEWIRE_PREFIX: this.prefix, KUBEWIRE_APISERVER_PORT: '0' },
+      env: {
+        ...opts.env,
+        KUBEWIRE_STATE_DIR: this.stateBase,
+        KUBEWIRE_PREFIX: this.prefix,
+        KUBEWIRE_APISERVER_PORT: '0',
+      },
       reject: false,
       timeout: opts.timeoutMs ?? 60_000,
     });
