@@ -2,8 +2,9 @@
 // kubewire's command line (names fixed in DESIGN.md). The only place that calls process.exit.
 import { commands } from './commands/index.js';
 import { describeError } from '../common/errors.js';
+import { HelpRequest, UsageError } from './args.js';
 
-const USAGE = `usage: kubewire <command> [args]
+const USAGE = `usage: kubewire <command> [args]   (kubewire <command> --help: its flags)
 
   up [TOPOLOGY.yaml] [--dry-run]
                           build the lab, or converge a half-built one (default: the article's);
@@ -34,7 +35,20 @@ async function main(argv: string[]): Promise<number> {
     console.error(`kubewire: unknown command '${name}'\n${USAGE}`);
     return 2;
   }
-  return command(rest);
+  try {
+    return await command(rest);
+  } catch (err) {
+    // `kubewire CMD --help`, or a command line CMD cannot run with (cli/args.ts).
+    if (err instanceof HelpRequest) {
+      console.log(err.usage);
+      return 0;
+    }
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n${err.usage}`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -16,6 +16,8 @@ export const LAB_NAMESPACE = /^kw-[a-z0-9][a-z0-9_.-]{0,196}$/;
 export const LAB_PREFIX = /^kw-([a-z0-9-]{0,19}-)?$/;
 /** A lab's name (`--lab`, the topology's `name`): the state folder's name. */
 export const LAB_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+/** A control-plane component's identity (`--identity`, a Lease's holderIdentity): `host_uuid`. */
+export const COMPONENT_IDENTITY = /^[A-Za-z0-9._:-]{1,253}$/;
 
 export function isDnsLabel(s: string): boolean {
   return DNS1123_LABEL.test(s);
@@ -43,4 +45,8 @@ export function isLabPrefix(s: string): boolean {
 
 export function isLabName(s: string): boolean {
   return LAB_NAME.test(s);
+}
+
+export function isComponentIdentity(s: string): boolean {
+  return COMPONENT_IDENTITY.test(s);
 }

@@ -11,11 +11,17 @@ import { LabNames } from '../../runtime/lab/lab-names.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
 import { labRegistry, publishToLabRegistry, readRegistries } from '../../runtime/lab/lab-registry-process.js';
 import { nodeInitBinary, pauseBinary, scriptsDir } from '../../runtime/project-root.js';
-import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 import { apiserverPort } from './up.js';
 
+const CLUSTER = labCommandSpec({
+  command: 'cluster',
+  usage: `usage: kubewire cluster [--lab ID] [--state-dir DIR]
+  the lab's control plane and node agents in one process (started by up)`,
+});
+
 export async function cluster(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
+  const o = parseLabOptions(CLUSTER, args);
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);

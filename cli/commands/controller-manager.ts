@@ -7,67 +7,75 @@
 // Runs until SIGINT/SIGTERM (or its parent's exit, with --exit-with-parent); then it releases its
 // Lease so a standby takes over at once.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
 import type { ControllerName, ControllerSettings } from '../../cluster/controllers/registry.js';
 import { runControllerManager } from '../../cluster/controllers/run-controller-manager.js';
 import { describeError } from '../../common/errors.js';
-import { leaderElectionFlag, msFlag, stopRequested, type LeaderElectionFlags } from './component-process.js';
+import { badFlag, parseCommandLine, type CommandSpec, type FlagSpecs } from '../args.js';
+import {
+  COMPONENT_FLAGS,
+  COMPONENT_FLAGS_USAGE,
+  componentOptions,
+  msFlag,
+  stopRequested,
+} from './component-process.js';
 
-const USAGE =
-  'usage: kubewire controller-manager [--kubeconfig PATH] [--identity ID] [--controllers a,b] [--no-leader-elect] [--lease-duration MS] [--renew-deadline MS] [--retry-period MS] [--lb-pool CIDR|FIRST-LAST]... [--root-ca-file PATH] [--cluster-signing-cert-file PATH --cluster-signing-key-file PATH] [--node-monitor-grace-period MS] [--node-monitor-period MS] [--exit-with-parent]';
+const CONTROLLER_MANAGER = {
+  command: 'controller-manager',
+  usage: `usage: kubewire controller-manager [--kubeconfig PATH] [--identity ID] [--controllers a,b] [--no-leader-elect] [--lease-duration MS] [--renew-deadline MS] [--retry-period MS] [--lb-pool CIDR|FIRST-LAST]... [--root-ca-file PATH] [--cluster-signing-cert-file PATH --cluster-signing-key-file PATH] [--node-monitor-grace-period MS] [--node-monitor-period MS] [--exit-with-parent]
+  kube-controller-manager as its own process, until SIGINT/SIGTERM
+${COMPONENT_FLAGS_USAGE}
+  --controllers a,b     only these controllers (default: all)
+  --lb-pool RANGE       LoadBalancer addresses, CIDR or FIRST-LAST, once per range
+  --root-ca-file PATH   the CA published in each namespace's kube-root-ca.crt
+  --cluster-signing-cert-file PATH --cluster-signing-key-file PATH   the CSR signer (both or neither)
+  --node-monitor-grace-period MS   --node-monitor-period MS   the node lifecycle's timing`,
+  flags: {
+    ...COMPONENT_FLAGS,
+    controllers: { type: 'string' },
+    'lb-pool': { type: 'string', multiple: true },
+    'root-ca-file': { type: 'string' },
+    'cluster-signing-cert-file': { type: 'string' },
+    'cluster-signing-key-file': { type: 'string' },
+    'node-monitor-grace-period': { type: 'string' },
+    'node-monitor-period': { type: 'string' },
+  },
+} as const satisfies CommandSpec<FlagSpecs>;
 
 export async function controllerManager(args: string[]): Promise<number> {
-  let kubeconfig = join(apiserverStateDir(labStateDir()), 'admin.kubeconfig');
-  let identity: string | undefined;
-  let controllers: ControllerName[] | undefined;
-  let leaderElect = true;
-  let exitWithParent = false;
-  const le: LeaderElectionFlags = {};
-  const pool: string[] = [];
+  const spec = CONTROLLER_MANAGER;
+  const { values: v } = parseCommandLine(spec, args);
+  const { kubeconfig, identity, leaderElection, exitWithParent } = componentOptions(spec, v);
+  const leaderElect = leaderElection !== false;
+  const controllers = v.controllers?.split(',').filter(Boolean) as ControllerName[] | undefined;
   const settings: ControllerSettings = {};
-  let signCert: string | undefined;
-  let signKey: string | undefined;
-  try {
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      const used = leaderElectionFlag(args, i, le);
-      if (used) i += used - 1;
-      else if (a === '--kubeconfig') kubeconfig = args[++i] ?? '';
-      else if (a === '--identity') identity = args[++i];
-      else if (a === '--controllers') controllers = (args[++i] ?? '').split(',').filter(Boolean);
-      else if (a === '--no-leader-elect') leaderElect = false;
-      else if (a === '--lb-pool') pool.push(args[++i] ?? '');
-      else if (a === '--root-ca-file') settings.rootCa = readFlagFile(a, args[++i]);
-      else if (a === '--cluster-signing-cert-file') signCert = args[++i];
-      else if (a === '--cluster-signing-key-file') signKey = args[++i];
-      else if (a === '--node-monitor-grace-period')
-        settings.nodeLifecycle = { ...settings.nodeLifecycle, gracePeriodMs: msFlag(a, args[++i]) };
-      else if (a === '--node-monitor-period')
-        settings.nodeLifecycle = { ...settings.nodeLifecycle, monitorPeriodMs: msFlag(a, args[++i]) };
-      else if (a === '--exit-with-parent') exitWithParent = true;
-      else throw new Error(`unknown argument '${a}'`);
-    }
-    if (!signCert !== !signKey)
-      throw new Error('--cluster-signing-cert-file and --cluster-signing-key-file go together');
-    if (signCert && signKey) {
-      readFlagFile('--cluster-signing-cert-file', signCert);
-      readFlagFile('--cluster-signing-key-file', signKey);
-      settings.signer = { certFile: signCert, keyFile: signKey };
-    }
-    if (identity !== undefined && !/^[A-Za-z0-9._:-]{1,253}$/.test(identity))
-      throw new Error(`--identity ${JSON.stringify(identity)}: letters, digits, '.', '_', ':' and '-' only`);
-  } catch (err) {
-    console.error(`kubewire controller-manager: ${describeError(err)}\n${USAGE}`);
-    return 2;
+  if (v['root-ca-file'] !== undefined) settings.rootCa = readFlagFile(spec, 'root-ca-file', v['root-ca-file']);
+  if (v['node-monitor-grace-period'] !== undefined)
+    settings.nodeLifecycle = {
+      ...settings.nodeLifecycle,
+      gracePeriodMs: msFlag(spec, 'node-monitor-grace-period', v['node-monitor-grace-period']),
+    };
+  if (v['node-monitor-period'] !== undefined)
+    settings.nodeLifecycle = {
+      ...settings.nodeLifecycle,
+      monitorPeriodMs: msFlag(spec, 'node-monitor-period', v['node-monitor-period']),
+    };
+  const signCert = v['cluster-signing-cert-file'];
+  const signKey = v['cluster-signing-key-file'];
+  if (!signCert !== !signKey)
+    throw badFlag(spec, 'cluster-signing-cert-file', 'and --cluster-signing-key-file go together');
+  if (signCert && signKey) {
+    readFlagFile(spec, 'cluster-signing-cert-file', signCert);
+    readFlagFile(spec, 'cluster-signing-key-file', signKey);
+    settings.signer = { certFile: signCert, keyFile: signKey };
   }
+  const pool = v['lb-pool'] ?? [];
   if (pool.length) settings.loadBalancerPool = pool;
   const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
   const running = runControllerManager({
     kubeconfig,
     identity,
     controllers,
-    leaderElection: leaderElect ? le : false,
+    leaderElection,
     settings,
     log,
     onError: (err, context) => log(`controller-manager: ${context}: ${describeError(err)}`),
@@ -81,11 +89,11 @@ export async function controllerManager(args: string[]): Promise<number> {
   return 0;
 }
 
-function readFlagFile(flag: string, path: string | undefined): string {
-  if (!path) throw new Error(`${flag} wants a file`);
+function readFlagFile(spec: CommandSpec<FlagSpecs>, flag: string, path: string): string {
+  if (!path) throw badFlag(spec, flag, 'wants a file');
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${flag} ${path}: ${describeError(err)}`);
+    throw badFlag(spec, flag, `${path}: ${describeError(err)}`);
   }
 }

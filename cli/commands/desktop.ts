@@ -1,4 +1,4 @@
-// `kubewire desktop [--port N] [--prefix P]`: starts the UI server (it needs root) and shows it in
+// `kubewire desktop [--port N] [--prefix P] [--kubeconfig PATH]`: starts the UI server (it needs root) and shows it in
 // the Electron window, or, where that cannot run, prints the URL and opens a browser if one exists.
 // The token URL never appears in argv: Electron gets it in its environment (readable only by its
 // owner), a browser gets the path of a private file that redirects to it (browser-open-file.ts).

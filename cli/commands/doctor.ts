@@ -1,10 +1,16 @@
 // `kubewire doctor`: prerequisites present? host namespace untouched since before the first `up`?
 import { runDoctor } from '../../runtime/lab/doctor.js';
 import { pauseBinary } from '../../runtime/project-root.js';
-import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+
+const DOCTOR = labCommandSpec({
+  command: 'doctor',
+  usage: `usage: kubewire doctor [--json]
+  prerequisites present? orphaned lab processes? host namespace untouched?`,
+});
 
 export async function doctor(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
+  const o = parseLabOptions(DOCTOR, args);
   const { driver, paths } = makeRuntime(o, resolveLabName(o));
   const r = await runDoctor(driver, { snapshotPath: paths.hostSnapshot, pauseBinary: pauseBinary() });
   const failed = r.checks.filter((c) => !c.ok);

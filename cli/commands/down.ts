@@ -1,9 +1,15 @@
 // `kubewire down`: stop the lab's processes and remove its kernel objects, keep its state.
 import { downKubeletPods, stopClusterProcess } from '../../cluster/agents/cluster-process.js';
-import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+
+const DOWN = labCommandSpec({
+  command: 'down',
+  usage: `usage: kubewire down
+  stop the lab's processes and remove its kernel objects, keep its state`,
+});
 
 export async function down(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
+  const o = parseLabOptions(DOWN, args);
   const lab = resolveLabName(o);
   const { runtime, driver, paths } = makeRuntime(o, lab);
   // The cluster first, so no kubelet restarts what is being stopped.

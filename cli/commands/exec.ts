@@ -7,13 +7,21 @@ import { loadState, podKey } from '../../runtime/lab/lab-state.js';
 import { allPodRecords } from '../../runtime/lab/pod-records.js';
 import { execa } from 'execa';
 import { nodeInitPid } from '../../runtime/cri/node-marks.js';
-import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { UsageError } from '../args.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+
+const EXEC = labCommandSpec({
+  command: 'exec',
+  usage: `usage: kubewire exec TARGET -- CMD...
+  run CMD inside a node's or a pod's namespace (node5, default/kubia-24hmb, gateway, internet, underlay)`,
+  positionals: { min: 1, max: 1 },
+  passThrough: true,
+});
 
 export async function exec(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
-  const [target] = o.rest;
-  if (!target || o.rest.length > 1 || o.command.length === 0)
-    throw new ValidationError('command line', 'usage: kubewire exec TARGET -- CMD...');
+  const o = parseLabOptions(EXEC, args);
+  const [target] = o.rest as [string];
+  if (o.command.length === 0) throw new UsageError('exec', "no command after '--'", EXEC.usage);
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);

@@ -1,19 +1,30 @@
 // `kubewire image ls | pull REF | import PATH | rm REF... | build NAME|all | gc`: the machine's
 // image store (shared by every lab) on the command line, as `crictl images`/`docker image` show it.
-import { parseArgs } from 'node:util';
-import { ValidationError } from '../../common/errors.js';
 import { familiarName, parseImageRef } from '../../runtime/images/image-ref.js';
 import { importImage } from '../../runtime/images/image-import.js';
 import type { PullOptions } from '../../runtime/images/image-service.js';
 import { imageStoreDir } from '../../runtime/images/oci-store.js';
 import { openLabImageService } from '../../runtime/images/open-image-service.js';
+import { badFlag, parseCommandLine, UsageError, type CommandSpec, type FlagSpecs } from '../args.js';
 
-const USAGE = `usage: kubewire image ls [--json]
+const IMAGE = {
+  command: 'image',
+  usage: `usage: kubewire image ls [--json]
        kubewire image pull REF [--username U --password-stdin]
        kubewire image import PATH [--tag REF]     (OCI layout folder or docker-archive tar)
        kubewire image rm REF...
        kubewire image build NAME...|all [--force]    (built-ins: pause busybox nginx kubia tools)
-       kubewire image gc`;
+       kubewire image gc`,
+  flags: {
+    json: { type: 'boolean' },
+    tag: { type: 'string' },
+    force: { type: 'boolean' },
+    username: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+  },
+  positionals: { min: 1, max: Infinity },
+} as const satisfies CommandSpec<FlagSpecs>;
+const USAGE = IMAGE.usage;
 
 function human(bytes: number): string {
   return bytes >= 1e9
@@ -39,22 +50,11 @@ async function readStdin(): Promise<string> {
 }
 
 export async function image(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      tag: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      username: { type: 'string' },
-      'password-stdin': { type: 'boolean', default: false },
-    },
-  });
-  const [sub, ...rest] = positionals;
-  if (!sub) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { values, positionals } = parseCommandLine(IMAGE, args);
+  const [sub, ...rest] = positionals as [string, ...string[]];
+  if (!['ls', 'list', 'pull', 'import', 'rm', 'remove', 'build', 'gc'].includes(sub))
+    throw new UsageError('image', `unknown subcommand '${sub}'`, USAGE);
+  if (values['password-stdin'] && !values.username) throw badFlag(IMAGE, 'password-stdin', 'goes with --username');
   const svc = await openLabImageService();
   switch (sub) {
     case 'ls':
@@ -78,7 +78,7 @@ export async function image(args: string[]): Promise<number> {
     }
     case 'pull': {
       const [ref] = rest;
-      if (!ref || rest.length !== 1) throw new ValidationError('command line', USAGE);
+      if (!ref || rest.length !== 1) throw new UsageError('image', 'pull wants one REF', USAGE);
       const host = parseImageRef(ref).registry;
       const auth = values.username
         ? { [host]: { username: values.username, password: values['password-stdin'] ? await readStdin() : '' } }
@@ -89,7 +89,7 @@ export async function image(args: string[]): Promise<number> {
     }
     case 'import': {
       const [path] = rest;
-      if (!path || rest.length !== 1) throw new ValidationError('command line', USAGE);
+      if (!path || rest.length !== 1) throw new UsageError('image', 'import wants one PATH', USAGE);
       for (const ref of await importImage(svc.store, path, values.tag)) {
         const img = (await svc.resolve(ref))!;
         console.log(`${ref} ${img.digest}`);
@@ -98,7 +98,7 @@ export async function image(args: string[]): Promise<number> {
     }
     case 'rm':
     case 'remove': {
-      if (!rest.length) throw new ValidationError('command line', USAGE);
+      if (!rest.length) throw new UsageError('image', 'rm wants at least one REF', USAGE);
       for (const ref of rest) {
         await svc.remove(ref);
         console.log(`Deleted: ${ref}`);
@@ -107,11 +107,11 @@ export async function image(args: string[]): Promise<number> {
     }
     case 'build': {
       const [name] = rest;
-      if (!name) throw new ValidationError('command line', USAGE);
+      if (!name) throw new UsageError('image', 'build wants NAME... or all', USAGE);
       const t0 = Date.now();
       const images = await svc.ensureBuiltins({
         names: name === 'all' ? svc.builtins.names() : rest,
-        force: values.force,
+        force: values.force ?? false,
         onProgress: progressPrinter(),
       });
       for (const img of images) console.log(`${img.ref} ${img.digest} ${human(img.size)}`);
@@ -126,7 +126,6 @@ export async function image(args: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error(`kubewire image: unknown subcommand '${sub}'\n${USAGE}`);
-      return 2;
+      throw new UsageError('image', `unknown subcommand '${sub}'`, USAGE);
   }
 }

@@ -8,15 +8,17 @@ import { writeKubeconfig } from '../../cluster/apiserver/kubeconfig.js';
 import { ensurePki, servingNames } from '../../cluster/apiserver/pki.js';
 import { readClusterInfo } from '../../cluster/agents/cluster-process.js';
 import { LabPaths } from '../../runtime/lab/lab-paths.js';
-import { parseLabOptions, resolveLabName } from './lab-context.js';
+import { labCommandSpec, parseLabOptions, resolveLabName } from './lab-context.js';
 import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
 
+const KUBECONFIG = labCommandSpec({
+  command: 'kubeconfig',
+  usage: `usage: kubewire kubeconfig [--lab ID]
+  print the path of a kubeconfig that kubectl can use`,
+});
+
 export async function kubeconfig(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
-  if (o.rest.length || o.command.length) {
-    console.error('usage: kubewire kubeconfig [--lab ID]');
-    return 2;
-  }
+  const o = parseLabOptions(KUBECONFIG, args);
   // A lab whose cluster runs: its apiserver's kubeconfig (the port may not be 6443).
   const running = readClusterInfo(new LabPaths(o.stateBase, resolveLabName(o)));
   if (running && existsSync(running.kubeconfig)) {

@@ -5,13 +5,21 @@
 import { ValidationError } from '../../common/errors.js';
 import { setKubeletStopped } from '../../runtime/lab/kubelet-switch.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
-import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { UsageError } from '../args.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+
+const NODE = labCommandSpec({
+  command: 'node',
+  usage: `usage: kubewire node stop|start NODE
+  stop or start a node's kubelet (NotReady, unreachable taint, evictions)`,
+  positionals: { min: 2, max: 2 },
+});
 
 export async function node(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
-  const [action, name] = o.rest;
-  if ((action !== 'stop' && action !== 'start') || !name || o.rest.length !== 2)
-    throw new ValidationError('command line', 'usage: kubewire node stop|start NODE');
+  const o = parseLabOptions(NODE, args);
+  const [action, name] = o.rest as [string, string];
+  if (action !== 'stop' && action !== 'start')
+    throw new UsageError('node', `'${action}' is not stop or start`, NODE.usage);
   const lab = resolveLabName(o);
   const { paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);

@@ -3,41 +3,33 @@
 // the container through the apiserver's pods/exec and the node's kubelet (cluster/client/
 // remote-command-client.ts), the local terminal in raw mode, resized with it.
 import { readFileSync } from 'node:fs';
-import { ValidationError } from '../../common/errors.js';
 import { execInPod } from '../../cluster/client/remote-command-client.js';
 import { restConfigFromKubeconfig } from '../../server/cluster/kubeconfig-reader.js';
-import { DNS1123_SUBDOMAIN } from '../../common/names.js';
+import { isDnsSubdomain } from '../../common/names.js';
+import { badFlag, parseCommandLine, UsageError, type CommandSpec, type FlagSpecs } from '../args.js';
 
-const NAME = DNS1123_SUBDOMAIN;
+const POD_EXEC = {
+  command: 'pod-exec',
+  usage: `usage: kubewire pod-exec --kubeconfig PATH NAMESPACE/POD [-c CONTAINER] [-- CMD...]
+  a terminal in the pod's container through the apiserver (default CMD: bash, else sh)
+  --kubeconfig PATH     the apiserver to go through
+  -c, --container NAME  the container (default: the pod's first)`,
+  flags: { kubeconfig: { type: 'string' }, container: { type: 'string', short: 'c' } },
+  positionals: { min: 1, max: 1 },
+  passThrough: true,
+} as const satisfies CommandSpec<FlagSpecs>;
 
 export async function podExec(args: string[]): Promise<number> {
-  let kubeconfig = '';
-  let container: string | undefined;
-  let target = '';
-  let command: string[] = ['sh', '-c', 'exec bash 2>/dev/null || exec sh'];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--kubeconfig') kubeconfig = args[++i] ?? '';
-    else if (a === '-c') container = args[++i];
-    else if (a === '--') {
-      if (args.length > i + 1) command = args.slice(i + 1);
-      break;
-    } else target = a;
-  }
-  const [namespace, pod] = target.includes('/') ? target.split('/') : ['default', target];
-  if (
-    !kubeconfig ||
-    !namespace ||
-    !pod ||
-    !NAME.test(namespace) ||
-    !NAME.test(pod) ||
-    (container !== undefined && !NAME.test(container))
-  ) {
-    throw new ValidationError(
-      'command line',
-      'usage: kubewire pod-exec --kubeconfig PATH NAMESPACE/POD [-c CONTAINER] [-- CMD...]',
-    );
-  }
+  const { values, positionals, passThrough } = parseCommandLine(POD_EXEC, args);
+  const { kubeconfig, container } = values;
+  const target = positionals[0]!;
+  const command = passThrough.length ? passThrough : ['sh', '-c', 'exec bash 2>/dev/null || exec sh'];
+  if (!kubeconfig) throw badFlag(POD_EXEC, 'kubeconfig', 'is required');
+  const [namespace, pod, ...extra] = target.includes('/') ? target.split('/') : ['default', target];
+  if (!namespace || !pod || extra.length || !isDnsSubdomain(namespace) || !isDnsSubdomain(pod))
+    throw new UsageError('pod-exec', `'${target}' is not NAMESPACE/POD (DNS-1123 names)`, POD_EXEC.usage);
+  if (container !== undefined && !isDnsSubdomain(container))
+    throw badFlag(POD_EXEC, 'container', `'${container}' is not a DNS-1123 name`);
   const cfg = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
   const tty = !!process.stdin.isTTY;
   if (tty) process.stdin.setRawMode(true);

@@ -4,13 +4,13 @@
 // the state folder and ends every marked process that belongs to no running lab.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError } from '../../common/errors.js';
 import { stopClusterProcess } from '../../cluster/agents/cluster-process.js';
 import { LabCgroup, trackingHierarchy } from '../../runtime/lab/lab-cgroup.js';
 import { orphanPrefixes } from '../../runtime/lab/lab-orphans.js';
 import { LabOwners } from '../../runtime/lab/lab-owners.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
-import { makeRuntime, parseLabOptions, resolveLabName, type LabOptions } from './lab-context.js';
+import { badFlag } from '../args.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName, type LabOptions } from './lab-context.js';
 
 /** Labs with a state folder under the state base. */
 export function labsIn(stateBase: string): string[] {
@@ -29,14 +29,21 @@ async function resetOne(o: LabOptions, lab: string, prefixOverride?: string): Pr
   return `lab ${lab} reset: ${r.processes.length} processes ended, ${r.namespaces.length} namespaces removed, ${r.mounts.length} mounts and ${r.cgroups.length} cgroups removed (prefix ${prefix}), state folder ${paths.dir} deleted`;
 }
 
+const RESET = labCommandSpec({
+  command: 'reset',
+  usage: `usage: kubewire reset [--lab ID] [--all]
+  remove every object, process and the state of the lab
+  --all             of every lab of the state folder, and marked processes of no running lab`,
+  flags: { all: { type: 'boolean' } },
+});
+
 export async function reset(args: string[]): Promise<number> {
-  const all = args.includes('--all');
-  const o = parseLabOptions(args.filter((a) => a !== '--all'));
-  if (o.rest.length) throw new ValidationError('command line', `reset takes no arguments (got ${o.rest.join(' ')})`);
+  const o = parseLabOptions(RESET, args);
+  const all = o.flags.all ?? false;
   const owners = new LabOwners();
   const hierarchy = trackingHierarchy();
   if (all) {
-    if (o.lab) throw new ValidationError('command line', '--all and --lab exclude each other');
+    if (o.lab) throw badFlag(RESET, 'all', 'excludes --lab (and $KUBEWIRE_LAB)');
     for (const lab of labsIn(o.stateBase)) console.log(await resetOne(o, lab));
     for (const prefix of orphanPrefixes(hierarchy, owners)) {
       const cg = new LabCgroup(hierarchy, prefix);

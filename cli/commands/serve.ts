@@ -1,4 +1,4 @@
-// `kubewire serve [--port N] [--prefix P]`: the UI server alone, on 127.0.0.1; prints the URL
+// `kubewire serve [--port N] [--prefix P] [--kubeconfig PATH]`: the UI server alone, on 127.0.0.1; prints the URL
 // with the session token and runs until interrupted (then closes every shell it opened).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { ValidationError } from '../../common/errors.js';
 import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
 import { startUiApp } from '../../server/ui-app.js';
 import type { RunningUiServer } from '../../server/ui-server.js';
+import { isLabPrefix } from '../../common/names.js';
+import { parseCommandLine, type CommandSpec, type FlagSpecs } from '../args.js';
 
 export interface ServeOptions {
   port: number;
@@ -43,30 +45,48 @@ export function labKubeconfig(prefix: string, stateBase: string, env: NodeJS.Pro
   return join(apiserverStateDir(labStateDir(env)), 'admin.kubeconfig');
 }
 
-export function parseServeArgs(args: string[], command: string, env: NodeJS.ProcessEnv = process.env): ServeOptions {
-  const o: ServeOptions = { port: 0, prefix: env.KUBEWIRE_PREFIX ?? 'kw-', kubeconfig: '' };
-  let kubeconfig: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new ValidationError(`kubewire ${command} ${a}`, 'needs a value');
-      return v;
-    };
-    if (a === '--port') {
-      const v = value();
-      if (!/^[0-9]{1,5}$/.test(v) || Number(v) > 65535)
-        throw new ValidationError(`kubewire ${command} --port`, `'${v}' is not a port number`);
-      o.port = Number(v);
-    } else if (a === '--prefix') o.prefix = value();
-    else if (a === '--kubeconfig') kubeconfig = value();
-    else
-      throw new ValidationError(
-        `kubewire ${command}`,
-        `unknown argument '${a}' (use --port N, --prefix P, --kubeconfig PATH)`,
-      );
+const SERVE_FLAGS = {
+  port: { type: 'string' },
+  prefix: { type: 'string' },
+  kubeconfig: { type: 'string' },
+} as const satisfies FlagSpecs;
+
+const SERVE_FLAGS_USAGE = `  --port N          the UI server's port on 127.0.0.1 (default: any free one)
+  --prefix P        the lab's prefix (default: $KUBEWIRE_PREFIX, else kw-)
+  --kubeconfig PATH for the Cluster tab (default: the kubeconfig of the lab running under the prefix)`;
+
+export const SERVE_SPECS: Record<'serve' | 'desktop', CommandSpec<typeof SERVE_FLAGS>> = {
+  serve: {
+    command: 'serve',
+    usage: `usage: kubewire serve [--port N] [--prefix P] [--kubeconfig PATH]
+  the UI server alone, on 127.0.0.1: prints the URL with its session token\n${SERVE_FLAGS_USAGE}`,
+    flags: SERVE_FLAGS,
+  },
+  desktop: {
+    command: 'desktop',
+    usage: `usage: kubewire desktop [--port N] [--prefix P] [--kubeconfig PATH]
+  the UI in the desktop window (or, without Electron, the URL and a browser)\n${SERVE_FLAGS_USAGE}`,
+    flags: SERVE_FLAGS,
+  },
+};
+
+export function parseServeArgs(
+  args: readonly string[],
+  command: 'serve' | 'desktop',
+  env: NodeJS.ProcessEnv = process.env,
+): ServeOptions {
+  const spec = SERVE_SPECS[command];
+  const { values } = parseCommandLine(spec, args);
+  const o: ServeOptions = { port: 0, prefix: values.prefix ?? env.KUBEWIRE_PREFIX ?? 'kw-', kubeconfig: '' };
+  if (values.port !== undefined) {
+    if (!/^[0-9]{1,5}$/.test(values.port) || Number(values.port) > 65535)
+      throw new ValidationError(`kubewire ${command} --port`, `'${values.port}' is not a port number`);
+    o.port = Number(values.port);
   }
-  o.kubeconfig = kubeconfig ?? labKubeconfig(o.prefix, env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE, env);
+  if (!isLabPrefix(o.prefix))
+    throw new ValidationError(`kubewire ${command} --prefix`, `'${o.prefix}' is not a lab prefix (kw- or kw-<name>-)`);
+  if (values.kubeconfig === '') throw new ValidationError(`kubewire ${command} --kubeconfig`, 'is empty');
+  o.kubeconfig = values.kubeconfig ?? labKubeconfig(o.prefix, env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE, env);
   return o;
 }
 

@@ -11,10 +11,16 @@ import {
 import { labStatus, formatStatus } from '../../runtime/lab/lab-status.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
 import { allPodRecords } from '../../runtime/lab/pod-records.js';
-import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+
+const STATUS = labCommandSpec({
+  command: 'status',
+  usage: `usage: kubewire status [--json]
+  nodes, pods, links, agents of the running lab`,
+});
 
 export async function status(args: string[]): Promise<number> {
-  const o = parseLabOptions(args);
+  const o = parseLabOptions(STATUS, args);
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);

@@ -13,27 +13,28 @@ import { LabNamespaces } from '../../server/lab-namespaces.js';
 import { CaptureStore } from '../../server/path/capture-store.js';
 import { PathService } from '../../server/path/path-service.js';
 import { runCommand } from '../../server/run-command.js';
-import { makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { badFlag } from '../args.js';
+import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 
-const USAGE = 'usage: kubewire trace FROM TO [--probe] [--capture DIR] [--json]';
+const TRACE = labCommandSpec({
+  command: 'trace',
+  usage: `usage: kubewire trace FROM TO [--probe] [--capture DIR] [--json]
+  a packet's path hop by hop from the kernel's state (routes, ARP/FDB, VXLAN, iptables)
+  FROM              a node, a [namespace/]pod, gateway or internet
+  TO                a pod IP, IP:port[/udp] (service or NodePort) or a name
+  --probe           also send the packet (and a traceroute) to confirm the hops
+  --capture DIR     capture the packets on every hop into pcap files in DIR`,
+  flags: { probe: { type: 'boolean' }, capture: { type: 'string' } },
+  positionals: { min: 2, max: 2 },
+});
 
 export async function trace(args: string[]): Promise<number> {
-  let probe = false;
-  let json = false;
-  let captureDir: string | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--probe') probe = true;
-    else if (a === '--capture') {
-      captureDir = args[++i];
-      if (!captureDir) throw new ValidationError('command line', `--capture needs a folder; ${USAGE}`);
-    } else if (a === '--json') json = true;
-    else rest.push(a);
-  }
-  const o = parseLabOptions(rest);
-  const [from, to] = o.rest;
-  if (!from || !to || o.rest.length !== 2) throw new ValidationError('command line', USAGE);
+  const o = parseLabOptions(TRACE, args);
+  const [from, to] = o.rest as [string, string];
+  const probe = o.flags.probe ?? false;
+  const json = o.json;
+  const captureDir = o.flags.capture;
+  if (captureDir === '') throw badFlag(TRACE, 'capture', 'needs a folder');
   const lab = resolveLabName(o);
   const { paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);

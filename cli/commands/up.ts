@@ -6,7 +6,7 @@ import { defaultTopology } from '../../runtime/project-root.js';
 import { ensureClusterProcess, stopClusterProcess } from '../../cluster/agents/cluster-process.js';
 import { cliMain, scriptsDir } from '../../runtime/project-root.js';
 import { join } from 'node:path';
-import { makeRuntime, parseLabOptions } from './lab-context.js';
+import { labCommandSpec, makeRuntime, parseLabOptions } from './lab-context.js';
 import type { PhaseEvent } from '../../runtime/concurrency.js';
 import { PROGRESS_LINE_TAG } from '../../common/learner-contract.js';
 import { LabOwners } from '../../runtime/lab/lab-owners.js';
@@ -30,11 +30,19 @@ function progressReporter(env = process.env): ((e: PhaseEvent) => void) | undefi
   return (e) => process.stderr.write(`${PROGRESS_LINE_TAG} ${JSON.stringify(e)}\n`);
 }
 
+export const UP = labCommandSpec({
+  command: 'up',
+  usage: `usage: kubewire up [TOPOLOGY.yaml] [--dry-run]
+  build the lab, or converge a half-built one (default topology: the article's)
+  --dry-run         only the checks made before the first kernel change (nothing is created)`,
+  flags: { 'dry-run': { type: 'boolean' } },
+  positionals: { max: 1 },
+});
+
 export async function up(args: string[]): Promise<number> {
+  const o = parseLabOptions(UP, args);
   // --dry-run: every check `up` makes before its first kernel change, then stop (nothing created).
-  const dryRun = args.includes('--dry-run');
-  const o = parseLabOptions(args.filter((a) => a !== '--dry-run'));
-  if (o.rest.length > 1) throw new ValidationError('command line', 'up takes at most one topology file');
+  const dryRun = o.flags['dry-run'] ?? false;
   const file = o.rest[0] ?? defaultTopology();
   let text: string;
   try {
