@@ -2,6 +2,7 @@
 // text: the UI's container terminals run it): `kubectl exec -it` without kubectl — a terminal in
 // the container through the apiserver's pods/exec and the node's kubelet (cluster/client/
 // remote-command-client.ts), the local terminal in raw mode, resized with it.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { execInPod } from '../../cluster/client/remote-command-client.js';
 import { restConfigFromKubeconfig } from '../../server/cluster/kubeconfig-reader.js';
@@ -32,7 +33,11 @@ export async function podExec(args: string[]): Promise<number> {
     throw badFlag(POD_EXEC, 'container', `'${container}' is not a DNS-1123 name`);
   const cfg = restConfigFromKubeconfig(readFileSync(kubeconfig, 'utf8'), kubeconfig);
   const tty = !!process.stdin.isTTY;
-  if (tty) process.stdin.setRawMode(true);
+  let restoreOutput: string | undefined;
+  if (tty) {
+    process.stdin.setRawMode(true);
+    restoreOutput = rawOutput();
+  }
   try {
     return await execInPod(
       {
@@ -55,6 +60,23 @@ export async function podExec(args: string[]): Promise<number> {
     );
   } finally {
     if (tty) process.stdin.setRawMode(false);
+    if (restoreOutput) spawnSync('stty', [restoreOutput], { stdio: [1, 'ignore', 'ignore'] });
     process.stdin.pause();
   }
+}
+
+/**
+ * The local terminal's output as the container's terminal sends it, with no processing: its
+ * "\r\n" stays "\r\n". Node's raw mode (libuv's UV_TTY_MODE_RAW) keeps OPOST and ONLCR, so each
+ * "\n" got a second "\r" ("\r\r\n") on the way out; kubectl's raw mode (moby/term MakeRaw,
+ * cfmakeraw) clears OPOST, as this does. Returns the terminal's settings before (stty -g), or
+ * undefined when stdout is no terminal or stty failed.
+ */
+function rawOutput(): string | undefined {
+  if (!process.stdout.isTTY) return undefined;
+  const saved = spawnSync('stty', ['-g'], { stdio: [1, 'pipe', 'ignore'], encoding: 'utf8' });
+  if (saved.status !== 0 || !saved.stdout.trim()) return undefined;
+  const set = spawnSync('stty', ['-opost'], { stdio: [1, 'ignore', 'pipe'], encoding: 'utf8' });
+  if (set.status !== 0) throw new Error(`pod-exec: stty -opost on the terminal failed: ${set.stderr.trim()}`);
+  return saved.stdout.trim();
 }
