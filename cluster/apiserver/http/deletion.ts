@@ -88,10 +88,13 @@ export async function deleteObjectAsync(
   const pending = admitRequest(ctx.admission, attrs);
   if (pending) {
     await pending;
-    // The object may have changed while the webhooks answered: preconditions hold against the live one.
+    // The object may have changed (or been replaced) while the webhooks answered: the delete goes
+    // on with the live one, so the preconditions must hold against it too, as in the sync path.
     const live = ctx.store.get(r, namespace, name);
-    if (live.metadata?.resourceVersion !== current.metadata?.resourceVersion)
+    if (live.metadata?.resourceVersion !== current.metadata?.resourceVersion) {
+      checkPreconditions(r, name, opts.preconditions, live.metadata!);
       return finishDelete(ctx, r, namespace, name, opts, live);
+    }
   }
   return finishDelete(ctx, r, namespace, name, opts, current);
 }

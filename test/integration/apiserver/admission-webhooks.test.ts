@@ -2,7 +2,8 @@
 // a pod: the apiserver's lab connector dials the Service's endpoint address, here mapped to a
 // loopback port) mutates with a JSONPatch, refuses with a message, warns; the apiserver applies
 // failurePolicy to unreachable and untrusted webhooks, reinvokes IfNeeded webhooks, skips or
-// refuses by matchConditions, and applies a patch again after a race. ValidatingAdmissionPolicy:
+// refuses by matchConditions, applies a patch again after a race, and refuses a delete whose
+// preconditions the object no longer meets once its webhook answered. ValidatingAdmissionPolicy:
 // validating-admission-policy.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +35,8 @@ describe('admission webhooks', () => {
   const seen: Seen[] = [];
   let raced = false;
   let innerStatus = 0;
+  const deleteRaced = new Set<string>();
+  const deleteInner: number[] = [];
 
   before(async () => {
     dir = join(process.env.TMPDIR ?? '/tmp', `kw-webhooks-${process.pid}-${Date.now()}`);
@@ -95,6 +98,30 @@ describe('admission webhooks', () => {
           return;
         }
         if (path === '/race') return reply({ allowed: true });
+        if (path === '/race-delete' && r.operation === 'DELETE' && !deleteRaced.has(r.name)) {
+          // Another writer changes (stale-rv) or replaces (stale-uid) the object while this webhook
+          // is answering a DELETE whose preconditions held against the object as it was.
+          deleteRaced.add(r.name);
+          const url = `/api/v1/namespaces/hooked/configmaps/${r.name}`;
+          const write =
+            r.name === 'stale-rv'
+              ? h.request('PATCH', url, {
+                  body: JSON.stringify({ metadata: { labels: { raced: 'yes' } } }),
+                  headers: { 'Content-Type': 'application/merge-patch+json' },
+                })
+              : h.request('DELETE', url).then((gone) => {
+                  deleteInner.push(gone.status);
+                  return h.request('POST', '/api/v1/namespaces/hooked/configmaps', {
+                    body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.name } }),
+                  });
+                });
+          void write.then((inner) => {
+            deleteInner.push(inner.status);
+            reply({ allowed: true });
+          });
+          return;
+        }
+        if (path === '/race-delete') return reply({ allowed: true });
         if (path === '/slow') {
           setTimeout(() => reply({ allowed: true }), 3000);
           return;
@@ -418,5 +445,53 @@ describe('admission webhooks', () => {
     r = await h.kubectl('-n', 'hooked', 'get', 'configmap', 'racy', '-o', 'jsonpath={.metadata.labels}');
     assert.deepEqual(JSON.parse(r.stdout), { mine: 'yes', raced: 'yes' });
     assert.equal((await h.kubectl('delete', 'validatingwebhookconfiguration', 'racer')).exitCode, 0);
+  });
+
+  test('a delete whose preconditions went stale while its webhook answered is refused with 409', async () => {
+    const r = await applyYaml({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'delete-racer' },
+      webhooks: [
+        {
+          name: 'race-delete.webhooks.example.com',
+          clientConfig: service('/race-delete'),
+          rules: [{ operations: ['DELETE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }],
+          namespaceSelector: selector,
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+        },
+      ],
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const url = (name: string) => `/api/v1/namespaces/hooked/configmaps/${name}`;
+    for (const [name, field] of [
+      ['stale-rv', 'resourceVersion'],
+      ['stale-uid', 'uid'],
+    ] as const) {
+      assert.equal((await h.kubectl('-n', 'hooked', 'create', 'configmap', name)).exitCode, 0);
+      const before = (await h.request('GET', url(name))).json;
+      const del = await h.request('DELETE', url(name), {
+        body: JSON.stringify({
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          preconditions: { [field]: before.metadata[field] },
+        }),
+      });
+      assert.ok(deleteRaced.has(name), `the webhook saw the DELETE of ${name}`);
+      assert.equal(del.status, 409, `${name}: ${del.text}`);
+      const now = (await h.request('GET', url(name))).json;
+      assert.notEqual(now.metadata[field], before.metadata[field], `${name}: the race changed ${field}`);
+      assert.equal(del.json.reason, 'Conflict');
+      const Field = field === 'uid' ? 'UID' : 'ResourceVersion';
+      assert.equal(
+        del.json.message,
+        `Operation cannot be fulfilled on configmaps "${name}": Precondition failed: ${Field} in precondition: ${before.metadata[field]}, ${Field} in object meta: ${now.metadata[field]}`,
+      );
+      // The object the preconditions did not name is still there, with no deletionTimestamp.
+      assert.equal(now.metadata.deletionTimestamp, undefined);
+    }
+    assert.deepEqual(deleteInner, [200, 200, 201]);
+    assert.equal((await h.kubectl('delete', 'validatingwebhookconfiguration', 'delete-racer')).exitCode, 0);
   });
 });
