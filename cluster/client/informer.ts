@@ -38,6 +38,11 @@ export interface InformerOptions<T> {
   pageSize?: number;
   /** Where errors that are retried go (a failed list, a broken watch, a handler that threw). */
   onError?: (err: unknown, context: string) => void;
+  /**
+   * After each list that reached the cache (the first sync and every relist), before the watch
+   * opens: a list that changed nothing fires no handler, yet it tells that listing works again.
+   */
+  onListed?: () => void;
 }
 
 export class Informer<T extends KubeObject> {
@@ -133,6 +138,11 @@ export class Informer<T extends KubeObject> {
     if (!this.synced) {
       this.synced = true;
       for (const w of this.syncWaiters.splice(0)) w();
+    }
+    try {
+      this.opts.onListed?.();
+    } catch (err) {
+      this.report(err, 'onListed');
     }
     this.watch();
   }

@@ -1,12 +1,12 @@
 // The cluster tables' data: one informer per kind (list, then watch, through cluster/client) on the
-// lab's apiserver; listeners get a fresh snapshot at most every `debounceMs` after a change.
+// lab's apiserver; listeners get a fresh snapshot at most every `debounceMs` after a change. A kind's
+// informer error is shown until that kind lists again or hears an event.
 import YAML from 'yaml';
 import type { KubeObject } from '../../common/api-types.js';
 import { CLUSTER_KINDS, type ClusterKind, type ClusterSnapshot } from '../../common/cluster-contract.js';
 import { describeError, KubewireError } from '../../common/errors.js';
 import type { Clock } from '../../cluster/client/clock.js';
-import { SharedInformerFactory } from '../../cluster/client/informer-factory.js';
-import type { Informer } from '../../cluster/client/informer.js';
+import { Informer, type ListerWatcher } from '../../cluster/client/informer.js';
 import type { KubeClient } from '../../cluster/client/kube-client.js';
 import { clusterTable } from './table-rows.js';
 
@@ -33,9 +33,9 @@ export class NoCluster implements ClusterSource {
 export class KubeClusterSource implements ClusterSource {
   private readonly listeners = new Set<(s: ClusterSnapshot) => void>();
   private informers: Map<ClusterKind, Informer<KubeObject>> | undefined;
-  private factory: SharedInformerFactory | undefined;
   private cancelTimer: (() => void) | undefined;
-  private lastError: string | undefined;
+  /** The last retried failure of each kind whose informer has not listed or heard an event since. */
+  private readonly errors = new Map<ClusterKind, string>();
 
   constructor(
     private readonly client: KubeClient,
@@ -66,13 +66,6 @@ export class KubeClusterSource implements ClusterSource {
 
   private start(): void {
     const c = this.client;
-    this.factory = new SharedInformerFactory(c, this.d.clock, {
-      onError: (err, context) => {
-        this.lastError = `${context}: ${describeError(err)}`;
-        this.schedule();
-      },
-    });
-    const f = this.factory;
     const clients = {
       nodes: c.nodes,
       pods: c.pods,
@@ -82,35 +75,41 @@ export class KubeClusterSource implements ClusterSource {
       endpoints: c.endpoints,
       events: c.events,
     };
-    this.informers = new Map(
-      CLUSTER_KINDS.map((k) => [k, f.informerFor(clients[k] as never) as unknown as Informer<KubeObject>]),
-    );
-    const informers = this.informers;
-    for (const inf of informers.values()) {
-      inf.addEventHandler({
-        onAdd: () => this.changed(),
-        onUpdate: () => this.changed(),
-        onDelete: () => this.changed(),
+    const informers = new Map<ClusterKind, Informer<KubeObject>>();
+    this.informers = informers;
+    const live = () => this.informers === informers;
+    for (const k of CLUSTER_KINDS) {
+      const news = () => {
+        if (live()) this.changed(k);
+      };
+      const inf = new Informer<KubeObject>(clients[k] as unknown as ListerWatcher<KubeObject>, this.d.clock, {
+        onError: (err, context) => {
+          if (!live()) return;
+          this.errors.set(k, `${context}: ${describeError(err)}`);
+          this.schedule();
+        },
+        // A list that reached the cache says this kind works again, even when it changed nothing
+        // (a kind that lists empty fires no event); and when it is the last kind to sync, only this
+        // tells the listeners that the tables are complete ("watching").
+        onListed: news,
       });
-      // A kind that lists empty fires no event, yet its sync is news: when it is the last kind to
-      // sync, only this tells the listeners that the tables are complete ("watching").
-      void inf.waitForSync().then(() => {
-        if (this.informers === informers) this.schedule();
-      });
+      inf.addEventHandler({ onAdd: news, onUpdate: news, onDelete: news });
+      informers.set(k, inf);
     }
-    f.start();
+    for (const inf of informers.values()) inf.run();
   }
 
   private stop(): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    this.factory?.shutdown();
-    this.factory = undefined;
+    for (const inf of this.informers?.values() ?? []) inf.stop();
     this.informers = undefined;
+    this.errors.clear();
   }
 
-  private changed(): void {
-    this.lastError = undefined;
+  /** News from a kind's informer (an event, a list): whatever failed there before works now. */
+  private changed(kind: ClusterKind): void {
+    this.errors.delete(kind);
     this.schedule();
   }
 
@@ -132,7 +131,15 @@ export class KubeClusterSource implements ClusterSource {
       synced: !!infs && [...infs.values()].every((i) => i.hasSynced()),
       tables,
     };
-    if (this.lastError) s.error = this.lastError;
+    if (this.errors.size) {
+      // One line per distinct failure, naming the kinds it hit (an apiserver that is down fails all).
+      const byMessage = new Map<string, ClusterKind[]>();
+      for (const k of CLUSTER_KINDS) {
+        const e = this.errors.get(k);
+        if (e !== undefined) byMessage.set(e, [...(byMessage.get(e) ?? []), k]);
+      }
+      s.error = [...byMessage].map(([e, kinds]) => `${kinds.join(', ')} ${e}`).join('; ');
+    }
     return s;
   }
 }

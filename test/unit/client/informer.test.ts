@@ -165,6 +165,48 @@ test('a list that fails is retried after a backoff measured on the injected cloc
   assert.equal(inf.lastSyncResourceVersion(), '5');
 });
 
+test('onListed follows every list that reached the cache, also a relist that changed nothing', async (t) => {
+  const clock = new FakeClock();
+  let lists = 0;
+  let closeWatch: ((err?: Error) => void) | undefined;
+  const listed: number[] = [];
+  const errors: string[] = [];
+  const inf = new Informer<Pod>(
+    {
+      list: async () => {
+        lists++;
+        if (lists === 2) throw new Error('connection refused');
+        return { metadata: { resourceVersion: '5' }, items: [] };
+      },
+      watch: (_o, h) => {
+        closeWatch = (err) => h.onClose(err);
+        return () => {};
+      },
+    },
+    clock,
+    {
+      backoffInitialMs: 100,
+      onError: (err, context) => errors.push(`${context}: ${(err as Error).message}`),
+      onListed: () => {
+        listed.push(lists);
+        if (lists === 3) throw new Error('listener broke');
+      },
+    },
+  );
+  t.after(inf.run());
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(listed, [1], 'the first sync');
+  closeWatch!(new Error('stream reset'));
+  clock.advance(100);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(listed, [1], 'a failed list is not news');
+  clock.advance(200);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(listed, [1, 3], 'the relist found nothing new, yet is reported');
+  assert.deepEqual(errors, ['watch: stream reset', 'list: connection refused', 'onListed: listener broke']);
+  assert.equal(inf.relists, 2);
+});
+
 test('the shared factory gives every controller the same pod informer, indexed by node name', async (t) => {
   const server = new FakePodServer();
   await server.start();
