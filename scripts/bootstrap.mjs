@@ -7,9 +7,32 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, renameSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'start';
+const purpose = parsePurpose(process.argv.slice(2));
+
+/** `--for start|test|bench` (default start); anything else is refused before anything is done. */
+function parsePurpose(args) {
+  const usage = 'usage: node scripts/bootstrap.mjs [--for start|test|bench]';
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { for: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    console.error(`kubewire bootstrap: ${err.message}\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const p = values.for ?? 'start';
+  if (!['start', 'test', 'bench'].includes(p)) {
+    console.error(`kubewire bootstrap: --for ${JSON.stringify(p)} is not start, test or bench\n${usage}`);
+    process.exit(2);
+  }
+  return p;
+}
 
 // What every purpose needs: the lab's kernel tooling, and a compiler for the native addons and pause.
 const RUNTIME_PACKAGES = [

@@ -7,11 +7,39 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // final/ is not a tier of its own: it runs after the others (below).
 const tiers = ['unit', 'integration', 'e2e'];
-const args = process.argv.slice(2);
+const args = parseCommandLine(process.argv.slice(2));
+
+/**
+ * Tier names and compiled test files, nothing else: a typo (`unti`) or a flag meant for node
+ * --test used to be ignored, which ran every tier.
+ */
+function parseCommandLine(argv) {
+  const usage = `usage: node scripts/run-tests.mjs [${tiers.join('|')}]... | dist/test/<path>.test.js...`;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    console.error(`kubewire test: ${err.message}\n${usage}`);
+    process.exit(2);
+  }
+  if (parsed.values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const bad = parsed.positionals.filter((a) => !tiers.includes(a) && !a.endsWith('.js'));
+  if (bad.length) {
+    console.error(
+      `kubewire test: '${bad.join("', '")}' is neither a tier (${tiers.join(', ')}) nor a .js test file\n${usage}`,
+    );
+    process.exit(2);
+  }
+  return parsed.positionals;
+}
 
 function collect(dir) {
   if (!existsSync(dir)) return [];
