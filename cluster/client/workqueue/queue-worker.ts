@@ -20,8 +20,8 @@ export type ReconcileFn = (key: string) => Promise<ReconcileResult | void>;
 
 export interface ControllerOptions {
   workers?: number;
-  /** Failures are retried; this only hears about them (logs, UI). */
-  onError?: (err: unknown, context: string) => void;
+  /** Failures are retried; this only hears about them (logs, UI). context is "<name> <key>". */
+  onError?: (err: unknown, context: string, key: string) => void;
   /**
    * How many times a key is retried with backoff before it waits for the next change (client-go
    * uses ~15). Node agents pass Infinity: nothing else would bring their key back.
@@ -84,7 +84,7 @@ export class QueueWorker {
         this.queue.forget(item.key);
         if (r && r.requeueAfterMs !== undefined) this.queue.addAfter(item.key, r.requeueAfterMs);
       } catch (err) {
-        if (this.opts.onError) this.opts.onError(err, `${this.name} ${item.key}`);
+        if (this.opts.onError) this.opts.onError(err, `${this.name} ${item.key}`, item.key);
         else console.error(`${this.name}: ${item.key}: ${describeError(err)}`);
         if (this.queue.numRequeues(item.key) < (this.opts.maxRetries ?? 15)) this.queue.addRateLimited(item.key);
         else this.queue.forget(item.key);
