@@ -2,6 +2,10 @@
 // for each runs a pod worker that makes the sandbox and containers real through the runtime's pod
 // module, restarts what dies (pause dead = sandbox and every container rebuilt), runs probes,
 // terminates gracefully on deletion and confirms it to the apiserver, and reports pod status.
+// Pod workers are keys of the work queue every controller and agent here uses (kubelet's
+// podWorkers): one sync at a time per pod, at most `concurrency` pods at once, a change during a
+// sync folds into one more, a failed sync is retried with backoff (1 s doubling to 10 s), and a
+// container's CrashLoopBackOff or a config error brings its pod back when it is due.
 import { createHash } from 'node:crypto';
 import type { Pod, Service } from '../../../common/api-types.js';
 import { describeError } from '../../../common/errors.js';
@@ -16,13 +20,14 @@ import { EventRecorder } from '../../client/event-recorder.js';
 import { SharedInformerFactory } from '../../client/informer-factory.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Disposer } from '../../client/rest-client.js';
+import { QueueWorker, type ReconcileResult } from '../../client/workqueue/queue-worker.js';
+import { ExponentialFailureRateLimiter } from '../../client/workqueue/rate-limiter.js';
 import { ContainerEnv } from './container-env.js';
 import { ContainerSync } from './container-sync.js';
 import type { PodWorker } from './pod-worker.js';
 import { PodVolumes } from './pod-volumes.js';
 import { podStatus, statusChanged } from './pod-status.js';
 import { KubeletRecords } from './kubelet-records.js';
-import { Semaphore } from './semaphore.js';
 import { readStaticManifests } from './static-manifests.js';
 import { MIRROR_ANNOTATION, mirrorPodOf, staticPodObject, staticUid, type StaticPod } from './static-pods.js';
 
@@ -71,6 +76,8 @@ export interface KubeletDeps {
 }
 
 const HOUSEKEEPING_MS = 1000;
+/** A failed pod sync is retried after 1 s, doubling up to kubelet's pod-worker backOffPeriod (10 s). */
+const SYNC_BACKOFF_START_MS = 1000;
 const SYNC_BACKOFF_MAX_MS = 10_000;
 
 export class Kubelet {
@@ -78,7 +85,9 @@ export class Kubelet {
   private readonly factory: SharedInformerFactory;
   private readonly events: EventRecorder;
   private readonly sync: ContainerSync;
-  private readonly limit: Semaphore;
+  private readonly podWorkers: QueueWorker;
+  /** Pods whose sync is under way: housekeeping leaves them alone. */
+  private readonly syncing = new Set<string>();
   private stopped = false;
   private started = false;
   private ticks = 0;
@@ -97,7 +106,19 @@ export class Kubelet {
     this.events = new EventRecorder(d.client, d.clock, { component: 'kubelet', host: d.node.name }, (e, c) =>
       d.log(`kubelet ${d.node.name}: event ${c}: ${describeError(e)}`),
     );
-    this.limit = new Semaphore(d.concurrency ?? 4);
+    this.podWorkers = new QueueWorker(`kubelet ${d.node.name}`, d.clock, (key) => this.syncKey(key), {
+      // Each pod sync spawns helper processes: at most this many pods at once.
+      workers: d.concurrency ?? 4,
+      maxRetries: Infinity,
+      rateLimiter: new ExponentialFailureRateLimiter(SYNC_BACKOFF_START_MS, SYNC_BACKOFF_MAX_MS),
+      onError: (err, _context, key) => {
+        const retryMs = Math.min(
+          SYNC_BACKOFF_START_MS * 2 ** this.podWorkers.queue.numRequeues(key),
+          SYNC_BACKOFF_MAX_MS,
+        );
+        d.log(`kubelet ${d.node.name}: pod ${key}: ${describeError(err)} (retry in ${retryMs / 1000} s)`);
+      },
+    });
     const services = this.factory.informerFor(d.client.services);
     this.volumes = new PodVolumes({
       client: d.client,
@@ -158,6 +179,7 @@ export class Kubelet {
       onDelete: (p) => this.onPodGone(p),
     });
     this.factory.start();
+    const stopWorkers = this.podWorkers.run();
     void Promise.all([this.factory.waitForCacheSync(), this.d.cri.resume?.()]).then(() => {
       if (this.stopped) return;
       // Workers for pods the API no longer has (deleted while this kubelet was down) terminate.
@@ -171,6 +193,7 @@ export class Kubelet {
     });
     return () => {
       this.stopped = true;
+      stopWorkers();
       stopHandler();
       this.cancelTick?.();
       this.factory.shutdown();
@@ -187,13 +210,9 @@ export class Kubelet {
     return out;
   }
 
-  /** Resolves once no pod worker is busy (tests). */
-  async idle(): Promise<void> {
-    for (;;) {
-      const busy = [...this.workers.values()].map((w) => w.running).filter(Boolean);
-      if (!busy.length) return;
-      await Promise.allSettled(busy);
-    }
+  /** Resolves once no pod sync is under way or queued (tests). */
+  idle(): Promise<void> {
+    return this.podWorkers.whenIdle();
   }
 
   private newWorker(key: string, uid: string | undefined): PodWorker {
@@ -205,7 +224,6 @@ export class Kubelet {
       uid: uid ?? '',
       containers: new Map(),
       restartCounts: {},
-      dirty: false,
       startTime: this.d.clock.now(),
     };
   }
@@ -292,31 +310,29 @@ export class Kubelet {
   }
 
   private enqueue(w: PodWorker): void {
-    w.dirty = true;
-    if (w.running || this.stopped) return;
-    w.running = (async () => {
-      while (w.dirty && !this.stopped) {
-        w.dirty = false;
-        const release = await this.limit.acquire();
-        try {
-          await this.syncPod(w);
-          w.syncBackoffMs = 0;
-        } catch (err) {
-          // A failed sync (a sandbox that could not be made, …) is retried after a back-off that
-          // doubles from 1 s up to kubelet's pod-worker backOffPeriod (10 s); housekeeping does
-          // not bring it forward.
-          w.syncBackoffMs = Math.min(Math.max(1000, (w.syncBackoffMs ?? 0) * 2), SYNC_BACKOFF_MAX_MS);
-          w.retryAt = this.d.clock.now() + w.syncBackoffMs;
-          this.d.log(
-            `kubelet ${this.d.node.name}: pod ${w.key}: ${describeError(err)} (retry in ${w.syncBackoffMs / 1000} s)`,
-          );
-        } finally {
-          release();
-        }
-      }
-    })().finally(() => {
-      w.running = undefined;
-    });
+    if (!this.stopped) this.podWorkers.enqueueKey(w.key);
+  }
+
+  /**
+   * One pass of a pod's worker. A throw is retried with backoff (housekeeping does not bring it
+   * forward); a container waiting out CrashLoopBackOff or a config error brings the pod back
+   * when it is due.
+   */
+  private async syncKey(key: string): Promise<ReconcileResult | void> {
+    const w = this.workers.get(key);
+    // Keys still queued when the kubelet stops drain without a sync.
+    if (!w || this.stopped) return;
+    this.syncing.add(key);
+    w.wakeAt = w.retryAt = undefined;
+    try {
+      await this.syncPod(w);
+    } finally {
+      this.syncing.delete(key);
+    }
+    // A terminated worker is gone (or replaced by its successor, already queued).
+    if (this.workers.get(key) !== w) return;
+    const due = Math.min(w.wakeAt ?? Infinity, w.retryAt ?? Infinity);
+    if (due !== Infinity) return { requeueAfterMs: Math.max(0, due - this.d.clock.now()) };
   }
 
   private async syncPod(w: PodWorker): Promise<void> {
@@ -417,13 +433,10 @@ export class Kubelet {
     const now = this.d.clock.now();
     await Promise.all(
       [...this.workers.values()].map(async (w) => {
-        if (w.running) return;
+        if (this.syncing.has(w.key)) return;
+        // Waiting out a failed sync's backoff or a config error: the queue brings it back.
+        if (this.podWorkers.queue.numRequeues(w.key) > 0) return;
         if (w.retryAt && now < w.retryAt) return;
-        if ((w.retryAt && now >= w.retryAt) || (w.wakeAt && now >= w.wakeAt)) {
-          w.retryAt = w.wakeAt = undefined;
-          this.enqueue(w);
-          return;
-        }
         // Projected service-account tokens are rewritten before they expire.
         if (w.pod && w.record?.sandbox && !w.pod.metadata.deletionTimestamp)
           await this.volumes

@@ -41,11 +41,9 @@ export interface PodWorker {
   initialized?: boolean;
   restartCounts: Record<string, number>;
   startTime: number;
-  dirty: boolean;
-  running?: Promise<void>;
+  /** Not before: a container's config could not be made (the pod's sync is due again then). */
   retryAt?: number;
-  /** Back-off of the last failed sync (0 after a good one). */
-  syncBackoffMs?: number;
+  /** The earliest time a container's back-off (crash loop, image pull) ends. */
   wakeAt?: number;
   lastPosted?: string;
   volumePaths?: Map<string, string>;
