@@ -1,5 +1,6 @@
-// `kubewire status [--json]`: nodes, pods, links and processes of the running lab, and its
-// control-plane replicas when the topology runs them as processes (control-plane.json).
+// `kubewire status [--json]`: nodes, pods, links and processes of the running lab, its
+// control-plane replicas when the topology runs them as processes (control-plane.json), and its
+// etcd members (name, namespace, URLs, leader, healthy) when the store is etcd.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROL_PLANE_STATUS_FILE } from '../../cluster/agents/control-plane-replicas.js';
@@ -8,6 +9,7 @@ import {
   type ControlPlaneStatus,
   type ReplicaStatus,
 } from '../../cluster/agents/control-plane-replicas.js';
+import { etcdMembersStatus, formatEtcdMembers } from '../../runtime/lab/etcd-status.js';
 import { labStatus, formatStatus } from '../../runtime/lab/lab-status.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
 import { allPodRecords } from '../../runtime/lab/pod-records.js';
@@ -29,10 +31,21 @@ export async function status(args: string[]): Promise<number> {
     else console.log(`lab ${lab}: not built (no ${paths.state}); run \`kubewire up\``);
     return 1;
   }
-  const s = await labStatus(driver, state, allPodRecords(paths, state));
+  const [s, etcd] = await Promise.all([
+    labStatus(driver, state, allPodRecords(paths, state)),
+    etcdMembersStatus(driver, state),
+  ]);
   const cp = readControlPlane(join(paths.dir, CONTROL_PLANE_STATUS_FILE));
-  if (o.json) console.log(JSON.stringify(cp ? { ...s, controlPlane: cp } : s));
-  else console.log(cp ? `${formatStatus(s)}\n\n${formatControlPlane(cp, sameProcess)}` : formatStatus(s));
+  if (o.json)
+    console.log(JSON.stringify({ ...s, ...(cp ? { controlPlane: cp } : {}), ...(etcd.length ? { etcd } : {}) }));
+  else
+    console.log(
+      [
+        formatStatus(s),
+        ...(cp ? [formatControlPlane(cp, sameProcess)] : []),
+        ...(etcd.length ? [formatEtcdMembers(etcd)] : []),
+      ].join('\n\n'),
+    );
   return 0;
 }
 

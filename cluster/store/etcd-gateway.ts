@@ -134,8 +134,16 @@ export class EtcdGateway {
     return s.connect(e.port, e.host);
   }
 
-  /** POSTs `body` to `path` on a member, failing over to the others; resolves with the JSON answer. */
-  async call<T>(path: string, body: unknown): Promise<T> {
+  /** The member calls go to first (the one that answered last). */
+  get preferredMember(): number {
+    return this.preferred;
+  }
+
+  /**
+   * POSTs `body` to `path` on a member, failing over to the others; resolves with the JSON answer.
+   * `info.retried` tells whether an earlier attempt failed: a write it carried may have been applied.
+   */
+  async call<T>(path: string, body: unknown, info?: { retried?: boolean }): Promise<T> {
     const deadline = Date.now() + this.retryForMs;
     const payload = JSON.stringify(body);
     let delay = 50;
@@ -150,6 +158,7 @@ export class EtcdGateway {
       } catch (err) {
         if (err instanceof EtcdApiError && !RETRYABLE_CODES.has(err.code)) throw err;
         last = err as Error;
+        if (info) info.retried = true;
       }
       if (Date.now() >= deadline) break;
       // A full round of members failed: wait a little (an election takes about the election timeout).

@@ -9,7 +9,10 @@
 // the gateway tries it on another member: a create or update whose compare fails on a key that
 // holds exactly the bytes it wrote counts as its own write — the apiserver's objects carry a uid
 // and timestamps, so another writer's identical bytes do not occur. A delete retried that way
-// finds the key gone and answers not found.
+// finds the key gone (or made anew): it reads the key's history after the revision it expected
+// (a watch from there), and when the next change was a delete of exactly that object — our own,
+// applied by the member whose answer was lost — answers with that delete's revision and the
+// deleted object, as the first attempt would have (a 200 with the object, not a 404).
 import {
   ErrCompacted,
   ErrFutureRevision,
@@ -127,17 +130,65 @@ export class EtcdOps {
       expectedRevision === 0
         ? { key: k, target: 'CREATE', result: 'GREATER', create_revision: 0 }
         : { key: k, target: 'MOD', result: 'EQUAL', mod_revision: expectedRevision };
-    const r = await this.gw.call<TxnJson>('/v3/kv/txn', {
-      compare: [compare],
-      success: [{ request_delete_range: { key: k, prev_kv: true } }],
-      failure: [{ request_range: { key: k } }],
-    });
+    const info: { retried?: boolean } = {};
+    const r = await this.gw.call<TxnJson>(
+      '/v3/kv/txn',
+      {
+        compare: [compare],
+        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      },
+      info,
+    );
     if (r.succeeded) {
       const prev = r.responses?.[0]?.response_delete_range?.prev_kvs?.[0];
       return { revision: Number(r.header.revision), kv: prev ? kvFromJson(prev) : undefined, ok: Boolean(prev) };
     }
     const cur = r.responses?.[0]?.response_range?.kvs?.[0];
-    return { revision: Number(r.header.revision), kv: cur ? kvFromJson(cur) : undefined, ok: false };
+    const kv = cur ? kvFromJson(cur) : undefined;
+    // An earlier attempt may have deleted it: gone, or made anew after the revision we expected.
+    if (info.retried && expectedRevision > 0 && (!kv || kv.createRevision > expectedRevision)) {
+      const own = await this.deletedAt(key, expectedRevision);
+      if (own) return { revision: own.revision, kv: own.prev, ok: true };
+    }
+    return { revision: Number(r.header.revision), kv, ok: false };
+  }
+
+  /**
+   * The delete that was the key's next change after `revision`, when the key then held exactly the
+   * object at `revision` (its mod_revision): the delete's revision and that object. Read from the
+   * key's history with a watch from revision + 1 (etcd sends what is in its log at once); undefined
+   * when the next change was something else, the history is compacted or no member answers.
+   */
+  private deletedAt(key: string, revision: number): Promise<{ revision: number; prev: KeyValue } | undefined> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (v: { revision: number; prev: KeyValue } | undefined) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        stream.close();
+        resolve(v);
+      };
+      const timer = setTimeout(() => finish(undefined), 5000);
+      const stream = this.gw.stream(
+        this.gw.preferredMember,
+        '/v3/watch',
+        { create_request: { key: b64(key), start_revision: revision + 1, prev_kv: true } },
+        (o) => {
+          const res = o.result;
+          if (!res) return finish(undefined);
+          if (res.canceled || (res.compact_revision && Number(res.compact_revision) > 0)) return finish(undefined);
+          const e = res.events?.[0];
+          if (!e) return;
+          const prev = e.prev_kv ? kvFromJson(e.prev_kv) : undefined;
+          if (e.type === 'DELETE' && prev && prev.modRevision === revision)
+            return finish({ revision: Number(e.kv.mod_revision ?? 0), prev });
+          finish(undefined);
+        },
+        () => finish(undefined),
+      );
+    });
   }
 
   /** Compacts etcd's history up to `revision` (capped at the newest); returns our compactRevision(). */

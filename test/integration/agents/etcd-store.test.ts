@@ -12,7 +12,8 @@ import { parse } from 'yaml';
 import type { KubeObject } from '../../../common/api-types.js';
 import { Resources } from '../../../cluster/client/resources.js';
 import { KubeClient } from '../../../cluster/client/kube-client.js';
-import { isConflict } from '../../../cluster/client/api-errors.js';
+import { isConflict, isNotFound } from '../../../cluster/client/api-errors.js';
+import type { EtcdMemberStatus as EtcdRow } from '../../../runtime/lab/etcd-status.js';
 import { readStartTime } from '../../../runtime/host/netns-driver.js';
 import { loadState } from '../../../runtime/lab/lab-state.js';
 import { eventually, namespacesWithPrefix, TestLab } from '../runtime/harness.js';
@@ -161,6 +162,56 @@ test(
     await configMaps.update({ ...got, data: { a: 'new' } });
     await assert.rejects(configMaps.update({ ...got, data: { a: 'stale' } }), (e: unknown) => isConflict(e));
 
+    // `kubewire status` lists the members: as the state records them, and as etcd answers.
+    const etcdStatus = async () =>
+      (JSON.parse((await lab.cli(['status', '--lab', 'etcd-store', '--json'])).stdout) as { etcd?: EtcdRow[] }).etcd ??
+      [];
+    const rows = await eventually(async () => {
+      const e = await etcdStatus();
+      return e.length === 3 && e.every((m) => m.healthy) && e.filter((m) => m.leader).length === 1 ? e : undefined;
+    }, 60_000);
+    assert.deepEqual(
+      rows.map((m) => [m.name, m.netns, m.peerURL, m.clientURL, m.pid, m.alive]),
+      members.map((m) => [m.name, m.netns, `http://${m.address}:2380`, `http://${m.address}:2379`, m.proc.pid, true]),
+    );
+    const text = (await lab.cli(['status', '--lab', 'etcd-store'])).stdout;
+    for (const m of members)
+      assert.match(
+        text,
+        new RegExp(
+          `^${m.name}\\s+${m.netns}\\s+http://${m.address}:2380\\s+http://${m.address}:2379\\s+(yes|no)\\s+yes$`,
+          'm',
+        ),
+      );
+    assert.equal(text.match(/^etcd\d\s.*\syes\s+yes$/gm)?.length, 1, `one leader in ${text}`);
+
+    // A delete whose answer is lost after etcd applied it: each member drops its answers that carry
+    // prev_kvs (what a delete that deleted something returns), so the store's first attempt deletes
+    // and times out, the retry on the next member finds the key gone — and must still answer 200
+    // with the deleted object, as the first attempt would have, not 404.
+    const victim = await configMaps.create(cm('victim'), 'default');
+    const DROP = ['-o', 'lo', '-p', 'tcp', '--sport', '2379', '-m', 'string', '--algo', 'bm'];
+    const dropRule = [...DROP, '--string', '"prev_kvs"', '-j', 'DROP'];
+    for (const m of members)
+      assert.equal((await lab.exec(m.netns, ['iptables', '-I', 'OUTPUT', '1', ...dropRule])).exitCode, 0);
+    let deleted: unknown;
+    let dropped = 0;
+    try {
+      deleted = await configMaps.delete('victim', 'default');
+    } finally {
+      for (const m of members) {
+        const l = await lab.exec(m.netns, ['iptables', '-L', 'OUTPUT', '-n', '-v', '-x']);
+        const line = l.stdout.split('\n').find((x) => x.includes('STRING match'));
+        dropped += Number(line?.trim().split(/\s+/)[0] ?? 0);
+        await lab.exec(m.netns, ['iptables', '-D', 'OUTPUT', ...dropRule]);
+      }
+    }
+    assert.ok(dropped > 0, 'the first answer was dropped (the delete was retried)');
+    const st = deleted as { status?: string; details?: { name?: string; uid?: string } };
+    assert.equal(st.status, 'Success', JSON.stringify(deleted));
+    assert.equal(st.details?.uid, victim.metadata.uid);
+    await assert.rejects(configMaps.get('victim', 'default'), (e: unknown) => isNotFound(e));
+
     // kill -9 the leader; the next write succeeds within a bounded time.
     const old = await eventually(() => leader(members), 60_000);
     const t0 = Date.now();
@@ -182,6 +233,17 @@ test(
       .split(', ')[0];
     const logs = survivors.map((m) => readFileSync(join(lab.paths.logs, `${m.netns}.log`), 'utf8')).join('\n');
     assert.match(logs, new RegExp(`lost leader ${oldId} at term`), 'a survivor lost the killed member as leader');
+    // status: the killed member is down and unhealthy, a survivor leads.
+    const after = await eventually(async () => {
+      const e = await etcdStatus();
+      return e.length === 3 && e.filter((m) => m.leader).length === 1 && e.filter((m) => m.healthy).length === 2
+        ? e
+        : undefined;
+    }, 60_000);
+    const dead = after.find((m) => m.name === old.name)!;
+    assert.equal(dead.alive, false);
+    assert.equal(dead.healthy, false);
+    assert.ok(survivors.some((m) => m.name === after.find((r) => r.leader)!.name));
 
     // The controllers' watches go on after the failover: a Deployment made now gets its ReplicaSet.
     await client.deployments.create(
