@@ -87,7 +87,10 @@ export function parseCommandLine<F extends FlagSpecs>(
     parsed = strictParse(options, args);
   } catch (err) {
     if (wantsHelp(args)) throw helpRequest(spec);
-    throw new UsageError(spec.command, explain(options, args, err), spec.usage);
+    const problem = explain(options, args, err);
+    // exec node5 ip -br a: the command's own flags, without '--' before them.
+    const hint = spec.passThrough && !args.includes('--') ? "; a command's own flags go after '--'" : '';
+    throw new UsageError(spec.command, problem + hint, spec.usage);
   }
   if (parsed.values.help) throw helpRequest(spec);
   const end = parsed.tokens.find((t) => t.kind === 'option-terminator')?.index;

@@ -15,7 +15,7 @@ const USAGE = `usage: kubewire <command> [args]   (kubewire <command> --help: it
                           a packet's path hop by hop from the kernel's state (routes, ARP/FDB, VXLAN, iptables)
   kubeconfig              print the path of a kubeconfig that kubectl can use
   node stop|start NODE    stop or start a node's kubelet (NotReady, unreachable taint, evictions)
-  lab list | show ID | run ID [--from STEP] [--json]
+  lab list | show ID | run ID [--from STEP] [--json] [--strict]
   image ls | pull REF | import PATH | rm REF | build NAME|all | gc
                           the machine's image store (built-in images, pulls from registries)
   down                    stop the lab's processes and remove its kernel objects, keep state

@@ -10,17 +10,23 @@ import { nodeInitPid } from '../../runtime/cri/node-marks.js';
 import { UsageError } from '../args.js';
 import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 
-const EXEC = labCommandSpec({
+export const EXEC = labCommandSpec({
   command: 'exec',
   usage: `usage: kubewire exec TARGET -- CMD...
   run CMD inside a node's or a pod's namespace (node5, default/kubia-24hmb, gateway, internet, underlay)`,
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 1, max: Infinity }, // more than one: a command without '--', said below
   passThrough: true,
 });
 
 export async function exec(args: string[]): Promise<number> {
   const o = parseLabOptions(EXEC, args);
-  const [target] = o.rest as [string];
+  const [target, ...more] = o.rest as [string, ...string[]];
+  if (more.length)
+    throw new UsageError(
+      'exec',
+      `the command goes after '--': kubewire exec ${target} -- ${more.join(' ')}${o.command.length ? ` ${o.command.join(' ')}` : ''}`,
+      EXEC.usage,
+    );
   if (o.command.length === 0) throw new UsageError('exec', "no command after '--'", EXEC.usage);
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);

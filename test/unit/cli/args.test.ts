@@ -9,6 +9,7 @@ import { HelpRequest, UsageError, parseCommandLine } from '../../../cli/args.js'
 import { commands } from '../../../cli/commands/index.js';
 import { labCommandSpec, parseLabOptions } from '../../../cli/commands/lab-context.js';
 import { UP } from '../../../cli/commands/up.js';
+import { exec } from '../../../cli/commands/exec.js';
 import { parseServeArgs } from '../../../cli/commands/serve.js';
 import { ValidationError } from '../../../common/errors.js';
 import { projectRoot } from '../../../runtime/project-root.js';
@@ -74,6 +75,18 @@ test("what follows -- is the command's own, flags included (exec TARGET -- CMD..
   assert.deepEqual(o.rest, ['node5']);
   assert.equal(o.lab, 'two');
   assert.deepEqual(o.command, ['ls', '--lab', '-h', '--']);
+});
+
+test("exec without '--' says where the command goes, before it looks for the lab", async () => {
+  await assert.rejects(
+    exec(['node5', 'ip', 'a']),
+    usageError('exec', /the command goes after '--': kubewire exec node5 -- ip a$/),
+  );
+  await assert.rejects(exec(['node5']), usageError('exec', /no command after '--'/));
+  await assert.rejects(
+    exec(['node5', 'ip', '-br', 'a']),
+    usageError('exec', /unknown option '-b'.*; a command's own flags go after '--'/),
+  );
 });
 
 test('names given by flags still go through common/names.ts, before anything is done', () => {
