@@ -2,7 +2,8 @@
 // a short IMMEDIATE transaction that reads the key's newest row and appends its successor; several
 // processes may serve the same file (SQLite serializes their writes, and the unique (name,
 // prev_revision) index refuses a second successor of the same row). The *Async writes are
-// group-committed: those arriving in one turn of the event loop share one transaction.
+// group-committed: those arriving in one turn of the event loop share one transaction. The SQL it
+// runs is in log-queries.ts.
 import type Database from 'better-sqlite3';
 import {
   ErrCompacted,
@@ -17,7 +18,8 @@ import {
 } from './backend.js';
 import { ValidationError } from '../../common/errors.js';
 import { prefixEnd } from './key-range.js';
-import { KV_COLUMNS, LOG_COLUMNS, createRevisionOf, rowToEvent, rowToKeyValue, type LogRow } from './log-row.js';
+import { createRevisionOf, rowToEvent, rowToKeyValue, type LogRow } from './log-row.js';
+import { prepareLogQueries, type LogQueries } from './log-queries.js';
 import { openLogDatabase, type Durability } from './sqlite-schema.js';
 import { WatchHub, type LogTail } from './watch-hub.js';
 import { GroupCommit } from './group-commit.js';
@@ -39,7 +41,7 @@ const COMPACT_BATCH = 1000;
 export class SqliteBackend implements Backend {
   private readonly db: Database.Database;
   private readonly hub: WatchHub;
-  private readonly q;
+  private readonly q: LogQueries;
   /** Runs a callback in a transaction; created once (better-sqlite3 wraps it in BEGIN/COMMIT). */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly group: GroupCommit;
@@ -49,7 +51,7 @@ export class SqliteBackend implements Backend {
 
   constructor(opts: SqliteBackendOptions) {
     this.db = openLogDatabase(opts.path, { durability: opts.durability, busyTimeoutMs: opts.busyTimeoutMs });
-    this.q = prepareStatements(this.db);
+    this.q = prepareLogQueries(this.db);
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.hub = new WatchHub(this.logTail(), opts.pollIntervalMs ?? 15);
     this.group = new GroupCommit({
@@ -412,40 +414,4 @@ export class SqliteBackend implements Backend {
         }),
     };
   }
-}
-
-function prepareStatements(db: Database.Database) {
-  // The newest row of each name at @rev, skipping names whose newest row is a tombstone. The scan
-  // walks the (name, id) index in name order, so LIMIT stops it early.
-  const newestAt = (bounded: boolean) => `
-    FROM kine AS kv
-    WHERE kv.name >= @lo AND kv.name >= @start ${bounded ? 'AND kv.name < @hi' : ''}
-      AND kv.id <= @rev AND kv.deleted = 0
-      AND kv.id = (SELECT MAX(k2.id) FROM kine AS k2 WHERE k2.name = kv.name AND k2.id <= @rev)`;
-  return {
-    heads: db.prepare(`SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'kine') AS current,
-                              (SELECT revision FROM kine_compaction WHERE id = 1) AS compact`),
-    latest: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1`),
-    at: db.prepare(`SELECT ${KV_COLUMNS} FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`),
-    insert:
-      db.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    list: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(true)} ORDER BY kv.name LIMIT @limit`),
-    listOpen: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(false)} ORDER BY kv.name LIMIT @limit`),
-    count: db.prepare(`SELECT COUNT(*) ${newestAt(true)}`).pluck(),
-    countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false)}`).pluck(),
-    after: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? ORDER BY id LIMIT ?`),
-    range: db.prepare(
-      `SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id`,
-    ),
-    rangeOpen: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? ORDER BY id`),
-    // kine's compaction: a row superseded by a write at or below the target goes, and so does a
-    // tombstone at or below it. Only rows written in (from, to] need looking at: earlier ones were
-    // handled by earlier passes.
-    compactBatch: db.prepare(`DELETE FROM kine WHERE id IN (
-        SELECT prev_revision FROM kine WHERE id > ? AND id <= ? AND prev_revision != 0
-        UNION ALL
-        SELECT id FROM kine WHERE id > ? AND id <= ? AND deleted != 0)`),
-    setCompact: db.prepare(`UPDATE kine_compaction SET revision = ? WHERE id = 1`),
-  };
 }
