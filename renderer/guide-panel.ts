@@ -2,13 +2,15 @@
 // checked off as their checks pass (re-run quietly while a step is open), hints on request, solve
 // after a confirmation, progress kept on the server per lab (common/learner-contract.ts), and the
 // step's terminals opened and focused for it. Buttons that cannot work yet are disabled and say why.
-import type { LabGuide, LabSummary, StepOutcome } from '../common/guide-contract.js';
+// One step's DOM is guide-step.ts.
+import type { LabGuide, LabSummary } from '../common/guide-contract.js';
 import type { LabActivity, LabProgress, LearnerState } from '../common/learner-contract.js';
 import { clampProgress, freshProgress, markDone, withHint } from '../common/lab-progress.js';
 import type { ShowTarget } from '../common/show-link.js';
 import type { ActivityBar } from './activity-bar.js';
 import type { ApiClient } from './api-client.js';
 import { h } from './dom.js';
+import { renderStep, showOutcome } from './guide-step.js';
 import { renderMarkdown } from './lab-markdown.js';
 import { recordControls } from './record-controls.js';
 import { StepChecker } from './step-checker.js';
@@ -147,7 +149,16 @@ export class GuidePanel {
     over.addEventListener('click', () => void this.startOver());
     this.status = h('span', { class: 'guide-status', role: 'status', 'aria-live': 'polite' });
     const why = h('p', { class: 'guide-why', id: 'guide-why' });
-    const steps = lab.stepList.map((s) => this.renderStep(s));
+    const steps = lab.stepList.map((s) =>
+      renderStep(s, {
+        hintShown: this.progress.hints.includes(s.number),
+        md: (text) => this.md(text),
+        toggle: (n) => this.openStepPane(n, !this.stepEl(n)?.classList.contains('open')),
+        check: (n, result) => void this.check(n, result),
+        solve: (n, result) => void this.solve(n, result),
+        hintRevealed: (n) => this.save(withHint(this.progress, n)),
+      }),
+    );
     this.d.pane.replaceChildren(
       h(
         'div',
@@ -168,62 +179,6 @@ export class GuidePanel {
     );
     this.updateMarks();
     this.updateAvailability();
-  }
-
-  private renderStep(s: LabGuide['stepList'][number]): HTMLElement {
-    const n = s.number;
-    const head = h(
-      'button',
-      { class: 'step-head', 'aria-expanded': 'false', 'aria-controls': `step-body-${n}`, id: `step-head-${n}` },
-      h('span', { class: 'step-mark', 'aria-hidden': 'true' }, String(n)),
-      h('span', { class: 'step-title' }, s.title),
-      h('span', { class: 'sr-only step-sr' }, ''),
-    );
-    head.addEventListener('click', () => this.openStepPane(n, !this.stepEl(n)?.classList.contains('open')));
-    const result = h('div', {
-      class: 'guide-result',
-      'data-step-result': String(n),
-      role: 'status',
-      'aria-live': 'polite',
-    });
-    const check = h('button', { 'data-check': String(n), 'data-needs': 'ready' }, 'Check');
-    check.addEventListener('click', () => void this.check(n, result));
-    const solve = h(
-      'button',
-      { 'data-solve': String(n), 'data-needs': 'ready', title: 'Do this step for me' },
-      'Solve…',
-    );
-    solve.addEventListener('click', () => void this.solve(n, result));
-    const buttons: HTMLElement[] = [check, solve];
-    let hint: HTMLElement | undefined;
-    if (s.hint) {
-      const box = h('div', { class: 'guide-hint', id: `hint-${n}`, 'data-hint': String(n) }, ...this.md(s.hint));
-      box.hidden = !this.progress.hints.includes(n);
-      const reveal = h(
-        'button',
-        { 'data-hint-button': String(n), 'aria-expanded': String(!box.hidden), 'aria-controls': `hint-${n}` },
-        box.hidden ? 'Show hint' : 'Hint shown',
-      );
-      reveal.addEventListener('click', () => {
-        box.hidden = false;
-        reveal.textContent = 'Hint shown';
-        reveal.setAttribute('aria-expanded', 'true');
-        this.save(withHint(this.progress, n));
-      });
-      buttons.push(reveal);
-      hint = box;
-    }
-    const body = h(
-      'div',
-      { class: 'step-body', id: `step-body-${n}`, role: 'region', 'aria-labelledby': `step-head-${n}` },
-      ...this.md(s.text),
-      h('p', { class: 'step-why' }),
-      h('div', { class: 'guide-actions' }, ...buttons),
-      ...(hint ? [hint] : []),
-      result,
-    );
-    body.hidden = true;
-    return h('li', { class: 'step', 'data-step': String(n) }, head, body);
   }
 
   private md(text: string): HTMLElement[] {
@@ -412,7 +367,7 @@ export class GuidePanel {
       const reports = await this.d.activity.follow(this.d.api.call('guide.replay', { id: lab.id }));
       for (const r of reports) {
         const el = this.d.pane.querySelector<HTMLElement>(`[data-step-result="${r.step}"]`);
-        if (el) show(el, { ok: r.passed, failures: r.failures, output: '', durationMs: 0 });
+        if (el) showOutcome(el, { ok: r.passed, failures: r.failures, output: '', durationMs: 0 });
         if (r.passed) this.passed(r.step);
       }
       const bad = reports.find((r) => !r.passed);
@@ -426,7 +381,7 @@ export class GuidePanel {
     el.replaceChildren(h('span', { class: 'muted' }, 'checking…'));
     try {
       const r = await this.d.api.call('guide.check', { id: this.lab!.id, step: n });
-      show(el, r);
+      showOutcome(el, r);
       if (r.ok) this.passed(n);
     } catch (err) {
       el.replaceChildren();
@@ -446,16 +401,11 @@ export class GuidePanel {
     el.replaceChildren(h('span', { class: 'muted' }, 'solving…'));
     try {
       const r = await this.d.api.call('guide.solve', { id: this.lab!.id, step: n });
-      show(el, r.check ?? r.solve);
+      showOutcome(el, r.check ?? r.solve);
       if (r.check?.ok) this.passed(n);
     } catch (err) {
       el.replaceChildren();
       this.d.onError(String(err));
     }
   }
-}
-
-function show(el: HTMLElement, o: StepOutcome): void {
-  el.className = `guide-result ${o.ok ? 'pass' : 'fail'}`;
-  el.replaceChildren(h('strong', {}, o.ok ? '✓ Check passed' : '✗ Not yet'), ...o.failures.map((f) => h('div', {}, f)));
 }
