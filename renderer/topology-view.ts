@@ -1,8 +1,9 @@
 // The live topology drawn with cytoscape: elements come from common/topology-projection.ts (pods
 // clustered per node in big labs, common/topology-clustering.ts); an update adds/removes/changes
 // only what differs and lays out again only when the shape changed. Positions the user dragged are
-// kept (and saved per lab by the caller); "show me" aims the view at named devices.
-import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
+// kept (and saved per lab by the caller); "show me" aims the view at named devices. The element
+// diff is topology-elements.ts, a traced path's marks topology-path-marks.ts.
+import cytoscape, { type Core } from 'cytoscape';
 import {
   projectTopology,
   type TopologyView as ViewModel,
@@ -11,8 +12,10 @@ import {
 } from '../common/topology-projection.js';
 import { labLayout } from '../common/topology-layout.js';
 import type { TopologyGraph } from '../common/topology-model.js';
-import { clusterPods, clusterOf, CLUSTER_PREFIX } from '../common/topology-clustering.js';
+import { clusterPods, clusterOf } from '../common/topology-clustering.js';
 import type { Point, Theme } from '../common/learner-contract.js';
+import { applyElements, viewElements } from './topology-elements.js';
+import { markPath } from './topology-path-marks.js';
 import { PALETTES, topologyStyle, zoomBucket } from './topology-style.js';
 import { shapeMoveOffset } from '../common/shape-move-keys.js';
 
@@ -204,9 +207,7 @@ export class TopologyView {
     const full = projectTopology(graph);
     this.lastView = full;
     const view = this.clustering ? clusterPods(full, { minPods: 40, perNode: 4, expanded: this.expanded }) : full;
-    const wanted = new Map<string, ElementDefinition>();
-    for (const n of view.nodes) wanted.set(n.id, { group: 'nodes', data: { ...n, short: shortLabel(n) } });
-    for (const e of view.edges) wanted.set(e.id, { group: 'edges', data: { ...e } });
+    const wanted = viewElements(view);
     const shape = [...wanted.keys()].sort().join('\n');
     const reshaped = shape !== this.lastShape;
     // In the lab layout, new shapes are added already in place: no separate layout pass.
@@ -219,34 +220,7 @@ export class TopologyView {
       this.restyleForZoom();
     }
     const t1 = performance.now();
-    this.cy.batch(() => {
-      const toAdd: ElementDefinition[] = [];
-      if (this.cy.elements().empty()) {
-        toAdd.push(...wanted.values());
-      } else {
-        this.cy.elements().forEach((el) => {
-          if (!wanted.has(el.id())) el.remove();
-        });
-        for (const [id, def] of wanted) {
-          const el = this.cy.getElementById(id);
-          if (el.empty()) toAdd.push(def);
-          else if (!sameData(el.data() as Record<string, unknown>, def.data)) el.data(def.data);
-        }
-      }
-      if (pos) {
-        for (const def of toAdd) {
-          const p = def.group === 'nodes' ? pos.get(def.data.id!) : undefined;
-          if (p) def.position = { ...p };
-        }
-        this.cy.nodes().forEach((n) => {
-          const p = pos.get(n.id());
-          if (p && !n.isParent()) n.position(p);
-        });
-      }
-      // Parents first: cytoscape needs a compound parent to exist before its children.
-      toAdd.sort((a, b) => rank(a) - rank(b));
-      this.cy.add(toAdd);
-    });
+    applyElements(this.cy, wanted, pos);
     const t2 = performance.now();
     if (reshaped) {
       this.lastShape = shape;
@@ -258,7 +232,7 @@ export class TopologyView {
     if (reshaped) this.updateEdgeLabels(true);
     this.restyleForZoom();
     const t3 = performance.now();
-    if (this.pathKeys.size) this.applyPath();
+    if (this.pathKeys.size) markPath(this.cy, this.pathKeys);
     return {
       drawMs: t3 - t0,
       projectMs: t1 - t0,
@@ -447,37 +421,7 @@ export class TopologyView {
   /** Marks what a traced path crosses: devices (namespace + ifname), pod leaves, and the lines between them. */
   highlightPath(points: { namespace: string; ifname?: string }[]): number {
     this.pathKeys = new Set(points.map((p) => `${p.namespace}/${p.ifname ?? ''}`));
-    return this.applyPath();
-  }
-
-  private applyPath(): number {
-    const on = (ns: unknown, ifname: unknown): boolean =>
-      this.pathKeys.has(`${String(ns)}/${ifname === undefined ? '' : String(ifname)}`);
-    let n = 0;
-    this.cy.batch(() => {
-      this.cy.elements().removeClass('on-path');
-      // Namespace boxes that hold devices stay unmarked; leaves (pods) and devices are marked.
-      const nodes = this.cy
-        .nodes()
-        .filter((el) =>
-          el.data('ifname') !== undefined
-            ? on(el.data('namespace'), el.data('ifname'))
-            : el.isChildless() && on(el.data('namespace'), undefined),
-        );
-      nodes.addClass('on-path');
-      const edges = this.cy
-        .edges()
-        .filter(
-          (e) =>
-            (e.source().hasClass('on-path') && e.target().hasClass('on-path')) ||
-            (e.data('kind') !== 'bridge-port' &&
-              on(e.data('namespace'), e.data('ifname')) &&
-              (e.source().hasClass('on-path') || e.target().hasClass('on-path'))),
-        );
-      edges.addClass('on-path');
-      n = nodes.length + edges.length;
-    });
-    return n;
+    return markPath(this.cy, this.pathKeys);
   }
 
   /** The cytoscape instance, for read-only inspection (renderer/topology-inspect.ts). */
@@ -489,21 +433,4 @@ export class TopologyView {
   labels(): string[] {
     return this.cy.nodes().map((n) => String(n.data('label')));
   }
-}
-
-/** The one line a far-zoomed shape shows: a device's name, a pod's name, a cluster's count. */
-function shortLabel(n: ViewNode): string {
-  if (n.id.startsWith(CLUSTER_PREFIX)) return n.label.replace('\n', ' · ');
-  return n.label.split('\n')[0] ?? '';
-}
-
-function sameData(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => a[k] === b[k]);
-}
-
-function rank(def: ElementDefinition): number {
-  if (def.group === 'edges') return 2;
-  return def.data.parent ? 1 : 0;
 }
