@@ -1,26 +1,24 @@
 // Exec and Attach as streams: ExecSync collects output, Exec gives a live process (a pty when
 // tty is asked, so resize works), Attach follows the container's own stdout/stderr as they reach
 // its log. The kubelet's server (kubectl exec/attach) builds on these.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { PassThrough, type Writable } from 'node:stream';
+import { execa } from 'execa';
+import { spawnWithFds } from '../host/spawn.js';
 import type { ContainerLogPump } from './container-log.js';
 import { RuntimeError, type ExecOptions, type ExecSyncResult, type StreamSession } from './cri-types.js';
 
 export async function execSync(argv: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = timeoutSeconds > 0 ? setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000) : undefined;
-  const exitCode = await new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, sig) => resolve(code ?? (sig ? 137 : 1)));
+  const r = await execa(argv[0]!, argv.slice(1), {
+    stdin: 'ignore',
+    reject: false,
+    stripFinalNewline: false,
+    ...(timeoutSeconds > 0 ? { timeout: timeoutSeconds * 1000, killSignal: 'SIGKILL' as const } : {}),
   });
-  if (timer) clearTimeout(timer);
-  return { exitCode, stdout, stderr };
+  if (r.exitCode === undefined && !r.signal) throw new RuntimeError(String(r.shortMessage));
+  return { exitCode: r.exitCode ?? 137, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
@@ -29,13 +27,13 @@ export async function execSync(argv: string[], timeoutSeconds: number): Promise<
  */
 export function execSession(argv: string[], opts: ExecOptions): StreamSession & { child: ChildProcess } {
   const tty = !!opts.tty;
-  const child = spawn(argv[0]!, argv.slice(1), {
+  const child = execa(argv[0]!, argv.slice(1), {
     stdio: [opts.stdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(tty ? (['pipe'] as const) : [])],
+    buffer: false,
+    reject: false,
   });
-  const exited = new Promise<number>((resolve) => {
-    child.on('error', () => resolve(126));
-    child.on('close', (code, sig) => resolve(code ?? (sig ? 137 : 1)));
-  });
+  // 126: it could not be started (as a shell says); a signal counts as SIGKILL's 137.
+  const exited = child.then((r) => r.exitCode ?? (r.signal ? 137 : 126));
   child.stdin?.on('error', () => undefined);
   const control = tty ? (child.stdio[3] as Writable) : undefined;
   control?.on('error', () => undefined);
@@ -94,7 +92,7 @@ export function spawnHeldConsole(
   timeoutMs = 60_000,
 ): Promise<void> {
   // Its own session: it outlives this process (a restarted runtime finds the container as it was).
-  const child = spawn(argv[0]!, argv.slice(1), {
+  const child = spawnWithFds(argv[0]!, argv.slice(1), {
     stdio: [fds.stdin ?? 'ignore', fds.stdout, 'pipe', fds.control],
     detached: true,
   });

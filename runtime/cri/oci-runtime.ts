@@ -1,12 +1,12 @@
 // The OCI runtime binary (crun, runc as the fallback) invoked inside a node container. Bundles are
 // created through native-scripts/container-create.sh (overlayfs root + `create`), removed through
 // container-remove.sh; start/kill/exec are the runtime's own verbs. Never a shell string.
-import { spawn, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { lightRun, lightSpawn, lightSpawnAvailable } from '../kernel/light-spawn.js';
+import { spawnWithFds } from '../host/spawn.js';
 import type { NodeContainer } from './node-container.js';
 import { RuntimeError } from './cri-types.js';
 
@@ -68,8 +68,9 @@ export class OciRuntime {
       await new Promise((res) => (fd3.closed ? res(undefined) : fd3.once('close', res)));
       code = r.code ?? 128;
     } else {
-      const stdios: StdioOptions = [stdio.stdin ?? 'ignore', stdio.stdout, stdio.stderr, 'pipe'];
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: stdios });
+      const child = spawnWithFds(argv[0]!, argv.slice(1), {
+        stdio: [stdio.stdin ?? 'ignore', stdio.stdout, stdio.stderr, 'pipe'],
+      });
       child.stdio[3]?.on('data', (d: Buffer) => (complaint += d.toString()));
       // Bounded like every other runtime call: a create stuck under load fails (and is cleaned up
       // by the caller) instead of holding one of the kubelet's sync slots forever.

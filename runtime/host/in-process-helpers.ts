@@ -6,7 +6,6 @@
 // call). Same arguments, same validation, same check-then-act and the same JSON answer as the
 // scripts, which stay the reference (and what an SSH driver runs). The profile of `up` this
 // replaces: ~190 processes (bash, ip, nsenter, sysctl, iptables) for the article lab.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIptablesSave, savedRuleSets } from '../../common/iptables-save.js';
@@ -15,6 +14,7 @@ import { isInterfaceName, isLabNamespace } from '../../common/names.js';
 import { withNetns } from '../kernel/netns-enter.js';
 import { inNamespace, RtnlWriter } from '../kernel/rtnl-writer.js';
 import { HelperError } from './helper-error.js';
+import { runQuick } from './spawn.js';
 
 const RE_MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const RE_UINT = /^[0-9]{1,10}$/;
@@ -270,28 +270,20 @@ export function programPath(name: string): string {
   return p;
 }
 
-/** Runs argv with the forking thread inside `ns`: its stdout, or a rejection with its stderr. */
-export function runIn(ns: string, argv: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    let child;
-    try {
-      child = withNetns(join(NETNS_DIR, ns), () =>
-        spawn(programPath(argv[0]!), argv.slice(1), {
-          stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        }),
-      );
-    } catch (err) {
-      reject(err as Error);
-      return;
-    }
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out, err }));
-    if (input !== undefined) child.stdin!.end(input);
+/**
+ * Runs argv with the forking thread inside `ns` (spawn.ts's runQuick: once per namespace and batch
+ * while `up` runs): its exit code, stdout and stderr; a rejection when it cannot be started.
+ */
+export async function runIn(
+  ns: string,
+  argv: string[],
+  input?: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await runQuick(programPath(argv[0]!), argv.slice(1), {
+    netns: join(NETNS_DIR, ns),
+    ...(input === undefined ? {} : { input }),
   });
+  return { code: r.exitCode ?? 1, out: r.stdout, err: r.stderr };
 }
 
 /**

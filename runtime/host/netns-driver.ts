@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { lightRun, lightSpawnAvailable } from '../kernel/light-spawn.js';
 import { netnsAddon } from '../project-root.js';
 import { HelperError } from './helper-error.js';
+import { runQuick } from './spawn.js';
 import {
   hasInProcess,
   IptablesBatcher,
@@ -189,8 +189,9 @@ export class NetnsDriver implements HostDriver {
 }
 
 /**
- * A helper run to its end with its stdin, stdout and stderr as strings: child_process directly
- * (execa's plumbing was a tenth of `up`'s own CPU for forty short helpers).
+ * A helper run to its end with its stdin, stdout and stderr as strings: posix_spawn where the addon
+ * is built, else spawn.ts's runQuick (execa's plumbing was a tenth of `up`'s own CPU for forty short
+ * helpers).
  */
 function runScript(
   file: string,
@@ -198,38 +199,18 @@ function runScript(
   input: string,
   timeoutMs: number,
 ): Promise<{ exitCode: number | undefined; stdout: string; stderr: string; timedOut: boolean }> {
-  if (lightSpawnAvailable())
-    return lightRun(file, args, { input, timeoutMs }).then(
-      (r) => ({ ...r, stdout: r.stdout.replace(/\r?\n$/, ''), stderr: r.stderr.replace(/\r?\n$/, '') }),
-      (err: Error) => ({ exitCode: undefined, stdout: '', stderr: err.message, timedOut: false }),
-    );
-  return new Promise((resolve) => {
-    const child = spawn(file, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.on('error', () => undefined); // a helper that exits without reading its input
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ exitCode: undefined, stdout, stderr: stderr + String(err.message), timedOut });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        exitCode: code ?? undefined,
-        stdout: stdout.replace(/\n$/, ''),
-        stderr: stderr.replace(/\n$/, ''),
-        timedOut,
-      });
-    });
-    child.stdin.end(input);
-  });
+  const strip = (t: string) => t.replace(/\r?\n$/, '');
+  return (
+    lightSpawnAvailable() ? lightRun(file, args, { input, timeoutMs }) : runQuick(file, args, { input, timeoutMs })
+  ).then(
+    (r) => ({
+      exitCode: r.exitCode ?? undefined,
+      stdout: strip(r.stdout),
+      stderr: strip(r.stderr),
+      timedOut: r.timedOut,
+    }),
+    (err: Error) => ({ exitCode: undefined, stdout: '', stderr: err.message, timedOut: false }),
+  );
 }
 
 /**

@@ -3,7 +3,6 @@
 // state, and a socat relay from a Unix socket in that state folder so kubewire's own processes
 // (in the host namespace) reach it without any route into the lab. The built-in images are
 // copied into it with skopeo from the OCI store; pulls then go mirror-first (docker.io → here).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -28,8 +27,14 @@ export interface RegistryProcesses {
 /** Children of this process (tests, one-off use): they do not outlive a kill -9 of it cleanly. */
 export const childProcesses = (log: (line: string) => void): RegistryProcesses => ({
   async start(netns, _log, argv) {
-    const p: ChildProcess = spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr?.on('data', (d: Buffer) => log(`${argv[0]}: ${d.toString().trim()}`));
+    const p = execa('ip', ['netns', 'exec', netns, ...argv], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      buffer: false,
+      reject: false,
+    });
+    p.stderr.on('data', (d: Buffer) => log(`${argv[0]}: ${d.toString().trim()}`));
+    // Started or not, its end is the same to the registry: a complaint in the log.
+    void p.then((r) => r.failed && !r.isTerminated && log(`${argv[0]}: ${String(r.shortMessage)}`));
     return {
       async stop() {
         if (p.exitCode !== null || p.signalCode !== null) return;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants } from 'node:zlib';
@@ -50,15 +50,12 @@ export async function packLayer(dir: string, out: string, opts: { mtime?: number
     '--',
     ...entries,
   ];
-  const tar = spawn('tar', args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const tar = execa('tar', args, {
+    stdin: 'ignore',
+    buffer: { stdout: false },
+    reject: false,
+    extendEnv: false,
     env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  });
-  let stderr = '';
-  tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve, reject) => {
-    tar.on('error', reject);
-    tar.on('close', (code) => resolve(code ?? -1));
   });
   const diff = createHash('sha256');
   const blob = createHash('sha256');
@@ -71,7 +68,10 @@ export async function packLayer(dir: string, out: string, opts: { mtime?: number
     new PassThrough(),
     createWriteStream(out, { mode: 0o600 }),
   );
-  const code = await exited;
-  if (code !== 0) throw new LayerPackError(`tar of ${dir} failed (exit ${code}): ${stderr.trim()}`);
+  const r = await tar;
+  if (r.exitCode !== 0)
+    throw new LayerPackError(
+      `tar of ${dir} failed (${r.exitCode === undefined ? String(r.shortMessage) : `exit ${r.exitCode}`}): ${r.stderr.trim()}`,
+    );
   return { digest: `sha256:${blob.digest('hex')}`, diffId: `sha256:${diff.digest('hex')}`, size: size.n };
 }

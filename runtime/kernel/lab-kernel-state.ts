@@ -2,7 +2,6 @@
 // routes, neighbours, FDB, veth peers), each router's ip_forward, and iptables-save run inside a
 // namespace without `ip netns exec`/nsenter in front of it (the child is forked from a thread that
 // stands in the namespace). What `up` consults before deciding a helper has work to do.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainView } from '../../common/iptables-model.js';
@@ -10,6 +9,7 @@ import { parseIptablesSave, ruleLine } from '../../common/iptables-save.js';
 import type { NamespaceSnapshot } from '../../common/topology-model.js';
 import { lightRun, lightSpawnAvailable } from './light-spawn.js';
 import { NetnsGoneError, withNetns } from './netns-enter.js';
+import { runQuick } from '../host/spawn.js';
 import { RtnlNamespace } from './rtnl-namespace.js';
 
 export type KernelNamespaceState = NamespaceSnapshot & { forwarding?: boolean };
@@ -86,23 +86,11 @@ export function splitIptablesSave(text: string): Map<string, string> {
 }
 
 /** `iptables-save [-t TABLE]` inside `ns`: one process (forked inside the namespace), '' on failure. */
-export function iptablesSaveIn(ns: string, table: string | undefined, netnsDir = '/run/netns'): Promise<string> {
-  return new Promise((resolve) => {
-    let child;
-    try {
-      child = withNetns(join(netnsDir, ns), () =>
-        spawn('iptables-save', table ? ['-t', table] : [], { stdio: ['ignore', 'pipe', 'ignore'] }),
-      );
-    } catch {
-      resolve('');
-      return;
-    }
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out += d));
-    child.on('error', () => resolve(''));
-    child.on('close', (code) => resolve(code === 0 ? out : ''));
-  });
+export async function iptablesSaveIn(ns: string, table: string | undefined, netnsDir = '/run/netns'): Promise<string> {
+  const r = await runQuick('iptables-save', table ? ['-t', table] : [], { netns: join(netnsDir, ns) }).catch(
+    () => undefined,
+  );
+  return r?.exitCode === 0 ? r.stdout : '';
 }
 
 /** Whether `iptables-save` text holds exactly `rules` in `chain` (in order) and HOOK jumps to it. */

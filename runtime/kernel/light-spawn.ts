@@ -31,7 +31,7 @@ function load(): SpawnAddon | null {
   return addon;
 }
 
-/** Whether the addon can start programs (else callers use child_process). */
+/** Whether the addon can start programs (else callers use execa, or host/spawn.ts for short runs). */
 export function lightSpawnAvailable(): boolean {
   return process.env.KUBEWIRE_SPAWN !== 'fork' && load() !== null;
 }
