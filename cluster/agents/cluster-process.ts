@@ -1,11 +1,11 @@
 // The lab's cluster daemon as a process: `up` starts one detached `kubewire cluster` (logging to
 // the lab's logs/cluster.log) and records it in state.json like any lab process, so `down` and
 // `reset` stop it, even after a kill -9 of up (the daemon also exits once its lab's state is gone).
-import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostDriver } from '../../runtime/host/host-driver.js';
 import { readStartTime } from '../../runtime/host/netns-driver.js';
+import { spawnWithFds } from '../../runtime/host/spawn.js';
 import type { LabPaths } from '../../runtime/lab/lab-paths.js';
 import { loadState, saveState, type ProcessRecord } from '../../runtime/lab/lab-state.js';
 import { KubewireError } from '../../common/errors.js';
@@ -58,10 +58,16 @@ export async function ensureClusterProcess(
   const log = join(paths.logs, 'cluster.log');
   const fd = openSync(log, 'a');
   const full = opts.labExec ? [opts.labExec, state.prefix, 'cluster', '--', ...argv] : argv;
-  const child = spawn(full[0]!, full.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  // Detached (its own session and process group: it outlives this process), logging to the lab's log.
+  const child = spawnWithFds(full[0]!, full.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
-  const pid = child.pid!;
+  const pid = child.pid;
+  if (pid === undefined) {
+    // A failed start ('error' had no listener before: it ended `up` with an uncaught exception).
+    const err = await new Promise<Error>((r) => child.once('error', r));
+    throw new ClusterStartError(`the cluster process could not be started (${full[0]}): ${err.message}`);
+  }
   const startTime = await readStartTime(pid);
   if (startTime === undefined) throw new ClusterStartError(`the cluster process exited at once (see ${log})`);
   const rec: ProcessRecord = { pid, startTime, netns: '-', argv, log };

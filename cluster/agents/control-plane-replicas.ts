@@ -16,12 +16,13 @@
 // What the supervisor saw is written to `control-plane.json` in the lab's folder: every replica's
 // pid, identity and whether it holds its Lease now, and the last exits (who, how, whether it was
 // leading), for `kubewire status` and the lab's checks.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Lease } from '../../common/api-types.js';
 import { describeError } from '../../common/errors.js';
+import { spawnWithFds } from '../../runtime/host/spawn.js';
 import type { Clock } from '../client/clock.js';
 
 /** What the control-plane replicas' supervisor saw, in the lab's folder. */
@@ -170,7 +171,7 @@ export class ControlPlaneReplicas {
     const [program, ...pre] = this.o.command;
     let child: ChildProcess;
     try {
-      child = spawn(
+      child = spawnWithFds(
         program!,
         [
           ...pre,
@@ -187,10 +188,12 @@ export class ControlPlaneReplicas {
       closeSync(fd);
     }
     slot.child = child;
-    child.once('exit', (code, signal) => void this.exited(slot, child, code, signal));
+    // 'close', not 'exit': a start that failed (fork refused under load) emits 'error' and 'close'
+    // but no 'exit', which left the slot empty for good; now the back-off and a new start follow.
+    child.once('close', (code, signal) => void this.exited(slot, child, code, signal));
     child.once('error', (err) => this.o.log(`${slot.component}-${slot.replica}: cannot start: ${describeError(err)}`));
     const pid = child.pid;
-    if (pid === undefined) return; // 'error' and 'exit' follow: the back-off applies
+    if (pid === undefined) return; // 'error' and 'close' follow: the back-off applies
     try {
       this.o.mark?.(pid);
     } catch (err) {

@@ -2,7 +2,8 @@
 // `proxy l2miss l3miss` and app_solicit set, so the kernel asks user space (RTM_GETNEIGH, seen by
 // `ip monitor neigh` as "miss …") when it lacks the peer VTEP's MAC (L3 miss) or the underlay
 // address behind a MAC (L2 miss); each question is answered from the Node annotations.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
 import { createInterface } from 'node:readline';
 import type { HostDriver } from '../../../runtime/host/host-driver.js';
 import type { VtepPeer } from './flanneld.js';
@@ -39,8 +40,18 @@ export class MissResponder {
       `net.ipv4.neigh.${this.device.replace(/\./g, '/')}.app_solicit=3`,
     ]);
     if (r.exitCode !== 0) throw new Error(`app_solicit on ${this.device} in ${this.netns}: ${r.stderr.trim()}`);
-    const mon = spawn('ip', ['-n', this.netns, 'monitor', 'neigh'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const mon = execa('ip', ['-n', this.netns, 'monitor', 'neigh'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      buffer: false,
+      reject: false,
+    });
     this.monitor = mon;
+    // A monitor that could not start or ended early is said in the log (a spawn error had no
+    // listener before and would have ended the whole cluster process).
+    void mon.then((r) => {
+      if (this.monitor === mon)
+        this.log(`flanneld miss ${this.netns}: ip monitor ended: ${String(r.shortMessage ?? `exit ${r.exitCode}`)}`);
+    });
     createInterface({ input: mon.stdout! }).on('line', (line) => {
       const miss = parseMissLine(line, this.device);
       if (miss) void this.answer(miss).catch((e) => this.log(`flanneld miss ${this.netns}: ${(e as Error).message}`));

@@ -6,7 +6,8 @@
 // namespaces with nsenter (its mount namespace is the one `ip netns exec` made, so the pod's
 // /etc/resolv.conf and hosts apply); port-forward connects to the pod's loopback with a socket
 // made inside the pod's network namespace, as containerd's PortForward does.
-import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { execa } from 'execa';
 import { connectIn } from '../../../runtime/kernel/netns-enter.js';
 import { createRequire } from 'node:module';
 import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
@@ -107,23 +108,23 @@ export class NsenterStreamRuntime implements StreamRuntime {
 }
 
 function withPipes(args: string[], env: Record<string, string>, wantStdin: boolean): StreamProcess {
-  const child = spawn('nsenter', args, { env, stdio: [wantStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number>((resolve) => {
-    child.on('error', () => resolve(126));
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+  // env is the container's whole environment (extendEnv: false): nothing of this process leaks in.
+  const child = execa('nsenter', args, {
+    env,
+    extendEnv: false,
+    stdio: [wantStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    buffer: false,
+    reject: false,
   });
+  // 126: nsenter could not be started (as a shell says); 128 + n for signal n.
+  const exited = child.then((r) => r.exitCode ?? (r.signal ? 128 + (osConstants.signals[r.signal] ?? 0) : 126));
   child.stdin?.on('error', () => undefined);
   return {
     stdin: child.stdin ?? undefined,
-    stdout: child.stdout!,
-    stderr: child.stderr!,
+    stdout: child.stdout,
+    stderr: child.stderr,
     resize: () => undefined,
     kill: () => child.kill('SIGKILL'),
     exited,
   };
-}
-
-function signalNumber(s: NodeJS.Signals): number {
-  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
-  return table[s] ?? 0;
 }
