@@ -4,7 +4,7 @@
 // PATH as small wrappers (native-scripts/node-container.sh). Usage:
 //   node-tools.js STATE_DIR crictl ps|pods|inspect|inspectp|exec|logs|images …
 //   node-tools.js STATE_DIR docker ps|inspect|exec|logs|images|network inspect …
-import { spawnSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,12 +76,12 @@ class NodeTools {
     const c = this.find(id);
     const rt = pickOciRuntime();
     const user = c.kind === 'container' ? ['--user', `${c.rec.user.uid}:${c.rec.user.gid}`] : [];
-    const r = spawnSync(
+    const r = execaSync(
       rt,
       ['--root', join(this.stateDir, 'oci'), 'exec', ...user, ...(tty ? ['--tty'] : []), c.rec.id, ...rest],
-      { stdio: 'inherit' },
+      { stdio: 'inherit', reject: false },
     );
-    return r.status ?? 1;
+    return r.exitCode ?? 1;
   }
 
   logs(id: string): number {

@@ -2,11 +2,11 @@
 // the Electron window, or, where that cannot run, prints the URL and opens a browser if one exists.
 // The token URL never appears in argv: Electron gets it in its environment (readable only by its
 // owner), a browser gets the path of a private file that redirects to it (browser-open-file.ts).
-import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { startUiApp } from '../../server/ui-app.js';
 import { writeBrowserOpenFile, type OpenFile } from './browser-open-file.js';
 import { chooseDesktopMode } from './desktop-mode.js';
@@ -50,9 +50,11 @@ export async function desktop(args: string[]): Promise<number> {
   });
 
   if (mode.mode === 'electron') {
-    const child = spawn(mode.binary, [join(here, '..', '..', 'electron', 'main.js')], {
+    // The token URL goes in the environment (added to ours), never on the command line.
+    const child = execa(mode.binary, [join(here, '..', '..', 'electron', 'main.js')], {
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, KUBEWIRE_UI_URL: server.url },
+      env: { KUBEWIRE_UI_URL: server.url },
+      reject: false,
       ...(mode.runAs ?? {}),
     });
     const started = await new Promise<boolean>((resolve) => {
@@ -61,7 +63,7 @@ export async function desktop(args: string[]): Promise<number> {
     });
     if (started) {
       console.log(`kubewire: desktop window started for lab ${o.prefix} (UI server on 127.0.0.1:${server.port})`);
-      const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+      const code = (await child).exitCode ?? 1;
       if (code === 0) {
         await server.dispose();
         return 0;
@@ -77,12 +79,13 @@ export async function desktop(args: string[]): Promise<number> {
   if (mode.mode === 'browser' && mode.openWith) {
     openFile = writeBrowserOpenFile(server.url, mode.runAs ? { runAs: mode.runAs } : {});
     void server.sessionStarted.then(() => openFile?.remove());
-    const opener = spawn(mode.openWith, browserOpenArgs(openFile), {
+    // Detached: the browser it starts is the learner's, not a child of this server.
+    const opener = execa(mode.openWith, browserOpenArgs(openFile), {
       stdio: 'ignore',
       detached: true,
+      reject: false,
       ...(mode.runAs ?? {}),
     });
-    opener.on('error', () => {});
     opener.unref();
   }
   try {

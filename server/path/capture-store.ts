@@ -2,7 +2,8 @@
 // started with an argument array and a filter built only from validated addresses, bounded by a
 // packet count and a deadline, stopped with SIGINT (so the file is complete) and SIGKILL after a
 // grace period. The pcap files stay in a private folder until evicted or disposed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { readdirSync, rmSync } from 'node:fs';
@@ -197,14 +198,19 @@ export class CaptureStore {
     ];
     // Inside the lab's cgroup (the namespace's mark names the lab), so a reset ends a capture
     // whose server died.
-    const child = this.d.labExec
-      ? spawn(this.d.labExec, ['--netns', p.namespace, 'captures', '--', 'ip', ...argv], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        })
-      : spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const r: Running = { child, stderr: '', exited: new Promise((res) => child.once('close', () => res())) };
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (r.stderr += s));
-    child.once('error', (err) => (r.stderr += String(err)));
+    const [program, ...args] = this.d.labExec
+      ? [this.d.labExec, '--netns', p.namespace, 'captures', '--', 'ip', ...argv]
+      : ['ip', ...argv];
+    const child = execa(program!, args, { stdio: ['ignore', 'ignore', 'pipe'], buffer: false, reject: false });
+    const r: Running = {
+      child,
+      stderr: '',
+      exited: child.then((res) => {
+        // A start that failed: its reason (naming the command) is what `ready` reports.
+        if (res.exitCode === undefined && !res.signal) r.stderr += String(res.shortMessage);
+      }),
+    };
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (r.stderr += s));
     return r;
   }
 
