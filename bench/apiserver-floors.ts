@@ -3,7 +3,7 @@
 // the size the apiserver stores for the bench's ConfigMaps), and the HTTPS floor (a bare node:https
 // server in its own process that parses the same JSON body and answers with the same number of
 // bytes, so everything above it is the apiserver's own work).
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,8 +67,10 @@ export async function startHttpsFloor(
     );
     server.listen(0, '127.0.0.1', () => console.log('floor on https://127.0.0.1:' + server.address().port));
     process.once('SIGTERM', () => { server.closeAllConnections(); server.close(); });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+  const child = execa(process.execPath, ['--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    buffer: false,
+    reject: false,
   });
   process.once('exit', () => child.kill('SIGKILL'));
   const url = await new Promise<string>((resolve, reject) => {

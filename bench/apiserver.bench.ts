@@ -6,7 +6,8 @@
 // HTTP) and a bare HTTPS server answering the same bytes (apiserver-floors.ts); beside it, the same
 // creates with one admission webhook configured (for another resource, then for these creates).
 // KW_BENCH_QUICK=1: only the goal figure, its floors and the webhook pair.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execaNode } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer as createHttpsServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -77,10 +78,16 @@ function client(url: string, ca: Buffer, token: string, maxSockets: number): Cli
 /** `kubewire apiserver` in a child process on a free loopback port, over SQLite in a temp folder. */
 async function startServer(): Promise<{ child: ChildProcess; url: string; kubeconfig: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-apiserver-bench-'));
-  const child = spawn(
-    process.execPath,
-    [join(root, 'dist', 'cli', 'main.js'), 'apiserver', '--state', dir, '--listen', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+  const child = execaNode(
+    join(root, 'dist', 'cli', 'main.js'),
+    ['apiserver', '--state', dir, '--listen', '127.0.0.1:0'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ipc: false,
+      nodeOptions: [],
+      buffer: false,
+      reject: false,
+    },
   );
   process.once('exit', () => child.kill('SIGKILL'));
   let out = '';

@@ -10,7 +10,6 @@
 //   the app (a per-container daemon such as containerd's shim would show there) — goal ≤ 1 MB, 0;
 //   the app's cgroup next to the same app run bare.
 // Always tears down (node-sweep + sweep of the bench's prefix).
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -34,12 +33,10 @@ export function verdict(ok: boolean): string {
 }
 
 /** Runs argv to its end with no pipes a created container could hold open. */
-function runQuiet(argv: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('close', (c) => resolve(c ?? 1));
-  });
+async function runQuiet(argv: string[]): Promise<number> {
+  const r = await execa(argv[0]!, argv.slice(1), { stdio: 'ignore', reject: false });
+  if (r.exitCode === undefined && !r.signal) throw new Error(String(r.shortMessage));
+  return r.exitCode ?? 1;
 }
 
 export async function run(report: BenchReport): Promise<void> {

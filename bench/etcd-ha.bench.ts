@@ -5,7 +5,8 @@
 // The members run as the lab runs them (heartbeat 250 ms, election 2.5 s), in a throwaway network
 // namespace of their own on its loopback (ports 2379-2384), reached from inside it as the lab's
 // apiserver reaches its members. `npm run bench -- etcd-ha`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execa, execaSync } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -29,9 +30,8 @@ const CREATES = 300;
 const FAILOVERS = 3;
 
 function sh(argv: string[]): string {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr || r.error?.message}`);
-  return r.stdout;
+  // Throws an error naming the command, with its stderr, when it fails.
+  return execaSync(argv[0]!, argv.slice(1)).stdout;
 }
 
 class Cluster {
@@ -48,7 +48,7 @@ class Cluster {
   startMember(name: string): void {
     const m = MEMBERS.find((x) => x.name === name)!;
     const url = (p: number) => `http://127.0.0.1:${p}`;
-    const child = spawn(
+    const child = execa(
       'ip',
       [
         'netns',
@@ -76,7 +76,8 @@ class Cluster {
         '--election-timeout',
         String(ETCD_ELECTION_MS),
       ],
-      { stdio: 'ignore' },
+      // reject: false: the bench kills members on purpose.
+      { stdio: 'ignore', reject: false },
     );
     this.procs.set(name, child);
   }
@@ -89,12 +90,12 @@ class Cluster {
   leader(): string | undefined {
     for (const m of MEMBERS) {
       if (this.procs.get(m.name)?.exitCode !== null) continue;
-      const r = spawnSync(
+      const r = execaSync(
         'ip',
         ['netns', 'exec', this.netns, 'etcdctl', '--endpoints', `http://127.0.0.1:${m.client}`, 'endpoint', 'status'],
-        { encoding: 'utf8' },
+        { reject: false },
       );
-      if (r.status === 0 && r.stdout.split(', ')[4] === 'true') return m.name;
+      if (r.exitCode === 0 && r.stdout.split(', ')[4] === 'true') return m.name;
     }
     return undefined;
   }
@@ -102,8 +103,10 @@ class Cluster {
   async waitHealthy(): Promise<void> {
     const all = MEMBERS.map((m) => `http://127.0.0.1:${m.client}`).join(',');
     for (let i = 0; i < 240; i++) {
-      const r = spawnSync('ip', ['netns', 'exec', this.netns, 'etcdctl', '--endpoints', all, 'endpoint', 'health']);
-      if (r.status === 0) return;
+      const r = execaSync('ip', ['netns', 'exec', this.netns, 'etcdctl', '--endpoints', all, 'endpoint', 'health'], {
+        reject: false,
+      });
+      if (r.exitCode === 0) return;
       await new Promise((res) => setTimeout(res, 500));
     }
     throw new Error('the bench etcd cluster did not become healthy in 2 minutes');
@@ -119,7 +122,7 @@ class Cluster {
 
   async stop(): Promise<void> {
     for (const [name, p] of this.procs) if (p.exitCode === null && p.signalCode === null) await this.kill(name);
-    spawnSync('ip', ['netns', 'del', this.netns]);
+    execaSync('ip', ['netns', 'del', this.netns], { reject: false });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,8 @@
 // Debian's etcd-server on loopback ports with a throwaway data dir, driven through its HTTP/JSON
 // gateway, and one write pattern (create, compare-and-swap update, get) that any target can run
 // with N concurrent clients.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -106,7 +107,7 @@ export class EtcdServer {
     const dataDir = mkdtempSync(join(tmpdir(), 'kw-etcd-bench-'));
     const clientUrl = `http://127.0.0.1:${clientPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
-    const child = spawn(
+    const child = execa(
       opts.binary ?? '/usr/bin/etcd',
       [
         '--name',
@@ -130,7 +131,7 @@ export class EtcdServer {
         '--log-level',
         'error',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'pipe'], buffer: false, reject: false },
     );
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));

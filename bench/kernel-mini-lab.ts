@@ -4,7 +4,7 @@
 // them. It measures the kernel-event → frame path alone (a namespace and veth made in a few ms,
 // no kubelet in between), so its figures stay comparable run to run. Tests do not use it: they run
 // on labs `kubewire up` builds (test/helpers/cli-lab.ts). `remove()` deletes only what it made.
-import { execFileSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { LabCgroup } from '../runtime/lab/lab-cgroup.js';
@@ -31,7 +31,7 @@ export interface MiniLab {
 const POD_NAMES = ['kubia-24hmb', 'kubia-7x9dq', 'kubia-m4kz2', 'kubia-p8f5w'];
 
 function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  execaSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 export function buildMiniLab(prefix: string, podsPerNode = 2): MiniLab {
@@ -172,7 +172,7 @@ export function buildMiniLab(prefix: string, podsPerNode = 2): MiniLab {
           'nud',
           'permanent',
         ]);
-        execFileSync('bridge', ['-n', ns(n.name), 'fdb', 'append', o.mac, 'dev', 'flannel.1', 'dst', o.underlayIp], {
+        execaSync('bridge', ['-n', ns(n.name), 'fdb', 'append', o.mac, 'dev', 'flannel.1', 'dst', o.underlayIp], {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
       }

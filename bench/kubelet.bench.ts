@@ -12,7 +12,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import WebSocket from 'ws';
@@ -189,7 +188,11 @@ export async function run(report: BenchReport): Promise<void> {
     // 4. logs -f: kubia logs a line per request; the time until kubectl prints it, and until
     //    `tail -F` of the CRI log file on the host does (the line is in the file: the floor).
     const follow = execa(KUBECTL, ['logs', '-f', '--tail=0', 'kubia-b'], { env: kenv, reject: false, buffer: false });
-    const tail = spawn('tail', ['-n0', '-F', containerOf('kubia-b').logPath], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const tail = execa('tail', ['-n0', '-F', containerOf('kubia-b').logPath], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      reject: false,
+      buffer: false,
+    });
     let gotLine: (() => void) | undefined;
     let gotFile: (() => void) | undefined;
     follow.stdout!.on('data', (b: Buffer) => b.toString().includes('Received request') && gotLine?.());
