@@ -2,11 +2,11 @@
 // text: the UI's container terminals run it): `kubectl exec -it` without kubectl — a terminal in
 // the container through the apiserver's pods/exec and the node's kubelet (cluster/client/
 // remote-command-client.ts), the local terminal in raw mode, resized with it.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { execInPod } from '../../cluster/client/remote-command-client.js';
 import { restConfigFromKubeconfig } from '../../server/cluster/kubeconfig-reader.js';
 import { isDnsSubdomain } from '../../common/names.js';
+import { runSyncWithFds } from '../../runtime/host/spawn.js';
 import { badFlag, parseCommandLine, UsageError, type CommandSpec, type FlagSpecs } from '../args.js';
 
 const POD_EXEC = {
@@ -60,7 +60,7 @@ export async function podExec(args: string[]): Promise<number> {
     );
   } finally {
     if (tty) process.stdin.setRawMode(false);
-    if (restoreOutput) spawnSync('stty', [restoreOutput], { stdio: [1, 'ignore', 'ignore'] });
+    if (restoreOutput) runSyncWithFds('stty', [restoreOutput], [1, 'ignore', 'ignore']);
     process.stdin.pause();
   }
 }
@@ -74,9 +74,9 @@ export async function podExec(args: string[]): Promise<number> {
  */
 function rawOutput(): string | undefined {
   if (!process.stdout.isTTY) return undefined;
-  const saved = spawnSync('stty', ['-g'], { stdio: [1, 'pipe', 'ignore'], encoding: 'utf8' });
+  const saved = runSyncWithFds('stty', ['-g'], [1, 'pipe', 'ignore']);
   if (saved.status !== 0 || !saved.stdout.trim()) return undefined;
-  const set = spawnSync('stty', ['-opost'], { stdio: [1, 'ignore', 'pipe'], encoding: 'utf8' });
+  const set = runSyncWithFds('stty', ['-opost'], [1, 'ignore', 'pipe']);
   if (set.status !== 0) throw new Error(`pod-exec: stty -opost on the terminal failed: ${set.stderr.trim()}`);
   return saved.stdout.trim();
 }

@@ -10,8 +10,9 @@
 //    (kernel/netns-enter.ts withNetns), which needs the fork to happen inside that synchronous call;
 //    runQuick does it without relying on how execa orders its work before spawning.
 //  - spawnWithFds: a program whose stdin, stdout, stderr or fd 3 is an open fd of this process (a
-//    lab log file, a container's FIFOs): execa's types accept only the fd numbers 0-9 there.
-import { spawn, type ChildProcess } from 'node:child_process';
+//    lab log file, a container's FIFOs, the terminal on stdout as stty's stdin): execa's types accept
+//    only some fd numbers there (0-9, and for stdin not 1 or 2).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { withNetns } from '../kernel/netns-enter.js';
 
 export interface QuickResult {
@@ -115,4 +116,17 @@ export function spawnWithFds(
     ...(opts.detached ? { detached: true } : {}),
     ...(opts.argv0 ? { argv0: opts.argv0 } : {}),
   });
+}
+
+/**
+ * spawnWithFds run to its end, synchronously (pod-exec's `stty` on the terminal that is this
+ * process's stdout, around a raw session): its exit status (null when killed) and output as text.
+ */
+export function runSyncWithFds(
+  file: string,
+  args: readonly string[],
+  stdio: FdStdio[],
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(file, [...args], { stdio, encoding: 'utf8' });
+  return { status: r.error ? null : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
 }
