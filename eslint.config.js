@@ -28,6 +28,23 @@ export default tseslint.config(
     },
   },
   {
+    // One spawning primitive (issue 14 item 18): execa, and runtime/host/spawn.ts for what execa
+    // costs too much for or cannot do (its header says why). Types (ChildProcess) may be imported.
+    // Tests keep node:child_process for now (about 25 files of fixtures and probes).
+    files: ['**/*.ts'],
+    ignores: ['runtime/host/spawn.ts', 'test/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        ...['node:child_process', 'child_process'].map((name) => ({
+          name,
+          allowTypeImports: true,
+          message: 'start programs with execa, or runtime/host/spawn.ts where execa does not fit (see its header)',
+        })),
+      ],
+    },
+  },
+  {
     // The apiserver handles arbitrary JSON objects whose shape its schema checks at runtime.
     files: ['cluster/apiserver/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

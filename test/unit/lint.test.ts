@@ -84,3 +84,26 @@ test('every layer exception names a file that still exists', async () => {
     );
   }
 });
+
+test('node:child_process is imported only by runtime/host/spawn.ts (one spawning primitive)', async () => {
+  const eslint = new ESLint({ cwd: root });
+  const spawnErrors = async (file: string, code: string) => {
+    const [r] = await eslint.lintText(code, { filePath: join(root, file) });
+    return r!.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').length;
+  };
+  const value = "import { spawn } from 'node:child_process';\nexport const y = spawn;\n";
+  for (const file of ['runtime/cri/x.ts', 'cluster/agents/x.ts', 'server/x.ts', 'cli/x.ts', 'bench/x.ts'])
+    assert.equal(await spawnErrors(file, value), 1, `${file} may import node:child_process`);
+  assert.equal(
+    await spawnErrors('server/x.ts', "import { execFile } from 'child_process';\nexport const y = execFile;\n"),
+    1,
+  );
+  assert.equal(await spawnErrors('runtime/host/spawn.ts', value), 0);
+  assert.equal(
+    await spawnErrors(
+      'cluster/agents/x.ts',
+      "import type { ChildProcess } from 'node:child_process';\nexport type Y = ChildProcess;\n",
+    ),
+    0,
+  );
+});
