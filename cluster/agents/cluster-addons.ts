@@ -29,7 +29,7 @@ export interface AddonContext {
 export async function startIngressController(c: AddonContext): Promise<() => void> {
   const factory = new SharedInformerFactory(c.client, c.clock);
   const file = join(c.paths.dir, 'ingress', 'routes.json');
-  const ctl = new IngressController(c.client, factory, c.clock, file, (text) => c.driver.writeFile(file, text));
+  const ctl = new IngressController(c.client, factory, c.clock, file, (text) => c.driver.writeFile(file, text), c.log);
   const stop = await ctl.start();
   return () => {
     stop();

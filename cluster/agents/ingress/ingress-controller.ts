@@ -1,10 +1,13 @@
 // The Ingress controller's control side: the `ingress` namespace, its proxy Deployment and a
 // LoadBalancer Service (so the emulated cloud gives it an external address), and the routes file
 // kept current from Ingress and Service objects (the proxy pod cannot watch the API itself
-// cheaply, like the DNS pod it reads a file the control plane writes).
+// cheaply, like the DNS pod it reads a file the control plane writes). As ingress-nginx's sync
+// queue, the routes are one key of the work queue every controller and agent here uses: a burst
+// of changes is one write, a failed write is retried with backoff.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Deployment, KubeObject, Namespace, Service } from '../../../common/api-types.js';
+import { describeError } from '../../../common/errors.js';
 import { isAlreadyExists } from '../../client/api-errors.js';
 import { systemPodSpec } from '../system-pod.js';
 import type { Clock } from '../../client/clock.js';
@@ -13,6 +16,8 @@ import type { KubeClient } from '../../client/kube-client.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { ResourceType } from '../../client/resources.js';
 import type { Disposer } from '../../client/rest-client.js';
+import { QueueWorker } from '../../client/workqueue/queue-worker.js';
+import { ExponentialFailureRateLimiter } from '../../client/workqueue/rate-limiter.js';
 import { ingressRoutes, type Ingress } from './ingress-routes.js';
 
 export const INGRESSES: ResourceType = {
@@ -24,40 +29,50 @@ export const INGRESSES: ResourceType = {
 };
 export const INGRESS_NAMESPACE = 'ingress';
 
+/** The queue's one key: every Ingress and Service goes into the one routes file. */
+const ROUTES_KEY = 'routes';
+
 export class IngressController {
-  private cancel: (() => void) | undefined;
+  private readonly worker: QueueWorker;
   private last = '';
 
   constructor(
     private readonly client: KubeClient,
     private readonly factory: SharedInformerFactory,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly routesFile: string,
     private readonly write: (text: string) => Promise<void>,
-  ) {}
+    log: (line: string) => void = () => {},
+  ) {
+    this.worker = new QueueWorker('ingress controller', clock, () => this.sync(), {
+      workers: 1,
+      maxRetries: Infinity,
+      rateLimiter: new ExponentialFailureRateLimiter(50, 30_000),
+      onError: (e, context) => log(`${context}: ${describeError(e)}`),
+    });
+  }
 
   async start(): Promise<Disposer> {
     await this.deploy();
     const ingresses = this.factory.informerFor(this.client.resource<Ingress>(INGRESSES));
-    const h = { onAdd: () => this.schedule(), onUpdate: () => this.schedule(), onDelete: () => this.schedule() };
+    const changed = () => this.worker.enqueueKey(ROUTES_KEY);
+    const h = { onAdd: changed, onUpdate: changed, onDelete: changed };
     const stops = [ingresses.addEventHandler(h), this.factory.services().addEventHandler(h)];
     this.factory.start();
+    const stopWorker = this.worker.run();
     return () => {
-      this.cancel?.();
+      stopWorker();
       stops.forEach((s) => s());
     };
   }
 
-  private schedule(): void {
-    if (this.cancel) return;
-    this.cancel = this.clock.setTimer(() => {
-      this.cancel = undefined;
-      const ing = this.factory.informerFor(this.client.resource<Ingress>(INGRESSES)).store.list();
-      const text = JSON.stringify(ingressRoutes(ing, this.factory.services().store.list())) + '\n';
-      if (text === this.last) return;
-      this.last = text;
-      void this.write(text);
-    }, 50);
+  /** Writes the routes file from the caches if it changed; remembered as written only once it is. */
+  private async sync(): Promise<void> {
+    const ing = this.factory.informerFor(this.client.resource<Ingress>(INGRESSES)).store.list();
+    const text = JSON.stringify(ingressRoutes(ing, this.factory.services().store.list())) + '\n';
+    if (text === this.last) return;
+    await this.write(text);
+    this.last = text;
   }
 
   private async deploy(): Promise<void> {
