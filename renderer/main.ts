@@ -413,6 +413,7 @@ function main(): void {
       }),
     graph: () => graph,
     activeTerminal: () => terminals.activeId(),
+    terminalTexts: () => terminals.bufferTexts(),
     svg: () => topologySvg(inspect.shapes(topo.core), topo.background()),
     position: (id: string) => inspect.position(topo.core, id),
   };

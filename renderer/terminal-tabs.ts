@@ -127,6 +127,16 @@ export class TerminalTabs {
     return this.active;
   }
 
+  /** Each terminal's whole buffer (scrollback included) as text, by namespace: what a learner can scroll to. */
+  bufferTexts(): { namespace: string; id: string; text: string }[] {
+    return [...this.tabs.values()].map((t) => {
+      const b = t.term.buffer.active;
+      const lines: string[] = [];
+      for (let i = 0; i < b.length; i++) lines.push(b.getLine(i)?.translateToString(true) ?? '');
+      return { namespace: t.info.namespace, id: t.info.id, text: lines.join('\n').trimEnd() };
+    });
+  }
+
   private onMessage(m: ServerMessage): void {
     switch (m.type) {
       case 'terminals':

@@ -23,35 +23,32 @@ const skip = !existsSync('/usr/bin/chromium')
     ? 'needs root (namespaces)'
     : false;
 
-interface PageElement {
-  textContent: string | null;
-  getAttribute(name: string): string | null;
-  querySelector(s: string): PageElement | null;
-}
 declare const document: {
-  querySelectorAll(s: string): Iterable<PageElement>;
   activeElement: { closest(s: string): unknown } | null;
 };
-declare const window: { kubewireDebug?: { activeTerminal(): string | undefined } };
+interface TerminalText {
+  namespace: string;
+  id: string;
+  text: string;
+}
+declare const window: {
+  kubewireDebug?: { activeTerminal(): string | undefined; terminalTexts(): TerminalText[] };
+};
+// A terminal's whole buffer, not its visible rows: a command's first lines may have scrolled off
+// (step 1's `ip addr` can list a node's nine interfaces when it runs before unshare is done).
 const anyTerminalHas = (text: string): boolean =>
-  [...document.querySelectorAll('.terminal-pane .xterm-rows')].some((e) => (e.textContent ?? '').includes(text));
+  (window.kubewireDebug?.terminalTexts() ?? []).some((t) => t.text.includes(text));
 
-/** Waits for a terminal to show text; on timeout the error carries what each terminal shows. */
+/** Waits for a terminal to hold text; on timeout the error carries what each terminal holds. */
 async function waitTerminalText(text: string, timeout: number): Promise<void> {
   try {
     await page.waitForFunction(anyTerminalHas, text, { timeout });
   } catch (err) {
     await shot('terminal-text-missing').catch(() => undefined);
-    const panes = await page
-      .evaluate(() =>
-        [...document.querySelectorAll('.terminal-pane')].map((p) => ({
-          ns: p.getAttribute('data-namespace'),
-          id: p.getAttribute('data-terminal-id'),
-          text: (p.querySelector('.xterm-rows')?.textContent ?? '<no rows>').replace(/\s+/g, ' ').slice(-600),
-        })),
-      )
+    const held = await page
+      .evaluate(() => (window.kubewireDebug?.terminalTexts() ?? []).map((t) => ({ ...t, text: t.text.slice(-800) })))
       .catch((e: unknown) => String(e));
-    throw new Error(`no terminal shows ${JSON.stringify(text)}: ${JSON.stringify(panes)}`, { cause: err });
+    throw new Error(`no terminal holds ${JSON.stringify(text)}: ${JSON.stringify(held)}`, { cause: err });
   }
 }
 
