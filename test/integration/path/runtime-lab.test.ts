@@ -1,7 +1,7 @@
 // The path tracer on a lab the runtime builds (two nodes of the article: node1 and node5, the
 // gateway and the emulated Internet), with kube-proxy's rules rendered by the real Proxier on node5:
 // the article's three hops, curl google.com vs ping google.com, a service cluster IP and a NodePort.
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HostDriverIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
 import { Proxier } from '../../../cluster/proxy/proxier.js';
@@ -14,6 +14,7 @@ import { endpointSlice, kubiaService, kubiaSlice, service } from '../../support/
 import { eventually, TestLab, TWO_NODES } from '../runtime/harness.js';
 
 let lab: TestLab;
+let proxier: Proxier;
 let tracer: PathService;
 let captures: CaptureStore;
 const KUBIA_A = '192.168.128.10'; // on node1
@@ -30,7 +31,17 @@ before(async () => {
       const r = await lab.exec(lab.names.node('node5'), ['iptables-save', '-t', 'nat']);
       return /kube-system\/kube-dns:dns[^\n]* -j DNAT/.test(r.stdout) ? true : undefined;
     }, 120_000);
-    const proxier = new Proxier({
+    // Then until its rules stop changing: pods turning Ready still change EndpointSlices, and each
+    // change makes it write the nat table again (5 s unchanged, 90 s at most).
+    let last = '';
+    let sameSince = performance.now();
+    await eventually(async () => {
+      const r = await lab.exec(lab.names.node('node5'), ['iptables-save', '-t', 'nat']);
+      const rules = r.stdout.replace(/^#.*$/gm, '').replace(/\[\d+:\d+\]/g, '');
+      if (rules !== last) [last, sameSince] = [rules, performance.now()];
+      return performance.now() - sameSince >= 5000 ? true : undefined;
+    }, 90_000);
+    proxier = new Proxier({
       netns: lab.names.node('node5'),
       restorer: new HostDriverIptablesRestorer(lab.driver),
       clock: { now: () => performance.now() },
@@ -60,6 +71,13 @@ before(async () => {
   const namespaces = new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
   captures = new CaptureStore({ now: () => performance.now(), keep: 2, log: () => {} });
   tracer = new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() });
+});
+
+// The cluster's kube-proxy still writes node5's tables on any Service or EndpointSlice change,
+// which drops this test's chains: each test starts from this Proxier's full table again.
+beforeEach(async () => {
+  proxier.forceFullSync();
+  await proxier.sync();
 });
 
 after(async () => {
