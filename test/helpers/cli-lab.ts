@@ -73,12 +73,22 @@ export async function waitForTopologyPods(lab: TestLab, timeoutMs = 240_000): Pr
   const want = lab.topo.nodes.flatMap((n) =>
     n.pods.map((p) => ({ key: podKey(p.namespace, p.name), n: p.containers.length })),
   );
-  await eventually(async () => {
-    const s = await loadState(lab.paths.state);
-    return want.every((w) => s?.pods[w.key]?.sandbox && Object.keys(s.pods[w.key]!.containers).length === w.n)
-      ? true
-      : undefined;
-  }, timeoutMs);
+  await eventually(
+    `the kubelets to run all ${want.length} topology pods`,
+    async () => {
+      const s = await loadState(lab.paths.state);
+      const missing = want.filter(
+        (w) => !(s?.pods[w.key]?.sandbox && Object.keys(s.pods[w.key]!.containers).length === w.n),
+      );
+      if (missing.length === 0) return true;
+      // Thrown, so that a timeout names the pods still missing (eventually keeps the last error).
+      const names = missing.map((m) => m.key);
+      throw new Error(
+        `${missing.length} not running yet: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`,
+      );
+    },
+    timeoutMs,
+  );
 }
 
 /** kubectl against the lab's apiserver (its admin kubeconfig), as a user runs it. */
