@@ -97,8 +97,10 @@ static int get_string(napi_env env, napi_value v, char **out) {
   return 0;
 }
 
-// spawn(file, argv[], fds[]) -> Promise<pid>: fds[i] >= 0 becomes the child's fd i, -1 is
-// /dev/null there. Signal dispositions are reset to their defaults and the mask emptied (as libuv
+// spawn(file, argv[], fds[], [netns]) -> Promise<pid>: fds[i] >= 0 becomes the child's fd i, -1 is
+// /dev/null there. With `netns` (a path: /run/netns/NAME) the child is born in that network
+// namespace: the pool thread setns's into it around posix_spawn and back (aborting if it cannot
+// return, as withNetns does), so no `nsenter` or `ip netns exec` process goes in front. Signal dispositions are reset to their defaults and the mask emptied (as libuv
 // does). posix_spawn runs on a thread of libuv's pool: CLONE_VFORK suspends the calling thread until
 // the child has exec'd, which on a loaded machine can take a while, and that must not be the event
 // loop's thread. Rejects with errno's text when the program cannot run.
@@ -110,8 +112,10 @@ typedef struct {
   uint32_t nargs;
   int *fds;
   uint32_t nfds;
+  char *netns;
   pid_t pid;
   int err;
+  int err_in_setns;
 } spawn_job;
 
 static void spawn_execute(napi_env env, void *data) {
@@ -131,7 +135,30 @@ static void spawn_execute(napi_env env, void *data) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  int self = -1;
+  if (j->netns) {
+    // Only this pool thread moves; the child inherits its namespace (clone from this thread).
+    self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int target = self < 0 ? -1 : open(j->netns, O_RDONLY | O_CLOEXEC);
+    if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
+      j->err = errno ? errno : EIO;
+      j->err_in_setns = 1;
+      if (target >= 0) close(target);
+      if (self >= 0) close(self);
+      posix_spawn_file_actions_destroy(&fa);
+      posix_spawnattr_destroy(&attr);
+      return;
+    }
+    close(target);
+  }
   j->err = posix_spawn(&j->pid, j->file, &fa, &attr, j->args, environ);
+  if (j->netns) {
+    if (setns(self, CLONE_NEWNET) != 0) {
+      fprintf(stderr, "netns.node: spawn cannot return to the original network namespace: %s\n", strerror(errno));
+      abort();
+    }
+    close(self);
+  }
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
 }
@@ -141,6 +168,7 @@ static void spawn_free(spawn_job *j) {
   free(j->args);
   free(j->fds);
   free(j->file);
+  free(j->netns);
   free(j);
 }
 
@@ -152,7 +180,11 @@ static void spawn_complete(napi_env env, napi_status status, void *data) {
     napi_resolve_deferred(env, j->deferred, v);
   } else {
     char msg[4096 + 128];
-    snprintf(msg, sizeof msg, "spawn %s: %s", j->file, strerror(j->err ? j->err : EIO));
+    if (j->err_in_setns)
+      snprintf(msg, sizeof msg, "spawn %s: cannot enter network namespace %s: %s", j->file, j->netns,
+               strerror(j->err));
+    else
+      snprintf(msg, sizeof msg, "spawn %s: %s", j->file, strerror(j->err ? j->err : EIO));
     napi_value m, code;
     napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
     napi_create_string_utf8(env, j->err == ENOENT ? "ENOENT" : "ESPAWN", NAPI_AUTO_LENGTH, &code);
@@ -164,10 +196,10 @@ static void spawn_complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value spawn_fast(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, fds)");
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || argc > 4) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, fds, [netns])");
     return NULL;
   }
   spawn_job *j = calloc(1, sizeof *j);
@@ -175,6 +207,11 @@ static napi_value spawn_fast(napi_env env, napi_callback_info info) {
   if (get_string(env, argv[0], &j->file) != 0) {
     spawn_free(j);
     napi_throw_type_error(env, NULL, "spawn: file must be a string");
+    return NULL;
+  }
+  if (argc == 4 && (get_string(env, argv[3], &j->netns) != 0 || j->netns[0] != '/')) {
+    spawn_free(j);
+    napi_throw_type_error(env, NULL, "spawn: netns must be an absolute path");
     return NULL;
   }
   napi_get_array_length(env, argv[1], &j->nargs);

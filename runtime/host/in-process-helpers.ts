@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseIptablesSave, savedRuleSets } from '../../common/iptables-save.js';
 import { isIpv4 } from '../../common/net/ipv4.js';
 import { isInterfaceName, isLabNamespace } from '../../common/names.js';
+import { lightRun, lightSpawnAvailable } from '../kernel/light-spawn.js';
 import { withNetns } from '../kernel/netns-enter.js';
 import { inNamespace, RtnlWriter } from '../kernel/rtnl-writer.js';
 import { HelperError } from './helper-error.js';
@@ -271,18 +272,22 @@ export function programPath(name: string): string {
 }
 
 /**
- * Runs argv with the forking thread inside `ns` (spawn.ts's runQuick: once per namespace and batch
- * while `up` runs): its exit code, stdout and stderr; a rejection when it cannot be started.
+ * Runs argv born inside `ns` (once per namespace and batch while `up` runs): its exit code, stdout
+ * and stderr; a rejection when it cannot be started. posix_spawn from a pool thread standing in the
+ * namespace where the netns addon has it (light-spawn.ts): child_process forked the whole kubewire
+ * process from its main thread for each of the seven iptables-restore of the article's `up`, the
+ * largest item of its own CPU profile (~50-120 ms). Else runQuick's fork inside withNetns.
  */
 export async function runIn(
   ns: string,
   argv: string[],
   input?: string,
 ): Promise<{ code: number; out: string; err: string }> {
-  const r = await runQuick(programPath(argv[0]!), argv.slice(1), {
-    netns: join(NETNS_DIR, ns),
-    ...(input === undefined ? {} : { input }),
-  });
+  const path = join(NETNS_DIR, ns);
+  const opts = input === undefined ? {} : { input };
+  const r = lightSpawnAvailable()
+    ? await lightRun(programPath(argv[0]!), argv.slice(1), { ...opts, netns: path })
+    : await runQuick(programPath(argv[0]!), argv.slice(1), { ...opts, netns: path });
   return { code: r.exitCode ?? 1, out: r.stdout, err: r.stderr };
 }
 

@@ -49,7 +49,8 @@ export async function readLabKernelState(
 /**
  * `iptables-save` of every table inside `ns`, by table name (each text from its `*table` line to its
  * COMMIT): one process per namespace, not one per table; an empty map on failure. Started with
- * posix_spawn (light-spawn.ts) through nsenter where the addon has it: a fork of this process from
+ * posix_spawn (light-spawn.ts) from a pool thread standing in the namespace where the addon has it
+ * (no nsenter in front, no PATH walk per start): a fork of this process from
  * its main thread (child_process) costs it 20-30 ms each under load, which a second `up` paid 13
  * times in a row while its other phases waited.
  */
@@ -57,9 +58,7 @@ export async function iptablesSaveTablesIn(ns: string, netnsDir = '/run/netns'):
   const path = join(netnsDir, ns);
   let text: string;
   if (lightSpawnAvailable()) {
-    const r = await lightRun('nsenter', [`--net=${path}`, 'iptables-save'], { timeoutMs: 30_000 }).catch(
-      () => undefined,
-    );
+    const r = await lightRun('iptables-save', [], { timeoutMs: 30_000, netns: path }).catch(() => undefined);
     text = r?.exitCode === 0 ? r.stdout : '';
   } else text = await iptablesSaveIn(ns, undefined, netnsDir);
   return splitIptablesSave(text);

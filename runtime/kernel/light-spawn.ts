@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { netnsAddon } from '../project-root.js';
 
 interface SpawnAddon {
-  spawn(file: string, argv: string[], fds: number[]): Promise<number>;
+  spawn(file: string, argv: string[], fds: number[], netns?: string): Promise<number>;
   reap(pid: number): [number, number] | undefined;
   pipe(): [number, number];
   mkfifo(path: string, mode: number): void;
@@ -101,12 +101,13 @@ function resolve(file: string): string {
  * (/dev/null) or an fd of this process (kept open by the caller until this resolves). Rejects
  * when the program cannot be started. With `reapAfter`, its exit is looked for only once that
  * settles (lightRun: once its output pipes closed, i.e. it is exiting), not every 2 ms while it runs.
+ * With `netns` (/run/netns/NAME) it is born in that network namespace (no nsenter in front).
  */
 export async function lightSpawn(
   file: string,
   args: readonly string[],
   stdio: LightStdio[],
-  opts: { reapAfter?: Promise<unknown> } = {},
+  opts: { reapAfter?: Promise<unknown>; netns?: string } = {},
 ): Promise<LightChild> {
   const a = load();
   if (!a) throw new Error('the netns addon is not built (npm run build)');
@@ -123,7 +124,9 @@ export async function lightSpawn(
         toClose.push(write ? r : w);
       } else childFds.push(s === 'ignore' ? -1 : s);
     });
-    const pid = await a.spawn(resolve(file), [file, ...args], childFds);
+    const pid = await (opts.netns === undefined
+      ? a.spawn(resolve(file), [file, ...args], childFds)
+      : a.spawn(resolve(file), [file, ...args], childFds, opts.netns));
     for (const fd of toClose.splice(0)) closeSync(fd);
     const out = new Map<number, Socket>();
     let stdin: Socket | undefined;
@@ -175,7 +178,7 @@ export async function lightSpawn(
 export async function lightRun(
   file: string,
   args: readonly string[],
-  opts: { input?: string; timeoutMs?: number } = {},
+  opts: { input?: string; timeoutMs?: number; netns?: string } = {},
 ): Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean }> {
   // Its exit is polled for once both output pipes closed: a second `up` waiting on seven
   // iptables-save children spent ~70 ms of its main thread in 2 ms waitpid polls before.
@@ -183,6 +186,7 @@ export async function lightRun(
   const reapAfter = new Promise<void>((r) => (pipesClosed = r));
   const child = await lightSpawn(file, args, [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], {
     reapAfter,
+    ...(opts.netns === undefined ? {} : { netns: opts.netns }),
   });
   const text = (s: Socket | undefined) =>
     new Promise<string>((res) => {

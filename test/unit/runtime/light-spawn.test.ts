@@ -1,7 +1,7 @@
 // posix_spawn from the netns addon (runtime/kernel/light-spawn.ts), which the runtime layer and the
 // local driver use instead of child_process's fork: the same exit codes, pipes, timeouts and errors.
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -50,4 +50,35 @@ test("the caller's fds become the child's, and a FIFO is made without mkfifo(1)"
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('with netns the child is born in that network namespace and this process stays where it was', async () => {
+  const own = readlinkSync('/proc/self/ns/net');
+  // A namespace of its own for a sleeping child (unshare execs sleep inside it, same pid).
+  const holder = await lightSpawn('unshare', ['--net', '--', 'sleep', '30'], ['ignore', 'ignore', 'ignore']);
+  try {
+    const path = `/proc/${holder.pid}/ns/net`;
+    const deadline = Date.now() + 10_000;
+    while (readlinkSync(path) === own && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const theirs = readlinkSync(path);
+    assert.notEqual(theirs, own, 'unshare made a namespace');
+    // Several at once: each pool thread goes in and comes back.
+    const inside = await Promise.all(
+      Array.from({ length: 6 }, () => lightRun('readlink', ['/proc/self/ns/net'], { netns: path })),
+    );
+    for (const r of inside) assert.deepEqual([r.exitCode, r.stdout.trim()], [0, theirs]);
+    // The lo of a fresh namespace is down and it has no other link: what `ip link` there shows.
+    const links = await lightRun('ip', ['-o', 'link', 'show'], { netns: path });
+    assert.equal(links.stdout.trim().split('\n').length, 1);
+    const after = await Promise.all(Array.from({ length: 6 }, () => lightRun('readlink', ['/proc/self/ns/net'])));
+    for (const r of after) assert.equal(r.stdout.trim(), own, 'the pool threads came back');
+    assert.equal(readlinkSync('/proc/self/ns/net'), own);
+  } finally {
+    holder.kill('SIGKILL');
+    await holder.exited;
+  }
+  await assert.rejects(
+    lightRun('true', [], { netns: '/run/netns/kw-no-such-namespace' }),
+    /spawn \S*true: cannot enter network namespace \/run\/netns\/kw-no-such-namespace: No such file/,
+  );
 });
