@@ -1,5 +1,5 @@
 // The network helpers of native-scripts/ done in this process when the lab lives on this machine:
-// bridge.sh, attach.sh, vxlan.sh, vxlan-peers.sh, addrs.sh and the setup half of netns-up.sh over
+// bridge.sh, attach.sh, vxlan.sh, vxlan-peers.sh, addrs.sh, proto-route.sh and the setup half of netns-up.sh over
 // rtnetlink sockets opened inside each namespace (runtime/kernel/rtnl-writer.ts), and
 // iptables-apply.sh as one iptables-restore per namespace for every chain asked for in the same
 // turn of the event loop, forked inside the namespace (no bash, ip, nsenter or iptables -C chain per
@@ -225,7 +225,40 @@ export async function setupNamespaces(nss: readonly string[], forward: boolean):
   );
 }
 
+const IP_PROTOS: Record<string, number> = { tcp: 6, udp: 17 };
+
+/** proto-route.sh NS TABLE DEST_CIDR VIA PROTO... (PROTO: tcp, udp) */
+async function protoRoute(args: readonly string[]): Promise<Json> {
+  if (args.length < 5) throw new Bad('usage: proto-route.sh NS TABLE DEST_CIDR VIA PROTO...');
+  const ns = netns(args[0]);
+  const table = uint(args[1], 1, 252, 'routing table');
+  const dest = cidr(args[2]);
+  const via = ipv4(args[3]);
+  const protos = args.slice(4).map((p) => {
+    if (!(p in IP_PROTOS)) throw new Bad(`invalid protocol: '${p}'`);
+    return p;
+  });
+  needNetns(ns);
+  const [net, len] = dest.split('/') as [string, string];
+  return inNamespace(ns, async (w) => {
+    await w.replaceTableRoute(dest, via, table);
+    const rules = await w.rules();
+    const added: string[] = [];
+    for (const p of protos) {
+      // What `ip rule show to DEST ipproto P lookup TABLE` lists: the script adds the rule when it is empty.
+      const has = rules.some(
+        (r) => r.dst === net && r.dstLen === Number(len) && r.ipProto === IP_PROTOS[p] && r.table === table,
+      );
+      if (has || added.includes(p)) continue;
+      await w.addRule(dest, IP_PROTOS[p]!, table);
+      added.push(p);
+    }
+    return { rulesAdded: added };
+  });
+}
+
 const RTNL_HELPERS: Record<string, (args: readonly string[]) => Promise<Json>> = {
+  'proto-route.sh': protoRoute,
   'bridge.sh': bridge,
   'attach.sh': attach,
   'vxlan.sh': vxlan,

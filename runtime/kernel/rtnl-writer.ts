@@ -35,7 +35,10 @@ const RTM_GETLINK = 18;
 const RTM_NEWADDR = 20;
 const RTM_NEWROUTE = 24;
 const RTM_NEWNEIGH = 28;
+const RTM_NEWRULE = 32;
+const RTM_GETRULE = 34;
 
+const NLM_F_DUMP = 0x300;
 const NLM_F_REPLACE = 0x100;
 const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
@@ -73,6 +76,10 @@ const RT_TABLE_MAIN = 254;
 const RTPROT_BOOT = 3;
 const RTN_UNICAST = 1;
 const RTNH_F_ONLINK = 4;
+const FRA_DST = 1;
+const FRA_TABLE = 15;
+const FRA_IP_PROTO = 22;
+const FR_ACT_TO_TBL = 1;
 const NDA_DST = 1;
 const NDA_LLADDR = 2;
 const NUD_PERMANENT = 0x80;
@@ -132,6 +139,16 @@ export interface RouteSpec {
   via: string;
   dev: string;
   onlink?: boolean;
+}
+
+/** A policy rule as `ip rule show to DST ipproto P lookup TABLE` filters them. */
+export interface RuleView {
+  /** Destination network (a.b.c.d), undefined for `from all to all`. */
+  dst?: string;
+  dstLen: number;
+  table: number;
+  /** IP protocol number (6 tcp, 17 udp), undefined when the rule has none. */
+  ipProto?: number;
 }
 
 /** An rtnetlink socket inside one namespace; requests go one after another, each acknowledged. */
@@ -315,6 +332,64 @@ export class RtnlWriter {
       NLM_F_CREATE | NLM_F_REPLACE,
       parts,
       `route replace ${r.dst} via ${r.via} dev ${r.dev}`,
+    );
+  }
+
+  /** ip route replace DST/LEN via VIA table TABLE (proto boot; the kernel picks the device) */
+  async replaceTableRoute(dst: string, via: string, table: number): Promise<void> {
+    const [net, len] = dst.split('/') as [string, string];
+    const msg = Buffer.alloc(12);
+    msg.writeUInt8(AF_INET, 0);
+    msg.writeUInt8(Number(len), 1);
+    msg.writeUInt8(table, 4);
+    msg.writeUInt8(RTPROT_BOOT, 5);
+    msg.writeUInt8(0, 6); // RT_SCOPE_UNIVERSE
+    msg.writeUInt8(RTN_UNICAST, 7);
+    await this.request(
+      RTM_NEWROUTE,
+      NLM_F_CREATE | NLM_F_REPLACE,
+      [msg, attr(RTA_DST, ipv4Bytes(net)), attr(RTA_GATEWAY, ipv4Bytes(via))],
+      `route replace ${dst} via ${via} table ${table}`,
+    );
+  }
+
+  /** The IPv4 policy rules (ip rule show): destination, table and IP protocol of each. */
+  async rules(): Promise<RuleView[]> {
+    const hdr = Buffer.alloc(12);
+    hdr.writeUInt8(AF_INET, 0);
+    const reply = await this.request(RTM_GETRULE, NLM_F_DUMP, [hdr], 'rule show');
+    const out: RuleView[] = [];
+    for (const m of reply) {
+      if (m.type !== RTM_NEWRULE || m.data.length < 12) continue;
+      const d = m.data;
+      const r: RuleView = { dstLen: d.readUInt8(1), table: d.readUInt8(4) };
+      for (let off = 12; off + 4 <= d.length;) {
+        const len = d.readUInt16LE(off);
+        const type = d.readUInt16LE(off + 2) & 0x3fff;
+        if (len < 4) break;
+        if (type === FRA_DST && len >= 8) r.dst = [...d.subarray(off + 4, off + 8)].join('.');
+        else if (type === FRA_TABLE && len >= 8) r.table = d.readUInt32LE(off + 4);
+        else if (type === FRA_IP_PROTO && len >= 5) r.ipProto = d.readUInt8(off + 4);
+        off += (len + 3) & ~3;
+      }
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** ip rule add to DST/LEN ipproto PROTO lookup TABLE */
+  async addRule(dst: string, ipProto: number, table: number): Promise<void> {
+    const [net, len] = dst.split('/') as [string, string];
+    const hdr = Buffer.alloc(12);
+    hdr.writeUInt8(AF_INET, 0);
+    hdr.writeUInt8(Number(len), 1);
+    hdr.writeUInt8(table, 4);
+    hdr.writeUInt8(FR_ACT_TO_TBL, 7);
+    await this.request(
+      RTM_NEWRULE,
+      NLM_F_CREATE | NLM_F_EXCL,
+      [hdr, attr(FRA_DST, ipv4Bytes(net)), u8(FRA_IP_PROTO, ipProto)],
+      `rule add to ${dst} ipproto ${ipProto} lookup ${table}`,
     );
   }
 
