@@ -65,17 +65,21 @@ function markedProcesses(driver: HostDriver, into: Record<string, ProcessRecord>
   };
 }
 
-/** Starts the registry unless it runs; writes registries.json. The namespace must exist (marked). */
+/**
+ * Starts the registry unless it runs; writes registries.json. The namespace must exist (marked);
+ * `fresh`: the caller has just created it, so no crashed run can have left a process inside.
+ */
 export async function ensureLabRegistry(
   driver: HostDriver,
   paths: LabPaths,
   names: LabNames,
   state: LabState,
+  opts: { fresh?: boolean } = {},
 ): Promise<void> {
   const running = KEYS.map((k) => state.processes[k]);
   const alive = running.every((p) => !!p) && (await driver.alive(running as ProcessRecord[])).every(Boolean);
   if (!alive || !existsSync(labRegistry(paths, names).socketPath)) {
-    await driver.script('proc-stop.sh', ['--all-in', names.registry]); // strays of a crashed run
+    if (!opts.fresh) await driver.script('proc-stop.sh', ['--all-in', names.registry]); // strays of a crashed run
     for (const k of KEYS) delete state.processes[k];
     const started: Record<string, ProcessRecord> = {};
     try {
