@@ -11,7 +11,6 @@ b64() { base64 -w0; }
 rules_text() { # tool: rules without counters and without the dated comment lines
   if command -v "$1" >/dev/null; then "$1" 2>/dev/null | grep -v '^#' || true; fi
 }
-sysctl_value() { cat "/proc/sys/${1//.//}" 2>/dev/null || printf 'absent'; }
 
 printf '{"link":%s,"addr":%s,"route":%s,"route6":%s,"rule":%s,' \
   "$(ip -j link show)" "$(ip -j addr show)" "$(ip -j route show table all)" \
@@ -21,7 +20,10 @@ printf '"sysctl":{'
 sep=''
 for key in net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.ipv4.conf.default.forwarding \
   net.ipv6.conf.all.forwarding net.ipv6.conf.default.forwarding; do
-  printf '%s"%s":"%s"' "$sep" "$key" "$(sysctl_value "$key")"
+  # read, not cat: five processes fewer ('absent' when the file is not there)
+  value=absent
+  read -r value 2>/dev/null <"/proc/sys/${key//.//}" || true
+  printf '%s"%s":"%s"' "$sep" "$key" "$value"
   sep=','
 done
 printf '}}\n'

@@ -91,7 +91,7 @@ kw_cgroup_join() {
   kw_prefix "$1"; kw_match "$2" "$KW_RE_LEAF" "cgroup leaf"; kw_uint "$3" 1 4194304 "pid"
   local dir
   dir="$(kw_cgroup_root)/${1}kubewire/_$2"
-  mkdir -p -- "$dir"
+  [[ -d $dir ]] || mkdir -p -- "$dir" # mkdir(1) only the first time: every lab process start came here
   printf '%s\n' "$3" >"$dir/cgroup.procs"
 }
 # kw_netns_prefix NS: the prefix of the lab that marked namespace NS (empty when unmarked).

@@ -22,7 +22,7 @@ for ns in "$@"; do
   kw_netns "$ns"
   [[ $ns == "$prefix"?* ]] || kw_die "namespace $ns does not start with the lab prefix $prefix"
 done
-mkdir -p "$KW_MARK_DIR"
+[[ -d $KW_MARK_DIR ]] || mkdir -p "$KW_MARK_DIR"
 
 created=()
 for ns in "$@"; do
