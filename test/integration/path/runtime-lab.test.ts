@@ -1,69 +1,157 @@
 // The path tracer on a lab the runtime builds (two nodes of the article: node1 and node5, the
-// gateway and the emulated Internet), with kube-proxy's rules rendered by the real Proxier on node5:
-// the article's three hops, curl google.com vs ping google.com, a service cluster IP and a NodePort.
-import { after, before, beforeEach, test } from 'node:test';
+// gateway and the emulated Internet), with kube-proxy's rules written by the cluster's own
+// kube-proxy on node5 for Services this test creates through the lab's apiserver: the article's
+// three hops, curl google.com vs ping google.com, a service cluster IP and a NodePort.
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostDriverIptablesRestorer } from '../../../cluster/proxy/netns-iptables-restorer.js';
-import { Proxier } from '../../../cluster/proxy/proxier.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
+import type { EndpointSlice, Service } from '../../../common/api-types.js';
 import type { L2Step, PathTrace } from '../../../common/path-model.js';
 import { CaptureStore } from '../../../server/path/capture-store.js';
 import { PathService } from '../../../server/path/path-service.js';
 import { LabNamespaces } from '../../../server/lab-namespaces.js';
 import { runCommand } from '../../../server/run-command.js';
-import { endpointSlice, kubiaService, kubiaSlice, service } from '../../support/proxy-objects.js';
 import { eventually, TestLab, TWO_NODES } from '../runtime/harness.js';
 
 let lab: TestLab;
-let proxier: Proxier;
 let tracer: PathService;
 let captures: CaptureStore;
 const KUBIA_A = '192.168.128.10'; // on node1
 const KUBIA_B = '192.168.132.73'; // on node5
+/** A UDP service whose one endpoint is the emulated Internet's resolver (cluster DNS holds .10). */
+const RESOLVER_SERVICE = '192.168.192.53';
+const INTERNET_DNS = '198.51.100.53';
+
+/** The article's two nodes, with kubia-a and kubia-b labelled app=kubia for kubia's selector. */
+function topology(): string {
+  const topo = parse(TWO_NODES) as { nodes: { pods: { metadata: { name: string; labels?: object } }[] }[] };
+  const kubia = topo.nodes.flatMap((n) => n.pods).filter((p) => /^kubia-[ab]$/.test(p.metadata.name));
+  assert.equal(kubia.length, 2, 'TWO_NODES no longer has the pods kubia-a and kubia-b');
+  for (const p of kubia) p.metadata.labels = { app: 'kubia' };
+  return stringify(topo);
+}
+
+// What the test makes through the apiserver, as a user would: the article's kubia (192.168.199.234:8080,
+// NodePort 32681) selecting both kubia pods; a service without a selector and without endpoints;
+// and a selector-less UDP service with a hand-made EndpointSlice naming the Internet's resolver.
+const SERVICES: Service[] = [
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubia', namespace: 'default' },
+    spec: {
+      type: 'NodePort',
+      clusterIP: '192.168.199.234',
+      selector: { app: 'kubia' },
+      ports: [{ protocol: 'TCP', port: 8080, targetPort: 8080, nodePort: 32681 }],
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'nothing', namespace: 'default' },
+    spec: { clusterIP: '192.168.199.235', ports: [{ protocol: 'TCP', port: 80, targetPort: 80 }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'internet-dns', namespace: 'default' },
+    spec: { clusterIP: RESOLVER_SERVICE, ports: [{ protocol: 'UDP', port: 53, targetPort: 53 }] },
+  },
+] as Service[];
+const RESOLVER_SLICE = {
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: {
+    name: 'internet-dns-1',
+    namespace: 'default',
+    labels: { 'kubernetes.io/service-name': 'internet-dns' },
+  },
+  addressType: 'IPv4',
+  endpoints: [{ addresses: [INTERNET_DNS], conditions: { ready: true } }],
+  ports: [{ name: '', protocol: 'UDP', port: 53 }],
+} as EndpointSlice;
+
+/**
+ * What node5's kube-proxy has not written yet ([] once all is there), read from iptables-save in
+ * node5's namespace: each service's KUBE-SVC chain behind its cluster IP with exactly the expected
+ * endpoints' DNATs, kubia's NodePort, and the filter table's REJECT for the service without endpoints.
+ */
+async function notProgrammed(): Promise<string[]> {
+  const node5 = lab.names.node('node5');
+  const nat = (await lab.exec(node5, ['iptables-save', '-t', 'nat'])).stdout.split('\n');
+  const filter = (await lab.exec(node5, ['iptables-save', '-t', 'filter'])).stdout.split('\n');
+  // [target, DNAT destination] of each rule of a nat chain.
+  const targets = (chain: string) =>
+    nat.flatMap((l) => {
+      const m = l.startsWith(`-A ${chain} `) ? / -j (\S+)(?: --to-destination (\S+))?/.exec(l) : null;
+      return m ? [[m[1]!, m[2]] as const] : [];
+    });
+  const endpoints = (ip: string, proto: string, port: number): string[] | undefined => {
+    const jump = nat.find(
+      (l) =>
+        l.startsWith(`-A KUBE-SERVICES -d ${ip}/32 -p ${proto} `) &&
+        l.includes(` --dport ${port} `) &&
+        / -j KUBE-SVC-\S+$/.test(l),
+    );
+    if (!jump) return undefined;
+    const svc = jump.slice(jump.lastIndexOf(' ') + 1);
+    return targets(svc)
+      .filter(([t]) => t.startsWith('KUBE-SEP-'))
+      .flatMap(([sep]) => targets(sep).flatMap(([t, to]) => (t === 'DNAT' && to ? [to] : [])))
+      .sort();
+  };
+  const missing: string[] = [];
+  const want = (what: string, ip: string, proto: string, port: number, expected?: string[]) => {
+    const got = endpoints(ip, proto, port);
+    if (!got) missing.push(`${what}: no KUBE-SVC chain for ${ip}:${port}/${proto}`);
+    else if (expected ? got.join() !== [...expected].sort().join() : got.length === 0)
+      missing.push(`${what}: endpoints [${got.join(', ')}], want [${expected?.join(', ') ?? 'any'}]`);
+  };
+  // Cluster DNS first: the pods' resolv.conf names it, and curl google.com resolves through it.
+  want('kube-system/kube-dns:dns', '192.168.192.10', 'udp', 53);
+  want('default/kubia', '192.168.199.234', 'tcp', 8080, [`${KUBIA_A}:8080`, `${KUBIA_B}:8080`]);
+  if (!nat.some((l) => l.startsWith('-A KUBE-NODEPORTS ') && l.includes(' --dport 32681 ')))
+    missing.push('default/kubia: no KUBE-NODEPORTS rule for 32681');
+  want('default/internet-dns', RESOLVER_SERVICE, 'udp', 53, [`${INTERNET_DNS}:53`]);
+  if (!filter.some((l) => /-d 192\.168\.199\.235\/32 .*has no endpoints.* -j REJECT/.test(l)))
+    missing.push("default/nothing: no 'has no endpoints' REJECT in the filter table");
+  return missing;
+}
 
 before(async () => {
-  lab = new TestLab(TWO_NODES);
+  lab = new TestLab(topology());
   try {
     await lab.upWithPods();
-    // The cluster's own kube-proxy on node5 rewrites the whole nat/filter tables on every sync; wait
-    // until it has rendered cluster DNS's endpoint (its last change after startup), or its next sync
-    // would replace the rules this test's Proxier writes below (kubia's service would then vanish).
-    await eventually(async () => {
-      const r = await lab.exec(lab.names.node('node5'), ['iptables-save', '-t', 'nat']);
-      return /kube-system\/kube-dns:dns[^\n]* -j DNAT/.test(r.stdout) ? true : undefined;
-    }, 120_000);
-    // Then until its rules stop changing: pods turning Ready still change EndpointSlices, and each
-    // change makes it write the nat table again (5 s unchanged, 90 s at most).
-    let last = '';
-    let sameSince = performance.now();
-    await eventually(async () => {
-      const r = await lab.exec(lab.names.node('node5'), ['iptables-save', '-t', 'nat']);
-      const rules = r.stdout.replace(/^#.*$/gm, '').replace(/\[\d+:\d+\]/g, '');
-      if (rules !== last) [last, sameSince] = [rules, performance.now()];
-      return performance.now() - sameSince >= 5000 ? true : undefined;
-    }, 90_000);
-    proxier = new Proxier({
-      netns: lab.names.node('node5'),
-      restorer: new HostDriverIptablesRestorer(lab.driver),
-      clock: { now: () => performance.now() },
-      config: { nodeName: 'node5', clusterCIDR: '192.168.128.0/18' },
-    });
-    proxier.onServiceUpsert(kubiaService());
-    proxier.onEndpointSliceUpsert(kubiaSlice([KUBIA_A, KUBIA_B]));
-    proxier.onServiceUpsert(service({ name: 'nothing', clusterIP: '192.168.199.235', port: 80 }));
-    // A UDP service whose one endpoint is the emulated Internet's resolver (the lab has no cluster DNS yet).
-    proxier.onServiceUpsert(
-      service({ namespace: 'kube-system', name: 'dns', clusterIP: '192.168.192.10', port: 53, protocol: 'UDP' }),
+    const client = lab.daemon!.client;
+    for (const s of SERVICES) await client.services.create(s);
+    await client.endpointSlices.create(RESOLVER_SLICE);
+    // The cluster's kube-proxy on node5 programs them once the endpoint controller has seen both
+    // kubia pods Ready: wait for its rules, naming what is still missing at the timeout.
+    await eventually(
+      "node5's kube-proxy to program the test's Services",
+      async () => {
+        const missing = await notProgrammed();
+        if (!missing.length) return true;
+        await delay(500); // two iptables-save per probe: no faster on a loaded machine
+        throw new Error(missing.join('; '));
+      },
+      180_000,
     );
-    proxier.onEndpointSliceUpsert(
-      endpointSlice({
-        namespace: 'kube-system',
-        service: 'dns',
-        port: 53,
-        protocol: 'UDP',
-        endpoints: ['198.51.100.53'],
-      }),
+    // curl google.com resolves through cluster DNS, which forwards to the Internet's resolver. Its
+    // pod has no readiness probe, so it is an endpoint (and in kube-proxy's rules) before its server
+    // listens: dig gets 'connection refused' for a moment. Wait until it answers from tools.
+    await eventually(
+      'cluster DNS (192.168.192.10) to answer google.com A from tools',
+      async () => {
+        const dig = ['dig', '+short', '+time=2', '+tries=1', '@192.168.192.10', 'google.com', 'A'];
+        const r = await lab.exec(lab.pod('tools'), dig);
+        if (r.stdout.trim() === '203.0.113.10') return true;
+        throw new Error(`dig: ${r.stdout.trim() || r.stderr.trim() || `exit ${r.exitCode}`}`);
+      },
+      60_000,
     );
-    await proxier.sync();
   } catch (err) {
     await lab.cleanup();
     throw err;
@@ -71,13 +159,6 @@ before(async () => {
   const namespaces = new LabNamespaces(lab.prefix, { netnsDir: '/run/netns', procDir: '/proc', run: runCommand });
   captures = new CaptureStore({ now: () => performance.now(), keep: 2, log: () => {} });
   tracer = new PathService({ namespaces, run: runCommand, captures, now: () => performance.now() });
-});
-
-// The cluster's kube-proxy still writes node5's tables on any Service or EndpointSlice change,
-// which drops this test's chains: each test starts from this Proxier's full table again.
-beforeEach(async () => {
-  proxier.forceFullSync();
-  await proxier.sync();
 });
 
 after(async () => {
@@ -184,7 +265,7 @@ test('a NodePort on node5 from node1: KUBE-NODEPORTS → KUBE-EXT → DNAT, masq
 });
 
 test('a UDP service (IP:port/udp): DNAT to the resolver, MASQUERADE at node5 and at the gateway, dig answers', async () => {
-  const trace = await tracer.trace({ source: lab.pod('tools'), destination: '192.168.192.10:53/udp', probe: true });
+  const trace = await tracer.trace({ source: lab.pod('tools'), destination: '192.168.192.53:53/udp', probe: true });
   assert.equal(trace.destination.protocol, 'udp');
   assert.equal(trace.outcome, 'delivered', trace.notes.join('; '));
   const nat = trace.hops
@@ -201,7 +282,7 @@ test('a UDP service (IP:port/udp): DNAT to the resolver, MASQUERADE at node5 and
   );
   assert.match(trace.probe!.summary, /^dig: answered/);
   assert.ok(
-    trace.probe!.commands.some((c) => c.join(' ') === 'traceroute -n -q 1 -w 1 -m 5 -U -p 53 192.168.192.10'),
+    trace.probe!.commands.some((c) => c.join(' ') === 'traceroute -n -q 1 -w 1 -m 5 -U -p 53 192.168.192.53'),
     JSON.stringify(trace.probe!.commands),
   );
 });
