@@ -7,93 +7,13 @@
 //   does not close a tty container's stdin), the pod done when the shell exits;
 // - stdinOnce without tty: the container reads EOF once the first attach's input has ended
 //   (`kubectl run -i`, and `kubectl attach -i` to a pod made with it).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { CLOUD, eventually, TestLab } from '../runtime/harness.js';
-
-const KUBECTL = '/usr/bin/kubectl';
-
-const ONE_NODE = `name: ttys
-${CLOUD}
-nodes:
-  - name: node1
-    address: 10.231.209.113
-    subnet: 192.168.128.0/24
-`;
-
-interface Pty {
-  onData(fn: (d: string) => void): void;
-  onExit(fn: (e: { exitCode: number }) => void): void;
-  write(d: string): void;
-  kill(signal?: string): void;
-}
-type PtySpawn = (file: string, args: string[], o: Record<string, unknown>) => Pty;
-const ptySpawn = (createRequire(import.meta.url)('node-pty') as { spawn: PtySpawn }).spawn;
-
-/** kubectl on a terminal of the given size; what it printed and its exit code. */
-function kubectlOnPty(kubeconfig: string, args: string[], cols: number, rows: number) {
-  const p = ptySpawn(KUBECTL, args, {
-    cols,
-    rows,
-    env: { ...process.env, KUBECONFIG: kubeconfig, TERM: 'xterm' },
-  });
-  let text = '';
-  p.onData((d) => (text += d));
-  const exited = new Promise<number>((r) => p.onExit((e) => r(e.exitCode)));
-  return {
-    write: (s: string) => p.write(s),
-    text: () => text,
-    exited,
-    /** Waits until the output matches (the terminal's \r\n read as \n). */
-    until: (re: RegExp, ms = 60_000) =>
-      eventually(async () => (re.test(text.replace(/\r\n/g, '\n')) ? true : undefined), ms).catch(() => {
-        throw new Error(`kubectl ${args.join(' ')}: no ${re} within ${ms} ms in ${JSON.stringify(text)}`);
-      }),
-    /** Leaves as a closed terminal window does. */
-    leave: async () => {
-      p.kill('SIGHUP');
-      await exited;
-    },
-  };
-}
+import { eventually } from '../runtime/harness.js';
+import { usePtyLab } from '../../helpers/pty-lab.js';
 
 describe('tty and stdinOnce containers: kubectl attach -it, run -it, run -i, logs', { timeout: 600_000 }, () => {
-  before(() => {
-    if (!existsSync(KUBECTL))
-      throw new Error('kubectl is not installed: npm start installs it (scripts/bootstrap.mjs)');
-  });
-  const lab = new TestLab(ONE_NODE, 'ttys.yaml');
-  const tmp = mkdtempSync(join(tmpdir(), 'kw-tty-test-'));
-  let kubeconfig = '';
-  const kubectl = (args: string[], input?: string) =>
-    execa(KUBECTL, args, {
-      env: { KUBECONFIG: kubeconfig },
-      reject: false,
-      timeout: 120_000,
-      ...(input !== undefined ? { input } : {}),
-    });
-  const phase = async (pod: string) => (await kubectl(['get', 'pod', pod, '-o', 'jsonpath={.status.phase}'])).stdout;
-  const waitPhase = (pod: string, want: string) =>
-    eventually(async () => ((await phase(pod)) === want ? true : undefined), 120_000);
-
-  before(async () => {
-    writeFileSync(join(tmp, 'ttys.yaml'), ONE_NODE);
-    const up = await lab.cli(['up', join(tmp, 'ttys.yaml')], { timeoutMs: 240_000 });
-    assert.equal(up.exitCode, 0, up.stderr);
-    kubeconfig = (await lab.cli(['kubeconfig', '--lab', 'ttys'])).stdout.trim();
-  });
-  after(async () => {
-    try {
-      await lab.cleanup();
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  });
+  const { kubectl, kubectlOnPty, phase, waitPhase } = usePtyLab('ttys');
 
   test('tty: true runs on a terminal the runtime holds; attach -it reaches it with its size; logs show it', async () => {
     const manifest = JSON.stringify({
@@ -124,7 +44,7 @@ describe('tty and stdinOnce containers: kubectl attach -it, run -it, run -i, log
       ['abc', 101, 31],
       ['def', 90, 20],
     ] as const) {
-      const a = kubectlOnPty(kubeconfig, ['attach', '-it', 'term'], cols, rows);
+      const a = kubectlOnPty(['attach', '-it', 'term'], cols, rows);
       await a.until(/If you don't see a command prompt/);
       a.write(`${word}\r`);
       // The terminal echoes the line; the process reads it and sees the client's size.
@@ -139,7 +59,7 @@ describe('tty and stdinOnce containers: kubectl attach -it, run -it, run -i, log
     assert.doesNotMatch(logs, /\r|input-ended|stdout F/);
     // exec -it beside it: a shell on its own terminal, nothing before its prompt but the prompt
     // (no stray byte such as a NUL, which the terminal would echo as ^@).
-    const sh = kubectlOnPty(kubeconfig, ['exec', '-it', 'term', '--', 'sh'], 80, 24);
+    const sh = kubectlOnPty(['exec', '-it', 'term', '--', 'sh'], 80, 24);
     await sh.until(/# /);
     sh.write('echo e-$((7*7)); exit\r');
     assert.equal(await sh.exited, 0);
@@ -149,12 +69,7 @@ describe('tty and stdinOnce containers: kubectl attach -it, run -it, run -i, log
   });
 
   test('kubectl run -it: a shell on the terminal, alive after a detach, done when it exits', async () => {
-    const run = kubectlOnPty(
-      kubeconfig,
-      ['run', 'shell', '-it', '--restart=Never', '--image=busybox', '--', 'sh'],
-      80,
-      24,
-    );
+    const run = kubectlOnPty(['run', 'shell', '-it', '--restart=Never', '--image=busybox', '--', 'sh'], 80, 24);
     await run.until(/If you don't see a command prompt/);
     run.write('echo v-$((6*7))\r');
     await run.until(/^v-42$/m);
@@ -162,7 +77,7 @@ describe('tty and stdinOnce containers: kubectl attach -it, run -it, run -i, log
     // tty with stdinOnce: containerd keeps the terminal's input open after the attach (only a
     // container without tty gets EOF), so the shell waits for the next client.
     assert.equal(await phase('shell'), 'Running');
-    const again = kubectlOnPty(kubeconfig, ['attach', '-it', 'shell'], 80, 24);
+    const again = kubectlOnPty(['attach', '-it', 'shell'], 80, 24);
     await again.until(/If you don't see a command prompt/);
     again.write('echo w-$((6*8)); exit 3\r');
     await again.until(/^w-48$/m);
