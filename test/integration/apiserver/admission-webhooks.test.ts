@@ -1,189 +1,24 @@
 // Admission webhooks end to end with the real kubectl: a real HTTPS webhook server (standing in for
 // a pod: the apiserver's lab connector dials the Service's endpoint address, here mapped to a
-// loopback port) mutates with a JSONPatch, refuses with a message, warns; the apiserver applies
-// failurePolicy to unreachable and untrusted webhooks, reinvokes IfNeeded webhooks, skips or
-// refuses by matchConditions, applies a patch again after a race, and refuses a delete whose
-// preconditions the object no longer meets once its webhook answered. ValidatingAdmissionPolicy:
+// loopback port; webhook-server.ts) mutates with a JSONPatch, refuses with a message, warns; the
+// apiserver applies failurePolicy to unreachable and untrusted webhooks, reinvokes IfNeeded
+// webhooks, skips or refuses by matchConditions. Races between a webhook's answer and another
+// writer: admission-webhooks-races.test.ts. ValidatingAdmissionPolicy:
 // validating-admission-policy.test.ts.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:https';
-import { createConnection, type AddressInfo } from 'node:net';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ensurePki } from '../../../cluster/apiserver/pki.js';
-import { NO_KUBECTL, startApiServer, type Harness } from './harness.js';
-
-const POD_IP = '10.244.7.9';
-const DEAD_IP = '10.244.7.10';
-
-interface Seen {
-  path: string;
-  review: any;
-}
+import type { Harness } from './harness.js';
+import { DEAD_IP, rules, selector, useWebhookLab, type Seen } from './webhook-server.js';
 
 describe('admission webhooks', () => {
-  before(() => {
-    if (NO_KUBECTL) throw new Error(NO_KUBECTL);
-  });
+  const w = useWebhookLab();
   let h: Harness;
-  let hook: Server;
-  let closed: Server;
-  let dir: string;
-  let caBundle: string;
-  let otherCa: string;
-  const seen: Seen[] = [];
-  let raced = false;
-  let innerStatus = 0;
-  const deleteRaced = new Set<string>();
-  const deleteInner: number[] = [];
-
-  before(async () => {
-    dir = join(process.env.TMPDIR ?? '/tmp', `kw-webhooks-${process.pid}-${Date.now()}`);
-    const pki = await ensurePki(join(dir, 'hook'), ['DNS:webhook.default.svc', `IP:${POD_IP}`]);
-    otherCa = (await ensurePki(join(dir, 'other'), ['DNS:x'])).caCertPem.toString('base64');
-    caBundle = pki.caCertPem.toString('base64');
-    hook = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const path = new URL(req.url ?? '/', 'https://x').pathname;
-        seen.push({ path: req.url ?? '', review });
-        const r = review.request;
-        const labels = r.object?.metadata?.labels ?? {};
-        const reply = (response: Record<string, unknown>) => {
-          res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              apiVersion: 'admission.k8s.io/v1',
-              kind: 'AdmissionReview',
-              response: { uid: r.uid, ...response },
-            }),
-          );
-        };
-        const patch = (ops: unknown[]) => Buffer.from(JSON.stringify(ops)).toString('base64');
-        if (path === '/mutate') {
-          const ops = labels['mutated-by']
-            ? []
-            : [{ op: 'add', path: '/metadata/labels/mutated-by', value: 'webhook' }];
-          if (!r.object.metadata.labels) ops.unshift({ op: 'add', path: '/metadata/labels', value: {} } as never);
-          return reply({
-            allowed: true,
-            warnings: ['mutated by the test webhook'],
-            ...(ops.length ? { patchType: 'JSONPatch', patch: patch(ops) } : {}),
-          });
-        }
-        if (path === '/count') {
-          // An IfNeeded webhook: it sees the object again when a later webhook changed it.
-          return reply({ allowed: true });
-        }
-        if (path === '/validate') {
-          if (labels.deny === 'true')
-            return reply({ allowed: false, status: { code: 403, message: 'label deny=true is not allowed here' } });
-          return reply({ allowed: true });
-        }
-        if (path === '/race' && r.name === 'racy' && r.operation === 'UPDATE' && !raced) {
-          // Another writer changes the object while this webhook is answering.
-          raced = true;
-          void h
-            .request('PATCH', '/api/v1/namespaces/hooked/configmaps/racy', {
-              body: JSON.stringify({ metadata: { labels: { raced: 'yes' } } }),
-              headers: { 'Content-Type': 'application/merge-patch+json' },
-            })
-            .then((inner) => {
-              innerStatus = inner.status;
-              reply({ allowed: true });
-            });
-          return;
-        }
-        if (path === '/race') return reply({ allowed: true });
-        if (path === '/race-delete' && r.operation === 'DELETE' && !deleteRaced.has(r.name)) {
-          // Another writer changes (stale-rv) or replaces (stale-uid) the object while this webhook
-          // is answering a DELETE whose preconditions held against the object as it was.
-          deleteRaced.add(r.name);
-          const url = `/api/v1/namespaces/hooked/configmaps/${r.name}`;
-          const write =
-            r.name === 'stale-rv'
-              ? h.request('PATCH', url, {
-                  body: JSON.stringify({ metadata: { labels: { raced: 'yes' } } }),
-                  headers: { 'Content-Type': 'application/merge-patch+json' },
-                })
-              : h.request('DELETE', url).then((gone) => {
-                  deleteInner.push(gone.status);
-                  return h.request('POST', '/api/v1/namespaces/hooked/configmaps', {
-                    body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.name } }),
-                  });
-                });
-          void write.then((inner) => {
-            deleteInner.push(inner.status);
-            reply({ allowed: true });
-          });
-          return;
-        }
-        if (path === '/race-delete') return reply({ allowed: true });
-        if (path === '/slow') {
-          setTimeout(() => reply({ allowed: true }), 3000);
-          return;
-        }
-        res.writeHead(404);
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const deadPort = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const port = (hook.address() as AddressInfo).port;
-    h = await startApiServer({
-      memory: true,
-      kubelet: {
-        dial: (host, p) => {
-          if (host === POD_IP && p === 8443) return createConnection(port, '127.0.0.1');
-          if (host === DEAD_IP) return createConnection(deadPort, '127.0.0.1');
-          throw new Error(`cannot dial ${host}:${p}`);
-        },
-        tls: { ca: pki.caCertPem, cert: pki.cert, key: pki.key },
-      },
-    });
-    const apply = async (obj: unknown) => {
-      const f = join(h.dir, `obj-${Math.random().toString(36).slice(2)}.json`);
-      writeFileSync(f, JSON.stringify(obj));
-      const r = await h.kubectl('apply', '-f', f);
-      assert.equal(r.exitCode, 0, r.stderr);
-    };
-    await apply({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'webhook', namespace: 'default' },
-      spec: { ports: [{ name: 'https', port: 443, targetPort: 8443 }] },
-    });
-    await apply({
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'webhook', namespace: 'default' },
-      subsets: [{ addresses: [{ ip: POD_IP }], ports: [{ name: 'https', port: 8443 }] }],
-    });
-    for (const name of ['hooked', 'quiet']) assert.equal((await h.kubectl('create', 'namespace', name)).exitCode, 0);
-    assert.equal((await h.kubectl('label', 'namespace', 'hooked', 'webhooks=on')).exitCode, 0);
+  let seen: Seen[];
+  before(() => {
+    ({ h, seen } = w);
   });
-
-  after(async () => {
-    await h?.stop();
-    hook?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const service = (path: string) => ({ service: { namespace: 'default', name: 'webhook', path }, caBundle });
-  const rules = [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
-  const selector = { matchLabels: { webhooks: 'on' } };
-
-  async function applyYaml(obj: unknown): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const f = join(h.dir, `cfg-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(f, JSON.stringify(obj));
-    return h.kubectl('apply', '-f', f);
-  }
+  const service = (path: string) => w.service(path);
+  const applyYaml = (obj: unknown) => w.applyYaml(obj);
 
   test('a mutating webhook patches, a validating one refuses in kube-apiserver words, warnings reach kubectl', async () => {
     let r = await applyYaml({
@@ -318,7 +153,7 @@ describe('admission webhooks', () => {
     r = await applyYaml(
       cfg(
         'untrusted',
-        { service: { namespace: 'default', name: 'webhook', path: '/validate' }, caBundle: otherCa },
+        { service: { namespace: 'default', name: 'webhook', path: '/validate' }, caBundle: w.otherCa },
         'Fail',
       ),
     );
@@ -419,79 +254,5 @@ describe('admission webhooks', () => {
       /webhooks\[0\]\.matchConditions\[0\]\.expression: Invalid value: "object\.metadata\.": compilation failed/,
     );
     assert.equal((await h.kubectl('delete', 'validatingwebhookconfiguration', 'conditional')).exitCode, 0);
-  });
-
-  test('a patch that lost a race while its webhook answered is applied again onto the newer object', async () => {
-    let r = await applyYaml({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingWebhookConfiguration',
-      metadata: { name: 'racer' },
-      webhooks: [
-        {
-          name: 'race.webhooks.example.com',
-          clientConfig: service('/race'),
-          rules,
-          namespaceSelector: selector,
-          sideEffects: 'None',
-          admissionReviewVersions: ['v1'],
-        },
-      ],
-    });
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal((await h.kubectl('-n', 'hooked', 'create', 'configmap', 'racy')).exitCode, 0);
-    r = await h.kubectl('-n', 'hooked', 'label', 'configmap', 'racy', 'mine=yes');
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal(innerStatus, 200);
-    r = await h.kubectl('-n', 'hooked', 'get', 'configmap', 'racy', '-o', 'jsonpath={.metadata.labels}');
-    assert.deepEqual(JSON.parse(r.stdout), { mine: 'yes', raced: 'yes' });
-    assert.equal((await h.kubectl('delete', 'validatingwebhookconfiguration', 'racer')).exitCode, 0);
-  });
-
-  test('a delete whose preconditions went stale while its webhook answered is refused with 409', async () => {
-    const r = await applyYaml({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingWebhookConfiguration',
-      metadata: { name: 'delete-racer' },
-      webhooks: [
-        {
-          name: 'race-delete.webhooks.example.com',
-          clientConfig: service('/race-delete'),
-          rules: [{ operations: ['DELETE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }],
-          namespaceSelector: selector,
-          sideEffects: 'None',
-          admissionReviewVersions: ['v1'],
-        },
-      ],
-    });
-    assert.equal(r.exitCode, 0, r.stderr);
-    const url = (name: string) => `/api/v1/namespaces/hooked/configmaps/${name}`;
-    for (const [name, field] of [
-      ['stale-rv', 'resourceVersion'],
-      ['stale-uid', 'uid'],
-    ] as const) {
-      assert.equal((await h.kubectl('-n', 'hooked', 'create', 'configmap', name)).exitCode, 0);
-      const before = (await h.request('GET', url(name))).json;
-      const del = await h.request('DELETE', url(name), {
-        body: JSON.stringify({
-          kind: 'DeleteOptions',
-          apiVersion: 'v1',
-          preconditions: { [field]: before.metadata[field] },
-        }),
-      });
-      assert.ok(deleteRaced.has(name), `the webhook saw the DELETE of ${name}`);
-      assert.equal(del.status, 409, `${name}: ${del.text}`);
-      const now = (await h.request('GET', url(name))).json;
-      assert.notEqual(now.metadata[field], before.metadata[field], `${name}: the race changed ${field}`);
-      assert.equal(del.json.reason, 'Conflict');
-      const Field = field === 'uid' ? 'UID' : 'ResourceVersion';
-      assert.equal(
-        del.json.message,
-        `Operation cannot be fulfilled on configmaps "${name}": Precondition failed: ${Field} in precondition: ${before.metadata[field]}, ${Field} in object meta: ${now.metadata[field]}`,
-      );
-      // The object the preconditions did not name is still there, with no deletionTimestamp.
-      assert.equal(now.metadata.deletionTimestamp, undefined);
-    }
-    assert.deepEqual(deleteInner, [200, 200, 201]);
-    assert.equal((await h.kubectl('delete', 'validatingwebhookconfiguration', 'delete-racer')).exitCode, 0);
   });
 });
