@@ -3,103 +3,26 @@
 // Deployment Running and Ready, `curl kubia:8080` reaching all six through kube-proxy's rules and
 // cluster DNS, a NodePort from the emulated Internet, conntrack's DNAT, a killed container restarted
 // in the same sandbox, a killed pause rebuilding the sandbox, graceful deletion, a node whose agents
-// stop turning NotReady. Everything is removed in teardown, even when a check fails.
-import { after, before, test } from 'node:test';
+// stop turning NotReady. Everything is removed in teardown, even when a check fails. The lab and
+// what the tests share: cluster-on-lab-fixture.ts.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import type { Deployment, Node, Pod, Service } from '../../../common/api-types.js';
-import { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
+import type { Node, Pod, Service } from '../../../common/api-types.js';
+import type { ClusterDaemon } from '../../../cluster/agents/cluster-daemon.js';
 import { ANN_BACKEND_DATA, ANN_PUBLIC_IP } from '../../../cluster/agents/flannel/flanneld.js';
 import { INGRESSES } from '../../../cluster/agents/ingress/ingress-controller.js';
 import { MIRROR_ANNOTATION } from '../../../cluster/agents/kubelet/static-pods.js';
-import { openImageService } from '../../../runtime/images/local-image-service.js';
-import { imageStoreDir } from '../../../runtime/images/oci-store.js';
 import { setKubeletStopped } from '../../../runtime/lab/kubelet-switch.js';
-import { nodeInitBinary, pauseBinary, projectRoot, scriptsDir } from '../../../runtime/project-root.js';
-import { eventually, TestLab } from '../runtime/harness.js';
-import { execInPod } from '../../../cluster/client/remote-command-client.js';
-import { Writable } from 'node:stream';
-import { labTopology, NODE1, NODE2, toolsPod } from '../../helpers/lab-topology.js';
-
-const TOPOLOGY = labTopology('agents-two', [{ ...NODE1, pods: [toolsPod('192.168.128.100')] }, NODE2]);
+import { eventually, type TestLab } from '../runtime/harness.js';
+import { ready, useClusterOnLab } from './cluster-on-lab-fixture.js';
 
 let lab: TestLab;
 let daemon: ClusterDaemon;
-const logs: string[] = [];
-
-before(async () => {
-  lab = new TestLab(TOPOLOGY);
-  try {
-    await lab.runtime.up(lab.topo);
-    daemon = new ClusterDaemon({
-      paths: lab.paths,
-      driver: lab.driver,
-      images: await openImageService({ dir: imageStoreDir() }),
-      pauseBinary: pauseBinary(),
-      nodeInitBinary: nodeInitBinary(),
-      scriptsDir: scriptsDir(),
-      apiserverPort: 0,
-      nodeRenewMs: 1000,
-      controllerSettings: { nodeLifecycle: { gracePeriodMs: 4000, monitorPeriodMs: 1000 } },
-      log: (l) => logs.push(l),
-    });
-    await daemon.start();
-  } catch (err) {
-    await teardown();
-    throw err;
-  }
-});
-
-async function teardown(): Promise<void> {
-  try {
-    await daemon?.stop();
-  } finally {
-    await lab.cleanup();
-  }
-}
-
-after(async () => {
-  if (process.exitCode) console.error(logs.slice(-30).join('\n'));
-  await teardown();
-});
-
-const tools = () => lab.pod('tools');
-const pods = async () => (await daemon.client.pods.list({ namespace: 'default', labelSelector: 'app=kubia' })).items;
-const ready = (p: Pod) =>
-  p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-/** The app needs a moment to listen after its process starts (no readiness probe in kubia.yaml). */
-const answers = (ip: string, name: string) =>
-  eventually(
-    async () =>
-      (await lab.exec(tools(), ['curl', '-s', '--max-time', '2', `http://${ip}:8080`])).stdout.trim() ===
-      `You've hit ${name}`
-        ? true
-        : undefined,
-    5000,
-  );
-const kubiaPod = async (name: string) => (await daemon.client.pods.get(name, 'default')) as Pod;
-
-let kubiaMade: Promise<Pod[]> | undefined;
-/**
- * kubia.yaml's Deployment and Service, made by whichever test needs them first (each test that uses
- * kubia awaits this, so any one of them also runs alone): the six pods once all are Ready.
- */
-function kubia(): Promise<Pod[]> {
-  kubiaMade ??= (async () => {
-    const docs = parseAllDocuments(readFileSync(join(projectRoot(), 'labs', 'manifests', 'kubia.yaml'), 'utf8')).map(
-      (d) => d.toJSON(),
-    );
-    await daemon.client.deployments.create(docs.find((d) => d.kind === 'Deployment') as Deployment);
-    await daemon.client.services.create(docs.find((d) => d.kind === 'Service') as Service);
-    return eventually(async () => {
-      const l = await pods();
-      return l.length === 6 && l.every(ready) ? l : undefined;
-    }, 60_000);
-  })();
-  return kubiaMade;
-}
+const { logs, tools, pods, kubiaPod, kubeletPod, answers, kubia, internetCurl, shIn } = useClusterOnLab(
+  (s) => ({ lab, daemon } = s),
+);
 
 test('each node registers: Ready, InternalIP, podCIDR, flannel annotations, a kube-node-lease Lease', async () => {
   const nodes = await eventually(async () => {
@@ -163,7 +86,7 @@ test('kubia.yaml: six pods Running and Ready on both nodes, reached through the 
 
 test("NodePort 32681 answers from the emulated Internet; the node's nat table has kube-proxy's chains; conntrack shows the DNAT", async () => {
   await kubia();
-  const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '3', 'http://10.231.209.114:32681']);
+  const r = await internetCurl(['http://10.231.209.114:32681'], 3);
   assert.match(r.stdout, /You've hit kubia-/);
   const nat = await lab.exec(lab.names.node('node1'), ['iptables', '-t', 'nat', '-S']);
   for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING'])
@@ -194,7 +117,7 @@ test('type LoadBalancer: the emulated cloud LB in the gateway answers on the ext
     10_000,
   );
   const body = await eventually(async () => {
-    const r = await lab.exec(lab.names.internet, ['curl', '-s', '--max-time', '2', `http://${ip}/`]);
+    const r = await internetCurl([`http://${ip}/`]);
     return /You've hit kubia-/.test(r.stdout) ? r.stdout : undefined;
   }, 15_000);
   assert.match(body, /You've hit kubia-/);
@@ -207,30 +130,6 @@ test('type LoadBalancer: the emulated cloud LB in the gateway answers on the ext
   );
   await daemon.client.services.delete('kubia-lb', 'default');
 });
-
-/** Runs `script` with sh in a pod's container through pods/exec (apiserver → kubelet → container). */
-async function shIn(pod: string, script: string): Promise<{ code: number; out: string }> {
-  let out = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      out += chunk.toString();
-      cb();
-    },
-  });
-  const code = await execInPod(
-    {
-      server: daemon.apiserver.url,
-      ca: readFileSync(daemon.apiserver.caPath),
-      token: daemon.apiserver.adminToken,
-      namespace: 'default',
-      pod,
-      command: ['sh', '-c', script],
-      tty: false,
-    },
-    { stdout: sink, stderr: sink },
-  );
-  return { code, out };
-}
 
 test("pods reach the apiserver through the kubernetes Service (192.168.192.1:443 → a node's relay), authenticated by their service account token", async () => {
   // A pod of its own (not the topology's static pod: static pods get no service account token).
@@ -342,42 +241,22 @@ test("Ingress: host and path rules through the ingress controller's external add
     15_000,
   );
   const viaKubia = await eventually(async () => {
-    const r = await lab.exec(lab.names.internet, [
-      'curl',
-      '-s',
-      '--max-time',
-      '2',
-      '-H',
-      'Host: kubia.example.com',
-      `http://${ip}/`,
-    ]);
+    const r = await internetCurl(['-H', 'Host: kubia.example.com', `http://${ip}/`]);
     return /You've hit kubia-/.test(r.stdout) ? r.stdout : undefined;
   }, 40_000);
   assert.match(viaKubia, /You've hit kubia-/);
   const echoed = await eventually(async () => {
-    const r = await lab.exec(lab.names.internet, [
-      'curl',
-      '-s',
-      '--max-time',
-      '2',
-      '-H',
-      'Host: kubia.example.com',
-      `http://${ip}/echo/x`,
-    ]);
+    const r = await internetCurl(['-H', 'Host: kubia.example.com', `http://${ip}/echo/x`]);
     return r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as { path: string; xff: string; host: string }) : undefined;
   }, 20_000);
   assert.equal(echoed.path, '/echo/x');
   assert.equal(echoed.host, 'kubia.example.com');
   assert.ok(echoed.xff, 'X-Forwarded-For is set');
-  const other = await lab.exec(lab.names.internet, [
-    'curl',
-    '-s',
+  const other = await internetCurl([
     '-o',
     '/dev/null',
     '-w',
     '%{http_code}',
-    '--max-time',
-    '2',
     '-H',
     'Host: other.example.com',
     `http://${ip}/`,
@@ -392,9 +271,7 @@ test('a killed container restarts inside the same sandbox (restartCount rises)',
   const netns = lab.pod(name);
   // The pod's namespace is there and is the one named for the pod (not merely "a command ran").
   assert.equal((await lab.exec(netns, ['ip', 'netns', 'identify'])).stdout.trim(), netns);
-  const saved = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[
-    `default/${name}`
-  ];
+  const saved = kubeletPod(p!.spec.nodeName!, name);
   const pause = saved.record.sandbox.pid as number;
   process.kill(saved.record.containers.kubia.pid as number, 'SIGKILL');
   const after = await eventually(async () => {
@@ -402,9 +279,7 @@ test('a killed container restarts inside the same sandbox (restartCount rises)',
     return q.status?.containerStatuses?.[0]?.restartCount === 1 && ready(q) ? q : undefined;
   }, 15_000);
   assert.equal(after.status?.podIP, p!.status?.podIP);
-  const again = JSON.parse(readFileSync(join(lab.paths.node(p!.spec.nodeName!), 'kubelet', 'pods.json'), 'utf8'))[
-    `default/${name}`
-  ];
+  const again = kubeletPod(p!.spec.nodeName!, name);
   assert.equal(again.record.sandbox.pid, pause, 'same pause, same namespaces');
   await answers(after.status!.podIP!, name);
 });
@@ -413,23 +288,18 @@ test('a killed pause rebuilds the sandbox and all its containers', async () => {
   await kubia();
   const p = (await pods())[1]!;
   const name = p.metadata.name!;
-  const file = join(lab.paths.node(p.spec.nodeName!), 'kubelet', 'pods.json');
-  const before = JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`];
+  const before = kubeletPod(p.spec.nodeName!, name);
   process.kill(before.record.sandbox.pid as number, 'SIGKILL');
   const after = await eventually(async () => {
     const q = await kubiaPod(name);
-    const rec = JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`];
+    const rec = kubeletPod(p.spec.nodeName!, name);
     return rec.record.sandbox?.pid !== before.record.sandbox.pid &&
       (q.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 &&
       ready(q)
       ? q
       : undefined;
   }, 15_000);
-  const hostname = await lab.exec(
-    lab.pod(name),
-    ['hostname'],
-    JSON.parse(readFileSync(file, 'utf8'))[`default/${name}`].record.sandbox.pid,
-  );
+  const hostname = await lab.exec(lab.pod(name), ['hostname'], kubeletPod(p.spec.nodeName!, name).record.sandbox.pid);
   assert.equal(hostname.stdout.trim(), name, 'the new pause holds a UTS namespace named after the pod');
   await answers(after.status!.podIP!, name);
 });
