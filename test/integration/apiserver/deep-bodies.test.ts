@@ -4,9 +4,8 @@
 // process instead of throwing; the API fuzz suite hit that with 1,000-deep bodies (issue 14).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { MAX_JSON_DEPTH } from '../../../cluster/apiserver/http/body.js';
 import { MAX_YAML_DEPTH } from '../../../common/yaml-depth.js';
 
@@ -40,7 +39,7 @@ await h.stop();
 `;
 
 test(`bodies ${MAX_JSON_DEPTH} deep (JSON) and ${MAX_YAML_DEPTH} deep (YAML) are served with a third of the stack`, async () => {
-  const { stdout } = await promisify(execFile)(
+  const { stdout } = await execa(
     process.execPath,
     ['--stack-size=328', '--input-type=module', '-e', script(MAX_JSON_DEPTH, MAX_YAML_DEPTH)],
     { maxBuffer: 1 << 20 },

@@ -7,11 +7,11 @@
 // dies, it answers at the end, and the machine's namespaces, links and mounts are as before.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
 import { CALL_NAMES, MAX_FRAME_BYTES } from '../../../common/ui-contract.js';
 import { fuzzSeed, oddString, Rng } from '../../helpers/fuzz.js';
 import { hostChanges, hostSnapshot, objectsWithPrefix, type HostSnapshot } from '../../helpers/host-snapshot.js';
@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kubewire-ui-fuzz-'));
 // No guided lab: a call that names one must not build it.
 mkdirSync(join(dir, 'labs'));
 
-let child: ChildProcess;
+let child: ResultPromise<{ stdin: 'ignore'; buffer: false; reject: false; forceKillAfterDelay: false }>;
 // Its port and token once before() started the server.
 const target = uiTarget(prefix);
 let exited: { code: number | null; signal: string | null } | undefined;
@@ -45,7 +45,14 @@ const s = await startUiApp(${JSON.stringify({
   })});
 process.on('SIGTERM', () => s.dispose().then(() => process.exit(0)));
 console.log(JSON.stringify({ port: s.port, token: s.token }));`;
-  child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its exit is watched through 'exit' (code and signal), and SIGTERM is not followed by a SIGKILL:
+  // the last test checks that the server shuts down cleanly by itself.
+  child = execa(process.execPath, ['--input-type=module', '-e', script], {
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: false,
+  });
   child.on('exit', (code, signal) => (exited = { code, signal }));
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const line = await new Promise<string>((resolve, reject) => {
