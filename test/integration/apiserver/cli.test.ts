@@ -2,7 +2,6 @@
 // and the admin token, and (with kubectl present) reaches the running apiserver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +28,13 @@ test('kubewire kubeconfig prints a kubeconfig that kubectl can use against kubew
   const token = kc.users[0].user.token;
   assert.match(token, /^[A-Za-z0-9_-]{20,}$/);
 
-  const server = spawn(process.execPath, [cli, 'apiserver', '--listen', '127.0.0.1:0'], {
+  // Watched through its stdout and 'exit'; no SIGKILL after the SIGTERM whose exit code is checked.
+  const server = execa(process.execPath, [cli, 'apiserver', '--listen', '127.0.0.1:0'], {
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: false,
   });
   t.after(() => {
     server.kill('SIGKILL');

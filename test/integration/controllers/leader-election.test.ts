@@ -3,9 +3,9 @@
 // process killed with SIGKILL (no release) replaced by the standby within the lease duration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import type { ReplicaSet } from '../../../common/api-types.js';
 import { ControllerManager } from '../../../cluster/controllers/controller-manager.js';
 import type { ElectionStats } from '../../../cluster/leader/leader-elector.js';
@@ -148,7 +148,7 @@ test('a leader in a child process killed with SIGKILL is replaced by the standby
   const client = connect(h);
   const standbyClient = connect(h);
   const main = join(dirname(fileURLToPath(import.meta.url)), '../../../cli/main.js');
-  const child = spawn(
+  const child = execa(
     process.execPath,
     [
       main,
@@ -166,7 +166,7 @@ test('a leader in a child process killed with SIGKILL is replaced by the standby
       '--retry-period',
       String(LE.retryPeriodMs),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdin: 'ignore', buffer: false, reject: false },
   );
   let childOut = '';
   child.stdout.on('data', (d) => (childOut += d));

@@ -7,12 +7,11 @@
 // sample also runs through the real CLI process.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { up } from '../../../cli/commands/up.js';
 import { ValidationError } from '../../../common/errors.js';
@@ -154,20 +153,16 @@ test(
     assert.ok(outcome.valid > 0 && outcome.refused > 0, 'the fuzz reaches both outcomes');
 
     // A sample through the real command line: the same answers, as exit codes and one line.
-    const run = promisify(execFile);
     for (let i = 0; i < CLI_SAMPLE; i++) {
       const file = files[Math.floor((i * files.length) / CLI_SAMPLE)]!;
-      const res = await run(
+      const res = await execa(
         process.execPath,
         [join(root, 'bin', 'kubewire.js'), 'up', '--dry-run', '--state-dir', stateDir, '--prefix', prefix, file],
-        { env: { ...process.env, KUBEWIRE_DEBUG: '' } },
-      ).then(
-        (o) => ({ code: 0, ...o }),
-        (e: { code: number; stdout: string; stderr: string }) => e,
+        { env: { KUBEWIRE_DEBUG: '' }, reject: false },
       );
-      if (res.code === 0) assert.match(res.stdout, /--dry-run: nothing was created/, file);
+      if (res.exitCode === 0) assert.match(res.stdout, /--dry-run: nothing was created/, file);
       else {
-        assert.equal(res.code, 1, `${file}: ${res.stderr}`);
+        assert.equal(res.exitCode, 1, `${file}: ${res.stderr}`);
         assert.match(
           res.stderr,
           new RegExp(`^kubewire: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
