@@ -28,12 +28,15 @@ export class IptablesView {
   private readonly tree: HTMLElement;
   private readonly status: HTMLElement;
   private last: IptablesData | undefined;
+  /** A chain a lab's "show me" link asked for: opened and marked in every drawing of its namespace. */
+  private aimed: { namespace: string; table: string; chain: string; shown: boolean } | undefined;
 
   constructor(private readonly d: IptablesViewDeps) {
     this.select = h('select', { class: 'small', id: 'iptables-namespace', 'aria-label': 'namespace' });
     this.select.addEventListener('change', () => {
       this.namespace = this.select.value || undefined;
       this.previous.clear();
+      this.aimed = undefined;
       void this.refresh(true);
     });
     const expand = h(
@@ -96,6 +99,16 @@ export class IptablesView {
     this.timer = setInterval(() => void this.refresh(false), this.d.intervalMs);
   }
 
+  /**
+   * Opens, marks and scrolls to a chain of the namespace shown, as soon as its rules are drawn —
+   * however long reading them takes (a loaded machine takes seconds), and again on every refresh.
+   */
+  aim(table: string, chain: string): void {
+    if (!this.namespace) return;
+    this.aimed = { namespace: this.namespace, table, chain, shown: false };
+    if (this.last?.namespace === this.namespace) this.render(this.last);
+  }
+
   hide(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -136,6 +149,24 @@ export class IptablesView {
       sections.push(h('p', { class: 'muted' }, 'No rules in this namespace yet.'));
     this.tree.replaceChildren(...sections);
     this.previous = counters;
+    if (this.aimed?.namespace === data.namespace) this.markAimed(this.aimed);
+  }
+
+  private markAimed(a: { table: string; chain: string; shown: boolean }): void {
+    const el = this.tree.querySelector<HTMLDetailsElement>(
+      `[data-table="${CSS.escape(a.table)}"] details[data-chain="${CSS.escape(a.chain)}"]`,
+    );
+    if (!el) {
+      this.status.textContent = `no chain ${a.chain} in table ${a.table} here`;
+      return;
+    }
+    el.open = true;
+    if (el.dataset.path) this.open.add(el.dataset.path);
+    el.classList.add('aimed');
+    if (a.shown) return;
+    a.shown = true;
+    el.scrollIntoView({ block: 'start' });
+    el.querySelector<HTMLElement>('summary')?.focus();
   }
 
   private chainNode(

@@ -221,7 +221,7 @@ function main(): void {
         );
     } else if (t.view === 'iptables') {
       showView('iptables', t.namespace);
-      if (t.chain) aimChain(t.table ?? 'nat', t.chain);
+      if (t.chain) iptables.aim(t.table ?? 'nat', t.chain);
     } else showView(t.view);
   };
 
@@ -420,21 +420,6 @@ function main(): void {
   // Every control has its handler now: the page takes input (index.html holds it inert until here,
   // so a click during the load waits instead of landing on a button that does nothing yet).
   document.body.inert = false;
-}
-
-/** Opens and scrolls to a chain in the iptables view once it has been drawn. */
-function aimChain(table: string, chain: string, tries = 30): void {
-  const el = document.querySelector<HTMLDetailsElement>(
-    `#view-iptables [data-table="${CSS.escape(table)}"] details[data-chain="${CSS.escape(chain)}"]`,
-  );
-  if (!el) {
-    if (tries > 0) setTimeout(() => aimChain(table, chain, tries - 1), 100);
-    return;
-  }
-  el.open = true;
-  el.classList.add('aimed');
-  el.scrollIntoView({ block: 'start' });
-  el.querySelector<HTMLElement>('summary')?.focus();
 }
 
 main();

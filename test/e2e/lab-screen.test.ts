@@ -127,9 +127,14 @@ test(
     // late, so polls sent while the lab starts arrive after the start has finished: the page must
     // not take them for news (the lab busy again, its "ready" status wiped).
     await page.route('**/api/call/guide.activity', async (route) => {
-      const response = await route.fetch();
-      await new Promise((r) => setTimeout(r, 1500));
-      await route.fulfill({ response });
+      try {
+        const response = await route.fetch();
+        await new Promise((r) => setTimeout(r, 1500));
+        await route.fulfill({ response });
+      } catch {
+        // The server went away (the file's after() closed it) with a poll in flight: drop the poll.
+        await route.abort().catch(() => {});
+      }
     });
     await page.goto(ui.url);
     await shot('overview');
@@ -241,7 +246,7 @@ test(
     if ((await page.locator('.step.open[data-step="7"]').count()) === 0)
       await page.locator('.step[data-step="7"] .step-head').click();
     await step(7).locator('.show-me').click();
-    await page.locator('#view-iptables details.aimed[data-chain="POSTROUTING"]').waitFor({ timeout: 10_000 });
+    await page.locator('#view-iptables details.aimed[data-chain="POSTROUTING"]').waitFor({ timeout: 30_000 });
     await shot('show-me-chain');
     await page.locator('#tab-topology').click();
     await shot('all-done');
