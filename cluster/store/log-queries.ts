@@ -14,6 +14,11 @@ export function prepareLogQueries(db: Database.Database) {
     WHERE kv.name >= @lo AND kv.name >= @start ${bounded ? 'AND kv.name < @hi' : ''}
       AND kv.id <= @rev AND kv.deleted = 0
       AND kv.id = (SELECT MAX(k2.id) FROM kine AS k2 WHERE k2.name = kv.name AND k2.id <= @rev)`;
+  // A LIMIT that is a bare bound parameter costs ~50 µs more per execution with the SQLite that
+  // better-sqlite3 12 builds (3.53, STAT4): the planner takes the bound value into account and the
+  // statement is planned again on each run. An empty list (ResourceQuota admission runs one on
+  // every create) measured 60 µs that way and 7 µs with `@limit + 0`, the same limit as an
+  // expression the planner does not read.
   return {
     heads: db.prepare(`SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'kine') AS current,
                               (SELECT revision FROM kine_compaction WHERE id = 1) AS compact`),
@@ -22,11 +27,11 @@ export function prepareLogQueries(db: Database.Database) {
     insert:
       db.prepare(`INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    list: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(true)} ORDER BY kv.name LIMIT @limit`),
-    listOpen: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(false)} ORDER BY kv.name LIMIT @limit`),
+    list: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(true)} ORDER BY kv.name LIMIT @limit + 0`),
+    listOpen: db.prepare(`SELECT ${KV_COLUMNS} ${newestAt(false)} ORDER BY kv.name LIMIT @limit + 0`),
     count: db.prepare(`SELECT COUNT(*) ${newestAt(true)}`).pluck(),
     countOpen: db.prepare(`SELECT COUNT(*) ${newestAt(false)}`).pluck(),
-    after: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? ORDER BY id LIMIT ?`),
+    after: db.prepare(`SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? ORDER BY id LIMIT ? + 0`),
     range: db.prepare(
       `SELECT ${LOG_COLUMNS} FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id`,
     ),
