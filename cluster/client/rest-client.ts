@@ -56,9 +56,12 @@ export class RestClient {
     const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
     if (this.base.protocol === 'https:') {
       this.mod = https;
-      // One secure context for all connections, instead of parsing the CA again per socket.
+      // One secure context for all connections, instead of parsing the CA again per socket. The CA
+      // is in the context only, not among the agent's options: https.Agent names every request's
+      // socket pool by its options and appends `ca` to that name, which turned the PEM into a
+      // string and hashed a 1 KiB key on every request (tls.connect verifies with the context).
       const secureContext = tls.createSecureContext(config.ca ? { ca: config.ca } : {});
-      this.agent = new https.Agent({ ...agentOpts, ...(config.ca ? { ca: config.ca } : {}), secureContext });
+      this.agent = new https.Agent({ ...agentOpts, secureContext });
     } else {
       this.mod = http;
       this.agent = new http.Agent(agentOpts);

@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   AlreadyExistsError,
   ApiConnectionError,
@@ -11,6 +16,8 @@ import {
 } from '../../../cluster/client/api-errors.js';
 import { KubeClient } from '../../../cluster/client/kube-client.js';
 import { resourcePath, Resources } from '../../../cluster/client/resources.js';
+import { RestClient } from '../../../cluster/client/rest-client.js';
+import { ensurePki } from '../../../cluster/apiserver/pki.js';
 import { FakePodServer } from './fake-apiserver.js';
 
 test('paths follow the API layout for core, grouped, namespaced and cluster-scoped kinds', () => {
@@ -144,4 +151,37 @@ test('watch delivers events line by line and ends with a typed error on ERROR 41
   });
   stop();
   assert.deepEqual(got, ['ADDED b', 'ADDED c'], 'only events after resourceVersion 2 (a is 2, b is 3)');
+});
+
+test('over HTTPS the client trusts its CA only, and keeps one socket pool across requests', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-rest-client-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const served = await ensurePki(join(dir, 'served'), ['IP:127.0.0.1']);
+  const other = await ensurePki(join(dir, 'other'), ['IP:127.0.0.1']);
+  const sockets = new Set<unknown>();
+  const server = createHttpsServer({ cert: served.cert, key: served.key }, (req, res) => {
+    sockets.add(req.socket);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ kind: 'Status', path: req.url }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const trusted = new RestClient({ server: url, ca: served.caCertPem, maxSockets: 1 });
+  t.after(() => trusted.close());
+  for (let i = 0; i < 3; i++)
+    assert.deepEqual(await trusted.request('GET', `/x${i}`), { kind: 'Status', path: `/x${i}` });
+  assert.equal(sockets.size, 1, 'keep-alive requests share one connection');
+
+  const stranger = new RestClient({ server: url, ca: other.caCertPem });
+  t.after(() => stranger.close());
+  await assert.rejects(stranger.request('GET', '/y'), (err: unknown) => {
+    assert.ok(err instanceof ApiConnectionError, String(err));
+    assert.match(String((err as Error & { cause?: { code?: string } }).cause?.code), /VERIFY|SIGNATURE|CERT/);
+    return true;
+  });
+  const noCa = new RestClient({ server: url });
+  t.after(() => noCa.close());
+  await assert.rejects(noCa.request('GET', '/z'), ApiConnectionError);
 });
