@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { SqliteBackend, type SqliteBackendOptions } from '../../../cluster/store/sqlite-backend.js';
@@ -29,7 +30,14 @@ export function spawnWriter(
   args: string[],
 ): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
   const script = fileURLToPath(new URL('./store-writer-child.js', import.meta.url));
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Streams, 'close' and kill as a plain child: no buffering, no rejection, no SIGKILL added to a kill.
+  const child = execa(process.execPath, [script, ...args], {
+    stdin: 'ignore',
+    stderr: 'inherit',
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: false,
+  });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
