@@ -12,9 +12,11 @@ rules_text() { # tool: rules without counters and without the dated comment line
   if command -v "$1" >/dev/null; then "$1" 2>/dev/null | grep -v '^#' || true; fi
 }
 
+# One `ip -j -batch` for the four IPv4 reads (one JSON array per line, in order), one for IPv6 routes.
+mapfile -t v4 < <(printf '%s\n' 'link show' 'addr show' 'route show table all' 'rule show' | ip -j -batch -)
+(( ${#v4[@]} == 4 )) || kw_die "ip -j -batch printed ${#v4[@]} lines, not one per command (4)"
 printf '{"link":%s,"addr":%s,"route":%s,"route6":%s,"rule":%s,' \
-  "$(ip -j link show)" "$(ip -j addr show)" "$(ip -j route show table all)" \
-  "$(ip -6 -j route show table all)" "$(ip -j rule show)"
+  "${v4[0]}" "${v4[1]}" "${v4[2]}" "$(ip -6 -j route show table all)" "${v4[3]}"
 printf '"iptables":"%s","ip6tables":"%s",' "$(rules_text iptables-save | b64)" "$(rules_text ip6tables-save | b64)"
 printf '"sysctl":{'
 sep=''
