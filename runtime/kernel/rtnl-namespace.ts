@@ -25,7 +25,7 @@ import {
 interface RtSocket {
   getLinks(): Promise<RtMessage[]>;
   getAddresses(): Promise<RtMessage[]>;
-  getRoutes(): Promise<RtMessage[]>;
+  getRoutes(data?: { family: number }): Promise<RtMessage[]>;
   getNeighbors(data?: { family: number }): Promise<RtMessage[]>;
   addMembership(group: string): void;
   on(event: 'message', l: (msgs: RtMessage[]) => void): void;
@@ -43,6 +43,7 @@ interface NlMessage {
 
 const netlink = createRequire(import.meta.url)('netlink') as { createRtNetlink(o?: { ref?: boolean }): RtSocket };
 
+const AF_INET = 2;
 const AF_BRIDGE = 7;
 const RTM_GETNSID = 90;
 const RTM_NEWNSID = 88;
@@ -126,7 +127,9 @@ export class RtnlNamespace {
     const s = this.sock;
     const links = await this.live(s.getLinks());
     const addrs = await this.live(s.getAddresses());
-    const routes = detail === 'full' ? await this.live(s.getRoutes()) : [];
+    // IPv4 only, asked of the kernel: the records keep the IPv4 main table, and the IPv6 routes
+    // (link-local, multicast and local ones per device) were about half of the messages decoded.
+    const routes = detail === 'full' ? await this.live(s.getRoutes({ family: AF_INET })) : [];
     const neigh = detail === 'full' ? await this.live(s.getNeighbors()) : [];
     const fdb = await this.live(s.getNeighbors({ family: AF_BRIDGE }));
     const linkRecs = linkRecords(links);
