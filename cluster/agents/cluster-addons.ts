@@ -93,10 +93,16 @@ export async function startClusterDns(c: AddonContext, cfg: ClusterDnsConfig): P
       template: {
         metadata: { labels },
         spec: {
-          ...systemPodSpec('coredns', server, records, [
-            { name: 'dns', containerPort: 53, protocol: 'UDP' },
-            { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
-          ]),
+          ...systemPodSpec(
+            'coredns',
+            server,
+            records,
+            [
+              { name: 'dns', containerPort: 53, protocol: 'UDP' },
+              { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+            ],
+            'dns-tcp',
+          ),
         },
       },
     },

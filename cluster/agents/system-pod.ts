@@ -12,6 +12,8 @@ export function systemPodSpec(
   script: string,
   dataFile: string,
   ports: Container['ports'],
+  /** The named port that answers once the add-on serves: Ready (and an endpoint) only then. */
+  readyPort?: string,
 ): { containers: Container[]; volumes: Volume[] } {
   return {
     containers: [
@@ -21,6 +23,11 @@ export function systemPodSpec(
         imagePullPolicy: 'IfNotPresent',
         command: ['node', script, dataFile],
         ...(ports ? { ports } : {}),
+        // As the real CoreDNS and ingress-nginx pods: no endpoint before the server listens (Node.js
+        // takes a few seconds to start it; a client sent there meanwhile got "connection refused").
+        ...(readyPort
+          ? { readinessProbe: { tcpSocket: { port: readyPort }, periodSeconds: 2, timeoutSeconds: 1 } }
+          : {}),
         volumeMounts: [
           { name: 'kubewire', mountPath: PROJECT, readOnly: true },
           { name: 'data', mountPath: dirname(dataFile), readOnly: true },

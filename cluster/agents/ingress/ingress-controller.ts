@@ -94,7 +94,7 @@ export class IngressController {
             selector: { matchLabels: labels },
             template: {
               metadata: { labels },
-              spec: systemPodSpec('controller', proxy, this.routesFile, [{ name: 'http', containerPort: 80 }]),
+              spec: systemPodSpec('controller', proxy, this.routesFile, [{ name: 'http', containerPort: 80 }], 'http'),
             },
           },
         } as Deployment,
