@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // kubewire's command line (names fixed in DESIGN.md). The only place that calls process.exit.
+// Exit status: 0 done, 1 could not be done, 2 a wrong command line (cli/args.ts's UsageError).
 import { commands } from './commands/index.js';
 import { describeError } from '../common/errors.js';
 import { HelpRequest, UsageError } from './args.js';
@@ -22,7 +23,16 @@ const USAGE = `usage: kubewire <command> [args]   (kubewire <command> --help: it
   reset                   remove every lab object and all lab state
   doctor                  prerequisites present? host namespace untouched?
   serve | desktop         the server alone | the window (or, without Electron, the URL)
-  start                   what \`sudo npm start\` runs: up, then desktop`;
+  start                   what \`sudo npm start\` runs: up, then desktop
+
+exit status:
+  0  done
+  1  it could not be done: what it names is not there (no such lab, node, pod, file, image), or a
+     kernel or runtime step failed; one line says what and where
+  2  the command line is wrong: an unknown command or flag, a missing or extra argument, a value of
+     the wrong form (not a number, not one of the choices, not a valid name) or flags that exclude
+     each other (also a KUBEWIRE_LAB/KUBEWIRE_PREFIX that stands in for a flag); one line names it,
+     then the command's usage; nothing was changed`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

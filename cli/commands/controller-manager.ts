@@ -7,10 +7,15 @@
 // Runs until SIGINT/SIGTERM (or its parent's exit, with --exit-with-parent); then it releases its
 // Lease so a standby takes over at once.
 import { readFileSync } from 'node:fs';
-import type { ControllerName, ControllerSettings } from '../../cluster/controllers/registry.js';
+import {
+  controllerFactories,
+  type ControllerName,
+  type ControllerSettings,
+} from '../../cluster/controllers/registry.js';
+import { AddressPool } from '../../cluster/controllers/service/address-pool.js';
 import { runControllerManager } from '../../cluster/controllers/run-controller-manager.js';
-import { describeError } from '../../common/errors.js';
-import { badFlag, parseCommandLine, type CommandSpec, type FlagSpecs } from '../args.js';
+import { describeError, ValidationError } from '../../common/errors.js';
+import { badFlag, parseCommandLine, shown, type CommandSpec, type FlagSpecs } from '../args.js';
 import {
   COMPONENT_FLAGS,
   COMPONENT_FLAGS_USAGE,
@@ -47,8 +52,19 @@ export async function controllerManager(args: string[]): Promise<number> {
   const { kubeconfig, identity, leaderElection, exitWithParent } = componentOptions(spec, v);
   const leaderElect = leaderElection !== false;
   const controllers = v.controllers?.split(',').filter(Boolean) as ControllerName[] | undefined;
+  const known = Object.keys(controllerFactories);
+  if (v.controllers !== undefined && !controllers?.length) throw badFlag(spec, 'controllers', 'names no controller');
+  for (const c of controllers ?? [])
+    if (!known.includes(c)) throw badFlag(spec, 'controllers', `${shown(c)} is not one of ${known.join(', ')}`);
+  const pool = v['lb-pool'] ?? [];
+  if (pool.length)
+    try {
+      new AddressPool(pool, '--lb-pool');
+    } catch (err) {
+      if (err instanceof ValidationError) throw badFlag(spec, 'lb-pool', err.problem);
+      throw err;
+    }
   const settings: ControllerSettings = {};
-  if (v['root-ca-file'] !== undefined) settings.rootCa = readFlagFile(spec, 'root-ca-file', v['root-ca-file']);
   if (v['node-monitor-grace-period'] !== undefined)
     settings.nodeLifecycle = {
       ...settings.nodeLifecycle,
@@ -63,12 +79,13 @@ export async function controllerManager(args: string[]): Promise<number> {
   const signKey = v['cluster-signing-key-file'];
   if (!signCert !== !signKey)
     throw badFlag(spec, 'cluster-signing-cert-file', 'and --cluster-signing-key-file go together');
+  // The files last: every check of the command line's form first, then what the files hold.
+  if (v['root-ca-file'] !== undefined) settings.rootCa = readFlagFile(spec, 'root-ca-file', v['root-ca-file']);
   if (signCert && signKey) {
     readFlagFile(spec, 'cluster-signing-cert-file', signCert);
     readFlagFile(spec, 'cluster-signing-key-file', signKey);
     settings.signer = { certFile: signCert, keyFile: signKey };
   }
-  const pool = v['lb-pool'] ?? [];
   if (pool.length) settings.loadBalancerPool = pool;
   const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
   const running = runControllerManager({
@@ -89,11 +106,12 @@ export async function controllerManager(args: string[]): Promise<number> {
   return 0;
 }
 
+/** An empty path is the command line's fault (exit 2); a file that cannot be read is not (exit 1). */
 function readFlagFile(spec: CommandSpec<FlagSpecs>, flag: string, path: string): string {
   if (!path) throw badFlag(spec, flag, 'wants a file');
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw badFlag(spec, flag, `${path}: ${describeError(err)}`);
+    throw new ValidationError(`kubewire ${spec.command} --${flag}`, `${path}: ${describeError(err)}`);
   }
 }

@@ -1,14 +1,17 @@
 // `kubewire exec TARGET -- CMD...`: run CMD in a node's, a pod's ([namespace/]pod) or the lab's
 // gateway/internet/underlay namespace, with the terminal's stdio; CMD's exit code is passed through.
 // In a pod it also joins the pause's UTS and IPC namespaces, so `hostname` prints the pod's name.
-import { ValidationError } from '../../common/errors.js';
+import { KubewireError, ValidationError } from '../../common/errors.js';
 import { LabNames } from '../../runtime/lab/lab-names.js';
 import { loadState, podKey } from '../../runtime/lab/lab-state.js';
 import { allPodRecords } from '../../runtime/lab/pod-records.js';
 import { execa } from 'execa';
 import { nodeInitPid } from '../../runtime/cri/node-marks.js';
 import { UsageError } from '../args.js';
-import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { labCommandSpec, labTargetArgument, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+
+/** The lab's own namespaces exec enters by name, besides nodes and pods. */
+const LAB_NAMESPACES = ['gateway', 'internet', 'underlay'] as const;
 
 export const EXEC = labCommandSpec({
   command: 'exec',
@@ -28,16 +31,16 @@ export async function exec(args: string[]): Promise<number> {
       EXEC.usage,
     );
   if (o.command.length === 0) throw new UsageError('exec', "no command after '--'", EXEC.usage);
+  labTargetArgument(EXEC, 'TARGET', target, LAB_NAMESPACES);
   const lab = resolveLabName(o);
   const { driver, paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);
-  if (!state) throw new ValidationError('command line', `lab ${lab} is not built (no ${paths.state})`);
+  if (!state) throw new KubewireError(`lab ${lab} is not built (no ${paths.state}; kubewire up builds it)`);
   const names = new LabNames(state.prefix);
   let netns: string | undefined;
   let joinPid: number | undefined;
   const pods = allPodRecords(paths, state);
-  if (['gateway', 'internet', 'underlay'].includes(target))
-    netns = names[target as 'gateway' | 'internet' | 'underlay'];
+  if ((LAB_NAMESPACES as readonly string[]).includes(target)) netns = names[target as (typeof LAB_NAMESPACES)[number]];
   else if (state.topology.nodes.some((n) => n.name === target)) {
     netns = names.node(target);
     // A node is a container: its shell sees its own processes, mounts and tools (crictl, docker).

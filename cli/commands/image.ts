@@ -1,11 +1,22 @@
 // `kubewire image ls | pull REF | import PATH | rm REF... | build NAME|all | gc`: the machine's
 // image store (shared by every lab) on the command line, as `crictl images`/`docker image` show it.
-import { familiarName, parseImageRef } from '../../runtime/images/image-ref.js';
+import { ValidationError } from '../../common/errors.js';
+import { RECIPES } from '../../runtime/images/builtin-recipes.js';
+import { familiarName, isDigest, parseImageRef } from '../../runtime/images/image-ref.js';
 import { importImage } from '../../runtime/images/image-import.js';
 import type { PullOptions } from '../../runtime/images/image-service.js';
 import { imageStoreDir } from '../../runtime/images/oci-store.js';
 import { openLabImageService } from '../../runtime/images/open-image-service.js';
-import { badFlag, parseCommandLine, UsageError, type CommandSpec, type FlagSpecs } from '../args.js';
+import {
+  badArgument,
+  badFlag,
+  parseCommandLine,
+  shown,
+  UsageError,
+  type CommandSpec,
+  type FlagSpecs,
+  type FlagValues,
+} from '../args.js';
 
 const IMAGE = {
   command: 'image',
@@ -49,12 +60,70 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/** Which subcommands each flag is for: given to another, it is refused (it would be ignored). */
+const FLAG_SUBCOMMANDS: Record<keyof typeof IMAGE.flags, readonly string[]> = {
+  json: ['ls', 'list'],
+  tag: ['import'],
+  force: ['build'],
+  username: ['pull'],
+  'password-stdin': ['pull'],
+};
+const SUBCOMMANDS = ['ls', 'list', 'pull', 'import', 'rm', 'remove', 'build', 'gc'] as const;
+
+/** An image reference from the command line (a name, name:tag, name@digest, or for rm a digest). */
+function refArgument(ref: string, problemOf = 'REF'): void {
+  try {
+    parseImageRef(ref);
+  } catch (err) {
+    if (err instanceof ValidationError) throw badArgument(IMAGE, problemOf, `${shown(ref)}: ${err.problem}`);
+    throw err;
+  }
+}
+
+/** Every check of the command line, before the store is opened (opening it may create it). */
+function checkCommandLine(sub: string, rest: string[], values: FlagValues<typeof IMAGE.flags>): void {
+  if (!(SUBCOMMANDS as readonly string[]).includes(sub))
+    throw new UsageError('image', `unknown subcommand '${sub}' (it has ${SUBCOMMANDS.join(', ')})`, USAGE);
+  for (const [flag, subs] of Object.entries(FLAG_SUBCOMMANDS))
+    if (values[flag as keyof typeof FLAG_SUBCOMMANDS] !== undefined && !subs.includes(sub))
+      throw badFlag(IMAGE, flag, `is for image ${subs[0]} only`);
+  if (values['password-stdin'] && !values.username) throw badFlag(IMAGE, 'password-stdin', 'goes with --username');
+  if (values.username === '') throw badFlag(IMAGE, 'username', 'is empty');
+  const one = (what: string) => {
+    if (rest.length !== 1) throw new UsageError('image', `${sub} wants one ${what}, got ${rest.length}`, USAGE);
+  };
+  switch (sub) {
+    case 'pull':
+      one('REF');
+      refArgument(rest[0]!);
+      break;
+    case 'import':
+      one('PATH');
+      if (rest[0] === '') throw badArgument(IMAGE, 'PATH', 'is empty');
+      if (values.tag !== undefined) refArgument(values.tag, '--tag');
+      break;
+    case 'rm':
+    case 'remove':
+      if (!rest.length) throw new UsageError('image', `${sub} wants at least one REF`, USAGE);
+      for (const ref of rest) if (!isDigest(ref)) refArgument(ref);
+      break;
+    case 'build': {
+      if (!rest.length) throw new UsageError('image', 'build wants NAME... or all', USAGE);
+      const known = RECIPES.map((r) => r.name);
+      for (const n of rest)
+        if (!(n === 'all' && rest.length === 1) && !known.includes(n))
+          throw badArgument(IMAGE, 'NAME', `${shown(n)} is not a built-in image (${known.join(', ')}, or all alone)`);
+      break;
+    }
+    default:
+      if (rest.length) throw new UsageError('image', `${sub} takes no arguments (got '${rest.join(' ')}')`, USAGE);
+  }
+}
+
 export async function image(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(IMAGE, args);
   const [sub, ...rest] = positionals as [string, ...string[]];
-  if (!['ls', 'list', 'pull', 'import', 'rm', 'remove', 'build', 'gc'].includes(sub))
-    throw new UsageError('image', `unknown subcommand '${sub}'`, USAGE);
-  if (values['password-stdin'] && !values.username) throw badFlag(IMAGE, 'password-stdin', 'goes with --username');
+  checkCommandLine(sub, rest, values);
   const svc = await openLabImageService();
   switch (sub) {
     case 'ls':
@@ -77,8 +146,7 @@ export async function image(args: string[]): Promise<number> {
       return 0;
     }
     case 'pull': {
-      const [ref] = rest;
-      if (!ref || rest.length !== 1) throw new UsageError('image', 'pull wants one REF', USAGE);
+      const ref = rest[0]!;
       const host = parseImageRef(ref).registry;
       const auth = values.username
         ? { [host]: { username: values.username, password: values['password-stdin'] ? await readStdin() : '' } }
@@ -88,9 +156,7 @@ export async function image(args: string[]): Promise<number> {
       return 0;
     }
     case 'import': {
-      const [path] = rest;
-      if (!path || rest.length !== 1) throw new UsageError('image', 'import wants one PATH', USAGE);
-      for (const ref of await importImage(svc.store, path, values.tag)) {
+      for (const ref of await importImage(svc.store, rest[0]!, values.tag)) {
         const img = (await svc.resolve(ref))!;
         console.log(`${ref} ${img.digest}`);
       }
@@ -98,7 +164,6 @@ export async function image(args: string[]): Promise<number> {
     }
     case 'rm':
     case 'remove': {
-      if (!rest.length) throw new UsageError('image', 'rm wants at least one REF', USAGE);
       for (const ref of rest) {
         await svc.remove(ref);
         console.log(`Deleted: ${ref}`);
@@ -106,11 +171,9 @@ export async function image(args: string[]): Promise<number> {
       return 0;
     }
     case 'build': {
-      const [name] = rest;
-      if (!name) throw new UsageError('image', 'build wants NAME... or all', USAGE);
       const t0 = Date.now();
       const images = await svc.ensureBuiltins({
-        names: name === 'all' ? svc.builtins.names() : rest,
+        names: rest[0] === 'all' ? svc.builtins.names() : rest,
         force: values.force ?? false,
         onProgress: progressPrinter(),
       });

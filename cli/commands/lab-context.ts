@@ -2,9 +2,16 @@
 // and the composition root that wires driver, paths and runtime for a command.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError } from '../../common/errors.js';
-import { isLabName, isLabPrefix } from '../../common/names.js';
-import { parseCommandLine, type CommandSpec, type FlagSpecs, type FlagValues } from '../args.js';
+import { isDnsLabel, isDnsSubdomain, isLabName, isLabPrefix } from '../../common/names.js';
+import {
+  badArgument,
+  badFlag,
+  parseCommandLine,
+  shown,
+  type CommandSpec,
+  type FlagSpecs,
+  type FlagValues,
+} from '../args.js';
 import { NetnsDriver } from '../../runtime/host/netns-driver.js';
 import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
 import { LabRuntime } from '../../runtime/lab/lab-runtime.js';
@@ -53,8 +60,9 @@ export interface LabOptions {
 
 /**
  * A lab command's command line (cli/args.ts: unknown flags, missing values are usage errors), the
- * lab flags checked with the name validators of common/names.ts before anything is done. `flags`:
- * the command's own flags.
+ * lab flags (and the KUBEWIRE_* variables that stand in for them) checked with the name validators
+ * of common/names.ts before anything is done: a bad one is a usage error too. `flags`: the
+ * command's own flags.
  */
 export function parseLabOptions<F extends FlagSpecs>(
   spec: CommandSpec<typeof LAB_FLAGS & F>,
@@ -74,21 +82,20 @@ export function parseLabOptions<F extends FlagSpecs>(
   const prefix = v.prefix ?? (env.KUBEWIRE_PREFIX || undefined);
   if (prefix !== undefined) o.prefix = prefix;
   if (v.concurrency !== undefined) o.concurrency = Number(v.concurrency);
-  if (v['state-dir'] === '') throw new ValidationError('command line: --state-dir', 'is empty');
+  // Refused as the command line is (exit 2), naming the flag, or the variable that stood in for it.
+  const from = (flag: keyof typeof LAB_FLAGS, variable: string) =>
+    v[flag] !== undefined ? `--${flag}` : `$${variable}`;
+  if (v['state-dir'] === '') throw badFlag(spec, 'state-dir', 'is empty');
   if (o.lab !== undefined && !isLabName(o.lab))
-    throw new ValidationError('command line: --lab', `${JSON.stringify(o.lab)} is not a lab name`);
-  if (o.prefix !== undefined && !isLabPrefix(o.prefix)) {
-    throw new ValidationError(
-      'command line: --prefix',
-      `${JSON.stringify(o.prefix)} must be "kw-" optionally followed by [a-z0-9-] ending with "-"`,
+    throw badArgument(spec, from('lab', 'KUBEWIRE_LAB'), `${shown(o.lab)} is not a lab name (a-z, 0-9, inner '-')`);
+  if (o.prefix !== undefined && !isLabPrefix(o.prefix))
+    throw badArgument(
+      spec,
+      from('prefix', 'KUBEWIRE_PREFIX'),
+      `${shown(o.prefix)} must be "kw-" optionally followed by [a-z0-9-] ending with "-"`,
     );
-  }
-  if (
-    o.concurrency !== undefined &&
-    !(/^\d+$/.test(v.concurrency!) && Number.isInteger(o.concurrency) && o.concurrency >= 1 && o.concurrency <= 64)
-  ) {
-    throw new ValidationError('command line: --concurrency', 'must be an integer 1..64');
-  }
+  if (v.concurrency !== undefined && !(/^\d{1,2}$/.test(v.concurrency) && o.concurrency! >= 1 && o.concurrency! <= 64))
+    throw badFlag(spec, 'concurrency', `wants a whole number 1..64, got ${shown(v.concurrency)}`);
   return { ...o, flags: values };
 }
 
@@ -115,4 +122,27 @@ export function makeRuntime(o: LabOptions, lab: string): { driver: NetnsDriver; 
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
   });
   return { driver, paths, runtime };
+}
+
+/**
+ * A node, a [namespace/]pod or one of the lab's own namespaces (`extra`) as a command's argument
+ * names it: refused as a usage error (exit 2) unless it has a Kubernetes name's form, before the
+ * lab is looked at. Whether it exists is the lab's to say (exit 1).
+ */
+export function labTargetArgument(
+  spec: CommandSpec<FlagSpecs>,
+  what: string,
+  target: string,
+  extra: readonly string[] = [],
+): string {
+  if (extra.includes(target)) return target;
+  const [namespace, pod, ...more] = target.split('/');
+  const ok = pod === undefined ? isDnsSubdomain(target) : !more.length && isDnsLabel(namespace!) && isDnsSubdomain(pod);
+  if (!ok)
+    throw badArgument(
+      spec,
+      what,
+      `${shown(target)} is not a node or [namespace/]pod name (lowercase letters, digits, '-' and '.'${extra.length ? `; or ${extra.join(', ')}` : ''})`,
+    );
+  return target;
 }

@@ -1,13 +1,22 @@
 // `kubewire lab list | show ID | run ID [--from STEP] [--json] [--strict]`: guided labs, headless.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubewireError, ValidationError } from '../../common/errors.js';
+import { KubewireError } from '../../common/errors.js';
 import { isDnsLabel, isLabPrefix } from '../../common/names.js';
 import { cliLabEnvironment } from '../../runtime/guide/cli-lab-environment.js';
 import { labsDir } from '../../runtime/project-root.js';
 import { findLabDirs, loadLab, type Lab } from '../../runtime/guide/lab-file.js';
 import { LabRunner, type StepReport } from '../../runtime/guide/lab-runner.js';
-import { badFlag, integerFlag, parseCommandLine, UsageError, type CommandSpec, type FlagSpecs } from '../args.js';
+import {
+  badArgument,
+  badFlag,
+  integerFlag,
+  parseCommandLine,
+  shown,
+  UsageError,
+  type CommandSpec,
+  type FlagSpecs,
+} from '../args.js';
 
 const labsRoot = labsDir();
 
@@ -56,7 +65,11 @@ export async function labCommand(args: string[]): Promise<number> {
     else for (const l of labs) console.log(`${l.id.padEnd(24)} ${l.title} (${l.steps.length} steps)`);
     return 0;
   }
-  if (!isDnsLabel(id!)) throw usage(`'${id}' is not a lab ID`);
+  if (!isDnsLabel(id!)) throw usage(`ID: ${shown(id!)} is not a lab ID (lowercase letters, digits, inner '-')`);
+  // lab run works in the lab of $KUBEWIRE_PREFIX: refused with the command line, before any step.
+  const prefix = process.env.KUBEWIRE_PREFIX || 'kw-';
+  if (sub === 'run' && !isLabPrefix(prefix))
+    throw badArgument(LAB, '$KUBEWIRE_PREFIX', `${shown(prefix)} is not a lab prefix (kw- or kw-<name>-)`);
   const lab = findLab(id!);
   if (from > lab.steps.length) throw badFlag(LAB, 'from', `lab ${lab.id} has ${lab.steps.length} steps`);
   if (sub === 'show') {
@@ -67,9 +80,6 @@ export async function labCommand(args: string[]): Promise<number> {
     }
     return 0;
   }
-  const prefix = process.env.KUBEWIRE_PREFIX ?? 'kw-';
-  if (!isLabPrefix(prefix))
-    throw new ValidationError('KUBEWIRE_PREFIX', `'${prefix}' is not a lab prefix (kw- or kw-<name>-)`);
   const runner = new LabRunner(cliLabEnvironment(prefix), join(labsRoot, 'lib', 'lab.sh'));
   const reports = await runner.run(lab, {
     from,

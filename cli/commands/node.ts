@@ -2,10 +2,11 @@
 // in the running lab, the way `systemctl stop kubelet` would on a real node; its pods keep
 // running. The node turns NotReady once its lease is 40 s old, gets the unreachable taint, and
 // its pods are evicted after their tolerationSeconds; `start` makes it Ready again.
-import { ValidationError } from '../../common/errors.js';
+import { KubewireError, ValidationError } from '../../common/errors.js';
 import { setKubeletStopped } from '../../runtime/lab/kubelet-switch.js';
 import { loadState } from '../../runtime/lab/lab-state.js';
-import { UsageError } from '../args.js';
+import { badArgument, shown, UsageError } from '../args.js';
+import { isDnsLabel } from '../../common/names.js';
 import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 
 const NODE = labCommandSpec({
@@ -20,10 +21,11 @@ export async function node(args: string[]): Promise<number> {
   const [action, name] = o.rest as [string, string];
   if (action !== 'stop' && action !== 'start')
     throw new UsageError('node', `'${action}' is not stop or start`, NODE.usage);
+  if (!isDnsLabel(name)) throw badArgument(NODE, 'NODE', `${shown(name)} is not a node name (a-z, 0-9, inner '-')`);
   const lab = resolveLabName(o);
   const { paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);
-  if (!state) throw new ValidationError('command line', `lab ${lab} is not built (no ${paths.state})`);
+  if (!state) throw new KubewireError(`lab ${lab} is not built (no ${paths.state}; kubewire up builds it)`);
   if (!state.topology.nodes.some((n) => n.name === name)) {
     throw new ValidationError(
       `node ${action} ${name}`,

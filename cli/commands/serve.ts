@@ -4,12 +4,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readClusterInfo } from '../../cluster/agents/cluster-process.js';
 import { DEFAULT_STATE_BASE, LabPaths } from '../../runtime/lab/lab-paths.js';
-import { ValidationError } from '../../common/errors.js';
 import { apiserverStateDir, labStateDir } from '../../cluster/apiserver/state-dir.js';
 import { startUiApp } from '../../server/ui-app.js';
 import type { RunningUiServer } from '../../server/ui-server.js';
 import { isLabPrefix } from '../../common/names.js';
-import { parseCommandLine, type CommandSpec, type FlagSpecs } from '../args.js';
+import { badArgument, badFlag, parseCommandLine, shown, type CommandSpec, type FlagSpecs } from '../args.js';
 
 export interface ServeOptions {
   port: number;
@@ -77,15 +76,19 @@ export function parseServeArgs(
 ): ServeOptions {
   const spec = SERVE_SPECS[command];
   const { values } = parseCommandLine(spec, args);
-  const o: ServeOptions = { port: 0, prefix: values.prefix ?? env.KUBEWIRE_PREFIX ?? 'kw-', kubeconfig: '' };
+  const o: ServeOptions = { port: 0, prefix: values.prefix ?? (env.KUBEWIRE_PREFIX || 'kw-'), kubeconfig: '' };
   if (values.port !== undefined) {
     if (!/^[0-9]{1,5}$/.test(values.port) || Number(values.port) > 65535)
-      throw new ValidationError(`kubewire ${command} --port`, `'${values.port}' is not a port number`);
+      throw badFlag(spec, 'port', `${shown(values.port)} is not a port number (0..65535)`);
     o.port = Number(values.port);
   }
   if (!isLabPrefix(o.prefix))
-    throw new ValidationError(`kubewire ${command} --prefix`, `'${o.prefix}' is not a lab prefix (kw- or kw-<name>-)`);
-  if (values.kubeconfig === '') throw new ValidationError(`kubewire ${command} --kubeconfig`, 'is empty');
+    throw badArgument(
+      spec,
+      values.prefix !== undefined ? '--prefix' : '$KUBEWIRE_PREFIX',
+      `${shown(o.prefix)} is not a lab prefix (kw- or kw-<name>-)`,
+    );
+  if (values.kubeconfig === '') throw badFlag(spec, 'kubeconfig', 'is empty');
   o.kubeconfig = values.kubeconfig ?? labKubeconfig(o.prefix, env.KUBEWIRE_STATE_DIR || DEFAULT_STATE_BASE, env);
   return o;
 }

@@ -5,7 +5,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scriptsDir } from '../../runtime/project-root.js';
-import { ValidationError } from '../../common/errors.js';
+import { KubewireError, ValidationError } from '../../common/errors.js';
 import type { L2Step, PathTrace } from '../../common/path-model.js';
 import { LabNames } from '../../runtime/lab/lab-names.js';
 import { loadState, podKey } from '../../runtime/lab/lab-state.js';
@@ -13,8 +13,9 @@ import { LabNamespaces } from '../../server/lab-namespaces.js';
 import { CaptureStore } from '../../server/path/capture-store.js';
 import { PathService } from '../../server/path/path-service.js';
 import { runCommand } from '../../server/run-command.js';
-import { badFlag } from '../args.js';
-import { labCommandSpec, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
+import { badArgument, badFlag } from '../args.js';
+import { parsePathTarget } from '../../common/path-target.js';
+import { labCommandSpec, labTargetArgument, makeRuntime, parseLabOptions, resolveLabName } from './lab-context.js';
 
 const TRACE = labCommandSpec({
   command: 'trace',
@@ -35,10 +36,17 @@ export async function trace(args: string[]): Promise<number> {
   const json = o.json;
   const captureDir = o.flags.capture;
   if (captureDir === '') throw badFlag(TRACE, 'capture', 'needs a folder');
+  labTargetArgument(TRACE, 'FROM', from, ['gateway', 'internet']);
+  try {
+    parsePathTarget(to, 'TO');
+  } catch (err) {
+    if (err instanceof ValidationError) throw badArgument(TRACE, 'TO', err.problem);
+    throw err;
+  }
   const lab = resolveLabName(o);
   const { paths } = makeRuntime(o, lab);
   const state = await loadState(paths.state);
-  if (!state) throw new ValidationError('command line', `lab ${lab} is not built (no ${paths.state})`);
+  if (!state) throw new KubewireError(`lab ${lab} is not built (no ${paths.state}; kubewire up builds it)`);
   const names = new LabNames(state.prefix);
   let source: string;
   if (from === 'gateway' || from === 'internet') source = names[from];

@@ -11,7 +11,6 @@ import { labCommandSpec, parseLabOptions } from '../../../cli/commands/lab-conte
 import { UP } from '../../../cli/commands/up.js';
 import { exec } from '../../../cli/commands/exec.js';
 import { parseServeArgs } from '../../../cli/commands/serve.js';
-import { ValidationError } from '../../../common/errors.js';
 import { projectRoot } from '../../../runtime/project-root.js';
 
 const ENV = { KUBEWIRE_STATE_DIR: '/nonexistent/kw-args-test' };
@@ -89,22 +88,16 @@ test("exec without '--' says where the command goes, before it looks for the lab
   );
 });
 
-test('names given by flags still go through common/names.ts, before anything is done', () => {
+test('names given by flags still go through common/names.ts, before anything is done: usage errors', () => {
   assert.throws(
     () => parseLabOptions(UP, ['--prefix', 'kw-$(id)-'], ENV),
-    (e: unknown) => e instanceof ValidationError && /--prefix/.test(e.message),
+    usageError('up', /--prefix: 'kw-\$\(id\)-'/),
   );
-  assert.throws(
-    () => parseLabOptions(UP, ['--lab=../etc'], ENV),
-    (e: unknown) => e instanceof ValidationError && /--lab/.test(e.message),
-  );
-  assert.throws(
-    () => parseLabOptions(UP, ['--concurrency', '2x'], ENV),
-    (e: unknown) => e instanceof ValidationError && /--concurrency/.test(e.message),
-  );
+  assert.throws(() => parseLabOptions(UP, ['--lab=../etc'], ENV), usageError('up', /--lab: '\.\.\/etc'/));
+  assert.throws(() => parseLabOptions(UP, ['--concurrency', '2x'], ENV), usageError('up', /--concurrency: .*'2x'/));
   // serve/desktop check the prefix before they look for the lab's kubeconfig.
   assert.throws(() => parseServeArgs(['--prefix', 'kw-;rm-'], 'serve', ENV), /--prefix.*not a lab prefix/);
-  assert.throws(() => parseServeArgs(['--port=70000'], 'desktop', ENV), /kubewire desktop --port/);
+  assert.throws(() => parseServeArgs(['--port=70000'], 'desktop', ENV), usageError('desktop', /--port: '70000'/));
   assert.equal(parseServeArgs(['--port=8080', '--kubeconfig=/k'], 'serve', ENV).port, 8080);
 });
 
