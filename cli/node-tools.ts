@@ -1,9 +1,10 @@
 // `crictl` and `docker` on a node, the subsets the article uses to look at containers: they read
 // the node runtime's own records (the same files the kubelet's runtime writes) and run
 // `crun exec` for exec, so what they show is what runs. Installed into each node container's
-// PATH as small wrappers (native-scripts/node-container.sh). Usage:
+// PATH as small wrappers (runtime/cri/node-container.ts writes them). Usage:
 //   node-tools.js STATE_DIR crictl ps|pods|inspect|inspectp|exec|logs|images …
 //   node-tools.js STATE_DIR docker ps|inspect|exec|logs|images|network inspect …
+// The command lines are checked first (cli/node-tools-args.ts): exit 2 names what is wrong.
 import { execaSync } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,9 @@ import { openImageService } from '../runtime/images/local-image-service.js';
 import { imageStoreDir } from '../runtime/images/oci-store.js';
 import { pickOciRuntime } from '../runtime/cri/oci-runtime.js';
 
-type Tool = 'crictl' | 'docker';
+import { HelpRequest, UsageError } from './args.js';
+import { parseNodeToolsCommand, ToolHelp, type NodeToolsCommand, type Tool } from './node-tools-args.js';
+import { parseImageRef } from '../runtime/images/image-ref.js';
 
 const ago = (ms: number) => {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
@@ -27,10 +30,34 @@ const table = (rows: string[][]) => {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]! + 3))).join('')).join('\n');
 };
 
+/** Where the tools write: the process's stdout/stderr, or a test's buffers. */
+export interface NodeToolsIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_IO: NodeToolsIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
 class NodeTools {
   readonly store: CriStore;
-  constructor(readonly stateDir: string) {
+  constructor(
+    readonly stateDir: string,
+    readonly io: NodeToolsIo,
+  ) {
     this.store = new CriStore(join(stateDir, 'cri'));
+  }
+
+  /** A block of output and its newline. */
+  print(s: string): void {
+    this.io.out(`${s}\n`);
+  }
+
+  /** One line each (`ps -q`): none at all for none. */
+  printLines(lines: readonly string[]): void {
+    for (const l of lines) this.io.out(`${l}\n`);
   }
 
   state(c: ContainerRecord): 'Running' | 'Exited' | 'Created' {
@@ -65,31 +92,35 @@ class NodeTools {
     throw new Error(cs.length + ss.length > 1 ? `ID ${id} is ambiguous` : `No such container: ${id}`);
   }
 
-  /** `exec [-i] [-t] ID CMD...` */
-  exec(args: string[]): number {
-    const i = args.findIndex((a) => !a.startsWith('-'));
-    if (i < 0) throw new Error('usage: exec [-it] ID COMMAND...');
-    const id = args[i]!;
-    const rest = args.slice(i + 1);
-    if (rest[0] === '--') rest.shift();
-    const tty = args.slice(0, i).some((f) => /^-[a-z]*t/.test(f) || f === '--tty');
+  /** `exec [-i] [-t] ID CMD...`: the runtime's exec, the terminal's stdio; CMD's exit status. */
+  exec(id: string, argv: string[], tty: boolean): number {
     const c = this.find(id);
     const rt = pickOciRuntime();
     const user = c.kind === 'container' ? ['--user', `${c.rec.user.uid}:${c.rec.user.gid}`] : [];
     const r = execaSync(
       rt,
-      ['--root', join(this.stateDir, 'oci'), 'exec', ...user, ...(tty ? ['--tty'] : []), c.rec.id, ...rest],
+      ['--root', join(this.stateDir, 'oci'), 'exec', ...user, ...(tty ? ['--tty'] : []), c.rec.id, ...argv],
       { stdio: 'inherit', reject: false },
     );
     return r.exitCode ?? 1;
   }
 
-  logs(id: string): number {
+  logs(id: string, o: { tail?: number; timestamps?: boolean }): number {
     const c = this.find(id);
     if (c.kind !== 'container') throw new Error(`${id} is a pod sandbox: it writes no log`);
-    process.stdout.write(criToText(readFileSync(c.rec.logPath, 'utf8'), false));
+    const text = criToText(readFileSync(c.rec.logPath, 'utf8'), o.timestamps ?? false);
+    this.io.out(o.tail === undefined ? text : lastLines(text, o.tail));
     return 0;
   }
+}
+
+/** The last n lines of a text (a last line without its newline counts as one). */
+export function lastLines(text: string, n: number): string {
+  if (n === 0) return '';
+  const lines = text.split('\n');
+  const tail = lines.at(-1) === '' ? lines.slice(0, -1) : lines;
+  const kept = tail.slice(-n).join('\n');
+  return text.endsWith('\n') ? `${kept}\n` : kept;
 }
 
 function pidAlive(pid: number): boolean {
@@ -183,16 +214,31 @@ function dockerInspect(t: NodeTools, id: string): Record<string, unknown> {
   };
 }
 
-async function images(tool: Tool): Promise<string> {
+/** `images [REPOSITORY[:TAG]]`: a reference names the images of that repository (and tag, if given). */
+function imageFilter(want: string | undefined): (ref: string) => boolean {
+  if (want === undefined) return () => true;
+  const w = parseImageRef(want);
+  const tagged = /:[^/]*$/.test(want) || want.includes('@');
+  return (ref) => {
+    const r = parseImageRef(ref);
+    return r.registry === w.registry && r.repository === w.repository && (!tagged || r.tag === w.tag);
+  };
+}
+
+/** The table's lines (or with quiet the IDs, one each). */
+async function images(tool: Tool, o: { quiet?: boolean; filter?: string }): Promise<string[]> {
   const svc = await openImageService({ dir: imageStoreDir() });
   const rows = [
     tool === 'crictl' ? ['IMAGE', 'TAG', 'IMAGE ID', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
   ];
+  const ids: string[] = [];
+  const wanted = imageFilter(o.filter);
   for (const i of await svc.list()) {
-    for (const ref of i.refs) {
+    for (const ref of i.refs.filter(wanted)) {
       const m = /^(.*):([^:/]+)$/.exec(ref);
       const size = `${(i.size / 1e6).toFixed(1)}MB`;
       const short = i.id.replace(/^sha256:/, '').slice(0, tool === 'crictl' ? 13 : 12);
+      ids.push(tool === 'crictl' ? i.id : short);
       rows.push(
         tool === 'crictl'
           ? [m?.[1] ?? ref, m?.[2] ?? '<none>', short, size]
@@ -200,177 +246,208 @@ async function images(tool: Tool): Promise<string> {
       );
     }
   }
-  return table(rows);
+  return o.quiet ? [...new Set(ids)] : [table(rows)];
 }
 
-export async function nodeTools(argv: string[]): Promise<number> {
-  const [stateDir, tool, cmd, ...args] = argv as [string, Tool, string, ...string[]];
-  const t = new NodeTools(stateDir);
-  const all = args.includes('-a') || args.includes('--all');
-  const cs = [...t.store.containers.values()]
+function crictlPs(t: NodeTools, c: NodeToolsCommand): number {
+  const cs = containers(t, c.values.all ?? false);
+  if (c.values.quiet) return (t.printLines(cs.map((x) => x.id)), 0);
+  t.print(
+    table([
+      ['CONTAINER', 'IMAGE', 'CREATED', 'STATE', 'NAME', 'ATTEMPT', 'POD ID', 'POD'],
+      ...cs.map((x) => [
+        x.id.slice(0, 13),
+        x.imageId.replace(/^sha256:/, '').slice(0, 13),
+        ago(x.createdAt),
+        t.state(x),
+        x.name,
+        x.annotations['io.kubernetes.container.restartCount'] ?? '0',
+        x.podSandboxId.slice(0, 13),
+        t.store.sandboxes.get(x.podSandboxId)?.name ?? '',
+      ]),
+    ]),
+  );
+  return 0;
+}
+
+function crictlPods(t: NodeTools, c: NodeToolsCommand): number {
+  const ss = [...t.store.sandboxes.values()];
+  if (c.values.quiet) return (t.printLines(ss.map((s) => s.id)), 0);
+  t.print(
+    table([
+      ['POD ID', 'CREATED', 'STATE', 'NAME', 'NAMESPACE', 'ATTEMPT', 'RUNTIME'],
+      ...ss.map((s) => [
+        s.id.slice(0, 13),
+        ago(s.createdAt),
+        s.state === 'SANDBOX_READY' ? 'Ready' : 'NotReady',
+        s.name,
+        s.namespace,
+        '0',
+        '(default)',
+      ]),
+    ]),
+  );
+  return 0;
+}
+
+/** `crictl inspect`/`inspectp`: the record with its state, the pid and the OCI runtime spec. */
+function crictlInspect(t: NodeTools, c: NodeToolsCommand): number {
+  for (const id of c.args) {
+    const f = t.find(id);
+    const info = dockerInspect(t, f.rec.id);
+    const obj = {
+      status: { ...f.rec, state: (info.State as { Status: string }).Status },
+      info: {
+        pid: (info.State as { Pid: number }).Pid,
+        runtimeSpec: JSON.parse(
+          readFileSync(
+            join(t.stateDir, 'cri', f.kind === 'sandbox' ? 'sandboxes' : 'containers', f.rec.id, 'config.json'),
+            'utf8',
+          ),
+        ),
+      },
+    };
+    t.print(c.values.template !== undefined ? goTemplate(c.values.template, obj) : JSON.stringify(obj, null, 2));
+  }
+  return 0;
+}
+
+function dockerPs(t: NodeTools, c: NodeToolsCommand): number {
+  const all = c.values.all ?? false;
+  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
+  for (const x of containers(t, all))
+    rows.push([
+      x.id.slice(0, 12),
+      x.image,
+      JSON.stringify(x.argv.join(' ').slice(0, 20)),
+      ago(x.createdAt),
+      t.state(x) === 'Running'
+        ? `Up ${ago(x.startedAt ?? x.createdAt).replace(' ago', '')}`
+        : `Exited (${t.exitCode(x) ?? 0})`,
+      '',
+      dockerName(x, t.store),
+    ]);
+  for (const s of t.store.sandboxes.values())
+    if (all || s.state === 'SANDBOX_READY')
+      rows.push([
+        s.id.slice(0, 12),
+        s.image,
+        '"/pause"',
+        ago(s.createdAt),
+        s.state === 'SANDBOX_READY' ? `Up ${ago(s.createdAt).replace(' ago', '')}` : 'Exited (0)',
+        '',
+        `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`,
+      ]);
+  if (c.values.quiet) t.printLines(rows.slice(1).map((r) => r[0]!));
+  else t.print(table(rows));
+  return 0;
+}
+
+function dockerInspectCommand(t: NodeTools, c: NodeToolsCommand): number {
+  const objs = c.args.map((id) => dockerInspect(t, id));
+  const fmt = c.values.format;
+  t.print(fmt !== undefined ? objs.map((o) => goTemplate(fmt, o)).join('\n') : JSON.stringify(objs, null, 4));
+  return 0;
+}
+
+function dockerNetworkInspect(t: NodeTools, c: NodeToolsCommand): number {
+  const id = noneNetworkId(t.stateDir);
+  for (const want of c.args)
+    if (want !== 'none' && !(want.length >= 3 && id.startsWith(want))) {
+      t.io.err(`Error: No such network: ${want} (this node's pods are on network none, ${id.slice(0, 12)})\n`);
+      return 1;
+    }
+  const pods = [...t.store.sandboxes.values()].filter((s) => s.state === 'SANDBOX_READY');
+  const network = {
+    Name: 'none',
+    Id: id,
+    Scope: 'local',
+    Driver: 'null',
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: null, Config: [] },
+    Internal: false,
+    Attachable: false,
+    Containers: Object.fromEntries(
+      pods.map((s) => [
+        s.id,
+        {
+          Name: `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`,
+          EndpointID: endpointId(s.id),
+          MacAddress: '',
+          IPv4Address: '',
+          IPv6Address: '',
+        },
+      ]),
+    ),
+    Options: {},
+    Labels: {},
+  };
+  const objs = c.args.map(() => network);
+  const fmt = c.values.format;
+  t.print(fmt !== undefined ? objs.map((o) => goTemplate(fmt, o)).join('\n') : JSON.stringify(objs, null, 4));
+  return 0;
+}
+
+/** The containers ps lists, newest first: running ones, or all. */
+function containers(t: NodeTools, all: boolean): ContainerRecord[] {
+  return [...t.store.containers.values()]
     .filter((c) => all || t.state(c) === 'Running')
     .sort((a, b) => b.createdAt - a.createdAt);
-  const pod = (c: ContainerRecord) => t.store.sandboxes.get(c.podSandboxId);
-  const out = (s: string) => console.log(s);
-  if (tool === 'crictl') {
-    switch (cmd) {
-      case 'ps':
-        out(
-          table([
-            ['CONTAINER', 'IMAGE', 'CREATED', 'STATE', 'NAME', 'ATTEMPT', 'POD ID', 'POD'],
-            ...cs.map((c) => [
-              c.id.slice(0, 13),
-              c.imageId.replace(/^sha256:/, '').slice(0, 13),
-              ago(c.createdAt),
-              t.state(c),
-              c.name,
-              c.annotations['io.kubernetes.container.restartCount'] ?? '0',
-              c.podSandboxId.slice(0, 13),
-              pod(c)?.name ?? '',
-            ]),
-          ]),
-        );
-        return 0;
-      case 'pods':
-        out(
-          table([
-            ['POD ID', 'CREATED', 'STATE', 'NAME', 'NAMESPACE', 'ATTEMPT', 'RUNTIME'],
-            ...[...t.store.sandboxes.values()].map((s) => [
-              s.id.slice(0, 13),
-              ago(s.createdAt),
-              s.state === 'SANDBOX_READY' ? 'Ready' : 'NotReady',
-              s.name,
-              s.namespace,
-              '0',
-              '(default)',
-            ]),
-          ]),
-        );
-        return 0;
-      case 'inspect':
-      case 'inspectp': {
-        const f = t.find(args[0] ?? '');
-        const info = dockerInspect(t, f.rec.id);
-        out(
-          JSON.stringify(
-            {
-              status: { ...f.rec, state: (info.State as { Status: string }).Status },
-              info: {
-                pid: (info.State as { Pid: number }).Pid,
-                runtimeSpec: JSON.parse(
-                  readFileSync(
-                    join(stateDir, 'cri', f.kind === 'sandbox' ? 'sandboxes' : 'containers', f.rec.id, 'config.json'),
-                    'utf8',
-                  ),
-                ),
-              },
-            },
-            null,
-            2,
-          ),
-        );
-        return 0;
-      }
-      case 'exec':
-        return t.exec(args);
-      case 'logs':
-        return t.logs(args[0] ?? '');
-      case 'images':
-        out(await images('crictl'));
-        return 0;
+}
+
+type Run = (t: NodeTools, c: NodeToolsCommand) => number | Promise<number>;
+
+const RUN: Record<Tool, Record<string, Run>> = {
+  crictl: {
+    ps: crictlPs,
+    pods: crictlPods,
+    inspect: crictlInspect,
+    inspectp: crictlInspect,
+    exec: (t, c) => t.exec(c.args[0]!, c.payload, c.values.tty ?? false),
+    logs: (t, c) => t.logs(c.args[0]!, c.values),
+    images: async (t, c) => (t.printLines(await images('crictl', { ...c.values, filter: c.args[0] })), 0),
+  },
+  docker: {
+    ps: dockerPs,
+    inspect: dockerInspectCommand,
+    exec: (t, c) => t.exec(c.args[0]!, c.payload, c.values.tty ?? false),
+    logs: (t, c) => t.logs(c.args[0]!, c.values),
+    images: async (t, c) => (t.printLines(await images('docker', { ...c.values, filter: c.args[0] })), 0),
+    network: dockerNetworkInspect,
+  },
+};
+
+/**
+ * Runs one command line; returns its exit status: 0; 1 when it could not be done (one line on
+ * stderr); 2 when the command line is wrong, checked before the node's records are opened; exec's
+ * own status once the command runs.
+ */
+export async function nodeTools(argv: string[], io: NodeToolsIo = PROCESS_IO): Promise<number> {
+  let c: NodeToolsCommand;
+  try {
+    c = parseNodeToolsCommand(argv);
+  } catch (err) {
+    if (err instanceof HelpRequest || err instanceof ToolHelp) {
+      io.out(`${err.usage}\n`);
+      return 0;
     }
-  } else {
-    switch (cmd) {
-      case 'ps': {
-        const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
-        for (const c of cs)
-          rows.push([
-            c.id.slice(0, 12),
-            c.image,
-            JSON.stringify(c.argv.join(' ').slice(0, 20)),
-            ago(c.createdAt),
-            t.state(c) === 'Running'
-              ? `Up ${ago(c.startedAt ?? c.createdAt).replace(' ago', '')}`
-              : `Exited (${t.exitCode(c) ?? 0})`,
-            '',
-            dockerName(c, t.store),
-          ]);
-        for (const s of t.store.sandboxes.values())
-          if (all || s.state === 'SANDBOX_READY')
-            rows.push([
-              s.id.slice(0, 12),
-              s.image,
-              '"/pause"',
-              ago(s.createdAt),
-              s.state === 'SANDBOX_READY' ? `Up ${ago(s.createdAt).replace(' ago', '')}` : 'Exited (0)',
-              '',
-              `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`,
-            ]);
-        out(table(rows));
-        return 0;
-      }
-      case 'inspect': {
-        const fi = args.indexOf('-f') >= 0 ? args.indexOf('-f') : args.indexOf('--format');
-        const fmt = fi >= 0 ? args[fi + 1] : undefined;
-        const ids = args.filter((a, i) => !a.startsWith('-') && (fi < 0 || i !== fi + 1));
-        const objs = ids.map((id) => dockerInspect(t, id));
-        out(fmt ? objs.map((o) => goTemplate(fmt, o)).join('\n') : JSON.stringify(objs, null, 4));
-        return 0;
-      }
-      case 'exec':
-        return t.exec(args);
-      case 'logs':
-        return t.logs(args[args.length - 1] ?? '');
-      case 'images':
-        out(await images('docker'));
-        return 0;
-      case 'network':
-        if (args[0] === 'inspect') {
-          const want = args[1] ?? '';
-          const id = noneNetworkId(stateDir);
-          if (want !== 'none' && !(want.length >= 3 && id.startsWith(want))) {
-            console.error(`Error: No such network: ${want} (this node's pods are on network none, ${id.slice(0, 12)})`);
-            return 1;
-          }
-          const pods = [...t.store.sandboxes.values()].filter((s) => s.state === 'SANDBOX_READY');
-          out(
-            JSON.stringify(
-              [
-                {
-                  Name: 'none',
-                  Id: id,
-                  Scope: 'local',
-                  Driver: 'null',
-                  EnableIPv6: false,
-                  IPAM: { Driver: 'default', Options: null, Config: [] },
-                  Internal: false,
-                  Attachable: false,
-                  Containers: Object.fromEntries(
-                    pods.map((s) => [
-                      s.id,
-                      {
-                        Name: `k8s_POD_${s.name}_${s.namespace}_${s.uid}_0`,
-                        EndpointID: endpointId(s.id),
-                        MacAddress: '',
-                        IPv4Address: '',
-                        IPv6Address: '',
-                      },
-                    ]),
-                  ),
-                  Options: {},
-                  Labels: {},
-                },
-              ],
-              null,
-              4,
-            ),
-          );
-          return 0;
-        }
+    if (err instanceof UsageError) {
+      // As docker says it: the problem, then where the usage is (not the whole of it).
+      const tool = argv[1] === 'crictl' || argv[1] === 'docker' ? argv[1] : undefined;
+      io.err(
+        tool
+          ? `${err.message}\nSee '${tool}${err.command ? ` ${err.command}` : ''} --help'.\n`
+          : `${err.message}\n${err.usage}\n`,
+      );
+      return 2;
     }
+    throw err;
   }
-  console.error(
-    `${tool}: '${cmd ?? ''}' is not one of the commands this node has (${tool === 'crictl' ? 'ps, pods, inspect, inspectp, exec, logs, images' : 'ps, inspect, exec, logs, images, network inspect'})`,
-  );
-  return 1;
+  try {
+    return await RUN[c.tool][c.command]!(new NodeTools(c.stateDir, io), c);
+  } catch (err) {
+    // Could not be done (no such container, an unreadable record): one line, exit 1.
+    io.err(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
 }

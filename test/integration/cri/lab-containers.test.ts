@@ -3,8 +3,8 @@
 // `kubectl run bb --image=busybox -- sleep 1d` has PID 1 sleep and no host process, and the
 // image's /etc/os-release; a 64Mi pod allocating 200 MB ends OOMKilled; on node5 docker/crictl
 // list the kubia (a topology static pod) and pause containers, docker inspect's Pid sits in the
-// pod's network namespace; `kubewire status` lists every pod; reset leaves no mount, cgroup or
-// process of the lab.
+// pod's network namespace, and their exec reads its command line as docker's and crictl's do;
+// `kubewire status` lists every pod; reset leaves no mount, cgroup or process of the lab.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,6 +143,41 @@ test(
     const ps = await kw(['exec', 'node5', '--', 'ps', '-eo', 'pid,comm']);
     assert.match(ps.stdout, /^\s*1 node-init$/m);
     assert.doesNotMatch(ps.stdout, /\bsystemd\b|\bsshd\b|kubewire\.js/);
+  },
+);
+
+test(
+  "on node5, crictl and docker read exec as the real ones: flags after the ID are the command's; a wrong command line exits 2",
+  { timeout: 300_000 },
+  async () => {
+    await ready('kubia-b', 240_000);
+    const node = (...argv: string[]) => kw(['exec', 'node5', '--', ...argv]);
+    const docker = await node('docker', 'ps');
+    const id = /^([0-9a-f]{12})\s.*k8s_kubia_kubia-b/m.exec(docker.stdout)![1]!;
+    // `-d` and `-o` are ip's: the article's `docker exec -it ID ip -d link show`, without a terminal.
+    const link = await node('docker', 'exec', id, 'ip', '-d', '-o', 'link', 'show', 'eth0');
+    assert.equal(link.exitCode, 0, link.stderr);
+    assert.match(link.stdout, /^\d+: eth0@if\d+: .* veth /);
+    // The command's own exit status comes through; `--` after the ID is dropped, as crictl does.
+    const sh = await node('crictl', 'exec', '-i', id, '--', 'sh', '-c', 'exit 7');
+    assert.equal(sh.exitCode, 7, sh.stderr);
+    assert.deepEqual((await node('crictl', 'ps', '-q')).stdout.split('\n').filter((l) => l.startsWith(id)).length, 1);
+    for (const [argv, line] of [
+      [
+        ['docker', 'exec', '-u', 'root', id, 'id'],
+        /^docker exec: unknown option '-u' \(it takes --interactive, --tty\)$/m,
+      ],
+      [['crictl', 'ps', '--state', 'running'], /^crictl ps: unknown option '--state'/m],
+      [
+        ['docker', 'inspect', '-f', '{{.State.Pid}}', `${id};reboot`],
+        /^docker inspect: ID: '[0-9a-f]{12};reboot' is not/m,
+      ],
+      [['crictl', 'stop', id], /^crictl: 'stop' is not one of the commands this node has/m],
+    ] as const) {
+      const r = await node(...argv);
+      assert.equal(r.exitCode, 2, `${argv.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, line);
+    }
   },
 );
 
