@@ -315,6 +315,6 @@ test('kubewire trace: the three hops on the command line (exit 0), and ping goog
   assert.equal(ping.exitCode, 1);
   assert.match(ping.stderr, /no route back.*NATs TCP and UDP only/);
   const bad = await lab.cli(['trace', 'tools', '$(reboot)']);
-  assert.equal(bad.exitCode, 1);
-  assert.match(bad.stderr, /destination/);
+  assert.equal(bad.exitCode, 2, bad.stderr); // a command line of the wrong form: a usage error
+  assert.match(bad.stderr, /^kubewire trace: TO: '\$\(reboot\)' is neither an IPv4 address nor a host name$/m);
 });

@@ -77,8 +77,9 @@ test('a bad --prefix is rejected before anything happens', async () => {
   const file = join(dir, 'good.yaml');
   writeFileSync(file, TWO_NODES);
   const r = await lab.cli(['up', file, '--prefix', 'kw-$(id)-']);
-  assert.equal(r.exitCode, 1);
-  assert.match(r.stderr, /--prefix/);
+  assert.equal(r.exitCode, 2, r.stderr); // the command line's fault, as any usage error
+  assert.match(r.stderr, /^kubewire up: --prefix: 'kw-\$\(id\)-' must be "kw-"/);
+  assert.deepEqual(namespacesWithPrefix(lab.prefix), []);
 });
 
 test('helpers themselves reject hostile arguments before acting', async () => {
