@@ -41,10 +41,13 @@ function fakeLab(lab: string, prefix: string, cluster?: number) {
   );
 }
 
+// The caller's KUBEWIRE_PREFIX/KUBEWIRE_LAB (a helper's isolation variables) are not passed on:
+// a KUBEWIRE_PREFIX stands in for --prefix, so the empty-prefix topology below was accepted under
+// it and a whole article lab was built, whose state folder after() then deleted.
 const up = (args: string[]) =>
   execa(process.execPath, [cliMain(), 'up', ...args, '--state-dir', base], {
     reject: false,
-    env: { KUBEWIRE_APISERVER_PORT: '0' },
+    env: { KUBEWIRE_APISERVER_PORT: '0', KUBEWIRE_PREFIX: '', KUBEWIRE_LAB: '' },
     all: true,
   });
 const namespaces = async (prefix: string) =>
