@@ -1,9 +1,11 @@
 // What a lab's steps may count on when step 1 begins, read from its topology: every pod that
 // will run (the nodes' static pods and the pods pinned on a Deployment, which its ReplicaSet
 // creates) and every Service whose rules kube-proxy must have written, with the endpoints it
-// should list. The lab start waits until the cluster shows all of it (pod-readiness.ts).
+// should list, cluster DNS included. The lab start waits until the cluster shows all of it
+// (pod-readiness.ts).
 import type { Topology } from '../../common/topology/types.js';
 import { ANNOTATION_PINNED_PODS, parsePodPins } from '../../common/topology/pod-pins.js';
+import { clusterDnsAddress } from '../../common/topology/cluster-dns.js';
 
 export interface ExpectedPod {
   namespace: string;
@@ -108,5 +110,17 @@ export function expectedServices(topology: Topology, pods = expectedPods(topolog
       endpoints,
     });
   }
+  // The cluster's own DNS (the kube-dns Service, one CoreDNS pod): a step's `curl google.com`
+  // resolves through it, so the lab is not ready until kube-proxy sends it to a ready pod.
+  out.push({
+    namespace: 'kube-system',
+    name: 'kube-dns',
+    clusterIP: clusterDnsAddress(topology.serviceNetwork),
+    ports: [
+      { port: 53, protocol: 'udp' },
+      { port: 53, protocol: 'tcp' },
+    ],
+    endpoints: 1,
+  });
   return out;
 }

@@ -1,6 +1,6 @@
 // Cluster DNS settings shared by the kubelet (pods' resolv.conf) and the DNS records writer: the
 // server sits at the service network's tenth address (kube-dns' 10.96.0.10 convention).
-import { cidrNth, formatIpv4, parseCidr } from '../../../common/net/ipv4.js';
+import { clusterDnsAddress } from '../../../common/topology/cluster-dns.js';
 import type { Topology } from '../../../common/topology/types.js';
 
 export interface ClusterDnsConfig {
@@ -17,7 +17,7 @@ export function clusterDnsConfig(topo: Pick<Topology, 'serviceNetwork' | 'intern
 }
 
 export function clusterDnsIP(cfg: ClusterDnsConfig): string {
-  return formatIpv4(cidrNth(parseCidr(cfg.serviceNetwork), 10));
+  return clusterDnsAddress(cfg.serviceNetwork);
 }
 
 /** A pod's resolv.conf, as kubelet writes it for dnsPolicy ClusterFirst. */

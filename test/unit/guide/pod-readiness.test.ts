@@ -44,6 +44,20 @@ test('the article topology expects its static pods, the six pinned kubia pods an
   assert.equal(kubia.clusterIP, '192.168.199.234');
   assert.equal(kubia.endpoints, 6);
   assert.deepEqual(kubia.ports, [{ port: 8080, protocol: 'tcp' }]);
+  // Cluster DNS too: a step's `curl google.com` needs a ready CoreDNS behind kube-dns.
+  const dns = expectedServices(topo, pods).find((s) => s.name === 'kube-dns')!;
+  assert.deepEqual(
+    [dns.namespace, dns.clusterIP, dns.endpoints, dns.ports],
+    [
+      'kube-system',
+      '192.168.192.10',
+      1,
+      [
+        { port: 53, protocol: 'udp' },
+        { port: 53, protocol: 'tcp' },
+      ],
+    ],
+  );
 });
 
 test('serviceNotServed counts the KUBE-SEP jumps of the chain KUBE-SERVICES sends the cluster IP to', async () => {
